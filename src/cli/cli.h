@@ -1,0 +1,23 @@
+/* cli: the subcommands of the cascade program; each returns the exit status
+ * (0 ok, 1 runtime failure, 2 bad usage or input) and prints its own errors
+ * on stderr as one line starting "cascade: ". */
+#ifndef CASCADE_CLI_H
+#define CASCADE_CLI_H
+
+#include <stdio.h>
+
+#include "cascade/core.h"
+
+int cas_cli_run(int argc, char **argv);
+int cas_cli_validate(int argc, char **argv);
+int cas_cli_replay(int argc, char **argv);
+
+/* Feed the order CSV read from `in` (named in_name in messages) through one
+ * book, writing every fill to `fills` and, when `final_book` is not NULL, the
+ * final book to it. On bad input returns CAS_EINVAL with err->path set to
+ * "IN_NAME:LINE" and err->msg saying what is wrong; output already written
+ * for earlier lines stays written. */
+int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
+               struct cas_err *err);
+
+#endif

@@ -1,0 +1,1 @@
+typedef int cas__placeholder;

@@ -1,0 +1,34 @@
+/* err: error codes' texts and the helper that fills a struct cas_err. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cascade/core.h"
+
+const char *cas_strerror(int code)
+{
+    switch (code) {
+#define CAS__ERR_CASE(name, value, text) \
+    case value:                          \
+        return text;
+        CAS_ERRNO_MAP(CAS__ERR_CASE)
+#undef CAS__ERR_CASE
+    case 0:
+        return "success";
+    default:
+        return "unknown error";
+    }
+}
+
+int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    snprintf(err->path, sizeof err->path, "%s", path ? path : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
