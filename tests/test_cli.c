@@ -1,1 +1,258 @@
+/* test_cli: `cascade run` and `cascade validate` end to end, through the program. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmp[256];
+static char out[8192], err[8192];
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/cascade-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[len] = 0;
+    if (f)
+        fclose(f);
+}
+
+/* Run `cascade ARGS` in tmp; stdout and stderr land in out and err. */
+__attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *bin = getenv("CASCADE_BIN");
+    cr_assert_not_null(bin, "CASCADE_BIN is not set (run through meson test)");
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmp, bin, args);
+    int status = system(cmd);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out.txt", tmp);
+    slurp(path, out, sizeof out);
+    snprintf(path, sizeof path, "%s/err.txt", tmp);
+    slurp(path, err, sizeof err);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "missing %s", name);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* summary.json without its "performance" object (the wall-clock figures). */
+static char *summary_sans_performance(const char *dir)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s/summary.json", dir);
+    char *s = read_file(name);
+    char *p = strstr(s, "\"performance\"");
+    cr_assert_not_null(p);
+    *p = 0;
+    return s;
+}
+
+/* Only what tmp held before: no run directory, no temporary left behind. */
+static void assert_nothing_written(void)
+{
+    DIR *d = opendir(tmp);
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *n = e->d_name;
+        cr_assert(strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strstr(n, ".txt") ||
+                      strstr(n, ".json"),
+                  "left behind: %s", n);
+    }
+    closedir(d);
+}
+
+static const char small[] =
+    "{\"name\": \"small\", \"seed\": 4, \"steps\": 3000, \"record\": {\"sample_every\": 10},\n"
+    " \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5, \"initial_price\": 100}],\n"
+    " \"agents\": [{\"type\": \"noise\", \"count\": 10,\n"
+    "   \"params\": {\"mu\": 0.5, \"alpha\": 0.05, \"delta\": 0.02, \"window\": 30}}]}\n";
+
+Test(cli, same_seed_is_byte_identical_other_seed_differs)
+{
+    write_file("small.json", small);
+    cr_assert_eq(cascade("run small.json -o a --quiet"), 0, "%s", err);
+    cr_assert_str_eq(out, "a\n");
+    cr_assert_eq(cascade("run small.json -o b --quiet"), 0, "%s", err);
+    cr_assert_eq(cascade("run small.json -o c --quiet --seed 5"), 0, "%s", err);
+    char *ta = read_file("a/timeseries.csv"), *tb = read_file("b/timeseries.csv"),
+         *tc = read_file("c/timeseries.csv");
+    cr_assert_str_eq(ta, tb);
+    cr_assert_str_neq(ta, tc);
+    cr_assert_eq(strncmp(ta, "step,time_s,instrument,bid,ask,mid,last,", 40), 0);
+    char *sa = summary_sans_performance("a"), *sb = summary_sans_performance("b"),
+         *sc = summary_sans_performance("c");
+    cr_assert_str_eq(sa, sb);
+    cr_assert_str_neq(sa, sc);
+    cr_assert_not_null(strstr(sa, "\"seed\": 4"));
+    cr_assert_not_null(strstr(sc, "\"seed\": 5"));
+    char *ca = read_file("a/config.json"), *cb = read_file("b/config.json");
+    cr_assert_str_eq(ca, cb);
+    free(ta), free(tb), free(tc), free(sa), free(sb), free(sc), free(ca), free(cb);
+}
+
+/* The time series has one row per sample, and the summary every documented key. */
+Test(cli, outputs_have_their_documented_shape)
+{
+    write_file("small.json", small);
+    cr_assert_eq(cascade("run small.json -o r --quiet --steps 200"), 0, "%s", err);
+    char *ts = read_file("r/timeseries.csv");
+    int rows = 0;
+    for (char *p = ts; *p; p++)
+        rows += *p == '\n';
+    cr_assert_eq(rows, 1 + 200 / 10);
+    char *s = read_file("r/summary.json");
+    static const char *keys[] = {"\"version\"", "\"seed\"", "\"steps\": 200", "\"prices\"",
+                                 "\"initial\": 100", "\"final\"", "\"min\"", "\"max\"",
+                                 "\"book\"", "\"mean_spread_ticks\"", "\"mean_depth_best_lots\"",
+                                 "\"stylized\"", "\"excess_kurtosis\"", "\"acf_r_lag1\"",
+                                 "\"acf_absr_lag1\"", "\"performance\"", "\"wall_s\"",
+                                 "\"steps_per_s\"", "\"events_per_s\"", "\"orders\"",
+                                 "\"trades\"", "\"peak_rss_mb\""};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_assert_not_null(strstr(s, keys[i]), "summary lacks %s", keys[i]);
+    free(ts);
+    free(s);
+}
+
+Test(cli, default_config_runs_without_a_file)
+{
+    cr_assert_eq(cascade("run --steps 100 --quiet -o d"), 0, "%s", err);
+    char *c = read_file("d/config.json");
+    cr_assert_not_null(strstr(c, "\"steps\":\t100"));
+    free(c);
+}
+
+Test(cli, default_output_directory_is_named_and_never_reused)
+{
+    write_file("small.json", small);
+    cr_assert_eq(cascade("run small.json --steps 20 --quiet"), 0, "%s", err);
+    cr_assert_str_eq(out, "runs/small-seed4\n");
+    cr_assert_eq(cascade("run small.json --steps 20 --quiet"), 0, "%s", err);
+    cr_assert_str_eq(out, "runs/small-seed4-2\n");
+}
+
+static void assert_input_error(const char *args, const char *expect)
+{
+    int rc = cascade("run %s -o never", args);
+    cr_assert_eq(rc, 2, "exit %d for %s: %s", rc, args, err);
+    cr_assert_not_null(strstr(err, expect), "stderr '%s' lacks '%s'", err, expect);
+    char *nl = strchr(err, '\n');
+    cr_assert(nl && nl[1] == 0, "not one line: '%s'", err);
+    cr_assert_str_eq(out, "");
+    assert_nothing_written();
+}
+
+Test(cli, config_errors_are_one_line_exit_2_and_leave_nothing)
+{
+    assert_input_error("missing.json", "cascade: missing.json: cannot read: No such file");
+
+    write_file("bad.json", "{\n  \"steps\": 10,\n  \"seed\": ,\n}\n");
+    assert_input_error("bad.json", "cascade: bad.json: line 3:");
+
+    write_file("unknown.json", "{\"stepz\": 10, \"instruments\": [{\"name\": \"X\", "
+                               "\"initial_price\": 100}]}");
+    assert_input_error("unknown.json", "cascade: unknown.json: stepz: unknown key 'stepz' "
+                                       "(did you mean 'steps'?)");
+
+    write_file("type.json", "{\"steps\": \"many\", \"instruments\": [{\"name\": \"X\", "
+                            "\"initial_price\": 100}]}");
+    assert_input_error("type.json", "cascade: type.json: steps:");
+
+    write_file("range.json", small);
+    assert_input_error("range.json --set agents[0].params.delta=2",
+                       "cascade: range.json: agents[0].params.delta:");
+    assert_input_error("range.json --set agents[0].count=0", "agents[0].count:");
+    assert_input_error("range.json --set agents[0].params.mu=0 --set agents[0].params.alpha=0",
+                       "agents[0].params.mu:");
+}
+
+Test(cli, usage_errors_exit_2)
+{
+    cr_assert_eq(cascade("frobnicate"), 2);
+    cr_assert_not_null(strstr(err, "unknown command 'frobnicate'"));
+    cr_assert_eq(cascade("run --bogus"), 2);
+    cr_assert_not_null(strstr(err, "unknown option '--bogus'"));
+    cr_assert_eq(cascade("run --seed minus1"), 2);
+    cr_assert_eq(cascade("run --steps"), 2);
+    cr_assert_eq(cascade("run a.json b.json"), 2);
+    assert_nothing_written();
+}
+
+Test(cli, existing_output_directory_is_refused)
+{
+    write_file("small.json", small);
+    char full[512];
+    snprintf(full, sizeof full, "%s/full", tmp);
+    cr_assert_eq(mkdir(full, 0777), 0);
+    write_file("full/keep.txt", "mine");
+    cr_assert_eq(cascade("run small.json -o full --steps 10"), 2);
+    cr_assert_not_null(strstr(err, "exists and is not empty"));
+    char *k = read_file("full/keep.txt");
+    cr_assert_str_eq(k, "mine");
+    free(k);
+}
+
+Test(cli, help_version_validate)
+{
+    cr_assert_eq(cascade("--help"), 0);
+    cr_assert_not_null(strstr(out, "usage: cascade"));
+    cr_assert_eq(cascade("run --help"), 0);
+    cr_assert_not_null(strstr(out, "--set PATH=VALUE"));
+    cr_assert_eq(cascade("--version"), 0);
+    cr_assert_not_null(strstr(out, "cascade 0."));
+    write_file("small.json", small);
+    cr_assert_eq(cascade("validate small.json"), 0, "%s", err);
+    cr_assert_not_null(strstr(out, "small.json: ok"));
+    cr_assert_eq(cascade("validate small.json --set steps=-1"), 2);
+    cr_assert_not_null(strstr(err, "small.json: steps:"));
+    char *src = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(src);
+    cr_assert_eq(cascade("validate '%s/configs/default.json'", src), 0, "%s", err);
+}

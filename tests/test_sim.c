@@ -1,1 +1,156 @@
+/* test_sim: the scheduler and the zero-intelligence flow, against the model's rates. */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "cascade/config.h"
+#include "cascade/sim.h"
+
+static void load(struct cas_config *cfg, const char *json)
+{
+    struct cas_err err = {0};
+    int rc = cas_config_parse(cfg, json, "test", NULL, 0, &err);
+    cr_assert_eq(rc, 0, "config: %s: %s", err.path, err.msg);
+}
+
+static const char *zi(double mu, double alpha, double delta, int count, int window,
+                      unsigned seed, int steps)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"seed\": %u, \"steps\": %d, \"record\": {\"sample_every\": 1},"
+             " \"instruments\": [{\"name\": \"X\", \"tick_size\": 1, \"initial_price\": 10000}],"
+             " \"agents\": [{\"type\": \"noise\", \"count\": %d, \"params\":"
+             " {\"mu\": %g, \"alpha\": %g, \"delta\": %g, \"sigma\": 1, \"window\": %d}}]}",
+             seed, steps, count, mu, alpha, delta, window);
+    return buf;
+}
+
+struct trace {
+    uint64_t hash, fills;
+};
+
+static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f)
+{
+    struct trace *t = ctx;
+    uint64_t v[] = {instrument, f->taker_id, f->maker_id, (uint64_t)f->price, (uint64_t)f->qty};
+    for (size_t i = 0; i < 5; i++)
+        t->hash = (t->hash ^ v[i]) * 0x100000001b3ULL;
+    t->fills++;
+}
+
+static struct trace run_trace(const char *json, int steps)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, json);
+    struct trace t = {0xcbf29ce484222325ULL, 0};
+    struct cas_sim_observer obs = {.ctx = &t, .on_trade = hash_fill};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
+    for (int i = 0; i < steps; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    char why[256];
+    cr_assert(cas_book_check(cas_sim_book(sim, 0), why, sizeof why), "%s", why);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    return t;
+}
+
+Test(sim, same_seed_same_fills_other_seed_other_fills)
+{
+    struct trace a = run_trace(zi(0.5, 0.05, 0.02, 20, 30, 7, 5000), 5000);
+    struct trace b = run_trace(zi(0.5, 0.05, 0.02, 20, 30, 7, 5000), 5000);
+    struct trace c = run_trace(zi(0.5, 0.05, 0.02, 20, 30, 8, 5000), 5000);
+    cr_assert_gt(a.fills, 1000u);
+    cr_assert_eq(a.hash, b.hash);
+    cr_assert_eq(a.fills, b.fills);
+    cr_assert_neq(a.hash, c.hash);
+}
+
+/* With no market orders nothing trades, so the book is an M/M/infinity queue:
+ * limit orders arrive at 2 alpha window / sigma per step and each leaves at
+ * rate delta; in steady state about 2 alpha window / delta orders rest. */
+Test(sim, resting_orders_match_cancellation_rate)
+{
+    const double alpha = 0.04, delta = 0.02;
+    const int window = 50, steps = 4000;
+    struct cas_config cfg = {0};
+    load(&cfg, zi(0, alpha, delta, 10, window, 3, steps));
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+    double sum = 0;
+    int n = 0;
+    for (int i = 0; i < steps; i++) {
+        cr_assert_eq(cas_sim_step(sim), 0);
+        if (i >= 1000) { /* 20 lifetimes: steady state */
+            sum += cas_book_orders(cas_sim_book(sim, 0));
+            n++;
+        }
+    }
+    double expect = 2 * alpha * window / delta, mean = sum / n;
+    cr_assert_lt(fabs(mean / expect - 1), 0.06, "mean resting %f, model %f", mean, expect);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    cr_assert_eq(c.trades, 0u);
+    double arrivals = 2 * alpha * window * steps;
+    cr_assert_lt(fabs((double)c.orders / arrivals - 1), 0.03, "orders %llu, expected %f",
+                 (unsigned long long)c.orders, arrivals);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}
+
+/* The population carries the model's flow whatever its size. */
+Test(sim, aggregate_rate_does_not_depend_on_count)
+{
+    const int steps = 5000;
+    const double mu = 1.0, alpha = 0.02;
+    const int window = 20;
+    double expect = (mu + 2 * alpha * window) * steps;
+    for (int count = 1; count <= 1000; count *= 10) {
+        struct cas_config cfg = {0};
+        load(&cfg, zi(mu, alpha, 0.05, count, window, 11, steps));
+        struct cas_sim *sim;
+        cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+        for (int i = 0; i < steps; i++)
+            cas_sim_step(sim);
+        struct cas_sim_counters c = cas_sim_counters(sim);
+        /* wake-ups are Poisson: 5 standard errors */
+        cr_assert_lt(fabs((double)c.wakeups - expect), 5 * sqrt(expect), "count %d: %llu vs %f",
+                     count, (unsigned long long)c.wakeups, expect);
+        cas_sim_destroy(sim);
+        cas_config_release(&cfg);
+    }
+}
+
+/* Market orders trade against the resting flow and move the last price. */
+Test(sim, market_orders_trade_at_resting_prices)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, zi(0.5, 0.05, 0.01, 5, 40, 5, 3000));
+    struct trace t = {0};
+    struct cas_sim_observer obs = {.ctx = &t, .on_trade = hash_fill};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
+    for (int i = 0; i < 3000; i++)
+        cas_sim_step(sim);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    cr_assert_gt(c.trades, 300u);
+    cr_assert_gt(c.expiries, 1000u);
+    cr_assert_neq(cas_sim_last(sim, 0), 10000);
+    cas_ticks bid, ask;
+    cr_assert(cas_book_best_bid(cas_sim_book(sim, 0), &bid));
+    cr_assert(cas_book_best_ask(cas_sim_book(sim, 0), &ask));
+    cr_assert_lt(bid, ask);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}
+
+Test(sim, refused_parameters_name_their_population)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, zi(0, 0, 0.1, 3, 10, 1, 10));
+    struct cas_sim *sim;
+    struct cas_err err = {0};
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "agents[0].params.mu");
+    cas_config_release(&cfg);
+}

@@ -1,1 +1,97 @@
-typedef int cas__placeholder;
+/* noise: zero-intelligence traders after Farmer, Patelli & Zovko (PNAS 2005).
+ *
+ * The population as a whole is the model's order flow; each of its `count`
+ * agents carries an equal share of every rate, so the aggregate does not
+ * depend on how many agents there are. Per step, in the paper's units:
+ *   - market orders of sigma lots arrive at mu lots per step, buy or sell with
+ *     equal probability (Smith, Farmer, Gillemot & Krishnamurthy 2003);
+ *   - limit orders of sigma lots arrive at alpha lots per price level per step
+ *     on each side, at a level drawn uniformly from the `window` levels beyond
+ *     the opposite best quote (a buy at ask - k, a sell at bid + k, k in
+ *     1..window), so a limit order never crosses; with the opposite side empty
+ *     the last trade price stands in for the quote;
+ *   - each resting order is cancelled at rate delta per step: its lifetime is
+ *     exponential with mean 1/delta, and the venue cancels it when it expires.
+ * The model's characteristic scales (Smith et al.): price p_c = mu / (2 alpha)
+ * ticks, lots N_c = mu / (2 delta), time t_c = 1 / delta steps.
+ */
+#include <math.h>
+
+#include "cascade/agent.h"
+
+enum { P_MU, P_ALPHA, P_DELTA, P_SIGMA, P_WINDOW, N_PARAMS };
+
+static const struct cas_param_spec params[N_PARAMS] = {
+    [P_MU] = {"mu", CAS_PARAM_REAL, 2.0, 0, 1e9, false, "lots/step",
+              "market order flow of the whole population, buys and sells together"},
+    [P_ALPHA] = {"alpha", CAS_PARAM_REAL, 0.05, 0, 1e9, false, "lots/(level*step)",
+                 "limit order flow per price level on each side, for the whole population"},
+    [P_DELTA] = {"delta", CAS_PARAM_REAL, 0.05, 0, 1, true, "1/step",
+                 "cancellation rate of each resting order"},
+    [P_SIGMA] = {"sigma", CAS_PARAM_INT, 1, 1, 1e9, false, "lots", "size of every order"},
+    [P_WINDOW] = {"window", CAS_PARAM_INT, 150, 1, 1e6, false, "levels",
+                  "limit orders are placed 1..window levels beyond the opposite best quote"},
+};
+
+struct noise {
+    double market_rate; /* this agent's market orders per step */
+    double limit_rate;  /* this agent's limit orders per step, both sides */
+    double delta;
+    cas_lots sigma;
+    int64_t window;
+};
+
+static int noise_init(void *state, const struct cas_agent_setup *s, struct cas_err *err)
+{
+    struct noise *n = state;
+    const double *p = s->params;
+    n->sigma = (cas_lots)p[P_SIGMA];
+    n->window = (int64_t)p[P_WINDOW];
+    n->delta = p[P_DELTA];
+    n->market_rate = p[P_MU] / (double)n->sigma / s->count;
+    n->limit_rate = 2.0 * p[P_ALPHA] * (double)n->window / (double)n->sigma / s->count;
+    if (!(n->market_rate + n->limit_rate > 0))
+        return cas_err_set(err, CAS_EINVAL, "params.mu",
+                           "'mu' and 'alpha' are both 0: the traders would never act");
+    return 0;
+}
+
+static double noise_rate(const void *state)
+{
+    const struct noise *n = state;
+    return n->market_rate + n->limit_rate;
+}
+
+static void noise_act(void *state, struct cas_agent_ctx *ctx)
+{
+    const struct noise *n = state;
+    const struct cas_market_view *v = ctx->view;
+    struct cas_order_req req = {.qty = n->sigma, .expire_at = INFINITY};
+    double u = cas_rng_double(ctx->rng) * (n->market_rate + n->limit_rate);
+    req.side = cas_rng_bernoulli(ctx->rng, 0.5) ? CAS_BUY : CAS_SELL;
+    if (u < n->market_rate) {
+        req.type = CAS_MARKET;
+    } else {
+        int64_t k = cas_rng_range(ctx->rng, 1, n->window);
+        req.type = CAS_LIMIT;
+        if (req.side == CAS_BUY)
+            req.price = (v->has_ask ? v->best_ask : v->last) - k;
+        else
+            req.price = (v->has_bid ? v->best_bid : v->last) + k;
+        if (req.price < 1)
+            return; /* below the lowest price: the order has nowhere to go */
+        req.expire_at = v->now + cas_rng_exponential(ctx->rng, n->delta);
+    }
+    cas_agent_submit(ctx, &req);
+}
+
+const struct cas_agent_type cas_agent_noise = {
+    .name = "noise",
+    .summary = "zero-intelligence order flow (Farmer, Patelli & Zovko 2005)",
+    .params = params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(struct noise),
+    .init = noise_init,
+    .rate = noise_rate,
+    .act = noise_act,
+};

@@ -1,1 +1,49 @@
-int main(void){return 0;}
+/* main: the cascade program — dispatches to the subcommands; only here is an
+ * exit status chosen. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: cascade <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...] [--quiet]\n"
+    "                         run an experiment (the built-in default without CONFIG)\n"
+    "                         and write its run directory\n"
+    "  validate CONFIG [--set PATH=VALUE ...]\n"
+    "                         check a config without running it\n"
+    "  replay ORDERS.csv [--final-book FILE]\n"
+    "                         feed an order stream through one book; fills to stdout\n"
+    "  --help, -h             this help; 'cascade <command> --help' for a command's\n"
+    "  --version              the version\n"
+    "\n"
+    "exit status: 0 ok, 1 runtime failure, 2 bad usage or input\n"
+    "configs and outputs: see README.md, docs/config.md and docs/outputs.md\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("cascade %s\n", CAS_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cas_cli_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "validate") == 0)
+        return cas_cli_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "replay") == 0)
+        return cas_cli_replay(argc - 1, argv + 1);
+    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay; "
+                    "see 'cascade --help')\n", cmd);
+    return 2;
+}

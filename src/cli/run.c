@@ -1,1 +1,420 @@
-typedef int cas__placeholder;
+/* run: `cascade run` and `cascade validate` — config in, run directory out.
+ *
+ * A run directory appears whole or not at all: everything is written into a
+ * temporary sibling directory that is renamed into place once every file is
+ * complete, and removed on any failure. Bad input is found (config loaded and
+ * every agent initialised) before anything is created on disk.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cascade/record.h"
+#include "cascade/sim.h"
+#include "cli/cli.h"
+
+#define MAX_SETS 256
+
+static const char run_usage[] =
+    "usage: cascade run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...] [--quiet]\n"
+    "\n"
+    "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
+    "without it) and writes a run directory: config.json, timeseries.csv and\n"
+    "summary.json. Prints the run directory's path on stdout.\n"
+    "\n"
+    "  -o, --output DIR     run directory to create (default runs/NAME-seedSEED,\n"
+    "                       with -2, -3 ... appended if that exists); must not\n"
+    "                       exist or be empty\n"
+    "  --seed N             run seed, overriding the config's \"seed\"\n"
+    "  --steps N            number of steps, overriding the config's \"steps\"\n"
+    "  --set PATH=VALUE     override one config value, e.g. --set agents[0].params.mu=0.5\n"
+    "                       (VALUE is JSON, or else a string); repeatable\n"
+    "  -q, --quiet          no progress or summary on stderr\n";
+
+static const char validate_usage[] =
+    "usage: cascade validate CONFIG [--set PATH=VALUE ...]\n"
+    "\n"
+    "Loads CONFIG, applies the overrides and checks every value and every agent's\n"
+    "parameters, without running anything. Exit status 0 if it is valid, 2 if not.\n";
+
+struct run_args {
+    const char *config;
+    const char *output;
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+    char seed_set[64], steps_set[64];
+    bool quiet;
+};
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cascade: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see 'cascade run --help')\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* `--opt VALUE` or `--opt=VALUE`: the value, advancing *i; NULL if missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (strcmp(argv[*i], name) != 0)
+        return NULL;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+static bool is_option(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
+}
+
+static bool is_count(const char *s)
+{
+    if (!*s || strlen(s) > 19)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* 0 to go on, 1 when help was printed, 2 on bad usage (message printed). */
+static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(validate ? validate_usage : run_usage, stdout);
+            return 1;
+        } else if (is_option(arg, "--set")) {
+            if (!(v = option_value(argc, argv, &i, "--set")))
+                return usage_error("'--set' needs PATH=VALUE");
+            if (a->n_sets == MAX_SETS - 2)
+                return usage_error("too many '--set' options");
+            a->sets[a->n_sets++] = v;
+        } else if (!validate && (is_option(arg, "-o") || is_option(arg, "--output"))) {
+            if (!(v = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
+                return usage_error("'%s' needs a directory", arg);
+            a->output = v;
+        } else if (!validate && (is_option(arg, "--seed") || is_option(arg, "--steps"))) {
+            bool seed = is_option(arg, "--seed");
+            if (!(v = option_value(argc, argv, &i, seed ? "--seed" : "--steps")))
+                return usage_error("'%s' needs a number", seed ? "--seed" : "--steps");
+            if (!is_count(v))
+                return usage_error(seed ? "'--seed' must be a non-negative integer, got '%s'"
+                                        : "'--steps' must be a positive integer, got '%s'", v);
+            snprintf(seed ? a->seed_set : a->steps_set, sizeof a->seed_set, "%s=%s",
+                     seed ? "seed" : "steps", v);
+        } else if (!validate && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
+            a->quiet = true;
+        } else if (arg[0] == '-' && arg[1] != 0) {
+            return usage_error("unknown option '%s'", arg);
+        } else if (!a->config) {
+            a->config = arg;
+        } else {
+            return usage_error("unexpected argument '%s'", arg);
+        }
+    }
+    /* The explicit flags win over --set: they come last. */
+    if (a->seed_set[0])
+        a->sets[a->n_sets++] = a->seed_set;
+    if (a->steps_set[0])
+        a->sets[a->n_sets++] = a->steps_set;
+    return 0;
+}
+
+static void print_config_error(const char *config, const struct cas_err *err)
+{
+    const char *src = config ? config : "<default>";
+    if (err->path[0] && err->code != CAS_EIO)
+        fprintf(stderr, "cascade: %s: %s: %s\n", src, err->path, err->msg);
+    else
+        fprintf(stderr, "cascade: %s: %s\n", src, err->msg);
+}
+
+/* Load the config and build the sim: what can be wrong with the input shows here. */
+static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_sim **sim,
+                   const struct cas_sim_observer *obs)
+{
+    struct cas_err err = {0};
+    if (cas_config_load(cfg, a->config, a->sets, a->n_sets, &err) < 0) {
+        print_config_error(a->config, &err);
+        return 2;
+    }
+    int rc = cas_sim_create(sim, cfg, obs, &err);
+    if (rc < 0) {
+        print_config_error(a->config, &err);
+        cas_config_release(cfg);
+        return rc == CAS_ENOMEM ? 1 : 2;
+    }
+    return 0;
+}
+
+int cas_cli_validate(int argc, char **argv)
+{
+    struct run_args a = {0};
+    int rc = parse_args(argc, argv, &a, true);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (!a.config) {
+        fputs("cascade: validate needs a CONFIG file (see 'cascade validate --help')\n", stderr);
+        return 2;
+    }
+    struct cas_config cfg = {0};
+    struct cas_sim *sim = NULL;
+    if ((rc = prepare(&a, &cfg, &sim, NULL)))
+        return rc;
+    printf("%s: ok (%u instrument%s, %u agents, %lld steps)\n", a.config, cfg.n_instruments,
+           cfg.n_instruments == 1 ? "" : "s", cas_sim_n_agents(sim), (long long)cfg.steps);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    return 0;
+}
+
+/* ---- the run directory ---- */
+
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    bool empty = true;
+    for (struct dirent *e; empty && (e = readdir(d));)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The directory to create: -o as given, or runs/NAME-seedSEED[-K]. */
+static int choose_output(const struct run_args *a, const struct cas_config *cfg, char *out,
+                         size_t n)
+{
+    struct stat st;
+    if (a->output) {
+        snprintf(out, n, "%s", a->output);
+        size_t len = strlen(out);
+        while (len > 1 && out[len - 1] == '/')
+            out[--len] = 0;
+        if (stat(out, &st) == 0 && !dir_is_empty(out)) {
+            fprintf(stderr, "cascade: output directory '%s' exists and is not empty; "
+                            "remove it or choose another with -o\n", out);
+            return 2;
+        }
+        return 0;
+    }
+    snprintf(out, n, "runs/%s-seed%llu", cfg->name, (unsigned long long)cfg->seed);
+    size_t base = strlen(out);
+    for (int k = 2; stat(out, &st) == 0; k++)
+        snprintf(out + base, n - base, "-%d", k);
+    return 0;
+}
+
+static char *join(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+static const char *const run_files[] = {"timeseries.csv", "summary.json", "config.json"};
+
+static void remove_tmp(const char *tmp)
+{
+    for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
+        char *p = join(tmp, run_files[i]);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    rmdir(tmp);
+}
+
+static FILE *open_in(const char *dir, const char *file)
+{
+    char *p = join(dir, file);
+    FILE *f = p ? fopen(p, "w") : NULL;
+    free(p);
+    return f;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(cas_step done, cas_step total, double elapsed)
+{
+    int width = 30, filled = (int)((double)done / (double)total * width);
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r[%.*s%*s] %3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ", filled,
+            "==============================", width - filled, "",
+            (int)(100.0 * (double)done / (double)total), (long long)done, (long long)total, rate,
+            eta);
+}
+
+static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show)
+{
+    double start = now_s(), last_shown = start;
+    for (cas_step s = 0; s < cfg->steps; s++) {
+        int rc = cas_sim_step(sim);
+        if (rc < 0) {
+            fprintf(stderr, "%scascade: step %lld: %s\n", show ? "\n" : "", (long long)s,
+                    cas_strerror(rc));
+            return 1;
+        }
+        if (show && (s & 1023) == 0 && now_s() - last_shown > 0.2) {
+            last_shown = now_s();
+            progress(s + 1, cfg->steps, last_shown - start);
+        }
+    }
+    if (show)
+        fprintf(stderr, "\r%*s\r", 100, "");
+    return 0;
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int write_outputs(const char *tmp, const struct cas_config *cfg,
+                         const struct cas_recorder *rec, const struct cas_sim *sim,
+                         const struct cas_run_perf *perf)
+{
+    FILE *f = open_in(tmp, "summary.json");
+    if (!f)
+        return CAS_EIO;
+    int rc = cas_recorder_write_summary(rec, sim, perf, f);
+    if (fclose(f) != 0 || rc < 0)
+        return CAS_EIO;
+    if (!(f = open_in(tmp, "config.json")))
+        return CAS_EIO;
+    fputs(cfg->resolved_json, f);
+    fputc('\n', f);
+    return fclose(f) != 0 ? CAS_EIO : 0;
+}
+
+int cas_cli_run(int argc, char **argv)
+{
+    struct run_args a = {0};
+    int rc = parse_args(argc, argv, &a, false);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+
+    struct cas_config cfg = {0};
+    struct cas_sim *sim = NULL;
+    struct cas_recorder *rec = NULL;
+    FILE *ts = NULL;
+    char out[4096], tmp[4200];
+    bool show = !a.quiet && isatty(2);
+
+    /* Validate the config and every agent before touching the disk. */
+    if ((rc = prepare(&a, &cfg, &sim, NULL)))
+        return rc;
+    cas_sim_destroy(sim);
+    sim = NULL;
+    if ((rc = choose_output(&a, &cfg, out, sizeof out)))
+        goto out_config;
+
+    char *slash = strrchr(out, '/');
+    if (slash && slash != out) {
+        *slash = 0;
+        int mk = mkdirs(out);
+        *slash = '/';
+        if (mk < 0) {
+            fprintf(stderr, "cascade: cannot create '%s': %s\n", out, strerror(errno));
+            rc = 1;
+            goto out_config;
+        }
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
+    if (!mkdtemp(tmp)) {
+        fprintf(stderr, "cascade: cannot create '%s': %s\n", tmp, strerror(errno));
+        rc = 1;
+        goto out_config;
+    }
+    rc = 1;
+    struct cas_err err = {0};
+    if (!(ts = open_in(tmp, "timeseries.csv")) ||
+        cas_recorder_create(&rec, &cfg, ts, &err) < 0)
+        goto out_tmp;
+    struct cas_sim_observer obs = cas_recorder_observer(rec);
+    if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
+        goto out_tmp;
+
+    double start = now_s();
+    if (simulate(sim, &cfg, show))
+        goto out_tmp;
+    struct cas_run_perf perf = {now_s() - start, peak_rss_mb()};
+    int closed = fclose(ts);
+    ts = NULL;
+    if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf) < 0) {
+        fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
+                strerror(errno));
+        goto out_tmp;
+    }
+    if (rename(tmp, out) != 0) {
+        fprintf(stderr, "cascade: cannot rename '%s' to '%s': %s\n", tmp, out, strerror(errno));
+        goto out_tmp;
+    }
+    if (!a.quiet) {
+        struct cas_sim_counters c = cas_sim_counters(sim);
+        fprintf(stderr, "cascade: ran '%s' (seed %llu): %lld steps, %llu orders, %llu trades "
+                        "in %.2f s\n", cfg.name, (unsigned long long)cfg.seed,
+                (long long)cfg.steps, (unsigned long long)c.orders,
+                (unsigned long long)c.trades, perf.wall_s);
+    }
+    printf("%s\n", out);
+    rc = 0;
+    goto out_sim;
+
+out_tmp:
+    if (err.msg[0])
+        fprintf(stderr, "cascade: %s\n", err.msg);
+    if (ts)
+        fclose(ts);
+    remove_tmp(tmp);
+out_sim:
+    cas_recorder_destroy(rec);
+    cas_sim_destroy(sim);
+out_config:
+    cas_config_release(&cfg);
+    return rc;
+}

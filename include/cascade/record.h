@@ -1,0 +1,38 @@
+/* record: observes a run and writes its outputs; it never changes the market.
+ *
+ * Writes, into a run directory: timeseries.csv (one row per instrument every
+ * record.sample_every steps), config.json (the resolved config) and
+ * summary.json (prices, book, stylized facts, performance). Columns and keys
+ * are documented in docs/outputs.md. Same config and seed give byte-identical
+ * files, apart from summary.json's "performance" object (wall-clock figures).
+ */
+#ifndef CASCADE_RECORD_H
+#define CASCADE_RECORD_H
+
+#include <stdio.h>
+
+#include "cascade/config.h"
+#include "cascade/sim.h"
+
+struct cas_recorder;
+
+/* Measured by the caller, who owns the clock; only these are not reproducible. */
+struct cas_run_perf {
+    double wall_s;
+    double peak_rss_mb;
+};
+
+/* Start recording a run of cfg (borrowed; it must outlive the recorder),
+ * writing the time series to `timeseries` (borrowed, stays open). */
+int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
+                        FILE *timeseries, struct cas_err *err);
+void cas_recorder_destroy(struct cas_recorder *rec);
+
+/* The observer to hand to cas_sim_create. */
+struct cas_sim_observer cas_recorder_observer(struct cas_recorder *rec);
+
+/* Write summary.json's content for the finished run to `out`. */
+int cas_recorder_write_summary(const struct cas_recorder *rec, const struct cas_sim *sim,
+                               const struct cas_run_perf *perf, FILE *out);
+
+#endif

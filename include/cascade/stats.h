@@ -1,0 +1,19 @@
+/* stats: descriptive statistics of return series (stylized facts).
+ * Each function borrows its input and returns NaN where the statistic is
+ * undefined (too few values, or zero variance). */
+#ifndef CASCADE_STATS_H
+#define CASCADE_STATS_H
+
+#include <stddef.h>
+
+double cas_stats_mean(const double *x, size_t n);
+/* Population variance (divides by n). */
+double cas_stats_variance(const double *x, size_t n);
+/* m4 / m2^2 - 3 with population moments: near 0 for Gaussian data. */
+double cas_stats_excess_kurtosis(const double *x, size_t n);
+/* Sample autocorrelation at `lag`: sum (x_t - m)(x_{t+lag} - m) / sum (x_t - m)^2. */
+double cas_stats_acf(const double *x, size_t n, size_t lag);
+/* The same for |x_t|. */
+double cas_stats_acf_abs(const double *x, size_t n, size_t lag);
+
+#endif

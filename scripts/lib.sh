@@ -1,0 +1,52 @@
+# Shared by scripts/demo, scripts/test and scripts/bench: install what is
+# missing from Debian's packages, then configure and build. Source it.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Debian packages the build and tests need (meson brings python3).
+CASCADE_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcriterion-dev)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_missing() {
+    local missing=() pkg
+    for pkg in "${CASCADE_PACKAGES[@]}" "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null; then
+            sudo=(sudo)
+        else
+            echo "cascade: missing Debian packages: ${missing[*]}" >&2
+            echo "cascade: install them as root: apt-get install ${missing[*]}" >&2
+            exit 1
+        fi
+    fi
+    say "installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+# build_dir DIR [meson options...]: configure DIR once, then build it.
+build_dir() {
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        say "configuring $dir"
+        meson setup "$dir" "$@" >/dev/null
+    else
+        meson configure "$dir" "$@" >/dev/null
+    fi
+    say "building $dir"
+    ninja -C "$dir" >/dev/null
+}
+
+# The release build the README, the demo and the benchmarks use: build/cascade.
+build_release() {
+    build_dir build --buildtype=release "$@"
+}
