@@ -96,7 +96,7 @@ int cas_book_reduce(struct cas_book *book, uint64_t id, cas_lots new_qty);
 bool cas_book_best_bid(const struct cas_book *book, cas_ticks *price);
 bool cas_book_best_ask(const struct cas_book *book, cas_ticks *price);
 
-/* Total lots and orders resting at the best level of a side (0 when empty). */
+/* Lots resting at the best level of a side (0 when empty). */
 cas_lots cas_book_best_qty(const struct cas_book *book, enum cas_side side);
 
 /* The top n levels of a side, best first; returns how many were written. */
