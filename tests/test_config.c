@@ -16,6 +16,9 @@
 
 #define MIN_INSTRUMENTS "'instruments': [{'name': 'X', 'initial_price': 100}]"
 #define MIN             "{" MIN_INSTRUMENTS "}"
+#define TOP_KEYS                                                                              \
+    "name, seed, steps, step_seconds, money_decimals, insurance_fund, record, instruments,"  \
+    " agents, shocks"
 
 /* A copy of s with every ' turned into " (caller frees). */
 static char *dq(const char *s)
@@ -92,6 +95,73 @@ static void expect_set_error(const char *set, int code, const char *path, const 
     cr_assert_eq(err.code, code, "for %s: got code %d", set, err.code);
 }
 
+static void expect_same_spec(const struct cas_instrument_spec *x,
+                             const struct cas_instrument_spec *y)
+{
+    cr_assert_str_eq(x->name, y->name);
+    cr_assert_eq(x->kind, y->kind);
+    cr_assert_eq(x->contract_units, y->contract_units);
+    cr_assert_eq(x->initial_price, y->initial_price);
+    cr_assert_eq(x->max_leverage, y->max_leverage);
+    cr_assert_eq(x->n_tiers, y->n_tiers);
+    for (uint32_t t = 0; t < x->n_tiers; t++) {
+        cr_assert_eq(x->tiers[t].floor, y->tiers[t].floor, "tiers[%u]", t);
+        cr_assert_eq(x->tiers[t].mmr_ppm, y->tiers[t].mmr_ppm, "tiers[%u]", t);
+        cr_assert_eq(x->tiers[t].max_leverage, y->tiers[t].max_leverage, "tiers[%u]", t);
+    }
+    cr_assert_eq(x->maker_fee_ppm, y->maker_fee_ppm);
+    cr_assert_eq(x->taker_fee_ppm, y->taker_fee_ppm);
+    cr_assert_eq(x->liq_mode, y->liq_mode);
+    cr_assert_eq(x->liq_style, y->liq_style);
+    cr_assert_eq(x->liq_max_lots_per_step, y->liq_max_lots_per_step);
+    cr_assert_eq(x->liq_ioc_penalty_ppm, y->liq_ioc_penalty_ppm);
+    cr_assert_eq(x->liq_slice_ppm, y->liq_slice_ppm);
+    cr_assert_eq(x->liq_slice_above, y->liq_slice_above);
+    cr_assert_eq(x->liq_slice_cooldown, y->liq_slice_cooldown);
+    cr_assert_eq(x->close_factor_ppm, y->close_factor_ppm);
+    cr_assert_eq(x->liq_bonus_ppm, y->liq_bonus_ppm);
+    cr_assert_eq(x->adl_rank, y->adl_rank);
+}
+
+static void expect_same_instrument(const struct cas_instrument_config *x,
+                                   const struct cas_instrument_config *y)
+{
+    cr_assert_str_eq(x->name, y->name);
+    cr_assert_str_eq(x->kind, y->kind);
+    cr_assert_eq(x->tick_size, y->tick_size);
+    cr_assert_eq(x->lot_size, y->lot_size);
+    cr_assert_eq(x->initial_price, y->initial_price);
+    cr_assert_str_eq(x->venue, y->venue);
+    expect_same_spec(&x->spec, &y->spec);
+    cr_assert_eq(x->index_source, y->index_source);
+    cr_assert_eq(x->gbm.drift, y->gbm.drift);
+    cr_assert_eq(x->gbm.vol, y->gbm.vol);
+    cr_assert_eq(x->gbm.jump_rate, y->gbm.jump_rate);
+    cr_assert_eq(x->gbm.jump_mean, y->gbm.jump_mean);
+    cr_assert_eq(x->gbm.jump_sd, y->gbm.jump_sd);
+    cr_assert_str_eq(x->index_file, y->index_file);
+    cr_assert_eq(x->index_spot, y->index_spot);
+    cr_assert_eq(x->mark_method, y->mark_method);
+    cr_assert_eq(x->mark_ema_steps, y->mark_ema_steps);
+    cr_assert_eq(x->funding_on, y->funding_on);
+    cr_assert_eq(x->funding.interval, y->funding.interval);
+    cr_assert_eq(x->funding.interest, y->funding.interest);
+    cr_assert_eq(x->funding.clamp, y->funding.clamp);
+    cr_assert_eq(x->funding.cap, y->funding.cap);
+    cr_assert_eq(x->funding.premium, y->funding.premium);
+    cr_assert_eq(x->funding.impact_lots, y->funding.impact_lots);
+    cr_assert_eq(x->funding.weighted, y->funding.weighted);
+    cr_assert_eq(x->band_on, y->band_on);
+    cr_assert_eq(x->band.pct, y->band.pct);
+    cr_assert_eq(x->band.window, y->band.window);
+    cr_assert_eq(x->band.action, y->band.action);
+    cr_assert_eq(x->band.halt_steps, y->band.halt_steps);
+    cr_assert_eq(x->dynamic_margin_on, y->dynamic_margin_on);
+    cr_assert_eq(x->dynamic_margin.window, y->dynamic_margin.window);
+    cr_assert_eq(x->dynamic_margin.base_vol, y->dynamic_margin.base_vol);
+    cr_assert_eq(x->dynamic_margin.max_scale, y->dynamic_margin.max_scale);
+}
+
 static void expect_same(const struct cas_config *a, const struct cas_config *b)
 {
     cr_assert_str_eq(a->name, b->name);
@@ -99,23 +169,30 @@ static void expect_same(const struct cas_config *a, const struct cas_config *b)
     cr_assert_eq(a->steps, b->steps);
     cr_assert_eq(a->step_seconds, b->step_seconds);
     cr_assert_eq(a->sample_every, b->sample_every);
+    cr_assert_eq(a->money_decimals, b->money_decimals);
+    cr_assert_eq(a->insurance_fund, b->insurance_fund);
     cr_assert_eq(a->n_instruments, b->n_instruments);
-    for (uint32_t i = 0; i < a->n_instruments; i++) {
-        const struct cas_instrument_config *x = &a->instruments[i], *y = &b->instruments[i];
-        cr_assert_str_eq(x->name, y->name);
-        cr_assert_str_eq(x->kind, y->kind);
-        cr_assert_eq(x->tick_size, y->tick_size);
-        cr_assert_eq(x->lot_size, y->lot_size);
-        cr_assert_eq(x->initial_price, y->initial_price);
-    }
+    for (uint32_t i = 0; i < a->n_instruments; i++)
+        expect_same_instrument(&a->instruments[i], &b->instruments[i]);
     cr_assert_eq(a->n_populations, b->n_populations);
     for (uint32_t i = 0; i < a->n_populations; i++) {
         const struct cas_population_config *x = &a->populations[i], *y = &b->populations[i];
         cr_assert_eq(x->type, y->type);
         cr_assert_eq(x->count, y->count);
         cr_assert_eq(x->instrument, y->instrument);
+        cr_assert_eq(x->margin, y->margin);
         for (uint32_t k = 0; k < x->type->n_params; k++)
             cr_assert_eq(x->params[k], y->params[k], "params[%u]", k);
+    }
+    cr_assert_eq(a->n_shocks, b->n_shocks);
+    for (uint32_t i = 0; i < a->n_shocks; i++) {
+        const struct cas_shock_config *x = &a->shocks[i], *y = &b->shocks[i];
+        cr_assert_eq(x->step, y->step, "shocks[%u]", i);
+        cr_assert_eq(x->kind, y->kind, "shocks[%u]", i);
+        cr_assert_eq(x->instrument, y->instrument, "shocks[%u]", i);
+        cr_assert_eq(x->side, y->side, "shocks[%u]", i);
+        cr_assert_eq(x->qty, y->qty, "shocks[%u]", i);
+        cr_assert_eq(x->pct, y->pct, "shocks[%u]", i);
     }
     cr_assert_str_eq(a->resolved_json, b->resolved_json);
 }
@@ -261,7 +338,8 @@ Test(config, resolved_json_parses_back_to_the_same_config)
 {
     expect_idempotent(MIN);
     expect_idempotent(full);
-    expect_idempotent("{'step_seconds': 0.1, 'seed': 0, 'instruments': [{'name': 'a',"
+    expect_idempotent("{'step_seconds': 0.1, 'seed': 0, 'money_decimals': 9,"
+                      " 'instruments': [{'name': 'a',"
                       " 'tick_size': 0.1, 'lot_size': 1e-8, 'initial_price': 0.3}],"
                       " 'agents': [{'type': 'noise', 'params': {'mu': 1e-300, 'alpha': 0}}]}");
 }
@@ -285,11 +363,9 @@ Test(config, unknown_key_at_top_level)
                  "unknown key 'stepz' (did you mean 'steps'?)");
     /* 'stp' is 2 edits from 'steps', beyond the max(1, 3/3) allowed */
     expect_error("{'stp': 5, " MIN_INSTRUMENTS "}", CAS_EINVAL, "stp",
-                 "unknown key 'stp' (known keys: name, seed, steps, step_seconds, record,"
-                 " instruments, agents)");
+                 "unknown key 'stp' (known keys: " TOP_KEYS ")");
     expect_error("{'zzzzzz': 5, " MIN_INSTRUMENTS "}", CAS_EINVAL, "zzzzzz",
-                 "unknown key 'zzzzzz' (known keys: name, seed, steps, step_seconds, record,"
-                 " instruments, agents)");
+                 "unknown key 'zzzzzz' (known keys: " TOP_KEYS ")");
 }
 
 Test(config, unknown_key_in_record_and_instrument)
@@ -318,9 +394,15 @@ Test(config, unknown_param_suggests_from_the_type_table)
     expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'params': {'sgima': 1}}]}",
                  CAS_EINVAL, "agents[0].params.sgima",
                  "unknown key 'sgima' (did you mean 'sigma'?)");
+    /* the list is the type's table, in its order */
+    char msg[256] = "unknown key 'spread' (known keys: ";
+    for (uint32_t i = 0; i < cas_agent_noise.n_params; i++)
+        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", i ? ", " : "",
+                 cas_agent_noise.params[i].name);
+    strcat(msg, ")");
+    cr_assert_not_null(strstr(msg, "mu, alpha, delta, sigma, window"));
     expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'params': {'spread': 1}}]}",
-                 CAS_EINVAL, "agents[0].params.spread",
-                 "unknown key 'spread' (known keys: mu, alpha, delta, sigma, window)");
+                 CAS_EINVAL, "agents[0].params.spread", msg);
 }
 
 Test(config, duplicate_key_is_rejected)
@@ -426,8 +508,7 @@ Test(config, messages_never_contain_a_newline)
 {
     struct cas_err err = parse_fail("{'a\\nb\\u0001': 1, " MIN_INSTRUMENTS "}", NULL, 0);
     cr_assert_str_eq(err.path, "a\\nb\\x01");
-    cr_assert_str_eq(err.msg, "unknown key 'a\\nb\\x01' (known keys: name, seed, steps,"
-                              " step_seconds, record, instruments, agents)");
+    cr_assert_str_eq(err.msg, "unknown key 'a\\nb\\x01' (known keys: " TOP_KEYS ")");
     err = parse_fail("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'a\\nb'}]}", NULL, 0);
     cr_assert_str_eq(err.msg, "unknown agent type 'a\\nb' (known types: noise)");
     err = parse_fail("{\n\n'a'\n", NULL, 0);
@@ -487,10 +568,11 @@ Test(config, instrument_kind_lists_allowed_values)
 {
     expect_error("{'instruments': [{'name': 'A', 'kind': 'future', 'initial_price': 1}]}",
                  CAS_EINVAL, "instruments[0].kind",
-                 "unknown instrument kind 'future' (known kinds: spot)");
+                 "unknown instrument kind 'future' (known kinds: spot, perpetual)");
     expect_error("{'instruments': [{'name': 'A', 'kind': 'spt', 'initial_price': 1}]}", CAS_EINVAL,
                  "instruments[0].kind",
-                 "unknown instrument kind 'spt' (did you mean 'spot'? known kinds: spot)");
+                 "unknown instrument kind 'spt' (did you mean 'spot'? known kinds: spot,"
+                 " perpetual)");
 }
 
 Test(config, initial_price_is_a_whole_number_of_ticks)
@@ -693,6 +775,931 @@ Test(config, a_null_err_is_allowed)
     cr_assert(all_zero(&cfg, sizeof cfg));
 }
 
+/* ---- money, contract units ---- */
+
+Test(config, money_decimals_and_insurance_fund)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, MIN, NULL, 0);
+    cr_assert_eq(cfg.money_decimals, 6);
+    cr_assert_eq(cfg.insurance_fund, 0);
+    cr_assert_eq(cfg.n_shocks, 0);
+    cr_assert_null(cfg.shocks);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, "{'money_decimals': 2, 'insurance_fund': 1234.56, " MIN_INSTRUMENTS "}", NULL,
+             0);
+    cr_assert_eq(cfg.money_decimals, 2);
+    cr_assert_eq(cfg.insurance_fund, 123456);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"insurance_fund\":\t1234.56,"), "%s",
+                       cfg.resolved_json);
+    cas_config_release(&cfg);
+    expect_error("{'money_decimals': 2, 'insurance_fund': 0.001, " MIN_INSTRUMENTS "}", CAS_EINVAL,
+                 "insurance_fund", "must be a multiple of 0.01 (money_decimals 2), got 0.001");
+    expect_error("{'money_decimals': 0, 'insurance_fund': 0.5, " MIN_INSTRUMENTS "}", CAS_EINVAL,
+                 "insurance_fund", "must be a multiple of 1 (money_decimals 0), got 0.5");
+    expect_error("{'insurance_fund': -1, " MIN_INSTRUMENTS "}", CAS_ERANGE, "insurance_fund",
+                 "must be at least 0, got -1");
+    expect_error("{'insurance_fund': 1e10, " MIN_INSTRUMENTS "}", CAS_ERANGE, "insurance_fund",
+                 "is 1e+16 money units of 10^-6; the limit is 9007199254740992 (2^53)");
+    expect_error("{'money_decimals': 10, " MIN_INSTRUMENTS "}", CAS_ERANGE, "money_decimals",
+                 "must be between 0 and 9, got 10");
+    expect_error("{'money_decimals': 2.5, " MIN_INSTRUMENTS "}", CAS_EINVAL, "money_decimals",
+                 "must be an integer, got 2.5");
+}
+
+Test(config, contract_units_are_tick_times_lot_in_money_units)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, "{'instruments': [{'name': 'A', 'tick_size': 0.5, 'lot_size': 0.001,"
+                   " 'initial_price': 60000}, {'name': 'B', 'initial_price': 1}]}",
+             NULL, 0);
+    const struct cas_instrument_spec *a = &cfg.instruments[0].spec, *b = &cfg.instruments[1].spec;
+    cr_assert_eq(a->contract_units, 500);
+    cr_assert_str_eq(a->name, "A");
+    cr_assert_eq(a->kind, CAS_SPOT);
+    cr_assert_eq(a->initial_price, 120000);
+    cr_assert_eq(b->contract_units, 10000);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, "{'money_decimals': 9, 'instruments': [{'name': 'A', 'tick_size': 0.1,"
+                   " 'lot_size': 1e-8, 'initial_price': 1}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].spec.contract_units, 1);
+    cas_config_release(&cfg);
+    expect_error("{'instruments': [{'name': 'A', 'tick_size': 0.1, 'lot_size': 1e-8,"
+                 " 'initial_price': 1}]}",
+                 CAS_EINVAL, "instruments[0].lot_size",
+                 "gives contract_units of 0.001 money units (tick_size x lot_size x 10^6); it"
+                 " must be a whole number >= 1: set money_decimals to 9");
+    expect_error("{'money_decimals': 0, 'instruments': [{'name': 'A', 'initial_price': 1}]}",
+                 CAS_EINVAL, "instruments[0].lot_size",
+                 "gives contract_units of 0.01 money units (tick_size x lot_size x 10^0); it must"
+                 " be a whole number >= 1: set money_decimals to 2");
+    expect_error("{'instruments': [{'name': 'A', 'tick_size': 0.01, 'lot_size': 1e-10,"
+                 " 'initial_price': 1}]}",
+                 CAS_EINVAL, "instruments[0].lot_size",
+                 "gives contract_units of 1e-06 money units (tick_size x lot_size x 10^6); it"
+                 " must be a whole number >= 1: use a larger lot_size or tick_size");
+    expect_error("{'money_decimals': 9, 'instruments': [{'name': 'A', 'tick_size': 1e6,"
+                 " 'lot_size': 1e3, 'initial_price': 1e6}]}",
+                 CAS_ERANGE, "instruments[0].lot_size",
+                 "gives contract_units of 1e+18 money units (tick_size x lot_size x 10^9); the"
+                 " limit is 2^53: lower money_decimals");
+}
+
+/* ---- perpetuals ---- */
+
+#define PERP "{'name': 'P', 'kind': 'perpetual', 'initial_price': 100"
+/* A config of one perpetual with the keys in REST (a text starting with ", " or empty). */
+#define ONE_PERP(REST) "{'instruments': [" PERP REST "}]}"
+
+Test(config, perpetual_gets_every_default)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(""), NULL, 0);
+    const struct cas_instrument_config *p = &cfg.instruments[0];
+    const struct cas_instrument_spec *s = &p->spec;
+    cr_assert_str_eq(p->kind, "perpetual");
+    cr_assert_eq(s->kind, CAS_PERPETUAL);
+    cr_assert_str_eq(p->venue, "");
+    cr_assert_eq(p->index_source, CAS_INDEX_GBM);
+    cr_assert_eq(p->gbm.vol, 0.5 * sqrt(1 / 31536000.0));
+    cr_assert_eq(p->gbm.drift, 0);
+    cr_assert_eq(p->gbm.jump_rate, 0);
+    cr_assert_eq(p->gbm.jump_mean, 0);
+    cr_assert_eq(p->gbm.jump_sd, 0.05);
+    cr_assert_eq(p->mark_method, CAS_MARK_INDEX_EMA);
+    cr_assert_eq(p->mark_ema_steps, 150);
+    cr_assert(p->funding_on);
+    cr_assert_eq(p->funding.interval, 8 * 3600);
+    cr_assert_eq(p->funding.interest, 0.0001);
+    cr_assert_eq(p->funding.clamp, 0.0005);
+    cr_assert_eq(p->funding.cap, 0.0075);
+    cr_assert_eq(p->funding.premium, CAS_PREMIUM_IMPACT);
+    cr_assert_eq(p->funding.impact_lots, 10);
+    cr_assert_not(p->funding.weighted);
+    cr_assert_eq(s->max_leverage, 20);
+    cr_assert_eq(s->n_tiers, 1);
+    cr_assert_eq(s->tiers[0].floor, 0);
+    cr_assert_eq(s->tiers[0].mmr_ppm, 5000);
+    cr_assert_eq(s->tiers[0].max_leverage, 20);
+    cr_assert_eq(s->maker_fee_ppm, 200);
+    cr_assert_eq(s->taker_fee_ppm, 500);
+    cr_assert_eq(s->liq_mode, CAS_LIQ_ENGINE);
+    cr_assert_eq(s->liq_style, CAS_LIQ_IOC_BANKRUPTCY);
+    cr_assert_eq(s->liq_max_lots_per_step, 0);
+    cr_assert_eq(s->liq_ioc_penalty_ppm, 0);
+    cr_assert_eq(s->liq_slice_ppm, 0);
+    cr_assert_eq(s->liq_slice_above, 0);
+    cr_assert_eq(s->liq_slice_cooldown, 0);
+    cr_assert_eq(s->close_factor_ppm, 500000);
+    cr_assert_eq(s->liq_bonus_ppm, 50000);
+    cr_assert_eq(s->adl_rank, CAS_ADL_PNL_LEVERAGE);
+    cr_assert_not(p->band_on);
+    cr_assert_not(p->dynamic_margin_on);
+    cas_config_release(&cfg);
+}
+
+Test(config, durations_and_annual_figures_become_per_step)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             "{'step_seconds': 60, 'instruments': [" PERP ", 'index': {'vol_annual': 0.8,"
+             " 'drift_annual': 0.1, 'jumps_per_day': 2, 'jump_mean': -0.02, 'jump_sd': 0.1},"
+             " 'mark': {'ema_seconds': 150}, 'funding': {'interval_hours': 8},"
+             " 'liquidation': {'slice_cooldown_seconds': 30},"
+             " 'price_band': {'pct': 0.1, 'window_seconds': 300, 'halt_seconds': 20},"
+             " 'dynamic_margin': {'window_seconds': 3600, 'base_vol_annual': 0.6}}]}",
+             NULL, 0);
+    const struct cas_instrument_config *p = &cfg.instruments[0];
+    cr_assert_eq(p->gbm.vol, 0.8 * sqrt(60 / 31536000.0));
+    cr_assert_eq(p->gbm.drift, 0.1 * 60 / 31536000.0);
+    cr_assert_eq(p->gbm.jump_rate, 2 * 60 / 86400.0);
+    cr_assert_eq(p->gbm.jump_mean, -0.02);
+    cr_assert_eq(p->gbm.jump_sd, 0.1);
+    cr_assert_eq(p->mark_ema_steps, 3, "150 s / 60 s = 2.5 rounds to 3");
+    cr_assert_eq(p->funding.interval, 480);
+    cr_assert_eq(p->spec.liq_slice_cooldown, 1, "30 s / 60 s = 0.5 rounds to 1");
+    cr_assert(p->band_on);
+    cr_assert_eq(p->band.pct, 0.1);
+    cr_assert_eq(p->band.window, 5);
+    cr_assert_eq(p->band.action, CAS_BAND_REJECT);
+    cr_assert_eq(p->band.halt_steps, 1, "20 s is less than a step: at least one");
+    cr_assert(p->dynamic_margin_on);
+    cr_assert_eq(p->dynamic_margin.window, 60);
+    cr_assert_eq(p->dynamic_margin.base_vol, 0.6 * sqrt(60 / 31536000.0));
+    cr_assert_eq(p->dynamic_margin.max_scale, 3);
+    /* the resolved text keeps the figures as written, not the rounded steps */
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"ema_seconds\":\t150"), "%s",
+                       cfg.resolved_json);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"vol_annual\":\t0.8,"));
+    cas_config_release(&cfg);
+    parse_ok(&cfg, "{'step_seconds': 600, 'instruments': [" PERP ", 'mark': {'ema_seconds': 10}}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].mark_ema_steps, 1, "at least one step");
+    cas_config_release(&cfg);
+}
+
+Test(config, funding_interval_must_be_whole_steps)
+{
+    expect_error("{'step_seconds': 7, 'instruments': [" PERP "}]}", CAS_EINVAL,
+                 "instruments[0].funding.interval_hours",
+                 "is 4114.285714285715 steps of 7 s; it must be a whole number of steps >= 1:"
+                 " change interval_hours or step_seconds");
+    expect_error("{'step_seconds': 7200, 'instruments': [" PERP ", 'funding':"
+                 " {'interval_hours': 1}}]}",
+                 CAS_EINVAL, "instruments[0].funding.interval_hours",
+                 "is 0.5 steps of 7200 s; it must be a whole number of steps >= 1: change"
+                 " interval_hours or step_seconds");
+    struct cas_config cfg;
+    parse_ok(&cfg, "{'step_seconds': 7, 'instruments': [" PERP ", 'funding': false}]}", NULL, 0);
+    cr_assert_not(cfg.instruments[0].funding_on, "no funding, no interval to check");
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"funding\":\tfalse"));
+    cas_config_release(&cfg);
+}
+
+Test(config, funding_keys_convert)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'funding': {'interval_hours': 1, 'interest': -0.0001,"
+                            " 'clamp': 0, 'cap': 0, 'premium': 'mid', 'impact_lots': 0.5,"
+                            " 'weighting': 'linear'}"),
+             NULL, 0);
+    const struct cas_funding_params *f = &cfg.instruments[0].funding;
+    cr_assert_eq(f->interval, 3600);
+    cr_assert_eq(f->interest, -0.0001);
+    cr_assert_eq(f->clamp, 0);
+    cr_assert_eq(f->cap, 0);
+    cr_assert_eq(f->premium, CAS_PREMIUM_MID);
+    cr_assert_eq(f->impact_lots, 0.5);
+    cr_assert(f->weighted);
+    cas_config_release(&cfg);
+    expect_error(ONE_PERP(", 'funding': {'weighting': 'lineer'}"), CAS_EINVAL,
+                 "instruments[0].funding.weighting",
+                 "unknown weighting 'lineer' (did you mean 'linear'? known weightings: equal,"
+                 " linear)");
+    expect_error(ONE_PERP(", 'funding': {'intrest': 0}"), CAS_EINVAL,
+                 "instruments[0].funding.intrest",
+                 "unknown key 'intrest' (did you mean 'interest'?)");
+    expect_error(ONE_PERP(", 'funding': true"), CAS_EINVAL, "instruments[0].funding",
+                 "must be an object or false, got true; write {} for the defaults");
+    expect_error(ONE_PERP(", 'funding': {'cap': 2}"), CAS_ERANGE, "instruments[0].funding.cap",
+                 "must be between 0 and 1, got 2");
+}
+
+Test(config, mark_method_and_index_sources)
+{
+    struct cas_config cfg;
+    const char *methods[] = {"last", "mid", "index_ema", "median", "fair"};
+    for (int m = 0; m < 5; m++) {
+        char text[256];
+        snprintf(text, sizeof text, ONE_PERP(", 'mark': {'method': '%s'}"), methods[m]);
+        parse_ok(&cfg, text, NULL, 0);
+        cr_assert_eq(cfg.instruments[0].mark_method, (enum cas_mark_method)m, "%s", methods[m]);
+        cas_config_release(&cfg);
+    }
+    expect_error(ONE_PERP(", 'mark': {'method': 'lats'}"), CAS_EINVAL,
+                 "instruments[0].mark.method",
+                 "unknown mark method 'lats' (did you mean 'last'? known methods: last, mid,"
+                 " index_ema, median, fair)");
+    expect_error(ONE_PERP(", 'mark': {'ema_seconds': 0}"), CAS_ERANGE,
+                 "instruments[0].mark.ema_seconds",
+                 "must be greater than 0 and at most 1000000000, got 0");
+    /* an index may follow a spot instrument listed after the perpetual */
+    parse_ok(&cfg, "{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'S'}},"
+                   " {'name': 'S', 'initial_price': 100}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].index_source, CAS_INDEX_SPOT);
+    cr_assert_eq(cfg.instruments[0].index_spot, 1);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, ONE_PERP(", 'index': {'source': 'path', 'file': 'data/p.csv'}"), NULL, 0);
+    cr_assert_eq(cfg.instruments[0].index_source, CAS_INDEX_PATH);
+    cr_assert_str_eq(cfg.instruments[0].index_file, "data/p.csv", "text: relative to the cwd");
+    cas_config_release(&cfg);
+}
+
+Test(config, index_errors)
+{
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'Q'}},"
+                 " {'name': 'Q', 'kind': 'perpetual', 'initial_price': 1}]}",
+                 CAS_EINVAL, "instruments[0].index.instrument",
+                 "'Q' is a perpetual; the index must follow a spot instrument");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'SS'}},"
+                 " {'name': 'S', 'initial_price': 1}]}",
+                 CAS_ENOTFOUND, "instruments[0].index.instrument",
+                 "unknown spot instrument 'SS' (did you mean 'S'? known spot instruments: S)");
+    expect_error(ONE_PERP(", 'index': {'source': 'spot', 'instrument': 'P'}"), CAS_EINVAL,
+                 "instruments[0].index.instrument",
+                 "'P' is a perpetual; the index must follow a spot instrument");
+    expect_error(ONE_PERP(", 'index': {'source': 'spot', 'instrument': 'Z'}"), CAS_ENOTFOUND,
+                 "instruments[0].index.instrument",
+                 "unknown instrument 'Z'; add a spot instrument for the index to follow, or use"
+                 " source 'gbm' or 'path'");
+    expect_error(ONE_PERP(", 'index': {'source': 'spot'}"), CAS_EINVAL,
+                 "instruments[0].index.instrument",
+                 "missing required key 'instrument'; name the spot instrument to follow");
+    expect_error(ONE_PERP(", 'index': {'source': 'path', 'vol_annual': 1, 'file': 'x'}"),
+                 CAS_EINVAL, "instruments[0].index.vol_annual",
+                 "'vol_annual' is only for source 'gbm'; remove it or change 'source'");
+    expect_error(ONE_PERP(", 'index': {'file': 'x'}"), CAS_EINVAL, "instruments[0].index.file",
+                 "'file' is only for source 'path'; remove it or change 'source'");
+    expect_error(ONE_PERP(", 'index': {'source': 'path'}"), CAS_EINVAL,
+                 "instruments[0].index.file",
+                 "missing required key 'file'; give a CSV file with header step,price");
+    expect_error(ONE_PERP(", 'index': {'source': 'csv'}"), CAS_EINVAL,
+                 "instruments[0].index.source",
+                 "unknown index source 'csv' (known sources: gbm, path, spot)");
+    expect_error(ONE_PERP(", 'index': {'vol_annual': -0.1}"), CAS_ERANGE,
+                 "instruments[0].index.vol_annual", "must be between 0 and 100, got -0.1");
+}
+
+Test(config, spot_instruments_reject_perpetual_keys)
+{
+    const char *keys[] = {"venue", "index", "mark", "funding", "margin", "fees",
+                          "liquidation", "price_band", "dynamic_margin"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        char text[256], path[64], msg[128];
+        snprintf(text, sizeof text,
+                 "{'instruments': [{'name': 'S', 'initial_price': 1, '%s': {}}]}", keys[k]);
+        snprintf(path, sizeof path, "instruments[0].%s", keys[k]);
+        snprintf(msg, sizeof msg,
+                 "'%s' is only for perpetuals; set 'kind' to 'perpetual' or remove it", keys[k]);
+        expect_error(text, CAS_EINVAL, path, msg);
+    }
+    expect_error("{'instruments': [{'name': 'S', 'initial_price': 1, 'fess': {}}]}", CAS_EINVAL,
+                 "instruments[0].fess", "unknown key 'fess' (did you mean 'fees'?)");
+}
+
+Test(config, margin_tiers_convert_to_money_and_ppm)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, "{'money_decimals': 2, 'instruments': [" PERP ", 'margin': {'max_leverage': 125,"
+                   " 'tiers': [{'notional': 0, 'mmr': 0.004, 'max_leverage': 125},"
+                   " {'notional': 50000, 'mmr': 0.005, 'max_leverage': 100},"
+                   " {'notional': 250000.5, 'mmr': 0.01, 'max_leverage': 50}]}}]}",
+             NULL, 0);
+    const struct cas_instrument_spec *s = &cfg.instruments[0].spec;
+    cr_assert_eq(s->max_leverage, 125);
+    cr_assert_eq(s->n_tiers, 3);
+    cr_assert_eq(s->tiers[0].floor, 0);
+    cr_assert_eq(s->tiers[1].floor, 5000000);
+    cr_assert_eq(s->tiers[2].floor, 25000050);
+    cr_assert_eq(s->tiers[0].mmr_ppm, 4000);
+    cr_assert_eq(s->tiers[1].mmr_ppm, 5000);
+    cr_assert_eq(s->tiers[2].mmr_ppm, 10000);
+    cr_assert_eq(s->tiers[2].max_leverage, 50);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, ONE_PERP(", 'margin': {'max_leverage': 5}"), NULL, 0);
+    cr_assert_eq(cfg.instruments[0].spec.tiers[0].max_leverage, 5, "the default tier follows");
+    cas_config_release(&cfg);
+}
+
+#define TIERS(T) ONE_PERP(", 'margin': {'max_leverage': 100, 'tiers': [" T "]}")
+#define T0       "{'notional': 0, 'mmr': 0.005, 'max_leverage': 100}"
+
+Test(config, margin_tier_errors)
+{
+    expect_error(TIERS(T0 ", {'notional': 50000, 'mmr': 0.01, 'max_leverage': 50},"
+                          " {'notional': 50000, 'mmr': 0.01, 'max_leverage': 50}"),
+                 CAS_EINVAL, "instruments[0].margin.tiers[2].notional",
+                 "must be greater than the previous tier's 50000, got 50000");
+    expect_error(TIERS("{'notional': 10, 'mmr': 0.005, 'max_leverage': 100}"), CAS_EINVAL,
+                 "instruments[0].margin.tiers[0].notional",
+                 "the first tier must start at 0, got 10");
+    expect_error(TIERS(T0 ", {'notional': 5, 'mmr': 0.004, 'max_leverage': 100}"), CAS_EINVAL,
+                 "instruments[0].margin.tiers[1].mmr",
+                 "must be at least the previous tier's 0.005, got 0.004");
+    expect_error(TIERS("{'notional': 0, 'mmr': 0.005, 'max_leverage': 50},"
+                       " {'notional': 5, 'mmr': 0.005, 'max_leverage': 60}"),
+                 CAS_EINVAL, "instruments[0].margin.tiers[1].max_leverage",
+                 "must be at most the previous tier's 50, got 60");
+    expect_error(TIERS("{'notional': 0, 'mmr': 0.005, 'max_leverage': 125}"), CAS_ERANGE,
+                 "instruments[0].margin.tiers[0].max_leverage",
+                 "must be at most margin.max_leverage (100), got 125");
+    expect_error(TIERS("{'notional': 0, 'mmr': 0.01, 'max_leverage': 100}"), CAS_ERANGE,
+                 "instruments[0].margin.tiers[0].mmr",
+                 "must be below 1/max_leverage = 0.01 of this tier (maintenance must be below"
+                 " initial margin), got 0.01; lower mmr or max_leverage");
+    expect_error(TIERS("{'notional': 0, 'mmr': 0.0050005, 'max_leverage': 100}"), CAS_EINVAL,
+                 "instruments[0].margin.tiers[0].mmr",
+                 "must be a whole number of parts per million (0.000001), got 0.0050005");
+    expect_error(TIERS("{'notional': 0, 'mmr': 1, 'max_leverage': 1}"), CAS_ERANGE,
+                 "instruments[0].margin.tiers[0].mmr",
+                 "must be greater than 0 and less than 1, got 1");
+    expect_error(TIERS("{'notional': 0, 'max_leverage': 100}"), CAS_EINVAL,
+                 "instruments[0].margin.tiers[0].mmr",
+                 "missing required key 'mmr'; a tier has notional, mmr and max_leverage");
+    expect_error(TIERS("{'notional': 0.0000001, 'mmr': 0.005, 'max_leverage': 100}"), CAS_EINVAL,
+                 "instruments[0].margin.tiers[0].notional",
+                 "must be a multiple of 0.000001 (money_decimals 6), got 1e-07");
+    expect_error(TIERS(""), CAS_ERANGE, "instruments[0].margin.tiers",
+                 "must have at least 1 entry, got 0");
+    char text[4096] = "";
+    for (int t = 0; t < 17; t++)
+        snprintf(text + strlen(text), sizeof text - strlen(text),
+                 "%s{'notional': %d, 'mmr': 0.005, 'max_leverage': 100}", t ? ", " : "", t);
+    char conf[8192];
+    snprintf(conf, sizeof conf, TIERS("%s"), text);
+    expect_error(conf, CAS_ERANGE, "instruments[0].margin.tiers",
+                 "must have at most 16 entries, got 17");
+    expect_error(ONE_PERP(", 'margin': {'max_leverage': 200}"), CAS_ERANGE,
+                 "instruments[0].margin.max_leverage",
+                 "is 200, which the default tier's mmr 0.005 does not allow (maintenance must be"
+                 " below initial margin): give 'tiers' or at most 199");
+    expect_error(ONE_PERP(", 'margin': {'max_leverage': 1001}"), CAS_ERANGE,
+                 "instruments[0].margin.max_leverage", "must be between 1 and 1000, got 1001");
+}
+
+Test(config, fees_and_liquidation_convert)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'fees': {'maker': 0, 'taker': 0.00075},"
+                            " 'liquidation': {'mode': 'keeper', 'style': 'market',"
+                            " 'max_lots_per_step': 7, 'ioc_penalty': 0.015, 'slice': 0.2,"
+                            " 'slice_above': 100000, 'slice_cooldown_seconds': 30,"
+                            " 'close_factor': 1, 'bonus': 0, 'adl_rank': 'pnl'}"),
+             NULL, 0);
+    const struct cas_instrument_spec *s = &cfg.instruments[0].spec;
+    cr_assert_eq(s->maker_fee_ppm, 0);
+    cr_assert_eq(s->taker_fee_ppm, 750);
+    cr_assert_eq(s->liq_mode, CAS_LIQ_KEEPER);
+    cr_assert_eq(s->liq_style, CAS_LIQ_MARKET);
+    cr_assert_eq(s->liq_max_lots_per_step, 7);
+    cr_assert_eq(s->liq_ioc_penalty_ppm, 15000);
+    cr_assert_eq(s->liq_slice_ppm, 200000);
+    cr_assert_eq(s->liq_slice_above, 100000000000LL);
+    cr_assert_eq(s->liq_slice_cooldown, 30);
+    cr_assert_eq(s->close_factor_ppm, 1000000);
+    cr_assert_eq(s->liq_bonus_ppm, 0);
+    cr_assert_eq(s->adl_rank, CAS_ADL_PNL);
+    cas_config_release(&cfg);
+    expect_error(ONE_PERP(", 'fees': {'taker': 0.02}"), CAS_ERANGE, "instruments[0].fees.taker",
+                 "must be between 0 and 0.01, got 0.02");
+    expect_error(ONE_PERP(", 'fees': {'maker': 0.00000015}"), CAS_EINVAL,
+                 "instruments[0].fees.maker",
+                 "must be a whole number of parts per million (0.000001), got 1.5e-07");
+    expect_error(ONE_PERP(", 'liquidation': {'style': 'ioc'}"), CAS_EINVAL,
+                 "instruments[0].liquidation.style",
+                 "unknown liquidation style 'ioc' (known styles: ioc_bankruptcy, market)");
+    expect_error(ONE_PERP(", 'liquidation': {'close_factor': 0}"), CAS_ERANGE,
+                 "instruments[0].liquidation.close_factor",
+                 "must be greater than 0 and at most 1, got 0");
+    expect_error(ONE_PERP(", 'liquidation': {'max_lots_per_step': 1.5}"), CAS_EINVAL,
+                 "instruments[0].liquidation.max_lots_per_step", "must be an integer, got 1.5");
+    expect_error(ONE_PERP(", 'liquidation': {'adl': 'pnl'}"), CAS_EINVAL,
+                 "instruments[0].liquidation.adl", "unknown key 'adl' (known keys: mode, style,"
+                 " max_lots_per_step, ioc_penalty, slice, slice_above, slice_cooldown_seconds,"
+                 " close_factor, bonus, adl_rank)");
+}
+
+Test(config, price_band_and_dynamic_margin_switch_on_and_off)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             ONE_PERP(", 'price_band': {'pct': 0.05, 'action': 'halt'}, 'dynamic_margin': {}"),
+             NULL, 0);
+    const struct cas_instrument_config *p = &cfg.instruments[0];
+    cr_assert(p->band_on);
+    cr_assert_eq(p->band.pct, 0.05);
+    cr_assert_eq(p->band.window, 300);
+    cr_assert_eq(p->band.action, CAS_BAND_HALT);
+    cr_assert_eq(p->band.halt_steps, 300);
+    cr_assert(p->dynamic_margin_on);
+    cr_assert_eq(p->dynamic_margin.window, 3600);
+    cr_assert_eq(p->dynamic_margin.base_vol, 0.5 * sqrt(1 / 31536000.0));
+    cr_assert_eq(p->dynamic_margin.max_scale, 3);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, ONE_PERP(", 'price_band': false, 'dynamic_margin': false"), NULL, 0);
+    cr_assert_not(cfg.instruments[0].band_on);
+    cr_assert_not(cfg.instruments[0].dynamic_margin_on);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"price_band\":\tfalse"));
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"dynamic_margin\":\tfalse"));
+    cas_config_release(&cfg);
+    expect_error(ONE_PERP(", 'price_band': {}"), CAS_EINVAL, "instruments[0].price_band.pct",
+                 "missing required key 'pct'; give the band's half-width, e.g. 0.05");
+    expect_error(ONE_PERP(", 'price_band': {'pct': 1}"), CAS_ERANGE,
+                 "instruments[0].price_band.pct", "must be greater than 0 and less than 1, got 1");
+    expect_error(ONE_PERP(", 'price_band': 0.05"), CAS_EINVAL, "instruments[0].price_band",
+                 "must be an object or false, got a number");
+    expect_error(ONE_PERP(", 'dynamic_margin': {'window_seconds': 1}"), CAS_ERANGE,
+                 "instruments[0].dynamic_margin.window_seconds",
+                 "is 1 step of 1 s; the volatility window needs at least 2 steps");
+    expect_error(ONE_PERP(", 'dynamic_margin': {'max_scale': 0.5}"), CAS_ERANGE,
+                 "instruments[0].dynamic_margin.max_scale",
+                 "must be between 1 and 1000, got 0.5");
+}
+
+Test(config, set_reaches_the_venue_rules)
+{
+    const char *sets[] = {"instruments[0].funding=false", "instruments[0].fees.taker=0.001",
+                          "instruments[0].price_band={'pct': 0.02}"};
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'binance'"), sets, 3);
+    cr_assert_not(cfg.instruments[0].funding_on);
+    cr_assert_eq(cfg.instruments[0].spec.taker_fee_ppm, 1000);
+    cr_assert_eq(cfg.instruments[0].band.pct, 0.02);
+    cr_assert_eq(cfg.instruments[0].band.window, 300, "the profile's window stays");
+    cas_config_release(&cfg);
+}
+
+/* ---- venue profiles ---- */
+
+static const char *const venues[] = {"binance", "bitmex", "bybit", "hyperliquid", "dydx"};
+
+static void parse_venue(struct cas_config *cfg, const char *venue)
+{
+    char text[256];
+    snprintf(text, sizeof text, ONE_PERP(", 'venue': '%s'"), venue);
+    parse_ok(cfg, text, NULL, 0);
+    cr_assert_str_eq(cfg->instruments[0].venue, venue, "the profile's name is its file's name");
+}
+
+Test(config, every_venue_profile_loads)
+{
+    struct cas_config cfg;
+    for (size_t v = 0; v < sizeof venues / sizeof *venues; v++) {
+        parse_venue(&cfg, venues[v]);
+        cas_config_release(&cfg);
+    }
+}
+
+Test(config, venue_profiles_carry_their_distinguishing_rules)
+{
+    struct cas_config cfg;
+    const struct cas_instrument_config *p = NULL;
+
+    parse_venue(&cfg, "binance");
+    p = &cfg.instruments[0];
+    cr_assert_eq(p->mark_method, CAS_MARK_MEDIAN);
+    cr_assert_eq(p->funding.interval, 8 * 3600);
+    cr_assert_eq(p->funding.interest, 0.0001);
+    cr_assert_eq(p->funding.clamp, 0.0005);
+    cr_assert_eq(p->funding.premium, CAS_PREMIUM_IMPACT);
+    cr_assert_eq(p->spec.max_leverage, 125);
+    cr_assert_geq(p->spec.n_tiers, 4);
+    cr_assert_eq(p->spec.tiers[1].floor, 50000000000LL, "50k quote at 6 decimals");
+    cr_assert_eq(p->spec.tiers[1].mmr_ppm, 5000);
+    cr_assert_eq(p->spec.liq_style, CAS_LIQ_IOC_BANKRUPTCY);
+    cr_assert_eq(p->spec.adl_rank, CAS_ADL_PNL_LEVERAGE);
+    cr_assert(p->band_on);
+    cas_config_release(&cfg);
+
+    parse_venue(&cfg, "bitmex");
+    p = &cfg.instruments[0];
+    cr_assert_eq(p->mark_method, CAS_MARK_FAIR);
+    cr_assert_eq(p->funding.cap, 0.00375);
+    cr_assert_eq(p->spec.adl_rank, CAS_ADL_PNL_LEVERAGE);
+    cr_assert_eq(p->spec.liq_style, CAS_LIQ_MARKET);
+    cas_config_release(&cfg);
+
+    parse_venue(&cfg, "bybit");
+    p = &cfg.instruments[0];
+    cr_assert(p->funding.weighted);
+    cr_assert_eq(p->mark_method, CAS_MARK_INDEX_EMA);
+    cas_config_release(&cfg);
+
+    parse_venue(&cfg, "hyperliquid");
+    p = &cfg.instruments[0];
+    cr_assert_eq(p->funding.interval, 3600);
+    cr_assert_eq(p->funding.interest, 0.0000125);
+    cr_assert_eq(p->funding.cap, 0.04);
+    cr_assert_eq(p->mark_method, CAS_MARK_MEDIAN);
+    cr_assert_eq(p->spec.liq_style, CAS_LIQ_MARKET);
+    cr_assert_eq(p->spec.liq_slice_ppm, 200000);
+    cr_assert_eq(p->spec.liq_slice_above, 100000000000LL);
+    cr_assert_eq(p->spec.liq_slice_cooldown, 30);
+    cr_assert_eq(p->spec.max_leverage, 50);
+    /* maintenance is half the initial margin at maximum leverage */
+    cr_assert_eq(p->spec.tiers[0].mmr_ppm * 2 * p->spec.max_leverage, 1000000);
+    cas_config_release(&cfg);
+
+    parse_venue(&cfg, "dydx");
+    p = &cfg.instruments[0];
+    cr_assert_eq(p->spec.liq_style, CAS_LIQ_IOC_BANKRUPTCY);
+    cr_assert_eq(p->spec.liq_ioc_penalty_ppm, 15000);
+    cr_assert_eq(p->spec.tiers[0].mmr_ppm, 30000);
+    cr_assert_eq(p->spec.max_leverage, 20);
+    cas_config_release(&cfg);
+}
+
+Test(config, instrument_keys_override_the_profile_key_by_key)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'hyperliquid', 'funding': {'cap': 0.01},"
+                            " 'liquidation': {'slice': 0.5}, 'fees': {'taker': 0.001}"),
+             NULL, 0);
+    const struct cas_instrument_config *p = &cfg.instruments[0];
+    cr_assert_eq(p->funding.cap, 0.01, "overridden");
+    cr_assert_eq(p->funding.interval, 3600, "the profile's, beside the override");
+    cr_assert_eq(p->funding.interest, 0.0000125);
+    cr_assert_eq(p->spec.liq_slice_ppm, 500000);
+    cr_assert_eq(p->spec.liq_slice_above, 100000000000LL);
+    cr_assert_eq(p->spec.liq_style, CAS_LIQ_MARKET);
+    cr_assert_eq(p->spec.taker_fee_ppm, 1000);
+    cr_assert_eq(p->spec.maker_fee_ppm, 150);
+    cr_assert_eq(p->spec.max_leverage, 50, "rules the instrument does not mention stay");
+    cas_config_release(&cfg);
+    /* arrays replace; false switches a profile's rule off */
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'binance', 'price_band': false, 'margin': {'tiers':"
+                            " [{'notional': 0, 'mmr': 0.002, 'max_leverage': 125}]}"),
+             NULL, 0);
+    p = &cfg.instruments[0];
+    cr_assert_not(p->band_on);
+    cr_assert_eq(p->spec.n_tiers, 1);
+    cr_assert_eq(p->spec.tiers[0].mmr_ppm, 2000);
+    cr_assert_eq(p->spec.max_leverage, 125);
+    cr_assert_eq(p->mark_method, CAS_MARK_MEDIAN);
+    cas_config_release(&cfg);
+    /* an object replaces a profile's false */
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'bitmex', 'price_band': {'pct': 0.1}"), NULL, 0);
+    cr_assert(cfg.instruments[0].band_on);
+    cas_config_release(&cfg);
+}
+
+Test(config, resolved_venue_rules_are_merged_and_complete)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'dydx', 'fees': {'maker': 0}"), NULL, 0);
+    const char *keys[] = {"\"venue\":\t\"dydx\"", "\"index\"",       "\"source\":\t\"gbm\"",
+                          "\"mark\"",             "\"funding\"",     "\"interval_hours\":\t1,",
+                          "\"margin\"",           "\"tiers\"",       "\"mmr\":\t0.03,",
+                          "\"fees\"",             "\"maker\":\t0,",  "\"taker\":\t0.0005",
+                          "\"liquidation\"",      "\"ioc_penalty\":\t0.015,", "\"price_band\"",
+                          "\"dynamic_margin\""};
+    const char *at = cfg.resolved_json;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *next = strstr(at, keys[i]);
+        cr_assert_not_null(next, "%s missing or out of order in\n%s", keys[i], cfg.resolved_json);
+        at = next;
+    }
+    cas_config_release(&cfg);
+    /* spot instruments get none of the venue rules */
+    parse_ok(&cfg, MIN, NULL, 0);
+    cr_assert_null(strstr(cfg.resolved_json, "\"mark\""), "%s", cfg.resolved_json);
+    cr_assert_null(strstr(cfg.resolved_json, "\"venue\""));
+    cas_config_release(&cfg);
+}
+
+Test(config, unknown_venue_suggests_a_profile)
+{
+    expect_error(ONE_PERP(", 'venue': 'binanse'"), CAS_ENOTFOUND, "instruments[0].venue",
+                 "unknown venue 'binanse' (did you mean 'binance'? known venues: binance, bitmex,"
+                 " bybit, dydx, hyperliquid); give a known venue or the path of a profile file"
+                 " ending in .json");
+    expect_error(ONE_PERP(", 'venue': 3"), CAS_EINVAL, "instruments[0].venue",
+                 "must be a venue name, the path of a profile file or a profile object, got a"
+                 " number");
+}
+
+Test(config, a_profile_written_in_place)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, ONE_PERP(", 'venue': {'name': 'mine', 'description': 'test',"
+                            " 'fees': {'taker': 0.001}}, 'fees': {'maker': 0.0001}"),
+             NULL, 0);
+    cr_assert_str_eq(cfg.instruments[0].venue, "mine");
+    cr_assert_eq(cfg.instruments[0].spec.taker_fee_ppm, 1000);
+    cr_assert_eq(cfg.instruments[0].spec.maker_fee_ppm, 100);
+    cas_config_release(&cfg);
+    expect_error(ONE_PERP(", 'venue': {'name': 'mine', 'fees': {'taker': 1}}"), CAS_ERANGE,
+                 "instruments[0].venue.fees.taker", "must be between 0 and 0.01, got 1");
+    expect_error(ONE_PERP(", 'venue': {'fees': {}}"), CAS_EINVAL, "instruments[0].venue.name",
+                 "missing required key 'name'; name the venue");
+    expect_error(ONE_PERP(", 'venue': {'name': 'x', 'index': {}}"), CAS_EINVAL,
+                 "instruments[0].venue.index",
+                 "unknown key 'index' (known keys: name, description, mark, funding, margin, fees,"
+                 " liquidation, price_band, dynamic_margin)");
+    /* the value at fault is the instrument's: reported at the instrument */
+    expect_error(ONE_PERP(", 'venue': {'name': 'x', 'fees': {'maker': 0}}, 'fees': {'taker': 1}"),
+                 CAS_ERANGE, "instruments[0].fees.taker", "must be between 0 and 0.01, got 1");
+}
+
+/* A scratch directory for files that configs refer to. */
+struct scratch {
+    char dir[64];
+    char files[8][128];
+    int n;
+};
+
+static void scratch_init(struct scratch *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/test_config_XXXXXX");
+    cr_assert_not_null(mkdtemp(s->dir));
+}
+
+/* Write text (with ' turned into ") to DIR/name; returns the full path. */
+static const char *scratch_write(struct scratch *s, const char *name, const char *text)
+{
+    cr_assert_lt(s->n, 8);
+    char *path = s->files[s->n++], joined[sizeof s->files[0]];
+    snprintf(joined, sizeof joined, "%s/%s", s->dir, name);
+    memcpy(path, joined, sizeof joined);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    char *json = dq(text);
+    fputs(json, f);
+    free(json);
+    fclose(f);
+    return path;
+}
+
+static void scratch_remove(struct scratch *s)
+{
+    for (int i = 0; i < s->n; i++)
+        unlink(s->files[i]);
+    rmdir(s->dir);
+}
+
+static int load_with(struct cas_config *cfg, const char *path, struct cas_err *err)
+{
+    memset(cfg, 0x5a, sizeof *cfg);
+    int rc = cas_config_load(cfg, path, NULL, 0, err);
+    if (rc) {
+        cr_assert(all_zero(cfg, sizeof *cfg));
+        cr_assert_eq(err->code, rc);
+    }
+    return rc;
+}
+
+Test(config, profile_files_are_found_beside_the_config)
+{
+    struct scratch s;
+    struct cas_config cfg;
+    struct cas_err err = {0};
+    scratch_init(&s);
+    scratch_write(&s, "slow.json", "{'name': 'slow', 'description': 'a test venue',"
+                                   " 'funding': {'interval_hours': 24}, 'fees': {'taker': 0.001}}");
+    const char *exp = scratch_write(&s, "exp.json",
+                                    ONE_PERP(", 'venue': 'slow.json', 'fees': {'maker': 0},"
+                                             " 'index': {'source': 'path', 'file': 'p.csv'}"));
+    int rc = load_with(&cfg, exp, &err);
+    cr_assert_eq(rc, 0, "%s: %s", err.path, err.msg);
+    const struct cas_instrument_config *p = &cfg.instruments[0];
+    cr_assert_str_eq(p->venue, "slow");
+    cr_assert_eq(p->funding.interval, 24 * 3600);
+    cr_assert_eq(p->spec.taker_fee_ppm, 1000);
+    cr_assert_eq(p->spec.maker_fee_ppm, 0);
+    char csv[128];
+    snprintf(csv, sizeof csv, "%s/p.csv", s.dir);
+    cr_assert_str_eq(p->index_file, csv);
+    /* the resolved text needs neither the profile nor the config's directory */
+    struct cas_config again;
+    rc = cas_config_parse(&again, cfg.resolved_json, "resolved", NULL, 0, &err);
+    cr_assert_eq(rc, 0, "%s: %s\n%s", err.path, err.msg, cfg.resolved_json);
+    expect_same(&cfg, &again);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"venue\":\t{"), "%s", cfg.resolved_json);
+    cas_config_release(&again);
+    cas_config_release(&cfg);
+    /* text is resolved against the working directory */
+    cr_assert_eq(chdir(s.dir), 0);
+    parse_ok(&cfg, ONE_PERP(", 'venue': 'slow.json'"), NULL, 0);
+    cr_assert_str_eq(cfg.instruments[0].venue, "slow");
+    cas_config_release(&cfg);
+    scratch_remove(&s);
+}
+
+Test(config, errors_in_a_profile_file_name_the_profile)
+{
+    struct scratch s;
+    struct cas_config cfg;
+    struct cas_err err = {0};
+    scratch_init(&s);
+    scratch_write(&s, "bad.json", "{'name': 'bad', 'mark': {'method': 'lst'},"
+                                  " 'margin': {'max_leverage': 10}}");
+    scratch_write(&s, "broken.json", "{'name': 'broken',\n 'mark': }");
+    scratch_write(&s, "extra.json", "{'name': 'extra', 'fee': {}}");
+    const char *exp = scratch_write(&s, "exp.json", ONE_PERP(", 'venue': 'bad.json'"));
+    const char *fixed = scratch_write(&s, "fixed.json",
+                                      ONE_PERP(", 'venue': 'bad.json', 'mark': {'method': 'last'},"
+                                               " 'margin': {'max_leverage': 2000}"));
+    const char *broken = scratch_write(&s, "exp2.json", ONE_PERP(", 'venue': 'broken.json'"));
+    const char *extra = scratch_write(&s, "exp3.json", ONE_PERP(", 'venue': 'extra.json'"));
+    const char *missing = scratch_write(&s, "exp4.json", ONE_PERP(", 'venue': 'none.json'"));
+
+    cr_assert_eq(load_with(&cfg, exp, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "venue 'bad.json': mark.method");
+    cr_assert_str_eq(err.msg, "unknown mark method 'lst' (did you mean 'last'? known methods:"
+                              " last, mid, index_ema, median, fair)");
+    /* the instrument overrides the bad value: it is never checked; the instrument's own
+     * bad value is reported at the instrument */
+    cr_assert_eq(load_with(&cfg, fixed, &err), CAS_ERANGE);
+    cr_assert_str_eq(err.path, "instruments[0].margin.max_leverage");
+    cr_assert_eq(load_with(&cfg, broken, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "venue 'broken.json': line 2");
+    cr_assert_str_eq(err.msg, "invalid JSON near '}'");
+    cr_assert_eq(load_with(&cfg, extra, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "venue 'extra.json': fee");
+    cr_assert_str_eq(err.msg, "unknown key 'fee' (did you mean 'fees'?)");
+    cr_assert_eq(load_with(&cfg, missing, &err), CAS_EIO);
+    cr_assert_str_eq(err.path, "instruments[0].venue");
+    cr_assert_str_eq(err.msg,
+                     "cannot read venue profile 'none.json': No such file or directory");
+    scratch_remove(&s);
+}
+
+Test(config, a_built_in_profile_value_overridden_into_conflict_names_the_profile)
+{
+    /* binance's tiers allow 125x: lowering max_leverage makes its first tier wrong */
+    expect_error(ONE_PERP(", 'venue': 'binance', 'margin': {'max_leverage': 50}"), CAS_ERANGE,
+                 "venue 'binance': margin.tiers[0].max_leverage",
+                 "must be at most margin.max_leverage (50), got 125");
+    expect_error("{'step_seconds': 7, 'instruments': [" PERP ", 'venue': 'hyperliquid'}]}",
+                 CAS_EINVAL, "venue 'hyperliquid': funding.interval_hours",
+                 "is 514.2857142857143 steps of 7 s; it must be a whole number of steps >= 1:"
+                 " change interval_hours or step_seconds");
+}
+
+/* ---- agents' margin ---- */
+
+Test(config, population_margin_mode)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, "{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise'},"
+                   " {'type': 'noise', 'margin': 'isolated'}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.populations[0].margin, CAS_CROSS);
+    cr_assert_eq(cfg.populations[1].margin, CAS_ISOLATED);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"margin\":\t\"isolated\""));
+    cas_config_release(&cfg);
+    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'margin': 'isolate'}]}",
+                 CAS_EINVAL, "agents[0].margin",
+                 "unknown margin mode 'isolate' (did you mean 'isolated'? known modes: cross,"
+                 " isolated)");
+}
+
+/* ---- shocks ---- */
+
+#define SHOCK_INSTRUMENTS                                                                          \
+    "'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100}, " PERP "}]"
+
+Test(config, shocks_are_read_and_sorted_by_step_stably)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, "{" SHOCK_INSTRUMENTS ", 'shocks': ["
+                   "{'step': 50, 'kind': 'index_jump', 'instrument': 'P', 'pct': -0.2},"
+                   "{'step': 10, 'kind': 'market_order', 'side': 'sell', 'qty': 5},"
+                   "{'step': 50, 'kind': 'market_order', 'instrument': 'P', 'side': 'buy',"
+                   " 'qty': 1e3},"
+                   "{'step': 0, 'kind': 'index_jump', 'instrument': 'P', 'pct': 10},"
+                   "{'step': 99, 'kind': 'market_order', 'side': 'buy', 'qty': 1}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.n_shocks, 5);
+    const struct cas_shock_config *s = cfg.shocks;
+    cr_assert_eq(s[0].step, 0);
+    cr_assert_eq(s[0].pct, 10);
+    cr_assert_eq(s[1].step, 10);
+    cr_assert_eq(s[1].kind, CAS_SHOCK_MARKET_ORDER);
+    cr_assert_eq(s[1].instrument, 0, "the first instrument by default");
+    cr_assert_eq(s[1].side, CAS_SELL);
+    cr_assert_eq(s[1].qty, 5);
+    cr_assert_eq(s[2].step, 50);
+    cr_assert_eq(s[2].kind, CAS_SHOCK_INDEX_JUMP, "equal steps keep the written order");
+    cr_assert_eq(s[2].instrument, 1);
+    cr_assert_eq(s[2].pct, -0.2);
+    cr_assert_eq(s[3].step, 50);
+    cr_assert_eq(s[3].kind, CAS_SHOCK_MARKET_ORDER);
+    cr_assert_eq(s[3].side, CAS_BUY);
+    cr_assert_eq(s[3].qty, 1000);
+    cr_assert_eq(s[4].step, 99);
+    cas_config_release(&cfg);
+}
+
+#define SHOCK(S) "{" SHOCK_INSTRUMENTS ", 'shocks': [{'step': 1, 'kind': 'market_order'," \
+                 " 'side': 'buy', 'qty': 1}, " S "]}"
+
+Test(config, shock_errors)
+{
+    expect_error(SHOCK("{'step': 100, 'kind': 'market_order', 'side': 'buy', 'qty': 1}"),
+                 CAS_ERANGE, "shocks[1].step", "must be between 0 and 99, got 100");
+    expect_error(SHOCK("{'kind': 'market_order', 'side': 'buy', 'qty': 1}"), CAS_EINVAL,
+                 "shocks[1].step", "missing required key 'step'; give the step it happens at");
+    expect_error(SHOCK("{'step': 1, 'side': 'buy', 'qty': 1}"), CAS_EINVAL, "shocks[1].kind",
+                 "missing required key 'kind' (known kinds: market_order, index_jump)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'jump'}"), CAS_EINVAL, "shocks[1].kind",
+                 "unknown shock kind 'jump' (known kinds: market_order, index_jump)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'qty': 1}"), CAS_EINVAL,
+                 "shocks[1].side", "missing required key 'side' (known sides: buy, sell)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'short', 'qty': 1}"),
+                 CAS_EINVAL, "shocks[1].side", "unknown side 'short' (known sides: buy, sell)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy'}"), CAS_EINVAL,
+                 "shocks[1].qty", "missing required key 'qty'; give the order's size in lots");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 0}"),
+                 CAS_ERANGE, "shocks[1].qty", "must be between 1 and 1000000000000, got 0");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
+                       " 'pct': 0.1}"),
+                 CAS_EINVAL, "shocks[1].pct", "'pct' is only for kind 'index_jump'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'side': 'buy',"
+                       " 'pct': 0.1}"),
+                 CAS_EINVAL, "shocks[1].side",
+                 "'side' is only for kind 'market_order'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'pct': 0.1}"), CAS_EINVAL,
+                 "shocks[1].instrument",
+                 "'S' is a spot instrument; an index_jump needs a perpetual (it moves the"
+                 " perpetual's index)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'pct': -1}"),
+                 CAS_ERANGE, "shocks[1].pct", "must be greater than -1 and at most 10, got -1");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P'}"), CAS_EINVAL,
+                 "shocks[1].pct",
+                 "missing required key 'pct'; give the jump as a fraction, e.g. -0.1 for a 10%"
+                 " drop");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'Q', 'pct': 0.1}"),
+                 CAS_ENOTFOUND, "shocks[1].instrument",
+                 "unknown instrument 'Q' (did you mean 'S'? known instruments: S, P)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'pc': 0.1}"),
+                 CAS_EINVAL, "shocks[1].pc", "unknown key 'pc' (did you mean 'pct'?)");
+    expect_error(SHOCK("3"), CAS_EINVAL, "shocks[1]", "must be an object, got a number");
+    char text[100000] = "{" SHOCK_INSTRUMENTS ", 'shocks': [";
+    for (int i = 0; i < 1025; i++)
+        strcat(text, i ? ", {'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1}"
+                       : "{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1}");
+    strcat(text, "]}");
+    expect_error(text, CAS_ERANGE, "shocks", "must have at most 1024 entries, got 1025");
+}
+
+/* ---- a whole perpetual experiment reads back from its resolved text ---- */
+
+static const char perp_full[] =
+    "{'name': 'perp', 'steps': 7200, 'step_seconds': 2, 'money_decimals': 4,"
+    " 'insurance_fund': 250000.5,"
+    " 'instruments': [{'name': 'BTC', 'tick_size': 0.5, 'lot_size': 0.001,"
+    "                  'initial_price': 60000},"
+    "                 {'name': 'BTC-PERP', 'kind': 'perpetual', 'tick_size': 0.1,"
+    "                  'lot_size': 0.001, 'initial_price': 60000.3, 'venue': 'binance',"
+    "                  'index': {'source': 'spot', 'instrument': 'BTC'},"
+    "                  'mark': {'method': 'index_ema', 'ema_seconds': 61},"
+    "                  'funding': {'interest': 0.00011, 'weighting': 'linear'},"
+    "                  'liquidation': {'mode': 'keeper', 'slice_above': 12345.6789},"
+    "                  'dynamic_margin': {'window_seconds': 999, 'base_vol_annual': 0.3}},"
+    "                 {'name': 'ETH-PERP', 'kind': 'perpetual', 'initial_price': 3000,"
+    "                  'venue': 'hyperliquid', 'price_band': {'pct': 0.07, 'action': 'halt'},"
+    "                  'index': {'vol_annual': 1.1, 'jumps_per_day': 0.3, 'jump_mean': -0.01}},"
+    "                 {'name': 'SOL-PERP', 'kind': 'perpetual', 'initial_price': 150,"
+    "                  'index': {'source': 'path', 'file': 'paths/sol.csv'}, 'funding': false}],"
+    " 'agents': [{'type': 'noise', 'instrument': 'BTC-PERP', 'margin': 'isolated'}],"
+    " 'shocks': [{'step': 3600, 'kind': 'index_jump', 'instrument': 'ETH-PERP', 'pct': -0.15},"
+    "            {'step': 10, 'kind': 'market_order', 'instrument': 'BTC-PERP',"
+    "             'side': 'sell', 'qty': 500}]}";
+
+Test(config, resolved_perpetual_config_parses_back_to_the_same_config)
+{
+    expect_idempotent(perp_full);
+    const char *sets[] = {"instruments[1].margin.max_leverage=125",
+                          "instruments[2].fees={'maker': 0.0003}"};
+    struct cas_config a, b;
+    struct cas_err err = {0};
+    parse_ok(&a, perp_full, sets, 2);
+    cr_assert_eq(a.instruments[2].spec.maker_fee_ppm, 300);
+    cr_assert_eq(a.instruments[2].spec.taker_fee_ppm, 450, "hyperliquid's taker fee stays");
+    cr_assert_eq(a.insurance_fund, 2500005000LL);
+    cr_assert_eq(a.instruments[1].spec.liq_slice_above, 123456789);
+    cr_assert_eq(a.instruments[1].spec.contract_units, 1);
+    cr_assert_eq(cas_config_parse(&b, a.resolved_json, "resolved", NULL, 0, &err), 0, "%s: %s",
+                 err.path, err.msg);
+    expect_same(&a, &b);
+    cas_config_release(&a);
+    cas_config_release(&b);
+}
+
 /* docs/config.md is written from the parameter tables: every type has a
  * section and every parameter a row with its kind and default, so the docs
  * cannot drift from the code unnoticed. */
@@ -721,5 +1728,25 @@ Test(config, docs_list_every_agent_parameter_with_its_default)
                      p->kind == CAS_PARAM_INT ? "integer" : "real", p->def);
             cr_assert_not_null(strstr(doc, row), "docs/config.md lacks the row '%s'", row);
         }
+    }
+}
+
+/* Every built-in venue profile has its section in docs/config.md. */
+Test(config, docs_describe_every_venue_profile)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/config.md", root);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = 0;
+    fclose(f);
+    for (size_t v = 0; v < sizeof venues / sizeof *venues; v++) {
+        char head[128];
+        snprintf(head, sizeof head, "### `%s`", venues[v]);
+        cr_assert_not_null(strstr(doc, head), "docs/config.md lacks '%s'", head);
     }
 }

@@ -2,8 +2,10 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cascade/config.h"
+#include "cascade/exchange.h"
 #include "cascade/sim.h"
 
 static void load(struct cas_config *cfg, const char *json)
@@ -153,4 +155,118 @@ Test(sim, refused_parameters_name_their_population)
     cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), CAS_EINVAL);
     cr_assert_str_eq(err.path, "agents[0].params.mu");
     cas_config_release(&cfg);
+}
+
+/* ---- the leveraged venue under the scheduler ---- */
+
+static const char *perp(int leverage, const char *margin, const char *extra, unsigned seed,
+                        int steps)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"seed\": %u, \"steps\": %d, \"record\": {\"sample_every\": 10},"
+             " \"insurance_fund\": 1000,"
+             " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+             "   \"lot_size\": 0.01, \"initial_price\": 1000,"
+             "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 0.3},"
+             "   \"mark\": {\"method\": \"index_ema\"},"
+             "   \"funding\": {\"interval_hours\": 0.25},"
+             "   \"margin\": {\"max_leverage\": 50, \"tiers\": [{\"notional\": 0, \"mmr\": 0.01,"
+             "     \"max_leverage\": 50}]}%s}],"
+             " \"agents\": [{\"type\": \"noise\", \"count\": 10, \"margin\": \"%s\", \"params\":"
+             " {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 30, \"sigma\": 2,"
+             "  \"collateral\": 20, \"leverage\": %d}}]}",
+             seed, steps, extra, margin, leverage);
+    return buf;
+}
+
+struct liq_count {
+    uint64_t liquidations, done;
+};
+
+static void count_liq(void *ctx, const struct cas_liquidation *l)
+{
+    ((struct liq_count *)ctx)->liquidations++;
+    (void)l;
+}
+
+static void count_done(void *ctx, const struct cas_liquidation_done *d)
+{
+    ((struct liq_count *)ctx)->done++;
+    (void)d;
+}
+
+/* Money and open interest are conserved exactly after every step of random
+ * leveraged trading with shocks, funding and liquidations. */
+Test(sim, money_and_open_interest_conserved_every_step, .timeout = 120)
+{
+    static const char *const shocks =
+        ", \"liquidation\": {\"style\": \"market\"}";
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        for (int m = 0; m < 2; m++) {
+            struct cas_config cfg = {0};
+            char extra[256];
+            snprintf(extra, sizeof extra, "%s", seed == 2 ? shocks : "");
+            const char *json = perp(25, m ? "isolated" : "cross", extra, seed, 3000);
+            char with_shocks[8192];
+            snprintf(with_shocks, sizeof with_shocks,
+                     "%.*s, \"shocks\": [{\"step\": 1000, \"kind\": \"market_order\","
+                     " \"side\": \"sell\", \"qty\": 400}, {\"step\": 1000, \"kind\":"
+                     " \"index_jump\", \"pct\": -0.12}, {\"step\": 2000, \"kind\":"
+                     " \"index_jump\", \"pct\": 0.3}]}",
+                     (int)strlen(json) - 1, json);
+            load(&cfg, with_shocks);
+            struct liq_count lc = {0};
+            struct cas_sim_observer obs = {.ctx = &lc, .on_liquidation = count_liq,
+                                           .on_liquidation_done = count_done};
+            struct cas_sim *sim;
+            struct cas_err err = {0};
+            cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+            char why[256];
+            for (int i = 0; i < 3000; i++) {
+                cr_assert_eq(cas_sim_step(sim), 0);
+                cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why),
+                          "seed %u step %d: %s", seed, i, why);
+            }
+            cr_assert_gt(lc.liquidations, 0u, "seed %u: the shocks liquidated nobody", seed);
+            struct cas_sim_counters c = cas_sim_counters(sim);
+            cr_assert_eq(c.fundings, 3000 / 900);
+            cas_sim_destroy(sim);
+            cas_config_release(&cfg);
+        }
+    }
+}
+
+static uint64_t liquidations_after_shock(int leverage, unsigned seed)
+{
+    struct cas_config cfg = {0};
+    const char *json = perp(leverage, "cross", "", seed, 1500);
+    char buf[8192];
+    snprintf(buf, sizeof buf,
+             "%.*s, \"shocks\": [{\"step\": 1000, \"kind\": \"market_order\","
+             " \"side\": \"sell\", \"qty\": 300}, {\"step\": 1000, \"kind\": \"index_jump\","
+             " \"pct\": -0.15}]}",
+             (int)strlen(json) - 1, json);
+    load(&cfg, buf);
+    struct liq_count lc = {0};
+    struct cas_sim_observer obs = {.ctx = &lc, .on_liquidation = count_liq};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
+    for (int i = 0; i < 1500; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    return lc.liquidations;
+}
+
+/* The noise traders' own leverage is enough for a shock to liquidate some;
+ * at leverage 1 nobody can be. */
+Test(sim, a_shock_liquidates_leveraged_noise_traders_only)
+{
+    uint64_t lev = 0;
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        lev += liquidations_after_shock(30, seed);
+        cr_assert_eq(liquidations_after_shock(1, seed), 0u);
+    }
+    cr_assert_gt(lev, 0u);
 }

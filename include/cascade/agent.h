@@ -28,12 +28,16 @@ struct cas_param_spec {
     const char *doc;    /* one sentence */
 };
 
-/* What init gets: the agent's place in its population and its parameters. */
+/* What init gets: the agent's place in its population and its parameters;
+ * init fills in what its account should hold. */
 struct cas_agent_setup {
     uint32_t index;        /* 0 .. count-1 within the population */
     uint32_t count;        /* population size */
     const double *params;  /* resolved values, in the order of the type's table */
     cas_ticks initial_price;
+    /* The agent's account: the sim opens it from these when init succeeds. */
+    double collateral;     /* quote currency; init sets it (0 by default) */
+    int32_t leverage;      /* init sets it (1 by default) */
 };
 
 /* The market as the agent may see it, for its instrument, at the moment it acts. */
@@ -43,6 +47,10 @@ struct cas_market_view {
     bool has_bid, has_ask;
     cas_ticks best_bid, best_ask;
     cas_ticks last;        /* last trade price, or the initial price before any trade */
+    cas_ticks mark;        /* the venue's mark price (last or mid on spot) */
+    cas_lots position;     /* the agent's position on the instrument, signed */
+    cas_money equity;      /* the agent's account equity at the marks */
+    bool liquidating;      /* the account is being liquidated: orders are refused */
 };
 
 struct cas_order_req {
@@ -52,6 +60,11 @@ struct cas_order_req {
     cas_lots qty;
     double expire_at;      /* time in steps after which the venue cancels what rests;
                               INFINITY for good till cancelled */
+    bool reduce_only;      /* may only shrink the agent's position */
+    cas_ticks stop;        /* > 0: a stop order — held until the last trade price reaches
+                              it (a buy stop when last >= stop, a sell stop when
+                              last <= stop), then sent as a market order; type, price and
+                              expire_at are then ignored */
 };
 
 struct cas_agent_ctx {
@@ -76,7 +89,7 @@ struct cas_agent_type {
     /* REQUIRED: set up one agent's state (zeroed storage of state_size bytes).
      * A parameter combination the type cannot use is reported with err->path
      * relative to the population, e.g. "params.sigma". */
-    int (*init)(void *state, const struct cas_agent_setup *setup, struct cas_err *err);
+    int (*init)(void *state, struct cas_agent_setup *setup, struct cas_err *err);
     /* REQUIRED: wake-ups per step; the scheduler wakes the agent as a Poisson
      * process of this rate. Constant for the agent's life. */
     double (*rate)(const void *state);

@@ -1,34 +1,87 @@
 /* config: an experiment's configuration, loaded from JSON and validated.
  *
  * The JSON shape (every key documented in docs/config.md):
- *   { "name", "seed", "steps", "step_seconds",
+ *   { "name", "seed", "steps", "step_seconds", "money_decimals", "insurance_fund",
  *     "record": { "sample_every" },
- *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price" } ],
- *     "agents": [ { "type", "count", "instrument", "params": { ... } } ] }
- * Unknown keys are rejected with their JSON path and a did-you-mean; numbers
- * are range-checked; integers must be exact. cJSON trees never leave this
- * module: callers see only struct cas_config and the resolved JSON text.
+ *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price",
+ *         perpetuals only:
+ *         "venue": NAME | "PATH.json" | { "name", "description", RULES },
+ *         "index": { "source": "gbm" | "path" | "spot", "vol_annual", "drift_annual",
+ *                    "jumps_per_day", "jump_mean", "jump_sd" | "file" | "instrument" },
+ *         RULES: "mark": { "method", "ema_seconds" },
+ *                "funding": false | { "interval_hours", "interest", "clamp", "cap",
+ *                                     "premium", "impact_lots", "weighting" },
+ *                "margin": { "max_leverage",
+ *                            "tiers": [ { "notional", "mmr", "max_leverage" } ] },
+ *                "fees": { "maker", "taker" },
+ *                "liquidation": { "mode", "style", "max_lots_per_step", "ioc_penalty",
+ *                                 "slice", "slice_above", "slice_cooldown_seconds",
+ *                                 "close_factor", "bonus", "adl_rank" },
+ *                "price_band": false | { "pct", "window_seconds", "action", "halt_seconds" },
+ *                "dynamic_margin": false | { "window_seconds", "base_vol_annual",
+ *                                            "max_scale" } } ],
+ *     "agents": [ { "type", "count", "instrument", "margin", "params": { ... } } ],
+ *     "shocks": [ { "step", "kind": "market_order" | "index_jump", "instrument",
+ *                   "side", "qty" | "pct" } ] }
+ * A perpetual's RULES come from its venue profile (built in from
+ * configs/venues/NAME.json, a file, or written in place), overridden key by
+ * key by its own. Unknown keys are rejected with their JSON path and a
+ * did-you-mean; numbers are range-checked; integers must be exact; quote
+ * amounts must be whole money units and rates whole ppm. cJSON trees never
+ * leave this module: callers see only struct cas_config and the resolved JSON
+ * text, which has every key (a perpetual's rules merged and complete).
  */
 #ifndef CASCADE_CONFIG_H
 #define CASCADE_CONFIG_H
 
 #include "cascade/agent.h"
 #include "cascade/core.h"
+#include "cascade/exchange.h"
+#include "cascade/rules.h"
 
 #define CAS_NAME_MAX 64
 
 struct cas_instrument_config {
     char name[CAS_NAME_MAX];
-    char kind[16];           /* "spot" */
+    char kind[16];           /* "spot" or "perpetual" */
     double tick_size;        /* quote currency per tick, > 0 */
     double lot_size;         /* base units per lot, > 0 */
     cas_ticks initial_price; /* in ticks: initial_price / tick_size, exact */
+    char venue[CAS_NAME_MAX];/* the venue profile its rules came from; "" for none */
+    /* The exchange's rules, converted: money units, ppm, steps. For spot only
+     * name, kind, contract_units and initial_price are meaningful. */
+    struct cas_instrument_spec spec;
+    /* perpetuals only */
+    enum cas_index_source index_source;
+    struct cas_gbm_params gbm;   /* per step, converted from the annual figures */
+    char index_file[512];        /* PATH: relative paths resolved against the config's directory */
+    uint32_t index_spot;         /* SPOT: index of the spot instrument */
+    enum cas_mark_method mark_method;
+    cas_step mark_ema_steps;
+    bool funding_on;
+    struct cas_funding_params funding;
+    bool band_on;
+    struct cas_band_params band;
+    bool dynamic_margin_on;
+    struct cas_volmargin_params dynamic_margin;
+};
+
+enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_INDEX_JUMP };
+
+struct cas_shock_config {
+    cas_step step;           /* applied at the start of this step */
+    enum cas_shock_kind kind;
+    uint32_t instrument;
+    enum cas_side side;      /* MARKET_ORDER */
+    cas_lots qty;            /* MARKET_ORDER */
+    double pct;              /* INDEX_JUMP: the index is multiplied by 1 + pct */
 };
 
 struct cas_population_config {
     const struct cas_agent_type *type; /* borrowed from the registry */
     uint32_t count;
     uint32_t instrument;               /* index into instruments */
+    enum cas_margin_mode margin;       /* "margin": "cross" (default) or "isolated" */
     double params[CAS_MAX_PARAMS];     /* in the order of type->params */
 };
 
@@ -38,10 +91,14 @@ struct cas_config {
     cas_step steps;
     double step_seconds;
     cas_step sample_every;             /* steps between time-series rows */
+    int money_decimals;                /* a money unit is 10^-money_decimals quote currency */
+    cas_money insurance_fund;          /* initial balance, money units */
     uint32_t n_instruments;
     struct cas_instrument_config *instruments;
     uint32_t n_populations;
     struct cas_population_config *populations;
+    uint32_t n_shocks;
+    struct cas_shock_config *shocks;   /* ordered by step, then as written */
     char *resolved_json;               /* every key, defaults filled in; owned */
 };
 

@@ -1,10 +1,12 @@
 /* record: observes a run and writes its outputs; it never changes the market.
  *
  * Writes, into a run directory: timeseries.csv (one row per instrument every
- * record.sample_every steps), config.json (the resolved config) and
- * summary.json (prices, book, stylized facts, performance). Columns and keys
- * are documented in docs/outputs.md. Same config and seed give byte-identical
- * files, apart from summary.json's "performance" object (wall-clock figures).
+ * record.sample_every steps), liquidations.csv (one row per liquidation),
+ * config.json (the resolved config) and summary.json (prices, book, stylized
+ * facts, accounting, liquidations, insurance fund, performance). Columns and
+ * keys are documented in docs/outputs.md. Same config and seed give
+ * byte-identical files, apart from summary.json's "performance" object
+ * (wall-clock figures).
  */
 #ifndef CASCADE_RECORD_H
 #define CASCADE_RECORD_H
@@ -30,6 +32,9 @@ void cas_recorder_destroy(struct cas_recorder *rec);
 
 /* The observer to hand to cas_sim_create. */
 struct cas_sim_observer cas_recorder_observer(struct cas_recorder *rec);
+
+/* Write liquidations.csv's content for the finished run to `out`. */
+int cas_recorder_write_liquidations(const struct cas_recorder *rec, FILE *out);
 
 /* Write summary.json's content for the finished run to `out`. */
 int cas_recorder_write_summary(const struct cas_recorder *rec, const struct cas_sim *sim,

@@ -1,42 +1,57 @@
-/* sim: the run loop — instruments with their books, agents, the scheduler.
+/* sim: the run loop — the venue, its rules, agents, and the scheduler.
  *
- * Each step: orders whose lifetime ended are cancelled; agents whose Poisson
- * wake-up times fall in [step, step + 1) are gathered and act in a fresh order
- * shuffled by the scheduler's stream (an agent due twice acts twice); every
- * order is matched at once. Each agent draws from its own PCG stream derived
- * from the run seed and its global index, so same config and seed give the
- * same run. An observer hears every trade and the end of every step; it must
- * not change the market.
+ * Each step, as DESIGN.md draws it: (1) exogenous processes: throttled
+ * liquidations continue, indexes move, the step's shocks strike, marks are
+ * refreshed (the risk engine liquidates whom a move put under water);
+ * (2) resting orders whose lifetime ended are cancelled; (3) agents whose
+ * Poisson wake-up times fall in [step, step + 1) act in a fresh order shuffled
+ * by the scheduler's stream (an agent due twice acts twice), every order
+ * matched at once, with its liquidation cascade and triggered stop orders;
+ * (4) end of step: mark and funding samples, funding payments at funding
+ * times, price bands, dynamic margin, then the observer's on_step. Each agent
+ * draws from its own PCG stream derived from the run seed and its global
+ * index; same config and seed give the same run. Observers must not change
+ * the market.
  */
 #ifndef CASCADE_SIM_H
 #define CASCADE_SIM_H
 
 #include "cascade/book.h"
 #include "cascade/config.h"
+#include "cascade/exchange.h"
 
 struct cas_sim;
 
 struct cas_sim_observer {
     void *ctx;
     void (*on_trade)(void *ctx, uint32_t instrument, const struct cas_fill *fill);
-    void (*on_step)(void *ctx, const struct cas_sim *sim); /* after the step's last order */
+    void (*on_liquidation)(void *ctx, const struct cas_liquidation *liq);
+    void (*on_liquidation_done)(void *ctx, const struct cas_liquidation_done *done);
+    void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
+    void (*on_funding)(void *ctx, uint32_t instrument, double rate);
+    void (*on_step)(void *ctx, const struct cas_sim *sim); /* after the step's last event */
 };
 
 struct cas_sim_counters {
     uint64_t wakeups;  /* agent wake-ups acted on */
     uint64_t orders;   /* orders accepted by the venue (every type) */
+    uint64_t rejected; /* orders the venue refused (margin, band, halt, ...) */
     uint64_t trades;   /* fills */
     uint64_t expiries; /* resting orders cancelled when their lifetime ended */
+    uint64_t stops;    /* stop orders triggered */
+    uint64_t fundings; /* funding payments (per instrument) */
 };
 
-/* Build a run from a validated config (borrowed; it must outlive the sim) and
- * initialise every agent. A parameter combination an agent type refuses gives
- * CAS_EINVAL with err->path a JSON path such as "agents[0].params.mu". */
+/* Build a run from a validated config (borrowed; it must outlive the sim),
+ * open every agent's account and initialise it. A parameter combination an
+ * agent type refuses gives CAS_EINVAL with err->path a JSON path such as
+ * "agents[0].params.mu"; an index path file that cannot be used gives its
+ * error (path "FILE:LINE"). */
 int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
                    const struct cas_sim_observer *observer, struct cas_err *err);
 void cas_sim_destroy(struct cas_sim *sim);
 
-/* Run the next step. 0, or CAS_ENOMEM if the book could not grow. */
+/* Run the next step. 0, or CAS_ENOMEM if memory ran out. */
 int cas_sim_step(struct cas_sim *sim);
 
 /* The step about to run (after n calls of cas_sim_step, n). */
@@ -44,9 +59,18 @@ cas_step cas_sim_now(const struct cas_sim *sim);
 
 uint32_t cas_sim_n_instruments(const struct cas_sim *sim);
 const struct cas_book *cas_sim_book(const struct cas_sim *sim, uint32_t instrument);
+const struct cas_exchange *cas_sim_exchange(const struct cas_sim *sim);
 /* Last trade price in ticks, or the initial price before the first trade. */
 cas_ticks cas_sim_last(const struct cas_sim *sim, uint32_t instrument);
+cas_ticks cas_sim_mark(const struct cas_sim *sim, uint32_t instrument);
+/* Index price in ticks (perpetuals; the price itself on spot). */
+double cas_sim_index(const struct cas_sim *sim, uint32_t instrument);
+/* The predicted funding rate (fraction per interval; 0 on spot or when off). */
+double cas_sim_funding_rate(const struct cas_sim *sim, uint32_t instrument);
+bool cas_sim_halted(const struct cas_sim *sim, uint32_t instrument);
 uint32_t cas_sim_n_agents(const struct cas_sim *sim);
+/* The account of agent `agent` (global index, in population order). */
+uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
 
 #endif

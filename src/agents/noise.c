@@ -19,7 +19,7 @@
 
 #include "cascade/agent.h"
 
-enum { P_MU, P_ALPHA, P_DELTA, P_SIGMA, P_WINDOW, N_PARAMS };
+enum { P_MU, P_ALPHA, P_DELTA, P_SIGMA, P_WINDOW, P_COLLATERAL, P_LEVERAGE, N_PARAMS };
 
 static const struct cas_param_spec params[N_PARAMS] = {
     [P_MU] = {"mu", CAS_PARAM_REAL, 2.0, 0, 1e9, false, "lots/step",
@@ -31,6 +31,10 @@ static const struct cas_param_spec params[N_PARAMS] = {
     [P_SIGMA] = {"sigma", CAS_PARAM_INT, 1, 1, 1e9, false, "lots", "size of every order"},
     [P_WINDOW] = {"window", CAS_PARAM_INT, 150, 1, 1e6, false, "levels",
                   "limit orders are placed 1..window levels beyond the opposite best quote"},
+    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
+                      "each trader's deposit"},
+    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 1, 1, 1000, false, "x",
+                    "each trader's leverage on perpetuals (capped by the instrument's)"},
 };
 
 struct noise {
@@ -41,13 +45,15 @@ struct noise {
     int64_t window;
 };
 
-static int noise_init(void *state, const struct cas_agent_setup *s, struct cas_err *err)
+static int noise_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     struct noise *n = state;
     const double *p = s->params;
     n->sigma = (cas_lots)p[P_SIGMA];
     n->window = (int64_t)p[P_WINDOW];
     n->delta = p[P_DELTA];
+    s->collateral = p[P_COLLATERAL];
+    s->leverage = (int32_t)p[P_LEVERAGE];
     n->market_rate = p[P_MU] / (double)n->sigma / s->count;
     n->limit_rate = 2.0 * p[P_ALPHA] * (double)n->window / (double)n->sigma / s->count;
     if (!(n->market_rate + n->limit_rate > 0))

@@ -26,8 +26,8 @@ static const char run_usage[] =
     "usage: cascade run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...] [--quiet]\n"
     "\n"
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
-    "without it) and writes a run directory: config.json, timeseries.csv and\n"
-    "summary.json. Prints the run directory's path on stdout.\n"
+    "without it) and writes a run directory: config.json, timeseries.csv,\n"
+    "liquidations.csv and summary.json. Prints the run directory's path on stdout.\n"
     "\n"
     "  -o, --output DIR     run directory to create (default runs/NAME-seedSEED,\n"
     "                       with -2, -3 ... appended if that exists); must not\n"
@@ -248,7 +248,8 @@ static char *join(const char *dir, const char *file)
     return p;
 }
 
-static const char *const run_files[] = {"timeseries.csv", "summary.json", "config.json"};
+static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "summary.json",
+                                        "config.json"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -318,10 +319,15 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
                          const struct cas_recorder *rec, const struct cas_sim *sim,
                          const struct cas_run_perf *perf)
 {
-    FILE *f = open_in(tmp, "summary.json");
+    FILE *f = open_in(tmp, "liquidations.csv");
     if (!f)
         return CAS_EIO;
-    int rc = cas_recorder_write_summary(rec, sim, perf, f);
+    int rc = cas_recorder_write_liquidations(rec, f);
+    if (fclose(f) != 0 || rc < 0)
+        return CAS_EIO;
+    if (!(f = open_in(tmp, "summary.json")))
+        return CAS_EIO;
+    rc = cas_recorder_write_summary(rec, sim, perf, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "config.json")))

@@ -1,4 +1,10 @@
-/* configInt: what config.c (the schema) and text.c (text in and out) share; private to config/.
+/* configInt: what the config module's files share; private to config/.
+ *
+ * text.c turns text into trees and trees into text (JSON in, --set, resolved JSON out,
+ * the one-line pieces of messages); walk.c reads values out of a tree against the schema
+ * and reports the first failure at its JSON path; config.c holds the top level, the
+ * instruments' common keys and the agents; perp.c a perpetual's venue rules and venue
+ * profiles; shocks.c the scheduled shocks.
  *
  * Every piece of user text that enters an error path or message goes through
  * cas__escape, which keeps it printable ASCII on one line. Every number shown or
@@ -12,10 +18,13 @@
 #include "cascade/config.h"
 
 enum {
-    CAS__WORD_MAX = 64 /* names longer than this get no did-you-mean */
+    CAS__WORD_MAX = 64,        /* names longer than this get no did-you-mean */
+    CAS__MAX_INSTRUMENTS = 64,
 };
 
 #define CAS__MSG_SIZE sizeof(((struct cas_err *)0)->msg)
+
+/* ---- message pieces (text.c) --------------------------------------------------------- */
 
 /* Copy at most max_in bytes of s into out[size >= 8], escaping quotes, backslashes and
  * anything not printable ASCII; "..." ends text cut for lack of room. Returns out. */
@@ -42,7 +51,7 @@ struct cas__choices {
     const char *word;
     const char *best; /* borrowed from the last cas__choices_add that won */
     size_t best_d;
-    char list[100]; /* "a, b, c", ending in "..." when it outgrew the buffer */
+    char list[136]; /* "a, b, c", ending in "..." when it outgrew the buffer */
     bool full;
 };
 void cas__choices_add(struct cas__choices *c, const char *candidate);
@@ -52,11 +61,153 @@ void cas__choices_add(struct cas__choices *c, const char *candidate);
 const char *cas__choices_hint(char *out, size_t size, const struct cas__choices *c,
                               const char *label, bool always_list);
 
+/* ---- text in (text.c) ------------------------------------------------------------------ */
+
 /* Parse text into *root, which must be an object (free it with cJSON_Delete). A syntax
  * error is reported at "line N" with a snippet; source names the text in messages. */
 int cas__config_read_text(cJSON **root, const char *text, const char *source, struct cas_err *err);
 
 /* Apply one "PATH=VALUE" override to root (see cas_config_parse). */
 int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err);
+
+/* The whole file at path, NUL-terminated, in *out (caller frees). Failures are reported
+ * at err_path with the message "cannot read WHAT: REASON" ("cannot read: REASON" when
+ * what is ""). */
+int cas__read_file(const char *path, const char *err_path, const char *what, char **out,
+                   struct cas_err *err);
+
+/* ---- text out (text.c) ---------------------------------------------------------------- */
+
+/* Adding to a tree: the first failure is remembered and every later add is skipped. */
+struct cas__build {
+    bool failed;
+};
+
+/* Add item to parent under key (to the array when key is NULL); returns item, or NULL
+ * (having freed it) after a failure. */
+cJSON *cas__put(struct cas__build *b, cJSON *parent, const char *key, cJSON *item);
+cJSON *cas__raw_int(double v);  /* a whole number, printed as one */
+cJSON *cas__raw_real(double v); /* printed so that it reads back exactly */
+
+/* ---- walking a tree against the schema (walk.c) --------------------------------------- */
+
+/* Where the values of an instrument's merged venue rules came from: a value its own
+ * object does not hold came from the profile, and an error about it is reported as
+ * LABEL SEP PATH-IN-THE-PROFILE ("venue 'x.json': mark.method"). */
+struct cas__origin {
+    size_t at;             /* length of the instrument's path ("instruments[2]") */
+    const cJSON *own;      /* the instrument's own object */
+    const cJSON *profile;  /* the profile's object */
+    const char *label;     /* "venue 'x.json'", or the inline profile's JSON path */
+    const char *sep;       /* ": " after a label, "." after a JSON path */
+};
+
+/* A position in the tree: the JSON path so far (top-level keys bare, ".key" below them,
+ * "[i]" for indexes) and where failures go. */
+struct cas__walk {
+    struct cas_err *err;
+    char path[160];
+    size_t len;
+    const struct cas__origin *origin; /* set while reading merged venue rules */
+};
+
+/* Extend the path; each returns the mark to pop back to. */
+size_t cas__push_key(struct cas__walk *w, const char *key);
+size_t cas__push_index(struct cas__walk *w, size_t i);
+void cas__pop(struct cas__walk *w, size_t mark);
+
+/* Report an error at the current path, extended by key unless key is NULL. */
+int cas__fail(struct cas__walk *w, const char *key, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int cas__no_memory(struct cas__walk *w);
+
+struct cas__range {
+    double min, max; /* max may be INFINITY */
+    bool min_open;   /* the value must be strictly greater than min */
+    bool integer;
+    bool max_open;   /* the value must be strictly less than max */
+};
+
+const cJSON *cas__member(const cJSON *obj, const char *key);
+
+/* v must be a number within r; *out = it. */
+int cas__check_number(struct cas__walk *w, const char *key, const cJSON *v,
+                      const struct cas__range *r, double *out);
+/* *out = the number at key, or def when the key is absent (obj may be NULL). */
+int cas__read_number(struct cas__walk *w, const cJSON *obj, const char *key,
+                     const struct cas__range *r, double def, double *out);
+/* As cas__read_number, but the key is required: missing, it is an error that ends
+ * with `hint` ("" for none). */
+int cas__require_number(struct cas__walk *w, const cJSON *obj, const char *key,
+                        const struct cas__range *r, const char *hint, double *out);
+/* *out = the string at key, or NULL when the key is absent. */
+int cas__read_string(struct cas__walk *w, const cJSON *obj, const char *key, const char **out);
+/* *out = the object at key, or NULL when the key is absent. */
+int cas__read_object(struct cas__walk *w, const cJSON *obj, const char *key, const cJSON **out);
+/* *out = the array at key (NULL when absent) and *n its length, which must be lo..hi. */
+int cas__read_array(struct cas__walk *w, const cJSON *obj, const char *key, size_t lo, size_t hi,
+                    const cJSON **out, size_t *n);
+/* Copy s to out[CAS_NAME_MAX] if it is 1..63 characters of [A-Za-z0-9._-]. */
+int cas__check_name(struct cas__walk *w, const char *key, const char *s, char *out);
+/* "unknown WHAT 'word' (did you mean 'x'? LABEL: a, b)", reported at key. */
+int cas__unknown(struct cas__walk *w, const char *key, int code, const char *what,
+                 const struct cas__choices *c, const char *label, bool always_list);
+/* Every key of obj must be one of keys, and appear once. */
+int cas__check_keys(struct cas__walk *w, const cJSON *obj, const char *const *keys, size_t n);
+/* The string at key must be one of names[n] (names[def] when absent; def < 0: the key is
+ * required); *out = its index. Wrong ones are "unknown WHAT 'x' (... LABEL: a, b)". */
+int cas__read_choice(struct cas__walk *w, const cJSON *obj, const char *key,
+                     const char *const *names, size_t n, int def, const char *what,
+                     const char *label, int *out);
+/* A rate within r at key (def when absent), a whole number of parts per million. */
+int cas__read_ppm(struct cas__walk *w, const cJSON *obj, const char *key,
+                  const struct cas__range *r, double def, int64_t *out);
+/* An amount of quote currency >= 0 at key (def when absent) in money units of
+ * 10^-decimals: a whole number of them, at most 2^53. */
+int cas__read_money(struct cas__walk *w, const cJSON *obj, const char *key, double def,
+                    int decimals, cas_money *out);
+
+/* ---- the schema (config.c, perp.c, shocks.c) ------------------------------------------ */
+
+/* Values kept as the user wrote them, for resolved_json, where the struct holds them
+ * converted in a way that does not invert exactly (seconds to steps, annual to per step). */
+struct cas__written {
+    double price;
+    double vol_annual, drift_annual, jumps_per_day;
+    double ema_seconds, interval_hours;
+    double band_window_seconds, halt_seconds, slice_cooldown_seconds;
+    double dm_window_seconds, base_vol_annual;
+};
+
+struct cas__parse {
+    struct cas__walk w;
+    struct cas_config *cfg;
+    const char *base; /* the config's directory for relative paths; "" = working directory */
+    struct cas__written written[CAS__MAX_INSTRUMENTS];
+};
+
+/* config.c: the instrument named at o's "instrument" (the first when absent); unknown
+ * names get a did-you-mean. */
+int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out);
+
+/* perp.c: a perpetual's venue and rules from its object o (the walk is at
+ * instruments[i]); the index's spot instrument is linked later by cas__link_index, once
+ * every instrument is known. */
+int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i);
+int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i);
+void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_config *cfg,
+                            uint32_t i, const struct cas__written *wr);
+
+/* shocks.c: the top-level "shocks" array, and its resolved form. */
+int cas__read_shocks(struct cas__parse *p, const cJSON *root);
+void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_config *cfg);
+
+/* The venue profiles compiled in from configs/venues/NAME.json (generated by
+ * scripts/embed.py), ending with {NULL, NULL}. */
+struct cas__embedded {
+    const char *name;
+    const char *text;
+};
+extern const struct cas__embedded cas__venues[];
 
 #endif

@@ -1,11 +1,13 @@
-/* text: the config module's text in and out: JSON text to a tree, --set overrides, and the
- * one-line pieces of messages (escaped user text, exact numbers, did-you-mean).
+/* text: the config module's text in and out: files and JSON text to trees, --set
+ * overrides, trees back to text, and the one-line pieces of messages (escaped user text,
+ * exact numbers, did-you-mean).
  *
  * A syntax error is located by line from cJSON's error position. An override walks the
  * tree along its path, creating missing objects but never array entries, so an index
  * names an entry the text already has. Nothing here validates the schema: an override
  * may add any key, and config.c rejects what it does not know.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,4 +379,77 @@ int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err)
         return cas_err_set(err, CAS_ENOMEM, subject, "out of memory");
     int rc = set_at(root, set, len, value, why, sizeof why);
     return rc ? cas_err_set(err, rc, subject, "%s", why) : 0;
+}
+
+/* ---- files ------------------------------------------------------------------------------- */
+
+int cas__read_file(const char *path, const char *err_path, const char *what, char **out,
+                   struct cas_err *err)
+{
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    FILE *f = fopen(path, "rb");
+    const char *sp = *what ? " " : "";
+    int rc = 0;
+    if (!f) {
+        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, strerror(errno));
+        goto free_buf;
+    }
+    if (!buf)
+        goto no_memory;
+    while ((n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
+        len += n;
+        if (len + 1 < cap)
+            continue;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger)
+            goto no_memory;
+        buf = bigger;
+        cap *= 2;
+    }
+    if (ferror(f)) {
+        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, strerror(errno));
+        goto close;
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len)
+        rc = cas_err_set(err, CAS_EINVAL, err_path,
+                         "%s%scontains a NUL byte at offset %zu; it must be JSON text", what, sp,
+                         strlen(buf));
+    goto close;
+no_memory:
+    rc = cas_err_set(err, CAS_ENOMEM, err_path, "out of memory");
+close:
+    fclose(f);
+free_buf:
+    if (rc)
+        free(buf);
+    *out = rc ? NULL : buf;
+    return rc;
+}
+
+/* ---- trees to text ----------------------------------------------------------------------- */
+
+cJSON *cas__put(struct cas__build *b, cJSON *parent, const char *key, cJSON *item)
+{
+    bool ok = item && parent && !b->failed &&
+              (key ? cJSON_AddItemToObject(parent, key, item) : cJSON_AddItemToArray(parent, item));
+    if (!ok) {
+        cJSON_Delete(item);
+        b->failed = true;
+        return NULL;
+    }
+    return item;
+}
+
+cJSON *cas__raw_int(double v)
+{
+    char s[400]; /* %.0f of any finite double fits */
+    snprintf(s, sizeof s, "%.0f", v);
+    return cJSON_CreateRaw(s);
+}
+
+cJSON *cas__raw_real(double v)
+{
+    return cJSON_CreateRaw(cas__num(v).s);
 }

@@ -1,8 +1,11 @@
-/* recorder: the time series and the run summary, from sim events.
+/* recorder: the time series, the liquidation log and the run summary, from sim events.
  *
  * The "price" of an instrument at a step is its mid when both sides are
- * quoted, else its last trade price. Summary figures describe the first
- * instrument (named in summary.json); the time series covers them all.
+ * quoted, else its last trade price. Summary price, book and stylized figures
+ * describe the first instrument (named in summary.json); the time series and
+ * the liquidation log cover them all. Liquidations are kept in memory, indexed
+ * by their id (1, 2, ...), and written in id order at the end, since an
+ * engine liquidation's fills and fund change are known only when its job ends.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,9 +15,18 @@
 #include "cascade/stats.h"
 
 struct series {
-    cas_lots volume; /* since the last row */
-    uint64_t trades; /* since the last row */
-    int decimals;    /* of the tick size, for printing prices */
+    cas_lots volume;        /* since the last row */
+    uint64_t trades;        /* since the last row */
+    uint64_t liquidations;  /* since the last row */
+    cas_money liquidated;   /* notional at the mark, since the last row */
+    uint64_t adl;           /* ADL events since the last row */
+    int decimals;           /* of the tick size, for printing prices */
+};
+
+struct liq_row {
+    struct cas_liquidation liq;
+    struct cas_liquidation_done done;
+    bool finished;
 };
 
 struct cas_recorder {
@@ -28,6 +40,9 @@ struct cas_recorder {
     /* first instrument's price at each sample, for returns */
     double *samples;
     size_t n_samples, cap_samples;
+    struct liq_row *liqs;
+    size_t n_liqs, cap_liqs;
+    bool out_of_memory;
 };
 
 static int decimals_of(double tick)
@@ -55,7 +70,9 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     r->price_min = INFINITY;
     r->price_max = -INFINITY;
     r->price_final = (double)cfg->instruments[0].initial_price;
-    fputs("step,time_s,instrument,bid,ask,mid,last,spread_ticks,bid_qty,ask_qty,volume,trades\n",
+    fputs("step,time_s,instrument,bid,ask,mid,last,mark,index,spread_ticks,bid_qty,ask_qty,"
+          "depth_1pct,depth_5pct,volume,trades,oi_long,oi_short,funding_rate,liquidations,"
+          "liquidated_notional,insurance_fund,adl,halted\n",
           ts);
     *out = r;
     return 0;
@@ -67,8 +84,11 @@ void cas_recorder_destroy(struct cas_recorder *r)
         return;
     free(r->series);
     free(r->samples);
+    free(r->liqs);
     free(r);
 }
+
+/* ---- events ---- */
 
 static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f)
 {
@@ -77,44 +97,153 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f)
     r->series[instrument].trades++;
 }
 
+static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
+{
+    if (id == 0)
+        return NULL;
+    while (id > r->cap_liqs) {
+        size_t cap = r->cap_liqs ? 2 * r->cap_liqs : 256;
+        struct liq_row *v = realloc(r->liqs, cap * sizeof *v);
+        if (!v) {
+            r->out_of_memory = true;
+            return NULL;
+        }
+        memset(v + r->cap_liqs, 0, (cap - r->cap_liqs) * sizeof *v);
+        r->liqs = v;
+        r->cap_liqs = cap;
+    }
+    if (id > r->n_liqs)
+        r->n_liqs = id;
+    return &r->liqs[id - 1];
+}
+
+static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
+{
+    struct cas_recorder *r = ctx;
+    struct series *s = &r->series[liq->instrument];
+    s->liquidations++;
+    s->liquidated += liq->lots * liq->mark * r->cfg->instruments[liq->instrument].spec.contract_units;
+    struct liq_row *row = liq_slot(r, liq->id);
+    if (!row)
+        return;
+    row->liq = *liq;
+    if (liq->mode == CAS_LIQ_KEEPER) {
+        row->finished = true;
+        row->done.fill_vwap = NAN;
+    }
+}
+
+static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *done)
+{
+    struct cas_recorder *r = ctx;
+    struct liq_row *row = liq_slot(r, done->id);
+    if (!row)
+        return;
+    row->done = *done;
+    row->finished = true;
+}
+
+static void on_adl(void *ctx, const struct cas_adl_event *adl)
+{
+    struct cas_recorder *r = ctx;
+    r->series[adl->instrument].adl++;
+}
+
+/* ---- the time series ---- */
+
 static void put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
 {
     fprintf(f, ",%.*f", dec, ticks * ins->tick_size);
 }
 
-static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_t i)
+static void put_money(FILE *f, cas_money m, int decimals)
 {
-    const struct cas_instrument_config *ins = &r->cfg->instruments[i];
+    cas_money scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    unsigned long long a = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
+    if (decimals == 0)
+        fprintf(f, "%s%llu", m < 0 ? "-" : "", a);
+    else
+        fprintf(f, "%s%llu.%0*llu", m < 0 ? "-" : "", a / (unsigned long long)scale, decimals,
+                a % (unsigned long long)scale);
+}
+
+/* Lots resting within `pct` of the mid on both sides. */
+static cas_lots depth_within(const struct cas_book *b, cas_ticks bid, cas_ticks ask, double pct)
+{
+    double mid = (double)(bid + ask) / 2;
+    return cas_book_qty_to(b, CAS_BUY, (cas_ticks)ceil(mid * (1 - pct))) +
+           cas_book_qty_to(b, CAS_SELL, (cas_ticks)floor(mid * (1 + pct)));
+}
+
+static void write_quotes(FILE *f, const struct cas_sim *sim, uint32_t i,
+                         const struct cas_instrument_config *ins, int dec)
+{
     const struct cas_book *b = cas_sim_book(sim, i);
-    struct series *s = &r->series[i];
     cas_ticks bid, ask;
     bool has_bid = cas_book_best_bid(b, &bid), has_ask = cas_book_best_ask(b, &ask);
-    cas_step done = cas_sim_now(sim) + 1;
-    FILE *f = r->ts;
-    fprintf(f, "%lld,%.*f,%s", (long long)done, decimals_of(r->cfg->step_seconds),
-            (double)done * r->cfg->step_seconds, ins->name);
+    bool both = has_bid && has_ask;
     if (has_bid)
-        put_price(f, (double)bid, ins, s->decimals);
+        put_price(f, (double)bid, ins, dec);
     else
         fputc(',', f);
     if (has_ask)
-        put_price(f, (double)ask, ins, s->decimals);
+        put_price(f, (double)ask, ins, dec);
     else
         fputc(',', f);
-    if (has_bid && has_ask)
-        put_price(f, (double)(bid + ask) / 2, ins, s->decimals + 1);
+    if (both)
+        put_price(f, (double)(bid + ask) / 2, ins, dec + 1);
     else
         fputc(',', f);
-    put_price(f, (double)cas_sim_last(sim, i), ins, s->decimals);
-    if (has_bid && has_ask)
+    put_price(f, (double)cas_sim_last(sim, i), ins, dec);
+    put_price(f, (double)cas_sim_mark(sim, i), ins, dec);
+    if (ins->spec.kind == CAS_PERPETUAL)
+        put_price(f, cas_sim_index(sim, i), ins, dec + 2);
+    else
+        fputc(',', f);
+    if (both)
         fprintf(f, ",%lld", (long long)(ask - bid));
     else
         fputc(',', f);
-    fprintf(f, ",%lld,%lld,%lld,%llu\n", (long long)cas_book_best_qty(b, CAS_BUY),
-            (long long)cas_book_best_qty(b, CAS_SELL), (long long)s->volume,
-            (unsigned long long)s->trades);
+    fprintf(f, ",%lld,%lld", (long long)cas_book_best_qty(b, CAS_BUY),
+            (long long)cas_book_best_qty(b, CAS_SELL));
+    if (both)
+        fprintf(f, ",%lld,%lld", (long long)depth_within(b, bid, ask, 0.01),
+                (long long)depth_within(b, bid, ask, 0.05));
+    else
+        fputs(",,", f);
+}
+
+static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_t i)
+{
+    const struct cas_config *cfg = r->cfg;
+    const struct cas_instrument_config *ins = &cfg->instruments[i];
+    const struct cas_exchange *ex = cas_sim_exchange(sim);
+    struct series *s = &r->series[i];
+    cas_step done = cas_sim_now(sim) + 1;
+    FILE *f = r->ts;
+    fprintf(f, "%lld,%.*f,%s", (long long)done, decimals_of(cfg->step_seconds),
+            (double)done * cfg->step_seconds, ins->name);
+    write_quotes(f, sim, i, ins, s->decimals);
+    cas_lots longs, shorts;
+    cas_exchange_open_interest(ex, i, &longs, &shorts);
+    fprintf(f, ",%lld,%llu,%lld,%lld,", (long long)s->volume,
+            (unsigned long long)s->trades, (long long)longs, (long long)shorts);
+    if (ins->spec.kind == CAS_PERPETUAL && ins->funding_on)
+        fprintf(f, "%.10g", cas_sim_funding_rate(sim, i));
+    fprintf(f, ",%llu,", (unsigned long long)s->liquidations);
+    put_money(f, s->liquidated, cfg->money_decimals);
+    struct cas_exchange_totals t;
+    cas_exchange_totals(ex, &t);
+    fputc(',', f);
+    put_money(f, t.insurance_fund, cfg->money_decimals);
+    fprintf(f, ",%llu,%d\n", (unsigned long long)s->adl, cas_sim_halted(sim, i) ? 1 : 0);
     s->volume = 0;
     s->trades = 0;
+    s->liquidations = 0;
+    s->liquidated = 0;
+    s->adl = 0;
 }
 
 static double price_of(const struct cas_sim *sim, uint32_t i)
@@ -131,8 +260,10 @@ static void add_sample(struct cas_recorder *r, double price)
     if (r->n_samples == r->cap_samples) {
         size_t cap = r->cap_samples ? 2 * r->cap_samples : 1024;
         double *v = realloc(r->samples, cap * sizeof *v);
-        if (!v)
-            return; /* statistics then cover the samples kept so far */
+        if (!v) {
+            r->out_of_memory = true;
+            return;
+        }
         r->samples = v;
         r->cap_samples = cap;
     }
@@ -163,8 +294,60 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 
 struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
 {
-    return (struct cas_sim_observer){.ctx = r, .on_trade = on_trade, .on_step = on_step};
+    return (struct cas_sim_observer){
+        .ctx = r,
+        .on_trade = on_trade,
+        .on_liquidation = on_liquidation,
+        .on_liquidation_done = on_liquidation_done,
+        .on_adl = on_adl,
+        .on_step = on_step,
+    };
 }
+
+/* ---- the liquidation log ---- */
+
+static void put_cause(FILE *f, struct cas_cause c)
+{
+    static const char *const names[] = {
+        [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
+        [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
+        [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
+        [CAS_CAUSE_MARGIN] = "margin",
+    };
+    fprintf(f, "%s:%llu", names[c.kind], (unsigned long long)c.id);
+}
+
+int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
+{
+    const struct cas_config *cfg = r->cfg;
+    fputs("id,step,account,instrument,side,lots,mark,fill_vwap,bankruptcy,mode,filled_lots,"
+          "adl_lots,insurance_change,finished,trigger\n",
+          f);
+    for (size_t k = 0; k < r->n_liqs; k++) {
+        const struct liq_row *row = &r->liqs[k];
+        const struct cas_liquidation *l = &row->liq;
+        const struct cas_instrument_config *ins = &cfg->instruments[l->instrument];
+        int dec = r->series[l->instrument].decimals;
+        fprintf(f, "%llu,%lld,%u,%s,%s,%lld", (unsigned long long)l->id, (long long)l->step,
+                l->account, ins->name, l->side == CAS_BUY ? "long" : "short", (long long)l->lots);
+        put_price(f, (double)l->mark, ins, dec);
+        if (row->finished && isfinite(row->done.fill_vwap))
+            put_price(f, row->done.fill_vwap, ins, dec + 2);
+        else
+            fputc(',', f);
+        put_price(f, l->bankruptcy, ins, dec + 2);
+        fprintf(f, ",%s,%lld,%lld,", l->mode == CAS_LIQ_KEEPER ? "keeper" : "engine",
+                (long long)(l->mode == CAS_LIQ_KEEPER ? l->lots : row->done.filled),
+                (long long)row->done.adl);
+        put_money(f, row->done.insurance_change, cfg->money_decimals);
+        fprintf(f, ",%d,", row->finished ? 1 : 0);
+        put_cause(f, l->cause);
+        fputc('\n', f);
+    }
+    return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
+}
+
+/* ---- the summary ---- */
 
 /* JSON numbers: finite values with 10 significant digits, null otherwise. */
 static void put_num(FILE *f, const char *key, double v, const char *sep)
@@ -173,6 +356,34 @@ static void put_num(FILE *f, const char *key, double v, const char *sep)
         fprintf(f, "\"%s\": %.10g%s", key, v, sep);
     else
         fprintf(f, "\"%s\": null%s", key, sep);
+}
+
+static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, const char *sep)
+{
+    fprintf(f, "\"%s\": ", key);
+    put_money(f, m, decimals);
+    fputs(sep, f);
+}
+
+static void write_venue(FILE *f, const struct cas_config *cfg, const struct cas_sim *sim)
+{
+    struct cas_exchange_totals t;
+    cas_exchange_totals(cas_sim_exchange(sim), &t);
+    int d = cfg->money_decimals;
+    fprintf(f, "  \"accounting\": {\"conserved\": %s, ", t.deposited == t.held ? "true" : "false");
+    put_money_key(f, "total_initial", t.deposited, d, ", ");
+    put_money_key(f, "total_final", t.held, d, ", ");
+    put_money_key(f, "fees", t.fees, d, ", ");
+    put_money_key(f, "rounding_residue", t.residue, d, "},\n");
+    fprintf(f, "  \"liquidations\": {\"count\": %llu, ", (unsigned long long)t.liquidations);
+    put_money_key(f, "notional", t.liquidated_notional, d, ", ");
+    fprintf(f, "\"engine\": %llu, \"keeper\": %llu, \"adl\": %llu},\n",
+            (unsigned long long)t.engine, (unsigned long long)t.keeper,
+            (unsigned long long)t.adl);
+    fputs("  \"insurance_fund\": {", f);
+    put_money_key(f, "initial", cfg->insurance_fund, d, ", ");
+    put_money_key(f, "final", t.insurance_fund, d, ", ");
+    put_money_key(f, "min", t.insurance_min, d, "},\n");
 }
 
 int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_sim *sim,
@@ -206,6 +417,10 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n_ret), ", ");
     put_num(f, "acf_r_lag1", cas_stats_acf(ret, n_ret, 1), ", ");
     put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), "},\n");
+    write_venue(f, cfg, sim);
+    fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
+            (unsigned long long)c.rejected, (unsigned long long)c.stops,
+            (unsigned long long)c.fundings);
     fputs("  \"performance\": {", f);
     put_num(f, "wall_s", perf->wall_s, ", ");
     put_num(f, "steps_per_s", perf->wall_s > 0 ? steps / perf->wall_s : NAN, ", ");

@@ -1,67 +1,18 @@
-/* sim: the scheduler and run loop over instruments, books and agents.
+/* sim: the scheduler and run loop over agents; the venue's rules are wired in venue.c.
  *
- * Invariants: the wake heap holds every agent with a positive rate exactly
- * once, keyed by its next wake-up time (ties by agent index); the expiry heap
- * holds (step, order id) for resting orders with a finite lifetime inside the
- * run, keyed by step then id. An order id carries its owner: (agent + 1) << 40
- * | the agent's order sequence number, so ids are unique and deterministic.
+ * See simInt.h for the state and its invariants. Agents reach the market only
+ * through the sink below: their orders go to the exchange under a cause
+ * naming their account, and what rests with a finite lifetime is queued for
+ * expiry.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cascade/rng.h"
-#include "cascade/sim.h"
+#include "sim/simInt.h"
 
-#define ID_SHIFT 40
-#define MAX_AGENTS ((1u << 23) - 1)
-enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2 };
-
-struct instrument {
-    struct cas_book *book;
-    cas_ticks last;
-};
-
-struct agent {
-    const struct cas_agent_type *type;
-    void *state;
-    struct cas_rng rng;
-    double rate;
-    uint32_t instrument;
-    uint64_t seq; /* orders sent so far */
-};
-
-struct wake {
-    double t;
-    uint32_t agent;
-};
-
-struct expiry {
-    cas_step step;
-    uint64_t id;
-    uint32_t instrument;
-};
-
-struct cas_sim {
-    const struct cas_config *cfg;
-    struct cas_sim_observer obs;
-    cas_step step;
-    uint32_t n_instruments, n_agents;
-    struct instrument *instruments;
-    struct agent *agents;
-    unsigned char *states;
-    struct cas_rng sched;
-    struct wake *wake_heap; /* n_agents at most */
-    uint32_t n_wake;
-    struct wake *woken;     /* this step's wake-ups, grown as needed */
-    uint32_t n_woken, cap_woken;
-    struct expiry *exp_heap;
-    size_t n_exp, cap_exp;
-    struct cas_sim_counters counters;
-    uint32_t fill_instrument; /* the instrument being matched, for on_fill */
-    int error;                /* first allocation failure inside a step */
-};
+#define MAX_AGENTS ((1u << 23) - 3)
 
 /* ---- heaps: binary min-heaps with deterministic ties ---- */
 
@@ -152,40 +103,51 @@ static struct expiry exp_pop(struct cas_sim *s)
 
 /* ---- orders ---- */
 
-static void on_fill(void *ctx, const struct cas_fill *f)
-{
-    struct cas_sim *s = ctx;
-    s->instruments[s->fill_instrument].last = f->price;
-    s->counters.trades++;
-    if (s->obs.on_trade)
-        s->obs.on_trade(s->obs.ctx, s->fill_instrument, f);
-}
-
 struct sink {
     struct cas_sim *sim;
     uint32_t agent;
 };
 
+static int submit_stop(struct cas_sim *s, const struct agent *a, const struct cas_order_req *req)
+{
+    struct cas_stop stop = {
+        .id = (1ULL << 63) | s->stop_seq++,
+        .account = a->account,
+        .instrument = a->instrument,
+        .side = req->side,
+        .trigger = req->stop,
+        .qty = req->qty,
+        .reduce_only = req->reduce_only,
+    };
+    return cas_stops_add(s->stops, &stop);
+}
+
 static int submit(void *impl, const struct cas_order_req *req)
 {
     struct sink *k = impl;
     struct cas_sim *s = k->sim;
-    struct agent *a = &s->agents[k->agent];
-    uint64_t id = ((uint64_t)(k->agent + 1) << ID_SHIFT) | a->seq++;
+    const struct agent *a = &s->agents[k->agent];
+    if (req->stop > 0)
+        return submit_stop(s, a, req);
+    struct cas_order o = {
+        .account = a->account,
+        .instrument = a->instrument,
+        .side = req->side,
+        .type = req->type,
+        .price = req->price,
+        .qty = req->qty,
+        .reduce_only = req->reduce_only,
+    };
+    struct cas_cause cause = {CAS_CAUSE_ORDER, a->account};
+    uint64_t id;
     struct cas_submit_result res;
-    s->fill_instrument = a->instrument;
-    int rc = cas_book_submit(s->instruments[a->instrument].book, id, req->side, req->type,
-                             req->price, req->qty, on_fill, s, &res);
-    if (rc < 0) {
-        if (rc == CAS_ENOMEM && !s->error)
-            s->error = rc;
+    int rc = cas__venue_submit(s, &o, cause, &id, &res);
+    if (rc < 0)
         return rc;
-    }
-    s->counters.orders++;
     if (res.rested > 0 && req->expire_at < (double)s->cfg->steps) {
-        struct expiry e = {(cas_step)floor(req->expire_at) + 1, id, a->instrument};
+        struct expiry e = {(cas_step)floor(req->expire_at) + 1, id};
         if ((rc = exp_push(s, e)) < 0) {
-            cas_book_cancel(s->instruments[a->instrument].book, id);
+            cas_exchange_cancel(s->ex, id);
             s->error = rc;
             return rc;
         }
@@ -194,6 +156,21 @@ static int submit(void *impl, const struct cas_order_req *req)
 }
 
 /* ---- construction ---- */
+
+static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
+                        enum cas_margin_mode margin, uint32_t *account, struct cas_err *err)
+{
+    double money = setup->collateral * pow(10, s->cfg->money_decimals);
+    if (!(money >= 0 && money < 9e17))
+        return cas_err_set(err, CAS_ERANGE, "params.collateral",
+                           "collateral %g is too large for money_decimals %d", setup->collateral,
+                           s->cfg->money_decimals);
+    int rc = cas_exchange_open_account(s->ex, (cas_money)llround(money), margin,
+                                       setup->leverage, account);
+    if (rc < 0)
+        return cas_err_set(err, rc, "", "cannot open an account: %s", cas_strerror(rc));
+    return 0;
+}
 
 static int init_agents(struct cas_sim *s, struct cas_err *err)
 {
@@ -215,8 +192,12 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 .count = pop->count,
                 .params = pop->params,
                 .initial_price = cfg->instruments[pop->instrument].initial_price,
+                .collateral = 0,
+                .leverage = 1,
             };
             int rc = a->type->init(a->state, &setup, err);
+            if (rc == 0)
+                rc = open_account(s, &setup, pop->margin, &a->account, err);
             if (rc < 0) {
                 if (err) {
                     char full[sizeof err->path + 32];
@@ -267,16 +248,13 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     s->wake_heap = calloc(n_agents ? n_agents : 1, sizeof *s->wake_heap);
     if (!s->instruments || !s->agents || !s->states || !s->wake_heap)
         goto nomem;
-    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
-        cas_ticks p0 = cfg->instruments[i].initial_price;
-        struct cas_book_params bp = {.orders = 4096, .price_lo = p0 / 2, .price_hi = p0 * 2};
-        s->instruments[i].book = cas_book_create(&bp);
-        if (!s->instruments[i].book)
-            goto nomem;
-        s->instruments[i].last = p0;
+    int rc = cas__venue_init(s, err);
+    if (rc < 0) {
+        cas_sim_destroy(s);
+        return rc;
     }
     cas_rng_derive(&s->sched, cfg->seed, STREAM_SCHEDULER, 0);
-    int rc = init_agents(s, err);
+    rc = init_agents(s, err);
     if (rc < 0) {
         cas_sim_destroy(s);
         return rc;
@@ -292,9 +270,7 @@ void cas_sim_destroy(struct cas_sim *s)
 {
     if (!s)
         return;
-    if (s->instruments)
-        for (uint32_t i = 0; i < s->n_instruments; i++)
-            cas_book_destroy(s->instruments[i].book);
+    cas__venue_release(s);
     free(s->instruments);
     free(s->agents);
     free(s->states);
@@ -310,7 +286,7 @@ static void expire_orders(struct cas_sim *s)
 {
     while (s->n_exp > 0 && s->exp_heap[0].step <= s->step) {
         struct expiry e = exp_pop(s);
-        if (cas_book_cancel(s->instruments[e.instrument].book, e.id) == 0)
+        if (cas_exchange_cancel(s->ex, e.id) == 0)
             s->counters.expiries++;
     }
 }
@@ -343,28 +319,38 @@ static int gather_wakeups(struct cas_sim *s)
     return 0;
 }
 
-static void fill_view(const struct cas_sim *s, uint32_t instrument, double now,
+static void fill_view(const struct cas_sim *s, const struct agent *a, double now,
                       struct cas_market_view *v)
 {
-    const struct cas_book *b = s->instruments[instrument].book;
+    const struct cas_book *b = cas_exchange_book(s->ex, a->instrument);
     v->step = s->step;
     v->now = now;
     v->has_bid = cas_book_best_bid(b, &v->best_bid);
     v->has_ask = cas_book_best_ask(b, &v->best_ask);
-    v->last = s->instruments[instrument].last;
+    v->last = cas_exchange_last(s->ex, a->instrument);
+    v->mark = cas_exchange_mark(s->ex, a->instrument);
+    struct cas_position_view pos;
+    cas_exchange_position(s->ex, a->account, a->instrument, &pos);
+    v->position = pos.lots;
+    struct cas_account_view acc;
+    cas_exchange_account(s->ex, a->account, &acc);
+    v->equity = acc.equity;
+    v->liquidating = acc.liquidating;
 }
 
 int cas_sim_step(struct cas_sim *s)
 {
-    expire_orders(s);
-    int rc = gather_wakeups(s);
+    int rc = cas__venue_begin_step(s);
     if (rc < 0)
+        return rc;
+    expire_orders(s);
+    if ((rc = gather_wakeups(s)) < 0)
         return rc;
     for (uint32_t i = 0; i < s->n_woken; i++) {
         const struct wake *w = &s->woken[i];
         struct agent *a = &s->agents[w->agent];
         struct cas_market_view view;
-        fill_view(s, a->instrument, w->t, &view);
+        fill_view(s, a, w->t, &view);
         struct sink k = {s, w->agent};
         struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit};
         a->type->act(a->state, &ctx);
@@ -372,6 +358,8 @@ int cas_sim_step(struct cas_sim *s)
         if (s->error)
             return s->error;
     }
+    if ((rc = cas__venue_end_step(s)) < 0)
+        return rc;
     if (s->obs.on_step)
         s->obs.on_step(s->obs.ctx, s);
     s->step++;
@@ -390,17 +378,50 @@ uint32_t cas_sim_n_instruments(const struct cas_sim *s)
 
 const struct cas_book *cas_sim_book(const struct cas_sim *s, uint32_t instrument)
 {
-    return s->instruments[instrument].book;
+    return cas_exchange_book(s->ex, instrument);
+}
+
+const struct cas_exchange *cas_sim_exchange(const struct cas_sim *s)
+{
+    return s->ex;
 }
 
 cas_ticks cas_sim_last(const struct cas_sim *s, uint32_t instrument)
 {
-    return s->instruments[instrument].last;
+    return cas_exchange_last(s->ex, instrument);
+}
+
+cas_ticks cas_sim_mark(const struct cas_sim *s, uint32_t instrument)
+{
+    return cas_exchange_mark(s->ex, instrument);
+}
+
+double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
+{
+    return s->instruments[instrument].index.price;
+}
+
+double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[instrument];
+    return s->instruments[instrument].perp && ic->funding_on
+               ? cas_funding_rate(&s->instruments[instrument].funding)
+               : 0;
+}
+
+bool cas_sim_halted(const struct cas_sim *s, uint32_t instrument)
+{
+    return s->instruments[instrument].halted;
 }
 
 uint32_t cas_sim_n_agents(const struct cas_sim *s)
 {
     return s->n_agents;
+}
+
+uint32_t cas_sim_agent_account(const struct cas_sim *s, uint32_t agent)
+{
+    return s->agents[agent].account;
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)

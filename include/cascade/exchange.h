@@ -1,0 +1,310 @@
+/* exchange: the venue — instruments and their books, accounts, margin, the
+ * risk engine, liquidation (engine and keeper modes), the insurance fund and
+ * auto-deleveraging.
+ *
+ * Money. Every balance is an integer number of money units (10^-d of the
+ * quote currency, d = the run's money_decimals). An instrument's
+ * contract_units K is the money value of one tick on one lot, an integer, so
+ * the notional of q lots at m ticks is m * q * K exactly. Accounts hold cash,
+ * not "entry prices": a buy of q lots at m ticks moves m*q*K from the buyer's
+ * cash to the seller's, so every trade conserves money by construction and
+ * equity = cash + sum(position * mark * K). Rates (fees, margin ratios,
+ * funding) are parts per million and rounded by one rule: what an account
+ * owes is rounded up, what it is owed is rounded down, and the difference (the
+ * rounding residue) is booked to the venue's residue balance. Hence, at every
+ * moment: sum(account cash) + engine job cash + insurance fund + fees +
+ * residue = everything deposited. cas_exchange_check verifies it, and that
+ * long lots equal short lots on every perpetual.
+ *
+ * Margin. Initial margin = notional / leverage (rounded up). Maintenance
+ * margin of a position = ceil(notional_at_mark * mmr_ppm * scale / 1e6) -
+ * cum, from the tier whose notional floor the position's notional reaches
+ * (Binance's table; cum makes MM continuous across tiers). An account (cross)
+ * or a position (isolated) is liquidatable when equity < maintenance margin.
+ *
+ * Risk engine. Each open perpetual position has a trigger tick: the highest
+ * mark at which a long is liquidatable (the lowest for a short), found exactly
+ * with integer arithmetic. Per instrument and side the positions are kept in
+ * a heap by trigger (ties by account id), so a mark move costs O(log n +
+ * liquidated), and the accounts a move crosses are liquidated in the order it
+ * crosses them. A cross account with positions in several instruments is
+ * re-indexed when any of their marks moves.
+ *
+ * Causes. Every order, liquidation and mark update happens under a cause
+ * (struct cas_cause); a liquidation records the cause whose price move put
+ * the account under water, so cascades can be traced as trees: a liquidation
+ * whose own orders moved the mark is the parent of the ones that move set off.
+ */
+#ifndef CASCADE_EXCHANGE_H
+#define CASCADE_EXCHANGE_H
+
+#include "cascade/book.h"
+#include "cascade/core.h"
+
+#define CAS_PPM 1000000
+#define CAS_MAX_TIERS 16
+#define CAS_NO_ACCOUNT UINT32_MAX
+
+enum cas_instrument_kind { CAS_SPOT, CAS_PERPETUAL };
+enum cas_margin_mode { CAS_CROSS, CAS_ISOLATED };
+enum cas_liq_mode { CAS_LIQ_ENGINE, CAS_LIQ_KEEPER };
+/* How the engine works a taken-over position into the book. */
+enum cas_liq_style {
+    CAS_LIQ_IOC_BANKRUPTCY, /* IOC limit at the bankruptcy price: never a shortfall;
+                               what does not fill is auto-deleveraged */
+    CAS_LIQ_MARKET,         /* market orders: shortfalls are paid by the insurance fund,
+                               and what it cannot pay is auto-deleveraged */
+};
+/* How auto-deleveraging ranks the opposite positions it closes. */
+enum cas_adl_rank {
+    CAS_ADL_PNL_LEVERAGE, /* BitMEX: PnL% x effective leverage if PnL% > 0, else PnL% / leverage */
+    CAS_ADL_PNL,          /* unrealized PnL only (Hyperliquid-like) */
+};
+
+struct cas_tier {
+    cas_money floor;  /* the tier applies from this notional (money units) up */
+    int64_t mmr_ppm;  /* maintenance margin rate */
+    int32_t max_leverage;
+};
+
+struct cas_instrument_spec {
+    char name[64];
+    enum cas_instrument_kind kind;
+    cas_money contract_units;     /* K: money per tick per lot, >= 1 */
+    cas_ticks initial_price;
+    /* perpetuals only below; spot instruments trade without margin */
+    int32_t max_leverage;
+    struct cas_tier tiers[CAS_MAX_TIERS]; /* ascending floors, tiers[0].floor == 0 */
+    uint32_t n_tiers;
+    int64_t maker_fee_ppm, taker_fee_ppm; /* >= 0 */
+    enum cas_liq_mode liq_mode;
+    enum cas_liq_style liq_style;
+    cas_lots liq_max_lots_per_step; /* engine throttle; 0 = no limit */
+    int64_t liq_ioc_penalty_ppm;    /* IOC style: limit this far beyond the bankruptcy price
+                                       (dYdX's fillable price); the fund pays the difference */
+    int64_t liq_slice_ppm;          /* engine: work at most this share of the taken-over
+                                       position per slice (Hyperliquid 20%); 0 = all at once */
+    cas_money liq_slice_above;      /* ...only for positions of at least this notional */
+    cas_step liq_slice_cooldown;    /* steps between slices */
+    int64_t close_factor_ppm;       /* keeper: at most this share of a position per request */
+    int64_t liq_bonus_ppm;          /* keeper: discount to the mark the keeper gets */
+    enum cas_adl_rank adl_rank;
+};
+
+/* What set something in motion. Liquidation ids are 1-based; 0 means none. */
+enum cas_cause_kind {
+    CAS_CAUSE_NONE,
+    CAS_CAUSE_ORDER,       /* an agent's order (id) */
+    CAS_CAUSE_LIQUIDATION, /* the orders of liquidation `id` */
+    CAS_CAUSE_SHOCK,       /* configured shock number `id` */
+    CAS_CAUSE_INDEX,       /* a move of the index (exogenous process) */
+    CAS_CAUSE_FUNDING,     /* a funding payment */
+    CAS_CAUSE_MARGIN,      /* a change of margin rates (dynamic margin) */
+};
+
+struct cas_cause {
+    enum cas_cause_kind kind;
+    uint64_t id;
+};
+
+struct cas_liquidation {
+    uint64_t id;            /* 1, 2, ... in the order they happen */
+    cas_step step;
+    uint32_t account;
+    uint32_t instrument;
+    enum cas_side side;     /* the side of the liquidated position (CAS_BUY = long) */
+    cas_lots lots;          /* lots taken over (engine) or transferred (keeper) */
+    cas_ticks mark;         /* mark when it was triggered */
+    double bankruptcy;      /* bankruptcy price in ticks */
+    enum cas_liq_mode mode;
+    uint32_t keeper;        /* keeper mode: the keeper's account */
+    struct cas_cause cause; /* the move that put the account under water */
+};
+
+/* When an engine job is finished: its fills and what the fund gained (or paid). */
+struct cas_liquidation_done {
+    uint64_t id;
+    cas_step step;
+    cas_lots filled;        /* lots closed in the book */
+    cas_lots adl;           /* lots closed by auto-deleveraging */
+    double fill_vwap;       /* ticks; NaN if nothing filled in the book */
+    cas_money insurance_change; /* + surplus paid in, - shortfall paid out */
+};
+
+struct cas_adl_event {
+    uint64_t liquidation;
+    uint32_t account;       /* the deleveraged counterparty */
+    uint32_t instrument;
+    cas_lots lots;
+    double price;           /* the bankruptcy price, ticks */
+};
+
+struct cas_exchange_observer {
+    void *ctx;
+    /* every fill; accounts are CAS_NO_ACCOUNT for the engine's own orders */
+    void (*on_fill)(void *ctx, uint32_t instrument, const struct cas_fill *fill,
+                    uint32_t taker_account, uint32_t maker_account, struct cas_cause cause);
+    void (*on_liquidation)(void *ctx, const struct cas_liquidation *liq);
+    void (*on_liquidation_done)(void *ctx, const struct cas_liquidation_done *done);
+    void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
+};
+
+/* The mark source: the sim computes marks (last, mid, index-based, median...)
+ * and the exchange asks for them after every batch of trades it makes. */
+struct cas_mark_source {
+    void *ctx;
+    cas_ticks (*mark)(void *ctx, uint32_t instrument);
+};
+
+struct cas_exchange;
+
+/* Create a venue; specs are copied. insurance_fund is its initial balance
+ * (counted as deposited). NULL observer or mark source are allowed (then the
+ * mark stays where cas_exchange_set_mark put it). */
+int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
+                        uint32_t n, cas_money insurance_fund,
+                        const struct cas_exchange_observer *observer,
+                        const struct cas_mark_source *marks, struct cas_err *err);
+void cas_exchange_destroy(struct cas_exchange *ex);
+
+/* Open an account with `collateral` deposited (>= 0), a margin mode and a
+ * leverage (>= 1; capped per instrument by its max_leverage and tier). */
+int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
+                              enum cas_margin_mode mode, int32_t leverage, uint32_t *id);
+
+struct cas_order {
+    uint32_t account;
+    uint32_t instrument;
+    enum cas_side side;
+    enum cas_order_type type;
+    cas_ticks price;  /* ignored for CAS_MARKET */
+    cas_lots qty;
+    bool reduce_only; /* may only shrink the position; clipped to it */
+};
+
+/* Why an order was not accepted (cas_exchange_submit returns CAS_EINVAL). */
+enum cas_reject {
+    CAS_REJECT_NONE,
+    CAS_REJECT_MARGIN,      /* the position it could open needs more initial margin */
+    CAS_REJECT_LIQUIDATING, /* the account is being liquidated */
+    CAS_REJECT_REDUCE_ONLY, /* reduce-only with nothing to reduce */
+    CAS_REJECT_BAND,        /* outside the price band (set by cas_exchange_set_band) */
+    CAS_REJECT_HALTED,      /* trading on the instrument is halted */
+};
+
+/* Submit an order for an account under a cause. It is matched at once;
+ * trades settle, marks are refreshed from the mark source, and the risk
+ * engine liquidates whom the move put under water (which trades too: the
+ * cascade runs to its end inside this call, except for throttled engine jobs,
+ * which continue at the next cas_exchange_begin_step). On success *id is the
+ * order's id and *res what became of it. A refused order returns CAS_EINVAL
+ * with *reject saying why, and changes nothing. */
+int cas_exchange_submit(struct cas_exchange *ex, const struct cas_order *order,
+                        struct cas_cause cause, uint64_t *id, struct cas_submit_result *res,
+                        enum cas_reject *reject);
+
+/* Cancel a resting order of any account: 0 or CAS_ENOTFOUND. */
+int cas_exchange_cancel(struct cas_exchange *ex, uint64_t order_id);
+
+/* The account that owns an order id, or CAS_NO_ACCOUNT for the engine's. */
+uint32_t cas_exchange_order_owner(const struct cas_exchange *ex, uint64_t order_id);
+
+/* Start step `step`: continue throttled engine liquidations. */
+int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_cause cause);
+
+/* Set an instrument's mark (for an exogenous move: index, shock) and run the
+ * risk engine under `cause`. */
+int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_ticks mark,
+                          struct cas_cause cause);
+
+/* Pay funding on a perpetual at `rate_ppm` of each position's notional at the
+ * mark: longs pay shorts when positive. Then run the risk engine. */
+int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64_t rate_ppm);
+
+/* Scale every maintenance rate of an instrument (dynamic margin); 1e6 = 1x.
+ * Re-indexes its positions and runs the risk engine under CAS_CAUSE_MARGIN. */
+int cas_exchange_set_mmr_scale(struct cas_exchange *ex, uint32_t instrument, int64_t scale_ppm);
+
+/* Price band: orders on the instrument that would rest or trade outside
+ * [lo, hi] ticks are refused (lo = 0, hi = INT64_MAX switch it off); a halted
+ * instrument refuses every order (liquidation orders wait while halted). */
+void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo,
+                           cas_ticks hi);
+void cas_exchange_set_halt(struct cas_exchange *ex, uint32_t instrument, bool halted);
+
+/* Keeper mode: the accounts currently liquidatable on an instrument (up to
+ * max, in account order); returns how many were written. */
+uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instrument,
+                                   uint32_t *accounts, uint32_t max);
+
+/* Keeper mode: `keeper` takes over up to `lots` (clipped to the close factor
+ * of the position) of `target`'s position at the mark minus the bonus (plus,
+ * for a short). 0, CAS_ENOTFOUND (target not liquidatable), or CAS_EINVAL
+ * (keeper lacks the margin). *taken receives the lots transferred. */
+int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                                  uint32_t instrument, cas_lots lots, cas_lots *taken);
+
+/* ---- what agents and the recorder may read ---- */
+
+struct cas_position_view {
+    cas_lots lots;            /* signed: > 0 long */
+    double entry;             /* average entry price, ticks (0 when flat) */
+    cas_money margin;         /* isolated: the position's margin; cross: 0 */
+    double liquidation;       /* liquidation price, ticks (NaN when none) */
+    double bankruptcy;        /* bankruptcy price, ticks (NaN when none) */
+};
+
+struct cas_account_view {
+    cas_money cash;           /* cross cash, excluding isolated margins */
+    cas_money equity;         /* at the current marks, all positions */
+    cas_money maintenance;    /* total maintenance margin */
+    cas_money initial;        /* total initial margin of open positions */
+    cas_money fees_paid, funding_paid; /* cumulative; funding received counts negative */
+    uint32_t liquidations;    /* times liquidated */
+    bool liquidating;
+};
+
+void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
+                          struct cas_account_view *out);
+void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                           struct cas_position_view *out);
+
+const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument);
+cas_ticks cas_exchange_mark(const struct cas_exchange *ex, uint32_t instrument);
+cas_ticks cas_exchange_last(const struct cas_exchange *ex, uint32_t instrument);
+uint32_t cas_exchange_n_accounts(const struct cas_exchange *ex);
+
+struct cas_exchange_totals {
+    cas_money deposited;      /* collateral of every account + initial insurance fund */
+    cas_money held;           /* cash + isolated margins + engine jobs + fund + fees + residue */
+    cas_money insurance_fund, insurance_min;
+    cas_money fees, residue;
+    cas_lots open_interest[2]; /* summed over perpetuals: long lots, short lots */
+    uint64_t liquidations, engine, keeper, adl;
+    cas_money liquidated_notional; /* at the mark when triggered */
+};
+void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_totals *out);
+/* Long and short lots open on one instrument. */
+void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument,
+                                cas_lots *longs, cas_lots *shorts);
+
+/* Verify conservation of money and lots, the risk heaps against a full scan,
+ * and every book; false with a one-line reason when something is off. */
+bool cas_exchange_check(const struct cas_exchange *ex, char *why, size_t why_len);
+
+/* ---- margin arithmetic, public so that tests can check it on paper ---- */
+
+/* Maintenance margin of |lots| at `mark` ticks for the spec's tiers. */
+cas_money cas_margin_maintenance(const struct cas_instrument_spec *spec, cas_lots lots,
+                                 cas_ticks mark, int64_t scale_ppm);
+/* Liquidation price in ticks of a single position (isolated, or the only
+ * position of a cross account) given the cash backing it: the mark at which
+ * cash + lots*mark*K = maintenance(mark); NaN when it has none (lots 0, or a
+ * long over-collateralised down to price 0). Bankruptcy: the same with zero
+ * maintenance. */
+double cas_margin_liquidation_price(const struct cas_instrument_spec *spec, cas_lots lots,
+                                    cas_money cash, int64_t scale_ppm);
+double cas_margin_bankruptcy_price(const struct cas_instrument_spec *spec, cas_lots lots,
+                                   cas_money cash);
+
+#endif

@@ -1,0 +1,132 @@
+/* shocks: scheduled shocks — a market order sent at a step, or a jump of a perpetual's
+ * index — read from the top-level "shocks" array and written back.
+ *
+ * cfg->shocks is ordered by step; shocks at the same step keep the order they were
+ * written in (a stable sort), so the sim can apply them with one cursor.
+ */
+#include <stdlib.h>
+
+#include "config/configInt.h"
+
+enum { MAX_SHOCKS = 1024 };
+
+static const char *const shock_kinds[] = {"market_order", "index_jump"};
+static const char *const sides[] = {"buy", "sell"};
+
+/* The keys that belong to one kind only. */
+static const struct {
+    const char *key;
+    enum cas_shock_kind kind;
+} kind_keys[] = {
+    {"side", CAS_SHOCK_MARKET_ORDER},
+    {"qty", CAS_SHOCK_MARKET_ORDER},
+    {"pct", CAS_SHOCK_INDEX_JUMP},
+};
+
+static int read_market_order(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+{
+    static const struct cas__range qty = {1, 1e12, false, true, false};
+    int side, rc;
+    double q;
+    if ((rc = cas__read_choice(&p->w, o, "side", sides, 2, -1, "side", "known sides", &side)) !=
+            0 ||
+        (rc = cas__require_number(&p->w, o, "qty", &qty, "; give the order's size in lots", &q)) !=
+            0)
+        return rc;
+    s->side = side == 0 ? CAS_BUY : CAS_SELL;
+    s->qty = (cas_lots)q;
+    return 0;
+}
+
+static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+{
+    static const struct cas__range pct = {-1, 10, true, false, false};
+    const struct cas_instrument_config *ins = &p->cfg->instruments[s->instrument];
+    char esc[48];
+    if (ins->spec.kind != CAS_PERPETUAL)
+        return cas__fail(&p->w, "instrument", CAS_EINVAL,
+                         "'%s' is a spot instrument; an index_jump needs a perpetual (it moves"
+                         " the perpetual's index)",
+                         cas__escape(esc, sizeof esc, ins->name, SIZE_MAX));
+    return cas__require_number(&p->w, o, "pct", &pct,
+                               "; give the jump as a fraction, e.g. -0.1 for a 10% drop", &s->pct);
+}
+
+static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+{
+    static const char *const keys[] = {"step", "kind", "instrument", "side", "qty", "pct"};
+    const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
+    double d;
+    int kind, rc;
+    if (!cJSON_IsObject(o))
+        return cas__fail(&p->w, NULL, CAS_EINVAL, "must be an object, got %s", cas__json_kind(o));
+    if ((rc = cas__check_keys(&p->w, o, keys, sizeof keys / sizeof *keys)) != 0 ||
+        (rc = cas__require_number(&p->w, o, "step", &step, "; give the step it happens at", &d)) !=
+            0 ||
+        (rc = cas__read_choice(&p->w, o, "kind", shock_kinds, 2, -1, "shock kind", "known kinds",
+                               &kind)) != 0 ||
+        (rc = cas__read_instrument_ref(p, o, &s->instrument)) != 0)
+        return rc;
+    s->step = (cas_step)d;
+    s->kind = (enum cas_shock_kind)kind;
+    for (size_t k = 0; k < sizeof kind_keys / sizeof *kind_keys; k++)
+        if (kind_keys[k].kind != s->kind && cas__member(o, kind_keys[k].key))
+            return cas__fail(&p->w, kind_keys[k].key, CAS_EINVAL,
+                             "'%s' is only for kind '%s'; remove it", kind_keys[k].key,
+                             shock_kinds[kind_keys[k].kind]);
+    return s->kind == CAS_SHOCK_MARKET_ORDER ? read_market_order(p, o, s)
+                                             : read_index_jump(p, o, s);
+}
+
+/* Order by step, keeping the written order among equal steps. */
+static void sort_by_step(struct cas_shock_config *s, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        struct cas_shock_config x = s[i];
+        uint32_t j = i;
+        for (; j > 0 && s[j - 1].step > x.step; j--)
+            s[j] = s[j - 1];
+        s[j] = x;
+    }
+}
+
+int cas__read_shocks(struct cas__parse *p, const cJSON *root)
+{
+    struct cas_config *cfg = p->cfg;
+    const cJSON *arr;
+    size_t n;
+    int rc = cas__read_array(&p->w, root, "shocks", 0, MAX_SHOCKS, &arr, &n);
+    if (rc || n == 0)
+        return rc;
+    if (!(cfg->shocks = calloc(n, sizeof *cfg->shocks)))
+        return cas__no_memory(&p->w);
+    cfg->n_shocks = (uint32_t)n;
+    size_t mark = cas__push_key(&p->w, "shocks"), i = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, i++) {
+        size_t m = cas__push_index(&p->w, i);
+        if ((rc = read_shock(p, c, &cfg->shocks[i])) != 0)
+            return rc;
+        cas__pop(&p->w, m);
+    }
+    cas__pop(&p->w, mark);
+    sort_by_step(cfg->shocks, cfg->n_shocks);
+    return 0;
+}
+
+void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_config *cfg)
+{
+    cJSON *arr = cas__put(b, root, "shocks", cJSON_CreateArray());
+    for (uint32_t i = 0; i < cfg->n_shocks; i++) {
+        const struct cas_shock_config *s = &cfg->shocks[i];
+        cJSON *o = cas__put(b, arr, NULL, cJSON_CreateObject());
+        cas__put(b, o, "step", cas__raw_int((double)s->step));
+        cas__put(b, o, "kind", cJSON_CreateString(shock_kinds[s->kind]));
+        cas__put(b, o, "instrument", cJSON_CreateString(cfg->instruments[s->instrument].name));
+        if (s->kind == CAS_SHOCK_MARKET_ORDER) {
+            cas__put(b, o, "side", cJSON_CreateString(sides[s->side == CAS_SELL]));
+            cas__put(b, o, "qty", cas__raw_int((double)s->qty));
+        } else {
+            cas__put(b, o, "pct", cas__raw_real(s->pct));
+        }
+    }
+}

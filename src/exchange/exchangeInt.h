@@ -1,0 +1,223 @@
+/* exchangeInt: the data structures behind the exchange (private to src/exchange).
+ *
+ * Accounts and positions are dense arrays: position (a, i) is pos[a * n_inst +
+ * i]. An account's money is `cash`; an isolated perpetual position keeps its
+ * own `cash` (its margin plus its trade flows), which returns to the account
+ * when the position closes. Engine jobs hold what they took over (lots and
+ * cash). Invariant (cas_exchange_check): sum(account cash) + sum(position
+ * cash) + sum(job cash) + fund + fees + residue == deposited, and on every
+ * perpetual the long lots equal the short lots, jobs included.
+ *
+ * Risk heaps. Per instrument, heap[CAS_BUY] holds the long positions keyed by
+ * trigger (the highest liquidatable mark; a max-heap) and heap[CAS_SELL] the
+ * shorts (the lowest liquidatable mark; a min-heap); ties go to the lower
+ * account id. They are indexed heaps: a position knows its slot (heap_idx), so
+ * a change of lots or backing cash re-keys it in O(log n) with no stale
+ * entries. A position is in its heap iff it is perpetual, open, not being
+ * liquidated, not in the keeper set, has a trigger in [1, CAS_BOOK_MAX_PRICE],
+ * and belongs to an isolated account or to a cross account with exactly one
+ * open perpetual position. Cross accounts with open positions on two or more
+ * perpetuals live instead in the `multi` list and are checked by a full
+ * computation whenever a mark moves or one of them changes.
+ *
+ * Order ids are ((account + 1) << 40) | seq; the engine's orders use account
+ * ENGINE_ACCOUNT, and never rest (they are IOC or market), so every maker of a
+ * fill is an account known from its id.
+ */
+#ifndef CASCADE_EXCHANGE_INT_H
+#define CASCADE_EXCHANGE_INT_H
+
+#include "cascade/exchange.h"
+
+#define NIL UINT32_MAX
+#define SEQ_BITS 40
+#define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
+#define ENGINE_ACCOUNT UINT32_C(0x7FFFFF)
+#define MAX_ACCOUNTS (ENGINE_ACCOUNT - 1u) /* 2^23 - 2 */
+#define MAXP CAS_BOOK_MAX_PRICE
+#define TRIGGER_NONE_LONG ((cas_ticks)0)
+#define TRIGGER_NONE_SHORT INT64_MAX
+#define RATE_ONE ((int64_t)1000000000000) /* ppm x ppm: a rate of 100% at scale 1x */
+
+__extension__ typedef __int128 i128; /* products of money, ticks and lots; a scalar type */
+
+struct position {
+    cas_lots lots;      /* signed: > 0 long */
+    cas_money cost;     /* integer cost basis of the open lots, same sign as lots */
+    cas_money cash;     /* isolated perpetual: the position's own cash; else 0 */
+    cas_lots open[2];   /* lots resting in the book per side */
+    cas_ticks trigger;  /* valid while heap_idx != NIL */
+    uint32_t heap_idx;  /* slot in inst->heap[heap_side], NIL when absent */
+    enum cas_side heap_side;
+    bool liquidating;   /* an engine job holds what was taken from it */
+    bool in_set;        /* keeper mode: listed as liquidatable */
+};
+
+struct account {
+    cas_money cash;
+    cas_money fees_paid, funding_paid;
+    int32_t leverage;
+    enum cas_margin_mode mode;
+    uint32_t n_perp;       /* open perpetual positions */
+    uint32_t multi_idx;    /* slot in ex->multi, NIL when not there */
+    uint32_t liquidations;
+    uint32_t live_jobs;
+};
+
+struct heap_entry {
+    cas_ticks trigger;
+    uint32_t account;
+};
+
+struct risk_heap {
+    struct heap_entry *v;
+    uint32_t n, cap;
+};
+
+struct set_entry {
+    uint32_t account;
+    struct cas_cause cause; /* the move that made it liquidatable */
+};
+
+struct instrument {
+    struct cas_instrument_spec spec;
+    struct cas_book *book;
+    cas_ticks mark, last;
+    int64_t scale_ppm;
+    int64_t eff[CAS_MAX_TIERS];  /* mmr x scale per tier, capped at RATE_ONE */
+    cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */
+    struct risk_heap heap[2];
+    struct set_entry *set;       /* keeper: liquidatable accounts, ascending */
+    uint32_t set_n, set_cap;
+    cas_ticks band_lo, band_hi;
+    bool halted;
+    bool mark_moved;             /* since the last multi-account scan */
+    cas_lots liq_used;           /* engine lots worked this step */
+};
+
+struct job {
+    uint64_t id;           /* the liquidation id */
+    uint32_t account, instrument;
+    cas_lots lots, lots0;  /* signed; remaining and taken over */
+    cas_money cash, cash0; /* current and taken over */
+    cas_lots filled, adl;
+    double fill_value;     /* sum of price x lots of book fills */
+    cas_lots slice, slice_left;
+    cas_step next_slice;
+    bool live;
+};
+
+struct cas_exchange {
+    struct instrument *inst;
+    uint32_t n_inst;
+    struct account *acct;
+    struct position *pos;
+    uint32_t n_acct, cap_acct;
+    uint64_t seq;
+    cas_money deposited, fund, fund_min, fees, residue;
+    struct cas_exchange_observer obs;
+    struct cas_mark_source marks;
+    bool has_marks;
+    cas_step step;
+    struct cas_cause cause;     /* what is happening now */
+    uint64_t funding_count;
+    /* counters */
+    uint64_t n_liq, n_engine, n_keeper, n_adl;
+    cas_money liq_notional;
+    /* engine jobs: slots, a FIFO of ready ones, those waiting for a later step */
+    struct job *jobs;
+    uint32_t n_jobs, cap_jobs;
+    uint32_t *ready, n_ready, ready_head, cap_ready;
+    uint32_t *waiting, n_waiting, cap_waiting;
+    /* cross accounts with several perpetual positions */
+    uint32_t *multi, n_multi, cap_multi;
+    bool multi_dirty;
+    /* the taker of the book submit in progress */
+    uint32_t taker, taker_job, fill_inst;
+    /* scratch */
+    struct cas_level_info *levels;
+    uint32_t cap_levels;
+    uint32_t *scratch;
+    uint32_t cap_scratch;
+    bool in_risk;
+};
+
+static inline struct position *pos_at(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    return &ex->pos[(size_t)a * ex->n_inst + i];
+}
+
+static inline bool is_perp(const struct cas_exchange *ex, uint32_t i)
+{
+    return ex->inst[i].spec.kind == CAS_PERPETUAL;
+}
+
+static inline enum cas_side opposite(enum cas_side s)
+{
+    return s == CAS_BUY ? CAS_SELL : CAS_BUY;
+}
+
+static inline cas_lots abs_lots(cas_lots x)
+{
+    return x < 0 ? -x : x;
+}
+
+/* Floor and ceiling division; den > 0. */
+static inline i128 div_floor(i128 num, i128 den)
+{
+    i128 q = num / den;
+    return (num % den != 0 && num < 0) ? q - 1 : q;
+}
+
+static inline i128 div_ceil(i128 num, i128 den)
+{
+    i128 q = num / den;
+    return (num % den != 0 && num > 0) ? q + 1 : q;
+}
+
+/* ---- margin.c: integer margin arithmetic ---- */
+void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm,
+                        int64_t *eff, cas_money *cum);
+i128 cas__mm(const struct cas_instrument_spec *spec, const int64_t *eff, const cas_money *cum,
+             i128 notional);
+bool cas__liquidatable_one(const struct instrument *in, cas_lots lots, i128 cash, cas_ticks mark);
+cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bool exhaustive);
+int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 notional);
+i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots,
+                  cas_ticks price);
+
+/* ---- exchange.c: accounts, settlement ---- */
+void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
+                          cas_money flow, cas_money fee, bool cover_bad_debt);
+cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i);
+bool cas__account_liquidatable(const struct cas_exchange *ex, uint32_t a);
+bool cas__position_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32_t i);
+void cas__refresh_mark(struct cas_exchange *ex, uint32_t i);
+void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
+                    uint32_t taker, uint32_t maker);
+void cas__cancel_account_orders(struct cas_exchange *ex, uint32_t a, uint32_t only_inst);
+bool cas__margin_ok(const struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
+                    cas_lots q, cas_ticks price, int64_t fee_ppm);
+cas_money cas__pay(struct cas_exchange *ex, i128 num, i128 den, cas_money *receive);
+void cas__fund_pay(struct cas_exchange *ex, cas_money amount);
+bool cas__band_apply(const struct instrument *in, enum cas_side side, enum cas_order_type *type,
+                     cas_ticks *price);
+int cas__job_submit(struct cas_exchange *ex, uint32_t j, enum cas_side side,
+                    enum cas_order_type type, cas_ticks price, cas_lots qty,
+                    struct cas_submit_result *res);
+
+/* ---- risk.c: heaps, re-indexing, the risk loop ---- */
+void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
+void cas__reindex(struct cas_exchange *ex, uint32_t a, uint32_t i);
+void cas__account_refresh(struct cas_exchange *ex, uint32_t a);
+void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
+int cas__risk_run(struct cas_exchange *ex);
+void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
+const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i, uint32_t a);
+int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
+
+/* ---- liquidate.c: engine jobs, ADL, keeper ---- */
+int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i);
+int cas__work_job(struct cas_exchange *ex, uint32_t j);
+
+#endif

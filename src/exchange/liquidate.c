@@ -1,0 +1,509 @@
+/* liquidate: engine jobs (takeover, working into the book, throttling and
+ * slicing), the insurance fund, auto-deleveraging, and keeper liquidations.
+ *
+ * Takeover moves the position's lots AND its backing cash into a job (cross:
+ * the account's whole cash, split among its positions so that each job's
+ * share of the equity is proportional to its notional; isolated: the
+ * position's cash), so the account is left flat with nothing there, and the
+ * job's bankruptcy price -cash0 / (lots0 * K) is where the job would end at
+ * zero. A job works one order per round of the risk loop and then either
+ * finishes or waits for cas_exchange_begin_step (throttle, slice cooldown,
+ * halt, band, or an empty book). When it is flat its cash goes to the fund
+ * (a shortfall is paid from it). ADL closes lots of a job against accounts'
+ * opposite positions at the job's bankruptcy price, ranked as the instrument
+ * says; it scans every account (O(accounts)), which is fine because it is
+ * rare.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "exchange/exchangeInt.h"
+
+static double job_bankruptcy(const struct cas_exchange *ex, const struct job *jb)
+{
+    return -(double)jb->cash0 /
+           ((double)jb->lots0 * (double)ex->inst[jb->instrument].spec.contract_units);
+}
+
+static void emit_liquidation(struct cas_exchange *ex, const struct cas_liquidation *l)
+{
+    if (ex->obs.on_liquidation)
+        ex->obs.on_liquidation(ex->obs.ctx, l);
+}
+
+/* ---- takeover ---- */
+
+static uint32_t job_slot(struct cas_exchange *ex)
+{
+    for (uint32_t j = 0; j < ex->n_jobs; j++)
+        if (!ex->jobs[j].live)
+            return j;
+    if (cas__grow((void **)&ex->jobs, &ex->cap_jobs, ex->n_jobs + 1, sizeof *ex->jobs))
+        return NIL;
+    return ex->n_jobs++;
+}
+
+static int push_ready(struct cas_exchange *ex, uint32_t j)
+{
+    if (cas__grow((void **)&ex->ready, &ex->cap_ready, ex->n_ready + 1, sizeof *ex->ready))
+        return CAS_ENOMEM;
+    ex->ready[ex->n_ready++] = j;
+    return 0;
+}
+
+static int push_waiting(struct cas_exchange *ex, uint32_t j)
+{
+    if (cas__grow((void **)&ex->waiting, &ex->cap_waiting, ex->n_waiting + 1,
+                  sizeof *ex->waiting))
+        return CAS_ENOMEM;
+    ex->waiting[ex->n_waiting++] = j;
+    return 0;
+}
+
+/* Take position (a, i) over with `cash` into a new job. */
+static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money cash)
+{
+    struct position *p = pos_at(ex, a, i);
+    const struct instrument *in = &ex->inst[i];
+    uint32_t j = job_slot(ex);
+    if (j == NIL || push_ready(ex, j))
+        return CAS_ENOMEM;
+    struct job *jb = &ex->jobs[j];
+    cas_lots lots = p->lots, al = abs_lots(lots);
+    cas_money notional = al * in->mark * in->spec.contract_units;
+    *jb = (struct job){.id = ++ex->n_liq, .account = a, .instrument = i, .lots = lots,
+                       .lots0 = lots, .cash = cash, .cash0 = cash, .live = true};
+    if (in->spec.liq_slice_ppm > 0 && notional >= in->spec.liq_slice_above) {
+        cas_lots s = (cas_lots)((i128)al * in->spec.liq_slice_ppm / CAS_PPM);
+        jb->slice = jb->slice_left = s < 1 ? 1 : s;
+        jb->next_slice = ex->step;
+    }
+    cas__heap_remove(ex, i, a);
+    p->lots = 0;
+    p->cost = 0;
+    p->liquidating = true;
+    ex->acct[a].n_perp--;
+    ex->acct[a].live_jobs++;
+    ex->n_engine++;
+    ex->liq_notional += notional;
+    struct cas_liquidation l = {.id = jb->id, .step = ex->step, .account = a, .instrument = i,
+                                .side = lots > 0 ? CAS_BUY : CAS_SELL, .lots = al,
+                                .mark = in->mark, .bankruptcy = job_bankruptcy(ex, jb),
+                                .mode = CAS_LIQ_ENGINE, .keeper = CAS_NO_ACCOUNT,
+                                .cause = ex->cause};
+    emit_liquidation(ex, &l);
+    return 0;
+}
+
+/* Cross: split the account's equity E among its positions in proportion to
+ * notional (floor; the last takes the remainder); position j's job gets cash
+ * -lots_j * mark_j * K_j + share_j, which sums to the account's cash. */
+static int take_over_cross(struct cas_exchange *ex, uint32_t a)
+{
+    i128 eq = ex->acct[a].cash, total = 0;
+    uint32_t last = NIL;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, a, j);
+        if (!is_perp(ex, j) || p->lots == 0)
+            continue;
+        i128 v = (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units;
+        eq += v;
+        total += v < 0 ? -v : v;
+        last = j;
+    }
+    i128 left = eq;
+    int rc = 0;
+    for (uint32_t j = 0; j < ex->n_inst && rc == 0; j++) {
+        const struct position *p = pos_at(ex, a, j);
+        if (!is_perp(ex, j) || p->lots == 0)
+            continue;
+        i128 v = (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units;
+        i128 share = j == last ? left : div_floor(eq * (v < 0 ? -v : v), total);
+        left -= share;
+        rc = take_over(ex, a, j, (cas_money)(share - v));
+    }
+    ex->acct[a].cash = 0;
+    return rc;
+}
+
+int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    int rc;
+    ex->acct[a].liquidations++;
+    if (ex->acct[a].mode == CAS_CROSS) {
+        cas__cancel_account_orders(ex, a, NIL);
+        rc = take_over_cross(ex, a);
+        cas__account_refresh(ex, a);
+        return rc;
+    }
+    struct position *p = pos_at(ex, a, i);
+    cas__cancel_account_orders(ex, a, i);
+    cas_money cash = p->cash;
+    p->cash = 0;
+    return take_over(ex, a, i, cash);
+}
+
+/* ---- ADL ---- */
+
+struct ranked {
+    double rank;
+    uint32_t account;
+};
+
+static int cmp_ranked(const void *x, const void *y)
+{
+    const struct ranked *a = x, *b = y;
+    if (a->rank != b->rank)
+        return a->rank > b->rank ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+/* BitMEX: PnL% x effective leverage when PnL% > 0, else PnL% / leverage,
+ * effective leverage = |mark value| / (mark value - bankrupt value), the
+ * denominator being the equity backing the position; or unrealized PnL. */
+static double adl_rank(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    const struct position *p = pos_at(ex, a, i);
+    const struct instrument *in = &ex->inst[i];
+    double mv = (double)p->lots * (double)in->mark * (double)in->spec.contract_units;
+    double upnl = mv - (double)p->cost;
+    if (in->spec.adl_rank == CAS_ADL_PNL)
+        return upnl;
+    double pct = p->cost != 0 ? upnl / fabs((double)p->cost) : 0;
+    double eq = (double)p->cash + mv;
+    if (ex->acct[a].mode == CAS_CROSS) {
+        eq = (double)ex->acct[a].cash;
+        for (uint32_t j = 0; j < ex->n_inst; j++)
+            if (is_perp(ex, j))
+                eq += (double)pos_at(ex, a, j)->lots * (double)ex->inst[j].mark *
+                      (double)ex->inst[j].spec.contract_units;
+    }
+    double lev = eq > 0 ? fabs(mv) / eq : 1e18;
+    if (lev < 1e-18)
+        lev = 1e-18;
+    return pct > 0 ? pct * lev : pct / lev;
+}
+
+/* Close `q` lots of job j against account c (or, when c == NIL, against job
+ * j2) at job j's bankruptcy price: the buyer pays q * (-cash0) / lots0 money,
+ * rounded by the global rule. */
+static void adl_pair(struct cas_exchange *ex, uint32_t j, uint32_t c, uint32_t j2, cas_lots q)
+{
+    struct job *jb = &ex->jobs[j];
+    i128 num = (i128)q * -jb->cash0, den = jb->lots0;
+    if (den < 0) {
+        num = -num;
+        den = -den;
+    }
+    cas_money recv, pay = cas__pay(ex, num, den, &recv);
+    cas_money buyer = num >= 0 ? -pay : recv, seller = num >= 0 ? recv : -pay;
+    bool job_sells = jb->lots > 0;
+    jb->lots += job_sells ? -q : q;
+    jb->cash += job_sells ? seller : buyer;
+    jb->adl += q;
+    if (c != NIL) {
+        cas__position_change(ex, c, jb->instrument, job_sells ? q : -q, job_sells ? buyer : seller,
+                             0, false);
+        ex->n_adl++;
+        struct cas_adl_event e = {.liquidation = jb->id, .account = c,
+                                  .instrument = jb->instrument, .lots = q,
+                                  .price = job_bankruptcy(ex, jb)};
+        if (ex->obs.on_adl)
+            ex->obs.on_adl(ex->obs.ctx, &e);
+    } else {
+        struct job *o = &ex->jobs[j2];
+        o->lots += job_sells ? q : -q;
+        o->cash += job_sells ? buyer : seller;
+        o->adl += q;
+    }
+}
+
+/* Auto-deleverage q lots of job j: opposite account positions in rank order,
+ * then (only when no account holds any, e.g. two jobs on opposite sides)
+ * other jobs' opposite lots. */
+static int adl(struct cas_exchange *ex, uint32_t j, cas_lots q)
+{
+    uint32_t i = ex->jobs[j].instrument, n = 0;
+    bool job_long = ex->jobs[j].lots > 0;
+    struct ranked *r = NULL;
+    uint32_t cap = 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++) {
+        cas_lots l = pos_at(ex, a, i)->lots;
+        if (l == 0 || (l > 0) == job_long)
+            continue;
+        if (cas__grow((void **)&r, &cap, n + 1, sizeof *r)) {
+            free(r);
+            return CAS_ENOMEM;
+        }
+        r[n++] = (struct ranked){.rank = adl_rank(ex, a, i), .account = a};
+    }
+    if (n > 0)
+        qsort(r, n, sizeof *r, cmp_ranked);
+    for (uint32_t k = 0; k < n && q > 0; k++) {
+        cas_lots l = abs_lots(pos_at(ex, r[k].account, i)->lots), take = l < q ? l : q;
+        adl_pair(ex, j, r[k].account, NIL, take);
+        q -= take;
+    }
+    free(r);
+    for (uint32_t k = 0; k < ex->n_jobs && q > 0; k++) {
+        const struct job *o = &ex->jobs[k];
+        if (k == j || !o->live || o->instrument != i || o->lots == 0 || (o->lots > 0) == job_long)
+            continue;
+        cas_lots take = abs_lots(o->lots) < q ? abs_lots(o->lots) : q;
+        adl_pair(ex, j, NIL, k, take);
+        q -= take;
+    }
+    return 0;
+}
+
+/* ---- working a job ---- */
+
+static int finish(struct cas_exchange *ex, uint32_t j)
+{
+    struct job *jb = &ex->jobs[j];
+    cas__fund_pay(ex, -jb->cash);
+    struct cas_liquidation_done d = {.id = jb->id, .step = ex->step, .filled = jb->filled,
+                                     .adl = jb->adl, .insurance_change = jb->cash,
+                                     .fill_vwap = jb->filled ? jb->fill_value / (double)jb->filled
+                                                             : NAN};
+    jb->cash = 0;
+    jb->live = false;
+    ex->acct[jb->account].live_jobs--;
+    pos_at(ex, jb->account, jb->instrument)->liquidating = false;
+    if (ex->obs.on_liquidation_done)
+        ex->obs.on_liquidation_done(ex->obs.ctx, &d);
+    return 0;
+}
+
+/* Lots the job may work now: throttle per instrument and step, then slices. */
+static cas_lots budget(struct cas_exchange *ex, struct job *jb)
+{
+    const struct instrument *in = &ex->inst[jb->instrument];
+    cas_lots allowed = abs_lots(jb->lots);
+    if (in->spec.liq_max_lots_per_step > 0) {
+        cas_lots left = in->spec.liq_max_lots_per_step - in->liq_used;
+        allowed = left < allowed ? left : allowed;
+    }
+    if (jb->slice > 0) {
+        if (jb->slice_left == 0 && ex->step >= jb->next_slice)
+            jb->slice_left = jb->slice;
+        allowed = jb->slice_left < allowed ? jb->slice_left : allowed;
+    }
+    return allowed < 0 ? 0 : allowed;
+}
+
+static void consume(struct cas_exchange *ex, struct job *jb, cas_lots q)
+{
+    struct instrument *in = &ex->inst[jb->instrument];
+    in->liq_used += q;
+    if (jb->slice > 0 && q > 0) {
+        jb->slice_left -= q;
+        if (jb->slice_left == 0) {
+            cas_step cd = in->spec.liq_slice_cooldown;
+            jb->next_slice = ex->step + (cd < 1 ? 1 : cd);
+        }
+    }
+}
+
+/* IOC limit: the bankruptcy price, moved beyond by the penalty, rounded to
+ * the tick that does not worsen it (a long's sell up, a short's buy down). */
+static cas_ticks ioc_limit(const struct cas_exchange *ex, const struct job *jb)
+{
+    const struct cas_instrument_spec *s = &ex->inst[jb->instrument].spec;
+    i128 den = (i128)abs_lots(jb->lots0) * s->contract_units * CAS_PPM;
+    i128 p = jb->lots0 > 0 ? div_ceil(-(i128)jb->cash0 * (CAS_PPM - s->liq_ioc_penalty_ppm), den)
+                           : div_floor((i128)jb->cash0 * (CAS_PPM + s->liq_ioc_penalty_ppm), den);
+    return p < 1 ? 1 : p > MAXP ? MAXP : (cas_ticks)p;
+}
+
+/* Market style: whether closing the whole job at the current book (lots
+ * beyond its depth valued at its last level) would leave a shortfall beyond
+ * what the fund can pay. *any says whether the book side has any depth. */
+static bool exceeds_fund(struct cas_exchange *ex, const struct job *jb, bool *any)
+{
+    const struct instrument *in = &ex->inst[jb->instrument];
+    enum cas_side side = jb->lots > 0 ? CAS_BUY : CAS_SELL; /* the book side it hits */
+    cas_lots left = abs_lots(jb->lots);
+    uint32_t n = 16, got;
+    *any = false;
+    for (;;) {
+        if (cas__grow((void **)&ex->levels, &ex->cap_levels, n, sizeof *ex->levels))
+            return false;
+        got = cas_book_depth(in->book, side, n, ex->levels);
+        cas_lots sum = 0;
+        for (uint32_t k = 0; k < got; k++)
+            sum += ex->levels[k].qty;
+        if (got < n || sum >= left)
+            break;
+        n *= 2;
+    }
+    if (got == 0)
+        return false;
+    *any = true;
+    i128 value = 0;
+    cas_ticks worst = ex->levels[0].price;
+    for (uint32_t k = 0; k < got && left > 0; k++) {
+        cas_lots t = ex->levels[k].qty < left ? ex->levels[k].qty : left;
+        value += (i128)t * ex->levels[k].price;
+        worst = ex->levels[k].price;
+        left -= t;
+    }
+    value = (value + (i128)left * worst) * in->spec.contract_units;
+    i128 end = jb->lots > 0 ? jb->cash + value : jb->cash - value;
+    return end + ex->fund < 0;
+}
+
+/* One IOC at the (penalised) bankruptcy price; what it leaves of q is
+ * auto-deleveraged at once. Refused by the band: the job waits. */
+static int work_ioc(struct cas_exchange *ex, uint32_t j, cas_lots q)
+{
+    struct job *jb = &ex->jobs[j];
+    enum cas_side side = jb->lots > 0 ? CAS_SELL : CAS_BUY;
+    enum cas_order_type type = CAS_IOC;
+    cas_ticks price = ioc_limit(ex, jb);
+    if (!cas__band_apply(&ex->inst[jb->instrument], side, &type, &price))
+        return 0;
+    struct cas_submit_result res;
+    int rc = cas__job_submit(ex, j, side, type, price, q, &res);
+    if (rc)
+        return rc;
+    jb = &ex->jobs[j];
+    consume(ex, jb, q);
+    return q > res.filled ? adl(ex, j, q - res.filled) : 0;
+}
+
+/* One market order for q lots, unless closing at the book would exceed
+ * what the fund can pay: then ADL the rest. An empty book side or the band:
+ * the job waits. */
+static int work_market(struct cas_exchange *ex, uint32_t j, cas_lots q)
+{
+    struct job *jb = &ex->jobs[j];
+    bool any;
+    if (exceeds_fund(ex, jb, &any))
+        return adl(ex, j, abs_lots(jb->lots));
+    enum cas_side side = jb->lots > 0 ? CAS_SELL : CAS_BUY;
+    enum cas_order_type type = CAS_MARKET;
+    cas_ticks price = 0;
+    if (!any || !cas__band_apply(&ex->inst[jb->instrument], side, &type, &price))
+        return 0;
+    struct cas_submit_result res;
+    int rc = cas__job_submit(ex, j, side, type, price, q, &res);
+    if (rc == 0)
+        consume(ex, &ex->jobs[j], res.filled);
+    return rc;
+}
+
+int cas__work_job(struct cas_exchange *ex, uint32_t j)
+{
+    struct job *jb = &ex->jobs[j];
+    const struct instrument *in = &ex->inst[jb->instrument];
+    int rc = 0;
+    if (jb->lots != 0) {
+        cas_lots q = budget(ex, jb);
+        if (q == 0 || in->halted)
+            return push_waiting(ex, j);
+        ex->cause = (struct cas_cause){CAS_CAUSE_LIQUIDATION, jb->id};
+        rc = in->spec.liq_style == CAS_LIQ_IOC_BANKRUPTCY ? work_ioc(ex, j, q)
+                                                          : work_market(ex, j, q);
+        if (rc)
+            return rc;
+    }
+    if (ex->jobs[j].lots == 0)
+        return finish(ex, j);
+    return push_waiting(ex, j);
+}
+
+int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_cause cause)
+{
+    ex->step = step;
+    for (uint32_t i = 0; i < ex->n_inst; i++)
+        ex->inst[i].liq_used = 0;
+    for (uint32_t k = 0; k < ex->n_waiting; k++)
+        if (push_ready(ex, ex->waiting[k]))
+            return CAS_ENOMEM;
+    ex->n_waiting = 0;
+    ex->cause = cause;
+    return cas__risk_run(ex);
+}
+
+/* ---- keeper mode ---- */
+
+static int keeper_screen(const struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                         uint32_t i, cas_lots lots)
+{
+    if (keeper >= ex->n_acct || target >= ex->n_acct || keeper == target || i >= ex->n_inst ||
+        lots < 1 || !is_perp(ex, i) || ex->inst[i].spec.liq_mode != CAS_LIQ_KEEPER)
+        return CAS_EINVAL;
+    if (!cas__position_liquidatable(ex, target, i))
+        return CAS_ENOTFOUND;
+    if (ex->acct[keeper].live_jobs > 0)
+        return CAS_EINVAL;
+    return 0;
+}
+
+/* Move q lots from target to keeper, the buyer paying num / 1e6 by the
+ * global rule; a target left flat with negative cash has it paid by the fund
+ * (isolated: in cas__position_change; cross: here). */
+static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                            uint32_t i, cas_lots q, i128 num)
+{
+    bool target_long = pos_at(ex, target, i)->lots > 0;
+    cas_money recv, pay = cas__pay(ex, num, CAS_PPM, &recv);
+    if (target_long) {
+        cas__position_change(ex, target, i, -q, recv, 0, true);
+        cas__position_change(ex, keeper, i, q, -pay, 0, false);
+    } else {
+        cas__position_change(ex, target, i, q, -pay, 0, true);
+        cas__position_change(ex, keeper, i, -q, recv, 0, false);
+    }
+    struct account *ta = &ex->acct[target];
+    if (ta->mode == CAS_CROSS && ta->n_perp == 0 && ta->cash < 0) {
+        cas__fund_pay(ex, -ta->cash); /* bad debt */
+        ta->cash = 0;
+        cas__account_refresh(ex, target);
+    }
+}
+
+int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                                  uint32_t instrument, cas_lots lots, cas_lots *taken)
+{
+    *taken = 0;
+    int rc = keeper_screen(ex, keeper, target, instrument, lots);
+    if (rc)
+        return rc;
+    const struct instrument *in = &ex->inst[instrument];
+    struct position *p = pos_at(ex, target, instrument);
+    cas_lots al = abs_lots(p->lots);
+    int64_t cf = in->spec.close_factor_ppm > 0 ? in->spec.close_factor_ppm : CAS_PPM;
+    cas_lots cap = (cas_lots)((i128)al * cf / CAS_PPM), q = lots;
+    cap = cap < 1 ? 1 : cap;
+    q = q < cap ? q : cap;
+    q = q < al ? q : al;
+    bool target_long = p->lots > 0;
+    int64_t adj = target_long ? CAS_PPM - in->spec.liq_bonus_ppm : CAS_PPM + in->spec.liq_bonus_ppm;
+    i128 num = (i128)q * in->mark * in->spec.contract_units * adj; /* buyer pays num / 1e6 */
+    i128 unit = (i128)in->mark * adj;
+    cas_ticks px = (cas_ticks)(target_long ? div_ceil(unit, CAS_PPM) : div_floor(unit, CAS_PPM));
+    if (!cas__margin_ok(ex, keeper, instrument, target_long ? CAS_BUY : CAS_SELL, q,
+                        px < 1 ? 1 : px, 0))
+        return CAS_EINVAL;
+    struct cas_position_view before;
+    cas_exchange_position(ex, target, instrument, &before);
+    const struct set_entry *se = cas__set_find(ex, instrument, target);
+    struct cas_cause cause = se ? se->cause : ex->cause;
+    cas__cancel_account_orders(ex, target, ex->acct[target].mode == CAS_CROSS ? NIL : instrument);
+    keeper_transfer(ex, keeper, target, instrument, q, num);
+    struct account *ta = &ex->acct[target];
+    ta->liquidations++;
+    ex->n_keeper++;
+    ex->liq_notional += q * in->mark * in->spec.contract_units;
+    struct cas_liquidation l = {.id = ++ex->n_liq, .step = ex->step, .account = target,
+                                .instrument = instrument,
+                                .side = target_long ? CAS_BUY : CAS_SELL, .lots = q,
+                                .mark = in->mark, .bankruptcy = before.bankruptcy,
+                                .mode = CAS_LIQ_KEEPER, .keeper = keeper, .cause = cause};
+    emit_liquidation(ex, &l);
+    *taken = q;
+    ex->cause = (struct cas_cause){CAS_CAUSE_LIQUIDATION, l.id};
+    return cas__risk_run(ex);
+}

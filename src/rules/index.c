@@ -1,0 +1,228 @@
+/* index: the index price — a GBM with Poisson jumps, a CSV path, or a spot price.
+ *
+ * The index is a real number of ticks, always > 0. GBM draws only from the
+ * index's own stream, so its path depends on nothing else in the run. A PATH
+ * index owns its array of per-step prices; past the last row the price holds.
+ * Shocks (cas_index_jump) scale the level multiplicatively and persist: GBM
+ * evolves from the shocked price, and a PATH index keeps the factor for all
+ * later steps.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/rules.h"
+
+void cas_index_init_gbm(struct cas_index *ix, double p0, const struct cas_gbm_params *p,
+                        const struct cas_rng *rng)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->source = CAS_INDEX_GBM;
+    ix->price = p0;
+    ix->gbm = *p;
+    ix->rng = *rng;
+    ix->path_scale = 1.0;
+}
+
+void cas_index_init_spot(struct cas_index *ix, double p0)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->source = CAS_INDEX_SPOT;
+    ix->price = p0;
+    ix->path_scale = 1.0;
+}
+
+void cas_index_set(struct cas_index *ix, double price)
+{
+    ix->price = price;
+}
+
+/* One GBM step in log space: drift - vol^2/2 + vol*Z, plus N ~ Poisson(rate)
+ * jumps of Normal(jump_mean, jump_sd) each. Draw order is fixed: Z, N, jumps. */
+static double gbm_step(struct cas_index *ix)
+{
+    const struct cas_gbm_params *g = &ix->gbm;
+    double r = g->drift - 0.5 * g->vol * g->vol + g->vol * cas_rng_normal(&ix->rng, 0.0, 1.0);
+    uint64_t jumps = cas_rng_poisson(&ix->rng, g->jump_rate);
+    for (uint64_t i = 0; i < jumps; i++)
+        r += cas_rng_normal(&ix->rng, g->jump_mean, g->jump_sd);
+    double p = ix->price * exp(r);
+    /* An index must stay positive: an underflow would make the log price -inf
+     * and freeze the process. */
+    return p < DBL_MIN ? DBL_MIN : p;
+}
+
+double cas_index_advance(struct cas_index *ix, cas_step step)
+{
+    switch (ix->source) {
+    case CAS_INDEX_GBM:
+        ix->price = gbm_step(ix);
+        break;
+    case CAS_INDEX_PATH:
+        if (ix->path_len > 0) {
+            cas_step i = step < 0 ? 0 : step >= ix->path_len ? ix->path_len - 1 : step;
+            ix->price = ix->path[i] * ix->path_scale;
+        }
+        break;
+    case CAS_INDEX_SPOT:
+        break;
+    }
+    return ix->price;
+}
+
+void cas_index_jump(struct cas_index *ix, double pct)
+{
+    ix->price *= 1.0 + pct;
+    ix->path_scale *= 1.0 + pct;
+}
+
+void cas_index_release(struct cas_index *ix)
+{
+    free(ix->path);
+    ix->path = NULL;
+    ix->path_len = 0;
+}
+
+/* ---- CSV path loading ---- */
+
+struct path_reader {
+    const char *file;
+    FILE *fp;
+    char *line;
+    size_t cap;
+    long lineno;
+    double *prices;
+    cas_step len, alloc;
+};
+
+/* "FILE:LINE" into where; a file name too long for it loses its head, not
+ * the line number. */
+static void file_line(char *where, size_t size, const char *file, long line)
+{
+    char num[24];
+    size_t nlen = (size_t)snprintf(num, sizeof num, ":%ld", line);
+    size_t flen = strlen(file), room = size - 1 - nlen, hlen = 0;
+    if (flen > room) {
+        memcpy(where, "...", 3);
+        hlen = 3;
+        file += flen - (room - hlen);
+        flen = room - hlen;
+    }
+    memcpy(where + hlen, file, flen);
+    memcpy(where + hlen + flen, num, nlen + 1);
+}
+
+static int path_error(const struct path_reader *r, struct cas_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int path_error(const struct path_reader *r, struct cas_err *err, const char *fmt, ...)
+{
+    char where[sizeof err->path], msg[sizeof err->msg];
+    file_line(where, sizeof where, r->file, r->lineno);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cas_err_set(err, CAS_EINVAL, where, "%s", msg);
+}
+
+/* Read the next line without its line ending; false at end of file. */
+static bool read_line(struct path_reader *r)
+{
+    ssize_t n = getline(&r->line, &r->cap, r->fp);
+    if (n < 0)
+        return false;
+    r->lineno++;
+    while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+        r->line[--n] = '\0';
+    return true;
+}
+
+static int push_price(struct path_reader *r, double ticks)
+{
+    if (r->len == r->alloc) {
+        cas_step alloc = r->alloc ? 2 * r->alloc : 256;
+        double *p = realloc(r->prices, (size_t)alloc * sizeof *p);
+        if (!p)
+            return CAS_ENOMEM;
+        r->prices = p;
+        r->alloc = alloc;
+    }
+    r->prices[r->len++] = ticks;
+    return 0;
+}
+
+/* Parse one "step,price" row: the step must be the next one expected. */
+static int parse_row(struct path_reader *r, double tick_size, struct cas_err *err)
+{
+    char *comma = strchr(r->line, ',');
+    if (!comma || strchr(comma + 1, ','))
+        return path_error(r, err, "expected two fields 'step,price', got '%s'", r->line);
+    *comma = '\0';
+    const char *step_text = r->line, *price_text = comma + 1;
+    char *end;
+    errno = 0;
+    long long step = strtoll(step_text, &end, 10);
+    if (!isdigit((unsigned char)step_text[0]) || *end || errno || step != r->len)
+        return path_error(r, err, "step must be %lld, got '%s'", (long long)r->len, step_text);
+    errno = 0;
+    double price = strtod(price_text, &end);
+    if (end == price_text || *end || errno || !isfinite(price) || !(price > 0))
+        return path_error(r, err, "price must be a positive number, got '%s'", price_text);
+    if (push_price(r, price / tick_size) < 0)
+        return cas_err_set(err, CAS_ENOMEM, r->file, "cannot hold the path in memory");
+    return 0;
+}
+
+static int read_path(struct path_reader *r, double tick_size, struct cas_err *err)
+{
+    if (!read_line(r)) {
+        r->lineno = 1;
+        return path_error(r, err, "header must be '%s', got an empty file", "step,price");
+    }
+    if (strcmp(r->line, "step,price") != 0)
+        return path_error(r, err, "header must be 'step,price', got '%s'", r->line);
+    while (read_line(r)) {
+        if (r->line[0] == '\0')
+            continue; /* blank lines carry nothing; steps are still checked */
+        int rc = parse_row(r, tick_size, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (ferror(r->fp))
+        return cas_err_set(err, CAS_EIO, r->file, "cannot read '%s'", r->file);
+    if (r->len == 0)
+        return path_error(r, err, "no rows after the header '%s'", "step,price");
+    return 0;
+}
+
+int cas_index_load_path(struct cas_index *ix, const char *file, double tick_size,
+                        struct cas_err *err)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->source = CAS_INDEX_PATH;
+    ix->path_scale = 1.0;
+    if (!(tick_size > 0) || !isfinite(tick_size))
+        return cas_err_set(err, CAS_EINVAL, file, "tick size must be positive, got '%g'",
+                           tick_size);
+    struct path_reader r = {.file = file};
+    r.fp = fopen(file, "r");
+    if (!r.fp)
+        return cas_err_set(err, CAS_EIO, file, "cannot open '%s': %s", file, strerror(errno));
+    int rc = read_path(&r, tick_size, err);
+    fclose(r.fp);
+    free(r.line);
+    if (rc < 0) {
+        free(r.prices);
+        return rc;
+    }
+    ix->path = r.prices;
+    ix->path_len = r.len;
+    ix->price = r.prices[0];
+    return 0;
+}

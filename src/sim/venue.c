@@ -1,0 +1,370 @@
+/* venue: the rules of each instrument wired to the exchange — index, mark,
+ * funding, price band, dynamic margin, stop orders and shocks.
+ *
+ * The exchange keeps accounts and runs the risk engine; this file decides
+ * when the rules act: indexes move and marks refresh at the start of a step,
+ * shocks strike right after, samples, funding payments, bands and margin
+ * scales are taken at its end, and every order is followed by the stop orders
+ * its trades triggered. A mark is always computed here (struct cas_mark_source),
+ * also when the exchange asks for it in the middle of a cascade.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/simInt.h"
+
+#define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short */
+#define SCALE_STEP_PPM 10000 /* apply a new margin scale once it moved 1% */
+
+/* ---- exchange events, passed on to the observer ---- */
+
+static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
+                    uint32_t taker, uint32_t maker, struct cas_cause cause)
+{
+    struct cas_sim *s = ctx;
+    s->counters.trades++;
+    if (s->obs.on_trade)
+        s->obs.on_trade(s->obs.ctx, instrument, fill);
+}
+
+static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
+{
+    struct cas_sim *s = ctx;
+    if (s->obs.on_liquidation)
+        s->obs.on_liquidation(s->obs.ctx, liq);
+}
+
+static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *done)
+{
+    struct cas_sim *s = ctx;
+    if (s->obs.on_liquidation_done)
+        s->obs.on_liquidation_done(s->obs.ctx, done);
+}
+
+static void on_adl(void *ctx, const struct cas_adl_event *adl)
+{
+    struct cas_sim *s = ctx;
+    if (s->obs.on_adl)
+        s->obs.on_adl(s->obs.ctx, adl);
+}
+
+struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
+{
+    return (struct cas_exchange_observer){s, on_fill, on_liquidation, on_liquidation_done, on_adl};
+}
+
+/* ---- prices ---- */
+
+/* Mid, else last: the price of a spot instrument, in its own ticks. */
+static double book_price(const struct cas_sim *s, uint32_t i)
+{
+    cas_ticks bid, ask;
+    const struct cas_book *b = cas_exchange_book(s->ex, i);
+    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
+        return (double)(bid + ask) / 2;
+    return (double)cas_exchange_last(s->ex, i);
+}
+
+static void mark_inputs(const struct cas_sim *s, uint32_t i, struct cas_mark_inputs *in)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    const struct instrument *in_ = &s->instruments[i];
+    const struct cas_book *b = cas_exchange_book(s->ex, i);
+    in->has_bid = cas_book_best_bid(b, &in->bid);
+    in->has_ask = cas_book_best_ask(b, &in->ask);
+    in->last = cas_exchange_last(s->ex, i);
+    in->index = in_->index.price;
+    in->funding_rate = 0;
+    in->time_to_funding = 0;
+    if (in_->perp && ic->funding_on) {
+        cas_step interval = ic->funding.interval;
+        in->funding_rate = cas_funding_rate(&in_->funding);
+        in->time_to_funding = (double)(interval - s->step % interval) / (double)interval;
+    }
+}
+
+cas_ticks cas__venue_mark(struct cas_sim *s, uint32_t i)
+{
+    struct cas_mark_inputs in;
+    mark_inputs(s, i, &in);
+    return cas_mark_price(&s->instruments[i].mark, &in);
+}
+
+static cas_ticks mark_source(void *ctx, uint32_t i)
+{
+    return cas__venue_mark(ctx, i);
+}
+
+struct cas_mark_source cas__venue_marks(struct cas_sim *s)
+{
+    return (struct cas_mark_source){s, mark_source};
+}
+
+/* ---- orders and stops ---- */
+
+static void note_refusal(struct cas_sim *s, uint32_t i, enum cas_reject why)
+{
+    struct instrument *in = &s->instruments[i];
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    if (why != CAS_REJECT_BAND || !ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted)
+        return;
+    cas_band_trip(&in->band, s->step);
+    cas_exchange_set_halt(s->ex, i, true);
+    in->halted = true;
+}
+
+static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
+                      uint64_t *id, struct cas_submit_result *res)
+{
+    enum cas_reject why = CAS_REJECT_NONE;
+    int rc = cas_exchange_submit(s->ex, o, cause, id, res, &why);
+    if (why != CAS_REJECT_NONE)
+        note_refusal(s, o->instrument, why);
+    if (rc == CAS_EINVAL && why != CAS_REJECT_NONE) {
+        s->counters.rejected++;
+        return rc;
+    }
+    if (rc < 0) {
+        if (rc == CAS_ENOMEM && !s->error)
+            s->error = rc;
+        return rc;
+    }
+    s->counters.orders++;
+    return 0;
+}
+
+/* Send the stops the last trade prices trigger as market orders, until none is left. */
+static void fire_stops(struct cas_sim *s)
+{
+    struct cas_stop batch[64];
+    bool fired = true;
+    while (fired && !s->error) {
+        fired = false;
+        for (uint32_t i = 0; i < s->n_instruments; i++) {
+            cas_ticks last = cas_exchange_last(s->ex, i);
+            uint32_t n = cas_stops_triggered(s->stops, i, last, batch, 64);
+            for (uint32_t k = 0; k < n; k++) {
+                struct cas_order o = {batch[k].account, i, batch[k].side, CAS_MARKET, 0,
+                                      batch[k].qty, batch[k].reduce_only};
+                uint64_t id;
+                struct cas_submit_result res;
+                s->counters.stops++;
+                submit_one(s, &o, (struct cas_cause){CAS_CAUSE_ORDER, o.account}, &id, &res);
+            }
+            fired |= n > 0;
+        }
+    }
+}
+
+int cas__venue_submit(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
+                      uint64_t *id, struct cas_submit_result *res)
+{
+    int rc = submit_one(s, o, cause, id, res);
+    if (cas_stops_pending(s->stops) > 0)
+        fire_stops(s);
+    return s->error ? s->error : rc;
+}
+
+/* ---- construction ---- */
+
+static int init_index(struct cas_sim *s, uint32_t i, struct cas_err *err)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    struct cas_index *ix = &s->instruments[i].index;
+    double p0 = (double)ic->initial_price;
+    if (!s->instruments[i].perp) {
+        cas_index_init_spot(ix, p0);
+        return 0;
+    }
+    switch (ic->index_source) {
+    case CAS_INDEX_GBM: {
+        struct cas_rng rng;
+        cas_rng_derive(&rng, s->cfg->seed, STREAM_INDEX, i);
+        cas_index_init_gbm(ix, p0, &ic->gbm, &rng);
+        return 0;
+    }
+    case CAS_INDEX_PATH:
+        return cas_index_load_path(ix, ic->index_file, ic->tick_size, err);
+    case CAS_INDEX_SPOT:
+        cas_index_init_spot(ix, p0);
+        return 0;
+    }
+    return 0;
+}
+
+static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    struct instrument *in = &s->instruments[i];
+    in->perp = ic->spec.kind == CAS_PERPETUAL;
+    in->scale_ppm = CAS_PPM;
+    int rc = init_index(s, i, err);
+    if (rc < 0)
+        return rc;
+    cas_mark_init(&in->mark, in->perp ? ic->mark_method : CAS_MARK_MID, ic->mark_ema_steps);
+    if (in->perp && ic->funding_on)
+        cas_funding_init(&in->funding, &ic->funding);
+    if (ic->band_on && cas_band_init(&in->band, &ic->band) < 0)
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    if (in->perp && ic->dynamic_margin_on && cas_volmargin_init(&in->vol, &ic->dynamic_margin) < 0)
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    return 0;
+}
+
+static void apply_band(struct cas_sim *s, uint32_t i)
+{
+    cas_ticks lo, hi;
+    cas_band_limits(&s->instruments[i].band, (double)cas_exchange_mark(s->ex, i), &lo, &hi);
+    cas_exchange_set_band(s->ex, i, lo, hi);
+}
+
+int cas__venue_init(struct cas_sim *s, struct cas_err *err)
+{
+    const struct cas_config *cfg = s->cfg;
+    struct cas_instrument_spec *specs = calloc(cfg->n_instruments, sizeof *specs);
+    if (!specs || !(s->stops = cas_stops_create())) {
+        free(specs);
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    }
+    for (uint32_t i = 0; i < cfg->n_instruments; i++)
+        specs[i] = cfg->instruments[i].spec;
+    struct cas_exchange_observer obs = cas__venue_observer(s);
+    struct cas_mark_source marks = cas__venue_marks(s);
+    int rc = cas_exchange_create(&s->ex, specs, cfg->n_instruments, cfg->insurance_fund, &obs,
+                                 &marks, err);
+    free(specs);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
+        if ((rc = init_rules(s, i, err)) < 0) {
+            if (err && !err->path[0])
+                snprintf(err->path, sizeof err->path, "instruments[%u]", i);
+            return rc;
+        }
+        if (s->instruments[i].perp)
+            cas_exchange_set_mark(s->ex, i, cas__venue_mark(s, i),
+                                  (struct cas_cause){CAS_CAUSE_NONE, 0});
+        if (cfg->instruments[i].band_on)
+            apply_band(s, i);
+    }
+    double shock_money = fmin(SHOCK_COLLATERAL * pow(10, cfg->money_decimals), 1e17);
+    rc = cas_exchange_open_account(s->ex, (cas_money)shock_money, CAS_CROSS, 1000,
+                                   &s->shock_account);
+    if (rc < 0)
+        return cas_err_set(err, rc, "", "cannot open the shock account: %s", cas_strerror(rc));
+    return 0;
+}
+
+void cas__venue_release(struct cas_sim *s)
+{
+    if (s->instruments)
+        for (uint32_t i = 0; i < s->n_instruments; i++) {
+            cas_index_release(&s->instruments[i].index);
+            cas_band_release(&s->instruments[i].band);
+            cas_volmargin_release(&s->instruments[i].vol);
+        }
+    cas_stops_destroy(s->stops);
+    cas_exchange_destroy(s->ex);
+}
+
+/* ---- the step ---- */
+
+static int apply_shock(struct cas_sim *s, uint32_t k)
+{
+    const struct cas_shock_config *sh = &s->cfg->shocks[k];
+    struct cas_cause cause = {CAS_CAUSE_SHOCK, k + 1};
+    if (sh->kind == CAS_SHOCK_INDEX_JUMP) {
+        cas_index_jump(&s->instruments[sh->instrument].index, sh->pct);
+        return cas_exchange_set_mark(s->ex, sh->instrument, cas__venue_mark(s, sh->instrument),
+                                     cause);
+    }
+    struct cas_order o = {s->shock_account, sh->instrument, sh->side, CAS_MARKET, 0, sh->qty,
+                          false};
+    uint64_t id;
+    struct cas_submit_result res;
+    int rc = cas__venue_submit(s, &o, cause, &id, &res);
+    return rc == CAS_EINVAL ? 0 : rc; /* a refused shock (halted market) is not an error */
+}
+
+static void move_index(struct cas_sim *s, uint32_t i)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    struct cas_index *ix = &s->instruments[i].index;
+    if (ic->index_source != CAS_INDEX_SPOT) {
+        cas_index_advance(ix, s->step);
+        return;
+    }
+    const struct cas_instrument_config *spot = &s->cfg->instruments[ic->index_spot];
+    cas_index_set(ix, book_price(s, ic->index_spot) * spot->tick_size / ic->tick_size);
+}
+
+int cas__venue_begin_step(struct cas_sim *s)
+{
+    int rc = cas_exchange_begin_step(s->ex, s->step, (struct cas_cause){CAS_CAUSE_NONE, 0});
+    for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
+        struct instrument *in = &s->instruments[i];
+        if (in->halted && !cas_band_halted(&in->band, s->step)) {
+            cas_exchange_set_halt(s->ex, i, false);
+            in->halted = false;
+        }
+        if (!in->perp)
+            continue;
+        move_index(s, i);
+        rc = cas_exchange_set_mark(s->ex, i, cas__venue_mark(s, i),
+                                   (struct cas_cause){CAS_CAUSE_INDEX, (uint64_t)s->step});
+    }
+    while (rc == 0 && s->next_shock < s->cfg->n_shocks &&
+           s->cfg->shocks[s->next_shock].step <= s->step)
+        rc = apply_shock(s, s->next_shock++);
+    return rc < 0 ? rc : s->error;
+}
+
+static int pay_funding(struct cas_sim *s, uint32_t i)
+{
+    double rate = cas_funding_settle(&s->instruments[i].funding);
+    s->counters.fundings++;
+    if (s->obs.on_funding)
+        s->obs.on_funding(s->obs.ctx, i, rate);
+    return cas_exchange_pay_funding(s->ex, i, (int64_t)llround(rate * CAS_PPM));
+}
+
+static int update_margin_scale(struct cas_sim *s, uint32_t i, double mark)
+{
+    struct instrument *in = &s->instruments[i];
+    cas_volmargin_observe(&in->vol, mark);
+    int64_t scale = cas_volmargin_scale_ppm(&in->vol);
+    if (llabs(scale - in->scale_ppm) * CAS_PPM < SCALE_STEP_PPM * in->scale_ppm)
+        return 0;
+    in->scale_ppm = scale;
+    return cas_exchange_set_mmr_scale(s->ex, i, scale);
+}
+
+int cas__venue_end_step(struct cas_sim *s)
+{
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
+        const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+        struct instrument *in = &s->instruments[i];
+        struct cas_mark_inputs inputs;
+        mark_inputs(s, i, &inputs);
+        cas_mark_sample(&in->mark, &inputs);
+        double mark = (double)cas_exchange_mark(s->ex, i);
+        if (ic->band_on) {
+            cas_band_observe(&in->band, mark);
+            apply_band(s, i);
+        }
+        if (!in->perp)
+            continue;
+        if (ic->funding_on) {
+            cas_funding_sample(&in->funding,
+                               cas_funding_premium(&in->funding, cas_exchange_book(s->ex, i),
+                                                   in->index.price));
+            if ((s->step + 1) % ic->funding.interval == 0)
+                rc = pay_funding(s, i);
+        }
+        if (rc == 0 && ic->dynamic_margin_on)
+            rc = update_margin_scale(s, i, mark);
+    }
+    return rc < 0 ? rc : s->error;
+}

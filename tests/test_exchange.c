@@ -1,0 +1,1094 @@
+/* test_exchange: margin arithmetic, settlement, the risk engine, engine and
+ * keeper liquidation, the insurance fund, ADL and funding.
+ *
+ * Every unit case is a small integer example worked on paper in its comment
+ * (K = contract units, "lev" = leverage, mmr 0.5% unless said); a randomized
+ * property test then trades ~50 accounts through shocks, funding and both
+ * liquidation modes and runs cas_exchange_check (money conserved exactly,
+ * long lots = short lots, heaps = full scan, books valid) after every
+ * operation.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/exchange.h"
+#include "cascade/rng.h"
+
+#define BUY CAS_BUY
+#define SELL CAS_SELL
+#define NOCAUSE ((struct cas_cause){CAS_CAUSE_NONE, 0})
+#define SHOCK(n) ((struct cas_cause){CAS_CAUSE_SHOCK, (n)})
+
+/* ---- helpers ---------------------------------------------------------- */
+
+#define MAXREC 256
+
+struct rec {
+    struct cas_liquidation liq[MAXREC];
+    struct cas_liquidation_done done[MAXREC];
+    struct cas_adl_event adl[MAXREC];
+    struct cas_cause fill_cause[MAXREC];
+    uint64_t fill_taker[MAXREC];
+    uint32_t fill_taker_acct[MAXREC];
+    size_t n_liq, n_done, n_adl, n_fill;
+};
+
+static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, uint32_t taker,
+                    uint32_t maker, struct cas_cause cause)
+{
+    struct rec *r = ctx;
+    (void)instrument;
+    (void)maker;
+    if (r->n_fill < MAXREC) {
+        r->fill_cause[r->n_fill] = cause;
+        r->fill_taker[r->n_fill] = f->taker_id;
+        r->fill_taker_acct[r->n_fill] = taker;
+    }
+    r->n_fill++;
+}
+
+static void on_liq(void *ctx, const struct cas_liquidation *l)
+{
+    struct rec *r = ctx;
+    if (r->n_liq < MAXREC)
+        r->liq[r->n_liq] = *l;
+    r->n_liq++;
+}
+
+static void on_done(void *ctx, const struct cas_liquidation_done *d)
+{
+    struct rec *r = ctx;
+    if (r->n_done < MAXREC)
+        r->done[r->n_done] = *d;
+    r->n_done++;
+}
+
+static void on_adl(void *ctx, const struct cas_adl_event *e)
+{
+    struct rec *r = ctx;
+    if (r->n_adl < MAXREC)
+        r->adl[r->n_adl] = *e;
+    r->n_adl++;
+}
+
+/* K = 1, price 100, one tier at 0.5%, max leverage 100, no fees, engine
+ * mode, IOC at the bankruptcy price. */
+static struct cas_instrument_spec perp(void)
+{
+    struct cas_instrument_spec s = {.kind = CAS_PERPETUAL, .contract_units = 1,
+                                    .initial_price = 100, .max_leverage = 100,
+                                    .n_tiers = 1, .liq_mode = CAS_LIQ_ENGINE,
+                                    .liq_style = CAS_LIQ_IOC_BANKRUPTCY};
+    strcpy(s.name, "PERP");
+    s.tiers[0] = (struct cas_tier){.floor = 0, .mmr_ppm = 5000, .max_leverage = 100};
+    return s;
+}
+
+static struct cas_exchange *make(const struct cas_instrument_spec *specs, uint32_t n,
+                                 cas_money fund, struct rec *r)
+{
+    struct cas_exchange_observer obs = {.ctx = r, .on_fill = on_fill, .on_liquidation = on_liq,
+                                        .on_liquidation_done = on_done, .on_adl = on_adl};
+    struct cas_exchange *ex = NULL;
+    struct cas_err err = {0};
+    cr_assert_eq(cas_exchange_create(&ex, specs, n, fund, r ? &obs : NULL, NULL, &err), 0,
+                 "%s", err.msg);
+    return ex;
+}
+
+static void ok(const struct cas_exchange *ex)
+{
+    char why[256] = "";
+    cr_assert(cas_exchange_check(ex, why, sizeof why), "check: %s", why);
+}
+
+static uint32_t open_acct(struct cas_exchange *ex, cas_money c, enum cas_margin_mode m, int32_t lev)
+{
+    uint32_t id;
+    cr_assert_eq(cas_exchange_open_account(ex, c, m, lev, &id), 0);
+    return id;
+}
+
+static int submit(struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
+                  enum cas_order_type type, cas_ticks price, cas_lots qty, enum cas_reject *rej,
+                  struct cas_submit_result *res)
+{
+    struct cas_order o = {.account = a, .instrument = i, .side = side, .type = type,
+                          .price = price, .qty = qty};
+    uint64_t id;
+    return cas_exchange_submit(ex, &o, (struct cas_cause){CAS_CAUSE_ORDER, a}, &id, res, rej);
+}
+
+/* Rest a limit order that must be accepted. */
+static void rest(struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
+                 cas_ticks price, cas_lots qty)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, i, side, CAS_LIMIT, price, qty, &rej, &res), 0, "reject %d", rej);
+    ok(ex);
+}
+
+/* `buyer` buys qty lots at `price` from `seller` (who rests the ask). */
+static void trade(struct cas_exchange *ex, uint32_t i, uint32_t buyer, uint32_t seller,
+                  cas_ticks price, cas_lots qty)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    rest(ex, seller, i, SELL, price, qty);
+    cr_assert_eq(submit(ex, buyer, i, BUY, CAS_LIMIT, price, qty, &rej, &res), 0, "reject %d",
+                 rej);
+    cr_assert_eq(res.filled, qty);
+    ok(ex);
+}
+
+static struct cas_position_view position(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    struct cas_position_view v;
+    cas_exchange_position(ex, a, i, &v);
+    return v;
+}
+
+static struct cas_exchange_totals totals(const struct cas_exchange *ex)
+{
+    struct cas_exchange_totals t;
+    cas_exchange_totals(ex, &t);
+    return t;
+}
+
+#define BIG ((cas_money)1000000000)
+
+/* ---- margin arithmetic -------------------------------------------------- */
+
+/* K = 1, mmr 0.5%.
+ * Long 10 lots bought at 100 with 100 of margin: cash = 100 - 1000 = -900.
+ *   LP: -900 + 10p = 0.005 * 10p  =>  p = 900 / 9.95 = 90.452261...
+ *   BP: -900 + 10p = 0            =>  p = 90
+ * Short 10 lots sold at 100 with 100 of margin: cash = 100 + 1000 = 1100.
+ *   LP: 1100 - 10p = 0.005 * 10p  =>  p = 1100 / 10.05 = 109.452736...
+ *   BP: p = 110
+ * Over-collateralised long (cash >= 0): no liquidation price. */
+Test(margin, liquidation_and_bankruptcy_prices_on_paper)
+{
+    struct cas_instrument_spec s = perp();
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, 10, -900, CAS_PPM), 900.0 / 9.95, 1e-9);
+    cr_assert_float_eq(cas_margin_bankruptcy_price(&s, 10, -900), 90.0, 1e-12);
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, -10, 1100, CAS_PPM), 1100.0 / 10.05,
+                       1e-9);
+    cr_assert_float_eq(cas_margin_bankruptcy_price(&s, -10, 1100), 110.0, 1e-12);
+    cr_assert(isnan(cas_margin_liquidation_price(&s, 10, 0, CAS_PPM)));
+    cr_assert(isnan(cas_margin_bankruptcy_price(&s, 10, 5)));
+    cr_assert(isnan(cas_margin_liquidation_price(&s, 0, -900, CAS_PPM)));
+    /* scale 2x: mmr 1%: p = 900 / 9.9 */
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, 10, -900, 2 * CAS_PPM), 900.0 / 9.9,
+                       1e-9);
+}
+
+/* Tiers (K = 1): [0: 1%], [10000: 2%], [50000: 5%].
+ * cum_1 = ceil(10000 * 2%) - ceil(10000 * 1%) = 200 - 100 = 100
+ * cum_2 = 100 + ceil(50000 * 5%) - ceil(50000 * 2%) = 100 + 2500 - 1000 = 1600
+ * MM(9999) = ceil(99.99) = 100; MM(10000) = 200 - 100 = 100 (continuous);
+ * MM(10001) = ceil(200.02) - 100 = 101; MM(49999) = ceil(999.98) - 100 = 900;
+ * MM(50000) = 2500 - 1600 = 900; MM(60000) = 3000 - 1600 = 1400.
+ * At scale 1.5x: rates 1.5%, 3%, 7.5%: cum_1 = 300 - 150 = 150;
+ * MM(10000) = 150 both ways; MM(10001) = ceil(300.03) - 150 = 151. */
+Test(margin, tier_boundaries_are_continuous)
+{
+    struct cas_instrument_spec s = perp();
+    s.n_tiers = 3;
+    s.tiers[0] = (struct cas_tier){0, 10000, 50};
+    s.tiers[1] = (struct cas_tier){10000, 20000, 25};
+    s.tiers[2] = (struct cas_tier){50000, 50000, 10};
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 9999, CAS_PPM), 100);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, CAS_PPM), 100);
+    cr_assert_eq(cas_margin_maintenance(&s, -1, 10001, CAS_PPM), 101);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 49999, CAS_PPM), 900);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 50000, CAS_PPM), 900);
+    cr_assert_eq(cas_margin_maintenance(&s, 2, 30000, CAS_PPM), 1400);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, 1500000), 150);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 10001, 1500000), 151);
+    /* nondecreasing everywhere, by at most what the top rate allows */
+    cas_money prev = 0;
+    for (cas_ticks n = 1; n <= 70000; n++) {
+        cas_money mm = cas_margin_maintenance(&s, 1, n, CAS_PPM);
+        cr_assert(mm >= prev && mm - prev <= 1, "MM(%lld) = %lld after %lld", (long long)n,
+                  (long long)mm, (long long)prev);
+        prev = mm;
+    }
+    /* LP in the second tier: long 1 lot, cash -20000 + (whatever): with cash
+     * = -19000 the root p satisfies -19000 + p = 0.02p - 100 => p = 18900/0.98 */
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, 1, -19000, CAS_PPM), 18900.0 / 0.98,
+                       1e-6);
+}
+
+/* A floor that is not a round number: tiers [0: 1%], [333: 1.5%].
+ * cum_1 = ceil(333 * 1.5%) - ceil(333 * 1%) = ceil(4.995) - ceil(3.33) = 5 - 4 = 1
+ * MM(332) = ceil(3.32) = 4; MM(333) = 5 - 1 = 4 = ceil(3.33) (tier 0's value);
+ * MM(334) = ceil(5.01) - 1 = 5. */
+Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
+{
+    struct cas_instrument_spec s = perp();
+    s.n_tiers = 2;
+    s.tiers[0] = (struct cas_tier){0, 10000, 50};
+    s.tiers[1] = (struct cas_tier){333, 15000, 50};
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 332, CAS_PPM), 4);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 333, CAS_PPM), 4);
+    cr_assert_eq(cas_margin_maintenance(&s, 1, 334, CAS_PPM), 5);
+}
+
+/* ---- positions as the exchange reports them ----------------------------- */
+
+/* Isolated lev 10 long 10 at 100 (margin 100): LP 90.452, BP 90, margin 100.
+ * Cross, collateral 100, same trade: same prices (cash -900).
+ * Short, isolated lev 10, 10 at 100: LP 109.453, BP 110. */
+Test(exchange, position_prices_isolated_and_cross)
+{
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t iso = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t cr = open_acct(ex, 100, CAS_CROSS, 10);
+    uint32_t sh = open_acct(ex, 100, CAS_ISOLATED, 10);
+    trade(ex, 0, iso, m, 100, 10);
+    trade(ex, 0, cr, m, 100, 10);
+    trade(ex, 0, m, sh, 100, 10);
+    struct cas_position_view v = position(ex, iso, 0);
+    cr_assert_eq(v.lots, 10);
+    cr_assert_float_eq(v.entry, 100.0, 1e-12);
+    cr_assert_eq(v.margin, 100);
+    cr_assert_float_eq(v.liquidation, 900.0 / 9.95, 1e-9);
+    cr_assert_float_eq(v.bankruptcy, 90.0, 1e-12);
+    v = position(ex, cr, 0);
+    cr_assert_eq(v.margin, 0);
+    cr_assert_float_eq(v.liquidation, 900.0 / 9.95, 1e-9);
+    cr_assert_float_eq(v.bankruptcy, 90.0, 1e-12);
+    v = position(ex, sh, 0);
+    cr_assert_eq(v.lots, -10);
+    cr_assert_float_eq(v.liquidation, 1100.0 / 10.05, 1e-9);
+    cr_assert_float_eq(v.bankruptcy, 110.0, 1e-12);
+    struct cas_account_view av;
+    cas_exchange_account(ex, iso, &av);
+    cr_assert_eq(av.cash, 0); /* all 100 moved into the position */
+    cr_assert_eq(av.equity, 100);
+    cr_assert_eq(av.maintenance, 5); /* ceil(1000 * 0.5%) */
+    cr_assert_eq(av.initial, 100);
+    cas_exchange_destroy(ex);
+}
+
+/* Cross account, collateral 200, lev 10: long 10 A at 100, long 4 B at 50
+ * (B: K = 1, price 50): cash = 200 - 1000 - 200 = -1000.
+ * A's LP counts B at its mark less B's MM (Binance's TMM_other, UPNL_other):
+ *   B at 50: cash' = -1000 + 200 - ceil(1) = -801 => LP = 801 / 9.95; BP = 80
+ *   B at 60: cash' = -1000 + 240 - ceil(1.2) = -762 => LP = 762 / 9.95; BP = 76
+ * so B's +40 of PnL moves A's bankruptcy price down by 40 / 10 = 4 ticks. */
+Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
+{
+    struct cas_instrument_spec s[2] = {perp(), perp()};
+    s[1].initial_price = 50;
+    struct cas_exchange *ex = make(s, 2, 0, NULL);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 200, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    trade(ex, 1, a, m, 50, 4);
+    struct cas_position_view v = position(ex, a, 0);
+    cr_assert_float_eq(v.liquidation, 801.0 / 9.95, 1e-9);
+    cr_assert_float_eq(v.bankruptcy, 80.0, 1e-12);
+    cr_assert_eq(cas_exchange_set_mark(ex, 1, 60, NOCAUSE), 0);
+    ok(ex);
+    v = position(ex, a, 0);
+    cr_assert_float_eq(v.liquidation, 762.0 / 9.95, 1e-9);
+    cr_assert_float_eq(v.bankruptcy, 76.0, 1e-12);
+    /* the account is checked as a whole: A at 77 leaves equity -1000 + 770
+     * + 240 = 10 >= MM ceil(3.85) + ceil(1.2) = 6; at 76: 0 < 6 liquidates */
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 77, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(position(ex, a, 0).lots, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 76, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(position(ex, a, 0).lots, 0);
+    cr_assert_eq(position(ex, a, 1).lots, 0);
+    cr_assert_eq(totals(ex).engine, 2); /* one job per position */
+    cas_exchange_destroy(ex);
+}
+
+/* ---- settlement --------------------------------------------------------- */
+
+/* 7 lots at 1000 ticks, K = 1: notional 7000; maker fee 200 ppm = 1.4 -> 2;
+ * taker fee 500 ppm = 3.5 -> 4 (what an account owes is rounded up).
+ * Taker (buyer): 100000 - 7000 - 4 = 92996; maker: 100000 + 7000 - 2. */
+Test(exchange, maker_and_taker_fees_round_up)
+{
+    struct cas_instrument_spec s = perp();
+    s.initial_price = 1000;
+    s.maker_fee_ppm = 200;
+    s.taker_fee_ppm = 500;
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t mk = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t tk = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, tk, mk, 1000, 7);
+    struct cas_account_view v;
+    cas_exchange_account(ex, tk, &v);
+    cr_assert_eq(v.cash, 92996);
+    cr_assert_eq(v.fees_paid, 4);
+    cas_exchange_account(ex, mk, &v);
+    cr_assert_eq(v.cash, 106998);
+    cr_assert_eq(v.fees_paid, 2);
+    cr_assert_eq(totals(ex).fees, 6);
+    cr_assert_eq(cas_exchange_last(ex, 0), 1000);
+    cas_exchange_destroy(ex);
+}
+
+/* The owner of an order is in its id: ((account + 1) << 40) | seq; the
+ * engine's orders have no owner. */
+Test(exchange, order_owner_from_the_id)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, BIG, CAS_CROSS, 100);
+    struct cas_order o = {.account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT,
+                          .price = 95, .qty = 3};
+    uint64_t id;
+    cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, NULL, NULL), 0);
+    cr_assert_eq(id >> 40, (uint64_t)b + 1);
+    cr_assert_eq(cas_exchange_order_owner(ex, id), b);
+    cr_assert_eq(cas_exchange_order_owner(ex, 12345), CAS_NO_ACCOUNT);
+    cr_assert_eq(cas_exchange_order_owner(ex, (uint64_t)77 << 40), CAS_NO_ACCOUNT);
+    trade(ex, 0, a, m, 100, 10);
+    r.n_fill = 0;
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0); /* a's engine order hits b */
+    ok(ex);
+    cr_assert_eq(r.n_fill, 1);
+    cr_assert_eq(r.fill_taker_acct[0], CAS_NO_ACCOUNT);
+    cr_assert_eq(cas_exchange_order_owner(ex, r.fill_taker[0]), CAS_NO_ACCOUNT);
+    cr_assert_eq(cas_exchange_cancel(ex, id), CAS_ENOTFOUND); /* filled */
+    cas_exchange_destroy(ex);
+}
+
+/* ---- order screening ---------------------------------------------------- */
+
+/* Cross, collateral 100, lev 10 (mark 100, asks at 100 from m):
+ * buy 11: equity 100 < IM 110 -> refused; buy 10: 100 >= 100 accepted.
+ * Resting bids count: b (collateral 100) rests 5 at 99: equity 100 - 495 +
+ * 500 = 105 >= IM(5) = 50; then 6 more at 99: equity 100 - 594 + 600 = 106 <
+ * IM(11) = 110 -> refused. The instrument caps leverage: c asks for 50x on a
+ * 10x instrument and is held to 10x. Reducing orders always pass. */
+Test(exchange, initial_margin_check)
+{
+    struct cas_instrument_spec s = perp();
+    s.max_leverage = 10;
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 10);
+    uint32_t a = open_acct(ex, 100, CAS_CROSS, 10);
+    uint32_t b = open_acct(ex, 100, CAS_CROSS, 10);
+    uint32_t c = open_acct(ex, 100, CAS_CROSS, 50);
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    rest(ex, m, 0, SELL, 100, 100);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_MARGIN);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 11, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_MARGIN);
+    cr_assert_eq(submit(ex, c, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_MARGIN);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 10, &rej, &res), 0);
+    cr_assert_eq(res.filled, 10);
+    ok(ex);
+    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 5, &rej, &res), 0);
+    cr_assert_eq(res.rested, 5);
+    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 6, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_MARGIN);
+    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 1, &rej, &res), 0);
+    /* a is at exactly IM; after a drop to 95 it is under IM but above MM */
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 95, NOCAUSE), 0);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 94, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_MARGIN);
+    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 120, 4, &rej, &res), 0);
+    ok(ex);
+    cas_exchange_destroy(ex);
+}
+
+/* Reduce-only: nothing to reduce, or the wrong side, is refused; more than
+ * the position is clipped to it. */
+Test(exchange, reduce_only_is_clipped_to_the_position)
+{
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 1000, CAS_CROSS, 10);
+    struct cas_order o = {.account = a, .instrument = 0, .side = SELL, .type = CAS_LIMIT,
+                          .price = 100, .qty = 3, .reduce_only = true};
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    uint64_t id;
+    cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, &res, &rej), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_REDUCE_ONLY);
+    trade(ex, 0, a, m, 100, 10);
+    o.side = BUY;
+    cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, &res, &rej), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_REDUCE_ONLY);
+    o.side = SELL;
+    o.qty = 15;
+    o.price = 101;
+    cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, &res, &rej), 0);
+    cr_assert_eq(res.rested, 10);
+    ok(ex);
+    cas_exchange_destroy(ex);
+}
+
+/* Band [90, 110]: a limit at 111 or 89 is refused, 105 accepted; a market
+ * buy whose best ask (112) is outside is refused. A halt refuses all. */
+Test(exchange, band_and_halt_refuse_orders)
+{
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
+    rest(ex, m, 0, SELL, 112, 5);
+    cas_exchange_set_band(ex, 0, 90, 110);
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 111, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_BAND);
+    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 89, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_BAND);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_BAND);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 105, 1, &rej, &res), 0);
+    cas_exchange_set_halt(ex, 0, true);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_HALTED);
+    cas_exchange_set_halt(ex, 0, false);
+    cas_exchange_set_band(ex, 0, 0, INT64_MAX);
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), 0);
+    cr_assert_eq(res.filled, 1);
+    ok(ex);
+    cas_exchange_destroy(ex);
+}
+
+/* ---- the risk engine ---------------------------------------------------- */
+
+/* Four isolated longs of 10 at 100 (K = 1, mmr 0.5%); trigger = highest p
+ * with cash + 10p < ceil(0.05p):
+ *   lev 20: cash -950, trigger 95 (95: 0 < 5; 96: 10 >= 5)
+ *   lev 10: cash -900, trigger 90;  lev 5: -800, 80;  lev 4: -750, 75.
+ * A second lev-10 account has the same trigger 90: ties go by account id.
+ * Mark 85 crosses 95, 90, 90 (in that order) but not 80 or 75. No bids: the
+ * IOCs fill nothing, and the market maker (the only short) is deleveraged. */
+Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    int32_t levs[5] = {10, 5, 20, 4, 10};
+    uint32_t id[5];
+    for (int k = 0; k < 5; k++) {
+        id[k] = open_acct(ex, 1000 / levs[k], CAS_ISOLATED, levs[k]);
+        trade(ex, 0, id[k], m, 100, 10);
+    }
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 96, SHOCK(1)), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 0);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 85, SHOCK(2)), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 3);
+    cr_assert_eq(r.liq[0].account, id[2]);
+    cr_assert_eq(r.liq[1].account, id[0]);
+    cr_assert_eq(r.liq[2].account, id[4]);
+    cr_assert_float_eq(r.liq[0].bankruptcy, 95.0, 1e-12);
+    cr_assert_eq(r.liq[0].mark, 85);
+    cr_assert_eq(r.liq[0].lots, 10);
+    cr_assert_eq(r.liq[0].side, BUY);
+    cr_assert_eq(position(ex, id[1], 0).lots, 10);
+    cr_assert_eq(position(ex, id[3], 0).lots, 10);
+    cr_assert_eq(r.n_adl, 3); /* each job deleverages m at its bankruptcy price */
+    cr_assert_eq(position(ex, m, 0).lots, -20);
+    cr_assert_eq(r.n_done, 3);
+    cr_assert_eq(r.done[0].insurance_change, 0);
+    cr_assert_eq(totals(ex).liquidated_notional, 3 * 850);
+    cas_exchange_destroy(ex);
+}
+
+/* Surplus: a (lev 10, BP 90) is liquidated at mark 89; its IOC sell at 90
+ * fills 10 at b's bid of 92: job cash -900 + 920 = 20 goes to the fund. */
+Test(exchange, surplus_goes_to_the_fund)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    rest(ex, b, 0, BUY, 92, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_eq(r.done[0].filled, 10);
+    cr_assert_eq(r.done[0].adl, 0);
+    cr_assert_float_eq(r.done[0].fill_vwap, 92.0, 1e-12);
+    cr_assert_eq(r.done[0].insurance_change, 20);
+    cr_assert_eq(totals(ex).insurance_fund, 1020);
+    cr_assert_eq(position(ex, b, 0).lots, 10);
+    cr_assert_eq(cas_exchange_mark(ex, 0), 92); /* no mark source: the last trade */
+    struct cas_account_view v;
+    cas_exchange_account(ex, a, &v);
+    cr_assert_eq(v.cash, 0);
+    cr_assert_eq(v.liquidations, 1);
+    cas_exchange_destroy(ex);
+}
+
+/* Shortfall, market style: bids 5 at 88 and 5 at 86; closing 10 yields 870,
+ * job cash -900 + 870 = -30, within the fund (1000): the fund pays 30. */
+Test(exchange, shortfall_is_paid_by_the_fund)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    rest(ex, b, 0, BUY, 88, 5);
+    rest(ex, b, 0, BUY, 86, 5);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_eq(r.done[0].insurance_change, -30);
+    cr_assert_float_eq(r.done[0].fill_vwap, 87.0, 1e-12);
+    struct cas_exchange_totals t = totals(ex);
+    cr_assert_eq(t.insurance_fund, 970);
+    cr_assert_eq(t.insurance_min, 970);
+    cr_assert_eq(t.adl, 0);
+    cas_exchange_destroy(ex);
+}
+
+/* Empty fund, market style. a: isolated lev 7, long 10 at 100: margin
+ * ceil(1000/7) = 143, cash -857, BP 85.7, trigger 86 (86: 3 < 5; 87: 13 >= 5).
+ * x long 5 (well collateralised). Shorts s1, s2, s3 sold 5 each at 100 with
+ * collateral 200, 50, 100. Only bid: 10 at 80: closing gives 800, cash -57 <
+ * -fund 0, so ADL all 10 lots at 85.7. At mark 85 every short has PnL%
+ * 15/100 and equity c + 500 - 425 = c + 75, effective leverage 425/(c + 75):
+ * ranks s2 > s3 > s1, so s2 and s3 are closed, 5 lots each; each pays
+ * 5 * 85.7 = 428.5 -> 429 (owed: up), the job receives 428 (down), residue 1
+ * each. Job cash -857 + 856 = -1: the fund pays 1 and stands at -1. */
+Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t a = open_acct(ex, 143, CAS_ISOLATED, 7);
+    uint32_t x = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t s1 = open_acct(ex, 200, CAS_CROSS, 10);
+    uint32_t s2 = open_acct(ex, 50, CAS_CROSS, 10);
+    uint32_t s3 = open_acct(ex, 100, CAS_CROSS, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    rest(ex, a, 0, BUY, 100, 10);
+    rest(ex, x, 0, BUY, 100, 5);
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    uint32_t sh[3] = {s1, s2, s3};
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(submit(ex, sh[k], 0, SELL, CAS_MARKET, 0, 5, &rej, &res), 0, "rej %d", rej);
+        ok(ex);
+    }
+    cr_assert_eq(position(ex, a, 0).lots, 10);
+    cr_assert_eq(position(ex, a, 0).margin, 143);
+    rest(ex, b, 0, BUY, 80, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 87, NOCAUSE), 0);
+    cr_assert_eq(r.n_liq, 0);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 85, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 1);
+    cr_assert_eq(r.n_adl, 2);
+    cr_assert_eq(r.adl[0].account, s2);
+    cr_assert_eq(r.adl[1].account, s3);
+    cr_assert_eq(r.adl[0].lots, 5);
+    cr_assert_float_eq(r.adl[0].price, 85.7, 1e-9);
+    cr_assert_eq(position(ex, s1, 0).lots, -5);
+    cr_assert_eq(position(ex, s2, 0).lots, 0);
+    struct cas_account_view v;
+    cas_exchange_account(ex, s2, &v);
+    cr_assert_eq(v.cash, 50 + 500 - 429);
+    cas_exchange_account(ex, s3, &v);
+    cr_assert_eq(v.cash, 100 + 500 - 429);
+    cr_assert_eq(r.done[0].adl, 10);
+    cr_assert_eq(r.done[0].filled, 0);
+    cr_assert_eq(r.done[0].insurance_change, -1);
+    struct cas_exchange_totals t = totals(ex);
+    cr_assert_eq(t.residue, 2);
+    cr_assert_eq(t.insurance_fund, -1);
+    cr_assert_eq(t.insurance_min, -1);
+    cr_assert_eq(t.adl, 2);
+    cr_assert_eq(cas_book_orders(cas_exchange_book(ex, 0)), 1); /* b's bid untouched */
+    cas_exchange_destroy(ex);
+}
+
+/* IOC style: a (BP 90) at mark 89; the IOC sells 4 at b's bid of 91, the
+ * other 6 are deleveraged against m (the only short) at 90: m pays 540.
+ * Job cash -900 + 364 + 540 = 4: surplus to the fund. */
+Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    uint32_t m = open_acct(ex, 1000000, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    rest(ex, b, 0, BUY, 91, 4);
+    rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_eq(r.done[0].filled, 4);
+    cr_assert_eq(r.done[0].adl, 6);
+    cr_assert_eq(r.done[0].insurance_change, 4);
+    cr_assert_eq(r.n_adl, 1);
+    cr_assert_eq(r.adl[0].account, m);
+    cr_assert_eq(r.adl[0].lots, 6);
+    cr_assert_eq(position(ex, m, 0).lots, -4);
+    struct cas_account_view v;
+    cas_exchange_account(ex, m, &v);
+    cr_assert_eq(v.cash, 1000000 + 1000 - 540);
+    cr_assert_eq(totals(ex).insurance_fund, 1004);
+    cas_exchange_destroy(ex);
+}
+
+/* Throttle 3 lots per step: the IOC sells 3 at 95 per step (b's bid), the
+ * job ends at step 3: 10 filled at 95, fund +(-900 + 950) = 50. */
+Test(exchange, throttled_job_continues_over_steps)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_max_lots_per_step = 3;
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    rest(ex, b, 0, BUY, 95, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(position(ex, b, 0).lots, 3);
+    cr_assert_eq(r.n_done, 0);
+    struct cas_account_view v;
+    cas_exchange_account(ex, a, &v);
+    cr_assert(v.liquidating);
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 90, 1, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, CAS_REJECT_LIQUIDATING);
+    for (cas_step st = 1; st <= 3; st++) {
+        cr_assert_eq(cas_exchange_begin_step(ex, st, NOCAUSE), 0);
+        ok(ex);
+        cr_assert_eq(position(ex, b, 0).lots, st < 3 ? 3 * (st + 1) : 10);
+    }
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_eq(r.done[0].step, 3);
+    cr_assert_eq(r.done[0].filled, 10);
+    cr_assert_eq(r.done[0].insurance_change, 50);
+    cas_exchange_account(ex, a, &v);
+    cr_assert(!v.liquidating);
+    cas_exchange_destroy(ex);
+}
+
+/* Slices of 20% (2 lots) for positions of notional >= 500 (10 x 89 = 890),
+ * one slice per 2 steps: steps 0, 2, 4, 6, 8. */
+Test(exchange, slicing_works_one_slice_per_cooldown)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_slice_ppm = 200000;
+    s.liq_slice_above = 500;
+    s.liq_slice_cooldown = 2;
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    rest(ex, b, 0, BUY, 95, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cas_lots expect[9] = {2, 2, 4, 4, 6, 6, 8, 8, 10};
+    cr_assert_eq(position(ex, b, 0).lots, 2);
+    for (cas_step st = 1; st <= 8; st++) {
+        cr_assert_eq(cas_exchange_begin_step(ex, st, NOCAUSE), 0);
+        ok(ex);
+        cr_assert_eq(position(ex, b, 0).lots, expect[st], "step %lld", (long long)st);
+        cr_assert_eq(r.n_done, st < 8 ? 0u : 1u);
+    }
+    cas_exchange_destroy(ex);
+}
+
+/* Halted: the takeover happens but the job's order waits; lifting the halt
+ * lets it trade at the next step. Band [95, 110]: the IOC's limit 90 is
+ * outside, the job waits until the band is lifted. */
+Test(exchange, engine_orders_wait_for_halt_and_band)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t c = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, m, 100, 10);
+    trade(ex, 0, c, m, 100, 10);
+    rest(ex, b, 0, BUY, 96, 20);
+    cas_exchange_set_halt(ex, 0, true);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 2);
+    cr_assert_eq(r.n_done, 0);
+    cr_assert_eq(cas_exchange_begin_step(ex, 1, NOCAUSE), 0);
+    cr_assert_eq(r.n_done, 0);
+    cas_exchange_set_halt(ex, 0, false);
+    cas_exchange_set_band(ex, 0, 95, 110);
+    cr_assert_eq(cas_exchange_begin_step(ex, 2, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_done, 0);
+    cr_assert_eq(position(ex, b, 0).lots, 0);
+    cas_exchange_set_band(ex, 0, 0, INT64_MAX);
+    cr_assert_eq(cas_exchange_begin_step(ex, 3, NOCAUSE), 0);
+    ok(ex);
+    cr_assert_eq(r.n_done, 2);
+    cr_assert_eq(position(ex, b, 0).lots, 20);
+    cas_exchange_destroy(ex);
+}
+
+/* Causes: a1 (lev 20, trigger 95) and a2 (lev 10, trigger 90); only bid 10
+ * at 89. set_mark 94 under SHOCK 3 liquidates a1 (cause SHOCK 3); its market
+ * sell fills at 89, the mark follows to 89 and crosses a2's trigger: a2's
+ * liquidation records liquidation 1 as its cause. a1's fills carry cause
+ * LIQUIDATION 1. */
+Test(exchange, liquidation_causes_form_a_tree)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_exchange *ex = make(&s, 1, 100000, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a1 = open_acct(ex, 50, CAS_ISOLATED, 20);
+    uint32_t a2 = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a1, m, 100, 10);
+    trade(ex, 0, a2, m, 100, 10);
+    rest(ex, b, 0, BUY, 89, 10);
+    r.n_fill = 0;
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 94, SHOCK(3)), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 2);
+    cr_assert_eq(r.liq[0].account, a1);
+    cr_assert_eq(r.liq[0].id, 1);
+    cr_assert_eq(r.liq[0].cause.kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(r.liq[0].cause.id, 3);
+    cr_assert_eq(r.liq[1].account, a2);
+    cr_assert_eq(r.liq[1].mark, 89);
+    cr_assert_eq(r.liq[1].cause.kind, CAS_CAUSE_LIQUIDATION);
+    cr_assert_eq(r.liq[1].cause.id, 1);
+    cr_assert_eq(r.n_fill, 1);
+    cr_assert_eq(r.fill_cause[0].kind, CAS_CAUSE_LIQUIDATION);
+    cr_assert_eq(r.fill_cause[0].id, 1);
+    /* a1: -950 + 890 = -60 from the fund; a2's job waits for bids */
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_eq(r.done[0].insurance_change, -60);
+    cas_exchange_destroy(ex);
+}
+
+/* ---- keeper mode ---------------------------------------------------------- */
+
+/* Close factor 50%, bonus 5%. t (isolated lev 10, long 10, cash -900,
+ * trigger 90) is listed at mark 89 and not liquidated automatically. Each
+ * request takes min(lots, max(1, floor(50% x position))) at 89 x 0.95 =
+ * 84.55 per lot: the keeper pays ceil(q x 84.55), t receives floor:
+ *   q = 5: pays 423, t gets 422: t 5 lots, cash -478
+ *   q = 2: 169.1 -> 170 / 169:  t 3 lots, cash -309
+ *   q = 1: 84.55 -> 85 / 84:    2 lots -225; 1 lot -141; 0 lots -57
+ * t is flat with -57: the fund (1000) pays it: 943. Residue 5. */
+Test(keeper, close_factor_bonus_and_bad_debt)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    s.liq_mode = CAS_LIQ_KEEPER;
+    s.close_factor_ppm = 500000;
+    s.liq_bonus_ppm = 50000;
+    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t t = open_acct(ex, 100, CAS_ISOLATED, 10);
+    uint32_t k = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t poor = open_acct(ex, 1, CAS_CROSS, 1);
+    trade(ex, 0, t, m, 100, 10);
+    uint32_t list[4];
+    cas_lots taken;
+    cr_assert_eq(cas_exchange_keeper_liquidate(ex, k, t, 0, 10, &taken), CAS_ENOTFOUND);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, SHOCK(7)), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 0);
+    cr_assert_eq(cas_exchange_liquidatable(ex, 0, list, 4), 1);
+    cr_assert_eq(list[0], t);
+    cr_assert_eq(cas_exchange_keeper_liquidate(ex, poor, t, 0, 10, &taken), CAS_EINVAL);
+    cas_lots left[5] = {5, 3, 2, 1, 0};
+    cas_money cash[5] = {-478, -309, -225, -141, 0};
+    for (int n = 0; n < 5; n++) {
+        cr_assert_eq(cas_exchange_keeper_liquidate(ex, k, t, 0, 10, &taken), 0);
+        ok(ex);
+        cr_assert_eq(position(ex, t, 0).lots, left[n]);
+        cr_assert_eq(position(ex, t, 0).margin - 100 * left[n], cash[n]); /* margin = cash + cost */
+    }
+    cr_assert_eq(taken, 1);
+    cr_assert_eq(r.n_liq, 5);
+    cr_assert_eq(r.liq[0].mode, CAS_LIQ_KEEPER);
+    cr_assert_eq(r.liq[0].keeper, k);
+    cr_assert_eq(r.liq[0].lots, 5);
+    cr_assert_float_eq(r.liq[0].bankruptcy, 90.0, 1e-12);
+    cr_assert_eq(r.liq[0].cause.kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(r.liq[0].cause.id, 7);
+    cr_assert_eq(r.liq[1].lots, 2);
+    struct cas_exchange_totals tt = totals(ex);
+    cr_assert_eq(tt.insurance_fund, 943);
+    cr_assert_eq(tt.insurance_min, 943);
+    cr_assert_eq(tt.residue, 5);
+    cr_assert_eq(tt.keeper, 5);
+    cr_assert_eq(position(ex, k, 0).lots, 10);
+    struct cas_account_view v;
+    cas_exchange_account(ex, k, &v);
+    cr_assert_eq(v.cash, 100000 - 423 - 170 - 85 - 85 - 85);
+    cas_exchange_account(ex, t, &v);
+    cr_assert_eq(v.cash, 0);
+    cr_assert_eq(cas_exchange_liquidatable(ex, 0, list, 4), 0);
+    cas_exchange_destroy(ex);
+}
+
+/* ---- funding ------------------------------------------------------------- */
+
+/* K = 10, mark 1000, rate 1234 ppm: per lot 10000 x 0.001234 = 12.34.
+ * a long 7 pays 86.38 -> 87; b short 4 gets 49.36 -> 49; c short 3 gets
+ * 37.02 -> 37; residue 87 - 86 = 1. Rate -1234: a gets 86, b pays 50, c pays
+ * 38; residue +2. */
+Test(funding, amounts_signs_and_residue)
+{
+    struct cas_instrument_spec s = perp();
+    s.contract_units = 10;
+    s.initial_price = 1000;
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_ISOLATED, 10);
+    uint32_t c = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, b, 1000, 4);
+    trade(ex, 0, a, c, 1000, 3);
+    struct cas_account_view va, vb, vc;
+    cas_exchange_account(ex, a, &va);
+    cas_exchange_account(ex, b, &vb);
+    cas_exchange_account(ex, c, &vc);
+    cr_assert_eq(cas_exchange_pay_funding(ex, 0, 1234), 0);
+    ok(ex);
+    struct cas_account_view wa, wb, wc;
+    cas_exchange_account(ex, a, &wa);
+    cas_exchange_account(ex, b, &wb);
+    cas_exchange_account(ex, c, &wc);
+    cr_assert_eq(wa.equity - va.equity, -87);
+    cr_assert_eq(wb.equity - vb.equity, 49);
+    cr_assert_eq(wc.equity - vc.equity, 37);
+    cr_assert_eq(wa.funding_paid, 87);
+    cr_assert_eq(wb.funding_paid, -49);
+    cr_assert_eq(totals(ex).residue, 1);
+    cr_assert_eq(position(ex, b, 0).margin, 4000 + 49); /* isolated: into the position */
+    cr_assert_eq(cas_exchange_pay_funding(ex, 0, -1234), 0);
+    ok(ex);
+    cas_exchange_account(ex, a, &va);
+    cas_exchange_account(ex, c, &vc);
+    cr_assert_eq(va.funding_paid, 87 - 86);
+    cr_assert_eq(vc.funding_paid, -37 + 38);
+    cr_assert_eq(totals(ex).residue, 3);
+    cas_exchange_destroy(ex);
+}
+
+/* Dynamic margin: a (lev 10, cash -900) survives mark 91 at 0.5% (10 >= 5)
+ * but not at 4x the rate: MM = ceil(910 x 2%) = 19 > 10. */
+Test(exchange, raising_the_mmr_scale_liquidates)
+{
+    struct rec r = {0};
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    trade(ex, 0, a, m, 100, 10);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 91, NOCAUSE), 0);
+    cr_assert_eq(r.n_liq, 0);
+    cr_assert_eq(cas_exchange_set_mmr_scale(ex, 0, 4 * CAS_PPM), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 1);
+    cr_assert_eq(r.liq[0].cause.kind, CAS_CAUSE_MARGIN);
+    cas_exchange_destroy(ex);
+}
+
+/* ---- property test ----------------------------------------------------- */
+
+#define NACC 50
+
+struct world {
+    struct cas_exchange *ex;
+    bool mid_marks;
+    struct cas_rng rng;
+    uint64_t ids[512];
+    uint32_t n_ids;
+    uint32_t n_inst;
+    uint64_t shocks;
+};
+
+/* A mark source: the book's mid when both sides quote, else the last price. */
+static cas_ticks mid_mark(void *ctx, uint32_t i)
+{
+    const struct world *w = ctx;
+    const struct cas_book *b = cas_exchange_book(w->ex, i);
+    cas_ticks bid, ask;
+    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
+        return (bid + ask) / 2;
+    return cas_exchange_last(w->ex, i);
+}
+
+static void random_order(struct world *w)
+{
+    struct cas_rng *g = &w->rng;
+    uint32_t i = (uint32_t)cas_rng_bounded(g, w->n_inst);
+    cas_ticks mark = cas_exchange_mark(w->ex, i);
+    struct cas_order o = {.account = cas_rng_bounded(g, NACC + 4), .instrument = i,
+                          .side = cas_rng_bounded(g, 2) ? BUY : SELL,
+                          .qty = cas_rng_range(g, 1, 20),
+                          .reduce_only = cas_rng_bounded(g, 10) == 0};
+    uint32_t kind = cas_rng_bounded(g, 10);
+    o.type = kind < 6 ? CAS_LIMIT : kind < 8 ? CAS_MARKET : kind < 9 ? CAS_IOC : CAS_POST_ONLY;
+    o.price = mark + cas_rng_range(g, -mark / 20 - 1, mark / 20 + 1);
+    if (o.price < 1)
+        o.price = 1;
+    uint64_t id;
+    struct cas_submit_result res;
+    enum cas_reject rej;
+    int rc = cas_exchange_submit(w->ex, &o, (struct cas_cause){CAS_CAUSE_ORDER, o.account}, &id,
+                                 &res, &rej);
+    cr_assert(rc == 0 || rc == CAS_EINVAL, "submit rc %d", rc);
+    if (rc == 0 && res.rested > 0 && w->n_ids < 512)
+        w->ids[w->n_ids++] = id;
+}
+
+static void random_op(struct world *w, bool keeper)
+{
+    struct cas_rng *g = &w->rng;
+    uint32_t op = cas_rng_bounded(g, 100);
+    uint32_t i = cas_rng_bounded(g, w->n_inst);
+    if (op < 70) {
+        random_order(w);
+    } else if (op < 82 && w->n_ids > 0) {
+        uint32_t k = cas_rng_bounded(g, w->n_ids);
+        int rc = cas_exchange_cancel(w->ex, w->ids[k]);
+        cr_assert(rc == 0 || rc == CAS_ENOTFOUND);
+        w->ids[k] = w->ids[--w->n_ids];
+    } else if (op < 90) {
+        cas_ticks m = cas_exchange_mark(w->ex, i);
+        double jump = cas_rng_normal(g, 0, 0.04);
+        cas_ticks to = (cas_ticks)((double)m * (1 + jump));
+        to = to < 40 ? 40 : to > 400 ? 400 : to;
+        cr_assert_eq(cas_exchange_set_mark(w->ex, i, to, SHOCK(++w->shocks)), 0);
+    } else if (op < 93) {
+        cr_assert_eq(cas_exchange_pay_funding(w->ex, i % 2, cas_rng_range(g, -3000, 3000)), 0);
+    } else if (op < 95) {
+        cr_assert_eq(cas_exchange_set_mmr_scale(w->ex, i, cas_rng_range(g, 500000, 3000000)), 0);
+    } else if (op < 97) {
+        cas_exchange_set_halt(w->ex, i, cas_rng_bounded(g, 3) == 0);
+        cas_ticks m = cas_exchange_mark(w->ex, i);
+        if (cas_rng_bounded(g, 2))
+            cas_exchange_set_band(w->ex, i, m * 9 / 10, m * 11 / 10);
+        else
+            cas_exchange_set_band(w->ex, i, 0, INT64_MAX);
+    } else if (keeper) {
+        uint32_t list[8];
+        uint32_t n = cas_exchange_liquidatable(w->ex, i, list, 8);
+        if (n == 0)
+            return;
+        cas_lots taken;
+        int rc = cas_exchange_keeper_liquidate(w->ex, cas_rng_bounded(g, NACC + 4), list[0], i,
+                                               cas_rng_range(g, 1, 30), &taken);
+        cr_assert(rc == 0 || rc == CAS_EINVAL, "keeper rc %d", rc);
+    }
+}
+
+static void run_world(uint64_t seed, bool keeper, bool mid_marks, int steps)
+{
+    struct cas_instrument_spec s[3] = {perp(), perp(), perp()};
+    for (int k = 0; k < 3; k++) {
+        s[k].n_tiers = 2;
+        s[k].tiers[0] = (struct cas_tier){0, 5000, 50};
+        s[k].tiers[1] = (struct cas_tier){20000, 12000, 20};
+        s[k].maker_fee_ppm = 150;
+        s[k].taker_fee_ppm = 420;
+        s[k].liq_mode = keeper ? CAS_LIQ_KEEPER : CAS_LIQ_ENGINE;
+        s[k].close_factor_ppm = 500000;
+        s[k].liq_bonus_ppm = 20000;
+        s[k].adl_rank = k == 1 ? CAS_ADL_PNL : CAS_ADL_PNL_LEVERAGE;
+    }
+    s[1].contract_units = 3;
+    s[1].initial_price = 200;
+    s[1].liq_style = CAS_LIQ_MARKET;
+    s[1].liq_max_lots_per_step = 15;
+    s[1].liq_slice_ppm = 300000;
+    s[1].liq_slice_above = 3000;
+    s[1].liq_slice_cooldown = 2;
+    s[0].liq_ioc_penalty_ppm = 10000;
+    s[2].kind = CAS_SPOT;
+    s[2].n_tiers = 0;
+    struct world w = {.n_inst = 3, .mid_marks = mid_marks};
+    cas_rng_init(&w.rng, seed, 11);
+    struct cas_mark_source ms = {.ctx = &w, .mark = mid_mark};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_exchange_create(&w.ex, s, 3, cas_rng_range(&w.rng, 0, 20000), NULL,
+                                     mid_marks ? &ms : NULL, &err), 0, "%s", err.msg);
+    for (int a = 0; a < NACC; a++)
+        open_acct(w.ex, cas_rng_range(&w.rng, 500, 50000),
+                  cas_rng_bounded(&w.rng, 2) ? CAS_CROSS : CAS_ISOLATED,
+                  (int32_t)cas_rng_range(&w.rng, 1, 50));
+    for (int a = 0; a < 4; a++) /* deep-pocketed liquidity */
+        open_acct(w.ex, 5000000, CAS_CROSS, 5);
+    char why[256];
+    for (int st = 0; st < steps; st++) {
+        cr_assert_eq(cas_exchange_begin_step(w.ex, st, NOCAUSE), 0);
+        cr_assert(cas_exchange_check(w.ex, why, sizeof why), "seed %llu step %d: %s",
+                  (unsigned long long)seed, st, why);
+        for (int k = 0; k < 8; k++) {
+            random_op(&w, keeper);
+            cr_assert(cas_exchange_check(w.ex, why, sizeof why), "seed %llu step %d op %d: %s",
+                      (unsigned long long)seed, st, k, why);
+        }
+    }
+    struct cas_exchange_totals t = totals(w.ex);
+    cr_assert(t.liquidations > 0, "seed %llu: the run liquidated no one",
+              (unsigned long long)seed);
+    cr_assert(keeper ? t.keeper > 0 : t.engine > 0);
+    if (getenv("CAS_TEST_VERBOSE"))
+        fprintf(stderr, "seed %llu: liq %llu engine %llu keeper %llu adl %llu fund %lld min %lld fees %lld residue %lld oi %lld\n",
+                (unsigned long long)seed, (unsigned long long)t.liquidations,
+                (unsigned long long)t.engine, (unsigned long long)t.keeper,
+                (unsigned long long)t.adl, (long long)t.insurance_fund, (long long)t.insurance_min,
+                (long long)t.fees, (long long)t.residue, (long long)t.open_interest[0]);
+    cas_exchange_destroy(w.ex);
+}
+
+Test(property, random_trading_conserves_money_and_lots_engine, .timeout = 120)
+{
+    run_world(1, false, false, 1500);
+    run_world(2, false, true, 1500);
+}
+
+Test(property, random_trading_conserves_money_and_lots_keeper, .timeout = 120)
+{
+    run_world(3, true, false, 1500);
+    run_world(4, true, true, 800);
+}

@@ -1,0 +1,215 @@
+/* test_venues: each venue profile loads, runs with money conserved, and shows
+ * the rule that sets it apart. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cascade/config.h"
+#include "cascade/exchange.h"
+#include "cascade/sim.h"
+
+/* A perpetual under `venue` with leveraged noise traders, a market sell at
+ * step 1500 and, unless `order_only`, a 12% fall of the index at the same
+ * step; `extra` adds keys to the instrument. */
+static void load_venue_shocks(struct cas_config *cfg, const char *venue, const char *extra,
+                              int steps, bool order_only)
+{
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"seed\": 5, \"steps\": %d, \"record\": {\"sample_every\": 10},"
+             " \"insurance_fund\": 100000,"
+             " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"venue\": \"%s\","
+             "   \"tick_size\": 1, \"lot_size\": 0.01, \"initial_price\": 1000,"
+             "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 0.2}%s}],"
+             " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\":"
+             "   {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 30, \"sigma\": 2,"
+             "    \"collateral\": 25, \"leverage\": 20}}],"
+             " \"shocks\": [{\"step\": 1500, \"kind\": \"market_order\", \"side\": \"sell\","
+             "   \"qty\": 600}%s]}",
+             steps, venue, extra ? extra : "",
+             order_only ? "" : ", {\"step\": 1500, \"kind\": \"index_jump\", \"pct\": -0.12}");
+    struct cas_err err = {0};
+    int rc = cas_config_parse(cfg, json, "test", NULL, 0, &err);
+    cr_assert_eq(rc, 0, "%s: %s: %s", venue, err.path, err.msg);
+}
+
+static void load_venue(struct cas_config *cfg, const char *venue, const char *extra, int steps)
+{
+    load_venue_shocks(cfg, venue, extra, steps, false);
+}
+
+struct watch {
+    const struct cas_sim *sim;
+    cas_step shock_step;
+    double mark_gap, last_gap;  /* |mark - index| and |last - index| at the shock's step */
+    double max_mark_gap;        /* max over steps of |mark - index| / index */
+    uint64_t liqs;
+    cas_step liq_step[4096];
+    cas_lots liq_lots[4096];
+    double liq_bp[4096];
+    enum cas_side liq_side[4096];
+    uint64_t done, short_jobs;  /* sliced: jobs of 5+ lots that finished too fast */
+    uint64_t worse_than_penalty;
+    double penalty;
+};
+
+static void on_liq(void *ctx, const struct cas_liquidation *l)
+{
+    struct watch *w = ctx;
+    w->liqs++;
+    if (l->id <= 4096) {
+        w->liq_step[l->id - 1] = l->step;
+        w->liq_lots[l->id - 1] = l->lots;
+        w->liq_bp[l->id - 1] = l->bankruptcy;
+        w->liq_side[l->id - 1] = l->side;
+    }
+}
+
+static void on_done(void *ctx, const struct cas_liquidation_done *d)
+{
+    struct watch *w = ctx;
+    w->done++;
+    if (d->id > 4096)
+        return;
+    size_t k = d->id - 1;
+    if (w->liq_lots[k] >= 5 && d->step - w->liq_step[k] < 60)
+        w->short_jobs++;
+    if (w->penalty > 0 && isfinite(d->fill_vwap)) {
+        double bound = w->liq_side[k] == CAS_BUY ? w->liq_bp[k] * (1 - w->penalty) - 1
+                                                 : w->liq_bp[k] * (1 + w->penalty) + 1;
+        if (w->liq_side[k] == CAS_BUY ? d->fill_vwap < bound : d->fill_vwap > bound)
+            w->worse_than_penalty++;
+    }
+}
+
+static void on_step(void *ctx, const struct cas_sim *sim)
+{
+    struct watch *w = ctx;
+    double index = cas_sim_index(sim, 0);
+    double mark = (double)cas_sim_mark(sim, 0), last = (double)cas_sim_last(sim, 0);
+    w->max_mark_gap = fmax(w->max_mark_gap, fabs(mark - index) / index);
+    if (cas_sim_now(sim) == w->shock_step) {
+        w->mark_gap = fabs(mark - index);
+        w->last_gap = fabs(last - index);
+    }
+}
+
+static struct cas_sim_counters run(const struct cas_config *cfg, struct watch *w)
+{
+    struct cas_sim_observer obs = {.ctx = w, .on_liquidation = on_liq,
+                                   .on_liquidation_done = on_done, .on_step = on_step};
+    struct cas_sim *sim;
+    struct cas_err err = {0};
+    cr_assert_eq(cas_sim_create(&sim, cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+    w->sim = sim;
+    w->shock_step = 1500;
+    for (cas_step i = 0; i < cfg->steps; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    char why[256];
+    cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s", why);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    cas_sim_destroy(sim);
+    return c;
+}
+
+Test(venues, every_profile_loads_runs_and_conserves_money, .timeout = 120)
+{
+    static const char *const venues[] = {"binance", "bitmex", "bybit", "hyperliquid", "dydx"};
+    for (size_t v = 0; v < 5; v++) {
+        struct cas_config cfg = {0};
+        load_venue(&cfg, venues[v], NULL, 3000);
+        cr_assert_str_eq(cfg.instruments[0].venue, venues[v]);
+        static struct watch w;
+        memset(&w, 0, sizeof w);
+        run(&cfg, &w);
+        cr_assert_gt(w.liqs, 0u, "%s: the shock liquidated nobody", venues[v]);
+        cas_config_release(&cfg);
+    }
+}
+
+/* Binance marks at the median of two index-based prices and the last trade:
+ * a shock that drags the last price away barely moves the mark. */
+Test(venues, binance_median_mark_resists_the_last_price)
+{
+    struct cas_config cfg = {0};
+    load_venue_shocks(&cfg, "binance", NULL, 1600, true);
+    cr_assert_eq(cfg.instruments[0].mark_method, CAS_MARK_MEDIAN);
+    static struct watch w;
+    memset(&w, 0, sizeof w);
+    run(&cfg, &w);
+    cr_assert_gt(w.last_gap, 20, "the shock did not move the last price (gap %f)", w.last_gap);
+    cr_assert_lt(w.mark_gap, w.last_gap / 4, "mark gap %f, last gap %f", w.mark_gap, w.last_gap);
+    cas_config_release(&cfg);
+
+    /* the same market marked at the last price follows the shock */
+    load_venue_shocks(&cfg, "binance", ", \"mark\": {\"method\": \"last\"}", 1600, true);
+    memset(&w, 0, sizeof w);
+    run(&cfg, &w);
+    cr_assert_gt(w.mark_gap, 20, "a last-price mark should follow the shock (gap %f)", w.mark_gap);
+    cr_assert_lt(fabs(w.mark_gap - w.last_gap), 1.5, "a last-price mark should sit at the last price");
+    cas_config_release(&cfg);
+}
+
+/* BitMEX's fair price marking follows the index, never the book. */
+Test(venues, bitmex_fair_price_follows_the_index)
+{
+    struct cas_config cfg = {0};
+    load_venue(&cfg, "bitmex", NULL, 3000);
+    cr_assert_eq(cfg.instruments[0].mark_method, CAS_MARK_FAIR);
+    cr_assert_eq(cfg.instruments[0].spec.adl_rank, CAS_ADL_PNL_LEVERAGE);
+    static struct watch w;
+    memset(&w, 0, sizeof w);
+    run(&cfg, &w);
+    double cap = cfg.instruments[0].funding.cap;
+    cr_assert_gt(w.last_gap, 20);
+    /* |mark / index - 1| <= |F| <= cap, plus half a tick of rounding */
+    cr_assert_leq(w.max_mark_gap, cap + 0.5 / 900, "mark strayed %f from the index", w.max_mark_gap);
+    cas_config_release(&cfg);
+}
+
+/* Hyperliquid pays funding every hour and works large liquidations in 20%
+ * slices 30 s apart. */
+Test(venues, hyperliquid_hourly_funding_and_sliced_liquidations, .timeout = 120)
+{
+    struct cas_config cfg = {0};
+    load_venue(&cfg, "hyperliquid", ", \"liquidation\": {\"slice_above\": 0}", 7200);
+    cr_assert_eq(cfg.instruments[0].funding.interval, 3600);
+    static struct watch w;
+    memset(&w, 0, sizeof w);
+    struct cas_sim_counters c = run(&cfg, &w);
+    cr_assert_eq(c.fundings, 2u);
+    cr_assert_gt(w.done, 0u);
+    cr_assert_eq(w.short_jobs, 0u, "%llu liquidations of 5+ lots finished within two cooldowns",
+                 (unsigned long long)w.short_jobs);
+    cas_config_release(&cfg);
+}
+
+/* dYdX's liquidation orders may fill up to 1.5% beyond the bankruptcy price,
+ * never further. */
+Test(venues, dydx_fills_within_the_fillable_price)
+{
+    struct cas_config cfg = {0};
+    load_venue(&cfg, "dydx", NULL, 3000);
+    cr_assert_eq(cfg.instruments[0].spec.liq_style, CAS_LIQ_IOC_BANKRUPTCY);
+    cr_assert_eq(cfg.instruments[0].spec.liq_ioc_penalty_ppm, 15000);
+    static struct watch w;
+    memset(&w, 0, sizeof w);
+    w.penalty = 0.015;
+    run(&cfg, &w);
+    cr_assert_gt(w.done, 0u);
+    cr_assert_eq(w.worse_than_penalty, 0u);
+    cas_config_release(&cfg);
+}
+
+/* Bybit averages the premium with linearly rising weights. */
+Test(venues, bybit_weights_premiums_linearly)
+{
+    struct cas_config cfg = {0};
+    load_venue(&cfg, "bybit", NULL, 1600);
+    cr_assert(cfg.instruments[0].funding.weighted);
+    cas_config_release(&cfg);
+    load_venue(&cfg, "binance", NULL, 1600);
+    cr_assert(!cfg.instruments[0].funding.weighted);
+    cas_config_release(&cfg);
+}
