@@ -213,3 +213,120 @@ Test(venues, bybit_weights_premiums_linearly)
     cr_assert(!cfg.instruments[0].funding.weighted);
     cas_config_release(&cfg);
 }
+
+/* ---- circuit breakers and dynamic margin, wired through the sim ---- */
+
+struct path {
+    double max_dislocation;    /* max |last / index - 1| */
+    cas_step halted_steps, first_halt, trades_while_halted;
+    bool was_halted;
+    uint64_t trades;
+    int64_t scale_before, scale_after;
+};
+
+static void path_trade(void *ctx, uint32_t instrument, const struct cas_fill *f)
+{
+    struct path *p = ctx;
+    p->trades++;
+    (void)instrument, (void)f;
+}
+
+static void path_step(void *ctx, const struct cas_sim *sim)
+{
+    struct path *p = ctx;
+    cas_step now = cas_sim_now(sim);
+    double index = cas_sim_index(sim, 0);
+    p->max_dislocation = fmax(p->max_dislocation, fabs((double)cas_sim_last(sim, 0) / index - 1));
+    bool halted = cas_sim_halted(sim, 0);
+    if (halted) {
+        if (p->halted_steps++ == 0)
+            p->first_halt = now;
+        if (p->was_halted) /* halted through the whole step */
+            p->trades_while_halted += p->trades;
+    }
+    p->was_halted = halted;
+    p->trades = 0;
+    if (now == 999)
+        p->scale_before = cas_sim_margin_scale(sim, 0);
+    if (now == 1199)
+        p->scale_after = cas_sim_margin_scale(sim, 0);
+}
+
+static struct path run_path(const char *extra, const char *shocks, unsigned seed, int steps)
+{
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"seed\": %u, \"steps\": %d, \"insurance_fund\": 100000,"
+             " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+             "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"index_ema\"},"
+             "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 0.2}%s}],"
+             " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\":"
+             "   {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"sigma\": 2,"
+             "    \"collateral\": 25, \"leverage\": 20}}],"
+             " \"shocks\": [%s]}",
+             seed, steps, extra, shocks);
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
+                 err.msg);
+    struct path p = {0};
+    struct cas_sim_observer obs = {.ctx = &p, .on_trade = path_trade, .on_step = path_step};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+    for (int i = 0; i < steps; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    char why[256];
+    cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s", why);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    return p;
+}
+
+static const char sell_shock[] =
+    "{\"step\": 1000, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 1500}";
+
+/* A rejecting price band keeps trades within 2% of the recent mean: the
+ * same shock dislocates the price less than without it, seed after seed. */
+Test(venues, price_band_lowers_the_dislocation_of_a_shock)
+{
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        struct path off = run_path("", sell_shock, seed, 1200);
+        struct path on = run_path(", \"price_band\": {\"pct\": 0.02, \"window_seconds\": 300}",
+                                  sell_shock, seed, 1200);
+        cr_assert_gt(off.max_dislocation, 0.04, "seed %u: the shock barely moved (%f)", seed,
+                     off.max_dislocation);
+        cr_assert_lt(on.max_dislocation, off.max_dislocation, "seed %u: %f vs %f", seed,
+                     on.max_dislocation, off.max_dislocation);
+        cr_assert_eq(on.halted_steps, 0);
+    }
+}
+
+/* A halting band stops trading for halt_seconds when an order hits it. */
+Test(venues, halting_band_stops_trading_for_its_halt_time)
+{
+    struct path p = run_path(", \"price_band\": {\"pct\": 0.03, \"window_seconds\": 300,"
+                             " \"action\": \"halt\", \"halt_seconds\": 120}",
+                             sell_shock, 2, 1400);
+    cr_assert_eq(p.first_halt, 1000, "halted first at %lld", (long long)p.first_halt);
+    cr_assert_geq(p.halted_steps, 120);
+    cr_assert_eq(p.trades_while_halted, 0u);
+}
+
+/* Dynamic margin: a volatile stretch of index jumps raises the maintenance
+ * scale; calm trading before it leaves the scale at 1x. */
+Test(venues, dynamic_margin_rises_after_a_volatile_stretch)
+{
+    char shocks[2048] = "";
+    for (int k = 0; k < 20; k++) {
+        char one[128];
+        snprintf(one, sizeof one, "%s{\"step\": %d, \"kind\": \"index_jump\", \"pct\": %s}",
+                 k ? ", " : "", 1000 + 5 * k, k % 2 ? "0.03" : "-0.03");
+        strcat(shocks, one);
+    }
+    struct path p = run_path(", \"dynamic_margin\": {\"window_seconds\": 600,"
+                             " \"base_vol_annual\": 3, \"max_scale\": 3}",
+                             shocks, 3, 1200);
+    cr_assert_eq(p.scale_before, 1000000);
+    cr_assert_gt(p.scale_after, 1500000, "scale %lld", (long long)p.scale_after);
+    cr_assert_leq(p.scale_after, 3000000);
+}

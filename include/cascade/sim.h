@@ -68,6 +68,8 @@ double cas_sim_index(const struct cas_sim *sim, uint32_t instrument);
 /* The predicted funding rate (fraction per interval; 0 on spot or when off). */
 double cas_sim_funding_rate(const struct cas_sim *sim, uint32_t instrument);
 bool cas_sim_halted(const struct cas_sim *sim, uint32_t instrument);
+/* The maintenance-rate scale dynamic margin last applied, ppm (1e6 = 1x). */
+int64_t cas_sim_margin_scale(const struct cas_sim *sim, uint32_t instrument);
 uint32_t cas_sim_n_agents(const struct cas_sim *sim);
 /* The account of agent `agent` (global index, in population order). */
 uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);

@@ -414,6 +414,11 @@ bool cas_sim_halted(const struct cas_sim *s, uint32_t instrument)
     return s->instruments[instrument].halted;
 }
 
+int64_t cas_sim_margin_scale(const struct cas_sim *s, uint32_t instrument)
+{
+    return s->instruments[instrument].scale_ppm;
+}
+
 uint32_t cas_sim_n_agents(const struct cas_sim *s)
 {
     return s->n_agents;

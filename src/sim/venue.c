@@ -14,7 +14,8 @@
 
 #include "sim/simInt.h"
 
-#define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short */
+#define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short; it is
+                                opened only when a market-order shock is configured */
 #define SCALE_STEP_PPM 10000 /* apply a new margin scale once it moved 1% */
 
 /* ---- exchange events, passed on to the observer ---- */
@@ -103,15 +104,46 @@ struct cas_mark_source cas__venue_marks(struct cas_sim *s)
 
 /* ---- orders and stops ---- */
 
-static void note_refusal(struct cas_sim *s, uint32_t i, enum cas_reject why)
+/* Would the order trade on arrival? Only such an order trips a halting band:
+ * a limit order merely resting beyond it is refused, not a reason to halt. */
+static bool marketable(const struct cas_sim *s, const struct cas_order *o)
 {
+    if (o->type == CAS_MARKET || o->type == CAS_IOC)
+        return true;
+    cas_ticks best;
+    const struct cas_book *b = cas_exchange_book(s->ex, o->instrument);
+    if (o->side == CAS_BUY)
+        return cas_book_best_ask(b, &best) && o->price >= best;
+    return cas_book_best_bid(b, &best) && o->price <= best;
+}
+
+static void note_refusal(struct cas_sim *s, const struct cas_order *o, enum cas_reject why)
+{
+    uint32_t i = o->instrument;
     struct instrument *in = &s->instruments[i];
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    if (why != CAS_REJECT_BAND || !ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted)
+    if (why != CAS_REJECT_BAND || !ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted ||
+        !marketable(s, o))
         return;
     cas_band_trip(&in->band, s->step);
     cas_exchange_set_halt(s->ex, i, true);
     in->halted = true;
+}
+
+/* A market order's remainder was dropped: did the band stop it, i.e. is what
+ * is left on the other side beyond the band's edge (or nothing at all)? */
+static bool stopped_at_band(const struct cas_sim *s, const struct cas_order *o)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[o->instrument];
+    if (!ic->band_on)
+        return false;
+    cas_ticks lo, hi, best;
+    cas_band_limits(&s->instruments[o->instrument].band,
+                    (double)cas_exchange_mark(s->ex, o->instrument), &lo, &hi);
+    const struct cas_book *b = cas_exchange_book(s->ex, o->instrument);
+    if (o->side == CAS_BUY)
+        return !cas_book_best_ask(b, &best) || best > hi;
+    return !cas_book_best_bid(b, &best) || best < lo;
 }
 
 static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
@@ -120,7 +152,7 @@ static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_c
     enum cas_reject why = CAS_REJECT_NONE;
     int rc = cas_exchange_submit(s->ex, o, cause, id, res, &why);
     if (why != CAS_REJECT_NONE)
-        note_refusal(s, o->instrument, why);
+        note_refusal(s, o, why);
     if (rc == CAS_EINVAL && why != CAS_REJECT_NONE) {
         s->counters.rejected++;
         return rc;
@@ -131,6 +163,8 @@ static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_c
         return rc;
     }
     s->counters.orders++;
+    if (o->type == CAS_MARKET && res->dropped > 0 && stopped_at_band(s, o))
+        note_refusal(s, o, CAS_REJECT_BAND);
     return 0;
 }
 
@@ -248,6 +282,11 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
         if (cfg->instruments[i].band_on)
             apply_band(s, i);
     }
+    bool orders = false;
+    for (uint32_t k = 0; k < cfg->n_shocks; k++)
+        orders |= cfg->shocks[k].kind == CAS_SHOCK_MARKET_ORDER;
+    if (!orders)
+        return 0;
     double shock_money = fmin(SHOCK_COLLATERAL * pow(10, cfg->money_decimals), 1e17);
     rc = cas_exchange_open_account(s->ex, (cas_money)shock_money, CAS_CROSS, 1000,
                                    &s->shock_account);
