@@ -341,6 +341,35 @@ Test(exchange, maker_and_taker_fees_round_up)
     cas_exchange_destroy(ex);
 }
 
+/* Entry price and realized PnL, on paper (K = 1): a buys 10 at 100 (cost
+ * 1000, entry 100), buys 10 more at 110 (cost 2100, entry 105), sells 5 at
+ * 120: realized 5 x 120 - 2100 x 5/20 = 600 - 525 = 75, entry stays 105;
+ * then sells 20 at 90 (closes 15, opens 5 short): realized 75 + 15 x 90 -
+ * 1575 = -150, and the new short's entry is 90. */
+Test(exchange, entry_price_and_realized_pnl)
+{
+    struct cas_instrument_spec s = perp();
+    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    trade(ex, 0, a, b, 100, 10);
+    trade(ex, 0, a, b, 110, 10);
+    struct cas_position_view v = position(ex, a, 0);
+    cr_assert_float_eq(v.entry, 105, 1e-9);
+    cr_assert_eq(v.realized_pnl, 0);
+    trade(ex, 0, b, a, 120, 5);
+    v = position(ex, a, 0);
+    cr_assert_eq(v.lots, 15);
+    cr_assert_eq(v.realized_pnl, 75);
+    cr_assert_float_eq(v.entry, 105, 1e-9);
+    trade(ex, 0, b, a, 90, 20);
+    v = position(ex, a, 0);
+    cr_assert_eq(v.lots, -5);
+    cr_assert_eq(v.realized_pnl, -150);
+    cr_assert_float_eq(v.entry, 90, 1e-9);
+    cas_exchange_destroy(ex);
+}
+
 /* The owner of an order is in its id: ((account + 1) << 40) | seq; the
  * engine's orders have no owner. */
 Test(exchange, order_owner_from_the_id)

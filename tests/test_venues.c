@@ -330,3 +330,76 @@ Test(venues, dynamic_margin_rises_after_a_volatile_stretch)
     cr_assert_gt(p.scale_after, 1500000, "scale %lld", (long long)p.scale_after);
     cr_assert_leq(p.scale_after, 3000000);
 }
+
+/* ---- index sources, end to end ---- */
+
+/* A CSV path drives the index step by step: at the end of step s the index is
+ * the path's price for step s (then holds). Written here: 1000, 1001, ... */
+Test(venues, index_follows_a_csv_path)
+{
+    char dir[] = "/tmp/cascade-venues-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char file[256], json[2048];
+    snprintf(file, sizeof file, "%s/index.csv", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("step,price\n", f);
+    for (int s = 0; s < 50; s++)
+        fprintf(f, "%d,%d\n", s, 1000 + s);
+    fclose(f);
+    snprintf(json, sizeof json,
+             "{\"steps\": 80, \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\","
+             " \"tick_size\": 1, \"lot_size\": 0.01, \"initial_price\": 1000,"
+             " \"index\": {\"source\": \"path\", \"file\": \"%s\"}}]}",
+             file);
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s", err.msg);
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+    for (int s = 0; s < 80; s++) {
+        cr_assert_eq(cas_sim_step(sim), 0);
+        cr_assert_float_eq(cas_sim_index(sim, 0), 1000 + (s < 50 ? s : 49), 1e-9, "step %d", s);
+    }
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    remove(file);
+    remove(dir);
+}
+
+/* An index taken from a spot book in the same run follows that book's mid,
+ * converted between the two instruments' tick sizes. */
+Test(venues, index_follows_a_spot_book)
+{
+    const char *json =
+        "{\"seed\": 3, \"steps\": 600, \"instruments\": ["
+        " {\"name\": \"S\", \"tick_size\": 0.5, \"initial_price\": 1000},"
+        " {\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1, \"lot_size\": 0.01,"
+        "  \"initial_price\": 1000, \"index\": {\"source\": \"spot\", \"instrument\": \"S\"}}],"
+        " \"agents\": [{\"type\": \"noise\", \"count\": 5, \"instrument\": \"S\", \"params\":"
+        "  {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 30}}]}";
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
+                 err.msg);
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+    /* the index is taken from the book at the start of each step, so it
+     * equals the spot mid at the end of the step before */
+    double moved = 0, prev = NAN;
+    for (int s = 0; s < 600; s++) {
+        cr_assert_eq(cas_sim_step(sim), 0);
+        if (!isnan(prev)) {
+            cr_assert_float_eq(cas_sim_index(sim, 1), prev, 1e-9, "step %d", s);
+            moved = fmax(moved, fabs(prev - 1000));
+        }
+        cas_ticks bid, ask;
+        const struct cas_book *b = cas_sim_book(sim, 0);
+        prev = cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask)
+                   ? (double)(bid + ask) / 2 * 0.5
+                   : NAN;
+    }
+    cr_assert_gt(moved, 1, "the spot book never moved");
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}

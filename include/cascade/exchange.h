@@ -249,6 +249,8 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
 struct cas_position_view {
     cas_lots lots;            /* signed: > 0 long */
     double entry;             /* average entry price, ticks (0 when flat) */
+    cas_money realized_pnl;   /* cumulative PnL of closed lots (proceeds minus cost basis,
+                                 before fees and funding) */
     cas_money margin;         /* isolated: the position's margin; cross: 0 */
     double liquidation;       /* liquidation price, ticks (NaN when none) */
     double bankruptcy;        /* bankruptcy price, ticks (NaN when none) */

@@ -231,7 +231,9 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     cas_money *cash = iso ? &p->cash : &ac->cash;
     *cash -= fee;
     if (qc > 0) {
-        p->cost -= (cas_money)((i128)p->cost * qc / abs_lots(p->lots));
+        cas_money removed = (cas_money)((i128)p->cost * qc / abs_lots(p->lots));
+        p->realized += flow_c - removed;
+        p->cost -= removed;
         p->lots += sign * qc;
         *cash += flow_c;
     }
@@ -666,6 +668,7 @@ void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint
     const struct position *p = pos_at(ex, account, instrument);
     const struct instrument *in = &ex->inst[instrument];
     out->lots = p->lots;
+    out->realized_pnl = p->realized;
     if (p->lots == 0)
         return;
     out->entry = (double)p->cost / ((double)p->lots * (double)in->spec.contract_units);

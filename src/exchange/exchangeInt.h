@@ -44,6 +44,8 @@ __extension__ typedef __int128 i128; /* products of money, ticks and lots; a sca
 struct position {
     cas_lots lots;      /* signed: > 0 long */
     cas_money cost;     /* integer cost basis of the open lots, same sign as lots */
+    cas_money realized; /* realized PnL of closed lots: their proceeds minus their cost
+                           basis (before fees and funding), cumulative */
     cas_money cash;     /* isolated perpetual: the position's own cash; else 0 */
     cas_lots open[2];   /* lots resting in the book per side */
     cas_ticks trigger;  /* valid while heap_idx != NIL */
