@@ -1,4 +1,5 @@
-/* test_config: parsing, defaults, every class of validation error, --set overrides, loading.
+/* test_config: parsing, defaults, every class of validation error, --set overrides, loading,
+ * parameters given as distributions and their draws.
  *
  * Config texts are written with single quotes for readability; the helpers turn each
  * ' into " before parsing (no test needs a literal apostrophe). Every failing parse is
@@ -181,8 +182,12 @@ static void expect_same(const struct cas_config *a, const struct cas_config *b)
         cr_assert_eq(x->count, y->count);
         cr_assert_eq(x->instrument, y->instrument);
         cr_assert_eq(x->margin, y->margin);
-        for (uint32_t k = 0; k < x->type->n_params; k++)
+        for (uint32_t k = 0; k < x->type->n_params; k++) {
             cr_assert_eq(x->params[k], y->params[k], "params[%u]", k);
+            cr_assert_eq(x->dists[k].kind, y->dists[k].kind, "dists[%u]", k);
+            cr_assert_eq(x->dists[k].a, y->dists[k].a, "dists[%u]", k);
+            cr_assert_eq(x->dists[k].b, y->dists[k].b, "dists[%u]", k);
+        }
     }
     cr_assert_eq(a->n_shocks, b->n_shocks);
     for (uint32_t i = 0; i < a->n_shocks; i++) {
@@ -504,13 +509,26 @@ Test(config, top_level_must_be_an_object)
                  "the top level of 'test.json' must be an object, got an array");
 }
 
+/* "(known types: a, b)": the registry's names, as messages list them. */
+static const char *known_types(char *out, size_t size)
+{
+    size_t n;
+    const struct cas_agent_type *const *types = cas_agent_types(&n);
+    snprintf(out, size, "known types: ");
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? ", " : "", types[i]->name);
+    return out;
+}
+
 Test(config, messages_never_contain_a_newline)
 {
+    char msg[256], known[160];
     struct cas_err err = parse_fail("{'a\\nb\\u0001': 1, " MIN_INSTRUMENTS "}", NULL, 0);
     cr_assert_str_eq(err.path, "a\\nb\\x01");
     cr_assert_str_eq(err.msg, "unknown key 'a\\nb\\x01' (known keys: " TOP_KEYS ")");
     err = parse_fail("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'a\\nb'}]}", NULL, 0);
-    cr_assert_str_eq(err.msg, "unknown agent type 'a\\nb' (known types: noise)");
+    snprintf(msg, sizeof msg, "unknown agent type 'a\\nb' (%s)", known_types(known, sizeof known));
+    cr_assert_str_eq(err.msg, msg);
     err = parse_fail("{\n\n'a'\n", NULL, 0);
     cr_assert_str_eq(err.path, "line 3");
     cr_assert_str_eq(err.msg, "invalid JSON: 'test.json' ends too early, after '{\\n\\n\"a\"'");
@@ -520,13 +538,18 @@ Test(config, messages_never_contain_a_newline)
 
 Test(config, unknown_agent_type)
 {
+    char msg[256], known[160];
+    known_types(known, sizeof known);
+    cr_assert(strncmp(known, "known types: noise", 18) == 0, "%s", known);
+    snprintf(msg, sizeof msg, "unknown agent type 'noize' (did you mean 'noise'? %s)", known);
     expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noize'}]}", CAS_ENOTFOUND,
-                 "agents[0].type",
-                 "unknown agent type 'noize' (did you mean 'noise'? known types: noise)");
-    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'market_maker'}]}", CAS_ENOTFOUND,
-                 "agents[0].type", "unknown agent type 'market_maker' (known types: noise)");
+                 "agents[0].type", msg);
+    snprintf(msg, sizeof msg, "unknown agent type 'zzz' (%s)", known);
+    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'zzz'}]}", CAS_ENOTFOUND,
+                 "agents[0].type", msg);
+    snprintf(msg, sizeof msg, "missing required key 'type' (%s)", known);
     expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'count': 2}]}", CAS_EINVAL, "agents[0].type",
-                 "missing required key 'type' (known types: noise)");
+                 msg);
 }
 
 Test(config, unknown_instrument_name)
@@ -1567,6 +1590,389 @@ Test(config, population_margin_mode)
                  " isolated)");
 }
 
+/* ---- parameters given as distributions ---- */
+
+/* A config of one noise population whose params object is PARAMS. */
+#define NOISE(params) "{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'params': " params "}]}"
+
+/* The shortest %.15g..%.17g text of v, as the config's messages print numbers. */
+static const char *num(char *out, size_t size, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, size, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    return out;
+}
+
+static const char dists_config[] =
+    NOISE("{'delta': 0.2, 'mu': {'dist': 'constant', 'value': 0.5},"
+          " 'alpha': {'high': 0.09, 'dist': 'uniform', 'low': 0.01},"
+          " 'collateral': {'sd': 100, 'mean': 1000, 'dist': 'normal'},"
+          " 'leverage': {'dist': 'lognormal', 'mu': 1, 'sigma': 0.5},"
+          " 'window': {'dist': 'exponential', 'mean': 40},"
+          " 'sigma': {'dist': 'constant', 'value': 3}}");
+
+Test(config, each_distribution_kind_is_read_with_its_central_value)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, dists_config, NULL, 0);
+    const struct cas_population_config *pop = &cfg.populations[0];
+    const struct cas_agent_type *t = &cas_agent_noise;
+    const struct cas_dist *d = pop->dists;
+    uint32_t mu = param_index(t, "mu"), alpha = param_index(t, "alpha"),
+             delta = param_index(t, "delta"), coll = param_index(t, "collateral"),
+             lev = param_index(t, "leverage"), win = param_index(t, "window"),
+             sigma = param_index(t, "sigma");
+    cr_assert_eq(d[delta].kind, CAS_DIST_CONSTANT, "a plain number is a constant");
+    cr_assert_eq(d[delta].a, 0.2);
+    cr_assert_eq(pop->params[delta], 0.2);
+    cr_assert_eq(d[mu].kind, CAS_DIST_CONSTANT);
+    cr_assert_eq(d[mu].a, 0.5);
+    cr_assert_eq(pop->params[mu], 0.5);
+    cr_assert_eq(d[alpha].kind, CAS_DIST_UNIFORM);
+    cr_assert_eq(d[alpha].a, 0.01);
+    cr_assert_eq(d[alpha].b, 0.09);
+    cr_assert_eq(pop->params[alpha], 0.5 * (0.01 + 0.09), "a uniform's centre is its midpoint");
+    cr_assert_eq(d[coll].kind, CAS_DIST_NORMAL);
+    cr_assert_eq(d[coll].a, 1000);
+    cr_assert_eq(d[coll].b, 100);
+    cr_assert_eq(pop->params[coll], 1000);
+    cr_assert_eq(d[lev].kind, CAS_DIST_LOGNORMAL);
+    cr_assert_eq(d[lev].a, 1);
+    cr_assert_eq(d[lev].b, 0.5);
+    /* exp(1.125) = 3.08, rounded: leverage is an integer */
+    cr_assert_eq(pop->params[lev], 3, "got %g", pop->params[lev]);
+    cr_assert_eq(d[win].kind, CAS_DIST_EXPONENTIAL);
+    cr_assert_eq(d[win].a, 40);
+    cr_assert_eq(pop->params[win], 40);
+    cr_assert_eq(d[sigma].kind, CAS_DIST_CONSTANT);
+    cr_assert_eq(pop->params[sigma], 3);
+    cas_config_release(&cfg);
+}
+
+Test(config, a_left_out_param_is_the_constant_default)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, NOISE("{}"), NULL, 0);
+    for (uint32_t i = 0; i < cas_agent_noise.n_params; i++) {
+        const struct cas_dist *d = &cfg.populations[0].dists[i];
+        cr_assert_eq(d->kind, CAS_DIST_CONSTANT);
+        cr_assert_eq(d->a, cas_agent_noise.params[i].def);
+        cr_assert_eq(d->b, 0);
+    }
+    cr_assert_null(strstr(cfg.resolved_json, "dist"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+}
+
+/* An INT param's central value is rounded and a lognormal's is its mean, clipped. */
+Test(config, central_values_of_int_params_are_rounded)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, NOISE("{'window': {'dist': 'uniform', 'low': 1, 'high': 4},"
+                         " 'sigma': {'dist': 'normal', 'mean': 2.4, 'sd': 1},"
+                         " 'mu': {'dist': 'lognormal', 'mu': 0, 'sigma': 2}}"),
+             NULL, 0);
+    const struct cas_population_config *pop = &cfg.populations[0];
+    const struct cas_agent_type *t = &cas_agent_noise;
+    cr_assert_eq(pop->params[param_index(t, "window")], 3, "round(2.5) is 3");
+    cr_assert_eq(pop->params[param_index(t, "sigma")], 2);
+    cr_assert_eq(pop->params[param_index(t, "mu")], exp(2.0));
+    cas_config_release(&cfg);
+}
+
+/* Each text must appear in the resolved text after the one before. */
+static void expect_in_order(const char *text, const char *const *parts, size_t n)
+{
+    const char *at = text;
+    for (size_t i = 0; i < n; i++) {
+        const char *next = strstr(at, parts[i]);
+        cr_assert_not_null(next, "'%s' missing or out of order in\n%s", parts[i], text);
+        at = next + strlen(parts[i]);
+    }
+}
+
+Test(config, resolved_distributions_are_objects_in_canonical_order)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, dists_config, NULL, 0);
+    const char *parts[] = {
+        "\"mu\":\t{",          "\"dist\":\t\"constant\"",  "\"value\":\t0.5",
+        "\"alpha\":\t{",       "\"dist\":\t\"uniform\"",   "\"low\":\t0.01",
+        "\"high\":\t0.09",     "\"delta\":\t0.2,",         "\"sigma\":\t{",
+        "\"dist\":\t\"constant\"", "\"value\":\t3",        "\"window\":\t{",
+        "\"dist\":\t\"exponential\"", "\"mean\":\t40",     "\"collateral\":\t{",
+        "\"dist\":\t\"normal\"", "\"mean\":\t1000",        "\"sd\":\t100",
+        "\"leverage\":\t{",    "\"dist\":\t\"lognormal\"", "\"mu\":\t1",
+        "\"sigma\":\t0.5"};
+    expect_in_order(cfg.resolved_json, parts, sizeof parts / sizeof *parts);
+    cas_config_release(&cfg);
+}
+
+/* Plain numbers resolve exactly as they did before distributions existed. */
+Test(config, plain_params_resolve_as_plain_numbers)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, NOISE("{'mu': 0.30000000000000004, 'window': 20, 'collateral': 5e5}"), NULL, 0);
+    const char *parts[] = {"\"params\":\t{",
+                           "\"mu\":\t0.30000000000000004,",
+                           "\"alpha\":\t0.05,",
+                           "\"delta\":\t0.05,",
+                           "\"sigma\":\t1,",
+                           "\"window\":\t20,",
+                           "\"collateral\":\t500000,",
+                           "\"leverage\":\t1\n"};
+    expect_in_order(cfg.resolved_json, parts, sizeof parts / sizeof *parts);
+    cas_config_release(&cfg);
+}
+
+Test(config, resolved_distributions_parse_back_to_the_same_config)
+{
+    expect_idempotent(dists_config);
+    expect_idempotent(NOISE("{'delta': {'dist': 'uniform', 'low': 1e-300, 'high': 1},"
+                            " 'mu': {'dist': 'normal', 'mean': 0.1, 'sd': 0},"
+                            " 'alpha': {'dist': 'lognormal', 'mu': -3.3, 'sigma': 0.7},"
+                            " 'leverage': {'dist': 'constant', 'value': 1000},"
+                            " 'window': {'dist': 'uniform', 'low': 1.5, 'high': 1.5},"
+                            " 'collateral': {'dist': 'exponential', 'mean': 0.1}}"));
+    /* the same through --set */
+    const char *sets[] = {"agents[0].params.leverage={'dist': 'normal', 'mean': 5, 'sd': 2}"};
+    struct cas_config a, b;
+    struct cas_err err = {0};
+    parse_ok(&a, NOISE("{}"), sets, 1);
+    cr_assert_eq(a.populations[0].dists[param_index(&cas_agent_noise, "leverage")].kind,
+                 CAS_DIST_NORMAL);
+    cr_assert_eq(cas_config_parse(&b, a.resolved_json, "resolved", NULL, 0, &err), 0, "%s: %s",
+                 err.path, err.msg);
+    expect_same(&a, &b);
+    cas_config_release(&a);
+    cas_config_release(&b);
+}
+
+Test(config, distribution_keys_are_all_required)
+{
+    expect_error(NOISE("{'leverage': {'dist': 'normal', 'mean': 5}}"), CAS_EINVAL,
+                 "agents[0].params.leverage.sd", "required for a normal distribution");
+    expect_error(NOISE("{'leverage': {'dist': 'normal', 'sd': 5}}"), CAS_EINVAL,
+                 "agents[0].params.leverage.mean", "required for a normal distribution");
+    expect_error(NOISE("{'alpha': {'dist': 'uniform', 'high': 1}}"), CAS_EINVAL,
+                 "agents[0].params.alpha.low", "required for a uniform distribution");
+    expect_error(NOISE("{'alpha': {'dist': 'uniform', 'low': 1}}"), CAS_EINVAL,
+                 "agents[0].params.alpha.high", "required for a uniform distribution");
+    expect_error(NOISE("{'alpha': {'dist': 'lognormal', 'mu': 1}}"), CAS_EINVAL,
+                 "agents[0].params.alpha.sigma", "required for a lognormal distribution");
+    expect_error(NOISE("{'alpha': {'dist': 'lognormal', 'sigma': 1}}"), CAS_EINVAL,
+                 "agents[0].params.alpha.mu", "required for a lognormal distribution");
+    expect_error(NOISE("{'window': {'dist': 'exponential'}}"), CAS_EINVAL,
+                 "agents[0].params.window.mean", "required for an exponential distribution");
+    expect_error(NOISE("{'window': {'dist': 'constant'}}"), CAS_EINVAL,
+                 "agents[0].params.window.value", "required for a constant distribution");
+    expect_error(NOISE("{'window': {'mean': 3}}"), CAS_EINVAL, "agents[0].params.window.dist",
+                 "missing required key 'dist' (known distributions: constant, uniform, normal,"
+                 " lognormal, exponential)");
+    expect_error(NOISE("{'window': {}}"), CAS_EINVAL, "agents[0].params.window.dist",
+                 "missing required key 'dist' (known distributions: constant, uniform, normal,"
+                 " lognormal, exponential)");
+}
+
+Test(config, distribution_names_and_keys_are_checked)
+{
+    expect_error(NOISE("{'mu': {'dist': 'nromal', 'mean': 1, 'sd': 1}}"), CAS_EINVAL,
+                 "agents[0].params.mu.dist",
+                 "unknown distribution 'nromal' (did you mean 'normal'? known distributions:"
+                 " constant, uniform, normal, lognormal, exponential)");
+    expect_error(NOISE("{'mu': {'dist': 3}}"), CAS_EINVAL, "agents[0].params.mu.dist",
+                 "must be a string, got a number");
+    expect_error(NOISE("{'mu': {'dist': 'normal', 'mean': 1, 'sd': 1, 'sdd': 2}}"), CAS_EINVAL,
+                 "agents[0].params.mu.sdd", "unknown key 'sdd' (did you mean 'sd'?)");
+    expect_error(NOISE("{'mu': {'dist': 'uniform', 'low': 1, 'high': 2, 'mean': 1}}"),
+                 CAS_EINVAL, "agents[0].params.mu.mean",
+                 "unknown key 'mean' (known keys: dist, low, high)");
+    expect_error(NOISE("{'mu': {'dist': 'exponential', 'mean': 1, 'mean': 2}}"), CAS_EINVAL,
+                 "agents[0].params.mu.mean", "duplicate key 'mean'; keep only one");
+    expect_error(NOISE("{'mu': {'dist': 'constant', 'value': '1'}}"), CAS_EINVAL,
+                 "agents[0].params.mu.value", "must be a number, got a string");
+    expect_error(NOISE("{'mu': {'dist': 'normal', 'mean': 1, 'sd': null}}"), CAS_EINVAL,
+                 "agents[0].params.mu.sd", "must be a number, got null");
+    /* the population's index and the param's name are both in the path */
+    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise'}, {'type': 'noise',"
+                 " 'params': {'leverage': {'dist': 'lognormal', 'mu': 1, 'sigmaa': 1}}}]}",
+                 CAS_EINVAL, "agents[1].params.leverage.sigmaa",
+                 "unknown key 'sigmaa' (did you mean 'sigma'?)");
+    const char *set = "agents[0].params.leverage={'dist': 'normal', 'mean': 5}";
+    struct cas_err err = parse_fail(NOISE("{}"), &set, 1);
+    cr_assert_str_eq(err.path, "agents[0].params.leverage.sd");
+    cr_assert_str_eq(err.msg, "required for a normal distribution");
+}
+
+Test(config, constants_and_uniform_bounds_lie_within_the_range)
+{
+    expect_error(NOISE("{'leverage': {'dist': 'constant', 'value': 0}}"), CAS_ERANGE,
+                 "agents[0].params.leverage.value", "must be between 1 and 1000, got 0");
+    expect_error(NOISE("{'leverage': {'dist': 'constant', 'value': 2.5}}"), CAS_EINVAL,
+                 "agents[0].params.leverage.value", "must be an integer, got 2.5");
+    expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 0, 'high': 5}}"), CAS_ERANGE,
+                 "agents[0].params.leverage.low", "must be between 1 and 1000, got 0");
+    expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 1, 'high': 1000.5}}"),
+                 CAS_ERANGE, "agents[0].params.leverage.high",
+                 "must be between 1 and 1000, got 1000.5");
+    expect_error(NOISE("{'delta': {'dist': 'uniform', 'low': 0, 'high': 0.5}}"), CAS_ERANGE,
+                 "agents[0].params.delta.low", "must be greater than 0 and at most 1, got 0");
+    expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 5, 'high': 3}}"), CAS_ERANGE,
+                 "agents[0].params.leverage.high", "must be at least 'low' (5), got 3");
+    /* a uniform of an INT param may have real bounds; a single point is allowed */
+    struct cas_config cfg;
+    parse_ok(&cfg, NOISE("{'leverage': {'dist': 'uniform', 'low': 1.5, 'high': 9.5},"
+                         " 'delta': {'dist': 'uniform', 'low': 0.5, 'high': 0.5}}"),
+             NULL, 0);
+    cas_config_release(&cfg);
+}
+
+Test(config, means_lie_within_the_range)
+{
+    char msg[192], n[32];
+    expect_error(NOISE("{'delta': {'dist': 'normal', 'mean': 1.5, 'sd': 0.1}}"), CAS_ERANGE,
+                 "agents[0].params.delta.mean", "must be greater than 0 and at most 1, got 1.5");
+    expect_error(NOISE("{'delta': {'dist': 'normal', 'mean': 0.5, 'sd': -0.1}}"), CAS_ERANGE,
+                 "agents[0].params.delta.sd", "must be at least 0, got -0.1");
+    expect_error(NOISE("{'delta': {'dist': 'lognormal', 'mu': -1, 'sigma': -0.1}}"), CAS_ERANGE,
+                 "agents[0].params.delta.sigma", "must be at least 0, got -0.1");
+    snprintf(msg, sizeof msg,
+             "the mean exp(mu + sigma^2/2) of the lognormal must be between 1 and 1000, got %s",
+             num(n, sizeof n, exp(-1.0)));
+    expect_error(NOISE("{'leverage': {'dist': 'lognormal', 'mu': -1, 'sigma': 0}}"), CAS_ERANGE,
+                 "agents[0].params.leverage", msg);
+    expect_error(NOISE("{'collateral': {'dist': 'lognormal', 'mu': 1, 'sigma': 40}}"), CAS_ERANGE,
+                 "agents[0].params.collateral",
+                 "the mean exp(mu + sigma^2/2) of the lognormal must be between 0 and"
+                 " 1000000000000, got inf");
+    expect_error(NOISE("{'window': {'dist': 'exponential', 'mean': 0}}"), CAS_ERANGE,
+                 "agents[0].params.window.mean", "must be greater than 0, got 0");
+    expect_error(NOISE("{'window': {'dist': 'exponential', 'mean': 0.5}}"), CAS_ERANGE,
+                 "agents[0].params.window.mean", "must be between 1 and 1000000, got 0.5");
+    expect_error(NOISE("{'window': {'dist': 'exponential', 'mean': 2e6}}"), CAS_ERANGE,
+                 "agents[0].params.window.mean", "must be between 1 and 1000000, got 2000000");
+    /* only the mean must fit: a lognormal mu below the range, a wide normal are fine */
+    struct cas_config cfg;
+    parse_ok(&cfg, NOISE("{'leverage': {'dist': 'lognormal', 'mu': -0.5, 'sigma': 1.5},"
+                         " 'delta': {'dist': 'normal', 'mean': 1, 'sd': 100}}"),
+             NULL, 0);
+    cas_config_release(&cfg);
+}
+
+/* ---- cas_param_draw ---- */
+
+enum { DRAWS = 200000 };
+
+static const struct cas_param_spec wide = {"x", CAS_PARAM_REAL, 0, -1e9, 1e9, false, "", ""};
+
+/* Mean and standard deviation of DRAWS draws of d from a fixed stream. */
+static void moments(const struct cas_param_spec *spec, const struct cas_dist *d, double *mean,
+                    double *sd)
+{
+    struct cas_rng r;
+    cas_rng_init(&r, 20240601, 7);
+    double sum = 0, sq = 0;
+    for (int i = 0; i < DRAWS; i++) {
+        double x = cas_param_draw(spec, d, &r);
+        sum += x;
+        sq += x * x;
+    }
+    *mean = sum / DRAWS;
+    *sd = sqrt(sq / DRAWS - *mean * *mean);
+}
+
+static void expect_moments(const struct cas_dist *d, double mean, double sd)
+{
+    double m, s;
+    moments(&wide, d, &m, &s);
+    /* 2e5 draws: the sample mean is within 0.01 sd of the truth at about 4.5 sigma */
+    cr_assert(fabs(m - mean) < 0.01 * sd, "kind %d: mean %g, expected %g", d->kind, m, mean);
+    cr_assert(fabs(s - sd) < 0.02 * sd, "kind %d: sd %g, expected %g", d->kind, s, sd);
+}
+
+Test(config, draws_have_the_distributions_moments)
+{
+    expect_moments(&(struct cas_dist){CAS_DIST_UNIFORM, 2, 6}, 4, 4 / sqrt(12));
+    expect_moments(&(struct cas_dist){CAS_DIST_NORMAL, 10, 2}, 10, 2);
+    double s2 = 0.5 * 0.5;
+    expect_moments(&(struct cas_dist){CAS_DIST_LOGNORMAL, 0.3, 0.5}, exp(0.3 + s2 / 2),
+                   sqrt((exp(s2) - 1) * exp(0.6 + s2)));
+    expect_moments(&(struct cas_dist){CAS_DIST_EXPONENTIAL, 3, 0}, 3, 3);
+}
+
+Test(config, draws_are_clipped_to_the_range)
+{
+    const struct cas_param_spec open01 = {"x", CAS_PARAM_REAL, 0.5, 0, 1, true, "", ""};
+    const struct cas_dist d = {CAS_DIST_NORMAL, 0.5, 10};
+    struct cas_rng r;
+    cas_rng_init(&r, 3, 4);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < 10000; i++) {
+        double x = cas_param_draw(&open01, &d, &r);
+        cr_assert(x > 0 && x <= 1, "draw %g outside (0, 1]", x);
+        lo = fmin(lo, x);
+        hi = fmax(hi, x);
+    }
+    cr_assert_eq(lo, nextafter(0.0, 1.0), "an open minimum clips to the next double above it");
+    cr_assert_eq(hi, 1.0);
+    /* a lognormal far above the range sits at its maximum */
+    cr_assert_eq(cas_param_draw(&open01, &(struct cas_dist){CAS_DIST_LOGNORMAL, 800, 0}, &r), 1);
+}
+
+Test(config, int_draws_are_rounded_into_the_range)
+{
+    const struct cas_param_spec one_ten = {"n", CAS_PARAM_INT, 5, 1, 10, false, "", ""};
+    struct cas_rng r;
+    cas_rng_init(&r, 11, 12);
+    int seen[11] = {0};
+    for (int i = 0; i < 20000; i++) {
+        double x = cas_param_draw(&one_ten, &(struct cas_dist){CAS_DIST_NORMAL, 5, 4}, &r);
+        cr_assert(x == floor(x) && x >= 1 && x <= 10, "draw %g", x);
+        seen[(int)x]++;
+    }
+    for (int k = 1; k <= 10; k++)
+        cr_assert_gt(seen[k], 0, "never drew %d", k);
+    /* uniform [1, 3) rounds to 1, 2, 3 with 1/4, 1/2, 1/4 */
+    int n[4] = {0};
+    for (int i = 0; i < 40000; i++)
+        n[(int)cas_param_draw(&one_ten, &(struct cas_dist){CAS_DIST_UNIFORM, 1, 3}, &r)]++;
+    cr_assert(abs(n[1] - 10000) < 500 && abs(n[2] - 20000) < 500 && abs(n[3] - 10000) < 500,
+              "%d %d %d", n[1], n[2], n[3]);
+    /* an open minimum of 0: a draw near 0 rounds to 0, which is out, so it becomes 1 */
+    const struct cas_param_spec positive = {"n", CAS_PARAM_INT, 1, 0, 100, true, "", ""};
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(
+            cas_param_draw(&positive, &(struct cas_dist){CAS_DIST_NORMAL, 0.2, 0.1}, &r), 1);
+}
+
+Test(config, a_constant_draws_nothing_from_the_stream)
+{
+    struct cas_rng r, copy;
+    cas_rng_init(&r, 99, 5);
+    copy = r;
+    const struct cas_param_spec lev = {"n", CAS_PARAM_INT, 1, 1, 1000, false, "", ""};
+    cr_assert_eq(cas_param_draw(&lev, &(struct cas_dist){CAS_DIST_CONSTANT, 7, 0}, &r), 7);
+    cr_assert_eq(cas_param_draw(&wide, &(struct cas_dist){CAS_DIST_CONSTANT, -2.5, 0}, &r), -2.5);
+    cr_assert_eq(cas_rng_u32(&r), cas_rng_u32(&copy), "the stream moved");
+    cr_assert_eq(cas_param_draw(&wide, &(struct cas_dist){CAS_DIST_CONSTANT, 1, 0}, NULL), 1);
+    /* every other kind does draw */
+    copy = r;
+    cas_param_draw(&wide, &(struct cas_dist){CAS_DIST_UNIFORM, 1, 1}, &r);
+    cr_assert_neq(r.state, copy.state);
+}
+
+Test(config, draws_repeat_for_the_same_stream)
+{
+    const struct cas_dist d = {CAS_DIST_LOGNORMAL, 0, 1};
+    struct cas_rng a, b;
+    cas_rng_init(&a, 5, 6);
+    cas_rng_init(&b, 5, 6);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(cas_param_draw(&wide, &d, &a), cas_param_draw(&wide, &d, &b));
+}
+
 /* ---- shocks ---- */
 
 #define SHOCK_INSTRUMENTS                                                                          \
@@ -1700,53 +2106,33 @@ Test(config, resolved_perpetual_config_parses_back_to_the_same_config)
     cas_config_release(&b);
 }
 
-/* docs/config.md is written from the parameter tables: every type has a
- * section and every parameter a row with its kind and default, so the docs
+/* docs/agents/TYPE.md is written from the parameter tables: every type has a
+ * page and every parameter a row with its kind and default, so the docs
  * cannot drift from the code unnoticed. */
 Test(config, docs_list_every_agent_parameter_with_its_default)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/docs/config.md", root);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char doc[1 << 17];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    doc[n] = 0;
-    fclose(f);
     size_t nt;
     const struct cas_agent_type *const *types = cas_agent_types(&nt);
     for (size_t t = 0; t < nt; t++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/docs/agents/%s.md", root, types[t]->name);
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "cannot open %s", path);
+        static char doc[1 << 17];
+        size_t n = fread(doc, 1, sizeof doc - 1, f);
+        doc[n] = 0;
+        fclose(f);
         char head[128];
-        snprintf(head, sizeof head, "### `%s`", types[t]->name);
-        cr_assert_not_null(strstr(doc, head), "docs/config.md lacks '%s'", head);
+        snprintf(head, sizeof head, "# `%s`", types[t]->name);
+        cr_assert_not_null(strstr(doc, head), "%s lacks '%s'", path, head);
         for (uint32_t i = 0; i < types[t]->n_params; i++) {
             const struct cas_param_spec *p = &types[t]->params[i];
             char row[256];
             snprintf(row, sizeof row, "| `%s` | %s | `%g` |", p->name,
                      p->kind == CAS_PARAM_INT ? "integer" : "real", p->def);
-            cr_assert_not_null(strstr(doc, row), "docs/config.md lacks the row '%s'", row);
+            cr_assert_not_null(strstr(doc, row), "%s lacks the row '%s'", path, row);
         }
-    }
-}
-
-/* Every built-in venue profile has its section in docs/config.md. */
-Test(config, docs_describe_every_venue_profile)
-{
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/docs/config.md", root);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char doc[1 << 17];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    doc[n] = 0;
-    fclose(f);
-    for (size_t v = 0; v < sizeof venues / sizeof *venues; v++) {
-        char head[128];
-        snprintf(head, sizeof head, "### `%s`", venues[v]);
-        cr_assert_not_null(strstr(doc, head), "docs/config.md lacks '%s'", head);
     }
 }

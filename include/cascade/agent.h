@@ -12,9 +12,12 @@
 
 #include "cascade/book.h"
 #include "cascade/core.h"
+#include "cascade/exchange.h"
 #include "cascade/rng.h"
 
 #define CAS_MAX_PARAMS 16
+
+struct cas_order_req;
 
 enum cas_param_kind { CAS_PARAM_REAL, CAS_PARAM_INT };
 
@@ -28,6 +31,31 @@ struct cas_param_spec {
     const char *doc;    /* one sentence */
 };
 
+/* A parameter's value across a population: each agent draws its own from its own stream
+ * at the start of the run. The config checks that it fits the parameter's range (a
+ * constant and a uniform's bounds within it, the others' mean within it). */
+enum cas_dist_kind {
+    CAS_DIST_CONSTANT,
+    CAS_DIST_UNIFORM,
+    CAS_DIST_NORMAL,
+    CAS_DIST_LOGNORMAL,
+    CAS_DIST_EXPONENTIAL
+};
+
+/* constant: a; uniform: [a, b]; normal: mean a, sd b; lognormal: mu a, sigma b (of the
+ * underlying normal); exponential: mean a */
+struct cas_dist {
+    enum cas_dist_kind kind;
+    double a, b;
+};
+
+/* One draw for one agent, clipped to the param's range (an open minimum clips to the next
+ * double above it) and rounded for INT params (to the nearest integer, then into the
+ * range). A constant draws nothing from the stream (rng may then be NULL), so constant
+ * params do not shift agents' streams. */
+double cas_param_draw(const struct cas_param_spec *spec, const struct cas_dist *dist,
+                      struct cas_rng *rng);
+
 /* What init gets: the agent's place in its population and its parameters;
  * init fills in what its account should hold. */
 struct cas_agent_setup {
@@ -35,6 +63,11 @@ struct cas_agent_setup {
     uint32_t count;        /* population size */
     const double *params;  /* resolved values, in the order of the type's table */
     cas_ticks initial_price;
+    uint32_t instrument;   /* the population's instrument */
+    bool perpetual;        /* is it a perpetual (else spot)? */
+    double tick_size;      /* quote currency per tick */
+    double step_seconds;   /* length of a step, for annualising (options, volatility) */
+    cas_step steps;        /* length of the run */
     /* The agent's account: the sim opens it from these when init succeeds. */
     double collateral;     /* quote currency; init sets it (0 by default) */
     int32_t leverage;      /* init sets it (1 by default) */
@@ -51,6 +84,54 @@ struct cas_market_view {
     cas_lots position;     /* the agent's position on the instrument, signed */
     cas_money equity;      /* the agent's account equity at the marks */
     bool liquidating;      /* the account is being liquidated: orders are refused */
+    double entry;          /* entry price of the position, ticks (0 when flat) */
+    double liquidation;    /* its liquidation price, ticks (NaN when none) */
+    cas_money contract_units; /* money per tick per lot: notional = ticks * lots * this */
+    double index;          /* index price, ticks (perpetuals; the mid or last on spot) */
+    double funding_rate;   /* predicted funding rate per interval (0 on spot) */
+    uint32_t index_instrument; /* the spot instrument the index follows, or UINT32_MAX */
+    bool halted;           /* trading on the instrument is halted */
+};
+
+/* The public liquidation map, as data vendors sell it: open-interest notional
+ * (quote currency) by liquidation price, in n bins of width `bin` ticks from
+ * `lo`, for longs and shorts; published every `every` steps and `lag`
+ * publications old when read (the agent picks the lag). */
+#define CAS_LIQ_BINS 128
+struct cas_liq_map {
+    cas_step published;    /* step it describes; -1 when none is published yet */
+    double lo, bin;        /* ticks */
+    double longs[CAS_LIQ_BINS], shorts[CAS_LIQ_BINS];
+};
+
+/* Services beyond the agent's own instrument. Any may be used from act;
+ * none from on_fill or on_liquidated. */
+struct cas_agent_ops {
+    /* submit on any instrument; *id receives the order's id (a stop's id too,
+     * which cancel accepts until the stop fires) */
+    int (*submit)(void *sink, uint32_t instrument, const struct cas_order_req *req, uint64_t *id);
+    /* cancel one of the agent's resting orders: 0 or CAS_ENOTFOUND */
+    int (*cancel)(void *sink, uint64_t id);
+    /* the view of another instrument, as the agent's own */
+    void (*view)(void *sink, uint32_t instrument, struct cas_market_view *out);
+    /* the liquidation map `lag` publications old (0 = newest); false if none */
+    bool (*liq_map)(void *sink, uint32_t instrument, uint32_t lag, const struct cas_liq_map **out);
+    /* keeper mode: accounts liquidatable now (up to max) */
+    uint32_t (*liquidatable)(void *sink, uint32_t instrument, uint32_t *accounts, uint32_t max);
+    /* keeper mode: take over up to `lots` of a liquidatable account's position */
+    int (*keeper_liquidate)(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
+                            cas_lots *taken);
+};
+
+/* A fill of one of the agent's orders, as the agent hears it. */
+struct cas_agent_fill {
+    uint32_t instrument;
+    uint64_t order_id;
+    enum cas_side side;    /* the agent's side */
+    cas_ticks price;
+    cas_lots qty;
+    bool maker;            /* the agent's order was resting */
+    cas_lots left;         /* what remains of the agent's order (maker: resting lots) */
 };
 
 struct cas_order_req {
@@ -72,12 +153,33 @@ struct cas_agent_ctx {
     struct cas_rng *rng;                /* the agent's own stream */
     void *sink;
     int (*submit)(void *sink, const struct cas_order_req *req);
+    const struct cas_agent_ops *ops;
+    uint32_t instrument;                /* the agent's own */
 };
 
-/* Send an order to the venue; it is matched at once. 0 or a CAS_E* code. */
+/* Send an order to the venue on the agent's instrument; it is matched at once.
+ * 0 or a CAS_E* code (CAS_EINVAL: the venue refused it). */
 static inline int cas_agent_submit(struct cas_agent_ctx *ctx, const struct cas_order_req *req)
 {
     return ctx->submit(ctx->sink, req);
+}
+
+/* The same on any instrument, with the order's id. */
+static inline int cas_agent_submit_on(struct cas_agent_ctx *ctx, uint32_t instrument,
+                                      const struct cas_order_req *req, uint64_t *id)
+{
+    return ctx->ops->submit(ctx->sink, instrument, req, id);
+}
+
+static inline int cas_agent_cancel(struct cas_agent_ctx *ctx, uint64_t id)
+{
+    return ctx->ops->cancel(ctx->sink, id);
+}
+
+static inline void cas_agent_view(struct cas_agent_ctx *ctx, uint32_t instrument,
+                                  struct cas_market_view *out)
+{
+    ctx->ops->view(ctx->sink, instrument, out);
 }
 
 struct cas_agent_type {
@@ -95,6 +197,12 @@ struct cas_agent_type {
     double (*rate)(const void *state);
     /* REQUIRED: one wake-up: look at the view, maybe submit orders. */
     void (*act)(void *state, struct cas_agent_ctx *ctx);
+    /* OPTIONAL: hear a fill of one of the agent's orders (no orders from here). */
+    void (*on_fill)(void *state, const struct cas_agent_fill *fill);
+    /* OPTIONAL: hear that the agent's account was liquidated (no orders from here). */
+    void (*on_liquidated)(void *state, const struct cas_liquidation *liq);
+    /* OPTIONAL: free what init allocated (the state's storage is the sim's). */
+    void (*release)(void *state);
 };
 
 /* The type of that name, or NULL. */
@@ -104,5 +212,12 @@ const struct cas_agent_type *cas_agent_type_find(const char *name);
 const struct cas_agent_type *const *cas_agent_types(size_t *n);
 
 extern const struct cas_agent_type cas_agent_noise;
+extern const struct cas_agent_type cas_agent_fundamental;
+extern const struct cas_agent_type cas_agent_market_maker;
+extern const struct cas_agent_type cas_agent_leveraged;
+extern const struct cas_agent_type cas_agent_option_dealer;
+extern const struct cas_agent_type cas_agent_front_runner;
+extern const struct cas_agent_type cas_agent_liquidator;
+extern const struct cas_agent_type cas_agent_basis_arb;
 
 #endif

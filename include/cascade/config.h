@@ -82,7 +82,13 @@ struct cas_population_config {
     uint32_t count;
     uint32_t instrument;               /* index into instruments */
     enum cas_margin_mode margin;       /* "margin": "cross" (default) or "isolated" */
-    double params[CAS_MAX_PARAMS];     /* in the order of type->params */
+    /* In the order of type->params. dists[i] is how param i varies across the agents
+     * (CAS_DIST_CONSTANT for a plain number); params[i] its central value: a plain
+     * number, a constant's value, a uniform's midpoint, a normal's or exponential's
+     * mean, a lognormal's mean exp(mu + sigma^2/2); clipped and, for INT params,
+     * rounded as cas_param_draw does. */
+    double params[CAS_MAX_PARAMS];
+    struct cas_dist dists[CAS_MAX_PARAMS];
 };
 
 struct cas_config {

@@ -4,7 +4,9 @@
 #include "cascade/agent.h"
 
 static const struct cas_agent_type *const types[] = {
-    &cas_agent_noise,
+    &cas_agent_noise,       &cas_agent_fundamental,   &cas_agent_market_maker,
+    &cas_agent_leveraged,   &cas_agent_option_dealer, &cas_agent_front_runner,
+    &cas_agent_liquidator,  &cas_agent_basis_arb,
 };
 
 const struct cas_agent_type *const *cas_agent_types(size_t *n)

@@ -17,8 +17,6 @@
 
 #include "config/configInt.h"
 
-enum { MAX_POPULATIONS = 256 };
-
 #define SEED_MAX  9007199254740992.0 /* 2^53 */
 #define TICKS_MAX 1099511627776.0    /* 2^40 */
 #define UNITS_MAX 9007199254740992.0 /* 2^53: contract_units */
@@ -236,21 +234,25 @@ int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out
                         "known instruments", true);
 }
 
-/* Validate params against the type's table; out[] receives every value in table order. */
-static int read_params(struct cas__walk *w, const cJSON *obj, const struct cas_agent_type *type,
-                       double *out)
+/* Validate params against the type's table; pop's params[] and dists[] receive every value
+ * in table order, *as_objects the params written as distribution objects. */
+static int read_params(struct cas__walk *w, const cJSON *obj, struct cas_population_config *pop,
+                       uint16_t *as_objects)
 {
+    const struct cas_agent_type *type = pop->type;
     const char *names[CAS_MAX_PARAMS];
     int rc;
     for (uint32_t i = 0; i < type->n_params; i++)
         names[i] = type->params[i].name;
     if (obj && (rc = cas__check_keys(w, obj, names, type->n_params)) != 0)
         return rc;
+    *as_objects = 0;
     for (uint32_t i = 0; i < type->n_params; i++) {
-        const struct cas_param_spec *ps = &type->params[i];
-        struct cas__range r = {ps->min, ps->max, ps->min_open, ps->kind == CAS_PARAM_INT, false};
-        if ((rc = cas__read_number(w, obj, ps->name, &r, ps->def, &out[i])) != 0)
+        bool as_object;
+        if ((rc = cas__read_param(w, obj, &type->params[i], &pop->dists[i], &pop->params[i],
+                                  &as_object)) != 0)
             return rc;
+        *as_objects |= (uint16_t)(as_object << i);
     }
     return 0;
 }
@@ -277,7 +279,7 @@ static int read_population(struct cas__parse *p, const cJSON *o, size_t i)
     pop->count = (uint32_t)count;
     pop->margin = margin == 0 ? CAS_CROSS : CAS_ISOLATED;
     size_t mark = cas__push_key(&p->w, "params");
-    if ((rc = read_params(&p->w, params, pop->type, pop->params)) != 0)
+    if ((rc = read_params(&p->w, params, pop, &p->dist_objects[i])) != 0)
         return rc;
     cas__pop(&p->w, mark);
     return 0;
@@ -287,7 +289,7 @@ static int read_agents(struct cas__parse *p, const cJSON *root)
 {
     const cJSON *arr;
     size_t n;
-    int rc = cas__read_array(&p->w, root, "agents", 0, MAX_POPULATIONS, &arr, &n);
+    int rc = cas__read_array(&p->w, root, "agents", 0, CAS__MAX_POPULATIONS, &arr, &n);
     if (rc || n == 0)
         return rc;
     p->cfg->populations = calloc(n, sizeof *p->cfg->populations);
@@ -381,7 +383,7 @@ static void resolve_instrument(struct cas__build *b, cJSON *arr, const struct ca
 }
 
 static void resolve_population(struct cas__build *b, cJSON *arr, const struct cas_config *cfg,
-                               const struct cas_population_config *pop)
+                               const struct cas_population_config *pop, uint16_t as_objects)
 {
     cJSON *o = cas__put(b, arr, NULL, cJSON_CreateObject());
     cas__put(b, o, "type", cJSON_CreateString(pop->type->name));
@@ -389,17 +391,15 @@ static void resolve_population(struct cas__build *b, cJSON *arr, const struct ca
     cas__put(b, o, "instrument", cJSON_CreateString(cfg->instruments[pop->instrument].name));
     cas__put(b, o, "margin", cJSON_CreateString(margin_modes[pop->margin == CAS_ISOLATED]));
     cJSON *params = cas__put(b, o, "params", cJSON_CreateObject());
-    for (uint32_t i = 0; i < pop->type->n_params; i++) {
-        const struct cas_param_spec *ps = &pop->type->params[i];
-        double v = pop->params[i];
-        cas__put(b, params, ps->name,
-                 ps->kind == CAS_PARAM_INT ? cas__raw_int(v) : cas__raw_real(v));
-    }
+    for (uint32_t i = 0; i < pop->type->n_params; i++)
+        cas__resolve_param(b, params, &pop->type->params[i], &pop->dists[i], pop->params[i],
+                           as_objects >> i & 1);
 }
 
 /* The config as JSON text in canonical key order, or NULL when out of memory. */
-static char *resolve(const struct cas_config *cfg, const struct cas__written *written)
+static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
 {
+    const struct cas__written *written = p->written;
     struct cas__build b = {false};
     double scale = pow(10, cfg->money_decimals);
     cJSON *root = cJSON_CreateObject();
@@ -416,7 +416,7 @@ static char *resolve(const struct cas_config *cfg, const struct cas__written *wr
         resolve_instrument(&b, ins, cfg, i, &written[i]);
     cJSON *agents = cas__put(&b, root, "agents", cJSON_CreateArray());
     for (uint32_t i = 0; i < cfg->n_populations; i++)
-        resolve_population(&b, agents, cfg, &cfg->populations[i]);
+        resolve_population(&b, agents, cfg, &cfg->populations[i], p->dist_objects[i]);
     cas__resolve_shocks(&b, root, cfg);
     char *text = root && !b.failed ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
@@ -446,7 +446,7 @@ static int parse(struct cas_config *cfg, const char *text, const char *source, c
         goto free_tree;
     if ((rc = read_config(p, root)) != 0)
         goto release_cfg;
-    cfg->resolved_json = resolve(cfg, p->written);
+    cfg->resolved_json = resolve(cfg, p);
     if (!cfg->resolved_json)
         rc = cas_err_set(err, CAS_ENOMEM, "", "out of memory");
 release_cfg:

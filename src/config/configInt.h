@@ -3,8 +3,9 @@
  * text.c turns text into trees and trees into text (JSON in, --set, resolved JSON out,
  * the one-line pieces of messages); walk.c reads values out of a tree against the schema
  * and reports the first failure at its JSON path; config.c holds the top level, the
- * instruments' common keys and the agents; perp.c a perpetual's venue rules and venue
- * profiles; shocks.c the scheduled shocks.
+ * instruments' common keys and the agents; dist.c an agent parameter's value, a number or
+ * a distribution; perp.c a perpetual's venue rules and venue profiles; shocks.c the
+ * scheduled shocks.
  *
  * Every piece of user text that enters an error path or message goes through
  * cas__escape, which keeps it printable ASCII on one line. Every number shown or
@@ -20,6 +21,7 @@
 enum {
     CAS__WORD_MAX = 64,        /* names longer than this get no did-you-mean */
     CAS__MAX_INSTRUMENTS = 64,
+    CAS__MAX_POPULATIONS = 256,
 };
 
 #define CAS__MSG_SIZE sizeof(((struct cas_err *)0)->msg)
@@ -130,6 +132,11 @@ struct cas__range {
 
 const cJSON *cas__member(const cJSON *obj, const char *key);
 
+/* "SUBJECT must be between MIN and MAX, got D" (or "at least", "greater than", ...: the
+ * words of r), reported at key; subject "" for none. */
+int cas__range_fail(struct cas__walk *w, const char *key, const struct cas__range *r,
+                    const char *subject, double d);
+
 /* v must be a number within r; *out = it. */
 int cas__check_number(struct cas__walk *w, const char *key, const cJSON *v,
                       const struct cas__range *r, double *out);
@@ -184,7 +191,11 @@ struct cas__parse {
     struct cas_config *cfg;
     const char *base; /* the config's directory for relative paths; "" = working directory */
     struct cas__written written[CAS__MAX_INSTRUMENTS];
+    /* bit i of populations[j]'s entry: its param i was written as a distribution object
+     * (a constant written as a plain number or left out is written back as a number) */
+    uint16_t dist_objects[CAS__MAX_POPULATIONS];
 };
+_Static_assert(CAS_MAX_PARAMS <= 16, "dist_objects holds one bit per param");
 
 /* config.c: the instrument named at o's "instrument" (the first when absent); unknown
  * names get a did-you-mean. */
@@ -197,6 +208,17 @@ int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i);
 int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i);
 void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_config *cfg,
                             uint32_t i, const struct cas__written *wr);
+
+/* dist.c: the value of parameter ps at obj's key ps->name (its default when obj is NULL or
+ * lacks it): a number, or a distribution object checked against the parameter's range.
+ * *dist receives the distribution (a constant for a number), *central the value kept in
+ * cas_population_config.params[], *as_object whether it was written as an object. */
+int cas__read_param(struct cas__walk *w, const cJSON *obj, const struct cas_param_spec *ps,
+                    struct cas_dist *dist, double *central, bool *as_object);
+/* Add the parameter to params under its name: a plain number unless as_object, else the
+ * distribution object with "dist" first and its keys in their documented order. */
+void cas__resolve_param(struct cas__build *b, cJSON *params, const struct cas_param_spec *ps,
+                        const struct cas_dist *dist, double central, bool as_object);
 
 /* shocks.c: the top-level "shocks" array, and its resolved form. */
 int cas__read_shocks(struct cas__parse *p, const cJSON *root);

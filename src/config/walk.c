@@ -132,17 +132,19 @@ const cJSON *cas__member(const cJSON *obj, const char *key)
     return obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 }
 
-static int range_fail(struct cas__walk *w, const char *key, const struct cas__range *r, double d)
+int cas__range_fail(struct cas__walk *w, const char *key, const struct cas__range *r,
+                    const char *subject, double d)
 {
     const char *lo = r->min_open ? "greater than" : "at least";
     const char *hi = r->max_open ? "less than" : "at most";
+    const char *sp = *subject ? " " : "";
     if (isinf(r->max))
-        return cas__fail(w, key, CAS_ERANGE, "must be %s %s, got %s", lo, cas__num(r->min).s,
-                         cas__num(d).s);
+        return cas__fail(w, key, CAS_ERANGE, "%s%smust be %s %s, got %s", subject, sp, lo,
+                         cas__num(r->min).s, cas__num(d).s);
     if (r->min_open || r->max_open)
-        return cas__fail(w, key, CAS_ERANGE, "must be %s %s and %s %s, got %s", lo,
-                         cas__num(r->min).s, hi, cas__num(r->max).s, cas__num(d).s);
-    return cas__fail(w, key, CAS_ERANGE, "must be between %s and %s, got %s",
+        return cas__fail(w, key, CAS_ERANGE, "%s%smust be %s %s and %s %s, got %s", subject, sp,
+                         lo, cas__num(r->min).s, hi, cas__num(r->max).s, cas__num(d).s);
+    return cas__fail(w, key, CAS_ERANGE, "%s%smust be between %s and %s, got %s", subject, sp,
                      cas__num(r->min).s, cas__num(r->max).s, cas__num(d).s);
 }
 
@@ -158,7 +160,7 @@ int cas__check_number(struct cas__walk *w, const char *key, const cJSON *v,
     if (r->integer && d != floor(d))
         return cas__fail(w, key, CAS_EINVAL, "must be an integer, got %s", cas__num(d).s);
     if (!(r->min_open ? d > r->min : d >= r->min) || !(r->max_open ? d < r->max : d <= r->max))
-        return range_fail(w, key, r, d);
+        return cas__range_fail(w, key, r, "", d);
     *out = d;
     return 0;
 }

@@ -359,13 +359,12 @@ bool cas__margin_ok(const struct cas_exchange *ex, uint32_t a, uint32_t i, enum 
     i128 fee = div_ceil((i128)price * q * k * fee_ppm, CAS_PPM);
     i128 need = cas__initial(in, ac->leverage, reserved(l2, p->open), in->mark);
     if (ac->mode == CAS_ISOLATED) {
+        /* the position's own equity after the fill, topped up from the
+         * account's free cash, must cover its initial margin */
         bool flip = p->lots != 0 && (p->lots > 0) != (l2 > 0);
-        cas_lots grow = flip ? abs_lots(l2) : abs_lots(l2) - abs_lots(p->lots);
-        i128 tr = grow > 0 ? cas__initial(in, ac->leverage, grow, price) : 0;
-        if (tr > ac->cash)
-            tr = ac->cash > 0 ? ac->cash : 0;
         i128 base = flip ? -(i128)(l2 > 0 ? 1 : -1) * abs_lots(l2) * price * k : p->cash + flow;
-        return base + tr - fee + (i128)l2 * in->mark * k >= need;
+        i128 short_by = need - (base - fee + (i128)l2 * in->mark * k);
+        return short_by <= 0 || short_by <= (i128)ac->cash;
     }
     i128 eq = (i128)ac->cash + flow - fee + (i128)l2 * in->mark * k;
     for (uint32_t j = 0; j < ex->n_inst; j++) {

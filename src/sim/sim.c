@@ -106,14 +106,19 @@ static struct expiry exp_pop(struct cas_sim *s)
 struct sink {
     struct cas_sim *sim;
     uint32_t agent;
+    double now;
 };
 
-static int submit_stop(struct cas_sim *s, const struct agent *a, const struct cas_order_req *req)
+#define STOP_ID_BIT (1ULL << 63) /* stop ids live apart from the exchange's order ids */
+
+static int submit_stop(struct cas_sim *s, const struct agent *a, uint32_t instrument,
+                       const struct cas_order_req *req, uint64_t *id)
 {
+    *id = STOP_ID_BIT | s->stop_seq++;
     struct cas_stop stop = {
-        .id = (1ULL << 63) | s->stop_seq++,
+        .id = *id,
         .account = a->account,
-        .instrument = a->instrument,
+        .instrument = instrument,
         .side = req->side,
         .trigger = req->stop,
         .qty = req->qty,
@@ -122,16 +127,20 @@ static int submit_stop(struct cas_sim *s, const struct agent *a, const struct ca
     return cas_stops_add(s->stops, &stop);
 }
 
-static int submit(void *impl, const struct cas_order_req *req)
+static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req *req,
+                     uint64_t *id)
 {
     struct sink *k = impl;
     struct cas_sim *s = k->sim;
     const struct agent *a = &s->agents[k->agent];
+    *id = 0;
+    if (instrument >= s->n_instruments)
+        return CAS_EINVAL;
     if (req->stop > 0)
-        return submit_stop(s, a, req);
+        return submit_stop(s, a, instrument, req, id);
     struct cas_order o = {
         .account = a->account,
-        .instrument = a->instrument,
+        .instrument = instrument,
         .side = req->side,
         .type = req->type,
         .price = req->price,
@@ -139,20 +148,123 @@ static int submit(void *impl, const struct cas_order_req *req)
         .reduce_only = req->reduce_only,
     };
     struct cas_cause cause = {CAS_CAUSE_ORDER, a->account};
-    uint64_t id;
     struct cas_submit_result res;
-    int rc = cas__venue_submit(s, &o, cause, &id, &res);
+    int rc = cas__venue_submit(s, &o, cause, id, &res);
     if (rc < 0)
         return rc;
     if (res.rested > 0 && req->expire_at < (double)s->cfg->steps) {
-        struct expiry e = {(cas_step)floor(req->expire_at) + 1, id};
+        struct expiry e = {(cas_step)floor(req->expire_at) + 1, *id};
         if ((rc = exp_push(s, e)) < 0) {
-            cas_exchange_cancel(s->ex, id);
+            cas_exchange_cancel(s->ex, *id);
             s->error = rc;
             return rc;
         }
     }
     return 0;
+}
+
+static int submit(void *impl, const struct cas_order_req *req)
+{
+    struct sink *k = impl;
+    uint64_t id;
+    return submit_on(impl, k->sim->agents[k->agent].instrument, req, &id);
+}
+
+static int cancel(void *impl, uint64_t id)
+{
+    struct sink *k = impl;
+    struct cas_sim *s = k->sim;
+    if (id & STOP_ID_BIT) /* an agent only ever learns the ids of its own stops */
+        return cas_stops_cancel(s->stops, id);
+    if (cas_exchange_order_owner(s->ex, id) != s->agents[k->agent].account)
+        return CAS_ENOTFOUND;
+    return cas_exchange_cancel(s->ex, id);
+}
+
+static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t instrument,
+                      double now, struct cas_market_view *v);
+
+static void view_of(void *impl, uint32_t instrument, struct cas_market_view *out)
+{
+    struct sink *k = impl;
+    const struct cas_sim *s = k->sim;
+    *out = (struct cas_market_view){0};
+    if (instrument < s->n_instruments)
+        fill_view(s, &s->agents[k->agent], instrument, k->now, out);
+}
+
+static bool liq_map(void *impl, uint32_t instrument, uint32_t lag, const struct cas_liq_map **out)
+{
+    struct sink *k = impl;
+    *out = instrument < k->sim->n_instruments ? cas__venue_liq_map(k->sim, instrument, lag) : NULL;
+    return *out != NULL;
+}
+
+static uint32_t liquidatable(void *impl, uint32_t instrument, uint32_t *accounts, uint32_t max)
+{
+    struct sink *k = impl;
+    if (instrument >= k->sim->n_instruments)
+        return 0;
+    return cas_exchange_liquidatable(k->sim->ex, instrument, accounts, max);
+}
+
+static int keeper_liquidate(void *impl, uint32_t instrument, uint32_t target, cas_lots lots,
+                            cas_lots *taken)
+{
+    struct sink *k = impl;
+    *taken = 0;
+    if (instrument >= k->sim->n_instruments)
+        return CAS_EINVAL;
+    return cas_exchange_keeper_liquidate(k->sim->ex, k->sim->agents[k->agent].account, target,
+                                         instrument, lots, taken);
+}
+
+static const struct cas_agent_ops agent_ops = {
+    .submit = submit_on,
+    .cancel = cancel,
+    .view = view_of,
+    .liq_map = liq_map,
+    .liquidatable = liquidatable,
+    .keeper_liquidate = keeper_liquidate,
+};
+
+/* ---- what agents hear ---- */
+
+uint32_t cas__agent_of(const struct cas_sim *s, uint32_t account)
+{
+    return account < s->n_owner ? s->owner[account] : UINT32_MAX;
+}
+
+static void hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
+                      const struct cas_fill *f, bool maker)
+{
+    uint32_t g = cas__agent_of(s, account);
+    if (g == UINT32_MAX || !s->agents[g].type->on_fill)
+        return;
+    struct cas_agent_fill af = {
+        .instrument = instrument,
+        .order_id = maker ? f->maker_id : f->taker_id,
+        .side = maker ? (f->taker_side == CAS_BUY ? CAS_SELL : CAS_BUY) : f->taker_side,
+        .price = f->price,
+        .qty = f->qty,
+        .maker = maker,
+        .left = maker ? f->maker_left : 0,
+    };
+    s->agents[g].type->on_fill(s->agents[g].state, &af);
+}
+
+void cas__agents_hear_fill(struct cas_sim *s, uint32_t instrument, const struct cas_fill *f,
+                           uint32_t taker, uint32_t maker)
+{
+    hear_fill(s, taker, instrument, f, false);
+    hear_fill(s, maker, instrument, f, true);
+}
+
+void cas__agents_hear_liquidation(struct cas_sim *s, const struct cas_liquidation *liq)
+{
+    uint32_t g = cas__agent_of(s, liq->account);
+    if (g != UINT32_MAX && s->agents[g].type->on_liquidated)
+        s->agents[g].type->on_liquidated(s->agents[g].state, liq);
 }
 
 /* ---- construction ---- */
@@ -186,18 +298,30 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
             a->state = s->states + offset;
             offset += size;
             a->instrument = pop->instrument;
-            cas_rng_derive(&a->rng, cfg->seed, STREAM_AGENT, g);
+            /* per population: adding a population leaves the others' draws alone */
+            cas_rng_derive(&a->rng, cfg->seed, ((uint64_t)(p + 1) << 32) | STREAM_AGENT, i);
+            const struct cas_instrument_config *ic = &cfg->instruments[pop->instrument];
+            double params[CAS_MAX_PARAMS];
+            for (uint32_t k = 0; k < pop->type->n_params; k++)
+                params[k] = cas_param_draw(&pop->type->params[k], &pop->dists[k], &a->rng);
             struct cas_agent_setup setup = {
                 .index = i,
                 .count = pop->count,
-                .params = pop->params,
-                .initial_price = cfg->instruments[pop->instrument].initial_price,
+                .params = params,
+                .initial_price = ic->initial_price,
+                .instrument = pop->instrument,
+                .perpetual = ic->spec.kind == CAS_PERPETUAL,
+                .tick_size = ic->tick_size,
+                .step_seconds = cfg->step_seconds,
+                .steps = cfg->steps,
                 .collateral = 0,
                 .leverage = 1,
             };
             int rc = a->type->init(a->state, &setup, err);
             if (rc == 0)
                 rc = open_account(s, &setup, pop->margin, &a->account, err);
+            if (rc == 0 && a->account < s->n_owner)
+                s->owner[a->account] = g;
             if (rc < 0) {
                 if (err) {
                     char full[sizeof err->path + 32];
@@ -246,8 +370,12 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     s->agents = calloc(n_agents ? n_agents : 1, sizeof *s->agents);
     s->states = calloc(1, states_size(cfg) + 16);
     s->wake_heap = calloc(n_agents ? n_agents : 1, sizeof *s->wake_heap);
-    if (!s->instruments || !s->agents || !s->states || !s->wake_heap)
+    s->n_owner = (uint32_t)n_agents + 2; /* the shock account may come first */
+    s->owner = malloc(s->n_owner * sizeof *s->owner);
+    if (!s->instruments || !s->agents || !s->states || !s->wake_heap || !s->owner)
         goto nomem;
+    for (uint32_t k = 0; k < s->n_owner; k++)
+        s->owner[k] = UINT32_MAX;
     int rc = cas__venue_init(s, err);
     if (rc < 0) {
         cas_sim_destroy(s);
@@ -270,7 +398,12 @@ void cas_sim_destroy(struct cas_sim *s)
 {
     if (!s)
         return;
+    if (s->agents)
+        for (uint32_t g = 0; g < s->n_agents; g++)
+            if (s->agents[g].type && s->agents[g].type->release)
+                s->agents[g].type->release(s->agents[g].state);
     cas__venue_release(s);
+    free(s->owner);
     free(s->instruments);
     free(s->agents);
     free(s->states);
@@ -319,23 +452,33 @@ static int gather_wakeups(struct cas_sim *s)
     return 0;
 }
 
-static void fill_view(const struct cas_sim *s, const struct agent *a, double now,
-                      struct cas_market_view *v)
+static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t instrument,
+                      double now, struct cas_market_view *v)
 {
-    const struct cas_book *b = cas_exchange_book(s->ex, a->instrument);
+    const struct cas_book *b = cas_exchange_book(s->ex, instrument);
+    const struct cas_instrument_config *ic = &s->cfg->instruments[instrument];
     v->step = s->step;
     v->now = now;
     v->has_bid = cas_book_best_bid(b, &v->best_bid);
     v->has_ask = cas_book_best_ask(b, &v->best_ask);
-    v->last = cas_exchange_last(s->ex, a->instrument);
-    v->mark = cas_exchange_mark(s->ex, a->instrument);
+    v->last = cas_exchange_last(s->ex, instrument);
+    v->mark = cas_exchange_mark(s->ex, instrument);
     struct cas_position_view pos;
-    cas_exchange_position(s->ex, a->account, a->instrument, &pos);
+    cas_exchange_position(s->ex, a->account, instrument, &pos);
     v->position = pos.lots;
+    v->entry = pos.entry;
+    v->liquidation = pos.liquidation;
     struct cas_account_view acc;
     cas_exchange_account(s->ex, a->account, &acc);
     v->equity = acc.equity;
     v->liquidating = acc.liquidating;
+    v->contract_units = ic->spec.contract_units;
+    v->index = cas_sim_index(s, instrument);
+    v->funding_rate = cas_sim_funding_rate(s, instrument);
+    v->index_instrument = ic->spec.kind == CAS_PERPETUAL && ic->index_source == CAS_INDEX_SPOT
+                              ? ic->index_spot
+                              : UINT32_MAX;
+    v->halted = cas_sim_halted(s, instrument);
 }
 
 int cas_sim_step(struct cas_sim *s)
@@ -350,9 +493,9 @@ int cas_sim_step(struct cas_sim *s)
         const struct wake *w = &s->woken[i];
         struct agent *a = &s->agents[w->agent];
         struct cas_market_view view;
-        fill_view(s, a, w->t, &view);
-        struct sink k = {s, w->agent};
-        struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit};
+        fill_view(s, a, a->instrument, w->t, &view);
+        struct sink k = {s, w->agent, w->t};
+        struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit, &agent_ops, a->instrument};
         a->type->act(a->state, &ctx);
         s->counters.wakeups++;
         if (s->error)
@@ -398,7 +541,13 @@ cas_ticks cas_sim_mark(const struct cas_sim *s, uint32_t instrument)
 
 double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
 {
-    return s->instruments[instrument].index.price;
+    if (s->instruments[instrument].perp)
+        return s->instruments[instrument].index.price;
+    cas_ticks bid, ask;
+    const struct cas_book *b = cas_exchange_book(s->ex, instrument);
+    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
+        return (double)(bid + ask) / 2;
+    return (double)cas_exchange_last(s->ex, instrument);
 }
 
 double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)

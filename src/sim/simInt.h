@@ -17,8 +17,14 @@
 
 enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3 };
 
+#define LIQ_MAP_EVERY 60 /* steps between publications of the liquidation map */
+#define LIQ_MAP_KEEP 16  /* publications kept, for lagged readers */
+#define LIQ_MAP_SPAN 0.5 /* the map covers the mark -/+ 25% */
+
 struct instrument {
     bool perp;
+    struct cas_liq_map *liq_maps; /* ring of LIQ_MAP_KEEP publications (perpetuals) */
+    uint32_t n_maps, map_head;    /* how many are published (<= KEEP); next slot */
     struct cas_index index;
     struct cas_mark mark;
     struct cas_funding funding;
@@ -58,6 +64,8 @@ struct cas_sim {
     struct agent *agents;
     unsigned char *states;
     uint32_t shock_account;
+    uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
+    uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
     uint64_t stop_seq;
     struct cas_rng sched;
@@ -83,5 +91,14 @@ int cas__venue_end_step(struct cas_sim *s);
 int cas__venue_submit(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
                       uint64_t *id, struct cas_submit_result *res);
 cas_ticks cas__venue_mark(struct cas_sim *s, uint32_t instrument);
+/* The liquidation map `lag` publications old, or NULL. */
+const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t instrument,
+                                             uint32_t lag);
+/* The agent that owns an account, or UINT32_MAX. */
+uint32_t cas__agent_of(const struct cas_sim *s, uint32_t account);
+/* Tell the agents behind a fill or a liquidation (sim.c). */
+void cas__agents_hear_fill(struct cas_sim *s, uint32_t instrument, const struct cas_fill *f,
+                           uint32_t taker, uint32_t maker);
+void cas__agents_hear_liquidation(struct cas_sim *s, const struct cas_liquidation *liq);
 
 #endif

@@ -25,6 +25,7 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
 {
     struct cas_sim *s = ctx;
     s->counters.trades++;
+    cas__agents_hear_fill(s, instrument, fill, taker, maker);
     if (s->obs.on_trade)
         s->obs.on_trade(s->obs.ctx, instrument, fill);
 }
@@ -32,6 +33,7 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
 static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
 {
     struct cas_sim *s = ctx;
+    cas__agents_hear_liquidation(s, liq);
     if (s->obs.on_liquidation)
         s->obs.on_liquidation(s->obs.ctx, liq);
 }
@@ -104,46 +106,21 @@ struct cas_mark_source cas__venue_marks(struct cas_sim *s)
 
 /* ---- orders and stops ---- */
 
-/* Would the order trade on arrival? Only such an order trips a halting band:
- * a limit order merely resting beyond it is refused, not a reason to halt. */
-static bool marketable(const struct cas_sim *s, const struct cas_order *o)
+/* A halting band is a circuit breaker on trades: once the last trade price
+ * leaves the band, trading on the instrument stops for halt_steps. */
+static void check_halt(struct cas_sim *s, uint32_t i)
 {
-    if (o->type == CAS_MARKET || o->type == CAS_IOC)
-        return true;
-    cas_ticks best;
-    const struct cas_book *b = cas_exchange_book(s->ex, o->instrument);
-    if (o->side == CAS_BUY)
-        return cas_book_best_ask(b, &best) && o->price >= best;
-    return cas_book_best_bid(b, &best) && o->price <= best;
-}
-
-static void note_refusal(struct cas_sim *s, const struct cas_order *o, enum cas_reject why)
-{
-    uint32_t i = o->instrument;
     struct instrument *in = &s->instruments[i];
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    if (why != CAS_REJECT_BAND || !ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted ||
-        !marketable(s, o))
+    if (!ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted)
+        return;
+    cas_ticks lo, hi, last = cas_exchange_last(s->ex, i);
+    cas_band_limits(&in->band, (double)cas_exchange_mark(s->ex, i), &lo, &hi);
+    if (last >= lo && last <= hi)
         return;
     cas_band_trip(&in->band, s->step);
     cas_exchange_set_halt(s->ex, i, true);
     in->halted = true;
-}
-
-/* A market order's remainder was dropped: did the band stop it, i.e. is what
- * is left on the other side beyond the band's edge (or nothing at all)? */
-static bool stopped_at_band(const struct cas_sim *s, const struct cas_order *o)
-{
-    const struct cas_instrument_config *ic = &s->cfg->instruments[o->instrument];
-    if (!ic->band_on)
-        return false;
-    cas_ticks lo, hi, best;
-    cas_band_limits(&s->instruments[o->instrument].band,
-                    (double)cas_exchange_mark(s->ex, o->instrument), &lo, &hi);
-    const struct cas_book *b = cas_exchange_book(s->ex, o->instrument);
-    if (o->side == CAS_BUY)
-        return !cas_book_best_ask(b, &best) || best > hi;
-    return !cas_book_best_bid(b, &best) || best < lo;
 }
 
 static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
@@ -151,8 +128,7 @@ static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_c
 {
     enum cas_reject why = CAS_REJECT_NONE;
     int rc = cas_exchange_submit(s->ex, o, cause, id, res, &why);
-    if (why != CAS_REJECT_NONE)
-        note_refusal(s, o, why);
+    check_halt(s, o->instrument);
     if (rc == CAS_EINVAL && why != CAS_REJECT_NONE) {
         s->counters.rejected++;
         return rc;
@@ -163,8 +139,6 @@ static int submit_one(struct cas_sim *s, const struct cas_order *o, struct cas_c
         return rc;
     }
     s->counters.orders++;
-    if (o->type == CAS_MARKET && res->dropped > 0 && stopped_at_band(s, o))
-        note_refusal(s, o, CAS_REJECT_BAND);
     return 0;
 }
 
@@ -233,6 +207,8 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     struct instrument *in = &s->instruments[i];
     in->perp = ic->spec.kind == CAS_PERPETUAL;
     in->scale_ppm = CAS_PPM;
+    if (in->perp && !(in->liq_maps = calloc(LIQ_MAP_KEEP, sizeof *in->liq_maps)))
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     int rc = init_index(s, i, err);
     if (rc < 0)
         return rc;
@@ -246,8 +222,12 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     return 0;
 }
 
+/* A rejecting band bounds the prices orders may trade or rest at; a halting
+ * one leaves orders alone and watches trades (check_halt). */
 static void apply_band(struct cas_sim *s, uint32_t i)
 {
+    if (s->cfg->instruments[i].band.action != CAS_BAND_REJECT)
+        return;
     cas_ticks lo, hi;
     cas_band_limits(&s->instruments[i].band, (double)cas_exchange_mark(s->ex, i), &lo, &hi);
     cas_exchange_set_band(s->ex, i, lo, hi);
@@ -302,9 +282,51 @@ void cas__venue_release(struct cas_sim *s)
             cas_index_release(&s->instruments[i].index);
             cas_band_release(&s->instruments[i].band);
             cas_volmargin_release(&s->instruments[i].vol);
+            free(s->instruments[i].liq_maps);
         }
     cas_stops_destroy(s->stops);
     cas_exchange_destroy(s->ex);
+}
+
+/* ---- the public liquidation map ---- */
+
+/* Bin the open interest of every account by liquidation price around the
+ * mark: O(accounts), once every LIQ_MAP_EVERY steps. */
+static void publish_liq_map(struct cas_sim *s, uint32_t i)
+{
+    struct instrument *in = &s->instruments[i];
+    struct cas_liq_map *m = &in->liq_maps[in->map_head];
+    double mark = (double)cas_exchange_mark(s->ex, i);
+    double K = (double)s->cfg->instruments[i].spec.contract_units;
+    double unit = pow(10, -s->cfg->money_decimals);
+    *m = (struct cas_liq_map){.published = s->step, .lo = mark * (1 - LIQ_MAP_SPAN / 2),
+                              .bin = mark * LIQ_MAP_SPAN / CAS_LIQ_BINS};
+    uint32_t n = cas_exchange_n_accounts(s->ex);
+    for (uint32_t a = 0; a < n; a++) {
+        struct cas_position_view pos;
+        cas_exchange_position(s->ex, a, i, &pos);
+        if (pos.lots == 0 || !isfinite(pos.liquidation))
+            continue;
+        double k = floor((pos.liquidation - m->lo) / m->bin);
+        if (k < 0 || k >= CAS_LIQ_BINS)
+            continue;
+        double notional = (double)llabs(pos.lots) * mark * K * unit;
+        if (pos.lots > 0)
+            m->longs[(size_t)k] += notional;
+        else
+            m->shorts[(size_t)k] += notional;
+    }
+    in->map_head = (in->map_head + 1) % LIQ_MAP_KEEP;
+    if (in->n_maps < LIQ_MAP_KEEP)
+        in->n_maps++;
+}
+
+const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t i, uint32_t lag)
+{
+    const struct instrument *in = &s->instruments[i];
+    if (!in->perp || lag >= in->n_maps)
+        return NULL;
+    return &in->liq_maps[(in->map_head + LIQ_MAP_KEEP - 1 - lag) % LIQ_MAP_KEEP];
 }
 
 /* ---- the step ---- */
@@ -315,8 +337,10 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
     struct cas_cause cause = {CAS_CAUSE_SHOCK, k + 1};
     if (sh->kind == CAS_SHOCK_INDEX_JUMP) {
         cas_index_jump(&s->instruments[sh->instrument].index, sh->pct);
-        return cas_exchange_set_mark(s->ex, sh->instrument, cas__venue_mark(s, sh->instrument),
-                                     cause);
+        int rc = cas_exchange_set_mark(s->ex, sh->instrument,
+                                       cas__venue_mark(s, sh->instrument), cause);
+        check_halt(s, sh->instrument);
+        return rc;
     }
     struct cas_order o = {s->shock_account, sh->instrument, sh->side, CAS_MARKET, 0, sh->qty,
                           false};
@@ -352,6 +376,7 @@ int cas__venue_begin_step(struct cas_sim *s)
         move_index(s, i);
         rc = cas_exchange_set_mark(s->ex, i, cas__venue_mark(s, i),
                                    (struct cas_cause){CAS_CAUSE_INDEX, (uint64_t)s->step});
+        check_halt(s, i);
     }
     while (rc == 0 && s->next_shock < s->cfg->n_shocks &&
            s->cfg->shocks[s->next_shock].step <= s->step)
@@ -404,6 +429,8 @@ int cas__venue_end_step(struct cas_sim *s)
         }
         if (rc == 0 && ic->dynamic_margin_on)
             rc = update_margin_scale(s, i, mark);
+        if (rc == 0 && s->step % LIQ_MAP_EVERY == 0)
+            publish_liq_map(s, i);
     }
     return rc < 0 ? rc : s->error;
 }

@@ -1,0 +1,167 @@
+/* fundamental: value traders, the chartist-fundamentalist models' anchor (Chiarella & Iori
+ * 2002; Lux & Marchesi 1999).
+ *
+ * A fundamental trader believes the instrument is worth its index, each with its own
+ * persistent error: belief = index x (1 + b), b drawn once from a normal of sd `bias_sd`
+ * (on a spot book, whose index is its own price, the anchor is the initial price instead:
+ * a constant fundamental value, as in Chiarella & Iori). At each wake-up (`rate` per step)
+ * it compares the market price (the mid, else the last trade) with its belief. When the
+ * price is below belief by more than `threshold` (a fraction) it buys, above it sells; the
+ * order's size is proportional to the mispricing, `aggression` lots per 1% of it, at least
+ * one lot and at most `max_position`. With probability `market_prob` it is a market order,
+ * otherwise a limit order joining the touch on its own side that lives `order_life` steps;
+ * the trader keeps one working order and cancels it at its next wake-up. A buy never takes
+ * the position above `max_position` lots long, a sell never below `max_position` short.
+ *
+ * What to look for in a run: fundamentals pull the price back toward the index after a
+ * shock, and the spread of their biases sets how tightly; with a leveraged crowd, whether
+ * their capped inventory is enough to absorb a cascade's forced selling, or runs out.
+ */
+#include <math.h>
+
+#include "cascade/agent.h"
+
+enum {
+    P_RATE,
+    P_BIAS_SD,
+    P_THRESHOLD,
+    P_AGGRESSION,
+    P_MAX_POSITION,
+    P_MARKET_PROB,
+    P_ORDER_LIFE,
+    P_COLLATERAL,
+    P_LEVERAGE,
+    N_PARAMS
+};
+
+static const struct cas_param_spec params[N_PARAMS] = {
+    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.05, 0, 1e3, true, "1/step",
+                "wake-ups per step of each trader"},
+    [P_BIAS_SD] = {"bias_sd", CAS_PARAM_REAL, 0.002, 0, 1, false, "fraction",
+                   "standard deviation of each trader's persistent error on fair value"},
+    [P_THRESHOLD] = {"threshold", CAS_PARAM_REAL, 0.003, 0, 1, false, "fraction",
+                     "mispricing beyond which the trader acts"},
+    [P_AGGRESSION] = {"aggression", CAS_PARAM_REAL, 5, 0, 1e9, true, "lots/%",
+                      "order size per 1% of mispricing"},
+    [P_MAX_POSITION] = {"max_position", CAS_PARAM_INT, 50, 1, 1e12, false, "lots",
+                        "largest position either way, and largest order"},
+    [P_MARKET_PROB] = {"market_prob", CAS_PARAM_REAL, 0.2, 0, 1, false, "probability",
+                       "chance that an order is a market order rather than a limit at the touch"},
+    [P_ORDER_LIFE] = {"order_life", CAS_PARAM_REAL, 60, 0, 1e9, true, "steps",
+                      "time after which the venue cancels an unfilled limit order"},
+    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
+                      "each trader's deposit"},
+    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 1, 1, 1000, false, "x",
+                    "each trader's leverage on perpetuals (capped by the instrument's)"},
+};
+
+struct fundamental {
+    double rate, bias_sd, threshold, aggression, market_prob, order_life;
+    cas_lots max_position;
+    bool spot;            /* anchor on the initial price, not the index */
+    cas_ticks initial_price;
+    bool have_bias;       /* the bias is drawn at the first wake-up (init has no stream) */
+    double bias;
+    uint64_t working;     /* id of the resting limit order, 0 when none */
+};
+
+static int fundamental_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+{
+    struct fundamental *f = state;
+    const double *p = s->params;
+    (void)err;
+    f->rate = p[P_RATE];
+    f->bias_sd = p[P_BIAS_SD];
+    f->threshold = p[P_THRESHOLD];
+    f->aggression = p[P_AGGRESSION];
+    f->max_position = (cas_lots)p[P_MAX_POSITION];
+    f->market_prob = p[P_MARKET_PROB];
+    f->order_life = p[P_ORDER_LIFE];
+    f->spot = !s->perpetual;
+    f->initial_price = s->initial_price;
+    s->collateral = p[P_COLLATERAL];
+    s->leverage = (int32_t)p[P_LEVERAGE];
+    return 0;
+}
+
+static double fundamental_rate(const void *state)
+{
+    const struct fundamental *f = state;
+    return f->rate;
+}
+
+/* The price the trader compares with its belief: the mid, else the last trade. */
+static double market_price(const struct cas_market_view *v)
+{
+    if (v->has_bid && v->has_ask)
+        return 0.5 * (double)(v->best_bid + v->best_ask);
+    return (double)v->last;
+}
+
+/* Lots to trade, signed (+ buy): proportional to the mispricing, within the position cap. */
+static cas_lots order_lots(const struct fundamental *f, double belief, double price,
+                           cas_lots position)
+{
+    double mis = belief / price - 1;
+    if (!(fabs(mis) > f->threshold))
+        return 0;
+    double want = fmin(fmax(1, round(f->aggression * fabs(mis) * 100)), (double)f->max_position);
+    cas_lots room = mis > 0 ? f->max_position - position : f->max_position + position;
+    cas_lots q = (cas_lots)want < room ? (cas_lots)want : room;
+    if (q <= 0)
+        return 0;
+    return mis > 0 ? q : -q;
+}
+
+static void fundamental_act(void *state, struct cas_agent_ctx *ctx)
+{
+    struct fundamental *f = state;
+    const struct cas_market_view *v = ctx->view;
+    if (!f->have_bias) {
+        f->bias = f->bias_sd > 0 ? cas_rng_normal(ctx->rng, 0, f->bias_sd) : 0;
+        f->have_bias = true;
+    }
+    if (f->working) {
+        cas_agent_cancel(ctx, f->working); /* CAS_ENOTFOUND if it filled or expired */
+        f->working = 0;
+    }
+    if (v->liquidating || v->halted)
+        return;
+    double anchor = f->spot ? (double)f->initial_price : v->index;
+    double price = market_price(v);
+    if (!(anchor > 0) || !(price > 0))
+        return;
+    cas_lots q = order_lots(f, anchor * (1 + f->bias), price, v->position);
+    if (q == 0)
+        return;
+    struct cas_order_req req = {.side = q > 0 ? CAS_BUY : CAS_SELL,
+                                .qty = q > 0 ? q : -q,
+                                .expire_at = INFINITY};
+    if (cas_rng_bernoulli(ctx->rng, f->market_prob)) {
+        req.type = CAS_MARKET;
+        cas_agent_submit(ctx, &req);
+        return;
+    }
+    req.type = CAS_LIMIT;
+    if (req.side == CAS_BUY)
+        req.price = v->has_bid ? v->best_bid : (v->has_ask ? v->best_ask - 1 : v->last);
+    else
+        req.price = v->has_ask ? v->best_ask : (v->has_bid ? v->best_bid + 1 : v->last);
+    if (req.price < 1)
+        return;
+    req.expire_at = v->now + f->order_life;
+    uint64_t id = 0;
+    if (cas_agent_submit_on(ctx, ctx->instrument, &req, &id) == 0)
+        f->working = id;
+}
+
+const struct cas_agent_type cas_agent_fundamental = {
+    .name = "fundamental",
+    .summary = "value traders: buy below their belief of fair value, sell above",
+    .params = params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(struct fundamental),
+    .init = fundamental_init,
+    .rate = fundamental_rate,
+    .act = fundamental_act,
+};

@@ -1,0 +1,211 @@
+/* market_maker: liquidity providers that quote both sides, skew against inventory and
+ * widen or withdraw under stress (Avellaneda & Stoikov 2008; Ho & Stoll 1981).
+ *
+ * At each wake-up (`rate` per step) the maker cancels the quotes it left at the last one
+ * and quotes afresh around the mid (else the index): `levels` bids and asks of `size` lots,
+ * the innermost `half` ticks from the centre and each next one `level_gap_ticks` further.
+ * The half-spread is `spread_ticks` x (1 + `vol_widen` x vol / `vol_ref`), where vol is the
+ * maker's own estimate of realized volatility: an exponential average, with half-life
+ * `vol_halflife` steps, of the squared mid returns between its wake-ups, per step. Both
+ * quotes shift down by `skew_ticks_per_lot` ticks per lot held long (up when short), so the
+ * maker leans toward shedding inventory. A level whose fill would take the position beyond
+ * `max_position` lots is not quoted. The maker withdraws entirely (cancels and quotes
+ * nothing) while vol exceeds `withdraw_vol` (0: never), and for good once its equity has
+ * fallen by more than `stop_loss` of what it held at its first wake-up.
+ *
+ * What to look for in a run: the spread and depth the makers provide in calm times, how
+ * they thin out (wider quotes, then none) as volatility rises, and whether that withdrawal
+ * turns a shock into a liquidation cascade: the liquidity that would have absorbed the
+ * forced orders is gone just when they arrive.
+ */
+#include <math.h>
+
+#include "cascade/agent.h"
+
+#define MAX_LEVELS 8
+
+enum {
+    P_RATE,
+    P_SPREAD_TICKS,
+    P_SIZE,
+    P_LEVELS,
+    P_LEVEL_GAP,
+    P_SKEW,
+    P_MAX_POSITION,
+    P_VOL_HALFLIFE,
+    P_VOL_REF,
+    P_VOL_WIDEN,
+    P_WITHDRAW_VOL,
+    P_STOP_LOSS,
+    P_COLLATERAL,
+    P_LEVERAGE,
+    N_PARAMS
+};
+
+static const struct cas_param_spec params[N_PARAMS] = {
+    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.5, 0, 1e3, true, "1/step",
+                "wake-ups per step of each maker; each one replaces its quotes"},
+    [P_SPREAD_TICKS] = {"spread_ticks", CAS_PARAM_REAL, 3, 0.5, 1e9, false, "ticks",
+                        "half-spread of the innermost quotes in calm markets"},
+    [P_SIZE] = {"size", CAS_PARAM_INT, 2, 1, 1e12, false, "lots", "size of each quote"},
+    [P_LEVELS] = {"levels", CAS_PARAM_INT, 3, 1, MAX_LEVELS, false, "levels",
+                  "quotes on each side"},
+    [P_LEVEL_GAP] = {"level_gap_ticks", CAS_PARAM_INT, 2, 1, 1e9, false, "ticks",
+                     "distance between successive quotes on a side"},
+    [P_SKEW] = {"skew_ticks_per_lot", CAS_PARAM_REAL, 0.2, 0, 1e9, false, "ticks/lot",
+                "both quotes move this far against each lot of inventory"},
+    [P_MAX_POSITION] = {"max_position", CAS_PARAM_INT, 50, 1, 1e12, false, "lots",
+                        "a quote whose fill would take the position beyond this is not placed"},
+    [P_VOL_HALFLIFE] = {"vol_halflife", CAS_PARAM_REAL, 60, 0, 1e9, true, "steps",
+                        "half-life of the maker's average of squared mid returns"},
+    [P_VOL_REF] = {"vol_ref", CAS_PARAM_REAL, 1e-4, 0, 1, true, "1/sqrt(step)",
+                   "volatility per step at which the half-spread has widened by vol_widen"},
+    [P_VOL_WIDEN] = {"vol_widen", CAS_PARAM_REAL, 1, 0, 1e6, false, "",
+                     "relative widening of the half-spread per vol_ref of volatility"},
+    [P_WITHDRAW_VOL] = {"withdraw_vol", CAS_PARAM_REAL, 1e-3, 0, 1, false, "1/sqrt(step)",
+                        "volatility per step above which the maker quotes nothing (0: never)"},
+    [P_STOP_LOSS] = {"stop_loss", CAS_PARAM_REAL, 0.2, 0, 1, true, "fraction",
+                     "loss of starting equity after which the maker stops quoting for good"},
+    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
+                      "each maker's deposit"},
+    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 5, 1, 1000, false, "x",
+                    "each maker's leverage on perpetuals (capped by the instrument's)"},
+};
+
+struct market_maker {
+    double rate, spread, skew, vol_halflife, vol_ref, vol_widen, withdraw_vol, stop_loss;
+    cas_lots size, max_position;
+    int64_t levels, gap;
+    /* volatility estimate */
+    bool have_mid;
+    double prev_mid, prev_now;
+    bool have_var;
+    double var;           /* squared return per step */
+    /* risk state */
+    bool have_start;
+    cas_money start_equity;
+    bool stopped;         /* the stop loss fired: no more quotes */
+    uint64_t quotes[2 * MAX_LEVELS];
+    uint32_t n_quotes;
+};
+
+static int market_maker_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+{
+    struct market_maker *m = state;
+    const double *p = s->params;
+    (void)err;
+    m->rate = p[P_RATE];
+    m->spread = p[P_SPREAD_TICKS];
+    m->size = (cas_lots)p[P_SIZE];
+    m->levels = (int64_t)p[P_LEVELS];
+    m->gap = (int64_t)p[P_LEVEL_GAP];
+    m->skew = p[P_SKEW];
+    m->max_position = (cas_lots)p[P_MAX_POSITION];
+    m->vol_halflife = p[P_VOL_HALFLIFE];
+    m->vol_ref = p[P_VOL_REF];
+    m->vol_widen = p[P_VOL_WIDEN];
+    m->withdraw_vol = p[P_WITHDRAW_VOL];
+    m->stop_loss = p[P_STOP_LOSS];
+    s->collateral = p[P_COLLATERAL];
+    s->leverage = (int32_t)p[P_LEVERAGE];
+    return 0;
+}
+
+static double market_maker_rate(const void *state)
+{
+    const struct market_maker *m = state;
+    return m->rate;
+}
+
+/* Fold the mid return since the last wake-up into the average, as a variance per step. */
+static void update_vol(struct market_maker *m, const struct cas_market_view *v)
+{
+    if (!(v->has_bid && v->has_ask))
+        return;
+    double mid = 0.5 * (double)(v->best_bid + v->best_ask);
+    if (m->have_mid && v->now > m->prev_now) {
+        double dt = v->now - m->prev_now;
+        double r = log(mid / m->prev_mid);
+        double sample = r * r / dt;
+        double w = 1 - exp2(-dt / m->vol_halflife);
+        m->var = m->have_var ? m->var + w * (sample - m->var) : sample;
+        m->have_var = true;
+    }
+    m->have_mid = true;
+    m->prev_mid = mid;
+    m->prev_now = v->now;
+}
+
+static void cancel_quotes(struct market_maker *m, struct cas_agent_ctx *ctx)
+{
+    for (uint32_t i = 0; i < m->n_quotes; i++)
+        cas_agent_cancel(ctx, m->quotes[i]); /* CAS_ENOTFOUND if it filled */
+    m->n_quotes = 0;
+}
+
+/* Should the maker stay out of the market at this wake-up? Latches the stop loss. */
+static bool withdrawn(struct market_maker *m, const struct cas_market_view *v, double vol)
+{
+    if (!m->have_start) {
+        m->start_equity = v->equity;
+        m->have_start = true;
+    }
+    if ((double)(m->start_equity - v->equity) > m->stop_loss * (double)m->start_equity)
+        m->stopped = true;
+    if (m->stopped || v->liquidating || v->halted)
+        return true;
+    return m->withdraw_vol > 0 && vol > m->withdraw_vol;
+}
+
+/* Place one quote at `price` ticks, rounded away from the centre by the caller; a price
+ * outside the book's range is skipped. */
+static void quote(struct market_maker *m, struct cas_agent_ctx *ctx, enum cas_side side,
+                  double price)
+{
+    if (!(price >= 1 && price <= (double)CAS_BOOK_MAX_PRICE))
+        return;
+    struct cas_order_req req = {.side = side,
+                                .type = CAS_LIMIT,
+                                .price = (cas_ticks)price,
+                                .qty = m->size,
+                                .expire_at = INFINITY};
+    uint64_t id = 0;
+    if (cas_agent_submit_on(ctx, ctx->instrument, &req, &id) == 0 && id)
+        m->quotes[m->n_quotes++] = id;
+}
+
+static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
+{
+    struct market_maker *m = state;
+    const struct cas_market_view *v = ctx->view;
+    update_vol(m, v);
+    cancel_quotes(m, ctx);
+    double vol = sqrt(m->var);
+    if (withdrawn(m, v, vol))
+        return;
+    double centre = v->has_bid && v->has_ask ? 0.5 * (double)(v->best_bid + v->best_ask)
+                                             : v->index;
+    if (!(centre > 0))
+        return;
+    double half = m->spread * (1 + m->vol_widen * vol / m->vol_ref);
+    double reservation = centre - m->skew * (double)v->position;
+    for (int64_t k = 0; k < m->levels; k++) {
+        double off = half + (double)(k * m->gap);
+        cas_lots exposure = (cas_lots)(k + 1) * m->size; /* if every bid (ask) so far filled */
+        if (v->position + exposure <= m->max_position)
+            quote(m, ctx, CAS_BUY, floor(reservation - off));
+        if (exposure - v->position <= m->max_position)
+            quote(m, ctx, CAS_SELL, ceil(reservation + off));
+    }
+}
+
+const struct cas_agent_type cas_agent_market_maker = {
+    .name = "market_maker",
+    .summary = "two-sided quotes skewed against inventory, widened or withdrawn under stress",
+    .params = params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(struct market_maker),
+    .init = market_maker_init,
+    .rate = market_maker_rate,
+    .act = market_maker_act,
+};

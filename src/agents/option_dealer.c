@@ -1,0 +1,269 @@
+/* option_dealer: a dealer who writes European options to customers and delta-hedges
+ * them in the perpetual, after the feedback models of Frey & Stremme (1997, "Market
+ * volatility and feedback effects from dynamic hedging") and Barbon & Buraschi
+ * ("Gamma fragility").
+ *
+ * Customers arrive at `flow_rate` per step (counted at each wake over the time since
+ * the last one). Each buys (short_gamma 1: the dealer is short) or sells (short_gamma
+ * 0: the dealer is long) `contracts` options, a put with probability put_fraction,
+ * else a call, struck at price × (1 + uniform(−strike_spread, +strike_spread))
+ * rounded to a tick, expiring maturity_hours later; price is the instrument's index
+ * (the mid, or the last trade, when there is none). Each contract is on
+ * `contract_lots` lots of the instrument. The dealer values its book with
+ * Black–Scholes at volatility `vol` (annualized, riskless rate 0, T from the step
+ * length), and wants a hedge position of minus the book's delta: −Σ sign × delta ×
+ * contracts × contract_lots lots. It trades the difference with a market order on
+ * its own instrument: with hedge_mode 0 whenever it exceeds hedge_threshold lots,
+ * with hedge_mode 1 at its first wake in every window of hedge_every steps.
+ * The book holds at most max_options entries; a new one beyond that replaces the
+ * oldest, bought back (or sold back) at its Black–Scholes value.
+ * Premiums, buy-backs and expiry payoffs cannot pass through the venue, which only
+ * knows the perpetual: they are an off-venue cash flow kept in the dealer's state
+ * (`cash_off`, money units; a dealer's true wealth is its equity plus it). The venue
+ * sees only the hedge trades.
+ * What to look for: gamma is the hedge's slope. A short-gamma dealer buys as the price
+ * rises and sells as it falls: its hedging goes with the move and amplifies it, most
+ * near the strikes and near expiry, and its sales in a fall can start or feed a
+ * cascade of long liquidations. A long-gamma dealer trades against the move and damps
+ * it. Compare realized volatility and cascade sizes with short_gamma 1 and 0.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "cascade/agent.h"
+#include "cascade/bs.h"
+
+enum {
+    P_FLOW_RATE,
+    P_SHORT_GAMMA,
+    P_CONTRACTS,
+    P_CONTRACT_LOTS,
+    P_STRIKE_SPREAD,
+    P_MATURITY_HOURS,
+    P_VOL,
+    P_PUT_FRACTION,
+    P_HEDGE_MODE,
+    P_HEDGE_THRESHOLD,
+    P_HEDGE_EVERY,
+    P_MAX_OPTIONS,
+    P_RATE,
+    P_COLLATERAL,
+    P_LEVERAGE,
+    N_PARAMS
+};
+
+enum { HEDGE_THRESHOLD, HEDGE_SCHEDULE };
+
+static const struct cas_param_spec params[N_PARAMS] = {
+    [P_FLOW_RATE] = {"flow_rate", CAS_PARAM_REAL, 0.002, 0, 1000, false, "1/step",
+                     "customer trades per step"},
+    [P_SHORT_GAMMA] = {"short_gamma", CAS_PARAM_INT, 1, 0, 1, false, "",
+                       "1: customers buy options (the dealer is short gamma); 0: they sell"},
+    [P_CONTRACTS] = {"contracts", CAS_PARAM_INT, 1, 1, 10000, false, "contracts",
+                     "options in each customer trade"},
+    [P_CONTRACT_LOTS] = {"contract_lots", CAS_PARAM_INT, 100, 1, 1e6, false, "lots",
+                         "lots of the instrument one option is on"},
+    [P_STRIKE_SPREAD] = {"strike_spread", CAS_PARAM_REAL, 0.05, 0, 0.9, false,
+                         "fraction of price",
+                         "strikes are drawn uniformly within this distance of the price"},
+    [P_MATURITY_HOURS] = {"maturity_hours", CAS_PARAM_REAL, 24, 0, 87600, true, "hours",
+                          "time from a customer trade to the option's expiry"},
+    [P_VOL] = {"vol", CAS_PARAM_REAL, 0.5, 0, 10, true, "per sqrt(year)",
+               "volatility at which the dealer values and hedges its book"},
+    [P_PUT_FRACTION] = {"put_fraction", CAS_PARAM_REAL, 0.5, 0, 1, false, "",
+                        "probability that a customer trade is in puts rather than calls"},
+    [P_HEDGE_MODE] = {"hedge_mode", CAS_PARAM_INT, HEDGE_THRESHOLD, 0, 1, false, "",
+                      "0: hedge when the delta gap exceeds hedge_threshold; 1: every "
+                      "hedge_every steps"},
+    [P_HEDGE_THRESHOLD] = {"hedge_threshold", CAS_PARAM_REAL, 100, 0, 1e15, false, "lots",
+                           "hedge_mode 0: the gap between wanted and held position that "
+                           "triggers a hedge"},
+    [P_HEDGE_EVERY] = {"hedge_every", CAS_PARAM_INT, 60, 1, 1e9, false, "steps",
+                       "hedge_mode 1: length of the hedging window"},
+    [P_MAX_OPTIONS] = {"max_options", CAS_PARAM_INT, 256, 1, 65536, false, "options",
+                       "most customer trades held; beyond it the oldest is unwound at its "
+                       "model value"},
+    [P_RATE] = {"rate", CAS_PARAM_REAL, 1, 0, 1000, true, "1/step",
+                "wake-ups per step: how often the dealer looks at its book"},
+    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
+                      "the dealer's deposit for hedging"},
+    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 10, 1, 1000, false, "x",
+                    "the hedge account's leverage (capped by the instrument's)"},
+};
+
+/* One customer trade: `contracts` options of one kind and strike. */
+struct option {
+    enum cas_option_kind kind;
+    double strike; /* ticks */
+    double expiry; /* time in steps */
+};
+
+struct option_dealer {
+    double flow_rate, sign; /* sign: -1 short the options, +1 long */
+    double contracts, contract_lots, strike_spread, maturity, vol, put_fraction;
+    int hedge_mode;
+    double threshold;
+    double hedge_every;
+    double rate, years_per_step;
+    struct option *book; /* ring of max entries in order of arrival, hence of expiry */
+    uint32_t max, head, n;
+    double last_now;     /* time of the previous wake */
+    int64_t last_window; /* hedge_mode 1: the window last hedged in */
+    double cash_off;     /* off-venue cash: premiums, buy-backs, payoffs (money units) */
+};
+
+static int dealer_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+{
+    struct option_dealer *d = state;
+    const double *p = s->params;
+    if (!(s->step_seconds > 0))
+        return cas_err_set(err, CAS_EINVAL, "params", "the step length is unknown (%g s): "
+                           "option maturities cannot be set", s->step_seconds);
+    d->flow_rate = p[P_FLOW_RATE];
+    d->sign = p[P_SHORT_GAMMA] != 0 ? -1 : 1;
+    d->contracts = p[P_CONTRACTS];
+    d->contract_lots = p[P_CONTRACT_LOTS];
+    d->strike_spread = p[P_STRIKE_SPREAD];
+    d->maturity = p[P_MATURITY_HOURS] * 3600 / s->step_seconds;
+    d->vol = p[P_VOL];
+    d->put_fraction = p[P_PUT_FRACTION];
+    d->hedge_mode = (int)p[P_HEDGE_MODE];
+    d->threshold = p[P_HEDGE_THRESHOLD];
+    d->hedge_every = p[P_HEDGE_EVERY];
+    d->rate = p[P_RATE];
+    d->years_per_step = s->step_seconds / (365.0 * 86400);
+    d->max = (uint32_t)p[P_MAX_OPTIONS];
+    d->last_window = -1;
+    s->collateral = p[P_COLLATERAL];
+    s->leverage = (int32_t)p[P_LEVERAGE];
+    d->book = calloc(d->max, sizeof *d->book);
+    if (!d->book)
+        return cas_err_set(err, CAS_ENOMEM, "params.max_options", "out of memory");
+    return 0;
+}
+
+static void dealer_release(void *state)
+{
+    struct option_dealer *d = state;
+    free(d->book);
+    d->book = NULL;
+}
+
+static double dealer_rate(const void *state)
+{
+    const struct option_dealer *d = state;
+    return d->rate;
+}
+
+/* The options' underlying: the index, else the mid, else the last trade (ticks). */
+static double underlying(const struct cas_market_view *v)
+{
+    if (isfinite(v->index) && v->index > 0)
+        return v->index;
+    if (v->has_bid && v->has_ask)
+        return 0.5 * ((double)v->best_bid + (double)v->best_ask);
+    return (double)v->last;
+}
+
+static struct cas_greeks value(const struct option_dealer *d, const struct option *o, double S,
+                               double now)
+{
+    return cas_bs(o->kind, S, o->strike, (o->expiry - now) * d->years_per_step, 0, d->vol);
+}
+
+/* Off-venue cash for one customer trade's options at `price` ticks each: `flow` +1
+ * when the dealer receives it, -1 when it pays. */
+static void settle(struct option_dealer *d, const struct cas_market_view *v, double price,
+                   double flow)
+{
+    d->cash_off += flow * price * d->contracts * d->contract_lots * (double)v->contract_units;
+}
+
+/* Drop the options that have expired, paying or receiving their intrinsic value. */
+static void expire(struct option_dealer *d, const struct cas_market_view *v, double S)
+{
+    while (d->n > 0 && d->book[d->head].expiry <= v->now) {
+        const struct option *o = &d->book[d->head];
+        double payoff = o->kind == CAS_CALL ? fmax(S - o->strike, 0) : fmax(o->strike - S, 0);
+        settle(d, v, payoff, d->sign); /* the holder is paid: the dealer if it is long */
+        d->head = (d->head + 1) % d->max;
+        d->n--;
+    }
+}
+
+/* One customer trade at time now: write (or buy) a new option near the money. */
+static void customer(struct option_dealer *d, struct cas_agent_ctx *ctx, double S)
+{
+    const struct cas_market_view *v = ctx->view;
+    if (d->n == d->max) { /* full: unwind the oldest at its model value */
+        settle(d, v, value(d, &d->book[d->head], S, v->now).price, d->sign); /* sells a long */
+        d->head = (d->head + 1) % d->max;
+        d->n--;
+    }
+    double u = cas_rng_uniform(ctx->rng, -d->strike_spread, d->strike_spread);
+    struct option o = {
+        .kind = cas_rng_bernoulli(ctx->rng, d->put_fraction) ? CAS_PUT : CAS_CALL,
+        .strike = fmax(1, round(S * (1 + u))),
+        .expiry = v->now + d->maturity,
+    };
+    settle(d, v, value(d, &o, S, v->now).price, -d->sign); /* the premium: paid if long */
+    d->book[(d->head + d->n) % d->max] = o;
+    d->n++;
+}
+
+/* The hedge position the book calls for: minus its delta, in lots. */
+static double wanted(const struct option_dealer *d, double S, double now)
+{
+    double delta = 0;
+    for (uint32_t i = 0; i < d->n; i++)
+        delta += value(d, &d->book[(d->head + i) % d->max], S, now).delta;
+    return -d->sign * delta * d->contracts * d->contract_lots;
+}
+
+/* Trade the position to the wanted one if the hedging rule says it is time. */
+static void hedge(struct option_dealer *d, struct cas_agent_ctx *ctx, double S)
+{
+    const struct cas_market_view *v = ctx->view;
+    double gap = wanted(d, S, v->now) - (double)v->position;
+    int64_t window = (int64_t)floor(v->now / d->hedge_every);
+    if (d->hedge_mode == HEDGE_THRESHOLD ? !(fabs(gap) > d->threshold)
+                                         : window <= d->last_window)
+        return;
+    cas_lots qty = (cas_lots)llround(fabs(gap));
+    struct cas_order_req req = {
+        .side = gap > 0 ? CAS_BUY : CAS_SELL,
+        .type = CAS_MARKET,
+        .qty = qty,
+        .expire_at = INFINITY,
+    };
+    if (qty == 0 || cas_agent_submit(ctx, &req) == 0)
+        d->last_window = window; /* a refused hedge is tried again at the next wake */
+}
+
+static void dealer_act(void *state, struct cas_agent_ctx *ctx)
+{
+    struct option_dealer *d = state;
+    const struct cas_market_view *v = ctx->view;
+    double S = underlying(v);
+    if (!(S > 0))
+        return;
+    expire(d, v, S);
+    uint64_t arrivals = cas_rng_poisson(ctx->rng, d->flow_rate * (v->now - d->last_now));
+    for (uint64_t i = 0; i < arrivals; i++)
+        customer(d, ctx, S);
+    d->last_now = v->now;
+    if (!v->liquidating && !v->halted)
+        hedge(d, ctx, S);
+}
+
+const struct cas_agent_type cas_agent_option_dealer = {
+    .name = "option_dealer",
+    .summary = "writes options to customer flow and delta-hedges them in the perpetual",
+    .params = params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(struct option_dealer),
+    .init = dealer_init,
+    .rate = dealer_rate,
+    .act = dealer_act,
+    .release = dealer_release,
+};

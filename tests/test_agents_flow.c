@@ -1,0 +1,807 @@
+/* test_agents_flow: the decision rules of the flow agents (fundamental, market_maker,
+ * basis_arb), each driven alone through a fake context that serves scripted views and
+ * records every order and cancel. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "cascade/agent.h"
+
+#define MAX_ORDERS 256
+#define N_INSTR 2
+#define PERP 0
+#define SPOT 1
+
+struct sent {
+    uint32_t instrument;
+    struct cas_order_req req;
+    uint64_t id;
+};
+
+/* The fake venue: views per instrument, the orders and cancels it heard, and optionally
+ * market and IOC orders filled in full into the views' positions (as if the book were deep). */
+struct fake {
+    struct cas_market_view views[N_INSTR];
+    struct sent orders[MAX_ORDERS];
+    size_t n_orders;
+    uint64_t cancels[MAX_ORDERS];
+    size_t n_cancels;
+    uint64_t next_id;
+    int refuse_on[N_INSTR]; /* return code for orders on that instrument */
+    bool fill_takers;
+};
+
+static int fake_submit_on(void *sink, uint32_t instrument, const struct cas_order_req *req,
+                          uint64_t *id)
+{
+    struct fake *f = sink;
+    cr_assert_lt(instrument, N_INSTR);
+    cr_assert_gt(req->qty, 0, "an order of %lld lots", (long long)req->qty);
+    if (req->type != CAS_MARKET)
+        cr_assert_geq(req->price, 1);
+    if (f->refuse_on[instrument])
+        return f->refuse_on[instrument];
+    cr_assert_lt(f->n_orders, MAX_ORDERS);
+    uint64_t oid = ++f->next_id;
+    f->orders[f->n_orders++] = (struct sent){instrument, *req, oid};
+    if (id)
+        *id = oid;
+    if (f->fill_takers && (req->type == CAS_MARKET || req->type == CAS_IOC))
+        f->views[instrument].position += req->side == CAS_BUY ? req->qty : -req->qty;
+    return 0;
+}
+
+static int fake_submit(void *sink, const struct cas_order_req *req)
+{
+    return fake_submit_on(sink, PERP, req, NULL);
+}
+
+static int fake_cancel(void *sink, uint64_t id)
+{
+    struct fake *f = sink;
+    cr_assert_lt(f->n_cancels, MAX_ORDERS);
+    f->cancels[f->n_cancels++] = id;
+    return 0;
+}
+
+static void fake_view(void *sink, uint32_t instrument, struct cas_market_view *out)
+{
+    struct fake *f = sink;
+    cr_assert_lt(instrument, N_INSTR);
+    *out = f->views[instrument];
+}
+
+static bool fake_liq_map(void *sink, uint32_t instrument, uint32_t lag,
+                         const struct cas_liq_map **out)
+{
+    (void)sink, (void)instrument, (void)lag, (void)out;
+    return false;
+}
+
+static uint32_t fake_liquidatable(void *sink, uint32_t instrument, uint32_t *accounts,
+                                  uint32_t max)
+{
+    (void)sink, (void)instrument, (void)accounts, (void)max;
+    return 0;
+}
+
+static int fake_keeper(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
+                       cas_lots *taken)
+{
+    (void)sink, (void)instrument, (void)target, (void)lots, (void)taken;
+    return CAS_EINVAL;
+}
+
+static const struct cas_agent_ops fake_ops = {fake_submit_on, fake_cancel, fake_view,
+                                              fake_liq_map, fake_liquidatable, fake_keeper};
+
+/* Script the touch of an instrument's book (the last trade at the bid). */
+static void set_book(struct fake *f, uint32_t instrument, cas_ticks bid, cas_ticks ask)
+{
+    struct cas_market_view *v = &f->views[instrument];
+    v->has_bid = v->has_ask = true;
+    v->best_bid = bid;
+    v->best_ask = ask;
+    v->last = bid;
+    v->mark = bid;
+}
+
+static void fake_init(struct fake *f)
+{
+    memset(f, 0, sizeof *f);
+    for (uint32_t i = 0; i < N_INSTR; i++) {
+        struct cas_market_view *v = &f->views[i];
+        set_book(f, i, 59999, 60001);
+        v->index = 60000;
+        v->equity = 1000000000000;
+        v->contract_units = 500;
+        v->index_instrument = UINT32_MAX;
+        v->liquidation = NAN;
+    }
+}
+
+/* One agent: its type, state and stream. */
+struct agent {
+    const struct cas_agent_type *type;
+    struct cas_agent_setup setup;
+    double params[CAS_MAX_PARAMS];
+    unsigned char state[1024];
+    struct cas_rng rng;
+};
+
+static void param(struct agent *a, const char *name, double value)
+{
+    for (uint32_t i = 0; i < a->type->n_params; i++)
+        if (strcmp(a->type->params[i].name, name) == 0) {
+            a->params[i] = value;
+            return;
+        }
+    cr_assert_fail("no parameter '%s' in type '%s'", name, a->type->name);
+}
+
+/* Defaults from the table; call param() after, then agent_start(). */
+static void agent_new(struct agent *a, const struct cas_agent_type *type, uint64_t seed)
+{
+    memset(a, 0, sizeof *a);
+    a->type = type;
+    cr_assert_leq(type->n_params, CAS_MAX_PARAMS);
+    cr_assert_leq(type->state_size, sizeof a->state);
+    for (uint32_t i = 0; i < type->n_params; i++)
+        a->params[i] = type->params[i].def;
+    a->setup = (struct cas_agent_setup){.count = 1,
+                                        .params = a->params,
+                                        .initial_price = 60000,
+                                        .instrument = PERP,
+                                        .perpetual = true,
+                                        .tick_size = 0.5,
+                                        .step_seconds = 1,
+                                        .steps = 86400,
+                                        .leverage = 1};
+    cas_rng_init(&a->rng, seed, 7);
+}
+
+static int agent_start(struct agent *a)
+{
+    struct cas_err err = {0};
+    return a->type->init(a->state, &a->setup, &err);
+}
+
+static void agent_act(struct agent *a, struct fake *f)
+{
+    struct cas_market_view view = f->views[PERP];
+    struct cas_agent_ctx ctx = {&view, &a->rng, f, fake_submit, &fake_ops, PERP};
+    a->type->act(a->state, &ctx);
+}
+
+/* Every parameter default lies within its own range, and init accepts the defaults. */
+static void check_table(const struct cas_agent_type *t)
+{
+    cr_assert_not_null(t->init);
+    cr_assert_not_null(t->rate);
+    cr_assert_not_null(t->act);
+    cr_assert_leq(t->n_params, CAS_MAX_PARAMS);
+    for (uint32_t i = 0; i < t->n_params; i++) {
+        const struct cas_param_spec *p = &t->params[i];
+        cr_assert(p->def >= p->min && p->def <= p->max && !(p->min_open && p->def == p->min),
+                  "%s.%s default out of range", t->name, p->name);
+        if (p->kind == CAS_PARAM_INT)
+            cr_assert_eq(p->def, floor(p->def), "%s.%s", t->name, p->name);
+        cr_assert_not_null(p->doc);
+    }
+    struct agent a;
+    agent_new(&a, t, 1);
+    cr_assert_eq(agent_start(&a), 0, "%s rejects its defaults", t->name);
+    cr_assert_gt(t->rate(a.state), 0);
+    cr_assert_gt(a.setup.collateral, 0, "%s opens an empty account", t->name);
+    cr_assert_geq(a.setup.leverage, 1);
+}
+
+Test(agents_flow, tables_and_defaults)
+{
+    cr_assert_eq(cas_agent_type_find("fundamental"), &cas_agent_fundamental);
+    cr_assert_eq(cas_agent_type_find("market_maker"), &cas_agent_market_maker);
+    cr_assert_eq(cas_agent_type_find("basis_arb"), &cas_agent_basis_arb);
+    check_table(&cas_agent_fundamental);
+    check_table(&cas_agent_market_maker);
+    check_table(&cas_agent_basis_arb);
+}
+
+/* ---- fundamental ---- */
+
+static void fundamental_new(struct agent *a, uint64_t seed)
+{
+    agent_new(a, &cas_agent_fundamental, seed);
+    param(a, "bias_sd", 0);
+    param(a, "threshold", 0.005);
+    param(a, "aggression", 2);
+    param(a, "max_position", 20);
+    param(a, "market_prob", 0);
+    param(a, "collateral", 12345);
+    param(a, "leverage", 3);
+    cr_assert_eq(agent_start(a), 0);
+}
+
+Test(agents_flow, fundamental_init_sets_account)
+{
+    struct agent a;
+    fundamental_new(&a, 1);
+    cr_assert_eq(a.setup.collateral, 12345);
+    cr_assert_eq(a.setup.leverage, 3);
+}
+
+Test(agents_flow, fundamental_buys_below_belief)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    set_book(&f, PERP, 58999, 59001); /* price 59000, index 60000: 1.69% cheap */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    const struct cas_order_req *r = &f.orders[0].req;
+    cr_assert_eq(r->side, CAS_BUY);
+    cr_assert_eq(r->type, CAS_LIMIT);
+    cr_assert_eq(r->price, 58999, "joins the bid, got %lld", (long long)r->price);
+    cr_assert_eq(r->qty, 3, "2 lots per 1%% of 1.69%%, got %lld", (long long)r->qty);
+    cr_assert(isfinite(r->expire_at) && r->expire_at > f.views[PERP].now);
+}
+
+Test(agents_flow, fundamental_sells_above_belief)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    set_book(&f, PERP, 62999, 63001); /* 5% rich */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
+    cr_assert_eq(f.orders[0].req.price, 63001, "joins the ask");
+    cr_assert_eq(f.orders[0].req.qty, 10, "2 lots per 1%% of 4.76%%, rounded");
+}
+
+Test(agents_flow, fundamental_holds_within_threshold)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    set_book(&f, PERP, 59799, 59801); /* 0.33% cheap, threshold 0.5% */
+    for (int i = 0; i < 20; i++)
+        agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 0);
+}
+
+Test(agents_flow, fundamental_uses_last_without_a_mid)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    f.views[PERP].has_bid = f.views[PERP].has_ask = false;
+    f.views[PERP].last = 57000;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(f.orders[0].req.price, 57000);
+}
+
+Test(agents_flow, fundamental_never_exceeds_max_position)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    set_book(&f, PERP, 40000, 40002); /* 50% cheap: wants 100 lots, capped at 20 */
+    agent_act(&a, &f);
+    cr_assert_eq(f.orders[0].req.qty, 20);
+    f.views[PERP].position = 17;
+    agent_act(&a, &f);
+    cr_assert_eq(f.orders[1].req.qty, 3, "room for 3 more lots");
+    f.views[PERP].position = 20;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2, "full: no more buying");
+    f.views[PERP].position = -20;
+    set_book(&f, PERP, 90000, 90002);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2, "full short: no more selling");
+    f.views[PERP].position = 20;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 3);
+    cr_assert_eq(f.orders[2].req.side, CAS_SELL);
+    cr_assert_eq(f.orders[2].req.qty, 20, "may sell from long to flat and on to short");
+}
+
+Test(agents_flow, fundamental_market_orders_and_cancels)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    fake_init(&f);
+    set_book(&f, PERP, 58999, 59001);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, 0);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, 1, "cancels its working order at the next wake-up");
+    cr_assert_eq(f.cancels[0], f.orders[0].id);
+
+    fundamental_new(&a, 1);
+    param(&a, "market_prob", 1);
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    set_book(&f, PERP, 58999, 59001);
+    agent_act(&a, &f);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2);
+    cr_assert_eq(f.orders[0].req.type, CAS_MARKET);
+    cr_assert_eq(f.n_cancels, 0, "market orders leave nothing to cancel");
+}
+
+Test(agents_flow, fundamental_bias_is_persistent_and_varied)
+{
+    /* Price at the index: each trader trades only on its own bias, always the same way. */
+    int buyers = 0, sellers = 0;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        struct agent a;
+        struct fake f;
+        fundamental_new(&a, seed);
+        param(&a, "bias_sd", 0.05);
+        param(&a, "threshold", 0.0001);
+        cr_assert_eq(agent_start(&a), 0);
+        fake_init(&f);
+        for (int i = 0; i < 10; i++)
+            agent_act(&a, &f);
+        if (f.n_orders == 0)
+            continue;
+        for (size_t i = 1; i < f.n_orders; i++)
+            cr_assert_eq(f.orders[i].req.side, f.orders[0].req.side, "seed %llu",
+                         (unsigned long long)seed);
+        if (f.orders[0].req.side == CAS_BUY)
+            buyers++;
+        else
+            sellers++;
+    }
+    cr_assert_gt(buyers, 5);
+    cr_assert_gt(sellers, 5);
+}
+
+Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
+{
+    struct agent a;
+    struct fake f;
+    fundamental_new(&a, 1);
+    a.setup.perpetual = false;
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    set_book(&f, PERP, 62999, 63001);
+    f.views[PERP].index = 63000; /* on spot the index is the book's own mid */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
+}
+
+Test(agents_flow, fundamental_is_deterministic)
+{
+    struct fake f1, f2;
+    for (int run = 0; run < 2; run++) {
+        struct fake *f = run ? &f2 : &f1;
+        struct agent a;
+        fundamental_new(&a, 99);
+        param(&a, "bias_sd", 0.01);
+        param(&a, "market_prob", 0.5);
+        cr_assert_eq(agent_start(&a), 0);
+        fake_init(f);
+        for (int i = 0; i < 50; i++) {
+            set_book(f, PERP, 58000 + 100 * (i % 40), 58002 + 100 * (i % 40));
+            f->views[PERP].now = i;
+            agent_act(&a, f);
+        }
+    }
+    cr_assert_gt(f1.n_orders, 10);
+    cr_assert_eq(f1.n_orders, f2.n_orders);
+    cr_assert_eq(memcmp(f1.orders, f2.orders, f1.n_orders * sizeof f1.orders[0]), 0);
+}
+
+/* ---- market_maker ---- */
+
+static void mm_new(struct agent *a)
+{
+    agent_new(a, &cas_agent_market_maker, 1);
+    param(a, "spread_ticks", 3);
+    param(a, "size", 2);
+    param(a, "levels", 2);
+    param(a, "level_gap_ticks", 5);
+    param(a, "skew_ticks_per_lot", 0.5);
+    param(a, "max_position", 100);
+    param(a, "vol_halflife", 10);
+    param(a, "vol_ref", 1e-4);
+    param(a, "vol_widen", 1);
+    param(a, "withdraw_vol", 0.01);
+    param(a, "stop_loss", 0.2);
+    cr_assert_eq(agent_start(a), 0);
+}
+
+/* The agent's orders since index `from`: best bid and ask, and lots on each side. */
+struct quotes {
+    cas_ticks bid, ask;
+    cas_lots bid_lots, ask_lots;
+    int n_bids, n_asks;
+};
+
+static struct quotes quotes_since(const struct fake *f, size_t from)
+{
+    struct quotes q = {0, INT64_MAX, 0, 0, 0, 0};
+    for (size_t i = from; i < f->n_orders; i++) {
+        const struct cas_order_req *r = &f->orders[i].req;
+        cr_assert_eq(r->type, CAS_LIMIT);
+        if (r->side == CAS_BUY) {
+            q.bid = r->price > q.bid ? r->price : q.bid;
+            q.bid_lots += r->qty;
+            q.n_bids++;
+        } else {
+            q.ask = r->price < q.ask ? r->price : q.ask;
+            q.ask_lots += r->qty;
+            q.n_asks++;
+        }
+    }
+    return q;
+}
+
+Test(agents_flow, market_maker_quotes_both_sides_around_mid)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    set_book(&f, PERP, 59990, 60010);
+    agent_act(&a, &f);
+    struct quotes q = quotes_since(&f, 0);
+    cr_assert_eq(q.n_bids, 2);
+    cr_assert_eq(q.n_asks, 2);
+    cr_assert_eq(q.bid, 59997, "mid 60000 - 3, got %lld", (long long)q.bid);
+    cr_assert_eq(q.ask, 60003);
+    cr_assert_eq(q.bid_lots, 4);
+    cr_assert_eq(q.ask_lots, 4);
+    bool second_level = false;
+    for (size_t i = 0; i < f.n_orders; i++)
+        second_level |= f.orders[i].req.price == 59992 || f.orders[i].req.price == 60008;
+    cr_assert(second_level, "levels are level_gap_ticks apart");
+}
+
+Test(agents_flow, market_maker_quotes_around_index_without_mid)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    f.views[PERP].has_bid = f.views[PERP].has_ask = false;
+    f.views[PERP].index = 61000;
+    agent_act(&a, &f);
+    struct quotes q = quotes_since(&f, 0);
+    cr_assert_eq(q.bid, 60997);
+    cr_assert_eq(q.ask, 61003);
+}
+
+Test(agents_flow, market_maker_skews_against_inventory)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    set_book(&f, PERP, 59990, 60010);
+    f.views[PERP].position = 10; /* long: 5 ticks lower */
+    agent_act(&a, &f);
+    struct quotes q = quotes_since(&f, 0);
+    cr_assert_eq(q.bid, 59992);
+    cr_assert_eq(q.ask, 59998);
+    size_t n = f.n_orders;
+    f.views[PERP].position = -10; /* short: 5 ticks higher */
+    agent_act(&a, &f);
+    q = quotes_since(&f, n);
+    cr_assert_eq(q.bid, 60002);
+    cr_assert_eq(q.ask, 60008);
+}
+
+Test(agents_flow, market_maker_replaces_its_quotes)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, 0);
+    size_t n = f.n_orders;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, n, "cancels every quote it left");
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(f.cancels[i], f.orders[i].id);
+    cr_assert_eq(f.n_orders, 2 * n, "and quotes afresh");
+}
+
+Test(agents_flow, market_maker_stops_quoting_a_side_at_max_position)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    param(&a, "max_position", 10);
+    param(&a, "skew_ticks_per_lot", 0);
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    f.views[PERP].position = 7; /* room for one bid of 2 (9), not two (11) */
+    agent_act(&a, &f);
+    struct quotes q = quotes_since(&f, 0);
+    cr_assert_eq(q.n_bids, 1);
+    cr_assert_eq(q.n_asks, 2);
+    size_t n = f.n_orders;
+    f.views[PERP].position = -10;
+    agent_act(&a, &f);
+    q = quotes_since(&f, n);
+    cr_assert_eq(q.n_asks, 0, "full short: no asks");
+    cr_assert_eq(q.n_bids, 2);
+}
+
+/* Wake the maker at times 0, 1, 2, ... with mids alternating by `jump` ticks. */
+static struct quotes mm_run(struct agent *a, struct fake *f, cas_ticks jump, int wakes)
+{
+    size_t from = 0;
+    for (int i = 0; i < wakes; i++) {
+        cas_ticks mid = 60000 + (i % 2) * jump;
+        set_book(f, PERP, mid - 20, mid + 20);
+        f->views[PERP].now = i;
+        from = f->n_orders;
+        agent_act(a, f);
+    }
+    return quotes_since(f, from);
+}
+
+Test(agents_flow, market_maker_widens_with_volatility)
+{
+    struct agent calm, wild;
+    struct fake fc, fw;
+    mm_new(&calm);
+    mm_new(&wild);
+    fake_init(&fc);
+    fake_init(&fw);
+    struct quotes qc = mm_run(&calm, &fc, 0, 30);
+    struct quotes qw = mm_run(&wild, &fw, 12, 30); /* returns of 2e-4 per step: vol 2 vol_ref */
+    cr_assert_eq(qc.ask - qc.bid, 6, "calm: 2 x spread_ticks");
+    cr_assert_eq(qw.n_bids, 2, "volatile but below withdraw_vol: still quoting");
+    cr_assert_geq(qw.ask - qw.bid, 16, "about 3 x wider, got %lld", (long long)(qw.ask - qw.bid));
+    cr_assert_leq(qw.ask - qw.bid, 21);
+}
+
+Test(agents_flow, market_maker_withdraws_above_withdraw_vol)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    param(&a, "withdraw_vol", 1e-3);
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    mm_run(&a, &f, 600, 6); /* returns of 1% per step */
+    size_t n = f.n_orders, c = f.n_cancels;
+    cr_assert_eq(n, 4, "it quoted once, before the turmoil");
+    set_book(&f, PERP, 59980, 60020);
+    f.views[PERP].now = 6;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, n, "withdrawn: quotes nothing");
+    cr_assert_eq(f.n_cancels, c, "its last quotes were already cancelled");
+    /* calm returns: the average decays below the threshold and the maker comes back */
+    for (int i = 7; i < 200 && f.n_orders == n; i++) {
+        f.views[PERP].now = i;
+        agent_act(&a, &f);
+    }
+    cr_assert_gt(f.n_orders, n, "returns once volatility subsides");
+}
+
+Test(agents_flow, market_maker_withdraws_on_first_volatile_wake)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    param(&a, "withdraw_vol", 1e-3);
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    set_book(&f, PERP, 59980, 60020);
+    agent_act(&a, &f);
+    size_t n = f.n_orders;
+    cr_assert_gt(n, 0);
+    set_book(&f, PERP, 59380, 59420); /* 1% drop in one step */
+    f.views[PERP].now = 1;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, n, "pulls every quote");
+    cr_assert_eq(f.n_orders, n, "and places none");
+}
+
+Test(agents_flow, market_maker_stop_loss_is_final)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    f.views[PERP].equity = 1000000;
+    agent_act(&a, &f);
+    size_t n = f.n_orders;
+    f.views[PERP].equity = 850000; /* lost 15%: keeps going */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2 * n);
+    f.views[PERP].equity = 790000; /* lost 21% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2 * n);
+    cr_assert_eq(f.n_cancels, 2 * n, "cancels what it had out");
+    f.views[PERP].equity = 1000000;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2 * n, "stays out after a recovery");
+}
+
+Test(agents_flow, market_maker_keeps_only_accepted_ids)
+{
+    struct agent a;
+    struct fake f;
+    mm_new(&a);
+    fake_init(&f);
+    f.refuse_on[PERP] = CAS_EINVAL;
+    agent_act(&a, &f);
+    f.refuse_on[PERP] = 0;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_cancels, 0, "refused quotes leave nothing to cancel");
+    cr_assert_eq(f.n_orders, 4);
+}
+
+/* ---- basis_arb ---- */
+
+static void arb_new(struct agent *a)
+{
+    agent_new(a, &cas_agent_basis_arb, 1);
+    param(a, "entry_basis", 0.001);
+    param(a, "exit_basis", 0.0002);
+    param(a, "size", 3);
+    param(a, "max_position", 7);
+    cr_assert_eq(agent_start(a), 0);
+}
+
+static void spot_index(struct fake *f)
+{
+    f->views[PERP].index_instrument = SPOT;
+    f->fill_takers = true;
+}
+
+Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    set_book(&f, PERP, 60119, 60121); /* basis +0.2% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2);
+    cr_assert_eq(f.orders[0].instrument, PERP);
+    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
+    cr_assert_eq(f.orders[0].req.qty, 3);
+    cr_assert_eq(f.orders[0].req.type, CAS_IOC);
+    cr_assert_eq(f.orders[0].req.price, 60060, "only prices clearing the entry basis");
+    cr_assert_eq(f.orders[1].instrument, SPOT);
+    cr_assert_eq(f.orders[1].req.side, CAS_BUY);
+    cr_assert_eq(f.orders[1].req.type, CAS_MARKET);
+    cr_assert_eq(f.orders[1].req.qty, 3, "the same lots on spot");
+}
+
+Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    set_book(&f, PERP, 59879, 59881); /* basis -0.2% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2);
+    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(f.orders[0].req.price, 59940);
+    cr_assert_eq(f.orders[1].instrument, SPOT);
+    cr_assert_eq(f.orders[1].req.side, CAS_SELL, "shorts spot");
+    cr_assert_eq(f.orders[1].req.qty, 3);
+}
+
+Test(agents_flow, basis_arb_respects_max_position)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    set_book(&f, PERP, 60119, 60121);
+    for (int i = 0; i < 5; i++)
+        agent_act(&a, &f);
+    cr_assert_eq(f.views[PERP].position, -7, "3 + 3 + 1, then no more");
+    cr_assert_eq(f.views[SPOT].position, 7, "hedged");
+    cr_assert_eq(f.n_orders, 6);
+}
+
+Test(agents_flow, basis_arb_holds_between_exit_and_entry)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    f.views[PERP].position = -3;
+    f.views[SPOT].position = 3;
+    set_book(&f, PERP, 60029, 60031); /* +0.05% */
+    agent_act(&a, &f);
+    set_book(&f, PERP, 59969, 59971); /* -0.05% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 0);
+}
+
+Test(agents_flow, basis_arb_unwinds_inside_exit)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    f.views[PERP].position = -5;
+    f.views[SPOT].position = 5;
+    set_book(&f, PERP, 60000, 60002); /* +0.0017% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(f.orders[0].req.qty, 3);
+    cr_assert(f.orders[0].req.reduce_only);
+    cr_assert_eq(f.orders[0].req.price, 60012, "within the exit basis");
+    cr_assert_eq(f.orders[1].req.side, CAS_SELL);
+    cr_assert_eq(f.orders[1].req.qty, 3);
+    agent_act(&a, &f);
+    cr_assert_eq(f.views[PERP].position, 0);
+    cr_assert_eq(f.views[SPOT].position, 0);
+    size_t n = f.n_orders;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, n, "flat: nothing to do");
+}
+
+Test(agents_flow, basis_arb_without_spot_trades_only_the_perp)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    f.fill_takers = true;
+    set_book(&f, PERP, 60119, 60121);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    cr_assert_eq(f.orders[0].instrument, PERP);
+}
+
+Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    spot_index(&f);
+    f.views[SPOT].contract_units = 250; /* spot lots half the size: twice as many */
+    f.refuse_on[SPOT] = CAS_EINVAL;
+    set_book(&f, PERP, 60119, 60121);
+    agent_act(&a, &f);
+    cr_assert_eq(f.views[SPOT].position, 0, "refused");
+    f.refuse_on[SPOT] = 0;
+    set_book(&f, PERP, 60029, 60031); /* hold: only the hedge is due */
+    agent_act(&a, &f);
+    cr_assert_eq(f.views[SPOT].position, 6);
+}
+
+Test(agents_flow, basis_arb_rejects_spot_and_bad_levels)
+{
+    struct agent a;
+    struct cas_err err = {0};
+    agent_new(&a, &cas_agent_basis_arb, 1);
+    a.setup.perpetual = false;
+    cr_assert_eq(a.type->init(a.state, &a.setup, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "instrument");
+    agent_new(&a, &cas_agent_basis_arb, 1);
+    param(&a, "entry_basis", 0.001);
+    param(&a, "exit_basis", 0.002);
+    cr_assert_eq(a.type->init(a.state, &a.setup, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "params.exit_basis");
+}

@@ -1,0 +1,146 @@
+/* test_scenarios: the scenario library's claims, as paired runs over several
+ * seeds (same seeds, one thing changed), never a number tuned to one run. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/config.h"
+#include "cascade/exchange.h"
+#include "cascade/sim.h"
+
+#define SEEDS 4
+
+struct metrics {
+    double pre_shock;       /* price (mid, else last) just before the first shock */
+    double min_after;       /* its lowest after the shock */
+    double drop_bps;        /* (pre_shock - min_after) / pre_shock */
+    double max_dislocation; /* max |price / index - 1| after the shock */
+    double sum_r2;          /* sum of squared 10-step log returns */
+    uint64_t n_r;
+    double prev_price;
+    uint64_t liquidations, liq_by_instrument[4];
+    cas_money fund_initial, fund_min;
+    double vol;             /* realized volatility of 10-step returns */
+    double pnl[8];          /* equity change per population, quote currency */
+    bool conserved;
+    cas_step first_shock;
+};
+
+static double price_of(const struct cas_sim *sim, uint32_t i)
+{
+    cas_ticks bid, ask;
+    const struct cas_book *b = cas_sim_book(sim, i);
+    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
+        return (double)(bid + ask) / 2;
+    return (double)cas_sim_last(sim, i);
+}
+
+static void on_liq(void *ctx, const struct cas_liquidation *l)
+{
+    struct metrics *m = ctx;
+    m->liquidations++;
+    if (l->instrument < 4)
+        m->liq_by_instrument[l->instrument]++;
+}
+
+static void on_step(void *ctx, const struct cas_sim *sim)
+{
+    struct metrics *m = ctx;
+    cas_step now = cas_sim_now(sim);
+    double p = price_of(sim, 0);
+    if (now + 1 == m->first_shock)
+        m->pre_shock = p;
+    if (now >= m->first_shock) {
+        m->min_after = fmin(m->min_after, p);
+        m->max_dislocation = fmax(m->max_dislocation, fabs(p / cas_sim_index(sim, 0) - 1));
+    }
+    if (now % 10 == 0) {
+        if (m->prev_price > 0) {
+            double r = log(p / m->prev_price);
+            m->sum_r2 += r * r;
+            m->n_r++;
+        }
+        m->prev_price = p;
+    }
+    struct cas_exchange_totals t;
+    cas_exchange_totals(cas_sim_exchange(sim), &t);
+    m->fund_min = t.insurance_fund < m->fund_min ? t.insurance_fund : m->fund_min;
+}
+
+static double equity_of(const struct cas_sim *sim, uint32_t first, uint32_t count, int d)
+{
+    double sum = 0;
+    for (uint32_t g = first; g < first + count; g++) {
+        struct cas_account_view v;
+        cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
+        sum += (double)v.equity;
+    }
+    return sum * pow(10, -d);
+}
+
+/* Run configs/NAME.json with `sets` and this seed. */
+static struct metrics run(const char *name, const char *const *sets, size_t n_sets,
+                          unsigned seed)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    char path[1024], seed_set[64];
+    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
+    snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
+    const char *all[32];
+    size_t n = 0;
+    for (size_t k = 0; k < n_sets && n < 30; k++)
+        all[n++] = sets[k];
+    all[n++] = seed_set;
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_load(&cfg, path, all, n, &err), 0, "%s: %s: %s", name, err.path,
+                 err.msg);
+    struct metrics m = {.min_after = INFINITY, .fund_min = INT64_MAX,
+                        .first_shock = cfg.n_shocks ? cfg.shocks[0].step : cfg.steps};
+    struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq, .on_step = on_step};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s: %s", name, err.path,
+                 err.msg);
+    double start[8] = {0};
+    uint32_t first = 0;
+    for (uint32_t p = 0; p < cfg.n_populations && p < 8; p++) {
+        start[p] = equity_of(sim, first, cfg.populations[p].count, cfg.money_decimals);
+        first += cfg.populations[p].count;
+    }
+    m.fund_initial = cfg.insurance_fund;
+    for (cas_step s = 0; s < cfg.steps; s++)
+        cr_assert_eq(cas_sim_step(sim), 0, "%s: step %lld", name, (long long)s);
+    first = 0;
+    for (uint32_t p = 0; p < cfg.n_populations && p < 8; p++) {
+        m.pnl[p] = equity_of(sim, first, cfg.populations[p].count, cfg.money_decimals) - start[p];
+        first += cfg.populations[p].count;
+    }
+    char why[256];
+    m.conserved = cas_exchange_check(cas_sim_exchange(sim), why, sizeof why);
+    cr_assert(m.conserved, "%s: %s", name, why);
+    m.drop_bps = m.pre_shock > 0 ? (m.pre_shock - m.min_after) / m.pre_shock * 1e4 : 0;
+    m.vol = m.n_r ? sqrt(m.sum_r2 / (double)m.n_r) : 0;
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+    return m;
+}
+
+/* The index of the population of `type` in configs/NAME.json. */
+static int population(const char *name, const char *type)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
+    struct cas_config cfg = {0};
+    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, NULL), 0);
+    int found = -1;
+    for (uint32_t p = 0; p < cfg.n_populations; p++)
+        if (found < 0 && strcmp(cfg.populations[p].type->name, type) == 0)
+            found = (int)p;
+    cas_config_release(&cfg);
+    cr_assert_geq(found, 0, "%s has no %s population", name, type);
+    return found;
+}
