@@ -17,13 +17,14 @@ struct metrics {
     double min_after;       /* its lowest after the shock */
     double drop_bps;        /* (pre_shock - min_after) / pre_shock */
     double max_dislocation; /* max |price / index - 1| after the shock */
-    double sum_r2;          /* sum of squared 10-step log returns */
+    double sum_r2;          /* sum of squared 60-step log returns */
     uint64_t n_r;
     double prev_price;
     uint64_t liquidations, liq_by_instrument[4];
     cas_money fund_initial, fund_min;
-    double vol;             /* realized volatility of 10-step returns */
+    double vol;             /* realized volatility of 60-step returns */
     double pnl[8];          /* equity change per population, quote currency */
+    double underwater;      /* negative equity of accounts at the end: unpaid bad debt */
     bool conserved;
     cas_step first_shock;
 };
@@ -56,7 +57,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
         m->min_after = fmin(m->min_after, p);
         m->max_dislocation = fmax(m->max_dislocation, fabs(p / cas_sim_index(sim, 0) - 1));
     }
-    if (now % 10 == 0) {
+    if (now % 60 == 0) {
         if (m->prev_price > 0) {
             double r = log(p / m->prev_price);
             m->sum_r2 += r * r;
@@ -118,6 +119,12 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
         m.pnl[p] = equity_of(sim, first, cfg.populations[p].count, cfg.money_decimals) - start[p];
         first += cfg.populations[p].count;
     }
+    for (uint32_t g = 0; g < cas_sim_n_agents(sim); g++) {
+        struct cas_account_view v;
+        cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
+        if (v.equity < 0)
+            m.underwater -= (double)v.equity;
+    }
     char why[256];
     m.conserved = cas_exchange_check(cas_sim_exchange(sim), why, sizeof why);
     cr_assert(m.conserved, "%s: %s", name, why);
@@ -128,19 +135,86 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
     return m;
 }
 
-/* The index of the population of `type` in configs/NAME.json. */
-static int population(const char *name, const char *type)
+static void mean_of(const char *name, const char *const *sets, size_t n, struct metrics *avg,
+                    struct metrics per[SEEDS])
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
-    struct cas_config cfg = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, NULL), 0);
-    int found = -1;
-    for (uint32_t p = 0; p < cfg.n_populations; p++)
-        if (found < 0 && strcmp(cfg.populations[p].type->name, type) == 0)
-            found = (int)p;
-    cas_config_release(&cfg);
-    cr_assert_geq(found, 0, "%s has no %s population", name, type);
-    return found;
+    *avg = (struct metrics){0};
+    for (unsigned s = 0; s < SEEDS; s++) {
+        per[s] = run(name, sets, n, s + 1);
+        avg->drop_bps += per[s].drop_bps / SEEDS;
+        avg->max_dislocation += per[s].max_dislocation / SEEDS;
+        avg->vol += per[s].vol / SEEDS;
+        avg->liquidations += per[s].liquidations;
+        avg->fund_initial = per[s].fund_initial;
+        avg->fund_min += per[s].fund_min / SEEDS;
+        avg->underwater += per[s].underwater / SEEDS;
+        for (int p = 0; p < 8; p++)
+            avg->pnl[p] += per[s].pnl[p] / SEEDS;
+    }
+}
+
+/* Leverage amplifies: the same shock, the same seeds, the same traders with
+ * and without leverage. */
+Test(scenarios, leverage_amplifies_the_same_shock, .timeout = 600)
+{
+    struct metrics lev, ctl, per_lev[SEEDS], per_ctl[SEEDS];
+    mean_of("long-squeeze", NULL, 0, &lev, per_lev);
+    mean_of("no-leverage", NULL, 0, &ctl, per_ctl);
+    cr_assert_eq(ctl.liquidations, 0u, "the control liquidated %llu",
+                 (unsigned long long)ctl.liquidations);
+    cr_assert_gt(lev.liquidations, 0u);
+    cr_assert_gt(lev.drop_bps, 2 * ctl.drop_bps, "drop %.0f bps with leverage, %.0f without",
+                 lev.drop_bps, ctl.drop_bps);
+    int further = 0;
+    for (int s = 0; s < SEEDS; s++)
+        further += per_lev[s].drop_bps > per_ctl[s].drop_bps;
+    cr_assert_geq(further, SEEDS - 1, "further in only %d of %d seeds", further, SEEDS);
+}
+
+/* A price band lowers the maximum dislocation of the same squeeze. */
+Test(scenarios, circuit_breaker_lowers_the_dislocation, .timeout = 600)
+{
+    struct metrics off, on, per_off[SEEDS], per_on[SEEDS];
+    mean_of("long-squeeze", NULL, 0, &off, per_off);
+    mean_of("circuit-breaker", NULL, 0, &on, per_on);
+    cr_assert_lt(on.max_dislocation, off.max_dislocation, "%f with the band, %f without",
+                 on.max_dislocation, off.max_dislocation);
+    cr_assert_lt(on.drop_bps, off.drop_bps);
+}
+
+/* Every scenario runs from the command line, conserves money, and writes
+ * byte-identical files twice over (performance figures aside). */
+Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeout = 900)
+{
+    static const char *const names[] = {"default", "no-leverage", "long-squeeze",
+                                        "circuit-breaker", "dynamic-margin", "front-running",
+                                        "keepers", "gamma-squeeze"};
+    const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert(bin && root, "run through meson test");
+    char dir[] = "/tmp/cascade-scenarios-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        char cmd[4096];
+        const char *steps = strcmp(names[k], "default") == 0 ? "--steps 3600" : "";
+        for (int r = 0; r < 2; r++) {
+            snprintf(cmd, sizeof cmd, "'%s' run '%s/configs/%s.json' %s -o '%s/%s-%d' --quiet >/dev/null",
+                     bin, root, names[k], steps, dir, names[k], r);
+            cr_assert_eq(system(cmd), 0, "%s", cmd);
+        }
+        static const char *const files[] = {"timeseries.csv", "liquidations.csv", "config.json"};
+        for (size_t f = 0; f < 3; f++) {
+            snprintf(cmd, sizeof cmd, "cmp -s '%s/%s-0/%s' '%s/%s-1/%s'", dir, names[k], files[f],
+                     dir, names[k], files[f]);
+            cr_assert_eq(system(cmd), 0, "%s: %s differs between two runs", names[k], files[f]);
+        }
+        snprintf(cmd, sizeof cmd,
+                 "grep -v '\"performance\"' '%s/%s-0/summary.json' > '%s/a' &&"
+                 " grep -v '\"performance\"' '%s/%s-1/summary.json' > '%s/b' && cmp -s '%s/a' '%s/b'"
+                 " && grep -q '\"conserved\": true' '%s/a'",
+                 dir, names[k], dir, dir, names[k], dir, dir, dir, dir);
+        cr_assert_eq(system(cmd), 0, "%s: summary differs or money is not conserved", names[k]);
+    }
+    char rm[256];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    cr_assert_eq(system(rm), 0);
 }

@@ -41,6 +41,7 @@ enum {
     P_TAKE_PROFIT,
     P_HOLD_STEPS,
     P_REENTRY,
+    P_LONG_PROB,
     N_PARAMS
 };
 
@@ -70,6 +71,8 @@ static const struct cas_param_spec params[N_PARAMS] = {
                       "mean of the exponential holding time"},
     [P_REENTRY] = {"reentry", CAS_PARAM_INT, 1, 0, 1, false, "",
                    "1: trade again after being liquidated; 0: sit out the rest of the run"},
+    [P_LONG_PROB] = {"long_prob", CAS_PARAM_REAL, 0.5, 0, 1, false, "probability",
+                     "random style: the chance each entry is a long (a crowded long: 0.8)"},
 };
 
 /* The mids the trader saw, spaced at least lookback / (RING - 1) steps apart, so that
@@ -83,6 +86,7 @@ struct seen {
 struct leveraged {
     int style;
     double leverage, size_fraction, rate, lookback, stop_loss, take_profit, hold_steps;
+    double long_prob;
     bool reentry;
     struct seen ring[RING];
     uint32_t n_seen, next; /* entries held; slot of the next write */
@@ -112,6 +116,7 @@ static int lev_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
     l->take_profit = p[P_TAKE_PROFIT];
     l->hold_steps = p[P_HOLD_STEPS];
     l->reentry = p[P_REENTRY] != 0;
+    l->long_prob = p[P_LONG_PROB];
     s->collateral = p[P_COLLATERAL];
     s->leverage = (int32_t)p[P_LEVERAGE];
     return 0;
@@ -169,7 +174,7 @@ static int direction(const struct leveraged *l, struct cas_rng *rng, int trend)
     case STYLE_CONTRARIAN:
         return -trend;
     default:
-        return cas_rng_bernoulli(rng, 0.5) ? 1 : -1;
+        return cas_rng_bernoulli(rng, l->long_prob) ? 1 : -1;
     }
 }
 
