@@ -135,6 +135,24 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
     return m;
 }
 
+/* The index of the population of `type` in configs/NAME.json. */
+static int population(const char *name, const char *type)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
+    struct cas_config cfg = {0};
+    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, NULL), 0);
+    int found = -1;
+    for (uint32_t p = 0; p < cfg.n_populations; p++)
+        if (found < 0 && strcmp(cfg.populations[p].type->name, type) == 0)
+            found = (int)p;
+    cas_config_release(&cfg);
+    cr_assert_geq(found, 0, "%s has no %s population", name, type);
+    return found;
+}
+
 static void mean_of(const char *name, const char *const *sets, size_t n, struct metrics *avg,
                     struct metrics per[SEEDS])
 {
@@ -182,13 +200,31 @@ Test(scenarios, circuit_breaker_lowers_the_dislocation, .timeout = 600)
     cr_assert_lt(on.drop_bps, off.drop_bps);
 }
 
+/* Cross margin spreads a shock to one perpetual into the other: accounts
+ * holding both are liquidated whole. With isolated margin the other leg is
+ * untouched. Instruments: 0 spot, 1 perpetual A (shocked), 2 perpetual B. */
+Test(scenarios, cross_margin_carries_a_shock_to_the_other_instrument, .timeout = 600)
+{
+    char iso[64];
+    snprintf(iso, sizeof iso, "agents[%d].margin=isolated",
+             population("cross-margin-contagion", "leveraged"));
+    const char *isolated[] = {iso};
+    for (unsigned s = 1; s <= SEEDS; s++) {
+        struct metrics cross = run("cross-margin-contagion", NULL, 0, s);
+        struct metrics apart = run("cross-margin-contagion", isolated, 1, s);
+        cr_assert_gt(cross.liq_by_instrument[2], 0u, "seed %u: no contagion under cross margin", s);
+        cr_assert_gt(apart.liq_by_instrument[1], 0u, "seed %u: the shock liquidated nobody", s);
+        cr_assert_eq(apart.liq_by_instrument[2], 0u, "seed %u: isolated margin let it spread", s);
+    }
+}
+
 /* Every scenario runs from the command line, conserves money, and writes
  * byte-identical files twice over (performance figures aside). */
 Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeout = 900)
 {
     static const char *const names[] = {"default", "no-leverage", "long-squeeze",
                                         "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze"};
+                                        "keepers", "gamma-squeeze", "cross-margin-contagion"};
     const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert(bin && root, "run through meson test");
     char dir[] = "/tmp/cascade-scenarios-XXXXXX";

@@ -42,6 +42,7 @@ enum {
     P_HOLD_STEPS,
     P_REENTRY,
     P_LONG_PROB,
+    P_ALSO,
     N_PARAMS
 };
 
@@ -73,6 +74,9 @@ static const struct cas_param_spec params[N_PARAMS] = {
                    "1: trade again after being liquidated; 0: sit out the rest of the run"},
     [P_LONG_PROB] = {"long_prob", CAS_PARAM_REAL, 0.5, 0, 1, false, "probability",
                      "random style: the chance each entry is a long (a crowded long: 0.8)"},
+    [P_ALSO] = {"also", CAS_PARAM_INT, -1, -1, 255, false, "instrument",
+                "another instrument (its place in the config's list) on which each entry "
+                "opens the same side with half the notional; -1 for none"},
 };
 
 /* The mids the trader saw, spaced at least lookback / (RING - 1) steps apart, so that
@@ -87,6 +91,7 @@ struct leveraged {
     int style;
     double leverage, size_fraction, rate, lookback, stop_loss, take_profit, hold_steps;
     double long_prob;
+    int also; /* second instrument, or -1 */
     bool reentry;
     struct seen ring[RING];
     uint32_t n_seen, next; /* entries held; slot of the next write */
@@ -117,6 +122,7 @@ static int lev_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
     l->hold_steps = p[P_HOLD_STEPS];
     l->reentry = p[P_REENTRY] != 0;
     l->long_prob = p[P_LONG_PROB];
+    l->also = (int)p[P_ALSO] == (int)s->instrument ? -1 : (int)p[P_ALSO];
     s->collateral = p[P_COLLATERAL];
     s->leverage = (int32_t)p[P_LEVERAGE];
     return 0;
@@ -214,11 +220,46 @@ static void finish_entry(struct leveraged *l, struct cas_agent_ctx *ctx)
         place_stop(l, ctx, l->entry_side == CAS_BUY, qty);
 }
 
+/* The second leg: the same side on instrument `also`, at market. */
+static void enter_also(const struct leveraged *l, struct cas_agent_ctx *ctx, enum cas_side side,
+                       double notional)
+{
+    struct cas_market_view w;
+    cas_agent_view(ctx, (uint32_t)l->also, &w);
+    double lots = floor(notional / (touch(&w, side) * (double)w.contract_units));
+    if (!(lots >= 1))
+        return;
+    struct cas_order_req req = {.side = side, .type = CAS_MARKET, .qty = (cas_lots)fmin(lots, 1e15),
+                                .expire_at = INFINITY};
+    uint64_t id;
+    cas_agent_submit_on(ctx, (uint32_t)l->also, &req, &id);
+}
+
+/* Close whatever the second leg holds (reduce-only, at market). */
+static void close_also(const struct leveraged *l, struct cas_agent_ctx *ctx)
+{
+    if (l->also < 0)
+        return;
+    struct cas_market_view w;
+    cas_agent_view(ctx, (uint32_t)l->also, &w);
+    if (w.position == 0)
+        return;
+    struct cas_order_req req = {.side = w.position > 0 ? CAS_SELL : CAS_BUY, .type = CAS_MARKET,
+                                .qty = llabs(w.position), .expire_at = INFINITY,
+                                .reduce_only = true};
+    uint64_t id;
+    cas_agent_submit_on(ctx, (uint32_t)l->also, &req, &id);
+}
+
 static void enter(struct leveraged *l, struct cas_agent_ctx *ctx, int dir)
 {
     const struct cas_market_view *v = ctx->view;
     enum cas_side side = dir > 0 ? CAS_BUY : CAS_SELL;
     double notional = l->size_fraction * (double)v->equity * l->leverage;
+    if (l->also >= 0) {
+        notional /= 2;
+        enter_also(l, ctx, side, notional);
+    }
     double lots = floor(notional / (touch(v, side) * (double)v->contract_units));
     if (!(lots >= 1))
         return; /* no equity left, or not enough for one lot */
@@ -263,6 +304,7 @@ static void manage(struct leveraged *l, struct cas_agent_ctx *ctx)
         cas_agent_cancel(ctx, l->stop_id);
         l->stop_id = 0;
     }
+    close_also(l, ctx);
 }
 
 static void lev_act(void *state, struct cas_agent_ctx *ctx)
@@ -282,6 +324,7 @@ static void lev_act(void *state, struct cas_agent_ctx *ctx)
         manage(l, ctx);
         return;
     }
+    close_also(l, ctx); /* a leg left over when the first was closed or liquidated */
     int dir = direction(l, ctx->rng, trend);
     if (dir != 0)
         enter(l, ctx, dir);
