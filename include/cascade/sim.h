@@ -63,6 +63,9 @@ const struct cas_exchange *cas_sim_exchange(const struct cas_sim *sim);
 /* Last trade price in ticks, or the initial price before the first trade. */
 cas_ticks cas_sim_last(const struct cas_sim *sim, uint32_t instrument);
 cas_ticks cas_sim_mark(const struct cas_sim *sim, uint32_t instrument);
+/* The instrument's price: its mid when both sides are quoted, else its last
+ * trade price (ticks). */
+double cas_sim_price(const struct cas_sim *sim, uint32_t instrument);
 /* Index price in ticks (perpetuals; the price itself on spot). */
 double cas_sim_index(const struct cas_sim *sim, uint32_t instrument);
 /* The predicted funding rate (fraction per interval; 0 on spot or when off). */

@@ -246,15 +246,6 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
     s->adl = 0;
 }
 
-static double price_of(const struct cas_sim *sim, uint32_t i)
-{
-    const struct cas_book *b = cas_sim_book(sim, i);
-    cas_ticks bid, ask;
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (double)(bid + ask) / 2;
-    return (double)cas_sim_last(sim, i);
-}
-
 static void add_sample(struct cas_recorder *r, double price)
 {
     if (r->n_samples == r->cap_samples) {
@@ -281,7 +272,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     }
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
     r->steps++;
-    double p = price_of(sim, 0);
+    double p = cas_sim_price(sim, 0);
     r->price_final = p;
     r->price_min = fmin(r->price_min, p);
     r->price_max = fmax(r->price_max, p);

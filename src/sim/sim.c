@@ -539,15 +539,20 @@ cas_ticks cas_sim_mark(const struct cas_sim *s, uint32_t instrument)
     return cas_exchange_mark(s->ex, instrument);
 }
 
-double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
+double cas_sim_price(const struct cas_sim *s, uint32_t instrument)
 {
-    if (s->instruments[instrument].perp)
-        return s->instruments[instrument].index.price;
     cas_ticks bid, ask;
     const struct cas_book *b = cas_exchange_book(s->ex, instrument);
     if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
         return (double)(bid + ask) / 2;
     return (double)cas_exchange_last(s->ex, instrument);
+}
+
+double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
+{
+    if (s->instruments[instrument].perp)
+        return s->instruments[instrument].index.price;
+    return cas_sim_price(s, instrument);
 }
 
 double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)

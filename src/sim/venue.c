@@ -59,16 +59,6 @@ struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
 
 /* ---- prices ---- */
 
-/* Mid, else last: the price of a spot instrument, in its own ticks. */
-static double book_price(const struct cas_sim *s, uint32_t i)
-{
-    cas_ticks bid, ask;
-    const struct cas_book *b = cas_exchange_book(s->ex, i);
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (double)(bid + ask) / 2;
-    return (double)cas_exchange_last(s->ex, i);
-}
-
 static void mark_inputs(const struct cas_sim *s, uint32_t i, struct cas_mark_inputs *in)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
@@ -359,7 +349,7 @@ static void move_index(struct cas_sim *s, uint32_t i)
         return;
     }
     const struct cas_instrument_config *spot = &s->cfg->instruments[ic->index_spot];
-    cas_index_set(ix, book_price(s, ic->index_spot) * spot->tick_size / ic->tick_size);
+    cas_index_set(ix, cas_sim_price(s, ic->index_spot) * spot->tick_size / ic->tick_size);
 }
 
 int cas__venue_begin_step(struct cas_sim *s)
