@@ -2,6 +2,7 @@
  *
  * Writes, into a run directory: timeseries.csv (one row per instrument every
  * record.sample_every steps), liquidations.csv (one row per liquidation),
+ * cascades.csv (one row per causal tree of liquidations),
  * config.json (the resolved config) and summary.json (prices, book, stylized
  * facts, accounting, liquidations, insurance fund, performance). Columns and
  * keys are documented in docs/outputs.md. Same config and seed give
@@ -32,6 +33,9 @@ void cas_recorder_destroy(struct cas_recorder *rec);
 
 /* The observer to hand to cas_sim_create. */
 struct cas_sim_observer cas_recorder_observer(struct cas_recorder *rec);
+
+/* Write cascades.csv's content (liquidations linked into causal trees). */
+int cas_recorder_write_cascades(const struct cas_recorder *rec, FILE *out);
 
 /* Write liquidations.csv's content for the finished run to `out`. */
 int cas_recorder_write_liquidations(const struct cas_recorder *rec, FILE *out);

@@ -27,7 +27,8 @@ static const char run_usage[] =
     "\n"
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
-    "liquidations.csv and summary.json. Prints the run directory's path on stdout.\n"
+    "liquidations.csv, cascades.csv and summary.json. Prints the run directory's\n"
+    "path on stdout.\n"
     "\n"
     "  -o, --output DIR     run directory to create (default runs/NAME-seedSEED,\n"
     "                       with -2, -3 ... appended if that exists); must not\n"
@@ -248,8 +249,8 @@ static char *join(const char *dir, const char *file)
     return p;
 }
 
-static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "summary.json",
-                                        "config.json"};
+static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                        "summary.json", "config.json"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -323,6 +324,11 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
     if (!f)
         return CAS_EIO;
     int rc = cas_recorder_write_liquidations(rec, f);
+    if (fclose(f) != 0 || rc < 0)
+        return CAS_EIO;
+    if (!(f = open_in(tmp, "cascades.csv")))
+        return CAS_EIO;
+    rc = cas_recorder_write_cascades(rec, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "summary.json")))

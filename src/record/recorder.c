@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/cascades.h"
 #include "cascade/record.h"
 #include "cascade/stats.h"
 
@@ -42,6 +43,9 @@ struct cas_recorder {
     size_t n_samples, cap_samples;
     struct liq_row *liqs;
     size_t n_liqs, cap_liqs;
+    /* every instrument's price at the end of every step, for cascade measures */
+    double *path;
+    size_t n_path, cap_path;
     bool out_of_memory;
 };
 
@@ -85,6 +89,7 @@ void cas_recorder_destroy(struct cas_recorder *r)
     free(r->series);
     free(r->samples);
     free(r->liqs);
+    free(r->path);
     free(r);
 }
 
@@ -261,9 +266,27 @@ static void add_sample(struct cas_recorder *r, double price)
     r->samples[r->n_samples++] = price;
 }
 
+static void add_path(struct cas_recorder *r, const struct cas_sim *sim)
+{
+    uint32_t n = r->cfg->n_instruments;
+    if (r->n_path + n > r->cap_path) {
+        size_t cap = r->cap_path ? 2 * r->cap_path : 4096 * (size_t)n;
+        double *v = realloc(r->path, cap * sizeof *v);
+        if (!v) {
+            r->out_of_memory = true;
+            return;
+        }
+        r->path = v;
+        r->cap_path = cap;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        r->path[r->n_path++] = cas_sim_price(sim, i);
+}
+
 static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct cas_recorder *r = ctx;
+    add_path(r, sim);
     const struct cas_book *b = cas_sim_book(sim, 0);
     cas_ticks bid, ask;
     if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask)) {
@@ -338,6 +361,86 @@ int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
     return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
 }
 
+/* ---- cascades ---- */
+
+static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, const char *sep);
+
+/* The cascades of the run so far, into a new array (free it); NULL when out of memory. */
+static struct cas_cascade *build_cascades(const struct cas_recorder *r, size_t *n)
+{
+    size_t m = r->n_liqs;
+    struct cas_liquidation *liqs = malloc((m ? m : 1) * sizeof *liqs);
+    cas_money *notional = malloc((m ? m : 1) * sizeof *notional);
+    struct cas_cascade *out = malloc((m ? m : 1) * sizeof *out);
+    if (!liqs || !notional || !out) {
+        free(liqs), free(notional), free(out);
+        return NULL;
+    }
+    for (size_t k = 0; k < m; k++) {
+        liqs[k] = r->liqs[k].liq;
+        notional[k] = liqs[k].lots * liqs[k].mark *
+                      r->cfg->instruments[liqs[k].instrument].spec.contract_units;
+    }
+    uint32_t ni = r->cfg->n_instruments;
+    *n = cas_cascades_build(liqs, notional, m, r->path, (cas_step)(r->n_path / ni), ni, out);
+    free(liqs);
+    free(notional);
+    return out;
+}
+
+int cas_recorder_write_cascades(const struct cas_recorder *r, FILE *f)
+{
+    size_t n;
+    struct cas_cascade *cs = build_cascades(r, &n);
+    if (!cs)
+        return CAS_ENOMEM;
+    fputs("id,root_liquidation,root_cause,instrument,side,start_step,end_step,generations,"
+          "liquidations,notional,price_start,price_extreme,price_end,move_bps,extreme_step,"
+          "recovery_half_steps\n",
+          f);
+    for (size_t k = 0; k < n; k++) {
+        const struct cas_cascade *c = &cs[k];
+        const struct cas_instrument_config *ins = &r->cfg->instruments[c->instrument];
+        int dec = r->series[c->instrument].decimals + 1;
+        fprintf(f, "%llu,%llu,", (unsigned long long)c->id, (unsigned long long)c->root);
+        put_cause(f, c->cause);
+        fprintf(f, ",%s,%s,%lld,%lld,%u,%llu,", ins->name, c->side == CAS_BUY ? "long" : "short",
+                (long long)c->start, (long long)c->end, c->generations,
+                (unsigned long long)c->liquidations);
+        put_money(f, c->notional, r->cfg->money_decimals);
+        put_price(f, c->price_start, ins, dec);
+        put_price(f, c->price_extreme, ins, dec);
+        put_price(f, c->price_end, ins, dec);
+        fprintf(f, ",%.2f,%lld,", c->move_bps, (long long)c->extreme_step);
+        if (c->recovery_steps >= 0)
+            fprintf(f, "%lld", (long long)c->recovery_steps);
+        fputc('\n', f);
+    }
+    free(cs);
+    return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
+}
+
+static void write_cascades_summary(FILE *f, const struct cas_recorder *r)
+{
+    size_t n = 0;
+    struct cas_cascade *cs = build_cascades(r, &n);
+    uint64_t size = 0;
+    cas_money notional = 0;
+    double move = 0;
+    uint32_t generations = 0;
+    for (size_t k = 0; cs && k < n; k++) {
+        size = cs[k].liquidations > size ? cs[k].liquidations : size;
+        notional = cs[k].notional > notional ? cs[k].notional : notional;
+        move = fmax(move, cs[k].move_bps);
+        generations = cs[k].generations > generations ? cs[k].generations : generations;
+    }
+    fprintf(f, "  \"cascades\": {\"count\": %zu, \"largest_size\": %llu, ", n,
+            (unsigned long long)size);
+    put_money_key(f, "largest_notional", notional, r->cfg->money_decimals, ", ");
+    fprintf(f, "\"largest_drop_bps\": %.2f, \"max_generations\": %u},\n", move, generations);
+    free(cs);
+}
+
 /* ---- the summary ---- */
 
 /* JSON numbers: finite values with 10 significant digits, null otherwise. */
@@ -409,6 +512,7 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     put_num(f, "acf_r_lag1", cas_stats_acf(ret, n_ret, 1), ", ");
     put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), "},\n");
     write_venue(f, cfg, sim);
+    write_cascades_summary(f, r);
     fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
             (unsigned long long)c.rejected, (unsigned long long)c.stops,
             (unsigned long long)c.fundings);
