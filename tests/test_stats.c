@@ -72,3 +72,42 @@ Test(stats, volatility_clustering_shows_in_abs_acf_only)
     cr_assert_lt(fabs(cas_stats_acf(x, N, 1)), 0.01);
     cr_assert_gt(cas_stats_acf_abs(x, N, 1), 0.2);
 }
+
+/* Student-t with 3 degrees of freedom: Z / sqrt(chi2_3 / 3); tail index 3.
+ * Gaussian tails are much thinner: the same estimator gives far more. */
+Test(stats, hill_index_of_student_t3_is_three)
+{
+    struct cas_rng r;
+    cas_rng_init(&r, 9, 9);
+    for (int i = 0; i < N; i++) {
+        double chi = 0;
+        for (int k = 0; k < 3; k++) {
+            double z = cas_rng_normal(&r, 0, 1);
+            chi += z * z;
+        }
+        x[i] = cas_rng_normal(&r, 0, 1) / sqrt(chi / 3);
+    }
+    double h = cas_stats_hill(x, N, N / 200);
+    cr_assert_lt(fabs(h - 3), 0.4, "Hill index %f", h);
+    for (int i = 0; i < N; i++)
+        x[i] = cas_rng_normal(&r, 0, 1);
+    cr_assert_gt(cas_stats_hill(x, N, N / 200), 5);
+    cr_assert(isnan(cas_stats_hill(x, 10, 0)));
+}
+
+/* GARCH(1,1): returns uncorrelated, |returns| correlated for a long time. */
+Test(stats, garch_absolute_returns_decay_slowly)
+{
+    struct cas_rng r;
+    cas_rng_init(&r, 10, 10);
+    double omega = 1e-6, alpha = 0.09, beta = 0.9, var = omega / (1 - alpha - beta), prev = 0;
+    for (int i = 0; i < N; i++) {
+        var = omega + alpha * prev * prev + beta * var;
+        prev = x[i] = sqrt(var) * cas_rng_normal(&r, 0, 1);
+    }
+    cr_assert_lt(fabs(cas_stats_acf(x, N, 1)), 0.02);
+    double a1 = cas_stats_acf_abs(x, N, 1), a50 = cas_stats_acf_abs(x, N, 50);
+    cr_assert_gt(a1, 0.15, "acf |r| lag 1 %f", a1);
+    cr_assert_gt(a50, 0.03, "acf |r| lag 50 %f", a50);
+    cr_assert_lt(a50, a1);
+}

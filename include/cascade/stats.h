@@ -15,5 +15,10 @@ double cas_stats_excess_kurtosis(const double *x, size_t n);
 double cas_stats_acf(const double *x, size_t n, size_t lag);
 /* The same for |x_t|. */
 double cas_stats_acf_abs(const double *x, size_t n, size_t lag);
+/* Hill estimator of the tail index of |x| from its k largest values:
+ * 1 / mean(log(|x|_(i) / |x|_(k+1))), i = 1..k. NaN unless 0 < k < n and the
+ * (k+1)-th largest |x| is positive. About 3 for Student-t returns with 3
+ * degrees of freedom; large (thin tails) for Gaussian ones. */
+double cas_stats_hill(const double *x, size_t n, size_t k);
 
 #endif

@@ -37,6 +37,7 @@ struct cas_recorder {
     /* first instrument, over every step */
     double price_min, price_max, price_final; /* in ticks; halves for mids */
     double spread_sum, depth_sum;
+    double max_basis;          /* max |price / index - 1| (perpetuals) */
     uint64_t spread_steps, steps;
     /* first instrument's price at each sample, for returns */
     double *samples;
@@ -296,6 +297,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
     r->steps++;
     double p = cas_sim_price(sim, 0);
+    if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
+        r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));
     r->price_final = p;
     r->price_min = fmin(r->price_min, p);
     r->price_max = fmax(r->price_max, p);
@@ -364,6 +367,7 @@ int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
 /* ---- cascades ---- */
 
 static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, const char *sep);
+static void put_num(FILE *f, const char *key, double v, const char *sep);
 
 /* The cascades of the run so far, into a new array (free it); NULL when out of memory. */
 static struct cas_cascade *build_cascades(const struct cas_recorder *r, size_t *n)
@@ -443,6 +447,61 @@ static void write_cascades_summary(FILE *f, const struct cas_recorder *r)
 
 /* ---- the summary ---- */
 
+/* The largest peak-to-trough fall of the first instrument's price, in bp,
+ * and the steps from its trough until the price regained the peak (-1 never). */
+static void drawdown(const struct cas_recorder *r, double *bps, cas_step *recovery)
+{
+    uint32_t ni = r->cfg->n_instruments;
+    size_t n = r->n_path / ni;
+    double peak = 0, best = 0, best_peak = 0;
+    size_t trough = 0;
+    for (size_t t = 0; t < n; t++) {
+        double p = r->path[t * ni];
+        peak = fmax(peak, p);
+        if (peak > 0 && (peak - p) / peak > best) {
+            best = (peak - p) / peak;
+            best_peak = peak;
+            trough = t;
+        }
+    }
+    *bps = best * 1e4;
+    *recovery = -1;
+    for (size_t t = trough + 1; best > 0 && t < n; t++)
+        if (r->path[t * ni] >= best_peak) {
+            *recovery = (cas_step)(t - trough);
+            break;
+        }
+}
+
+static void put_array(FILE *f, const char *key, const double *ret, size_t n, bool absolute,
+                      const char *sep)
+{
+    fprintf(f, "\"%s\": [", key);
+    for (size_t lag = 1; lag <= 50; lag++) {
+        double v = absolute ? cas_stats_acf_abs(ret, n, lag) : cas_stats_acf(ret, n, lag);
+        if (isfinite(v))
+            fprintf(f, "%s%.6g", lag > 1 ? ", " : "", v);
+        else
+            fprintf(f, "%snull", lag > 1 ? ", " : "");
+    }
+    fprintf(f, "]%s", sep);
+}
+
+static void write_dislocation(FILE *f, const struct cas_recorder *r)
+{
+    double dd;
+    cas_step rec;
+    drawdown(r, &dd, &rec);
+    fputs("  \"dislocation\": {", f);
+    put_num(f, "max_basis_bps",
+            r->cfg->instruments[0].spec.kind == CAS_PERPETUAL ? r->max_basis * 1e4 : NAN, ", ");
+    put_num(f, "max_drawdown_bps", dd, ", ");
+    if (rec >= 0)
+        fprintf(f, "\"recovery_steps\": %lld},\n", (long long)rec);
+    else
+        fputs("\"recovery_steps\": null},\n", f);
+}
+
 /* JSON numbers: finite values with 10 significant digits, null otherwise. */
 static void put_num(FILE *f, const char *key, double v, const char *sep)
 {
@@ -510,7 +569,11 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
             (long long)cfg->sample_every, n_ret);
     put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n_ret), ", ");
     put_num(f, "acf_r_lag1", cas_stats_acf(ret, n_ret, 1), ", ");
-    put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), "},\n");
+    put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), ", ");
+    put_num(f, "hill_index", cas_stats_hill(ret, n_ret, n_ret / 20), ", ");
+    put_array(f, "acf_r", ret, n_ret, false, ", ");
+    put_array(f, "acf_absr", ret, n_ret, true, "},\n");
+    write_dislocation(f, r);
     write_venue(f, cfg, sim);
     write_cascades_summary(f, r);
     fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",

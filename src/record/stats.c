@@ -1,6 +1,7 @@
 /* stats: moments and autocorrelations of return series, two-pass for accuracy. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "cascade/stats.h"
 
@@ -67,4 +68,28 @@ double cas_stats_acf(const double *x, size_t n, size_t lag)
 double cas_stats_acf_abs(const double *x, size_t n, size_t lag)
 {
     return acf(x, n, lag, true);
+}
+
+static int by_size_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+double cas_stats_hill(const double *x, size_t n, size_t k)
+{
+    if (k == 0 || k >= n)
+        return NAN;
+    double *a = malloc(n * sizeof *a);
+    if (!a)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        a[i] = fabs(x[i]);
+    qsort(a, n, sizeof *a, by_size_desc);
+    double floor_value = a[k], sum = 0;
+    if (floor_value > 0)
+        for (size_t i = 0; i < k; i++)
+            sum += log(a[i] / floor_value);
+    free(a);
+    return floor_value > 0 && sum > 0 ? (double)k / sum : NAN;
 }
