@@ -218,6 +218,40 @@ Test(scenarios, cross_margin_carries_a_shock_to_the_other_instrument, .timeout =
     }
 }
 
+/* The amplification factor of `cascade run --counterfactual`: read from summary.json. */
+static double factor_of(const char *name, unsigned seed)
+{
+    const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert(bin && root, "run through meson test");
+    char dir[] = "/tmp/cascade-cf-XXXXXX", cmd[4096];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/configs/%s.json' --seed %u --counterfactual -o '%s/r' --quiet >/dev/null"
+             " && grep -o '\"factor\": [0-9.e+-]*' '%s/r/summary.json' | cut -d' ' -f2 > '%s/f'",
+             bin, root, name, seed, dir, dir, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char path[512];
+    snprintf(path, sizeof path, "%s/f", dir);
+    FILE *f = fopen(path, "r");
+    double factor = NAN;
+    cr_assert(f && fscanf(f, "%lf", &factor) == 1, "no amplification factor for %s", name);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    return factor;
+}
+
+/* --counterfactual: the squeeze's move is amplified by its liquidations; the
+ * control, which liquidates nobody, has a factor of exactly 1. */
+Test(scenarios, counterfactual_amplification, .timeout = 600)
+{
+    for (unsigned seed = 1; seed <= 2; seed++) {
+        double squeeze = factor_of("long-squeeze", seed), control = factor_of("no-leverage", seed);
+        cr_assert_gt(squeeze, 1, "seed %u: factor %f", seed, squeeze);
+        cr_assert_eq(control, 1, "seed %u: control factor %f", seed, control);
+    }
+}
+
 /* Every scenario runs from the command line, conserves money, and writes
  * byte-identical files twice over (performance figures aside). */
 Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeout = 900)

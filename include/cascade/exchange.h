@@ -232,6 +232,11 @@ void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_tic
                            cas_ticks hi);
 void cas_exchange_set_halt(struct cas_exchange *ex, uint32_t instrument, bool halted);
 
+/* Counterfactual runs: from now on nobody is liquidated, in either mode;
+ * under-water accounts keep their positions and their losses (equity may go
+ * negative: the venue absorbs them). Money is still conserved. */
+void cas_exchange_disable_liquidation(struct cas_exchange *ex);
+
 /* Keeper mode: the accounts currently liquidatable on an instrument (up to
  * max, in account order); returns how many were written. */
 uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instrument,

@@ -40,8 +40,12 @@ int cas_recorder_write_cascades(const struct cas_recorder *rec, FILE *out);
 /* Write liquidations.csv's content for the finished run to `out`. */
 int cas_recorder_write_liquidations(const struct cas_recorder *rec, FILE *out);
 
-/* Write summary.json's content for the finished run to `out`. */
+/* Write summary.json's content for the finished run to `out`. With the
+ * recorder of a counterfactual run (the same config and seed with forced
+ * liquidation off), "amplification" gives, per shock, the move with
+ * liquidations divided by the move without; else it is null. */
 int cas_recorder_write_summary(const struct cas_recorder *rec, const struct cas_sim *sim,
-                               const struct cas_run_perf *perf, FILE *out);
+                               const struct cas_run_perf *perf,
+                               const struct cas_recorder *counterfactual, FILE *out);
 
 #endif

@@ -51,6 +51,9 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
                    const struct cas_sim_observer *observer, struct cas_err *err);
 void cas_sim_destroy(struct cas_sim *sim);
 
+/* The counterfactual: switch forced liquidation off before the first step. */
+void cas_sim_disable_liquidation(struct cas_sim *sim);
+
 /* Run the next step. 0, or CAS_ENOMEM if memory ran out. */
 int cas_sim_step(struct cas_sim *sim);
 

@@ -23,7 +23,8 @@
 #define MAX_SETS 256
 
 static const char run_usage[] =
-    "usage: cascade run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...] [--quiet]\n"
+    "usage: cascade run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...]\n"
+    "                   [--counterfactual] [--quiet]\n"
     "\n"
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
@@ -37,6 +38,10 @@ static const char run_usage[] =
     "  --steps N            number of steps, overriding the config's \"steps\"\n"
     "  --set PATH=VALUE     override one config value, e.g. --set agents[0].params.mu=0.5\n"
     "                       (VALUE is JSON, or else a string); repeatable\n"
+    "  --counterfactual     run the same config and seed a second time with forced\n"
+    "                       liquidation switched off, and report per shock the move\n"
+    "                       with liquidations over the move without (summary.json:\n"
+    "                       amplification)\n"
     "  -q, --quiet          no progress or summary on stderr\n";
 
 static const char validate_usage[] =
@@ -52,6 +57,7 @@ struct run_args {
     size_t n_sets;
     char seed_set[64], steps_set[64];
     bool quiet;
+    bool counterfactual;
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -123,6 +129,8 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
                      seed ? "seed" : "steps", v);
         } else if (!validate && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
             a->quiet = true;
+        } else if (!validate && strcmp(arg, "--counterfactual") == 0) {
+            a->counterfactual = true;
         } else if (arg[0] == '-' && arg[1] != 0) {
             return usage_error("unknown option '%s'", arg);
         } else if (!a->config) {
@@ -316,9 +324,33 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* The counterfactual run: same config and seed, liquidation off, recorded
+ * in memory only (*out to be destroyed by the caller). */
+static int run_counterfactual(const struct cas_config *cfg, bool show,
+                              struct cas_recorder **out)
+{
+    FILE *sink = fopen("/dev/null", "w");
+    struct cas_sim *sim = NULL;
+    int rc = 1;
+    if (!sink || cas_recorder_create(out, cfg, sink, NULL) < 0)
+        goto done;
+    struct cas_sim_observer obs = cas_recorder_observer(*out);
+    if (cas_sim_create(&sim, cfg, &obs, NULL) < 0)
+        goto done;
+    cas_sim_disable_liquidation(sim);
+    if (show)
+        fputs("cascade: the counterfactual run, without liquidations\n", stderr);
+    rc = simulate(sim, cfg, show);
+done:
+    cas_sim_destroy(sim);
+    if (sink)
+        fclose(sink);
+    return rc;
+}
+
 static int write_outputs(const char *tmp, const struct cas_config *cfg,
                          const struct cas_recorder *rec, const struct cas_sim *sim,
-                         const struct cas_run_perf *perf)
+                         const struct cas_run_perf *perf, const struct cas_recorder *cf)
 {
     FILE *f = open_in(tmp, "liquidations.csv");
     if (!f)
@@ -333,7 +365,7 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
         return CAS_EIO;
     if (!(f = open_in(tmp, "summary.json")))
         return CAS_EIO;
-    rc = cas_recorder_write_summary(rec, sim, perf, f);
+    rc = cas_recorder_write_summary(rec, sim, perf, cf, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "config.json")))
@@ -352,7 +384,7 @@ int cas_cli_run(int argc, char **argv)
 
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
-    struct cas_recorder *rec = NULL;
+    struct cas_recorder *rec = NULL, *cf = NULL;
     FILE *ts = NULL;
     char out[4096], tmp[4200];
     bool show = !a.quiet && isatty(2);
@@ -395,9 +427,13 @@ int cas_cli_run(int argc, char **argv)
     if (simulate(sim, &cfg, show))
         goto out_tmp;
     struct cas_run_perf perf = {now_s() - start, peak_rss_mb()};
+    if (a.counterfactual && run_counterfactual(&cfg, show, &cf)) {
+        fprintf(stderr, "cascade: the counterfactual run failed\n");
+        goto out_tmp;
+    }
     int closed = fclose(ts);
     ts = NULL;
-    if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf) < 0) {
+    if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
                 strerror(errno));
         goto out_tmp;
@@ -424,6 +460,7 @@ out_tmp:
         fclose(ts);
     remove_tmp(tmp);
 out_sim:
+    cas_recorder_destroy(cf);
     cas_recorder_destroy(rec);
     cas_sim_destroy(sim);
 out_config:

@@ -146,7 +146,7 @@ static bool check_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32
                                size_t len)
 {
     const struct position *p = pos_at(ex, a, i);
-    bool liq = cas__position_liquidatable(ex, a, i);
+    bool liq = !ex->no_liquidation && cas__position_liquidatable(ex, a, i);
     if (ex->inst[i].spec.liq_mode == CAS_LIQ_ENGINE && liq)
         return fail(why, len, "account %u instrument %u: liquidatable, not liquidated", a, i);
     if (ex->inst[i].spec.liq_mode == CAS_LIQ_KEEPER && liq != p->in_set)

@@ -774,3 +774,8 @@ void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_tota
         out->open_interest[1] += s;
     }
 }
+
+void cas_exchange_disable_liquidation(struct cas_exchange *ex)
+{
+    ex->no_liquidation = true;
+}

@@ -134,6 +134,7 @@ struct cas_exchange {
     /* cross accounts with several perpetual positions */
     uint32_t *multi, n_multi, cap_multi;
     bool multi_dirty;
+    bool no_liquidation; /* counterfactual runs: the risk engine liquidates nobody */
     /* the taker of the book submit in progress */
     uint32_t taker, taker_job, fill_inst;
     /* scratch */

@@ -279,6 +279,8 @@ static bool crossed(const struct instrument *in, enum cas_side s)
 static void scan_instrument(struct cas_exchange *ex, uint32_t i)
 {
     struct instrument *in = &ex->inst[i];
+    if (ex->no_liquidation)
+        return;
     if (in->set_n)
         set_verify(ex, i);
     for (int s = CAS_BUY; s <= CAS_SELL; s++) {
@@ -309,7 +311,7 @@ static int scan_multi(struct cas_exchange *ex)
         ex->inst[i].mark_moved = false;
     }
     ex->multi_dirty = false;
-    if (!moved || ex->n_multi == 0)
+    if (!moved || ex->n_multi == 0 || ex->no_liquidation)
         return 0;
     uint32_t n = 0;
     if (cas__grow((void **)&ex->scratch, &ex->cap_scratch, ex->n_multi, sizeof *ex->scratch))

@@ -487,6 +487,52 @@ static void put_array(FILE *f, const char *key, const double *ret, size_t n, boo
     fprintf(f, "]%s", sep);
 }
 
+/* How far each shock moved its instrument's price, in bp in the shock's
+ * direction: from the end of the step before it to the extreme before the
+ * next shock (at most 3600 steps on). */
+static double shock_move(const struct cas_recorder *r, uint32_t k)
+{
+    const struct cas_config *cfg = r->cfg;
+    const struct cas_shock_config *sh = &cfg->shocks[k];
+    uint32_t ni = cfg->n_instruments;
+    cas_step n = (cas_step)(r->n_path / ni), end = sh->step + 3600;
+    for (uint32_t j = k + 1; j < cfg->n_shocks; j++)
+        if (cfg->shocks[j].step > sh->step && cfg->shocks[j].step < end)
+            end = cfg->shocks[j].step;
+    if (end > n)
+        end = n;
+    bool down = sh->kind == CAS_SHOCK_MARKET_ORDER ? sh->side == CAS_SELL : sh->pct < 0;
+    double start = sh->step > 0 && sh->step - 1 < n
+                       ? r->path[(size_t)(sh->step - 1) * ni + sh->instrument]
+                       : (double)cfg->instruments[sh->instrument].initial_price;
+    double extreme = start;
+    for (cas_step t = sh->step; t < end; t++) {
+        double p = r->path[(size_t)t * ni + sh->instrument];
+        extreme = down ? fmin(extreme, p) : fmax(extreme, p);
+    }
+    return (down ? start - extreme : extreme - start) / start * 1e4;
+}
+
+static void write_amplification(FILE *f, const struct cas_recorder *r,
+                                const struct cas_recorder *cf)
+{
+    if (!cf) {
+        fputs("  \"amplification\": null,\n", f);
+        return;
+    }
+    fputs("  \"amplification\": [", f);
+    for (uint32_t k = 0; k < r->cfg->n_shocks; k++) {
+        double with = shock_move(r, k), without = shock_move(cf, k);
+        fprintf(f, "%s{\"shock\": %u, \"step\": %lld, \"instrument\": \"%s\", ", k ? ", " : "",
+                k + 1, (long long)r->cfg->shocks[k].step,
+                r->cfg->instruments[r->cfg->shocks[k].instrument].name);
+        put_num(f, "move_bps", with, ", ");
+        put_num(f, "move_bps_without_liquidations", without, ", ");
+        put_num(f, "factor", without > 0 ? with / without : NAN, "}");
+    }
+    fputs("],\n", f);
+}
+
 static void write_dislocation(FILE *f, const struct cas_recorder *r)
 {
     double dd;
@@ -540,7 +586,8 @@ static void write_venue(FILE *f, const struct cas_config *cfg, const struct cas_
 }
 
 int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_sim *sim,
-                               const struct cas_run_perf *perf, FILE *f)
+                               const struct cas_run_perf *perf,
+                               const struct cas_recorder *counterfactual, FILE *f)
 {
     const struct cas_config *cfg = r->cfg;
     double tick = cfg->instruments[0].tick_size;
@@ -576,6 +623,7 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     write_dislocation(f, r);
     write_venue(f, cfg, sim);
     write_cascades_summary(f, r);
+    write_amplification(f, r, counterfactual);
     fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
             (unsigned long long)c.rejected, (unsigned long long)c.stops,
             (unsigned long long)c.fundings);

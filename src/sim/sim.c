@@ -509,6 +509,11 @@ int cas_sim_step(struct cas_sim *s)
     return 0;
 }
 
+void cas_sim_disable_liquidation(struct cas_sim *s)
+{
+    cas_exchange_disable_liquidation(s->ex);
+}
+
 cas_step cas_sim_now(const struct cas_sim *s)
 {
     return s->step;
