@@ -154,7 +154,12 @@ Test(cli, outputs_have_their_documented_shape)
                                  "\"stylized\"", "\"excess_kurtosis\"", "\"acf_r_lag1\"",
                                  "\"acf_absr_lag1\"", "\"performance\"", "\"wall_s\"",
                                  "\"steps_per_s\"", "\"events_per_s\"", "\"orders\"",
-                                 "\"trades\"", "\"peak_rss_mb\""};
+                                 "\"trades\"", "\"peak_rss_mb\"", "\"accounting\"",
+                                 "\"conserved\": true", "\"liquidations\"",
+                                 "\"insurance_fund\"", "\"cascades\"", "\"dislocation\"",
+                                 "\"hill_index\"", "\"acf_r\": [", "\"acf_absr\": [",
+                                 "\"amplification\": null",
+                                 "\"agents\": {\"noise\": {\"count\": 10, \"orders\": "};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_assert_not_null(strstr(s, keys[i]), "summary lacks %s", keys[i]);
     free(ts);

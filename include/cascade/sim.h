@@ -81,4 +81,12 @@ uint32_t cas_sim_n_agents(const struct cas_sim *sim);
 uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
 
+/* What one agent did: orders the venue accepted (stops counted when they
+ * fire), fills of its orders, times liquidated, and its deposit. */
+struct cas_agent_stats {
+    uint64_t orders, trades, liquidated;
+    cas_money deposit;
+};
+void cas_sim_agent_stats(const struct cas_sim *sim, uint32_t agent, struct cas_agent_stats *out);
+
 #endif

@@ -585,6 +585,45 @@ static void write_venue(FILE *f, const struct cas_config *cfg, const struct cas_
     put_money_key(f, "min", t.insurance_min, d, "},\n");
 }
 
+/* Per agent type, over its populations: count, orders, trades, liquidations
+ * and PnL (equity at the end minus the deposit, quote currency). */
+static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas_sim *sim)
+{
+    const struct cas_config *cfg = r->cfg;
+    size_t nt;
+    const struct cas_agent_type *const *types = cas_agent_types(&nt);
+    fputs("  \"agents\": {", f);
+    bool first = true;
+    for (size_t t = 0; t < nt; t++) {
+        uint64_t count = 0, orders = 0, trades = 0, liquidated = 0;
+        cas_money pnl = 0;
+        uint32_t g = 0;
+        for (uint32_t p = 0; p < cfg->n_populations; p++) {
+            const struct cas_population_config *pop = &cfg->populations[p];
+            for (uint32_t k = 0; k < pop->count; k++, g++) {
+                if (pop->type != types[t])
+                    continue;
+                struct cas_agent_stats st;
+                struct cas_account_view v;
+                cas_sim_agent_stats(sim, g, &st);
+                cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
+                count++, orders += st.orders, trades += st.trades, liquidated += st.liquidated;
+                pnl += v.equity - st.deposit;
+            }
+        }
+        if (count == 0)
+            continue;
+        fprintf(f, "%s\"%s\": {\"count\": %llu, \"orders\": %llu, \"trades\": %llu, "
+                   "\"liquidated\": %llu, ",
+                first ? "" : ", ", types[t]->name, (unsigned long long)count,
+                (unsigned long long)orders, (unsigned long long)trades,
+                (unsigned long long)liquidated);
+        put_money_key(f, "pnl", pnl, cfg->money_decimals, "}");
+        first = false;
+    }
+    fputs("},\n", f);
+}
+
 int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_sim *sim,
                                const struct cas_run_perf *perf,
                                const struct cas_recorder *counterfactual, FILE *f)
@@ -624,6 +663,7 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     write_venue(f, cfg, sim);
     write_cascades_summary(f, r);
     write_amplification(f, r, counterfactual);
+    write_agents(f, r, sim);
     fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
             (unsigned long long)c.rejected, (unsigned long long)c.stops,
             (unsigned long long)c.fundings);

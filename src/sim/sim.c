@@ -152,6 +152,7 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
     int rc = cas__venue_submit(s, &o, cause, id, &res);
     if (rc < 0)
         return rc;
+    s->agents[k->agent].stats.orders++;
     if (res.rested > 0 && req->expire_at < (double)s->cfg->steps) {
         struct expiry e = {(cas_step)floor(req->expire_at) + 1, *id};
         if ((rc = exp_push(s, e)) < 0) {
@@ -239,7 +240,10 @@ static void hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
                       const struct cas_fill *f, bool maker)
 {
     uint32_t g = cas__agent_of(s, account);
-    if (g == UINT32_MAX || !s->agents[g].type->on_fill)
+    if (g == UINT32_MAX)
+        return;
+    s->agents[g].stats.trades++;
+    if (!s->agents[g].type->on_fill)
         return;
     struct cas_agent_fill af = {
         .instrument = instrument,
@@ -263,14 +267,18 @@ void cas__agents_hear_fill(struct cas_sim *s, uint32_t instrument, const struct 
 void cas__agents_hear_liquidation(struct cas_sim *s, const struct cas_liquidation *liq)
 {
     uint32_t g = cas__agent_of(s, liq->account);
-    if (g != UINT32_MAX && s->agents[g].type->on_liquidated)
+    if (g == UINT32_MAX)
+        return;
+    s->agents[g].stats.liquidated++;
+    if (s->agents[g].type->on_liquidated)
         s->agents[g].type->on_liquidated(s->agents[g].state, liq);
 }
 
 /* ---- construction ---- */
 
 static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
-                        enum cas_margin_mode margin, uint32_t *account, struct cas_err *err)
+                        enum cas_margin_mode margin, uint32_t *account, cas_money *deposit,
+                        struct cas_err *err)
 {
     double money = setup->collateral * pow(10, s->cfg->money_decimals);
     if (!(money >= 0 && money < 9e17))
@@ -279,6 +287,7 @@ static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
                            s->cfg->money_decimals);
     int rc = cas_exchange_open_account(s->ex, (cas_money)llround(money), margin,
                                        setup->leverage, account);
+    *deposit = (cas_money)llround(money);
     if (rc < 0)
         return cas_err_set(err, rc, "", "cannot open an account: %s", cas_strerror(rc));
     return 0;
@@ -319,7 +328,7 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
             };
             int rc = a->type->init(a->state, &setup, err);
             if (rc == 0)
-                rc = open_account(s, &setup, pop->margin, &a->account, err);
+                rc = open_account(s, &setup, pop->margin, &a->account, &a->stats.deposit, err);
             if (rc == 0 && a->account < s->n_owner)
                 s->owner[a->account] = g;
             if (rc < 0) {
@@ -586,6 +595,11 @@ uint32_t cas_sim_n_agents(const struct cas_sim *s)
 uint32_t cas_sim_agent_account(const struct cas_sim *s, uint32_t agent)
 {
     return s->agents[agent].account;
+}
+
+void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_agent_stats *out)
+{
+    *out = s->agents[agent].stats;
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)

@@ -36,6 +36,7 @@ struct instrument {
 
 struct agent {
     const struct cas_agent_type *type;
+    struct cas_agent_stats stats;
     void *state;
     struct cas_rng rng;
     double rate;
