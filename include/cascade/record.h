@@ -29,6 +29,10 @@ struct cas_run_perf {
  * writing the time series to `timeseries` (borrowed, stays open). */
 int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
                         FILE *timeseries, struct cas_err *err);
+
+/* Also write every publication of the perpetuals' liquidation maps to
+ * `liqmap` (borrowed, stays open): liqmap.csv, one row per non-empty bin. */
+void cas_recorder_set_liqmap(struct cas_recorder *rec, FILE *liqmap);
 void cas_recorder_destroy(struct cas_recorder *rec);
 
 /* The observer to hand to cas_sim_create. */

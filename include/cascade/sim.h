@@ -16,6 +16,7 @@
 #ifndef CASCADE_SIM_H
 #define CASCADE_SIM_H
 
+#include "cascade/agent.h"
 #include "cascade/book.h"
 #include "cascade/config.h"
 #include "cascade/exchange.h"
@@ -80,6 +81,11 @@ uint32_t cas_sim_n_agents(const struct cas_sim *sim);
 /* The account of agent `agent` (global index, in population order). */
 uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
+
+/* The public liquidation map of a perpetual, `lag` publications old (0 =
+ * newest; one every 60 steps), or NULL when there is none. */
+const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *sim, uint32_t instrument,
+                                          uint32_t lag);
 
 /* What one agent did: orders the venue accepted (stops counted when they
  * fire), fills of its orders, times liquidated, and its deposit. */

@@ -28,8 +28,8 @@ static const char run_usage[] =
     "\n"
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
-    "liquidations.csv, cascades.csv and summary.json. Prints the run directory's\n"
-    "path on stdout.\n"
+    "liquidations.csv, cascades.csv, liqmap.csv and summary.json. Prints the run\n"
+    "directory's path on stdout.\n"
     "\n"
     "  -o, --output DIR     run directory to create (default runs/NAME-seedSEED,\n"
     "                       with -2, -3 ... appended if that exists); must not\n"
@@ -258,7 +258,7 @@ static char *join(const char *dir, const char *file)
 }
 
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
-                                        "summary.json", "config.json"};
+                                        "liqmap.csv", "summary.json", "config.json"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -385,7 +385,7 @@ int cas_cli_run(int argc, char **argv)
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
     struct cas_recorder *rec = NULL, *cf = NULL;
-    FILE *ts = NULL;
+    FILE *ts = NULL, *lm = NULL;
     char out[4096], tmp[4200];
     bool show = !a.quiet && isatty(2);
 
@@ -416,9 +416,10 @@ int cas_cli_run(int argc, char **argv)
     }
     rc = 1;
     struct cas_err err = {0};
-    if (!(ts = open_in(tmp, "timeseries.csv")) ||
+    if (!(ts = open_in(tmp, "timeseries.csv")) || !(lm = open_in(tmp, "liqmap.csv")) ||
         cas_recorder_create(&rec, &cfg, ts, &err) < 0)
         goto out_tmp;
+    cas_recorder_set_liqmap(rec, lm);
     struct cas_sim_observer obs = cas_recorder_observer(rec);
     if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
         goto out_tmp;
@@ -431,8 +432,8 @@ int cas_cli_run(int argc, char **argv)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }
-    int closed = fclose(ts);
-    ts = NULL;
+    int closed = fclose(ts) | fclose(lm);
+    ts = lm = NULL;
     if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
                 strerror(errno));
@@ -458,6 +459,8 @@ out_tmp:
         fprintf(stderr, "cascade: %s\n", err.msg);
     if (ts)
         fclose(ts);
+    if (lm)
+        fclose(lm);
     remove_tmp(tmp);
 out_sim:
     cas_recorder_destroy(cf);

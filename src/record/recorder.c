@@ -33,6 +33,8 @@ struct liq_row {
 struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
+    FILE *liqmap;            /* optional */
+    cas_step *map_seen;      /* per instrument: step of the last map written */
     struct series *series;
     /* first instrument, over every step */
     double price_min, price_max, price_final; /* in ticks; halves for mids */
@@ -91,7 +93,41 @@ void cas_recorder_destroy(struct cas_recorder *r)
     free(r->samples);
     free(r->liqs);
     free(r->path);
+    free(r->map_seen);
     free(r);
+}
+
+void cas_recorder_set_liqmap(struct cas_recorder *r, FILE *liqmap)
+{
+    free(r->map_seen);
+    r->map_seen = malloc(r->cfg->n_instruments * sizeof *r->map_seen);
+    if (!r->map_seen) {
+        r->out_of_memory = true;
+        return;
+    }
+    for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
+        r->map_seen[i] = -1;
+    r->liqmap = liqmap;
+    fputs("step,instrument,price_lo,price_hi,long_notional,short_notional\n", liqmap);
+}
+
+/* A new publication of an instrument's liquidation map: its non-empty bins. */
+static void write_liqmaps(struct cas_recorder *r, const struct cas_sim *sim)
+{
+    for (uint32_t i = 0; i < r->cfg->n_instruments; i++) {
+        const struct cas_liq_map *m = cas_sim_liq_map(sim, i, 0);
+        if (!m || m->published == r->map_seen[i])
+            continue;
+        r->map_seen[i] = m->published;
+        const struct cas_instrument_config *ins = &r->cfg->instruments[i];
+        for (int k = 0; k < CAS_LIQ_BINS; k++) {
+            if (m->longs[k] == 0 && m->shorts[k] == 0)
+                continue;
+            fprintf(r->liqmap, "%lld,%s,%.2f,%.2f,%.2f,%.2f\n", (long long)m->published,
+                    ins->name, (m->lo + k * m->bin) * ins->tick_size,
+                    (m->lo + (k + 1) * m->bin) * ins->tick_size, m->longs[k], m->shorts[k]);
+        }
+    }
 }
 
 /* ---- events ---- */
@@ -288,6 +324,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct cas_recorder *r = ctx;
     add_path(r, sim);
+    if (r->liqmap)
+        write_liqmaps(r, sim);
     const struct cas_book *b = cas_sim_book(sim, 0);
     cas_ticks bid, ask;
     if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask)) {

@@ -597,6 +597,12 @@ uint32_t cas_sim_agent_account(const struct cas_sim *s, uint32_t agent)
     return s->agents[agent].account;
 }
 
+const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *s, uint32_t instrument,
+                                          uint32_t lag)
+{
+    return instrument < s->n_instruments ? cas__venue_liq_map(s, instrument, lag) : NULL;
+}
+
 void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_agent_stats *out)
 {
     *out = s->agents[agent].stats;
