@@ -166,6 +166,30 @@ Test(cli, outputs_have_their_documented_shape)
     free(s);
 }
 
+/* trades.csv appears with record.trades and holds one row per fill. */
+Test(cli, trades_csv_on_request)
+{
+    write_file("small.json", small);
+    cr_assert_eq(cascade("run small.json -o t --quiet --steps 300 --set record.trades=true"), 0,
+                 "%s", err);
+    char *t = read_file("t/trades.csv"), *sum = read_file("t/summary.json");
+    static const char header[] = "step,instrument,price,qty,taker_side,taker_order,maker_order\n";
+    cr_assert_eq(strncmp(t, header, sizeof header - 1), 0);
+    long rows = -1;
+    for (char *p = t; *p; p++)
+        rows += *p == '\n';
+    char want[64];
+    snprintf(want, sizeof want, "\"trades\": %ld,", rows);
+    cr_assert_not_null(strstr(sum, want), "summary lacks %s", want);
+    free(t);
+    free(sum);
+    cr_assert_eq(cascade("run small.json -o n --quiet --steps 10"), 0, "%s", err);
+    struct stat st;
+    char path[512];
+    snprintf(path, sizeof path, "%s/n/trades.csv", tmp);
+    cr_assert_neq(stat(path, &st), 0, "trades.csv written without record.trades");
+}
+
 Test(cli, default_config_runs_without_a_file)
 {
     cr_assert_eq(cascade("run --steps 100 --quiet -o d"), 0, "%s", err);

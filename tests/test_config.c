@@ -376,7 +376,7 @@ Test(config, unknown_key_at_top_level)
 Test(config, unknown_key_in_record_and_instrument)
 {
     expect_error("{'record': {'sample': 1}, " MIN_INSTRUMENTS "}", CAS_EINVAL, "record.sample",
-                 "unknown key 'sample' (known keys: sample_every)");
+                 "unknown key 'sample' (known keys: sample_every, trades)");
     expect_error("{'instruments': [{'name': 'a', 'initial_price': 1},"
                  " {'name': 'b', 'initial_price': 1, 'tick_sise': 1}]}",
                  CAS_EINVAL, "instruments[1].tick_sise",
@@ -2135,4 +2135,25 @@ Test(config, docs_list_every_agent_parameter_with_its_default)
             cr_assert_not_null(strstr(doc, row), "%s lacks the row '%s'", path, row);
         }
     }
+}
+
+/* record.trades is a boolean, false by default, and resolves as written. */
+Test(config, record_trades_flag)
+{
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    const char *on = "{\"record\": {\"trades\": true}, \"instruments\": [{\"name\": \"X\","
+                     " \"initial_price\": 100}]}";
+    cr_assert_eq(cas_config_parse(&cfg, on, "t", NULL, 0, &err), 0, "%s", err.msg);
+    cr_assert(cfg.record_trades);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"trades\":\ttrue"));
+    cas_config_release(&cfg);
+    const char *off = "{\"instruments\": [{\"name\": \"X\", \"initial_price\": 100}]}";
+    cr_assert_eq(cas_config_parse(&cfg, off, "t", NULL, 0, &err), 0, "%s", err.msg);
+    cr_assert(!cfg.record_trades);
+    cas_config_release(&cfg);
+    const char *bad = "{\"record\": {\"trades\": 1}, \"instruments\": [{\"name\": \"X\","
+                      " \"initial_price\": 100}]}";
+    cr_assert_eq(cas_config_parse(&cfg, bad, "t", NULL, 0, &err), CAS_EINVAL);
+    cr_assert_str_eq(err.path, "record.trades");
 }

@@ -97,6 +97,7 @@ struct cas_config {
     cas_step steps;
     double step_seconds;
     cas_step sample_every;             /* steps between time-series rows */
+    bool record_trades;                /* record.trades: write trades.csv */
     int money_decimals;                /* a money unit is 10^-money_decimals quote currency */
     cas_money insurance_fund;          /* initial balance, money units */
     uint32_t n_instruments;

@@ -33,6 +33,9 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
 /* Also write every publication of the perpetuals' liquidation maps to
  * `liqmap` (borrowed, stays open): liqmap.csv, one row per non-empty bin. */
 void cas_recorder_set_liqmap(struct cas_recorder *rec, FILE *liqmap);
+
+/* Also write every fill to `trades` (borrowed, stays open): trades.csv. */
+void cas_recorder_set_trades(struct cas_recorder *rec, FILE *trades);
 void cas_recorder_destroy(struct cas_recorder *rec);
 
 /* The observer to hand to cas_sim_create. */

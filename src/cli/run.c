@@ -258,7 +258,8 @@ static char *join(const char *dir, const char *file)
 }
 
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
-                                        "liqmap.csv", "summary.json", "config.json"};
+                                        "liqmap.csv", "trades.csv", "summary.json",
+                                        "config.json"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -385,7 +386,7 @@ int cas_cli_run(int argc, char **argv)
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
     struct cas_recorder *rec = NULL, *cf = NULL;
-    FILE *ts = NULL, *lm = NULL;
+    FILE *ts = NULL, *lm = NULL, *tr = NULL;
     char out[4096], tmp[4200];
     bool show = !a.quiet && isatty(2);
 
@@ -420,6 +421,11 @@ int cas_cli_run(int argc, char **argv)
         cas_recorder_create(&rec, &cfg, ts, &err) < 0)
         goto out_tmp;
     cas_recorder_set_liqmap(rec, lm);
+    if (cfg.record_trades) {
+        if (!(tr = open_in(tmp, "trades.csv")))
+            goto out_tmp;
+        cas_recorder_set_trades(rec, tr);
+    }
     struct cas_sim_observer obs = cas_recorder_observer(rec);
     if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
         goto out_tmp;
@@ -432,8 +438,8 @@ int cas_cli_run(int argc, char **argv)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }
-    int closed = fclose(ts) | fclose(lm);
-    ts = lm = NULL;
+    int closed = fclose(ts) | fclose(lm) | (tr ? fclose(tr) : 0);
+    ts = lm = tr = NULL;
     if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
                 strerror(errno));
@@ -461,6 +467,8 @@ out_tmp:
         fclose(ts);
     if (lm)
         fclose(lm);
+    if (tr)
+        fclose(tr);
     remove_tmp(tmp);
 out_sim:
     cas_recorder_destroy(cf);

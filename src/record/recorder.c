@@ -34,6 +34,7 @@ struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
     FILE *liqmap;            /* optional */
+    FILE *trades;            /* optional */
     cas_step *map_seen;      /* per instrument: step of the last map written */
     struct series *series;
     /* first instrument, over every step */
@@ -137,6 +138,19 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f)
     struct cas_recorder *r = ctx;
     r->series[instrument].volume += f->qty;
     r->series[instrument].trades++;
+    if (!r->trades)
+        return;
+    const struct cas_instrument_config *ins = &r->cfg->instruments[instrument];
+    fprintf(r->trades, "%llu,%s,%.*f,%lld,%s,%llu,%llu\n", (unsigned long long)r->steps,
+            ins->name, r->series[instrument].decimals, (double)f->price * ins->tick_size,
+            (long long)f->qty, f->taker_side == CAS_BUY ? "buy" : "sell",
+            (unsigned long long)f->taker_id, (unsigned long long)f->maker_id);
+}
+
+void cas_recorder_set_trades(struct cas_recorder *r, FILE *trades)
+{
+    r->trades = trades;
+    fputs("step,instrument,price,qty,taker_side,taker_order,maker_order\n", trades);
 }
 
 static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
