@@ -203,6 +203,9 @@ struct cas_agent_type {
     void (*on_liquidated)(void *state, const struct cas_liquidation *liq);
     /* OPTIONAL: free what init allocated (the state's storage is the sim's). */
     void (*release)(void *state);
+    /* Does the type read the public liquidation map? The venue publishes it
+     * (O(accounts) every 60 steps) only when some agent or the recorder does. */
+    bool reads_liq_map;
 };
 
 /* The type of that name, or NULL. */

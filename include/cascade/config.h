@@ -98,6 +98,7 @@ struct cas_config {
     double step_seconds;
     cas_step sample_every;             /* steps between time-series rows */
     bool record_trades;                /* record.trades: write trades.csv */
+    bool record_liqmap;                /* record.liqmap: write liqmap.csv (default on) */
     int money_decimals;                /* a money unit is 10^-money_decimals quote currency */
     cas_money insurance_fund;          /* initial balance, money units */
     uint32_t n_instruments;

@@ -223,4 +223,5 @@ const struct cas_agent_type cas_agent_front_runner = {
     .rate = fr_rate,
     .act = fr_act,
     .on_liquidated = fr_on_liquidated,
+    .reads_liq_map = true,
 };

@@ -417,10 +417,13 @@ int cas_cli_run(int argc, char **argv)
     }
     rc = 1;
     struct cas_err err = {0};
-    if (!(ts = open_in(tmp, "timeseries.csv")) || !(lm = open_in(tmp, "liqmap.csv")) ||
-        cas_recorder_create(&rec, &cfg, ts, &err) < 0)
+    if (!(ts = open_in(tmp, "timeseries.csv")) || cas_recorder_create(&rec, &cfg, ts, &err) < 0)
         goto out_tmp;
-    cas_recorder_set_liqmap(rec, lm);
+    if (cfg.record_liqmap) {
+        if (!(lm = open_in(tmp, "liqmap.csv")))
+            goto out_tmp;
+        cas_recorder_set_liqmap(rec, lm);
+    }
     if (cfg.record_trades) {
         if (!(tr = open_in(tmp, "trades.csv")))
             goto out_tmp;
@@ -438,7 +441,7 @@ int cas_cli_run(int argc, char **argv)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }
-    int closed = fclose(ts) | fclose(lm) | (tr ? fclose(tr) : 0);
+    int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0);
     ts = lm = tr = NULL;
     if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,

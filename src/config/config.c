@@ -309,24 +309,25 @@ static int read_agents(struct cas__parse *p, const cJSON *root)
 
 /* ---- the top level ----------------------------------------------------------------------- */
 
-/* record.trades: true or false (default false). */
-static int read_trades(struct cas__parse *p, const cJSON *rec)
+/* A boolean key of `record`, `def` when absent. */
+static int read_flag(struct cas__parse *p, const cJSON *rec, const char *key, bool def, bool *out)
 {
-    const cJSON *v = rec ? cJSON_GetObjectItemCaseSensitive(rec, "trades") : NULL;
+    const cJSON *v = rec ? cJSON_GetObjectItemCaseSensitive(rec, key) : NULL;
+    *out = def;
     if (!v)
         return 0;
     if (!cJSON_IsBool(v))
-        return cas__fail(&p->w, "trades", CAS_EINVAL, "must be true or false, got %s",
+        return cas__fail(&p->w, key, CAS_EINVAL, "must be true or false, got %s",
                          cas__json_kind(v));
-    p->cfg->record_trades = cJSON_IsTrue(v);
+    *out = cJSON_IsTrue(v);
     return 0;
 }
 
 /* record.sample_every: 1..steps; by default 60, or steps when there are fewer.
- * record.trades: write trades.csv. */
+ * record.trades: write trades.csv; record.liqmap: write liqmap.csv. */
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
-    static const char *const keys[] = {"sample_every", "trades"};
+    static const char *const keys[] = {"sample_every", "trades", "liqmap"};
     struct cas_config *cfg = p->cfg;
     const struct cas__range r = {1, INFINITY, false, true, false};
     const double def = cfg->steps < 60 ? (double)cfg->steps : 60;
@@ -336,9 +337,10 @@ static int read_record(struct cas__parse *p, const cJSON *root)
     if (rc)
         return rc;
     size_t mark = cas__push_key(&p->w, "record");
-    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 2)) != 0)
+    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 3)) != 0)
         return rc;
-    if ((rc = read_trades(p, rec)) != 0)
+    if ((rc = read_flag(p, rec, "trades", false, &cfg->record_trades)) != 0 ||
+        (rc = read_flag(p, rec, "liqmap", true, &cfg->record_liqmap)) != 0)
         return rc;
     if ((rc = cas__read_number(&p->w, rec, "sample_every", &r, def, &d)) != 0)
         return rc;
@@ -428,6 +430,7 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
     cJSON *rec = cas__put(&b, root, "record", cJSON_CreateObject());
     cas__put(&b, rec, "sample_every", cas__raw_int((double)cfg->sample_every));
     cas__put(&b, rec, "trades", cJSON_CreateBool(cfg->record_trades));
+    cas__put(&b, rec, "liqmap", cJSON_CreateBool(cfg->record_liqmap));
     cJSON *ins = cas__put(&b, root, "instruments", cJSON_CreateArray());
     for (uint32_t i = 0; i < cfg->n_instruments; i++)
         resolve_instrument(&b, ins, cfg, i, &written[i]);

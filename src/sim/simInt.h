@@ -68,6 +68,7 @@ struct cas_sim {
     uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
+    bool publish_liq_maps;    /* someone reads the liquidation map */
     uint64_t stop_seq;
     struct cas_rng sched;
     struct wake *wake_heap;   /* n_agents at most */

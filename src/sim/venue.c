@@ -226,6 +226,9 @@ static void apply_band(struct cas_sim *s, uint32_t i)
 int cas__venue_init(struct cas_sim *s, struct cas_err *err)
 {
     const struct cas_config *cfg = s->cfg;
+    s->publish_liq_maps = cfg->record_liqmap;
+    for (uint32_t p = 0; p < cfg->n_populations; p++)
+        s->publish_liq_maps |= cfg->populations[p].type->reads_liq_map;
     struct cas_instrument_spec *specs = calloc(cfg->n_instruments, sizeof *specs);
     if (!specs || !(s->stops = cas_stops_create())) {
         free(specs);
@@ -419,7 +422,7 @@ int cas__venue_end_step(struct cas_sim *s)
         }
         if (rc == 0 && ic->dynamic_margin_on)
             rc = update_margin_scale(s, i, mark);
-        if (rc == 0 && s->step % LIQ_MAP_EVERY == 0)
+        if (rc == 0 && s->publish_liq_maps && s->step % LIQ_MAP_EVERY == 0)
             publish_liq_map(s, i);
     }
     return rc < 0 ? rc : s->error;
