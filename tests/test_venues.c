@@ -403,3 +403,41 @@ Test(venues, index_follows_a_spot_book)
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
 }
+
+/* Stop orders through the sim: leveraged traders protect each entry with a
+ * reduce-only stop; a sell shock fires the longs' stops as market orders,
+ * and without stop losses nothing fires. */
+Test(venues, stop_losses_fire_on_a_shock)
+{
+    uint64_t fired[2];
+    for (int with = 0; with < 2; with++) {
+        char json[4096];
+        snprintf(json, sizeof json,
+                 "{\"seed\": 4, \"steps\": 1500, \"insurance_fund\": 100000,"
+                 " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+                 "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"mid\"}}],"
+                 " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\": {\"mu\": 1,"
+                 "   \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"collateral\": 100000}},"
+                 "  {\"type\": \"leveraged\", \"count\": 20, \"params\": {\"leverage\": 5,"
+                 "   \"collateral\": 100, \"rate\": 0.01, \"hold_steps\": 100000, \"long_prob\": 1,"
+                 "   \"stop_loss\": %s}}],"
+                 " \"shocks\": [{\"step\": 1000, \"kind\": \"market_order\", \"side\": \"sell\","
+                 "   \"qty\": 1500}]}",
+                 with ? "0.01" : "0");
+        struct cas_config cfg = {0};
+        struct cas_err err = {0};
+        cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
+                     err.msg);
+        struct cas_sim *sim;
+        cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+        for (int s = 0; s < 1500; s++)
+            cr_assert_eq(cas_sim_step(sim), 0);
+        char why[256];
+        cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s", why);
+        fired[with] = cas_sim_counters(sim).stops;
+        cas_sim_destroy(sim);
+        cas_config_release(&cfg);
+    }
+    cr_assert_eq(fired[0], 0u);
+    cr_assert_gt(fired[1], 0u, "no stop fired");
+}
