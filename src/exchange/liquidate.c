@@ -492,6 +492,7 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
     const struct set_entry *se = cas__set_find(ex, instrument, target);
     struct cas_cause cause = se ? se->cause : ex->cause;
     cas__cancel_account_orders(ex, target, ex->acct[target].mode == CAS_CROSS ? NIL : instrument);
+    cas_money fund_before = ex->fund;
     keeper_transfer(ex, keeper, target, instrument, q, num);
     struct account *ta = &ex->acct[target];
     ta->liquidations++;
@@ -503,6 +504,13 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
                                 .mark = in->mark, .bankruptcy = before.bankruptcy,
                                 .mode = CAS_LIQ_KEEPER, .keeper = keeper, .cause = cause};
     emit_liquidation(ex, &l);
+    if (ex->obs.on_liquidation_done) { /* a keeper's take-over is done at once */
+        struct cas_liquidation_done d = {.id = l.id, .step = ex->step, .filled = q,
+                                         .fill_vwap = (double)num / CAS_PPM / (double)q /
+                                                      (double)in->spec.contract_units,
+                                         .insurance_change = ex->fund - fund_before};
+        ex->obs.on_liquidation_done(ex->obs.ctx, &d);
+    }
     *taken = q;
     ex->cause = (struct cas_cause){CAS_CAUSE_LIQUIDATION, l.id};
     return cas__risk_run(ex);
