@@ -190,6 +190,34 @@ Test(cli, trades_csv_on_request)
     cr_assert_neq(stat(path, &st), 0, "trades.csv written without record.trades");
 }
 
+/* On a terminal a long run shows a progress bar with steps per second and an
+ * ETA on stderr; --quiet silences it; stdout is the run directory either way.
+ * The terminal comes from script(1) (util-linux, on every Debian). */
+Test(cli, progress_bar_on_a_terminal_only)
+{
+    if (system("command -v script >/dev/null 2>&1") != 0)
+        cr_skip_test("script(1) is not installed: cannot fake a terminal");
+    cr_assert_eq(cascade("run --steps 30000 -o p1 --quiet"), 0, "%s", err);
+    cr_assert_str_eq(out, "p1\n");
+    for (int quiet = 0; quiet < 2; quiet++) {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && script -qec \"'%s' run --steps 30000 -o p%d%s\" /dev/null"
+                 " > tty.txt 2>&1",
+                 tmp, getenv("CASCADE_BIN"), quiet + 2, quiet ? " --quiet" : "");
+        cr_assert_eq(system(cmd), 0, "%s", cmd);
+        char path[512], text[8192];
+        snprintf(path, sizeof path, "%s/tty.txt", tmp);
+        slurp(path, text, sizeof text);
+        bool bar = strstr(text, "steps/s") && strstr(text, "ETA");
+        cr_assert_eq(bar, !quiet, "progress bar %s with%s --quiet: '%.200s'",
+                     bar ? "shown" : "missing", quiet ? "" : "out", text);
+        char want[16];
+        snprintf(want, sizeof want, "p%d", quiet + 2);
+        cr_assert_not_null(strstr(text, want), "the run directory was not printed");
+    }
+}
+
 Test(cli, default_config_runs_without_a_file)
 {
     cr_assert_eq(cascade("run --steps 100 --quiet -o d"), 0, "%s", err);
