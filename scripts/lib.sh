@@ -4,8 +4,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Debian packages the build and tests need (meson brings python3).
-CASCADE_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcriterion-dev)
+# Debian packages the build and tests need (meson brings python3); gnuplot
+# draws the figures of `cascade report` (scripts/demo writes one).
+CASCADE_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcjson-dev libcriterion-dev
+                  gnuplot-nox)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

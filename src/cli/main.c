@@ -16,6 +16,9 @@ static const char usage[] =
     "                         check a config without running it\n"
     "  replay ORDERS.csv [--final-book FILE]\n"
     "                         feed an order stream through one book; fills to stdout\n"
+    "  report RUNDIR [-o FILE]\n"
+    "                         write RUNDIR/report.html: one self-contained page of\n"
+    "                         figures and tables about the run (needs gnuplot)\n"
     "  --help, -h             this help; 'cascade <command> --help' for a command's\n"
     "  --version              the version\n"
     "\n"
@@ -43,7 +46,9 @@ int main(int argc, char **argv)
         return cas_cli_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "replay") == 0)
         return cas_cli_replay(argc - 1, argv + 1);
-    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay; "
+    if (strcmp(cmd, "report") == 0)
+        return cas_cli_report(argc - 1, argv + 1);
+    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay, report; "
                     "see 'cascade --help')\n", cmd);
     return 2;
 }

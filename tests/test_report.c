@@ -1,0 +1,331 @@
+/* test_report: `cascade report` end to end — the page is whole, offline and
+ * renders in a real browser; bad input writes nothing.
+ *
+ * Needs gnuplot (Debian gnuplot-nox) and, for rendering, Chromium (Debian
+ * chromium); scripts/test installs both. Without them the tests that need
+ * them print one line saying so and are skipped, never passed. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmp[256];
+static char out[1 << 22], err[1 << 16]; /* out holds a dumped DOM */
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/cascade-report-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 240);
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[len] = 0;
+    if (f)
+        fclose(f);
+}
+
+/* The whole of tmp/NAME (NULL if absent), *len its size; free() it. */
+static char *read_all(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+static bool exists(const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    return stat(path, &st) == 0;
+}
+
+/* Run a shell command in tmp; stdout and stderr land in out and err. */
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+{
+    char line[4096], cmd[4600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) >out.txt 2>err.txt", tmp, line);
+    int status = system(cmd);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/out.txt", tmp);
+    slurp(path, out, sizeof out);
+    snprintf(path, sizeof path, "%s/err.txt", tmp);
+    slurp(path, err, sizeof err);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("CASCADE_BIN");
+    cr_assert_not_null(b, "CASCADE_BIN is not set (run through meson test)");
+    return b;
+}
+
+static bool installed(const char *prog)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+    return system(cmd) == 0;
+}
+
+/* Skip, saying so on one line, unless every program the test needs is here. */
+static void need(bool chromium)
+{
+    const char *missing = NULL;
+    if (!installed("gnuplot"))
+        missing = "gnuplot (apt-get install gnuplot-nox)";
+    else if (chromium && !installed("chromium"))
+        missing = "chromium (apt-get install chromium)";
+    if (missing) {
+        fprintf(stderr, "SKIP report: %s is not installed; scripts/test installs it\n", missing);
+        cr_skip_test("%s is not installed", missing);
+    }
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+static void run_long_squeeze(void)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root);
+    cr_assert_eq(sh("'%s' run '%s/configs/long-squeeze.json' -o r --quiet", bin(), root), 0,
+                 "%s", err);
+}
+
+static const char chromium_flags[] =
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync "
+    "--hide-scrollbars";
+
+/* The DOM of tmp/PAGE after Chromium loaded it, in out. */
+static void dump_dom(const char *page)
+{
+    cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-dom\" --dump-dom "
+                    "\"file://$PWD/%s\"", chromium_flags, page), 0, "chromium: %s", err);
+}
+
+/* The page as Chromium draws it, screenshot into tmp/PNG; what it logged in err. */
+static void screenshot(const char *page, const char *png)
+{
+    cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-shot\" "
+                    "--enable-logging=stderr --v=0 --window-size=1200,4000 "
+                    "--screenshot=\"$PWD/%s\" \"file://$PWD/%s\"", chromium_flags, png, page),
+                 0, "chromium: %s", err);
+    cr_assert_null(strstr(err, "Uncaught"), "the page raised a JavaScript error:\n%s", err);
+    cr_assert_null(strstr(err, "ERROR:CONSOLE"), "the page logged a console error:\n%s", err);
+    cr_assert_null(strstr(err, ":CONSOLE"), "the page ran JavaScript:\n%s", err);
+}
+
+static void assert_png(const char *png, unsigned width, unsigned height)
+{
+    size_t len = 0;
+    unsigned char *p = (unsigned char *)read_all(png, &len);
+    cr_assert_not_null(p, "no screenshot %s", png);
+    cr_assert_gt(len, 50000, "screenshot only %zu bytes: a blank page?", len);
+    cr_assert_eq(memcmp(p, "\x89PNG\r\n\x1a\n", 8), 0, "not a PNG");
+    cr_assert_eq(memcmp(p + 12, "IHDR", 4), 0);
+    unsigned w = (unsigned)p[16] << 24 | (unsigned)p[17] << 16 | (unsigned)p[18] << 8 | p[19];
+    unsigned h = (unsigned)p[20] << 24 | (unsigned)p[21] << 16 | (unsigned)p[22] << 8 | p[23];
+    cr_assert_eq(w, width);
+    cr_assert_eq(h, height);
+    free(p);
+}
+
+/* Nothing offline-breaking: no script, no address to fetch. */
+static void assert_self_contained(const char *html)
+{
+    cr_assert_null(strstr(html, "src=\"http"));
+    cr_assert_null(strstr(html, "href=\"http"));
+    cr_assert_null(strstr(html, "src='http"));
+    cr_assert_null(strstr(html, "href='http"));
+    cr_assert_null(strstr(html, "<script"));
+    cr_assert_null(strstr(html, "<link"));
+    cr_assert_null(strstr(html, "<img"));
+    cr_assert_null(strstr(html, "url(http"));
+    cr_assert_null(strstr(html, "@import"));
+}
+
+Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
+{
+    need(true);
+    run_long_squeeze();
+    cr_assert_eq(sh("'%s' report r", bin()), 0, "%s", err);
+    cr_assert_str_eq(out, "r/report.html\n");
+    cr_assert_str_eq(err, "");
+    char *html = read_all("r/report.html", NULL);
+    cr_assert_not_null(html, "no r/report.html");
+    cr_assert_eq(count(html, "<svg"), 8, "expected the 8 figures inline, got %zu",
+                 count(html, "<svg"));
+    cr_assert_eq(count(html, "<figcaption>"), 8);
+    cr_assert_eq(count(html, "class=\"skipped\""), 0);
+    for (int i = 1; i <= 8; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "<figure id=\"fig%d\">", i);
+        cr_assert_not_null(strstr(html, id), "figure %d missing", i);
+    }
+    /* The cascade table: long-squeeze has 13 cascades, so the top 10 are shown. */
+    char *table = strstr(html, "<table class=\"cascades\">");
+    cr_assert_not_null(table, "no cascade table");
+    cr_assert_eq(count(table, "<tr><td>"), 10);
+    cr_assert_not_null(strstr(table, "shock:1"));
+    cr_assert_not_null(strstr(html, "<table class=\"headline\">"));
+    assert_self_contained(html);
+    /* Each figure's SVG ids are its own. */
+    cr_assert_not_null(strstr(html, "id='fig3-gpPt0'"));
+    cr_assert_null(strstr(html, "id='gpPt0'"));
+    free(html);
+
+    /* The browser parses all eight SVGs... */
+    dump_dom("r/report.html");
+    cr_assert_eq(count(out, "<svg"), 8, "the DOM holds %zu svg elements", count(out, "<svg"));
+    /* ...and draws the page without any JavaScript. */
+    screenshot("r/report.html", "report.png");
+    assert_png("report.png", 1200, 4000);
+
+    /* Kept as a test artefact in the build directory (meson's working directory). */
+    char cwd[PATH_MAX];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(sh("cp report.png '%s/report-long-squeeze.png'", cwd), 0, "%s", err);
+    fprintf(stderr, "report: screenshot of the long-squeeze report: %s/report-long-squeeze.png\n",
+            cwd);
+
+    /* -o writes elsewhere, and re-running replaces the page. */
+    cr_assert_eq(sh("'%s' report r -o elsewhere.html", bin()), 0, "%s", err);
+    cr_assert_str_eq(out, "elsewhere.html\n");
+    cr_assert(exists("elsewhere.html"));
+    cr_assert_eq(sh("'%s' report r", bin()), 0, "%s", err);
+}
+
+Test(report, spot_run_renders_with_the_skipped_figures_noted)
+{
+    need(true);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/spot.json", tmp);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"name\": \"spot\", \"seed\": 3, \"steps\": 3000, \"record\": {\"sample_every\": 10},\n"
+          " \"instruments\": [{\"name\": \"X_USD\", \"kind\": \"spot\", \"tick_size\": 0.5,\n"
+          "                   \"initial_price\": 100}],\n"
+          " \"agents\": [{\"type\": \"noise\", \"count\": 20,\n"
+          "   \"params\": {\"mu\": 0.5, \"alpha\": 0.05, \"delta\": 0.02, \"window\": 30}}]}\n",
+          f);
+    fclose(f);
+    cr_assert_eq(sh("'%s' run spot.json -o s --quiet", bin()), 0, "%s", err);
+    cr_assert_eq(sh("'%s' report s", bin()), 0, "%s", err);
+    char *html = read_all("s/report.html", NULL);
+    cr_assert_not_null(html);
+    /* Drawn: prices (without an index), depth, returns, autocorrelations.
+     * Skipped, with a note: liquidations, liquidation map, OI/funding, fund. */
+    cr_assert_eq(count(html, "<svg"), 4, "got %zu figures", count(html, "<svg"));
+    cr_assert_eq(count(html, "class=\"skipped\""), 4);
+    for (int i = 1; i <= 8; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "<figure id=\"fig%d\"", i);
+        cr_assert_not_null(strstr(html, id), "figure %d neither drawn nor noted", i);
+    }
+    cr_assert_not_null(strstr(html, "<figure id=\"fig3\" class=\"skipped\">"));
+    cr_assert_not_null(strstr(html, "no index"));
+    cr_assert_not_null(strstr(html, "No cascades"));
+    cr_assert_not_null(strstr(html, "X_USD"));
+    assert_self_contained(html);
+    free(html);
+    dump_dom("s/report.html");
+    cr_assert_eq(count(out, "<svg"), 4);
+    cr_assert_not_null(strstr(out, "skipped"));
+}
+
+/* Bad input: one line naming what is wrong, exit status 2, no page, no temporary. */
+static void assert_refused(const char *dir, const char *says)
+{
+    char page[300];
+    snprintf(page, sizeof page, "%s/report.html", dir);
+    cr_assert_eq(sh("'%s' report %s", bin(), dir), 2, "%s", err);
+    cr_assert_eq(strncmp(err, "cascade: ", 9), 0, "%s", err);
+    cr_assert_not_null(strstr(err, says), "expected '%s' in: %s", says, err);
+    cr_assert_eq(count(err, "\n"), 1, "not one line: %s", err);
+    cr_assert_str_eq(out, "");
+    cr_assert(!exists(page), "%s was written", page);
+    cr_assert_eq(sh("! ls -a %s | grep tmp-", dir), 0, "a temporary was left: %s", out);
+}
+
+Test(report, not_a_run_directory_exits_2_and_writes_nothing)
+{
+    /* Input is checked before gnuplot is looked for: no gnuplot needed. */
+    cr_assert_eq(sh("'%s' report no-such-dir", bin()), 2);
+    cr_assert_not_null(strstr(err, "cascade: 'no-such-dir' is not a run directory"), "%s", err);
+    cr_assert_eq(sh("mkdir empty"), 0);
+    assert_refused("empty", "'empty' is not a run directory (no timeseries.csv)");
+    cr_assert_eq(sh("'%s' report", bin()), 2);
+    cr_assert_eq(sh("'%s' report r --bogus", bin()), 2);
+}
+
+Test(report, malformed_csvs_name_the_file_and_line)
+{
+    run_long_squeeze();
+    /* timeseries.csv line 5: the mark (8th column) is not a number. */
+    cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{7\\}\\)[^,]*/\\1oops/' "
+                    "b1/timeseries.csv"), 0, "%s", err);
+    assert_refused("b1", "b1/timeseries.csv:5: 'mark' is not a number: 'oops'");
+    /* cascades.csv line 3: a field missing. */
+    cr_assert_eq(sh("cp -r r b2 && sed -i '3s/,[^,]*$//' b2/cascades.csv"), 0, "%s", err);
+    assert_refused("b2", "b2/cascades.csv:3: 15 fields, the header has 16");
+    /* liquidations.csv without its header's 'mark'. */
+    cr_assert_eq(sh("cp -r r b3 && sed -i '1s/,mark,/,mork,/' b3/liquidations.csv"), 0, "%s",
+                 err);
+    assert_refused("b3", "b3/liquidations.csv:1: no column 'mark' in the header");
+    /* An empty liqmap.csv (not even a header). */
+    cr_assert_eq(sh("cp -r r b4 && : > b4/liqmap.csv"), 0, "%s", err);
+    assert_refused("b4", "b4/liqmap.csv:1: empty file");
+    /* A run directory without summary.json is not one. */
+    cr_assert_eq(sh("cp -r r b5 && rm b5/summary.json"), 0, "%s", err);
+    assert_refused("b5", "not a run directory (no summary.json)");
+}
+
+Test(report, missing_gnuplot_is_said_and_exit_1)
+{
+    run_long_squeeze();
+    cr_assert_eq(sh("PATH=/nonexistent '%s' report r", bin()), 1, "%s", err);
+    cr_assert_str_eq(err, "cascade: report needs gnuplot (apt-get install gnuplot-nox)\n");
+    cr_assert(!exists("r/report.html"));
+}
