@@ -1,0 +1,891 @@
+/* sweep: `cascade sweep` — a spec in, many runs of `cascade run` out, one sweep.csv.
+ *
+ * The sweep directory holds sweep.json (the spec, base made absolute), manifest.jsonl
+ * (one line per run), base.json (an inline base), runs/ID (a finished run, made whole
+ * by `cascade run`'s own rename) or runs/ID.error (a failed run: its error line), and
+ * sweep.csv, built only from those files in manifest order, so it is the same whatever
+ * -j, sharding or resuming produced them. While a run is under way, runs/ID.log and
+ * runs/ID.tmp-* exist; a resumed sweep removes those left by a killed one. Children
+ * die with the sweep (PR_SET_PDEATHSIG), so a killed sweep leaves no run behind.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cascade/config.h"
+#include "cascade/sweep.h"
+#include "cli/cli.h"
+
+static const char sweep_usage[] =
+    "usage: cascade sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"
+    "                     [--quiet]\n"
+    "       cascade sweep --merge DIR\n"
+    "\n"
+    "Expands the sweep in SPEC.json into runs (DIR/manifest.jsonl), makes each with\n"
+    "'cascade run' into DIR/runs/ID, and writes DIR/sweep.csv: one row per run, its\n"
+    "parameters and the figures of its summary.json. See docs/sweeps.md.\n"
+    "\n"
+    "  -o, --output DIR   the sweep directory (default sweeps/SPEC-NAME)\n"
+    "  -j, --jobs N       runs at once (default: the number of processors)\n"
+    "  --shard K/N        make only the runs whose index is K modulo N (0 <= K < N);\n"
+    "                     then 'cascade sweep --merge DIR' once every shard is done\n"
+    "  --resume           finish a sweep in DIR: skip the runs already complete\n"
+    "  --dry-run          print the manifest on stdout and run nothing\n"
+    "  --merge DIR        build DIR/sweep.csv from its manifest and run directories\n"
+    "  -q, --quiet        no progress on stderr\n"
+    "\n"
+    "exit status: 0 every run succeeded, 1 some failed (or, for --merge, runs are\n"
+    "missing), 2 bad usage or spec\n";
+
+struct sweep_args {
+    const char *spec, *output, *merge;
+    long jobs;
+    long shard_k, shard_n;
+    bool resume, dry_run, quiet;
+};
+
+enum status { ST_TODO, ST_OK, ST_FAILED, ST_MISSING };
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cascade: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see 'cascade sweep --help')\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+static bool is_option(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
+}
+
+/* A whole number lo..hi written in decimal digits only. */
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
+        return false;
+    long v = strtol(s, &end, 10);
+    if (v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_shard(const char *v, struct sweep_args *a)
+{
+    char k[16], n[16];
+    const char *slash = strchr(v, '/');
+    if (!slash || (size_t)(slash - v) >= sizeof k || strlen(slash + 1) >= sizeof n)
+        return usage_error("'--shard' must be K/N, e.g. 0/4, got '%s'", v);
+    memcpy(k, v, (size_t)(slash - v));
+    k[slash - v] = 0;
+    snprintf(n, sizeof n, "%s", slash + 1);
+    if (!parse_long(n, 1, 100000, &a->shard_n))
+        return usage_error("'--shard' N must be an integer from 1 to 100000, got '%s'", n);
+    if (!parse_long(k, 0, a->shard_n - 1, &a->shard_k))
+        return usage_error("'--shard' K must be an integer from 0 to %ld (N - 1), got '%s'",
+                           a->shard_n - 1, k);
+    return 0;
+}
+
+/* 0 to go on, 1 when help was printed, 2 on bad usage (message printed). */
+static int parse_args(int argc, char **argv, struct sweep_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(sweep_usage, stdout);
+            return 1;
+        } else if (is_option(arg, "-o") || is_option(arg, "--output")) {
+            if (!(v = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
+                return usage_error("'%s' needs a directory", arg);
+            a->output = v;
+        } else if (is_option(arg, "-j") || is_option(arg, "--jobs")) {
+            if (!(v = option_value(argc, argv, &i, arg[1] == 'j' ? "-j" : "--jobs")))
+                return usage_error("'%s' needs a number", arg);
+            if (!parse_long(v, 1, 4096, &a->jobs))
+                return usage_error("'-j' must be an integer from 1 to 4096, got '%s'", v);
+        } else if (is_option(arg, "--shard")) {
+            if (!(v = option_value(argc, argv, &i, "--shard")))
+                return usage_error("'--shard' needs K/N");
+            if (parse_shard(v, a))
+                return 2;
+        } else if (is_option(arg, "--merge")) {
+            if (!(v = option_value(argc, argv, &i, "--merge")))
+                return usage_error("'--merge' needs the sweep directory");
+            a->merge = v;
+        } else if (strcmp(arg, "--resume") == 0) {
+            a->resume = true;
+        } else if (strcmp(arg, "--dry-run") == 0) {
+            a->dry_run = true;
+        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            a->quiet = true;
+        } else if (arg[0] == '-' && arg[1] != 0) {
+            return usage_error("unknown option '%s'", arg);
+        } else if (!a->spec) {
+            a->spec = arg;
+        } else {
+            return usage_error("unexpected argument '%s'", arg);
+        }
+    }
+    if (a->merge && (a->spec || a->output || a->shard_n || a->resume || a->dry_run || a->jobs))
+        return usage_error("'--merge DIR' takes no spec and no other option");
+    if (!a->merge && !a->spec)
+        return usage_error("sweep needs a SPEC.json file");
+    return 0;
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+static char *path_of(const char *dir, const char *a, const char *b)
+{
+    size_t n = strlen(dir) + strlen(a) + strlen(b) + 3;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s%s%s%s%s", dir, *a ? "/" : "", a, *b ? "/" : "", b);
+    return p;
+}
+
+static bool exists(const char *dir, const char *a, const char *b)
+{
+    char *p = path_of(dir, a, b);
+    struct stat st;
+    bool yes = p && stat(p, &st) == 0;
+    free(p);
+    return yes;
+}
+
+/* The whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    if (buf)
+        buf[len] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* Write text to dir/name through a temporary file renamed into place. */
+static int write_atomic(const char *dir, const char *name, const char *text)
+{
+    char *path = path_of(dir, name, ""), *tmp = path_of(dir, name, "");
+    int rc = -1;
+    if (!path || !tmp)
+        goto done;
+    free(tmp);
+    size_t n = strlen(path) + 8;
+    if (!(tmp = malloc(n)))
+        goto done;
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        goto done;
+    bool ok = fputs(text, f) >= 0;
+    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+        unlink(tmp);
+    else
+        rc = 0;
+done:
+    if (rc)
+        fprintf(stderr, "cascade: cannot write '%s/%s': %s\n", dir, name, strerror(errno));
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+/* Remove a flat directory (a run's temporary directory) or a file. */
+static void remove_entry(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = path_of(path, e->d_name, "");
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return true;
+    bool empty = true;
+    for (struct dirent *e; empty && (e = readdir(d));)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The run whose id is the first len characters of name, or -1. Ids are r + digits,
+ * all of one width, so the index is the number. */
+static long run_of(const struct cas_sweep *sw, const char *name, size_t len)
+{
+    size_t idlen = strlen(sw->runs[0].id);
+    if (len != idlen || name[0] != 'r' || strspn(name + 1, "0123456789") < len - 1)
+        return -1;
+    long i = strtol(name + 1, NULL, 10);
+    return i >= 0 && (size_t)i < sw->n_runs ? i : -1;
+}
+
+/* ---- sweep.csv ---------------------------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *s)
+{
+    fputc(',', f);
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}
+
+struct column_set {
+    size_t n, cap;
+    char **names; /* borrowed from the sweep's collect or the runs' figures */
+};
+
+static int column_add(struct column_set *c, char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->names[i], name) == 0)
+            return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        char **names = realloc(c->names, cap * sizeof *names);
+        if (!names)
+            return -1;
+        c->names = names;
+        c->cap = cap;
+    }
+    c->names[c->n++] = name;
+    return 0;
+}
+
+static const char *figure(const struct cas_sweep_figures *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->names[i], name) == 0)
+            return f->values[i];
+    return "";
+}
+
+/* The error line of a failed run, without a final newline (caller frees). */
+static char *error_of(const char *dir, const char *id)
+{
+    char *p = path_of(dir, "runs", id), *q = p ? malloc(strlen(p) + 8) : NULL, *text = NULL;
+    if (q) {
+        sprintf(q, "%s.error", p);
+        text = slurp(q);
+    }
+    free(p);
+    free(q);
+    if (text)
+        text[strcspn(text, "\n")] = 0;
+    return text;
+}
+
+static int write_csv(const char *dir, const struct cas_sweep *sw, const enum status *st)
+{
+    struct cas_sweep_figures *figs = calloc(sw->n_runs, sizeof *figs);
+    struct column_set cols = {0};
+    char *text = NULL;
+    size_t size = 0;
+    int rc = -1;
+    FILE *f = figs ? open_memstream(&text, &size) : NULL;
+    if (!f)
+        goto done;
+    for (size_t i = 0; i < sw->n_collect; i++)
+        if (column_add(&cols, sw->collect[i]) < 0)
+            goto done;
+    for (size_t i = 0; i < sw->n_runs; i++) {
+        if (st[i] != ST_OK)
+            continue;
+        char *p = path_of(dir, "runs", sw->runs[i].id), *s = p ? path_of(p, "summary.json", "")
+                                                                  : NULL;
+        struct cas_err err = {0};
+        int r = s ? cas_sweep_figures_read(&figs[i], s, &err) : -1;
+        free(p);
+        free(s);
+        if (r < 0) {
+            fprintf(stderr, "cascade: %s: %s\n", err.path, err.msg[0] ? err.msg : "out of memory");
+            goto done;
+        }
+        for (size_t k = 0; !sw->n_collect && k < figs[i].n; k++)
+            if (column_add(&cols, figs[i].names[k]) < 0)
+                goto done;
+    }
+    fputs("id,seed,status,error", f);
+    for (size_t p = 0; p < sw->n_params; p++)
+        csv_field(f, sw->params[p]);
+    for (size_t k = 0; k < cols.n; k++)
+        csv_field(f, cols.names[k]);
+    fputc('\n', f);
+    for (size_t i = 0; i < sw->n_runs; i++) {
+        char *error = st[i] == ST_FAILED ? error_of(dir, sw->runs[i].id) : NULL;
+        fprintf(f, "%s,%llu,%s", sw->runs[i].id, (unsigned long long)sw->runs[i].seed,
+                st[i] == ST_OK ? "ok" : "failed");
+        csv_field(f, error ? error : "");
+        free(error);
+        for (size_t p = 0; p < sw->n_params; p++)
+            csv_field(f, sw->runs[i].values[p]);
+        for (size_t k = 0; k < cols.n; k++)
+            csv_field(f, st[i] == ST_OK ? figure(&figs[i], cols.names[k]) : "");
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0)
+        goto done_closed;
+    f = NULL;
+    rc = write_atomic(dir, "sweep.csv", text);
+    goto done_closed;
+done:
+    if (f)
+        fclose(f);
+done_closed:
+    if (rc && !text)
+        fprintf(stderr, "cascade: cannot write '%s/sweep.csv': out of memory\n", dir);
+    free(text);
+    for (size_t i = 0; figs && i < sw->n_runs; i++)
+        cas_sweep_figures_release(&figs[i]);
+    free(figs);
+    free(cols.names);
+    return rc;
+}
+
+/* ---- the state of DIR/runs ------------------------------------------------------------------ */
+
+/* Each run's status from DIR/runs: OK (a directory with summary.json), FAILED (ID.error)
+ * or MISSING. Problems (unexpected or duplicated entries) are counted and, when report,
+ * listed on stderr. */
+static size_t scan_runs(const char *dir, const struct cas_sweep *sw, enum status *st, bool report)
+{
+    char *runs = path_of(dir, "runs", "");
+    DIR *d = runs ? opendir(runs) : NULL;
+    size_t problems = 0;
+    for (size_t i = 0; i < sw->n_runs; i++)
+        st[i] = ST_MISSING;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *name = e->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        size_t len = strcspn(name, ".");
+        long i = run_of(sw, name, len);
+        bool error = i >= 0 && strcmp(name + len, ".error") == 0;
+        bool whole = i >= 0 && name[len] == 0 && exists(runs, name, "summary.json");
+        if (!error && !whole) {
+            problems++;
+            if (report)
+                fprintf(stderr, "cascade:   unexpected 'runs/%s'%s\n", name,
+                        i >= 0 && name[len] == 0 ? " (no summary.json)" : "");
+            continue;
+        }
+        if (st[i] != ST_MISSING) {
+            problems++;
+            if (report)
+                fprintf(stderr, "cascade:   run %s is there twice (a run directory and "
+                                "%s.error)\n", sw->runs[i].id, sw->runs[i].id);
+        }
+        st[i] = whole ? ST_OK : ST_FAILED;
+    }
+    if (d)
+        closedir(d);
+    free(runs);
+    return problems;
+}
+
+static int merge(const char *dir, const struct cas_sweep *sw, const char *manifest, bool quiet)
+{
+    char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
+    enum status *st = calloc(sw->n_runs, sizeof *st);
+    int rc = 1;
+    if (!st)
+        goto done;
+    if (!have || strcmp(have, manifest) != 0) {
+        fprintf(stderr, "cascade: '%s' %s\n", mpath,
+                have ? "does not match the sweep's spec (sweep.json)" : "cannot be read");
+        goto done;
+    }
+    size_t problems = scan_runs(dir, sw, st, false), missing = 0, failed = 0;
+    for (size_t i = 0; i < sw->n_runs; i++) {
+        missing += st[i] == ST_MISSING;
+        failed += st[i] == ST_FAILED;
+    }
+    if (problems || missing) {
+        fprintf(stderr, "cascade: cannot merge '%s': %zu run%s missing, %zu unexpected or "
+                        "duplicated entr%s in runs/:\n", dir, missing, missing == 1 ? "" : "s",
+                problems, problems == 1 ? "y" : "ies");
+        for (size_t i = 0; i < sw->n_runs; i++)
+            if (st[i] == ST_MISSING)
+                fprintf(stderr, "cascade:   missing run %s\n", sw->runs[i].id);
+        scan_runs(dir, sw, st, true);
+        goto done;
+    }
+    if (write_csv(dir, sw, st) < 0)
+        goto done;
+    if (failed)
+        fprintf(stderr, "cascade: %zu of %zu runs failed; see '%s/sweep.csv'\n", failed,
+                sw->n_runs, dir);
+    else if (!quiet)
+        fprintf(stderr, "cascade: %zu runs; wrote '%s/sweep.csv'\n", sw->n_runs, dir);
+    rc = failed ? 1 : 0;
+done:
+    free(st);
+    free(have);
+    free(mpath);
+    return rc;
+}
+
+static int cli_merge(const char *dir)
+{
+    char *spath = path_of(dir, "sweep.json", ""), *text = spath ? slurp(spath) : NULL;
+    struct cas_sweep sw;
+    struct cas_err err = {0};
+    char *manifest = NULL;
+    int rc = 1;
+    if (!text) {
+        fprintf(stderr, "cascade: cannot read '%s': %s\n", spath ? spath : dir, strerror(errno));
+        goto done;
+    }
+    if (cas_sweep_parse(&sw, text, spath, NULL, &err) < 0) {
+        fprintf(stderr, "cascade: %s: %s: %s\n", spath, err.path, err.msg);
+        goto done;
+    }
+    if ((manifest = cas_sweep_manifest(&sw)))
+        rc = merge(dir, &sw, manifest, false);
+    else
+        fputs("cascade: out of memory\n", stderr);
+    cas_sweep_release(&sw);
+done:
+    free(manifest);
+    free(text);
+    free(spath);
+    return rc;
+}
+
+/* ---- running --------------------------------------------------------------------------- */
+
+struct runner {
+    const char *dir;
+    const struct cas_sweep *sw;
+    char exe[4096];
+    const char *base; /* as the child sees it, from inside dir */
+    size_t n_todo, done, failed;
+    double start;
+    bool show;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(const struct runner *r)
+{
+    double elapsed = now_s() - r->start;
+    double eta = r->done ? elapsed / (double)r->done * (double)(r->n_todo - r->done) : 0;
+    int width = 30, filled = r->n_todo ? (int)((double)r->done / (double)r->n_todo * width) : 0;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs  %zu failed  ETA %.0fs ", filled,
+            "==============================", width - filled, "", r->done, r->n_todo, r->failed,
+            eta);
+}
+
+/* In the child: die with the sweep, run `cascade run` from inside dir, stderr to the log. */
+static void exec_run(const struct runner *r, const struct cas_sweep_run *run, pid_t parent)
+{
+    char out[64], seed[32], log[64];
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent || chdir(r->dir) != 0)
+        _exit(127);
+    snprintf(out, sizeof out, "runs/%s", run->id);
+    snprintf(log, sizeof log, "runs/%s.log", run->id);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)run->seed);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666), null = open("/dev/null", O_RDWR);
+    if (fd < 0 || null < 0 || dup2(fd, 2) < 0 || dup2(null, 1) < 0 || dup2(null, 0) < 0)
+        _exit(127);
+    const struct cas_sweep *sw = r->sw;
+    size_t n = 0, cap = 10 + 2 * (sw->n_sets + sw->n_params);
+    char **argv = calloc(cap, sizeof *argv), **sets = calloc(sw->n_params + 1, sizeof *sets);
+    if (!argv || !sets)
+        _exit(127);
+    argv[n++] = "cascade";
+    argv[n++] = "run";
+    argv[n++] = (char *)r->base;
+    argv[n++] = "-o";
+    argv[n++] = out;
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    for (size_t i = 0; i < sw->n_sets; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sw->sets[i];
+    }
+    for (size_t p = 0; p < sw->n_params; p++) {
+        size_t len = strlen(sw->params[p]) + strlen(run->values[p]) + 2;
+        if (!(sets[p] = malloc(len)))
+            _exit(127);
+        snprintf(sets[p], len, "%s=%s", sw->params[p], run->values[p]);
+        argv[n++] = "--set";
+        argv[n++] = sets[p];
+    }
+    argv[n++] = "--quiet";
+    argv[n] = NULL;
+    execv(r->exe, argv);
+    fprintf(stderr, "cascade: cannot run '%s': %s\n", r->exe, strerror(errno));
+    _exit(127);
+}
+
+/* After a child ended: a failure's first stderr line goes to runs/ID.error. */
+static void finish_run(struct runner *r, const struct cas_sweep_run *run, int wstatus)
+{
+    char name[64], line[1024] = "";
+    snprintf(name, sizeof name, "runs/%s.log", run->id);
+    char *log = path_of(r->dir, name, ""), *text = log ? slurp(log) : NULL;
+    snprintf(name, sizeof name, "runs/%s", run->id);
+    bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
+              exists(r->dir, name, "summary.json");
+    if (!ok) {
+        const char *first = text ? text : "";
+        if (strncmp(first, "cascade: ", 9) == 0)
+            first += 9;
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(first, "\n"), first);
+        if (!line[0] && WIFSIGNALED(wstatus))
+            snprintf(line, sizeof line, "killed by signal %d", WTERMSIG(wstatus));
+        else if (!line[0])
+            snprintf(line, sizeof line, "exit status %d and no error message",
+                     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+        strcat(line, "\n");
+        snprintf(name, sizeof name, "runs/%s.error", run->id);
+        write_atomic(r->dir, name, line);
+        r->failed++;
+    }
+    if (log)
+        unlink(log);
+    free(log);
+    free(text);
+    r->done++;
+}
+
+static int run_all(struct runner *r, const size_t *todo, long jobs)
+{
+    pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+    size_t *slot_run = calloc((size_t)jobs, sizeof *slot_run), next = 0, running = 0;
+    pid_t self = getpid();
+    if (!pids || !slot_run) {
+        free(pids);
+        free(slot_run);
+        fputs("cascade: out of memory\n", stderr);
+        return 1;
+    }
+    fflush(NULL);
+    while (next < r->n_todo || running) {
+        for (long s = 0; s < jobs && next < r->n_todo; s++) {
+            if (pids[s])
+                continue;
+            const struct cas_sweep_run *run = &r->sw->runs[todo[next]];
+            pid_t pid = fork();
+            if (pid == 0)
+                exec_run(r, run, self);
+            if (pid < 0) {
+                fprintf(stderr, "cascade: cannot start a run: %s\n", strerror(errno));
+                break;
+            }
+            pids[s] = pid;
+            slot_run[s] = todo[next++];
+            running++;
+        }
+        if (!running)
+            break;
+        int wstatus;
+        pid_t pid = waitpid(-1, &wstatus, 0);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        for (long s = 0; pid > 0 && s < jobs; s++) {
+            if (pids[s] != pid)
+                continue;
+            pids[s] = 0;
+            running--;
+            finish_run(r, &r->sw->runs[slot_run[s]], wstatus);
+            if (r->show)
+                progress(r);
+        }
+    }
+    if (r->show)
+        fprintf(stderr, "\r%*s\r", 100, "");
+    free(pids);
+    free(slot_run);
+    return next < r->n_todo ? 1 : 0;
+}
+
+/* Clear what a killed sweep left of the runs about to be made: logs, temporary run
+ * directories, error files (failed runs are made again). A complete run directory of a
+ * run in todo is an error unless resuming (it is then dropped from todo). */
+static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struct sweep_args *a,
+                        size_t *todo, size_t *n_todo)
+{
+    char *runs = path_of(dir, "runs", "");
+    DIR *d = runs ? opendir(runs) : NULL;
+    bool *mine = calloc(sw->n_runs, sizeof *mine), *whole = calloc(sw->n_runs, sizeof *whole);
+    int rc = 2;
+    if (!d || !mine || !whole) {
+        fprintf(stderr, "cascade: cannot read '%s/runs': %s\n", dir, strerror(errno));
+        goto done;
+    }
+    long k = a->shard_n ? a->shard_k : 0, n = a->shard_n ? a->shard_n : 1;
+    for (size_t i = (size_t)k; i < sw->n_runs; i += (size_t)n)
+        mine[i] = true;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strcspn(e->d_name, ".");
+        long i = run_of(sw, e->d_name, len);
+        if (i < 0 || !mine[i])
+            continue;
+        if (e->d_name[len] == 0 && exists(runs, e->d_name, "summary.json")) {
+            whole[i] = true;
+            continue;
+        }
+        if (!a->resume) {
+            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n",
+                    dir, e->d_name);
+            goto done;
+        }
+        char *p = path_of(runs, e->d_name, "");
+        if (p)
+            remove_entry(p);
+        free(p);
+    }
+    *n_todo = 0;
+    for (size_t i = 0; i < sw->n_runs; i++) {
+        if (mine[i] && whole[i] && !a->resume) {
+            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n",
+                    dir, sw->runs[i].id);
+            goto done;
+        }
+        if (mine[i] && !whole[i])
+            todo[(*n_todo)++] = i;
+    }
+    rc = 0;
+done:
+    if (d)
+        closedir(d);
+    free(runs);
+    free(mine);
+    free(whole);
+    return rc;
+}
+
+/* Validate the base config with the spec's "set" applied (not the parameters: a bad
+ * point is a failed run, not a bad spec). */
+static int check_base(const char *spec, const struct cas_sweep *sw)
+{
+    struct cas_config cfg;
+    struct cas_err err = {0};
+    int rc = sw->base_path
+                 ? cas_config_load(&cfg, sw->base_path, (const char *const *)sw->sets,
+                                   sw->n_sets, &err)
+                 : cas_config_parse(&cfg, sw->base_text, "base", (const char *const *)sw->sets,
+                                    sw->n_sets, &err);
+    if (rc == 0) {
+        cas_config_release(&cfg);
+        return 0;
+    }
+    if (err.path[0] && err.code != CAS_EIO)
+        fprintf(stderr, "cascade: %s: base: %s: %s\n", spec, err.path, err.msg);
+    else
+        fprintf(stderr, "cascade: %s: base: %s\n", spec, err.msg);
+    return rc == CAS_ENOMEM ? 1 : 2;
+}
+
+/* DIR: new, or (resuming or sharding) one holding the same manifest. */
+static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *manifest,
+                       const struct sweep_args *a)
+{
+    if (!dir_is_empty(dir)) {
+        char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
+        bool same = have && strcmp(have, manifest) == 0;
+        free(have);
+        free(mpath);
+        if (!a->resume && !a->shard_n) {
+            fprintf(stderr, "cascade: sweep directory '%s' exists and is not empty; use "
+                            "--resume to finish it, or choose another with -o\n", dir);
+            return 2;
+        }
+        if (!same) {
+            fprintf(stderr, "cascade: sweep directory '%s' holds %s\n", dir,
+                    exists(dir, "manifest.jsonl", "") ? "another sweep (its manifest.jsonl "
+                                                        "differs)"
+                                                      : "no manifest.jsonl");
+            return 2;
+        }
+    }
+    char *runs = path_of(dir, "runs", "");
+    int mk = runs ? mkdirs(runs) : -1;
+    free(runs);
+    if (mk < 0) {
+        fprintf(stderr, "cascade: cannot create '%s/runs': %s\n", dir, strerror(errno));
+        return 1;
+    }
+    size_t n = strlen(sw->normalized) + 2;
+    char *spec = malloc(n);
+    if (!spec)
+        return 1;
+    snprintf(spec, n, "%s\n", sw->normalized);
+    int rc = write_atomic(dir, "sweep.json", spec);
+    free(spec);
+    if (rc == 0 && sw->base_text) {
+        n = strlen(sw->base_text) + 2;
+        if ((spec = malloc(n))) {
+            snprintf(spec, n, "%s\n", sw->base_text);
+            rc = write_atomic(dir, "base.json", spec);
+        }
+        free(spec);
+    }
+    if (rc == 0)
+        rc = write_atomic(dir, "manifest.jsonl", manifest);
+    return rc ? 1 : 0;
+}
+
+static void default_output(const char *spec, char *out, size_t n)
+{
+    const char *name = strrchr(spec, '/');
+    name = name ? name + 1 : spec;
+    size_t len = strlen(name);
+    if (len > 5 && strcmp(name + len - 5, ".json") == 0)
+        len -= 5;
+    snprintf(out, n, "sweeps/%.*s", (int)len, name);
+}
+
+static int sweep(const struct sweep_args *a, const struct cas_sweep *sw, const char *manifest)
+{
+    char dir[4096];
+    struct runner r = {.sw = sw, .dir = dir, .start = now_s()};
+    r.show = !a->quiet && isatty(2);
+    if (a->output)
+        snprintf(dir, sizeof dir, "%s", a->output);
+    else
+        default_output(a->spec, dir, sizeof dir);
+    ssize_t len = readlink("/proc/self/exe", r.exe, sizeof r.exe - 1);
+    if (len <= 0) {
+        fprintf(stderr, "cascade: cannot find the cascade program (/proc/self/exe): %s\n",
+                strerror(errno));
+        return 1;
+    }
+    r.exe[len] = 0;
+    r.base = sw->base_path ? sw->base_path : "base.json";
+    size_t *todo = malloc(sw->n_runs * sizeof *todo);
+    int rc = todo ? prepare_dir(dir, sw, manifest, a) : 1;
+    if (rc == 0)
+        rc = prepare_runs(dir, sw, a, todo, &r.n_todo);
+    if (rc == 0) {
+        long jobs = a->jobs ? a->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+        rc = run_all(&r, todo, jobs < 1 ? 1 : jobs);
+    }
+    free(todo);
+    if (rc)
+        return rc;
+    if (a->shard_n > 1) {
+        if (!a->quiet || r.failed)
+            fprintf(stderr, "cascade: shard %ld/%ld: %zu runs made, %zu failed; when every "
+                            "shard is done: cascade sweep --merge %s\n", a->shard_k, a->shard_n,
+                    r.done, r.failed, dir);
+        return r.failed ? 1 : 0;
+    }
+    return merge(dir, sw, manifest, a->quiet);
+}
+
+int cas_cli_sweep(int argc, char **argv)
+{
+    struct sweep_args a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (a.merge)
+        return cli_merge(a.merge);
+    struct cas_sweep sw;
+    struct cas_err err = {0};
+    if ((rc = cas_sweep_load(&sw, a.spec, &err)) < 0) {
+        if (err.path[0] && strcmp(err.path, a.spec) != 0)
+            fprintf(stderr, "cascade: %s: %s: %s\n", a.spec, err.path, err.msg);
+        else
+            fprintf(stderr, "cascade: %s: %s\n", a.spec, err.msg);
+        return rc == CAS_ENOMEM ? 1 : 2;
+    }
+    char *manifest = cas_sweep_manifest(&sw);
+    if (!manifest) {
+        fputs("cascade: out of memory\n", stderr);
+        rc = 1;
+    } else if ((rc = check_base(a.spec, &sw)) == 0) {
+        if (a.dry_run)
+            fputs(manifest, stdout);
+        else
+            rc = sweep(&a, &sw, manifest);
+    }
+    free(manifest);
+    cas_sweep_release(&sw);
+    return rc;
+}

@@ -1,0 +1,282 @@
+/* test_sweep: `cascade sweep` end to end, through the program: the same sweep.csv
+ * whatever -j or sharding, a killed sweep resumed, failed runs, spec errors, --dry-run. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmp[256];
+static char out[1 << 16], err[1 << 14];
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/cascade-sweep-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 300);
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[len] = 0;
+    if (f)
+        fclose(f);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("CASCADE_BIN");
+    cr_assert_not_null(b, "CASCADE_BIN is not set (run through meson test)");
+    return b;
+}
+
+/* Run `cascade ARGS` in tmp; stdout and stderr land in out and err. */
+__attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
+{
+    char args[2048], cmd[4096], path[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmp, bin(), args);
+    int status = system(cmd);
+    snprintf(path, sizeof path, "%s/out.txt", tmp);
+    slurp(path, out, sizeof out);
+    snprintf(path, sizeof path, "%s/err.txt", tmp);
+    slurp(path, err, sizeof err);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_in(const char *name)
+{
+    static char bufs[4][1 << 14];
+    static int next;
+    char path[512], *buf = bufs[next++ % 4];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    slurp(path, buf, sizeof bufs[0]);
+    return buf;
+}
+
+static bool exists_in(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    return stat(path, &st) == 0;
+}
+
+/* 300 steps of long-squeeze with its shock at step 150: 2 x 2 points x 2 replicates. */
+static void write_spec(const char *name, const char *count_values)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    char spec[2048];
+    snprintf(spec, sizeof spec,
+             "{\"base\": \"%s/configs/long-squeeze.json\",\n"
+             " \"set\": {\"steps\": 300, \"shocks[0].step\": 150},\n"
+             " \"parameters\": {\"insurance_fund\": {\"from\": 0, \"to\": 1e6, \"steps\": 2},\n"
+             "                \"agents[4].count\": %s},\n"
+             " \"replicates\": 2, \"seed\": 7}\n", root, count_values);
+    write_file(name, spec);
+}
+
+/* Complete run directories in DIR/runs, and every entry there. */
+static int count_runs(const char *dir, int *entries)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s/runs", tmp, dir);
+    DIR *d = opendir(path);
+    int whole = 0;
+    *entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        ++*entries;
+        char s[900];
+        struct stat st;
+        snprintf(s, sizeof s, "%s/%s/summary.json", path, e->d_name);
+        whole += stat(s, &st) == 0;
+    }
+    if (d)
+        closedir(d);
+    return whole;
+}
+
+Test(sweep, csv_is_the_same_for_any_jobs_and_shards)
+{
+    write_spec("spec.json", "[10, 20]");
+    cr_assert_eq(cascade("sweep spec.json -o a -j 1 -q"), 0, "%s", err);
+    char *a = read_in("a/sweep.csv");
+    cr_assert(strncmp(a, "id,seed,status,error,insurance_fund,agents[4].count,", 51) == 0, "%s", a);
+    cr_assert_not_null(strstr(a, "prices.min"), "default collect has every scalar: %s", a);
+    cr_assert_null(strstr(a, "performance"), "no wall-clock figures: %s", a);
+    cr_assert_not_null(strstr(a, "\nr000007,"));
+    cr_assert_eq(cascade("sweep spec.json -o b -j 2 -q"), 0, "%s", err);
+    cr_assert_str_eq(read_in("b/sweep.csv"), a);
+    for (int k = 0; k < 3; k++)
+        cr_assert_eq(cascade("sweep spec.json -o c -j 2 -q --shard %d/3", k), 0, "%s", err);
+    cr_assert(!exists_in("c/sweep.csv"), "a shard writes no sweep.csv");
+    cr_assert_eq(cascade("sweep --merge c"), 0, "%s", err);
+    cr_assert_str_eq(read_in("c/sweep.csv"), a);
+    cr_assert_str_eq(read_in("c/manifest.jsonl"), read_in("a/manifest.jsonl"));
+
+    /* a missing run makes --merge fail, naming it */
+    cr_assert_eq(system("true"), 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/c/runs/r000003'", tmp);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(cascade("sweep --merge c"), 1);
+    cr_assert_not_null(strstr(err, "missing run r000003"), "%s", err);
+}
+
+Test(sweep, killed_sweep_resumes_with_every_run_once)
+{
+    write_spec("spec.json", "[10, 20]");
+    cr_assert_eq(cascade("sweep spec.json -o ref -j 2 -q"), 0, "%s", err);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/k", tmp);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (chdir(tmp) != 0)
+            _exit(127);
+        execl(bin(), "cascade", "sweep", "spec.json", "-o", "k", "-j", "1", "-q", (char *)NULL);
+        _exit(127);
+    }
+    int entries = 0, whole = 0;
+    for (int i = 0; i < 20000 && whole < 2; i++) {
+        nanosleep(&(struct timespec){0, 2000000}, NULL);
+        whole = count_runs("k", &entries);
+    }
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    whole = count_runs("k", &entries);
+    cr_assert(whole >= 2 && whole < 8, "killed half way: %d complete runs", whole);
+    cr_assert_eq(cascade("sweep spec.json -o k -j 2 -q"), 2, "no --resume: refused");
+    cr_assert_eq(cascade("sweep spec.json -o k -j 2 -q --resume"), 0, "%s", err);
+    cr_assert_eq(count_runs("k", &entries), 8);
+    cr_assert_eq(entries, 8, "nothing left over in runs/");
+    cr_assert_str_eq(read_in("k/sweep.csv"), read_in("ref/sweep.csv"));
+    /* resuming a finished sweep runs nothing and changes nothing */
+    cr_assert_eq(cascade("sweep spec.json -o k -q --resume"), 0, "%s", err);
+    cr_assert_str_eq(read_in("k/sweep.csv"), read_in("ref/sweep.csv"));
+}
+
+Test(sweep, a_bad_point_fails_its_runs_and_the_rest_complete)
+{
+    write_spec("spec.json", "[10, -1]");
+    cr_assert_eq(cascade("sweep spec.json -o bad -j 2 -q"), 1, "%s", err);
+    cr_assert_not_null(strstr(err, "4 of 8 runs failed"), "%s", err);
+    char *csv = read_in("bad/sweep.csv");
+    int ok = 0, failed = 0;
+    for (char *nl = strchr(csv, '\n'); nl && nl[1]; nl = strchr(nl + 1, '\n')) {
+        char line[4096];
+        snprintf(line, sizeof line, "%.*s\n", (int)strcspn(nl + 1, "\n"), nl + 1);
+        bool is_bad = strstr(line, ",-1,") != NULL || strstr(line, ",-1\n") != NULL;
+        if (strstr(line, ",ok,")) {
+            ok++;
+            cr_assert(!is_bad);
+        } else {
+            failed++;
+            cr_assert(strstr(line, ",failed,") && is_bad, "%.200s", line);
+            cr_assert_not_null(strstr(line, "agents[4].count"), "the error: %.200s", line);
+        }
+    }
+    cr_assert_eq(ok, 4);
+    cr_assert_eq(failed, 4);
+}
+
+Test(sweep, spec_errors_name_the_path_and_write_nothing)
+{
+    write_spec("spec.json", "[10, 20]");
+    write_file("typo.json", "{\"base\": {\"steps\": 10}, \"parameters\": {\"seed\": [1]},"
+                            " \"replicate\": 2}");
+    cr_assert_eq(cascade("sweep typo.json -o x"), 2);
+    cr_assert_not_null(strstr(err, "replicate: unknown key 'replicate' (did you mean "
+                                    "'replicates'?"), "%s", err);
+    cr_assert_null(strchr(err, '\n') == err + strlen(err) - 1 ? NULL : "", "one line: %s", err);
+    write_file("range.json", "{\"base\": {\"steps\": 10}, \"parameters\": {\"insurance_fund\":"
+                             " {\"from\": 0, \"to\": 10, \"steps\": 0}}}");
+    cr_assert_eq(cascade("sweep range.json -o x"), 2);
+    cr_assert_not_null(strstr(err, "parameters.insurance_fund.steps: must be"), "%s", err);
+    write_file("log.json", "{\"base\": {\"steps\": 10}, \"parameters\": {\"insurance_fund\":"
+                           " {\"from\": 0, \"to\": 10, \"steps\": 3, \"scale\": \"lgo\"}}}");
+    cr_assert_eq(cascade("sweep log.json -o x"), 2);
+    cr_assert_not_null(strstr(err, "parameters.insurance_fund.scale: unknown scale 'lgo' "
+                                   "(did you mean 'log'?"), "%s", err);
+    write_file("base.json", "{\"base\": {\"stpes\": 10}, \"parameters\": {\"seed\": [1]}}");
+    cr_assert_eq(cascade("sweep base.json -o x"), 2);
+    cr_assert_not_null(strstr(err, "stpes"), "%s", err);
+    cr_assert_eq(cascade("sweep spec.json -o x --shard 3/3"), 2);
+    cr_assert_not_null(strstr(err, "'--shard' K must be"), "%s", err);
+    cr_assert_eq(cascade("sweep spec.json -o x --shard 1"), 2);
+    cr_assert_eq(cascade("sweep spec.json -o x -j 0"), 2);
+    cr_assert(!exists_in("x") && !exists_in("sweeps"), "nothing written");
+}
+
+Test(sweep, dry_run_prints_the_manifest_and_runs_nothing)
+{
+    write_spec("spec.json", "[10, 20]");
+    cr_assert_eq(cascade("sweep spec.json --dry-run"), 0, "%s", err);
+    int lines = 0;
+    for (char *p = out; (p = strchr(p, '\n')); p++)
+        lines++;
+    cr_assert_eq(lines, 8);
+    cr_assert(strncmp(out, "{\"id\":\"r000000\",\"index\":0,\"parameters\":{\"insurance_fund\":0,"
+                           "\"agents[4].count\":10},\"seed\":", 86) == 0, "%s", out);
+    cr_assert_not_null(strstr(out, "{\"id\":\"r000007\",\"index\":7,\"parameters\":"
+                                   "{\"insurance_fund\":1000000,\"agents[4].count\":20}"), "%s", out);
+    cr_assert(!exists_in("sweeps"), "nothing written");
+}
+
+Test(sweep, sampled_parameters_are_reproducible)
+{
+    char spec[1024];
+    snprintf(spec, sizeof spec, "{\"base\": \"%s/configs/default.json\", \"parameters\": {"
+                         "\"insurance_fund\": {\"sample\": \"lhs\", \"n\": 4, \"low\": 0, \"high\": 100},"
+                         "\"agents[0].count\": [1, 2]}, \"seed\": 3}",
+             getenv("CASCADE_SOURCE_ROOT"));
+    write_file("s.json", spec);
+    cr_assert_eq(cascade("sweep s.json --dry-run"), 0, "%s", err);
+    char first[sizeof out];
+    memcpy(first, out, sizeof out);
+    cr_assert_eq(cascade("sweep s.json --dry-run"), 0, "%s", err);
+    cr_assert_str_eq(out, first);
+    /* a Latin hypercube: one draw in each quarter of [0, 100) */
+    bool quarter[4] = {0};
+    for (char *p = out; (p = strstr(p, "\"insurance_fund\":")); p++) {
+        double v = strtod(p + 17, NULL);
+        cr_assert(v >= 0 && v < 100);
+        if (strstr(p, "\"agents[0].count\":1}"))
+            quarter[(int)(v / 25)] = true;
+    }
+    cr_assert(quarter[0] && quarter[1] && quarter[2] && quarter[3], "%s", out);
+}
