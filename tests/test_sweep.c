@@ -280,3 +280,33 @@ Test(sweep, sampled_parameters_are_reproducible)
     }
     cr_assert(quarter[0] && quarter[1] && quarter[2] && quarter[3], "%s", out);
 }
+
+/* scripts/plot-sweep draws a finished sweep: one panel per figure, the mean
+ * over replicates and its range, as SVG; unknown columns are an error. */
+Test(sweep, plot_script_draws_a_sweep)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        cr_skip_test("SKIP plot-sweep: gnuplot is not installed; scripts/test installs it");
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    write_spec("spec.json", "[10, 20]");
+    cr_assert_eq(cascade("sweep spec.json -o a -j 2 -q"), 0, "%s", err);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s/scripts/plot-sweep' a 'agents[4].count' liquidations.count "
+             "prices.min -o plot.svg > plot.out 2>&1",
+             tmp, root);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *svg = read_in("plot.svg");
+    cr_assert_not_null(strstr(svg, "<svg"));
+    const char *first = strstr(svg, "against agents[4].count");
+    cr_assert_not_null(first);
+    cr_assert_not_null(strstr(first + 1, "against agents[4].count"), "one panel per figure");
+    cr_assert_not_null(strstr(svg, "liquidations.count"));
+    cr_assert_not_null(strstr(svg, "prices.min"));
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s/scripts/plot-sweep' a 'agents[4].count' no.such.figure "
+             "> plot.out 2>&1",
+             tmp, root);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "unknown column must exit 2");
+}
