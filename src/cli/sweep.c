@@ -211,10 +211,12 @@ static int write_atomic(const char *dir, const char *name, const char *text)
     if (!path || !tmp)
         goto done;
     free(tmp);
-    size_t n = strlen(path) + 8;
+    size_t n = strlen(path) + 32;
     if (!(tmp = malloc(n)))
         goto done;
-    snprintf(tmp, n, "%s.tmp", path);
+    /* a name of this process's own: shards starting together in one DIR
+     * rewrite the same files, and must not rename each other's away */
+    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
         goto done;

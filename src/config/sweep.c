@@ -593,7 +593,16 @@ static int add_figure(struct cas_sweep_figures *f, size_t *cap, const char *name
                        : cJSON_IsFalse(v) ? "false"
                        : cJSON_IsNull(v)  ? ""
                                           : NULL;
-    char *value = dup_text(text ? text : cas__num(v->valuedouble).s);
+    char num[64] = "";
+    if (!text) {
+        /* whole numbers (seeds, counts) exactly, not in exponent form */
+        double d = v->valuedouble;
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            snprintf(num, sizeof num, "%.0f", d);
+        else
+            snprintf(num, sizeof num, "%s", cas__num(d).s);
+    }
+    char *value = dup_text(text ? text : num);
     char *n = dup_text(name);
     if (!value || !n) {
         free(value);
