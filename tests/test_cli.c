@@ -196,7 +196,9 @@ Test(cli, trades_csv_on_request)
 Test(cli, progress_bar_on_a_terminal_only)
 {
     if (system("command -v script >/dev/null 2>&1") != 0)
-        cr_skip_test("script(1) is not installed: cannot fake a terminal");
+        cr_skip_test("SKIP progress bar: script(1) is not installed: cannot fake a terminal");
+    if (system("script -qec true /dev/null >/dev/null 2>&1") != 0)
+        cr_skip_test("SKIP progress bar: no pseudo-terminal here (is /dev/pts mounted?)");
     cr_assert_eq(cascade("run --steps 30000 -o p1 --quiet"), 0, "%s", err);
     cr_assert_str_eq(out, "p1\n");
     for (int quiet = 0; quiet < 2; quiet++) {
