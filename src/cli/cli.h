@@ -22,4 +22,12 @@ int cas_cli_sweep(int argc, char **argv);
 int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
                struct cas_err *err);
 
+/* Shared by the commands (files.c). */
+/* True when `path` does not exist or is an empty directory. */
+bool cas__dir_is_empty(const char *path);
+/* mkdir -p: 0, or -1 with errno set. */
+int cas__mkdirs(const char *path);
+/* Monotonic seconds, for progress and performance figures only. */
+double cas__now_s(void);
+
 #endif

@@ -197,33 +197,6 @@ int cas_cli_validate(int argc, char **argv)
 
 /* ---- the run directory ---- */
 
-static bool dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return false;
-    bool empty = true;
-    for (struct dirent *e; empty && (e = readdir(d));)
-        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    closedir(d);
-    return empty;
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* The directory to create: -o as given, or runs/NAME-seedSEED[-K]. */
 static int choose_output(const struct run_args *a, const struct cas_config *cfg, char *out,
                          size_t n)
@@ -234,7 +207,7 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
         size_t len = strlen(out);
         while (len > 1 && out[len - 1] == '/')
             out[--len] = 0;
-        if (stat(out, &st) == 0 && !dir_is_empty(out)) {
+        if (stat(out, &st) == 0 && !cas__dir_is_empty(out)) {
             fprintf(stderr, "cascade: output directory '%s' exists and is not empty; "
                             "remove it or choose another with -o\n", out);
             return 2;
@@ -280,13 +253,6 @@ static FILE *open_in(const char *dir, const char *file)
     return f;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress(cas_step done, cas_step total, double elapsed)
 {
     int width = 30, filled = (int)((double)done / (double)total * width);
@@ -300,7 +266,7 @@ static void progress(cas_step done, cas_step total, double elapsed)
 
 static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show)
 {
-    double start = now_s(), last_shown = start;
+    double start = cas__now_s(), last_shown = start;
     for (cas_step s = 0; s < cfg->steps; s++) {
         int rc = cas_sim_step(sim);
         if (rc < 0) {
@@ -308,8 +274,8 @@ static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show
                     cas_strerror(rc));
             return 1;
         }
-        if (show && (s & 1023) == 0 && now_s() - last_shown > 0.2) {
-            last_shown = now_s();
+        if (show && (s & 1023) == 0 && cas__now_s() - last_shown > 0.2) {
+            last_shown = cas__now_s();
             progress(s + 1, cfg->steps, last_shown - start);
         }
     }
@@ -401,7 +367,7 @@ int cas_cli_run(int argc, char **argv)
     char *slash = strrchr(out, '/');
     if (slash && slash != out) {
         *slash = 0;
-        int mk = mkdirs(out);
+        int mk = cas__mkdirs(out);
         *slash = '/';
         if (mk < 0) {
             fprintf(stderr, "cascade: cannot create '%s': %s\n", out, strerror(errno));
@@ -433,10 +399,10 @@ int cas_cli_run(int argc, char **argv)
     if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
         goto out_tmp;
 
-    double start = now_s();
+    double start = cas__now_s();
     if (simulate(sim, &cfg, show))
         goto out_tmp;
-    struct cas_run_perf perf = {now_s() - start, peak_rss_mb()};
+    struct cas_run_perf perf = {cas__now_s() - start, peak_rss_mb()};
     if (a.counterfactual && run_counterfactual(&cfg, show, &cf)) {
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;

@@ -253,33 +253,6 @@ static void remove_entry(const char *path)
     rmdir(path);
 }
 
-static bool dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return true;
-    bool empty = true;
-    for (struct dirent *e; empty && (e = readdir(d));)
-        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    closedir(d);
-    return empty;
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* The run whose id is the first len characters of name, or -1. Ids are r + digits,
  * all of one width, so the index is the number. */
 static long run_of(const struct cas_sweep *sw, const char *name, size_t len)
@@ -543,16 +516,9 @@ struct runner {
     bool show;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress(const struct runner *r)
 {
-    double elapsed = now_s() - r->start;
+    double elapsed = cas__now_s() - r->start;
     double eta = r->done ? elapsed / (double)r->done * (double)(r->n_todo - r->done) : 0;
     int width = 30, filled = r->n_todo ? (int)((double)r->done / (double)r->n_todo * width) : 0;
     fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs  %zu failed  ETA %.0fs ", filled,
@@ -767,7 +733,7 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
 static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *manifest,
                        const struct sweep_args *a)
 {
-    if (!dir_is_empty(dir)) {
+    if (!cas__dir_is_empty(dir)) {
         char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
         bool same = have && strcmp(have, manifest) == 0;
         free(have);
@@ -786,7 +752,7 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
         }
     }
     char *runs = path_of(dir, "runs", "");
-    int mk = runs ? mkdirs(runs) : -1;
+    int mk = runs ? cas__mkdirs(runs) : -1;
     free(runs);
     if (mk < 0) {
         fprintf(stderr, "cascade: cannot create '%s/runs': %s\n", dir, strerror(errno));
@@ -825,7 +791,7 @@ static void default_output(const char *spec, char *out, size_t n)
 static int sweep(const struct sweep_args *a, const struct cas_sweep *sw, const char *manifest)
 {
     char dir[4096];
-    struct runner r = {.sw = sw, .dir = dir, .start = now_s()};
+    struct runner r = {.sw = sw, .dir = dir, .start = cas__now_s()};
     r.show = !a->quiet && isatty(2);
     if (a->output)
         snprintf(dir, sizeof dir, "%s", a->output);
