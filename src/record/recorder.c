@@ -38,13 +38,9 @@ struct cas_recorder {
     cas_step *map_seen;      /* per instrument: step of the last map written */
     struct series *series;
     /* first instrument, over every step */
-    double price_min, price_max, price_final; /* in ticks; halves for mids */
     double spread_sum, depth_sum;
     double max_basis;          /* max |price / index - 1| (perpetuals) */
     uint64_t spread_steps, steps;
-    /* first instrument's price at each sample, for returns */
-    double *samples;
-    size_t n_samples, cap_samples;
     struct liq_row *liqs;
     size_t n_liqs, cap_liqs;
     /* every instrument's price at the end of every step, for cascade measures */
@@ -75,9 +71,6 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     r->ts = ts;
     for (uint32_t i = 0; i < cfg->n_instruments; i++)
         r->series[i].decimals = decimals_of(cfg->instruments[i].tick_size);
-    r->price_min = INFINITY;
-    r->price_max = -INFINITY;
-    r->price_final = (double)cfg->instruments[0].initial_price;
     fputs("step,time_s,instrument,bid,ask,mid,last,mark,index,spread_ticks,bid_qty,ask_qty,"
           "depth_1pct,depth_5pct,volume,trades,oi_long,oi_short,funding_rate,liquidations,"
           "liquidated_notional,insurance_fund,adl,halted\n",
@@ -91,7 +84,6 @@ void cas_recorder_destroy(struct cas_recorder *r)
     if (!r)
         return;
     free(r->series);
-    free(r->samples);
     free(r->liqs);
     free(r->path);
     free(r->map_seen);
@@ -302,21 +294,6 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
     s->adl = 0;
 }
 
-static void add_sample(struct cas_recorder *r, double price)
-{
-    if (r->n_samples == r->cap_samples) {
-        size_t cap = r->cap_samples ? 2 * r->cap_samples : 1024;
-        double *v = realloc(r->samples, cap * sizeof *v);
-        if (!v) {
-            r->out_of_memory = true;
-            return;
-        }
-        r->samples = v;
-        r->cap_samples = cap;
-    }
-    r->samples[r->n_samples++] = price;
-}
-
 static void add_path(struct cas_recorder *r, const struct cas_sim *sim)
 {
     uint32_t n = r->cfg->n_instruments;
@@ -351,13 +328,9 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     double p = cas_sim_price(sim, 0);
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
         r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));
-    r->price_final = p;
-    r->price_min = fmin(r->price_min, p);
-    r->price_max = fmax(r->price_max, p);
     if ((cas_sim_now(sim) + 1) % r->cfg->sample_every == 0) {
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
             write_row(r, sim, i);
-        add_sample(r, p);
     }
 }
 
@@ -682,12 +655,22 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
 {
     const struct cas_config *cfg = r->cfg;
     double tick = cfg->instruments[0].tick_size;
-    size_t n_ret = r->n_samples > 1 ? r->n_samples - 1 : 0;
+    /* everything below is derived from the first instrument's price path:
+     * its extremes over every step, and its samples every sample_every steps */
+    uint32_t ni = cfg->n_instruments;
+    size_t n = r->n_path / ni, se = (size_t)cfg->sample_every, n_samples = n / se;
+    double final = n ? r->path[(n - 1) * ni] : (double)cfg->instruments[0].initial_price;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < n; t++) {
+        lo = fmin(lo, r->path[t * ni]);
+        hi = fmax(hi, r->path[t * ni]);
+    }
+    size_t n_ret = n_samples > 1 ? n_samples - 1 : 0;
     double *ret = malloc((n_ret ? n_ret : 1) * sizeof *ret);
     if (!ret)
         return CAS_ENOMEM;
     for (size_t i = 0; i < n_ret; i++)
-        ret[i] = log(r->samples[i + 1] / r->samples[i]);
+        ret[i] = log(r->path[((i + 2) * se - 1) * ni] / r->path[((i + 1) * se - 1) * ni]);
     struct cas_sim_counters c = cas_sim_counters(sim);
     double steps = (double)r->steps;
 
@@ -696,9 +679,9 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
             (unsigned long long)cfg->seed, (long long)cfg->steps, cfg->instruments[0].name);
     fputs("  \"prices\": {", f);
     put_num(f, "initial", (double)cfg->instruments[0].initial_price * tick, ", ");
-    put_num(f, "final", r->price_final * tick, ", ");
-    put_num(f, "min", r->price_min * tick, ", ");
-    put_num(f, "max", r->price_max * tick, "},\n");
+    put_num(f, "final", final * tick, ", ");
+    put_num(f, "min", lo * tick, ", ");
+    put_num(f, "max", hi * tick, "},\n");
     fputs("  \"book\": {", f);
     put_num(f, "mean_spread_ticks", r->spread_steps ? r->spread_sum / (double)r->spread_steps : NAN,
             ", ");
