@@ -131,6 +131,21 @@ static bool pred(const struct instrument *in, cas_lots lots, i128 cash, cas_tick
     return lots > 0 ? liq : !liq;
 }
 
+/* Bisection of (lo, hi) given pred(lo) (or lo == 0) and !pred(hi) (or
+ * hi == MAXP + 1): the last p where pred holds. */
+static cas_ticks bisect(const struct instrument *in, cas_lots lots, i128 cash, cas_ticks lo,
+                        cas_ticks hi)
+{
+    while (hi - lo > 1) {
+        cas_ticks mid = lo + (hi - lo) / 2;
+        if (pred(in, lots, cash, mid))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The last p in [1, MAXP] where pred holds (0 if none): galloping from the
  * guess, then bisection, so a good guess costs a few evaluations and a bad
  * one at most ~2 log2(MAXP). The invariant: pred(lo) (or lo == 0) and
@@ -164,14 +179,7 @@ static cas_ticks last_true(const struct instrument *in, cas_lots lots, i128 cash
             hi -= step;
         }
     }
-    while (hi - lo > 1) {
-        cas_ticks mid = lo + (hi - lo) / 2;
-        if (pred(in, lots, cash, mid))
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(in, lots, cash, lo, hi);
 }
 
 /* The trigger of a position: the highest liquidatable mark of a long
@@ -184,15 +192,7 @@ cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bo
         return TRIGGER_NONE_SHORT; /* never indexed: a flat position has no trigger */
     cas_ticks t;
     if (exhaustive) {
-        cas_ticks lo = 0, hi = MAXP + 1;
-        while (hi - lo > 1) {
-            cas_ticks mid = lo + (hi - lo) / 2;
-            if (pred(in, lots, cash, mid))
-                lo = mid;
-            else
-                hi = mid;
-        }
-        t = lo;
+        t = bisect(in, lots, cash, 0, MAXP + 1);
     } else {
         double c = cash > (i128)INT64_MAX ? (double)INT64_MAX
                    : cash < (i128)INT64_MIN ? (double)INT64_MIN : (double)(int64_t)cash;
