@@ -27,6 +27,12 @@ int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
 bool cas__dir_is_empty(const char *path);
 /* mkdir -p: 0, or -1 with errno set. */
 int cas__mkdirs(const char *path);
+/* `--opt VALUE` or `--opt=VALUE`: the value, advancing *i; NULL if missing. */
+const char *cas__option_value(int argc, char **argv, int *i, const char *name);
+/* Is `arg` the option `name`, alone or as `name=...`? */
+bool cas__is_option(const char *arg, const char *name);
+/* "DIR/FILE", malloc'ed (free it); NULL when out of memory. */
+char *cas__path_join(const char *dir, const char *file);
 /* Monotonic seconds, for progress and performance figures only. */
 double cas__now_s(void);
 

@@ -101,15 +101,6 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
     return true;
 }
 
-static char *path_join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 /* ---- CSV reading: one line at a time, fields split in place ---- */
 
 struct csv {
@@ -189,7 +180,7 @@ static int csv_open(struct csv *c, const char *rundir, const char *file,
                     const char *const *names, int n, int *idx)
 {
     memset(c, 0, sizeof *c);
-    if (!(c->path = path_join(rundir, file)))
+    if (!(c->path = cas__path_join(rundir, file)))
         return 1;
     if (!(c->f = fopen(c->path, "r"))) {
         if (errno == ENOENT)
@@ -435,7 +426,7 @@ done:
 
 static int read_summary(struct report *r)
 {
-    char *path = path_join(r->rundir, "summary.json");
+    char *path = cas__path_join(r->rundir, "summary.json");
     if (!path)
         return out_of_memory();
     FILE *f = fopen(path, "r");
@@ -595,7 +586,7 @@ static bool gnuplot_on_path(void)
 
 static FILE *tmp_open(const struct report *r, const char *name, const char *mode)
 {
-    char *p = path_join(r->tmpdir, name);
+    char *p = cas__path_join(r->tmpdir, name);
     FILE *f = p ? fopen(p, mode) : NULL;
     free(p);
     return f;
@@ -611,7 +602,7 @@ static void tmp_remove(struct report *r)
         for (struct dirent *e; (e = readdir(d));) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            char *p = path_join(r->tmpdir, e->d_name);
+            char *p = cas__path_join(r->tmpdir, e->d_name);
             if (p)
                 unlink(p);
             free(p);
@@ -1475,7 +1466,7 @@ static int read_run(struct report *r)
     static const char *const required[] = {"timeseries.csv", "liquidations.csv",
                                            "cascades.csv", "summary.json"};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-        char *p = path_join(r->rundir, required[i]);
+        char *p = cas__path_join(r->rundir, required[i]);
         if (!p)
             return out_of_memory();
         bool ok = stat(p, &st) == 0;
@@ -1585,7 +1576,7 @@ int cas_cli_report(int argc, char **argv)
         return 2;
     }
     struct report r = {.rundir = rundir};
-    char *out = output ? NULL : path_join(rundir, "report.html");
+    char *out = output ? NULL : cas__path_join(rundir, "report.html");
     int rc;
     if (!output && !out)
         return out_of_memory();

@@ -71,25 +71,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return 2;
 }
 
-/* `--opt VALUE` or `--opt=VALUE`: the value, advancing *i; NULL if missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (strcmp(argv[*i], name) != 0)
-        return NULL;
-    if (*i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
-static bool is_option(const char *arg, const char *name)
-{
-    size_t len = strlen(name);
-    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
-}
-
 static bool is_count(const char *s)
 {
     if (!*s || strlen(s) > 19)
@@ -108,19 +89,19 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(validate ? validate_usage : run_usage, stdout);
             return 1;
-        } else if (is_option(arg, "--set")) {
-            if (!(v = option_value(argc, argv, &i, "--set")))
+        } else if (cas__is_option(arg, "--set")) {
+            if (!(v = cas__option_value(argc, argv, &i, "--set")))
                 return usage_error("'--set' needs PATH=VALUE");
             if (a->n_sets == MAX_SETS - 2)
                 return usage_error("too many '--set' options");
             a->sets[a->n_sets++] = v;
-        } else if (!validate && (is_option(arg, "-o") || is_option(arg, "--output"))) {
-            if (!(v = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
+        } else if (!validate && (cas__is_option(arg, "-o") || cas__is_option(arg, "--output"))) {
+            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
                 return usage_error("'%s' needs a directory", arg);
             a->output = v;
-        } else if (!validate && (is_option(arg, "--seed") || is_option(arg, "--steps"))) {
-            bool seed = is_option(arg, "--seed");
-            if (!(v = option_value(argc, argv, &i, seed ? "--seed" : "--steps")))
+        } else if (!validate && (cas__is_option(arg, "--seed") || cas__is_option(arg, "--steps"))) {
+            bool seed = cas__is_option(arg, "--seed");
+            if (!(v = cas__option_value(argc, argv, &i, seed ? "--seed" : "--steps")))
                 return usage_error("'%s' needs a number", seed ? "--seed" : "--steps");
             if (!is_count(v))
                 return usage_error(seed ? "'--seed' must be a non-negative integer, got '%s'"
@@ -221,15 +202,6 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
     return 0;
 }
 
-static char *join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                         "liqmap.csv", "trades.csv", "summary.json",
                                         "config.json"};
@@ -237,7 +209,7 @@ static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "c
 static void remove_tmp(const char *tmp)
 {
     for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
-        char *p = join(tmp, run_files[i]);
+        char *p = cas__path_join(tmp, run_files[i]);
         if (p)
             unlink(p);
         free(p);
@@ -247,7 +219,7 @@ static void remove_tmp(const char *tmp)
 
 static FILE *open_in(const char *dir, const char *file)
 {
-    char *p = join(dir, file);
+    char *p = cas__path_join(dir, file);
     FILE *f = p ? fopen(p, "w") : NULL;
     free(p);
     return f;

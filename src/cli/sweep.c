@@ -67,22 +67,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return 2;
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
-static bool is_option(const char *arg, const char *name)
-{
-    size_t len = strlen(name);
-    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
-}
-
 /* A whole number lo..hi written in decimal digits only. */
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -121,22 +105,22 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(sweep_usage, stdout);
             return 1;
-        } else if (is_option(arg, "-o") || is_option(arg, "--output")) {
-            if (!(v = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
+        } else if (cas__is_option(arg, "-o") || cas__is_option(arg, "--output")) {
+            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
                 return usage_error("'%s' needs a directory", arg);
             a->output = v;
-        } else if (is_option(arg, "-j") || is_option(arg, "--jobs")) {
-            if (!(v = option_value(argc, argv, &i, arg[1] == 'j' ? "-j" : "--jobs")))
+        } else if (cas__is_option(arg, "-j") || cas__is_option(arg, "--jobs")) {
+            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'j' ? "-j" : "--jobs")))
                 return usage_error("'%s' needs a number", arg);
             if (!parse_long(v, 1, 4096, &a->jobs))
                 return usage_error("'-j' must be an integer from 1 to 4096, got '%s'", v);
-        } else if (is_option(arg, "--shard")) {
-            if (!(v = option_value(argc, argv, &i, "--shard")))
+        } else if (cas__is_option(arg, "--shard")) {
+            if (!(v = cas__option_value(argc, argv, &i, "--shard")))
                 return usage_error("'--shard' needs K/N");
             if (parse_shard(v, a))
                 return 2;
-        } else if (is_option(arg, "--merge")) {
-            if (!(v = option_value(argc, argv, &i, "--merge")))
+        } else if (cas__is_option(arg, "--merge")) {
+            if (!(v = cas__option_value(argc, argv, &i, "--merge")))
                 return usage_error("'--merge' needs the sweep directory");
             a->merge = v;
         } else if (strcmp(arg, "--resume") == 0) {
