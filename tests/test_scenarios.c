@@ -17,14 +17,7 @@ struct metrics {
     double min_after;       /* its lowest after the shock */
     double drop_bps;        /* (pre_shock - min_after) / pre_shock */
     double max_dislocation; /* max |price / index - 1| after the shock */
-    double sum_r2;          /* sum of squared 60-step log returns */
-    uint64_t n_r;
-    double prev_price;
     uint64_t liquidations, liq_by_instrument[4];
-    cas_money fund_initial, fund_min;
-    double vol;             /* realized volatility of 60-step returns */
-    double pnl[8];          /* equity change per population, quote currency */
-    double underwater;      /* negative equity of accounts at the end: unpaid bad debt */
     bool conserved;
     cas_step first_shock;
 };
@@ -57,28 +50,6 @@ static void on_step(void *ctx, const struct cas_sim *sim)
         m->min_after = fmin(m->min_after, p);
         m->max_dislocation = fmax(m->max_dislocation, fabs(p / cas_sim_index(sim, 0) - 1));
     }
-    if (now % 60 == 0) {
-        if (m->prev_price > 0) {
-            double r = log(p / m->prev_price);
-            m->sum_r2 += r * r;
-            m->n_r++;
-        }
-        m->prev_price = p;
-    }
-    struct cas_exchange_totals t;
-    cas_exchange_totals(cas_sim_exchange(sim), &t);
-    m->fund_min = t.insurance_fund < m->fund_min ? t.insurance_fund : m->fund_min;
-}
-
-static double equity_of(const struct cas_sim *sim, uint32_t first, uint32_t count, int d)
-{
-    double sum = 0;
-    for (uint32_t g = first; g < first + count; g++) {
-        struct cas_account_view v;
-        cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
-        sum += (double)v.equity;
-    }
-    return sum * pow(10, -d);
 }
 
 /* Run configs/NAME.json with `sets` and this seed. */
@@ -99,37 +70,18 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
     struct cas_err err = {0};
     cr_assert_eq(cas_config_load(&cfg, path, all, n, &err), 0, "%s: %s: %s", name, err.path,
                  err.msg);
-    struct metrics m = {.min_after = INFINITY, .fund_min = INT64_MAX,
+    struct metrics m = {.min_after = INFINITY,
                         .first_shock = cfg.n_shocks ? cfg.shocks[0].step : cfg.steps};
     struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq, .on_step = on_step};
     struct cas_sim *sim;
     cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s: %s", name, err.path,
                  err.msg);
-    double start[8] = {0};
-    uint32_t first = 0;
-    for (uint32_t p = 0; p < cfg.n_populations && p < 8; p++) {
-        start[p] = equity_of(sim, first, cfg.populations[p].count, cfg.money_decimals);
-        first += cfg.populations[p].count;
-    }
-    m.fund_initial = cfg.insurance_fund;
     for (cas_step s = 0; s < cfg.steps; s++)
         cr_assert_eq(cas_sim_step(sim), 0, "%s: step %lld", name, (long long)s);
-    first = 0;
-    for (uint32_t p = 0; p < cfg.n_populations && p < 8; p++) {
-        m.pnl[p] = equity_of(sim, first, cfg.populations[p].count, cfg.money_decimals) - start[p];
-        first += cfg.populations[p].count;
-    }
-    for (uint32_t g = 0; g < cas_sim_n_agents(sim); g++) {
-        struct cas_account_view v;
-        cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
-        if (v.equity < 0)
-            m.underwater -= (double)v.equity;
-    }
     char why[256];
     m.conserved = cas_exchange_check(cas_sim_exchange(sim), why, sizeof why);
     cr_assert(m.conserved, "%s: %s", name, why);
     m.drop_bps = m.pre_shock > 0 ? (m.pre_shock - m.min_after) / m.pre_shock * 1e4 : 0;
-    m.vol = m.n_r ? sqrt(m.sum_r2 / (double)m.n_r) : 0;
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
     return m;
@@ -161,13 +113,7 @@ static void mean_of(const char *name, const char *const *sets, size_t n, struct 
         per[s] = run(name, sets, n, s + 1);
         avg->drop_bps += per[s].drop_bps / SEEDS;
         avg->max_dislocation += per[s].max_dislocation / SEEDS;
-        avg->vol += per[s].vol / SEEDS;
         avg->liquidations += per[s].liquidations;
-        avg->fund_initial = per[s].fund_initial;
-        avg->fund_min += per[s].fund_min / SEEDS;
-        avg->underwater += per[s].underwater / SEEDS;
-        for (int p = 0; p < 8; p++)
-            avg->pnl[p] += per[s].pnl[p] / SEEDS;
     }
 }
 

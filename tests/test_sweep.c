@@ -148,7 +148,6 @@ Test(sweep, csv_is_the_same_for_any_jobs_and_shards)
     cr_assert_str_eq(read_in("c/manifest.jsonl"), read_in("a/manifest.jsonl"));
 
     /* a missing run makes --merge fail, naming it */
-    cr_assert_eq(system("true"), 0);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s/c/runs/r000003'", tmp);
     cr_assert_eq(system(cmd), 0);
