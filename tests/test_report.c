@@ -303,13 +303,13 @@ Test(report, not_a_run_directory_exits_2_and_writes_nothing)
 Test(report, malformed_csvs_name_the_file_and_line)
 {
     run_long_squeeze();
-    /* timeseries.csv line 5: the mark (8th column) is not a number. */
-    cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{7\\}\\)[^,]*/\\1oops/' "
+    /* timeseries.csv line 5: the mark (10th column) is not a number. */
+    cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{9\\}\\)[^,]*/\\1oops/' "
                     "b1/timeseries.csv"), 0, "%s", err);
     assert_refused("b1", "b1/timeseries.csv:5: 'mark' is not a number: 'oops'");
     /* cascades.csv line 3: a field missing. */
     cr_assert_eq(sh("cp -r r b2 && sed -i '3s/,[^,]*$//' b2/cascades.csv"), 0, "%s", err);
-    assert_refused("b2", "b2/cascades.csv:3: 15 fields, the header has 16");
+    assert_refused("b2", "b2/cascades.csv:3: 19 fields, the header has 20");
     /* liquidations.csv without its header's 'mark'. */
     cr_assert_eq(sh("cp -r r b3 && sed -i '1s/,mark,/,mork,/' b3/liquidations.csv"), 0, "%s",
                  err);

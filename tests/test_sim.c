@@ -32,8 +32,10 @@ struct trace {
     uint64_t hash, fills;
 };
 
-static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f)
+static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                      struct cas_cause cause)
 {
+    (void)cause;
     struct trace *t = ctx;
     uint64_t v[] = {instrument, f->taker_id, f->maker_id, (uint64_t)f->price, (uint64_t)f->qty};
     for (size_t i = 0; i < 5; i++)
