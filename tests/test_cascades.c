@@ -1,6 +1,6 @@
 /* test_cascades: liquidations linked into causal trees on a scripted chain
  * whose parents are known, and each tree's span and measures worked by hand,
- * trades inside a step included. */
+ * trades inside a step included, fed event by event as a run would. */
 #include <criterion/criterion.h>
 #include <math.h>
 
@@ -30,11 +30,28 @@ static void flat(struct path *p)
     }
 }
 
-static struct cas_price_path view(const struct path *p)
+/* Feed a run to a new follower: in each step its liquidations, then its
+ * trades (the high, then the low), then the finishes of that step, then its
+ * end. */
+static struct cas_cascades *replay(const struct cas_liquidation *l, const cas_step *finish,
+                                   const cas_money *notional, size_t n, const struct path *p)
 {
-    return (struct cas_price_path){.n_steps = STEPS, .n_instruments = 1, .initial = &p->initial,
-                                   .close = p->close, .low = p->low, .high = p->high,
-                                   .index = p->index};
+    struct cas_cascades *cs;
+    cr_assert_eq(cas_cascades_create(&cs, 1, &p->initial), 0);
+    for (cas_step t = 0; t < STEPS; t++) {
+        for (size_t k = 0; k < n; k++)
+            if (l[k].step == t)
+                cr_assert_eq(cas_cascades_liquidation(cs, &l[k], notional[k]), 0);
+        if (!isnan(p->high[t]))
+            cas_cascades_trade(cs, 0, p->high[t]);
+        if (!isnan(p->low[t]))
+            cas_cascades_trade(cs, 0, p->low[t]);
+        for (size_t k = 0; k < n; k++)
+            if (finish[k] == t)
+                cas_cascades_finished(cs, l[k].id, t);
+        cas_cascades_step_end(cs, t, &p->close[t], &p->index[t]);
+    }
+    return cs;
 }
 
 /* A long cascade from shock 1: 1 -> {2, 4}, 2 -> 3 (three generations, four
@@ -63,12 +80,9 @@ Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
     p.close[20] = 103, p.close[21] = 104, p.close[22] = 101;
     p.low[21] = 103, p.high[21] = 106;
     p.index[13] = 99;
-    struct cas_price_path v = view(&p);
-    struct cas_cascade c[6];
-    uint64_t member[6];
-    uint32_t gen[6];
-    size_t n = cas_cascades_build(l, finish, notional, 6, &v, c, member, gen);
-    cr_assert_eq(n, 2);
+    struct cas_cascades *cs = replay(l, finish, notional, 6, &p);
+    cr_assert_eq(cas_cascades_count(cs), 2);
+    struct cas_cascade c[2] = {*cas_cascades_get(cs, 0), *cas_cascades_get(cs, 1)};
 
     cr_assert_eq(c[0].root, 1);
     cr_assert_eq(c[0].cause.kind, CAS_CAUSE_SHOCK);
@@ -99,9 +113,11 @@ Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
     uint64_t want_member[] = {1, 1, 1, 1, 2, 2};
     uint32_t want_gen[] = {1, 2, 3, 2, 1, 2};
     for (int k = 0; k < 6; k++) {
-        cr_assert_eq(member[k], want_member[k], "liquidation %d", k + 1);
-        cr_assert_eq(gen[k], want_gen[k], "liquidation %d", k + 1);
+        cr_assert_eq(cas_cascades_of(cs, (uint64_t)k + 1), want_member[k], "liquidation %d", k + 1);
+        cr_assert_eq(cas_cascades_generation(cs, (uint64_t)k + 1), want_gen[k], "liquidation %d",
+                     k + 1);
     }
+    cas_cascades_destroy(cs);
 }
 
 /* Cut at the trigger (the old measure), the same chain would have missed the
@@ -115,9 +131,10 @@ Test(cascades, the_span_reaches_the_last_finish_not_the_last_trigger)
     flat(&p);
     p.close[5] = 99, p.close[6] = 97, p.close[7] = 95, p.close[8] = 96;
     p.low[7] = 94.5;
-    struct cas_price_path v = view(&p);
-    struct cas_cascade c[1];
-    cr_assert_eq(cas_cascades_build(l, finish, notional, 1, &v, c, NULL, NULL), 1);
+    struct cas_cascades *cs = replay(l, finish, notional, 1, &p);
+    cr_assert_eq(cas_cascades_count(cs), 1);
+    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
+    cas_cascades_destroy(cs);
     cr_assert_eq(c[0].end, 5);
     cr_assert_eq(c[0].finish, 8);
     cr_assert_float_eq(c[0].price_extreme, 94.5, 1e-12);
@@ -138,9 +155,10 @@ Test(cascades, no_recovery_and_unfinished)
     for (int t = 5; t < STEPS; t++)
         p.close[t] = 80 + (t == 5 ? 0 : 1);
     p.close[STEPS - 1] = 79;
-    struct cas_price_path v = view(&p);
-    struct cas_cascade c[1];
-    cr_assert_eq(cas_cascades_build(l, finish, notional, 2, &v, c, NULL, NULL), 1);
+    struct cas_cascades *cs = replay(l, finish, notional, 2, &p);
+    cr_assert_eq(cas_cascades_count(cs), 1);
+    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
+    cas_cascades_destroy(cs);
     cr_assert_eq(c[0].generations, 2);
     cr_assert_eq(c[0].finish, -1);
     cr_assert_float_eq(c[0].price_extreme, 79, 1e-12);
@@ -159,10 +177,45 @@ Test(cascades, step_zero_starts_from_the_initial_price)
     flat(&p);
     p.initial = 110;
     p.close[0] = 100, p.low[0] = 99;
-    struct cas_price_path v = view(&p);
-    struct cas_cascade c[1];
-    cr_assert_eq(cas_cascades_build(l, finish, notional, 1, &v, c, NULL, NULL), 1);
+    struct cas_cascades *cs = replay(l, finish, notional, 1, &p);
+    cr_assert_eq(cas_cascades_count(cs), 1);
+    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
+    cas_cascades_destroy(cs);
     cr_assert_float_eq(c[0].price_start, 110, 1e-12);
     cr_assert_float_eq(c[0].price_extreme, 99, 1e-12);
     cr_assert_eq(c[0].recovery_steps, -1); /* 104.5 never regained */
+}
+
+/* A member can join a cascade whose span is over (a keeper's take-over can
+ * leave the keeper under water, liquidated later under the take-over's
+ * cause): the span runs again to the new member's finish, and its trades
+ * count. */
+Test(cascades, a_late_member_reopens_the_span)
+{
+    struct cas_liquidation l[] = {liq(1, 5, CAS_BUY, CAS_CAUSE_INDEX, 5),
+                                  liq(2, 20, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1)};
+    cas_step finish[] = {5, 21};
+    cas_money notional[] = {1, 1};
+    struct path p;
+    flat(&p);
+    p.close[5] = 90, p.close[6] = 93, p.close[7] = 96;
+    p.low[21] = 85;
+    p.index[21] = 98;
+    struct cas_cascades *cs = replay(l, finish, notional, 1, &p);
+    struct cas_cascade once = *cas_cascades_get(cs, 0);
+    cas_cascades_destroy(cs);
+    cr_assert_eq(once.finish, 5);
+    cr_assert_eq(once.recovery_steps, 2); /* 96 >= 95 at step 7 */
+    cs = replay(l, finish, notional, 2, &p);
+    cr_assert_eq(cas_cascades_count(cs), 1);
+    const struct cas_cascade *c = cas_cascades_get(cs, 0);
+    cr_assert_eq(c->liquidations, 2);
+    cr_assert_eq(c->start, 5);
+    cr_assert_eq(c->end, 20);
+    cr_assert_eq(c->finish, 21);
+    cr_assert_float_eq(c->price_extreme, 85, 1e-12);
+    cr_assert_eq(c->extreme_step, 21);
+    cr_assert_float_eq(c->index_at_extreme, 98, 1e-12);
+    cr_assert_eq(c->recovery_steps, 1); /* 100 >= 92.5 at step 22 */
+    cas_cascades_destroy(cs);
 }

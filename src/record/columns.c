@@ -288,8 +288,14 @@ static void lq_finish_step(FILE *f, const void *x)
         put_int(f, LQ(x)->row->done.step);
 }
 static void lq_trigger(FILE *f, const void *x) { cas__put_cause(f, LIQ(x)->cause); }
-static void lq_cascade(FILE *f, const void *x) { put_uint(f, LQ(x)->cascade); }
-static void lq_generation(FILE *f, const void *x) { put_uint(f, LQ(x)->generation); }
+static void lq_cascade(FILE *f, const void *x)
+{
+    put_uint(f, cas_cascades_of(LQ(x)->r->cascades, LIQ(x)->id));
+}
+static void lq_generation(FILE *f, const void *x)
+{
+    put_uint(f, cas_cascades_generation(LQ(x)->r->cascades, LIQ(x)->id));
+}
 
 const struct column cas__liq_columns[] = {
     {{"id", "", "1, 2, … in the order liquidations happened"}, lq_id},

@@ -21,8 +21,6 @@ struct series {
     uint64_t trades, liquidations, adl;
     cas_money liquidated;   /* notional at the mark */
     double row_low, row_high; /* trade extremes, ticks; +-INFINITY when none */
-    /* in the step running now */
-    double step_low, step_high;
     int decimals;           /* of the tick size, for printing prices */
 };
 
@@ -32,6 +30,13 @@ struct liq_row {
     bool finished;
     double worst_fill;      /* ticks: the lowest sale of a long's orders (highest buy of a
                                short's); NaN before any fill */
+};
+
+/* One shock's move within its amplification window, in one run. */
+struct shock_move {
+    bool started;
+    double start, extreme, end; /* ticks */
+    uint32_t under_water;       /* accounts under water at the window's end */
 };
 
 /* The largest fall from a running peak, fed every trade and end-of-step
@@ -55,21 +60,21 @@ struct cas_recorder {
     uint64_t spread_steps;
     struct drawdown dd;
     double lo, hi;           /* every trade and end-of-step price */
+    double final;            /* the first instrument's price at the end of the last step */
     struct liq_row *liqs;
     size_t n_liqs, cap_liqs;
-    /* per step and instrument: see struct cas_price_path */
-    double *initial, *close, *low, *high, *index;
-    size_t n_path, cap_path; /* elements of each */
-    uint32_t *under_water;   /* per shock: accounts under water at the end of its horizon */
+    struct cas_cascades *cascades;
+    double *prev_close;      /* per instrument: the price at the end of the previous step */
+    double *close, *index;   /* per instrument: scratch for the step's end */
+    struct shock_move *shocks;
+    double *samples;         /* the first instrument's price at the end of steps h-1, 2h-1, ...
+                                (h = record.stylized_horizon_steps) */
+    size_t n_samples, cap_samples;
     bool out_of_memory;
 };
 
-struct cas_price_path cas__recorder_path(const struct cas_recorder *r);
-
-/* The cascades of the run so far, into a new array (free it), with each
- * liquidation's cascade id and generation when asked; NULL when out of memory. */
-struct cas_cascade *cas__recorder_cascades(const struct cas_recorder *r, size_t *n,
-                                           uint64_t *member_cascade, uint32_t *generation);
+/* Whether shock k moves its instrument down (a sell, a falling index). */
+bool cas__shock_down(const struct cas_shock_config *sh);
 
 /* Printing: a price (ticks) with `dec` decimals of the quote currency; empty
  * when NaN. Money units with the run's decimals. */
@@ -101,8 +106,6 @@ struct ts_row {
 struct liq_out {
     const struct cas_recorder *r;
     const struct liq_row *row;
-    uint64_t cascade;
-    uint32_t generation;
 };
 struct cascade_out {
     const struct cas_recorder *r;

@@ -1,12 +1,13 @@
 /* recorder: follows a run's events and writes its tables.
  *
  * The "price" of an instrument at the end of a step is its mid when both
- * sides are quoted, else its last trade price. Besides that end-of-step price
- * the recorder keeps, per step and instrument, the lowest and highest trade
- * and the index (struct cas_price_path), so that cascades and amplification
- * are measured with what happened inside a step. Liquidations are kept in
- * memory, indexed by their id (1, 2, ...), and written in id order at the
- * end, since an engine liquidation's fills and fund change are known only
+ * sides are quoted, else its last trade price. Cascades (cascades.c), the
+ * drawdown and each shock's move are followed as the run goes, trade by
+ * trade and step by step, so that they are measured with what happened inside
+ * a step; nothing is kept per step except the first instrument's price every
+ * record.stylized_horizon_steps (for the stylized facts). Liquidations are
+ * kept in memory, indexed by their id (1, 2, ...), and written in id order at
+ * the end, since an engine liquidation's fills and fund change are known only
  * when its job ends. Columns are declared in columns.c; summary.json is
  * written by summary.c.
  */
@@ -43,18 +44,24 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     struct cas_recorder *r = calloc(1, sizeof *r);
     uint32_t ni = cfg->n_instruments;
     if (!r || !(r->series = calloc(ni, sizeof *r->series)) ||
-        !(r->initial = calloc(ni, sizeof *r->initial)) ||
-        !(r->under_water = calloc(cfg->n_shocks + 1, sizeof *r->under_water))) {
+        !(r->prev_close = calloc(ni, sizeof *r->prev_close)) ||
+        !(r->close = calloc(ni, sizeof *r->close)) ||
+        !(r->index = calloc(ni, sizeof *r->index)) ||
+        !(r->shocks = calloc(cfg->n_shocks + 1, sizeof *r->shocks))) {
         cas_recorder_destroy(r);
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     }
+    for (uint32_t i = 0; i < ni; i++)
+        r->prev_close[i] = (double)cfg->instruments[i].initial_price;
+    if (cas_cascades_create(&r->cascades, ni, r->prev_close)) {
+        cas_recorder_destroy(r);
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    }
+    r->final = r->prev_close[0];
     r->cfg = cfg;
     r->ts = ts;
     for (uint32_t i = 0; i < ni; i++) {
         r->series[i].decimals = decimals_of(cfg->instruments[i].tick_size);
-        r->series[i].step_low = INFINITY;
-        r->series[i].step_high = -INFINITY;
-        r->initial[i] = (double)cfg->instruments[i].initial_price;
         reset_row(&r->series[i]);
     }
     r->lo = INFINITY;
@@ -71,12 +78,12 @@ void cas_recorder_destroy(struct cas_recorder *r)
         return;
     free(r->series);
     free(r->liqs);
-    free(r->initial);
+    cas_cascades_destroy(r->cascades);
+    free(r->prev_close);
     free(r->close);
-    free(r->low);
-    free(r->high);
     free(r->index);
-    free(r->under_water);
+    free(r->shocks);
+    free(r->samples);
     free(r->map_seen);
     free(r);
 }
@@ -136,6 +143,44 @@ static void follow_price(struct cas_recorder *r, double p)
     }
 }
 
+/* ---- each shock's move within its window ---- */
+
+/* A trade or end-of-step price of `instrument` in the step running now. */
+static void follow_shocks(struct cas_recorder *r, uint32_t instrument, double p)
+{
+    const struct cas_config *cfg = r->cfg;
+    for (uint32_t k = 0; k < cfg->n_shocks; k++) {
+        const struct cas_shock_config *sh = &cfg->shocks[k];
+        struct shock_move *m = &r->shocks[k];
+        if (sh->instrument != instrument || r->step < sh->step ||
+            r->step >= sh->step + cfg->amplification_horizon)
+            continue;
+        if (!m->started) {
+            m->started = true;
+            m->start = m->extreme = m->end = r->prev_close[instrument];
+        }
+        if (cas__shock_down(sh) ? p < m->extreme : p > m->extreme)
+            m->extreme = p;
+    }
+}
+
+/* At the end of a step: the windows that end with it. */
+static void end_shock_windows(struct cas_recorder *r, const struct cas_sim *sim)
+{
+    const struct cas_config *cfg = r->cfg;
+    for (uint32_t k = 0; k < cfg->n_shocks; k++) {
+        const struct cas_shock_config *sh = &cfg->shocks[k];
+        cas_step end = sh->step + cfg->amplification_horizon;
+        if (end > cfg->steps)
+            end = cfg->steps;
+        if (r->step >= sh->step && r->step < end)
+            r->shocks[k].end = r->close[sh->instrument];
+        if (r->step == end - 1)
+            r->shocks[k].under_water =
+                cas_exchange_count_under_water(cas_sim_exchange(sim), sh->instrument);
+    }
+}
+
 /* ---- events ---- */
 
 static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
@@ -168,10 +213,10 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     s->trades++;
     s->row_low = fmin(s->row_low, p);
     s->row_high = fmax(s->row_high, p);
-    s->step_low = fmin(s->step_low, p);
-    s->step_high = fmax(s->step_high, p);
     if (instrument == 0)
         follow_price(r, p);
+    cas_cascades_trade(r->cascades, instrument, p);
+    follow_shocks(r, instrument, p);
     if (cause.kind == CAS_CAUSE_LIQUIDATION && cause.id <= r->n_liqs) {
         /* a fill of that liquidation's engine order */
         struct liq_row *row = &r->liqs[cause.id - 1];
@@ -190,12 +235,16 @@ static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
     struct cas_recorder *r = ctx;
     struct series *s = &r->series[liq->instrument];
     s->liquidations++;
-    s->liquidated += liq->lots * liq->mark * r->cfg->instruments[liq->instrument].spec.contract_units;
+    cas_money notional =
+        liq->lots * liq->mark * r->cfg->instruments[liq->instrument].spec.contract_units;
+    s->liquidated += notional;
     struct liq_row *row = liq_slot(r, liq->id);
     if (!row)
         return;
     row->liq = *liq;
     row->worst_fill = NAN;
+    if (cas_cascades_liquidation(r->cascades, liq, notional))
+        r->out_of_memory = true;
 }
 
 static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *done)
@@ -206,6 +255,7 @@ static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *do
         return;
     row->done = *done;
     row->finished = true;
+    cas_cascades_finished(r->cascades, done->id, done->step);
 }
 
 static void on_adl(void *ctx, const struct cas_adl_event *adl)
@@ -227,54 +277,28 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
     reset_row(&r->series[i]);
 }
 
-static int grow_path(struct cas_recorder *r, size_t need)
+/* The end of step r->step: every instrument's price and index. */
+static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
 {
-    if (need <= r->cap_path)
-        return 0;
-    size_t cap = r->cap_path ? 2 * r->cap_path : 4096 * (size_t)r->cfg->n_instruments;
-    double **arrays[] = {&r->close, &r->low, &r->high, &r->index};
-    for (size_t k = 0; k < 4; k++) {
-        double *v = realloc(*arrays[k], cap * sizeof *v);
-        if (!v)
-            return -1;
-        *arrays[k] = v;
+    for (uint32_t i = 0; i < r->cfg->n_instruments; i++) {
+        r->close[i] = cas_sim_price(sim, i);
+        r->index[i] = r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i)
+                                                                         : r->close[i];
+        follow_shocks(r, i, r->close[i]);
     }
-    r->cap_path = cap;
-    return 0;
-}
-
-static void add_path(struct cas_recorder *r, const struct cas_sim *sim)
-{
-    uint32_t n = r->cfg->n_instruments;
-    if (grow_path(r, r->n_path + n)) {
-        r->out_of_memory = true;
-        return;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        struct series *s = &r->series[i];
-        size_t k = r->n_path++;
-        r->close[k] = cas_sim_price(sim, i);
-        r->low[k] = isfinite(s->step_low) ? s->step_low : NAN;
-        r->high[k] = isfinite(s->step_high) ? s->step_high : NAN;
-        r->index[k] = r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i)
-                                                                         : r->close[k];
-        s->step_low = INFINITY;
-        s->step_high = -INFINITY;
-    }
-}
-
-/* Accounts under water at the end of each shock's amplification horizon
- * (the run's last step when it ends sooner). */
-static void count_under_water(struct cas_recorder *r, const struct cas_sim *sim)
-{
-    const struct cas_config *cfg = r->cfg;
-    for (uint32_t k = 0; k < cfg->n_shocks; k++) {
-        cas_step end = cfg->shocks[k].step + cfg->amplification_horizon;
-        if (end > cfg->steps)
-            end = cfg->steps;
-        if (r->step == end - 1)
-            r->under_water[k] =
-                cas_exchange_count_under_water(cas_sim_exchange(sim), cfg->shocks[k].instrument);
+    r->final = r->close[0];
+    if ((r->step + 1) % r->cfg->stylized_horizon == 0) {
+        size_t cap = r->cap_samples ? 2 * r->cap_samples : 1024;
+        if (r->n_samples == r->cap_samples) {
+            double *v = realloc(r->samples, cap * sizeof *v);
+            if (!v) {
+                r->out_of_memory = true;
+                return;
+            }
+            r->samples = v;
+            r->cap_samples = cap;
+        }
+        r->samples[r->n_samples++] = r->close[0];
     }
 }
 
@@ -282,7 +306,9 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct cas_recorder *r = ctx;
     r->step = cas_sim_now(sim);
-    add_path(r, sim);
+    end_prices(r, sim);
+    cas_cascades_step_end(r->cascades, r->step, r->close, r->index);
+    end_shock_windows(r, sim);
     if (r->liqmap)
         write_liqmaps(r, sim);
     const struct cas_book *b = cas_sim_book(sim, 0);
@@ -296,10 +322,10 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     follow_price(r, p);
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
         r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));
-    count_under_water(r, sim);
     if ((r->step + 1) % r->cfg->sample_every == 0)
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
             write_row(r, sim, i);
+    memcpy(r->prev_close, r->close, r->cfg->n_instruments * sizeof *r->close);
     r->step++;
 }
 
@@ -317,74 +343,22 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
 
 /* ---- liquidations and cascades ---- */
 
-struct cas_price_path cas__recorder_path(const struct cas_recorder *r)
-{
-    uint32_t ni = r->cfg->n_instruments;
-    return (struct cas_price_path){.n_steps = (cas_step)(r->n_path / ni), .n_instruments = ni,
-                                   .initial = r->initial, .close = r->close, .low = r->low,
-                                   .high = r->high, .index = r->index};
-}
-
-struct cas_cascade *cas__recorder_cascades(const struct cas_recorder *r, size_t *n,
-                                           uint64_t *member_cascade, uint32_t *generation)
-{
-    size_t m = r->n_liqs;
-    struct cas_liquidation *liqs = malloc((m ? m : 1) * sizeof *liqs);
-    cas_money *notional = malloc((m ? m : 1) * sizeof *notional);
-    cas_step *finish = malloc((m ? m : 1) * sizeof *finish);
-    struct cas_cascade *out = malloc((m ? m : 1) * sizeof *out);
-    if (!liqs || !notional || !finish || !out) {
-        free(liqs), free(notional), free(finish), free(out);
-        return NULL;
-    }
-    for (size_t k = 0; k < m; k++) {
-        liqs[k] = r->liqs[k].liq;
-        finish[k] = r->liqs[k].finished ? r->liqs[k].done.step : -1;
-        notional[k] = liqs[k].lots * liqs[k].mark *
-                      r->cfg->instruments[liqs[k].instrument].spec.contract_units;
-    }
-    struct cas_price_path path = cas__recorder_path(r);
-    *n = cas_cascades_build(liqs, finish, notional, m, &path, out, member_cascade, generation);
-    free(liqs);
-    free(notional);
-    free(finish);
-    return out;
-}
-
 int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
 {
-    size_t m = r->n_liqs, n;
-    uint64_t *cascade = malloc((m ? m : 1) * sizeof *cascade);
-    uint32_t *generation = malloc((m ? m : 1) * sizeof *generation);
-    struct cas_cascade *cs = cascade && generation
-                                 ? cas__recorder_cascades(r, &n, cascade, generation)
-                                 : NULL;
-    int rc = CAS_ENOMEM;
-    if (cs) {
-        cas__put_header(f, cas__liq_columns, cas__n_liq_columns);
-        for (size_t k = 0; k < m; k++) {
-            struct liq_out row = {r, &r->liqs[k], cascade[k], generation[k]};
-            cas__put_row(f, cas__liq_columns, cas__n_liq_columns, &row);
-        }
-        rc = ferror(f) || r->out_of_memory ? CAS_EIO : 0;
+    cas__put_header(f, cas__liq_columns, cas__n_liq_columns);
+    for (size_t k = 0; k < r->n_liqs; k++) {
+        struct liq_out row = {r, &r->liqs[k]};
+        cas__put_row(f, cas__liq_columns, cas__n_liq_columns, &row);
     }
-    free(cs);
-    free(cascade);
-    free(generation);
-    return rc;
+    return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
 }
 
 int cas_recorder_write_cascades(const struct cas_recorder *r, FILE *f)
 {
-    size_t n;
-    struct cas_cascade *cs = cas__recorder_cascades(r, &n, NULL, NULL);
-    if (!cs)
-        return CAS_ENOMEM;
     cas__put_header(f, cas__cascade_columns, cas__n_cascade_columns);
-    for (size_t k = 0; k < n; k++) {
-        struct cascade_out row = {r, &cs[k]};
+    for (size_t k = 0; k < cas_cascades_count(r->cascades); k++) {
+        struct cascade_out row = {r, cas_cascades_get(r->cascades, k)};
         cas__put_row(f, cas__cascade_columns, cas__n_cascade_columns, &row);
     }
-    free(cs);
     return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
 }

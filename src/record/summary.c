@@ -3,8 +3,8 @@
  * docs and a real summary.json together).
  *
  * Figures other than per-shock amplification describe the first instrument.
- * Price figures take trades inside a step into account (struct
- * cas_price_path), so none claims a move smaller than the fills show.
+ * Price figures take trades inside a step into account, so none claims a
+ * move smaller than the fills show.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -165,15 +165,14 @@ static void put_array(FILE *f, const char *key, const double *ret, size_t n, boo
 
 static void write_cascades(FILE *f, const struct cas_recorder *r)
 {
-    size_t n = 0;
-    struct cas_cascade *cs = cas__recorder_cascades(r, &n, NULL, NULL);
+    size_t n = cas_cascades_count(r->cascades);
     uint64_t size = 0, largest = 0;
     cas_money notional = 0;
     double move = 0;
     cas_step duration = 0;
     uint32_t generations = 0;
-    for (size_t k = 0; cs && k < n; k++) {
-        const struct cas_cascade *c = &cs[k];
+    for (size_t k = 0; k < n; k++) {
+        const struct cas_cascade *c = cas_cascades_get(r->cascades, k);
         size = c->liquidations > size ? c->liquidations : size;
         notional = c->notional > notional ? c->notional : notional;
         if (!largest || c->move_bps > move) {
@@ -194,54 +193,27 @@ static void write_cascades(FILE *f, const struct cas_recorder *r)
         fputs("\"largest_move_cascade\": null, ", f);
     fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u},\n",
             (long long)duration, generations);
-    free(cs);
 }
 
 /* ---- amplification ---- */
 
-struct move {
-    double start, extreme, end, bps;
-    uint32_t under_water;
-};
-
-static bool shock_down(const struct cas_shock_config *sh)
+bool cas__shock_down(const struct cas_shock_config *sh)
 {
     return sh->kind == CAS_SHOCK_INDEX_JUMP ? sh->pct < 0 : sh->side == CAS_SELL;
 }
 
-/* Shock k's move in one run: from the end of the step before it to the
- * extreme (trades included) within the horizon. */
-static struct move shock_move(const struct cas_recorder *r, uint32_t k)
+static double move_bps(const struct shock_move *m, bool down)
 {
-    const struct cas_config *cfg = r->cfg;
-    const struct cas_shock_config *sh = &cfg->shocks[k];
-    struct cas_price_path p = cas__recorder_path(r);
-    uint32_t i = sh->instrument, ni = p.n_instruments;
-    cas_step end = sh->step + cfg->amplification_horizon;
-    if (end > p.n_steps)
-        end = p.n_steps;
-    double sign = shock_down(sh) ? 1 : -1;
-    struct move m = {.under_water = r->under_water[k]};
-    m.start = sh->step > 0 ? p.close[(size_t)(sh->step - 1) * ni + i] : p.initial[i];
-    m.extreme = m.start;
-    m.end = end > sh->step ? p.close[(size_t)(end - 1) * ni + i] : m.start;
-    for (cas_step t = sh->step; t < end; t++) {
-        size_t at = (size_t)t * ni + i;
-        double cands[] = {p.close[at], sign > 0 ? p.low[at] : p.high[at]};
-        for (int c = 0; c < 2; c++)
-            if (!isnan(cands[c]) && sign * (m.extreme - cands[c]) > 0)
-                m.extreme = cands[c];
-    }
-    m.bps = sign * (m.start - m.extreme) / m.start * 1e4;
-    return m;
+    return (down ? m->start - m->extreme : m->extreme - m->start) / m->start * 1e4;
 }
 
-static void put_move(FILE *f, const struct move *m, double tick, const char *sep)
+static void put_move(FILE *f, const struct shock_move *m, bool down, double tick,
+                     const char *sep)
 {
     put_num(f, "price_start", m->start * tick, ", ");
     put_num(f, "price_extreme", m->extreme * tick, ", ");
     put_num(f, "price_end", m->end * tick, ", ");
-    put_num(f, "move_bps", m->bps, ", ");
+    put_num(f, "move_bps", move_bps(m, down), ", ");
     fprintf(f, "\"under_water_accounts\": %u%s", m->under_water, sep);
 }
 
@@ -257,18 +229,20 @@ static void write_amplification(FILE *f, const struct cas_recorder *r,
     for (uint32_t k = 0; k < cfg->n_shocks; k++) {
         const struct cas_shock_config *sh = &cfg->shocks[k];
         const struct cas_instrument_config *ins = &cfg->instruments[sh->instrument];
-        struct move with = shock_move(r, k), without = shock_move(cf, k);
+        const struct shock_move *with = &r->shocks[k], *without = &cf->shocks[k];
+        bool down = cas__shock_down(sh);
         cas_step h = cfg->steps - sh->step < cfg->amplification_horizon
                          ? cfg->steps - sh->step
                          : cfg->amplification_horizon;
         fprintf(f, "%s{\"shock\": %u, \"step\": %lld, \"instrument\": \"%s\", "
                    "\"direction\": \"%s\", \"horizon_steps\": %lld, ",
                 k ? ", " : "", k + 1, (long long)sh->step, ins->name,
-                shock_down(sh) ? "down" : "up", (long long)h);
-        put_move(f, &with, ins->tick_size, ", ");
+                down ? "down" : "up", (long long)h);
+        put_move(f, with, down, ins->tick_size, ", ");
         fputs("\"without_liquidations\": {", f);
-        put_move(f, &without, ins->tick_size, "}, ");
-        put_num(f, "factor", without.bps > 0 ? with.bps / without.bps : NAN, "}");
+        put_move(f, without, down, ins->tick_size, "}, ");
+        double a = move_bps(with, down), b = move_bps(without, down);
+        put_num(f, "factor", b > 0 ? a / b : NAN, "}");
     }
     fputs("],\n", f);
 }
@@ -349,13 +323,11 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
  * horizon h: between the ends of steps h-1, 2h-1, ...; a new array (free it). */
 static double *stylized_returns(const struct cas_recorder *r, size_t *n_ret)
 {
-    struct cas_price_path p = cas__recorder_path(r);
-    size_t h = (size_t)r->cfg->stylized_horizon, n = (size_t)p.n_steps / h;
+    size_t n = r->n_samples;
     *n_ret = n > 1 ? n - 1 : 0;
     double *ret = malloc((*n_ret ? *n_ret : 1) * sizeof *ret);
     for (size_t i = 0; ret && i < *n_ret; i++)
-        ret[i] = log(p.close[((i + 2) * h - 1) * p.n_instruments] /
-                     p.close[((i + 1) * h - 1) * p.n_instruments]);
+        ret[i] = log(r->samples[i + 1] / r->samples[i]);
     return ret;
 }
 
@@ -365,21 +337,19 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
 {
     const struct cas_config *cfg = r->cfg;
     double tick = cfg->instruments[0].tick_size;
-    struct cas_price_path p = cas__recorder_path(r);
-    double final = p.n_steps ? p.close[(size_t)(p.n_steps - 1) * p.n_instruments] : p.initial[0];
     size_t n_ret;
     double *ret = stylized_returns(r, &n_ret);
     if (!ret)
         return CAS_ENOMEM;
     struct cas_sim_counters c = cas_sim_counters(sim);
-    double steps = (double)p.n_steps;
+    double steps = (double)r->step;
 
     fprintf(f, "{\n  \"version\": \"%s\",\n  \"name\": \"%s\",\n", CAS_VERSION, cfg->name);
     fprintf(f, "  \"seed\": %llu,\n  \"steps\": %lld,\n  \"instrument\": \"%s\",\n",
             (unsigned long long)cfg->seed, (long long)cfg->steps, cfg->instruments[0].name);
     fputs("  \"prices\": {", f);
-    put_num(f, "initial", p.initial[0] * tick, ", ");
-    put_num(f, "final", final * tick, ", ");
+    put_num(f, "initial", (double)cfg->instruments[0].initial_price * tick, ", ");
+    put_num(f, "final", r->final * tick, ", ");
     put_num(f, "min", r->lo * tick, ", ");
     put_num(f, "max", r->hi * tick, "},\n");
     fputs("  \"book\": {", f);
