@@ -526,7 +526,7 @@ static double shock_move(const struct cas_recorder *r, uint32_t k)
             end = cfg->shocks[j].step;
     if (end > n)
         end = n;
-    bool down = sh->kind == CAS_SHOCK_MARKET_ORDER ? sh->side == CAS_SELL : sh->pct < 0;
+    bool down = sh->kind == CAS_SHOCK_INDEX_JUMP ? sh->pct < 0 : sh->side == CAS_SELL;
     double start = sh->step > 0 && sh->step - 1 < n
                        ? r->path[(size_t)(sh->step - 1) * ni + sh->instrument]
                        : (double)cfg->instruments[sh->instrument].initial_price;
