@@ -69,8 +69,9 @@
  * one cascade of 5 liquidations and 4 generations, notional at the marks of takeover
  * 100 x (988 + 982 + 982 + 976 + 968) = 489600. Open interest falls from 600 to 100 lots
  * (account 6 against the shock account). The traders lose 18212 in all (summary.json's
- * agents.leveraged.pnl): the five liquidated their whole collateral, 2000 + 2500 + 2778 +
- * 3334 + 4000 = 14612, and account 6 100 x (964 - 1000) = 3600 at the final mark.
+ * agents.leveraged.pnl): the five liquidated lose their whole collateral, 2000 + 2500 +
+ * 2778 + 3334 + 4000 = 14612, and account 6 loses 100 x (1000 - 964) = 3600 at the final
+ * mark.
  *
  * The price ("price" below) at the end of a step is the mid when both sides are quoted,
  * which they always are here: (best bid + 1000) / 2.

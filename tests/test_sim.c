@@ -352,3 +352,25 @@ Test(sim, limit_order_shocks_rest_until_filled)
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
 }
+
+/* A limit order the book cannot hold (resting prices more than CAS_BOOK_MAX_SPAN ticks
+ * apart) is dropped, like a refused market order; the run goes on and the shock account's
+ * other order stays. */
+Test(sim, limit_order_shock_the_book_cannot_hold_is_dropped)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, "{\"steps\": 10, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.01,"
+               " \"initial_price\": 100}], \"shocks\": ["
+               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
+               " \"price\": 99},"
+               "{\"step\": 1, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 5,"
+               " \"price\": 200000}]}");
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cas_sim_step(sim), 0, "step %d", i);
+    expect_level(sim, CAS_SELL, 0, NULL);
+    expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{9900, 5, 1}});
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}
