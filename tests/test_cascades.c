@@ -1,8 +1,12 @@
 /* test_cascades: liquidations linked into causal trees on a scripted chain
- * whose parents are known, and each tree's measures worked by hand. */
+ * whose parents are known, and each tree's span and measures worked by hand,
+ * trades inside a step included. */
 #include <criterion/criterion.h>
+#include <math.h>
 
 #include "cascade/cascades.h"
+
+#define STEPS 40
 
 static struct cas_liquidation liq(uint64_t id, cas_step step, enum cas_side side,
                                   enum cas_cause_kind kind, uint64_t cause)
@@ -11,25 +15,59 @@ static struct cas_liquidation liq(uint64_t id, cas_step step, enum cas_side side
                                     .cause = {kind, cause}, .lots = 1, .mark = 100};
 }
 
+struct path {
+    double initial, close[STEPS], low[STEPS], high[STEPS], index[STEPS];
+};
+
+/* A flat path at 100 with no trades, index 100. */
+static void flat(struct path *p)
+{
+    p->initial = 100;
+    for (int t = 0; t < STEPS; t++) {
+        p->close[t] = 100;
+        p->low[t] = p->high[t] = NAN;
+        p->index[t] = 100;
+    }
+}
+
+static struct cas_price_path view(const struct path *p)
+{
+    return (struct cas_price_path){.n_steps = STEPS, .n_instruments = 1, .initial = &p->initial,
+                                   .close = p->close, .low = p->low, .high = p->high,
+                                   .index = p->index};
+}
+
 /* A long cascade from shock 1: 1 -> {2, 4}, 2 -> 3 (three generations, four
- * liquidations); then a short cascade from an index move: 5 -> 6. Prices:
- * 100 until step 9; 95, 90, 92, 96 at steps 10..13; 100 at 14..19; 103, 104
- * at 20, 21; 101 at 22; 100 after. */
-Test(cascades, scripted_chain_builds_the_right_trees)
+ * liquidations) triggered at steps 10 and 11, whose orders are worked until
+ * step 14 (liquidation 3 is throttled); then a short cascade from an index
+ * move: 5 -> 6, triggered at 20 and 21 and finished at once.
+ * End-of-step prices: 100 until step 9; 95, 90, 92, 96, 97 at steps 10..14;
+ * 100 at 15..19; 103, 104 at 20, 21; 101 at 22; 100 after. Trades inside
+ * steps: at step 13 a liquidation sale at 88 (below every end-of-step price:
+ * the span's extreme), at step 21 a buy at 106. */
+Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
 {
     struct cas_liquidation l[] = {
         liq(1, 10, CAS_BUY, CAS_CAUSE_SHOCK, 1),       liq(2, 10, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1),
         liq(3, 11, CAS_BUY, CAS_CAUSE_LIQUIDATION, 2), liq(4, 11, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1),
         liq(5, 20, CAS_SELL, CAS_CAUSE_INDEX, 20),     liq(6, 21, CAS_SELL, CAS_CAUSE_LIQUIDATION, 5),
     };
+    cas_step finish[] = {10, 11, 14, 11, 20, 21};
     cas_money notional[] = {10, 20, 30, 40, 50, 60};
-    double prices[40];
-    for (int t = 0; t < 40; t++)
-        prices[t] = 100;
-    prices[10] = 95, prices[11] = 90, prices[12] = 92, prices[13] = 96;
-    prices[20] = 103, prices[21] = 104, prices[22] = 101;
+    struct path p;
+    flat(&p);
+    double close[] = {95, 90, 92, 96, 97};
+    for (int t = 10; t <= 14; t++)
+        p.close[t] = close[t - 10];
+    p.low[13] = 88, p.high[13] = 93;
+    p.close[20] = 103, p.close[21] = 104, p.close[22] = 101;
+    p.low[21] = 103, p.high[21] = 106;
+    p.index[13] = 99;
+    struct cas_price_path v = view(&p);
     struct cas_cascade c[6];
-    size_t n = cas_cascades_build(l, notional, 6, prices, 40, 1, c);
+    uint64_t member[6];
+    uint32_t gen[6];
+    size_t n = cas_cascades_build(l, finish, notional, 6, &v, c, member, gen);
     cr_assert_eq(n, 2);
 
     cr_assert_eq(c[0].root, 1);
@@ -39,31 +77,92 @@ Test(cascades, scripted_chain_builds_the_right_trees)
     cr_assert_eq(c[0].notional, 100);
     cr_assert_eq(c[0].start, 10);
     cr_assert_eq(c[0].end, 11);
+    cr_assert_eq(c[0].finish, 14); /* liquidation 3's orders, not its trigger */
     cr_assert_float_eq(c[0].price_start, 100, 1e-12);
-    cr_assert_float_eq(c[0].price_extreme, 90, 1e-12);
-    cr_assert_float_eq(c[0].price_end, 90, 1e-12);
-    cr_assert_float_eq(c[0].move_bps, 1000, 1e-9);
-    cr_assert_eq(c[0].extreme_step, 11);
-    cr_assert_eq(c[0].recovery_steps, 2); /* 96 >= 95 at step 13 */
+    cr_assert_float_eq(c[0].price_extreme, 88, 1e-12); /* the trade inside step 13 */
+    cr_assert_eq(c[0].extreme_step, 13);
+    cr_assert_float_eq(c[0].index_at_extreme, 99, 1e-12);
+    cr_assert_float_eq(c[0].price_end, 97, 1e-12); /* end of step 14 */
+    cr_assert_float_eq(c[0].move_bps, 1200, 1e-9);
+    cr_assert_eq(c[0].recovery_steps, 1); /* half way is 94: 97 at step 14 */
 
     cr_assert_eq(c[1].root, 5);
     cr_assert_eq(c[1].side, CAS_SELL);
     cr_assert_eq(c[1].liquidations, 2);
     cr_assert_eq(c[1].generations, 2);
-    cr_assert_float_eq(c[1].price_extreme, 104, 1e-12);
-    cr_assert_float_eq(c[1].move_bps, 400, 1e-9);
-    cr_assert_eq(c[1].recovery_steps, 1); /* 101 <= 102 at step 22 */
+    cr_assert_eq(c[1].finish, 21);
+    cr_assert_float_eq(c[1].price_extreme, 106, 1e-12);
+    cr_assert_eq(c[1].extreme_step, 21);
+    cr_assert_float_eq(c[1].move_bps, 600, 1e-9);
+    cr_assert_eq(c[1].recovery_steps, 1); /* 101 <= 103 at step 22 */
+
+    uint64_t want_member[] = {1, 1, 1, 1, 2, 2};
+    uint32_t want_gen[] = {1, 2, 3, 2, 1, 2};
+    for (int k = 0; k < 6; k++) {
+        cr_assert_eq(member[k], want_member[k], "liquidation %d", k + 1);
+        cr_assert_eq(gen[k], want_gen[k], "liquidation %d", k + 1);
+    }
 }
 
-/* A move that never comes back half way has no recovery. */
-Test(cascades, no_recovery_is_minus_one)
+/* Cut at the trigger (the old measure), the same chain would have missed the
+ * fall of steps 12-14: the span must reach the last member's finish. */
+Test(cascades, the_span_reaches_the_last_finish_not_the_last_trigger)
 {
     struct cas_liquidation l[] = {liq(1, 5, CAS_BUY, CAS_CAUSE_ORDER, 7)};
+    cas_step finish[] = {8};
     cas_money notional[] = {1};
-    double prices[10] = {100, 100, 100, 100, 100, 80, 81, 82, 83, 84};
+    struct path p;
+    flat(&p);
+    p.close[5] = 99, p.close[6] = 97, p.close[7] = 95, p.close[8] = 96;
+    p.low[7] = 94.5;
+    struct cas_price_path v = view(&p);
     struct cas_cascade c[1];
-    cr_assert_eq(cas_cascades_build(l, notional, 1, prices, 10, 1, c), 1);
-    cr_assert_eq(c[0].generations, 1);
-    cr_assert_float_eq(c[0].move_bps, 2000, 1e-9);
+    cr_assert_eq(cas_cascades_build(l, finish, notional, 1, &v, c, NULL, NULL), 1);
+    cr_assert_eq(c[0].end, 5);
+    cr_assert_eq(c[0].finish, 8);
+    cr_assert_float_eq(c[0].price_extreme, 94.5, 1e-12);
+    cr_assert_float_eq(c[0].price_end, 96, 1e-12);
+    cr_assert_float_eq(c[0].move_bps, 550, 1e-9);
+}
+
+/* A move that never comes back half way has no recovery; an unfinished
+ * member leaves the cascade unfinished, measured to the run's end. */
+Test(cascades, no_recovery_and_unfinished)
+{
+    struct cas_liquidation l[] = {liq(1, 5, CAS_BUY, CAS_CAUSE_ORDER, 7),
+                                  liq(2, 6, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1)};
+    cas_step finish[] = {5, -1};
+    cas_money notional[] = {1, 1};
+    struct path p;
+    flat(&p);
+    for (int t = 5; t < STEPS; t++)
+        p.close[t] = 80 + (t == 5 ? 0 : 1);
+    p.close[STEPS - 1] = 79;
+    struct cas_price_path v = view(&p);
+    struct cas_cascade c[1];
+    cr_assert_eq(cas_cascades_build(l, finish, notional, 2, &v, c, NULL, NULL), 1);
+    cr_assert_eq(c[0].generations, 2);
+    cr_assert_eq(c[0].finish, -1);
+    cr_assert_float_eq(c[0].price_extreme, 79, 1e-12);
+    cr_assert_eq(c[0].extreme_step, STEPS - 1);
+    cr_assert_float_eq(c[0].move_bps, 2100, 1e-9);
     cr_assert_eq(c[0].recovery_steps, -1);
+}
+
+/* A cascade at step 0 starts from the initial price. */
+Test(cascades, step_zero_starts_from_the_initial_price)
+{
+    struct cas_liquidation l[] = {liq(1, 0, CAS_BUY, CAS_CAUSE_SHOCK, 1)};
+    cas_step finish[] = {0};
+    cas_money notional[] = {1};
+    struct path p;
+    flat(&p);
+    p.initial = 110;
+    p.close[0] = 100, p.low[0] = 99;
+    struct cas_price_path v = view(&p);
+    struct cas_cascade c[1];
+    cr_assert_eq(cas_cascades_build(l, finish, notional, 1, &v, c, NULL, NULL), 1);
+    cr_assert_float_eq(c[0].price_start, 110, 1e-12);
+    cr_assert_float_eq(c[0].price_extreme, 99, 1e-12);
+    cr_assert_eq(c[0].recovery_steps, -1); /* 104.5 never regained */
 }

@@ -173,7 +173,7 @@ Test(cli, trades_csv_on_request)
     cr_assert_eq(cascade("run small.json -o t --quiet --steps 300 --set record.trades=true"), 0,
                  "%s", err);
     char *t = read_file("t/trades.csv"), *sum = read_file("t/summary.json");
-    static const char header[] = "step,instrument,price,qty,taker_side,taker_order,maker_order\n";
+    static const char header[] = "step,instrument,price,qty,taker_side,taker_order,maker_order,cause\n";
     cr_assert_eq(strncmp(t, header, sizeof header - 1), 0);
     long rows = -1;
     for (char *p = t; *p; p++)

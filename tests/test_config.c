@@ -378,7 +378,8 @@ Test(config, unknown_key_at_top_level)
 Test(config, unknown_key_in_record_and_instrument)
 {
     expect_error("{'record': {'sample': 1}, " MIN_INSTRUMENTS "}", CAS_EINVAL, "record.sample",
-                 "unknown key 'sample' (known keys: sample_every, trades, liqmap)");
+                 "unknown key 'sample' (known keys: sample_every, trades, liqmap, "
+                 "stylized_horizon_steps, amplification_horizon_steps)");
     expect_error("{'instruments': [{'name': 'a', 'initial_price': 1},"
                  " {'name': 'b', 'initial_price': 1, 'tick_sise': 1}]}",
                  CAS_EINVAL, "instruments[1].tick_sise",

@@ -5,9 +5,10 @@
  * fees, one maintenance tier, engine liquidation with IOC orders at the bankruptcy price,
  * and the book placed by limit_order shocks. Its run must reproduce
  * tests/golden/cascade/expected/ byte for byte (summary.json's wall-clock "performance"
- * object aside), and its liquidations must be the ones worked out below. When an output
- * changes on purpose, tests/golden/regen rebuilds expected/; the assertions on
- * liquidations.csv and trades.csv then still hold the run to the hand-worked figures.
+ * object aside), and its liquidations, fills, prices and cascade must be the ones worked
+ * out below. When an output changes on purpose, tests/golden/regen rebuilds expected/; the
+ * assertions on liquidations.csv, trades.csv, timeseries.csv and cascades.csv then still
+ * hold the run to the hand-worked figures.
  *
  * THE MARKET. One perpetual P: tick 1, lot 1, money_decimals 0, so one tick on one lot is
  * K = 1 money unit and prices, cash and notionals are all plain integers of the quote
@@ -82,75 +83,47 @@
  *   step 115: a limit buy 30 @ 955 (shock 19): 977.5 from then on;
  *   step 125: a limit buy 30 @ 960 (shock 20): 980.0 from then on, to the end (step 299).
  *
- * THE CASCADE'S FIGURES, under issue 9's definitions:
- *   start_step 100 (the shock's liquidation); finish_step 104 (job 5's last fill; the
- *   last member, liquidation 5, was triggered in 103); duration_steps 104 - 100 + 1 = 5;
+ * timeseries.csv (sample_every 1: row S is the end of step S) has these mids, and the
+ * lowest and highest trade of each step: 990-982 in step 100, 980-976 in 101, 975-974 in
+ * 102, 972-968 in 103, 966-964 in 104; no trade in any other step after step 0.
+ *
+ * THE CASCADE'S FIGURES (cascades.csv):
+ *   start_step 100 (the shock's liquidation); end_step 103 (the last member, liquidation
+ *   5, was triggered in step 103); finish_step 104 (job 5's last fill);
+ *   duration_steps 104 - 100 + 1 = 5;
  *   price_start 995.0 (end of step 99);
  *   price_extreme 964: the lowest of the trades of steps 100-104 (990 ... 964) and of the
  *   end-of-step prices 990, 987.5, 986, 983, 970; first reached in step 104 (extreme_step);
+ *   index_at_extreme 1000 (the index never moves): gap_to_index_bps (964 / 1000 - 1) x 1e4
+ *   = -360;
  *   move_bps (995 - 964) / 995 x 1e4 = 311.5578;
  *   price_end 970.0 (end of step 104);
  *   recovery: half the move is regained at 964 + (995 - 964) / 2 = 979.5; the price is
  *   970 after step 104, 977.5 from step 115 and 980 from step 125, so
  *   recovery_half_steps = 125 - 104 = 21.
+ * And in summary.json: prices.min 964 (a trade), prices.max 1000 (the entries),
+ * dislocation.max_drawdown_bps (1000 - 964) / 1000 x 1e4 = 360, cascades.largest_move_bps
+ * 311.5577889, longest_duration_steps 5, max_generations 4; liquidations.count 5 and
+ * notional 489600; insurance_fund.final 1802.
  */
-#include <criterion/criterion.h>
 #include <dirent.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 
-static char tmp[256];
-static char run_dir[300];
+#include "lib/runs.h"
+
 static char expected_dir[1024];
 
+/* Each test starts from a fresh run of the golden config in the scratch directory. */
 static void run_golden(void)
 {
-    const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(bin, "CASCADE_BIN is not set (run through meson test)");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    snprintf(tmp, sizeof tmp, "/tmp/cascade-golden-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-    snprintf(run_dir, sizeof run_dir, "%s/run", tmp);
-    snprintf(expected_dir, sizeof expected_dir, "%s/tests/golden/cascade/expected", root);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "'%s' run '%s/tests/golden/cascade/config.json' -o '%s' --quiet >/dev/null"
-             " 2>'%s/err.txt'",
-             bin, root, run_dir, tmp);
-    int status = system(cmd);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", cmd);
+    runs_setup();
+    snprintf(expected_dir, sizeof expected_dir, "%s/tests/golden/cascade/expected",
+             source_root());
+    cr_assert_eq(run_cascade("run '%s/tests/golden/cascade/config.json' -o run --quiet",
+                             source_root()),
+                 0, "the golden run failed");
 }
 
-static void remove_tmp(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(golden, .init = run_golden, .fini = remove_tmp, .timeout = 60);
-
-/* The whole file, NUL-terminated; *len its length. */
-static char *slurp(const char *dir, const char *name, size_t *len)
-{
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
+TestSuite(golden, .init = run_golden, .fini = runs_teardown, .timeout = 60);
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -198,7 +171,8 @@ static void strip_performance(char *s)
 
 Test(golden, run_directory_matches_expected_byte_for_byte)
 {
-    char *got[32], *want[32];
+    char run_dir[300], *got[32], *want[32];
+    snprintf(run_dir, sizeof run_dir, "%s/run", run_tmp);
     size_t ng = list_files(run_dir, got), nw = list_files(expected_dir, want);
     for (size_t k = 0; k < ng || k < nw; k++)
         cr_assert(k < ng && k < nw && strcmp(got[k], want[k]) == 0,
@@ -206,18 +180,19 @@ Test(golden, run_directory_matches_expected_byte_for_byte)
                   k < nw ? want[k] : "nothing");
     cr_assert_gt(ng, 0u);
     for (size_t k = 0; k < ng; k++) {
-        size_t lg, lw;
-        char *g = slurp(run_dir, got[k], &lg), *w = slurp(expected_dir, want[k], &lw);
+        char pg[1400], pw[1400];
+        snprintf(pg, sizeof pg, "%s/%s", run_dir, got[k]);
+        snprintf(pw, sizeof pw, "%s/%s", expected_dir, want[k]);
+        char *g = slurp_file(pg), *w = slurp_file(pw);
+        cr_assert(g && w, "cannot read %s or %s", pg, pw);
         if (strcmp(got[k], "summary.json") == 0) {
             strip_performance(g);
             strip_performance(w);
-            lg = strlen(g);
-            lw = strlen(w);
         }
         size_t at = 0;
-        while (at < lg && at < lw && g[at] == w[at])
+        while (g[at] && g[at] == w[at])
             at++;
-        cr_assert(at == lg && at == lw,
+        cr_assert(g[at] == w[at],
                   "%s differs from expected/ at byte %zu (run tests/golden/regen after a"
                   " deliberate change, and check it against test_golden.c)",
                   got[k], at);
@@ -228,164 +203,144 @@ Test(golden, run_directory_matches_expected_byte_for_byte)
     }
 }
 
-/* ---- reading the run's CSV files by column name ---- */
-
-#define MAX_ROWS 64
-#define MAX_COLS 40
-
-struct csv {
-    char *text;
-    char *head[MAX_COLS];
-    char *cell[MAX_ROWS][MAX_COLS];
-    size_t rows, cols;
-};
-
-/* Split the fields of one line in place (no quoting in these files); returns how many. */
-static size_t split(char *line, char **out)
-{
-    size_t n = 0;
-    for (char *p = line;; p++) {
-        cr_assert_lt(n, (size_t)MAX_COLS);
-        out[n++] = p;
-        p = p + strcspn(p, ",");
-        if (*p != ',')
-            break;
-        *p = 0;
-    }
-    return n;
-}
-
-static void csv_read(struct csv *c, const char *name)
-{
-    *c = (struct csv){.text = slurp(run_dir, name, NULL)};
-    char *save = NULL, *line = strtok_r(c->text, "\n", &save);
-    cr_assert_not_null(line, "%s is empty", name);
-    c->cols = split(line, c->head);
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        cr_assert_lt(c->rows, (size_t)MAX_ROWS, "%s has too many rows", name);
-        cr_assert_eq(split(line, c->cell[c->rows]), c->cols, "%s: a short row", name);
-        c->rows++;
-    }
-}
-
-static bool csv_has(const struct csv *c, const char *col)
-{
-    for (size_t k = 0; k < c->cols; k++)
-        if (strcmp(c->head[k], col) == 0)
-            return true;
-    return false;
-}
-
-static const char *csv_get(const struct csv *c, size_t row, const char *col)
-{
-    for (size_t k = 0; k < c->cols; k++)
-        if (strcmp(c->head[k], col) == 0)
-            return c->cell[row][k];
-    cr_assert_fail("no column '%s'", col);
-    return NULL;
-}
-
-static double csv_num(const struct csv *c, size_t row, const char *col)
-{
-    const char *s = csv_get(c, row, col);
-    char *end;
-    double v = strtod(s, &end);
-    cr_assert(*s && !*end, "column %s, row %zu: '%s' is not a number", col, row + 1, s);
-    return v;
-}
-
 /* The five liquidations of the table above, in id order. */
 static const struct {
     int step, account;
     double bankruptcy, vwap;
-    int insurance;
+    int worst, insurance, finish;
     const char *trigger;
+    int generation;
 } liqs[] = {
-    {100, 1, 980.00, 984.40, 440, "shock:18"},
-    {100, 2, 975.00, 977.80, 280, "liquidation:1"},
-    {100, 3, 972.22, 974.50, 228, "liquidation:1"},
-    {101, 4, 966.66, 970.20, 354, "liquidation:2"},
-    {103, 5, 960.00, 965.00, 500, "liquidation:4"},
+    {100, 1, 980.00, 984.40, 982, 440, 100, "shock:18", 1},
+    {100, 2, 975.00, 977.80, 976, 280, 101, "liquidation:1", 2},
+    {100, 3, 972.22, 974.50, 974, 228, 102, "liquidation:1", 2},
+    {101, 4, 966.66, 970.20, 968, 354, 103, "liquidation:2", 3},
+    {103, 5, 960.00, 965.00, 964, 500, 104, "liquidation:4", 4},
 };
 
 Test(golden, liquidations_are_the_hand_worked_tree)
 {
-    struct csv c;
-    csv_read(&c, "liquidations.csv");
-    cr_assert_eq(c.rows, 5u, "5 liquidations (accounts 1-5; account 6 survives)");
-    for (size_t r = 0; r < 5; r++) {
-        cr_assert_eq(csv_num(&c, r, "id"), (double)(r + 1));
-        cr_assert_eq(csv_num(&c, r, "step"), liqs[r].step, "liquidation %zu", r + 1);
-        cr_assert_eq(csv_num(&c, r, "account"), liqs[r].account, "liquidation %zu", r + 1);
-        cr_assert_str_eq(csv_get(&c, r, "side"), "long");
-        cr_assert_eq(csv_num(&c, r, "lots"), 100);
-        cr_assert_eq(csv_num(&c, r, "filled_lots"), 100, "liquidation %zu fills in full", r + 1);
-        cr_assert_eq(csv_num(&c, r, "adl_lots"), 0);
-        cr_assert_float_eq(csv_num(&c, r, "bankruptcy"), liqs[r].bankruptcy, 1e-9,
-                           "liquidation %zu", r + 1);
-        cr_assert_float_eq(csv_num(&c, r, "fill_vwap"), liqs[r].vwap, 1e-9, "liquidation %zu",
-                           r + 1);
-        cr_assert_eq(csv_num(&c, r, "insurance_change"), liqs[r].insurance, "liquidation %zu",
-                     r + 1);
-        cr_assert_str_eq(csv_get(&c, r, "trigger"), liqs[r].trigger, "liquidation %zu", r + 1);
+    struct table t;
+    table_read(&t, "run/liquidations.csv");
+    cr_assert_eq(t.n_rows - 1, 5u, "5 liquidations (accounts 1-5; account 6 survives)");
+    for (size_t k = 0; k < 5; k++) {
+        size_t r = k + 1;
+        cr_assert_eq(integer(&t, r, "id"), (long long)r);
+        cr_assert_eq(integer(&t, r, "step"), liqs[k].step, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "account"), liqs[k].account, "liquidation %zu", r);
+        cr_assert_str_eq(cell(&t, r, "side"), "long");
+        cr_assert_eq(integer(&t, r, "lots"), 100);
+        cr_assert_eq(integer(&t, r, "filled_lots"), 100, "liquidation %zu fills in full", r);
+        cr_assert_eq(integer(&t, r, "adl_lots"), 0);
+        cr_assert_float_eq(num(&t, r, "bankruptcy"), liqs[k].bankruptcy, 1e-9,
+                           "liquidation %zu", r);
+        cr_assert_float_eq(num(&t, r, "fill_vwap"), liqs[k].vwap, 1e-9, "liquidation %zu", r);
+        cr_assert_eq(num(&t, r, "worst_fill"), liqs[k].worst, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "insurance_change"), liqs[k].insurance, "liquidation %zu",
+                     r);
+        cr_assert_eq(integer(&t, r, "finish_step"), liqs[k].finish, "liquidation %zu", r);
+        cr_assert_str_eq(cell(&t, r, "trigger"), liqs[k].trigger, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "cascade"), 1);
+        cr_assert_eq(integer(&t, r, "generation"), liqs[k].generation, "liquidation %zu", r);
     }
-    free(c.text);
+    table_free(&t);
 }
 
 /* Every trade after the entries, in order: the shock's two fills, then each job's. */
 Test(golden, fills_walk_down_the_bid_ladder)
 {
-    static const int want[][3] = {/* step, price, lots */
-                                  {100, 990, 20}, {100, 988, 20},                 /* shock 18 */
-                                  {100, 988, 10}, {100, 986, 30}, {100, 984, 30}, /* job 1 */
-                                  {100, 982, 30},
-                                  {101, 980, 30}, {101, 978, 30}, {101, 976, 40}, /* job 2 */
-                                  {102, 975, 50}, {102, 974, 50},                 /* job 3 */
-                                  {103, 972, 40}, {103, 970, 30}, {103, 968, 30}, /* job 4 */
-                                  {104, 966, 50}, {104, 964, 50}};                /* job 5 */
+    static const struct {
+        int step, price, lots;
+        const char *cause;
+    } want[] = {
+        {100, 990, 20, "shock:18"},      {100, 988, 20, "shock:18"},
+        {100, 988, 10, "liquidation:1"}, {100, 986, 30, "liquidation:1"},
+        {100, 984, 30, "liquidation:1"}, {100, 982, 30, "liquidation:1"},
+        {101, 980, 30, "liquidation:2"}, {101, 978, 30, "liquidation:2"},
+        {101, 976, 40, "liquidation:2"}, {102, 975, 50, "liquidation:3"},
+        {102, 974, 50, "liquidation:3"}, {103, 972, 40, "liquidation:4"},
+        {103, 970, 30, "liquidation:4"}, {103, 968, 30, "liquidation:4"},
+        {104, 966, 50, "liquidation:5"}, {104, 964, 50, "liquidation:5"},
+    };
     const size_t n = sizeof want / sizeof *want;
-    struct csv c;
-    csv_read(&c, "trades.csv");
-    cr_assert_eq(c.rows, 6 + n, "6 entries and %zu later fills", n);
-    for (size_t r = 0; r < 6; r++) {
-        cr_assert_eq(csv_num(&c, r, "step"), 0);
-        cr_assert_eq(csv_num(&c, r, "price"), 1000, "every long enters at the ask");
-        cr_assert_eq(csv_num(&c, r, "qty"), 100);
-        cr_assert_str_eq(csv_get(&c, r, "taker_side"), "buy");
+    struct table t;
+    table_read(&t, "run/trades.csv");
+    cr_assert_eq(t.n_rows - 1, 6 + n, "6 entries and %zu later fills", n);
+    unsigned entered = 0; /* bit a: account a bought (in the scheduler's order) */
+    for (size_t r = 1; r <= 6; r++) {
+        cr_assert_eq(integer(&t, r, "step"), 0);
+        cr_assert_eq(integer(&t, r, "price"), 1000, "every long enters at the ask");
+        cr_assert_eq(integer(&t, r, "qty"), 100);
+        cr_assert_str_eq(cell(&t, r, "taker_side"), "buy");
+        unsigned a = 0;
+        cr_assert_eq(sscanf(cell(&t, r, "cause"), "order:%u", &a), 1);
+        cr_assert(a >= 1 && a <= 6 && !(entered >> a & 1), "entry by account %u", a);
+        entered |= 1u << a;
     }
     for (size_t k = 0; k < n; k++) {
-        size_t r = 6 + k;
-        cr_assert_eq(csv_num(&c, r, "step"), want[k][0], "fill %zu", k);
-        cr_assert_eq(csv_num(&c, r, "price"), want[k][1], "fill %zu", k);
-        cr_assert_eq(csv_num(&c, r, "qty"), want[k][2], "fill %zu", k);
-        cr_assert_str_eq(csv_get(&c, r, "taker_side"), "sell");
+        size_t r = 7 + k;
+        cr_assert_eq(integer(&t, r, "step"), want[k].step, "fill %zu", k);
+        cr_assert_eq(integer(&t, r, "price"), want[k].price, "fill %zu", k);
+        cr_assert_eq(integer(&t, r, "qty"), want[k].lots, "fill %zu", k);
+        cr_assert_str_eq(cell(&t, r, "taker_side"), "sell");
+        cr_assert_str_eq(cell(&t, r, "cause"), want[k].cause, "fill %zu", k);
     }
-    free(c.text);
+    table_free(&t);
 }
 
-/* The cascade as cascades.csv measures it. start_step, price_start and the tree's size
- * hold under any definition of the span; the figures that depend on where the span ends
- * are checked once the recorder measures it to the last member's last order (issue 9:
- * the column finish_step), and are then the hand-worked ones above. */
+/* The end-of-step prices and each step's trade range around the cascade and the
+ * recovery, as worked out above. */
+Test(golden, price_path_is_the_hand_worked_one)
+{
+    static const struct {
+        int step;
+        double mid;
+        int low, high; /* 0: no trade in the step */
+    } want[] = {
+        {99, 995.0, 0, 0},      {100, 990.0, 982, 990}, {101, 987.5, 976, 980},
+        {102, 986.0, 974, 975}, {103, 983.0, 968, 972}, {104, 970.0, 964, 966},
+        {105, 970.0, 0, 0},     {114, 970.0, 0, 0},     {115, 977.5, 0, 0},
+        {124, 977.5, 0, 0},     {125, 980.0, 0, 0},     {299, 980.0, 0, 0},
+    };
+    struct table t;
+    table_read(&t, "run/timeseries.csv");
+    cr_assert_eq(t.n_rows - 1, 300u, "one row per step");
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        size_t r = (size_t)want[k].step + 1;
+        cr_assert_eq(integer(&t, r, "step"), want[k].step);
+        cr_assert_eq(num(&t, r, "mid"), want[k].mid, "step %d", want[k].step);
+        if (want[k].low == 0) {
+            cr_assert_str_empty(cell(&t, r, "low"), "step %d trades nothing", want[k].step);
+            continue;
+        }
+        cr_assert_eq(num(&t, r, "low"), want[k].low, "step %d", want[k].step);
+        cr_assert_eq(num(&t, r, "high"), want[k].high, "step %d", want[k].step);
+    }
+    table_free(&t);
+}
+
 Test(golden, cascade_figures_are_the_hand_worked_ones)
 {
-    struct csv c;
-    csv_read(&c, "cascades.csv");
-    cr_assert_eq(c.rows, 1u, "one cascade");
-    cr_assert_str_eq(csv_get(&c, 0, "root_cause"), "shock:18");
-    cr_assert_eq(csv_num(&c, 0, "liquidations"), 5);
-    cr_assert_eq(csv_num(&c, 0, "generations"), 4);
-    cr_assert_eq(csv_num(&c, 0, "notional"), 489600);
-    cr_assert_eq(csv_num(&c, 0, "start_step"), 100);
-    cr_assert_eq(csv_num(&c, 0, "price_start"), 995);
-    if (csv_has(&c, "finish_step")) {
-        cr_assert_eq(csv_num(&c, 0, "finish_step"), 104);
-        cr_assert_eq(csv_num(&c, 0, "duration_steps"), 5);
-        cr_assert_eq(csv_num(&c, 0, "price_extreme"), 964);
-        cr_assert_eq(csv_num(&c, 0, "extreme_step"), 104);
-        cr_assert_float_eq(csv_num(&c, 0, "move_bps"), 31.0 / 995 * 1e4, 0.006);
-        cr_assert_eq(csv_num(&c, 0, "price_end"), 970);
-        cr_assert_eq(csv_num(&c, 0, "recovery_half_steps"), 21);
-    }
-    free(c.text);
+    struct table t;
+    table_read(&t, "run/cascades.csv");
+    cr_assert_eq(t.n_rows - 1, 1u, "one cascade");
+    cr_assert_eq(integer(&t, 1, "root_liquidation"), 1);
+    cr_assert_str_eq(cell(&t, 1, "root_cause"), "shock:18");
+    cr_assert_str_eq(cell(&t, 1, "side"), "long");
+    cr_assert_eq(integer(&t, 1, "liquidations"), 5);
+    cr_assert_eq(integer(&t, 1, "generations"), 4);
+    cr_assert_eq(integer(&t, 1, "notional"), 489600);
+    cr_assert_eq(integer(&t, 1, "start_step"), 100);
+    cr_assert_eq(integer(&t, 1, "end_step"), 103);
+    cr_assert_eq(integer(&t, 1, "finish_step"), 104);
+    cr_assert_eq(integer(&t, 1, "duration_steps"), 5);
+    cr_assert_eq(num(&t, 1, "price_start"), 995);
+    cr_assert_eq(num(&t, 1, "price_extreme"), 964);
+    cr_assert_eq(integer(&t, 1, "extreme_step"), 104);
+    cr_assert_eq(num(&t, 1, "index_at_extreme"), 1000);
+    cr_assert_eq(num(&t, 1, "gap_to_index_bps"), -360);
+    cr_assert_eq(num(&t, 1, "price_end"), 970);
+    cr_assert_float_eq(num(&t, 1, "move_bps"), 31.0 / 995 * 1e4, 0.006);
+    cr_assert_eq(integer(&t, 1, "recovery_half_steps"), 21);
+    table_free(&t);
 }

@@ -210,6 +210,16 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     cr_assert_eq(count(table, "<tr><td>"), 10);
     cr_assert_not_null(strstr(table, "shock:1"));
     cr_assert_not_null(strstr(html, "<table class=\"headline\">"));
+    /* The headline's largest cascade move is cascades.csv's largest move_bps. */
+    cr_assert_eq(sh("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"move_bps\") c = i;"
+                    " next } { print $c }' r/cascades.csv | sort -g | tail -1 | "
+                    "xargs printf '%%.0f'"), 0, "%s", err);
+    long move = strtol(out, NULL, 10);
+    cr_assert_gt(move, 1000, "long-squeeze's largest cascade moves only %ld bp", move);
+    char want[128];
+    snprintf(want, sizeof want, "largest price move of a cascade (trades included)</th><td>%ld,%03ld bp",
+             move / 1000, move % 1000);
+    cr_assert_not_null(strstr(html, want), "the headline does not say %s", want);
     assert_self_contained(html);
     /* Each figure's SVG ids are its own. */
     cr_assert_not_null(strstr(html, "id='fig3-gpPt0'"));
@@ -303,13 +313,13 @@ Test(report, not_a_run_directory_exits_2_and_writes_nothing)
 Test(report, malformed_csvs_name_the_file_and_line)
 {
     run_long_squeeze();
-    /* timeseries.csv line 5: the mark (8th column) is not a number. */
-    cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{7\\}\\)[^,]*/\\1oops/' "
+    /* timeseries.csv line 5: the mark (10th column) is not a number. */
+    cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{9\\}\\)[^,]*/\\1oops/' "
                     "b1/timeseries.csv"), 0, "%s", err);
     assert_refused("b1", "b1/timeseries.csv:5: 'mark' is not a number: 'oops'");
     /* cascades.csv line 3: a field missing. */
     cr_assert_eq(sh("cp -r r b2 && sed -i '3s/,[^,]*$//' b2/cascades.csv"), 0, "%s", err);
-    assert_refused("b2", "b2/cascades.csv:3: 15 fields, the header has 16");
+    assert_refused("b2", "b2/cascades.csv:3: 19 fields, the header has 20");
     /* liquidations.csv without its header's 'mark'. */
     cr_assert_eq(sh("cp -r r b3 && sed -i '1s/,mark,/,mork,/' b3/liquidations.csv"), 0, "%s",
                  err);

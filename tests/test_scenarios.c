@@ -18,6 +18,9 @@ struct metrics {
     double drop_bps;        /* (pre_shock - min_after) / pre_shock */
     double max_dislocation; /* max |price / index - 1| after the shock */
     uint64_t liquidations, liq_by_instrument[4];
+    uint64_t margin_liquidations; /* triggered by a change of margin rates */
+    int64_t scale_after;    /* the first instrument's maintenance scale (ppm) at the end of
+                               the step after the first shock */
     bool conserved;
     cas_step first_shock;
 };
@@ -37,6 +40,7 @@ static void on_liq(void *ctx, const struct cas_liquidation *l)
     m->liquidations++;
     if (l->instrument < 4)
         m->liq_by_instrument[l->instrument]++;
+    m->margin_liquidations += l->cause.kind == CAS_CAUSE_MARGIN;
 }
 
 static void on_step(void *ctx, const struct cas_sim *sim)
@@ -46,6 +50,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     double p = price_of(sim, 0);
     if (now + 1 == m->first_shock)
         m->pre_shock = p;
+    if (now == m->first_shock + 1)
+        m->scale_after = cas_sim_margin_scale(sim, 0);
     if (now >= m->first_shock) {
         m->min_after = fmin(m->min_after, p);
         m->max_dislocation = fmax(m->max_dislocation, fabs(p / cas_sim_index(sim, 0) - 1));
@@ -146,6 +152,34 @@ Test(scenarios, circuit_breaker_lowers_the_dislocation, .timeout = 600)
     cr_assert_lt(on.drop_bps, off.drop_bps);
 }
 
+/* Dynamic margin reacts to volatility that has already happened: the
+ * squeeze's cascade runs inside the shock's step, and the scale reaches its
+ * cap (3x) by the end of the next step. The raised rates then liquidate some
+ * of those who survived the first wave (on some seeds), and never fewer:
+ * over seeds 1-8, at least as many liquidations as long-squeeze on every seed,
+ * margin-triggered ones on at least one. configs/README.md tells this story. */
+Test(scenarios, dynamic_margin_reacts_after_the_cascade, .timeout = 600)
+{
+    int with_margin_triggers = 0;
+    for (unsigned s = 1; s <= 8; s++) {
+        struct metrics dyn = run("dynamic-margin", NULL, 0, s);
+        struct metrics fixed = run("long-squeeze", NULL, 0, s);
+        cr_assert_eq(dyn.scale_after, 3 * CAS_PPM, "seed %u: scale %lld ppm after the shock", s,
+                     (long long)dyn.scale_after);
+        cr_assert_eq(fixed.margin_liquidations, 0u);
+        cr_assert_geq(dyn.liquidations, fixed.liquidations,
+                      "seed %u: %llu liquidations with dynamic margin, %llu without", s,
+                      (unsigned long long)dyn.liquidations,
+                      (unsigned long long)fixed.liquidations);
+        with_margin_triggers += dyn.margin_liquidations > 0;
+        cr_log_info("seed %u: %llu liquidations (%llu by margin) against %llu", s,
+                    (unsigned long long)dyn.liquidations,
+                    (unsigned long long)dyn.margin_liquidations,
+                    (unsigned long long)fixed.liquidations);
+    }
+    cr_assert_geq(with_margin_triggers, 1, "no seed of 1-8 liquidated by a margin change");
+}
+
 /* Cross margin spreads a shock to one perpetual into the other: accounts
  * holding both are liquidated whole. With isolated margin the other leg is
  * untouched. Instruments: 0 spot, 1 perpetual A (shocked), 2 perpetual B. */
@@ -217,8 +251,9 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
                      bin, root, names[k], steps, dir, names[k], r);
             cr_assert_eq(system(cmd), 0, "%s", cmd);
         }
-        static const char *const files[] = {"timeseries.csv", "liquidations.csv", "config.json"};
-        for (size_t f = 0; f < 3; f++) {
+        static const char *const files[] = {"timeseries.csv", "liquidations.csv",
+                                            "cascades.csv", "liqmap.csv", "config.json"};
+        for (size_t f = 0; f < 5; f++) {
             snprintf(cmd, sizeof cmd, "cmp -s '%s/%s-0/%s' '%s/%s-1/%s'", dir, names[k], files[f],
                      dir, names[k], files[f]);
             cr_assert_eq(system(cmd), 0, "%s: %s differs between two runs", names[k], files[f]);

@@ -32,8 +32,10 @@ struct trace {
     uint64_t hash, fills;
 };
 
-static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f)
+static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                      struct cas_cause cause)
 {
+    (void)cause;
     struct trace *t = ctx;
     uint64_t v[] = {instrument, f->taker_id, f->maker_id, (uint64_t)f->price, (uint64_t)f->qty};
     for (size_t i = 0; i < 5; i++)
@@ -275,16 +277,19 @@ Test(sim, a_shock_liquidates_leveraged_noise_traders_only)
 
 struct fills {
     struct cas_fill f[8];
+    struct cas_cause cause[8];
     cas_step step[8];
     uint32_t n;
     const struct cas_sim *sim;
 };
 
-static void keep_fill(void *ctx, uint32_t instrument, const struct cas_fill *f)
+static void keep_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                      struct cas_cause cause)
 {
     struct fills *k = ctx;
     (void)instrument;
     cr_assert_lt(k->n, 8u);
+    k->cause[k->n] = cause;
     k->step[k->n] = cas_sim_now(k->sim);
     k->f[k->n++] = *f;
 }
@@ -331,12 +336,16 @@ Test(sim, limit_order_shocks_rest_until_filled)
     cr_assert_eq(k.f[0].price, 199);
     cr_assert_eq(k.f[0].qty, 2);
     cr_assert_eq(k.f[0].taker_side, CAS_SELL);
+    cr_assert_eq(k.cause[0].kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(k.cause[0].id, 3, "the third shock in step order");
     expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{199, 3, 1}});
     cr_assert_eq(cas_sim_step(sim), 0); /* step 61: buy 4 at 204 ticks crosses the ask */
     cr_assert_eq(k.n, 2u);
     cr_assert_eq(k.f[1].price, 202, "a crossing limit order trades at the resting price");
     cr_assert_eq(k.f[1].qty, 3);
     cr_assert_eq(k.step[1], 61);
+    cr_assert_eq(k.cause[1].kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(k.cause[1].id, 4);
     expect_level(sim, CAS_SELL, 0, NULL);
     expect_level(sim, CAS_BUY, 2, (struct cas_level_info[]){{204, 1, 1}, {199, 3, 1}});
     const struct cas_exchange *ex = cas_sim_exchange(sim);

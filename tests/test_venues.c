@@ -224,8 +224,10 @@ struct path {
     int64_t scale_before, scale_after;
 };
 
-static void path_trade(void *ctx, uint32_t instrument, const struct cas_fill *f)
+static void path_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                       struct cas_cause cause)
 {
+    (void)cause;
     struct path *p = ctx;
     p->trades++;
     (void)instrument, (void)f;

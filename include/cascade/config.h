@@ -2,7 +2,8 @@
  *
  * The JSON shape (every key documented in docs/config.md):
  *   { "name", "seed", "steps", "step_seconds", "money_decimals", "insurance_fund",
- *     "record": { "sample_every" },
+ *     "record": { "sample_every", "trades", "liqmap", "stylized_horizon_steps",
+ *                 "amplification_horizon_steps" },
  *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price",
  *         perpetuals only:
  *         "venue": NAME | "PATH.json" | { "name", "description", RULES },
@@ -99,6 +100,8 @@ struct cas_config {
     cas_step steps;
     double step_seconds;
     cas_step sample_every;             /* steps between time-series rows */
+    cas_step stylized_horizon;         /* record.stylized_horizon_steps: return horizon */
+    cas_step amplification_horizon;    /* record.amplification_horizon_steps */
     bool record_trades;                /* record.trades: write trades.csv */
     bool record_liqmap;                /* record.liqmap: write liqmap.csv (default on) */
     int money_decimals;                /* a money unit is 10^-money_decimals quote currency */

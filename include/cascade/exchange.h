@@ -242,6 +242,11 @@ void cas_exchange_disable_liquidation(struct cas_exchange *ex);
 uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instrument,
                                    uint32_t *accounts, uint32_t max);
 
+/* Accounts with a position on the instrument that is liquidatable now (equity
+ * below maintenance margin), in either mode, also when liquidation is
+ * disabled: the accounts a counterfactual run leaves under water. O(accounts). */
+uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument);
+
 /* Keeper mode: `keeper` takes over up to `lots` (clipped to the close factor
  * of the position) of `target`'s position at the mark minus the bonus (plus,
  * for a short). 0, CAS_ENOTFOUND (target not liquidatable), or CAS_EINVAL

@@ -2,12 +2,18 @@
  *
  * Writes, into a run directory: timeseries.csv (one row per instrument every
  * record.sample_every steps), liquidations.csv (one row per liquidation),
- * cascades.csv (one row per causal tree of liquidations),
- * config.json (the resolved config) and summary.json (prices, book, stylized
- * facts, accounting, liquidations, insurance fund, performance). Columns and
- * keys are documented in docs/outputs.md. Same config and seed give
- * byte-identical files, apart from summary.json's "performance" object
- * (wall-clock figures).
+ * cascades.csv (one row per causal tree of liquidations), optionally
+ * trades.csv and liqmap.csv, and summary.json (prices, book, stylized
+ * facts, accounting, liquidations, insurance fund, cascades, amplification,
+ * agents, performance). Each CSV's columns are declared once, in
+ * src/record/columns.c, and documented in docs/outputs.md with the keys of
+ * summary.json. Same config and seed give byte-identical files, apart from
+ * summary.json's "performance" object (wall-clock figures).
+ *
+ * The step convention: an event that happens in step S is labelled S in
+ * every file; a row of timeseries.csv labelled S describes the market at the
+ * end of step S and counts what happened after the previous row up to and
+ * including step S.
  */
 #ifndef CASCADE_RECORD_H
 #define CASCADE_RECORD_H
@@ -18,6 +24,21 @@
 #include "cascade/sim.h"
 
 struct cas_recorder;
+
+/* One column of an output CSV, or one key of summary.json, as
+ * docs/outputs.md documents it (a test holds the two together). */
+struct cas_column {
+    const char *name;
+    const char *unit;    /* "" when it has none */
+    const char *meaning; /* markdown, as in the docs */
+};
+
+/* The columns of "timeseries.csv", "liquidations.csv", "cascades.csv",
+ * "trades.csv" or "liqmap.csv", in order, or the keys of "summary.json"
+ * (dotted paths: "prices.min", "amplification[k].factor", "agents.TYPE.pnl").
+ * cas_record_column returns NULL past the end or for another name. */
+size_t cas_record_n_columns(const char *file);
+const struct cas_column *cas_record_column(const char *file, size_t k);
 
 /* Measured by the caller, who owns the clock; only these are not reproducible. */
 struct cas_run_perf {
@@ -50,7 +71,8 @@ int cas_recorder_write_liquidations(const struct cas_recorder *rec, FILE *out);
 /* Write summary.json's content for the finished run to `out`. With the
  * recorder of a counterfactual run (the same config and seed with forced
  * liquidation off), "amplification" gives, per shock, the move with
- * liquidations divided by the move without; else it is null. */
+ * liquidations and the move without, over record.amplification_horizon_steps,
+ * and their ratio; else it is null. */
 int cas_recorder_write_summary(const struct cas_recorder *rec, const struct cas_sim *sim,
                                const struct cas_run_perf *perf,
                                const struct cas_recorder *counterfactual, FILE *out);

@@ -25,7 +25,10 @@ struct cas_sim;
 
 struct cas_sim_observer {
     void *ctx;
-    void (*on_trade)(void *ctx, uint32_t instrument, const struct cas_fill *fill);
+    /* every fill, with the cause of its taker order: liquidation:ID for the
+     * orders of liquidation ID's engine job, order:ACCOUNT, shock:N */
+    void (*on_trade)(void *ctx, uint32_t instrument, const struct cas_fill *fill,
+                     struct cas_cause cause);
     void (*on_liquidation)(void *ctx, const struct cas_liquidation *liq);
     void (*on_liquidation_done)(void *ctx, const struct cas_liquidation_done *done);
     void (*on_adl)(void *ctx, const struct cas_adl_event *adl);

@@ -49,7 +49,7 @@ static const char report_usage[] =
 /* ---- the run's data (first instrument only, but for the cascade table) ---- */
 
 struct ts_row {
-    double step, last, mark, index, mid, liq_notional, depth1, depth5, oi_long, funding,
+    double step, last, low, mark, index, mid, liq_notional, depth1, depth5, oi_long, funding,
         insurance;
 };
 
@@ -60,6 +60,7 @@ struct liq_row {
 
 struct cascade_row {
     long long id, start, end, generations, liquidations;
+    double finish; /* NaN while unfinished */
     char root_cause[48], instrument[64], side[8];
     double notional, price_start, price_extreme, price_end, move_bps, recovery;
 };
@@ -79,6 +80,8 @@ struct report {
     size_t n_cas, cap_cas;
     struct map_row *map;
     size_t n_map, cap_map;
+    struct ts_row *cf;      /* timeseries-counterfactual.csv: step, mid, last, low */
+    size_t n_cf, cap_cf;
     bool have_liqmap;
     char *summary;          /* summary.json's text */
     double step_seconds;    /* from timeseries.csv: time_s / step */
@@ -249,13 +252,13 @@ static int out_of_memory(void)
 
 /* ---- the four tables ---- */
 
-enum { T_STEP, T_TIME, T_INSTR, T_MID, T_LAST, T_MARK, T_INDEX, T_D1, T_D5, T_OI, T_FUND,
+enum { T_STEP, T_TIME, T_INSTR, T_MID, T_LAST, T_LOW, T_MARK, T_INDEX, T_D1, T_D5, T_OI, T_FUND,
        T_LIQN, T_INS, T_N };
 
 static int read_timeseries(struct report *r)
 {
     static const char *const names[T_N] = {
-        "step", "time_s", "instrument", "mid", "last", "mark", "index", "depth_1pct",
+        "step", "time_s", "instrument", "mid", "last", "low", "mark", "index", "depth_1pct",
         "depth_5pct", "oi_long", "funding_rate", "liquidated_notional", "insurance_fund"};
     int idx[T_N], rc, status = 0;
     struct csv c;
@@ -273,8 +276,8 @@ static int read_timeseries(struct report *r)
             goto done;
         if (strcmp(instr, r->instrument) != 0)
             continue;
-        if (r->n_ts == 0 && step > 0 && time_s > 0)
-            r->step_seconds = time_s / (double)step;
+        if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
+            r->step_seconds = time_s / (double)(step + 1);
         if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step) {
             rc = csv_bad(&c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
             goto done;
@@ -287,6 +290,7 @@ static int read_timeseries(struct report *r)
         t->step = (double)step;
         if ((rc = csv_num(&c, idx[T_MID], "mid", true, &t->mid)) ||
             (rc = csv_num(&c, idx[T_LAST], "last", false, &t->last)) ||
+            (rc = csv_num(&c, idx[T_LOW], "low", true, &t->low)) ||
             (rc = csv_num(&c, idx[T_MARK], "mark", false, &t->mark)) ||
             (rc = csv_num(&c, idx[T_INDEX], "index", true, &t->index)) ||
             (rc = csv_num(&c, idx[T_D1], "depth_1pct", true, &t->depth1)) ||
@@ -336,13 +340,14 @@ done:
     return rc;
 }
 
-enum { C_ID, C_CAUSE, C_INSTR, C_SIDE, C_START, C_END, C_GEN, C_LIQS, C_NOTIONAL, C_PSTART,
-       C_PEXT, C_PEND, C_MOVE, C_RECOV, C_N };
+enum { C_ID, C_CAUSE, C_INSTR, C_SIDE, C_START, C_END, C_FINISH, C_GEN, C_LIQS, C_NOTIONAL,
+       C_PSTART, C_PEXT, C_PEND, C_MOVE, C_RECOV, C_N };
 
 static int read_cascades(struct report *r)
 {
     static const char *const names[C_N] = {
-        "id", "root_cause", "instrument", "side", "start_step", "end_step", "generations",
+        "id", "root_cause", "instrument", "side", "start_step", "end_step", "finish_step",
+        "generations",
         "liquidations", "notional", "price_start", "price_extreme", "price_end", "move_bps",
         "recovery_half_steps"};
     int idx[C_N], rc, status = 0;
@@ -358,6 +363,7 @@ static int read_cascades(struct report *r)
         if ((rc = csv_int(&c, idx[C_ID], "id", &k->id)) ||
             (rc = csv_int(&c, idx[C_START], "start_step", &k->start)) ||
             (rc = csv_int(&c, idx[C_END], "end_step", &k->end)) ||
+            (rc = csv_num(&c, idx[C_FINISH], "finish_step", true, &k->finish)) ||
             (rc = csv_int(&c, idx[C_GEN], "generations", &k->generations)) ||
             (rc = csv_int(&c, idx[C_LIQS], "liquidations", &k->liquidations)) ||
             (rc = csv_num(&c, idx[C_NOTIONAL], "notional", false, &k->notional)) ||
@@ -417,6 +423,42 @@ static int read_liqmap(struct report *r)
             goto done;
         }
         r->map[r->n_map++] = (struct map_row){(double)step, lo, hi, l + s};
+    }
+    rc = status;
+done:
+    csv_close(&c);
+    return rc;
+}
+
+/* The counterfactual's price path (written by `cascade run --counterfactual`). */
+static int read_counterfactual(struct report *r)
+{
+    static const char *const names[] = {"step", "instrument", "mid", "last", "low"};
+    int idx[5], rc, status = 0;
+    struct csv c;
+    rc = csv_open(&c, r->rundir, "timeseries-counterfactual.csv", names, 5, idx);
+    if (rc == -1) {
+        csv_close(&c);
+        return 0;
+    }
+    if (rc)
+        goto done;
+    while (csv_next(&c, &status)) {
+        long long step = 0;
+        struct ts_row t = {0};
+        if ((rc = csv_int(&c, idx[0], "step", &step)) ||
+            (rc = csv_num(&c, idx[2], "mid", true, &t.mid)) ||
+            (rc = csv_num(&c, idx[3], "last", false, &t.last)) ||
+            (rc = csv_num(&c, idx[4], "low", true, &t.low)))
+            goto done;
+        if (strcmp(c.field[idx[1]], r->instrument) != 0)
+            continue;
+        if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf)) {
+            rc = out_of_memory();
+            goto done;
+        }
+        t.step = (double)step;
+        r->cf[r->n_cf++] = t;
     }
     rc = status;
 done:
@@ -534,9 +576,10 @@ static void dat_num(FILE *f, double v)
         fputs(" NaN", f);
 }
 
+/* Events of step S and the row labelled S are drawn at the end of step S. */
 static double to_time(const struct report *r, double step)
 {
-    return step * r->step_seconds / r->unit_seconds;
+    return (step + 1) * r->step_seconds / r->unit_seconds;
 }
 
 /* The price of a row: mid when both sides are quoted, else the last trade. */
@@ -809,6 +852,18 @@ static int write_ts_dat(const struct report *r)
         dat_num(f, t->oi_long);
         dat_num(f, t->funding * 100);
         dat_num(f, t->insurance);
+        dat_num(f, t->low);
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0)
+        return 1;
+    if (!r->n_cf)
+        return 0;
+    if (!(f = tmp_open(r, "cf.dat", "w")))
+        return 1;
+    for (size_t i = 0; i < r->n_cf; i++) {
+        dat_num(f, to_time(r, r->cf[i].step));
+        dat_num(f, row_price(&r->cf[i]));
         fputc('\n', f);
     }
     return fclose(f) != 0;
@@ -850,8 +905,8 @@ static int fig_prices(const struct report *r, FILE *html)
             if (strcmp(k->instrument, r->instrument) != 0)
                 continue;
             n_cas++;
-            a = to_time(r, (double)k->start);
-            b = to_time(r, (double)k->end + 1);
+            a = to_time(r, (double)k->start - 1);
+            b = to_time(r, isfinite(k->finish) ? k->finish : r->ts[r->n_ts - 1].step);
             if (b - a < min_w) {
                 a = (a + b - min_w) / 2;
                 b = a + min_w;
@@ -870,8 +925,13 @@ static int fig_prices(const struct report *r, FILE *html)
     bool index = any_finite(r, offsetof(struct ts_row, index));
     fputs("plot 'ts.dat' using 1:2 with lines lw 1 lc rgb '#999999' title 'last trade', \\\n"
           "     '' using 1:3 with lines lw 2 lc rgb '#1f5fa8' title 'mark', \\\n", gp);
+    fputs("     '' using 1:12 with lines lw 1 lc rgb '#b0b0b0' dt 3 "
+          "title 'lowest trade since the previous row', \\\n", gp);
     if (index)
         fputs("     '' using 1:4 with lines lw 2 lc rgb '#2ca02c' dt 2 title 'index', \\\n", gp);
+    if (r->n_cf)
+        fputs("     'cf.dat' using 1:2 with lines lw 2 lc rgb '#9467bd' "
+              "title 'price without liquidations (counterfactual)', \\\n", gp);
     if (n_cas)
         fputs("     NaN with boxes fs solid 0.45 lc rgb '#f4b6b6' title 'cascade', \\\n", gp);
     if (r->n_liq)
@@ -1304,7 +1364,10 @@ static void headlines(const struct report *r, FILE *html)
         {"cascades", "count", "cascades", 0, NULL},
         {"cascades", "largest_size", "liquidations in the largest cascade", 0, NULL},
         {"cascades", "max_generations", "generations in the deepest cascade", 0, NULL},
-        {"cascades", "largest_drop_bps", "largest price move of a cascade", 0, "bp"},
+        {"cascades", "largest_move_bps", "largest price move of a cascade (trades included)", 0,
+         "bp"},
+        {"cascades", "longest_duration_steps", "longest cascade, first trigger to last fill", 0,
+         "steps"},
         {"insurance_fund", "initial", "insurance fund at the start", 0, "quote currency"},
         {"insurance_fund", "final", "insurance fund at the end", 0, "quote currency"},
         {"stylized", "excess_kurtosis", "excess kurtosis of returns (0 if normal)", -3, NULL},
@@ -1359,10 +1422,12 @@ static int cascade_table(const struct report *r, FILE *html)
         char notional[64], num[64];
         snprintf(num, sizeof num, "%.2f", k[i].notional);
         format_value(notional, sizeof notional, num, 0);
-        if (k[i].start == k[i].end)
+        if (!isfinite(k[i].finish))
+            fprintf(html, "</td><td>%lld–end (unfinished)", k[i].start);
+        else if ((double)k[i].start == k[i].finish)
             fprintf(html, "</td><td>%lld", k[i].start);
         else
-            fprintf(html, "</td><td>%lld–%lld", k[i].start, k[i].end);
+            fprintf(html, "</td><td>%lld–%.0f", k[i].start, k[i].finish);
         fprintf(html, "</td><td>%lld</td><td>%lld</td><td>%s</td><td>%.10g → %.10g</td>"
                       "<td>%.2f</td><td>",
                 k[i].generations, k[i].liquidations, notional, k[i].price_start,
@@ -1479,6 +1544,7 @@ static int read_run(struct report *r)
     }
     int rc;
     if ((rc = read_timeseries(r)) || (rc = read_liquidations(r)) || (rc = read_cascades(r)) ||
+        (rc = read_counterfactual(r)) ||
         (rc = read_liqmap(r)) || (rc = read_summary(r)))
         return rc;
     choose_unit(r);
@@ -1492,6 +1558,7 @@ static void report_release(struct report *r)
     free(r->liq);
     free(r->cas);
     free(r->map);
+    free(r->cf);
     free(r->summary);
 }
 

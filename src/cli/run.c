@@ -40,8 +40,10 @@ static const char run_usage[] =
     "                       (VALUE is JSON, or else a string); repeatable\n"
     "  --counterfactual     run the same config and seed a second time with forced\n"
     "                       liquidation switched off, and report per shock the move\n"
-    "                       with liquidations over the move without (summary.json:\n"
-    "                       amplification)\n"
+    "                       with liquidations over the move without, within\n"
+    "                       record.amplification_horizon_steps (summary.json:\n"
+    "                       amplification; its time series goes to\n"
+    "                       timeseries-counterfactual.csv)\n"
     "  -q, --quiet          no progress or summary on stderr\n";
 
 static const char validate_usage[] =
@@ -204,7 +206,7 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
 
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                         "liqmap.csv", "trades.csv", "summary.json",
-                                        "config.json"};
+                                        "config.json", "timeseries-counterfactual.csv"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -263,12 +265,13 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* The counterfactual run: same config and seed, liquidation off, recorded
- * in memory only (*out to be destroyed by the caller). */
-static int run_counterfactual(const struct cas_config *cfg, bool show,
+/* The counterfactual run: same config and seed, liquidation off; its time
+ * series goes to timeseries-counterfactual.csv in `dir` (*out to be
+ * destroyed by the caller). */
+static int run_counterfactual(const struct cas_config *cfg, const char *dir, bool show,
                               struct cas_recorder **out)
 {
-    FILE *sink = fopen("/dev/null", "w");
+    FILE *sink = open_in(dir, "timeseries-counterfactual.csv");
     struct cas_sim *sim = NULL;
     int rc = 1;
     if (!sink || cas_recorder_create(out, cfg, sink, NULL) < 0)
@@ -282,8 +285,8 @@ static int run_counterfactual(const struct cas_config *cfg, bool show,
     rc = simulate(sim, cfg, show);
 done:
     cas_sim_destroy(sim);
-    if (sink)
-        fclose(sink);
+    if (sink && fclose(sink) != 0)
+        rc = 1;
     return rc;
 }
 
@@ -375,7 +378,7 @@ int cas_cli_run(int argc, char **argv)
     if (simulate(sim, &cfg, show))
         goto out_tmp;
     struct cas_run_perf perf = {cas__now_s() - start, peak_rss_mb()};
-    if (a.counterfactual && run_counterfactual(&cfg, show, &cf)) {
+    if (a.counterfactual && run_counterfactual(&cfg, tmp, show, &cf)) {
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }

@@ -329,32 +329,48 @@ static int read_flag(struct cas__parse *p, const cJSON *rec, const char *key, bo
     return 0;
 }
 
-/* record.sample_every: 1..steps; by default 60, or steps when there are fewer.
- * record.trades: write trades.csv; record.liqmap: write liqmap.csv. */
+/* A whole number of steps in [1, steps] under record.KEY; `def` when absent. */
+static int read_record_steps(struct cas__parse *p, const cJSON *rec, const char *key, double def,
+                             cas_step *out)
+{
+    const struct cas__range r = {1, INFINITY, false, true, false};
+    double d;
+    int rc = cas__read_number(&p->w, rec, key, &r, def, &d);
+    if (rc)
+        return rc;
+    if (d > (double)p->cfg->steps)
+        return cas__fail(&p->w, key, CAS_ERANGE, "must not exceed 'steps' (%lld), got %s",
+                         (long long)p->cfg->steps, cas__num(d).s);
+    *out = (cas_step)d;
+    return 0;
+}
+
+/* record.sample_every and record.stylized_horizon_steps: 1..steps, by default
+ * 60, or steps when there are fewer; record.amplification_horizon_steps:
+ * 1..steps, by default 600 or steps. record.trades: write trades.csv;
+ * record.liqmap: write liqmap.csv. */
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
-    static const char *const keys[] = {"sample_every", "trades", "liqmap"};
+    static const char *const keys[] = {"sample_every", "trades", "liqmap",
+                                       "stylized_horizon_steps", "amplification_horizon_steps"};
     struct cas_config *cfg = p->cfg;
-    const struct cas__range r = {1, INFINITY, false, true, false};
-    const double def = cfg->steps < 60 ? (double)cfg->steps : 60;
+    const double steps = (double)cfg->steps;
     const cJSON *rec;
-    double d;
     int rc = cas__read_object(&p->w, root, "record", &rec);
     if (rc)
         return rc;
     size_t mark = cas__push_key(&p->w, "record");
-    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 3)) != 0)
+    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 5)) != 0)
         return rc;
     if ((rc = read_flag(p, rec, "trades", false, &cfg->record_trades)) != 0 ||
         (rc = read_flag(p, rec, "liqmap", true, &cfg->record_liqmap)) != 0)
         return rc;
-    if ((rc = cas__read_number(&p->w, rec, "sample_every", &r, def, &d)) != 0)
+    if ((rc = read_record_steps(p, rec, "sample_every", fmin(60, steps), &cfg->sample_every)) ||
+        (rc = read_record_steps(p, rec, "stylized_horizon_steps", fmin(60, steps),
+                                &cfg->stylized_horizon)) ||
+        (rc = read_record_steps(p, rec, "amplification_horizon_steps", fmin(600, steps),
+                                &cfg->amplification_horizon)))
         return rc;
-    if (d > (double)cfg->steps)
-        return cas__fail(&p->w, "sample_every", CAS_ERANGE,
-                         "must not exceed 'steps' (%lld), got %s", (long long)cfg->steps,
-                         cas__num(d).s);
-    cfg->sample_every = (cas_step)d;
     cas__pop(&p->w, mark);
     return 0;
 }
@@ -437,6 +453,9 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
     cas__put(&b, rec, "sample_every", cas__raw_int((double)cfg->sample_every));
     cas__put(&b, rec, "trades", cJSON_CreateBool(cfg->record_trades));
     cas__put(&b, rec, "liqmap", cJSON_CreateBool(cfg->record_liqmap));
+    cas__put(&b, rec, "stylized_horizon_steps", cas__raw_int((double)cfg->stylized_horizon));
+    cas__put(&b, rec, "amplification_horizon_steps",
+             cas__raw_int((double)cfg->amplification_horizon));
     cJSON *ins = cas__put(&b, root, "instruments", cJSON_CreateArray());
     for (uint32_t i = 0; i < cfg->n_instruments; i++)
         resolve_instrument(&b, ins, cfg, i, &written[i]);

@@ -260,6 +260,17 @@ uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instr
     return n;
 }
 
+uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument)
+{
+    uint32_t n = 0;
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
+        return 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++)
+        if (pos_at(ex, a, instrument)->lots != 0 && cas__position_liquidatable(ex, a, instrument))
+            n++;
+    return n;
+}
+
 /* ---- the risk loop ---- */
 
 static void liquidate(struct cas_exchange *ex, uint32_t a, uint32_t i)

@@ -27,7 +27,7 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
     s->counters.trades++;
     cas__agents_hear_fill(s, instrument, fill, taker, maker);
     if (s->obs.on_trade)
-        s->obs.on_trade(s->obs.ctx, instrument, fill);
+        s->obs.on_trade(s->obs.ctx, instrument, fill, cause);
 }
 
 static void on_liquidation(void *ctx, const struct cas_liquidation *liq)

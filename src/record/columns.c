@@ -1,0 +1,532 @@
+/* columns: every column of every CSV a run writes, declared once — its
+ * header name, unit and meaning (docs/outputs.md lists exactly these; a test
+ * holds them together) and how its value is written.
+ *
+ * To add a column: add a row to its table, with a put function, and the same
+ * row to docs/outputs.md; tests/test_outputs.c says what is missing.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "cascade/sim.h"
+#include "record/recordInt.h"
+
+/* ---- printing ---- */
+
+void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
+{
+    if (!isnan(ticks))
+        fprintf(f, "%.*f", dec, ticks * ins->tick_size);
+}
+
+void cas__put_money(FILE *f, cas_money m, int decimals)
+{
+    cas_money scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    unsigned long long a = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
+    if (decimals == 0)
+        fprintf(f, "%s%llu", m < 0 ? "-" : "", a);
+    else
+        fprintf(f, "%s%llu.%0*llu", m < 0 ? "-" : "", a / (unsigned long long)scale, decimals,
+                a % (unsigned long long)scale);
+}
+
+void cas__put_cause(FILE *f, struct cas_cause c)
+{
+    static const char *const names[] = {
+        [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
+        [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
+        [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
+        [CAS_CAUSE_MARGIN] = "margin",
+    };
+    fprintf(f, "%s:%llu", names[c.kind], (unsigned long long)c.id);
+}
+
+static void put_int(FILE *f, long long v)
+{
+    fprintf(f, "%lld", v);
+}
+
+static void put_uint(FILE *f, unsigned long long v)
+{
+    fprintf(f, "%llu", v);
+}
+
+void cas__put_header(FILE *f, const struct column *cols, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, "%s%s", k ? "," : "", cols[k].doc.name);
+    fputc('\n', f);
+}
+
+void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            fputc(',', f);
+        cols[k].put(f, row);
+    }
+    fputc('\n', f);
+}
+
+static int decimals_of(double x)
+{
+    for (int d = 0; d < 12; d++) {
+        double scaled = x * pow(10, d);
+        if (fabs(scaled - round(scaled)) < 1e-9 * scaled)
+            return d;
+    }
+    return 12;
+}
+
+/* ---- timeseries.csv ---- */
+
+#define TS(x) ((const struct ts_row *)(x))
+#define PERP(x) (TS(x)->ins->spec.kind == CAS_PERPETUAL)
+
+static void ts_step(FILE *f, const void *x) { put_int(f, TS(x)->r->step); }
+static void ts_time(FILE *f, const void *x)
+{
+    double dt = TS(x)->r->cfg->step_seconds;
+    fprintf(f, "%.*f", decimals_of(dt), (double)(TS(x)->r->step + 1) * dt);
+}
+static void ts_instrument(FILE *f, const void *x) { fputs(TS(x)->ins->name, f); }
+static void ts_bid(FILE *f, const void *x)
+{
+    if (TS(x)->has_bid)
+        cas__put_price(f, (double)TS(x)->bid, TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_ask(FILE *f, const void *x)
+{
+    if (TS(x)->has_ask)
+        cas__put_price(f, (double)TS(x)->ask, TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_mid(FILE *f, const void *x)
+{
+    if (TS(x)->has_bid && TS(x)->has_ask)
+        cas__put_price(f, (double)(TS(x)->bid + TS(x)->ask) / 2, TS(x)->ins,
+                       TS(x)->s->decimals + 1);
+}
+static void ts_last(FILE *f, const void *x)
+{
+    cas__put_price(f, (double)cas_sim_last(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_low(FILE *f, const void *x)
+{
+    if (isfinite(TS(x)->s->row_low))
+        cas__put_price(f, TS(x)->s->row_low, TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_high(FILE *f, const void *x)
+{
+    if (isfinite(TS(x)->s->row_high))
+        cas__put_price(f, TS(x)->s->row_high, TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_mark(FILE *f, const void *x)
+{
+    cas__put_price(f, (double)cas_sim_mark(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+}
+static void ts_index(FILE *f, const void *x)
+{
+    if (PERP(x))
+        cas__put_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
+                       TS(x)->s->decimals + 2);
+}
+static void ts_spread(FILE *f, const void *x)
+{
+    if (TS(x)->has_bid && TS(x)->has_ask)
+        put_int(f, TS(x)->ask - TS(x)->bid);
+}
+static void ts_bid_qty(FILE *f, const void *x)
+{
+    put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_BUY));
+}
+static void ts_ask_qty(FILE *f, const void *x)
+{
+    put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_SELL));
+}
+/* Lots resting within `pct` of the mid on both sides; empty without a mid. */
+static void depth_within(FILE *f, const struct ts_row *x, double pct)
+{
+    if (!x->has_bid || !x->has_ask)
+        return;
+    const struct cas_book *b = cas_sim_book(x->sim, x->i);
+    double mid = (double)(x->bid + x->ask) / 2;
+    put_int(f, cas_book_qty_to(b, CAS_BUY, (cas_ticks)ceil(mid * (1 - pct))) +
+                   cas_book_qty_to(b, CAS_SELL, (cas_ticks)floor(mid * (1 + pct))));
+}
+static void ts_depth1(FILE *f, const void *x) { depth_within(f, TS(x), 0.01); }
+static void ts_depth5(FILE *f, const void *x) { depth_within(f, TS(x), 0.05); }
+static void ts_volume(FILE *f, const void *x) { put_int(f, TS(x)->s->volume); }
+static void ts_trades(FILE *f, const void *x) { put_uint(f, TS(x)->s->trades); }
+static void ts_oi(FILE *f, const struct ts_row *x, bool longs)
+{
+    cas_lots l, s;
+    cas_exchange_open_interest(cas_sim_exchange(x->sim), x->i, &l, &s);
+    put_int(f, longs ? l : s);
+}
+static void ts_oi_long(FILE *f, const void *x) { ts_oi(f, TS(x), true); }
+static void ts_oi_short(FILE *f, const void *x) { ts_oi(f, TS(x), false); }
+static void ts_funding(FILE *f, const void *x)
+{
+    if (PERP(x) && TS(x)->ins->funding_on)
+        fprintf(f, "%.10g", cas_sim_funding_rate(TS(x)->sim, TS(x)->i));
+}
+static void ts_mmr_scale(FILE *f, const void *x)
+{
+    if (PERP(x))
+        fprintf(f, "%.6f", (double)cas_sim_margin_scale(TS(x)->sim, TS(x)->i) / CAS_PPM);
+}
+static void ts_liquidations(FILE *f, const void *x) { put_uint(f, TS(x)->s->liquidations); }
+static void ts_liquidated(FILE *f, const void *x)
+{
+    cas__put_money(f, TS(x)->s->liquidated, TS(x)->r->cfg->money_decimals);
+}
+static void ts_fund(FILE *f, const void *x)
+{
+    struct cas_exchange_totals t;
+    cas_exchange_totals(cas_sim_exchange(TS(x)->sim), &t);
+    cas__put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
+}
+static void ts_adl(FILE *f, const void *x) { put_uint(f, TS(x)->s->adl); }
+static void ts_halted(FILE *f, const void *x)
+{
+    fputc(cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0', f);
+}
+
+const struct column cas__ts_columns[] = {
+    {{"step", "steps", "the step whose end the row describes; counts cover the steps after the "
+                       "previous row up to and including this one"}, ts_step},
+    {{"time_s", "seconds", "time at the end of the step: (`step` + 1) × `step_seconds`"}, ts_time},
+    {{"instrument", "", "instrument name"}, ts_instrument},
+    {{"bid", "quote currency", "best bid; empty when no bid rests"}, ts_bid},
+    {{"ask", "quote currency", "best ask; empty when no ask rests"}, ts_ask},
+    {{"mid", "quote currency", "(bid + ask) / 2; empty unless both sides are quoted"}, ts_mid},
+    {{"last", "quote currency", "last trade price (initial price before any trade)"}, ts_last},
+    {{"low", "quote currency", "the lowest trade price since the previous row, trades inside a "
+                               "step included; empty when nothing traded"}, ts_low},
+    {{"high", "quote currency", "the highest trade price since the previous row; empty when "
+                                "nothing traded"}, ts_high},
+    {{"mark", "quote currency", "the venue's mark price (perpetuals: by the instrument's "
+                                "`mark.method`; spot: mid, else last)"}, ts_mark},
+    {{"index", "quote currency", "the perpetual's index price; empty on spot"}, ts_index},
+    {{"spread_ticks", "ticks", "ask − bid; empty unless both sides are quoted"}, ts_spread},
+    {{"bid_qty", "lots", "lots resting at the best bid (0 when none)"}, ts_bid_qty},
+    {{"ask_qty", "lots", "lots resting at the best ask (0 when none)"}, ts_ask_qty},
+    {{"depth_1pct", "lots", "lots resting within ±1% of the mid, both sides; empty without a "
+                            "mid"}, ts_depth1},
+    {{"depth_5pct", "lots", "the same within ±5%"}, ts_depth5},
+    {{"volume", "lots", "lots traded since the previous row"}, ts_volume},
+    {{"trades", "fills", "fills since the previous row (one market order sweeping three makers "
+                         "is three fills)"}, ts_trades},
+    {{"oi_long", "lots", "open interest: long lots held"}, ts_oi_long},
+    {{"oi_short", "lots", "open interest: short lots held (equal to `oi_long` on a perpetual)"},
+     ts_oi_short},
+    {{"funding_rate", "fraction per interval", "the predicted funding rate now (perpetuals with "
+                                               "funding; empty otherwise)"}, ts_funding},
+    {{"mmr_scale", "×", "the scale dynamic margin applies to the maintenance rates: 1 = the "
+                        "configured tiers (perpetuals; empty on spot)"}, ts_mmr_scale},
+    {{"liquidations", "count", "liquidations on this instrument since the previous row "
+                               "(the `liquidations.csv` rows of those steps)"}, ts_liquidations},
+    {{"liquidated_notional", "quote currency", "their notional at the mark when triggered"},
+     ts_liquidated},
+    {{"insurance_fund", "quote currency", "the venue's insurance fund balance"}, ts_fund},
+    {{"adl", "count", "auto-deleveraging events (one per counterparty) since the previous row"},
+     ts_adl},
+    {{"halted", "0/1", "1 while a price-band halt stops trading on the instrument"}, ts_halted},
+};
+const size_t cas__n_ts_columns = sizeof cas__ts_columns / sizeof *cas__ts_columns;
+
+/* ---- liquidations.csv ---- */
+
+#define LQ(x) ((const struct liq_out *)(x))
+#define LIQ(x) (&LQ(x)->row->liq)
+#define LINS(x) (&LQ(x)->r->cfg->instruments[LIQ(x)->instrument])
+#define LDEC(x) (LQ(x)->r->series[LIQ(x)->instrument].decimals)
+#define KEEPER(x) (LIQ(x)->mode == CAS_LIQ_KEEPER)
+
+static void lq_id(FILE *f, const void *x) { put_uint(f, LIQ(x)->id); }
+static void lq_step(FILE *f, const void *x) { put_int(f, LIQ(x)->step); }
+static void lq_account(FILE *f, const void *x) { put_uint(f, LIQ(x)->account); }
+static void lq_instrument(FILE *f, const void *x) { fputs(LINS(x)->name, f); }
+static void lq_side(FILE *f, const void *x)
+{
+    fputs(LIQ(x)->side == CAS_BUY ? "long" : "short", f);
+}
+static void lq_lots(FILE *f, const void *x) { put_int(f, LIQ(x)->lots); }
+static void lq_mark(FILE *f, const void *x)
+{
+    cas__put_price(f, (double)LIQ(x)->mark, LINS(x), LDEC(x));
+}
+static void lq_vwap(FILE *f, const void *x)
+{
+    if (LQ(x)->row->finished)
+        cas__put_price(f, LQ(x)->row->done.fill_vwap, LINS(x), LDEC(x) + 2);
+}
+static void lq_worst(FILE *f, const void *x)
+{
+    cas__put_price(f, LQ(x)->row->worst_fill, LINS(x), LDEC(x));
+}
+static void lq_bankruptcy(FILE *f, const void *x)
+{
+    cas__put_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
+}
+static void lq_mode(FILE *f, const void *x) { fputs(KEEPER(x) ? "keeper" : "engine", f); }
+static void lq_filled(FILE *f, const void *x)
+{
+    put_int(f, KEEPER(x) ? LIQ(x)->lots : LQ(x)->row->done.filled);
+}
+static void lq_adl(FILE *f, const void *x) { put_int(f, LQ(x)->row->done.adl); }
+static void lq_fund(FILE *f, const void *x)
+{
+    cas__put_money(f, LQ(x)->row->done.insurance_change, LQ(x)->r->cfg->money_decimals);
+}
+static void lq_finished(FILE *f, const void *x) { fputc(LQ(x)->row->finished ? '1' : '0', f); }
+static void lq_finish_step(FILE *f, const void *x)
+{
+    if (LQ(x)->row->finished)
+        put_int(f, LQ(x)->row->done.step);
+}
+static void lq_trigger(FILE *f, const void *x) { cas__put_cause(f, LIQ(x)->cause); }
+static void lq_cascade(FILE *f, const void *x) { put_uint(f, LQ(x)->cascade); }
+static void lq_generation(FILE *f, const void *x) { put_uint(f, LQ(x)->generation); }
+
+const struct column cas__liq_columns[] = {
+    {{"id", "", "1, 2, … in the order liquidations happened"}, lq_id},
+    {{"step", "steps", "step in which it was triggered"}, lq_step},
+    {{"account", "", "the liquidated account"}, lq_account},
+    {{"instrument", "", "instrument name"}, lq_instrument},
+    {{"side", "", "`long` or `short`: the liquidated position"}, lq_side},
+    {{"lots", "lots", "lots taken over (engine) or transferred to the keeper"}, lq_lots},
+    {{"mark", "quote currency", "the mark when it was triggered"}, lq_mark},
+    {{"fill_vwap", "quote currency", "volume-weighted price of the engine's fills in the book "
+                                     "(empty when none, or while unfinished); for a keeper, the "
+                                     "take-over price"}, lq_vwap},
+    {{"worst_fill", "quote currency", "the engine's worst fill in the book: its lowest sale "
+                                      "for a long, its highest buy for a short (empty when none "
+                                      "filled; keepers trade outside the book)"}, lq_worst},
+    {{"bankruptcy", "quote currency", "the position's bankruptcy price (equity zero)"},
+     lq_bankruptcy},
+    {{"mode", "", "`engine` (the venue takes over and works the position) or `keeper` (a "
+                  "liquidator takes it over)"}, lq_mode},
+    {{"filled_lots", "lots", "engine: lots closed in the book; keeper: lots transferred"},
+     lq_filled},
+    {{"adl_lots", "lots", "lots closed by auto-deleveraging against opposite positions"}, lq_adl},
+    {{"insurance_change", "quote currency", "what the fund gained (surplus, > 0) or paid "
+                                            "(shortfall, < 0)"}, lq_fund},
+    {{"finished", "0/1", "0 when an engine job was still working when the run ended"},
+     lq_finished},
+    {{"finish_step", "steps", "step in which its orders were finished (filled, handed to ADL "
+                              "or the fund); a keeper's take-over finishes at once; empty while "
+                              "unfinished"}, lq_finish_step},
+    {{"trigger", "", "the cause of the move that put the account under water: `shock:N` (the "
+                     "Nth configured shock), `liquidation:ID` (that liquidation's orders moved "
+                     "the mark: a cascade), `order:ACCOUNT` (an order of that account), "
+                     "`index:STEP` (the index moved), `funding:N` (the Nth funding payment), "
+                     "`margin:SCALE` (dynamic margin raised the rates to SCALE ppm of the "
+                     "configured ones)"}, lq_trigger},
+    {{"cascade", "", "the id of its cascade in `cascades.csv`"}, lq_cascade},
+    {{"generation", "", "its depth in the cascade's tree: 1 for the root, 2 for a liquidation "
+                        "the root's orders triggered, …"}, lq_generation},
+};
+const size_t cas__n_liq_columns = sizeof cas__liq_columns / sizeof *cas__liq_columns;
+
+/* ---- cascades.csv ---- */
+
+#define CS(x) (((const struct cascade_out *)(x))->c)
+#define CR(x) (((const struct cascade_out *)(x))->r)
+#define CINS(x) (&CR(x)->cfg->instruments[CS(x)->instrument])
+#define CDEC(x) (CR(x)->series[CS(x)->instrument].decimals + 1)
+#define CPERP(x) (CINS(x)->spec.kind == CAS_PERPETUAL)
+
+static void cs_id(FILE *f, const void *x) { put_uint(f, CS(x)->id); }
+static void cs_root(FILE *f, const void *x) { put_uint(f, CS(x)->root); }
+static void cs_cause(FILE *f, const void *x) { cas__put_cause(f, CS(x)->cause); }
+static void cs_instrument(FILE *f, const void *x) { fputs(CINS(x)->name, f); }
+static void cs_side(FILE *f, const void *x) { fputs(CS(x)->side == CAS_BUY ? "long" : "short", f); }
+static void cs_start(FILE *f, const void *x) { put_int(f, CS(x)->start); }
+static void cs_end(FILE *f, const void *x) { put_int(f, CS(x)->end); }
+static void cs_finish(FILE *f, const void *x)
+{
+    if (CS(x)->finish >= 0)
+        put_int(f, CS(x)->finish);
+}
+static void cs_duration(FILE *f, const void *x)
+{
+    if (CS(x)->finish >= 0)
+        put_int(f, CS(x)->finish - CS(x)->start + 1);
+}
+static void cs_generations(FILE *f, const void *x) { put_uint(f, CS(x)->generations); }
+static void cs_liquidations(FILE *f, const void *x) { put_uint(f, CS(x)->liquidations); }
+static void cs_notional(FILE *f, const void *x)
+{
+    cas__put_money(f, CS(x)->notional, CR(x)->cfg->money_decimals);
+}
+static void cs_price_start(FILE *f, const void *x)
+{
+    cas__put_price(f, CS(x)->price_start, CINS(x), CDEC(x));
+}
+static void cs_price_extreme(FILE *f, const void *x)
+{
+    cas__put_price(f, CS(x)->price_extreme, CINS(x), CDEC(x));
+}
+static void cs_extreme_step(FILE *f, const void *x) { put_int(f, CS(x)->extreme_step); }
+static void cs_index(FILE *f, const void *x)
+{
+    if (CPERP(x))
+        cas__put_price(f, CS(x)->index_at_extreme, CINS(x), CDEC(x) + 1);
+}
+static void cs_gap(FILE *f, const void *x)
+{
+    if (CPERP(x))
+        fprintf(f, "%.2f", (CS(x)->price_extreme / CS(x)->index_at_extreme - 1) * 1e4);
+}
+static void cs_price_end(FILE *f, const void *x)
+{
+    cas__put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
+}
+static void cs_move(FILE *f, const void *x) { fprintf(f, "%.2f", CS(x)->move_bps); }
+static void cs_recovery(FILE *f, const void *x)
+{
+    if (CS(x)->recovery_steps >= 0)
+        put_int(f, CS(x)->recovery_steps);
+}
+
+const struct column cas__cascade_columns[] = {
+    {{"id", "", "1, 2, … in the order of their roots"}, cs_id},
+    {{"root_liquidation", "", "the root's liquidation id"}, cs_root},
+    {{"root_cause", "", "the root's trigger: `shock:N`, `index:STEP`, `order:ACCOUNT`, "
+                        "`funding:N`, `margin:SCALE`"}, cs_cause},
+    {{"instrument", "", "the root's instrument, on which the prices below are measured"},
+     cs_instrument},
+    {{"side", "", "the root's position: `long` (a cascade pushing the price down) or `short`"},
+     cs_side},
+    {{"start_step", "steps", "when the first member was triggered"}, cs_start},
+    {{"end_step", "steps", "when the last member was triggered"}, cs_end},
+    {{"finish_step", "steps", "when the last of the members' liquidation orders was finished "
+                              "(filled, handed to ADL or to the fund); empty if one was still "
+                              "working when the run ended"}, cs_finish},
+    {{"duration_steps", "steps", "`finish_step` − `start_step` + 1: the span; empty while "
+                                 "unfinished"}, cs_duration},
+    {{"generations", "", "depth of the tree: 1 for a lone liquidation"}, cs_generations},
+    {{"liquidations", "count", "members"}, cs_liquidations},
+    {{"notional", "quote currency", "members' notional at their marks when triggered"},
+     cs_notional},
+    {{"price_start", "quote currency", "the price at the end of the step before `start_step` "
+                                       "(the initial price at step 0)"}, cs_price_start},
+    {{"price_extreme", "quote currency", "the lowest (long) or highest (short) trade or "
+                                         "end-of-step price over the span, trades inside a "
+                                         "step included (to the run's end when unfinished); "
+                                         "`price_start` if none went beyond it"},
+     cs_price_extreme},
+    {{"extreme_step", "steps", "the step in which the extreme was first reached"},
+     cs_extreme_step},
+    {{"index_at_extreme", "quote currency", "the index at the end of `extreme_step` (empty on "
+                                            "spot)"}, cs_index},
+    {{"gap_to_index_bps", "bp", "(`price_extreme` / `index_at_extreme` − 1) × 10⁴: how far the "
+                                "extreme was from the index (empty on spot)"}, cs_gap},
+    {{"price_end", "quote currency", "the price at the end of `finish_step` (of the last step "
+                                     "when unfinished)"}, cs_price_end},
+    {{"move_bps", "bp", "(`price_start` − `price_extreme`) / `price_start` × 10⁴, positive in "
+                        "the cascade's direction"}, cs_move},
+    {{"recovery_half_steps", "steps", "steps from `extreme_step` to the first later end of "
+                                      "step at which the price had undone half the move; empty "
+                                      "if it never did before the run ended"}, cs_recovery},
+};
+const size_t cas__n_cascade_columns = sizeof cas__cascade_columns / sizeof *cas__cascade_columns;
+
+/* ---- trades.csv ---- */
+
+#define TR(x) ((const struct trade_out *)(x))
+#define TINS(x) (&TR(x)->r->cfg->instruments[TR(x)->i])
+
+static void tr_step(FILE *f, const void *x) { put_int(f, TR(x)->r->step); }
+static void tr_instrument(FILE *f, const void *x) { fputs(TINS(x)->name, f); }
+static void tr_price(FILE *f, const void *x)
+{
+    cas__put_price(f, (double)TR(x)->f->price, TINS(x), TR(x)->r->series[TR(x)->i].decimals);
+}
+static void tr_qty(FILE *f, const void *x) { put_int(f, TR(x)->f->qty); }
+static void tr_side(FILE *f, const void *x)
+{
+    fputs(TR(x)->f->taker_side == CAS_BUY ? "buy" : "sell", f);
+}
+static void tr_taker(FILE *f, const void *x) { put_uint(f, TR(x)->f->taker_id); }
+static void tr_maker(FILE *f, const void *x) { put_uint(f, TR(x)->f->maker_id); }
+static void tr_cause(FILE *f, const void *x) { cas__put_cause(f, TR(x)->cause); }
+
+const struct column cas__trade_columns[] = {
+    {{"step", "steps", "the step of the fill"}, tr_step},
+    {{"instrument", "", "instrument name"}, tr_instrument},
+    {{"price", "quote currency", "the maker's price"}, tr_price},
+    {{"qty", "lots", "lots filled"}, tr_qty},
+    {{"taker_side", "", "`buy` or `sell`: the incoming order's side"}, tr_side},
+    {{"taker_order", "", "the incoming order's id; an id's owner account is `(id >> 40) − 1` "
+                         "(the venue's own liquidation orders use account 8388607)"}, tr_taker},
+    {{"maker_order", "", "the resting order's id"}, tr_maker},
+    {{"cause", "", "why the incoming order was sent: `liquidation:ID` (liquidation ID's "
+                   "engine order), `order:ACCOUNT` (that account's order, a triggered stop "
+                   "included), `shock:N` (the Nth configured shock)"}, tr_cause},
+};
+const size_t cas__n_trade_columns = sizeof cas__trade_columns / sizeof *cas__trade_columns;
+
+/* ---- liqmap.csv ---- */
+
+#define LM(x) ((const struct liqmap_out *)(x))
+#define MINS(x) (&LM(x)->r->cfg->instruments[LM(x)->i])
+
+static void lm_step(FILE *f, const void *x) { put_int(f, LM(x)->m->published); }
+static void lm_instrument(FILE *f, const void *x) { fputs(MINS(x)->name, f); }
+static void lm_edge(FILE *f, const struct liqmap_out *x, int k)
+{
+    fprintf(f, "%.2f", (x->m->lo + k * x->m->bin) * MINS(x)->tick_size);
+}
+static void lm_lo(FILE *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin); }
+static void lm_hi(FILE *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin + 1); }
+static void lm_long(FILE *f, const void *x) { fprintf(f, "%.2f", LM(x)->m->longs[LM(x)->bin]); }
+static void lm_short(FILE *f, const void *x) { fprintf(f, "%.2f", LM(x)->m->shorts[LM(x)->bin]); }
+
+const struct column cas__liqmap_columns[] = {
+    {{"step", "steps", "the step at whose end it was published"}, lm_step},
+    {{"instrument", "", "instrument name"}, lm_instrument},
+    {{"price_lo", "quote currency", "the bin's lowest liquidation price"}, lm_lo},
+    {{"price_hi", "quote currency", "the bin's highest liquidation price"}, lm_hi},
+    {{"long_notional", "quote currency", "notional of long positions that would be liquidated "
+                                         "in the bin"}, lm_long},
+    {{"short_notional", "quote currency", "the same for shorts"}, lm_short},
+};
+const size_t cas__n_liqmap_columns = sizeof cas__liqmap_columns / sizeof *cas__liqmap_columns;
+
+/* ---- the tables, by file ---- */
+
+static const struct {
+    const char *file;
+    const struct column *cols;
+    const size_t *n;
+} tables[] = {
+    {"timeseries.csv", cas__ts_columns, &cas__n_ts_columns},
+    {"liquidations.csv", cas__liq_columns, &cas__n_liq_columns},
+    {"cascades.csv", cas__cascade_columns, &cas__n_cascade_columns},
+    {"trades.csv", cas__trade_columns, &cas__n_trade_columns},
+    {"liqmap.csv", cas__liqmap_columns, &cas__n_liqmap_columns},
+};
+
+size_t cas_record_n_columns(const char *file)
+{
+    if (strcmp(file, "summary.json") == 0)
+        return cas__n_summary_keys;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        if (strcmp(file, tables[t].file) == 0)
+            return *tables[t].n;
+    return 0;
+}
+
+const struct cas_column *cas_record_column(const char *file, size_t k)
+{
+    if (strcmp(file, "summary.json") == 0)
+        return k < cas__n_summary_keys ? &cas__summary_keys[k] : NULL;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        if (strcmp(file, tables[t].file) == 0)
+            return k < *tables[t].n ? &tables[t].cols[k].doc : NULL;
+    return NULL;
+}

@@ -1,0 +1,131 @@
+/* record internals: the recorder's state, shared by the event handlers
+ * (recorder.c), the output tables (columns.c) and summary.json (summary.c).
+ *
+ * One step convention everywhere: an event that happens in step S is
+ * labelled S; a row of timeseries.csv labelled S describes the market at the
+ * end of step S and counts what happened after the previous row up to and
+ * including step S.
+ */
+#ifndef CASCADE_RECORD_INT_H
+#define CASCADE_RECORD_INT_H
+
+#include <stdio.h>
+
+#include "cascade/cascades.h"
+#include "cascade/record.h"
+
+/* Per instrument. */
+struct series {
+    /* since the last row of timeseries.csv */
+    cas_lots volume;
+    uint64_t trades, liquidations, adl;
+    cas_money liquidated;   /* notional at the mark */
+    double row_low, row_high; /* trade extremes, ticks; +-INFINITY when none */
+    /* in the step running now */
+    double step_low, step_high;
+    int decimals;           /* of the tick size, for printing prices */
+};
+
+struct liq_row {
+    struct cas_liquidation liq;
+    struct cas_liquidation_done done;
+    bool finished;
+    double worst_fill;      /* ticks: the lowest sale of a long's orders (highest buy of a
+                               short's); NaN before any fill */
+};
+
+/* The largest fall from a running peak, fed every trade and end-of-step
+ * price of one instrument in time order. */
+struct drawdown {
+    double peak, best, best_peak;
+    cas_step trough_step, recovery; /* recovery: -1 until the price regains best_peak */
+};
+
+struct cas_recorder {
+    const struct cas_config *cfg;
+    FILE *ts;
+    FILE *liqmap;            /* optional */
+    FILE *trades;            /* optional */
+    cas_step *map_seen;      /* per instrument: step of the last map written */
+    struct series *series;
+    cas_step step;           /* the step running now */
+    /* first instrument, over every step */
+    double spread_sum, depth_sum;
+    double max_basis;        /* max |price / index - 1| at step ends (perpetuals) */
+    uint64_t spread_steps;
+    struct drawdown dd;
+    double lo, hi;           /* every trade and end-of-step price */
+    struct liq_row *liqs;
+    size_t n_liqs, cap_liqs;
+    /* per step and instrument: see struct cas_price_path */
+    double *initial, *close, *low, *high, *index;
+    size_t n_path, cap_path; /* elements of each */
+    uint32_t *under_water;   /* per shock: accounts under water at the end of its horizon */
+    bool out_of_memory;
+};
+
+struct cas_price_path cas__recorder_path(const struct cas_recorder *r);
+
+/* The cascades of the run so far, into a new array (free it), with each
+ * liquidation's cascade id and generation when asked; NULL when out of memory. */
+struct cas_cascade *cas__recorder_cascades(const struct cas_recorder *r, size_t *n,
+                                           uint64_t *member_cascade, uint32_t *generation);
+
+/* Printing: a price (ticks) with `dec` decimals of the quote currency; empty
+ * when NaN. Money units with the run's decimals. */
+void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec);
+void cas__put_money(FILE *f, cas_money m, int decimals);
+void cas__put_cause(FILE *f, struct cas_cause c);
+
+/* An output column: its header name, unit and meaning (as docs/outputs.md
+ * gives them) and how a row's value is written (no separator). */
+struct column {
+    struct cas_column doc;
+    void (*put)(FILE *f, const void *row);
+};
+
+/* Write a CSV header or one row from a column table. */
+void cas__put_header(FILE *f, const struct column *cols, size_t n);
+void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row);
+
+/* The row contexts the tables' put functions receive. */
+struct ts_row {
+    const struct cas_recorder *r;
+    const struct cas_sim *sim;
+    uint32_t i;
+    const struct cas_instrument_config *ins;
+    const struct series *s;
+    cas_ticks bid, ask;
+    bool has_bid, has_ask;
+};
+struct liq_out {
+    const struct cas_recorder *r;
+    const struct liq_row *row;
+    uint64_t cascade;
+    uint32_t generation;
+};
+struct cascade_out {
+    const struct cas_recorder *r;
+    const struct cas_cascade *c;
+};
+struct trade_out {
+    const struct cas_recorder *r;
+    uint32_t i;
+    const struct cas_fill *f;
+    struct cas_cause cause;
+};
+struct liqmap_out {
+    const struct cas_recorder *r;
+    uint32_t i;
+    const struct cas_liq_map *m;
+    int bin;
+};
+
+extern const struct column cas__ts_columns[], cas__liq_columns[], cas__cascade_columns[],
+    cas__trade_columns[], cas__liqmap_columns[];
+extern const size_t cas__n_ts_columns, cas__n_liq_columns, cas__n_cascade_columns,
+    cas__n_trade_columns, cas__n_liqmap_columns;
+extern const struct cas_column cas__summary_keys[];
+extern const size_t cas__n_summary_keys;
+
+#endif

@@ -1,0 +1,416 @@
+/* summary: summary.json, the headline figures of a run, and the table of its
+ * keys (docs/outputs.md lists exactly these; a test holds the table, the
+ * docs and a real summary.json together).
+ *
+ * Figures other than per-shock amplification describe the first instrument.
+ * Price figures take trades inside a step into account (struct
+ * cas_price_path), so none claims a move smaller than the fills show.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "cascade/stats.h"
+#include "record/recordInt.h"
+
+const struct cas_column cas__summary_keys[] = {
+    {"version", "", "cascade version that wrote the run"},
+    {"name", "", "the experiment's name, from the resolved config"},
+    {"seed", "", "the run's seed"},
+    {"steps", "steps", "the run's length"},
+    {"instrument", "", "the instrument the figures below describe (the first)"},
+    {"prices.initial", "quote currency", "the configured initial price"},
+    {"prices.final", "quote currency", "price at the end of the last step"},
+    {"prices.min", "quote currency", "the lowest trade or end-of-step price of the run"},
+    {"prices.max", "quote currency", "the highest trade or end-of-step price of the run"},
+    {"book.mean_spread_ticks", "ticks", "mean of ask − bid at step ends where both sides are "
+                                        "quoted"},
+    {"book.mean_depth_best_lots", "lots", "mean over step ends of (lots at best bid + lots at "
+                                          "best ask) / 2"},
+    {"stylized.horizon_steps", "steps", "return horizon: `record.stylized_horizon_steps`"},
+    {"stylized.returns", "count", "number of log returns of the end-of-step price at that "
+                                  "horizon"},
+    {"stylized.excess_kurtosis", "", "m4 / m2² − 3 of those returns (0 for Gaussian returns)"},
+    {"stylized.acf_r_lag1", "", "autocorrelation of returns at lag 1"},
+    {"stylized.acf_absr_lag1", "", "autocorrelation of absolute returns at lag 1 (volatility "
+                                   "clustering)"},
+    {"stylized.hill_index", "", "Hill estimator of the tail index of \\|returns\\| from the "
+                                "largest 5% (about 3 for real markets' fat tails; large for "
+                                "Gaussian returns)"},
+    {"stylized.acf_r", "", "autocorrelations of returns at lags 1 to 50, an array"},
+    {"stylized.acf_absr", "", "autocorrelations of absolute returns at lags 1 to 50, an array"},
+    {"dislocation.max_basis_bps", "bp", "largest \\|price / index − 1\\| at step ends "
+                                        "(perpetuals; `null` on spot)"},
+    {"dislocation.max_drawdown_bps", "bp", "largest fall of the price from a running peak, "
+                                           "every trade and end-of-step price taken in time "
+                                           "order"},
+    {"dislocation.recovery_steps", "steps", "from that fall's trough until the price regained "
+                                            "the peak; `null` if it never did"},
+    {"accounting.conserved", "bool", "total money held equals total deposited, exactly"},
+    {"accounting.total_initial", "quote currency", "every account's collateral plus the "
+                                                   "initial insurance fund (with market- or "
+                                                   "limit-order shocks, this includes the shock "
+                                                   "account's deposit of 1,000,000,000)"},
+    {"accounting.total_final", "quote currency", "cash of every account and of unfinished "
+                                                 "liquidations, the insurance fund, fees and "
+                                                 "rounding residue at the end"},
+    {"accounting.fees", "quote currency", "trading fees collected by the venue"},
+    {"accounting.rounding_residue", "quote currency", "what the rounding rule kept (amounts "
+                                                      "owed round up, amounts owed to an "
+                                                      "account round down)"},
+    {"liquidations.count", "count", "every liquidation, engine and keeper, every instrument"},
+    {"liquidations.notional", "quote currency", "their notional at the mark when triggered"},
+    {"liquidations.engine", "count", "liquidations the venue's engine worked"},
+    {"liquidations.keeper", "count", "positions keepers took over"},
+    {"liquidations.adl", "count", "auto-deleveraging events"},
+    {"insurance_fund.initial", "quote currency", "the fund's balance at the start"},
+    {"insurance_fund.final", "quote currency", "the fund's balance at the end"},
+    {"insurance_fund.min", "quote currency", "the fund's lowest balance"},
+    {"cascades.count", "count", "cascades (causal trees of liquidations; see `cascades.csv`), "
+                                "every instrument"},
+    {"cascades.largest_size", "count", "liquidations in the largest"},
+    {"cascades.largest_notional", "quote currency", "the largest notional of one cascade"},
+    {"cascades.largest_move_bps", "bp", "the largest `move_bps` of `cascades.csv`"},
+    {"cascades.largest_move_cascade", "", "the id of the cascade with that move (the first "
+                                          "of equals); `null` without cascades"},
+    {"cascades.longest_duration_steps", "steps", "the longest `duration_steps`"},
+    {"cascades.max_generations", "", "the deepest tree"},
+    {"amplification", "", "`null`, unless the run was made with `--counterfactual`: then one "
+                          "object per shock"},
+    {"amplification[k].shock", "", "the shock, 1-based in config order"},
+    {"amplification[k].step", "steps", "the shock's step"},
+    {"amplification[k].instrument", "", "the shock's instrument, on which both moves are "
+                                        "measured"},
+    {"amplification[k].direction", "", "`down` (a sell or a falling index) or `up`: the "
+                                       "direction the moves are measured in"},
+    {"amplification[k].horizon_steps", "steps", "the window: the shock's step and the "
+                                                "`record.amplification_horizon_steps` − 1 after "
+                                                "it (cut at the run's end)"},
+    {"amplification[k].price_start", "quote currency", "the price at the end of the step "
+                                                       "before the shock"},
+    {"amplification[k].price_extreme", "quote currency", "the lowest (down) or highest (up) "
+                                                         "trade or end-of-step price in the "
+                                                         "window"},
+    {"amplification[k].price_end", "quote currency", "the price at the end of the window"},
+    {"amplification[k].move_bps", "bp", "from `price_start` to `price_extreme`, in the "
+                                        "shock's direction"},
+    {"amplification[k].under_water_accounts", "count", "accounts below maintenance margin on "
+                                                       "the instrument at the end of the "
+                                                       "window"},
+    {"amplification[k].without_liquidations.price_start", "quote currency",
+     "the same figures in the counterfactual run: the same config and seed with forced "
+     "liquidation switched off (under-water accounts keep their positions; the venue absorbs "
+     "their losses)"},
+    {"amplification[k].without_liquidations.price_extreme", "quote currency",
+     "the counterfactual's extreme in the window"},
+    {"amplification[k].without_liquidations.price_end", "quote currency",
+     "the counterfactual's price at the end of the window"},
+    {"amplification[k].without_liquidations.move_bps", "bp", "the counterfactual's move"},
+    {"amplification[k].without_liquidations.under_water_accounts", "count",
+     "accounts the counterfactual left under water at the end of the window: those liquidation "
+     "would have closed"},
+    {"amplification[k].factor", "", "`move_bps / without_liquidations.move_bps`: the leverage "
+                                    "amplification factor (1 when nothing was liquidated; "
+                                    "`null` if the counterfactual did not move)"},
+    {"agents.TYPE.count", "count", "agents of that type (over all its populations)"},
+    {"agents.TYPE.orders", "count", "orders of theirs the venue accepted (a stop counts when "
+                                    "it fires)"},
+    {"agents.TYPE.trades", "count", "fills of their orders"},
+    {"agents.TYPE.liquidated", "count", "their positions taken over by liquidation"},
+    {"agents.TYPE.pnl", "quote currency", "their equity at the end (at the marks) minus their "
+                                          "deposits"},
+    {"activity.rejected", "count", "orders the venue refused (initial margin, price band, "
+                                   "halt, reduce-only, liquidating)"},
+    {"activity.stops", "count", "stop orders triggered"},
+    {"activity.fundings", "count", "funding payments made (per instrument)"},
+    {"performance.wall_s", "seconds", "wall-clock time of the simulation loop"},
+    {"performance.steps_per_s", "steps/s", "`steps / wall_s`"},
+    {"performance.events_per_s", "events/s", "(orders + expiries) / `wall_s`"},
+    {"performance.orders", "count", "orders the venue accepted, every type"},
+    {"performance.trades", "count", "fills"},
+    {"performance.expiries", "count", "resting orders cancelled when their lifetime ended"},
+    {"performance.wakeups", "count", "agent wake-ups"},
+    {"performance.peak_rss_mb", "MiB", "peak resident memory of the process"},
+};
+const size_t cas__n_summary_keys = sizeof cas__summary_keys / sizeof *cas__summary_keys;
+
+/* JSON numbers: finite values with 10 significant digits, null otherwise. */
+static void put_num(FILE *f, const char *key, double v, const char *sep)
+{
+    if (isfinite(v))
+        fprintf(f, "\"%s\": %.10g%s", key, v, sep);
+    else
+        fprintf(f, "\"%s\": null%s", key, sep);
+}
+
+static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, const char *sep)
+{
+    fprintf(f, "\"%s\": ", key);
+    cas__put_money(f, m, decimals);
+    fputs(sep, f);
+}
+
+static void put_array(FILE *f, const char *key, const double *ret, size_t n, bool absolute,
+                      const char *sep)
+{
+    fprintf(f, "\"%s\": [", key);
+    for (size_t lag = 1; lag <= 50; lag++) {
+        double v = absolute ? cas_stats_acf_abs(ret, n, lag) : cas_stats_acf(ret, n, lag);
+        if (isfinite(v))
+            fprintf(f, "%s%.6g", lag > 1 ? ", " : "", v);
+        else
+            fprintf(f, "%snull", lag > 1 ? ", " : "");
+    }
+    fprintf(f, "]%s", sep);
+}
+
+static void write_cascades(FILE *f, const struct cas_recorder *r)
+{
+    size_t n = 0;
+    struct cas_cascade *cs = cas__recorder_cascades(r, &n, NULL, NULL);
+    uint64_t size = 0, largest = 0;
+    cas_money notional = 0;
+    double move = 0;
+    cas_step duration = 0;
+    uint32_t generations = 0;
+    for (size_t k = 0; cs && k < n; k++) {
+        const struct cas_cascade *c = &cs[k];
+        size = c->liquidations > size ? c->liquidations : size;
+        notional = c->notional > notional ? c->notional : notional;
+        if (!largest || c->move_bps > move) {
+            move = c->move_bps;
+            largest = c->id;
+        }
+        if (c->finish >= 0 && c->finish - c->start + 1 > duration)
+            duration = c->finish - c->start + 1;
+        generations = c->generations > generations ? c->generations : generations;
+    }
+    fprintf(f, "  \"cascades\": {\"count\": %zu, \"largest_size\": %llu, ", n,
+            (unsigned long long)size);
+    put_money_key(f, "largest_notional", notional, r->cfg->money_decimals, ", ");
+    put_num(f, "largest_move_bps", n ? move : NAN, ", ");
+    if (largest)
+        fprintf(f, "\"largest_move_cascade\": %llu, ", (unsigned long long)largest);
+    else
+        fputs("\"largest_move_cascade\": null, ", f);
+    fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u},\n",
+            (long long)duration, generations);
+    free(cs);
+}
+
+/* ---- amplification ---- */
+
+struct move {
+    double start, extreme, end, bps;
+    uint32_t under_water;
+};
+
+static bool shock_down(const struct cas_shock_config *sh)
+{
+    return sh->kind == CAS_SHOCK_INDEX_JUMP ? sh->pct < 0 : sh->side == CAS_SELL;
+}
+
+/* Shock k's move in one run: from the end of the step before it to the
+ * extreme (trades included) within the horizon. */
+static struct move shock_move(const struct cas_recorder *r, uint32_t k)
+{
+    const struct cas_config *cfg = r->cfg;
+    const struct cas_shock_config *sh = &cfg->shocks[k];
+    struct cas_price_path p = cas__recorder_path(r);
+    uint32_t i = sh->instrument, ni = p.n_instruments;
+    cas_step end = sh->step + cfg->amplification_horizon;
+    if (end > p.n_steps)
+        end = p.n_steps;
+    double sign = shock_down(sh) ? 1 : -1;
+    struct move m = {.under_water = r->under_water[k]};
+    m.start = sh->step > 0 ? p.close[(size_t)(sh->step - 1) * ni + i] : p.initial[i];
+    m.extreme = m.start;
+    m.end = end > sh->step ? p.close[(size_t)(end - 1) * ni + i] : m.start;
+    for (cas_step t = sh->step; t < end; t++) {
+        size_t at = (size_t)t * ni + i;
+        double cands[] = {p.close[at], sign > 0 ? p.low[at] : p.high[at]};
+        for (int c = 0; c < 2; c++)
+            if (!isnan(cands[c]) && sign * (m.extreme - cands[c]) > 0)
+                m.extreme = cands[c];
+    }
+    m.bps = sign * (m.start - m.extreme) / m.start * 1e4;
+    return m;
+}
+
+static void put_move(FILE *f, const struct move *m, double tick, const char *sep)
+{
+    put_num(f, "price_start", m->start * tick, ", ");
+    put_num(f, "price_extreme", m->extreme * tick, ", ");
+    put_num(f, "price_end", m->end * tick, ", ");
+    put_num(f, "move_bps", m->bps, ", ");
+    fprintf(f, "\"under_water_accounts\": %u%s", m->under_water, sep);
+}
+
+static void write_amplification(FILE *f, const struct cas_recorder *r,
+                                const struct cas_recorder *cf)
+{
+    const struct cas_config *cfg = r->cfg;
+    if (!cf) {
+        fputs("  \"amplification\": null,\n", f);
+        return;
+    }
+    fputs("  \"amplification\": [", f);
+    for (uint32_t k = 0; k < cfg->n_shocks; k++) {
+        const struct cas_shock_config *sh = &cfg->shocks[k];
+        const struct cas_instrument_config *ins = &cfg->instruments[sh->instrument];
+        struct move with = shock_move(r, k), without = shock_move(cf, k);
+        cas_step h = cfg->steps - sh->step < cfg->amplification_horizon
+                         ? cfg->steps - sh->step
+                         : cfg->amplification_horizon;
+        fprintf(f, "%s{\"shock\": %u, \"step\": %lld, \"instrument\": \"%s\", "
+                   "\"direction\": \"%s\", \"horizon_steps\": %lld, ",
+                k ? ", " : "", k + 1, (long long)sh->step, ins->name,
+                shock_down(sh) ? "down" : "up", (long long)h);
+        put_move(f, &with, ins->tick_size, ", ");
+        fputs("\"without_liquidations\": {", f);
+        put_move(f, &without, ins->tick_size, "}, ");
+        put_num(f, "factor", without.bps > 0 ? with.bps / without.bps : NAN, "}");
+    }
+    fputs("],\n", f);
+}
+
+static void write_dislocation(FILE *f, const struct cas_recorder *r)
+{
+    fputs("  \"dislocation\": {", f);
+    put_num(f, "max_basis_bps",
+            r->cfg->instruments[0].spec.kind == CAS_PERPETUAL ? r->max_basis * 1e4 : NAN, ", ");
+    put_num(f, "max_drawdown_bps", r->dd.best * 1e4, ", ");
+    if (r->dd.best > 0 && r->dd.recovery >= 0)
+        fprintf(f, "\"recovery_steps\": %lld},\n", (long long)r->dd.recovery);
+    else
+        fputs("\"recovery_steps\": null},\n", f);
+}
+
+static void write_venue(FILE *f, const struct cas_config *cfg, const struct cas_sim *sim)
+{
+    struct cas_exchange_totals t;
+    cas_exchange_totals(cas_sim_exchange(sim), &t);
+    int d = cfg->money_decimals;
+    fprintf(f, "  \"accounting\": {\"conserved\": %s, ", t.deposited == t.held ? "true" : "false");
+    put_money_key(f, "total_initial", t.deposited, d, ", ");
+    put_money_key(f, "total_final", t.held, d, ", ");
+    put_money_key(f, "fees", t.fees, d, ", ");
+    put_money_key(f, "rounding_residue", t.residue, d, "},\n");
+    fprintf(f, "  \"liquidations\": {\"count\": %llu, ", (unsigned long long)t.liquidations);
+    put_money_key(f, "notional", t.liquidated_notional, d, ", ");
+    fprintf(f, "\"engine\": %llu, \"keeper\": %llu, \"adl\": %llu},\n",
+            (unsigned long long)t.engine, (unsigned long long)t.keeper,
+            (unsigned long long)t.adl);
+    fputs("  \"insurance_fund\": {", f);
+    put_money_key(f, "initial", cfg->insurance_fund, d, ", ");
+    put_money_key(f, "final", t.insurance_fund, d, ", ");
+    put_money_key(f, "min", t.insurance_min, d, "},\n");
+}
+
+/* Per agent type, over its populations: count, orders, trades, liquidations
+ * and PnL (equity at the end minus the deposit, quote currency). */
+static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas_sim *sim)
+{
+    const struct cas_config *cfg = r->cfg;
+    size_t nt;
+    const struct cas_agent_type *const *types = cas_agent_types(&nt);
+    fputs("  \"agents\": {", f);
+    bool first = true;
+    for (size_t t = 0; t < nt; t++) {
+        uint64_t count = 0, orders = 0, trades = 0, liquidated = 0;
+        cas_money pnl = 0;
+        uint32_t g = 0;
+        for (uint32_t p = 0; p < cfg->n_populations; p++) {
+            const struct cas_population_config *pop = &cfg->populations[p];
+            for (uint32_t k = 0; k < pop->count; k++, g++) {
+                if (pop->type != types[t])
+                    continue;
+                struct cas_agent_stats st;
+                struct cas_account_view v;
+                cas_sim_agent_stats(sim, g, &st);
+                cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
+                count++, orders += st.orders, trades += st.trades, liquidated += st.liquidated;
+                pnl += v.equity - st.deposit;
+            }
+        }
+        if (count == 0)
+            continue;
+        fprintf(f, "%s\"%s\": {\"count\": %llu, \"orders\": %llu, \"trades\": %llu, "
+                   "\"liquidated\": %llu, ",
+                first ? "" : ", ", types[t]->name, (unsigned long long)count,
+                (unsigned long long)orders, (unsigned long long)trades,
+                (unsigned long long)liquidated);
+        put_money_key(f, "pnl", pnl, cfg->money_decimals, "}");
+        first = false;
+    }
+    fputs("},\n", f);
+}
+
+/* Log returns of the first instrument's end-of-step price at the stylized
+ * horizon h: between the ends of steps h-1, 2h-1, ...; a new array (free it). */
+static double *stylized_returns(const struct cas_recorder *r, size_t *n_ret)
+{
+    struct cas_price_path p = cas__recorder_path(r);
+    size_t h = (size_t)r->cfg->stylized_horizon, n = (size_t)p.n_steps / h;
+    *n_ret = n > 1 ? n - 1 : 0;
+    double *ret = malloc((*n_ret ? *n_ret : 1) * sizeof *ret);
+    for (size_t i = 0; ret && i < *n_ret; i++)
+        ret[i] = log(p.close[((i + 2) * h - 1) * p.n_instruments] /
+                     p.close[((i + 1) * h - 1) * p.n_instruments]);
+    return ret;
+}
+
+int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_sim *sim,
+                               const struct cas_run_perf *perf,
+                               const struct cas_recorder *counterfactual, FILE *f)
+{
+    const struct cas_config *cfg = r->cfg;
+    double tick = cfg->instruments[0].tick_size;
+    struct cas_price_path p = cas__recorder_path(r);
+    double final = p.n_steps ? p.close[(size_t)(p.n_steps - 1) * p.n_instruments] : p.initial[0];
+    size_t n_ret;
+    double *ret = stylized_returns(r, &n_ret);
+    if (!ret)
+        return CAS_ENOMEM;
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    double steps = (double)p.n_steps;
+
+    fprintf(f, "{\n  \"version\": \"%s\",\n  \"name\": \"%s\",\n", CAS_VERSION, cfg->name);
+    fprintf(f, "  \"seed\": %llu,\n  \"steps\": %lld,\n  \"instrument\": \"%s\",\n",
+            (unsigned long long)cfg->seed, (long long)cfg->steps, cfg->instruments[0].name);
+    fputs("  \"prices\": {", f);
+    put_num(f, "initial", p.initial[0] * tick, ", ");
+    put_num(f, "final", final * tick, ", ");
+    put_num(f, "min", r->lo * tick, ", ");
+    put_num(f, "max", r->hi * tick, "},\n");
+    fputs("  \"book\": {", f);
+    put_num(f, "mean_spread_ticks", r->spread_steps ? r->spread_sum / (double)r->spread_steps : NAN,
+            ", ");
+    put_num(f, "mean_depth_best_lots", steps > 0 ? r->depth_sum / steps : NAN, "},\n");
+    fprintf(f, "  \"stylized\": {\"horizon_steps\": %lld, \"returns\": %zu, ",
+            (long long)cfg->stylized_horizon, n_ret);
+    put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n_ret), ", ");
+    put_num(f, "acf_r_lag1", cas_stats_acf(ret, n_ret, 1), ", ");
+    put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), ", ");
+    put_num(f, "hill_index", cas_stats_hill(ret, n_ret, n_ret / 20), ", ");
+    put_array(f, "acf_r", ret, n_ret, false, ", ");
+    put_array(f, "acf_absr", ret, n_ret, true, "},\n");
+    write_dislocation(f, r);
+    write_venue(f, cfg, sim);
+    write_cascades(f, r);
+    write_amplification(f, r, counterfactual);
+    write_agents(f, r, sim);
+    fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
+            (unsigned long long)c.rejected, (unsigned long long)c.stops,
+            (unsigned long long)c.fundings);
+    fputs("  \"performance\": {", f);
+    put_num(f, "wall_s", perf->wall_s, ", ");
+    put_num(f, "steps_per_s", perf->wall_s > 0 ? steps / perf->wall_s : NAN, ", ");
+    put_num(f, "events_per_s",
+            perf->wall_s > 0 ? (double)(c.orders + c.expiries) / perf->wall_s : NAN, ", ");
+    fprintf(f, "\"orders\": %llu, \"trades\": %llu, \"expiries\": %llu, \"wakeups\": %llu, ",
+            (unsigned long long)c.orders, (unsigned long long)c.trades,
+            (unsigned long long)c.expiries, (unsigned long long)c.wakeups);
+    put_num(f, "peak_rss_mb", perf->peak_rss_mb, "}\n}\n");
+    free(ret);
+    return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
+}

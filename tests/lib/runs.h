@@ -1,0 +1,163 @@
+/* runs.h: helpers for tests that run the program and read its run
+ * directories — a scratch directory, `cascade ARGS` through the shell, whole
+ * files, and CSV tables looked up by column name. Header-only (static), for
+ * Criterion test programs; the program and the source tree come from
+ * CASCADE_BIN and CASCADE_SOURCE_ROOT, which meson test sets. */
+#ifndef CASCADE_TESTS_RUNS_H
+#define CASCADE_TESTS_RUNS_H
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char run_tmp[256];
+
+static void runs_setup(void)
+{
+    snprintf(run_tmp, sizeof run_tmp, "/tmp/cascade-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(run_tmp));
+}
+
+static void runs_teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run_tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static const char *source_root(void)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    return root;
+}
+
+/* Run `cascade ARGS` in the scratch directory (stdout and stderr to files
+ * there); its exit status. */
+__attribute__((format(printf, 1, 2))) static int run_cascade(const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *bin = getenv("CASCADE_BIN");
+    cr_assert_not_null(bin, "CASCADE_BIN is not set (run through meson test)");
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", run_tmp, bin, args);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* A whole file (NUL-terminated; free it); NULL when it cannot be read. A
+ * relative path is taken from the scratch directory. */
+static char *slurp_file(const char *path)
+{
+    char full[1024];
+    if (path[0] == '/')
+        snprintf(full, sizeof full, "%s", path);
+    else
+        snprintf(full, sizeof full, "%s/%s", run_tmp, path);
+    FILE *f = fopen(full, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!buf || got != (size_t)n) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* A CSV table: every field of every line, split in place. */
+struct table {
+    char *text;
+    char ***rows;     /* rows[r][c]; rows[0] is the header */
+    size_t n_rows;    /* header included */
+    size_t n_cols;
+};
+
+static void table_free(struct table *t)
+{
+    for (size_t r = 0; r < t->n_rows; r++)
+        free(t->rows[r]);
+    free(t->rows);
+    free(t->text);
+    memset(t, 0, sizeof *t);
+}
+
+/* Read a CSV of the scratch directory; every line must have the header's
+ * number of fields. */
+static void table_read(struct table *t, const char *path)
+{
+    memset(t, 0, sizeof *t);
+    t->text = slurp_file(path);
+    cr_assert_not_null(t->text, "cannot read %s", path);
+    size_t cap = 0;
+    for (char *line = t->text; *line;) {
+        char *nl = strchr(line, '\n');
+        cr_assert_not_null(nl, "%s: last line has no newline", path);
+        *nl = 0;
+        size_t n = 1;
+        for (char *p = line; *p; p++)
+            n += *p == ',';
+        char **fields = malloc(n * sizeof *fields);
+        size_t k = 0;
+        for (char *p = line;; p++) {
+            fields[k++] = p;
+            p = strchr(p, ',');
+            if (!p)
+                break;
+            *p = 0;
+        }
+        if (t->n_rows == 0)
+            t->n_cols = n;
+        cr_assert_eq(n, t->n_cols, "%s:%zu: %zu fields, header has %zu", path, t->n_rows + 1,
+                     n, t->n_cols);
+        if (t->n_rows == cap) {
+            cap = cap ? 2 * cap : 1024;
+            t->rows = realloc(t->rows, cap * sizeof *t->rows);
+        }
+        t->rows[t->n_rows++] = fields;
+        line = nl + 1;
+    }
+    cr_assert_gt(t->n_rows, 0, "%s is empty", path);
+}
+
+static size_t col(const struct table *t, const char *name)
+{
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (strcmp(t->rows[0][c], name) == 0)
+            return c;
+    cr_assert_fail("no column '%s'", name);
+    return 0;
+}
+
+/* Field (r, name) as text, a number (NaN when empty) or an integer. */
+static const char *cell(const struct table *t, size_t r, const char *name)
+{
+    return t->rows[r][col(t, name)];
+}
+
+static double num(const struct table *t, size_t r, const char *name)
+{
+    const char *s = cell(t, r, name);
+    return *s ? strtod(s, NULL) : NAN;
+}
+
+static long long integer(const struct table *t, size_t r, const char *name)
+{
+    return strtoll(cell(t, r, name), NULL, 10);
+}
+
+#endif

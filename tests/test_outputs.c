@@ -1,0 +1,350 @@
+/* test_outputs: the outputs say what happened, checked against the fills.
+ *
+ * - docs/outputs.md lists exactly the columns the code declares (name, unit,
+ *   meaning), and the keys summary.json really has;
+ * - over every shipped scenario and several seeds, with every fill recorded
+ *   (record.trades) and a row per step (sample_every 1): a cascade's extreme
+ *   is at or beyond every member's worst fill, its move at least each
+ *   member's slippage from the cascade's starting price; every member's
+ *   fills fall inside the cascade's span; a liquidation's worst_fill is the
+ *   worst of its fills in trades.csv; prices.min and .max bound every trade;
+ *   the largest long cascade of the first instrument is no larger than the
+ *   drawdown; a time-series row counts exactly the liquidations of its step
+ *   and its low and high are its step's trade extremes.
+ */
+#include <cjson/cJSON.h>
+#include <limits.h>
+
+#include "cascade/record.h"
+#include "lib/runs.h"
+
+TestSuite(outputs, .init = runs_setup, .fini = runs_teardown, .timeout = 600);
+
+/* ---- docs/outputs.md against the declarations ---- */
+
+static char *trim(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        s[--n] = 0;
+    return s;
+}
+
+/* Split a markdown table row into its cells (at '|' not escaped by '\'). */
+static size_t split_row(char *line, char **cells, size_t max)
+{
+    size_t n = 0;
+    char *start = NULL;
+    for (char *p = line; *p; p++) {
+        if (*p != '|' || (p > line && p[-1] == '\\'))
+            continue;
+        *p = 0;
+        if (start && n < max)
+            cells[n++] = trim(start);
+        start = p + 1;
+    }
+    return n;
+}
+
+/* Check the first table after the heading "## `FILE`" against the code's
+ * declaration of FILE: the same rows in the same order. */
+static void check_doc_table(char *doc, const char *file)
+{
+    char heading[128];
+    snprintf(heading, sizeof heading, "\n## `%s`\n", file);
+    char *p = strstr(doc, heading);
+    cr_assert_not_null(p, "docs/outputs.md has no section %s", heading + 1);
+    p = strstr(p, "\n| ");
+    cr_assert_not_null(p, "docs/outputs.md: no table under %s", file);
+    p = strchr(p + 1, '\n'); /* the header row */
+    p = strchr(p + 1, '\n'); /* the | --- | row */
+    size_t k = 0, n = cas_record_n_columns(file);
+    cr_assert_gt(n, 0, "%s declares no columns", file);
+    for (char *line = p + 1; strncmp(line, "| ", 2) == 0; k++) {
+        char *nl = strchr(line, '\n');
+        char *copy = strndup(line, (size_t)(nl - line)), *cells[8];
+        size_t nc = split_row(copy, cells, 8);
+        const struct cas_column *c = cas_record_column(file, k);
+        cr_assert_not_null(c, "docs/outputs.md lists more in %s than the code declares: %s",
+                           file, line);
+        char want[2048];
+        snprintf(want, sizeof want, "| `%s` | %s | %s |", c->name, c->unit, c->meaning);
+        cr_assert_eq(nc, 3, "%s: not three cells: %s", file, line);
+        char name[256];
+        snprintf(name, sizeof name, "`%s`", c->name);
+        cr_assert(strcmp(cells[0], name) == 0 && strcmp(cells[1], c->unit) == 0 &&
+                      strcmp(cells[2], c->meaning) == 0,
+                  "docs/outputs.md, %s row %zu differs from the code; the code says:\n%s", file,
+                  k + 1, want);
+        free(copy);
+        line = nl + 1;
+    }
+    cr_assert_eq(k, n, "docs/outputs.md lists %zu rows in %s; the code declares %zu (next: %s)",
+                 k, file, n, k < n ? cas_record_column(file, k)->name : "-");
+}
+
+Test(outputs, the_docs_list_exactly_the_declared_columns_and_keys)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/outputs.md", source_root());
+    char *doc = slurp_file(path);
+    cr_assert_not_null(doc);
+    static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                        "trades.csv", "liqmap.csv", "summary.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        check_doc_table(doc, files[i]);
+    free(doc);
+}
+
+/* ---- the files against the declarations ---- */
+
+static void check_header(const char *file)
+{
+    char path[128];
+    snprintf(path, sizeof path, "r/%s", file);
+    char *text = slurp_file(path);
+    cr_assert_not_null(text, "no %s", path);
+    char want[4096] = "";
+    for (size_t k = 0; k < cas_record_n_columns(file); k++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", k ? "," : "",
+                 cas_record_column(file, k)->name);
+    strcat(want, "\n");
+    cr_assert_eq(strncmp(text, want, strlen(want)), 0, "%s header is not the declared one", file);
+    free(text);
+}
+
+/* Every leaf's dotted path: objects by key, arrays of objects as [k], the
+ * agent types as TYPE; arrays of numbers and nulls are leaves. */
+static void flatten(const cJSON *v, const char *prefix, char keys[][128], size_t *n)
+{
+    if (cJSON_IsObject(v)) {
+        for (const cJSON *c = v->child; c; c = c->next) {
+            char p[128];
+            bool agent = strcmp(prefix, "agents") == 0;
+            snprintf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "", agent ? "TYPE" : c->string);
+            flatten(c, p, keys, n);
+        }
+    } else if (cJSON_IsArray(v) && v->child && cJSON_IsObject(v->child)) {
+        char p[128];
+        snprintf(p, sizeof p, "%s[k]", prefix);
+        for (const cJSON *c = v->child; c; c = c->next)
+            flatten(c, p, keys, n);
+    } else {
+        for (size_t k = 0; k < *n; k++)
+            if (strcmp(keys[k], prefix) == 0)
+                return;
+        cr_assert_lt(*n, 256);
+        snprintf(keys[(*n)++], 128, "%s", prefix);
+    }
+}
+
+Test(outputs, files_have_the_declared_columns_and_summary_the_declared_keys)
+{
+    char config[1024];
+    snprintf(config, sizeof config, "%s/configs/long-squeeze.json", source_root());
+    cr_assert_eq(run_cascade("run '%s' -o r --quiet --steps 2700 --counterfactual "
+                             "--set record.trades=true", config), 0);
+    cr_assert_eq(run_cascade("run '%s' -o plain --quiet --steps 2500", config), 0);
+    static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                        "trades.csv", "liqmap.csv",
+                                        "timeseries-counterfactual.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        check_header(i == 5 ? "timeseries.csv" : files[i]);
+    static char keys[256][128];
+    size_t n = 0;
+    const char *runs[] = {"r/summary.json", "plain/summary.json"};
+    for (int k = 0; k < 2; k++) {
+        char *text = slurp_file(runs[k]);
+        cJSON *json = cJSON_Parse(text);
+        cr_assert_not_null(json, "%s is not JSON", runs[k]);
+        flatten(json, "", keys, &n);
+        cJSON_Delete(json);
+        free(text);
+    }
+    size_t declared = cas_record_n_columns("summary.json");
+    for (size_t k = 0; k < n; k++) {
+        bool found = false;
+        for (size_t d = 0; d < declared && !found; d++)
+            found = strcmp(cas_record_column("summary.json", d)->name, keys[k]) == 0;
+        cr_assert(found, "summary.json has '%s', which is not declared", keys[k]);
+    }
+    for (size_t d = 0; d < declared; d++) {
+        bool found = false;
+        for (size_t k = 0; k < n && !found; k++)
+            found = strcmp(cas_record_column("summary.json", d)->name, keys[k]) == 0;
+        cr_assert(found, "'%s' is declared but summary.json does not have it",
+                  cas_record_column("summary.json", d)->name);
+    }
+}
+
+/* ---- the figures against the fills ---- */
+
+#define EPS 1e-9
+
+static bool near_or_below(double a, double b) /* a <= b, up to printing */
+{
+    return a <= b + EPS * fabs(b) + 1e-9;
+}
+
+struct fills {
+    double worst;   /* of one liquidation: lowest sale (long) or highest buy (short) */
+    long long first, last;
+    size_t n;
+};
+
+static void check_run(const char *config, int seed, const char *extra)
+{
+    char config_path[1024];
+    snprintf(config_path, sizeof config_path, "%s/configs/%s", source_root(), config);
+    cr_assert_eq(run_cascade("run '%s' -o r --quiet --seed %d --set record.trades=true "
+                             "--set record.sample_every=1 --set record.liqmap=false %s",
+                             config_path, seed, extra), 0, "%s seed %d", config, seed);
+    struct table tr, lq, cs, ts;
+    table_read(&tr, "r/trades.csv");
+    table_read(&lq, "r/liquidations.csv");
+    table_read(&cs, "r/cascades.csv");
+    table_read(&ts, "r/timeseries.csv");
+    char *text = slurp_file("r/summary.json");
+    cJSON *sum = cJSON_Parse(text);
+    cr_assert_not_null(sum);
+    const char *first = cJSON_GetObjectItem(sum, "instrument")->valuestring;
+    const cJSON *prices = cJSON_GetObjectItem(sum, "prices");
+    double pmin = cJSON_GetObjectItem(prices, "min")->valuedouble;
+    double pmax = cJSON_GetObjectItem(prices, "max")->valuedouble;
+    double drawdown =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "dislocation"), "max_drawdown_bps")
+            ->valuedouble;
+
+    /* every fill: the price bounds, each liquidation's fills */
+    size_t n_liq = lq.n_rows - 1;
+    struct fills *f = calloc(n_liq + 1, sizeof *f);
+    for (size_t r = 1; r < tr.n_rows; r++) {
+        double p = num(&tr, r, "price");
+        if (strcmp(cell(&tr, r, "instrument"), first) == 0)
+            cr_assert(near_or_below(pmin, p) && near_or_below(p, pmax),
+                      "%s seed %d: trade at %g outside prices.min %g / max %g", config, seed, p,
+                      pmin, pmax);
+        const char *cause = cell(&tr, r, "cause");
+        if (strncmp(cause, "liquidation:", 12) != 0)
+            continue;
+        size_t id = strtoull(cause + 12, NULL, 10);
+        cr_assert(id >= 1 && id <= n_liq, "trade of unknown liquidation %s", cause);
+        bool sells = strcmp(cell(&lq, id, "side"), "long") == 0;
+        cr_assert_str_eq(cell(&tr, r, "taker_side"), sells ? "sell" : "buy");
+        struct fills *x = &f[id];
+        if (x->n == 0 || (sells ? p < x->worst : p > x->worst))
+            x->worst = p;
+        long long step = integer(&tr, r, "step");
+        x->first = x->n ? x->first : step;
+        x->last = step;
+        x->n++;
+    }
+    /* each liquidation's worst_fill is the worst of its fills */
+    for (size_t id = 1; id <= n_liq; id++) {
+        double w = num(&lq, id, "worst_fill");
+        if (f[id].n == 0)
+            cr_assert(isnan(w), "liquidation %zu: worst_fill %g without fills", id, w);
+        else
+            cr_assert(fabs(w - f[id].worst) <= EPS * f[id].worst,
+                      "%s seed %d: liquidation %zu worst_fill %g, its fills' worst %g", config,
+                      seed, id, w, f[id].worst);
+    }
+    /* every cascade against its members' fills */
+    size_t checked = 0;
+    for (size_t c = 1; c < cs.n_rows; c++) {
+        long long cid = integer(&cs, c, "id"), start = integer(&cs, c, "start_step");
+        bool finished = *cell(&cs, c, "finish_step") != 0;
+        long long finish = finished ? integer(&cs, c, "finish_step") : LLONG_MAX;
+        bool is_long = strcmp(cell(&cs, c, "side"), "long") == 0;
+        double ps = num(&cs, c, "price_start"), pe = num(&cs, c, "price_extreme");
+        double move = num(&cs, c, "move_bps");
+        const char *instr = cell(&cs, c, "instrument");
+        if (is_long && strcmp(instr, first) == 0)
+            cr_assert(near_or_below(move, drawdown + 0.01),
+                      "%s seed %d: cascade %lld moves %g bp, more than the drawdown %g", config,
+                      seed, cid, move, drawdown);
+        for (size_t id = 1; id <= n_liq; id++) {
+            if (integer(&lq, id, "cascade") != cid)
+                continue;
+            if (f[id].n)
+                cr_assert(f[id].first >= start && f[id].last <= finish,
+                          "%s seed %d: liquidation %zu fills in steps %lld-%lld, outside "
+                          "cascade %lld's span %lld-%lld", config, seed, id, f[id].first,
+                          f[id].last, cid, start, finish);
+            bool same = strcmp(cell(&lq, id, "instrument"), instr) == 0 &&
+                        strcmp(cell(&lq, id, "side"), cell(&cs, c, "side")) == 0;
+            if (!same || f[id].n == 0)
+                continue;
+            double w = f[id].worst;
+            double slip = (is_long ? ps - w : w - ps) / ps * 1e4;
+            cr_assert(is_long ? near_or_below(pe, w) : near_or_below(w, pe),
+                      "%s seed %d: cascade %lld extreme %g is not beyond member %zu's fill %g",
+                      config, seed, cid, pe, id, w);
+            cr_assert(near_or_below(slip, move + 0.01),
+                      "%s seed %d: cascade %lld moves %g bp, member %zu slipped %g bp", config,
+                      seed, cid, move, id, slip);
+            checked++;
+        }
+    }
+    /* a row per step: its liquidations and its trade extremes */
+    size_t t = 1;
+    for (size_t r = 1; r < ts.n_rows; r++) {
+        long long step = integer(&ts, r, "step");
+        const char *instr = cell(&ts, r, "instrument");
+        long long count = 0;
+        for (size_t k = 1; k <= n_liq; k++)
+            count += integer(&lq, k, "step") == step && strcmp(cell(&lq, k, "instrument"), instr) == 0;
+        cr_assert_eq(integer(&ts, r, "liquidations"), count,
+                     "%s seed %d: row %lld %s counts %lld liquidations, liquidations.csv has %lld",
+                     config, seed, step, instr, integer(&ts, r, "liquidations"), count);
+        double lo = INFINITY, hi = -INFINITY;
+        while (t < tr.n_rows && integer(&tr, t, "step") < step)
+            t++;
+        for (size_t k = t; k < tr.n_rows && integer(&tr, k, "step") == step; k++)
+            if (strcmp(cell(&tr, k, "instrument"), instr) == 0) {
+                lo = fmin(lo, num(&tr, k, "price"));
+                hi = fmax(hi, num(&tr, k, "price"));
+            }
+        double rlo = num(&ts, r, "low"), rhi = num(&ts, r, "high");
+        if (isinf(lo))
+            cr_assert(isnan(rlo) && isnan(rhi), "row %lld %s: low/high without trades", step,
+                      instr);
+        else
+            cr_assert(fabs(rlo - lo) <= EPS * lo && fabs(rhi - hi) <= EPS * hi,
+                      "%s seed %d: row %lld %s low/high %g/%g, trades %g/%g", config, seed, step,
+                      instr, rlo, rhi, lo, hi);
+    }
+    cr_log_info("%s seed %d: %zu cascades, %zu liquidations, %zu member fills checked", config,
+                seed, cs.n_rows - 1, n_liq, checked);
+    free(f);
+    cJSON_Delete(sum);
+    free(text);
+    table_free(&tr);
+    table_free(&lq);
+    table_free(&cs);
+    table_free(&ts);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/r'", run_tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static const char *const scenarios[] = {
+    "long-squeeze.json",  "no-leverage.json",   "circuit-breaker.json",
+    "dynamic-margin.json", "cross-margin-contagion.json", "front-running.json",
+    "gamma-squeeze.json", "keepers.json",
+};
+
+Test(outputs, cascade_figures_hold_against_the_fills_in_every_scenario)
+{
+    for (size_t s = 0; s < sizeof scenarios / sizeof *scenarios; s++)
+        for (int seed = 1; seed <= 3; seed++)
+            check_run(scenarios[s], seed, "");
+}
+
+Test(outputs, the_default_day_holds_against_the_fills)
+{
+    for (int seed = 1; seed <= 2; seed++)
+        check_run("default.json", seed, "--steps 14400");
+}
