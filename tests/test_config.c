@@ -197,6 +197,8 @@ static void expect_same(const struct cas_config *a, const struct cas_config *b)
         cr_assert_eq(x->instrument, y->instrument, "shocks[%u]", i);
         cr_assert_eq(x->side, y->side, "shocks[%u]", i);
         cr_assert_eq(x->qty, y->qty, "shocks[%u]", i);
+        cr_assert_eq(x->price, y->price, "shocks[%u]", i);
+        cr_assert_eq(x->price_written, y->price_written, "shocks[%u]", i);
         cr_assert_eq(x->pct, y->pct, "shocks[%u]", i);
     }
     cr_assert_str_eq(a->resolved_json, b->resolved_json);
@@ -2021,9 +2023,10 @@ Test(config, shock_errors)
     expect_error(SHOCK("{'kind': 'market_order', 'side': 'buy', 'qty': 1}"), CAS_EINVAL,
                  "shocks[1].step", "missing required key 'step'; give the step it happens at");
     expect_error(SHOCK("{'step': 1, 'side': 'buy', 'qty': 1}"), CAS_EINVAL, "shocks[1].kind",
-                 "missing required key 'kind' (known kinds: market_order, index_jump)");
+                 "missing required key 'kind' (known kinds: market_order, limit_order,"
+                 " index_jump)");
     expect_error(SHOCK("{'step': 1, 'kind': 'jump'}"), CAS_EINVAL, "shocks[1].kind",
-                 "unknown shock kind 'jump' (known kinds: market_order, index_jump)");
+                 "unknown shock kind 'jump' (known kinds: market_order, limit_order, index_jump)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'qty': 1}"), CAS_EINVAL,
                  "shocks[1].side", "missing required key 'side' (known sides: buy, sell)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'short', 'qty': 1}"),
@@ -2038,7 +2041,7 @@ Test(config, shock_errors)
     expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'side': 'buy',"
                        " 'pct': 0.1}"),
                  CAS_EINVAL, "shocks[1].side",
-                 "'side' is only for kind 'market_order'; remove it");
+                 "'side' is only for kinds 'market_order' and 'limit_order'; remove it");
     expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'pct': 0.1}"), CAS_EINVAL,
                  "shocks[1].instrument",
                  "'S' is a spot instrument; an index_jump needs a perpetual (it moves the"
@@ -2063,6 +2066,77 @@ Test(config, shock_errors)
     expect_error(text, CAS_ERANGE, "shocks", "must have at most 1024 entries, got 1025");
 }
 
+/* A limit order's price is quote currency, stored in ticks of its instrument, and
+ * written back as given. */
+Test(config, limit_order_shocks_are_read_in_ticks_of_their_instrument)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             "{'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100},"
+             " {'name': 'H', 'tick_size': 0.5, 'initial_price': 100}], 'shocks': ["
+             "{'step': 3, 'kind': 'limit_order', 'instrument': 'H', 'side': 'sell', 'qty': 7,"
+             " 'price': 101.5},"
+             "{'step': 0, 'kind': 'limit_order', 'side': 'buy', 'qty': 2, 'price': 99.99}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.n_shocks, 2);
+    const struct cas_shock_config *s = cfg.shocks;
+    cr_assert_eq(s[0].kind, CAS_SHOCK_LIMIT_ORDER);
+    cr_assert_eq(s[0].instrument, 0, "the first instrument by default");
+    cr_assert_eq(s[0].side, CAS_BUY);
+    cr_assert_eq(s[0].qty, 2);
+    cr_assert_eq(s[0].price, 9999, "99.99 is 9999 ticks of 0.01");
+    cr_assert_eq(s[1].step, 3);
+    cr_assert_eq(s[1].instrument, 1);
+    cr_assert_eq(s[1].side, CAS_SELL);
+    cr_assert_eq(s[1].qty, 7);
+    cr_assert_eq(s[1].price, 203, "101.5 is 203 ticks of 0.5");
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"price\":\t99.99"), "%s", cfg.resolved_json);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"price\":\t101.5"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+}
+
+Test(config, limit_order_shock_errors)
+{
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1}"),
+                 CAS_EINVAL, "shocks[1].price",
+                 "missing required key 'price'; give the limit price in quote currency");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 99.995}"),
+                 CAS_EINVAL, "shocks[1].price",
+                 "must be a multiple of tick_size 0.01, got 99.995 (9999.5 ticks)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 0}"),
+                 CAS_ERANGE, "shocks[1].price", "must be greater than 0, got 0");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 'high'}"),
+                 CAS_EINVAL, "shocks[1].price", "must be a number, got a string");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 1e11}"),
+                 CAS_ERANGE, "shocks[1].price",
+                 "is 10000000000000 ticks of 0.01; it must be 1 to 1099511627776 (2^40) ticks");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'price': 100}"),
+                 CAS_EINVAL, "shocks[1].qty",
+                 "missing required key 'qty'; give the order's size in lots");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'qty': 1, 'price': 100}"),
+                 CAS_EINVAL, "shocks[1].side",
+                 "missing required key 'side' (known sides: buy, sell)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 100}"),
+                 CAS_EINVAL, "shocks[1].price",
+                 "'price' is only for kind 'limit_order'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 100, 'pct': 0.1}"),
+                 CAS_EINVAL, "shocks[1].pct", "'pct' is only for kind 'index_jump'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_oder', 'side': 'buy', 'qty': 1,"
+                       " 'price': 100}"),
+                 CAS_EINVAL, "shocks[1].kind",
+                 "unknown shock kind 'limit_oder' (did you mean 'limit_order'? known kinds:"
+                 " market_order, limit_order, index_jump)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'prize': 100}"),
+                 CAS_EINVAL, "shocks[1].prize", "unknown key 'prize' (did you mean 'price'?)");
+}
+
 /* ---- a whole perpetual experiment reads back from its resolved text ---- */
 
 static const char perp_full[] =
@@ -2085,7 +2159,9 @@ static const char perp_full[] =
     " 'agents': [{'type': 'noise', 'instrument': 'BTC-PERP', 'margin': 'isolated'}],"
     " 'shocks': [{'step': 3600, 'kind': 'index_jump', 'instrument': 'ETH-PERP', 'pct': -0.15},"
     "            {'step': 10, 'kind': 'market_order', 'instrument': 'BTC-PERP',"
-    "             'side': 'sell', 'qty': 500}]}";
+    "             'side': 'sell', 'qty': 500},"
+    "            {'step': 0, 'kind': 'limit_order', 'instrument': 'BTC-PERP',"
+    "             'side': 'buy', 'qty': 20, 'price': 59999.7}]}";
 
 Test(config, resolved_perpetual_config_parses_back_to_the_same_config)
 {

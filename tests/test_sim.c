@@ -272,3 +272,114 @@ Test(sim, a_shock_liquidates_leveraged_noise_traders_only)
     }
     cr_assert_gt(lev, 0u);
 }
+
+/* ---- limit-order shocks ---- */
+
+struct fills {
+    struct cas_fill f[8];
+    struct cas_cause cause[8];
+    cas_step step[8];
+    uint32_t n;
+    const struct cas_sim *sim;
+};
+
+static void keep_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                      struct cas_cause cause)
+{
+    struct fills *k = ctx;
+    (void)instrument;
+    cr_assert_lt(k->n, 8u);
+    k->cause[k->n] = cause;
+    k->step[k->n] = cas_sim_now(k->sim);
+    k->f[k->n++] = *f;
+}
+
+static void expect_level(const struct cas_sim *sim, enum cas_side side, uint32_t n,
+                         const struct cas_level_info *want)
+{
+    struct cas_level_info got[8];
+    uint32_t m = cas_book_depth(cas_sim_book(sim, 0), side, 8, got);
+    cr_assert_eq(m, n, "%u levels on side %d, want %u", m, side, n);
+    for (uint32_t k = 0; k < n; k++) {
+        cr_assert_eq(got[k].price, want[k].price, "level %u", k);
+        cr_assert_eq(got[k].qty, want[k].qty, "level %u", k);
+    }
+}
+
+/* A limit_order shock rests in the book (tick 0.5: 99.5 is 199 ticks) until it is
+ * filled, however many steps later; one that crosses trades at the resting price and
+ * rests the rest; a market-order shock takes it. */
+Test(sim, limit_order_shocks_rest_until_filled)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, "{\"steps\": 100, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5,"
+               " \"initial_price\": 100}], \"shocks\": ["
+               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
+               " \"price\": 99.5},"
+               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 3,"
+               " \"price\": 101},"
+               "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 2},"
+               "{\"step\": 61, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 4,"
+               " \"price\": 102}]}");
+    struct fills k = {0};
+    struct cas_sim_observer obs = {.ctx = &k, .on_trade = keep_fill};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
+    k.sim = sim;
+    for (int i = 0; i < 60; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{199, 5, 1}});
+    expect_level(sim, CAS_SELL, 1, (struct cas_level_info[]){{202, 3, 1}});
+    cr_assert_eq(k.n, 0u, "nothing trades before step 60");
+    cr_assert_eq(cas_sim_step(sim), 0); /* step 60: the market sell takes 2 of the bid */
+    cr_assert_eq(k.n, 1u);
+    cr_assert_eq(k.f[0].price, 199);
+    cr_assert_eq(k.f[0].qty, 2);
+    cr_assert_eq(k.f[0].taker_side, CAS_SELL);
+    cr_assert_eq(k.cause[0].kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(k.cause[0].id, 3, "the third shock in step order");
+    expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{199, 3, 1}});
+    cr_assert_eq(cas_sim_step(sim), 0); /* step 61: buy 4 at 204 ticks crosses the ask */
+    cr_assert_eq(k.n, 2u);
+    cr_assert_eq(k.f[1].price, 202, "a crossing limit order trades at the resting price");
+    cr_assert_eq(k.f[1].qty, 3);
+    cr_assert_eq(k.step[1], 61);
+    cr_assert_eq(k.cause[1].kind, CAS_CAUSE_SHOCK);
+    cr_assert_eq(k.cause[1].id, 4);
+    expect_level(sim, CAS_SELL, 0, NULL);
+    expect_level(sim, CAS_BUY, 2, (struct cas_level_info[]){{204, 1, 1}, {199, 3, 1}});
+    const struct cas_exchange *ex = cas_sim_exchange(sim);
+    uint32_t owner = cas_exchange_order_owner(ex, k.f[0].maker_id);
+    cr_assert_eq(owner, cas_exchange_order_owner(ex, k.f[0].taker_id),
+                 "every shock order comes from the one shock account");
+    cr_assert_eq(owner, cas_exchange_order_owner(ex, k.f[1].taker_id));
+    struct cas_position_view pos;
+    cas_exchange_position(ex, owner, 0, &pos);
+    cr_assert_eq(pos.lots, 0, "the shock account traded only with itself");
+    char why[256];
+    cr_assert(cas_book_check(cas_sim_book(sim, 0), why, sizeof why), "%s", why);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}
+
+/* A limit order the book cannot hold (resting prices more than CAS_BOOK_MAX_SPAN ticks
+ * apart) is dropped, like a refused market order; the run goes on and the shock account's
+ * other order stays. */
+Test(sim, limit_order_shock_the_book_cannot_hold_is_dropped)
+{
+    struct cas_config cfg = {0};
+    load(&cfg, "{\"steps\": 10, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.01,"
+               " \"initial_price\": 100}], \"shocks\": ["
+               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
+               " \"price\": 99},"
+               "{\"step\": 1, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 5,"
+               " \"price\": 200000}]}");
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cas_sim_step(sim), 0, "step %d", i);
+    expect_level(sim, CAS_SELL, 0, NULL);
+    expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{9900, 5, 1}});
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}

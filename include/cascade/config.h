@@ -22,8 +22,8 @@
  *                "dynamic_margin": false | { "window_seconds", "base_vol_annual",
  *                                            "max_scale" } } ],
  *     "agents": [ { "type", "count", "instrument", "margin", "params": { ... } } ],
- *     "shocks": [ { "step", "kind": "market_order" | "index_jump", "instrument",
- *                   "side", "qty" | "pct" } ] }
+ *     "shocks": [ { "step", "kind": "market_order" | "limit_order" | "index_jump",
+ *                   "instrument", "side", "qty", "price" | "pct" } ] }
  * A perpetual's RULES come from its venue profile (built in from
  * configs/venues/NAME.json, a file, or written in place), overridden key by
  * key by its own. Unknown keys are rejected with their JSON path and a
@@ -67,14 +67,16 @@ struct cas_instrument_config {
     struct cas_volmargin_params dynamic_margin;
 };
 
-enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_INDEX_JUMP };
+enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_LIMIT_ORDER, CAS_SHOCK_INDEX_JUMP };
 
 struct cas_shock_config {
     cas_step step;           /* applied at the start of this step */
     enum cas_shock_kind kind;
     uint32_t instrument;
-    enum cas_side side;      /* MARKET_ORDER */
-    cas_lots qty;            /* MARKET_ORDER */
+    enum cas_side side;      /* MARKET_ORDER, LIMIT_ORDER */
+    cas_lots qty;            /* MARKET_ORDER, LIMIT_ORDER */
+    cas_ticks price;         /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
+    double price_written;    /* LIMIT_ORDER: the limit as written, in quote currency */
     double pct;              /* INDEX_JUMP: the index is multiplied by 1 + pct */
 };
 

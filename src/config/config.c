@@ -58,28 +58,34 @@ static int read_instrument_name(struct cas__parse *p, const cJSON *o, size_t i)
     return 0;
 }
 
+int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
+                    const char *hint, cas_ticks *ticks, double *written)
+{
+    double price;
+    int rc = cas__require_number(w, o, key, &price_range, hint, &price);
+    if (rc)
+        return rc;
+    double t = price / tick_size;
+    long long r = t <= TICKS_MAX + 1 ? llround(t) : 0;
+    if (r > 0 && fabs(t - (double)r) > 1e-9 * t)
+        return cas__fail(w, key, CAS_EINVAL,
+                         "must be a multiple of tick_size %s, got %s (%s ticks)",
+                         cas__num(tick_size).s, cas__num(price).s, cas__num(t).s);
+    if (r < 1 || r > (long long)TICKS_MAX)
+        return cas__fail(w, key, CAS_ERANGE,
+                         "is %s ticks of %s; it must be 1 to 1099511627776 (2^40) ticks",
+                         cas__num(t).s, cas__num(tick_size).s);
+    *ticks = r;
+    *written = price;
+    return 0;
+}
+
 /* initial_price, required, a whole number of ticks, stored in ticks. */
 static int read_initial_price(struct cas__parse *p, const cJSON *o, size_t i)
 {
     struct cas_instrument_config *ins = &p->cfg->instruments[i];
-    double price;
-    int rc = cas__require_number(&p->w, o, "initial_price", &price_range,
-                                 "; give the opening price", &price);
-    if (rc)
-        return rc;
-    double t = price / ins->tick_size;
-    long long r = t <= TICKS_MAX + 1 ? llround(t) : 0;
-    if (r > 0 && fabs(t - (double)r) > 1e-9 * t)
-        return cas__fail(&p->w, "initial_price", CAS_EINVAL,
-                         "must be a multiple of tick_size %s, got %s (%s ticks)",
-                         cas__num(ins->tick_size).s, cas__num(price).s, cas__num(t).s);
-    if (r < 1 || r > (long long)TICKS_MAX)
-        return cas__fail(&p->w, "initial_price", CAS_ERANGE,
-                         "is %s ticks of %s; it must be 1 to 1099511627776 (2^40) ticks",
-                         cas__num(t).s, cas__num(ins->tick_size).s);
-    ins->initial_price = r;
-    p->written[i].price = price;
-    return 0;
+    return cas__read_price(&p->w, o, "initial_price", ins->tick_size, "; give the opening price",
+                           &ins->initial_price, &p->written[i].price);
 }
 
 /* Money units per tick per lot at d decimals, if a whole number >= 1. */

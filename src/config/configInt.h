@@ -197,6 +197,12 @@ struct cas__parse {
 };
 _Static_assert(CAS_MAX_PARAMS <= 16, "dist_objects holds one bit per param");
 
+/* config.c: the price at o's key (required; missing, an error ending with `hint`), in
+ * quote currency: a whole number of tick_size (within 1e-9 relative), 1 to 2^40 ticks.
+ * *ticks = it in ticks, *written = it as written. */
+int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
+                    const char *hint, cas_ticks *ticks, double *written);
+
 /* config.c: the instrument named at o's "instrument" (the first when absent); unknown
  * names get a did-you-mean. */
 int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out);

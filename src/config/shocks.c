@@ -1,29 +1,58 @@
-/* shocks: scheduled shocks — a market order sent at a step, or a jump of a perpetual's
- * index — read from the top-level "shocks" array and written back.
+/* shocks: scheduled shocks — a market order sent at a step, a limit order placed in the
+ * book, or a jump of a perpetual's index — read from the top-level "shocks" array and
+ * written back.
  *
  * cfg->shocks is ordered by step; shocks at the same step keep the order they were
  * written in (a stable sort), so the sim can apply them with one cursor.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/configInt.h"
 
 enum { MAX_SHOCKS = 1024 };
 
-static const char *const shock_kinds[] = {"market_order", "index_jump"};
+/* In the order of enum cas_shock_kind. */
+static const char *const shock_kinds[] = {"market_order", "limit_order", "index_jump"};
 static const char *const sides[] = {"buy", "sell"};
 
-/* The keys that belong to one kind only. */
+#define KIND(k) (1u << (k))
+#define ORDERS (KIND(CAS_SHOCK_MARKET_ORDER) | KIND(CAS_SHOCK_LIMIT_ORDER))
+
+/* The keys that belong to some kinds only. */
 static const struct {
     const char *key;
-    enum cas_shock_kind kind;
+    unsigned kinds; /* bit k: kind k has the key */
 } kind_keys[] = {
-    {"side", CAS_SHOCK_MARKET_ORDER},
-    {"qty", CAS_SHOCK_MARKET_ORDER},
-    {"pct", CAS_SHOCK_INDEX_JUMP},
+    {"side", ORDERS},
+    {"qty", ORDERS},
+    {"price", KIND(CAS_SHOCK_LIMIT_ORDER)},
+    {"pct", KIND(CAS_SHOCK_INDEX_JUMP)},
 };
 
-static int read_market_order(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+/* "'KEY' is only for kind 'a'" or "... for kinds 'a' and 'b'". */
+static int wrong_kind(struct cas__walk *w, const char *key, unsigned kinds)
+{
+    char names[96] = "";
+    unsigned n = 0, left = 0;
+    for (unsigned k = 0; k < sizeof shock_kinds / sizeof *shock_kinds; k++)
+        left += kinds >> k & 1;
+    for (unsigned k = 0; k < sizeof shock_kinds / sizeof *shock_kinds; k++) {
+        if (!(kinds >> k & 1))
+            continue;
+        left--;
+        size_t len = strlen(names);
+        const char *sep = n == 0 ? "" : left == 0 ? " and " : ", ";
+        snprintf(names + len, sizeof names - len, "%s'%s'", sep, shock_kinds[k]);
+        n++;
+    }
+    return cas__fail(w, key, CAS_EINVAL, "'%s' is only for kind%s %s; remove it", key,
+                     n > 1 ? "s" : "", names);
+}
+
+/* side and qty, and for a limit order its price. */
+static int read_order(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
 {
     static const struct cas__range qty = {1, 1e12, false, true, false};
     int side, rc;
@@ -35,7 +64,11 @@ static int read_market_order(struct cas__parse *p, const cJSON *o, struct cas_sh
         return rc;
     s->side = side == 0 ? CAS_BUY : CAS_SELL;
     s->qty = (cas_lots)q;
-    return 0;
+    if (s->kind != CAS_SHOCK_LIMIT_ORDER)
+        return 0;
+    return cas__read_price(&p->w, o, "price", p->cfg->instruments[s->instrument].tick_size,
+                           "; give the limit price in quote currency", &s->price,
+                           &s->price_written);
 }
 
 static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
@@ -54,7 +87,8 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
 
 static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
 {
-    static const char *const keys[] = {"step", "kind", "instrument", "side", "qty", "pct"};
+    static const char *const keys[] = {"step", "kind", "instrument", "side", "qty", "price",
+                                       "pct"};
     const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
     double d;
     int kind, rc;
@@ -63,19 +97,17 @@ static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_con
     if ((rc = cas__check_keys(&p->w, o, keys, sizeof keys / sizeof *keys)) != 0 ||
         (rc = cas__require_number(&p->w, o, "step", &step, "; give the step it happens at", &d)) !=
             0 ||
-        (rc = cas__read_choice(&p->w, o, "kind", shock_kinds, 2, -1, "shock kind", "known kinds",
-                               &kind)) != 0 ||
+        (rc = cas__read_choice(&p->w, o, "kind", shock_kinds,
+                               sizeof shock_kinds / sizeof *shock_kinds, -1, "shock kind",
+                               "known kinds", &kind)) != 0 ||
         (rc = cas__read_instrument_ref(p, o, &s->instrument)) != 0)
         return rc;
     s->step = (cas_step)d;
     s->kind = (enum cas_shock_kind)kind;
     for (size_t k = 0; k < sizeof kind_keys / sizeof *kind_keys; k++)
-        if (kind_keys[k].kind != s->kind && cas__member(o, kind_keys[k].key))
-            return cas__fail(&p->w, kind_keys[k].key, CAS_EINVAL,
-                             "'%s' is only for kind '%s'; remove it", kind_keys[k].key,
-                             shock_kinds[kind_keys[k].kind]);
-    return s->kind == CAS_SHOCK_MARKET_ORDER ? read_market_order(p, o, s)
-                                             : read_index_jump(p, o, s);
+        if (!(kind_keys[k].kinds & KIND(kind)) && cas__member(o, kind_keys[k].key))
+            return wrong_kind(&p->w, kind_keys[k].key, kind_keys[k].kinds);
+    return s->kind == CAS_SHOCK_INDEX_JUMP ? read_index_jump(p, o, s) : read_order(p, o, s);
 }
 
 /* Order by step, keeping the written order among equal steps. */
@@ -122,9 +154,11 @@ void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_con
         cas__put(b, o, "step", cas__raw_int((double)s->step));
         cas__put(b, o, "kind", cJSON_CreateString(shock_kinds[s->kind]));
         cas__put(b, o, "instrument", cJSON_CreateString(cfg->instruments[s->instrument].name));
-        if (s->kind == CAS_SHOCK_MARKET_ORDER) {
+        if (s->kind != CAS_SHOCK_INDEX_JUMP) {
             cas__put(b, o, "side", cJSON_CreateString(sides[s->side == CAS_SELL]));
             cas__put(b, o, "qty", cas__raw_int((double)s->qty));
+            if (s->kind == CAS_SHOCK_LIMIT_ORDER)
+                cas__put(b, o, "price", cas__raw_real(s->price_written));
         } else {
             cas__put(b, o, "pct", cas__raw_real(s->pct));
         }

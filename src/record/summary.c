@@ -47,9 +47,9 @@ const struct cas_column cas__summary_keys[] = {
                                             "the peak; `null` if it never did"},
     {"accounting.conserved", "bool", "total money held equals total deposited, exactly"},
     {"accounting.total_initial", "quote currency", "every account's collateral plus the "
-                                                   "initial insurance fund (with market-order "
-                                                   "shocks, this includes the shock account's "
-                                                   "deposit of 1,000,000,000)"},
+                                                   "initial insurance fund (with market- or "
+                                                   "limit-order shocks, this includes the shock "
+                                                   "account's deposit of 1,000,000,000)"},
     {"accounting.total_final", "quote currency", "cash of every account and of unfinished "
                                                  "liquidations, the insurance fund, fees and "
                                                  "rounding residue at the end"},

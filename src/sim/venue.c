@@ -15,7 +15,7 @@
 #include "sim/simInt.h"
 
 #define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short; it is
-                                opened only when a market-order shock is configured */
+                                opened only when a market- or limit-order shock is configured */
 #define SCALE_STEP_PPM 10000 /* apply a new margin scale once it moved 1% */
 
 /* ---- exchange events, passed on to the observer ---- */
@@ -257,7 +257,7 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
     }
     bool orders = false;
     for (uint32_t k = 0; k < cfg->n_shocks; k++)
-        orders |= cfg->shocks[k].kind == CAS_SHOCK_MARKET_ORDER;
+        orders |= cfg->shocks[k].kind != CAS_SHOCK_INDEX_JUMP;
     if (!orders)
         return 0;
     double shock_money = fmin(SHOCK_COLLATERAL * pow(10, cfg->money_decimals), 1e17);
@@ -335,12 +335,17 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
         check_halt(s, sh->instrument);
         return rc;
     }
-    struct cas_order o = {s->shock_account, sh->instrument, sh->side, CAS_MARKET, 0, sh->qty,
+    /* A limit order rests until filled: the shock account never cancels. */
+    bool limit = sh->kind == CAS_SHOCK_LIMIT_ORDER;
+    struct cas_order o = {s->shock_account, sh->instrument, sh->side,
+                          limit ? CAS_LIMIT : CAS_MARKET, limit ? sh->price : 0, sh->qty,
                           false};
     uint64_t id;
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, &id, &res);
-    return rc == CAS_EINVAL ? 0 : rc; /* a refused shock (halted market) is not an error */
+    /* a refused shock (a halted market, a band, a book that cannot hold the price) is not
+     * an error */
+    return rc == CAS_EINVAL || rc == CAS_ERANGE ? 0 : rc;
 }
 
 static void move_index(struct cas_sim *s, uint32_t i)

@@ -1,0 +1,346 @@
+/* test_golden: a scripted cascade whose whole run directory is known, worked out by hand.
+ *
+ * tests/golden/cascade/config.json scripts a market in which nothing is random: no noise,
+ * an index that stays put (gbm, vol_annual 0), the mark at the last trade, no funding, no
+ * fees, one maintenance tier, engine liquidation with IOC orders at the bankruptcy price,
+ * and the book placed by limit_order shocks. Its run must reproduce
+ * tests/golden/cascade/expected/ byte for byte (summary.json's wall-clock "performance"
+ * object aside), and its liquidations, fills, prices and cascade must be the ones worked
+ * out below. When an output changes on purpose, tests/golden/regen rebuilds expected/; the
+ * assertions on liquidations.csv, trades.csv, timeseries.csv and cascades.csv then still
+ * hold the run to the hand-worked figures.
+ *
+ * THE MARKET. One perpetual P: tick 1, lot 1, money_decimals 0, so one tick on one lot is
+ * K = 1 money unit and prices, cash and notionals are all plain integers of the quote
+ * currency. Initial price (and index) 1000. Maintenance: one tier, mmr 1% (MM of a
+ * notional N is ceil(N / 100)), max_leverage 50. Liquidation: engine, ioc_bankruptcy,
+ * ioc_penalty 0, max_lots_per_step 100 (so the venue works at most 100 lots a step: one
+ * 100-lot job a step here). Insurance fund 0.
+ *
+ * THE BOOK at step 0 (shocks 1-17, all from the shock account, account 0):
+ *   ask  1000 x 1000 lots (shock 1)
+ *   bids 990 x 20, 988 x 30, 986 x 30, 984 x 30, 982 x 30, 980 x 30, 978 x 30, 976 x 40,
+ *        975 x 50, 974 x 50, 972 x 40, 970 x 30, 968 x 30, 966 x 50, 964 x 50, 940 x 200
+ *        (shocks 2-17, in that order)
+ *
+ * THE ACCOUNTS: six leveraged traders, one per population, cross margin, size_fraction 1,
+ * always long, rate 10 (all wake in step 0), hold_steps 1e12, no stop, reentry 0. Agent
+ * accounts are 1-6 (the shock account was opened first). Each buys
+ * floor(collateral x leverage / 1000) = 100 lots at the ask, 1000, in step 0 (600 lots:
+ * 400 stay on the ask, so both sides stay quoted all run). Its cash is then
+ * c = collateral - 100 x 1000, and with one position the account is liquidatable at mark m
+ * when c + 100 m < ceil(100 m / 100) = m, i.e. when m < -c / 99. The trigger tick is the
+ * highest such m; the bankruptcy price is -c / 100; the IOC limit is that rounded up.
+ *
+ *   acct  leverage  collateral  cash c    liquidation price  trigger  bankruptcy  IOC limit
+ *   1     50        2000        -98000    989.90             989      980.00      980
+ *   2     40        2500        -97500    984.85             984      975.00      975
+ *   3     36        2778        -97222    982.04             982      972.22      973
+ *   4     30        3334        -96666    976.42             976      966.66      967
+ *   5     25        4000        -96000    969.70             969      960.00      960
+ *   6     10        10000       -90000    909.09             909      900.00      (never)
+ *
+ * (Each entry passes the margin check exactly: 100 x 1000 / leverage rounded up is the
+ * collateral, e.g. ceil(100000 / 36) = 2778.)
+ *
+ * THE CASCADE. Shock 18, step 100: a market sell of 40 lots fills 20 @ 990 and 20 @ 988
+ * against the shock account's own bids. Mark = last = 988 <= 989: account 1 is taken over,
+ * liquidation 1, trigger shock:18. Everything below follows from the bids; the budget of
+ * 100 lots a step lets one job work per step, in the order the jobs were created.
+ *
+ *   step 100  job 1 (100 lots, limit 980) sells 10 @ 988, 30 @ 986, 30 @ 984, 30 @ 982:
+ *             last 982 crosses the triggers 984 (account 2) and 982 (account 3), in that
+ *             order: liquidations 2 and 3, both trigger liquidation:1. Jobs 2 and 3 wait:
+ *             the step's 100 lots are used. vwap 984.40; 98440 - 98000 = 440 to the fund.
+ *   step 101  job 2 (limit 975) sells 30 @ 980, 30 @ 978, 40 @ 976: last 976 crosses 976
+ *             (account 4): liquidation 4, trigger liquidation:2. vwap 977.80; +280.
+ *   step 102  job 3 (limit 973) sells 50 @ 975, 50 @ 974: last 974 crosses nothing (the
+ *             next trigger is 969). vwap 974.50; 97450 - 97222 = +228.
+ *   step 103  job 4 (limit 967) sells 40 @ 972, 30 @ 970, 30 @ 968: last 968 crosses 969
+ *             (account 5): liquidation 5, trigger liquidation:4. vwap 970.20; +354.
+ *   step 104  job 5 (limit 960) sells 50 @ 966, 50 @ 964: last 964; the only open long
+ *             left is account 6 (trigger 909). The cascade ends. vwap 965.00; +500.
+ *
+ * Every job fills in full at or above its bankruptcy price: no ADL, no shortfall; the
+ * insurance fund ends at 440 + 280 + 228 + 354 + 500 = 1802. The causal tree:
+ *
+ *   shock:18 -> 1 -> 2 -> 4 -> 5
+ *                 -> 3
+ *
+ * one cascade of 5 liquidations and 4 generations, notional at the marks of takeover
+ * 100 x (988 + 982 + 982 + 976 + 968) = 489600. Open interest falls from 600 to 100 lots
+ * (account 6 against the shock account). The traders lose 18212 in all (summary.json's
+ * agents.leveraged.pnl): the five liquidated lose their whole collateral, 2000 + 2500 +
+ * 2778 + 3334 + 4000 = 14612, and account 6 loses 100 x (1000 - 964) = 3600 at the final
+ * mark.
+ *
+ * The price ("price" below) at the end of a step is the mid when both sides are quoted,
+ * which they always are here: (best bid + 1000) / 2.
+ *
+ *   end of step  99: best bid 990 -> 995.0     end of step 102: 972 -> 986.0
+ *   end of step 100: 980 -> 990.0              end of step 103: 966 -> 983.0
+ *   end of step 101: 975 -> 987.5              end of step 104: 940 -> 970.0
+ *   step 115: a limit buy 30 @ 955 (shock 19): 977.5 from then on;
+ *   step 125: a limit buy 30 @ 960 (shock 20): 980.0 from then on, to the end (step 299).
+ *
+ * timeseries.csv (sample_every 1: row S is the end of step S) has these mids, and the
+ * lowest and highest trade of each step: 990-982 in step 100, 980-976 in 101, 975-974 in
+ * 102, 972-968 in 103, 966-964 in 104; no trade in any other step after step 0.
+ *
+ * THE CASCADE'S FIGURES (cascades.csv):
+ *   start_step 100 (the shock's liquidation); end_step 103 (the last member, liquidation
+ *   5, was triggered in step 103); finish_step 104 (job 5's last fill);
+ *   duration_steps 104 - 100 + 1 = 5;
+ *   price_start 995.0 (end of step 99);
+ *   price_extreme 964: the lowest of the trades of steps 100-104 (990 ... 964) and of the
+ *   end-of-step prices 990, 987.5, 986, 983, 970; first reached in step 104 (extreme_step);
+ *   index_at_extreme 1000 (the index never moves): gap_to_index_bps (964 / 1000 - 1) x 1e4
+ *   = -360;
+ *   move_bps (995 - 964) / 995 x 1e4 = 311.5578;
+ *   price_end 970.0 (end of step 104);
+ *   recovery: half the move is regained at 964 + (995 - 964) / 2 = 979.5; the price is
+ *   970 after step 104, 977.5 from step 115 and 980 from step 125, so
+ *   recovery_half_steps = 125 - 104 = 21.
+ * And in summary.json: prices.min 964 (a trade), prices.max 1000 (the entries),
+ * dislocation.max_drawdown_bps (1000 - 964) / 1000 x 1e4 = 360, cascades.largest_move_bps
+ * 311.5577889, longest_duration_steps 5, max_generations 4; liquidations.count 5 and
+ * notional 489600; insurance_fund.final 1802.
+ */
+#include <dirent.h>
+
+#include "lib/runs.h"
+
+static char expected_dir[1024];
+
+/* Each test starts from a fresh run of the golden config in the scratch directory. */
+static void run_golden(void)
+{
+    runs_setup();
+    snprintf(expected_dir, sizeof expected_dir, "%s/tests/golden/cascade/expected",
+             source_root());
+    cr_assert_eq(run_cascade("run '%s/tests/golden/cascade/config.json' -o run --quiet",
+                             source_root()),
+                 0, "the golden run failed");
+}
+
+TestSuite(golden, .init = run_golden, .fini = runs_teardown, .timeout = 60);
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the files in dir, sorted; returns how many (at most 32). */
+static size_t list_files(const char *dir, char *names[32])
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        cr_assert_lt(n, 32u);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    return n;
+}
+
+/* Cut summary.json's "performance" object (and the ", " or ",\n  " before it) out of s. */
+static void strip_performance(char *s)
+{
+    char *key = strstr(s, "\"performance\"");
+    cr_assert_not_null(key, "summary.json has no \"performance\" object");
+    char *open = strchr(key, '{'), *end = open;
+    cr_assert_not_null(open);
+    for (int depth = 0; *end; end++) {
+        depth += *end == '{';
+        depth -= *end == '}';
+        if (depth == 0)
+            break;
+    }
+    cr_assert_eq(*end, '}', "unbalanced \"performance\" object");
+    char *from = key;
+    while (from > s && (from[-1] == ' ' || from[-1] == '\n'))
+        from--;
+    if (from > s && from[-1] == ',')
+        from--;
+    memmove(from, end + 1, strlen(end + 1) + 1);
+}
+
+Test(golden, run_directory_matches_expected_byte_for_byte)
+{
+    char run_dir[300], *got[32], *want[32];
+    snprintf(run_dir, sizeof run_dir, "%s/run", run_tmp);
+    size_t ng = list_files(run_dir, got), nw = list_files(expected_dir, want);
+    for (size_t k = 0; k < ng || k < nw; k++)
+        cr_assert(k < ng && k < nw && strcmp(got[k], want[k]) == 0,
+                  "the run wrote %s where expected/ has %s", k < ng ? got[k] : "nothing",
+                  k < nw ? want[k] : "nothing");
+    cr_assert_gt(ng, 0u);
+    for (size_t k = 0; k < ng; k++) {
+        char pg[1400], pw[1400];
+        snprintf(pg, sizeof pg, "%s/%s", run_dir, got[k]);
+        snprintf(pw, sizeof pw, "%s/%s", expected_dir, want[k]);
+        char *g = slurp_file(pg), *w = slurp_file(pw);
+        cr_assert(g && w, "cannot read %s or %s", pg, pw);
+        if (strcmp(got[k], "summary.json") == 0) {
+            strip_performance(g);
+            strip_performance(w);
+        }
+        size_t at = 0;
+        while (g[at] && g[at] == w[at])
+            at++;
+        cr_assert(g[at] == w[at],
+                  "%s differs from expected/ at byte %zu (run tests/golden/regen after a"
+                  " deliberate change, and check it against test_golden.c)",
+                  got[k], at);
+        free(g);
+        free(w);
+        free(got[k]);
+        free(want[k]);
+    }
+}
+
+/* The five liquidations of the table above, in id order. */
+static const struct {
+    int step, account;
+    double bankruptcy, vwap;
+    int worst, insurance, finish;
+    const char *trigger;
+    int generation;
+} liqs[] = {
+    {100, 1, 980.00, 984.40, 982, 440, 100, "shock:18", 1},
+    {100, 2, 975.00, 977.80, 976, 280, 101, "liquidation:1", 2},
+    {100, 3, 972.22, 974.50, 974, 228, 102, "liquidation:1", 2},
+    {101, 4, 966.66, 970.20, 968, 354, 103, "liquidation:2", 3},
+    {103, 5, 960.00, 965.00, 964, 500, 104, "liquidation:4", 4},
+};
+
+Test(golden, liquidations_are_the_hand_worked_tree)
+{
+    struct table t;
+    table_read(&t, "run/liquidations.csv");
+    cr_assert_eq(t.n_rows - 1, 5u, "5 liquidations (accounts 1-5; account 6 survives)");
+    for (size_t k = 0; k < 5; k++) {
+        size_t r = k + 1;
+        cr_assert_eq(integer(&t, r, "id"), (long long)r);
+        cr_assert_eq(integer(&t, r, "step"), liqs[k].step, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "account"), liqs[k].account, "liquidation %zu", r);
+        cr_assert_str_eq(cell(&t, r, "side"), "long");
+        cr_assert_eq(integer(&t, r, "lots"), 100);
+        cr_assert_eq(integer(&t, r, "filled_lots"), 100, "liquidation %zu fills in full", r);
+        cr_assert_eq(integer(&t, r, "adl_lots"), 0);
+        cr_assert_float_eq(num(&t, r, "bankruptcy"), liqs[k].bankruptcy, 1e-9,
+                           "liquidation %zu", r);
+        cr_assert_float_eq(num(&t, r, "fill_vwap"), liqs[k].vwap, 1e-9, "liquidation %zu", r);
+        cr_assert_eq(num(&t, r, "worst_fill"), liqs[k].worst, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "insurance_change"), liqs[k].insurance, "liquidation %zu",
+                     r);
+        cr_assert_eq(integer(&t, r, "finish_step"), liqs[k].finish, "liquidation %zu", r);
+        cr_assert_str_eq(cell(&t, r, "trigger"), liqs[k].trigger, "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "cascade"), 1);
+        cr_assert_eq(integer(&t, r, "generation"), liqs[k].generation, "liquidation %zu", r);
+    }
+    table_free(&t);
+}
+
+/* Every trade after the entries, in order: the shock's two fills, then each job's. */
+Test(golden, fills_walk_down_the_bid_ladder)
+{
+    static const struct {
+        int step, price, lots;
+        const char *cause;
+    } want[] = {
+        {100, 990, 20, "shock:18"},      {100, 988, 20, "shock:18"},
+        {100, 988, 10, "liquidation:1"}, {100, 986, 30, "liquidation:1"},
+        {100, 984, 30, "liquidation:1"}, {100, 982, 30, "liquidation:1"},
+        {101, 980, 30, "liquidation:2"}, {101, 978, 30, "liquidation:2"},
+        {101, 976, 40, "liquidation:2"}, {102, 975, 50, "liquidation:3"},
+        {102, 974, 50, "liquidation:3"}, {103, 972, 40, "liquidation:4"},
+        {103, 970, 30, "liquidation:4"}, {103, 968, 30, "liquidation:4"},
+        {104, 966, 50, "liquidation:5"}, {104, 964, 50, "liquidation:5"},
+    };
+    const size_t n = sizeof want / sizeof *want;
+    struct table t;
+    table_read(&t, "run/trades.csv");
+    cr_assert_eq(t.n_rows - 1, 6 + n, "6 entries and %zu later fills", n);
+    unsigned entered = 0; /* bit a: account a bought (in the scheduler's order) */
+    for (size_t r = 1; r <= 6; r++) {
+        cr_assert_eq(integer(&t, r, "step"), 0);
+        cr_assert_eq(integer(&t, r, "price"), 1000, "every long enters at the ask");
+        cr_assert_eq(integer(&t, r, "qty"), 100);
+        cr_assert_str_eq(cell(&t, r, "taker_side"), "buy");
+        unsigned a = 0;
+        cr_assert_eq(sscanf(cell(&t, r, "cause"), "order:%u", &a), 1);
+        cr_assert(a >= 1 && a <= 6 && !(entered >> a & 1), "entry by account %u", a);
+        entered |= 1u << a;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t r = 7 + k;
+        cr_assert_eq(integer(&t, r, "step"), want[k].step, "fill %zu", k);
+        cr_assert_eq(integer(&t, r, "price"), want[k].price, "fill %zu", k);
+        cr_assert_eq(integer(&t, r, "qty"), want[k].lots, "fill %zu", k);
+        cr_assert_str_eq(cell(&t, r, "taker_side"), "sell");
+        cr_assert_str_eq(cell(&t, r, "cause"), want[k].cause, "fill %zu", k);
+    }
+    table_free(&t);
+}
+
+/* The end-of-step prices and each step's trade range around the cascade and the
+ * recovery, as worked out above. */
+Test(golden, price_path_is_the_hand_worked_one)
+{
+    static const struct {
+        int step;
+        double mid;
+        int low, high; /* 0: no trade in the step */
+    } want[] = {
+        {99, 995.0, 0, 0},      {100, 990.0, 982, 990}, {101, 987.5, 976, 980},
+        {102, 986.0, 974, 975}, {103, 983.0, 968, 972}, {104, 970.0, 964, 966},
+        {105, 970.0, 0, 0},     {114, 970.0, 0, 0},     {115, 977.5, 0, 0},
+        {124, 977.5, 0, 0},     {125, 980.0, 0, 0},     {299, 980.0, 0, 0},
+    };
+    struct table t;
+    table_read(&t, "run/timeseries.csv");
+    cr_assert_eq(t.n_rows - 1, 300u, "one row per step");
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        size_t r = (size_t)want[k].step + 1;
+        cr_assert_eq(integer(&t, r, "step"), want[k].step);
+        cr_assert_eq(num(&t, r, "mid"), want[k].mid, "step %d", want[k].step);
+        if (want[k].low == 0) {
+            cr_assert_str_empty(cell(&t, r, "low"), "step %d trades nothing", want[k].step);
+            continue;
+        }
+        cr_assert_eq(num(&t, r, "low"), want[k].low, "step %d", want[k].step);
+        cr_assert_eq(num(&t, r, "high"), want[k].high, "step %d", want[k].step);
+    }
+    table_free(&t);
+}
+
+Test(golden, cascade_figures_are_the_hand_worked_ones)
+{
+    struct table t;
+    table_read(&t, "run/cascades.csv");
+    cr_assert_eq(t.n_rows - 1, 1u, "one cascade");
+    cr_assert_eq(integer(&t, 1, "root_liquidation"), 1);
+    cr_assert_str_eq(cell(&t, 1, "root_cause"), "shock:18");
+    cr_assert_str_eq(cell(&t, 1, "side"), "long");
+    cr_assert_eq(integer(&t, 1, "liquidations"), 5);
+    cr_assert_eq(integer(&t, 1, "generations"), 4);
+    cr_assert_eq(integer(&t, 1, "notional"), 489600);
+    cr_assert_eq(integer(&t, 1, "start_step"), 100);
+    cr_assert_eq(integer(&t, 1, "end_step"), 103);
+    cr_assert_eq(integer(&t, 1, "finish_step"), 104);
+    cr_assert_eq(integer(&t, 1, "duration_steps"), 5);
+    cr_assert_eq(num(&t, 1, "price_start"), 995);
+    cr_assert_eq(num(&t, 1, "price_extreme"), 964);
+    cr_assert_eq(integer(&t, 1, "extreme_step"), 104);
+    cr_assert_eq(num(&t, 1, "index_at_extreme"), 1000);
+    cr_assert_eq(num(&t, 1, "gap_to_index_bps"), -360);
+    cr_assert_eq(num(&t, 1, "price_end"), 970);
+    cr_assert_float_eq(num(&t, 1, "move_bps"), 31.0 / 995 * 1e4, 0.006);
+    cr_assert_eq(integer(&t, 1, "recovery_half_steps"), 21);
+    table_free(&t);
+}
