@@ -205,17 +205,17 @@ Test(golden, run_directory_matches_expected_byte_for_byte)
 
 /* The five liquidations of the table above, in id order. */
 static const struct {
-    int step, account;
-    double bankruptcy, vwap;
+    int step, account, leverage;
+    double liquidation, bankruptcy, vwap;
     int worst, insurance, finish;
     const char *trigger;
     int generation;
 } liqs[] = {
-    {100, 1, 980.00, 984.40, 982, 440, 100, "shock:18", 1},
-    {100, 2, 975.00, 977.80, 976, 280, 101, "liquidation:1", 2},
-    {100, 3, 972.22, 974.50, 974, 228, 102, "liquidation:1", 2},
-    {101, 4, 966.66, 970.20, 968, 354, 103, "liquidation:2", 3},
-    {103, 5, 960.00, 965.00, 964, 500, 104, "liquidation:4", 4},
+    {100, 1, 50, 989.90, 980.00, 984.40, 982, 440, 100, "shock:18", 1},
+    {100, 2, 40, 984.85, 975.00, 977.80, 976, 280, 101, "liquidation:1", 2},
+    {100, 3, 36, 982.04, 972.22, 974.50, 974, 228, 102, "liquidation:1", 2},
+    {101, 4, 30, 976.42, 966.66, 970.20, 968, 354, 103, "liquidation:2", 3},
+    {103, 5, 25, 969.70, 960.00, 965.00, 964, 500, 104, "liquidation:4", 4},
 };
 
 Test(golden, liquidations_are_the_hand_worked_tree)
@@ -234,6 +234,9 @@ Test(golden, liquidations_are_the_hand_worked_tree)
         cr_assert_eq(integer(&t, r, "adl_lots"), 0);
         cr_assert_float_eq(num(&t, r, "bankruptcy"), liqs[k].bankruptcy, 1e-9,
                            "liquidation %zu", r);
+        cr_assert_float_eq(num(&t, r, "liquidation_price"), liqs[k].liquidation, 1e-9,
+                           "liquidation %zu", r);
+        cr_assert_eq(integer(&t, r, "leverage"), liqs[k].leverage, "liquidation %zu", r);
         cr_assert_float_eq(num(&t, r, "fill_vwap"), liqs[k].vwap, 1e-9, "liquidation %zu", r);
         cr_assert_eq(num(&t, r, "worst_fill"), liqs[k].worst, "liquidation %zu", r);
         cr_assert_eq(integer(&t, r, "insurance_change"), liqs[k].insurance, "liquidation %zu",

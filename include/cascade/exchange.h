@@ -116,6 +116,9 @@ struct cas_liquidation {
     cas_lots lots;          /* lots taken over (engine) or transferred (keeper) */
     cas_ticks mark;         /* mark when it was triggered */
     double bankruptcy;      /* bankruptcy price in ticks */
+    double liquidation;     /* the position's liquidation price in ticks just before it was
+                               taken (other positions held at their marks); NaN when none */
+    int32_t leverage;       /* the account's leverage setting */
     enum cas_liq_mode mode;
     uint32_t keeper;        /* keeper mode: the keeper's account */
     struct cas_cause cause; /* the move that put the account under water */

@@ -34,7 +34,7 @@ struct cas_column {
 };
 
 /* The columns of "timeseries.csv", "liquidations.csv", "cascades.csv",
- * "trades.csv" or "liqmap.csv", in order, or the keys of "summary.json"
+ * "trades.csv", "liqmap.csv" or "accounts.csv", in order, or the keys of "summary.json"
  * (dotted paths: "prices.min", "amplification[k].factor", "agents.TYPE.pnl").
  * cas_record_column returns NULL past the end or for another name. */
 size_t cas_record_n_columns(const char *file);
@@ -64,6 +64,11 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *rec);
 
 /* Write cascades.csv's content (liquidations linked into causal trees). */
 int cas_recorder_write_cascades(const struct cas_recorder *rec, FILE *out);
+
+/* Write accounts.csv's content: every account of the run, whose agent and
+ * type it is. */
+int cas_recorder_write_accounts(const struct cas_recorder *rec, const struct cas_sim *sim,
+                                FILE *out);
 
 /* Write liquidations.csv's content for the finished run to `out`. */
 int cas_recorder_write_liquidations(const struct cas_recorder *rec, FILE *out);

@@ -83,6 +83,9 @@ int64_t cas_sim_margin_scale(const struct cas_sim *sim, uint32_t instrument);
 uint32_t cas_sim_n_agents(const struct cas_sim *sim);
 /* The account of agent `agent` (global index, in population order). */
 uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
+/* The account that sends the configured market and limit orders (shocks);
+ * CAS_NO_ACCOUNT when the config has none. */
+uint32_t cas_sim_shock_account(const struct cas_sim *sim);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
 
 /* The public liquidation map of a perpetual, `lag` publications old (0 =

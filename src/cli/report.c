@@ -26,6 +26,7 @@
 
 #include "cascade/stats.h"
 #include "cli/cli.h"
+#include "cli/csv.h"
 
 static const char report_usage[] =
     "usage: cascade report RUNDIR [-o FILE]\n"
@@ -40,7 +41,6 @@ static const char report_usage[] =
     "\n"
     "  -o, --output FILE    where to write the page (default RUNDIR/report.html)\n";
 
-#define MAX_FIELDS 64
 #define MAX_LAG 50
 #define TOP_CASCADES 10
 #define HEAT_COLS 150
@@ -104,146 +104,6 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
     return true;
 }
 
-/* ---- CSV reading: one line at a time, fields split in place ---- */
-
-struct csv {
-    char *path; /* as shown in messages: RUNDIR/FILE */
-    FILE *f;
-    char *line;
-    size_t cap;
-    long lineno;
-    char *field[MAX_FIELDS];
-    int nf, ncol;
-};
-
-__attribute__((format(printf, 2, 3))) static int csv_bad(const struct csv *c, const char *fmt,
-                                                         ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "cascade: %s:%ld: ", c->path, c->lineno);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
-static void csv_close(struct csv *c)
-{
-    if (c->f)
-        fclose(c->f);
-    free(c->line);
-    free(c->path);
-    memset(c, 0, sizeof *c);
-}
-
-/* Read the next line and split it into c->field: 1 when there was one; 0 at
- * the end of the file, or on an error, when *status is set to 1 or 2 (said). */
-static int csv_next(struct csv *c, int *status)
-{
-    errno = 0;
-    ssize_t len = getline(&c->line, &c->cap, c->f);
-    if (len < 0) {
-        if (ferror(c->f) || errno == ENOMEM) {
-            fprintf(stderr, "cascade: %s: cannot read: %s\n", c->path, strerror(errno));
-            *status = 1;
-        }
-        return 0;
-    }
-    c->lineno++;
-    while (len > 0 && (c->line[len - 1] == '\n' || c->line[len - 1] == '\r'))
-        c->line[--len] = 0;
-    if ((size_t)len != strlen(c->line)) {
-        *status = csv_bad(c, "contains a NUL byte");
-        return 0;
-    }
-    c->nf = 0;
-    for (char *p = c->line;; p++) {
-        if (c->nf == MAX_FIELDS) {
-            *status = csv_bad(c, "more than %d fields", MAX_FIELDS);
-            return 0;
-        }
-        c->field[c->nf++] = p;
-        p = strchr(p, ',');
-        if (!p)
-            break;
-        *p = 0;
-    }
-    if (c->ncol && c->nf != c->ncol) {
-        *status = csv_bad(c, "%d field%s, the header has %d", c->nf, c->nf == 1 ? "" : "s",
-                          c->ncol);
-        return 0;
-    }
-    return 1;
-}
-
-/* Open RUNDIR/file and read its header, mapping the n wanted columns to
- * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
-static int csv_open(struct csv *c, const char *rundir, const char *file,
-                    const char *const *names, int n, int *idx)
-{
-    memset(c, 0, sizeof *c);
-    if (!(c->path = cas__path_join(rundir, file)))
-        return 1;
-    if (!(c->f = fopen(c->path, "r"))) {
-        if (errno == ENOENT)
-            return -1;
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, strerror(errno));
-        return 2;
-    }
-    int status = 0;
-    if (!csv_next(c, &status)) {
-        c->lineno = 1;
-        return status ? status : csv_bad(c, "empty file, expected a header line");
-    }
-    c->ncol = c->nf;
-    for (int k = 0; k < n; k++) {
-        idx[k] = -1;
-        for (int j = 0; j < c->nf; j++)
-            if (strcmp(c->field[j], names[k]) == 0)
-                idx[k] = j;
-        if (idx[k] < 0)
-            return csv_bad(c, "no column '%s' in the header", names[k]);
-    }
-    return 0;
-}
-
-/* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
-static int csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
-                   double *out)
-{
-    const char *s = c->field[col];
-    *out = NAN;
-    if (!*s) {
-        if (may_be_empty) {
-            *out = NAN;
-            return 0;
-        }
-        return csv_bad(c, "'%s' is empty", name);
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v))
-        return csv_bad(c, "'%s' is not a number: '%.40s'", name, s);
-    *out = v;
-    return 0;
-}
-
-/* The same for a count or a step: a non-negative integer. */
-static int csv_int(const struct csv *c, int col, const char *name, long long *out)
-{
-    double v = 0;
-    *out = 0;
-    int rc = csv_num(c, col, name, false, &v);
-    if (rc)
-        return rc;
-    if (v < 0 || v != floor(v) || v > 9e15)
-        return csv_bad(c, "'%s' is not a non-negative integer: '%.40s'", name, c->field[col]);
-    *out = (long long)v;
-    return 0;
-}
-
 static int out_of_memory(void)
 {
     fputs("cascade: out of memory\n", stderr);
@@ -262,24 +122,24 @@ static int read_timeseries(struct report *r)
         "depth_5pct", "oi_long", "funding_rate", "liquidated_notional", "insurance_fund"};
     int idx[T_N], rc, status = 0;
     struct csv c;
-    if ((rc = csv_open(&c, r->rundir, "timeseries.csv", names, T_N, idx)) != 0)
+    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, T_N, idx)) != 0)
         goto done;
     r->step_seconds = 1;
-    while (csv_next(&c, &status)) {
+    while (cas__csv_next(&c, &status)) {
         const char *instr = c.field[idx[T_INSTR]];
         if (!r->instrument[0])
             snprintf(r->instrument, sizeof r->instrument, "%s", instr);
         long long step = 0;
         double time_s = 0;
-        if ((rc = csv_int(&c, idx[T_STEP], "step", &step)) ||
-            (rc = csv_num(&c, idx[T_TIME], "time_s", false, &time_s)))
+        if ((rc = cas__csv_int(&c, idx[T_STEP], "step", &step)) ||
+            (rc = cas__csv_num(&c, idx[T_TIME], "time_s", false, &time_s)))
             goto done;
         if (strcmp(instr, r->instrument) != 0)
             continue;
         if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
             r->step_seconds = time_s / (double)(step + 1);
         if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step) {
-            rc = csv_bad(&c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
+            rc = cas__csv_bad(&c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
             goto done;
         }
         if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts)) {
@@ -288,23 +148,23 @@ static int read_timeseries(struct report *r)
         }
         struct ts_row *t = &r->ts[r->n_ts];
         t->step = (double)step;
-        if ((rc = csv_num(&c, idx[T_MID], "mid", true, &t->mid)) ||
-            (rc = csv_num(&c, idx[T_LAST], "last", false, &t->last)) ||
-            (rc = csv_num(&c, idx[T_LOW], "low", true, &t->low)) ||
-            (rc = csv_num(&c, idx[T_MARK], "mark", false, &t->mark)) ||
-            (rc = csv_num(&c, idx[T_INDEX], "index", true, &t->index)) ||
-            (rc = csv_num(&c, idx[T_D1], "depth_1pct", true, &t->depth1)) ||
-            (rc = csv_num(&c, idx[T_D5], "depth_5pct", true, &t->depth5)) ||
-            (rc = csv_num(&c, idx[T_OI], "oi_long", false, &t->oi_long)) ||
-            (rc = csv_num(&c, idx[T_FUND], "funding_rate", true, &t->funding)) ||
-            (rc = csv_num(&c, idx[T_LIQN], "liquidated_notional", false, &t->liq_notional)) ||
-            (rc = csv_num(&c, idx[T_INS], "insurance_fund", false, &t->insurance)))
+        if ((rc = cas__csv_num(&c, idx[T_MID], "mid", true, &t->mid)) ||
+            (rc = cas__csv_num(&c, idx[T_LAST], "last", false, &t->last)) ||
+            (rc = cas__csv_num(&c, idx[T_LOW], "low", true, &t->low)) ||
+            (rc = cas__csv_num(&c, idx[T_MARK], "mark", false, &t->mark)) ||
+            (rc = cas__csv_num(&c, idx[T_INDEX], "index", true, &t->index)) ||
+            (rc = cas__csv_num(&c, idx[T_D1], "depth_1pct", true, &t->depth1)) ||
+            (rc = cas__csv_num(&c, idx[T_D5], "depth_5pct", true, &t->depth5)) ||
+            (rc = cas__csv_num(&c, idx[T_OI], "oi_long", false, &t->oi_long)) ||
+            (rc = cas__csv_num(&c, idx[T_FUND], "funding_rate", true, &t->funding)) ||
+            (rc = cas__csv_num(&c, idx[T_LIQN], "liquidated_notional", false, &t->liq_notional)) ||
+            (rc = cas__csv_num(&c, idx[T_INS], "insurance_fund", false, &t->insurance)))
             goto done;
         r->n_ts++;
     }
     rc = status;
 done:
-    csv_close(&c);
+    cas__csv_close(&c);
     return rc;
 }
 
@@ -313,17 +173,17 @@ static int read_liquidations(struct report *r)
     static const char *const names[] = {"step", "instrument", "side", "mark"};
     int idx[4], rc, status = 0;
     struct csv c;
-    if ((rc = csv_open(&c, r->rundir, "liquidations.csv", names, 4, idx)) != 0)
+    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", names, 4, idx)) != 0)
         goto done;
-    while (csv_next(&c, &status)) {
+    while (cas__csv_next(&c, &status)) {
         long long step = 0;
         double mark = 0;
         const char *side = c.field[idx[2]];
-        if ((rc = csv_int(&c, idx[0], "step", &step)) ||
-            (rc = csv_num(&c, idx[3], "mark", false, &mark)))
+        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
+            (rc = cas__csv_num(&c, idx[3], "mark", false, &mark)))
             goto done;
         if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0) {
-            rc = csv_bad(&c, "'side' must be long or short, not '%.20s'", side);
+            rc = cas__csv_bad(&c, "'side' must be long or short, not '%.20s'", side);
             goto done;
         }
         if (strcmp(c.field[idx[1]], r->instrument) != 0)
@@ -336,7 +196,7 @@ static int read_liquidations(struct report *r)
     }
     rc = status;
 done:
-    csv_close(&c);
+    cas__csv_close(&c);
     return rc;
 }
 
@@ -352,29 +212,29 @@ static int read_cascades(struct report *r)
         "recovery_half_steps"};
     int idx[C_N], rc, status = 0;
     struct csv c;
-    if ((rc = csv_open(&c, r->rundir, "cascades.csv", names, C_N, idx)) != 0)
+    if ((rc = cas__csv_open(&c, r->rundir, "cascades.csv", names, C_N, idx)) != 0)
         goto done;
-    while (csv_next(&c, &status)) {
+    while (cas__csv_next(&c, &status)) {
         if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas)) {
             rc = out_of_memory();
             goto done;
         }
         struct cascade_row *k = &r->cas[r->n_cas];
-        if ((rc = csv_int(&c, idx[C_ID], "id", &k->id)) ||
-            (rc = csv_int(&c, idx[C_START], "start_step", &k->start)) ||
-            (rc = csv_int(&c, idx[C_END], "end_step", &k->end)) ||
-            (rc = csv_num(&c, idx[C_FINISH], "finish_step", true, &k->finish)) ||
-            (rc = csv_int(&c, idx[C_GEN], "generations", &k->generations)) ||
-            (rc = csv_int(&c, idx[C_LIQS], "liquidations", &k->liquidations)) ||
-            (rc = csv_num(&c, idx[C_NOTIONAL], "notional", false, &k->notional)) ||
-            (rc = csv_num(&c, idx[C_PSTART], "price_start", false, &k->price_start)) ||
-            (rc = csv_num(&c, idx[C_PEXT], "price_extreme", false, &k->price_extreme)) ||
-            (rc = csv_num(&c, idx[C_PEND], "price_end", false, &k->price_end)) ||
-            (rc = csv_num(&c, idx[C_MOVE], "move_bps", false, &k->move_bps)) ||
-            (rc = csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)))
+        if ((rc = cas__csv_int(&c, idx[C_ID], "id", &k->id)) ||
+            (rc = cas__csv_int(&c, idx[C_START], "start_step", &k->start)) ||
+            (rc = cas__csv_int(&c, idx[C_END], "end_step", &k->end)) ||
+            (rc = cas__csv_num(&c, idx[C_FINISH], "finish_step", true, &k->finish)) ||
+            (rc = cas__csv_int(&c, idx[C_GEN], "generations", &k->generations)) ||
+            (rc = cas__csv_int(&c, idx[C_LIQS], "liquidations", &k->liquidations)) ||
+            (rc = cas__csv_num(&c, idx[C_NOTIONAL], "notional", false, &k->notional)) ||
+            (rc = cas__csv_num(&c, idx[C_PSTART], "price_start", false, &k->price_start)) ||
+            (rc = cas__csv_num(&c, idx[C_PEXT], "price_extreme", false, &k->price_extreme)) ||
+            (rc = cas__csv_num(&c, idx[C_PEND], "price_end", false, &k->price_end)) ||
+            (rc = cas__csv_num(&c, idx[C_MOVE], "move_bps", false, &k->move_bps)) ||
+            (rc = cas__csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)))
             goto done;
         if (k->end < k->start) {
-            rc = csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
+            rc = cas__csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
             goto done;
         }
         snprintf(k->root_cause, sizeof k->root_cause, "%s", c.field[idx[C_CAUSE]]);
@@ -384,7 +244,7 @@ static int read_cascades(struct report *r)
     }
     rc = status;
 done:
-    csv_close(&c);
+    cas__csv_close(&c);
     return rc;
 }
 
@@ -395,25 +255,25 @@ static int read_liqmap(struct report *r)
                                         "long_notional", "short_notional"};
     int idx[6], rc, status = 0;
     struct csv c;
-    rc = csv_open(&c, r->rundir, "liqmap.csv", names, 6, idx);
+    rc = cas__csv_open(&c, r->rundir, "liqmap.csv", names, 6, idx);
     if (rc == -1) {
-        csv_close(&c);
+        cas__csv_close(&c);
         return 0;
     }
     if (rc)
         goto done;
     r->have_liqmap = true;
-    while (csv_next(&c, &status)) {
+    while (cas__csv_next(&c, &status)) {
         long long step = 0;
         double lo = 0, hi = 0, l = 0, s = 0;
-        if ((rc = csv_int(&c, idx[0], "step", &step)) ||
-            (rc = csv_num(&c, idx[2], "price_lo", false, &lo)) ||
-            (rc = csv_num(&c, idx[3], "price_hi", false, &hi)) ||
-            (rc = csv_num(&c, idx[4], "long_notional", false, &l)) ||
-            (rc = csv_num(&c, idx[5], "short_notional", false, &s)))
+        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
+            (rc = cas__csv_num(&c, idx[2], "price_lo", false, &lo)) ||
+            (rc = cas__csv_num(&c, idx[3], "price_hi", false, &hi)) ||
+            (rc = cas__csv_num(&c, idx[4], "long_notional", false, &l)) ||
+            (rc = cas__csv_num(&c, idx[5], "short_notional", false, &s)))
             goto done;
         if (hi <= lo) {
-            rc = csv_bad(&c, "'price_hi' is not above 'price_lo'");
+            rc = cas__csv_bad(&c, "'price_hi' is not above 'price_lo'");
             goto done;
         }
         if (strcmp(c.field[idx[1]], r->instrument) != 0 || l + s <= 0)
@@ -426,7 +286,7 @@ static int read_liqmap(struct report *r)
     }
     rc = status;
 done:
-    csv_close(&c);
+    cas__csv_close(&c);
     return rc;
 }
 
@@ -436,20 +296,20 @@ static int read_counterfactual(struct report *r)
     static const char *const names[] = {"step", "instrument", "mid", "last", "low"};
     int idx[5], rc, status = 0;
     struct csv c;
-    rc = csv_open(&c, r->rundir, "timeseries-counterfactual.csv", names, 5, idx);
+    rc = cas__csv_open(&c, r->rundir, "timeseries-counterfactual.csv", names, 5, idx);
     if (rc == -1) {
-        csv_close(&c);
+        cas__csv_close(&c);
         return 0;
     }
     if (rc)
         goto done;
-    while (csv_next(&c, &status)) {
+    while (cas__csv_next(&c, &status)) {
         long long step = 0;
         struct ts_row t = {0};
-        if ((rc = csv_int(&c, idx[0], "step", &step)) ||
-            (rc = csv_num(&c, idx[2], "mid", true, &t.mid)) ||
-            (rc = csv_num(&c, idx[3], "last", false, &t.last)) ||
-            (rc = csv_num(&c, idx[4], "low", true, &t.low)))
+        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
+            (rc = cas__csv_num(&c, idx[2], "mid", true, &t.mid)) ||
+            (rc = cas__csv_num(&c, idx[3], "last", false, &t.last)) ||
+            (rc = cas__csv_num(&c, idx[4], "low", true, &t.low)))
             goto done;
         if (strcmp(c.field[idx[1]], r->instrument) != 0)
             continue;
@@ -462,7 +322,7 @@ static int read_counterfactual(struct report *r)
     }
     rc = status;
 done:
-    csv_close(&c);
+    cas__csv_close(&c);
     return rc;
 }
 

@@ -206,7 +206,8 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
 
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                         "liqmap.csv", "trades.csv", "summary.json",
-                                        "config.json", "timeseries-counterfactual.csv"};
+                                        "config.json", "timeseries-counterfactual.csv",
+                                        "accounts.csv"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -303,6 +304,11 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
     if (!(f = open_in(tmp, "cascades.csv")))
         return CAS_EIO;
     rc = cas_recorder_write_cascades(rec, f);
+    if (fclose(f) != 0 || rc < 0)
+        return CAS_EIO;
+    if (!(f = open_in(tmp, "accounts.csv")))
+        return CAS_EIO;
+    rc = cas_recorder_write_accounts(rec, sim, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "summary.json")))

@@ -60,8 +60,10 @@ static int push_waiting(struct cas_exchange *ex, uint32_t j)
     return 0;
 }
 
-/* Take position (a, i) over with `cash` into a new job. */
-static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money cash)
+/* Take position (a, i) over with `cash` into a new job; `liq` its
+ * liquidation price before the takeover (for the record). */
+static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money cash,
+                     double liq)
 {
     struct position *p = pos_at(ex, a, i);
     const struct instrument *in = &ex->inst[i];
@@ -89,6 +91,7 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
     struct cas_liquidation l = {.id = jb->id, .step = ex->step, .account = a, .instrument = i,
                                 .side = lots > 0 ? CAS_BUY : CAS_SELL, .lots = al,
                                 .mark = in->mark, .bankruptcy = job_bankruptcy(ex, jb),
+                                .liquidation = liq, .leverage = ex->acct[a].leverage,
                                 .mode = CAS_LIQ_ENGINE, .keeper = CAS_NO_ACCOUNT,
                                 .cause = ex->cause};
     emit_liquidation(ex, &l);
@@ -102,10 +105,16 @@ static int take_over_cross(struct cas_exchange *ex, uint32_t a)
 {
     i128 eq = ex->acct[a].cash, total = 0;
     uint32_t last = NIL;
+    double *liq = malloc(ex->n_inst * sizeof *liq);
+    if (!liq)
+        return CAS_ENOMEM;
     for (uint32_t j = 0; j < ex->n_inst; j++) {
         const struct position *p = pos_at(ex, a, j);
         if (!is_perp(ex, j) || p->lots == 0)
             continue;
+        struct cas_position_view view;
+        cas_exchange_position(ex, a, j, &view);
+        liq[j] = view.liquidation;
         i128 v = (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units;
         eq += v;
         total += v < 0 ? -v : v;
@@ -120,8 +129,9 @@ static int take_over_cross(struct cas_exchange *ex, uint32_t a)
         i128 v = (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units;
         i128 share = j == last ? left : div_floor(eq * (v < 0 ? -v : v), total);
         left -= share;
-        rc = take_over(ex, a, j, (cas_money)(share - v));
+        rc = take_over(ex, a, j, (cas_money)(share - v), liq[j]);
     }
+    free(liq);
     ex->acct[a].cash = 0;
     return rc;
 }
@@ -137,10 +147,12 @@ int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i)
         return rc;
     }
     struct position *p = pos_at(ex, a, i);
+    struct cas_position_view view;
+    cas_exchange_position(ex, a, i, &view);
     cas__cancel_account_orders(ex, a, i);
     cas_money cash = p->cash;
     p->cash = 0;
-    return take_over(ex, a, i, cash);
+    return take_over(ex, a, i, cash, view.liquidation);
 }
 
 /* ---- ADL ---- */
@@ -502,6 +514,7 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
                                 .instrument = instrument,
                                 .side = target_long ? CAS_BUY : CAS_SELL, .lots = q,
                                 .mark = in->mark, .bankruptcy = before.bankruptcy,
+                                .liquidation = before.liquidation, .leverage = ta->leverage,
                                 .mode = CAS_LIQ_KEEPER, .keeper = keeper, .cause = cause};
     emit_liquidation(ex, &l);
     if (ex->obs.on_liquidation_done) { /* a keeper's take-over is done at once */

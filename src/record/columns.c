@@ -271,6 +271,11 @@ static void lq_bankruptcy(FILE *f, const void *x)
 {
     cas__put_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
 }
+static void lq_liq_price(FILE *f, const void *x)
+{
+    cas__put_price(f, LIQ(x)->liquidation, LINS(x), LDEC(x) + 2);
+}
+static void lq_leverage(FILE *f, const void *x) { put_int(f, LIQ(x)->leverage); }
 static void lq_mode(FILE *f, const void *x) { fputs(KEEPER(x) ? "keeper" : "engine", f); }
 static void lq_filled(FILE *f, const void *x)
 {
@@ -313,6 +318,12 @@ const struct column cas__liq_columns[] = {
                                       "filled; keepers trade outside the book)"}, lq_worst},
     {{"bankruptcy", "quote currency", "the position's bankruptcy price (equity zero)"},
      lq_bankruptcy},
+    {{"liquidation_price", "quote currency", "the position's liquidation price just before it "
+                                             "was taken (other positions of the account held "
+                                             "at their marks): the level the mark crossed"},
+     lq_liq_price},
+    {{"leverage", "×", "the account's leverage setting (the venue caps it per instrument and "
+                       "tier)"}, lq_leverage},
     {{"mode", "", "`engine` (the venue takes over and works the position) or `keeper` (a "
                   "liquidator takes it over)"}, lq_mode},
     {{"filled_lots", "lots", "engine: lots closed in the book; keeper: lots transferred"},
@@ -503,6 +514,53 @@ const struct column cas__liqmap_columns[] = {
 };
 const size_t cas__n_liqmap_columns = sizeof cas__liqmap_columns / sizeof *cas__liqmap_columns;
 
+/* ---- accounts.csv ---- */
+
+#define AC(x) ((const struct account_out *)(x))
+#define SHOCK(x) (AC(x)->agent == UINT32_MAX)
+#define POP(x) (&AC(x)->r->cfg->populations[AC(x)->population])
+
+static void ac_account(FILE *f, const void *x) { put_uint(f, AC(x)->account); }
+static void ac_agent(FILE *f, const void *x)
+{
+    if (!SHOCK(x))
+        put_uint(f, AC(x)->agent);
+}
+static void ac_population(FILE *f, const void *x)
+{
+    if (!SHOCK(x))
+        put_uint(f, AC(x)->population);
+}
+static void ac_type(FILE *f, const void *x) { fputs(SHOCK(x) ? "shock" : POP(x)->type->name, f); }
+static void ac_instrument(FILE *f, const void *x)
+{
+    if (!SHOCK(x))
+        fputs(AC(x)->r->cfg->instruments[POP(x)->instrument].name, f);
+}
+static void ac_margin(FILE *f, const void *x)
+{
+    fputs(SHOCK(x) || POP(x)->margin == CAS_CROSS ? "cross" : "isolated", f);
+}
+static void ac_deposit(FILE *f, const void *x)
+{
+    cas__put_money(f, AC(x)->deposit, AC(x)->r->cfg->money_decimals);
+}
+
+const struct column cas__account_columns[] = {
+    {{"account", "", "the venue's account id, as `liquidations.csv`, `trades.csv` (through "
+                     "order ids) and the triggers `order:ACCOUNT` name it"}, ac_account},
+    {{"agent", "", "the agent's index, counting every population in config order from 0; empty "
+                   "for the shock account"}, ac_agent},
+    {{"population", "", "the agent's population: its place in the config's `agents` list"},
+     ac_population},
+    {{"type", "", "the agent type, or `shock` for the account that sends the configured market "
+                  "and limit orders"}, ac_type},
+    {{"instrument", "", "the instrument the population trades"}, ac_instrument},
+    {{"margin", "", "`cross` or `isolated`"}, ac_margin},
+    {{"deposit", "quote currency", "what was deposited at the start"}, ac_deposit},
+};
+const size_t cas__n_account_columns = sizeof cas__account_columns / sizeof *cas__account_columns;
+
 /* ---- the tables, by file ---- */
 
 static const struct {
@@ -515,6 +573,7 @@ static const struct {
     {"cascades.csv", cas__cascade_columns, &cas__n_cascade_columns},
     {"trades.csv", cas__trade_columns, &cas__n_trade_columns},
     {"liqmap.csv", cas__liqmap_columns, &cas__n_liqmap_columns},
+    {"accounts.csv", cas__account_columns, &cas__n_account_columns},
 };
 
 size_t cas_record_n_columns(const char *file)

@@ -124,10 +124,16 @@ struct liqmap_out {
     int bin;
 };
 
+struct account_out {
+    const struct cas_recorder *r;
+    uint32_t account, agent, population; /* agent UINT32_MAX: the shock account */
+    cas_money deposit;
+};
+
 extern const struct column cas__ts_columns[], cas__liq_columns[], cas__cascade_columns[],
-    cas__trade_columns[], cas__liqmap_columns[];
+    cas__trade_columns[], cas__liqmap_columns[], cas__account_columns[];
 extern const size_t cas__n_ts_columns, cas__n_liq_columns, cas__n_cascade_columns,
-    cas__n_trade_columns, cas__n_liqmap_columns;
+    cas__n_trade_columns, cas__n_liqmap_columns, cas__n_account_columns;
 extern const struct cas_column cas__summary_keys[];
 extern const size_t cas__n_summary_keys;
 

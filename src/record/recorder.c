@@ -353,6 +353,35 @@ int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
     return ferror(f) || r->out_of_memory ? CAS_EIO : 0;
 }
 
+int cas_recorder_write_accounts(const struct cas_recorder *r, const struct cas_sim *sim, FILE *f)
+{
+    const struct cas_config *cfg = r->cfg;
+    cas__put_header(f, cas__account_columns, cas__n_account_columns);
+    uint32_t shock = cas_sim_shock_account(sim), g = 0;
+    if (shock != CAS_NO_ACCOUNT) {
+        struct cas_exchange_totals t;
+        struct cas_account_view v;
+        cas_exchange_totals(cas_sim_exchange(sim), &t);
+        cas_exchange_account(cas_sim_exchange(sim), shock, &v);
+        cas_money deposit = t.deposited - cfg->insurance_fund;
+        for (uint32_t a = 0; a < cas_sim_n_agents(sim); a++) {
+            struct cas_agent_stats st;
+            cas_sim_agent_stats(sim, a, &st);
+            deposit -= st.deposit;
+        }
+        struct account_out row = {r, shock, UINT32_MAX, 0, deposit};
+        cas__put_row(f, cas__account_columns, cas__n_account_columns, &row);
+    }
+    for (uint32_t p = 0; p < cfg->n_populations; p++)
+        for (uint32_t k = 0; k < cfg->populations[p].count; k++, g++) {
+            struct cas_agent_stats st;
+            cas_sim_agent_stats(sim, g, &st);
+            struct account_out row = {r, cas_sim_agent_account(sim, g), g, p, st.deposit};
+            cas__put_row(f, cas__account_columns, cas__n_account_columns, &row);
+        }
+    return ferror(f) ? CAS_EIO : 0;
+}
+
 int cas_recorder_write_cascades(const struct cas_recorder *r, FILE *f)
 {
     cas__put_header(f, cas__cascade_columns, cas__n_cascade_columns);

@@ -597,6 +597,14 @@ uint32_t cas_sim_agent_account(const struct cas_sim *s, uint32_t agent)
     return s->agents[agent].account;
 }
 
+uint32_t cas_sim_shock_account(const struct cas_sim *s)
+{
+    for (uint32_t k = 0; k < s->cfg->n_shocks; k++)
+        if (s->cfg->shocks[k].kind != CAS_SHOCK_INDEX_JUMP)
+            return s->shock_account;
+    return CAS_NO_ACCOUNT;
+}
+
 const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *s, uint32_t instrument,
                                           uint32_t lag)
 {

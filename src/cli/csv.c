@@ -1,0 +1,141 @@
+/* csv: reading the CSV files of a run directory, for the commands that read
+ * one (report, narrate): one line at a time, fields split in place, every
+ * error one line "cascade: FILE:LINE: what is wrong" on stderr. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "cli/cli.h"
+#include "cli/csv.h"
+
+int cas__csv_bad(const struct csv *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cascade: %s:%ld: ", c->path, c->lineno);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+void cas__csv_close(struct csv *c)
+{
+    if (c->f)
+        fclose(c->f);
+    free(c->line);
+    free(c->path);
+    memset(c, 0, sizeof *c);
+}
+
+/* Read the next line and split it into c->field: 1 when there was one; 0 at
+ * the end of the file, or on an error, when *status is set to 1 or 2 (said). */
+int cas__csv_next(struct csv *c, int *status)
+{
+    errno = 0;
+    ssize_t len = getline(&c->line, &c->cap, c->f);
+    if (len < 0) {
+        if (ferror(c->f) || errno == ENOMEM) {
+            fprintf(stderr, "cascade: %s: cannot read: %s\n", c->path, strerror(errno));
+            *status = 1;
+        }
+        return 0;
+    }
+    c->lineno++;
+    while (len > 0 && (c->line[len - 1] == '\n' || c->line[len - 1] == '\r'))
+        c->line[--len] = 0;
+    if ((size_t)len != strlen(c->line)) {
+        *status = cas__csv_bad(c, "contains a NUL byte");
+        return 0;
+    }
+    c->nf = 0;
+    for (char *p = c->line;; p++) {
+        if (c->nf == CAS_CSV_MAX_FIELDS) {
+            *status = cas__csv_bad(c, "more than %d fields", CAS_CSV_MAX_FIELDS);
+            return 0;
+        }
+        c->field[c->nf++] = p;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p = 0;
+    }
+    if (c->ncol && c->nf != c->ncol) {
+        *status = cas__csv_bad(c, "%d field%s, the header has %d", c->nf, c->nf == 1 ? "" : "s",
+                          c->ncol);
+        return 0;
+    }
+    return 1;
+}
+
+/* Open RUNDIR/file and read its header, mapping the n wanted columns to
+ * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
+int cas__csv_open(struct csv *c, const char *rundir, const char *file,
+                    const char *const *names, int n, int *idx)
+{
+    memset(c, 0, sizeof *c);
+    if (!(c->path = cas__path_join(rundir, file)))
+        return 1;
+    if (!(c->f = fopen(c->path, "r"))) {
+        if (errno == ENOENT)
+            return -1;
+        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, strerror(errno));
+        return 2;
+    }
+    int status = 0;
+    if (!cas__csv_next(c, &status)) {
+        c->lineno = 1;
+        return status ? status : cas__csv_bad(c, "empty file, expected a header line");
+    }
+    c->ncol = c->nf;
+    for (int k = 0; k < n; k++) {
+        idx[k] = -1;
+        for (int j = 0; j < c->nf; j++)
+            if (strcmp(c->field[j], names[k]) == 0)
+                idx[k] = j;
+        if (idx[k] < 0)
+            return cas__csv_bad(c, "no column '%s' in the header", names[k]);
+    }
+    return 0;
+}
+
+/* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
+int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
+                   double *out)
+{
+    const char *s = c->field[col];
+    *out = NAN;
+    if (!*s) {
+        if (may_be_empty) {
+            *out = NAN;
+            return 0;
+        }
+        return cas__csv_bad(c, "'%s' is empty", name);
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v))
+        return cas__csv_bad(c, "'%s' is not a number: '%.40s'", name, s);
+    *out = v;
+    return 0;
+}
+
+/* The same for a count or a step: a non-negative integer. */
+int cas__csv_int(const struct csv *c, int col, const char *name, long long *out)
+{
+    double v = 0;
+    *out = 0;
+    int rc = cas__csv_num(c, col, name, false, &v);
+    if (rc)
+        return rc;
+    if (v < 0 || v != floor(v) || v > 9e15)
+        return cas__csv_bad(c, "'%s' is not a non-negative integer: '%.40s'", name, c->field[col]);
+    *out = (long long)v;
+    return 0;
+}
+
