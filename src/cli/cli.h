@@ -13,6 +13,7 @@ int cas_cli_validate(int argc, char **argv);
 int cas_cli_replay(int argc, char **argv);
 int cas_cli_report(int argc, char **argv);
 int cas_cli_sweep(int argc, char **argv);
+int cas_cli_narrate(int argc, char **argv);
 
 /* Feed the order CSV read from `in` (named in_name in messages) through one
  * book, writing every fill to `fills` and, when `final_book` is not NULL, the

@@ -19,6 +19,8 @@ static const char usage[] =
     "  report RUNDIR [-o FILE]\n"
     "                         write RUNDIR/report.html: one self-contained page of\n"
     "                         figures and tables about the run (needs gnuplot)\n"
+    "  narrate RUNDIR [--cascade N] [--from STEP --to STEP]\n"
+    "                         tell a cascade (the largest by default) event by event\n"
     "  sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"
     "  sweep --merge DIR      run a parameter sweep into DIR (docs/sweeps.md)\n"
     "  --help, -h             this help; 'cascade <command> --help' for a command's\n"
@@ -52,7 +54,10 @@ int main(int argc, char **argv)
         return cas_cli_report(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)
         return cas_cli_sweep(argc - 1, argv + 1);
-    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay, report, sweep; "
+    if (strcmp(cmd, "narrate") == 0)
+        return cas_cli_narrate(argc - 1, argv + 1);
+    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay, report, "
+                    "narrate, sweep; "
                     "see 'cascade --help')\n", cmd);
     return 2;
 }

@@ -16,20 +16,20 @@
 
 static char run_tmp[256];
 
-static void runs_setup(void)
+static inline void runs_setup(void)
 {
     snprintf(run_tmp, sizeof run_tmp, "/tmp/cascade-test-XXXXXX");
     cr_assert_not_null(mkdtemp(run_tmp));
 }
 
-static void runs_teardown(void)
+static inline void runs_teardown(void)
 {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", run_tmp);
     cr_assert_eq(system(cmd), 0);
 }
 
-static const char *source_root(void)
+static inline const char *source_root(void)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
@@ -38,7 +38,7 @@ static const char *source_root(void)
 
 /* Run `cascade ARGS` in the scratch directory (stdout and stderr to files
  * there); its exit status. */
-__attribute__((format(printf, 1, 2))) static int run_cascade(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline int run_cascade(const char *fmt, ...)
 {
     char args[4096], cmd[8192];
     va_list ap;
@@ -55,13 +55,13 @@ __attribute__((format(printf, 1, 2))) static int run_cascade(const char *fmt, ..
 
 /* A whole file (NUL-terminated; free it); NULL when it cannot be read. A
  * relative path is taken from the scratch directory. */
-static char *slurp_file(const char *path)
+static inline char *slurp_file(const char *path)
 {
-    char full[1024];
-    if (path[0] == '/')
-        snprintf(full, sizeof full, "%s", path);
-    else
-        snprintf(full, sizeof full, "%s/%s", run_tmp, path);
+    char full[2048];
+    int len = path[0] == '/' ? snprintf(full, sizeof full, "%s", path)
+                             : snprintf(full, sizeof full, "%s/%s", run_tmp, path);
+    if (len < 0 || (size_t)len >= sizeof full)
+        return NULL;
     FILE *f = fopen(full, "rb");
     if (!f)
         return NULL;
@@ -87,7 +87,7 @@ struct table {
     size_t n_cols;
 };
 
-static void table_free(struct table *t)
+static inline void table_free(struct table *t)
 {
     for (size_t r = 0; r < t->n_rows; r++)
         free(t->rows[r]);
@@ -98,7 +98,7 @@ static void table_free(struct table *t)
 
 /* Read a CSV of the scratch directory; every line must have the header's
  * number of fields. */
-static void table_read(struct table *t, const char *path)
+static inline void table_read(struct table *t, const char *path)
 {
     memset(t, 0, sizeof *t);
     t->text = slurp_file(path);
@@ -134,7 +134,7 @@ static void table_read(struct table *t, const char *path)
     cr_assert_gt(t->n_rows, 0, "%s is empty", path);
 }
 
-static size_t col(const struct table *t, const char *name)
+static inline size_t col(const struct table *t, const char *name)
 {
     for (size_t c = 0; c < t->n_cols; c++)
         if (strcmp(t->rows[0][c], name) == 0)
@@ -144,18 +144,18 @@ static size_t col(const struct table *t, const char *name)
 }
 
 /* Field (r, name) as text, a number (NaN when empty) or an integer. */
-static const char *cell(const struct table *t, size_t r, const char *name)
+static inline const char *cell(const struct table *t, size_t r, const char *name)
 {
     return t->rows[r][col(t, name)];
 }
 
-static double num(const struct table *t, size_t r, const char *name)
+static inline double num(const struct table *t, size_t r, const char *name)
 {
     const char *s = cell(t, r, name);
     return *s ? strtod(s, NULL) : NAN;
 }
 
-static long long integer(const struct table *t, size_t r, const char *name)
+static inline long long integer(const struct table *t, size_t r, const char *name)
 {
     return strtoll(cell(t, r, name), NULL, 10);
 }

@@ -1,0 +1,547 @@
+/* narrate: `cascade narrate RUNDIR` — a cascade told on the terminal, event
+ * by event, in plain language, from the run directory's tables.
+ *
+ * What it tells: the shocks in the window; each liquidation in order (the
+ * account and its agent type, the position and its leverage, the mark
+ * against its liquidation price, what triggered it, how its orders filled,
+ * what the insurance fund gained or paid, what was auto-deleveraged); what
+ * each agent type did in the window (from trades.csv, when the run recorded
+ * it); and the cascade's figures. Every figure is read from the run's files,
+ * printed as they print it. The window is the largest cascade (most
+ * liquidations, then notional, then the lower id: the order of the report's
+ * table), one cascade (--cascade N), or a range of steps (--from, --to).
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/csv.h"
+
+static const char narrate_usage[] =
+    "usage: cascade narrate RUNDIR [--cascade N] [--from STEP --to STEP]\n"
+    "\n"
+    "Tells a cascade of the run in RUNDIR on stdout, event by event: the shock,\n"
+    "each liquidation in order (account, agent type, side, position, leverage, the\n"
+    "mark against its liquidation price, what triggered it, how its orders filled,\n"
+    "what the insurance fund paid, ADL), what each agent type did meanwhile (with\n"
+    "trades.csv: run with --set record.trades=true), and the cascade's figures.\n"
+    "\n"
+    "  --cascade N          cascade N of cascades.csv (default: the largest, by\n"
+    "                       liquidations, then notional)\n"
+    "  --from STEP, --to STEP\n"
+    "                       instead, every shock and liquidation of these steps\n"
+    "                       (inclusive; either may be left out)\n";
+
+/* A CSV held in memory: its header and every row's fields, as text. */
+struct rows {
+    int ncol;
+    char **head;
+    char ***row;
+    size_t n, cap;
+};
+
+static void rows_free(struct rows *t)
+{
+    for (size_t r = 0; r < t->n; r++) {
+        for (int c = 0; c < t->ncol; c++)
+            free(t->row[r][c]);
+        free(t->row[r]);
+    }
+    for (int c = 0; c < t->ncol; c++)
+        free(t->head[c]);
+    free(t->head);
+    free(t->row);
+    memset(t, 0, sizeof *t);
+}
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fputs("cascade: out of memory\n", stderr);
+        exit(1);
+    }
+    return d;
+}
+
+/* Read RUNDIR/file, which must have the `need` columns (n of them), and
+ * check that the columns in `ints` are non-negative integers (or empty).
+ * 0, -1 when absent (said only if required), 1 or 2 (said). */
+static int rows_read(struct rows *t, const char *dir, const char *file, const char *const *need,
+                     int n, const char *const *ints, int n_ints, bool required)
+{
+    struct csv c;
+    int idx[CAS_CSV_MAX_FIELDS], status = 0;
+    memset(t, 0, sizeof *t);
+    int rc = cas__csv_open(&c, dir, file, need, n, idx);
+    if (rc == -1 && required) {
+        fprintf(stderr, "cascade: '%s' is not a run directory (no %s)\n", dir, file);
+        rc = 2;
+    }
+    if (rc) {
+        cas__csv_close(&c);
+        return rc;
+    }
+    t->ncol = c.ncol;
+    t->head = calloc((size_t)c.ncol, sizeof *t->head);
+    for (int k = 0; t->head && k < c.ncol; k++)
+        t->head[k] = dup_or_die(c.field[k]);
+    while (t->head && cas__csv_next(&c, &status)) {
+        for (int k = 0; k < n_ints; k++)
+            for (int j = 0; j < c.nf; j++) {
+                long long v;
+                if (strcmp(t->head[j], ints[k]) == 0 && c.field[j][0] &&
+                    (status = cas__csv_int(&c, j, ints[k], &v)) != 0)
+                    goto done;
+            }
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            char ***v = realloc(t->row, t->cap * sizeof *v);
+            if (!v) {
+                status = 1;
+                fputs("cascade: out of memory\n", stderr);
+                goto done;
+            }
+            t->row = v;
+        }
+        char **r = malloc((size_t)c.nf * sizeof *r);
+        if (!r) {
+            status = 1;
+            goto done;
+        }
+        for (int j = 0; j < c.nf; j++)
+            r[j] = dup_or_die(c.field[j]);
+        t->row[t->n++] = r;
+    }
+done:
+    cas__csv_close(&c);
+    return status;
+}
+
+static const char *get(const struct rows *t, size_t r, const char *name)
+{
+    for (int c = 0; c < t->ncol; c++)
+        if (strcmp(t->head[c], name) == 0)
+            return t->row[r][c];
+    return "";
+}
+
+static long long get_int(const struct rows *t, size_t r, const char *name)
+{
+    return strtoll(get(t, r, name), NULL, 10);
+}
+
+static double get_num(const struct rows *t, size_t r, const char *name)
+{
+    const char *s = get(t, r, name);
+    return *s ? strtod(s, NULL) : NAN;
+}
+
+/* ---- the run ---- */
+
+struct run {
+    const char *dir;
+    struct rows liq, cas, acc, trades;
+    bool have_trades;
+    cJSON *config; /* config.json, or NULL */
+};
+
+static const char *type_of(const struct run *r, const char *account)
+{
+    for (size_t k = 0; k < r->acc.n; k++)
+        if (strcmp(get(&r->acc, k, "account"), account) == 0)
+            return get(&r->acc, k, "type");
+    return "unknown";
+}
+
+/* An order id's owner account: (id >> 40) - 1 (docs/outputs.md). */
+static unsigned long long owner_of(const char *order)
+{
+    return (strtoull(order, NULL, 10) >> 40) - 1;
+}
+
+static int load(struct run *r)
+{
+    static const char *const liq_cols[] = {"id",         "step",         "account",
+                                           "instrument", "side",         "lots",
+                                           "mark",       "fill_vwap",    "worst_fill",
+                                           "bankruptcy", "liquidation_price", "leverage",
+                                           "mode",       "filled_lots",  "adl_lots",
+                                           "insurance_change", "finished", "finish_step",
+                                           "trigger",    "cascade",      "generation"};
+    static const char *const liq_ints[] = {"id", "step", "account", "cascade", "generation",
+                                           "finish_step"};
+    static const char *const cas_cols[] = {
+        "id",          "root_cause",  "instrument",   "side",         "start_step",
+        "end_step",    "finish_step", "generations",  "liquidations", "notional",
+        "price_start", "price_extreme", "extreme_step", "gap_to_index_bps", "price_end",
+        "move_bps",    "recovery_half_steps"};
+    static const char *const cas_ints[] = {"id", "start_step", "end_step", "finish_step",
+                                           "extreme_step", "liquidations"};
+    static const char *const acc_cols[] = {"account", "type"};
+    static const char *const tr_cols[] = {"step", "instrument", "price", "qty", "taker_side",
+                                          "taker_order", "maker_order", "cause"};
+    static const char *const tr_ints[] = {"step", "qty"};
+    int rc;
+    if ((rc = rows_read(&r->liq, r->dir, "liquidations.csv", liq_cols, 21, liq_ints, 6, true)) ||
+        (rc = rows_read(&r->cas, r->dir, "cascades.csv", cas_cols, 17, cas_ints, 6, true)) ||
+        (rc = rows_read(&r->acc, r->dir, "accounts.csv", acc_cols, 2, NULL, 0, true)))
+        return rc;
+    rc = rows_read(&r->trades, r->dir, "trades.csv", tr_cols, 8, tr_ints, 2, false);
+    if (rc > 0)
+        return rc;
+    r->have_trades = rc == 0;
+    char *path = cas__path_join(r->dir, "config.json");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (f) {
+        char *text = NULL;
+        size_t n = 0;
+        if (getdelim(&text, &n, 0, f) >= 0)
+            r->config = cJSON_Parse(text);
+        free(text);
+        fclose(f);
+    }
+    if (!r->config) {
+        fprintf(stderr, "cascade: %s: cannot read it as JSON\n", path ? path : "config.json");
+        free(path);
+        return 2;
+    }
+    free(path);
+    return 0;
+}
+
+/* ---- telling ---- */
+
+static void tell_shock(const struct run *r, int k, const cJSON *sh)
+{
+    const cJSON *kind = cJSON_GetObjectItem(sh, "kind"), *step = cJSON_GetObjectItem(sh, "step");
+    const cJSON *ins = cJSON_GetObjectItem(sh, "instrument");
+    const char *what = cJSON_IsString(kind) ? kind->valuestring : "?";
+    printf("step %-6.0f shock %d: ", cJSON_IsNumber(step) ? step->valuedouble : -1, k);
+    if (strcmp(what, "index_jump") == 0) {
+        const cJSON *pct = cJSON_GetObjectItem(sh, "pct");
+        printf("the index of %s jumps by %+.4g%%\n",
+               cJSON_IsString(ins) ? ins->valuestring : "?",
+               cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
+        return;
+    }
+    const cJSON *side = cJSON_GetObjectItem(sh, "side"), *qty = cJSON_GetObjectItem(sh, "qty");
+    printf("a %s %s of %.0f lots on %s", strcmp(what, "limit_order") == 0 ? "limit" : "market",
+           cJSON_IsString(side) ? side->valuestring : "?",
+           cJSON_IsNumber(qty) ? qty->valuedouble : NAN,
+           cJSON_IsString(ins) ? ins->valuestring : "?");
+    if (strcmp(what, "limit_order") == 0) {
+        const cJSON *price = cJSON_GetObjectItem(sh, "price");
+        printf(" at %.10g", cJSON_IsNumber(price) ? price->valuedouble : NAN);
+    }
+    if (r->have_trades) {
+        char cause[32];
+        snprintf(cause, sizeof cause, "shock:%d", k);
+        long long lots = 0, fills = 0;
+        double hi = -INFINITY, lo = INFINITY;
+        for (size_t t = 0; t < r->trades.n; t++)
+            if (strcmp(get(&r->trades, t, "cause"), cause) == 0) {
+                double p = get_num(&r->trades, t, "price");
+                lots += get_int(&r->trades, t, "qty");
+                fills++;
+                hi = fmax(hi, p);
+                lo = fmin(lo, p);
+            }
+        if (fills)
+            printf(", which took %lld lots in %lld fills from %.10g to %.10g", lots, fills,
+                   side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
+                   side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
+    }
+    fputs("\n", stdout);
+}
+
+static void tell_liquidation(const struct run *r, size_t k)
+{
+    const struct rows *l = &r->liq;
+    const char *account = get(l, k, "account"), *trigger = get(l, k, "trigger");
+    bool is_long = strcmp(get(l, k, "side"), "long") == 0;
+    printf("step %-6s liquidation %s: account %s (%s, %s×) %s %s lots on %s; the mark %s "
+           "crossed its liquidation price %s",
+           get(l, k, "step"), get(l, k, "id"), account, type_of(r, account),
+           get(l, k, "leverage"), get(l, k, "side"), get(l, k, "lots"), get(l, k, "instrument"),
+           get(l, k, "mark"), *get(l, k, "liquidation_price") ? get(l, k, "liquidation_price")
+                                                               : "(none)");
+    if (strncmp(trigger, "liquidation:", 12) == 0)
+        printf(", set off by liquidation %s's orders (generation %s of cascade %s).\n",
+               trigger + 12, get(l, k, "generation"), get(l, k, "cascade"));
+    else if (strncmp(trigger, "shock:", 6) == 0)
+        printf(", set off by shock %s: the root of cascade %s.\n", trigger + 6,
+               get(l, k, "cascade"));
+    else if (strncmp(trigger, "order:", 6) == 0)
+        printf(", set off by an order of account %s (%s): the root of cascade %s.\n",
+               trigger + 6, type_of(r, trigger + 6), get(l, k, "cascade"));
+    else
+        printf(", set off by %s: the root of cascade %s.\n", trigger, get(l, k, "cascade"));
+    fputs("             ", stdout);
+    if (strcmp(get(l, k, "mode"), "keeper") == 0) {
+        printf("A keeper took over %s lots at %s (bankruptcy price %s)", get(l, k, "filled_lots"),
+               get(l, k, "fill_vwap"), get(l, k, "bankruptcy"));
+    } else if (strcmp(get(l, k, "finished"), "1") != 0) {
+        printf("The engine took the position over and was still working it when the run ended");
+    } else {
+        long long filled = get_int(l, k, "filled_lots");
+        if (filled > 0)
+            printf("The engine %s %lld lots in the book at %s on average, the worst at %s",
+                   is_long ? "sold" : "bought", filled, get(l, k, "fill_vwap"),
+                   get(l, k, "worst_fill"));
+        else
+            printf("The engine filled nothing in the book");
+        printf(" (bankruptcy price %s)", get(l, k, "bankruptcy"));
+    }
+    long long adl = get_int(l, k, "adl_lots");
+    if (adl > 0)
+        printf("; %lld lots were auto-deleveraged against opposite positions", adl);
+    double fund = get_num(l, k, "insurance_change");
+    if (fund > 0)
+        printf("; the insurance fund gained %s", get(l, k, "insurance_change"));
+    else if (fund < 0)
+        printf("; the insurance fund paid %s", get(l, k, "insurance_change") + 1);
+    if (*get(l, k, "finish_step"))
+        printf("; done in step %s", get(l, k, "finish_step"));
+    fputs(".\n", stdout);
+}
+
+struct by_type {
+    const char *type;
+    long long fills, bought, sold;
+};
+
+/* What each agent type did in steps [from, to]: fills of its orders, lots
+ * bought and sold (the venue's liquidation orders and the shocks apart). */
+static void tell_meanwhile(const struct run *r, long long from, long long to)
+{
+    if (!r->have_trades) {
+        puts("(What each agent type did meanwhile needs trades.csv: run with "
+             "--set record.trades=true.)");
+        return;
+    }
+    struct by_type types[32];
+    size_t nt = 0;
+    long long venue = 0;
+    for (size_t t = 0; t < r->trades.n; t++) {
+        long long step = get_int(&r->trades, t, "step");
+        if (step < from || step > to)
+            continue;
+        long long qty = get_int(&r->trades, t, "qty");
+        bool taker_buys = strcmp(get(&r->trades, t, "taker_side"), "buy") == 0;
+        for (int side = 0; side < 2; side++) {
+            unsigned long long acct =
+                owner_of(get(&r->trades, t, side == 0 ? "taker_order" : "maker_order"));
+            char name[32];
+            snprintf(name, sizeof name, "%llu", acct);
+            const char *type = type_of(r, name);
+            if (strcmp(type, "unknown") == 0) {
+                venue += side == 0 ? qty : 0;
+                continue;
+            }
+            size_t k = 0;
+            while (k < nt && strcmp(types[k].type, type) != 0)
+                k++;
+            if (k == nt) {
+                if (nt == 32)
+                    continue;
+                types[nt++] = (struct by_type){type, 0, 0, 0};
+            }
+            bool buys = side == 0 ? taker_buys : !taker_buys;
+            types[k].fills++;
+            *(buys ? &types[k].bought : &types[k].sold) += qty;
+        }
+    }
+    printf("Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
+    if (venue > 0)
+        printf("  the venue's liquidation orders took %lld lots\n", venue);
+    for (size_t k = 0; k < nt; k++)
+        printf("  %-14s %lld fills, bought %lld lots, sold %lld lots\n", types[k].type,
+               types[k].fills, types[k].bought, types[k].sold);
+    if (nt == 0)
+        puts("  no agent traded");
+}
+
+static void tell_cascade_figures(const struct run *r, size_t c)
+{
+    const struct rows *t = &r->cas;
+    bool is_long = strcmp(get(t, c, "side"), "long") == 0;
+    printf("The cascade: from %s at the end of step %lld to %s in step %s (%s bp %s)",
+           get(t, c, "price_start"), get_int(t, c, "start_step") - 1, get(t, c, "price_extreme"),
+           get(t, c, "extreme_step"), get(t, c, "move_bps"), is_long ? "down" : "up");
+    if (*get(t, c, "gap_to_index_bps"))
+        printf(", %s bp from the index there", get(t, c, "gap_to_index_bps"));
+    if (*get(t, c, "finish_step"))
+        printf("; %s at the end of step %s, when its last orders were done",
+               get(t, c, "price_end"), get(t, c, "finish_step"));
+    else
+        printf("; still working when the run ended, at %s", get(t, c, "price_end"));
+    if (*get(t, c, "recovery_half_steps"))
+        printf("; half the move was undone %s steps after the extreme.\n",
+               get(t, c, "recovery_half_steps"));
+    else
+        puts("; the price never undid half the move before the run ended.");
+}
+
+/* The largest cascade: most liquidations, then notional, then lower id. */
+static size_t largest(const struct rows *cas)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < cas->n; k++) {
+        long long a = get_int(cas, k, "liquidations"), b = get_int(cas, best, "liquidations");
+        if (a > b || (a == b && get_num(cas, k, "notional") > get_num(cas, best, "notional")))
+            best = k;
+    }
+    return best;
+}
+
+static int narrate(struct run *r, long long cascade, long long from, long long to)
+{
+    const cJSON *shocks = cJSON_GetObjectItem(r->config, "shocks");
+    const cJSON *name = cJSON_GetObjectItem(r->config, "name");
+    const cJSON *seed = cJSON_GetObjectItem(r->config, "seed");
+    size_t c = 0;
+    bool one = from < 0 && to < 0;
+    if (one) {
+        if (r->cas.n == 0) {
+            printf("Nobody was liquidated in %s: there is no cascade to tell.\n", r->dir);
+            return 0;
+        }
+        if (cascade > 0 && (size_t)cascade > r->cas.n) {
+            fprintf(stderr, "cascade: %s has %zu cascade%s; there is no cascade %lld\n", r->dir,
+                    r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
+            return 2;
+        }
+        c = cascade > 0 ? (size_t)cascade - 1 : largest(&r->cas);
+        from = get_int(&r->cas, c, "start_step");
+        to = *get(&r->cas, c, "finish_step") ? get_int(&r->cas, c, "finish_step") : INT64_MAX;
+        printf("Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
+               "step %s to step %s.\n",
+               get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
+               cJSON_IsNumber(seed) ? seed->valuedouble : -1,
+               cascade > 0 ? "" : ", the largest", get(&r->cas, c, "liquidations"),
+               get(&r->cas, c, "generations"),
+               strcmp(get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
+               get(&r->cas, c, "instrument"), get(&r->cas, c, "start_step"),
+               *get(&r->cas, c, "finish_step") ? get(&r->cas, c, "finish_step") : "the end");
+    } else {
+        from = from < 0 ? 0 : from;
+        to = to < 0 ? INT64_MAX : to;
+        char upto[32] = "the end";
+        if (to != INT64_MAX)
+            snprintf(upto, sizeof upto, "%lld", to);
+        printf("Steps %lld to %s of %s (seed %.0f).\n", from, upto,
+               cJSON_IsString(name) ? name->valuestring : "?",
+               cJSON_IsNumber(seed) ? seed->valuedouble : -1);
+    }
+    /* events in step order: in a step, its shocks come first (they strike
+     * before anyone acts), then its liquidations in id order */
+    const char *cid = one ? get(&r->cas, c, "id") : NULL;
+    long long last_step = -1;
+    size_t told = 0;
+    for (size_t k = 0; k <= r->liq.n; k++) {
+        long long step = k < r->liq.n ? get_int(&r->liq, k, "step") : INT64_MAX;
+        bool member = k < r->liq.n && step >= from && step <= to &&
+                      (!cid || strcmp(get(&r->liq, k, "cascade"), cid) == 0);
+        if (!member && k < r->liq.n)
+            continue;
+        int n = cJSON_GetArraySize(shocks);
+        for (int s = 0; s < n; s++) {
+            const cJSON *sh = cJSON_GetArrayItem(shocks, s), *st = cJSON_GetObjectItem(sh, "step");
+            double at = cJSON_IsNumber(st) ? st->valuedouble : -1;
+            if (at > (double)last_step && at <= (double)step && at >= (double)from &&
+                at <= (double)to)
+                tell_shock(r, s + 1, sh);
+        }
+        if (k == r->liq.n)
+            break;
+        last_step = step;
+        tell_liquidation(r, k);
+        told++;
+    }
+    if (!one)
+        printf("%zu liquidation%s in these steps.\n", told, told == 1 ? "" : "s");
+    long long last = to;
+    if (last == INT64_MAX) {
+        last = 0;
+        for (size_t t = 0; t < r->trades.n; t++)
+            last = get_int(&r->trades, t, "step") > last ? get_int(&r->trades, t, "step") : last;
+    }
+    tell_meanwhile(r, from, last);
+    if (one)
+        tell_cascade_figures(r, c);
+    return 0;
+}
+
+static bool parse_step(const char *s, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cas_cli_narrate(int argc, char **argv)
+{
+    const char *dir = NULL, *v;
+    long long cascade = 0, from = -1, to = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(narrate_usage, stdout);
+            return 0;
+        }
+        bool is_c = cas__is_option(arg, "--cascade"), is_f = cas__is_option(arg, "--from"),
+             is_t = cas__is_option(arg, "--to");
+        if (is_c || is_f || is_t) {
+            const char *opt = is_c ? "--cascade" : is_f ? "--from" : "--to";
+            long long x;
+            if (!(v = cas__option_value(argc, argv, &i, opt)) || !parse_step(v, &x) ||
+                (is_c && x < 1)) {
+                fprintf(stderr, "cascade: '%s' needs %s (see 'cascade narrate --help')\n", opt,
+                        is_c ? "a cascade id, 1 or more" : "a step, 0 or more");
+                return 2;
+            }
+            *(is_c ? &cascade : is_f ? &from : &to) = x;
+        } else if (arg[0] == '-' && arg[1]) {
+            fprintf(stderr, "cascade: unknown option '%s' (see 'cascade narrate --help')\n", arg);
+            return 2;
+        } else if (!dir) {
+            dir = arg;
+        } else {
+            fprintf(stderr, "cascade: unexpected argument '%s' (see 'cascade narrate --help')\n",
+                    arg);
+            return 2;
+        }
+    }
+    if (!dir) {
+        fputs("cascade: narrate needs a RUNDIR (see 'cascade narrate --help')\n", stderr);
+        return 2;
+    }
+    if (cascade > 0 && (from >= 0 || to >= 0)) {
+        fputs("cascade: give --cascade or --from/--to, not both (see 'cascade narrate --help')\n",
+              stderr);
+        return 2;
+    }
+    if (from >= 0 && to >= 0 && to < from) {
+        fprintf(stderr, "cascade: --to %lld is before --from %lld\n", to, from);
+        return 2;
+    }
+    struct run r = {.dir = dir};
+    int rc = load(&r);
+    if (rc == 0)
+        rc = narrate(&r, cascade, from, to);
+    rows_free(&r.liq);
+    rows_free(&r.cas);
+    rows_free(&r.acc);
+    rows_free(&r.trades);
+    cJSON_Delete(r.config);
+    return rc;
+}

@@ -1,0 +1,180 @@
+/* test_narrate: `cascade narrate` tells every liquidation of a cascade in
+ * order, each with its trigger, and what it says agrees with the run's files. */
+#include "lib/runs.h"
+
+TestSuite(narrate, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
+
+static char *output(void)
+{
+    char *s = slurp_file("out.txt");
+    cr_assert_not_null(s);
+    return s;
+}
+
+static char *errors(void)
+{
+    char *s = slurp_file("err.txt");
+    cr_assert_not_null(s);
+    return s;
+}
+
+static void squeeze(const char *dir, bool trades)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' -o %s --quiet %s", source_root(),
+                             dir, trades ? "--set record.trades=true" : ""),
+                 0);
+}
+
+/* The liquidation ids told, in the order told ("liquidation ID:" lines). */
+static size_t told(const char *text, long long *ids, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, " liquidation ")) && n < max; p++) {
+        char *end;
+        long long id = strtoll(p + 13, &end, 10);
+        if (end != p + 13 && *end == ':')
+            ids[n++] = id;
+    }
+    return n;
+}
+
+/* Check the story of cascade `cid` against liquidations.csv: its members, in
+ * id order, each with its trigger. */
+static void check_members(const char *text, const char *dir, long long cid)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/liquidations.csv", dir);
+    struct table l;
+    table_read(&l, path);
+    long long ids[512];
+    size_t n = told(text, ids, 512), k = 0;
+    for (size_t r = 1; r < l.n_rows; r++) {
+        if (integer(&l, r, "cascade") != cid)
+            continue;
+        cr_assert_lt(k, n, "liquidation %lld of cascade %lld is not told", integer(&l, r, "id"),
+                     cid);
+        cr_assert_eq(ids[k], integer(&l, r, "id"), "told liquidation %lld where %lld was next",
+                     ids[k], integer(&l, r, "id"));
+        /* its line names its trigger */
+        char head[64], want[96];
+        snprintf(head, sizeof head, " liquidation %lld:", ids[k]);
+        const char *line = strstr(text, head), *eol = strchr(line, '\n');
+        const char *trigger = cell(&l, r, "trigger");
+        if (strncmp(trigger, "liquidation:", 12) == 0)
+            snprintf(want, sizeof want, "set off by liquidation %s's orders", trigger + 12);
+        else if (strncmp(trigger, "shock:", 6) == 0)
+            snprintf(want, sizeof want, "set off by shock %s", trigger + 6);
+        else
+            snprintf(want, sizeof want, "set off by");
+        const char *at = strstr(line, want);
+        cr_assert(at && at < eol, "liquidation %lld's line lacks '%s'", ids[k], want);
+        snprintf(want, sizeof want, "the mark %s crossed its liquidation price %s",
+                 cell(&l, r, "mark"), cell(&l, r, "liquidation_price"));
+        at = strstr(line, want);
+        cr_assert(at && at < eol, "liquidation %lld's line lacks '%s'", ids[k], want);
+        k++;
+    }
+    cr_assert_eq(k, n, "told %zu liquidations, cascade %lld has %zu", n, cid, k);
+    cr_assert_gt(k, 0);
+    table_free(&l);
+}
+
+Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
+{
+    squeeze("r", true);
+    cr_assert_eq(run_cascade("narrate r"), 0);
+    char *text = output();
+    /* the largest cascade: most liquidations in cascades.csv */
+    struct table c;
+    table_read(&c, "r/cascades.csv");
+    size_t best = 1;
+    for (size_t r = 2; r < c.n_rows; r++)
+        if (integer(&c, r, "liquidations") > integer(&c, best, "liquidations"))
+            best = r;
+    long long cid = integer(&c, best, "id");
+    cr_assert_geq(integer(&c, best, "liquidations"), 5, "long-squeeze's largest cascade");
+    char want[256];
+    snprintf(want, sizeof want, "Cascade %lld of long-squeeze (seed 1), the largest: %s liquidations",
+             cid, cell(&c, best, "liquidations"));
+    cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
+    check_members(text, "r", cid);
+    /* the shock that set it off, what each type did, and the cascade's figures */
+    cr_assert_not_null(strstr(text, "shock 1: a market sell of 1000 lots on BTC-PERP"));
+    cr_assert_not_null(strstr(text, "Meanwhile, in steps"));
+    cr_assert_not_null(strstr(text, "  market_maker "));
+    snprintf(want, sizeof want, "to %s in step %s (%s bp down)", cell(&c, best, "price_extreme"),
+             cell(&c, best, "extreme_step"), cell(&c, best, "move_bps"));
+    cr_assert_not_null(strstr(text, want), "no '%s'", want);
+    table_free(&c);
+    free(text);
+
+    /* --cascade N tells that one */
+    cr_assert_eq(run_cascade("narrate r --cascade 1"), 0);
+    text = output();
+    cr_assert_not_null(strstr(text, "Cascade 1 of long-squeeze (seed 1):"));
+    check_members(text, "r", 1);
+    free(text);
+}
+
+Test(narrate, a_range_of_steps_tells_every_liquidation_in_it)
+{
+    squeeze("r", true);
+    cr_assert_eq(run_cascade("narrate r --from 2400 --to 2400"), 0);
+    char *text = output();
+    struct table l;
+    table_read(&l, "r/liquidations.csv");
+    size_t in_step = 0;
+    for (size_t r = 1; r < l.n_rows; r++)
+        in_step += integer(&l, r, "step") == 2400;
+    long long ids[512];
+    cr_assert_eq(told(text, ids, 512), in_step);
+    char want[64];
+    snprintf(want, sizeof want, "%zu liquidations in these steps.", in_step);
+    cr_assert_not_null(strstr(text, want), "no '%s'", want);
+    cr_assert_not_null(strstr(text, "shock 1:"));
+    table_free(&l);
+    free(text);
+}
+
+Test(narrate, without_trades_it_says_what_is_missing)
+{
+    squeeze("r", false);
+    cr_assert_eq(run_cascade("narrate r"), 0);
+    char *text = output();
+    cr_assert_not_null(strstr(text, "needs trades.csv: run with --set record.trades=true"));
+    cr_assert_null(strstr(text, "Meanwhile"));
+    free(text);
+    cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o c --quiet", source_root()), 0);
+    cr_assert_eq(run_cascade("narrate c"), 0);
+    text = output();
+    cr_assert_not_null(strstr(text, "Nobody was liquidated"));
+    free(text);
+}
+
+/* Bad input: one line, exit status 2. */
+static void refused(const char *args, const char *says)
+{
+    cr_assert_eq(run_cascade("narrate %s", args), 2, "narrate %s", args);
+    char *e = errors();
+    cr_assert_not_null(strstr(e, says), "expected '%s' in: %s", says, e);
+    cr_assert_eq(strncmp(e, "cascade: ", 9), 0);
+    cr_assert_eq(strchr(e, '\n'), e + strlen(e) - 1, "not one line: %s", e);
+    free(e);
+}
+
+Test(narrate, bad_input_is_one_line_and_exit_2)
+{
+    refused("", "narrate needs a RUNDIR");
+    refused("nowhere", "'nowhere' is not a run directory (no liquidations.csv)");
+    squeeze("r", false);
+    refused("r --cascade 999", "there is no cascade 999");
+    refused("r --cascade 0", "'--cascade' needs a cascade id");
+    refused("r --from 10 --to 5", "--to 5 is before --from 10");
+    refused("r --cascade 1 --from 3", "not both");
+    refused("r --bogus", "unknown option '--bogus'");
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && sed -i '3s/^[0-9]*,[0-9]*,/3,x,/' r/liquidations.csv",
+             run_tmp);
+    cr_assert_eq(system(cmd), 0);
+    refused("r", "r/liquidations.csv:3: 'step' is not a number: 'x'");
+}
