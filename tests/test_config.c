@@ -379,11 +379,39 @@ Test(config, unknown_key_in_record_and_instrument)
 {
     expect_error("{'record': {'sample': 1}, " MIN_INSTRUMENTS "}", CAS_EINVAL, "record.sample",
                  "unknown key 'sample' (known keys: sample_every, trades, liqmap, "
-                 "stylized_horizon_steps, amplification_horizon_steps)");
+                 "stylized_horizon_steps, amplification_horizon_steps, replay_window_steps, "
+                 "replay)");
     expect_error("{'instruments': [{'name': 'a', 'initial_price': 1},"
                  " {'name': 'b', 'initial_price': 1, 'tick_sise': 1}]}",
                  CAS_EINVAL, "instruments[1].tick_sise",
                  "unknown key 'tick_sise' (did you mean 'tick_size'?)");
+}
+
+/* record.replay: pairs of steps, in range and in order; the horizons at most steps. */
+Test(config, record_replay_ranges_and_horizons)
+{
+    expect_error("{'steps': 100, 'record': {'replay': [[1, 2], [5]]}, " MIN_INSTRUMENTS "}",
+                 CAS_EINVAL, "record.replay[1]", "must be a pair of steps [FROM, TO], got an array");
+    expect_error("{'steps': 100, 'record': {'replay': [[1, 100]]}, " MIN_INSTRUMENTS "}",
+                 CAS_ERANGE, "record.replay[0][1]", "must be between 0 and 99, got 100");
+    expect_error("{'steps': 100, 'record': {'replay': [[7, 3]]}, " MIN_INSTRUMENTS "}",
+                 CAS_ERANGE, "record.replay[0]", "TO (3) is before FROM (7)");
+    expect_error("{'steps': 100, 'record': {'amplification_horizon_steps': 101}, " MIN_INSTRUMENTS
+                 "}", CAS_ERANGE, "record.amplification_horizon_steps",
+                 "must not exceed 'steps' (100), got 101");
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    char text[] = "{\"steps\": 1000, \"record\": {\"replay\": [[10, 20], [30, 30]]}, "
+                  "\"instruments\": [{\"name\": \"X\", \"initial_price\": 100}]}";
+    cr_assert_eq(cas_config_parse(&cfg, text, NULL, NULL, 0, &err), 0, "%s: %s", err.path, err.msg);
+    cr_assert_eq(cfg.n_replay, 2);
+    cr_assert_eq(cfg.replay[1][0], 30);
+    cr_assert_eq(cfg.replay_window, 60);
+    cr_assert_eq(cfg.stylized_horizon, 60);
+    cr_assert_eq(cfg.amplification_horizon, 600);
+    cr_assert_not_null(strstr(cfg.resolved_json, "[[10, 20], [30, 30]]"),
+                       "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
 }
 
 Test(config, unknown_key_in_agent)

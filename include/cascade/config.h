@@ -80,6 +80,8 @@ struct cas_shock_config {
     double pct;              /* INDEX_JUMP: the index is multiplied by 1 + pct */
 };
 
+#define CAS_MAX_REPLAY_RANGES 16
+
 struct cas_population_config {
     const struct cas_agent_type *type; /* borrowed from the registry */
     uint32_t count;
@@ -102,6 +104,10 @@ struct cas_config {
     cas_step sample_every;             /* steps between time-series rows */
     cas_step stylized_horizon;         /* record.stylized_horizon_steps: return horizon */
     cas_step amplification_horizon;    /* record.amplification_horizon_steps */
+    cas_step replay_window;            /* record.replay_window_steps: replay.jsonl around
+                                          liquidations; 0 = none */
+    cas_step replay[CAS_MAX_REPLAY_RANGES][2]; /* record.replay: step ranges always kept */
+    uint32_t n_replay;
     bool record_trades;                /* record.trades: write trades.csv */
     bool record_liqmap;                /* record.liqmap: write liqmap.csv (default on) */
     int money_decimals;                /* a money unit is 10^-money_decimals quote currency */

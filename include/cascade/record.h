@@ -55,6 +55,11 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
  * `liqmap` (borrowed, stays open): liqmap.csv, one row per non-empty bin. */
 void cas_recorder_set_liqmap(struct cas_recorder *rec, FILE *liqmap);
 
+/* Also write replay.jsonl to `replay` (borrowed, stays open): the book's top
+ * levels and every event, step by step, around the liquidations
+ * (record.replay_window_steps) and in the ranges of record.replay. */
+void cas_recorder_set_replay(struct cas_recorder *rec, FILE *replay);
+
 /* Also write every fill to `trades` (borrowed, stays open): trades.csv. */
 void cas_recorder_set_trades(struct cas_recorder *rec, FILE *trades);
 void cas_recorder_destroy(struct cas_recorder *rec);

@@ -139,3 +139,103 @@ int cas__csv_int(const struct csv *c, int col, const char *name, long long *out)
     return 0;
 }
 
+
+/* A CSV held in memory: its header and every row's fields, as text. */
+
+void cas__rows_free(struct cas_rows *t)
+{
+    for (size_t r = 0; r < t->n; r++) {
+        for (int c = 0; c < t->ncol; c++)
+            free(t->row[r][c]);
+        free(t->row[r]);
+    }
+    for (int c = 0; c < t->ncol; c++)
+        free(t->head[c]);
+    free(t->head);
+    free(t->row);
+    memset(t, 0, sizeof *t);
+}
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fputs("cascade: out of memory\n", stderr);
+        exit(1);
+    }
+    return d;
+}
+
+/* Read RUNDIR/file, which must have the `need` columns (n of them), and
+ * check that the columns in `ints` are non-negative integers (or empty).
+ * 0, -1 when absent (said only if required), 1 or 2 (said). */
+int cas__rows_read(struct cas_rows *t, const char *dir, const char *file, const char *const *need,
+                     int n, const char *const *ints, int n_ints, bool required)
+{
+    struct csv c;
+    int idx[CAS_CSV_MAX_FIELDS], status = 0;
+    memset(t, 0, sizeof *t);
+    int rc = cas__csv_open(&c, dir, file, need, n, idx);
+    if (rc == -1 && required) {
+        fprintf(stderr, "cascade: '%s' is not a run directory (no %s)\n", dir, file);
+        rc = 2;
+    }
+    if (rc) {
+        cas__csv_close(&c);
+        return rc;
+    }
+    t->ncol = c.ncol;
+    t->head = calloc((size_t)c.ncol, sizeof *t->head);
+    for (int k = 0; t->head && k < c.ncol; k++)
+        t->head[k] = dup_or_die(c.field[k]);
+    while (t->head && cas__csv_next(&c, &status)) {
+        for (int k = 0; k < n_ints; k++)
+            for (int j = 0; j < c.nf; j++) {
+                long long v;
+                if (strcmp(t->head[j], ints[k]) == 0 && c.field[j][0] &&
+                    (status = cas__csv_int(&c, j, ints[k], &v)) != 0)
+                    goto done;
+            }
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            char ***v = realloc(t->row, t->cap * sizeof *v);
+            if (!v) {
+                status = 1;
+                fputs("cascade: out of memory\n", stderr);
+                goto done;
+            }
+            t->row = v;
+        }
+        char **r = malloc((size_t)c.nf * sizeof *r);
+        if (!r) {
+            status = 1;
+            goto done;
+        }
+        for (int j = 0; j < c.nf; j++)
+            r[j] = dup_or_die(c.field[j]);
+        t->row[t->n++] = r;
+    }
+done:
+    cas__csv_close(&c);
+    return status;
+}
+
+const char *cas__rows_get(const struct cas_rows *t, size_t r, const char *name)
+{
+    for (int c = 0; c < t->ncol; c++)
+        if (strcmp(t->head[c], name) == 0)
+            return t->row[r][c];
+    return "";
+}
+
+long long cas__rows_int(const struct cas_rows *t, size_t r, const char *name)
+{
+    return strtoll(cas__rows_get(t, r, name), NULL, 10);
+}
+
+double cas__rows_num(const struct cas_rows *t, size_t r, const char *name)
+{
+    const char *s = cas__rows_get(t, r, name);
+    return *s ? strtod(s, NULL) : NAN;
+}
+

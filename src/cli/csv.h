@@ -35,4 +35,25 @@ int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_emp
 /* The same for a count or a step: a non-negative integer. */
 int cas__csv_int(const struct csv *c, int col, const char *name, long long *out);
 
+/* A CSV held in memory: its header and every row's fields, as text. */
+struct cas_rows {
+    int ncol;
+    char **head;
+    char ***row;
+    size_t n, cap;
+};
+
+/* Read RUNDIR/file, which must have the `need` columns (n of them), checking
+ * that the columns in `ints` are non-negative integers (or empty). 0, -1 when
+ * absent (said, as "not a run directory", only if required), 1 or 2 (said). */
+int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
+                   const char *const *need, int n, const char *const *ints, int n_ints,
+                   bool required);
+void cas__rows_free(struct cas_rows *t);
+/* Row r's field `name` ("" when there is no such column), as text, integer
+ * or number (NaN when empty). */
+const char *cas__rows_get(const struct cas_rows *t, size_t r, const char *name);
+long long cas__rows_int(const struct cas_rows *t, size_t r, const char *name);
+double cas__rows_num(const struct cas_rows *t, size_t r, const char *name);
+
 #endif

@@ -36,116 +36,11 @@ static const char narrate_usage[] =
     "                       instead, every shock and liquidation of these steps\n"
     "                       (inclusive; either may be left out)\n";
 
-/* A CSV held in memory: its header and every row's fields, as text. */
-struct rows {
-    int ncol;
-    char **head;
-    char ***row;
-    size_t n, cap;
-};
-
-static void rows_free(struct rows *t)
-{
-    for (size_t r = 0; r < t->n; r++) {
-        for (int c = 0; c < t->ncol; c++)
-            free(t->row[r][c]);
-        free(t->row[r]);
-    }
-    for (int c = 0; c < t->ncol; c++)
-        free(t->head[c]);
-    free(t->head);
-    free(t->row);
-    memset(t, 0, sizeof *t);
-}
-
-static char *dup_or_die(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        fputs("cascade: out of memory\n", stderr);
-        exit(1);
-    }
-    return d;
-}
-
-/* Read RUNDIR/file, which must have the `need` columns (n of them), and
- * check that the columns in `ints` are non-negative integers (or empty).
- * 0, -1 when absent (said only if required), 1 or 2 (said). */
-static int rows_read(struct rows *t, const char *dir, const char *file, const char *const *need,
-                     int n, const char *const *ints, int n_ints, bool required)
-{
-    struct csv c;
-    int idx[CAS_CSV_MAX_FIELDS], status = 0;
-    memset(t, 0, sizeof *t);
-    int rc = cas__csv_open(&c, dir, file, need, n, idx);
-    if (rc == -1 && required) {
-        fprintf(stderr, "cascade: '%s' is not a run directory (no %s)\n", dir, file);
-        rc = 2;
-    }
-    if (rc) {
-        cas__csv_close(&c);
-        return rc;
-    }
-    t->ncol = c.ncol;
-    t->head = calloc((size_t)c.ncol, sizeof *t->head);
-    for (int k = 0; t->head && k < c.ncol; k++)
-        t->head[k] = dup_or_die(c.field[k]);
-    while (t->head && cas__csv_next(&c, &status)) {
-        for (int k = 0; k < n_ints; k++)
-            for (int j = 0; j < c.nf; j++) {
-                long long v;
-                if (strcmp(t->head[j], ints[k]) == 0 && c.field[j][0] &&
-                    (status = cas__csv_int(&c, j, ints[k], &v)) != 0)
-                    goto done;
-            }
-        if (t->n == t->cap) {
-            t->cap = t->cap ? 2 * t->cap : 256;
-            char ***v = realloc(t->row, t->cap * sizeof *v);
-            if (!v) {
-                status = 1;
-                fputs("cascade: out of memory\n", stderr);
-                goto done;
-            }
-            t->row = v;
-        }
-        char **r = malloc((size_t)c.nf * sizeof *r);
-        if (!r) {
-            status = 1;
-            goto done;
-        }
-        for (int j = 0; j < c.nf; j++)
-            r[j] = dup_or_die(c.field[j]);
-        t->row[t->n++] = r;
-    }
-done:
-    cas__csv_close(&c);
-    return status;
-}
-
-static const char *get(const struct rows *t, size_t r, const char *name)
-{
-    for (int c = 0; c < t->ncol; c++)
-        if (strcmp(t->head[c], name) == 0)
-            return t->row[r][c];
-    return "";
-}
-
-static long long get_int(const struct rows *t, size_t r, const char *name)
-{
-    return strtoll(get(t, r, name), NULL, 10);
-}
-
-static double get_num(const struct rows *t, size_t r, const char *name)
-{
-    const char *s = get(t, r, name);
-    return *s ? strtod(s, NULL) : NAN;
-}
-
 /* ---- the run ---- */
 
 struct run {
     const char *dir;
-    struct rows liq, cas, acc, trades;
+    struct cas_rows liq, cas, acc, trades;
     bool have_trades;
     cJSON *config; /* config.json, or NULL */
 };
@@ -153,8 +48,8 @@ struct run {
 static const char *type_of(const struct run *r, const char *account)
 {
     for (size_t k = 0; k < r->acc.n; k++)
-        if (strcmp(get(&r->acc, k, "account"), account) == 0)
-            return get(&r->acc, k, "type");
+        if (strcmp(cas__rows_get(&r->acc, k, "account"), account) == 0)
+            return cas__rows_get(&r->acc, k, "type");
     return "unknown";
 }
 
@@ -187,11 +82,11 @@ static int load(struct run *r)
                                           "taker_order", "maker_order", "cause"};
     static const char *const tr_ints[] = {"step", "qty"};
     int rc;
-    if ((rc = rows_read(&r->liq, r->dir, "liquidations.csv", liq_cols, 21, liq_ints, 6, true)) ||
-        (rc = rows_read(&r->cas, r->dir, "cascades.csv", cas_cols, 17, cas_ints, 6, true)) ||
-        (rc = rows_read(&r->acc, r->dir, "accounts.csv", acc_cols, 2, NULL, 0, true)))
+    if ((rc = cas__rows_read(&r->liq, r->dir, "liquidations.csv", liq_cols, 21, liq_ints, 6, true)) ||
+        (rc = cas__rows_read(&r->cas, r->dir, "cascades.csv", cas_cols, 17, cas_ints, 6, true)) ||
+        (rc = cas__rows_read(&r->acc, r->dir, "accounts.csv", acc_cols, 2, NULL, 0, true)))
         return rc;
-    rc = rows_read(&r->trades, r->dir, "trades.csv", tr_cols, 8, tr_ints, 2, false);
+    rc = cas__rows_read(&r->trades, r->dir, "trades.csv", tr_cols, 8, tr_ints, 2, false);
     if (rc > 0)
         return rc;
     r->have_trades = rc == 0;
@@ -244,9 +139,9 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
         long long lots = 0, fills = 0;
         double hi = -INFINITY, lo = INFINITY;
         for (size_t t = 0; t < r->trades.n; t++)
-            if (strcmp(get(&r->trades, t, "cause"), cause) == 0) {
-                double p = get_num(&r->trades, t, "price");
-                lots += get_int(&r->trades, t, "qty");
+            if (strcmp(cas__rows_get(&r->trades, t, "cause"), cause) == 0) {
+                double p = cas__rows_num(&r->trades, t, "price");
+                lots += cas__rows_int(&r->trades, t, "qty");
                 fills++;
                 hi = fmax(hi, p);
                 lo = fmin(lo, p);
@@ -261,52 +156,52 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
 
 static void tell_liquidation(const struct run *r, size_t k)
 {
-    const struct rows *l = &r->liq;
-    const char *account = get(l, k, "account"), *trigger = get(l, k, "trigger");
-    bool is_long = strcmp(get(l, k, "side"), "long") == 0;
+    const struct cas_rows *l = &r->liq;
+    const char *account = cas__rows_get(l, k, "account"), *trigger = cas__rows_get(l, k, "trigger");
+    bool is_long = strcmp(cas__rows_get(l, k, "side"), "long") == 0;
     printf("step %-6s liquidation %s: account %s (%s, %s×) %s %s lots on %s; the mark %s "
            "crossed its liquidation price %s",
-           get(l, k, "step"), get(l, k, "id"), account, type_of(r, account),
-           get(l, k, "leverage"), get(l, k, "side"), get(l, k, "lots"), get(l, k, "instrument"),
-           get(l, k, "mark"), *get(l, k, "liquidation_price") ? get(l, k, "liquidation_price")
+           cas__rows_get(l, k, "step"), cas__rows_get(l, k, "id"), account, type_of(r, account),
+           cas__rows_get(l, k, "leverage"), cas__rows_get(l, k, "side"), cas__rows_get(l, k, "lots"), cas__rows_get(l, k, "instrument"),
+           cas__rows_get(l, k, "mark"), *cas__rows_get(l, k, "liquidation_price") ? cas__rows_get(l, k, "liquidation_price")
                                                                : "(none)");
     if (strncmp(trigger, "liquidation:", 12) == 0)
         printf(", set off by liquidation %s's orders (generation %s of cascade %s).\n",
-               trigger + 12, get(l, k, "generation"), get(l, k, "cascade"));
+               trigger + 12, cas__rows_get(l, k, "generation"), cas__rows_get(l, k, "cascade"));
     else if (strncmp(trigger, "shock:", 6) == 0)
         printf(", set off by shock %s: the root of cascade %s.\n", trigger + 6,
-               get(l, k, "cascade"));
+               cas__rows_get(l, k, "cascade"));
     else if (strncmp(trigger, "order:", 6) == 0)
         printf(", set off by an order of account %s (%s): the root of cascade %s.\n",
-               trigger + 6, type_of(r, trigger + 6), get(l, k, "cascade"));
+               trigger + 6, type_of(r, trigger + 6), cas__rows_get(l, k, "cascade"));
     else
-        printf(", set off by %s: the root of cascade %s.\n", trigger, get(l, k, "cascade"));
+        printf(", set off by %s: the root of cascade %s.\n", trigger, cas__rows_get(l, k, "cascade"));
     fputs("             ", stdout);
-    if (strcmp(get(l, k, "mode"), "keeper") == 0) {
-        printf("A keeper took over %s lots at %s (bankruptcy price %s)", get(l, k, "filled_lots"),
-               get(l, k, "fill_vwap"), get(l, k, "bankruptcy"));
-    } else if (strcmp(get(l, k, "finished"), "1") != 0) {
+    if (strcmp(cas__rows_get(l, k, "mode"), "keeper") == 0) {
+        printf("A keeper took over %s lots at %s (bankruptcy price %s)", cas__rows_get(l, k, "filled_lots"),
+               cas__rows_get(l, k, "fill_vwap"), cas__rows_get(l, k, "bankruptcy"));
+    } else if (strcmp(cas__rows_get(l, k, "finished"), "1") != 0) {
         printf("The engine took the position over and was still working it when the run ended");
     } else {
-        long long filled = get_int(l, k, "filled_lots");
+        long long filled = cas__rows_int(l, k, "filled_lots");
         if (filled > 0)
             printf("The engine %s %lld lots in the book at %s on average, the worst at %s",
-                   is_long ? "sold" : "bought", filled, get(l, k, "fill_vwap"),
-                   get(l, k, "worst_fill"));
+                   is_long ? "sold" : "bought", filled, cas__rows_get(l, k, "fill_vwap"),
+                   cas__rows_get(l, k, "worst_fill"));
         else
             printf("The engine filled nothing in the book");
-        printf(" (bankruptcy price %s)", get(l, k, "bankruptcy"));
+        printf(" (bankruptcy price %s)", cas__rows_get(l, k, "bankruptcy"));
     }
-    long long adl = get_int(l, k, "adl_lots");
+    long long adl = cas__rows_int(l, k, "adl_lots");
     if (adl > 0)
         printf("; %lld lots were auto-deleveraged against opposite positions", adl);
-    double fund = get_num(l, k, "insurance_change");
+    double fund = cas__rows_num(l, k, "insurance_change");
     if (fund > 0)
-        printf("; the insurance fund gained %s", get(l, k, "insurance_change"));
+        printf("; the insurance fund gained %s", cas__rows_get(l, k, "insurance_change"));
     else if (fund < 0)
-        printf("; the insurance fund paid %s", get(l, k, "insurance_change") + 1);
-    if (*get(l, k, "finish_step"))
-        printf("; done in step %s", get(l, k, "finish_step"));
+        printf("; the insurance fund paid %s", cas__rows_get(l, k, "insurance_change") + 1);
+    if (*cas__rows_get(l, k, "finish_step"))
+        printf("; done in step %s", cas__rows_get(l, k, "finish_step"));
     fputs(".\n", stdout);
 }
 
@@ -328,14 +223,14 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
     size_t nt = 0;
     long long venue = 0;
     for (size_t t = 0; t < r->trades.n; t++) {
-        long long step = get_int(&r->trades, t, "step");
+        long long step = cas__rows_int(&r->trades, t, "step");
         if (step < from || step > to)
             continue;
-        long long qty = get_int(&r->trades, t, "qty");
-        bool taker_buys = strcmp(get(&r->trades, t, "taker_side"), "buy") == 0;
+        long long qty = cas__rows_int(&r->trades, t, "qty");
+        bool taker_buys = strcmp(cas__rows_get(&r->trades, t, "taker_side"), "buy") == 0;
         for (int side = 0; side < 2; side++) {
             unsigned long long acct =
-                owner_of(get(&r->trades, t, side == 0 ? "taker_order" : "maker_order"));
+                owner_of(cas__rows_get(&r->trades, t, side == 0 ? "taker_order" : "maker_order"));
             char name[32];
             snprintf(name, sizeof name, "%llu", acct);
             const char *type = type_of(r, name);
@@ -368,32 +263,32 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
 
 static void tell_cascade_figures(const struct run *r, size_t c)
 {
-    const struct rows *t = &r->cas;
-    bool is_long = strcmp(get(t, c, "side"), "long") == 0;
+    const struct cas_rows *t = &r->cas;
+    bool is_long = strcmp(cas__rows_get(t, c, "side"), "long") == 0;
     printf("The cascade: from %s at the end of step %lld to %s in step %s (%s bp %s)",
-           get(t, c, "price_start"), get_int(t, c, "start_step") - 1, get(t, c, "price_extreme"),
-           get(t, c, "extreme_step"), get(t, c, "move_bps"), is_long ? "down" : "up");
-    if (*get(t, c, "gap_to_index_bps"))
-        printf(", %s bp from the index there", get(t, c, "gap_to_index_bps"));
-    if (*get(t, c, "finish_step"))
+           cas__rows_get(t, c, "price_start"), cas__rows_int(t, c, "start_step") - 1, cas__rows_get(t, c, "price_extreme"),
+           cas__rows_get(t, c, "extreme_step"), cas__rows_get(t, c, "move_bps"), is_long ? "down" : "up");
+    if (*cas__rows_get(t, c, "gap_to_index_bps"))
+        printf(", %s bp from the index there", cas__rows_get(t, c, "gap_to_index_bps"));
+    if (*cas__rows_get(t, c, "finish_step"))
         printf("; %s at the end of step %s, when its last orders were done",
-               get(t, c, "price_end"), get(t, c, "finish_step"));
+               cas__rows_get(t, c, "price_end"), cas__rows_get(t, c, "finish_step"));
     else
-        printf("; still working when the run ended, at %s", get(t, c, "price_end"));
-    if (*get(t, c, "recovery_half_steps"))
+        printf("; still working when the run ended, at %s", cas__rows_get(t, c, "price_end"));
+    if (*cas__rows_get(t, c, "recovery_half_steps"))
         printf("; half the move was undone %s steps after the extreme.\n",
-               get(t, c, "recovery_half_steps"));
+               cas__rows_get(t, c, "recovery_half_steps"));
     else
         puts("; the price never undid half the move before the run ended.");
 }
 
 /* The largest cascade: most liquidations, then notional, then lower id. */
-static size_t largest(const struct rows *cas)
+static size_t largest(const struct cas_rows *cas)
 {
     size_t best = 0;
     for (size_t k = 1; k < cas->n; k++) {
-        long long a = get_int(cas, k, "liquidations"), b = get_int(cas, best, "liquidations");
-        if (a > b || (a == b && get_num(cas, k, "notional") > get_num(cas, best, "notional")))
+        long long a = cas__rows_int(cas, k, "liquidations"), b = cas__rows_int(cas, best, "liquidations");
+        if (a > b || (a == b && cas__rows_num(cas, k, "notional") > cas__rows_num(cas, best, "notional")))
             best = k;
     }
     return best;
@@ -417,17 +312,17 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
             return 2;
         }
         c = cascade > 0 ? (size_t)cascade - 1 : largest(&r->cas);
-        from = get_int(&r->cas, c, "start_step");
-        to = *get(&r->cas, c, "finish_step") ? get_int(&r->cas, c, "finish_step") : INT64_MAX;
+        from = cas__rows_int(&r->cas, c, "start_step");
+        to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step") : INT64_MAX;
         printf("Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
                "step %s to step %s.\n",
-               get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
+               cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
                cJSON_IsNumber(seed) ? seed->valuedouble : -1,
-               cascade > 0 ? "" : ", the largest", get(&r->cas, c, "liquidations"),
-               get(&r->cas, c, "generations"),
-               strcmp(get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
-               get(&r->cas, c, "instrument"), get(&r->cas, c, "start_step"),
-               *get(&r->cas, c, "finish_step") ? get(&r->cas, c, "finish_step") : "the end");
+               cascade > 0 ? "" : ", the largest", cas__rows_get(&r->cas, c, "liquidations"),
+               cas__rows_get(&r->cas, c, "generations"),
+               strcmp(cas__rows_get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
+               cas__rows_get(&r->cas, c, "instrument"), cas__rows_get(&r->cas, c, "start_step"),
+               *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_get(&r->cas, c, "finish_step") : "the end");
     } else {
         from = from < 0 ? 0 : from;
         to = to < 0 ? INT64_MAX : to;
@@ -440,13 +335,13 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
     }
     /* events in step order: in a step, its shocks come first (they strike
      * before anyone acts), then its liquidations in id order */
-    const char *cid = one ? get(&r->cas, c, "id") : NULL;
+    const char *cid = one ? cas__rows_get(&r->cas, c, "id") : NULL;
     long long last_step = -1;
     size_t told = 0;
     for (size_t k = 0; k <= r->liq.n; k++) {
-        long long step = k < r->liq.n ? get_int(&r->liq, k, "step") : INT64_MAX;
+        long long step = k < r->liq.n ? cas__rows_int(&r->liq, k, "step") : INT64_MAX;
         bool member = k < r->liq.n && step >= from && step <= to &&
-                      (!cid || strcmp(get(&r->liq, k, "cascade"), cid) == 0);
+                      (!cid || strcmp(cas__rows_get(&r->liq, k, "cascade"), cid) == 0);
         if (!member && k < r->liq.n)
             continue;
         int n = cJSON_GetArraySize(shocks);
@@ -469,7 +364,7 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
     if (last == INT64_MAX) {
         last = 0;
         for (size_t t = 0; t < r->trades.n; t++)
-            last = get_int(&r->trades, t, "step") > last ? get_int(&r->trades, t, "step") : last;
+            last = cas__rows_int(&r->trades, t, "step") > last ? cas__rows_int(&r->trades, t, "step") : last;
     }
     tell_meanwhile(r, from, last);
     if (one)
@@ -538,10 +433,10 @@ int cas_cli_narrate(int argc, char **argv)
     int rc = load(&r);
     if (rc == 0)
         rc = narrate(&r, cascade, from, to);
-    rows_free(&r.liq);
-    rows_free(&r.cas);
-    rows_free(&r.acc);
-    rows_free(&r.trades);
+    cas__rows_free(&r.liq);
+    cas__rows_free(&r.cas);
+    cas__rows_free(&r.acc);
+    cas__rows_free(&r.trades);
     cJSON_Delete(r.config);
     return rc;
 }

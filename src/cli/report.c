@@ -27,6 +27,7 @@
 #include "cascade/stats.h"
 #include "cli/cli.h"
 #include "cli/csv.h"
+#include "cli/report_cascade.h"
 
 static const char report_usage[] =
     "usage: cascade report RUNDIR [-o FILE]\n"
@@ -1363,7 +1364,7 @@ static int write_page(struct report *r, FILE *html)
     }
     free(x);
     fputs("</section>\n", html);
-    if ((rc = cascade_table(r, html)))
+    if ((rc = cascade_table(r, html)) || (rc = cas__report_cascades(html, r->rundir)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     html_text(html, version[0] ? version : CAS_VERSION);

@@ -207,7 +207,7 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
 static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                         "liqmap.csv", "trades.csv", "summary.json",
                                         "config.json", "timeseries-counterfactual.csv",
-                                        "accounts.csv"};
+                                        "accounts.csv", "replay.jsonl"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -333,7 +333,7 @@ int cas_cli_run(int argc, char **argv)
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
     struct cas_recorder *rec = NULL, *cf = NULL;
-    FILE *ts = NULL, *lm = NULL, *tr = NULL;
+    FILE *ts = NULL, *lm = NULL, *tr = NULL, *rp = NULL;
     char out[4096], tmp[4200];
     bool show = !a.quiet && isatty(2);
 
@@ -376,6 +376,11 @@ int cas_cli_run(int argc, char **argv)
             goto out_tmp;
         cas_recorder_set_trades(rec, tr);
     }
+    if (cfg.replay_window > 0 || cfg.n_replay > 0) {
+        if (!(rp = open_in(tmp, "replay.jsonl")))
+            goto out_tmp;
+        cas_recorder_set_replay(rec, rp);
+    }
     struct cas_sim_observer obs = cas_recorder_observer(rec);
     if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
         goto out_tmp;
@@ -388,8 +393,9 @@ int cas_cli_run(int argc, char **argv)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }
-    int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0);
-    ts = lm = tr = NULL;
+    int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0) |
+                 (rp ? fclose(rp) : 0);
+    ts = lm = tr = rp = NULL;
     if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
                 strerror(errno));
@@ -419,6 +425,8 @@ out_tmp:
         fclose(lm);
     if (tr)
         fclose(tr);
+    if (rp)
+        fclose(rp);
     remove_tmp(tmp);
 out_sim:
     cas_recorder_destroy(cf);

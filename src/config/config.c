@@ -345,6 +345,42 @@ static int read_record_steps(struct cas__parse *p, const cJSON *rec, const char 
     return 0;
 }
 
+/* record.replay: up to CAS_MAX_REPLAY_RANGES [FROM, TO] pairs of steps,
+ * 0 <= FROM <= TO < steps. */
+static int read_replay_ranges(struct cas__parse *p, const cJSON *rec)
+{
+    const struct cas__range step = {0, (double)p->cfg->steps - 1, false, true, false};
+    const cJSON *arr;
+    size_t n;
+    int rc = cas__read_array(&p->w, rec, "replay", 0, CAS_MAX_REPLAY_RANGES, &arr, &n);
+    if (rc || !arr)
+        return rc;
+    size_t mark = cas__push_key(&p->w, "replay");
+    for (size_t k = 0; k < n; k++) {
+        const cJSON *pair = cJSON_GetArrayItem(arr, (int)k);
+        size_t at = cas__push_index(&p->w, k);
+        if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2)
+            return cas__fail(&p->w, NULL, CAS_EINVAL,
+                             "must be a pair of steps [FROM, TO], got %s", cas__json_kind(pair));
+        double v[2];
+        for (int j = 0; j < 2; j++) {
+            size_t mj = cas__push_index(&p->w, (size_t)j);
+            if ((rc = cas__check_number(&p->w, NULL, cJSON_GetArrayItem(pair, j), &step, &v[j])))
+                return rc;
+            cas__pop(&p->w, mj);
+        }
+        if (v[1] < v[0])
+            return cas__fail(&p->w, NULL, CAS_ERANGE, "TO (%s) is before FROM (%s)",
+                             cas__num(v[1]).s, cas__num(v[0]).s);
+        p->cfg->replay[k][0] = (cas_step)v[0];
+        p->cfg->replay[k][1] = (cas_step)v[1];
+        p->cfg->n_replay = (uint32_t)k + 1;
+        cas__pop(&p->w, at);
+    }
+    cas__pop(&p->w, mark);
+    return 0;
+}
+
 /* record.sample_every and record.stylized_horizon_steps: 1..steps, by default
  * 60, or steps when there are fewer; record.amplification_horizon_steps:
  * 1..steps, by default 600 or steps. record.trades: write trades.csv;
@@ -352,7 +388,8 @@ static int read_record_steps(struct cas__parse *p, const cJSON *rec, const char 
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
     static const char *const keys[] = {"sample_every", "trades", "liqmap",
-                                       "stylized_horizon_steps", "amplification_horizon_steps"};
+                                       "stylized_horizon_steps", "amplification_horizon_steps",
+                                       "replay_window_steps", "replay"};
     struct cas_config *cfg = p->cfg;
     const double steps = (double)cfg->steps;
     const cJSON *rec;
@@ -360,7 +397,7 @@ static int read_record(struct cas__parse *p, const cJSON *root)
     if (rc)
         return rc;
     size_t mark = cas__push_key(&p->w, "record");
-    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 5)) != 0)
+    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 7)) != 0)
         return rc;
     if ((rc = read_flag(p, rec, "trades", false, &cfg->record_trades)) != 0 ||
         (rc = read_flag(p, rec, "liqmap", true, &cfg->record_liqmap)) != 0)
@@ -370,6 +407,13 @@ static int read_record(struct cas__parse *p, const cJSON *root)
                                 &cfg->stylized_horizon)) ||
         (rc = read_record_steps(p, rec, "amplification_horizon_steps", fmin(600, steps),
                                 &cfg->amplification_horizon)))
+        return rc;
+    const struct cas__range window = {0, 100000, false, true, false};
+    double d;
+    if ((rc = cas__read_number(&p->w, rec, "replay_window_steps", &window, 60, &d)) != 0)
+        return rc;
+    cfg->replay_window = (cas_step)d;
+    if ((rc = read_replay_ranges(p, rec)) != 0)
         return rc;
     cas__pop(&p->w, mark);
     return 0;
@@ -456,6 +500,13 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
     cas__put(&b, rec, "stylized_horizon_steps", cas__raw_int((double)cfg->stylized_horizon));
     cas__put(&b, rec, "amplification_horizon_steps",
              cas__raw_int((double)cfg->amplification_horizon));
+    cas__put(&b, rec, "replay_window_steps", cas__raw_int((double)cfg->replay_window));
+    cJSON *ranges = cas__put(&b, rec, "replay", cJSON_CreateArray());
+    for (uint32_t k = 0; ranges && k < cfg->n_replay; k++) {
+        cJSON *pair = cas__put(&b, ranges, NULL, cJSON_CreateArray());
+        cas__put(&b, pair, NULL, cas__raw_int((double)cfg->replay[k][0]));
+        cas__put(&b, pair, NULL, cas__raw_int((double)cfg->replay[k][1]));
+    }
     cJSON *ins = cas__put(&b, root, "instruments", cJSON_CreateArray());
     for (uint32_t i = 0; i < cfg->n_instruments; i++)
         resolve_instrument(&b, ins, cfg, i, &written[i]);

@@ -46,11 +46,23 @@ struct drawdown {
     cas_step trough_step, recovery; /* recovery: -1 until the price regains best_peak */
 };
 
+/* replay.jsonl (replay.c). */
+struct cas__replay;
+int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, FILE *f);
+void cas__replay_destroy(struct cas__replay *p);
+void cas__replay_trade(struct cas__replay *p, uint32_t instrument, const struct cas_fill *f,
+                       struct cas_cause cause);
+void cas__replay_liquidation(struct cas__replay *p, uint32_t instrument, uint64_t id, bool done);
+void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
+                      const struct cas_sim *sim, cas_step step);
+bool cas__replay_failed(const struct cas__replay *p);
+
 struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
     FILE *liqmap;            /* optional */
     FILE *trades;            /* optional */
+    struct cas__replay *replay; /* optional */
     cas_step *map_seen;      /* per instrument: step of the last map written */
     struct series *series;
     cas_step step;           /* the step running now */

@@ -85,6 +85,7 @@ void cas_recorder_destroy(struct cas_recorder *r)
     free(r->shocks);
     free(r->samples);
     free(r->map_seen);
+    cas__replay_destroy(r->replay);
     free(r);
 }
 
@@ -100,6 +101,14 @@ void cas_recorder_set_liqmap(struct cas_recorder *r, FILE *liqmap)
         r->map_seen[i] = -1;
     r->liqmap = liqmap;
     cas__put_header(liqmap, cas__liqmap_columns, cas__n_liqmap_columns);
+}
+
+void cas_recorder_set_replay(struct cas_recorder *r, FILE *replay)
+{
+    cas__replay_destroy(r->replay);
+    r->replay = NULL;
+    if (cas__replay_create(&r->replay, r->cfg, replay))
+        r->out_of_memory = true;
 }
 
 void cas_recorder_set_trades(struct cas_recorder *r, FILE *trades)
@@ -217,6 +226,8 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
         follow_price(r, p);
     cas_cascades_trade(r->cascades, instrument, p);
     follow_shocks(r, instrument, p);
+    if (r->replay)
+        cas__replay_trade(r->replay, instrument, f, cause);
     if (cause.kind == CAS_CAUSE_LIQUIDATION && cause.id <= r->n_liqs) {
         /* a fill of that liquidation's engine order */
         struct liq_row *row = &r->liqs[cause.id - 1];
@@ -245,6 +256,8 @@ static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
     row->worst_fill = NAN;
     if (cas_cascades_liquidation(r->cascades, liq, notional))
         r->out_of_memory = true;
+    if (r->replay)
+        cas__replay_liquidation(r->replay, liq->instrument, liq->id, false);
 }
 
 static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *done)
@@ -256,6 +269,8 @@ static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *do
     row->done = *done;
     row->finished = true;
     cas_cascades_finished(r->cascades, done->id, done->step);
+    if (r->replay)
+        cas__replay_liquidation(r->replay, row->liq.instrument, done->id, true);
 }
 
 static void on_adl(void *ctx, const struct cas_adl_event *adl)
@@ -309,6 +324,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     end_prices(r, sim);
     cas_cascades_step_end(r->cascades, r->step, r->close, r->index);
     end_shock_windows(r, sim);
+    if (r->replay)
+        cas__replay_step(r->replay, r, sim, r->step);
     if (r->liqmap)
         write_liqmaps(r, sim);
     const struct cas_book *b = cas_sim_book(sim, 0);
@@ -345,6 +362,8 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
 
 int cas_recorder_write_liquidations(const struct cas_recorder *r, FILE *f)
 {
+    if (r->replay && cas__replay_failed(r->replay))
+        return CAS_ENOMEM;
     cas__put_header(f, cas__liq_columns, cas__n_liq_columns);
     for (size_t k = 0; k < r->n_liqs; k++) {
         struct liq_out row = {r, &r->liqs[k]};

@@ -1,0 +1,571 @@
+/* report_cascade: the report's cascade sections — the causal tree of each of
+ * the largest cascades, drawn, above its price path with every trade inside
+ * each step; and the replay player.
+ *
+ * The tree and the path are static SVG written here (no gnuplot, no script:
+ * they show without JavaScript). The player is one inline script over the
+ * steps of replay.jsonl around the largest cascades, embedded as JSON in the
+ * page: play, pause, step, scrub; the book's top levels as a ladder, the
+ * members' liquidation prices lighting up once triggered, one line of
+ * narration per event. #replay=STEP in the page's address opens it at that
+ * step (#replay=STEP&play also starts it). Its root element is #replay, whose
+ * data-step attribute is the step shown; #replay-narration holds that step's
+ * narration.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/csv.h"
+#include "cli/report_cascade.h"
+
+#define TOP 3          /* cascades drawn and replayed */
+#define MAX_NODES 60   /* tree nodes drawn per cascade */
+#define MARGIN 60      /* replayed steps before and after a cascade's span */
+
+struct step_line {
+    long long step;
+    char *text;        /* the JSON line as written */
+    cJSON *json;       /* parsed */
+};
+
+struct data {
+    const char *dir;
+    struct cas_rows liq, cas, acc;
+    struct step_line *steps; /* replay.jsonl lines of the players' instrument */
+    size_t n_steps, cap_steps;
+    bool have_replay;
+    size_t top[TOP];
+    size_t n_top;
+    const char *instrument;  /* the largest cascade's */
+};
+
+static void html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+static const char *type_of(const struct data *d, const char *account)
+{
+    for (size_t k = 0; k < d->acc.n; k++)
+        if (strcmp(cas__rows_get(&d->acc, k, "account"), account) == 0)
+            return cas__rows_get(&d->acc, k, "type");
+    return "";
+}
+
+/* The largest cascades: most liquidations, then notional, then lower id. */
+static void pick_top(struct data *d)
+{
+    bool *taken = calloc(d->cas.n ? d->cas.n : 1, sizeof *taken);
+    for (d->n_top = 0; taken && d->n_top < TOP && d->n_top < d->cas.n; d->n_top++) {
+        size_t best = SIZE_MAX;
+        for (size_t k = 0; k < d->cas.n; k++) {
+            if (taken[k])
+                continue;
+            if (best == SIZE_MAX) {
+                best = k;
+                continue;
+            }
+            long long a = cas__rows_int(&d->cas, k, "liquidations"),
+                      b = cas__rows_int(&d->cas, best, "liquidations");
+            if (a > b || (a == b && cas__rows_num(&d->cas, k, "notional") >
+                                        cas__rows_num(&d->cas, best, "notional")))
+                best = k;
+        }
+        if (best == SIZE_MAX)
+            break;
+        taken[best] = true;
+        d->top[d->n_top] = best;
+    }
+    free(taken);
+    d->instrument = d->n_top ? cas__rows_get(&d->cas, d->top[0], "instrument") : NULL;
+}
+
+static long long span_end(const struct data *d, size_t c)
+{
+    const char *f = cas__rows_get(&d->cas, c, "finish_step");
+    return *f ? strtoll(f, NULL, 10) : cas__rows_int(&d->cas, c, "end_step") + MARGIN;
+}
+
+static bool wanted(const struct data *d, long long step)
+{
+    for (size_t k = 0; k < d->n_top; k++) {
+        size_t c = d->top[k];
+        if (strcmp(cas__rows_get(&d->cas, c, "instrument"), d->instrument) == 0 &&
+            step >= cas__rows_int(&d->cas, c, "start_step") - MARGIN &&
+            step <= span_end(d, c) + MARGIN)
+            return true;
+    }
+    return false;
+}
+
+/* replay.jsonl: every line must be a JSON object with a step and an
+ * instrument; the lines of the players' instrument near the top cascades
+ * are kept. 0, or 1/2 (said). */
+static int read_replay(struct data *d)
+{
+    char *path = cas__path_join(d->dir, "replay.jsonl");
+    if (!path)
+        return 1;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int rc = errno == ENOENT ? 0 : 2;
+        if (rc)
+            fprintf(stderr, "cascade: %s: cannot open: %s\n", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    d->have_replay = true;
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        cJSON *j = (size_t)len == strlen(line) ? cJSON_Parse(line) : NULL;
+        const cJSON *step = cJSON_GetObjectItem(j, "step"), *ins = cJSON_GetObjectItem(j, "instrument");
+        if (!cJSON_IsObject(j) || !cJSON_IsNumber(step) || !cJSON_IsString(ins) ||
+            !cJSON_IsArray(cJSON_GetObjectItem(j, "bids")) ||
+            !cJSON_IsArray(cJSON_GetObjectItem(j, "asks")) ||
+            !cJSON_IsArray(cJSON_GetObjectItem(j, "trades"))) {
+            fprintf(stderr, "cascade: %s:%ld: not a replay step (a JSON object with step, "
+                            "instrument, bids, asks and trades)\n", path, lineno);
+            cJSON_Delete(j);
+            rc = 2;
+            break;
+        }
+        long long s = (long long)step->valuedouble;
+        if (!d->instrument || strcmp(ins->valuestring, d->instrument) != 0 || !wanted(d, s)) {
+            cJSON_Delete(j);
+            continue;
+        }
+        if (d->n_steps == d->cap_steps) {
+            d->cap_steps = d->cap_steps ? 2 * d->cap_steps : 256;
+            struct step_line *v = realloc(d->steps, d->cap_steps * sizeof *v);
+            if (!v) {
+                cJSON_Delete(j);
+                rc = 1;
+                break;
+            }
+            d->steps = v;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        d->steps[d->n_steps++] = (struct step_line){s, strdup(line), j};
+    }
+    free(line);
+    fclose(f);
+    free(path);
+    return rc;
+}
+
+/* ---- the tree ---- */
+
+struct node {
+    size_t row;         /* in liquidations.csv */
+    long long id, parent;
+    int generation;
+    int y;              /* preorder rank */
+};
+
+static int preorder(struct node *n, size_t count, long long id, int *next)
+{
+    for (size_t k = 0; k < count; k++)
+        if (n[k].id == id) {
+            n[k].y = (*next)++;
+            break;
+        }
+    for (size_t k = 0; k < count; k++)
+        if (n[k].parent == id)
+            preorder(n, count, n[k].id, next);
+    return 0;
+}
+
+static void draw_tree(FILE *html, const struct data *d, size_t c)
+{
+    const char *cid = cas__rows_get(&d->cas, c, "id");
+    struct node n[MAX_NODES];
+    size_t count = 0, members = 0;
+    int depth = 1;
+    for (size_t k = 0; k < d->liq.n; k++) {
+        if (strcmp(cas__rows_get(&d->liq, k, "cascade"), cid) != 0)
+            continue;
+        members++;
+        if (count == MAX_NODES)
+            continue;
+        const char *trig = cas__rows_get(&d->liq, k, "trigger");
+        n[count] = (struct node){k, cas__rows_int(&d->liq, k, "id"),
+                                 strncmp(trig, "liquidation:", 12) == 0 ? strtoll(trig + 12, NULL, 10)
+                                                                        : 0,
+                                 (int)cas__rows_int(&d->liq, k, "generation"), -1};
+        depth = n[count].generation > depth ? n[count].generation : depth;
+        count++;
+    }
+    int next = 0;
+    for (size_t k = 0; k < count; k++)
+        if (n[k].parent == 0 || n[k].generation == 1)
+            preorder(n, count, n[k].id, &next);
+    for (size_t k = 0; k < count; k++) /* parents beyond the drawn ones */
+        if (n[k].y < 0)
+            n[k].y = next++;
+    const int bw = 250, bh = 38, gx = 40, gy = 10;
+    int width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
+    fprintf(html, "<svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+                  "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+                  "aria-label=\"the causal tree of cascade %s\">\n",
+            cid, width, height, width, height, cid);
+    for (size_t k = 0; k < count; k++) /* edges first, under the boxes */
+        for (size_t p = 0; p < count; p++)
+            if (n[p].id == n[k].parent) {
+                int x1 = 5 + (n[p].generation - 1) * (bw + gx) + bw, y1 = 5 + n[p].y * (bh + gy) + bh / 2;
+                int x2 = 5 + (n[k].generation - 1) * (bw + gx), y2 = 5 + n[k].y * (bh + gy) + bh / 2;
+                fprintf(html, "<path d=\"M%d %d C%d %d %d %d %d %d\" fill=\"none\" "
+                              "stroke=\"#b33\" stroke-width=\"1.5\"/>\n",
+                        x1, y1, x1 + gx / 2, y1, x2 - gx / 2, y2, x2, y2);
+            }
+    for (size_t k = 0; k < count; k++) {
+        size_t r = n[k].row;
+        int x = 5 + (n[k].generation - 1) * (bw + gx), y = 5 + n[k].y * (bh + gy);
+        bool is_long = strcmp(cas__rows_get(&d->liq, r, "side"), "long") == 0;
+        const char *acct = cas__rows_get(&d->liq, r, "account");
+        fprintf(html, "<g><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" "
+                      "fill=\"%s\" stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"12\">",
+                x, y, bw, bh, is_long ? "#fde0dd" : "#fee8c8", x + 6, y + 15);
+        fprintf(html, "#%lld account %s ", n[k].id, acct);
+        html_escape(html, type_of(d, acct));
+        fprintf(html, " %s %s lots %s×</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+                      "fill=\"#444\">mark %s / liquidation price %s</text></g>\n",
+                cas__rows_get(&d->liq, r, "side"), cas__rows_get(&d->liq, r, "lots"),
+                cas__rows_get(&d->liq, r, "leverage"), x + 6, y + 31,
+                cas__rows_get(&d->liq, r, "mark"), cas__rows_get(&d->liq, r, "liquidation_price"));
+    }
+    fputs("</svg>\n", html);
+    if (members > count)
+        fprintf(html, "<p class=\"small\">The first %zu of its %zu liquidations are drawn.</p>\n",
+                count, members);
+}
+
+/* The price path of a cascade's span (and MARGIN steps around it) from
+ * replay.jsonl: the mid (else last) at each step's end as a line, and every
+ * trade inside each step as a dot, spread across the step in the order they
+ * happened; the members' fills in red, the shock's in blue. */
+static void draw_path(FILE *html, const struct data *d, size_t c)
+{
+    long long from = cas__rows_int(&d->cas, c, "start_step") - 10, to = span_end(d, c) + 20;
+    const char *cid = cas__rows_get(&d->cas, c, "id");
+    double lo = INFINITY, hi = -INFINITY;
+    size_t a = 0, b = 0;
+    for (size_t k = 0; k < d->n_steps; k++) {
+        if (d->steps[k].step < from || d->steps[k].step > to)
+            continue;
+        if (b == 0)
+            a = k;
+        b = k + 1;
+        const cJSON *j = d->steps[k].json, *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "trades")) {
+            double p = cJSON_GetArrayItem(t, 0)->valuedouble;
+            lo = fmin(lo, p), hi = fmax(hi, p);
+        }
+        double last = cJSON_GetObjectItem(j, "last")->valuedouble;
+        lo = fmin(lo, last), hi = fmax(hi, last);
+        const cJSON *bid = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "bids"), 0),
+                    *ask = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "asks"), 0);
+        if (bid && ask) {
+            double mid = (cJSON_GetArrayItem(bid, 0)->valuedouble +
+                          cJSON_GetArrayItem(ask, 0)->valuedouble) / 2;
+            lo = fmin(lo, mid), hi = fmax(hi, mid);
+        }
+    }
+    if (b <= a || !(hi > lo))
+        return;
+    const double W = 900, H = 260, L = 70, R = 10, T = 10, B = 30;
+    double x0 = (double)d->steps[a].step, x1 = (double)d->steps[b - 1].step + 1;
+#define X(s) (L + ((s) - x0) / (x1 - x0) * (W - L - R))
+#define Y(p) (T + (hi - (p)) / (hi - lo) * (H - T - B))
+    fprintf(html, "<svg class=\"path\" id=\"path-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+                  "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+                  "aria-label=\"the price during cascade %s\">\n",
+            cid, W, H, W, H, cid);
+    for (int g = 0; g <= 4; g++) {
+        double p = lo + (hi - lo) * g / 4;
+        fprintf(html, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                      "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.10g"
+                      "</text>\n",
+                L, W - R, Y(p), Y(p), L - 4, Y(p) + 3, p);
+    }
+    fprintf(html, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">step %lld</text>"
+                  "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"end\">step %lld</text>\n",
+            L, H - 8, d->steps[a].step, W - R, H - 8, d->steps[b - 1].step);
+    /* the span */
+    fprintf(html, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#f4b6b6\" "
+                  "fill-opacity=\"0.3\"/>\n",
+            X((double)cas__rows_int(&d->cas, c, "start_step")), T,
+            X((double)span_end(d, c) + 1) - X((double)cas__rows_int(&d->cas, c, "start_step")),
+            H - T - B);
+    fputs("<polyline fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"1.5\" points=\"", html);
+    for (size_t k = a; k < b; k++) {
+        const cJSON *j = d->steps[k].json;
+        double p = cJSON_GetObjectItem(j, "last")->valuedouble;
+        const cJSON *bid = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "bids"), 0),
+                    *ask = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "asks"), 0);
+        if (bid && ask)
+            p = (cJSON_GetArrayItem(bid, 0)->valuedouble + cJSON_GetArrayItem(ask, 0)->valuedouble) / 2;
+        fprintf(html, "%.1f,%.1f ", X((double)d->steps[k].step + 1), Y(p));
+    }
+    fputs("\"/>\n", html);
+    for (size_t k = a; k < b; k++) {
+        const cJSON *trades = cJSON_GetObjectItem(d->steps[k].json, "trades"), *t;
+        int n = cJSON_GetArraySize(trades), i = 0;
+        cJSON_ArrayForEach(t, trades) {
+            const char *cause = cJSON_GetArrayItem(t, 3)->valuestring;
+            const char *colour = "#999";
+            if (strncmp(cause, "shock:", 6) == 0)
+                colour = "#1f77b4";
+            else if (strncmp(cause, "liquidation:", 12) == 0) {
+                long long id = strtoll(cause + 12, NULL, 10);
+                colour = id >= 1 && (size_t)id <= d->liq.n &&
+                                 strcmp(cas__rows_get(&d->liq, (size_t)id - 1, "cascade"), cid) == 0
+                             ? "#d62728"
+                             : "#f0a0a0";
+            }
+            double x = X((double)d->steps[k].step + (i + 0.5) / n);
+            fprintf(html, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\" fill=\"%s\"/>", x,
+                    Y(cJSON_GetArrayItem(t, 0)->valuedouble), colour);
+            i++;
+        }
+    }
+    fputs("\n</svg>\n", html);
+#undef X
+#undef Y
+}
+
+/* ---- the player ---- */
+
+static const char player_style[] =
+    "#replay{border:1px solid #ccc;padding:.6em;border-radius:4px}"
+    "#replay .controls button{margin-right:.3em}#replay .controls input{width:40%;vertical-align:middle}"
+    "#replay-ladder{width:100%;max-width:900px;height:auto;display:block}"
+    "#replay-narration{font-family:ui-monospace,monospace;font-size:.85em;white-space:pre-wrap;"
+    "min-height:8em;background:#fafafa;border-top:1px solid #eee;padding:.4em}"
+    ".tree,.path{max-width:100%;height:auto;display:block;margin:.5em 0}\n";
+
+static const char *const player_script[] = {
+    "(function(){\n",
+    "var D=JSON.parse(document.getElementById('replay-data').textContent);\n",
+    "var S=D.steps,root=document.getElementById('replay'),nar=document.getElementById('replay-narration');\n",
+    "var scrub=document.getElementById('replay-scrub'),label=document.getElementById('replay-label');\n",
+    "var svg=document.getElementById('replay-ladder'),NS='http://www.w3.org/2000/svg';\n",
+    "var play=document.getElementById('replay-play'),i=0,timer=null;\n",
+    "scrub.max=S.length-1;\n",
+    "var maxq=1;\n",
+    "var trig={};Object.keys(D.liqs).forEach(function(id){trig[id]=D.liqs[id].step;});\n",
+    "function el(n,a,t){var e=document.createElementNS(NS,n);for(var k in a)e.setAttribute(k,a[k]);if(t!==undefined)e.textContent=t;svg.appendChild(e);return e;}\n",
+    "function fmt(x){return (Math.round(x*100)/100).toString();}\n",
+    "function who(acct){var t=D.types[acct];return t?t:'account '+acct;}\n",
+    "function ladder(s){while(svg.firstChild)svg.removeChild(svg.firstChild);\n",
+    " var lv=s.asks.slice().reverse().map(function(l){return [l[0],l[1],'ask'];}).concat(s.bids.map(function(l){return [l[0],l[1],'bid'];}));\n",
+    " var ps=lv.map(function(l){return l[0];});ps.push(s.last);maxq=1;lv.forEach(function(l){if(l[1]>maxq)maxq=l[1];});\n"
+    " Object.keys(D.liqs).forEach(function(id){var q=D.liqs[id];if(q.liq!==null&&Math.abs(q.liq/s.last-1)<0.03)ps.push(q.liq);});\n",
+    " var hi=Math.max.apply(null,ps),lo=Math.min.apply(null,ps);if(hi==lo){hi+=1;lo-=1;}\n",
+    " var W=900,H=320,L=90,y=function(p){return 10+(hi-p)/(hi-lo)*(H-20);};\n",
+    " Object.keys(D.liqs).forEach(function(id){var q=D.liqs[id];if(q.liq===null||q.liq<lo||q.liq>hi)return;\n",
+    "  var lit=trig[id]<=s.step;el('line',{x1:L,x2:W,y1:y(q.liq),y2:y(q.liq),stroke:lit?'#d62728':'#bbb','stroke-dasharray':lit?'':'4 3','class':lit?'level lit':'level'});\n",
+    "  el('text',{x:W-4,y:y(q.liq)-2,'font-size':10,'text-anchor':'end',fill:lit?'#d62728':'#888'},'#'+id+' '+q.side+' liq '+fmt(q.liq));});\n",
+    " lv.forEach(function(l){var w=(W-L-150)*l[1]/maxq;el('rect',{x:L,y:y(l[0])-5,width:Math.max(1,w),height:10,fill:l[2]=='bid'?'#2ca02c':'#d62728','fill-opacity':0.6});\n",
+    "  el('text',{x:L-4,y:y(l[0])+4,'font-size':11,'text-anchor':'end'},fmt(l[0]));el('text',{x:L+w+4,y:y(l[0])+4,'font-size':10},l[1]);});\n",
+    " el('line',{x1:L,x2:W,y1:y(s.last),y2:y(s.last),stroke:'#1f5fa8','stroke-width':2});\n",
+    " el('text',{x:L+4,y:y(s.last)-3,'font-size':11,fill:'#1f5fa8'},'last '+fmt(s.last)+'  mark '+fmt(s.mark)+(s.index!==null?'  index '+fmt(s.index):''));}\n",
+    "function narrate(s){var out=[],g={};\n",
+    " s.trades.forEach(function(t){var c=t[3];if(!g[c])g[c]={q:0,n:0,hi:-1e300,lo:1e300,side:t[2]};var x=g[c];x.q+=t[1];x.n++;if(t[0]>x.hi)x.hi=t[0];if(t[0]<x.lo)x.lo=t[0];});\n",
+    " Object.keys(g).forEach(function(c){var x=g[c],k=c.split(':'),r=x.side=='sell'?' from '+fmt(x.hi)+' down to '+fmt(x.lo):' from '+fmt(x.lo)+' up to '+fmt(x.hi);\n",
+    "  if(k[0]=='shock')out.push('Shock '+k[1]+': '+(x.side=='sell'?'sold ':'bought ')+x.q+' lots in '+x.n+' fills'+r+'.');\n",
+    "  else if(k[0]=='liquidation')out.push('Liquidation '+k[1]+\"'s order \"+(x.side=='sell'?'sold ':'bought ')+x.q+' lots'+r+'.');});\n",
+    " var own=0,ownq=0;Object.keys(g).forEach(function(c){if(c.indexOf('order:')==0){own+=g[c].n;ownq+=g[c].q;}});\n",
+    " if(own)out.push('Agents\\' orders: '+own+' fills, '+ownq+' lots.');\n",
+    " s.liquidations.forEach(function(id){var q=D.liqs[id];if(!q){out.push('Liquidation '+id+' (another cascade).');return;}\n",
+    "  out.push('Liquidation '+id+': account '+q.account+' ('+who(q.account)+', '+q.leverage+'\\u00d7) '+q.side+' '+q.lots+' lots; the mark '+fmt(q.mark)+' crossed its liquidation price '+(q.liq===null?'-':fmt(q.liq))+'; set off by '+q.trigger+'.');});\n",
+    " s.finished.forEach(function(id){out.push('Liquidation '+id+' finished'+(D.liqs[id]&&D.liqs[id].vwap!==null?': its fills averaged '+fmt(D.liqs[id].vwap):'')+'.');});\n",
+    " if(!out.length)out.push('No shock, no liquidation, no fill.');\n",
+    " nar.textContent='Step '+s.step+'\\n'+out.join('\\n');}\n",
+    "function show(k){i=Math.max(0,Math.min(S.length-1,k));var s=S[i];root.setAttribute('data-step',s.step);scrub.value=i;\n",
+    " label.textContent='step '+s.step+' ('+(i+1)+' of '+S.length+')';ladder(s);narrate(s);}\n",
+    "function stop(){if(timer){clearInterval(timer);timer=null;}play.textContent='\\u25b6 play';}\n",
+    "function start(){if(timer)return;play.textContent='\\u275a\\u275a pause';timer=setInterval(function(){if(i>=S.length-1){stop();return;}show(i+1);},400);}\n",
+    "play.addEventListener('click',function(){if(timer)stop();else start();});\n",
+    "document.getElementById('replay-prev').addEventListener('click',function(){stop();show(i-1);});\n",
+    "document.getElementById('replay-next').addEventListener('click',function(){stop();show(i+1);});\n",
+    "scrub.addEventListener('input',function(){stop();show(parseInt(scrub.value,10));});\n",
+    "document.querySelectorAll('#replay .jump').forEach(function(b){b.addEventListener('click',function(){stop();seek(parseInt(b.getAttribute('data-to'),10));});});\n",
+    "function seek(step){var k=0;while(k<S.length-1&&S[k].step<step)k++;show(k);}\n",
+    "function fromHash(){var m=/replay=(\\d+)/.exec(location.hash);if(!m)return false;seek(parseInt(m[1],10));\n",
+    " if(/[&]play/.test(location.hash))start();root.scrollIntoView();return true;}\n",
+    "window.addEventListener('hashchange',fromHash);\n",
+    "if(!fromHash())seek(D.start);\n",
+    "})();\n",
+    NULL,
+};
+
+/* The player's data: the steps, and the liquidations they mention. */
+static void write_data(FILE *html, const struct data *d, long long start)
+{
+    fprintf(html, "<script type=\"application/json\" id=\"replay-data\">{\"instrument\":\"%s\","
+                  "\"start\":%lld,\"steps\":[",
+            d->instrument, start);
+    for (size_t k = 0; k < d->n_steps; k++)
+        fprintf(html, "%s%s", k ? ",\n" : "", d->steps[k].text);
+    fputs("],\n\"liqs\":{", html);
+    bool first = true;
+    for (size_t r = 0; r < d->liq.n; r++) {
+        long long step = cas__rows_int(&d->liq, r, "step");
+        if (strcmp(cas__rows_get(&d->liq, r, "instrument"), d->instrument) != 0 || d->n_steps == 0 ||
+            step < d->steps[0].step || step > d->steps[d->n_steps - 1].step)
+            continue;
+        const char *lp = cas__rows_get(&d->liq, r, "liquidation_price"),
+                   *vw = cas__rows_get(&d->liq, r, "fill_vwap");
+        fprintf(html, "%s\"%s\":{\"step\":%lld,\"account\":\"%s\",\"side\":\"%s\",\"lots\":%s,"
+                      "\"leverage\":%s,\"mark\":%s,\"liq\":%s,\"vwap\":%s,\"trigger\":\"%s\","
+                      "\"cascade\":%s}",
+                first ? "" : ",\n", cas__rows_get(&d->liq, r, "id"), step,
+                cas__rows_get(&d->liq, r, "account"), cas__rows_get(&d->liq, r, "side"),
+                cas__rows_get(&d->liq, r, "lots"), cas__rows_get(&d->liq, r, "leverage"),
+                cas__rows_get(&d->liq, r, "mark"), *lp ? lp : "null", *vw ? vw : "null",
+                cas__rows_get(&d->liq, r, "trigger"), cas__rows_get(&d->liq, r, "cascade"));
+        first = false;
+    }
+    fputs("},\n\"types\":{", html);
+    for (size_t k = 0; k < d->acc.n; k++)
+        fprintf(html, "%s\"%s\":\"%s\"", k ? "," : "", cas__rows_get(&d->acc, k, "account"),
+                cas__rows_get(&d->acc, k, "type"));
+    fputs("}}</script>\n", html);
+}
+
+static int load(struct data *d)
+{
+    static const char *const liq_cols[] = {"id", "step", "account", "instrument", "side", "lots",
+                                           "mark", "fill_vwap", "liquidation_price", "leverage",
+                                           "trigger", "cascade", "generation"};
+    static const char *const liq_ints[] = {"id", "step", "account", "cascade", "generation"};
+    static const char *const cas_cols[] = {"id", "instrument", "start_step", "end_step",
+                                           "finish_step", "liquidations", "notional"};
+    static const char *const cas_ints[] = {"id", "start_step", "end_step", "finish_step",
+                                           "liquidations"};
+    static const char *const acc_cols[] = {"account", "type"};
+    int rc;
+    if ((rc = cas__rows_read(&d->liq, d->dir, "liquidations.csv", liq_cols, 13, liq_ints, 5,
+                             true)) ||
+        (rc = cas__rows_read(&d->cas, d->dir, "cascades.csv", cas_cols, 7, cas_ints, 5, true)))
+        return rc;
+    rc = cas__rows_read(&d->acc, d->dir, "accounts.csv", acc_cols, 2, NULL, 0, false);
+    if (rc > 0)
+        return rc;
+    for (size_t k = 0; k < d->liq.n; k++)
+        if (cas__rows_int(&d->liq, k, "id") != (long long)k + 1)
+            return fprintf(stderr, "cascade: %s/liquidations.csv:%zu: ids must be 1, 2, ... in "
+                                   "order\n", d->dir, k + 2), 2;
+    pick_top(d);
+    return read_replay(d);
+}
+
+static void release(struct data *d)
+{
+    cas__rows_free(&d->liq);
+    cas__rows_free(&d->cas);
+    cas__rows_free(&d->acc);
+    for (size_t k = 0; k < d->n_steps; k++) {
+        free(d->steps[k].text);
+        cJSON_Delete(d->steps[k].json);
+    }
+    free(d->steps);
+}
+
+int cas__report_cascades(FILE *html, const char *dir)
+{
+    struct data d = {.dir = dir};
+    int rc = load(&d);
+    if (rc) {
+        release(&d);
+        return rc;
+    }
+    fprintf(html, "<style>%s</style>\n", player_style);
+    fputs("<section id=\"trees\"><h2>The largest cascades, as trees</h2>\n", html);
+    if (d.n_top == 0)
+        fputs("<p class=\"note\">No cascades: nobody was liquidated in this run.</p>\n", html);
+    for (size_t k = 0; k < d.n_top; k++) {
+        size_t c = d.top[k];
+        fprintf(html, "<h3>Cascade %s: %s liquidation%s in %s generation%s on ",
+                cas__rows_get(&d.cas, c, "id"), cas__rows_get(&d.cas, c, "liquidations"),
+                strcmp(cas__rows_get(&d.cas, c, "liquidations"), "1") ? "s" : "",
+                cas__rows_get(&d.cas, c, "generations"),
+                strcmp(cas__rows_get(&d.cas, c, "generations"), "1") ? "s" : "");
+        html_escape(html, cas__rows_get(&d.cas, c, "instrument"));
+        fprintf(html, ", steps %s to %s</h3>\n", cas__rows_get(&d.cas, c, "start_step"),
+                *cas__rows_get(&d.cas, c, "finish_step") ? cas__rows_get(&d.cas, c, "finish_step")
+                                                         : "the end");
+        draw_tree(html, &d, c);
+        if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0)
+            draw_path(html, &d, c);
+        fprintf(html, "<p class=\"small\">Each box is a liquidation (account, agent type, side, "
+                      "lots, leverage; the mark when it was triggered against its liquidation "
+                      "price); an edge runs from a liquidation to those its orders set off. "
+                      "%s</p>\n",
+                d.have_replay ? "Below, the price (mid, else last) at each step's end, and every "
+                                "trade inside each step as a dot in the order they happened: "
+                                "this cascade's liquidation orders in red, other liquidations' "
+                                "in pink, the shock's in blue, the agents' in grey; the span "
+                                "shaded."
+                              : "(No replay.jsonl: the price path needs "
+                                "record.replay_window_steps above 0.)");
+    }
+    fputs("</section>\n", html);
+    if (d.n_steps > 0) {
+        long long start = cas__rows_int(&d.cas, d.top[0], "start_step") - 5;
+        fputs("<section id=\"player\"><h2>Replay</h2>\n<div id=\"replay\" data-step=\"\">\n"
+              "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
+              "</button><button id=\"replay-prev\" type=\"button\">\u25c0 step</button>"
+              "<button id=\"replay-next\" type=\"button\">step \u25b6</button>"
+              "<input id=\"replay-scrub\" type=\"range\" min=\"0\" max=\"0\" value=\"0\"> "
+              "<span id=\"replay-label\"></span><br>",
+              html);
+        for (size_t k = 0; k < d.n_top; k++) {
+            size_t c = d.top[k];
+            if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0)
+                fprintf(html, "<button class=\"jump\" type=\"button\" data-to=\"%lld\">cascade "
+                              "%s</button>",
+                        cas__rows_int(&d.cas, c, "start_step") - 5, cas__rows_get(&d.cas, c, "id"));
+        }
+        fputs("</div>\n<svg id=\"replay-ladder\" viewBox=\"0 0 900 320\" "
+              "xmlns=\"http://www.w3.org/2000/svg\"></svg>\n"
+              "<div id=\"replay-narration\">The player needs JavaScript; the trees and figures "
+              "above do not.</div>\n</div>\n",
+              html);
+        fputs("<p class=\"small\">The book's top ten levels on each side at the end of each "
+              "step (bids green, asks red; the last trade in blue), the liquidation prices of "
+              "this window's liquidations (red once triggered), and one line per event of the "
+              "step. Add <code>#replay=STEP</code> to the page's address to open it at a step "
+              "(<code>&amp;play</code> to start it). From replay.jsonl.</p>\n",
+              html);
+        write_data(html, &d, start);
+        fputs("<script>\n", html);
+        for (size_t k = 0; player_script[k]; k++)
+            fputs(player_script[k], html);
+        fputs("</script>\n</section>\n", html);
+    } else if (d.n_top > 0) {
+        fputs("<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: this run has "
+              "no replay.jsonl (record.replay_window_steps is 0).</p></section>\n",
+              html);
+    }
+    release(&d);
+    return ferror(html) ? 1 : 0;
+}
