@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/agent.h"
 #include "cascade/config.h"
 #include "cascade/exchange.h"
 #include "cascade/sim.h"
@@ -297,6 +298,193 @@ Test(scenarios, the_default_day_liquidates_a_handful, .timeout = 600)
                   "seed %u: %llu liquidations in the default day", s,
                   (unsigned long long)day.liquidations);
     }
+}
+
+/* The stories' descriptions of the configs, checked against the configs. */
+static void load(struct cas_config *cfg, const char *name)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_load(cfg, path, NULL, 0, &err), 0, "%s: %s: %s", name, err.path,
+                 err.msg);
+}
+
+/* The population of `type` in cfg (the first), and how many agents of that type in all. */
+static const struct cas_population_config *pop(const struct cas_config *cfg, const char *type,
+                                               uint32_t *count)
+{
+    const struct cas_population_config *found = NULL;
+    *count = 0;
+    for (uint32_t p = 0; p < cfg->n_populations; p++)
+        if (strcmp(cfg->populations[p].type->name, type) == 0) {
+            found = found ? found : &cfg->populations[p];
+            *count += cfg->populations[p].count;
+        }
+    cr_assert_not_null(found, "%s has no %s population", cfg->name, type);
+    return found;
+}
+
+static uint32_t count_of(const struct cas_config *cfg, const char *type)
+{
+    uint32_t n;
+    pop(cfg, type, &n);
+    return n;
+}
+
+/* The distribution of parameter `param` of the first `type` population. */
+static struct cas_dist param(const struct cas_config *cfg, const char *type, const char *param)
+{
+    uint32_t n;
+    const struct cas_population_config *p = pop(cfg, type, &n);
+    for (uint32_t i = 0; i < p->type->n_params; i++)
+        if (strcmp(p->type->params[i].name, param) == 0)
+            return p->dists[i];
+    cr_assert_fail("%s has no parameter %s", type, param);
+    return (struct cas_dist){0};
+}
+
+static double constant(const struct cas_config *cfg, const char *type, const char *name)
+{
+    struct cas_dist d = param(cfg, type, name);
+    cr_assert_eq(d.kind, CAS_DIST_CONSTANT, "%s: %s.%s is not a constant", cfg->name, type,
+                 name);
+    return d.a;
+}
+
+static void uniform(const struct cas_config *cfg, const char *type, const char *name,
+                    double low, double high)
+{
+    struct cas_dist d = param(cfg, type, name);
+    cr_assert(d.kind == CAS_DIST_UNIFORM && d.a == low && d.b == high,
+              "%s: %s.%s is not uniform on [%g, %g]", cfg->name, type, name, low, high);
+}
+
+/* The squeeze family's market (configs/README.md, above the table): a BTC-like perpetual,
+ * tick 5, lot 0.01, price 60,000, marked at the mid, liquidated by market orders, a
+ * 1,000,000 insurance fund; 4 market makers, 20 fundamental traders, 3 basis arbitrageurs
+ * and 40 leveraged traders. */
+static void squeeze_market(const struct cas_config *cfg)
+{
+    const struct cas_instrument_config *in = &cfg->instruments[0];
+    cr_assert_str_eq(in->kind, "perpetual", "%s", cfg->name);
+    cr_assert(in->tick_size == 5 && in->lot_size == 0.01, "%s: tick or lot", cfg->name);
+    cr_assert_eq((double)in->initial_price * in->tick_size, 60000, "%s", cfg->name);
+    cr_assert_eq(in->mark_method, CAS_MARK_MID, "%s: not marked at the mid", cfg->name);
+    cr_assert_eq(in->spec.liq_style, CAS_LIQ_MARKET, "%s: not liquidated by market orders",
+                 cfg->name);
+    cr_assert_eq((double)cfg->insurance_fund * pow(10, -cfg->money_decimals), 1e6, "%s",
+                 cfg->name);
+    cr_assert_eq(count_of(cfg, "market_maker"), 4u, "%s", cfg->name);
+    cr_assert_eq(count_of(cfg, "fundamental"), 20u, "%s", cfg->name);
+    cr_assert_eq(count_of(cfg, "basis_arb"), 3u, "%s", cfg->name);
+    cr_assert_eq(count_of(cfg, "leveraged"), 40u, "%s", cfg->name);
+}
+
+/* `n` market sells of `qty` lots on `instrument`, `gap` steps apart from `step`. */
+static void market_sells(const struct cas_config *cfg, uint32_t n, cas_lots qty,
+                         cas_step step, cas_step gap, uint32_t instrument)
+{
+    cr_assert_eq(cfg->n_shocks, n, "%s: %u shocks", cfg->name, cfg->n_shocks);
+    for (uint32_t k = 0; k < n; k++) {
+        const struct cas_shock_config *sh = &cfg->shocks[k];
+        cr_assert(sh->kind == CAS_SHOCK_MARKET_ORDER && sh->side == CAS_SELL &&
+                      sh->qty == qty && sh->step == step + (cas_step)k * gap &&
+                      sh->instrument == instrument,
+                  "%s: shock %u", cfg->name, k);
+    }
+}
+
+/* configs/README.md's table describes each config as it is: the populations, leverage,
+ * shocks and rules its stories name (the dynamic-margin row aside, which its own test
+ * holds). */
+Test(scenarios, the_stories_describe_their_configs)
+{
+    struct cas_config cfg = {0};
+
+    load(&cfg, "default");
+    squeeze_market(&cfg);
+    cr_assert(cfg.steps == 86400 && cfg.step_seconds == 1 && cfg.n_shocks == 0);
+    uniform(&cfg, "leveraged", "leverage", 20, 80);
+    cr_assert_eq(constant(&cfg, "leveraged", "long_prob"), 0.5);
+    cr_assert_eq(constant(&cfg, "leveraged", "hold_steps"), 3600);
+    cas_config_release(&cfg);
+
+    static const char *const squeezes[] = {"long-squeeze", "no-leverage", "circuit-breaker"};
+    for (int k = 0; k < 3; k++) {
+        load(&cfg, squeezes[k]);
+        squeeze_market(&cfg);
+        market_sells(&cfg, 1, 1000, 2400, 0, 0); /* 1,000 lots of 0.01 at 60,000: 600,000 */
+        cr_assert_eq(constant(&cfg, "leveraged", "long_prob"), 0.8);
+        if (k == 1)
+            cr_assert_eq(constant(&cfg, "leveraged", "leverage"), 1);
+        else
+            uniform(&cfg, "leveraged", "leverage", 20, 60);
+        cr_assert_eq(cfg.instruments[0].band_on, k == 2, "%s: price band", squeezes[k]);
+        if (k == 2)
+            cr_assert(cfg.instruments[0].band.pct == 0.02 &&
+                          (double)cfg.instruments[0].band.window * cfg.step_seconds == 300,
+                      "circuit-breaker: not a 2%% band around the 5-minute mean");
+        cas_config_release(&cfg);
+    }
+
+    load(&cfg, "front-running");
+    squeeze_market(&cfg);
+    uniform(&cfg, "leveraged", "leverage", 20, 60);
+    cr_assert(cfg.n_shocks == 1 && cfg.shocks[0].kind == CAS_SHOCK_INDEX_JUMP &&
+              cfg.shocks[0].pct == -0.02 && cfg.shocks[0].step == 2400);
+    cr_assert_eq(count_of(&cfg, "front_runner"), 20u);
+    cr_assert_eq(constant(&cfg, "front_runner", "reach"), 0.01);
+    cr_assert_eq(constant(&cfg, "front_runner", "min_cluster"), 40000);
+    cas_config_release(&cfg);
+
+    load(&cfg, "keepers");
+    const struct cas_instrument_config *k = &cfg.instruments[0];
+    cr_assert(k->spec.liq_mode == CAS_LIQ_KEEPER && k->mark_method == CAS_MARK_INDEX_EMA &&
+              (double)k->mark_ema_steps * cfg.step_seconds == 60);
+    cr_assert(k->spec.n_tiers == 1 && k->spec.tiers[0].mmr_ppm == 30000, "keepers: not 3%%");
+    cr_assert(k->spec.close_factor_ppm == 500000 && k->spec.liq_bonus_ppm == 20000);
+    cr_assert_eq(count_of(&cfg, "basis_arb"), 5u);
+    cr_assert_eq(count_of(&cfg, "leveraged"), 40u);
+    uniform(&cfg, "leveraged", "leverage", 10, 20);
+    cr_assert_eq(constant(&cfg, "leveraged", "long_prob"), 0.8);
+    cr_assert_eq(count_of(&cfg, "liquidator"), 3u);
+    cr_assert_eq(constant(&cfg, "liquidator", "rate"), 1);
+    cr_assert_eq(cfg.n_shocks, 15u, "keepers: 15 minutes of falls");
+    for (uint32_t s = 0; s < cfg.n_shocks; s++)
+        cr_assert(cfg.shocks[s].kind == CAS_SHOCK_INDEX_JUMP && cfg.shocks[s].pct == -0.01 &&
+                      cfg.shocks[s].step == 1800 + 60 * (cas_step)s,
+                  "keepers: shock %u", s);
+    cas_config_release(&cfg);
+
+    load(&cfg, "cross-margin-contagion");
+    cr_assert(cfg.n_instruments == 3 && strcmp(cfg.instruments[1].name, "BTC-PERP-A") == 0 &&
+              strcmp(cfg.instruments[2].name, "BTC-PERP-B") == 0 &&
+              cfg.instruments[1].index_spot == 0 && cfg.instruments[2].index_spot == 0);
+    cr_assert_eq(count_of(&cfg, "leveraged"), 40u);
+    cr_assert(cfg.n_populations > 8 &&
+                  strcmp(cfg.populations[8].type->name, "leveraged") == 0 &&
+                  cfg.populations[8].margin == CAS_CROSS,
+              "agents[8] is not the cross-margined leveraged population");
+    market_sells(&cfg, 1, 1500, 2400, 0, 1);
+    cas_config_release(&cfg);
+
+    load(&cfg, "gamma-squeeze");
+    const struct cas_instrument_config *g = &cfg.instruments[0];
+    cr_assert(strcmp(g->kind, "spot") == 0 && g->tick_size == 5 && g->lot_size == 0.01 &&
+              (double)g->initial_price * g->tick_size == 60000);
+    cr_assert_eq(count_of(&cfg, "market_maker"), 4u);
+    cr_assert_eq(count_of(&cfg, "fundamental"), 20u);
+    cr_assert_eq(count_of(&cfg, "option_dealer"), 3u);
+    cr_assert_eq(constant(&cfg, "option_dealer", "short_gamma"), 1);
+    cr_assert_eq(constant(&cfg, "option_dealer", "max_options"), 270);
+    cr_assert_eq(constant(&cfg, "option_dealer", "flow_rate"), 0.34);
+    cr_assert_eq(constant(&cfg, "option_dealer", "maturity_hours"), 4);
+    cr_assert_eq(constant(&cfg, "option_dealer", "strike_spread"), 0.01);
+    market_sells(&cfg, 20, 50, 2400, 10, 0);
+    cas_config_release(&cfg);
 }
 
 /* The amplification factor of `cascade run --counterfactual`: read from summary.json. */
