@@ -192,23 +192,25 @@ static void run_arm(struct arm *a, const char *const *sets, size_t n, const char
 
 /* configs/README.md, front-running.json: "They earn (tested: positive on every seed of
  * 1-8, between 300 and 1,000 quote on average), and the cascade is larger than with the
- * same front-runners given no collateral (tested over seeds 1-8: never fewer liquidations,
- * more in all, more notional and a deeper fall on average)", "they find no cluster worth
- * trading until the fall brings the long clusters near (they trade before it on at most 2
- * of seeds 1-8)", and the rows whose trigger is order:ACCOUNT of a front-runner "(accounts
- * 167-186)": liquidations their own selling set off, "on at least half of seeds 1-8".
+ * same front-runners given no collateral (tested over seeds 1-8: more liquidations in all,
+ * fewer on at most 2 seeds, more notional liquidated and a deeper fall on average)", "they
+ * seldom find a cluster worth trading until the fall brings the long clusters near (they
+ * trade before it on at most 2 of seeds 1-8, tested)", and the rows whose trigger is order:ACCOUNT of a front-runner "(accounts
+ * 167-186)": liquidations their own selling set off, "on at least 3 of seeds 1-8".
  *
  * The index falls 2% and the perpetual follows it down over minutes, through the long
  * liquidation clusters. The test asks for a larger cascade, not merely no smaller, so that
  * it fails if the front-runners have no effect. Measured (seeds 1-8): PnL 646 on average,
- * 95 to 1,210; 127 liquidations against 106, notional 134,000 against 115,000, fall 245
- * bps against 228; orders before the shock on seed 8 only; set off liquidations on 5. */
+ * 95 to 1,210; 127 liquidations against 106 (fewer on no seed, as many on 3), notional
+ * 134,000 against 115,000, fall 245 bps against 228; orders before the shock on seed 8
+ * only; set off liquidations on 5. */
 Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 600)
 {
     struct arm with, without;
     const char *inert[] = {INERT};
     run_arm(&with, NULL, 0, "2% fall");
     run_arm(&without, inert, 1, "2% fall, no collateral");
+    int fewer = 0;
     cr_assert_eq(with.seed[0].front_first, 167u, "the front-runners' first account moved");
     cr_assert_eq(with.seed[0].front_last, 186u, "the front-runners' last account moved");
     for (unsigned s = 0; s < SEEDS; s++) {
@@ -217,11 +219,10 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 60
         cr_assert_eq(without.seed[s].front_pnl, 0, "seed %u: inert front-runners' PnL", s + 1);
         cr_assert_gt(with.seed[s].front_pnl, 0, "seed %u: front-runners' PnL %.0f", s + 1,
                      with.seed[s].front_pnl);
-        cr_assert_geq(with.seed[s].liquidations, without.seed[s].liquidations,
-                      "seed %u: %llu liquidations with front-runners, %llu without", s + 1,
-                      (unsigned long long)with.seed[s].liquidations,
-                      (unsigned long long)without.seed[s].liquidations);
+        fewer += with.seed[s].liquidations < without.seed[s].liquidations;
     }
+    cr_assert_leq(fewer, 2, "fewer liquidations with front-runners on %d of %d seeds", fewer,
+                  SEEDS);
     cr_assert(with.pnl > 300 && with.pnl < 1000, "front-runners' mean PnL %.0f", with.pnl);
     cr_assert_gt(with.liquidations, without.liquidations);
     cr_assert_gt(with.notional, without.notional, "liquidated %.0f with front-runners, %.0f "
@@ -230,7 +231,7 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 60
                  with.drop, without.drop);
     cr_assert_leq(with.traded_before, 2, "front-runners traded before the shock on %d seeds",
                   with.traded_before);
-    cr_assert_geq(with.set_off, SEEDS / 2, "front-runners' orders set off liquidations on "
+    cr_assert_geq(with.set_off, 3, "front-runners' orders set off liquidations on "
                   "only %d of %d seeds", with.set_off, SEEDS);
 }
 

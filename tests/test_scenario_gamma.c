@@ -80,7 +80,8 @@ static struct metrics run(int short_gamma, unsigned seed, const char *extra)
     const char *sets[] = {gamma_set, seed_set, extra};
     struct cas_config cfg = {0};
     struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, sets, extra ? 3 : 2, &err), 0, "%s: %s", err.path, err.msg);
+    cr_assert_eq(cas_config_load(&cfg, path, sets, extra ? 3 : 2, &err), 0, "%s: %s", err.path,
+                 err.msg);
     cr_assert_gt(cfg.n_shocks, 0u, "the scenario has no shock");
     struct metrics m = {.min_after = INFINITY, .first_shock = cfg.shocks[0].step};
     cr_assert_gt(m.first_shock, BOOK_FULL + 10 * HORIZON, "too few calm returns before the shock");
