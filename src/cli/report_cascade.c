@@ -220,7 +220,7 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
     for (size_t k = 0; k < count; k++) /* parents beyond the drawn ones */
         if (n[k].y < 0)
             n[k].y = next++;
-    const int bw = 250, bh = 38, gx = 40, gy = 10;
+    const int bw = 275, bh = 38, gx = 40, gy = 10;
     int width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
     fprintf(html, "<svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
                   "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
