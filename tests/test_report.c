@@ -210,8 +210,12 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     /* The cascade table: long-squeeze has 13 cascades, so the top 10 are shown. */
     char *table = strstr(html, "<table class=\"cascades\">");
     cr_assert_not_null(table, "no cascade table");
+    char *table_end = strstr(table, "</table>");
+    cr_assert_not_null(table_end);
+    *table_end = 0;
     cr_assert_eq(count(table, "<tr><td>"), 10);
     cr_assert_not_null(strstr(table, "shock:1"));
+    *table_end = '<';
     cr_assert_not_null(strstr(html, "<table class=\"headline\">"));
     /* The headline's largest cascade move is cascades.csv's largest move_bps. */
     cr_assert_eq(sh("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"move_bps\") c = i;"
@@ -325,6 +329,41 @@ Test(report, replay_player_opens_at_a_step_and_plays)
     snprintf(frag, sizeof frag, "replay=%ld", step);
     shot_of("r/report.html", frag, "player.png");
     assert_png("player.png", 1200, 1000);
+}
+
+/* Two runs on one page: the squeeze against its control. */
+Test(report, two_runs_on_one_page)
+{
+    need(true);
+    run_long_squeeze();
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_eq(sh("'%s' run '%s/configs/no-leverage.json' -o c --quiet", bin(), root), 0,
+                 "%s", err);
+    cr_assert_eq(sh("'%s' report r c", bin()), 0, "%s", err);
+    cr_assert_str_eq(out, "r/compare-c.html\n");
+    char *html = read_all("r/compare-c.html", NULL);
+    cr_assert_not_null(html);
+    cr_assert_not_null(strstr(html, "<h1>Two runs side by side</h1>"));
+    cr_assert_not_null(strstr(html, "<b>A</b>: <code>r</code> — long-squeeze, seed 1"));
+    cr_assert_not_null(strstr(html, "<b>B</b>: <code>c</code> — no-leverage, seed 1"));
+    /* the liquidations row: A's count, the control's 0, and the difference */
+    cr_assert_eq(sh("grep -o '\"count\": [0-9]*' r/summary.json | sed -n 1p | cut -d' ' -f2"), 0);
+    long n = strtol(out, NULL, 10);
+    cr_assert_gt(n, 0);
+    char want[256];
+    snprintf(want, sizeof want, "liquidations (every instrument)</th><td>%ld</td><td>0</td>"
+                                "<td>-%ld</td>", n, n);
+    cr_assert_not_null(strstr(html, want), "no '%s'", want);
+    cr_assert_eq(count(html, "<svg"), 1, "the overlaid price figure");
+    cr_assert_eq(count(html, "<table class=\"agents\">"), 2);
+    cr_assert_eq(count(html, "<div class=\"run\""), 2);
+    assert_self_contained(html);
+    free(html);
+    shot_of("r/compare-c.html", "", "two-runs.png");
+    assert_png("two-runs.png", 1200, 1000);
+    /* three run directories is one too many */
+    cr_assert_eq(sh("'%s' report r c r", bin()), 2);
+    cr_assert_not_null(strstr(err, "unexpected argument 'r'"));
 }
 
 Test(report, spot_run_renders_with_the_skipped_figures_noted)

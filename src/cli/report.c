@@ -2,13 +2,13 @@
  *
  * The page is for looking at a cascade: headline figures, eight figures drawn
  * by gnuplot (run as a child process, one script per figure, in a private
- * temporary directory) and inlined as SVG, and a table of the largest
- * cascades. It opens offline from the file: no script, no external file, no
- * network address. Everything is read from the run's CSVs; the few figures
- * taken from summary.json are found by scanning for known keys (cJSON stays
- * inside src/config). Bad input is found before anything is written; the page
- * is written to a temporary name beside its destination and renamed into place,
- * so it appears whole or not at all.
+ * temporary directory) and inlined as SVG, a table of the largest cascades,
+ * what each agent type did, the largest cascades as trees and a replay player
+ * (report_cascade.c). It opens offline from the file: its one script is
+ * inline, with its data; no external file, no network address. Figures come
+ * from the run's CSVs and summary.json (parsed with cJSON). Bad input is found
+ * before anything is written; the page is written to a temporary name beside
+ * its destination and renamed into place, so it appears whole or not at all.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cascade/stats.h"
 #include "cli/cli.h"
 #include "cli/csv.h"
@@ -31,16 +33,24 @@
 
 static const char report_usage[] =
     "usage: cascade report RUNDIR [-o FILE]\n"
+    "       cascade report RUN_A RUN_B [-o FILE]\n"
     "\n"
     "Writes one self-contained HTML page about the run in RUNDIR (a directory\n"
     "written by 'cascade run'): headline figures, the first instrument's prices\n"
     "with its liquidations and cascades, liquidated notional, the liquidation\n"
     "map, depth, open interest and funding, the insurance fund, the distribution\n"
-    "and autocorrelations of returns, and the largest cascades. The figures are\n"
-    "inline SVG drawn by gnuplot (Debian package gnuplot-nox); the page needs no\n"
-    "network and no other file. Prints the page's path on stdout.\n"
+    "and autocorrelations of returns, the largest cascades, what each agent type\n"
+    "did, the largest cascades drawn as trees over their price paths, and a\n"
+    "replay player (from replay.jsonl). The figures are inline SVG drawn by\n"
+    "gnuplot (Debian package gnuplot-nox); the player is one inline script; the\n"
+    "page needs no network and no other file. Prints the page's path on stdout.\n"
     "\n"
-    "  -o, --output FILE    where to write the page (default RUNDIR/report.html)\n";
+    "With two run directories, one page compares them: both headlines and their\n"
+    "differences, both price paths on one figure, the agents and the largest\n"
+    "cascades of each (say, a squeeze against its control).\n"
+    "\n"
+    "  -o, --output FILE    where to write the page (default RUNDIR/report.html;\n"
+    "                       for two runs RUN_A/compare-NAME_B.html)\n";
 
 #define MAX_LAG 50
 #define TOP_CASCADES 10
@@ -84,7 +94,7 @@ struct report {
     struct ts_row *cf;      /* timeseries-counterfactual.csv: step, mid, last, low */
     size_t n_cf, cap_cf;
     bool have_liqmap;
-    char *summary;          /* summary.json's text */
+    cJSON *sum;             /* summary.json */
     double step_seconds;    /* from timeseries.csv: time_s / step */
     double unit_seconds;    /* the time axis' unit, in seconds */
     const char *unit;       /* its name: "s", "min" or "h" */
@@ -334,73 +344,48 @@ static int read_summary(struct report *r)
         return out_of_memory();
     FILE *f = fopen(path, "r");
     int rc = 0;
+    char *text = NULL;
+    size_t cap = 0;
     if (!f) {
         fprintf(stderr, "cascade: %s: cannot open: %s\n", path, strerror(errno));
         rc = 2;
-        goto done;
-    }
-    size_t cap = 4096, n = 0;
-    r->summary = malloc(cap);
-    for (size_t got; r->summary && (got = fread(r->summary + n, 1, cap - 1 - n, f)) > 0;) {
-        n += got;
-        if (n == cap - 1) {
-            char *p = realloc(r->summary, cap * 2);
-            if (!p) {
-                free(r->summary);
-                r->summary = NULL;
-            }
-            r->summary = p;
-            cap *= 2;
-        }
-    }
-    if (!r->summary)
-        rc = out_of_memory();
-    else if (ferror(f)) {
+    } else if (getdelim(&text, &cap, 0, f) < 0 && ferror(f)) {
         fprintf(stderr, "cascade: %s: cannot read: %s\n", path, strerror(errno));
         rc = 1;
-    } else
-        r->summary[n] = 0;
-    fclose(f);
-done:
+    } else if (!text || !cJSON_IsObject(r->sum = cJSON_Parse(text))) {
+        const char *at = cJSON_GetErrorPtr();
+        long line = 1;
+        for (const char *q = text; q && at && q < at && *q; q++)
+            line += *q == '\n';
+        fprintf(stderr, "cascade: %s:%ld: not a JSON object\n", path, line);
+        rc = 2;
+    }
+    if (f)
+        fclose(f);
+    free(text);
     free(path);
     return rc;
 }
 
-/* The raw value of "key" inside the object "section" of summary.json (top
- * level when section is NULL), found by scanning the text for the known
- * keys as cascade writes them, not by parsing JSON: a number, true, false,
- * null or a string (without its quotes). "" when not found. */
+/* A key of summary.json (under `section` unless NULL) as text: a number
+ * with 10 significant digits, a string as it is, null, true or false; ""
+ * when absent. */
 static const char *summary_value(const struct report *r, const char *section, const char *key,
                                  char *out, size_t n)
 {
-    char pat[80];
     out[0] = 0;
-    const char *p = r->summary, *end = NULL;
-    if (!p)
-        return out;
-    if (section) {
-        snprintf(pat, sizeof pat, "\"%s\": {", section);
-        if (!(p = strstr(p, pat)))
-            return out;
-        p += strlen(pat);
-        end = strchr(p, '}');
-    }
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    p = strstr(p, pat);
-    if (!p || (end && p > end))
-        return out;
-    p += strlen(pat);
-    bool quoted = *p == '"';
-    p += quoted;
-    size_t len = quoted ? strcspn(p, "\"") : strcspn(p, ",}\n");
-    if (len >= n)
-        len = n - 1;
-    memcpy(out, p, len);
-    out[len] = 0;
+    const cJSON *o = section ? cJSON_GetObjectItemCaseSensitive(r->sum, section) : r->sum;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v))
+        snprintf(out, n, "%.10g", v->valuedouble);
+    else if (cJSON_IsString(v))
+        snprintf(out, n, "%s", v->valuestring);
+    else if (cJSON_IsNull(v))
+        snprintf(out, n, "null");
+    else if (cJSON_IsBool(v))
+        snprintf(out, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
     return out;
 }
-
-/* ---- page output helpers ---- */
 
 static void html_text(FILE *f, const char *s)
 {
@@ -1191,58 +1176,6 @@ static void format_value(char *out, size_t n, const char *value, int decimals)
     out[o] = 0;
 }
 
-static void headline_row(FILE *html, const char *what, const char *value, int decimals,
-                         const char *unit)
-{
-    char shown[96];
-    format_value(shown, sizeof shown, value, decimals);
-    fputs("<tr><th>", html);
-    html_text(html, what);
-    fputs("</th><td>", html);
-    html_text(html, shown);
-    if (unit && value[0] && strcmp(value, "null") != 0) {
-        fputc(' ', html);
-        html_text(html, unit);
-    }
-    fputs("</td></tr>\n", html);
-}
-
-static void headlines(const struct report *r, FILE *html)
-{
-    static const struct {
-        const char *section, *key, *what;
-        int decimals;
-        const char *unit;
-    } rows[] = {
-        {"prices", "initial", "price at the start", 2, "quote currency"},
-        {"prices", "final", "price at the end", 2, "quote currency"},
-        {"prices", "min", "lowest price", 2, "quote currency"},
-        {"prices", "max", "highest price", 2, "quote currency"},
-        {"dislocation", "max_drawdown_bps", "largest fall from a peak", 0, "bp"},
-        {"dislocation", "max_basis_bps", "largest gap between price and index", 0, "bp"},
-        {"liquidations", "count", "liquidations", 0, NULL},
-        {"liquidations", "notional", "liquidated notional", 0, "quote currency"},
-        {"cascades", "count", "cascades", 0, NULL},
-        {"cascades", "largest_size", "liquidations in the largest cascade", 0, NULL},
-        {"cascades", "max_generations", "generations in the deepest cascade", 0, NULL},
-        {"cascades", "largest_move_bps", "largest price move of a cascade (trades included)", 0,
-         "bp"},
-        {"cascades", "longest_duration_steps", "longest cascade, first trigger to last fill", 0,
-         "steps"},
-        {"insurance_fund", "initial", "insurance fund at the start", 0, "quote currency"},
-        {"insurance_fund", "final", "insurance fund at the end", 0, "quote currency"},
-        {"stylized", "excess_kurtosis", "excess kurtosis of returns (0 if normal)", -3, NULL},
-        {"stylized", "hill_index", "tail index, Hill (about 3 in real markets)", -3, NULL},
-    };
-    char v[96];
-    fputs("<section><h2>Headline figures</h2>\n<table class=\"headline\">\n", html);
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
-        headline_row(html, rows[i].what,
-                     summary_value(r, rows[i].section, rows[i].key, v, sizeof v),
-                     rows[i].decimals, rows[i].unit);
-    fputs("</table>\n<p class=\"small\">From summary.json (read by scanning for these keys); "
-          "every figure is documented in docs/outputs.md.</p></section>\n", html);
-}
 
 static int by_size(const void *a, const void *b)
 {
@@ -1326,6 +1259,261 @@ static const char page_style[] =
     "table.headline{columns:2}table.headline td{font-variant-numeric:tabular-nums}\n"
     "table.headline th{font-weight:normal;color:#444}\n";
 
+/* What each agent type did: summary.json's "agents" (count, orders, fills,
+ * liquidations, PnL); with trades.csv and accounts.csv also the lots each
+ * type bought and sold. */
+struct type_flow {
+    char type[32];
+    long long bought, sold;
+};
+
+static size_t type_flows(const struct report *r, struct type_flow *out, size_t max)
+{
+    static const char *const acc_cols[] = {"account", "type"};
+    struct cas_rows acc;
+    if (cas__rows_read(&acc, r->rundir, "accounts.csv", acc_cols, 2, NULL, 0, false) != 0)
+        return 0;
+    static const char *const names[] = {"qty", "taker_side", "taker_order", "maker_order"};
+    int idx[4], status = 0;
+    struct csv c;
+    size_t n = 0;
+    if (cas__csv_open(&c, r->rundir, "trades.csv", names, 4, idx) == 0) {
+        while (cas__csv_next(&c, &status)) {
+            long long qty = strtoll(c.field[idx[0]], NULL, 10);
+            bool taker_buys = strcmp(c.field[idx[1]], "buy") == 0;
+            for (int side = 0; side < 2; side++) {
+                unsigned long long a = (strtoull(c.field[idx[2 + side]], NULL, 10) >> 40) - 1;
+                if (a >= acc.n)
+                    continue; /* the venue's liquidation orders */
+                const char *type = cas__rows_get(&acc, a, "type");
+                size_t k = 0;
+                while (k < n && strcmp(out[k].type, type) != 0)
+                    k++;
+                if (k == n) {
+                    if (n == max)
+                        continue;
+                    snprintf(out[n].type, sizeof out[n].type, "%s", type);
+                    out[n].bought = out[n].sold = 0;
+                    n++;
+                }
+                bool buys = side == 0 ? taker_buys : !taker_buys;
+                *(buys ? &out[k].bought : &out[k].sold) += qty;
+            }
+        }
+    }
+    cas__csv_close(&c);
+    cas__rows_free(&acc);
+    return n;
+}
+
+static void agents_table(const struct report *r, FILE *html, const char *title)
+{
+    const cJSON *agents = cJSON_GetObjectItemCaseSensitive(r->sum, "agents"), *a;
+    fprintf(html, "<h3>%s</h3>\n", title);
+    if (!cJSON_IsObject(agents) || !agents->child) {
+        fputs("<p class=\"note\">No agents.</p>\n", html);
+        return;
+    }
+    struct type_flow flow[32];
+    size_t nf = type_flows(r, flow, 32);
+    fputs("<table class=\"agents\"><thead><tr><th>type</th><th>agents</th><th>orders</th>"
+          "<th>fills</th><th>liquidated</th><th>PnL (quote)</th><th>PnL per agent</th>",
+          html);
+    if (nf)
+        fputs("<th>lots bought</th><th>lots sold</th>", html);
+    fputs("</tr></thead><tbody>\n", html);
+    cJSON_ArrayForEach(a, agents) {
+        double count = cJSON_GetNumberValue(cJSON_GetObjectItem(a, "count"));
+        double pnl = cJSON_GetNumberValue(cJSON_GetObjectItem(a, "pnl"));
+        fputs("<tr><td>", html);
+        html_text(html, a->string);
+        fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
+                      "<td>%.2f</td>",
+                count, cJSON_GetNumberValue(cJSON_GetObjectItem(a, "orders")),
+                cJSON_GetNumberValue(cJSON_GetObjectItem(a, "trades")),
+                cJSON_GetNumberValue(cJSON_GetObjectItem(a, "liquidated")), pnl,
+                count > 0 ? pnl / count : 0);
+        for (size_t k = 0; nf && k <= nf; k++) {
+            if (k == nf) {
+                fputs("<td>0</td><td>0</td>", html);
+                break;
+            }
+            if (strcmp(flow[k].type, a->string) == 0) {
+                fprintf(html, "<td>%lld</td><td>%lld</td>", flow[k].bought, flow[k].sold);
+                break;
+            }
+        }
+        fputs("</tr>\n", html);
+    }
+    fputs("</tbody></table>\n<p class=\"small\">From summary.json (<code>agents</code>: orders "
+          "the venue accepted, fills of their orders, positions liquidated, equity at the end "
+          "minus deposits)",
+          html);
+    if (nf)
+        fputs(" and trades.csv with accounts.csv (lots their orders bought and sold)", html);
+    fputs(".</p>\n", html);
+}
+
+/* The headline figures of one or two runs; with two, B − A. */
+static void headline_table(const struct report *const *runs, size_t n, FILE *html)
+{
+    static const struct {
+        const char *section, *key, *what;
+        int decimals;
+        const char *unit;
+    } rows[] = {
+        {"prices", "initial", "price at the start (first instrument)", 2, "quote currency"},
+        {"prices", "final", "price at the end (first instrument)", 2, "quote currency"},
+        {"prices", "min", "lowest price, trades included (first instrument)", 2, "quote currency"},
+        {"prices", "max", "highest price, trades included (first instrument)", 2,
+         "quote currency"},
+        {"dislocation", "max_drawdown_bps", "largest fall from a peak (first instrument)", 0,
+         "bp"},
+        {"dislocation", "max_basis_bps", "largest gap between price and index (first "
+                                         "instrument)", 0, "bp"},
+        {"liquidations", "count", "liquidations (every instrument)", 0, NULL},
+        {"liquidations", "notional", "liquidated notional (every instrument)", 0,
+         "quote currency"},
+        {"cascades", "count", "cascades (every instrument)", 0, NULL},
+        {"cascades", "largest_size", "liquidations in the largest cascade", 0, NULL},
+        {"cascades", "max_generations", "generations in the deepest cascade", 0, NULL},
+        {"cascades", "largest_move_bps", "largest price move of a cascade (trades included)", 0,
+         "bp"},
+        {"cascades", "longest_duration_steps", "longest cascade, first trigger to last fill", 0,
+         "steps"},
+        {"insurance_fund", "initial", "insurance fund at the start", 0, "quote currency"},
+        {"insurance_fund", "final", "insurance fund at the end", 0, "quote currency"},
+        {"stylized", "excess_kurtosis", "excess kurtosis of returns (0 if normal)", -3, NULL},
+        {"stylized", "hill_index", "tail index, Hill (about 3 in real markets)", -3, NULL},
+    };
+    fputs("<section><h2>Headline figures</h2>\n<table class=\"headline\">\n", html);
+    if (n == 2)
+        fputs("<tr><th></th><th>A</th><th>B</th><th>B − A</th></tr>\n", html);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char v[2][96], shown[96];
+        fputs("<tr><th>", html);
+        html_text(html, rows[i].what);
+        fputs("</th>", html);
+        for (size_t k = 0; k < n; k++) {
+            summary_value(runs[k], rows[i].section, rows[i].key, v[k], sizeof v[k]);
+            format_value(shown, sizeof shown, v[k], rows[i].decimals);
+            fputs("<td>", html);
+            html_text(html, shown);
+            if (rows[i].unit && v[k][0] && strcmp(v[k], "null") != 0) {
+                fputc(' ', html);
+                html_text(html, rows[i].unit);
+            }
+            fputs("</td>", html);
+        }
+        if (n == 2) {
+            char *e0, *e1;
+            double a = strtod(v[0], &e0), b = strtod(v[1], &e1);
+            fputs("<td>", html);
+            if (v[0][0] && v[1][0] && !*e0 && !*e1) {
+                char num[64];
+                snprintf(num, sizeof num, "%.10g", b - a);
+                format_value(shown, sizeof shown, num, rows[i].decimals);
+                fprintf(html, "%s%s", b - a > 0 ? "+" : "", shown);
+            }
+            fputs("</td>", html);
+        }
+        fputs("</tr>\n", html);
+    }
+    fputs("</table>\n<p class=\"small\">From summary.json; every figure is documented in "
+          "docs/outputs.md.</p></section>\n", html);
+}
+
+/* Both runs' prices (mid, else last) and lowest trades, by step, on one
+ * figure: the first instrument of each. */
+static int fig_compare(const struct report *a, const struct report *b, FILE *html)
+{
+    const struct report *runs[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        FILE *f = tmp_open(a, k ? "b.dat" : "a.dat", "w");
+        if (!f)
+            return 1;
+        for (size_t i = 0; i < runs[k]->n_ts; i++) {
+            const struct ts_row *t = &runs[k]->ts[i];
+            dat_num(f, t->step);
+            dat_num(f, row_price(t));
+            dat_num(f, t->low);
+            fputc('\n', f);
+        }
+        if (fclose(f) != 0)
+            return 1;
+    }
+    const char *title = "Figure 1: the price in both runs, by step";
+    FILE *gp = script_begin(a, "cmp1", title);
+    if (!gp)
+        return 1;
+    fputs("set xlabel 'step'\nset ylabel 'price (quote currency)'\n"
+          "plot 'a.dat' using 1:2 with lines lw 2 lc rgb '#1f5fa8' title 'A: price', \\\n"
+          "     'a.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#1f5fa8' title 'A: lowest trade', \\\n"
+          "     'b.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'B: price', \\\n"
+          "     'b.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#d62728' title 'B: lowest trade'\n",
+          gp);
+    char caption[400];
+    char amove[32], bmove[32];
+    summary_value(a, "dislocation", "max_drawdown_bps", amove, sizeof amove);
+    summary_value(b, "dislocation", "max_drawdown_bps", bmove, sizeof bmove);
+    snprintf(caption, sizeof caption,
+             "The price (mid, else last) at each row of timeseries.csv, and the lowest trade since "
+             "the previous row, of A (blue) and B (red). The largest fall from a peak: %.0f bp "
+             "in A, %.0f bp in B.",
+             strtod(amove, NULL), strtod(bmove, NULL));
+    return figure_end(a, gp, html, 1, "cmp1", title, caption, NULL);
+}
+
+static void run_heading(FILE *html, const char *label, const struct report *r)
+{
+    char name[128], seed[32];
+    summary_value(r, NULL, "name", name, sizeof name);
+    summary_value(r, NULL, "seed", seed, sizeof seed);
+    fprintf(html, "<li><b>%s</b>: <code>", label);
+    html_text(html, r->rundir);
+    fputs("</code> — ", html);
+    html_text(html, name);
+    fputs(", seed ", html);
+    html_text(html, seed);
+    fputs("</li>\n", html);
+}
+
+static int write_compare_page(struct report *a, struct report *b, FILE *html)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>cascade report: two runs</title>\n<style>\n",
+          html);
+    fprintf(html, "%s</style>\n</head>\n<body>\n<header>\n<h1>Two runs side by side</h1>\n<ul>\n",
+            page_style);
+    run_heading(html, "A", a);
+    run_heading(html, "B", b);
+    fputs("</ul>\n</header>\n", html);
+    const struct report *runs[2] = {a, b};
+    headline_table(runs, 2, html);
+    fputs("<section><h2>Figures</h2>\n", html);
+    int rc = fig_compare(a, b, html);
+    if (rc)
+        return rc;
+    fputs("</section>\n<section id=\"agents\"><h2>What each agent type did</h2>\n", html);
+    agents_table(a, html, "A");
+    agents_table(b, html, "B");
+    fputs("</section>\n", html);
+    for (int k = 0; k < 2; k++) {
+        fprintf(html, "<div class=\"run\" id=\"run-%c\"><h2>Run %c: its largest cascades</h2>\n",
+                k ? 'b' : 'a', k ? 'B' : 'A');
+        if ((rc = cascade_table(runs[k], html)))
+            return rc;
+        fputs("</div>\n", html);
+    }
+    fputs("<footer class=\"small\"><p>Written by <code>cascade report A B</code> ", html);
+    html_text(html, CAS_VERSION);
+    fputs(" from the two run directories; figures drawn by gnuplot.</p></footer>\n"
+          "</body>\n</html>\n",
+          html);
+    return 0;
+}
+
 static int write_page(struct report *r, FILE *html)
 {
     char name[128], seed[32], steps[32], version[32];
@@ -1348,7 +1536,8 @@ static int write_page(struct report *r, FILE *html)
     fprintf(html, " steps of %.10g s. Figures describe the first instrument, <b>", r->step_seconds);
     html_text(html, r->instrument[0] ? r->instrument : "?");
     fputs("</b>.</p>\n</header>\n", html);
-    headlines(r, html);
+    const struct report *runs[1] = {r};
+    headline_table(runs, 1, html);
     fputs("<section><h2>Figures</h2>\n", html);
     int rc;
     size_t n = 0;
@@ -1364,7 +1553,12 @@ static int write_page(struct report *r, FILE *html)
     }
     free(x);
     fputs("</section>\n", html);
-    if ((rc = cascade_table(r, html)) || (rc = cas__report_cascades(html, r->rundir)))
+    if ((rc = cascade_table(r, html)))
+        return rc;
+    fputs("<section id=\"agents\"><h2>What each agent type did</h2>\n", html);
+    agents_table(r, html, "By type");
+    fputs("</section>\n", html);
+    if ((rc = cas__report_cascades(html, r->rundir)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     html_text(html, version[0] ? version : CAS_VERSION);
@@ -1420,11 +1614,11 @@ static void report_release(struct report *r)
     free(r->cas);
     free(r->map);
     free(r->cf);
-    free(r->summary);
+    cJSON_Delete(r->sum);
 }
 
 /* Write the page to a temporary beside `out`, then rename it into place. */
-static int write_report(struct report *r, const char *out)
+static int write_report(struct report *r, struct report *r2, const char *out)
 {
     const char *tmpbase = getenv("TMPDIR");
     snprintf(r->tmpdir, sizeof r->tmpdir, "%s/cascade-report-XXXXXX",
@@ -1450,7 +1644,7 @@ static int write_report(struct report *r, const char *out)
         }
         goto done;
     }
-    rc = write_page(r, html);
+    rc = r2 ? write_compare_page(r, r2, html) : write_page(r, html);
     if (fchmod(fileno(html), 0644) != 0 || fclose(html) != 0) {
         if (!rc)
             fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
@@ -1469,7 +1663,7 @@ done:
 
 int cas_cli_report(int argc, char **argv)
 {
-    const char *rundir = NULL, *output = NULL;
+    const char *rundir = NULL, *rundir2 = NULL, *output = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -1489,6 +1683,8 @@ int cas_cli_report(int argc, char **argv)
             return 2;
         } else if (!rundir) {
             rundir = arg;
+        } else if (!rundir2) {
+            rundir2 = arg;
         } else {
             fprintf(stderr, "cascade: unexpected argument '%s' (see 'cascade report --help')\n",
                     arg);
@@ -1503,23 +1699,39 @@ int cas_cli_report(int argc, char **argv)
         fputs("cascade: '-o' needs a file (see 'cascade report --help')\n", stderr);
         return 2;
     }
-    struct report r = {.rundir = rundir};
-    char *out = output ? NULL : cas__path_join(rundir, "report.html");
+    struct report r = {.rundir = rundir}, r2 = {.rundir = rundir2};
+    char *out = NULL;
+    if (!output) {
+        /* one run: RUNDIR/report.html; two: RUN_A/compare-BASENAME_B.html */
+        char name[300] = "report.html";
+        if (rundir2) {
+            const char *base = strrchr(rundir2, '/');
+            size_t len = strlen(rundir2);
+            while (len > 1 && rundir2[len - 1] == '/')
+                len--;
+            base = rundir2;
+            for (size_t k = 0; k + 1 < len; k++)
+                if (rundir2[k] == '/')
+                    base = rundir2 + k + 1;
+            snprintf(name, sizeof name, "compare-%.*s.html", (int)(rundir2 + len - base), base);
+        }
+        if (!(out = cas__path_join(rundir, name)))
+            return out_of_memory();
+    }
     int rc;
-    if (!output && !out)
-        return out_of_memory();
-    if ((rc = read_run(&r)))
+    if ((rc = read_run(&r)) || (rundir2 && (rc = read_run(&r2))))
         goto done;
     if (!gnuplot_on_path()) {
         fputs("cascade: report needs gnuplot (apt-get install gnuplot-nox)\n", stderr);
         rc = 1;
         goto done;
     }
-    if ((rc = write_report(&r, output ? output : out)))
+    if ((rc = write_report(&r, rundir2 ? &r2 : NULL, output ? output : out)))
         goto done;
     printf("%s\n", output ? output : out);
 done:
     report_release(&r);
+    report_release(&r2);
     free(out);
     return rc;
 }
