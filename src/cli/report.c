@@ -32,8 +32,8 @@
 #include "cli/report_cascade.h"
 
 static const char report_usage[] =
-    "usage: cascade report RUNDIR [-o FILE]\n"
-    "       cascade report RUN_A RUN_B [-o FILE]\n"
+    "usage: cascade report RUNDIR [-o FILE] [--instrument NAME]\n"
+    "       cascade report RUN_A RUN_B [-o FILE] [--instrument NAME]\n"
     "\n"
     "Writes one self-contained HTML page about the run in RUNDIR (a directory\n"
     "written by 'cascade run'): headline figures, the first instrument's prices\n"
@@ -50,7 +50,10 @@ static const char report_usage[] =
     "cascades of each (say, a squeeze against its control).\n"
     "\n"
     "  -o, --output FILE    where to write the page (default RUNDIR/report.html;\n"
-    "                       for two runs RUN_A/compare-NAME_B.html)\n";
+    "                       for two runs RUN_A/compare-NAME_B.html)\n"
+    "  --instrument NAME    the instrument the headline and the figures describe\n"
+    "                       (default: the instrument of the largest cascade, or the\n"
+    "                       first); a table describes every instrument\n";
 
 #define MAX_LAG 50
 #define TOP_CASCADES 10
@@ -74,6 +77,18 @@ struct cascade_row {
     double finish; /* NaN while unfinished */
     char root_cause[48], instrument[64], side[8];
     double notional, price_start, price_extreme, price_end, move_bps, recovery;
+    long long extreme_step;
+};
+
+#define FACTS_MAX 512
+
+/* One instrument over the run, from timeseries.csv (prices in quote currency). */
+struct inst_row {
+    char name[64];
+    double first, last, low, high; /* the price at the first and last rows; trade extremes */
+    long long liquidations, cascades;
+    double largest_move;           /* bp, NaN without cascades */
+    bool perpetual;                /* it has an index */
 };
 
 struct map_row {
@@ -95,6 +110,10 @@ struct report {
     size_t n_cf, cap_cf;
     bool have_liqmap;
     cJSON *sum;             /* summary.json */
+    const char *want;       /* --instrument, or NULL */
+    char *facts;            /* the next caption's facts (data-facts), a buffer of FACTS_MAX */
+    struct inst_row *insts; /* every instrument of timeseries.csv, in order */
+    size_t n_insts;
     double step_seconds;    /* from timeseries.csv: time_s / step */
     double unit_seconds;    /* the time axis' unit, in seconds */
     const char *unit;       /* its name: "s", "min" or "h" */
@@ -212,7 +231,7 @@ done:
 }
 
 enum { C_ID, C_CAUSE, C_INSTR, C_SIDE, C_START, C_END, C_FINISH, C_GEN, C_LIQS, C_NOTIONAL,
-       C_PSTART, C_PEXT, C_PEND, C_MOVE, C_RECOV, C_N };
+       C_PSTART, C_PEXT, C_PEND, C_MOVE, C_RECOV, C_EXTSTEP, C_N };
 
 static int read_cascades(struct report *r)
 {
@@ -220,7 +239,7 @@ static int read_cascades(struct report *r)
         "id", "root_cause", "instrument", "side", "start_step", "end_step", "finish_step",
         "generations",
         "liquidations", "notional", "price_start", "price_extreme", "price_end", "move_bps",
-        "recovery_half_steps"};
+        "recovery_half_steps", "extreme_step"};
     int idx[C_N], rc, status = 0;
     struct csv c;
     if ((rc = cas__csv_open(&c, r->rundir, "cascades.csv", names, C_N, idx)) != 0)
@@ -242,7 +261,8 @@ static int read_cascades(struct report *r)
             (rc = cas__csv_num(&c, idx[C_PEXT], "price_extreme", false, &k->price_extreme)) ||
             (rc = cas__csv_num(&c, idx[C_PEND], "price_end", false, &k->price_end)) ||
             (rc = cas__csv_num(&c, idx[C_MOVE], "move_bps", false, &k->move_bps)) ||
-            (rc = cas__csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)))
+            (rc = cas__csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)) ||
+            (rc = cas__csv_int(&c, idx[C_EXTSTEP], "extreme_step", &k->extreme_step)))
             goto done;
         if (k->end < k->start) {
             rc = cas__csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
@@ -295,6 +315,67 @@ static int read_liqmap(struct report *r)
         }
         r->map[r->n_map++] = (struct map_row){(double)step, lo, hi, l + s};
     }
+    rc = status;
+done:
+    cas__csv_close(&c);
+    return rc;
+}
+
+/* Every instrument of timeseries.csv, with its prices over the run, and the
+ * liquidations of each from liquidations.csv. */
+static int read_instruments(struct report *r)
+{
+    static const char *const names[] = {"instrument", "mid", "last", "low", "high", "index"};
+    int idx[6], rc, status = 0;
+    struct csv c;
+    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, 6, idx)) != 0)
+        goto done;
+    while (cas__csv_next(&c, &status)) {
+        const char *name = c.field[idx[0]];
+        double mid, last, low, high, index;
+        if ((rc = cas__csv_num(&c, idx[1], "mid", true, &mid)) ||
+            (rc = cas__csv_num(&c, idx[2], "last", false, &last)) ||
+            (rc = cas__csv_num(&c, idx[3], "low", true, &low)) ||
+            (rc = cas__csv_num(&c, idx[4], "high", true, &high)) ||
+            (rc = cas__csv_num(&c, idx[5], "index", true, &index)))
+            goto done;
+        double price = isfinite(mid) ? mid : last;
+        size_t k = 0;
+        while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
+            k++;
+        if (k == r->n_insts) {
+            if (k == 64) {
+                rc = cas__csv_bad(&c, "more than 64 instruments");
+                goto done;
+            }
+            struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
+            if (!v) {
+                rc = out_of_memory();
+                goto done;
+            }
+            r->insts = v;
+            r->n_insts++;
+            v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
+                                     .largest_move = NAN};
+            snprintf(v[k].name, sizeof v[k].name, "%s", name);
+        }
+        struct inst_row *in = &r->insts[k];
+        in->last = price;
+        in->low = fmin(in->low, fmin(price, isfinite(low) ? low : price));
+        in->high = fmax(in->high, fmax(price, isfinite(high) ? high : price));
+        in->perpetual |= isfinite(index);
+    }
+    rc = status;
+    cas__csv_close(&c);
+    if (rc)
+        return rc;
+    static const char *const lnames[] = {"instrument"};
+    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", lnames, 1, idx)) != 0)
+        goto done;
+    while (cas__csv_next(&c, &status))
+        for (size_t k = 0; k < r->n_insts; k++)
+            if (strcmp(r->insts[k].name, c.field[idx[0]]) == 0)
+                r->insts[k].liquidations++;
     rc = status;
 done:
     cas__csv_close(&c);
@@ -651,7 +732,14 @@ static int figure_end(const struct report *r, FILE *gp, FILE *html, int num, con
     fprintf(html, "<figure id=\"fig%d\">\n", num);
     if ((rc = inline_svg(r, html, num, name, title)))
         return rc;
-    fprintf(html, "<figcaption><b>Figure %d.</b> ", num);
+    fputs("<figcaption", html);
+    if (r->facts && r->facts[0]) {
+        fputs(" data-facts=\"", html);
+        html_text(html, r->facts);
+        fputc('"', html);
+        r->facts[0] = 0;
+    }
+    fprintf(html, "><b>Figure %d.</b> ", num);
     html_text(html, caption);
     if (note) {
         fputs(" <span class=\"note\">", html);
@@ -716,6 +804,194 @@ static int write_ts_dat(const struct report *r)
 }
 
 /* ---- the figures ---- */
+
+static const struct inst_row *page_instrument(const struct report *r)
+{
+    for (size_t k = 0; k < r->n_insts; k++)
+        if (strcmp(r->insts[k].name, r->instrument) == 0)
+            return &r->insts[k];
+    return NULL;
+}
+
+/* ---- captions: every sentence computed from the run ---- */
+
+__attribute__((format(printf, 2, 3))) static void fact(const struct report *r, const char *fmt,
+                                                       ...)
+{
+    if (!r->facts)
+        return;
+    size_t len = strlen(r->facts);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->facts + len, FACTS_MAX - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The first row at or after `step` (the last row if none). */
+static const struct ts_row *row_at(const struct report *r, double step)
+{
+    for (size_t i = 0; i < r->n_ts; i++)
+        if (r->ts[i].step >= step)
+            return &r->ts[i];
+    return r->n_ts ? &r->ts[r->n_ts - 1] : NULL;
+}
+
+/* The page instrument's largest cascade (most liquidations, then notional). */
+static const struct cascade_row *largest_here(const struct report *r)
+{
+    const struct cascade_row *best = NULL;
+    for (size_t k = 0; k < r->n_cas; k++) {
+        const struct cascade_row *c = &r->cas[k];
+        if (strcmp(c->instrument, r->instrument) != 0)
+            continue;
+        if (!best || c->liquidations > best->liquidations ||
+            (c->liquidations == best->liquidations && c->notional > best->notional))
+            best = c;
+    }
+    return best;
+}
+
+#define CAPTION_AFTER_S 1200.0 /* recovery is told this long after a cascade's extreme */
+
+static void caption_prices(const struct report *r, char *out, size_t n)
+{
+    const struct inst_row *in = page_instrument(r);
+    const struct cascade_row *c = largest_here(r);
+    if (!c) {
+        snprintf(out, n, "Nobody was liquidated on %s. Its price went from %.10g at the first "
+                         "row to %.10g at the end, between %.10g and %.10g with trades inside "
+                         "a step included.",
+                 r->instrument, in ? in->first : NAN, in ? in->last : NAN, in ? in->low : NAN,
+                 in ? in->high : NAN);
+        fact(r, "liquidations=0;");
+        return;
+    }
+    bool down = strcmp(c->side, "long") == 0;
+    int len = snprintf(out, n, "%zu liquidations on %s (dots, at the mark when triggered), in "
+                               "cascades shaded from their first trigger to their last fill. "
+                               "The largest, cascade %lld (%lld liquidations), took the price "
+                               "from %.10g to %.10g (%.0f bp %s) in steps %lld to %.0f.",
+                       r->n_liq, r->instrument, c->id, c->liquidations, c->price_start,
+                       c->price_extreme, c->move_bps, down ? "down" : "up", c->start,
+                       isfinite(c->finish) ? c->finish : r->ts[r->n_ts - 1].step);
+    fact(r, "liquidations=%zu;cascade=%lld;move_bps=%.2f;", r->n_liq, c->id, c->move_bps);
+    /* the extreme's step, from cascades.csv via the ts rows: the row of the extreme */
+    double ext_step = (double)c->extreme_step;
+    const struct ts_row *at = row_at(r, ext_step),
+                        *later = row_at(r, ext_step + CAPTION_AFTER_S / r->step_seconds);
+    if (!at || !later || later->step <= ext_step || c->move_bps <= 0 ||
+        c->price_start == c->price_extreme)
+        return;
+    double p = row_price(later);
+    double regained = (p - c->price_extreme) / (c->price_start - c->price_extreme) * 100;
+    double minutes = (later->step - ext_step) * r->step_seconds / 60;
+    len += snprintf(out + len, n - (size_t)len, " %.0f minutes after the extreme the price "
+                                                "(%.10g) had regained %.0f%% of that move",
+                    minutes, p, regained);
+    fact(r, "after_step=%.0f;regained_pct=%.10g;", later->step, regained);
+    if (isfinite(at->index) && isfinite(later->index)) {
+        double moved = (later->index / at->index - 1) * 1e4;
+        len += snprintf(out + len, n - (size_t)len, "; the index had moved %+.0f bp", moved);
+        fact(r, "index_bps=%.10g;", moved);
+    }
+    snprintf(out + len, n - (size_t)len, ".");
+}
+
+static void caption_liquidated(const struct report *r, char *out, size_t n)
+{
+    double total = 0, peak = 0, peak_step = 0;
+    for (size_t i = 0; i < r->n_ts; i++) {
+        total += r->ts[i].liq_notional;
+        if (r->ts[i].liq_notional > peak) {
+            peak = r->ts[i].liq_notional;
+            peak_step = r->ts[i].step;
+        }
+    }
+    if (total <= 0) {
+        snprintf(out, n, "Nobody was liquidated on %s.", r->instrument);
+        fact(r, "total=0;");
+        return;
+    }
+    snprintf(out, n, "%.10g of notional was liquidated on %s in all; the busiest row (step "
+                     "%.0f) holds %.0f%% of it.",
+             total, r->instrument, peak_step, peak / total * 100);
+    fact(r, "total=%.2f;peak_step=%.0f;peak_pct=%.1f;", total, peak_step, peak / total * 100);
+}
+
+static double median_of(const struct report *r, size_t offset)
+{
+    double *v = malloc((r->n_ts ? r->n_ts : 1) * sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; v && i < r->n_ts; i++) {
+        double x = *(const double *)((const char *)&r->ts[i] + offset);
+        if (isfinite(x)) {
+            size_t j = n++;
+            for (; j > 0 && v[j - 1] > x; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    double m = n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : NAN;
+    free(v);
+    return m;
+}
+
+static void caption_depth(const struct report *r, char *out, size_t n)
+{
+    double lo = INFINITY, lo_step = 0;
+    for (size_t i = 0; i < r->n_ts; i++)
+        if (isfinite(r->ts[i].depth1) && r->ts[i].depth1 < lo) {
+            lo = r->ts[i].depth1;
+            lo_step = r->ts[i].step;
+        }
+    double m1 = median_of(r, offsetof(struct ts_row, depth1)),
+           m5 = median_of(r, offsetof(struct ts_row, depth5));
+    snprintf(out, n, "Lots resting within ±1%% of the mid: %.10g at the median row, %.10g at "
+                     "the lowest (step %.0f); within ±5%%: %.10g at the median row. The "
+                     "thinner the book near the mid, the further each forced order moves the "
+                     "price.",
+             m1, lo, lo_step, m5);
+    fact(r, "depth1_median=%.10g;depth1_min=%.10g;depth1_min_step=%.0f;", m1, lo, lo_step);
+}
+
+static void caption_oi(const struct report *r, char *out, size_t n, bool funding)
+{
+    double first = r->ts[0].oi_long, last = r->ts[r->n_ts - 1].oi_long, lo = INFINITY,
+           hi = -INFINITY, flo = INFINITY, fhi = -INFINITY;
+    for (size_t i = 0; i < r->n_ts; i++) {
+        lo = fmin(lo, r->ts[i].oi_long);
+        hi = fmax(hi, r->ts[i].oi_long);
+        if (isfinite(r->ts[i].funding)) {
+            flo = fmin(flo, r->ts[i].funding);
+            fhi = fmax(fhi, r->ts[i].funding);
+        }
+    }
+    int len = snprintf(out, n, "Open interest went from %.10g lots at the first row to %.10g "
+                               "at the end (%s), between %.10g and %.10g.",
+                       first, last, last > first ? "up" : last < first ? "down" : "unchanged",
+                       lo, hi);
+    fact(r, "oi_first=%.10g;oi_last=%.10g;", first, last);
+    if (funding)
+        snprintf(out + len, n - (size_t)len, " The predicted funding rate ranged from %.4f%% "
+                                             "to %.4f%% per interval.",
+                 flo * 100, fhi * 100);
+}
+
+static void caption_fund(const struct report *r, char *out, size_t n)
+{
+    double first = r->ts[0].insurance, last = r->ts[r->n_ts - 1].insurance, lo = INFINITY,
+           lo_step = 0;
+    for (size_t i = 0; i < r->n_ts; i++)
+        if (r->ts[i].insurance < lo) {
+            lo = r->ts[i].insurance;
+            lo_step = r->ts[i].step;
+        }
+    snprintf(out, n, "The venue's insurance fund went from %.10g at the first row to %.10g at "
+                     "the end, its lowest %.10g (step %.0f). It pays when a liquidation fills "
+                     "beyond the bankruptcy price and gains when one fills better.",
+             first, last, lo, lo_step);
+    fact(r, "fund_first=%.10g;fund_last=%.10g;", first, last);
+}
 
 static int fig_prices(const struct report *r, FILE *html)
 {
@@ -786,17 +1062,10 @@ static int fig_prices(const struct report *r, FILE *html)
               "     'liq.dat' using 1:($3 == 0 ? $2 : NaN) with points pt 9 ps 0.8 "
               "lc rgb '#ff7f0e' title 'short liquidated (at mark)', \\\n", gp);
     fputs("     NaN notitle\n", gp);
-    char note[200] = "";
-    if (!index)
-        snprintf(note, sizeof note, "No index line: the instrument has no index (spot).");
-    if (!r->n_liq)
-        snprintf(note + strlen(note), sizeof note - strlen(note), "%sNobody was liquidated.",
-                 note[0] ? " " : "");
-    return figure_end(r, gp, html, 1, "fig1", title,
-                      "What to look at: liquidations (dots, at the mark when triggered) bunch "
-                      "where the price falls fastest, inside the shaded cascades; the mark "
-                      "leaves the index while forced orders hit the book, and returns after.",
-                      note[0] ? note : NULL);
+    char caption[1024];
+    caption_prices(r, caption, sizeof caption);
+    return figure_end(r, gp, html, 1, "fig1", title, caption,
+                      index ? NULL : "No index line: the instrument has no index (spot).");
 }
 
 static int fig_liquidated(const struct report *r, FILE *html)
@@ -818,11 +1087,9 @@ static int fig_liquidated(const struct report *r, FILE *html)
                 "set yrange [0:*]\n"
                 "plot 'ts.dat' using 1:6 with impulses lw 2 lc rgb '#d62728' "
                 "title 'liquidated notional, at the mark when triggered'\n", every);
-    return figure_end(r, gp, html, 2, "fig2", title,
-                      "What to look at: forced selling (or buying) comes in bursts, not as a "
-                      "steady flow: one move liquidates many positions within seconds.",
-                      any_nonzero(r, offsetof(struct ts_row, liq_notional))
-                          ? NULL : "Nobody was liquidated in this run.");
+    char caption[512];
+    caption_liquidated(r, caption, sizeof caption);
+    return figure_end(r, gp, html, 2, "fig2", title, caption, NULL);
 }
 
 /* The liquidation map, averaged into a grid of at most HEAT_COLS publication
@@ -932,9 +1199,10 @@ static int fig_heatmap(const struct report *r, FILE *html)
                                 "(one every %.10g steps).",
              n_pub > cols ? "several" : "one", interval);
     rc = figure_end(r, gp, html, 3, "fig3", title,
-                    "What to look at: dark bands are prices where many positions would be "
-                    "liquidated; when the price line reaches a band the band empties, and the "
-                    "forced orders push the price on toward the next one.", note);
+                    "Colour: the notional of open positions whose liquidation price lies in each "
+                    "price bin, at each publication of the venue's liquidation map (log scale); "
+                    "the line: the price. Dark bands are prices at which many positions would "
+                    "be liquidated, were the mark to reach them.", note);
 out:
     free(cell);
     free(pubs);
@@ -960,9 +1228,9 @@ static int fig_depth(const struct report *r, FILE *html)
           "title 'within ±5% of the mid', \\\n"
           "     '' using 1:7 with lines lw 2 lc rgb '#08519c' title 'within ±1% of the mid'\n",
           gp);
-    return figure_end(r, gp, html, 4, "fig4", title,
-                      "What to look at: the book thins out as the cascade runs; fewer lots near "
-                      "the mid means each forced order moves the price further.", NULL);
+    char caption[512];
+    caption_depth(r, caption, sizeof caption);
+    return figure_end(r, gp, html, 4, "fig4", title, caption, NULL);
 }
 
 static int fig_oi_funding(const struct report *r, FILE *html)
@@ -991,10 +1259,9 @@ static int fig_oi_funding(const struct report *r, FILE *html)
     else
         fputs("plot 'ts.dat' using 1:9 with lines lw 2 lc rgb '#1f5fa8' "
               "title 'open interest'\n", gp);
-    return figure_end(r, gp, html, 5, "fig5", title,
-                      "What to look at: open interest falls in steps when positions are closed "
-                      "by force (a market-order shock may open some too); the funding rate swings "
-                      "when the perpetual's price leaves its index.",
+    char caption[512];
+    caption_oi(r, caption, sizeof caption, funding);
+    return figure_end(r, gp, html, 5, "fig5", title, caption,
                       funding ? NULL : "No funding line: funding_rate is empty in every row.");
 }
 
@@ -1016,10 +1283,9 @@ static int fig_insurance(const struct report *r, FILE *html)
           "set offsets 0, 0, graph 0.08, graph 0.08\n"
           "plot 'ts.dat' using 1:11 with steps lw 2 lc rgb '#756bb1' "
           "title 'insurance fund'\n", gp);
-    return figure_end(r, gp, html, 6, "fig6", title,
-                      "What to look at: the fund pays when a liquidation fills beyond the "
-                      "bankruptcy price and gains when it fills better; a falling fund is the "
-                      "cascade's cost to the venue.", NULL);
+    char caption[512];
+    caption_fund(r, caption, sizeof caption);
+    return figure_end(r, gp, html, 6, "fig6", title, caption, NULL);
 }
 
 /* Log returns of the price between consecutive rows, in bp; *n of them. */
@@ -1092,10 +1358,19 @@ static int fig_returns(const struct report *r, FILE *html, const double *x, size
                 "     normal(x) with lines lw 2 lc rgb '#d62728' "
                 "title sprintf('normal, same mean and sd (%%.3g bp)', s)\n",
             every, lo - w, hi + w, floor_density, mean, sd, w, n);
-    return figure_end(r, gp, html, 7, "fig7", title,
-                      "What to look at: fat tails. On the log scale the normal curve is a "
-                      "parabola that falls away fast, while the returns keep coming far out: "
-                      "large moves are much likelier than a normal distribution says.", NULL);
+    double k = cas_stats_excess_kurtosis(x, n);
+    char caption[600];
+    snprintf(caption, sizeof caption,
+             "%zu log returns of the price between rows; excess kurtosis %.3g, %s On the log "
+             "scale the normal density is a parabola: returns beyond it are moves a normal "
+             "distribution makes rare.",
+             n, k,
+             k > 1 ? "heavier tails than a normal distribution's (0 for a normal)."
+             : k < -1 ? "thinner tails than a normal distribution's (0 for a normal)."
+                      : "tails close to a normal distribution's (0 for a normal).");
+    fact(r, "returns=%zu;excess_kurtosis=%.6g;tails=%s;", n, k,
+         k > 1 ? "heavy" : k < -1 ? "thin" : "normal");
+    return figure_end(r, gp, html, 7, "fig7", title, caption, NULL);
 }
 
 static int fig_acf(const struct report *r, FILE *html, const double *x, size_t n)
@@ -1140,10 +1415,25 @@ static int fig_acf(const struct report *r, FILE *html, const double *x, size_t n
                 "title '|returns|', \\\n"
                 "     NaN with lines dt 2 lc rgb '#888888' title '±1.96/√n (no correlation)'\n",
             every, max_lag + 1, 1.96 / sqrt((double)n), max_lag + 1, max_lag + 1, max_lag + 1);
-    return figure_end(r, gp, html, 8, "fig8", title,
-                      "What to look at: returns barely correlate with their own past (no easy "
-                      "prediction), while absolute returns stay positive for many lags: calm "
-                      "follows calm and turmoil follows turmoil (volatility clustering).", NULL);
+    double band = 1.96 / sqrt((double)n);
+    size_t out_r = 0, out_a = 0;
+    for (size_t lag = 1; lag <= max_lag; lag++) {
+        out_r += fabs(cas_stats_acf(x, n, lag)) > band;
+        out_a += cas_stats_acf_abs(x, n, lag) > band;
+    }
+    char caption[600];
+    snprintf(caption, sizeof caption,
+             "Of lags 1 to %zu, %zu autocorrelations of returns and %zu of absolute returns lie "
+             "outside the ±1.96/√n band (by chance about 1 in 20 would). %s",
+             max_lag, out_r, out_a,
+             out_a >= max_lag / 4
+                 ? "Absolute returns stay correlated over many lags: calm follows calm and "
+                   "turmoil follows turmoil (volatility clustering)."
+                 : "Absolute returns do not stay correlated over many lags: no clear volatility "
+                   "clustering at this sampling interval.");
+    fact(r, "lags=%zu;outside_r=%zu;outside_abs=%zu;clustering=%s;", max_lag, out_r, out_a,
+         out_a >= max_lag / 4 ? "yes" : "no");
+    return figure_end(r, gp, html, 8, "fig8", title, caption, NULL);
 }
 
 /* ---- the tables ---- */
@@ -1154,8 +1444,12 @@ static void format_value(char *out, size_t n, const char *value, int decimals)
 {
     char *end;
     double v = strtod(value, &end);
-    if (!value[0] || *end || !isfinite(v)) {
-        snprintf(out, n, "%s", value[0] ? value : "–");
+    if (!value[0] || strcmp(value, "null") == 0) {
+        snprintf(out, n, "none");
+        return;
+    }
+    if (*end || !isfinite(v)) {
+        snprintf(out, n, "%s", value);
         return;
     }
     char num[64];
@@ -1354,73 +1648,159 @@ static void agents_table(const struct report *r, FILE *html, const char *title)
     fputs(".</p>\n", html);
 }
 
-/* The headline figures of one or two runs; with two, B − A. */
+/* The headline figures of the page's instrument: from summary.json when it
+ * is the run's first instrument (summary.json describes that one), else
+ * from the run's CSVs; and the venue's insurance fund. */
+#define N_HEAD 17
+
+struct head {
+    const char *what, *unit;
+    int decimals;
+    char value[64]; /* as text; "" when the run has none */
+};
+
+
+static size_t head_rows(const struct report *r, struct head *h)
+{
+    char first[128];
+    summary_value(r, NULL, "instrument", first, sizeof first);
+    bool is_first = strcmp(first, r->instrument) == 0;
+    const struct inst_row *in = page_instrument(r);
+    size_t n = 0;
+#define ROW(w, u, d) (h[n] = (struct head){(w), (u), (d), ""}, h[n++].value)
+#define NUM(w, u, d, v) snprintf(ROW(w, u, d), 64, "%.10g", (double)(v))
+#define SUM(w, u, d, sec, key) summary_value(r, sec, key, ROW(w, u, d), 64)
+    if (in) {
+        NUM("price at the first row", "quote currency", 2, in->first);
+        NUM("price at the end", "quote currency", 2, in->last);
+        NUM("lowest price, trades included", "quote currency", 2, in->low);
+        NUM("highest price, trades included", "quote currency", 2, in->high);
+    }
+    if (is_first) {
+        SUM("largest fall from a peak", "bp", 0, "dislocation", "max_drawdown_bps");
+        SUM("largest gap between price and index", "bp", 0, "dislocation", "max_basis_bps");
+    }
+    long long size = 0, gens = 0, longest = 0, count = 0;
+    double move = NAN;
+    for (size_t k = 0; k < r->n_cas; k++) {
+        const struct cascade_row *c = &r->cas[k];
+        if (strcmp(c->instrument, r->instrument) != 0)
+            continue;
+        count++;
+        size = c->liquidations > size ? c->liquidations : size;
+        gens = c->generations > gens ? c->generations : gens;
+        if (isfinite(c->finish) && (long long)c->finish - c->start + 1 > longest)
+            longest = (long long)c->finish - c->start + 1;
+        move = isnan(move) ? c->move_bps : fmax(move, c->move_bps);
+    }
+    NUM("liquidations", NULL, 0, r->n_liq);
+    NUM("cascades", NULL, 0, count);
+    NUM("liquidations in the largest cascade", NULL, 0, size);
+    NUM("generations in the deepest cascade", NULL, 0, gens);
+    if (isfinite(move))
+        NUM("largest price move of a cascade (trades included)", "bp", 0, move);
+    else
+        ROW("largest price move of a cascade (trades included)", "bp", 0);
+    NUM("longest cascade, first trigger to last fill", "steps", 0, longest);
+    SUM("insurance fund at the start (the venue's)", "quote currency", 0, "insurance_fund",
+        "initial");
+    SUM("insurance fund at the end (the venue's)", "quote currency", 0, "insurance_fund", "final");
+    if (is_first) {
+        SUM("excess kurtosis of returns (0 if normal)", NULL, -3, "stylized", "excess_kurtosis");
+        SUM("tail index, Hill (about 3 in real markets)", NULL, -3, "stylized", "hill_index");
+    }
+#undef ROW
+#undef NUM
+#undef SUM
+    return n;
+}
+
+/* The headline figures of one or two runs; with two, B − A (rows both have). */
 static void headline_table(const struct report *const *runs, size_t n, FILE *html)
 {
-    static const struct {
-        const char *section, *key, *what;
-        int decimals;
-        const char *unit;
-    } rows[] = {
-        {"prices", "initial", "price at the start (first instrument)", 2, "quote currency"},
-        {"prices", "final", "price at the end (first instrument)", 2, "quote currency"},
-        {"prices", "min", "lowest price, trades included (first instrument)", 2, "quote currency"},
-        {"prices", "max", "highest price, trades included (first instrument)", 2,
-         "quote currency"},
-        {"dislocation", "max_drawdown_bps", "largest fall from a peak (first instrument)", 0,
-         "bp"},
-        {"dislocation", "max_basis_bps", "largest gap between price and index (first "
-                                         "instrument)", 0, "bp"},
-        {"liquidations", "count", "liquidations (every instrument)", 0, NULL},
-        {"liquidations", "notional", "liquidated notional (every instrument)", 0,
-         "quote currency"},
-        {"cascades", "count", "cascades (every instrument)", 0, NULL},
-        {"cascades", "largest_size", "liquidations in the largest cascade", 0, NULL},
-        {"cascades", "max_generations", "generations in the deepest cascade", 0, NULL},
-        {"cascades", "largest_move_bps", "largest price move of a cascade (trades included)", 0,
-         "bp"},
-        {"cascades", "longest_duration_steps", "longest cascade, first trigger to last fill", 0,
-         "steps"},
-        {"insurance_fund", "initial", "insurance fund at the start", 0, "quote currency"},
-        {"insurance_fund", "final", "insurance fund at the end", 0, "quote currency"},
-        {"stylized", "excess_kurtosis", "excess kurtosis of returns (0 if normal)", -3, NULL},
-        {"stylized", "hill_index", "tail index, Hill (about 3 in real markets)", -3, NULL},
-    };
+    struct head h[2][N_HEAD];
+    size_t m[2] = {0, 0};
+    for (size_t k = 0; k < n; k++)
+        m[k] = head_rows(runs[k], h[k]);
     fputs("<section><h2>Headline figures</h2>\n<table class=\"headline\">\n", html);
-    if (n == 2)
-        fputs("<tr><th></th><th>A</th><th>B</th><th>B − A</th></tr>\n", html);
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        char v[2][96], shown[96];
+    fputs("<tr><th></th>", html);
+    for (size_t k = 0; k < n; k++) {
+        fputs(n == 2 ? (k ? "<th>B: " : "<th>A: ") : "<th>", html);
+        html_text(html, runs[k]->instrument);
+        fputs("</th>", html);
+    }
+    fputs(n == 2 ? "<th>B − A</th></tr>\n" : "</tr>\n", html);
+    for (size_t i = 0; i < m[0]; i++) {
+        const struct head *a = &h[0][i], *b = NULL;
+        for (size_t j = 0; n == 2 && j < m[1] && !b; j++)
+            if (strcmp(h[1][j].what, a->what) == 0)
+                b = &h[1][j];
+        if (n == 2 && !b)
+            continue;
+        const struct head *cells[2] = {a, b};
+        char shown[96];
         fputs("<tr><th>", html);
-        html_text(html, rows[i].what);
+        html_text(html, a->what);
         fputs("</th>", html);
         for (size_t k = 0; k < n; k++) {
-            summary_value(runs[k], rows[i].section, rows[i].key, v[k], sizeof v[k]);
-            format_value(shown, sizeof shown, v[k], rows[i].decimals);
+            format_value(shown, sizeof shown, cells[k]->value, a->decimals);
             fputs("<td>", html);
             html_text(html, shown);
-            if (rows[i].unit && v[k][0] && strcmp(v[k], "null") != 0) {
+            if (a->unit && strcmp(shown, "none") != 0) {
                 fputc(' ', html);
-                html_text(html, rows[i].unit);
+                html_text(html, a->unit);
             }
             fputs("</td>", html);
         }
         if (n == 2) {
             char *e0, *e1;
-            double a = strtod(v[0], &e0), b = strtod(v[1], &e1);
+            double x = strtod(a->value, &e0), y = strtod(b->value, &e1);
             fputs("<td>", html);
-            if (v[0][0] && v[1][0] && !*e0 && !*e1) {
+            if (a->value[0] && b->value[0] && !*e0 && !*e1 && isfinite(x) && isfinite(y)) {
                 char num[64];
-                snprintf(num, sizeof num, "%.10g", b - a);
-                format_value(shown, sizeof shown, num, rows[i].decimals);
-                fprintf(html, "%s%s", b - a > 0 ? "+" : "", shown);
+                snprintf(num, sizeof num, "%.10g", y - x);
+                format_value(shown, sizeof shown, num, a->decimals);
+                fprintf(html, "%s%s", y - x > 0 ? "+" : "", shown);
             }
             fputs("</td>", html);
         }
         fputs("</tr>\n", html);
     }
-    fputs("</table>\n<p class=\"small\">From summary.json; every figure is documented in "
-          "docs/outputs.md.</p></section>\n", html);
+    fputs("</table>\n<p class=\"small\">Figures of the instrument named at the top of each "
+          "column (from its rows of timeseries.csv, liquidations.csv and cascades.csv; the "
+          "fall, gap and stylized figures from summary.json, which describes the run's first "
+          "instrument, and only for that one); the insurance fund is the venue's. Every figure "
+          "is documented in docs/outputs.md.</p></section>\n",
+          html);
+}
+
+/* Every instrument of the run, one row each. */
+static void instruments_table(const struct report *r, FILE *html)
+{
+    fputs("<section id=\"instruments\"><h2>The instruments</h2>\n<table class=\"agents\"><thead>"
+          "<tr><th>instrument</th><th>kind</th><th>price: first row → end</th>"
+          "<th>lowest / highest (trades included)</th><th>liquidations</th><th>cascades</th>"
+          "<th>largest cascade move</th></tr></thead><tbody>\n",
+          html);
+    for (size_t k = 0; k < r->n_insts; k++) {
+        const struct inst_row *in = &r->insts[k];
+        fputs("<tr><td>", html);
+        html_text(html, in->name);
+        fprintf(html, "%s</td><td>%s</td><td>%.10g → %.10g</td><td>%.10g / %.10g</td>"
+                      "<td>%lld</td><td>%lld</td><td>",
+                strcmp(in->name, r->instrument) == 0 ? " (this page)" : "",
+                in->perpetual ? "perpetual" : "spot", in->first, in->last, in->low, in->high,
+                in->liquidations, in->cascades);
+        if (isfinite(in->largest_move))
+            fprintf(html, "%.0f bp", in->largest_move);
+        else
+            fputs("none", html);
+        fputs("</td></tr>\n", html);
+    }
+    fputs("</tbody></table>\n<p class=\"small\">From timeseries.csv, liquidations.csv and "
+          "cascades.csv. This page's figures describe one instrument; <code>cascade report "
+          "RUNDIR --instrument NAME -o FILE</code> writes the page of another.</p></section>\n",
+          html);
 }
 
 /* Both runs' prices (mid, else last) and lowest trades, by step, on one
@@ -1527,17 +1907,24 @@ static int write_page(struct report *r, FILE *html)
     html_text(html, name[0] ? name : r->rundir);
     fprintf(html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", page_style);
     html_text(html, name[0] ? name : "a run");
-    fputs(": what the cascade did</h1>\n<p>Run directory <code>", html);
+    fputs(r->n_cas ? ": what the cascades did</h1>\n<p>Run directory <code>"
+                   : ": a run without liquidations</h1>\n<p>Run directory <code>",
+          html);
     html_text(html, r->rundir);
     fputs("</code>, seed ", html);
     html_text(html, seed[0] ? seed : "?");
     fputs(", ", html);
     html_text(html, steps[0] ? steps : "?");
-    fprintf(html, " steps of %.10g s. Figures describe the first instrument, <b>", r->step_seconds);
+    fprintf(html, " steps of %.10g s. The headline and the figures describe <b>", r->step_seconds);
     html_text(html, r->instrument[0] ? r->instrument : "?");
-    fputs("</b>.</p>\n</header>\n", html);
+    fprintf(html, "</b>%s.</p>\n</header>\n",
+            r->want ? "" : r->n_insts > 1 ? " (the instrument of the largest cascade, or the "
+                                             "first)" : "");
     const struct report *runs[1] = {r};
     headline_table(runs, 1, html);
+    instruments_table(r, html);
+    char facts[FACTS_MAX] = "";
+    r->facts = facts;
     fputs("<section><h2>Figures</h2>\n", html);
     int rc;
     size_t n = 0;
@@ -1598,10 +1985,42 @@ static int read_run(struct report *r)
         }
     }
     int rc;
-    if ((rc = read_timeseries(r)) || (rc = read_liquidations(r)) || (rc = read_cascades(r)) ||
-        (rc = read_counterfactual(r)) ||
-        (rc = read_liqmap(r)) || (rc = read_summary(r)))
+    if ((rc = read_cascades(r)) || (rc = read_instruments(r)))
         return rc;
+    if (r->want) {
+        bool found = false;
+        for (size_t k = 0; k < r->n_insts && !found; k++)
+            found = strcmp(r->insts[k].name, r->want) == 0;
+        if (!found) {
+            fprintf(stderr, "cascade: %s/timeseries.csv has no instrument '%s' (it has:",
+                    r->rundir, r->want);
+            for (size_t k = 0; k < r->n_insts; k++)
+                fprintf(stderr, "%s %s", k ? "," : "", r->insts[k].name);
+            fputs(")\n", stderr);
+            return 2;
+        }
+        snprintf(r->instrument, sizeof r->instrument, "%s", r->want);
+    } else if (r->n_cas) {
+        /* the instrument of the largest cascade (most liquidations, then notional) */
+        const struct cascade_row *best = &r->cas[0];
+        for (size_t k = 1; k < r->n_cas; k++)
+            if (r->cas[k].liquidations > best->liquidations ||
+                (r->cas[k].liquidations == best->liquidations &&
+                 r->cas[k].notional > best->notional))
+                best = &r->cas[k];
+        snprintf(r->instrument, sizeof r->instrument, "%s", best->instrument);
+    }
+    if ((rc = read_timeseries(r)) || (rc = read_liquidations(r)) ||
+        (rc = read_counterfactual(r)) || (rc = read_liqmap(r)) || (rc = read_summary(r)))
+        return rc;
+    for (size_t k = 0; k < r->n_insts; k++)
+        for (size_t c = 0; c < r->n_cas; c++)
+            if (strcmp(r->cas[c].instrument, r->insts[k].name) == 0) {
+                r->insts[k].cascades++;
+                r->insts[k].largest_move = isnan(r->insts[k].largest_move)
+                                               ? r->cas[c].move_bps
+                                               : fmax(r->insts[k].largest_move, r->cas[c].move_bps);
+            }
     choose_unit(r);
     return 0;
 }
@@ -1614,6 +2033,7 @@ static void report_release(struct report *r)
     free(r->cas);
     free(r->map);
     free(r->cf);
+    free(r->insts);
     cJSON_Delete(r->sum);
 }
 
@@ -1663,7 +2083,7 @@ done:
 
 int cas_cli_report(int argc, char **argv)
 {
-    const char *rundir = NULL, *rundir2 = NULL, *output = NULL;
+    const char *rundir = NULL, *rundir2 = NULL, *output = NULL, *instrument = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -1678,6 +2098,12 @@ int cas_cli_report(int argc, char **argv)
             output = argv[++i];
         } else if (strncmp(arg, "--output=", 9) == 0) {
             output = arg + 9;
+        } else if (cas__is_option(arg, "--instrument")) {
+            if (!(instrument = cas__option_value(argc, argv, &i, "--instrument")) || !*instrument) {
+                fputs("cascade: '--instrument' needs a name (see 'cascade report --help')\n",
+                      stderr);
+                return 2;
+            }
         } else if (arg[0] == '-' && arg[1] != 0) {
             fprintf(stderr, "cascade: unknown option '%s' (see 'cascade report --help')\n", arg);
             return 2;
@@ -1699,7 +2125,8 @@ int cas_cli_report(int argc, char **argv)
         fputs("cascade: '-o' needs a file (see 'cascade report --help')\n", stderr);
         return 2;
     }
-    struct report r = {.rundir = rundir}, r2 = {.rundir = rundir2};
+    struct report r = {.rundir = rundir, .want = instrument},
+                  r2 = {.rundir = rundir2, .want = instrument};
     char *out = NULL;
     if (!output) {
         /* one run: RUNDIR/report.html; two: RUN_A/compare-BASENAME_B.html */
