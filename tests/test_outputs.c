@@ -322,6 +322,44 @@ static void check_run(const char *config, int seed, const char *extra)
                       "%s seed %d: row %lld %s low/high %g/%g, trades %g/%g", config, seed, step,
                       instr, rlo, rhi, lo, hi);
     }
+    /* each agent type's lots bought and sold are its accounts' fills in trades.csv, and
+     * its take-overs the keeper rows of liquidations.csv whose keeper is of that type */
+    struct table ac;
+    table_read(&ac, "r/accounts.csv");
+    const cJSON *agents = cJSON_GetObjectItem(sum, "agents"), *a;
+    size_t n_acc = ac.n_rows - 1;
+    const char **type_of = calloc(n_acc + 1, sizeof *type_of); /* by account id */
+    for (size_t k = 1; k < ac.n_rows; k++) {
+        long long id = integer(&ac, k, "account");
+        cr_assert(id >= 0 && (size_t)id <= n_acc, "account ids are 0..%zu", n_acc);
+        type_of[id] = cell(&ac, k, "type");
+    }
+    cJSON_ArrayForEach(a, agents) {
+        long long bought = 0, sold = 0;
+        for (size_t r = 1; r < tr.n_rows; r++) {
+            bool taker_buys = strcmp(cell(&tr, r, "taker_side"), "buy") == 0;
+            for (int side = 0; side < 2; side++) {
+                unsigned long long acct =
+                    (strtoull(cell(&tr, r, side ? "maker_order" : "taker_order"), NULL, 10) >> 40) -
+                    1;
+                if (acct > n_acc || !type_of[acct] || strcmp(type_of[acct], a->string) != 0)
+                    continue; /* the venue's own orders, or another type */
+                *((side ? !taker_buys : taker_buys) ? &bought : &sold) += integer(&tr, r, "qty");
+            }
+        }
+        cr_assert_eq((long long)cJSON_GetObjectItem(a, "bought_lots")->valuedouble, bought,
+                     "%s seed %d: %s bought", config, seed, a->string);
+        cr_assert_eq((long long)cJSON_GetObjectItem(a, "sold_lots")->valuedouble, sold,
+                     "%s seed %d: %s sold", config, seed, a->string);
+    }
+    free(type_of);
+    long long keeper_rows = 0, takeovers = 0;
+    for (size_t r = 1; r < lq.n_rows; r++)
+        keeper_rows += strcmp(cell(&lq, r, "mode"), "keeper") == 0;
+    cJSON_ArrayForEach(a, agents)
+        takeovers += (long long)cJSON_GetObjectItem(a, "takeovers")->valuedouble;
+    cr_assert_eq(takeovers, keeper_rows, "%s seed %d: take-overs", config, seed);
+    table_free(&ac);
     cr_log_info("%s seed %d: %zu cascades, %zu liquidations, %zu member fills checked", config,
                 seed, cs.n_rows - 1, n_liq, checked);
     free(f);

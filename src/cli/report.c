@@ -1553,53 +1553,7 @@ static const char page_style[] =
     "table.headline{columns:2}table.headline td{font-variant-numeric:tabular-nums}\n"
     "table.headline th{font-weight:normal;color:#444}\n";
 
-/* What each agent type did: summary.json's "agents" (count, orders, fills,
- * liquidations, PnL); with trades.csv and accounts.csv also the lots each
- * type bought and sold. */
-struct type_flow {
-    char type[32];
-    long long bought, sold;
-};
-
-static size_t type_flows(const struct report *r, struct type_flow *out, size_t max)
-{
-    static const char *const acc_cols[] = {"account", "type"};
-    struct cas_rows acc;
-    if (cas__rows_read(&acc, r->rundir, "accounts.csv", acc_cols, 2, NULL, 0, false) != 0)
-        return 0;
-    static const char *const names[] = {"qty", "taker_side", "taker_order", "maker_order"};
-    int idx[4], status = 0;
-    struct csv c;
-    size_t n = 0;
-    if (cas__csv_open(&c, r->rundir, "trades.csv", names, 4, idx) == 0) {
-        while (cas__csv_next(&c, &status)) {
-            long long qty = strtoll(c.field[idx[0]], NULL, 10);
-            bool taker_buys = strcmp(c.field[idx[1]], "buy") == 0;
-            for (int side = 0; side < 2; side++) {
-                unsigned long long a = (strtoull(c.field[idx[2 + side]], NULL, 10) >> 40) - 1;
-                if (a >= acc.n)
-                    continue; /* the venue's liquidation orders */
-                const char *type = cas__rows_get(&acc, a, "type");
-                size_t k = 0;
-                while (k < n && strcmp(out[k].type, type) != 0)
-                    k++;
-                if (k == n) {
-                    if (n == max)
-                        continue;
-                    snprintf(out[n].type, sizeof out[n].type, "%s", type);
-                    out[n].bought = out[n].sold = 0;
-                    n++;
-                }
-                bool buys = side == 0 ? taker_buys : !taker_buys;
-                *(buys ? &out[k].bought : &out[k].sold) += qty;
-            }
-        }
-    }
-    cas__csv_close(&c);
-    cas__rows_free(&acc);
-    return n;
-}
-
+/* What each agent type did: summary.json's "agents". */
 static void agents_table(const struct report *r, FILE *html, const char *title)
 {
     const cJSON *agents = cJSON_GetObjectItemCaseSensitive(r->sum, "agents"), *a;
@@ -1608,44 +1562,32 @@ static void agents_table(const struct report *r, FILE *html, const char *title)
         fputs("<p class=\"note\">No agents.</p>\n", html);
         return;
     }
-    struct type_flow flow[32];
-    size_t nf = type_flows(r, flow, 32);
+    static const char *const cols[] = {"count", "orders", "trades", "liquidated", "pnl",
+                                       "bought_lots", "sold_lots", "position_lots", "takeovers",
+                                       "takeover_bonus"};
     fputs("<table class=\"agents\"><thead><tr><th>type</th><th>agents</th><th>orders</th>"
-          "<th>fills</th><th>liquidated</th><th>PnL (quote)</th><th>PnL per agent</th>",
+          "<th>fills</th><th>liquidated</th><th>PnL (quote)</th><th>PnL per agent</th>"
+          "<th>lots bought</th><th>lots sold</th><th>position at the end (lots)</th>"
+          "<th>take-overs</th><th>take-over discount (quote)</th></tr></thead><tbody>\n",
           html);
-    if (nf)
-        fputs("<th>lots bought</th><th>lots sold</th>", html);
-    fputs("</tr></thead><tbody>\n", html);
     cJSON_ArrayForEach(a, agents) {
-        double count = cJSON_GetNumberValue(cJSON_GetObjectItem(a, "count"));
-        double pnl = cJSON_GetNumberValue(cJSON_GetObjectItem(a, "pnl"));
+        double v[10];
+        for (int k = 0; k < 10; k++)
+            v[k] = cJSON_GetNumberValue(cJSON_GetObjectItem(a, cols[k]));
         fputs("<tr><td>", html);
         html_text(html, a->string);
         fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
-                      "<td>%.2f</td>",
-                count, cJSON_GetNumberValue(cJSON_GetObjectItem(a, "orders")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(a, "trades")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(a, "liquidated")), pnl,
-                count > 0 ? pnl / count : 0);
-        for (size_t k = 0; nf && k <= nf; k++) {
-            if (k == nf) {
-                fputs("<td>0</td><td>0</td>", html);
-                break;
-            }
-            if (strcmp(flow[k].type, a->string) == 0) {
-                fprintf(html, "<td>%lld</td><td>%lld</td>", flow[k].bought, flow[k].sold);
-                break;
-            }
-        }
-        fputs("</tr>\n", html);
+                      "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
+                      "<td>%.2f</td></tr>\n",
+                v[0], v[1], v[2], v[3], v[4], v[0] > 0 ? v[4] / v[0] : 0, v[5], v[6], v[7], v[8],
+                v[9]);
     }
-    fputs("</tbody></table>\n<p class=\"small\">From summary.json (<code>agents</code>: orders "
+    fputs("</tbody></table>\n<p class=\"small\">From summary.json <code>agents</code>: orders "
           "the venue accepted, fills of their orders, positions liquidated, equity at the end "
-          "minus deposits)",
+          "minus deposits, lots their orders bought and sold (an option dealer's hedges), the "
+          "net position on their instrument at the end (a basis arbitrageur's perpetual leg), "
+          "positions taken over as keepers and the discount to the mark they got.</p>\n",
           html);
-    if (nf)
-        fputs(" and trades.csv with accounts.csv (lots their orders bought and sold)", html);
-    fputs(".</p>\n", html);
 }
 
 /* The headline figures of the page's instrument: from summary.json when it

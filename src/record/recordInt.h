@@ -57,6 +57,13 @@ void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step);
 bool cas__replay_failed(const struct cas__replay *p);
 
+/* What one account did, for summary.json's agents. */
+struct account_flow {
+    cas_lots bought, sold;   /* lots its orders bought and sold */
+    uint64_t takeovers;      /* keeper: positions taken over */
+    double bonus;            /* keeper: money units of discount to the mark on them */
+};
+
 struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
@@ -79,6 +86,8 @@ struct cas_recorder {
     double *prev_close;      /* per instrument: the price at the end of the previous step */
     double *close, *index;   /* per instrument: scratch for the step's end */
     struct shock_move *shocks;
+    struct account_flow *flows; /* by account */
+    size_t cap_flows;
     double *samples;         /* the first instrument's price at the end of steps h-1, 2h-1, ...
                                 (h = record.stylized_horizon_steps) */
     size_t n_samples, cap_samples;

@@ -83,6 +83,7 @@ void cas_recorder_destroy(struct cas_recorder *r)
     free(r->close);
     free(r->index);
     free(r->shocks);
+    free(r->flows);
     free(r->samples);
     free(r->map_seen);
     cas__replay_destroy(r->replay);
@@ -190,6 +191,40 @@ static void end_shock_windows(struct cas_recorder *r, const struct cas_sim *sim)
     }
 }
 
+/* ---- what each account did ---- */
+
+#define VENUE_ACCOUNT 8388607u /* the owner of the engine's own orders (exchangeInt.h) */
+
+static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
+{
+    if (account >= VENUE_ACCOUNT)
+        return NULL;
+    if (account >= r->cap_flows) {
+        size_t cap = r->cap_flows ? r->cap_flows : 256;
+        while (cap <= account)
+            cap *= 2;
+        struct account_flow *v = realloc(r->flows, cap * sizeof *v);
+        if (!v) {
+            r->out_of_memory = true;
+            return NULL;
+        }
+        memset(v + r->cap_flows, 0, (cap - r->cap_flows) * sizeof *v);
+        r->flows = v;
+        r->cap_flows = cap;
+    }
+    return &r->flows[account];
+}
+
+static void count_fill(struct cas_recorder *r, const struct cas_fill *f)
+{
+    struct account_flow *taker = flow_of(r, (f->taker_id >> 40) - 1);
+    if (taker)
+        *(f->taker_side == CAS_BUY ? &taker->bought : &taker->sold) += f->qty;
+    struct account_flow *maker = flow_of(r, (f->maker_id >> 40) - 1);
+    if (maker)
+        *(f->taker_side == CAS_BUY ? &maker->sold : &maker->bought) += f->qty;
+}
+
 /* ---- events ---- */
 
 static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
@@ -220,6 +255,7 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     double p = (double)f->price;
     s->volume += f->qty;
     s->trades++;
+    count_fill(r, f);
     s->row_low = fmin(s->row_low, p);
     s->row_high = fmax(s->row_high, p);
     if (instrument == 0)
@@ -268,6 +304,15 @@ static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *do
         return;
     row->done = *done;
     row->finished = true;
+    if (row->liq.mode == CAS_LIQ_KEEPER) {
+        struct account_flow *k = flow_of(r, row->liq.keeper);
+        if (k) {
+            double K = (double)r->cfg->instruments[row->liq.instrument].spec.contract_units;
+            double discount = (double)row->liq.mark - done->fill_vwap;
+            k->takeovers++;
+            k->bonus += (row->liq.side == CAS_BUY ? discount : -discount) * (double)done->filled * K;
+        }
+    }
     cas_cascades_finished(r->cascades, done->id, done->step);
     if (r->replay)
         cas__replay_liquidation(r->replay, row->liq.instrument, done->id, true);

@@ -118,6 +118,15 @@ const struct cas_column cas__summary_keys[] = {
     {"agents.TYPE.liquidated", "count", "their positions taken over by liquidation"},
     {"agents.TYPE.pnl", "quote currency", "their equity at the end (at the marks) minus their "
                                           "deposits"},
+    {"agents.TYPE.bought_lots", "lots", "lots their orders bought (an option dealer's: its "
+                                        "hedges)"},
+    {"agents.TYPE.sold_lots", "lots", "lots their orders sold"},
+    {"agents.TYPE.position_lots", "lots", "their net position at the end on their population's "
+                                          "instrument (long minus short; a basis arbitrageur's "
+                                          "perpetual leg)"},
+    {"agents.TYPE.takeovers", "count", "positions they took over as keepers"},
+    {"agents.TYPE.takeover_bonus", "quote currency", "keepers: the discount to the mark they "
+                                                     "got on those take-overs"},
     {"activity.rejected", "count", "orders the venue refused (initial margin, price band, "
                                    "halt, reduce-only, liquidating)"},
     {"activity.stops", "count", "stop orders triggered"},
@@ -290,8 +299,10 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
     fputs("  \"agents\": {", f);
     bool first = true;
     for (size_t t = 0; t < nt; t++) {
-        uint64_t count = 0, orders = 0, trades = 0, liquidated = 0;
+        uint64_t count = 0, orders = 0, trades = 0, liquidated = 0, takeovers = 0;
         cas_money pnl = 0;
+        cas_lots bought = 0, sold = 0, position = 0;
+        double bonus = 0;
         uint32_t g = 0;
         for (uint32_t p = 0; p < cfg->n_populations; p++) {
             const struct cas_population_config *pop = &cfg->populations[p];
@@ -300,10 +311,19 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
                     continue;
                 struct cas_agent_stats st;
                 struct cas_account_view v;
+                uint32_t acct = cas_sim_agent_account(sim, g);
+                struct cas_position_view pos;
                 cas_sim_agent_stats(sim, g, &st);
-                cas_exchange_account(cas_sim_exchange(sim), cas_sim_agent_account(sim, g), &v);
+                cas_exchange_account(cas_sim_exchange(sim), acct, &v);
+                cas_exchange_position(cas_sim_exchange(sim), acct, pop->instrument, &pos);
                 count++, orders += st.orders, trades += st.trades, liquidated += st.liquidated;
                 pnl += v.equity - st.deposit;
+                position += pos.lots;
+                if (acct < r->cap_flows) {
+                    const struct account_flow *fl = &r->flows[acct];
+                    bought += fl->bought, sold += fl->sold, takeovers += fl->takeovers;
+                    bonus += fl->bonus;
+                }
             }
         }
         if (count == 0)
@@ -313,7 +333,12 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
                 first ? "" : ", ", types[t]->name, (unsigned long long)count,
                 (unsigned long long)orders, (unsigned long long)trades,
                 (unsigned long long)liquidated);
-        put_money_key(f, "pnl", pnl, cfg->money_decimals, "}");
+        put_money_key(f, "pnl", pnl, cfg->money_decimals, ", ");
+        fprintf(f, "\"bought_lots\": %lld, \"sold_lots\": %lld, \"position_lots\": %lld, "
+                   "\"takeovers\": %llu, ",
+                (long long)bought, (long long)sold, (long long)position,
+                (unsigned long long)takeovers);
+        put_money_key(f, "takeover_bonus", (cas_money)llround(bonus), cfg->money_decimals, "}");
         first = false;
     }
     fputs("},\n", f);
