@@ -392,3 +392,55 @@ Test(outputs, the_default_day_holds_against_the_fills)
     for (int seed = 1; seed <= 2; seed++)
         check_run("default.json", seed, "--steps 14400");
 }
+
+/* replay.jsonl: each step once, in order; every liquidation's step and the
+ * window around it; the configured ranges and nothing else without
+ * liquidations. */
+static void replay_steps(long long *steps, size_t *n, size_t max)
+{
+    char *text = slurp_file("r/replay.jsonl");
+    cr_assert_not_null(text);
+    *n = 0;
+    for (char *line = text; *line && *n < max; line = strchr(line, '\n') + 1) {
+        cJSON *j = cJSON_Parse(line);
+        cr_assert_not_null(j, "replay.jsonl: a line is not JSON");
+        steps[(*n)++] = (long long)cJSON_GetObjectItem(j, "step")->valuedouble;
+        cr_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "bids")) &&
+                  cJSON_IsArray(cJSON_GetObjectItem(j, "trades")));
+        cJSON_Delete(j);
+    }
+    free(text);
+    for (size_t k = 1; k < *n; k++)
+        cr_assert_gt(steps[k], steps[k - 1], "replay.jsonl: step %lld after %lld", steps[k],
+                     steps[k - 1]);
+}
+
+Test(outputs, replay_covers_the_liquidations_and_the_asked_ranges)
+{
+    static long long steps[20000];
+    size_t n;
+    cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' -o r --quiet", source_root()), 0);
+    replay_steps(steps, &n, 20000);
+    struct table lq;
+    table_read(&lq, "r/liquidations.csv");
+    for (size_t r = 1; r < lq.n_rows; r++) {
+        long long s = integer(&lq, r, "step");
+        for (long long want = s - 60; want <= s + 60; want++) {
+            bool found = false;
+            for (size_t k = 0; k < n && !found; k++)
+                found = steps[k] == want;
+            cr_assert(found, "liquidation %s at step %lld: step %lld not replayed",
+                      cell(&lq, r, "id"), s, want);
+        }
+    }
+    table_free(&lq);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/r'", run_tmp);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o r --quiet "
+                             "--set 'record.replay=[[100, 110], [2390, 2420]]'", source_root()), 0);
+    replay_steps(steps, &n, 20000);
+    cr_assert_eq(n, 11 + 31, "only the asked steps: %zu", n);
+    cr_assert_eq(steps[0], 100);
+    cr_assert_eq(steps[n - 1], 2420);
+}

@@ -41,7 +41,10 @@ struct data {
     bool have_replay;
     size_t top[TOP];
     size_t n_top;
-    const char *instrument;  /* the largest cascade's */
+    long long ranges[16][2];   /* record.replay, from config.json */
+    size_t n_ranges;
+    const char *instrument;  /* the largest cascade's; else the first in replay.jsonl */
+    char first[64];
 };
 
 static void html_escape(FILE *f, const char *s)
@@ -100,6 +103,9 @@ static long long span_end(const struct data *d, size_t c)
 
 static bool wanted(const struct data *d, long long step)
 {
+    for (size_t k = 0; k < d->n_ranges; k++)
+        if (step >= d->ranges[k][0] && step <= d->ranges[k][1])
+            return true;
     for (size_t k = 0; k < d->n_top; k++) {
         size_t c = d->top[k];
         if (strcmp(cas__rows_get(&d->cas, c, "instrument"), d->instrument) == 0 &&
@@ -147,6 +153,10 @@ static int read_replay(struct data *d)
             break;
         }
         long long s = (long long)step->valuedouble;
+        if (!d->instrument && d->n_ranges) { /* no cascade: the ranges of the first instrument */
+            snprintf(d->first, sizeof d->first, "%s", ins->valuestring);
+            d->instrument = d->first;
+        }
         if (!d->instrument || strcmp(ins->valuestring, d->instrument) != 0 || !wanted(d, s)) {
             cJSON_Delete(j);
             continue;
@@ -475,6 +485,26 @@ static int load(struct data *d)
             return fprintf(stderr, "cascade: %s/liquidations.csv:%zu: ids must be 1, 2, ... in "
                                    "order\n", d->dir, k + 2), 2;
     pick_top(d);
+    /* the step ranges the config asked to replay (record.replay) */
+    char *path = cas__path_join(d->dir, "config.json");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char *text = NULL;
+    size_t cap = 0;
+    if (f && getdelim(&text, &cap, 0, f) >= 0) {
+        cJSON *cfg = cJSON_Parse(text);
+        const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "record"), "replay"), *p;
+        cJSON_ArrayForEach(p, r) {
+            if (d->n_ranges == 16 || cJSON_GetArraySize(p) != 2)
+                break;
+            d->ranges[d->n_ranges][0] = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(p, 0));
+            d->ranges[d->n_ranges++][1] = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(p, 1));
+        }
+        cJSON_Delete(cfg);
+    }
+    free(text);
+    if (f)
+        fclose(f);
+    free(path);
     return read_replay(d);
 }
 
@@ -530,7 +560,8 @@ int cas__report_cascades(FILE *html, const char *dir)
     }
     fputs("</section>\n", html);
     if (d.n_steps > 0) {
-        long long start = cas__rows_int(&d.cas, d.top[0], "start_step") - 5;
+        long long start = d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step") - 5
+                                  : d.steps[0].step;
         fputs("<section id=\"player\"><h2>Replay</h2>\n<div id=\"replay\" data-step=\"\">\n"
               "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
               "</button><button id=\"replay-prev\" type=\"button\">\u25c0 step</button>"

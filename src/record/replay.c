@@ -218,7 +218,9 @@ void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
         p->until = step + p->window;
     bool write = step <= p->until || in_ranges(p->cfg, step);
     if (write) {
-        for (size_t k = 0; k < p->n; k++) {
+        /* the ring holds the steps just before: written before a liquidation, dropped
+         * before a step that is only in a configured range (steps go out in order) */
+        for (size_t k = 0; p->active && k < p->n; k++) {
             size_t slot = (p->head + k) % (size_t)p->window;
             for (uint32_t i = 0; i < p->ni; i++) {
                 write_snap(p, r, i, &p->ring[slot * p->ni + i]);
