@@ -124,7 +124,9 @@ static void flatten(const cJSON *v, const char *prefix, char keys[][128], size_t
         for (const cJSON *c = v->child; c; c = c->next) {
             char p[128];
             bool agent = strcmp(prefix, "agents") == 0;
-            snprintf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "", agent ? "TYPE" : c->string);
+            bool measure = strcmp(prefix, "agents.TYPE.measures") == 0;
+            snprintf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "",
+                     agent ? "TYPE" : measure ? "NAME" : c->string);
             flatten(c, p, keys, n);
         }
     } else if (cJSON_IsArray(v) && v->child && cJSON_IsObject(v->child)) {
@@ -148,6 +150,8 @@ Test(outputs, files_have_the_declared_columns_and_summary_the_declared_keys)
     cr_assert_eq(run_cascade("run '%s' -o r --quiet --steps 2700 --counterfactual "
                              "--set record.trades=true", config), 0);
     cr_assert_eq(run_cascade("run '%s' -o plain --quiet --steps 2500", config), 0);
+    cr_assert_eq(run_cascade("run '%s/configs/gamma-squeeze.json' -o dealers --quiet --steps 2600",
+                             source_root()), 0);
     static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                         "trades.csv", "liqmap.csv", "accounts.csv"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
@@ -160,8 +164,8 @@ Test(outputs, files_have_the_declared_columns_and_summary_the_declared_keys)
     free(cf);
     static char keys[256][128];
     size_t n = 0;
-    const char *runs[] = {"r/summary.json", "plain/summary.json"};
-    for (int k = 0; k < 2; k++) {
+    const char *runs[] = {"r/summary.json", "plain/summary.json", "dealers/summary.json"};
+    for (int k = 0; k < 3; k++) {
         char *text = slurp_file(runs[k]);
         cJSON *json = cJSON_Parse(text);
         cr_assert_not_null(json, "%s is not JSON", runs[k]);
@@ -443,4 +447,44 @@ Test(outputs, replay_covers_the_liquidations_and_the_asked_ranges)
     cr_assert_eq(n, 11 + 31, "only the asked steps: %zu", n);
     cr_assert_eq(steps[0], 100);
     cr_assert_eq(steps[n - 1], 2420);
+}
+
+/* An agent type's own measures: a short-gamma dealer's hedge trades with the
+ * move (it must buy when the price rises: positive), a long-gamma one's
+ * against it; a front-runner reaches at most the clusters it traded ahead of. */
+static double measure_of(const char *type, const char *name)
+{
+    char *text = slurp_file("m/summary.json");
+    cJSON *j = cJSON_Parse(text);
+    const cJSON *v = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "agents"), type),
+                            "measures"),
+        name);
+    cr_assert(cJSON_IsNumber(v), "no agents.%s.measures.%s", type, name);
+    double x = v->valuedouble;
+    cJSON_Delete(j);
+    free(text);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/m'", run_tmp);
+    cr_assert_eq(system(cmd), 0);
+    return x;
+}
+
+Test(outputs, agent_measures_say_what_the_agents_hold)
+{
+    const char *root = source_root();
+    cr_assert_eq(run_cascade("run '%s/configs/gamma-squeeze.json' -o m --quiet --steps 2600", root),
+                 0);
+    double short_gamma = measure_of("option_dealer", "hedge_lots_per_pct");
+    cr_assert_eq(run_cascade("run '%s/configs/gamma-squeeze.json' -o m --quiet --steps 2600 "
+                             "--set agents[3].params.short_gamma=0", root), 0);
+    double long_gamma = measure_of("option_dealer", "hedge_lots_per_pct");
+    cr_assert_gt(short_gamma, 0, "short gamma: %g", short_gamma);
+    cr_assert_lt(long_gamma, 0, "long gamma: %g", long_gamma);
+    cr_assert_eq(run_cascade("run '%s/configs/front-running.json' -o m --quiet", root), 0);
+    double reached = measure_of("front_runner", "reached");
+    cr_assert_eq(run_cascade("run '%s/configs/front-running.json' -o m --quiet", root), 0);
+    double entries = measure_of("front_runner", "entries");
+    cr_assert_gt(entries, 0);
+    cr_assert_leq(reached, entries);
 }

@@ -182,6 +182,14 @@ static inline void cas_agent_view(struct cas_agent_ctx *ctx, uint32_t instrument
     ctx->ops->view(ctx->sink, instrument, out);
 }
 
+/* A figure an agent type reports of itself (summary.json:
+ * agents.TYPE.measures.NAME, summed over the type's agents). */
+struct cas_measure_spec {
+    const char *name;
+    const char *unit;
+    const char *meaning;
+};
+
 struct cas_agent_type {
     const char *name;
     const char *summary;                 /* one line, for help and docs */
@@ -206,6 +214,11 @@ struct cas_agent_type {
     /* Does the type read the public liquidation map? The venue publishes it
      * (O(accounts) every 60 steps) only when some agent or the recorder does. */
     bool reads_liq_map;
+    /* OPTIONAL: the figures the type reports of itself at the end of a run, and
+     * one agent's value of figure k (it must not change the agent). */
+    const struct cas_measure_spec *measures;
+    uint32_t n_measures;
+    double (*measure)(const void *state, uint32_t k);
 };
 
 /* The type of that name, or NULL. */

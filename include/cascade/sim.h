@@ -101,4 +101,7 @@ struct cas_agent_stats {
 };
 void cas_sim_agent_stats(const struct cas_sim *sim, uint32_t agent, struct cas_agent_stats *out);
 
+/* Agent `agent`'s value of its type's measure k (NaN when the type has none). */
+double cas_sim_agent_measure(const struct cas_sim *sim, uint32_t agent, uint32_t k);
+
 #endif

@@ -76,6 +76,8 @@ struct front_runner {
     int dir;
     double target;  /* the cluster's level, ticks */
     cas_step opened;
+    uint64_t entries, reached; /* trades opened ahead of a cluster; closed at its level */
+    bool counted;              /* this trade's reaching is counted */
 };
 
 /* A cluster found on the map: which way to trade and where it lies. */
@@ -167,6 +169,8 @@ static void open_ahead(struct front_runner *f, struct cas_agent_ctx *ctx)
     f->dir = c.dir;
     f->target = c.level;
     f->opened = v->step;
+    f->entries++;
+    f->counted = false;
 }
 
 /* Whether the open position should be closed now. */
@@ -198,6 +202,11 @@ static void fr_act(void *state, struct cas_agent_ctx *ctx)
     }
     if (!time_to_exit(f, v))
         return;
+    if (!f->counted && f->dir != 0 && (f->dir < 0) == (v->position < 0) &&
+        (f->dir < 0 ? (double)v->mark <= f->target : (double)v->mark >= f->target)) {
+        f->reached++;
+        f->counted = true;
+    }
     struct cas_order_req req = {.side = v->position > 0 ? CAS_SELL : CAS_BUY,
                                 .type = CAS_MARKET,
                                 .qty = v->position > 0 ? v->position : -v->position,
@@ -213,6 +222,17 @@ static void fr_on_liquidated(void *state, const struct cas_liquidation *liq)
     f->dir = 0;
 }
 
+static const struct cas_measure_spec measures[] = {
+    {"entries", "count", "trades opened ahead of a cluster on the map"},
+    {"reached", "count", "of those, the ones closed because the mark reached the cluster"},
+};
+
+static double fr_measure(const void *state, uint32_t k)
+{
+    const struct front_runner *f = state;
+    return (double)(k == 0 ? f->entries : f->reached);
+}
+
 const struct cas_agent_type cas_agent_front_runner = {
     .name = "front_runner",
     .summary = "trades ahead of clusters on the public liquidation map (predatory trading)",
@@ -224,4 +244,7 @@ const struct cas_agent_type cas_agent_front_runner = {
     .act = fr_act,
     .on_liquidated = fr_on_liquidated,
     .reads_liq_map = true,
+    .measures = measures,
+    .n_measures = 2,
+    .measure = fr_measure,
 };

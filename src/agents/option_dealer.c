@@ -110,6 +110,7 @@ struct option_dealer {
     double last_now;     /* time of the previous wake */
     int64_t last_window; /* hedge_mode 1: the window last hedged in */
     double cash_off;     /* off-venue cash: premiums, buy-backs, payoffs (money units) */
+    double last_S;       /* the underlying at the previous wake, ticks (0 before one) */
 };
 
 static int dealer_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
@@ -252,8 +253,30 @@ static void dealer_act(void *state, struct cas_agent_ctx *ctx)
     for (uint64_t i = 0; i < arrivals; i++)
         customer(d, ctx, S);
     d->last_now = v->now;
+    d->last_S = S;
     if (!v->liquidating && !v->halted)
         hedge(d, ctx, S);
+}
+
+static const struct cas_measure_spec measures[] = {
+    {"options", "count", "options on the dealer's book at its last wake"},
+    {"hedge_lots_per_pct", "lots", "the gamma of the book: lots the delta hedge must buy (+) or "
+                                   "sell (−) when the price rises 1%, at its last wake; "
+                                   "positive for a short-gamma book (it trades with the move: "
+                                   "buys as the price rises, sells as it falls), negative for a "
+                                   "long-gamma one"},
+};
+
+static double dealer_measure(const void *state, uint32_t k)
+{
+    const struct option_dealer *d = state;
+    if (k == 0)
+        return d->n;
+    double gamma = 0, S = d->last_S;
+    for (uint32_t i = 0; S > 0 && i < d->n; i++)
+        gamma += value(d, &d->book[(d->head + i) % d->max], S, d->last_now).gamma;
+    /* wanted = -sign * delta * contracts * lots: its change for dS = 0.01 S */
+    return -d->sign * gamma * d->contracts * d->contract_lots * 0.01 * S;
 }
 
 const struct cas_agent_type cas_agent_option_dealer = {
@@ -266,4 +289,7 @@ const struct cas_agent_type cas_agent_option_dealer = {
     .rate = dealer_rate,
     .act = dealer_act,
     .release = dealer_release,
+    .measures = measures,
+    .n_measures = 2,
+    .measure = dealer_measure,
 };

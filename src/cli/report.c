@@ -1568,7 +1568,8 @@ static void agents_table(const struct report *r, FILE *html, const char *title)
     fputs("<table class=\"agents\"><thead><tr><th>type</th><th>agents</th><th>orders</th>"
           "<th>fills</th><th>liquidated</th><th>PnL (quote)</th><th>PnL per agent</th>"
           "<th>lots bought</th><th>lots sold</th><th>position at the end (lots)</th>"
-          "<th>take-overs</th><th>take-over discount (quote)</th></tr></thead><tbody>\n",
+          "<th>take-overs</th><th>take-over discount (quote)</th><th>the type's own "
+          "figures</th></tr></thead><tbody>\n",
           html);
     cJSON_ArrayForEach(a, agents) {
         double v[10];
@@ -1578,15 +1579,27 @@ static void agents_table(const struct report *r, FILE *html, const char *title)
         html_text(html, a->string);
         fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
                       "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
-                      "<td>%.2f</td></tr>\n",
+                      "<td>%.2f</td><td>",
                 v[0], v[1], v[2], v[3], v[4], v[0] > 0 ? v[4] / v[0] : 0, v[5], v[6], v[7], v[8],
                 v[9]);
+        const cJSON *m, *measures = cJSON_GetObjectItem(a, "measures");
+        bool first = true;
+        cJSON_ArrayForEach(m, measures) {
+            fprintf(html, "%s", first ? "" : ", ");
+            html_text(html, m->string);
+            fprintf(html, " %.10g", cJSON_GetNumberValue(m));
+            first = false;
+        }
+        fputs("</td></tr>\n", html);
     }
     fputs("</tbody></table>\n<p class=\"small\">From summary.json <code>agents</code>: orders "
           "the venue accepted, fills of their orders, positions liquidated, equity at the end "
           "minus deposits, lots their orders bought and sold (an option dealer's hedges), the "
           "net position on their instrument at the end (a basis arbitrageur's perpetual leg), "
-          "positions taken over as keepers and the discount to the mark they got.</p>\n",
+          "positions taken over as keepers and the discount to the mark they got, and the "
+          "figures a type reports of itself (an option dealer's book gamma as the lots its "
+          "hedge trades per 1% move; a front-runner's trades ahead of a cluster, and how many "
+          "reached it): docs/agents/.</p>\n",
           html);
 }
 

@@ -127,6 +127,10 @@ const struct cas_column cas__summary_keys[] = {
     {"agents.TYPE.takeovers", "count", "positions they took over as keepers"},
     {"agents.TYPE.takeover_bonus", "quote currency", "keepers: the discount to the mark they "
                                                      "got on those take-overs"},
+    {"agents.TYPE.measures.NAME", "", "figures a type reports of itself, summed over its agents "
+                                      "(only types that have some): `option_dealer` `options` and "
+                                      "`hedge_lots_per_pct`, `front_runner` `entries` and "
+                                      "`reached`; each documented in docs/agents/TYPE.md"},
     {"activity.rejected", "count", "orders the venue refused (initial margin, price band, "
                                    "halt, reduce-only, liquidating)"},
     {"activity.stops", "count", "stop orders triggered"},
@@ -338,7 +342,21 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
                    "\"takeovers\": %llu, ",
                 (long long)bought, (long long)sold, (long long)position,
                 (unsigned long long)takeovers);
-        put_money_key(f, "takeover_bonus", (cas_money)llround(bonus), cfg->money_decimals, "}");
+        put_money_key(f, "takeover_bonus", (cas_money)llround(bonus), cfg->money_decimals, "");
+        if (types[t]->n_measures > 0) {
+            fputs(", \"measures\": {", f);
+            for (uint32_t k = 0; k < types[t]->n_measures; k++) {
+                double sum = 0;
+                uint32_t a = 0;
+                for (uint32_t p = 0; p < cfg->n_populations; p++)
+                    for (uint32_t j = 0; j < cfg->populations[p].count; j++, a++)
+                        if (cfg->populations[p].type == types[t])
+                            sum += cas_sim_agent_measure(sim, a, k);
+                put_num(f, types[t]->measures[k].name, sum,
+                        k + 1 < types[t]->n_measures ? ", " : "}");
+            }
+        }
+        fputc('}', f);
         first = false;
     }
     fputs("},\n", f);

@@ -611,6 +611,14 @@ const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *s, uint32_t inst
     return instrument < s->n_instruments ? cas__venue_liq_map(s, instrument, lag) : NULL;
 }
 
+double cas_sim_agent_measure(const struct cas_sim *s, uint32_t agent, uint32_t k)
+{
+    const struct agent *a = &s->agents[agent];
+    if (!a->type->measure || k >= a->type->n_measures)
+        return NAN;
+    return a->type->measure(a->state, k);
+}
+
 void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_agent_stats *out)
 {
     *out = s->agents[agent].stats;
