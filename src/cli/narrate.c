@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/csv.h"
+#include "report/csv.h"
 
 static const char narrate_usage[] =
     "usage: cascade narrate RUNDIR [--cascade N] [--from STEP --to STEP]\n"

@@ -15,13 +15,13 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/csv.h"
-#include "cli/report_cascade.h"
+#include "report/csv.h"
+#include "report/cascade_page.h"
 
 #define TOP 3          /* cascades drawn and replayed */
 #define MAX_NODES 60   /* tree nodes drawn per cascade */
@@ -121,7 +121,7 @@ static bool wanted(const struct data *d, long long step)
  * are kept. 0, or 1/2 (said). */
 static int read_replay(struct data *d)
 {
-    char *path = cas__path_join(d->dir, "replay.jsonl");
+    char *path = cas__report_path(d->dir, "replay.jsonl");
     if (!path)
         return 1;
     FILE *f = fopen(path, "r");
@@ -486,7 +486,7 @@ static int load(struct data *d)
                                    "order\n", d->dir, k + 2), 2;
     pick_top(d);
     /* the step ranges the config asked to replay (record.replay) */
-    char *path = cas__path_join(d->dir, "config.json");
+    char *path = cas__report_path(d->dir, "config.json");
     FILE *f = path ? fopen(path, "r") : NULL;
     char *text = NULL;
     size_t cap = 0;

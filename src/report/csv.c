@@ -9,8 +9,16 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "cli/cli.h"
-#include "cli/csv.h"
+#include "report/csv.h"
+
+char *cas__report_path(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
 
 int cas__csv_bad(const struct csv *c, const char *fmt, ...)
 {
@@ -78,7 +86,7 @@ int cas__csv_open(struct csv *c, const char *rundir, const char *file,
                     const char *const *names, int n, int *idx)
 {
     memset(c, 0, sizeof *c);
-    if (!(c->path = cas__path_join(rundir, file)))
+    if (!(c->path = cas__report_path(rundir, file)))
         return 1;
     if (!(c->f = fopen(c->path, "r"))) {
         if (errno == ENOENT)

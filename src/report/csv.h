@@ -1,12 +1,15 @@
-/* csv: the CSV reader the commands share (csv.c). Status codes follow the
+/* csv: the CSV reader of run directories (csv.c), for the report and `cascade narrate`. Status codes follow the
  * commands': 0 ok, 1 a failure outside the input (said), 2 bad input (said). */
-#ifndef CASCADE_CLI_CSV_H
-#define CASCADE_CLI_CSV_H
+#ifndef CASCADE_REPORT_CSV_H
+#define CASCADE_REPORT_CSV_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
 #define CAS_CSV_MAX_FIELDS 64
+
+/* "DIR/FILE", malloc'ed (free it); NULL when out of memory. */
+char *cas__report_path(const char *dir, const char *file);
 
 struct csv {
     char *path; /* as shown in messages: RUNDIR/FILE */

@@ -1,0 +1,41 @@
+/* report: a run directory read and written as one self-contained HTML page
+ * (src/report/: report.c the tables, headline, figures and captions;
+ * cascade_page.c the trees, cascade price paths and replay player; csv.c
+ * the CSV reader).
+ *
+ * Every function says what went wrong on stderr in one line starting
+ * "cascade: " and returns 0, 1 (a failure outside the input: memory, disk,
+ * gnuplot missing) or 2 (bad input: the file and line named). What a page
+ * holds is documented in docs/outputs.md (report.html).
+ */
+#ifndef CASCADE_REPORT_H
+#define CASCADE_REPORT_H
+
+#include <stddef.h>
+
+struct cas_report;
+
+/* Read the run directory `rundir` (borrowed; it must outlive the report):
+ * timeseries.csv, liquidations.csv, cascades.csv, summary.json, and what
+ * else is there. The page describes `instrument` (NULL: the instrument of
+ * the largest cascade, else the first). */
+int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument);
+void cas_report_free(struct cas_report *r);
+
+/* The instrument the page describes; how many instruments the run has. */
+const char *cas_report_instrument(const struct cas_report *r);
+size_t cas_report_n_instruments(const struct cas_report *r);
+
+/* The figures of a page, in order (Figure k + 1): what each shows. */
+size_t cas_report_n_figures(void);
+const char *cas_report_figure(size_t k);
+
+/* Write the page of `r` (with `r2` not NULL: the two runs side by side) to
+ * `out`, whole or not at all. Needs gnuplot on the PATH. */
+int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out);
+
+/* Where a page goes by default: RUNDIR/report.html, or for two runs
+ * RUN_A/compare-BASENAME_B.html (malloc'ed; NULL when out of memory). */
+char *cas_report_default_path(const char *rundir, const char *rundir2);
+
+#endif
