@@ -115,7 +115,7 @@ struct cas_funding {
 };
 
 void cas_funding_init(struct cas_funding *f, const struct cas_funding_params *p);
-/* Premium index P of the book against the index (ticks), as VENUE-RULES.md:
+/* Premium index P of the book against the index (ticks), as Binance documents it:
  * [max(0, impact_bid - index) - max(0, index - impact_ask)] / index, or the
  * mid's. A side too thin for the impact size uses what it has; an empty side
  * contributes 0. */

@@ -1,6 +1,6 @@
 /* sim: the run loop — the venue, its rules, agents, and the scheduler.
  *
- * Each step, as DESIGN.md draws it: (1) exogenous processes: throttled
+ * Each step (docs/architecture.md): (1) exogenous processes: throttled
  * liquidations continue, indexes move, the step's shocks strike, marks are
  * refreshed (the risk engine liquidates whom a move put under water);
  * (2) resting orders whose lifetime ended are cancelled; (3) agents whose
