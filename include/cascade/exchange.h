@@ -276,6 +276,19 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
 void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
                            struct cas_position_view *out);
 
+/* What an agent's view needs of its account, without margin arithmetic: the
+ * position's lots and entry price on `instrument` (as cas_exchange_position
+ * gives them), the account's equity (as cas_exchange_account gives it) and
+ * whether it is being liquidated. Zeros for an unknown account or instrument. */
+struct cas_holding {
+    cas_lots lots;
+    double entry;
+    cas_money equity;
+    bool liquidating;
+};
+void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                          struct cas_holding *out);
+
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument);
 cas_ticks cas_exchange_mark(const struct cas_exchange *ex, uint32_t instrument);
 cas_ticks cas_exchange_last(const struct cas_exchange *ex, uint32_t instrument);

@@ -707,6 +707,28 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
                                      .liquidating = ac->live_jobs > 0};
 }
 
+void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                          struct cas_holding *out)
+{
+    *out = (struct cas_holding){0};
+    if (account >= ex->n_acct || instrument >= ex->n_inst)
+        return;
+    const struct account *ac = &ex->acct[account];
+    i128 eq = ac->cash;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, account, j);
+        const struct instrument *in = &ex->inst[j];
+        eq += (i128)p->lots * in->mark * in->spec.contract_units + p->cash;
+    }
+    const struct position *p = pos_at(ex, account, instrument);
+    out->lots = p->lots;
+    if (p->lots != 0)
+        out->entry = (double)p->cost /
+                     ((double)p->lots * (double)ex->inst[instrument].spec.contract_units);
+    out->equity = (cas_money)eq;
+    out->liquidating = ac->live_jobs > 0;
+}
+
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument)
 {
     return instrument < ex->n_inst ? ex->inst[instrument].book : NULL;
