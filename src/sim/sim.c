@@ -136,12 +136,6 @@ static int calendar_advance(struct cas_sim *s)
     return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* ---- orders ---- */
 
 struct sink {
@@ -483,12 +477,6 @@ void cas_sim_destroy(struct cas_sim *s)
 static void expire_orders(struct cas_sim *s)
 {
     struct id_bucket *b = &s->exp_ring[s->step & (RING - 1)];
-    for (uint32_t k = 1; k < b->n; k++) {
-        if (b->ids[k - 1] > b->ids[k]) {
-            qsort(b->ids, b->n, sizeof *b->ids, cmp_id);
-            break;
-        }
-    }
     for (uint32_t k = 0; k < b->n; k++)
         if (cas_exchange_cancel(s->ex, b->ids[k]) == 0)
             s->counters.expiries++;

@@ -9,8 +9,10 @@
  * step's wake-ups are popped in (time, agent index) order, as a heap would
  * give them, before the scheduler shuffles them. The expiry buckets hold the
  * ids of resting orders with a finite lifetime inside the run, under the step
- * at which they are cancelled (in ascending id order). Instrument i of the
- * config is instrument i of the exchange.
+ * at which they are cancelled, in the order they were queued (the order of
+ * one step's cancellations changes nothing: each removes one order from its
+ * level and no event is published). Instrument i of the config is instrument
+ * i of the exchange.
  */
 #ifndef CASCADE_SIM_INT_H
 #define CASCADE_SIM_INT_H
