@@ -95,6 +95,8 @@ struct instrument {
     bool halted;
     bool mark_moved;             /* since the last multi-account scan */
     cas_lots liq_used;           /* engine lots worked this step */
+    cas_lots oi[2];              /* long and short lots of accounts and live jobs, kept as
+                                    they change (oi_move; check.c recomputes them) */
 };
 
 struct job {
@@ -117,6 +119,9 @@ struct cas_exchange {
     uint32_t n_acct, cap_acct;
     uint64_t seq;
     cas_money deposited, fund, fund_min, fees, residue;
+    cas_money pools;            /* account + position + live-job cash, kept as it changes
+                                   (check.c recomputes it): held = pools + fund + fees +
+                                   residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
     struct cas_mark_source marks;
     bool has_marks;
@@ -163,6 +168,14 @@ static inline enum cas_side opposite(enum cas_side s)
 static inline cas_lots abs_lots(cas_lots x)
 {
     return x < 0 ? -x : x;
+}
+
+/* Position or job lots on instrument i went from `before` to `after`. */
+static inline void oi_move(struct cas_exchange *ex, uint32_t i, cas_lots before, cas_lots after)
+{
+    cas_lots *oi = ex->inst[i].oi;
+    oi[0] += (after > 0 ? after : 0) - (before > 0 ? before : 0);
+    oi[1] += (after < 0 ? -after : 0) - (before < 0 ? -before : 0);
 }
 
 /* Floor and ceiling division; den > 0. */

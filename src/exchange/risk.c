@@ -384,6 +384,7 @@ int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64
         received += d > 0 ? d : 0;
         struct account *ac = &ex->acct[a];
         *(ac->mode == CAS_ISOLATED ? &p->cash : &ac->cash) += d;
+        ex->pools += d;
         ac->funding_paid -= d;
     }
     for (uint32_t j = 0; j < ex->n_jobs; j++) {
@@ -395,6 +396,7 @@ int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64
         paid += d < 0 ? -d : 0;
         received += d > 0 ? d : 0;
         jb->cash += d;
+        ex->pools += d;
     }
     ex->residue += (cas_money)(paid - received);
     reindex_instrument(ex, instrument);
