@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cascade/cascades.h"
+#include "cascade/fmt.h"
 #include "cascade/record.h"
 #include "cascade/stats.h"
 
@@ -199,22 +200,33 @@ static void on_adl(void *ctx, const struct cas_adl_event *adl)
 
 /* ---- the time series ---- */
 
+/* The writers format through cas_fmt_* (printf's digits, without printf). */
 static void put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
 {
-    fprintf(f, ",%.*f", dec, ticks * ins->tick_size);
+    char buf[CAS_FMT_MAX + 1];
+    buf[0] = ',';
+    fwrite(buf, 1, 1 + cas_fmt_fixed(buf + 1, ticks * ins->tick_size, dec), f);
 }
 
 static void put_money(FILE *f, cas_money m, int decimals)
 {
-    cas_money scale = 1;
-    for (int i = 0; i < decimals; i++)
-        scale *= 10;
-    unsigned long long a = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
-    if (decimals == 0)
-        fprintf(f, "%s%llu", m < 0 ? "-" : "", a);
-    else
-        fprintf(f, "%s%llu.%0*llu", m < 0 ? "-" : "", a / (unsigned long long)scale, decimals,
-                a % (unsigned long long)scale);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_scaled(buf, m, decimals), f);
+}
+
+/* ",v" */
+static void put_int(FILE *f, int64_t v)
+{
+    char buf[CAS_FMT_MAX + 1];
+    buf[0] = ',';
+    fwrite(buf, 1, 1 + cas_fmt_i64(buf + 1, v), f);
+}
+
+static void put_count(FILE *f, uint64_t v)
+{
+    char buf[CAS_FMT_MAX + 1];
+    buf[0] = ',';
+    fwrite(buf, 1, 1 + cas_fmt_u64(buf + 1, v), f);
 }
 
 /* Lots resting within `pct` of the mid on both sides. */
@@ -251,16 +263,17 @@ static void write_quotes(FILE *f, const struct cas_sim *sim, uint32_t i,
     else
         fputc(',', f);
     if (both)
-        fprintf(f, ",%lld", (long long)(ask - bid));
+        put_int(f, ask - bid);
     else
         fputc(',', f);
-    fprintf(f, ",%lld,%lld", (long long)cas_book_best_qty(b, CAS_BUY),
-            (long long)cas_book_best_qty(b, CAS_SELL));
-    if (both)
-        fprintf(f, ",%lld,%lld", (long long)depth_within(b, bid, ask, 0.01),
-                (long long)depth_within(b, bid, ask, 0.05));
-    else
+    put_int(f, cas_book_best_qty(b, CAS_BUY));
+    put_int(f, cas_book_best_qty(b, CAS_SELL));
+    if (both) {
+        put_int(f, depth_within(b, bid, ask, 0.01));
+        put_int(f, depth_within(b, bid, ask, 0.05));
+    } else {
         fputs(",,", f);
+    }
 }
 
 static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_t i)
@@ -271,22 +284,32 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
     struct series *s = &r->series[i];
     cas_step done = cas_sim_now(sim) + 1;
     FILE *f = r->ts;
-    fprintf(f, "%lld,%.*f,%s", (long long)done, decimals_of(cfg->step_seconds),
-            (double)done * cfg->step_seconds, ins->name);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_i64(buf, done), f);
+    fputc(',', f);
+    fwrite(buf, 1, cas_fmt_fixed(buf, (double)done * cfg->step_seconds,
+                                 decimals_of(cfg->step_seconds)), f);
+    fputc(',', f);
+    fputs(ins->name, f);
     write_quotes(f, sim, i, ins, s->decimals);
     cas_lots longs, shorts;
     cas_exchange_open_interest(ex, i, &longs, &shorts);
-    fprintf(f, ",%lld,%llu,%lld,%lld,", (long long)s->volume,
-            (unsigned long long)s->trades, (long long)longs, (long long)shorts);
+    put_int(f, s->volume);
+    put_count(f, s->trades);
+    put_int(f, longs);
+    put_int(f, shorts);
+    fputc(',', f);
     if (ins->spec.kind == CAS_PERPETUAL && ins->funding_on)
         fprintf(f, "%.10g", cas_sim_funding_rate(sim, i));
-    fprintf(f, ",%llu,", (unsigned long long)s->liquidations);
+    put_count(f, s->liquidations);
+    fputc(',', f);
     put_money(f, s->liquidated, cfg->money_decimals);
     struct cas_exchange_totals t;
     cas_exchange_totals(ex, &t);
     fputc(',', f);
     put_money(f, t.insurance_fund, cfg->money_decimals);
-    fprintf(f, ",%llu,%d\n", (unsigned long long)s->adl, cas_sim_halted(sim, i) ? 1 : 0);
+    put_count(f, s->adl);
+    fputs(cas_sim_halted(sim, i) ? ",1\n" : ",0\n", f);
     s->volume = 0;
     s->trades = 0;
     s->liquidations = 0;
