@@ -51,6 +51,9 @@ struct cas_sim_counters {
 int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
                    const struct cas_sim_observer *observer, struct cas_err *err);
 void cas_sim_destroy(struct cas_sim *sim);
+/* Replace the observer (copied; NULL for none) before the first step, so that a
+ * sim created to validate a config can run once its outputs are open. */
+void cas_sim_observe(struct cas_sim *sim, const struct cas_sim_observer *observer);
 
 /* The counterfactual: switch forced liquidation off before the first step. */
 void cas_sim_disable_liquidation(struct cas_sim *sim);

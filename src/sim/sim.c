@@ -472,6 +472,11 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s);
 }
 
+void cas_sim_observe(struct cas_sim *s, const struct cas_sim_observer *observer)
+{
+    s->obs = observer ? *observer : (struct cas_sim_observer){0};
+}
+
 /* ---- the step ---- */
 
 static void expire_orders(struct cas_sim *s)
