@@ -67,6 +67,12 @@ static bool check_money(const struct cas_exchange *ex, char *why, size_t len)
 {
     if (!check_running(ex, why, len))
         return false;
+    uint32_t watched = 0;
+    for (uint32_t i = 0; i < ex->n_inst; i++)
+        watched += ex->inst[i].heap[0].n + ex->inst[i].heap[1].n + ex->inst[i].set_n;
+    if (watched != ex->n_watched)
+        return fail(why, len, "risk: %u entries in the heaps and sets, %u counted", watched,
+                    ex->n_watched);
     struct cas_exchange_totals t;
     cas_exchange_totals(ex, &t);
     if (t.held != t.deposited)

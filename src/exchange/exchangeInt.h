@@ -138,6 +138,7 @@ struct cas_exchange {
     uint32_t *waiting, n_waiting, cap_waiting;
     /* cross accounts with several perpetual positions */
     uint32_t *multi, n_multi, cap_multi;
+    uint32_t n_watched;  /* entries in every risk heap and keeper set (check.c recounts) */
     bool multi_dirty;
     bool no_liquidation; /* counterfactual runs: the risk engine liquidates nobody */
     /* the taker of the book submit in progress */

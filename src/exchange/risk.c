@@ -96,6 +96,7 @@ void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     uint32_t k = p->heap_idx;
     p->heap_idx = NIL;
     struct heap_entry last = h->v[--h->n];
+    ex->n_watched--;
     if (k == h->n)
         return;
     heap_put(ex, i, s, k, last);
@@ -116,6 +117,7 @@ static bool heap_set(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint3
             return false;
         p->heap_idx = h->n++;
         p->heap_side = s;
+        ex->n_watched++;
     }
     uint32_t k = p->heap_idx;
     h->v[k] = (struct heap_entry){.trigger = trigger, .account = a};
@@ -220,6 +222,7 @@ static void set_add(struct cas_exchange *ex, uint32_t i, uint32_t a)
     memmove(&in->set[k + 1], &in->set[k], (in->set_n - k) * sizeof *in->set);
     in->set[k] = (struct set_entry){.account = a, .cause = ex->cause};
     in->set_n++;
+    ex->n_watched++;
     p->in_set = true;
     cas__heap_remove(ex, i, a);
 }
@@ -231,6 +234,7 @@ void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     if (k < in->set_n && in->set[k].account == a) {
         memmove(&in->set[k], &in->set[k + 1], (in->set_n - k - 1) * sizeof *in->set);
         in->set_n--;
+        ex->n_watched--;
     }
     pos_at(ex, a, i)->in_set = false;
 }
@@ -335,9 +339,18 @@ static int scan_multi(struct cas_exchange *ex)
     return 0;
 }
 
+/* Nothing the loop could act on: no position in a risk heap or keeper set, no
+ * multi-position account, no job ready (spot-only venues, or nobody levered).
+ * The marks' moved flags are left set; they matter only with multi-position
+ * accounts, whose arrival sets multi_dirty anyway. */
+static bool idle(const struct cas_exchange *ex)
+{
+    return ex->n_watched == 0 && ex->n_multi == 0 && ex->ready_head == ex->n_ready;
+}
+
 int cas__risk_run(struct cas_exchange *ex)
 {
-    if (ex->in_risk)
+    if (ex->in_risk || idle(ex))
         return 0;
     ex->in_risk = true;
     int rc = 0;
