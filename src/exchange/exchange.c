@@ -229,12 +229,12 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     if (p->lots != 0 && dq != 0 && (p->lots > 0) != (dq > 0))
         qc = ad < abs_lots(p->lots) ? ad : abs_lots(p->lots);
     cas_lots qo = ad - qc;
-    cas_money flow_c = qc == 0 ? 0 : qo == 0 ? flow : (cas_money)((i128)flow * qc / ad);
+    cas_money flow_c = qc == 0 ? 0 : qo == 0 ? flow : mul_div(flow, qc, ad);
     cas_money flow_o = flow - flow_c;
     cas_money *cash = iso ? &p->cash : &ac->cash;
     *cash -= fee;
     if (qc > 0) {
-        cas_money removed = (cas_money)((i128)p->cost * qc / abs_lots(p->lots));
+        cas_money removed = mul_div(p->cost, qc, abs_lots(p->lots));
         p->realized += flow_c - removed;
         p->cost -= removed;
         p->lots += sign * qc;

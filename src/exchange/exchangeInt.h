@@ -179,17 +179,41 @@ static inline void oi_move(struct cas_exchange *ex, uint32_t i, cas_lots before,
     oi[1] += (after < 0 ? -after : 0) - (before < 0 ? -before : 0);
 }
 
+/* Both fit in 64 bits, where a division is one instruction instead of a call
+ * to __divmodti4; the quotient and remainder are the same. */
+static inline bool fits64(i128 num, i128 den)
+{
+    return num >= INT64_MIN && num <= INT64_MAX && den >= 1 && den <= INT64_MAX;
+}
+
 /* Floor and ceiling division; den > 0. */
 static inline i128 div_floor(i128 num, i128 den)
 {
+    if (fits64(num, den)) {
+        int64_t n = (int64_t)num, d = (int64_t)den, q = n / d;
+        return (n % d != 0 && n < 0) ? q - 1 : q;
+    }
     i128 q = num / den;
     return (num % den != 0 && num < 0) ? q - 1 : q;
 }
 
 static inline i128 div_ceil(i128 num, i128 den)
 {
+    if (fits64(num, den)) {
+        int64_t n = (int64_t)num, d = (int64_t)den, q = n / d;
+        return (n % d != 0 && n > 0) ? q + 1 : q;
+    }
     i128 q = num / den;
     return (num % den != 0 && num > 0) ? q + 1 : q;
+}
+
+/* a * b / c truncated toward zero (c > 0), exactly as (i128)a * b / c. */
+static inline int64_t mul_div(int64_t a, int64_t b, int64_t c)
+{
+    int64_t p;
+    if (!__builtin_mul_overflow(a, b, &p))
+        return p / c;
+    return (int64_t)((i128)a * b / c);
 }
 
 /* ---- margin.c: integer margin arithmetic ---- */
