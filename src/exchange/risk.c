@@ -184,7 +184,12 @@ void cas__account_refresh(struct cas_exchange *ex, uint32_t a)
 /* Position (a, i) changed: re-index what depends on it. */
 void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i)
 {
-    if (ex->acct[a].mode == CAS_CROSS)
+    const struct account *ac = &ex->acct[a];
+    /* a spot trade of a cross account with no perpetual position (none open,
+     * so none in a heap or the multi list) leaves nothing to re-index */
+    if (ac->mode == CAS_CROSS && !is_perp(ex, i) && ac->n_perp == 0 && ac->multi_idx == NIL)
+        return;
+    if (ac->mode == CAS_CROSS)
         cas__account_refresh(ex, a);
     else if (is_perp(ex, i))
         cas__reindex(ex, a, i);
