@@ -20,9 +20,10 @@
  * perpetuals live instead in the `multi` list and are checked by a full
  * computation whenever a mark moves or one of them changes.
  *
- * Order ids are ((account + 1) << 40) | seq; the engine's orders use account
- * ENGINE_ACCOUNT, and never rest (they are IOC or market), so every maker of a
- * fill is an account known from its id.
+ * Order ids are ((account + 1) << 39) | seq (seq wraps after 2^39 orders), so
+ * 2^24 - 2 accounts fit below bit 63, which the sim keeps for stop ids; the
+ * engine's orders use account ENGINE_ACCOUNT, and never rest (they are IOC or
+ * market), so every maker of a fill is an account known from its id.
  */
 #ifndef CASCADE_EXCHANGE_INT_H
 #define CASCADE_EXCHANGE_INT_H
@@ -30,10 +31,10 @@
 #include "cascade/exchange.h"
 
 #define NIL UINT32_MAX
-#define SEQ_BITS 40
+#define SEQ_BITS 39
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
-#define ENGINE_ACCOUNT UINT32_C(0x7FFFFF)
-#define MAX_ACCOUNTS (ENGINE_ACCOUNT - 1u) /* 2^23 - 2 */
+#define ENGINE_ACCOUNT UINT32_C(0xFFFFFF)
+#define MAX_ACCOUNTS (ENGINE_ACCOUNT - 1u) /* 2^24 - 2 */
 #define MAXP CAS_BOOK_MAX_PRICE
 #define TRIGGER_NONE_LONG ((cas_ticks)0)
 #define TRIGGER_NONE_SHORT INT64_MAX

@@ -12,7 +12,7 @@
 
 #include "sim/simInt.h"
 
-#define MAX_AGENTS ((1u << 23) - 3)
+#define MAX_AGENTS ((1u << 24) - 3) /* the accounts the exchange can open, less the shock's */
 
 /* ---- the calendar: per-step buckets of wake-ups and expiries ---- */
 
