@@ -169,6 +169,9 @@ void cas_exchange_destroy(struct cas_exchange *ex);
 
 /* Open an account with `collateral` deposited (>= 0), a margin mode and a
  * leverage (>= 1; capped per instrument by its max_leverage and tier). */
+/* Make room for `n` accounts in all at once (optional: opening grows the
+ * arrays by doubling, which copies them). 0, CAS_ERANGE or CAS_ENOMEM. */
+int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n);
 int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
                               enum cas_margin_mode mode, int32_t leverage, uint32_t *id);
 

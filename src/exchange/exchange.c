@@ -172,6 +172,24 @@ void cas_exchange_destroy(struct cas_exchange *ex)
     free(ex);
 }
 
+int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n)
+{
+    if (n > MAX_ACCOUNTS)
+        return CAS_ERANGE;
+    if (n <= ex->cap_acct)
+        return 0;
+    struct account *a = realloc(ex->acct, (size_t)n * sizeof *a);
+    if (!a)
+        return CAS_ENOMEM;
+    ex->acct = a;
+    struct position *p = realloc(ex->pos, (size_t)n * ex->n_inst * sizeof *p);
+    if (!p)
+        return CAS_ENOMEM;
+    ex->pos = p;
+    ex->cap_acct = n;
+    return 0;
+}
+
 int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
                               enum cas_margin_mode mode, int32_t leverage, uint32_t *id)
 {
@@ -181,17 +199,9 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
         return CAS_ERANGE;
     if (ex->n_acct == ex->cap_acct) {
         uint32_t cap = ex->cap_acct ? ex->cap_acct * 2 : 64;
-        if (cap > MAX_ACCOUNTS)
-            cap = MAX_ACCOUNTS;
-        struct account *a = realloc(ex->acct, (size_t)cap * sizeof *a);
-        if (!a)
-            return CAS_ENOMEM;
-        ex->acct = a;
-        struct position *p = realloc(ex->pos, (size_t)cap * ex->n_inst * sizeof *p);
-        if (!p)
-            return CAS_ENOMEM;
-        ex->pos = p;
-        ex->cap_acct = cap;
+        int rc = cas_exchange_reserve_accounts(ex, cap > MAX_ACCOUNTS ? MAX_ACCOUNTS : cap);
+        if (rc < 0)
+            return rc;
     }
     uint32_t a = ex->n_acct++;
     ex->acct[a] = (struct account){.cash = collateral, .leverage = leverage, .mode = mode,

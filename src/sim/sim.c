@@ -318,7 +318,7 @@ static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
                         enum cas_margin_mode margin, uint32_t *account, cas_money *deposit,
                         struct cas_err *err)
 {
-    double money = setup->collateral * pow(10, s->cfg->money_decimals);
+    double money = setup->collateral * s->money_scale;
     if (!(money >= 0 && money < 9e17))
         return cas_err_set(err, CAS_ERANGE, "params.collateral",
                            "collateral %g is too large for money_decimals %d", setup->collateral,
@@ -430,7 +430,11 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         s->wake_ring[k] = NONE;
     for (uint32_t k = 0; k < s->n_owner; k++)
         s->owner[k] = UINT32_MAX;
+    s->money_scale = pow(10, cfg->money_decimals);
     int rc = cas__venue_init(s, err);
+    if (rc == 0 && cas_exchange_reserve_accounts(
+                       s->ex, cas_exchange_n_accounts(s->ex) + (uint32_t)n_agents) < 0)
+        goto nomem; /* one allocation for the population: doubling would copy it */
     if (rc < 0) {
         cas_sim_destroy(s);
         return rc;

@@ -82,6 +82,7 @@ struct cas_sim {
     struct agent *agents;
     unsigned char *states;
     uint32_t shock_account;
+    double money_scale;       /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
