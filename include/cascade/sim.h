@@ -39,6 +39,7 @@ struct cas_sim_counters {
     uint64_t rejected; /* orders the venue refused (margin, band, halt, ...) */
     uint64_t trades;   /* fills */
     uint64_t expiries; /* resting orders cancelled when their lifetime ended */
+    uint64_t cancels;  /* resting orders the agents cancelled */
     uint64_t stops;    /* stop orders triggered */
     uint64_t fundings; /* funding payments (per instrument) */
 };

@@ -217,7 +217,9 @@ static int cancel(void *impl, uint64_t id)
         return cas_stops_cancel(s->stops, id);
     if (cas_exchange_order_owner(s->ex, id) != s->agents[k->agent].account)
         return CAS_ENOTFOUND;
-    return cas_exchange_cancel(s->ex, id);
+    int rc = cas_exchange_cancel(s->ex, id);
+    s->counters.cancels += rc == 0;
+    return rc;
 }
 
 static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t instrument,
