@@ -545,7 +545,11 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     v->equity = h.equity;
     v->liquidating = h.liquidating;
     v->contract_units = ic->spec.contract_units;
-    v->index = cas_sim_index(s, instrument);
+    if (s->instruments[instrument].perp) /* spot: the mid or last, as cas_sim_price */
+        v->index = s->instruments[instrument].index.price;
+    else
+        v->index = v->has_bid && v->has_ask ? (double)(v->best_bid + v->best_ask) / 2
+                                            : (double)v->last;
     v->funding_rate = cas_sim_funding_rate(s, instrument);
     v->index_instrument = ic->spec.kind == CAS_PERPETUAL && ic->index_source == CAS_INDEX_SPOT
                               ? ic->index_spot

@@ -39,6 +39,7 @@ struct instrument {
     struct cas_volmargin vol;
     int64_t scale_ppm;        /* maintenance scale last given to the exchange */
     bool halted;
+    bool halt_band;           /* a price band that halts trading is configured */
 };
 
 struct agent {
