@@ -204,7 +204,8 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
 {
     static const char *const names[] = {"default", "no-leverage", "long-squeeze",
                                         "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze", "cross-margin-contagion"};
+                                        "keepers", "gamma-squeeze", "cross-margin-contagion",
+                                        "bench/rmsc04-like"};
     const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert(bin && root, "run through meson test");
     char dir[] = "/tmp/cascade-scenarios-XXXXXX";
@@ -233,4 +234,33 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
     char rm[256];
     snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
     cr_assert_eq(system(rm), 0);
+}
+
+/* configs/bench/rmsc04-like.json is matched to ABIDES's rmsc04 day, which
+ * counts 40,415 orders, 19,806 cancellations and 19,770 fills: its own
+ * counts (seed 0) are each within 5% of those (docs/performance.md). */
+Test(scenarios, rmsc04_like_day_matches_the_abides_counts)
+{
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert(root, "run through meson test");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/configs/bench/rmsc04-like.json", root);
+    struct cas_config cfg = {0};
+    struct cas_err err = {0};
+    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, &err), 0, "%s: %s", err.path, err.msg);
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+    for (cas_step t = 0; t < cfg.steps; t++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    double orders = (double)c.orders, cancels = (double)(c.cancels + c.expiries);
+    double fills = (double)c.trades;
+    cr_log_info("rmsc04-like: %llu orders, %.0f cancels, %llu fills",
+                (unsigned long long)c.orders, cancels, (unsigned long long)c.trades);
+    cr_assert_lt(fabs(orders / 40415 - 1), 0.05, "orders %.0f", orders);
+    cr_assert_lt(fabs(cancels / 19806 - 1), 0.05, "cancels %.0f", cancels);
+    cr_assert_lt(fabs(fills / 19770 - 1), 0.05, "fills %.0f", fills);
+    cr_assert_eq(c.rejected, 0u);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
 }

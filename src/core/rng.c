@@ -106,7 +106,7 @@ double cas_rng_normal(struct cas_rng *r, double mean, double sd)
 
 /* The exponential ziggurat (Marsaglia & Tsang 2000; Doornik's layout): 256
  * layers of equal area under exp(-x), tables from scripts/zig-tables. One
- * 64-bit draw gives the layer (low 8 bits) and a uniform (high 53 bits); 98.9%
+ * 64-bit draw gives the layer (low 8 bits) and a uniform (high 53 bits); 97.8%
  * of draws end at the first comparison. Beyond R the tail is R + Exp(1). */
 #define ZIG_R 0x1.ec9d9297ebb83p+2 /* zig_x[1] */
 
