@@ -256,7 +256,6 @@ void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
 int cas__risk_run(struct cas_exchange *ex);
 void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
 const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i, uint32_t a);
-int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
 
 /* ---- liquidate.c: engine jobs, ADL, keeper ---- */
 int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i);

@@ -21,21 +21,6 @@
 
 #include "exchange/exchangeInt.h"
 
-int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*v, (size_t)c * size);
-    if (!n)
-        return CAS_ENOMEM;
-    *v = n;
-    *cap = c;
-    return 0;
-}
-
 /* ---- indexed heaps ---- */
 
 static bool before(enum cas_side side, const struct heap_entry *x, const struct heap_entry *y)

@@ -16,21 +16,6 @@
 
 /* ---- the calendar: per-step buckets of wake-ups and expiries ---- */
 
-static int grow(void **v, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*v, (size_t)c * size);
-    if (!n)
-        return CAS_ENOMEM;
-    *v = n;
-    *cap = c;
-    return 0;
-}
-
 /* Wake-ups of one step in (time, agent index) order: a small binary heap,
  * because an agent may wake again within the step it is woken in. */
 static bool wake_less(const struct wake *a, const struct wake *b)
@@ -40,7 +25,7 @@ static bool wake_less(const struct wake *a, const struct wake *b)
 
 static int pending_push(struct cas_sim *s, struct wake w)
 {
-    if (grow((void **)&s->pending, &s->cap_pending, s->n_pending + 1, sizeof w) < 0)
+    if (cas__grow((void **)&s->pending, &s->cap_pending, s->n_pending + 1, sizeof w) < 0)
         return CAS_ENOMEM;
     uint32_t i = s->n_pending++;
     while (i > 0) {
@@ -87,7 +72,7 @@ static void wake_insert(struct cas_sim *s, uint32_t g)
 
 static int bucket_push(struct id_bucket *b, uint64_t id)
 {
-    if (grow((void **)&b->ids, &b->cap, b->n + 1, sizeof *b->ids) < 0)
+    if (cas__grow((void **)&b->ids, &b->cap, b->n + 1, sizeof *b->ids) < 0)
         return CAS_ENOMEM;
     b->ids[b->n++] = id;
     return 0;
@@ -506,7 +491,7 @@ static int gather_wakeups(struct cas_sim *s)
     *head = NONE;
     while (s->n_pending > 0) {
         struct wake w = pending_pop(s);
-        if (grow((void **)&s->woken, &s->cap_woken, s->n_woken + 1, sizeof w) < 0)
+        if (cas__grow((void **)&s->woken, &s->cap_woken, s->n_woken + 1, sizeof w) < 0)
             return CAS_ENOMEM;
         s->woken[s->n_woken++] = w;
         struct agent *a = &s->agents[w.agent];
