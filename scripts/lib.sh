@@ -50,5 +50,5 @@ build_dir() {
 
 # The release build the README, the demo and the benchmarks use: build/cascade.
 build_release() {
-    build_dir build --buildtype=release "$@"
+    build_dir build --buildtype=release -Db_lto=true "$@"
 }

@@ -116,7 +116,6 @@ static void fake_init(struct fake *f)
         v->equity = 1000000000000;
         v->contract_units = 500;
         v->index_instrument = UINT32_MAX;
-        v->liquidation = NAN;
     }
 }
 

@@ -149,7 +149,6 @@ static struct fake *fake_new(const struct cas_agent_type *t, const double *p, ui
     set_price(f, 60000);
     f->view.equity = 1000 * 1000000LL;
     f->view.contract_units = CU;
-    f->view.liquidation = NAN;
     f->ctx = (struct cas_agent_ctx){&f->view, &f->rng, f, fake_submit, &fake_ops, 0};
     return f;
 }

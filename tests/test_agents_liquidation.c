@@ -156,7 +156,7 @@ static void fake_init(struct fake *f)
     memset(f, 0, sizeof *f);
     f->view = (struct cas_market_view){
         .has_bid = true, .has_ask = true, .best_bid = 119998, .best_ask = 120000,
-        .last = 119999, .mark = 120000, .equity = 10000000000, .liquidation = NAN,
+        .last = 119999, .mark = 120000, .equity = 10000000000,
         .contract_units = 500, .index = 120000, .index_instrument = UINT32_MAX};
     for (uint32_t k = 0; k < 4; k++)
         f->maps[k] = (struct cas_liq_map){.published = 0, .lo = 110000, .bin = 100};

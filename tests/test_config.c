@@ -470,7 +470,7 @@ Test(config, wrong_type)
 Test(config, out_of_range)
 {
     expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'count': 0}]}", CAS_ERANGE,
-                 "agents[0].count", "must be between 1 and 1000000, got 0");
+                 "agents[0].count", "must be between 1 and 16777213, got 0");
     expect_error("{'steps': 1000000001, " MIN_INSTRUMENTS "}", CAS_ERANGE, "steps",
                  "must be between 1 and 1000000000, got 1000000001");
     expect_error("{'seed': -1, " MIN_INSTRUMENTS "}", CAS_ERANGE, "seed",

@@ -370,7 +370,7 @@ Test(exchange, entry_price_and_realized_pnl)
     cas_exchange_destroy(ex);
 }
 
-/* The owner of an order is in its id: ((account + 1) << 40) | seq; the
+/* The owner of an order is in its id: ((account + 1) << 39) | seq; the
  * engine's orders have no owner. */
 Test(exchange, order_owner_from_the_id)
 {
@@ -384,10 +384,10 @@ Test(exchange, order_owner_from_the_id)
                           .price = 95, .qty = 3};
     uint64_t id;
     cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, NULL, NULL), 0);
-    cr_assert_eq(id >> 40, (uint64_t)b + 1);
+    cr_assert_eq(id >> 39, (uint64_t)b + 1);
     cr_assert_eq(cas_exchange_order_owner(ex, id), b);
     cr_assert_eq(cas_exchange_order_owner(ex, 12345), CAS_NO_ACCOUNT);
-    cr_assert_eq(cas_exchange_order_owner(ex, (uint64_t)77 << 40), CAS_NO_ACCOUNT);
+    cr_assert_eq(cas_exchange_order_owner(ex, (uint64_t)77 << 39), CAS_NO_ACCOUNT);
     trade(ex, 0, a, m, 100, 10);
     r.n_fill = 0;
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0); /* a's engine order hits b */

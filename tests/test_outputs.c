@@ -344,8 +344,8 @@ static void check_run(const char *config, int seed, const char *extra)
             bool taker_buys = strcmp(cell(&tr, r, "taker_side"), "buy") == 0;
             for (int side = 0; side < 2; side++) {
                 unsigned long long acct =
-                    (strtoull(cell(&tr, r, side ? "maker_order" : "taker_order"), NULL, 10) >> 40) -
-                    1;
+                    cas_order_account(strtoull(cell(&tr, r, side ? "maker_order" : "taker_order"),
+                                               NULL, 10));
                 if (acct > n_acc || !type_of[acct] || strcmp(type_of[acct], a->string) != 0)
                     continue; /* the venue's own orders, or another type */
                 *((side ? !taker_buys : taker_buys) ? &bought : &sold) += integer(&tr, r, "qty");

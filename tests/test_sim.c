@@ -125,6 +125,34 @@ Test(sim, aggregate_rate_does_not_depend_on_count)
     }
 }
 
+/* The scheduler files wake-ups and expiries in a ring of 4,096 steps and keeps
+ * later ones aside until the ring reaches them. Here both are mostly far: each
+ * of 1,000 agents wakes every 20,000 steps on average, and orders rest 5,000
+ * steps on average. Nothing trades, so over T steps the agents wake 0.05 T
+ * times and 0.05 (T - (1 - e^(-delta T)) / delta) orders expire. */
+Test(sim, wakeups_and_expiries_beyond_the_ring_arrive_on_time)
+{
+    const double alpha = 0.0005, delta = 0.0002;
+    const int window = 50, steps = 30000;
+    struct cas_config cfg = {0};
+    load(&cfg, zi(0, alpha, delta, 1000, window, 4, steps));
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+    for (int i = 0; i < steps; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    double rate = 2 * alpha * window, wakes = rate * steps;
+    double expired = rate * (steps - (1 - exp(-delta * steps)) / delta);
+    cr_assert_lt(fabs((double)c.wakeups - wakes), 5 * sqrt(wakes), "wake-ups %llu vs %f",
+                 (unsigned long long)c.wakeups, wakes);
+    cr_assert_lt(fabs((double)c.expiries - expired), 5 * sqrt(expired), "expiries %llu vs %f",
+                 (unsigned long long)c.expiries, expired);
+    cr_assert_eq(c.trades, 0u);
+    cr_assert_eq(cas_book_orders(cas_sim_book(sim, 0)), c.orders - c.expiries);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}
+
 /* Market orders trade against the resting flow and move the last price. */
 Test(sim, market_orders_trade_at_resting_prices)
 {

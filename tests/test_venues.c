@@ -12,12 +12,12 @@
 /* A perpetual under `venue` with leveraged noise traders, a market sell at
  * step 1500 and, unless `order_only`, a 12% fall of the index at the same
  * step; `extra` adds keys to the instrument. */
-static void load_venue_shocks(struct cas_config *cfg, const char *venue, const char *extra,
-                              int steps, bool order_only)
+static void load_venue_seed(struct cas_config *cfg, const char *venue, const char *extra,
+                            int steps, bool order_only, unsigned seed)
 {
     char json[4096];
     snprintf(json, sizeof json,
-             "{\"seed\": 5, \"steps\": %d, \"record\": {\"sample_every\": 10},"
+             "{\"seed\": %u, \"steps\": %d, \"record\": {\"sample_every\": 10},"
              " \"insurance_fund\": 100000,"
              " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"venue\": \"%s\","
              "   \"tick_size\": 1, \"lot_size\": 0.01, \"initial_price\": 1000,"
@@ -27,11 +27,17 @@ static void load_venue_shocks(struct cas_config *cfg, const char *venue, const c
              "    \"collateral\": 25, \"leverage\": 20}}],"
              " \"shocks\": [{\"step\": 1500, \"kind\": \"market_order\", \"side\": \"sell\","
              "   \"qty\": 600}%s]}",
-             steps, venue, extra ? extra : "",
+             seed, steps, venue, extra ? extra : "",
              order_only ? "" : ", {\"step\": 1500, \"kind\": \"index_jump\", \"pct\": -0.12}");
     struct cas_err err = {0};
     int rc = cas_config_parse(cfg, json, "test", NULL, 0, &err);
     cr_assert_eq(rc, 0, "%s: %s: %s", venue, err.path, err.msg);
+}
+
+static void load_venue_shocks(struct cas_config *cfg, const char *venue, const char *extra,
+                              int steps, bool order_only)
+{
+    load_venue_seed(cfg, venue, extra, steps, order_only, 5);
 }
 
 static void load_venue(struct cas_config *cfg, const char *venue, const char *extra, int steps)
@@ -129,26 +135,37 @@ Test(venues, every_profile_loads_runs_and_conserves_money, .timeout = 120)
 }
 
 /* Binance marks at the median of two index-based prices and the last trade:
- * a shock that drags the last price away barely moves the mark. */
+ * a market sell that drags the last price away moves the mark less. One
+ * seed's sell may be absorbed before its step ends, so the claim is over 12
+ * seeds: at the sell's step the median mark stands on average less than 60%
+ * as far from the index as the last price (measured 41%; 53% with the
+ * streams before the exponential ziggurat), while the same markets marked at
+ * the last price sit at the last price. */
 Test(venues, binance_median_mark_resists_the_last_price)
 {
-    struct cas_config cfg = {0};
-    load_venue_shocks(&cfg, "binance", NULL, 1600, true);
-    cr_assert_eq(cfg.instruments[0].mark_method, CAS_MARK_MEDIAN);
-    static struct watch w;
-    memset(&w, 0, sizeof w);
-    run(&cfg, &w);
-    cr_assert_gt(w.last_gap, 10, "the shock did not move the last price (gap %f)", w.last_gap);
-    cr_assert_lt(w.mark_gap, w.last_gap / 4, "mark gap %f, last gap %f", w.mark_gap, w.last_gap);
-    cas_config_release(&cfg);
+    double mark_gap = 0, last_gap = 0;
+    for (unsigned seed = 1; seed <= 12; seed++) {
+        struct cas_config cfg = {0};
+        load_venue_seed(&cfg, "binance", NULL, 1600, true, seed);
+        cr_assert_eq(cfg.instruments[0].mark_method, CAS_MARK_MEDIAN);
+        static struct watch w;
+        memset(&w, 0, sizeof w);
+        run(&cfg, &w);
+        mark_gap += w.mark_gap / 12;
+        last_gap += w.last_gap / 12;
+        cas_config_release(&cfg);
 
-    /* the same market marked at the last price follows the shock */
-    load_venue_shocks(&cfg, "binance", ", \"mark\": {\"method\": \"last\"}", 1600, true);
-    memset(&w, 0, sizeof w);
-    run(&cfg, &w);
-    cr_assert_gt(w.mark_gap, 10, "a last-price mark should follow the shock (gap %f)", w.mark_gap);
-    cr_assert_lt(fabs(w.mark_gap - w.last_gap), 1.5, "a last-price mark should sit at the last price");
-    cas_config_release(&cfg);
+        /* the same market marked at the last price follows the sell */
+        load_venue_seed(&cfg, "binance", ", \"mark\": {\"method\": \"last\"}", 1600, true,
+                        seed);
+        memset(&w, 0, sizeof w);
+        run(&cfg, &w);
+        cr_assert_lt(fabs(w.mark_gap - w.last_gap), 1.5,
+                     "seed %u: a last-price mark should sit at the last price", seed);
+        cas_config_release(&cfg);
+    }
+    cr_assert_gt(last_gap, 10, "the sells did not move the last price (mean gap %f)", last_gap);
+    cr_assert_lt(mark_gap, 0.6 * last_gap, "mean mark gap %f, last gap %f", mark_gap, last_gap);
 }
 
 /* BitMEX's fair price marking follows the index, never the book. */
@@ -217,20 +234,23 @@ Test(venues, bybit_weights_premiums_linearly)
 /* ---- circuit breakers and dynamic margin, wired through the sim ---- */
 
 struct path {
+    const struct cas_sim *sim;
     double max_dislocation;    /* max |last / index - 1| */
-    cas_step halted_steps, first_halt, trades_while_halted;
-    bool was_halted;
-    uint64_t trades;
+    cas_step halted_steps, trades_while_halted;
+    cas_step run_start, shortest_halt; /* halts: the current one's first step; the shortest */
+    bool was_halted, halted_at_shock;
     int64_t scale_before, scale_after;
 };
 
+/* A fill while the instrument is halted (the band halts it after the trade
+ * that prints beyond it, so none should ever see it halted). */
 static void path_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
                        struct cas_cause cause)
 {
     (void)cause;
     struct path *p = ctx;
-    p->trades++;
-    (void)instrument, (void)f;
+    p->trades_while_halted += cas_sim_halted(p->sim, instrument);
+    (void)f;
 }
 
 static void path_step(void *ctx, const struct cas_sim *sim)
@@ -240,14 +260,14 @@ static void path_step(void *ctx, const struct cas_sim *sim)
     double index = cas_sim_index(sim, 0);
     p->max_dislocation = fmax(p->max_dislocation, fabs((double)cas_sim_last(sim, 0) / index - 1));
     bool halted = cas_sim_halted(sim, 0);
-    if (halted) {
-        if (p->halted_steps++ == 0)
-            p->first_halt = now;
-        if (p->was_halted) /* halted through the whole step */
-            p->trades_while_halted += p->trades;
-    }
+    p->halted_steps += halted;
+    if (halted && !p->was_halted)
+        p->run_start = now;
+    if (!halted && p->was_halted && now - p->run_start < p->shortest_halt)
+        p->shortest_halt = now - p->run_start;
+    if (now == 1000)
+        p->halted_at_shock = halted;
     p->was_halted = halted;
-    p->trades = 0;
     if (now == 999)
         p->scale_before = cas_sim_margin_scale(sim, 0);
     if (now == 1199)
@@ -271,10 +291,11 @@ static struct path run_path(const char *extra, const char *shocks, unsigned seed
     struct cas_err err = {0};
     cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
                  err.msg);
-    struct path p = {0};
+    struct path p = {.shortest_halt = INT64_MAX}; /* no halt has ended */
     struct cas_sim_observer obs = {.ctx = &p, .on_trade = path_trade, .on_step = path_step};
     struct cas_sim *sim;
     cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+    p.sim = sim;
     for (int i = 0; i < steps; i++)
         cr_assert_eq(cas_sim_step(sim), 0);
     char why[256];
@@ -288,14 +309,16 @@ static const char sell_shock[] =
     "{\"step\": 1000, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 1500}";
 
 /* A rejecting price band keeps trades within 2% of the recent mean: the
- * same shock dislocates the price less than without it, seed after seed. */
+ * same shock dislocates the price less than without it, seed after seed.
+ * Without the band the shock moves the price by more than 3% (seeds 1 to 12
+ * measured 3.9% to 13.5%). */
 Test(venues, price_band_lowers_the_dislocation_of_a_shock)
 {
     for (unsigned seed = 1; seed <= 3; seed++) {
         struct path off = run_path("", sell_shock, seed, 1200);
         struct path on = run_path(", \"price_band\": {\"pct\": 0.02, \"window_seconds\": 300}",
                                   sell_shock, seed, 1200);
-        cr_assert_gt(off.max_dislocation, 0.04, "seed %u: the shock barely moved (%f)", seed,
+        cr_assert_gt(off.max_dislocation, 0.03, "seed %u: the shock barely moved (%f)", seed,
                      off.max_dislocation);
         cr_assert_lt(on.max_dislocation, off.max_dislocation, "seed %u: %f vs %f", seed,
                      on.max_dislocation, off.max_dislocation);
@@ -303,15 +326,23 @@ Test(venues, price_band_lowers_the_dislocation_of_a_shock)
     }
 }
 
-/* A halting band stops trading for halt_seconds once a trade prints beyond it. */
+/* A halting band stops trading for halt_seconds once a trade prints beyond it:
+ * no fill ever meets a halted instrument, every halt that ends lasts at least
+ * 120 steps, and the shock leaves the venue halted. Random trades in the thin
+ * opening book may halt it before the shock, seed after seed. */
 Test(venues, halting_band_stops_trading_for_its_halt_time)
 {
-    struct path p = run_path(", \"price_band\": {\"pct\": 0.03, \"window_seconds\": 300,"
-                             " \"action\": \"halt\", \"halt_seconds\": 120}",
-                             sell_shock, 2, 1400);
-    cr_assert_eq(p.first_halt, 1000, "halted first at %lld", (long long)p.first_halt);
-    cr_assert_geq(p.halted_steps, 120);
-    cr_assert_eq(p.trades_while_halted, 0u);
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        struct path p = run_path(", \"price_band\": {\"pct\": 0.03, \"window_seconds\": 300,"
+                                 " \"action\": \"halt\", \"halt_seconds\": 120}",
+                                 sell_shock, seed, 1400);
+        cr_assert(p.halted_at_shock, "seed %u: not halted after the shock", seed);
+        cr_assert_geq(p.halted_steps, 120);
+        cr_assert_geq(p.shortest_halt, 120, "seed %u: a halt of %lld steps", seed,
+                      (long long)p.shortest_halt);
+        cr_assert_eq(p.trades_while_halted, 0, "seed %u: %lld fills while halted", seed,
+                     (long long)p.trades_while_halted);
+    }
 }
 
 /* Dynamic margin: a volatile stretch of index jumps raises the maintenance

@@ -85,7 +85,6 @@ struct cas_market_view {
     cas_money equity;      /* the agent's account equity at the marks */
     bool liquidating;      /* the account is being liquidated: orders are refused */
     double entry;          /* entry price of the position, ticks (0 when flat) */
-    double liquidation;    /* its liquidation price, ticks (NaN when none) */
     cas_money contract_units; /* money per tick per lot: notional = ticks * lots * this */
     double index;          /* index price, ticks (perpetuals; the mid or last on spot) */
     double funding_rate;   /* predicted funding rate per interval (0 on spot) */

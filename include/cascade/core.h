@@ -49,4 +49,9 @@ const char *cas_strerror(int code);
 int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Library-internal: make the array *v (of *cap elements of `size` bytes) hold
+ * at least `need`, doubling from 16; *v and *cap change only on success.
+ * 0 or CAS_ENOMEM. */
+int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
+
 #endif

@@ -161,6 +161,16 @@ struct cas_mark_source {
 
 struct cas_exchange;
 
+/* Order ids: ((account + 1) << CAS_ORDER_SEQ_BITS) | sequence, so an id names
+ * the account that sent it; the venue's own liquidation orders use
+ * CAS_ENGINE_ACCOUNT. */
+#define CAS_ORDER_SEQ_BITS 39
+#define CAS_ENGINE_ACCOUNT UINT32_C(0xFFFFFF)
+static inline uint32_t cas_order_account(uint64_t id)
+{
+    return (uint32_t)((id >> CAS_ORDER_SEQ_BITS) - 1);
+}
+
 /* Create a venue; specs are copied. insurance_fund is its initial balance
  * (counted as deposited). NULL observer or mark source are allowed (then the
  * mark stays where cas_exchange_set_mark put it). */
@@ -172,6 +182,9 @@ void cas_exchange_destroy(struct cas_exchange *ex);
 
 /* Open an account with `collateral` deposited (>= 0), a margin mode and a
  * leverage (>= 1; capped per instrument by its max_leverage and tier). */
+/* Make room for `n` accounts in all at once (optional: opening grows the
+ * arrays by doubling, which copies them). 0, CAS_ERANGE or CAS_ENOMEM. */
+int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n);
 int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
                               enum cas_margin_mode mode, int32_t leverage, uint32_t *id);
 
@@ -283,6 +296,19 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
                           struct cas_account_view *out);
 void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
                            struct cas_position_view *out);
+
+/* What an agent's view needs of its account, without margin arithmetic: the
+ * position's lots and entry price on `instrument` (as cas_exchange_position
+ * gives them), the account's equity (as cas_exchange_account gives it) and
+ * whether it is being liquidated. Zeros for an unknown account or instrument. */
+struct cas_holding {
+    cas_lots lots;
+    double entry;
+    cas_money equity;
+    bool liquidating;
+};
+void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                          struct cas_holding *out);
 
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument);
 cas_ticks cas_exchange_mark(const struct cas_exchange *ex, uint32_t instrument);

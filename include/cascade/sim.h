@@ -42,6 +42,7 @@ struct cas_sim_counters {
     uint64_t rejected; /* orders the venue refused (margin, band, halt, ...) */
     uint64_t trades;   /* fills */
     uint64_t expiries; /* resting orders cancelled when their lifetime ended */
+    uint64_t cancels;  /* resting orders the agents cancelled */
     uint64_t stops;    /* stop orders triggered */
     uint64_t fundings; /* funding payments (per instrument) */
 };
@@ -54,6 +55,9 @@ struct cas_sim_counters {
 int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
                    const struct cas_sim_observer *observer, struct cas_err *err);
 void cas_sim_destroy(struct cas_sim *sim);
+/* Replace the observer (copied; NULL for none) before the first step, so that a
+ * sim created to validate a config can run once its outputs are open. */
+void cas_sim_observe(struct cas_sim *sim, const struct cas_sim_observer *observer);
 
 /* The counterfactual: switch forced liquidation off before the first step. */
 void cas_sim_disable_liquidation(struct cas_sim *sim);

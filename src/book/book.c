@@ -675,7 +675,8 @@ int cas_book_submit(struct cas_book *book, uint64_t id, enum cas_side side,
                     cas_fill_fn on_fill, void *ctx, struct cas_submit_result *out)
 {
     struct cas_submit_result res = {0};
-    struct window fresh = {0};
+    struct window fresh; /* only window_init fills it in, and only then sets levels */
+    fresh.levels = NULL;
     cas_ticks recentre = 0;
     int rc = validate(book, id, side, type, price, qty);
     if (rc)

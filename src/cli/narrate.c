@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/exchange.h"
 #include "cli/cli.h"
 #include "report/csv.h"
 
@@ -53,10 +54,10 @@ static const char *type_of(const struct run *r, const char *account)
     return "unknown";
 }
 
-/* An order id's owner account: (id >> 40) - 1 (docs/outputs.md). */
+/* An order id's owner account (docs/outputs.md). */
 static unsigned long long owner_of(const char *order)
 {
-    return (strtoull(order, NULL, 10) >> 40) - 1;
+    return cas_order_account(strtoull(order, NULL, 10));
 }
 
 static int load(struct run *r)

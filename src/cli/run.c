@@ -337,13 +337,12 @@ int cas_cli_run(int argc, char **argv)
     char out[4096], tmp[4200];
     bool show = !a.quiet && isatty(2);
 
-    /* Validate the config and every agent before touching the disk. */
+    /* Validate the config and every agent before touching the disk; the sim
+     * built to do so is the one that runs. */
     if ((rc = prepare(&a, &cfg, &sim, NULL)))
         return rc;
-    cas_sim_destroy(sim);
-    sim = NULL;
     if ((rc = choose_output(&a, &cfg, out, sizeof out)))
-        goto out_config;
+        goto out_sim;
 
     char *slash = strrchr(out, '/');
     if (slash && slash != out) {
@@ -353,14 +352,14 @@ int cas_cli_run(int argc, char **argv)
         if (mk < 0) {
             fprintf(stderr, "cascade: cannot create '%s': %s\n", out, strerror(errno));
             rc = 1;
-            goto out_config;
+            goto out_sim;
         }
     }
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
     if (!mkdtemp(tmp)) {
         fprintf(stderr, "cascade: cannot create '%s': %s\n", tmp, strerror(errno));
         rc = 1;
-        goto out_config;
+        goto out_sim;
     }
     rc = 1;
     struct cas_err err = {0};
@@ -382,8 +381,7 @@ int cas_cli_run(int argc, char **argv)
         cas_recorder_set_replay(rec, rp);
     }
     struct cas_sim_observer obs = cas_recorder_observer(rec);
-    if (cas_sim_create(&sim, &cfg, &obs, &err) < 0)
-        goto out_tmp;
+    cas_sim_observe(sim, &obs);
 
     double start = cas__now_s();
     if (simulate(sim, &cfg, show))
@@ -432,7 +430,6 @@ out_sim:
     cas_recorder_destroy(cf);
     cas_recorder_destroy(rec);
     cas_sim_destroy(sim);
-out_config:
     cas_config_release(&cfg);
     return rc;
 }

@@ -25,7 +25,7 @@ static const struct cas__range seed_range = {0, SEED_MAX, false, true, false};
 static const struct cas__range steps_range = {1, 1e9, false, true, false};
 static const struct cas__range step_seconds_range = {0, 86400, true, false, false};
 static const struct cas__range decimals_range = {0, 9, false, true, false};
-static const struct cas__range count_range = {1, 1e6, false, true, false};
+static const struct cas__range count_range = {1, 16777213, false, true, false}; /* 2^24 - 3 */
 static const struct cas__range size_range = {0, 1e9, true, false, false}; /* tick, lot */
 static const struct cas__range price_range = {0, INFINITY, true, false, false};
 

@@ -1,7 +1,8 @@
 /* check: cas_exchange_check, every invariant of the exchange recomputed from
  * scratch (slow: for tests).
  *
- * Money: held == deposited exactly. Lots: long == short on every perpetual
+ * Money: the running totals (cash pools, open interest) equal a scan of every
+ * account and job, and held == deposited exactly. Lots: long == short on every perpetual
  * (jobs included) and the lots of a spot instrument sum to zero. Resting lots
  * per account and side equal what the books hold. Risk heaps: heap order, slot
  * back-pointers, and each position present iff it should be, with the trigger
@@ -27,8 +28,51 @@ static bool fail(char *why, size_t len, const char *fmt, ...)
     return false;
 }
 
+/* The running totals against a scan of every account and job. */
+static bool check_running(const struct cas_exchange *ex, char *why, size_t len)
+{
+    cas_money pools = 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++) {
+        pools += ex->acct[a].cash;
+        for (uint32_t i = 0; i < ex->n_inst; i++)
+            pools += pos_at(ex, a, i)->cash;
+    }
+    for (uint32_t j = 0; j < ex->n_jobs; j++)
+        pools += ex->jobs[j].live ? ex->jobs[j].cash : 0;
+    if (pools != ex->pools)
+        return fail(why, len, "money: running cash %lld != scanned %lld", (long long)ex->pools,
+                    (long long)pools);
+    for (uint32_t i = 0; i < ex->n_inst; i++) {
+        cas_lots oi[2] = {0, 0};
+        for (uint32_t a = 0; a < ex->n_acct; a++) {
+            cas_lots q = pos_at(ex, a, i)->lots;
+            oi[q < 0] += q < 0 ? -q : q;
+        }
+        for (uint32_t j = 0; j < ex->n_jobs; j++) {
+            const struct job *jb = &ex->jobs[j];
+            if (jb->live && jb->instrument == i)
+                oi[jb->lots < 0] += jb->lots < 0 ? -jb->lots : jb->lots;
+        }
+        if (oi[0] != ex->inst[i].oi[0] || oi[1] != ex->inst[i].oi[1])
+            return fail(why, len,
+                        "lots: instrument %u running open interest %lld/%lld != scanned "
+                        "%lld/%lld",
+                        i, (long long)ex->inst[i].oi[0], (long long)ex->inst[i].oi[1],
+                        (long long)oi[0], (long long)oi[1]);
+    }
+    return true;
+}
+
 static bool check_money(const struct cas_exchange *ex, char *why, size_t len)
 {
+    if (!check_running(ex, why, len))
+        return false;
+    uint32_t watched = 0;
+    for (uint32_t i = 0; i < ex->n_inst; i++)
+        watched += ex->inst[i].heap[0].n + ex->inst[i].heap[1].n + ex->inst[i].set_n;
+    if (watched != ex->n_watched)
+        return fail(why, len, "risk: %u entries in the heaps and sets, %u counted", watched,
+                    ex->n_watched);
     struct cas_exchange_totals t;
     cas_exchange_totals(ex, &t);
     if (t.held != t.deposited)

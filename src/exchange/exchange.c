@@ -172,6 +172,24 @@ void cas_exchange_destroy(struct cas_exchange *ex)
     free(ex);
 }
 
+int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n)
+{
+    if (n > MAX_ACCOUNTS)
+        return CAS_ERANGE;
+    if (n <= ex->cap_acct)
+        return 0;
+    struct account *a = realloc(ex->acct, (size_t)n * sizeof *a);
+    if (!a)
+        return CAS_ENOMEM;
+    ex->acct = a;
+    struct position *p = realloc(ex->pos, (size_t)n * ex->n_inst * sizeof *p);
+    if (!p)
+        return CAS_ENOMEM;
+    ex->pos = p;
+    ex->cap_acct = n;
+    return 0;
+}
+
 int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
                               enum cas_margin_mode mode, int32_t leverage, uint32_t *id)
 {
@@ -181,17 +199,9 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
         return CAS_ERANGE;
     if (ex->n_acct == ex->cap_acct) {
         uint32_t cap = ex->cap_acct ? ex->cap_acct * 2 : 64;
-        if (cap > MAX_ACCOUNTS)
-            cap = MAX_ACCOUNTS;
-        struct account *a = realloc(ex->acct, (size_t)cap * sizeof *a);
-        if (!a)
-            return CAS_ENOMEM;
-        ex->acct = a;
-        struct position *p = realloc(ex->pos, (size_t)cap * ex->n_inst * sizeof *p);
-        if (!p)
-            return CAS_ENOMEM;
-        ex->pos = p;
-        ex->cap_acct = cap;
+        int rc = cas_exchange_reserve_accounts(ex, cap > MAX_ACCOUNTS ? MAX_ACCOUNTS : cap);
+        if (rc < 0)
+            return rc;
     }
     uint32_t a = ex->n_acct++;
     ex->acct[a] = (struct account){.cash = collateral, .leverage = leverage, .mode = mode,
@@ -199,6 +209,7 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
     for (uint32_t i = 0; i < ex->n_inst; i++)
         *pos_at(ex, a, i) = (struct position){.heap_idx = NIL};
     ex->deposited += collateral;
+    ex->pools += collateral;
     *id = a;
     return 0;
 }
@@ -222,16 +233,18 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     struct account *ac = &ex->acct[a];
     struct position *p = pos_at(ex, a, i);
     bool iso = is_perp(ex, i) && ac->mode == CAS_ISOLATED, was_open = p->lots != 0;
+    cas_lots lots_before = p->lots;
+    ex->pools += flow - fee; /* the rest moves between the account's pools */
     cas_lots ad = abs_lots(dq), qc = 0, sign = dq > 0 ? 1 : -1;
     if (p->lots != 0 && dq != 0 && (p->lots > 0) != (dq > 0))
         qc = ad < abs_lots(p->lots) ? ad : abs_lots(p->lots);
     cas_lots qo = ad - qc;
-    cas_money flow_c = qc == 0 ? 0 : qo == 0 ? flow : (cas_money)((i128)flow * qc / ad);
+    cas_money flow_c = qc == 0 ? 0 : qo == 0 ? flow : mul_div(flow, qc, ad);
     cas_money flow_o = flow - flow_c;
     cas_money *cash = iso ? &p->cash : &ac->cash;
     *cash -= fee;
     if (qc > 0) {
-        cas_money removed = (cas_money)((i128)p->cost * qc / abs_lots(p->lots));
+        cas_money removed = mul_div(p->cost, qc, abs_lots(p->lots));
         p->realized += flow_c - removed;
         p->cost -= removed;
         p->lots += sign * qc;
@@ -240,6 +253,7 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     if (iso && p->lots == 0 && (qc > 0 || qo == 0)) {
         if (cover_bad_debt && p->cash < 0) {
             cas__fund_pay(ex, -p->cash);
+            ex->pools -= p->cash;
             p->cash = 0;
         }
         ac->cash += p->cash;
@@ -263,6 +277,7 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     }
     if (is_perp(ex, i) && was_open != (p->lots != 0))
         ac->n_perp += p->lots != 0 ? 1u : (uint32_t)-1;
+    oi_move(ex, i, lots_before, p->lots);
     cas__touch(ex, a, i);
 }
 
@@ -282,8 +297,11 @@ static void trade_job(struct cas_exchange *ex, struct job *jb, enum cas_side sid
                       cas_lots q)
 {
     cas_money notional = m * q * ex->inst[jb->instrument].spec.contract_units;
+    cas_lots before = jb->lots;
     jb->lots += side == CAS_BUY ? q : -q;
     jb->cash += side == CAS_BUY ? -notional : notional;
+    ex->pools += side == CAS_BUY ? -notional : notional;
+    oi_move(ex, jb->instrument, before, jb->lots);
     jb->filled += q;
     jb->fill_value += (double)m * (double)q;
 }
@@ -707,6 +725,28 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
                                      .liquidating = ac->live_jobs > 0};
 }
 
+void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                          struct cas_holding *out)
+{
+    *out = (struct cas_holding){0};
+    if (account >= ex->n_acct || instrument >= ex->n_inst)
+        return;
+    const struct account *ac = &ex->acct[account];
+    i128 eq = ac->cash;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, account, j);
+        const struct instrument *in = &ex->inst[j];
+        eq += (i128)p->lots * in->mark * in->spec.contract_units + p->cash;
+    }
+    const struct position *p = pos_at(ex, account, instrument);
+    out->lots = p->lots;
+    if (p->lots != 0)
+        out->entry = (double)p->cost /
+                     ((double)p->lots * (double)ex->inst[instrument].spec.contract_units);
+    out->equity = (cas_money)eq;
+    out->liquidating = ac->live_jobs > 0;
+}
+
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument)
 {
     return instrument < ex->n_inst ? ex->inst[instrument].book : NULL;
@@ -730,48 +770,25 @@ uint32_t cas_exchange_n_accounts(const struct cas_exchange *ex)
 void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument,
                                 cas_lots *longs, cas_lots *shorts)
 {
-    cas_lots l = 0, s = 0;
-    for (uint32_t a = 0; a < ex->n_acct && instrument < ex->n_inst; a++) {
-        cas_lots q = pos_at(ex, a, instrument)->lots;
-        l += q > 0 ? q : 0;
-        s += q < 0 ? -q : 0;
-    }
-    for (uint32_t j = 0; j < ex->n_jobs; j++) {
-        const struct job *jb = &ex->jobs[j];
-        if (!jb->live || jb->instrument != instrument)
-            continue;
-        l += jb->lots > 0 ? jb->lots : 0;
-        s += jb->lots < 0 ? -jb->lots : 0;
-    }
-    *longs = l;
-    *shorts = s;
+    *longs = instrument < ex->n_inst ? ex->inst[instrument].oi[0] : 0;
+    *shorts = instrument < ex->n_inst ? ex->inst[instrument].oi[1] : 0;
 }
 
 void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_totals *out)
 {
     *out = (struct cas_exchange_totals){.deposited = ex->deposited,
+                                        .held = ex->pools + ex->fund + ex->fees + ex->residue,
                                         .insurance_fund = ex->fund,
                                         .insurance_min = ex->fund_min,
                                         .fees = ex->fees, .residue = ex->residue,
                                         .liquidations = ex->n_liq, .engine = ex->n_engine,
                                         .keeper = ex->n_keeper, .adl = ex->n_adl,
                                         .liquidated_notional = ex->liq_notional};
-    cas_money held = ex->fund + ex->fees + ex->residue;
-    for (uint32_t a = 0; a < ex->n_acct; a++) {
-        held += ex->acct[a].cash;
-        for (uint32_t i = 0; i < ex->n_inst; i++)
-            held += pos_at(ex, a, i)->cash;
-    }
-    for (uint32_t j = 0; j < ex->n_jobs; j++)
-        held += ex->jobs[j].live ? ex->jobs[j].cash : 0;
-    out->held = held;
     for (uint32_t i = 0; i < ex->n_inst; i++) {
         if (!is_perp(ex, i))
             continue;
-        cas_lots l, s;
-        cas_exchange_open_interest(ex, i, &l, &s);
-        out->open_interest[0] += l;
-        out->open_interest[1] += s;
+        out->open_interest[0] += ex->inst[i].oi[0];
+        out->open_interest[1] += ex->inst[i].oi[1];
     }
 }
 

@@ -20,9 +20,10 @@
  * perpetuals live instead in the `multi` list and are checked by a full
  * computation whenever a mark moves or one of them changes.
  *
- * Order ids are ((account + 1) << 40) | seq; the engine's orders use account
- * ENGINE_ACCOUNT, and never rest (they are IOC or market), so every maker of a
- * fill is an account known from its id.
+ * Order ids are ((account + 1) << 39) | seq (seq wraps after 2^39 orders), so
+ * 2^24 - 2 accounts fit below bit 63, which the sim keeps for stop ids; the
+ * engine's orders use account ENGINE_ACCOUNT, and never rest (they are IOC or
+ * market), so every maker of a fill is an account known from its id.
  */
 #ifndef CASCADE_EXCHANGE_INT_H
 #define CASCADE_EXCHANGE_INT_H
@@ -30,10 +31,10 @@
 #include "cascade/exchange.h"
 
 #define NIL UINT32_MAX
-#define SEQ_BITS 40
+#define SEQ_BITS CAS_ORDER_SEQ_BITS
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
-#define ENGINE_ACCOUNT UINT32_C(0x7FFFFF)
-#define MAX_ACCOUNTS (ENGINE_ACCOUNT - 1u) /* 2^23 - 2 */
+#define ENGINE_ACCOUNT CAS_ENGINE_ACCOUNT
+#define MAX_ACCOUNTS (ENGINE_ACCOUNT - 1u) /* 2^24 - 2 */
 #define MAXP CAS_BOOK_MAX_PRICE
 #define TRIGGER_NONE_LONG ((cas_ticks)0)
 #define TRIGGER_NONE_SHORT INT64_MAX
@@ -95,6 +96,8 @@ struct instrument {
     bool halted;
     bool mark_moved;             /* since the last multi-account scan */
     cas_lots liq_used;           /* engine lots worked this step */
+    cas_lots oi[2];              /* long and short lots of accounts and live jobs, kept as
+                                    they change (oi_move; check.c recomputes them) */
 };
 
 struct job {
@@ -117,6 +120,9 @@ struct cas_exchange {
     uint32_t n_acct, cap_acct;
     uint64_t seq;
     cas_money deposited, fund, fund_min, fees, residue;
+    cas_money pools;            /* account + position + live-job cash, kept as it changes
+                                   (check.c recomputes it): held = pools + fund + fees +
+                                   residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
     struct cas_mark_source marks;
     bool has_marks;
@@ -133,6 +139,7 @@ struct cas_exchange {
     uint32_t *waiting, n_waiting, cap_waiting;
     /* cross accounts with several perpetual positions */
     uint32_t *multi, n_multi, cap_multi;
+    uint32_t n_watched;  /* entries in every risk heap and keeper set (check.c recounts) */
     bool multi_dirty;
     bool no_liquidation; /* counterfactual runs: the risk engine liquidates nobody */
     /* the taker of the book submit in progress */
@@ -165,17 +172,49 @@ static inline cas_lots abs_lots(cas_lots x)
     return x < 0 ? -x : x;
 }
 
+/* Position or job lots on instrument i went from `before` to `after`. */
+static inline void oi_move(struct cas_exchange *ex, uint32_t i, cas_lots before, cas_lots after)
+{
+    cas_lots *oi = ex->inst[i].oi;
+    oi[0] += (after > 0 ? after : 0) - (before > 0 ? before : 0);
+    oi[1] += (after < 0 ? -after : 0) - (before < 0 ? -before : 0);
+}
+
+/* Both fit in 64 bits, where a division is one instruction instead of a call
+ * to __divmodti4; the quotient and remainder are the same. */
+static inline bool fits64(i128 num, i128 den)
+{
+    return num >= INT64_MIN && num <= INT64_MAX && den >= 1 && den <= INT64_MAX;
+}
+
 /* Floor and ceiling division; den > 0. */
 static inline i128 div_floor(i128 num, i128 den)
 {
+    if (fits64(num, den)) {
+        int64_t n = (int64_t)num, d = (int64_t)den, q = n / d;
+        return (n % d != 0 && n < 0) ? q - 1 : q;
+    }
     i128 q = num / den;
     return (num % den != 0 && num < 0) ? q - 1 : q;
 }
 
 static inline i128 div_ceil(i128 num, i128 den)
 {
+    if (fits64(num, den)) {
+        int64_t n = (int64_t)num, d = (int64_t)den, q = n / d;
+        return (n % d != 0 && n > 0) ? q + 1 : q;
+    }
     i128 q = num / den;
     return (num % den != 0 && num > 0) ? q + 1 : q;
+}
+
+/* a * b / c truncated toward zero (c > 0), exactly as (i128)a * b / c. */
+static inline int64_t mul_div(int64_t a, int64_t b, int64_t c)
+{
+    int64_t p;
+    if (!__builtin_mul_overflow(a, b, &p))
+        return p / c;
+    return (int64_t)((i128)a * b / c);
 }
 
 /* ---- margin.c: integer margin arithmetic ---- */
@@ -217,7 +256,6 @@ void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
 int cas__risk_run(struct cas_exchange *ex);
 void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
 const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i, uint32_t a);
-int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
 
 /* ---- liquidate.c: engine jobs, ADL, keeper ---- */
 int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i);

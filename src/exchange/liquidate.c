@@ -81,7 +81,7 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
         jb->next_slice = ex->step;
     }
     cas__heap_remove(ex, i, a);
-    p->lots = 0;
+    p->lots = 0; /* the lots (and the cash) move to the job: open interest is unchanged */
     p->cost = 0;
     p->liquidating = true;
     ex->acct[a].n_perp--;
@@ -210,8 +210,11 @@ static void adl_pair(struct cas_exchange *ex, uint32_t j, uint32_t c, uint32_t j
     cas_money recv, pay = cas__pay(ex, num, den, &recv);
     cas_money buyer = num >= 0 ? -pay : recv, seller = num >= 0 ? recv : -pay;
     bool job_sells = jb->lots > 0;
+    cas_lots before = jb->lots;
     jb->lots += job_sells ? -q : q;
     jb->cash += job_sells ? seller : buyer;
+    ex->pools += job_sells ? seller : buyer;
+    oi_move(ex, jb->instrument, before, jb->lots);
     jb->adl += q;
     if (c != NIL) {
         cas__position_change(ex, c, jb->instrument, job_sells ? q : -q, job_sells ? buyer : seller,
@@ -224,8 +227,11 @@ static void adl_pair(struct cas_exchange *ex, uint32_t j, uint32_t c, uint32_t j
             ex->obs.on_adl(ex->obs.ctx, &e);
     } else {
         struct job *o = &ex->jobs[j2];
+        cas_lots o_before = o->lots;
         o->lots += job_sells ? q : -q;
         o->cash += job_sells ? buyer : seller;
+        ex->pools += job_sells ? buyer : seller;
+        oi_move(ex, o->instrument, o_before, o->lots);
         o->adl += q;
     }
 }
@@ -278,6 +284,8 @@ static int finish(struct cas_exchange *ex, uint32_t j)
                                      .adl = jb->adl, .insurance_change = jb->cash,
                                      .fill_vwap = jb->filled ? jb->fill_value / (double)jb->filled
                                                              : NAN};
+    ex->pools -= jb->cash;
+    oi_move(ex, jb->instrument, jb->lots, 0);
     jb->cash = 0;
     jb->live = false;
     ex->acct[jb->account].live_jobs--;
@@ -471,6 +479,7 @@ static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t t
     struct account *ta = &ex->acct[target];
     if (ta->mode == CAS_CROSS && ta->n_perp == 0 && ta->cash < 0) {
         cas__fund_pay(ex, -ta->cash); /* bad debt */
+        ex->pools -= ta->cash;
         ta->cash = 0;
         cas__account_refresh(ex, target);
     }

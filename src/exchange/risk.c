@@ -21,21 +21,6 @@
 
 #include "exchange/exchangeInt.h"
 
-int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*v, (size_t)c * size);
-    if (!n)
-        return CAS_ENOMEM;
-    *v = n;
-    *cap = c;
-    return 0;
-}
-
 /* ---- indexed heaps ---- */
 
 static bool before(enum cas_side side, const struct heap_entry *x, const struct heap_entry *y)
@@ -96,6 +81,7 @@ void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     uint32_t k = p->heap_idx;
     p->heap_idx = NIL;
     struct heap_entry last = h->v[--h->n];
+    ex->n_watched--;
     if (k == h->n)
         return;
     heap_put(ex, i, s, k, last);
@@ -116,6 +102,7 @@ static bool heap_set(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint3
             return false;
         p->heap_idx = h->n++;
         p->heap_side = s;
+        ex->n_watched++;
     }
     uint32_t k = p->heap_idx;
     h->v[k] = (struct heap_entry){.trigger = trigger, .account = a};
@@ -182,7 +169,12 @@ void cas__account_refresh(struct cas_exchange *ex, uint32_t a)
 /* Position (a, i) changed: re-index what depends on it. */
 void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i)
 {
-    if (ex->acct[a].mode == CAS_CROSS)
+    const struct account *ac = &ex->acct[a];
+    /* a spot trade of a cross account with no perpetual position (none open,
+     * so none in a heap or the multi list) leaves nothing to re-index */
+    if (ac->mode == CAS_CROSS && !is_perp(ex, i) && ac->n_perp == 0 && ac->multi_idx == NIL)
+        return;
+    if (ac->mode == CAS_CROSS)
         cas__account_refresh(ex, a);
     else if (is_perp(ex, i))
         cas__reindex(ex, a, i);
@@ -220,6 +212,7 @@ static void set_add(struct cas_exchange *ex, uint32_t i, uint32_t a)
     memmove(&in->set[k + 1], &in->set[k], (in->set_n - k) * sizeof *in->set);
     in->set[k] = (struct set_entry){.account = a, .cause = ex->cause};
     in->set_n++;
+    ex->n_watched++;
     p->in_set = true;
     cas__heap_remove(ex, i, a);
 }
@@ -231,6 +224,7 @@ void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     if (k < in->set_n && in->set[k].account == a) {
         memmove(&in->set[k], &in->set[k + 1], (in->set_n - k - 1) * sizeof *in->set);
         in->set_n--;
+        ex->n_watched--;
     }
     pos_at(ex, a, i)->in_set = false;
 }
@@ -346,9 +340,18 @@ static int scan_multi(struct cas_exchange *ex)
     return 0;
 }
 
+/* Nothing the loop could act on: no position in a risk heap or keeper set, no
+ * multi-position account, no job ready (spot-only venues, or nobody levered).
+ * The marks' moved flags are left set; they matter only with multi-position
+ * accounts, whose arrival sets multi_dirty anyway. */
+static bool idle(const struct cas_exchange *ex)
+{
+    return ex->n_watched == 0 && ex->n_multi == 0 && ex->ready_head == ex->n_ready;
+}
+
 int cas__risk_run(struct cas_exchange *ex)
 {
-    if (ex->in_risk)
+    if (ex->in_risk || idle(ex))
         return 0;
     ex->in_risk = true;
     int rc = 0;
@@ -395,6 +398,7 @@ int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64
         received += d > 0 ? d : 0;
         struct account *ac = &ex->acct[a];
         *(ac->mode == CAS_ISOLATED ? &p->cash : &ac->cash) += d;
+        ex->pools += d;
         ac->funding_paid -= d;
     }
     for (uint32_t j = 0; j < ex->n_jobs; j++) {
@@ -406,6 +410,7 @@ int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64
         paid += d < 0 ? -d : 0;
         received += d > 0 ? d : 0;
         jb->cash += d;
+        ex->pools += d;
     }
     ex->residue += (cas_money)(paid - received);
     reindex_instrument(ex, instrument);

@@ -8,28 +8,24 @@
 #include <math.h>
 #include <string.h>
 
+#include "cascade/fmt.h"
 #include "cascade/sim.h"
 #include "record/recordInt.h"
 
 /* ---- printing ---- */
 
+/* Numbers go through cas_fmt (src/core/fmt.c): printf's digits, faster. */
 void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
 {
+    char buf[CAS_FMT_MAX];
     if (!isnan(ticks))
-        fprintf(f, "%.*f", dec, ticks * ins->tick_size);
+        fwrite(buf, 1, cas_fmt_fixed(buf, ticks * ins->tick_size, dec), f);
 }
 
 void cas__put_money(FILE *f, cas_money m, int decimals)
 {
-    cas_money scale = 1;
-    for (int i = 0; i < decimals; i++)
-        scale *= 10;
-    unsigned long long a = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
-    if (decimals == 0)
-        fprintf(f, "%s%llu", m < 0 ? "-" : "", a);
-    else
-        fprintf(f, "%s%llu.%0*llu", m < 0 ? "-" : "", a / (unsigned long long)scale, decimals,
-                a % (unsigned long long)scale);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_scaled(buf, m, decimals), f);
 }
 
 void cas__put_cause(FILE *f, struct cas_cause c)
@@ -45,12 +41,14 @@ void cas__put_cause(FILE *f, struct cas_cause c)
 
 static void put_int(FILE *f, long long v)
 {
-    fprintf(f, "%lld", v);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_i64(buf, v), f);
 }
 
 static void put_uint(FILE *f, unsigned long long v)
 {
-    fprintf(f, "%llu", v);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_u64(buf, v), f);
 }
 
 void cas__put_header(FILE *f, const struct column *cols, size_t n)
@@ -68,6 +66,12 @@ void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row)
         cols[k].put(f, row);
     }
     fputc('\n', f);
+}
+
+static void put_fixed(FILE *f, double x, int decimals)
+{
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_fixed(buf, x, decimals), f);
 }
 
 static int decimals_of(double x)
@@ -89,7 +93,8 @@ static void ts_step(FILE *f, const void *x) { put_int(f, TS(x)->r->step); }
 static void ts_time(FILE *f, const void *x)
 {
     double dt = TS(x)->r->cfg->step_seconds;
-    fprintf(f, "%.*f", decimals_of(dt), (double)(TS(x)->r->step + 1) * dt);
+    char buf[CAS_FMT_MAX];
+    fwrite(buf, 1, cas_fmt_fixed(buf, (double)(TS(x)->r->step + 1) * dt, decimals_of(dt)), f);
 }
 static void ts_instrument(FILE *f, const void *x) { fputs(TS(x)->ins->name, f); }
 static void ts_bid(FILE *f, const void *x)
@@ -175,7 +180,7 @@ static void ts_funding(FILE *f, const void *x)
 static void ts_mmr_scale(FILE *f, const void *x)
 {
     if (PERP(x))
-        fprintf(f, "%.6f", (double)cas_sim_margin_scale(TS(x)->sim, TS(x)->i) / CAS_PPM);
+        put_fixed(f, (double)cas_sim_margin_scale(TS(x)->sim, TS(x)->i) / CAS_PPM, 6);
 }
 static void ts_liquidations(FILE *f, const void *x) { put_uint(f, TS(x)->s->liquidations); }
 static void ts_liquidated(FILE *f, const void *x)
@@ -478,8 +483,8 @@ const struct column cas__trade_columns[] = {
     {{"price", "quote currency", "the maker's price"}, tr_price},
     {{"qty", "lots", "lots filled"}, tr_qty},
     {{"taker_side", "", "`buy` or `sell`: the incoming order's side"}, tr_side},
-    {{"taker_order", "", "the incoming order's id; an id's owner account is `(id >> 40) − 1` "
-                         "(the venue's own liquidation orders use account 8388607)"}, tr_taker},
+    {{"taker_order", "", "the incoming order's id; an id's owner account is `(id >> 39) − 1` "
+                         "(the venue's own liquidation orders use account 16777215)"}, tr_taker},
     {{"maker_order", "", "the resting order's id"}, tr_maker},
     {{"cause", "", "why the incoming order was sent: `liquidation:ID` (liquidation ID's "
                    "engine order), `order:ACCOUNT` (that account's order, a triggered stop "

@@ -193,11 +193,9 @@ static void end_shock_windows(struct cas_recorder *r, const struct cas_sim *sim)
 
 /* ---- what each account did ---- */
 
-#define VENUE_ACCOUNT 8388607u /* the owner of the engine's own orders (exchangeInt.h) */
-
 static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
 {
-    if (account >= VENUE_ACCOUNT)
+    if (account >= CAS_ENGINE_ACCOUNT)
         return NULL;
     if (account >= r->cap_flows) {
         size_t cap = r->cap_flows ? r->cap_flows : 256;
@@ -217,10 +215,10 @@ static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
 
 static void count_fill(struct cas_recorder *r, const struct cas_fill *f)
 {
-    struct account_flow *taker = flow_of(r, (f->taker_id >> 40) - 1);
+    struct account_flow *taker = flow_of(r, cas_order_account(f->taker_id));
     if (taker)
         *(f->taker_side == CAS_BUY ? &taker->bought : &taker->sold) += f->qty;
-    struct account_flow *maker = flow_of(r, (f->maker_id >> 40) - 1);
+    struct account_flow *maker = flow_of(r, cas_order_account(f->maker_id));
     if (maker)
         *(f->taker_side == CAS_BUY ? &maker->sold : &maker->bought) += f->qty;
 }

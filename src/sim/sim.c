@@ -12,93 +12,113 @@
 
 #include "sim/simInt.h"
 
-#define MAX_AGENTS ((1u << 23) - 3)
+#define MAX_AGENTS ((1u << 24) - 3) /* the accounts the exchange can open, less the shock's */
 
-/* ---- heaps: binary min-heaps with deterministic ties ---- */
+/* ---- the calendar: per-step buckets of wake-ups and expiries ---- */
 
+/* Wake-ups of one step in (time, agent index) order: a small binary heap,
+ * because an agent may wake again within the step it is woken in. */
 static bool wake_less(const struct wake *a, const struct wake *b)
 {
     return a->t < b->t || (a->t == b->t && a->agent < b->agent);
 }
 
-static void wake_push(struct cas_sim *s, struct wake w)
+static int pending_push(struct cas_sim *s, struct wake w)
 {
-    uint32_t i = s->n_wake++;
+    if (cas__grow((void **)&s->pending, &s->cap_pending, s->n_pending + 1, sizeof w) < 0)
+        return CAS_ENOMEM;
+    uint32_t i = s->n_pending++;
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
-        if (!wake_less(&w, &s->wake_heap[parent]))
+        if (!wake_less(&w, &s->pending[parent]))
             break;
-        s->wake_heap[i] = s->wake_heap[parent];
+        s->pending[i] = s->pending[parent];
         i = parent;
     }
-    s->wake_heap[i] = w;
+    s->pending[i] = w;
+    return 0;
 }
 
-static struct wake wake_pop(struct cas_sim *s)
+static struct wake pending_pop(struct cas_sim *s)
 {
-    struct wake top = s->wake_heap[0], last = s->wake_heap[--s->n_wake];
-    uint32_t i = 0, n = s->n_wake;
+    struct wake top = s->pending[0], last = s->pending[--s->n_pending];
+    uint32_t i = 0, n = s->n_pending;
     for (;;) {
         uint32_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && wake_less(&s->wake_heap[c + 1], &s->wake_heap[c]))
+        if (c + 1 < n && wake_less(&s->pending[c + 1], &s->pending[c]))
             c++;
-        if (!wake_less(&s->wake_heap[c], &last))
+        if (!wake_less(&s->pending[c], &last))
             break;
-        s->wake_heap[i] = s->wake_heap[c];
+        s->pending[i] = s->pending[c];
         i = c;
     }
     if (n > 0)
-        s->wake_heap[i] = last;
+        s->pending[i] = last;
     return top;
 }
 
-static bool exp_less(const struct expiry *a, const struct expiry *b)
+/* File agent g under the step of its next_t (>= the current step). */
+static void wake_insert(struct cas_sim *s, uint32_t g)
 {
-    return a->step < b->step || (a->step == b->step && a->id < b->id);
+    struct agent *a = &s->agents[g];
+    uint32_t *head = a->next_t < (double)(s->chunk + RING)
+                         ? &s->wake_ring[(uint64_t)a->next_t & (RING - 1)]
+                         : &s->far_wake;
+    a->next_wake = *head;
+    *head = g;
 }
 
-static int exp_push(struct cas_sim *s, struct expiry e)
+static int bucket_push(struct id_bucket *b, uint64_t id)
 {
-    if (s->n_exp == s->cap_exp) {
-        size_t cap = s->cap_exp ? 2 * s->cap_exp : 1024;
-        struct expiry *h = realloc(s->exp_heap, cap * sizeof *h);
-        if (!h)
-            return CAS_ENOMEM;
-        s->exp_heap = h;
-        s->cap_exp = cap;
-    }
-    size_t i = s->n_exp++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!exp_less(&e, &s->exp_heap[parent]))
-            break;
-        s->exp_heap[i] = s->exp_heap[parent];
-        i = parent;
-    }
-    s->exp_heap[i] = e;
+    if (cas__grow((void **)&b->ids, &b->cap, b->n + 1, sizeof *b->ids) < 0)
+        return CAS_ENOMEM;
+    b->ids[b->n++] = id;
     return 0;
 }
 
-static struct expiry exp_pop(struct cas_sim *s)
+/* Queue order `id` for cancellation at the start of step k (> the current step). */
+static int expiry_push(struct cas_sim *s, cas_step k, uint64_t id)
 {
-    struct expiry top = s->exp_heap[0], last = s->exp_heap[--s->n_exp];
-    size_t i = 0, n = s->n_exp;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && exp_less(&s->exp_heap[c + 1], &s->exp_heap[c]))
-            c++;
-        if (!exp_less(&s->exp_heap[c], &last))
-            break;
-        s->exp_heap[i] = s->exp_heap[c];
-        i = c;
+    if (k < s->chunk + (cas_step)RING)
+        return bucket_push(&s->exp_ring[k & (RING - 1)], id);
+    if (s->n_far_exp == s->cap_far_exp) {
+        size_t cap = s->cap_far_exp ? 2 * s->cap_far_exp : 64;
+        struct expiry *v = realloc(s->far_exp, cap * sizeof *v);
+        if (!v)
+            return CAS_ENOMEM;
+        s->far_exp = v;
+        s->cap_far_exp = cap;
     }
-    if (n > 0)
-        s->exp_heap[i] = last;
-    return top;
+    s->far_exp[s->n_far_exp++] = (struct expiry){k, id};
+    return 0;
+}
+
+/* Slide the ring by half its length once the step reaches its second half,
+ * moving into it whatever of the far lists it now covers. */
+static int calendar_advance(struct cas_sim *s)
+{
+    while (s->step >= s->chunk + (cas_step)RING / 2) {
+        s->chunk += RING / 2;
+        uint32_t g = s->far_wake;
+        s->far_wake = NONE;
+        while (g != NONE) {
+            uint32_t next = s->agents[g].next_wake;
+            wake_insert(s, g);
+            g = next;
+        }
+        size_t kept = 0;
+        for (size_t k = 0; k < s->n_far_exp; k++) {
+            struct expiry e = s->far_exp[k];
+            if (e.step >= s->chunk + (cas_step)RING)
+                s->far_exp[kept++] = e;
+            else if (bucket_push(&s->exp_ring[e.step & (RING - 1)], e.id) < 0)
+                return CAS_ENOMEM;
+        }
+        s->n_far_exp = kept;
+    }
+    return 0;
 }
 
 /* ---- orders ---- */
@@ -154,8 +174,11 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
         return rc;
     s->agents[k->agent].stats.orders++;
     if (res.rested > 0 && req->expire_at < (double)s->cfg->steps) {
-        struct expiry e = {(cas_step)floor(req->expire_at) + 1, *id};
-        if ((rc = exp_push(s, e)) < 0) {
+        /* cancelled at the start of the first step after expire_at (the next
+         * step for a time already past) */
+        cas_step due = req->expire_at < (double)s->step ? s->step + 1
+                                                        : (cas_step)floor(req->expire_at) + 1;
+        if ((rc = expiry_push(s, due, *id)) < 0) {
             cas_exchange_cancel(s->ex, *id);
             s->error = rc;
             return rc;
@@ -179,7 +202,9 @@ static int cancel(void *impl, uint64_t id)
         return cas_stops_cancel(s->stops, id);
     if (cas_exchange_order_owner(s->ex, id) != s->agents[k->agent].account)
         return CAS_ENOTFOUND;
-    return cas_exchange_cancel(s->ex, id);
+    int rc = cas_exchange_cancel(s->ex, id);
+    s->counters.cancels += rc == 0;
+    return rc;
 }
 
 static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t instrument,
@@ -280,7 +305,7 @@ static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
                         enum cas_margin_mode margin, uint32_t *account, cas_money *deposit,
                         struct cas_err *err)
 {
-    double money = setup->collateral * pow(10, s->cfg->money_decimals);
+    double money = setup->collateral * s->money_scale;
     if (!(money >= 0 && money < 9e17))
         return cas_err_set(err, CAS_ERANGE, "params.collateral",
                            "collateral %g is too large for money_decimals %d", setup->collateral,
@@ -341,8 +366,10 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 return rc;
             }
             a->rate = a->type->rate(a->state);
-            if (a->rate > 0)
-                wake_push(s, (struct wake){cas_rng_exponential(&a->rng, a->rate), g});
+            if (a->rate > 0) {
+                a->next_t = cas_rng_exponential(&a->rng, a->rate);
+                wake_insert(s, g);
+            }
         }
     }
     return 0;
@@ -378,14 +405,23 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     s->instruments = calloc(cfg->n_instruments, sizeof *s->instruments);
     s->agents = calloc(n_agents ? n_agents : 1, sizeof *s->agents);
     s->states = calloc(1, states_size(cfg) + 16);
-    s->wake_heap = calloc(n_agents ? n_agents : 1, sizeof *s->wake_heap);
+    s->wake_ring = malloc(RING * sizeof *s->wake_ring);
+    s->exp_ring = calloc(RING, sizeof *s->exp_ring);
+    s->far_wake = NONE;
     s->n_owner = (uint32_t)n_agents + 2; /* the shock account may come first */
     s->owner = malloc(s->n_owner * sizeof *s->owner);
-    if (!s->instruments || !s->agents || !s->states || !s->wake_heap || !s->owner)
+    if (!s->instruments || !s->agents || !s->states || !s->wake_ring || !s->exp_ring ||
+        !s->owner)
         goto nomem;
+    for (uint32_t k = 0; k < RING; k++)
+        s->wake_ring[k] = NONE;
     for (uint32_t k = 0; k < s->n_owner; k++)
         s->owner[k] = UINT32_MAX;
+    s->money_scale = pow(10, cfg->money_decimals);
     int rc = cas__venue_init(s, err);
+    if (rc == 0 && cas_exchange_reserve_accounts(
+                       s->ex, cas_exchange_n_accounts(s->ex) + (uint32_t)n_agents) < 0)
+        goto nomem; /* one allocation for the population: doubling would copy it */
     if (rc < 0) {
         cas_sim_destroy(s);
         return rc;
@@ -416,41 +452,56 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->instruments);
     free(s->agents);
     free(s->states);
-    free(s->wake_heap);
+    free(s->wake_ring);
+    free(s->pending);
     free(s->woken);
-    free(s->exp_heap);
+    if (s->exp_ring)
+        for (uint32_t k = 0; k < RING; k++)
+            free(s->exp_ring[k].ids);
+    free(s->exp_ring);
+    free(s->far_exp);
     free(s);
+}
+
+void cas_sim_observe(struct cas_sim *s, const struct cas_sim_observer *observer)
+{
+    s->obs = observer ? *observer : (struct cas_sim_observer){0};
 }
 
 /* ---- the step ---- */
 
 static void expire_orders(struct cas_sim *s)
 {
-    while (s->n_exp > 0 && s->exp_heap[0].step <= s->step) {
-        struct expiry e = exp_pop(s);
-        if (cas_exchange_cancel(s->ex, e.id) == 0)
+    struct id_bucket *b = &s->exp_ring[s->step & (RING - 1)];
+    for (uint32_t k = 0; k < b->n; k++)
+        if (cas_exchange_cancel(s->ex, b->ids[k]) == 0)
             s->counters.expiries++;
-    }
+    b->n = 0;
 }
 
 static int gather_wakeups(struct cas_sim *s)
 {
     double end = (double)(s->step + 1);
     s->n_woken = 0;
-    while (s->n_wake > 0 && s->wake_heap[0].t < end) {
-        struct wake w = wake_pop(s);
-        if (s->n_woken == s->cap_woken) {
-            uint32_t cap = s->cap_woken ? 2 * s->cap_woken : 256;
-            struct wake *v = realloc(s->woken, cap * sizeof *v);
-            if (!v)
-                return CAS_ENOMEM;
-            s->woken = v;
-            s->cap_woken = cap;
-        }
+    s->n_pending = 0;
+    uint32_t *head = &s->wake_ring[s->step & (RING - 1)];
+    for (uint32_t g = *head; g != NONE; g = s->agents[g].next_wake)
+        if (pending_push(s, (struct wake){s->agents[g].next_t, g}) < 0)
+            return CAS_ENOMEM;
+    *head = NONE;
+    while (s->n_pending > 0) {
+        struct wake w = pending_pop(s);
+        if (cas__grow((void **)&s->woken, &s->cap_woken, s->n_woken + 1, sizeof w) < 0)
+            return CAS_ENOMEM;
         s->woken[s->n_woken++] = w;
         struct agent *a = &s->agents[w.agent];
-        w.t += cas_rng_exponential(&a->rng, a->rate);
-        wake_push(s, w);
+        a->next_t = w.t + cas_rng_exponential(&a->rng, a->rate);
+        if (a->next_t < end) {
+            if (pending_push(s, (struct wake){a->next_t, w.agent}) < 0)
+                return CAS_ENOMEM;
+        } else {
+            wake_insert(s, w.agent);
+        }
     }
     for (uint32_t i = s->n_woken; i > 1; i--) {
         uint32_t j = cas_rng_bounded(&s->sched, i);
@@ -472,17 +523,18 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     v->has_ask = cas_book_best_ask(b, &v->best_ask);
     v->last = cas_exchange_last(s->ex, instrument);
     v->mark = cas_exchange_mark(s->ex, instrument);
-    struct cas_position_view pos;
-    cas_exchange_position(s->ex, a->account, instrument, &pos);
-    v->position = pos.lots;
-    v->entry = pos.entry;
-    v->liquidation = pos.liquidation;
-    struct cas_account_view acc;
-    cas_exchange_account(s->ex, a->account, &acc);
-    v->equity = acc.equity;
-    v->liquidating = acc.liquidating;
+    struct cas_holding h;
+    cas_exchange_holding(s->ex, a->account, instrument, &h);
+    v->position = h.lots;
+    v->entry = h.entry;
+    v->equity = h.equity;
+    v->liquidating = h.liquidating;
     v->contract_units = ic->spec.contract_units;
-    v->index = cas_sim_index(s, instrument);
+    if (s->instruments[instrument].perp) /* spot: the mid or last, as cas_sim_price */
+        v->index = s->instruments[instrument].index.price;
+    else
+        v->index = v->has_bid && v->has_ask ? (double)(v->best_bid + v->best_ask) / 2
+                                            : (double)v->last;
     v->funding_rate = cas_sim_funding_rate(s, instrument);
     v->index_instrument = ic->spec.kind == CAS_PERPETUAL && ic->index_source == CAS_INDEX_SPOT
                               ? ic->index_spot
@@ -494,6 +546,8 @@ int cas_sim_step(struct cas_sim *s)
 {
     int rc = cas__venue_begin_step(s);
     if (rc < 0)
+        return rc;
+    if ((rc = calendar_advance(s)) < 0)
         return rc;
     expire_orders(s);
     if ((rc = gather_wakeups(s)) < 0)

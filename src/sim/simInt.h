@@ -1,11 +1,18 @@
 /* simInt: the run's state, shared by sim.c (scheduler, agents, orders) and
  * venue.c (the per-instrument rules wired to the exchange). Private to src/sim.
  *
- * Invariants: the wake heap holds every agent with a positive rate exactly
- * once, keyed by its next wake-up time (ties by agent index); the expiry heap
- * holds (step, order id) for resting orders with a finite lifetime inside the
- * run, keyed by step then id; instrument i of the config is instrument i of
- * the exchange.
+ * Invariants. The scheduler is a calendar of per-step buckets: a ring of
+ * RING steps starting at `chunk` (a multiple of RING / 2, at most the current
+ * step) and, beyond it, a far list redistributed whenever `chunk` advances.
+ * Every agent with a positive rate is in exactly one wake bucket, the one of
+ * the step floor(next_t), as a singly-linked list through `next_wake`; a
+ * step's wake-ups are popped in (time, agent index) order, as a heap would
+ * give them, before the scheduler shuffles them. The expiry buckets hold the
+ * ids of resting orders with a finite lifetime inside the run, under the step
+ * at which they are cancelled, in the order they were queued (the order of
+ * one step's cancellations changes nothing: each removes one order from its
+ * level and no event is published). Instrument i of the config is instrument
+ * i of the exchange.
  */
 #ifndef CASCADE_SIM_INT_H
 #define CASCADE_SIM_INT_H
@@ -32,6 +39,7 @@ struct instrument {
     struct cas_volmargin vol;
     int64_t scale_ppm;        /* maintenance scale last given to the exchange */
     bool halted;
+    bool halt_band;           /* a price band that halts trading is configured */
 };
 
 struct agent {
@@ -40,9 +48,14 @@ struct agent {
     void *state;
     struct cas_rng rng;
     double rate;
+    double next_t;      /* next wake-up time, steps (rate > 0) */
+    uint32_t next_wake; /* the next agent in its wake bucket, or NONE */
     uint32_t instrument;
     uint32_t account;
 };
+
+#define RING 4096u /* steps the calendar's ring covers; a power of two */
+#define NONE UINT32_MAX
 
 struct wake {
     double t;
@@ -52,6 +65,11 @@ struct wake {
 struct expiry {
     cas_step step;
     uint64_t id;
+};
+
+struct id_bucket {
+    uint64_t *ids;
+    uint32_t n, cap;
 };
 
 struct cas_sim {
@@ -65,18 +83,23 @@ struct cas_sim {
     struct agent *agents;
     unsigned char *states;
     uint32_t shock_account;
+    double money_scale;       /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
     bool publish_liq_maps;    /* someone reads the liquidation map */
     uint64_t stop_seq;
     struct cas_rng sched;
-    struct wake *wake_heap;   /* n_agents at most */
-    uint32_t n_wake;
+    cas_step chunk;           /* first step the ring covers */
+    uint32_t *wake_ring;      /* RING heads of agent lists */
+    uint32_t far_wake;        /* agents waking at chunk + RING or later */
+    struct wake *pending;     /* this step's wake bucket, a min-heap */
+    uint32_t n_pending, cap_pending;
     struct wake *woken;       /* this step's wake-ups, grown as needed */
     uint32_t n_woken, cap_woken;
-    struct expiry *exp_heap;
-    size_t n_exp, cap_exp;
+    struct id_bucket *exp_ring; /* RING buckets of order ids */
+    struct expiry *far_exp;   /* expiries at chunk + RING or later, in push order */
+    size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
     int error;                /* first allocation failure inside a step */
 };

@@ -101,8 +101,7 @@ struct cas_mark_source cas__venue_marks(struct cas_sim *s)
 static void check_halt(struct cas_sim *s, uint32_t i)
 {
     struct instrument *in = &s->instruments[i];
-    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    if (!ic->band_on || ic->band.action != CAS_BAND_HALT || in->halted)
+    if (!in->halt_band || in->halted)
         return;
     cas_ticks lo, hi, last = cas_exchange_last(s->ex, i);
     cas_band_limits(&in->band, (double)cas_exchange_mark(s->ex, i), &lo, &hi);
@@ -196,6 +195,7 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
     struct instrument *in = &s->instruments[i];
     in->perp = ic->spec.kind == CAS_PERPETUAL;
+    in->halt_band = ic->band_on && ic->band.action == CAS_BAND_HALT;
     in->scale_ppm = CAS_PPM;
     if (in->perp && !(in->liq_maps = calloc(LIQ_MAP_KEEP, sizeof *in->liq_maps)))
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");

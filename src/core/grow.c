@@ -1,0 +1,19 @@
+/* grow: the one growable-array helper of the library (cas__grow in core.h). */
+#include <stdlib.h>
+
+#include "cascade/core.h"
+
+int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *n = realloc(*v, (size_t)c * size);
+    if (!n)
+        return CAS_ENOMEM;
+    *v = n;
+    *cap = c;
+    return 0;
+}
