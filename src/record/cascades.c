@@ -137,8 +137,10 @@ static void drop(uint32_t *v, size_t *n, uint32_t k)
 
 void cas_cascades_trade(struct cas_cascades *cs, uint32_t i, double price)
 {
-    cs->step_low[i] = fmin(cs->step_low[i], price);
-    cs->step_high[i] = fmax(cs->step_high[i], price);
+    if (price < cs->step_low[i])
+        cs->step_low[i] = price;
+    if (price > cs->step_high[i])
+        cs->step_high[i] = price;
     for (size_t k = 0; k < cs->n_running; k++) {
         struct cas_cascade *c = &cs->nodes[cs->running[k]].c;
         if (c->instrument == i)

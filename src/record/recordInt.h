@@ -73,6 +73,7 @@ struct cas_recorder {
     cas_step *map_seen;      /* per instrument: step of the last map written */
     struct series *series;
     cas_step step;           /* the step running now */
+    bool has_perp;           /* some instrument is a perpetual (can liquidate) */
     /* first instrument, over every step */
     double spread_sum, depth_sum;
     double max_basis;        /* max |price / index - 1| at step ends (perpetuals) */

@@ -58,6 +58,8 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     }
     r->final = r->prev_close[0];
+    for (uint32_t i = 0; i < ni; i++)
+        r->has_perp |= cfg->instruments[i].spec.kind == CAS_PERPETUAL;
     r->cfg = cfg;
     r->ts = ts;
     for (uint32_t i = 0; i < ni; i++) {
@@ -108,6 +110,8 @@ void cas_recorder_set_replay(struct cas_recorder *r, FILE *replay)
 {
     cas__replay_destroy(r->replay);
     r->replay = NULL;
+    if (!r->has_perp && r->cfg->n_replay == 0)
+        return; /* nothing is ever liquidated and no range is asked: an empty file */
     if (cas__replay_create(&r->replay, r->cfg, replay))
         r->out_of_memory = true;
 }
@@ -137,13 +141,29 @@ static void write_liqmaps(struct cas_recorder *r, const struct cas_sim *sim)
 
 /* ---- the first instrument's extremes and drawdown, in time order ---- */
 
+/* Inline minimum and maximum (fmin and fmax are library calls; prices are never NaN). */
+static inline double lower(double a, double b)
+{
+    return b < a ? b : a;
+}
+
+static inline double higher(double a, double b)
+{
+    return b > a ? b : a;
+}
+
 static void follow_price(struct cas_recorder *r, double p)
 {
-    r->lo = fmin(r->lo, p);
-    r->hi = fmax(r->hi, p);
+    r->lo = lower(r->lo, p);
+    r->hi = higher(r->hi, p);
     struct drawdown *d = &r->dd;
-    d->peak = fmax(d->peak, p);
-    if (d->peak > 0 && (d->peak - p) / d->peak > d->best) {
+    if (p >= d->peak) {
+        d->peak = p;
+        if (d->best > 0 && d->recovery < 0 && p >= d->best_peak)
+            d->recovery = r->step - d->trough_step;
+        return;
+    }
+    if ((d->peak - p) / d->peak > d->best) {
         d->best = (d->peak - p) / d->peak;
         d->best_peak = d->peak;
         d->trough_step = r->step;
@@ -254,12 +274,14 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     s->volume += f->qty;
     s->trades++;
     count_fill(r, f);
-    s->row_low = fmin(s->row_low, p);
-    s->row_high = fmax(s->row_high, p);
+    s->row_low = lower(s->row_low, p);
+    s->row_high = higher(s->row_high, p);
     if (instrument == 0)
         follow_price(r, p);
-    cas_cascades_trade(r->cascades, instrument, p);
-    follow_shocks(r, instrument, p);
+    if (r->has_perp) /* only perpetuals liquidate: no cascade elsewhere */
+        cas_cascades_trade(r->cascades, instrument, p);
+    if (r->cfg->n_shocks)
+        follow_shocks(r, instrument, p);
     if (r->replay)
         cas__replay_trade(r->replay, instrument, f, cause);
     if (cause.kind == CAS_CAUSE_LIQUIDATION && cause.id <= r->n_liqs) {
@@ -342,7 +364,8 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
         r->close[i] = cas_sim_price(sim, i);
         r->index[i] = r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i)
                                                                          : r->close[i];
-        follow_shocks(r, i, r->close[i]);
+        if (r->cfg->n_shocks)
+            follow_shocks(r, i, r->close[i]);
     }
     r->final = r->close[0];
     if ((r->step + 1) % r->cfg->stylized_horizon == 0) {
@@ -365,7 +388,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     struct cas_recorder *r = ctx;
     r->step = cas_sim_now(sim);
     end_prices(r, sim);
-    cas_cascades_step_end(r->cascades, r->step, r->close, r->index);
+    if (r->has_perp)
+        cas_cascades_step_end(r->cascades, r->step, r->close, r->index);
     end_shock_windows(r, sim);
     if (r->replay)
         cas__replay_step(r->replay, r, sim, r->step);
@@ -385,7 +409,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     if ((r->step + 1) % r->cfg->sample_every == 0)
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
             write_row(r, sim, i);
-    memcpy(r->prev_close, r->close, r->cfg->n_instruments * sizeof *r->close);
+    for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
+        r->prev_close[i] = r->close[i];
     r->step++;
 }
 

@@ -41,11 +41,16 @@ struct cas__replay {
     uint32_t ni;
     cas_step window, until;  /* write every step up to `until` */
     bool active;             /* liquidation activity in the step running now */
-    struct snap *now;        /* per instrument: the step running now */
-    struct snap *ring;       /* window x ni */
-    size_t head, n;          /* ring slots in use, oldest at head */
+    struct snap *ring;       /* (window + 1) x ni: the steps kept, then the step running now */
+    size_t slots, head, n;   /* ring slots; the oldest kept step's; how many are kept */
     bool failed;
 };
+
+/* The step running now: the slot after the kept ones. */
+static struct snap *now(struct cas__replay *p, uint32_t i)
+{
+    return &p->ring[((p->head + p->n) % p->slots) * p->ni + i];
+}
 
 static void snap_free(struct snap *s)
 {
@@ -57,11 +62,8 @@ void cas__replay_destroy(struct cas__replay *p)
 {
     if (!p)
         return;
-    for (uint32_t i = 0; p->now && i < p->ni; i++)
-        snap_free(&p->now[i]);
-    for (size_t k = 0; p->ring && k < (size_t)p->window * p->ni; k++)
+    for (size_t k = 0; p->ring && k < p->slots * p->ni; k++)
         snap_free(&p->ring[k]);
-    free(p->now);
     free(p->ring);
     free(p);
 }
@@ -74,11 +76,15 @@ int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, F
     p->cfg = cfg;
     p->f = f;
     p->ni = cfg->n_instruments;
-    p->window = cfg->replay_window;
+    /* only perpetuals liquidate: without one, nothing but the asked ranges is kept */
+    bool perp = false;
+    for (uint32_t i = 0; i < p->ni; i++)
+        perp |= cfg->instruments[i].spec.kind == CAS_PERPETUAL;
+    p->window = perp ? cfg->replay_window : 0;
     p->until = -1;
-    p->now = calloc(p->ni, sizeof *p->now);
-    p->ring = calloc((size_t)(p->window ? p->window : 1) * p->ni, sizeof *p->ring);
-    if (!p->now || !p->ring) {
+    p->slots = (size_t)p->window + 1;
+    p->ring = calloc(p->slots * p->ni, sizeof *p->ring);
+    if (!p->ring) {
         cas__replay_destroy(p);
         return CAS_ENOMEM;
     }
@@ -112,7 +118,7 @@ static void add_id(struct cas__replay *p, struct snap *s, uint64_t id, bool done
 void cas__replay_trade(struct cas__replay *p, uint32_t i, const struct cas_fill *f,
                        struct cas_cause cause)
 {
-    struct snap *s = &p->now[i];
+    struct snap *s = now(p, i);
     if (s->n_trades == s->cap_trades) {
         size_t cap = s->cap_trades ? 2 * s->cap_trades : 64;
         struct event_trade *v = realloc(s->trades, cap * sizeof *v);
@@ -128,7 +134,7 @@ void cas__replay_trade(struct cas__replay *p, uint32_t i, const struct cas_fill 
 
 void cas__replay_liquidation(struct cas__replay *p, uint32_t i, uint64_t id, bool done)
 {
-    add_id(p, &p->now[i], id, done);
+    add_id(p, now(p, i), id, done);
 }
 
 static void put_levels(FILE *f, const struct cas_level_info *lv, uint32_t n,
@@ -180,14 +186,6 @@ static void write_snap(struct cas__replay *p, const struct cas_recorder *r, uint
     fputs("]}\n", f);
 }
 
-/* Swap the contents of two snapshots (their arrays move with them). */
-static void swap(struct snap *a, struct snap *b)
-{
-    struct snap t = *a;
-    *a = *b;
-    *b = t;
-}
-
 static void clear(struct snap *s)
 {
     s->n_trades = s->n_liq = s->n_done = 0;
@@ -204,8 +202,17 @@ static bool in_ranges(const struct cas_config *cfg, cas_step step)
 void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step)
 {
+    if (p->active && p->window > 0)
+        p->until = step + p->window;
+    bool write = step <= p->until || in_ranges(p->cfg, step);
+    if (!write && p->window == 0) { /* nothing to keep: forget the step's events */
+        for (uint32_t i = 0; i < p->ni; i++)
+            clear(now(p, i));
+        p->active = false;
+        return;
+    }
     for (uint32_t i = 0; i < p->ni; i++) {
-        struct snap *s = &p->now[i];
+        struct snap *s = now(p, i);
         const struct cas_book *b = cas_sim_book(sim, i);
         s->step = step;
         s->n_bid = cas_book_depth(b, CAS_BUY, REPLAY_LEVELS, s->bid);
@@ -214,35 +221,26 @@ void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
         s->mark = (double)cas_sim_mark(sim, i);
         s->index = p->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i) : NAN;
     }
-    if (p->active && p->window > 0)
-        p->until = step + p->window;
-    bool write = step <= p->until || in_ranges(p->cfg, step);
     if (write) {
-        /* the ring holds the steps just before: written before a liquidation, dropped
-         * before a step that is only in a configured range (steps go out in order) */
-        for (size_t k = 0; p->active && k < p->n; k++) {
-            size_t slot = (p->head + k) % (size_t)p->window;
+        /* the kept steps just before: written before a liquidation, dropped before a
+         * step that is only in a configured range (steps go out in order) */
+        for (size_t k = 0; k <= p->n; k++) {
+            size_t slot = (p->head + k) % p->slots;
             for (uint32_t i = 0; i < p->ni; i++) {
-                write_snap(p, r, i, &p->ring[slot * p->ni + i]);
+                if (k == p->n || p->active)
+                    write_snap(p, r, i, &p->ring[slot * p->ni + i]);
                 clear(&p->ring[slot * p->ni + i]);
             }
         }
         p->head = p->n = 0;
+    } else { /* keep the step; the oldest goes when the ring is full */
+        if (p->n == (size_t)p->window)
+            p->head = (p->head + 1) % p->slots;
+        else
+            p->n++;
         for (uint32_t i = 0; i < p->ni; i++)
-            write_snap(p, r, i, &p->now[i]);
-    } else if (p->window > 0) {
-        size_t slot;
-        if (p->n == (size_t)p->window) { /* drop the oldest */
-            slot = p->head;
-            p->head = (p->head + 1) % (size_t)p->window;
-        } else {
-            slot = (p->head + p->n++) % (size_t)p->window;
-        }
-        for (uint32_t i = 0; i < p->ni; i++)
-            swap(&p->ring[slot * p->ni + i], &p->now[i]);
+            clear(now(p, i));
     }
-    for (uint32_t i = 0; i < p->ni; i++)
-        clear(&p->now[i]);
     p->active = false;
 }
 
