@@ -161,3 +161,16 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_no_smaller, .timeout 
     cr_assert_gt(no_smaller, SEEDS / 2, "fewer liquidations with front-runners in %d of %d seeds",
                  SEEDS - no_smaller, SEEDS);
 }
+
+/* The scenario's basis arbitrageurs are a small, slow desk, so the perpetual follows the
+ * index over minutes. With the default, deep arbitrage it follows within seconds: the
+ * clusters are reached before front-runners can trade ahead of them, and they lose on
+ * average (configs/README.md). */
+Test(scenario_front, deep_arbitrage_leaves_front_runners_nothing, .timeout = 600)
+{
+    double pnl = 0;
+    for (unsigned s = 0; s < SEEDS; s++)
+        pnl += run("agents[3].params={}", s + 1).front_pnl / SEEDS;
+    cr_log_info("front-runners' PnL with deep arbitrage: %.0f on average", pnl);
+    cr_assert_lt(pnl, 0, "front-runners still earn %.0f against deep arbitrage", pnl);
+}
