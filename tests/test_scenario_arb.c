@@ -151,7 +151,8 @@ Test(scenario_arb, no_scenario_stays_far_from_its_index_unexplained)
 {
     static const char *const names[] = {"default", "no-leverage", "long-squeeze",
                                         "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze", "cross-margin-contagion"};
+                                        "keepers", "gamma-squeeze", "cross-margin-contagion",
+                                        "btc-perp"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++)
         for (unsigned s = 1; s <= 2; s++) {
             char dir[64];

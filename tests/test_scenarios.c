@@ -258,14 +258,17 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
 {
     static const char *const names[] = {"default", "no-leverage", "long-squeeze",
                                         "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze", "cross-margin-contagion"};
+                                        "keepers", "gamma-squeeze", "cross-margin-contagion",
+                                        "btc-perp"};
     const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert(bin && root, "run through meson test");
     char dir[] = "/tmp/cascade-scenarios-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         char cmd[4096];
-        const char *steps = strcmp(names[k], "default") == 0 ? "--steps 3600" : "";
+        const char *steps = strcmp(names[k], "default") == 0 || strcmp(names[k], "btc-perp") == 0
+                                ? "--steps 3600"
+                                : "";
         for (int r = 0; r < 2; r++) {
             snprintf(cmd, sizeof cmd, "'%s' run '%s/configs/%s.json' %s -o '%s/%s-%d' --quiet >/dev/null",
                      bin, root, names[k], steps, dir, names[k], r);
