@@ -130,7 +130,8 @@ static bool entry_order(const struct basis_arb *b, const struct cas_market_view 
     cas_lots q = lots_for(b, b->clip * mis / b->entry, v->index);
     if (q < 1)
         q = 1;
-    double limit = side == CAS_BUY ? floor(v->index * (1 - b->entry)) : ceil(v->index * (1 + b->entry));
+    double limit = side == CAS_BUY ? floor(v->index * (1 - b->entry))
+                                   : ceil(v->index * (1 + b->entry));
     if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
         return false;
     *req = (struct cas_order_req){.side = side,
@@ -154,7 +155,8 @@ static bool exit_order(const struct basis_arb *b, const struct cas_market_view *
     cas_lots q = lots_for(b, b->clip, v->index);
     if (q < 1)
         q = 1;
-    double limit = v->position > 0 ? ceil(v->index * (1 - b->exit)) : floor(v->index * (1 + b->exit));
+    double limit = v->position > 0 ? ceil(v->index * (1 - b->exit))
+                                   : floor(v->index * (1 + b->exit));
     if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
         return false;
     *req = (struct cas_order_req){.side = v->position > 0 ? CAS_SELL : CAS_BUY,

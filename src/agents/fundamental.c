@@ -8,9 +8,10 @@
  * it compares the market price (the mid, else the last trade) with its belief. When the
  * price is below belief by more than `threshold` (a fraction) it buys, above it sells; the
  * order's size is proportional to the mispricing, `aggression` quote currency per 1% of it,
- * at least one lot; a buy never takes the position beyond `max_notional` long, a sell never beyond
- * `max_notional` short (quote currency at the trader's belief). With probability `market_prob` it is a market order,
- * otherwise a limit order joining the touch on its own side that lives `order_life` steps;
+ * at least one lot; a buy never takes the position beyond `max_notional` long, a sell never
+ * beyond `max_notional` short (quote currency at the trader's belief). With probability
+ * `market_prob` it is a market order, otherwise a limit order joining the touch on its own
+ * side that lives `order_life` steps;
  * the trader keeps one working order and cancels it at its next wake-up. It is at its limit
  * (at_limit) when at its last wake-up the mispricing called for a trade and its position
  * was already at `max_notional` that way.
