@@ -188,3 +188,51 @@ Test(scenario_arb, no_scenario_stays_far_from_its_index_unexplained)
         }
     }
 }
+
+/* The squeeze's cascade as observed, over seeds 1-8 (rows every step): the price
+ * overshoots, within the cascade's step, far below the unmoved index and recovers at least
+ * 80% of the fall within 30 minutes; the gap at the extreme halves within a minute; and
+ * the funding rate falls (it had been raised by the whale's buying), never rises. */
+Test(scenario_arb, the_squeeze_overshoots_recovers_and_funding_falls)
+{
+    for (unsigned s = 1; s <= 8; s++) {
+        char dir[32], path[64];
+        snprintf(dir, sizeof dir, "dyn-%u", s);
+        cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' --seed %u -o %s --quiet"
+                                 " --set record.sample_every=1",
+                                 source_root(), s, dir),
+                     0);
+        struct table c, t;
+        snprintf(path, sizeof path, "%s/cascades.csv", dir);
+        table_read(&c, path);
+        snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+        table_read(&t, path);
+        cr_assert_gt(c.n_rows, 1, "seed %u: no cascade", s);
+        size_t w = 1;
+        for (size_t r = 2; r < c.n_rows; r++)
+            if (fabs(num(&c, r, "gap_to_index_bps")) > fabs(num(&c, w, "gap_to_index_bps")))
+                w = r;
+        long long x = integer(&c, w, "extreme_step"), shock = integer(&c, w, "start_step");
+        double gap = fabs(num(&c, w, "gap_to_index_bps")), low = num(&c, w, "price_extreme");
+        /* row k is step k - 1 (sample_every 1, rows from step 0) */
+        cr_assert_eq(integer(&t, (size_t)shock, "step"), shock - 1);
+        double pre = num(&t, (size_t)shock, "mid"), later = num(&t, (size_t)(x + 1801), "mark");
+        double recovered = (later - low) / (pre - low);
+        long long half = -1;
+        for (size_t r = (size_t)x + 1; r < t.n_rows && half < 0; r++)
+            if (fabs(num(&t, r, "mark") / num(&t, r, "index") - 1) * 1e4 < gap / 2)
+                half = integer(&t, r, "step") - x;
+        double before = num(&t, (size_t)shock, "funding_rate"), after = INFINITY;
+        for (size_t r = (size_t)x + 1; r <= (size_t)x + 600; r++)
+            after = fmin(after, num(&t, r, "funding_rate"));
+        cr_log_info("seed %u: %.0f -> %.0f -> %.0f 30 min later (%.0f%% recovered); gap %.0f bp "
+                    "halved in %lld steps; funding %.4f%% -> %.4f%%", s, pre, low, later,
+                    recovered * 100, gap, half, before * 100, after * 100);
+        cr_assert_lt(low, pre * 0.98, "seed %u: no overshoot", s);
+        cr_assert_geq(recovered, 0.8, "seed %u: %.0f%% recovered", s, recovered * 100);
+        cr_assert(half >= 0 && half <= 60, "seed %u: gap halved in %lld steps", s, half);
+        cr_assert_leq(after, before, "seed %u: funding rose", s);
+        table_free(&c);
+        table_free(&t);
+    }
+}
