@@ -153,6 +153,7 @@ static void agent_new(struct agent *a, const struct cas_agent_type *type, uint64
                                         .instrument = PERP,
                                         .perpetual = true,
                                         .tick_size = 0.5,
+                                        .lot_size = 0.01, /* a lot at 60000 ticks: 300 quote */
                                         .step_seconds = 1,
                                         .steps = 86400,
                                         .leverage = 1};
@@ -212,8 +213,8 @@ static void fundamental_new(struct agent *a, uint64_t seed)
     agent_new(a, &cas_agent_fundamental, seed);
     param(a, "bias_sd", 0);
     param(a, "threshold", 0.005);
-    param(a, "aggression", 2);
-    param(a, "max_position", 20);
+    param(a, "aggression", 600);    /* 2 lots per 1% at the belief */
+    param(a, "max_notional", 6000); /* 20 lots */
     param(a, "market_prob", 0);
     param(a, "collateral", 12345);
     param(a, "leverage", 3);
@@ -285,7 +286,7 @@ Test(agents_flow, fundamental_uses_last_without_a_mid)
     cr_assert_eq(f.orders[0].req.price, 57000);
 }
 
-Test(agents_flow, fundamental_never_exceeds_max_position)
+Test(agents_flow, fundamental_never_exceeds_max_notional)
 {
     struct agent a;
     struct fake f;
@@ -309,6 +310,13 @@ Test(agents_flow, fundamental_never_exceeds_max_position)
     cr_assert_eq(f.n_orders, 3);
     cr_assert_eq(f.orders[2].req.side, CAS_SELL);
     cr_assert_eq(f.orders[2].req.qty, 20, "may sell from long to flat and on to short");
+    f.views[PERP].position = 20;
+    set_book(&f, PERP, 40000, 40002);
+    agent_act(&a, &f);
+    cr_assert(a.type->at_limit(a.state), "cheap, and its 6000 quote are all in");
+    set_book(&f, PERP, 59999, 60001);
+    agent_act(&a, &f);
+    cr_assert_not(a.type->at_limit(a.state), "no mispricing: nothing wanted");
 }
 
 Test(agents_flow, fundamental_market_orders_and_cancels)
@@ -654,8 +662,9 @@ static void arb_new(struct agent *a)
     agent_new(a, &cas_agent_basis_arb, 1);
     param(a, "entry_basis", 0.001);
     param(a, "exit_basis", 0.0002);
-    param(a, "size", 3);
-    param(a, "max_position", 7);
+    param(a, "clip", 900);          /* 3 lots at the entry basis */
+    param(a, "max_notional", 2100); /* 7 lots */
+    param(a, "full_basis", 0.001);  /* all of it from the entry basis on */
     cr_assert_eq(agent_start(a), 0);
 }
 
@@ -672,18 +681,18 @@ Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot)
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
-    set_book(&f, PERP, 60119, 60121); /* basis +0.2% */
+    set_book(&f, PERP, 60119, 60121); /* the bid 0.198% above the index */
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 2);
     cr_assert_eq(f.orders[0].instrument, PERP);
     cr_assert_eq(f.orders[0].req.side, CAS_SELL);
-    cr_assert_eq(f.orders[0].req.qty, 3);
+    cr_assert_eq(f.orders[0].req.qty, 5, "900 x 1.98 = 1785 quote: 5 whole lots of 300");
     cr_assert_eq(f.orders[0].req.type, CAS_IOC);
     cr_assert_eq(f.orders[0].req.price, 60060, "only prices clearing the entry basis");
     cr_assert_eq(f.orders[1].instrument, SPOT);
     cr_assert_eq(f.orders[1].req.side, CAS_BUY);
     cr_assert_eq(f.orders[1].req.type, CAS_MARKET);
-    cr_assert_eq(f.orders[1].req.qty, 3, "the same lots on spot");
+    cr_assert_eq(f.orders[1].req.qty, 5, "the same lots on spot");
 }
 
 Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
@@ -693,17 +702,17 @@ Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
-    set_book(&f, PERP, 59879, 59881); /* basis -0.2% */
+    set_book(&f, PERP, 59879, 59881); /* the ask 0.198% below the index */
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 2);
     cr_assert_eq(f.orders[0].req.side, CAS_BUY);
     cr_assert_eq(f.orders[0].req.price, 59940);
     cr_assert_eq(f.orders[1].instrument, SPOT);
     cr_assert_eq(f.orders[1].req.side, CAS_SELL, "shorts spot");
-    cr_assert_eq(f.orders[1].req.qty, 3);
+    cr_assert_eq(f.orders[1].req.qty, 5);
 }
 
-Test(agents_flow, basis_arb_respects_max_position)
+Test(agents_flow, basis_arb_respects_max_notional)
 {
     struct agent a;
     struct fake f;
@@ -713,9 +722,13 @@ Test(agents_flow, basis_arb_respects_max_position)
     set_book(&f, PERP, 60119, 60121);
     for (int i = 0; i < 5; i++)
         agent_act(&a, &f);
-    cr_assert_eq(f.views[PERP].position, -7, "3 + 3 + 1, then no more");
+    cr_assert_eq(f.views[PERP].position, -7, "5 + 2 (2100 quote), then no more");
     cr_assert_eq(f.views[SPOT].position, 7, "hedged");
-    cr_assert_eq(f.n_orders, 6);
+    cr_assert_eq(f.n_orders, 4);
+    cr_assert(a.type->at_limit(a.state), "the perp is still rich and the capital is spent");
+    set_book(&f, PERP, 60029, 60031); /* within the entry level: no longer wanting */
+    agent_act(&a, &f);
+    cr_assert_not(a.type->at_limit(a.state));
 }
 
 Test(agents_flow, basis_arb_holds_between_exit_and_entry)
@@ -746,12 +759,13 @@ Test(agents_flow, basis_arb_unwinds_inside_exit)
     set_book(&f, PERP, 60000, 60002); /* +0.0017% */
     agent_act(&a, &f);
     cr_assert_eq(f.orders[0].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[0].req.qty, 3);
+    cr_assert_eq(f.orders[0].req.qty, 3, "a clip (900 quote) at a time");
     cr_assert(f.orders[0].req.reduce_only);
     cr_assert_eq(f.orders[0].req.price, 60012, "within the exit basis");
     cr_assert_eq(f.orders[1].req.side, CAS_SELL);
     cr_assert_eq(f.orders[1].req.qty, 3);
     agent_act(&a, &f);
+    cr_assert_eq(f.orders[2].req.qty, 2, "what is left");
     cr_assert_eq(f.views[PERP].position, 0);
     cr_assert_eq(f.views[SPOT].position, 0);
     size_t n = f.n_orders;
@@ -787,7 +801,69 @@ Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
     f.refuse_on[SPOT] = 0;
     set_book(&f, PERP, 60029, 60031); /* hold: only the hedge is due */
     agent_act(&a, &f);
-    cr_assert_eq(f.views[SPOT].position, 6);
+    cr_assert_eq(f.views[SPOT].position, 10, "5 perp lots are 10 spot lots");
+}
+
+/* A desk's sizing: orders grow with the mispricing (clip x |b| / entry_basis), and so does
+ * the position it holds (max_notional x |b| / full_basis), up to max_notional. */
+Test(agents_flow, basis_arb_sizes_with_the_mispricing)
+{
+    struct agent a;
+    struct fake f;
+    agent_new(&a, &cas_agent_basis_arb, 1);
+    param(&a, "clip", 900);
+    param(&a, "max_notional", 300000); /* 1000 lots */
+    param(&a, "full_basis", 0.02);
+    cr_assert_eq(agent_start(&a), 0);
+    fake_init(&f);
+    set_book(&f, PERP, 59879, 59881); /* 0.198% cheap */
+    agent_act(&a, &f);
+    cr_assert_eq(f.orders[0].req.qty, 5);
+    set_book(&f, PERP, 59399, 59400); /* 1% cheap: five times the order */
+    agent_act(&a, &f);
+    cr_assert_eq(f.orders[1].req.qty, 30, "900 x 10 = 9000 quote: 30 lots");
+    f.views[PERP].position = 100;
+    set_book(&f, PERP, 59879, 59881); /* 0.198% cheap: holds 99 lots' worth at most */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2, "holds: the small gap does not call for more");
+    cr_assert_not(a.type->at_limit(a.state), "held back by the gap, not by its capital");
+    set_book(&f, PERP, 59399, 59400);
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 3, "the wide gap draws more capital");
+    f.views[PERP].position = 1000;
+    set_book(&f, PERP, 47999, 48000); /* 20% cheap: all of max_notional is in */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 3);
+    cr_assert(a.type->at_limit(a.state), "capital exhausted");
+}
+
+/* A perpetual whose bids are gone (a crash through the book) is still bought when its
+ * asks are cheap: the arbitrageur needs only the side it takes. */
+Test(agents_flow, basis_arb_buys_a_cheap_perp_with_no_bids)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    set_book(&f, PERP, 5, 10);
+    f.views[PERP].has_bid = false;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 1);
+    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(f.orders[0].req.price, 59940);
+}
+
+/* A refused order (margin) means the capital is not there: at its limit. */
+Test(agents_flow, basis_arb_refused_is_at_its_limit)
+{
+    struct agent a;
+    struct fake f;
+    arb_new(&a);
+    fake_init(&f);
+    f.refuse_on[PERP] = CAS_EINVAL;
+    set_book(&f, PERP, 59879, 59881);
+    agent_act(&a, &f);
+    cr_assert(a.type->at_limit(a.state));
 }
 
 Test(agents_flow, basis_arb_rejects_spot_and_bad_levels)

@@ -200,6 +200,8 @@ static void expect_same(const struct cas_config *a, const struct cas_config *b)
         cr_assert_eq(x->price, y->price, "shocks[%u]", i);
         cr_assert_eq(x->price_written, y->price_written, "shocks[%u]", i);
         cr_assert_eq(x->pct, y->pct, "shocks[%u]", i);
+        cr_assert_eq(x->position, y->position, "shocks[%u]", i);
+        cr_assert_eq(x->holders, y->holders, "shocks[%u]", i);
     }
     cr_assert_str_eq(a->resolved_json, b->resolved_json);
 }
@@ -2009,6 +2011,16 @@ Test(config, draws_repeat_for_the_same_stream)
 #define SHOCK_INSTRUMENTS                                                                          \
     "'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100}, " PERP "}]"
 
+/* Whose order a market-order shock is survives the resolved config. */
+Test(config, closing_shocks_resolve_to_themselves)
+{
+    expect_idempotent("{" SHOCK_INSTRUMENTS ", 'agents': [{'type': 'noise'}], 'shocks': ["
+                      "{'step': 1, 'kind': 'market_order', 'side': 'sell', 'qty': 3,"
+                      " 'position': 'close', 'holders': 0},"
+                      "{'step': 2, 'kind': 'market_order', 'side': 'buy', 'qty': 3,"
+                      " 'position': 'close'}]}");
+}
+
 Test(config, shocks_are_read_and_sorted_by_step_stably)
 {
     struct cas_config cfg;
@@ -2038,6 +2050,8 @@ Test(config, shocks_are_read_and_sorted_by_step_stably)
     cr_assert_eq(s[3].side, CAS_BUY);
     cr_assert_eq(s[3].qty, 1000);
     cr_assert_eq(s[4].step, 99);
+    cr_assert_eq(s[4].position, CAS_SHOCK_OPEN, "a market order opens by default");
+    cr_assert_eq(s[4].holders, UINT32_MAX);
     cas_config_release(&cfg);
 }
 
@@ -2086,6 +2100,25 @@ Test(config, shock_errors)
     expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'pc': 0.1}"),
                  CAS_EINVAL, "shocks[1].pc", "unknown key 'pc' (did you mean 'pct'?)");
     expect_error(SHOCK("3"), CAS_EINVAL, "shocks[1]", "must be an object, got a number");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
+                       " 'position': 'long'}"),
+                 CAS_EINVAL, "shocks[1].position",
+                 "unknown position 'long' (known positions: open, close)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
+                       " 'price': 99, 'position': 'open'}"),
+                 CAS_EINVAL, "shocks[1].position",
+                 "'position' is only for kind 'market_order'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
+                       " 'holders': 0}"),
+                 CAS_EINVAL, "shocks[1].holders",
+                 "'holders' is only for \"position\": \"close\"; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
+                       " 'position': 'close', 'holders': 0}"),
+                 CAS_EINVAL, "shocks[1].holders", "the config has no agents to close with");
+    expect_error("{" SHOCK_INSTRUMENTS ", 'agents': [{'type': 'noise', 'count': 1}],"
+                 " 'shocks': [{'step': 1, 'kind': 'market_order', 'side': 'sell', 'qty': 1,"
+                 " 'position': 'close', 'holders': 1}]}",
+                 CAS_ERANGE, "shocks[0].holders", "must be between 0 and 0, got 1");
     char text[100000] = "{" SHOCK_INSTRUMENTS ", 'shocks': [";
     for (int i = 0; i < 1025; i++)
         strcat(text, i ? ", {'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1}"

@@ -299,3 +299,17 @@ Test(scenario_front, a_market_order_shock_leaves_nothing_to_front_run, .timeout 
     cr_assert_leq(traded, 2, "front-runners traded on %d of %d seeds", traded, SEEDS);
     cr_assert_geq(fell, SEEDS - 2, "a fall of more than 1%% on only %d of %d seeds", fell, SEEDS);
 }
+
+/* The scenario's basis arbitrageurs are a small, slow desk, so the perpetual follows the
+ * index over minutes. With the default, deep arbitrage it follows within seconds: the
+ * clusters are reached before front-runners can trade ahead of them, and they lose on
+ * average (configs/README.md). */
+Test(scenario_front, deep_arbitrage_leaves_front_runners_nothing, .timeout = 600)
+{
+    double pnl = 0;
+    const char *deep[] = {"agents[3].params={}"};
+    for (unsigned s = 0; s < SEEDS; s++)
+        pnl += run(deep, 1, s + 1).front_pnl / SEEDS;
+    cr_log_info("front-runners' PnL with deep arbitrage: %.0f on average", pnl);
+    cr_assert_lt(pnl, 0, "front-runners still earn %.0f against deep arbitrage", pnl);
+}

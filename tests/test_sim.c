@@ -411,3 +411,96 @@ Test(sim, limit_order_shock_the_book_cannot_hold_is_dropped)
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
 }
+
+/* ---- closing market-order shocks ---- */
+
+struct shock_fills {
+    cas_lots qty[8];       /* by shock id */
+    uint32_t taker[8][4];  /* the first owners of each shock's taker orders */
+    uint32_t n_takers[8];
+    const struct cas_sim *sim;
+};
+
+static void sum_shock_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
+                           struct cas_cause cause)
+{
+    struct shock_fills *k = ctx;
+    (void)instrument;
+    if (cause.kind != CAS_CAUSE_SHOCK || cause.id >= 8)
+        return;
+    k->qty[cause.id] += f->qty;
+    uint32_t owner = cas_exchange_order_owner(cas_sim_exchange(k->sim), f->taker_id);
+    uint32_t *n = &k->n_takers[cause.id];
+    if (*n == 0 || k->taker[cause.id][*n - 1] != owner)
+        if (*n < 4)
+            k->taker[cause.id][(*n)++] = owner;
+}
+
+static cas_lots oi(const struct cas_sim *sim)
+{
+    cas_lots l, s;
+    cas_exchange_open_interest(cas_sim_exchange(sim), 0, &l, &s);
+    return l;
+}
+
+/* A "close" market order is sent by the holders of the opposite position, reduce-only:
+ * by population 0's largest holder first, then the next, and never more than they hold;
+ * without "holders", by the shock account against its own position. Open interest falls
+ * by what the buyers close (here the shock account's short), never rises. */
+Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
+{
+    struct cas_config cfg = {0};
+    load(&cfg,
+         "{\"steps\": 100, \"money_decimals\": 0, \"insurance_fund\": 0,"
+         " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+         " \"lot_size\": 1, \"initial_price\": 1000, \"index\": {\"source\": \"gbm\","
+         " \"vol_annual\": 0}, \"mark\": {\"method\": \"last\"}, \"funding\": false,"
+         " \"fees\": {\"maker\": 0, \"taker\": 0}, \"price_band\": false}],"
+         " \"agents\": [{\"type\": \"leveraged\", \"count\": 2, \"params\": {\"long_prob\": 1,"
+         " \"leverage\": 2, \"collateral\": 10000, \"size_fraction\": 1, \"rate\": 10,"
+         " \"hold_steps\": 1e12, \"stop_loss\": 0, \"reentry\": 0}}],"
+         " \"shocks\": ["
+         "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 40,"
+         " \"price\": 1000},"
+         "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 500,"
+         " \"price\": 990},"
+         "{\"step\": 50, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 25,"
+         " \"position\": \"close\", \"holders\": 0},"
+         "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 100,"
+         " \"position\": \"close\", \"holders\": 0},"
+         "{\"step\": 70, \"kind\": \"market_order\", \"side\": \"buy\", \"qty\": 100,"
+         " \"position\": \"close\"}]}");
+    struct shock_fills k = {0};
+    struct cas_sim_observer obs = {.ctx = &k, .on_trade = sum_shock_fill};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
+    k.sim = sim;
+    const struct cas_exchange *ex = cas_sim_exchange(sim);
+    uint32_t shock = cas_sim_shock_account(sim);
+    for (int i = 0; i < 50; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    cr_assert_eq(oi(sim), 40, "two longs of 20 lots, the shock account's whole ask (so that a"
+                              " holder that closes finds nothing to buy again)");
+    cr_assert_eq(cas_sim_step(sim), 0); /* step 50: 25 of 40 long lots, largest first */
+    cr_assert_eq(k.qty[3], 25);
+    cr_assert_eq(k.n_takers[3], 2u, "20 lots from the first holder, 5 from the second");
+    cr_assert_neq(k.taker[3][0], shock);
+    cr_assert_neq(k.taker[3][1], shock);
+    cr_assert_eq(oi(sim), 15, "the sellers closed longs and the buyer its short");
+    for (int i = 51; i < 61; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    cr_assert_eq(k.qty[4], 15, "only what the holders held is sent, not the 100 asked");
+    cr_assert_eq(oi(sim), 0);
+    struct cas_position_view pos;
+    for (uint32_t a = 0; a < 2; a++) {
+        cas_exchange_position(ex, k.taker[3][a], 0, &pos);
+        cr_assert_eq(pos.lots, 0, "a holder closed its long and opened no short");
+    }
+    for (int i = 61; i < 100; i++)
+        cr_assert_eq(cas_sim_step(sim), 0);
+    cr_assert_eq(k.qty[5], 0, "the shock account is flat: its closing order sends nothing");
+    cas_exchange_position(ex, shock, 0, &pos);
+    cr_assert_eq(pos.lots, 0);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}

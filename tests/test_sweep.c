@@ -92,7 +92,8 @@ static bool exists_in(const char *name)
     return stat(path, &st) == 0;
 }
 
-/* 300 steps of long-squeeze with its shock at step 150: 2 x 2 points x 2 replicates. */
+/* 300 steps of long-squeeze with one 1000-lot market sell at step 150 (no whale): 2 x 2
+ * points x 2 replicates. */
 static void write_spec(const char *name, const char *count_values)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
@@ -100,7 +101,8 @@ static void write_spec(const char *name, const char *count_values)
     char spec[2048];
     snprintf(spec, sizeof spec,
              "{\"base\": \"%s/configs/long-squeeze.json\",\n"
-             " \"set\": {\"steps\": 300, \"shocks[0].step\": 150},\n"
+             " \"set\": {\"steps\": 300, \"shocks\": [{\"step\": 150, \"kind\":"
+             " \"market_order\", \"side\": \"sell\", \"qty\": 1000}]},\n"
              " \"parameters\": {\"insurance_fund\": {\"from\": 0, \"to\": 1e6, \"steps\": 2},\n"
              "                \"agents[4].count\": %s},\n"
              " \"replicates\": 2, \"seed\": 7}\n", root, count_values);

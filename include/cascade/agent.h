@@ -66,6 +66,8 @@ struct cas_agent_setup {
     uint32_t instrument;   /* the population's instrument */
     bool perpetual;        /* is it a perpetual (else spot)? */
     double tick_size;      /* quote currency per tick */
+    double lot_size;       /* base units per lot: a lot at P ticks is worth
+                              P x tick_size x lot_size quote currency */
     double step_seconds;   /* length of a step, for annualising (options, volatility) */
     cas_step steps;        /* length of the run */
     /* The agent's account: the sim opens it from these when init succeeds. */
@@ -208,6 +210,10 @@ struct cas_agent_type {
     void (*on_fill)(void *state, const struct cas_agent_fill *fill);
     /* OPTIONAL: hear that the agent's account was liquidated (no orders from here). */
     void (*on_liquidated)(void *state, const struct cas_liquidation *liq);
+    /* OPTIONAL: is the agent at its capital limit? True when, at its last wake-up, it
+     * wanted to trade against a mispricing and its position limit or its margin stopped
+     * it (arbitrageurs and value traders: what keeps a price from its index). */
+    bool (*at_limit)(const void *state);
     /* OPTIONAL: free what init allocated (the state's storage is the sim's). */
     void (*release)(void *state);
     /* Does the type read the public liquidation map? The venue publishes it

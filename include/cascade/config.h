@@ -23,7 +23,8 @@
  *                                            "max_scale" } } ],
  *     "agents": [ { "type", "count", "instrument", "margin", "params": { ... } } ],
  *     "shocks": [ { "step", "kind": "market_order" | "limit_order" | "index_jump",
- *                   "instrument", "side", "qty", "price" | "pct" } ] }
+ *                   "instrument", "side", "qty", "price" | "pct",
+ *                   "position": "open" | "close", "holders" } ] }
  * A perpetual's RULES come from its venue profile (built in from
  * configs/venues/NAME.json, a file, or written in place), overridden key by
  * key by its own. Unknown keys are rejected with their JSON path and a
@@ -69,6 +70,10 @@ struct cas_instrument_config {
 
 enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_LIMIT_ORDER, CAS_SHOCK_INDEX_JUMP };
 
+/* Whose order a market-order shock is: the shock account opening a position, or the
+ * holders of the opposite position closing theirs. */
+enum cas_shock_position { CAS_SHOCK_OPEN, CAS_SHOCK_CLOSE };
+
 struct cas_shock_config {
     cas_step step;           /* applied at the start of this step */
     enum cas_shock_kind kind;
@@ -78,6 +83,8 @@ struct cas_shock_config {
     cas_ticks price;         /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
     double price_written;    /* LIMIT_ORDER: the limit as written, in quote currency */
     double pct;              /* INDEX_JUMP: the index is multiplied by 1 + pct */
+    enum cas_shock_position position; /* MARKET_ORDER; OPEN for the others */
+    uint32_t holders;        /* CLOSE: the population whose agents close, UINT32_MAX for any */
 };
 
 #define CAS_MAX_REPLAY_RANGES 16

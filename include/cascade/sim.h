@@ -91,6 +91,11 @@ uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
  * CAS_NO_ACCOUNT when the config has none. */
 uint32_t cas_sim_shock_account(const struct cas_sim *sim);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
+/* Of the agents trading `instrument` that have a capital limit (basis arbitrageurs,
+ * fundamental traders), how many were stopped by it at their last wake-up: *at_limit of
+ * *of. O(agents). */
+void cas_sim_arbitrage(const struct cas_sim *sim, uint32_t instrument, uint32_t *at_limit,
+                       uint32_t *of);
 
 /* The public liquidation map of a perpetual, `lag` publications old (0 =
  * newest; one every 60 steps), or NULL when there is none. */

@@ -1,22 +1,29 @@
 /* basis_arb: basis arbitrageurs, who tie a perpetual to its index (the cash-and-carry
  * traders of crypto venues; He, Manela, Ross & von Wachter 2022 on perpetual futures).
  *
- * At each wake-up (`rate` per step) the arbitrageur measures the basis (perp mid − index) /
- * index. Above `entry_basis` the perpetual is rich: it sells `size` lots of it; below
- * −`entry_basis` it buys. It takes only prices that still clear the entry level (an IOC
- * limit at index x (1 ± entry_basis)), and never holds more than `max_position` lots
- * either way. Once |basis| < `exit_basis` it unwinds `size` lots per wake-up toward flat
- * (reduce-only, at prices within the exit level); between the two levels it holds. When
- * the perpetual's index is the mid of a spot book in the run, the arbitrageur hedges on
- * that book with the same account: after its perp order it trades spot at market until its
- * spot position offsets the perp position in notional (the same lots when the two books
- * share tick and lot sizes; a spot short is allowed). A hedge that was refused is retried
- * at the next wake-up.
+ * At each wake-up (`rate` per step) the arbitrageur compares the touch with the index:
+ * when the best ask is below index x (1 - `entry_basis`) the perpetual is cheap and it
+ * buys; when the best bid is above index x (1 + `entry_basis`) it is rich and it sells
+ * (an empty side of the book does not stop it trading the other). Like a desk, it sizes
+ * by the mispricing b = touch / index - 1, in quote currency: each order is `clip` x
+ * |b| / entry_basis, and the position it is willing to hold is `max_notional` x
+ * min(1, |b| / `full_basis`), so a large dislocation draws more capital, up to
+ * `max_notional`. Each order is an IOC limit at index x (1 -/+ entry_basis): it takes
+ * only prices that still clear the entry level. Once the mid is within `exit_basis` of the
+ * index it unwinds `clip` per wake-up toward flat (reduce-only, within the exit level);
+ * between the two levels it holds. When the perpetual's index is the mid of a spot book
+ * in the run, the arbitrageur hedges on that book with the same account: after its perp
+ * order it trades spot at market until its spot position offsets the perp position in
+ * notional (the same lots when the two books share tick and lot sizes; a spot short is
+ * allowed). A hedge that was refused is retried at the next wake-up.
+ *
+ * At its limit: the arbitrageur reports it (at_limit) when at its last wake-up the
+ * perpetual was beyond the entry level and it could not trade against it: its position
+ * had reached `max_notional`, or the venue refused the order (margin, band).
  *
  * What to look for in a run: the basis stays within about ±entry_basis while the
- * arbitrageurs have room, and escapes once they hit max_position or are refused margin;
- * with a spot index, a cascade on the perpetual is transmitted to the spot book through
- * their hedges.
+ * arbitrageurs have capital, and escapes once they hit max_notional or are refused margin
+ * (`arb_at_limit` in timeseries.csv says when).
  */
 #include <math.h>
 
@@ -26,8 +33,9 @@ enum {
     P_RATE,
     P_ENTRY,
     P_EXIT,
-    P_SIZE,
-    P_MAX_POSITION,
+    P_CLIP,
+    P_MAX_NOTIONAL,
+    P_FULL_BASIS,
     P_COLLATERAL,
     P_LEVERAGE,
     N_PARAMS
@@ -40,10 +48,15 @@ static const struct cas_param_spec params[N_PARAMS] = {
                  "basis beyond which the arbitrageur trades against it"},
     [P_EXIT] = {"exit_basis", CAS_PARAM_REAL, 0.0002, 0, 1, false, "fraction",
                 "basis within which the arbitrageur unwinds its position"},
-    [P_SIZE] = {"size", CAS_PARAM_INT, 5, 1, 1e12, false, "lots",
-                "perpetual lots traded per wake-up"},
-    [P_MAX_POSITION] = {"max_position", CAS_PARAM_INT, 100, 1, 1e12, false, "lots",
-                        "largest perpetual position either way"},
+    [P_CLIP] = {"clip", CAS_PARAM_REAL, 3000, 0, 1e15, true, "quote currency",
+                "order notional at the entry basis; an order at basis b is clip x |b| / "
+                "entry_basis"},
+    [P_MAX_NOTIONAL] = {"max_notional", CAS_PARAM_REAL, 600000, 0, 1e15, true,
+                        "quote currency", "the arbitrageur's capital: largest perpetual "
+                        "position either way, at the index"},
+    [P_FULL_BASIS] = {"full_basis", CAS_PARAM_REAL, 0.02, 0, 1, true, "fraction",
+                      "basis at which the whole max_notional is committed; below it the "
+                      "position is held to max_notional x |b| / full_basis"},
     [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
                       "each arbitrageur's deposit"},
     [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 5, 1, 1000, false, "x",
@@ -51,8 +64,9 @@ static const struct cas_param_spec params[N_PARAMS] = {
 };
 
 struct basis_arb {
-    double rate, entry, exit;
-    cas_lots size, max_position;
+    double rate, entry, exit, clip, max_notional, full_basis;
+    double lot_value; /* quote currency per lot per tick */
+    bool at_limit;
 };
 
 static int basis_arb_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
@@ -70,8 +84,10 @@ static int basis_arb_init(void *state, struct cas_agent_setup *s, struct cas_err
         return cas_err_set(err, CAS_EINVAL, "params.exit_basis",
                            "'exit_basis' (%g) must not exceed 'entry_basis' (%g)", b->exit,
                            b->entry);
-    b->size = (cas_lots)p[P_SIZE];
-    b->max_position = (cas_lots)p[P_MAX_POSITION];
+    b->clip = p[P_CLIP];
+    b->max_notional = p[P_MAX_NOTIONAL];
+    b->full_basis = p[P_FULL_BASIS];
+    b->lot_value = s->tick_size * s->lot_size;
     s->collateral = p[P_COLLATERAL];
     s->leverage = (int32_t)p[P_LEVERAGE];
     return 0;
@@ -83,36 +99,72 @@ static double basis_arb_rate(const void *state)
     return b->rate;
 }
 
-static cas_lots min_lots(cas_lots a, cas_lots b)
+static bool basis_arb_at_limit(const void *state)
 {
-    return a < b ? a : b;
+    const struct basis_arb *b = state;
+    return b->at_limit;
 }
 
-/* The perpetual order for this basis, or false when the arbitrageur holds. */
-static bool perp_order(const struct basis_arb *b, const struct cas_market_view *v, double basis,
-                       struct cas_order_req *req)
+/* Whole lots worth `quote` at `price` ticks, rounded down, within what a book holds. */
+static cas_lots lots_for(const struct basis_arb *b, double quote, double price)
 {
-    *req = (struct cas_order_req){.type = CAS_IOC, .expire_at = INFINITY};
-    double limit;
-    if (basis > b->entry && v->position > -b->max_position) {
-        req->side = CAS_SELL;
-        req->qty = min_lots(b->size, b->max_position + v->position);
-        limit = ceil(v->index * (1 + b->entry));
-    } else if (basis < -b->entry && v->position < b->max_position) {
-        req->side = CAS_BUY;
-        req->qty = min_lots(b->size, b->max_position - v->position);
-        limit = floor(v->index * (1 - b->entry));
-    } else if (fabs(basis) < b->exit && v->position != 0) {
-        req->side = v->position > 0 ? CAS_SELL : CAS_BUY;
-        req->qty = min_lots(b->size, v->position > 0 ? v->position : -v->position);
-        req->reduce_only = true;
-        limit = v->position > 0 ? ceil(v->index * (1 - b->exit)) : floor(v->index * (1 + b->exit));
-    } else {
+    double lots = floor(quote / (price * b->lot_value));
+    return lots > 0 ? (cas_lots)fmin(lots, (double)CAS_BOOK_MAX_QTY) : 0;
+}
+
+/* The order against a mispricing of `basis` on side `side` (a buy when the perp is
+ * cheap), or false when the arbitrageur holds; *capped is set when its capital stops it. */
+static bool entry_order(const struct basis_arb *b, const struct cas_market_view *v,
+                        enum cas_side side, double basis, struct cas_order_req *req,
+                        bool *capped)
+{
+    double mis = fabs(basis);
+    cas_lots target = lots_for(b, b->max_notional * fmin(1, mis / b->full_basis), v->index);
+    cas_lots cap = lots_for(b, b->max_notional, v->index);
+    cas_lots held = side == CAS_BUY ? v->position : -v->position;
+    cas_lots room = target - held;
+    if (room <= 0) {
+        *capped = held >= cap;
         return false;
     }
+    cas_lots q = lots_for(b, b->clip * mis / b->entry, v->index);
+    if (q < 1)
+        q = 1;
+    double limit = side == CAS_BUY ? floor(v->index * (1 - b->entry))
+                                   : ceil(v->index * (1 + b->entry));
     if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
         return false;
-    req->price = (cas_ticks)limit;
+    *req = (struct cas_order_req){.side = side,
+                                  .type = CAS_IOC,
+                                  .price = (cas_ticks)limit,
+                                  .qty = q < room ? q : room,
+                                  .expire_at = INFINITY};
+    return true;
+}
+
+/* Unwind toward flat once the mid is within the exit level. */
+static bool exit_order(const struct basis_arb *b, const struct cas_market_view *v,
+                       struct cas_order_req *req)
+{
+    if (!v->has_bid || !v->has_ask || v->position == 0)
+        return false;
+    double basis = (0.5 * (double)(v->best_bid + v->best_ask) - v->index) / v->index;
+    if (!(fabs(basis) < b->exit))
+        return false;
+    cas_lots held = v->position > 0 ? v->position : -v->position;
+    cas_lots q = lots_for(b, b->clip, v->index);
+    if (q < 1)
+        q = 1;
+    double limit = v->position > 0 ? ceil(v->index * (1 - b->exit))
+                                   : floor(v->index * (1 + b->exit));
+    if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
+        return false;
+    *req = (struct cas_order_req){.side = v->position > 0 ? CAS_SELL : CAS_BUY,
+                                  .type = CAS_IOC,
+                                  .price = (cas_ticks)limit,
+                                  .qty = q < held ? q : held,
+                                  .expire_at = INFINITY,
+                                  .reduce_only = true};
     return true;
 }
 
@@ -143,15 +195,25 @@ static void hedge(struct cas_agent_ctx *ctx, uint32_t spot)
 
 static void basis_arb_act(void *state, struct cas_agent_ctx *ctx)
 {
-    const struct basis_arb *b = state;
+    struct basis_arb *b = state;
     const struct cas_market_view *v = ctx->view;
+    b->at_limit = false;
     if (v->liquidating || !(v->index > 0))
         return;
     struct cas_order_req req;
-    if (!v->halted && v->has_bid && v->has_ask) {
-        double basis = (0.5 * (double)(v->best_bid + v->best_ask) - v->index) / v->index;
-        if (perp_order(b, v, basis, &req))
-            cas_agent_submit(ctx, &req); /* refused (margin, band): nothing to undo */
+    if (!v->halted) {
+        bool capped = false, sent = false;
+        if (v->has_ask && (double)v->best_ask < v->index * (1 - b->entry))
+            sent = entry_order(b, v, CAS_BUY, (double)v->best_ask / v->index - 1, &req, &capped);
+        else if (v->has_bid && (double)v->best_bid > v->index * (1 + b->entry))
+            sent = entry_order(b, v, CAS_SELL, (double)v->best_bid / v->index - 1, &req,
+                               &capped);
+        else
+            sent = exit_order(b, v, &req);
+        /* refused (margin, band): nothing to undo, but the capital is not there */
+        if (sent && cas_agent_submit(ctx, &req) != 0 && !req.reduce_only)
+            capped = true;
+        b->at_limit = capped;
     }
     if (v->index_instrument != UINT32_MAX && v->index_instrument != ctx->instrument)
         hedge(ctx, v->index_instrument);
@@ -166,4 +228,5 @@ const struct cas_agent_type cas_agent_basis_arb = {
     .init = basis_arb_init,
     .rate = basis_arb_rate,
     .act = basis_arb_act,
+    .at_limit = basis_arb_at_limit,
 };

@@ -7,11 +7,14 @@
  * a constant fundamental value, as in Chiarella & Iori). At each wake-up (`rate` per step)
  * it compares the market price (the mid, else the last trade) with its belief. When the
  * price is below belief by more than `threshold` (a fraction) it buys, above it sells; the
- * order's size is proportional to the mispricing, `aggression` lots per 1% of it, at least
- * one lot and at most `max_position`. With probability `market_prob` it is a market order,
- * otherwise a limit order joining the touch on its own side that lives `order_life` steps;
- * the trader keeps one working order and cancels it at its next wake-up. A buy never takes
- * the position above `max_position` lots long, a sell never below `max_position` short.
+ * order's size is proportional to the mispricing, `aggression` quote currency per 1% of it,
+ * at least one lot; a buy never takes the position beyond `max_notional` long, a sell never
+ * beyond `max_notional` short (quote currency at the trader's belief). With probability
+ * `market_prob` it is a market order, otherwise a limit order joining the touch on its own
+ * side that lives `order_life` steps;
+ * the trader keeps one working order and cancels it at its next wake-up. It is at its limit
+ * (at_limit) when at its last wake-up the mispricing called for a trade and its position
+ * was already at `max_notional` that way.
  *
  * What to look for in a run: fundamentals pull the price back toward the index after a
  * shock, and the spread of their biases sets how tightly; with a leveraged crowd, whether
@@ -26,7 +29,7 @@ enum {
     P_BIAS_SD,
     P_THRESHOLD,
     P_AGGRESSION,
-    P_MAX_POSITION,
+    P_MAX_NOTIONAL,
     P_MARKET_PROB,
     P_ORDER_LIFE,
     P_COLLATERAL,
@@ -41,10 +44,11 @@ static const struct cas_param_spec params[N_PARAMS] = {
                    "standard deviation of each trader's persistent error on fair value"},
     [P_THRESHOLD] = {"threshold", CAS_PARAM_REAL, 0.003, 0, 1, false, "fraction",
                      "mispricing beyond which the trader acts"},
-    [P_AGGRESSION] = {"aggression", CAS_PARAM_REAL, 5, 0, 1e9, true, "lots/%",
-                      "order size per 1% of mispricing"},
-    [P_MAX_POSITION] = {"max_position", CAS_PARAM_INT, 50, 1, 1e12, false, "lots",
-                        "largest position either way, and largest order"},
+    [P_AGGRESSION] = {"aggression", CAS_PARAM_REAL, 3000, 0, 1e15, true, "quote currency/%",
+                      "order notional per 1% of mispricing"},
+    [P_MAX_NOTIONAL] = {"max_notional", CAS_PARAM_REAL, 30000, 0, 1e15, true, "quote currency",
+                        "the trader's capital: largest position either way, and largest "
+                        "order, at its belief"},
     [P_MARKET_PROB] = {"market_prob", CAS_PARAM_REAL, 0.2, 0, 1, false, "probability",
                        "chance that an order is a market order rather than a limit at the touch"},
     [P_ORDER_LIFE] = {"order_life", CAS_PARAM_REAL, 60, 0, 1e9, true, "steps",
@@ -56,8 +60,9 @@ static const struct cas_param_spec params[N_PARAMS] = {
 };
 
 struct fundamental {
-    double rate, bias_sd, threshold, aggression, market_prob, order_life;
-    cas_lots max_position;
+    double rate, bias_sd, threshold, aggression, market_prob, order_life, max_notional;
+    double lot_value;     /* quote currency per lot per tick */
+    bool at_limit;
     bool spot;            /* anchor on the initial price, not the index */
     cas_ticks initial_price;
     bool have_bias;       /* the bias is drawn at the first wake-up (init has no stream) */
@@ -74,7 +79,8 @@ static int fundamental_init(void *state, struct cas_agent_setup *s, struct cas_e
     f->bias_sd = p[P_BIAS_SD];
     f->threshold = p[P_THRESHOLD];
     f->aggression = p[P_AGGRESSION];
-    f->max_position = (cas_lots)p[P_MAX_POSITION];
+    f->max_notional = p[P_MAX_NOTIONAL];
+    f->lot_value = s->tick_size * s->lot_size;
     f->market_prob = p[P_MARKET_PROB];
     f->order_life = p[P_ORDER_LIFE];
     f->spot = !s->perpetual;
@@ -98,18 +104,35 @@ static double market_price(const struct cas_market_view *v)
     return (double)v->last;
 }
 
-/* Lots to trade, signed (+ buy): proportional to the mispricing, within the position cap. */
-static cas_lots order_lots(const struct fundamental *f, double belief, double price,
+static bool fundamental_at_limit(const void *state)
+{
+    const struct fundamental *f = state;
+    return f->at_limit;
+}
+
+/* Lots worth `quote` at `price` ticks, to the nearest, within what a book holds. */
+static double lots_for(const struct fundamental *f, double quote, double price)
+{
+    return fmin(round(quote / (price * f->lot_value)), (double)CAS_BOOK_MAX_QTY);
+}
+
+/* Lots to trade, signed (+ buy): proportional to the mispricing, within the capital.
+ * Sets f->at_limit when the mispricing calls for a trade and there is no room. */
+static cas_lots order_lots(struct fundamental *f, double belief, double price,
                            cas_lots position)
 {
     double mis = belief / price - 1;
     if (!(fabs(mis) > f->threshold))
         return 0;
-    double want = fmin(fmax(1, round(f->aggression * fabs(mis) * 100)), (double)f->max_position);
-    cas_lots room = mis > 0 ? f->max_position - position : f->max_position + position;
+    cas_lots cap = (cas_lots)fmax(1, lots_for(f, f->max_notional, belief));
+    double want = fmin(fmax(1, lots_for(f, f->aggression * fabs(mis) * 100, belief)),
+                       (double)cap);
+    cas_lots room = mis > 0 ? cap - position : cap + position;
     cas_lots q = (cas_lots)want < room ? (cas_lots)want : room;
-    if (q <= 0)
+    if (q <= 0) {
+        f->at_limit = true;
         return 0;
+    }
     return mis > 0 ? q : -q;
 }
 
@@ -125,6 +148,7 @@ static void fundamental_act(void *state, struct cas_agent_ctx *ctx)
         cas_agent_cancel(ctx, f->working); /* CAS_ENOTFOUND if it filled or expired */
         f->working = 0;
     }
+    f->at_limit = false;
     if (v->liquidating || v->halted)
         return;
     double anchor = f->spot ? (double)f->initial_price : v->index;
@@ -164,4 +188,5 @@ const struct cas_agent_type cas_agent_fundamental = {
     .init = fundamental_init,
     .rate = fundamental_rate,
     .act = fundamental_act,
+    .at_limit = fundamental_at_limit,
 };

@@ -134,6 +134,17 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
         const cJSON *price = cJSON_GetObjectItem(sh, "price");
         printf(" at %.10g", cJSON_IsNumber(price) ? price->valuedouble : NAN);
     }
+    const cJSON *position = cJSON_GetObjectItem(sh, "position");
+    if (cJSON_IsString(position) && strcmp(position->valuestring, "close") == 0) {
+        const cJSON *holders = cJSON_GetObjectItem(sh, "holders");
+        if (cJSON_IsNumber(holders))
+            printf(", closing the %ss of agents[%.0f]",
+                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short",
+                   holders->valuedouble);
+        else
+            printf(", the shock account closing its %s",
+                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short");
+    }
     if (r->have_trades) {
         char cause[32];
         snprintf(cause, sizeof cause, "shock:%d", k);

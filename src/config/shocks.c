@@ -16,6 +16,8 @@ enum { MAX_SHOCKS = 1024 };
 /* In the order of enum cas_shock_kind. */
 static const char *const shock_kinds[] = {"market_order", "limit_order", "index_jump"};
 static const char *const sides[] = {"buy", "sell"};
+/* In the order of enum cas_shock_position. */
+static const char *const positions[] = {"open", "close"};
 
 #define KIND(k) (1u << (k))
 #define ORDERS (KIND(CAS_SHOCK_MARKET_ORDER) | KIND(CAS_SHOCK_LIMIT_ORDER))
@@ -29,6 +31,8 @@ static const struct {
     {"qty", ORDERS},
     {"price", KIND(CAS_SHOCK_LIMIT_ORDER)},
     {"pct", KIND(CAS_SHOCK_INDEX_JUMP)},
+    {"position", KIND(CAS_SHOCK_MARKET_ORDER)},
+    {"holders", KIND(CAS_SHOCK_MARKET_ORDER)},
 };
 
 /* "'KEY' is only for kind 'a'" or "... for kinds 'a' and 'b'". */
@@ -51,6 +55,32 @@ static int wrong_kind(struct cas__walk *w, const char *key, unsigned kinds)
                      n > 1 ? "s" : "", names);
 }
 
+/* A market order's position ("open" by the shock account, or "close" by the holders of
+ * the opposite position) and, for "close", the population they may be drawn from. */
+static int read_position(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+{
+    int position, rc;
+    double k;
+    s->holders = UINT32_MAX;
+    if ((rc = cas__read_choice(&p->w, o, "position", positions, 2, 0, "position",
+                               "known positions", &position)) != 0)
+        return rc;
+    s->position = (enum cas_shock_position)position;
+    if (!cas__member(o, "holders"))
+        return 0;
+    if (s->position != CAS_SHOCK_CLOSE)
+        return cas__fail(&p->w, "holders", CAS_EINVAL,
+                         "'holders' is only for \"position\": \"close\"; remove it");
+    const struct cas__range r = {0, (double)p->cfg->n_populations - 1, false, true, false};
+    if (p->cfg->n_populations == 0)
+        return cas__fail(&p->w, "holders", CAS_EINVAL, "the config has no agents to close with");
+    if ((rc = cas__require_number(&p->w, o, "holders", &r,
+                                  "; give the index of a population in 'agents'", &k)) != 0)
+        return rc;
+    s->holders = (uint32_t)k;
+    return 0;
+}
+
 /* side and qty, and for a limit order its price. */
 static int read_order(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
 {
@@ -64,6 +94,8 @@ static int read_order(struct cas__parse *p, const cJSON *o, struct cas_shock_con
         return rc;
     s->side = side == 0 ? CAS_BUY : CAS_SELL;
     s->qty = (cas_lots)q;
+    if (s->kind == CAS_SHOCK_MARKET_ORDER)
+        return read_position(p, o, s);
     if (s->kind != CAS_SHOCK_LIMIT_ORDER)
         return 0;
     return cas__read_price(&p->w, o, "price", p->cfg->instruments[s->instrument].tick_size,
@@ -87,8 +119,8 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
 
 static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
 {
-    static const char *const keys[] = {"step", "kind", "instrument", "side", "qty", "price",
-                                       "pct"};
+    static const char *const keys[] = {"step", "kind",  "instrument", "side",   "qty",
+                                       "price", "pct", "position",   "holders"};
     const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
     double d;
     int kind, rc;
@@ -104,6 +136,8 @@ static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_con
         return rc;
     s->step = (cas_step)d;
     s->kind = (enum cas_shock_kind)kind;
+    s->position = CAS_SHOCK_OPEN;
+    s->holders = UINT32_MAX;
     for (size_t k = 0; k < sizeof kind_keys / sizeof *kind_keys; k++)
         if (!(kind_keys[k].kinds & KIND(kind)) && cas__member(o, kind_keys[k].key))
             return wrong_kind(&p->w, kind_keys[k].key, kind_keys[k].kinds);
@@ -159,6 +193,10 @@ void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_con
             cas__put(b, o, "qty", cas__raw_int((double)s->qty));
             if (s->kind == CAS_SHOCK_LIMIT_ORDER)
                 cas__put(b, o, "price", cas__raw_real(s->price_written));
+            if (s->kind == CAS_SHOCK_MARKET_ORDER)
+                cas__put(b, o, "position", cJSON_CreateString(positions[s->position]));
+            if (s->holders != UINT32_MAX)
+                cas__put(b, o, "holders", cas__raw_int((double)s->holders));
         } else {
             cas__put(b, o, "pct", cas__raw_real(s->pct));
         }

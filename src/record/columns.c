@@ -194,6 +194,12 @@ static void ts_fund(FILE *f, const void *x)
     cas__put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
 }
 static void ts_adl(FILE *f, const void *x) { put_uint(f, TS(x)->s->adl); }
+static void ts_arb_at_limit(FILE *f, const void *x)
+{
+    uint32_t at_limit, of;
+    cas_sim_arbitrage(TS(x)->sim, TS(x)->i, &at_limit, &of);
+    put_uint(f, at_limit);
+}
 static void ts_halted(FILE *f, const void *x)
 {
     fputc(cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0', f);
@@ -239,6 +245,10 @@ const struct column cas__ts_columns[] = {
     {{"adl", "count", "auto-deleveraging events (one per counterparty) since the previous row"},
      ts_adl},
     {{"halted", "0/1", "1 while a price-band halt stops trading on the instrument"}, ts_halted},
+    {{"arb_at_limit", "count", "arbitrageurs on the instrument (basis_arb, fundamental) that, at "
+                               "their last wake-up, wanted to trade against the mispricing but "
+                               "were stopped by their capital limit (`max_notional`) or refused "
+                               "margin"}, ts_arb_at_limit},
 };
 const size_t cas__n_ts_columns = sizeof cas__ts_columns / sizeof *cas__ts_columns;
 

@@ -77,6 +77,11 @@ struct cas_recorder {
     /* first instrument, over every step */
     double spread_sum, depth_sum;
     double max_basis;        /* max |price / index - 1| at step ends (perpetuals) */
+    /* step ends at which the first perpetual's price was more than CAS__FAR from its
+     * index; the longest run of them; and the longest run in which neither a halt nor an
+     * arbitrageur at its capital limit says why */
+    cas_step far_steps, far_run, far_longest;
+    cas_step unexplained_run, unexplained_longest;
     uint64_t spread_steps;
     struct drawdown dd;
     double lo, hi;           /* every trade and end-of-step price */
@@ -94,6 +99,8 @@ struct cas_recorder {
     size_t n_samples, cap_samples;
     bool out_of_memory;
 };
+
+#define CAS__FAR 0.03 /* "far from its index": summary.json's dislocation.far_* */
 
 /* Whether shock k moves its instrument down (a sell, a falling index). */
 bool cas__shock_down(const struct cas_shock_config *sh);

@@ -383,6 +383,26 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
     }
 }
 
+/* Runs of step ends far from the index, and those no halt or capital limit explains. */
+static void follow_far(struct cas_recorder *r, const struct cas_sim *sim, double p)
+{
+    if (!(fabs(p / cas_sim_index(sim, 0) - 1) > CAS__FAR)) {
+        r->far_run = r->unexplained_run = 0;
+        return;
+    }
+    r->far_steps++;
+    if (++r->far_run > r->far_longest)
+        r->far_longest = r->far_run;
+    uint32_t at_limit, of;
+    cas_sim_arbitrage(sim, 0, &at_limit, &of);
+    if (at_limit > 0 || cas_sim_halted(sim, 0)) {
+        r->unexplained_run = 0;
+        return;
+    }
+    if (++r->unexplained_run > r->unexplained_longest)
+        r->unexplained_longest = r->unexplained_run;
+}
+
 static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct cas_recorder *r = ctx;
@@ -404,8 +424,10 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
     double p = cas_sim_price(sim, 0);
     follow_price(r, p);
-    if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
+    if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
         r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));
+        follow_far(r, sim, p);
+    }
     if ((r->step + 1) % r->cfg->sample_every == 0)
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
             write_row(r, sim, i);

@@ -43,6 +43,12 @@ const struct cas_column cas__summary_keys[] = {
     {"dislocation.max_drawdown_bps", "bp", "largest fall of the price from a running peak, "
                                            "every trade and end-of-step price taken in time "
                                            "order"},
+    {"dislocation.far_steps", "steps", "step ends at which the price was more than 3% from "
+                                       "the index (perpetuals; `null` on spot)"},
+    {"dislocation.far_longest_steps", "steps", "the longest run of such consecutive steps"},
+    {"dislocation.far_unexplained_longest_steps", "steps",
+     "the longest run of them in which trading was not halted and no arbitrageur (basis_arb, "
+     "fundamental) was at its capital limit: a dislocation the outputs do not explain"},
     {"dislocation.recovery_steps", "steps", "from that fall's trough until the price regained "
                                             "the peak; `null` if it never did"},
     {"accounting.conserved", "bool", "total money held equals total deposited, exactly"},
@@ -266,6 +272,14 @@ static void write_dislocation(FILE *f, const struct cas_recorder *r)
     put_num(f, "max_basis_bps",
             r->cfg->instruments[0].spec.kind == CAS_PERPETUAL ? r->max_basis * 1e4 : NAN, ", ");
     put_num(f, "max_drawdown_bps", r->dd.best * 1e4, ", ");
+    if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
+        fprintf(f, "\"far_steps\": %lld, \"far_longest_steps\": %lld, "
+                   "\"far_unexplained_longest_steps\": %lld, ",
+                (long long)r->far_steps, (long long)r->far_longest,
+                (long long)r->unexplained_longest);
+    else
+        fputs("\"far_steps\": null, \"far_longest_steps\": null, "
+              "\"far_unexplained_longest_steps\": null, ", f);
     if (r->dd.best > 0 && r->dd.recovery >= 0)
         fprintf(f, "\"recovery_steps\": %lld},\n", (long long)r->dd.recovery);
     else

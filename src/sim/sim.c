@@ -346,6 +346,7 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 .instrument = pop->instrument,
                 .perpetual = ic->spec.kind == CAS_PERPETUAL,
                 .tick_size = ic->tick_size,
+                .lot_size = ic->lot_size,
                 .step_seconds = cfg->step_seconds,
                 .steps = cfg->steps,
                 .collateral = 0,
@@ -676,6 +677,19 @@ double cas_sim_agent_measure(const struct cas_sim *s, uint32_t agent, uint32_t k
 void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_agent_stats *out)
 {
     *out = s->agents[agent].stats;
+}
+
+void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *at_limit,
+                       uint32_t *of)
+{
+    *at_limit = *of = 0;
+    for (uint32_t g = 0; g < s->n_agents; g++) {
+        const struct agent *a = &s->agents[g];
+        if (!a->type->at_limit || a->instrument != instrument)
+            continue;
+        ++*of;
+        *at_limit += a->type->at_limit(a->state);
+    }
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)

@@ -324,6 +324,64 @@ const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t i
 
 /* ---- the step ---- */
 
+struct holder {
+    cas_lots lots;
+    uint32_t account; /* accounts follow agent order */
+};
+
+static int holder_cmp(const void *a, const void *b)
+{
+    const struct holder *x = a, *y = b;
+    if (x->lots != y->lots)
+        return x->lots > y->lots ? -1 : 1;
+    return x->account < y->account ? -1 : x->account > y->account;
+}
+
+/* A closing market-order shock: the holders of the opposite position each send a
+ * reduce-only market order for what they hold, largest first and by agent index among
+ * equals, until sh->qty lots are sent; what they do not hold is not sent. The holders are
+ * the agents of population sh->holders, or (UINT32_MAX) the shock account alone, closing
+ * what earlier opening shocks built. */
+static int close_positions(struct cas_sim *s, const struct cas_shock_config *sh,
+                           struct cas_cause cause)
+{
+    uint32_t lo = 0, hi = 1;
+    if (sh->holders != UINT32_MAX) {
+        for (uint32_t p = 0; p < sh->holders; p++)
+            lo += s->cfg->populations[p].count;
+        hi = lo + s->cfg->populations[sh->holders].count;
+    }
+    struct holder *h = malloc((hi > lo ? hi - lo : 1) * sizeof *h);
+    if (!h)
+        return CAS_ENOMEM;
+    uint32_t n = 0;
+    for (uint32_t g = lo; g < hi; g++) {
+        uint32_t account = sh->holders == UINT32_MAX ? s->shock_account : s->agents[g].account;
+        struct cas_position_view pos;
+        struct cas_account_view acc;
+        cas_exchange_position(s->ex, account, sh->instrument, &pos);
+        cas_exchange_account(s->ex, account, &acc);
+        cas_lots held = sh->side == CAS_SELL ? pos.lots : -pos.lots;
+        if (held > 0 && !acc.liquidating)
+            h[n++] = (struct holder){held, account};
+    }
+    qsort(h, n, sizeof *h, holder_cmp);
+    int rc = 0;
+    cas_lots sent = 0;
+    for (uint32_t i = 0; i < n && sent < sh->qty && rc == 0; i++) {
+        cas_lots q = h[i].lots < sh->qty - sent ? h[i].lots : sh->qty - sent;
+        sent += q;
+        struct cas_order o = {h[i].account, sh->instrument, sh->side, CAS_MARKET, 0, q, true};
+        uint64_t id;
+        struct cas_submit_result res;
+        rc = cas__venue_submit(s, &o, cause, &id, &res);
+        if (rc == CAS_EINVAL || rc == CAS_ERANGE)
+            rc = 0;
+    }
+    free(h);
+    return rc;
+}
+
 static int apply_shock(struct cas_sim *s, uint32_t k)
 {
     const struct cas_shock_config *sh = &s->cfg->shocks[k];
@@ -335,6 +393,8 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
         check_halt(s, sh->instrument);
         return rc;
     }
+    if (sh->kind == CAS_SHOCK_MARKET_ORDER && sh->position == CAS_SHOCK_CLOSE)
+        return close_positions(s, sh, cause);
     /* A limit order rests until filled: the shock account never cancels. */
     bool limit = sh->kind == CAS_SHOCK_LIMIT_ORDER;
     struct cas_order o = {s->shock_account, sh->instrument, sh->side,
