@@ -52,3 +52,9 @@ build_dir() {
 build_release() {
     build_dir build --buildtype=release "$@"
 }
+
+# The libFuzzer harnesses (tests/fuzz/): clang, ASan + UBSan, in build-fuzz/.
+build_fuzz() {
+    CC=clang build_dir build-fuzz --buildtype=debug -Doptimization=1 -Dfuzz=true \
+        -Db_sanitize=address,undefined -Db_lundef=false
+}

@@ -182,10 +182,11 @@ static int csv_open(struct csv *c, const char *rundir, const char *file,
     memset(c, 0, sizeof *c);
     if (!(c->path = cas__path_join(rundir, file)))
         return 1;
-    if (!(c->f = fopen(c->path, "r"))) {
+    char why[96];
+    if (!(c->f = cas_open_input(c->path, CAS_MAX_CSV_BYTES, why, sizeof why))) {
         if (errno == ENOENT)
             return -1;
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, strerror(errno));
+        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, why);
         return 2;
     }
     int status = 0;
@@ -429,10 +430,11 @@ static int read_summary(struct report *r)
     char *path = cas__path_join(r->rundir, "summary.json");
     if (!path)
         return out_of_memory();
-    FILE *f = fopen(path, "r");
+    char why[96];
+    FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
     int rc = 0;
     if (!f) {
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
         rc = 2;
         goto done;
     }
@@ -1493,6 +1495,21 @@ static void report_release(struct report *r)
     free(r->cas);
     free(r->map);
     free(r->summary);
+}
+
+int cas__report_check(const char *rundir, FILE *html)
+{
+    struct report r = {.rundir = rundir};
+    int rc = read_run(&r);
+    if (!rc) {
+        size_t n = 0;
+        double *x = log_returns(&r, &n);
+        headlines(&r, html);
+        rc = x ? cascade_table(&r, html) : out_of_memory();
+        free(x);
+    }
+    report_release(&r);
+    return rc;
 }
 
 /* Write the page to a temporary beside `out`, then rename it into place. */
