@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rng.h"
 #include "cascade/sweep.h"
 #include "config/configInt.h"
@@ -203,7 +204,7 @@ static int read_range(struct spec *s, struct param *p, const cJSON *v)
         double t = p->n == 1 ? 0 : (double)i / (double)(p->n - 1);
         double x = i + 1 == p->n ? to
                    : scale == 0  ? from + (to - from) * t
-                                 : exp(log(from) + (log(to) - log(from)) * t);
+                                 : cas_exp(cas_log(from) + (cas_log(to) - cas_log(from)) * t);
         if ((rc = add_number(s, x)))
             return rc;
     }
@@ -357,7 +358,7 @@ static int draw_samples(struct spec *s, double *rows)
             if (q->sample == SAMPLE_LHS)
                 x = q->low + (q->high - q->low) * ((double)perm[j] + u) / (double)n;
             else if (q->sample == SAMPLE_LOGUNIFORM)
-                x = exp(log(q->low) + (log(q->high) - log(q->low)) * u);
+                x = cas_exp(cas_log(q->low) + (cas_log(q->high) - cas_log(q->low)) * u);
             else
                 x = q->low + (q->high - q->low) * u;
             rows[j * sw->n_params + p] = x;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "sim/simInt.h"
 
 #define MAX_AGENTS ((1u << 23) - 3)
@@ -280,7 +281,7 @@ static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
                         enum cas_margin_mode margin, uint32_t *account, cas_money *deposit,
                         struct cas_err *err)
 {
-    double money = setup->collateral * pow(10, s->cfg->money_decimals);
+    double money = setup->collateral * cas_pow10(s->cfg->money_decimals);
     if (!(money >= 0 && money < 9e17))
         return cas_err_set(err, CAS_ERANGE, "params.collateral",
                            "collateral %g is too large for money_decimals %d", setup->collateral,
