@@ -131,7 +131,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
 static void print_config_error(const char *config, const struct cas_err *err)
 {
     const char *src = config ? config : "<default>";
-    if (err->path[0] && err->code != CAS_EIO)
+    if (err->path[0] && strcmp(err->path, src) != 0)
         fprintf(stderr, "cascade: %s: %s: %s\n", src, err->path, err->msg);
     else
         fprintf(stderr, "cascade: %s: %s\n", src, err->msg);

@@ -167,7 +167,7 @@ static bool exists(const char *dir, const char *a, const char *b)
 /* The whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = cas_open_input(path, CAS_MAX_CSV_BYTES, NULL, 0); /* files the sweep wrote */
     if (!f)
         return NULL;
     size_t cap = 4096, len = 0, n;

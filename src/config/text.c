@@ -387,18 +387,24 @@ int cas__read_file(const char *path, const char *err_path, const char *what, cha
                    struct cas_err *err)
 {
     size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    FILE *f = fopen(path, "rb");
+    char *buf = malloc(cap), why[96];
+    FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
     const char *sp = *what ? " " : "";
     int rc = 0;
     if (!f) {
-        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, strerror(errno));
+        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, why);
         goto free_buf;
     }
     if (!buf)
         goto no_memory;
     while ((n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
         len += n;
+        if (len > (size_t)CAS_MAX_JSON_BYTES) { /* it grew while being read */
+            char lim[32];
+            rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: more than %s", sp, what,
+                             cas_bytes_text(lim, sizeof lim, CAS_MAX_JSON_BYTES));
+            goto close;
+        }
         if (len + 1 < cap)
             continue;
         char *bigger = realloc(buf, cap * 2);

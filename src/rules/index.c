@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rules.h"
 
 void cas_index_init_gbm(struct cas_index *ix, double p0, const struct cas_gbm_params *p,
@@ -51,7 +52,7 @@ static double gbm_step(struct cas_index *ix)
     uint64_t jumps = cas_rng_poisson(&ix->rng, g->jump_rate);
     for (uint64_t i = 0; i < jumps; i++)
         r += cas_rng_normal(&ix->rng, g->jump_mean, g->jump_sd);
-    double p = ix->price * exp(r);
+    double p = ix->price * cas_exp(r);
     /* An index must stay positive: an underflow would make the log price -inf
      * and freeze the process. */
     return p < DBL_MIN ? DBL_MIN : p;
@@ -211,9 +212,10 @@ int cas_index_load_path(struct cas_index *ix, const char *file, double tick_size
         return cas_err_set(err, CAS_EINVAL, file, "tick size must be positive, got '%g'",
                            tick_size);
     struct path_reader r = {.file = file};
-    r.fp = fopen(file, "r");
+    char why[96];
+    r.fp = cas_open_input(file, CAS_MAX_CSV_BYTES, why, sizeof why);
     if (!r.fp)
-        return cas_err_set(err, CAS_EIO, file, "cannot open '%s': %s", file, strerror(errno));
+        return cas_err_set(err, CAS_EIO, file, "cannot read the index path '%s': %s", file, why);
     int rc = read_path(&r, tick_size, err);
     fclose(r.fp);
     free(r.line);
