@@ -55,6 +55,6 @@ build_release() {
 
 # The libFuzzer harnesses (tests/fuzz/): clang, ASan + UBSan, in build-fuzz/.
 build_fuzz() {
-    CC=clang build_dir build-fuzz --buildtype=debug -Doptimization=1 -Dfuzz=true \
+    CC=clang build_dir build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dwerror=true \
         -Db_sanitize=address,undefined -Db_lundef=false
 }

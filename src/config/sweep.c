@@ -21,6 +21,7 @@ enum {
     MAX_PARAMS = 64,
     MAX_VALUES = 100000,
     MAX_RUNS = 1000000,
+    MAX_CELLS = 10000000, /* runs x parameters: the manifest's values, a few hundred MB */
     MAX_COLLECT = 1000,
 };
 
@@ -383,6 +384,11 @@ static int expand(struct spec *s)
     if (total > MAX_RUNS)
         return cas__fail(&s->w, "parameters", CAS_ERANGE,
                          "the sweep has %.0f runs; at most %d are allowed", total, MAX_RUNS);
+    if (total * (double)sw->n_params > MAX_CELLS)
+        return cas__fail(&s->w, "parameters", CAS_ERANGE,
+                         "the sweep has %.0f runs of %zu parameters, %.0f values; at most %d are"
+                         " allowed",
+                         total, sw->n_params, total * (double)sw->n_params, MAX_CELLS);
     /* The sampled values' texts: texts[sample_first + row * n_params + p]. */
     size_t sample_first = sw->n_texts;
     if (s->n_samples) {
