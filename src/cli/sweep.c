@@ -735,7 +735,9 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
         cas_config_release(&cfg);
         return 0;
     }
-    if (err.path[0] && !(sw->base_path && strcmp(err.path, sw->base_path) == 0))
+    if (sw->base_path && strcmp(err.path, sw->base_path) == 0) /* the file itself */
+        fprintf(stderr, "cascade: %s: base '%s': %s\n", spec, sw->base_path, err.msg);
+    else if (err.path[0])
         fprintf(stderr, "cascade: %s: base: %s: %s\n", spec, err.path, err.msg);
     else
         fprintf(stderr, "cascade: %s: base: %s\n", spec, err.msg);
