@@ -52,3 +52,9 @@ build_dir() {
 build_release() {
     build_dir build --buildtype=release -Db_lto=true "$@"
 }
+
+# The libFuzzer harnesses (tests/fuzz/): clang, ASan + UBSan, in build-fuzz/.
+build_fuzz() {
+    CC=clang build_dir build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dwerror=true \
+        -Db_sanitize=address,undefined -Db_lundef=false
+}

@@ -1916,7 +1916,7 @@ static void missing_file_exits_2(bool binary)
     cli_release(&r);
     r = run_replay(binary, NULL, (const char *[]){"/", NULL});
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "cascade: cannot open '/': Is a directory\n");
+    cr_assert_str_eq(r.err, "cascade: cannot open '/': not a regular file (a directory)\n");
     cli_release(&r);
 }
 

@@ -1,12 +1,14 @@
 /* test_cli: `cascade run` and `cascade validate` end to end, through the program. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmp[256];
@@ -39,7 +41,7 @@ static void slurp(const char *path, char *buf, size_t n)
 /* Run `cascade ARGS` in tmp; stdout and stderr land in out and err. */
 __attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
 {
-    char args[2048], cmd[4096];
+    char args[8192], cmd[12288];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
@@ -314,4 +316,269 @@ Test(cli, help_version_validate)
     char *src = getenv("CASCADE_SOURCE_ROOT");
     cr_assert_not_null(src);
     cr_assert_eq(cascade("validate '%s/configs/default.json'", src), 0, "%s", err);
+}
+
+/* ---- hardening (issue 13) ---- */
+
+/* A perpetual whose mark follows the index (index_ema), at a price near the
+ * top of the tick range: before, a jump took the mark past the exchange's
+ * limit and the run failed at step 1 with "invalid input" and no JSON path. */
+static const char extreme[] =
+    "{\"name\": \"extreme\", \"steps\": 400, \"record\": {\"sample_every\": 10},\n"
+    " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 5,\n"
+    "   \"lot_size\": 0.01, \"initial_price\": 1e12,\n"
+    "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 100, \"drift_annual\": 100,\n"
+    "             \"jumps_per_day\": 1000000, \"jump_mean\": 10, \"jump_sd\": 10},\n"
+    "   \"mark\": {\"method\": \"index_ema\", \"ema_seconds\": 60},\n"
+    "   \"liquidation\": {\"mode\": \"keeper\", \"close_factor\": 0.5, \"bonus\": 0.02}}],\n"
+    " \"agents\": [{\"type\": \"noise\", \"count\": 5}, {\"type\": \"market_maker\", \"count\": 2},\n"
+    "   {\"type\": \"liquidator\", \"count\": 1}],\n"
+    " \"shocks\": [{\"step\": 1, \"kind\": \"index_jump\", \"instrument\": \"P\", \"pct\": 10},\n"
+    "   {\"step\": 200, \"kind\": \"index_jump\", \"instrument\": \"P\", \"pct\": -0.999}]}\n";
+
+Test(cli, what_validate_accepts_runs_at_extreme_prices)
+{
+    write_file("extreme.json", extreme);
+    cr_assert_eq(cascade("validate extreme.json"), 0, "%s", err);
+    for (int seed = 1; seed <= 3; seed++) {
+        cr_assert_eq(cascade("run extreme.json -q --seed %d -o run%d", seed, seed), 0, "%s", err);
+        char name[64];
+        snprintf(name, sizeof name, "run%d/summary.json", seed);
+        free(read_file(name));
+    }
+    /* an index path's price above the 2^40-tick limit is refused at validation, by line */
+    write_file("path.csv", "step,price\n0,100\n1,1e20\n");
+    cr_assert_eq(cascade("validate extreme.json --set 'instruments[0].index={\"source\": \"path\","
+                         " \"file\": \"path.csv\"}'"),
+                 2);
+    cr_assert_not_null(strstr(err, "path.csv:3: price 1e20"), "%s", err);
+}
+
+/* Every input file must be a regular file within its size limit: no hang on a FIFO,
+ * no unbounded read of a device; the message names the file and the key that named it. */
+Test(cli, inputs_are_bounded_regular_files)
+{
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/fifo", tmp);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(cascade("validate /dev/zero"), 2);
+    cr_assert_not_null(strstr(err, "/dev/zero: cannot read: not a regular file (a character"),
+                       "%s", err);
+    cr_assert_eq(cascade("validate fifo"), 2);
+    cr_assert_not_null(strstr(err, "fifo: cannot read: not a regular file (a FIFO)"), "%s", err);
+    cr_assert_eq(cascade("validate ."), 2);
+    cr_assert_not_null(strstr(err, "not a regular file (a directory)"), "%s", err);
+    /* a config over 16 MiB (sparse: nothing is written) */
+    char big[512];
+    snprintf(big, sizeof big, "%s/big.json", tmp);
+    FILE *f = fopen(big, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), (16 << 20) + 1), 0);
+    fclose(f);
+    cr_assert_eq(cascade("validate big.json"), 2);
+    cr_assert_not_null(strstr(err, "16777217 bytes; the limit is 16 MiB"), "%s", err);
+    /* a venue profile and an index path that name a FIFO or a device */
+    write_file("small.json", small);
+    cr_assert_eq(cascade("validate small.json --set 'instruments[0].kind=\"perpetual\"' --set "
+                         "'instruments[0].venue=\"/dev/zero\"'"),
+                 2);
+    cr_assert_not_null(strstr(err, "small.json: instruments[0].venue: cannot read venue profile "
+                                   "'/dev/zero': not a regular file"),
+                       "%s", err);
+    cr_assert_eq(cascade("validate small.json --set 'instruments[0].kind=\"perpetual\"' --set "
+                         "'instruments[0].index={\"source\": \"path\", \"file\": \"fifo\"}'"),
+                 2);
+    cr_assert_not_null(strstr(err, "small.json: instruments[0].index.file: cannot read the index "
+                                   "path"),
+                       "%s", err);
+    cr_assert_not_null(strstr(err, "not a regular file (a FIFO)"), "%s", err);
+    cr_assert_eq(cascade("replay fifo"), 2);
+    cr_assert_not_null(strstr(err, "not a regular file (a FIFO)"), "%s", err);
+    unlink(fifo);
+    unlink(big);
+    assert_nothing_written();
+}
+
+/* A failed run leaves nothing: not the parents it made for -o, not 20 nested
+ * directories for an -o over the path limit. */
+Test(cli, a_failed_run_removes_the_parents_it_made)
+{
+    write_file("small.json", small);
+    char name[300];
+    memset(name, 'z', 299);
+    name[299] = 0; /* too long for one directory entry: mkdtemp fails */
+    cr_assert_eq(cascade("run small.json -q -o a/b/%s", name), 1);
+    cr_assert_not_null(strstr(err, "File name too long"), "%s", err);
+    cr_assert_eq(cascade("run small.json -q -o a/%s/c", name), 1);
+    assert_nothing_written();
+    mkdir(strcat(strcpy(name, tmp), "/keep"), 0777);
+    cr_assert_eq(cascade("run small.json -q -o keep/new/%0300d", 7), 1);
+    struct stat st;
+    cr_assert_eq(stat(name, &st), 0, "a directory that was there was removed");
+    rmdir(name);
+    static char deep[4400];
+    for (int i = 0; i < 2100; i++)
+        memcpy(deep + 2 * i, "d/", 2);
+    cr_assert_eq(cascade("run small.json -q -o %s", deep), 2);
+    cr_assert_not_null(strstr(err, "-o) is 4200 bytes long; the limit is 4095"), "%s", err);
+    assert_nothing_written();
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Start `cascade ARGV...` in tmp; its pid. */
+static pid_t start(char *const argv[])
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (chdir(tmp) != 0 || !freopen("err.txt", "w", stderr) || !freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execv(getenv("CASCADE_BIN"), argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Wait until tmp/DIR holds an entry whose name contains ".tmp-" (a run under way). */
+static void wait_for_tmp(const char *sub)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", tmp, sub);
+    for (int i = 0; i < 3000; i++) {
+        DIR *d = opendir(dir);
+        bool found = false;
+        for (struct dirent *e; d && !found && (e = readdir(d));)
+            found = strstr(e->d_name, ".tmp-") != NULL;
+        if (d)
+            closedir(d);
+        if (found)
+            return;
+        sleep_ms(10);
+    }
+    cr_assert_fail("no temporary directory appeared in %s", dir);
+}
+
+/* No name containing ".tmp-" anywhere under tmp. */
+static void assert_no_tmp(const char *sub)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/%s' -name '*.tmp-*')\"", tmp, sub);
+    cr_assert_eq(system(cmd), 0, "a temporary directory was left in %s", sub);
+}
+
+static const char endless[] =
+    "{\"name\": \"endless\", \"steps\": 100000000, \"record\": {\"sample_every\": 1},\n"
+    " \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5, \"initial_price\": 100}],\n"
+    " \"agents\": [{\"type\": \"noise\", \"count\": 10}]}\n";
+
+/* SIGINT, SIGTERM and SIGHUP during a run: the temporary directory and the parents
+ * made for -o are removed, and the process ends by that signal (status 128 + N). */
+Test(cli, a_signal_removes_the_temporary_run_directory)
+{
+    write_file("endless.json", endless);
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        char *argv[] = {"cascade", "run", "endless.json", "-q", "-o", "p/q/run", NULL};
+        pid_t pid = start(argv);
+        wait_for_tmp("p/q");
+        sleep_ms(200);
+        cr_assert_eq(kill(pid, sigs[i]), 0);
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i],
+                  "signal %d: status %#x", sigs[i], status);
+        slurp(strcat(strcpy((char[512]){0}, tmp), "/err.txt"), err, sizeof err);
+        cr_assert_not_null(strstr(err, "stopped by signal"), "%s", err);
+        assert_nothing_written();
+    }
+}
+
+/* SIGTERM to a sweep: its running runs are stopped and remove their temporary
+ * directories; the sweep ends by the signal and --resume finishes it. */
+Test(cli, a_signal_stops_a_sweep_and_its_runs_cleanly)
+{
+    /* the base is a file in tmp, so the runs' command lines name tmp (see pgrep below) */
+    write_file("endless.json", endless);
+    write_file("spec.json",
+               "{\"base\": \"endless.json\", \"parameters\": {\"agents[0].count\": [4, 5, 6]}}");
+    char *argv[] = {"cascade", "sweep", "spec.json", "-q", "-j", "2", "-o", "sw", NULL};
+    pid_t pid = start(argv);
+    wait_for_tmp("sw/runs");
+    sleep_ms(200);
+    cr_assert_eq(kill(pid, SIGTERM), 0);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "status %#x", status);
+    assert_no_tmp("sw");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/sw/runs' -name '*.error')\"", tmp);
+    cr_assert_eq(system(cmd), 0, "a stopped run was recorded as failed");
+    /* no run of this sweep is still going (other tests' sweeps may be) */
+    snprintf(cmd, sizeof cmd, "! pgrep -f '[r]un %s/endless.json' >/dev/null", tmp);
+    cr_assert_eq(system(cmd), 0, "a run outlived its sweep");
+}
+
+/* Item 8's messages: a NUL byte names the file once; -o naming a file says so;
+ * JSON nested past cJSON's limit is called too deep. */
+Test(cli, clear_messages_for_nul_file_output_and_deep_nesting)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/nul.json", tmp);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fwrite("{\"name\": \"a\0b\"}", 1, 15, f);
+    fclose(f);
+    cr_assert_eq(cascade("validate nul.json"), 2);
+    cr_assert_str_eq(err, "cascade: nul.json: contains a NUL byte at offset 11; it must be JSON "
+                          "text\n");
+    write_file("small.json", small);
+    write_file("file", "x");
+    cr_assert_eq(cascade("run small.json -q -o file"), 2);
+    cr_assert_not_null(strstr(err, "output 'file' exists and is not a directory"), "%s", err);
+    static char deep[200100];
+    size_t n = (size_t)sprintf(deep, "{\"a\": ");
+    memset(deep + n, '[', 100000);
+    memset(deep + n + 100000, ']', 100000);
+    strcpy(deep + n + 200000, "}");
+    write_file("deep.json", deep);
+    cr_assert_eq(cascade("validate deep.json"), 2);
+    cr_assert_not_null(strstr(err, "deep.json: line 1: arrays and objects nested deeper than "
+                                   "1000 levels"),
+                       "%s", err);
+}
+
+/* The agent docs' collateral range is the one validation applies: below 9e17 money
+ * units, 9e11 at the default money_decimals 6. */
+Test(cli, collateral_range_is_the_documented_one)
+{
+    write_file("small.json", small);
+    cr_assert_eq(cascade("validate small.json --set agents[0].params.collateral=8.99e11"), 0,
+                 "%s", err);
+    cr_assert_eq(cascade("validate small.json --set agents[0].params.collateral=9e11"), 2);
+    cr_assert_not_null(strstr(err, "agents[0].params.collateral"), "%s", err);
+    cr_assert_eq(cascade("validate small.json --set money_decimals=3"
+                         " --set agents[0].params.collateral=1e12"),
+                 0, "%s", err);
+    const char *types[] = {"noise", "market_maker", "fundamental", "basis_arb", "leveraged",
+                           "option_dealer", "front_runner", "liquidator"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/docs/agents/%s.md", getenv("CASCADE_SOURCE_ROOT"),
+                 types[i]);
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "%s", path);
+        static char doc[1 << 17];
+        doc[fread(doc, 1, sizeof doc - 1, f)] = 0;
+        fclose(f);
+        const char *row = strstr(doc, "| `collateral` |");
+        cr_assert_not_null(row, "%s", path);
+        cr_assert_not_null(strstr(row, "0 – 1e12, and below 9e17 money units: 9e11 at the "
+                                       "default `money_decimals` 6 |"),
+                           "%s: the collateral row does not state the money_decimals bound", path);
+    }
 }

@@ -314,3 +314,34 @@ Test(sweep, plot_script_draws_a_sweep)
     int status = system(cmd);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "unknown column must exit 2");
 }
+
+/* A sweep whose manifest would hold more than 10 million values (runs x parameters),
+ * or take more than 256 MiB, is refused at once, not expanded into gigabytes (found by
+ * tests/fuzz/fuzz_sweep: a spec that took over 25 s and 1.1 GB to expand). */
+Test(sweep, a_sweep_of_too_many_values_is_refused)
+{
+    char spec[4096];
+    size_t n = (size_t)snprintf(spec, sizeof spec, "{\"base\": {\"steps\": 10}, \"parameters\": {");
+    for (int i = 0; i < 19; i++)
+        n += (size_t)snprintf(spec + n, sizeof spec - n, "%s\"agents[0].params.p%d\": [1, 2%s]",
+                              i ? ", " : "", i, i == 18 ? ", 3" : "");
+    snprintf(spec + n, sizeof spec - n, "}}");
+    write_file("big.json", spec);
+    cr_assert_eq(cascade("sweep big.json -o x --dry-run"), 2);
+    cr_assert_not_null(strstr(err, "parameters: the sweep has 786432 runs of 19 parameters, "
+                                   "14942208 values; at most 10000000 are allowed"),
+                       "%s", err);
+    /* 1000 values of 300 characters, 1000 replicates: a manifest of over 300 MB */
+    static char wide[400000];
+    n = (size_t)snprintf(wide, sizeof wide, "{\"base\": {\"steps\": 10}, \"replicates\": 1000,"
+                                            " \"parameters\": {\"name\": [");
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(wide + n, sizeof wide - n, "%s\"%0300d\"", i ? ", " : "", i);
+    snprintf(wide + n, sizeof wide - n, "]}}");
+    write_file("wide.json", wide);
+    cr_assert_eq(cascade("sweep wide.json -o x --dry-run"), 2);
+    cr_assert_not_null(strstr(err, "parameters: the sweep's manifest would take up to 406 MB "
+                                   "(1000000 runs of 406 bytes); at most 256 MiB are allowed"),
+                       "%s", err);
+    cr_assert(!exists_in("x"), "nothing written");
+}

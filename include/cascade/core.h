@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef int64_t cas_ticks;  /* price, in ticks of the instrument */
 typedef int64_t cas_lots;   /* quantity, in lots of the instrument */
@@ -53,5 +54,20 @@ int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt
  * at least `need`, doubling from 16; *v and *cap change only on success.
  * 0 or CAS_ENOMEM. */
 int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
+
+/* Input size limits (docs/limits.md): a JSON file (config, venue profile,
+ * sweep spec, summary.json) and a CSV file (index path, replay orders, the
+ * CSV files `cascade report` reads). */
+#define CAS_MAX_JSON_BYTES ((int64_t)16 << 20)
+#define CAS_MAX_CSV_BYTES ((int64_t)4 << 30)
+
+/* Open `path` for reading if it is a regular file of at most `limit` bytes,
+ * without blocking on a FIFO. NULL when it is not, with why (which may be
+ * NULL) saying so in a few words ("not a regular file (a FIFO)", "5368709120 bytes; the
+ * limit is 4 GiB", or strerror's text). */
+FILE *cas_open_input(const char *path, int64_t limit, char *why, size_t why_len);
+
+/* A byte count as text: "123 bytes", "16 MiB", "4 GiB" (exact when whole). */
+const char *cas_bytes_text(char *out, size_t size, int64_t n);
 
 #endif

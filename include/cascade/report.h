@@ -12,6 +12,7 @@
 #define CASCADE_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct cas_report;
 
@@ -33,6 +34,12 @@ const char *cas_report_figure(size_t k);
 /* Write the page of `r` (with `r2` not NULL: the two runs side by side) to
  * `out`, whole or not at all. Needs gnuplot on the PATH. */
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out);
+
+/* Read the run directory as cas_report_read does and write the headline, the
+ * instruments, the agents and the cascade table (no gnuplot) to html: the
+ * fuzz target of the report's readers (tests/fuzz/fuzz_report.c). 0, or the
+ * status reading gave (message printed). */
+int cas__report_check(const char *rundir, FILE *html);
 
 /* Where a page goes by default: RUNDIR/report.html, or for two runs
  * RUN_A/compare-BASENAME_B.html (malloc'ed; NULL when out of memory). */

@@ -9,6 +9,7 @@
  * their relative accuracy. Units are the header's: vega per 1.00 of vol,
  * theta per year.
  */
+#include "cascade/fmath.h"
 #include "cascade/bs.h"
 
 #include <float.h>
@@ -28,13 +29,13 @@ double cas_norm_cdf(double x)
         return x > 0.0 ? 1.0 : 0.0; /* the correction below would be inf - inf */
     double y = -x * rt_hi;
     double e = fma(-x, rt_hi, -y) - x * rt_lo;
-    return 0.5 * (erfc(y) - two_rt_pi * exp(-y * y) * e);
+    return 0.5 * (cas_erfc(y) - two_rt_pi * cas_exp(-y * y) * e);
 }
 
 double cas_norm_pdf(double x)
 {
     static const double inv_sqrt_2pi = 0.398942280401432677939946059934;
-    return inv_sqrt_2pi * exp(-0.5 * x * x);
+    return inv_sqrt_2pi * cas_exp(-0.5 * x * x);
 }
 
 /* num / den, taken as 0 when num is 0: a density that has underflowed to 0
@@ -73,12 +74,12 @@ struct cas_greeks cas_bs(enum cas_option_kind kind, double S, double K, double T
 {
     if (T <= 0.0)
         return at_expiry(kind, S, K);
-    double KD = K * exp(-r * T);
+    double KD = K * cas_exp(-r * T);
     double v = sigma * sqrt(T);
     if (!(v > 0.0))
         return zero_vol(kind, S, KD, r);
 
-    double m = ratio(log(S / K) + r * T, v);
+    double m = ratio(cas_log(S / K) + r * T, v);
     double d1 = m + 0.5 * v, d2 = m - 0.5 * v;
     double n1 = cas_norm_pdf(d1);
     /* Time decay from the vol: S n(d1) sigma / (2 sqrt T). */
@@ -122,7 +123,7 @@ static double iv_solve(enum cas_option_kind kind, double S, double K, double T, 
 {
     double lo = 0.0;
     /* Manaster & Koehler's start: the inflection point of value in sigma. */
-    double x = sqrt(2.0 * fabs(log(S / K) + r * T) / T);
+    double x = sqrt(2.0 * fabs(cas_log(S / K) + r * T) / T);
     if (!(x > lo && x < hi))
         x = 0.5 * (lo + hi);
     for (int i = 0; i < 200; i++) {
@@ -149,7 +150,7 @@ double cas_bs_implied_vol(enum cas_option_kind kind, double S, double K, double 
 {
     if (!(S > 0.0 && K > 0.0 && T > 0.0))
         return NAN;
-    double KD = K * exp(-r * T);
+    double KD = K * cas_exp(-r * T);
     double lower = zero_vol(kind, S, KD, r).price;
     double upper = kind == CAS_CALL ? S : KD;
     if (!(price >= lower && price < upper))

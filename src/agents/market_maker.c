@@ -20,6 +20,7 @@
  */
 #include <math.h>
 
+#include "cascade/fmath.h"
 #include "cascade/agent.h"
 
 #define MAX_LEVELS 8
@@ -125,9 +126,9 @@ static void update_vol(struct market_maker *m, const struct cas_market_view *v)
     double mid = 0.5 * (double)(v->best_bid + v->best_ask);
     if (m->have_mid && v->now > m->prev_now) {
         double dt = v->now - m->prev_now;
-        double r = log(mid / m->prev_mid);
+        double r = cas_log(mid / m->prev_mid);
         double sample = r * r / dt;
-        double w = 1 - exp2(-dt / m->vol_halflife);
+        double w = 1 - cas_exp2(-dt / m->vol_halflife);
         m->var = m->have_var ? m->var + w * (sample - m->var) : sample;
         m->have_var = true;
     }

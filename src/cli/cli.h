@@ -23,11 +23,29 @@ int cas_cli_narrate(int argc, char **argv);
 int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
                struct cas_err *err);
 
+/* Read the run directory as `cascade report` does and write the headline figures and the
+ * cascade table (no gnuplot figures) to html: the fuzz target of the report's readers.
+ * 0, or the status the report would exit with (message printed). */
+int cas__report_check(const char *rundir, FILE *html);
+
 /* Shared by the commands (files.c). */
 /* True when `path` does not exist or is an empty directory. */
 bool cas__dir_is_empty(const char *path);
-/* mkdir -p: 0, or -1 with errno set. */
-int cas__mkdirs(const char *path);
+/* mkdir -p: 0, or -1 with errno set. When existed is not NULL, *existed is the
+ * length of the part of path that was there before: the directories this call
+ * made (or, on failure, those it made before failing) are the ones below it. */
+int cas__mkdirs(const char *path, size_t *existed);
+/* Remove the empty directory path and then its parents, deepest first, while
+ * they are longer than keep bytes (keep from cas__mkdirs); one that is not
+ * there is passed over; stops at the first that cannot be removed. */
+void cas__rmdirs(const char *path, size_t keep);
+/* SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process, so
+ * that a command can remove what it has half written; it polls the flag with
+ * cas__signal_caught (0 or the signal) and ends with cas__signal_die, which
+ * ends the process by that signal (a shell reports status 128 + N). */
+void cas__signals_catch(void);
+int cas__signal_caught(void);
+void cas__signal_die(void);
 /* `--opt VALUE` or `--opt=VALUE`: the value, advancing *i; NULL if missing. */
 const char *cas__option_value(int argc, char **argv, int *i, const char *name);
 /* Is `arg` the option `name`, alone or as `name=...`? */

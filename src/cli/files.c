@@ -1,11 +1,13 @@
 /* files: small argument, filesystem and clock helpers shared by the commands. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -21,19 +23,87 @@ bool cas__dir_is_empty(const char *path)
     return empty;
 }
 
-int cas__mkdirs(const char *path)
+int cas__mkdirs(const char *path, size_t *existed)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (existed)
+        *existed = len;
+    if (len >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    bool made = false;
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(buf, 0777) == 0) {
+            if (!made && existed) { /* the first made: what existed is its parent */
+                char *slash = strrchr(buf, '/');
+                *existed = slash ? (size_t)(slash - buf) : 0;
+            }
+            made = true;
+        } else if (errno != EEXIST) {
+            return -1;
+        }
+        *p = c;
+        if (!c)
+            return 0;
+    }
+}
+
+void cas__rmdirs(const char *path, size_t keep)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
+    for (size_t len = strlen(buf); len > keep;) {
+        if (rmdir(buf) != 0 && errno != ENOENT && errno != ENAMETOOLONG)
+            return; /* not empty, or not ours to remove: what is above it stays too */
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf)
+            return;
+        *slash = 0;
+        len = (size_t)(slash - buf);
     }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int signo)
+{
+    if (!caught)
+        caught = signo;
+}
+
+void cas__signals_catch(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked waitpid returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int cas__signal_caught(void)
+{
+    return caught;
+}
+
+void cas__signal_die(void)
+{
+    int signo = caught;
+    if (!signo)
+        return;
+    signal(signo, SIG_DFL);
+    raise(signo);
+    _exit(128 + signo); /* not reached: the default action ends the process */
 }
 
 double cas__now_s(void)

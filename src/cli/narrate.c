@@ -92,7 +92,7 @@ static int load(struct run *r)
         return rc;
     r->have_trades = rc == 0;
     char *path = cas__path_join(r->dir, "config.json");
-    FILE *f = path ? fopen(path, "r") : NULL;
+    FILE *f = path ? cas_open_input(path, CAS_MAX_JSON_BYTES, NULL, 0) : NULL;
     if (f) {
         char *text = NULL;
         size_t n = 0;

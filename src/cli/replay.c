@@ -431,21 +431,16 @@ static int parse_args(int argc, char **argv, struct args *a)
     return ARGS_OK;
 }
 
-/* The orders file, or stdin for "-"; NULL after a message. Directories are
- * refused here rather than failing at the first read. */
+/* The orders file (a regular file within CAS_MAX_CSV_BYTES), or stdin for "-"; NULL after
+ * a message. */
 static FILE *open_orders(const char *path)
 {
     if (!strcmp(path, "-"))
         return stdin;
-    FILE *in = fopen(path, "r");
-    struct stat st;
-    if (in && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(in);
-        in = NULL;
-        errno = EISDIR;
-    }
+    char why[96];
+    FILE *in = cas_open_input(path, CAS_MAX_CSV_BYTES, why, sizeof why);
     if (!in)
-        fprintf(stderr, "cascade: cannot open '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "cascade: cannot open '%s': %s\n", path, why);
     return in;
 }
 

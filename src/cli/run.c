@@ -133,7 +133,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
 static void print_config_error(const char *config, const struct cas_err *err)
 {
     const char *src = config ? config : "<default>";
-    if (err->path[0] && err->code != CAS_EIO)
+    if (err->path[0] && strcmp(err->path, src) != 0)
         fprintf(stderr, "cascade: %s: %s: %s\n", src, err->path, err->msg);
     else
         fprintf(stderr, "cascade: %s: %s\n", src, err->msg);
@@ -186,10 +186,20 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
 {
     struct stat st;
     if (a->output) {
+        size_t len = strlen(a->output);
+        if (len >= n) {
+            fprintf(stderr, "cascade: the output directory's path (-o) is %zu bytes long; "
+                            "the limit is %zu\n", len, n - 1);
+            return 2;
+        }
         snprintf(out, n, "%s", a->output);
-        size_t len = strlen(out);
         while (len > 1 && out[len - 1] == '/')
             out[--len] = 0;
+        if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "cascade: output '%s' exists and is not a directory; "
+                            "choose another with -o\n", out);
+            return 2;
+        }
         if (stat(out, &st) == 0 && !cas__dir_is_empty(out)) {
             fprintf(stderr, "cascade: output directory '%s' exists and is not empty; "
                             "remove it or choose another with -o\n", out);
@@ -243,6 +253,11 @@ static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show
 {
     double start = cas__now_s(), last_shown = start;
     for (cas_step s = 0; s < cfg->steps; s++) {
+        if (cas__signal_caught()) {
+            fprintf(stderr, "%scascade: stopped by signal %d (%s) at step %lld\n", show ? "\n" : "",
+                    cas__signal_caught(), strsignal(cas__signal_caught()), (long long)s);
+            return 1;
+        }
         int rc = cas_sim_step(sim);
         if (rc < 0) {
             fprintf(stderr, "%scascade: step %lld: %s\n", show ? "\n" : "", (long long)s,
@@ -344,22 +359,28 @@ int cas_cli_run(int argc, char **argv)
     if ((rc = choose_output(&a, &cfg, out, sizeof out)))
         goto out_sim;
 
+    /* From here on a signal must not leave anything behind: it is polled, and the
+     * temporary directory and the parents made for it are removed. */
+    cas__signals_catch();
     char *slash = strrchr(out, '/');
+    size_t existed = strlen(out); /* the parents of out made here are longer than this */
     if (slash && slash != out) {
         *slash = 0;
-        int mk = cas__mkdirs(out);
-        *slash = '/';
+        int mk = cas__mkdirs(out, &existed);
         if (mk < 0) {
             fprintf(stderr, "cascade: cannot create '%s': %s\n", out, strerror(errno));
+            cas__rmdirs(out, existed);
+            *slash = '/';
             rc = 1;
             goto out_sim;
         }
+        *slash = '/';
     }
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
     if (!mkdtemp(tmp)) {
         fprintf(stderr, "cascade: cannot create '%s': %s\n", tmp, strerror(errno));
         rc = 1;
-        goto out_sim;
+        goto out_parents;
     }
     rc = 1;
     struct cas_err err = {0};
@@ -399,6 +420,11 @@ int cas_cli_run(int argc, char **argv)
                 strerror(errno));
         goto out_tmp;
     }
+    if (cas__signal_caught()) {
+        fprintf(stderr, "cascade: stopped by signal %d (%s) before the outputs were in place\n",
+                cas__signal_caught(), strsignal(cas__signal_caught()));
+        goto out_tmp;
+    }
     if (rename(tmp, out) != 0) {
         fprintf(stderr, "cascade: cannot rename '%s' to '%s': %s\n", tmp, out, strerror(errno));
         goto out_tmp;
@@ -426,10 +452,18 @@ out_tmp:
     if (rp)
         fclose(rp);
     remove_tmp(tmp);
+out_parents:
+    if (slash && slash != out) {
+        *slash = 0;
+        cas__rmdirs(out, existed);
+        *slash = '/';
+    }
 out_sim:
     cas_recorder_destroy(cf);
     cas_recorder_destroy(rec);
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
+    if (rc)
+        cas__signal_die(); /* ends the process when a signal stopped the run */
     return rc;
 }

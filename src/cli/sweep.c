@@ -167,7 +167,7 @@ static bool exists(const char *dir, const char *a, const char *b)
 /* The whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = cas_open_input(path, CAS_MAX_CSV_BYTES, NULL, 0); /* files the sweep wrote */
     if (!f)
         return NULL;
     size_t cap = 4096, len = 0, n;
@@ -562,7 +562,9 @@ static void finish_run(struct runner *r, const struct cas_sweep_run *run, int ws
     snprintf(name, sizeof name, "runs/%s", run->id);
     bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
               exists(r->dir, name, "summary.json");
-    if (!ok) {
+    /* a run the sweep's own stop ended is not a failure: it is simply not made (--resume) */
+    bool stopped = !ok && cas__signal_caught() && WIFSIGNALED(wstatus);
+    if (!ok && !stopped) {
         const char *first = text ? text : "";
         if (strncmp(first, "cascade: ", 9) == 0)
             first += 9;
@@ -581,7 +583,7 @@ static void finish_run(struct runner *r, const struct cas_sweep_run *run, int ws
         unlink(log);
     free(log);
     free(text);
-    r->done++;
+    r->done += !stopped;
 }
 
 static int run_all(struct runner *r, const size_t *todo, long jobs)
@@ -596,14 +598,37 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
         return 1;
     }
     fflush(NULL);
+    cas__signals_catch();
+    bool stopping = false;
     while (next < r->n_todo || running) {
-        for (long s = 0; s < jobs && next < r->n_todo; s++) {
+        if (cas__signal_caught() && !stopping) {
+            /* each run removes its own temporary directory when it gets the signal */
+            stopping = true;
+            for (long s = 0; s < jobs; s++)
+                if (pids[s])
+                    kill(pids[s], cas__signal_caught());
+        }
+        for (long s = 0; s < jobs && next < r->n_todo && !stopping; s++) {
             if (pids[s])
                 continue;
             const struct cas_sweep_run *run = &r->sw->runs[todo[next]];
+            /* the child takes the default action of a stopping signal from the start: block
+             * them across fork, reset them in the child, then let pending ones in */
+            sigset_t stop_set, old_set;
+            sigemptyset(&stop_set);
+            sigaddset(&stop_set, SIGINT);
+            sigaddset(&stop_set, SIGTERM);
+            sigaddset(&stop_set, SIGHUP);
+            sigprocmask(SIG_BLOCK, &stop_set, &old_set);
             pid_t pid = fork();
-            if (pid == 0)
+            if (pid == 0) {
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGHUP, SIG_DFL);
+                sigprocmask(SIG_SETMASK, &old_set, NULL);
                 exec_run(r, run, self);
+            }
+            sigprocmask(SIG_SETMASK, &old_set, NULL);
             if (pid < 0) {
                 fprintf(stderr, "cascade: cannot start a run: %s\n", strerror(errno));
                 break;
@@ -632,7 +657,11 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
         fprintf(stderr, "\r%*s\r", 100, "");
     free(pids);
     free(slot_run);
-    return next < r->n_todo ? 1 : 0;
+    if (stopping)
+        fprintf(stderr, "cascade: sweep stopped by signal %d (%s); %zu runs made, the others "
+                        "are not: --resume finishes it\n", cas__signal_caught(),
+                strsignal(cas__signal_caught()), r->done);
+    return next < r->n_todo || stopping ? 1 : 0;
 }
 
 /* Clear what a killed sweep left of the runs about to be made: logs, temporary run
@@ -706,7 +735,9 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
         cas_config_release(&cfg);
         return 0;
     }
-    if (err.path[0] && err.code != CAS_EIO)
+    if (sw->base_path && strcmp(err.path, sw->base_path) == 0) /* the file itself */
+        fprintf(stderr, "cascade: %s: base '%s': %s\n", spec, sw->base_path, err.msg);
+    else if (err.path[0])
         fprintf(stderr, "cascade: %s: base: %s: %s\n", spec, err.path, err.msg);
     else
         fprintf(stderr, "cascade: %s: base: %s\n", spec, err.msg);
@@ -717,6 +748,12 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
 static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *manifest,
                        const struct sweep_args *a)
 {
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "cascade: sweep output '%s' exists and is not a directory; choose "
+                        "another with -o\n", dir);
+        return 2;
+    }
     if (!cas__dir_is_empty(dir)) {
         char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
         bool same = have && strcmp(have, manifest) == 0;
@@ -736,7 +773,7 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
         }
     }
     char *runs = path_of(dir, "runs", "");
-    int mk = runs ? cas__mkdirs(runs) : -1;
+    int mk = runs ? cas__mkdirs(runs, NULL) : -1;
     free(runs);
     if (mk < 0) {
         fprintf(stderr, "cascade: cannot create '%s/runs': %s\n", dir, strerror(errno));
@@ -798,8 +835,10 @@ static int sweep(const struct sweep_args *a, const struct cas_sweep *sw, const c
         rc = run_all(&r, todo, jobs < 1 ? 1 : jobs);
     }
     free(todo);
-    if (rc)
+    if (rc) {
+        cas__signal_die(); /* ends the process when a signal stopped the sweep */
         return rc;
+    }
     if (a->shard_n > 1) {
         if (!a->quiet || r.failed)
             fprintf(stderr, "cascade: shard %ld/%ld: %zu runs made, %zu failed; when every "

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "config/configInt.h"
 
 #define SEED_MAX  9007199254740992.0 /* 2^53 */
@@ -91,7 +92,7 @@ static int read_initial_price(struct cas__parse *p, const cJSON *o, size_t i)
 /* Money units per tick per lot at d decimals, if a whole number >= 1. */
 static bool whole_units(double tick, double lot, int d, double *k)
 {
-    *k = tick * lot * pow(10, d);
+    *k = tick * lot * cas_pow10(d);
     double r = round(*k);
     return r >= 1 && fabs(*k - r) <= 1e-9 * r;
 }
@@ -485,7 +486,7 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
 {
     const struct cas__written *written = p->written;
     struct cas__build b = {false};
-    double scale = pow(10, cfg->money_decimals);
+    double scale = cas_pow10(cfg->money_decimals);
     cJSON *root = cJSON_CreateObject();
     cas__put(&b, root, "name", cJSON_CreateString(cfg->name));
     cas__put(&b, root, "seed", cas__raw_int((double)cfg->seed));

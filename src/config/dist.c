@@ -9,6 +9,7 @@
  */
 #include <math.h>
 
+#include "cascade/fmath.h"
 #include "config/configInt.h"
 
 struct form {
@@ -48,7 +49,7 @@ static int dist_number(struct cas__walk *w, const cJSON *o, enum cas_dist_kind k
 static int check_lognormal(struct cas__walk *w, const struct cas_dist *d,
                            const struct cas__range *in)
 {
-    double mean = exp(d->a + d->b * d->b / 2);
+    double mean = cas_exp(d->a + d->b * d->b / 2);
     bool ok = isfinite(mean) && (in->min_open ? mean > in->min : mean >= in->min) &&
               mean <= in->max;
     return ok ? 0
@@ -114,7 +115,7 @@ static double central(const struct cas_dist *d)
     case CAS_DIST_UNIFORM:
         return 0.5 * (d->a + d->b);
     case CAS_DIST_LOGNORMAL:
-        return exp(d->a + d->b * d->b / 2);
+        return cas_exp(d->a + d->b * d->b / 2);
     case CAS_DIST_CONSTANT:
     case CAS_DIST_NORMAL:
     case CAS_DIST_EXPONENTIAL:

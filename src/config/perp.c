@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "config/configInt.h"
 
 #define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures */
@@ -330,7 +331,7 @@ static int read_tier(struct ctx *c, const cJSON *o, uint32_t j)
     static const struct cas__range lev = {1, 1000, false, true, false};
     struct cas_instrument_spec *spec = &c->ins->spec;
     struct cas_tier *t = &spec->tiers[j], *prev = j ? &spec->tiers[j - 1] : NULL;
-    double scale = pow(10, c->decimals), l;
+    double scale = cas_pow10(c->decimals), l;
     int rc;
     if (!cJSON_IsObject(o))
         return cas__fail(c->w, NULL, CAS_EINVAL, "must be an object, got %s", cas__json_kind(o));
@@ -854,7 +855,7 @@ void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_con
 {
     const struct cas_instrument_config *ins = &cfg->instruments[i];
     const struct cas_instrument_spec *s = &ins->spec;
-    double scale = pow(10, cfg->money_decimals);
+    double scale = cas_pow10(cfg->money_decimals);
     /* A built-in name reads back as itself; a profile from a file is recorded in place,
      * by name only: its rules are all written out below. */
     if (ins->venue[0] && builtin_text(ins->venue)) {

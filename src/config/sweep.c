@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rng.h"
 #include "cascade/sweep.h"
 #include "config/configInt.h"
@@ -20,6 +21,8 @@ enum {
     MAX_PARAMS = 64,
     MAX_VALUES = 100000,
     MAX_RUNS = 1000000,
+    MAX_CELLS = 10000000, /* runs x parameters: the manifest's values */
+    MAX_MANIFEST_MB = 256,
     MAX_COLLECT = 1000,
 };
 
@@ -203,7 +206,7 @@ static int read_range(struct spec *s, struct param *p, const cJSON *v)
         double t = p->n == 1 ? 0 : (double)i / (double)(p->n - 1);
         double x = i + 1 == p->n ? to
                    : scale == 0  ? from + (to - from) * t
-                                 : exp(log(from) + (log(to) - log(from)) * t);
+                                 : cas_exp(cas_log(from) + (cas_log(to) - cas_log(from)) * t);
         if ((rc = add_number(s, x)))
             return rc;
     }
@@ -357,7 +360,7 @@ static int draw_samples(struct spec *s, double *rows)
             if (q->sample == SAMPLE_LHS)
                 x = q->low + (q->high - q->low) * ((double)perm[j] + u) / (double)n;
             else if (q->sample == SAMPLE_LOGUNIFORM)
-                x = exp(log(q->low) + (log(q->high) - log(q->low)) * u);
+                x = cas_exp(cas_log(q->low) + (cas_log(q->high) - cas_log(q->low)) * u);
             else
                 x = q->low + (q->high - q->low) * u;
             rows[j * sw->n_params + p] = x;
@@ -382,6 +385,27 @@ static int expand(struct spec *s)
     if (total > MAX_RUNS)
         return cas__fail(&s->w, "parameters", CAS_ERANGE,
                          "the sweep has %.0f runs; at most %d are allowed", total, MAX_RUNS);
+    if (total * (double)sw->n_params > MAX_CELLS)
+        return cas__fail(&s->w, "parameters", CAS_ERANGE,
+                         "the sweep has %.0f runs of %zu parameters, %.0f values; at most %d are"
+                         " allowed",
+                         total, sw->n_params, total * (double)sw->n_params, MAX_CELLS);
+    /* An upper bound of manifest.jsonl's size: ~96 bytes of id, index, seed and braces a
+     * run, and each parameter's name and its longest value (a sampled one is a number). */
+    double per_run = 96;
+    for (size_t p = 0; p < sw->n_params; p++) {
+        size_t longest = 24;
+        for (size_t v = 0; s->params[p].kind != KIND_SAMPLE && v < s->params[p].n; v++) {
+            size_t len = strlen(sw->texts[s->params[p].first + v]);
+            longest = len > longest ? len : longest;
+        }
+        per_run += (double)(strlen(sw->params[p]) + 4 + longest);
+    }
+    if (total * per_run > MAX_MANIFEST_MB * 1048576.0)
+        return cas__fail(&s->w, "parameters", CAS_ERANGE,
+                         "the sweep's manifest would take up to %.0f MB (%.0f runs of %.0f "
+                         "bytes); at most %d MiB are allowed: make fewer runs or shorter values",
+                         total * per_run / 1e6, total, per_run, MAX_MANIFEST_MB);
     /* The sampled values' texts: texts[sample_first + row * n_params + p]. */
     size_t sample_first = sw->n_texts;
     if (s->n_samples) {

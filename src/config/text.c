@@ -189,7 +189,28 @@ static int json_error(const char *text, const char *end, const char *source, str
     cas__escape(src, sizeof src, source, SIZE_MAX);
     if (last == 0)
         return cas_err_set(err, CAS_EINVAL, "line 1", "invalid JSON: '%s' is empty", src);
+    /* cJSON refuses nesting past CJSON_NESTING_LIMIT: say so rather than "invalid JSON" */
+    size_t depth = 0;
+    for (size_t i = 0, in_string = 0; i < pos && depth < CJSON_NESTING_LIMIT; i++) {
+        char ch = text[i];
+        if (in_string)
+            in_string = ch == '\\' ? (i++, 1) : ch != '"';
+        else if (ch == '"')
+            in_string = 1;
+        else if (ch == '[' || ch == '{')
+            depth++;
+        else if ((ch == ']' || ch == '}') && depth > 0)
+            depth--;
+    }
     bool at_end = pos >= last;
+    if (depth >= CJSON_NESTING_LIMIT) {
+        for (size_t i = 0; i < pos; i++)
+            line += text[i] == '\n';
+        snprintf(path, sizeof path, "line %zu", line);
+        return cas_err_set(err, CAS_EINVAL, path,
+                           "arrays and objects nested deeper than %d levels, the limit",
+                           CJSON_NESTING_LIMIT);
+    }
     size_t from = !at_end ? pos : last > SNIPPET_LEN ? last - SNIPPET_LEN : 0;
     for (size_t i = 0; i < (at_end ? last - 1 : pos); i++)
         line += text[i] == '\n';
@@ -387,18 +408,24 @@ int cas__read_file(const char *path, const char *err_path, const char *what, cha
                    struct cas_err *err)
 {
     size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    FILE *f = fopen(path, "rb");
+    char *buf = malloc(cap), why[96];
+    FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
     const char *sp = *what ? " " : "";
     int rc = 0;
     if (!f) {
-        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, strerror(errno));
+        rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, why);
         goto free_buf;
     }
     if (!buf)
         goto no_memory;
     while ((n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
         len += n;
+        if (len > (size_t)CAS_MAX_JSON_BYTES) { /* it grew while being read */
+            char lim[32];
+            rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: more than %s", sp, what,
+                             cas_bytes_text(lim, sizeof lim, CAS_MAX_JSON_BYTES));
+            goto close;
+        }
         if (len + 1 < cap)
             continue;
         char *bigger = realloc(buf, cap * 2);

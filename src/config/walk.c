@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "config/configInt.h"
 
 #define MONEY_MAX 9007199254740992.0 /* 2^53 money units */
@@ -336,7 +337,7 @@ int cas__read_money(struct cas__walk *w, const cJSON *obj, const char *key, doub
     int rc = cas__read_number(w, obj, key, &r, def, &d);
     if (rc)
         return rc;
-    double scale = pow(10, decimals), units = d * scale;
+    double scale = cas_pow10(decimals), units = d * scale;
     if (units > MONEY_MAX)
         return cas__fail(w, key, CAS_ERANGE,
                          "is %s money units of 10^-%d; the limit is 9007199254740992 (2^53)",

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rng.h"
 
 #define PCG_MULT 6364136223846793005ULL
@@ -101,7 +102,7 @@ double cas_rng_normal(struct cas_rng *r, double mean, double sd)
 {
     double u1 = 1.0 - cas_rng_double(r); /* (0, 1]: log is finite */
     double u2 = cas_rng_double(r);
-    return mean + sd * sqrt(-2.0 * log(u1)) * cos(TWO_PI * u2);
+    return mean + sd * sqrt(-2.0 * cas_log(u1)) * cas_cos(TWO_PI * u2);
 }
 
 /* The exponential ziggurat (Marsaglia & Tsang 2000; Doornik's layout): 256
@@ -258,7 +259,7 @@ static double exp_ziggurat(struct cas_rng *r)
             offset += ZIG_R;
             continue;
         }
-        if (zig_f[i + 1] + (zig_f[i] - zig_f[i + 1]) * cas_rng_double(r) < exp(-x))
+        if (zig_f[i + 1] + (zig_f[i] - zig_f[i + 1]) * cas_rng_double(r) < cas_exp(-x))
             return offset + x;
     }
 }
@@ -270,7 +271,7 @@ double cas_rng_exponential(struct cas_rng *r, double rate)
 
 double cas_rng_lognormal(struct cas_rng *r, double mu, double sigma)
 {
-    return exp(cas_rng_normal(r, mu, sigma));
+    return cas_exp(cas_rng_normal(r, mu, sigma));
 }
 
 int cas_rng_bernoulli(struct cas_rng *r, double p)
@@ -281,7 +282,7 @@ int cas_rng_bernoulli(struct cas_rng *r, double p)
 /* Knuth's product of uniforms, for small means. */
 static uint64_t poisson_small(struct cas_rng *r, double mean)
 {
-    double limit = exp(-mean), prod = cas_rng_double(r);
+    double limit = cas_exp(-mean), prod = cas_rng_double(r);
     uint64_t k = 0;
     while (prod > limit) {
         k++;
@@ -293,7 +294,7 @@ static uint64_t poisson_small(struct cas_rng *r, double mean)
 /* Hörmann's PTRS (transformed rejection with squeeze), 1993, for mean >= 10. */
 static uint64_t poisson_ptrs(struct cas_rng *r, double mean)
 {
-    double slam = sqrt(mean), loglam = log(mean);
+    double slam = sqrt(mean), loglam = cas_log(mean);
     double b = 0.931 + 2.53 * slam;
     double a = -0.059 + 0.02483 * b;
     double invalpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -307,8 +308,8 @@ static uint64_t poisson_ptrs(struct cas_rng *r, double mean)
             return (uint64_t)k;
         if (k < 0 || (us < 0.013 && v > us))
             continue;
-        if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
-            -mean + k * loglam - lgamma(k + 1))
+        if (cas_log(v) + cas_log(invalpha) - cas_log(a / (us * us) + b) <=
+            -mean + k * loglam - cas_lgamma(k + 1))
             return (uint64_t)k;
     }
 }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/fmt.h"
 #include "cascade/sim.h"
 #include "record/recordInt.h"
@@ -77,7 +78,7 @@ static void put_fixed(FILE *f, double x, int decimals)
 static int decimals_of(double x)
 {
     for (int d = 0; d < 12; d++) {
-        double scaled = x * pow(10, d);
+        double scaled = x * cas_pow10(d);
         if (fabs(scaled - round(scaled)) < 1e-9 * scaled)
             return d;
     }

@@ -15,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "record/recordInt.h"
 
 static int decimals_of(double tick)
 {
     for (int d = 0; d < 12; d++) {
-        double scaled = tick * pow(10, d);
+        double scaled = tick * cas_pow10(d);
         if (fabs(scaled - round(scaled)) < 1e-9 * scaled)
             return d;
     }

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "cascade/fmath.h"
 #include "cascade/stats.h"
 
 double cas_stats_mean(const double *x, size_t n)
@@ -89,7 +90,7 @@ double cas_stats_hill(const double *x, size_t n, size_t k)
     double floor_value = a[k], sum = 0;
     if (floor_value > 0)
         for (size_t i = 0; i < k; i++)
-            sum += log(a[i] / floor_value);
+            sum += cas_log(a[i] / floor_value);
     free(a);
     return floor_value > 0 && sum > 0 ? (double)k / sum : NAN;
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cascade/fmath.h"
 #include "cascade/stats.h"
 #include "record/recordInt.h"
 
@@ -384,7 +385,7 @@ static double *stylized_returns(const struct cas_recorder *r, size_t *n_ret)
     *n_ret = n > 1 ? n - 1 : 0;
     double *ret = malloc((*n_ret ? *n_ret : 1) * sizeof *ret);
     for (size_t i = 0; ret && i < *n_ret; i++)
-        ret[i] = log(r->samples[i + 1] / r->samples[i]);
+        ret[i] = cas_log(r->samples[i + 1] / r->samples[i]);
     return ret;
 }
 

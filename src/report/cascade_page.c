@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "report/csv.h"
+#include "cascade/core.h"
 #include "report/cascade_page.h"
 
 #define TOP 3          /* cascades drawn and replayed */
@@ -124,11 +125,12 @@ static int read_replay(struct data *d)
     char *path = cas__report_path(d->dir, "replay.jsonl");
     if (!path)
         return 1;
-    FILE *f = fopen(path, "r");
+    char why[96];
+    FILE *f = cas_open_input(path, CAS_MAX_CSV_BYTES, why, sizeof why);
     if (!f) {
         int rc = errno == ENOENT ? 0 : 2;
         if (rc)
-            fprintf(stderr, "cascade: %s: cannot open: %s\n", path, strerror(errno));
+            fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
         free(path);
         return rc;
     }
@@ -487,7 +489,7 @@ static int load(struct data *d)
     pick_top(d);
     /* the step ranges the config asked to replay (record.replay) */
     char *path = cas__report_path(d->dir, "config.json");
-    FILE *f = path ? fopen(path, "r") : NULL;
+    FILE *f = path ? cas_open_input(path, CAS_MAX_JSON_BYTES, NULL, 0) : NULL;
     char *text = NULL;
     size_t cap = 0;
     if (f && getdelim(&text, &cap, 0, f) >= 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "cascade/core.h"
 #include "report/csv.h"
 
 char *cas__report_path(const char *dir, const char *file)
@@ -88,10 +89,11 @@ int cas__csv_open(struct csv *c, const char *rundir, const char *file,
     memset(c, 0, sizeof *c);
     if (!(c->path = cas__report_path(rundir, file)))
         return 1;
-    if (!(c->f = fopen(c->path, "r"))) {
+    char why[96];
+    if (!(c->f = cas_open_input(c->path, CAS_MAX_CSV_BYTES, why, sizeof why))) {
         if (errno == ENOENT)
             return -1;
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, strerror(errno));
+        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, why);
         return 2;
     }
     int status = 0;

@@ -401,12 +401,13 @@ static int read_summary(struct cas_report *r)
     char *path = cas__report_path(r->rundir, "summary.json");
     if (!path)
         return out_of_memory();
-    FILE *f = fopen(path, "r");
+    char why[96];
+    FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
     int rc = 0;
     char *text = NULL;
     size_t cap = 0;
     if (!f) {
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
         rc = 2;
     } else if (getdelim(&text, &cap, 0, f) < 0 && ferror(f)) {
         fprintf(stderr, "cascade: %s: cannot read: %s\n", path, strerror(errno));
@@ -2081,6 +2082,21 @@ done:
 }
 
 /* ---- the module's entry points (include/cascade/report.h) ---- */
+
+int cas__report_check(const char *rundir, FILE *html)
+{
+    struct cas_report *r = NULL;
+    int rc = cas_report_read(&r, rundir, NULL);
+    if (!rc) {
+        const struct cas_report *runs[1] = {r};
+        headline_table(runs, 1, html);
+        instruments_table(r, html);
+        agents_table(r, html, "By type");
+        rc = cascade_table(r, html);
+    }
+    cas_report_free(r);
+    return rc;
+}
 
 char *cas_report_default_path(const char *rundir, const char *rundir2)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rules.h"
 
 void cas_index_init_gbm(struct cas_index *ix, double p0, const struct cas_gbm_params *p,
@@ -42,6 +43,14 @@ void cas_index_set(struct cas_index *ix, double price)
     ix->price = price;
 }
 
+/* The index is held within [DBL_MIN, 2^40] ticks: positive (an underflow would make the
+ * log price -inf and freeze the process) and no higher than the book's and the exchange's
+ * price limit, CAS_BOOK_MAX_PRICE, so that marks and agents' prices derived from it fit. */
+static double held(double p)
+{
+    return p < DBL_MIN ? DBL_MIN : p > (double)CAS_BOOK_MAX_PRICE ? (double)CAS_BOOK_MAX_PRICE : p;
+}
+
 /* One GBM step in log space: drift - vol^2/2 + vol*Z, plus N ~ Poisson(rate)
  * jumps of Normal(jump_mean, jump_sd) each. Draw order is fixed: Z, N, jumps. */
 static double gbm_step(struct cas_index *ix)
@@ -51,10 +60,7 @@ static double gbm_step(struct cas_index *ix)
     uint64_t jumps = cas_rng_poisson(&ix->rng, g->jump_rate);
     for (uint64_t i = 0; i < jumps; i++)
         r += cas_rng_normal(&ix->rng, g->jump_mean, g->jump_sd);
-    double p = ix->price * exp(r);
-    /* An index must stay positive: an underflow would make the log price -inf
-     * and freeze the process. */
-    return p < DBL_MIN ? DBL_MIN : p;
+    return held(ix->price * cas_exp(r));
 }
 
 double cas_index_advance(struct cas_index *ix, cas_step step)
@@ -66,7 +72,7 @@ double cas_index_advance(struct cas_index *ix, cas_step step)
     case CAS_INDEX_PATH:
         if (ix->path_len > 0) {
             cas_step i = step < 0 ? 0 : step >= ix->path_len ? ix->path_len - 1 : step;
-            ix->price = ix->path[i] * ix->path_scale;
+            ix->price = held(ix->path[i] * ix->path_scale);
         }
         break;
     case CAS_INDEX_SPOT:
@@ -77,7 +83,7 @@ double cas_index_advance(struct cas_index *ix, cas_step step)
 
 void cas_index_jump(struct cas_index *ix, double pct)
 {
-    ix->price *= 1.0 + pct;
+    ix->price = held(ix->price * (1.0 + pct));
     ix->path_scale *= 1.0 + pct;
 }
 
@@ -174,6 +180,9 @@ static int parse_row(struct path_reader *r, double tick_size, struct cas_err *er
     double price = strtod(price_text, &end);
     if (end == price_text || *end || errno || !isfinite(price) || !(price > 0))
         return path_error(r, err, "price must be a positive number, got '%s'", price_text);
+    if (!(price / tick_size <= (double)CAS_BOOK_MAX_PRICE))
+        return path_error(r, err, "price %s is %.17g ticks; the limit is 2^40 ticks", price_text,
+                          price / tick_size);
     if (push_price(r, price / tick_size) < 0)
         return cas_err_set(err, CAS_ENOMEM, r->file, "cannot hold the path in memory");
     return 0;
@@ -211,9 +220,10 @@ int cas_index_load_path(struct cas_index *ix, const char *file, double tick_size
         return cas_err_set(err, CAS_EINVAL, file, "tick size must be positive, got '%g'",
                            tick_size);
     struct path_reader r = {.file = file};
-    r.fp = fopen(file, "r");
+    char why[96];
+    r.fp = cas_open_input(file, CAS_MAX_CSV_BYTES, why, sizeof why);
     if (!r.fp)
-        return cas_err_set(err, CAS_EIO, file, "cannot open '%s': %s", file, strerror(errno));
+        return cas_err_set(err, CAS_EIO, file, "cannot read the index path '%s': %s", file, why);
     int rc = read_path(&r, tick_size, err);
     fclose(r.fp);
     free(r.line);

@@ -9,7 +9,7 @@
 #include "cascade/rules.h"
 
 /* Marks are converted to int64 ticks; beyond this a double has no exact tick. */
-#define MARK_MAX 4611686018427387904.0 /* 2^62 */
+#define MARK_MAX ((double)CAS_BOOK_MAX_PRICE) /* the book's and the exchange's limit, 2^40 ticks */
 
 void cas_mark_init(struct cas_mark *m, enum cas_mark_method method, cas_step ema_steps)
 {

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cascade/fmath.h"
 #include "cascade/rules.h"
 
 #define PPM 1000000.0
@@ -64,7 +65,7 @@ void cas_volmargin_observe(struct cas_volmargin *v, double price)
     if (!(price > 0) || !isfinite(price))
         return; /* no log return from a non-positive price; skip the sample */
     if (v->last_price > 0)
-        push_return(v, log(price / v->last_price));
+        push_return(v, cas_log(price / v->last_price));
     v->last_price = price;
 }
 

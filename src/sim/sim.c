@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "sim/simInt.h"
 
 #define MAX_AGENTS ((1u << 24) - 3) /* the accounts the exchange can open, less the shock's */
@@ -418,7 +419,7 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         s->wake_ring[k] = NONE;
     for (uint32_t k = 0; k < s->n_owner; k++)
         s->owner[k] = UINT32_MAX;
-    s->money_scale = pow(10, cfg->money_decimals);
+    s->money_scale = cas_pow10(cfg->money_decimals);
     int rc = cas__venue_init(s, err);
     if (rc == 0 && cas_exchange_reserve_accounts(
                        s->ex, cas_exchange_n_accounts(s->ex) + (uint32_t)n_agents) < 0)

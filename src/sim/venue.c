@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cascade/fmath.h"
 #include "sim/simInt.h"
 
 #define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short; it is
@@ -181,8 +182,12 @@ static int init_index(struct cas_sim *s, uint32_t i, struct cas_err *err)
         cas_index_init_gbm(ix, p0, &ic->gbm, &rng);
         return 0;
     }
-    case CAS_INDEX_PATH:
-        return cas_index_load_path(ix, ic->index_file, ic->tick_size, err);
+    case CAS_INDEX_PATH: {
+        int rc = cas_index_load_path(ix, ic->index_file, ic->tick_size, err);
+        if (rc == CAS_EIO && err) /* the file could not be read: name the key that named it */
+            snprintf(err->path, sizeof err->path, "instruments[%u].index.file", i);
+        return rc;
+    }
     case CAS_INDEX_SPOT:
         cas_index_init_spot(ix, p0);
         return 0;
@@ -260,7 +265,7 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
         orders |= cfg->shocks[k].kind != CAS_SHOCK_INDEX_JUMP;
     if (!orders)
         return 0;
-    double shock_money = fmin(SHOCK_COLLATERAL * pow(10, cfg->money_decimals), 1e17);
+    double shock_money = fmin(SHOCK_COLLATERAL * cas_pow10(cfg->money_decimals), 1e17);
     rc = cas_exchange_open_account(s->ex, (cas_money)shock_money, CAS_CROSS, 1000,
                                    &s->shock_account);
     if (rc < 0)
@@ -291,7 +296,7 @@ static void publish_liq_map(struct cas_sim *s, uint32_t i)
     struct cas_liq_map *m = &in->liq_maps[in->map_head];
     double mark = (double)cas_exchange_mark(s->ex, i);
     double K = (double)s->cfg->instruments[i].spec.contract_units;
-    double unit = pow(10, -s->cfg->money_decimals);
+    double unit = cas_pow10(-s->cfg->money_decimals);
     *m = (struct cas_liq_map){.published = s->step, .lo = mark * (1 - LIQ_MAP_SPAN / 2),
                               .bin = mark * LIQ_MAP_SPAN / CAS_LIQ_BINS};
     uint32_t n = cas_exchange_n_accounts(s->ex);

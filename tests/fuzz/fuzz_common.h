@@ -1,0 +1,53 @@
+/* Shared by the libFuzzer harnesses (tests/fuzz/): split an input into parts
+ * and write files for the harnesses whose code under test reads files. */
+#ifndef CASCADE_FUZZ_COMMON_H
+#define CASCADE_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A NUL-terminated copy of the input (the code under test takes C strings). */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (s) {
+        memcpy(s, data, size);
+        s[size] = 0;
+    }
+    return s;
+}
+
+/* Cut text at each occurrence of sep (in place), at most max parts; returns the count. */
+static inline size_t fuzz_split(char *text, const char *sep, char **parts, size_t max)
+{
+    size_t n = 0, len = strlen(sep);
+    char *p = text;
+    while (n + 1 < max) {
+        char *q = strstr(p, sep);
+        if (!q)
+            break;
+        *q = 0;
+        parts[n++] = p;
+        p = q + len;
+    }
+    parts[n++] = p;
+    return n;
+}
+
+static inline void fuzz_write(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    if (size && fwrite(data, 1, size, f) != size)
+        abort();
+    if (fclose(f) != 0)
+        abort();
+}
+
+#endif

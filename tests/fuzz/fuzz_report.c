@@ -1,0 +1,46 @@
+/* Fuzz target: the readers of `cascade report` (timeseries.csv,
+ * liquidations.csv, cascades.csv, liqmap.csv, summary.json) and of a sweep's
+ * summary figures. The input holds the files in that order, separated by
+ * lines "=="; they are written to a scratch run directory and read back. */
+#include "fuzz_common.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cascade/sweep.h"
+#include "cascade/report.h"
+#include "cli/cli.h"
+
+static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                    "liqmap.csv", "summary.json"};
+static char dir[64];
+static FILE *sink;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/cascade-fuzz-report-%ld", (long)getpid());
+        if (mkdir(dir, 0700) != 0 || !(sink = fopen("/dev/null", "w")))
+            abort();
+        stderr = sink; /* the report's messages; the sanitizers still write to fd 2 */
+    }
+    char *text = fuzz_text(data, size), *parts[5], path[128];
+    if (!text)
+        return 0;
+    size_t n = fuzz_split(text, "\n==\n", parts, 5);
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (i < n)
+            fuzz_write(path, parts[i], strlen(parts[i]));
+        else
+            unlink(path);
+    }
+    cas__report_check(dir, sink);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    struct cas_sweep_figures fig;
+    struct cas_err err = {0};
+    if (cas_sweep_figures_read(&fig, path, &err) == 0)
+        cas_sweep_figures_release(&fig);
+    free(text);
+    return 0;
+}
