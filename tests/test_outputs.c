@@ -488,3 +488,33 @@ Test(outputs, agent_measures_say_what_the_agents_hold)
     cr_assert_gt(entries, 0);
     cr_assert_leq(reached, entries);
 }
+
+/* Memory does not grow with steps (issue 13): the recorder follows cascades,
+ * the drawdown and the shocks' windows as the run goes and keeps only the
+ * stylized samples (one price every record.stylized_horizon_steps). Before,
+ * it kept 32 bytes per step and instrument: 16 MB more for 500,000 steps. */
+static double peak_rss_mb(const char *dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = slurp_file(path);
+    cJSON *j = cJSON_Parse(text);
+    double mb = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "performance"), "peak_rss_mb")
+                    ->valuedouble;
+    cJSON_Delete(j);
+    free(text);
+    return mb;
+}
+
+Test(outputs, memory_does_not_grow_with_steps)
+{
+    const char *args = "--set record.sample_every=10000 --set record.stylized_horizon_steps=10000"
+                       " --set 'agents=[{\"type\":\"noise\",\"count\":4}]'";
+    cr_assert_eq(run_cascade("run '%s/configs/default.json' -o short -q --steps 10000 %s",
+                             source_root(), args), 0);
+    cr_assert_eq(run_cascade("run '%s/configs/default.json' -o long -q --steps 500000 %s",
+                             source_root(), args), 0);
+    double a = peak_rss_mb("short"), b = peak_rss_mb("long");
+    cr_log_info("peak memory: %.1f MiB for 10,000 steps, %.1f MiB for 500,000", a, b);
+    cr_assert_lt(b - a, 4, "memory grew by %.1f MiB over 490,000 more steps", b - a);
+}
