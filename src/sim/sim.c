@@ -434,6 +434,15 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         cas_sim_destroy(s);
         return rc;
     }
+    /* the agents that can say they are at their capital limit (cas_sim_arbitrage) */
+    for (uint32_t g = 0; g < s->n_agents; g++)
+        s->n_arb += s->agents[g].type->at_limit != NULL;
+    if (!(s->arb = malloc((s->n_arb ? s->n_arb : 1) * sizeof *s->arb)))
+        goto nomem;
+    s->n_arb = 0;
+    for (uint32_t g = 0; g < s->n_agents; g++)
+        if (s->agents[g].type->at_limit)
+            s->arb[s->n_arb++] = g;
     *out = s;
     return 0;
 nomem:
@@ -453,6 +462,7 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->owner);
     free(s->instruments);
     free(s->agents);
+    free(s->arb);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);
@@ -684,9 +694,9 @@ void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *a
                        uint32_t *of)
 {
     *at_limit = *of = 0;
-    for (uint32_t g = 0; g < s->n_agents; g++) {
-        const struct agent *a = &s->agents[g];
-        if (!a->type->at_limit || a->instrument != instrument)
+    for (uint32_t k = 0; k < s->n_arb; k++) {
+        const struct agent *a = &s->agents[s->arb[k]];
+        if (a->instrument != instrument)
             continue;
         ++*of;
         *at_limit += a->type->at_limit(a->state);
