@@ -106,6 +106,7 @@ const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *sim, uint32_t in
  * fire), fills of its orders, times liquidated, and its deposit. */
 struct cas_agent_stats {
     uint64_t orders, trades, liquidated;
+    cas_lots bought, sold; /* lots its orders bought and sold */
     cas_money deposit;
 };
 void cas_sim_agent_stats(const struct cas_sim *sim, uint32_t agent, struct cas_agent_stats *out);

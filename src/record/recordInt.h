@@ -57,9 +57,9 @@ void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step);
 bool cas__replay_failed(const struct cas__replay *p);
 
-/* What one account did, for summary.json's agents. */
+/* What one keeper account did, for summary.json's agents (the lots each
+ * agent bought and sold are the sim's: struct cas_agent_stats). */
 struct account_flow {
-    cas_lots bought, sold;   /* lots its orders bought and sold */
     uint64_t takeovers;      /* keeper: positions taken over */
     double bonus;            /* keeper: money units of discount to the mark on them */
 };
@@ -76,6 +76,7 @@ struct cas_recorder {
     bool has_perp;           /* some instrument is a perpetual (can liquidate) */
     /* first instrument, over every step */
     double spread_sum, depth_sum;
+    double spread0;          /* the first instrument's spread at this step's end; -1 none */
     double max_basis;        /* max |price / index - 1| at step ends (perpetuals) */
     /* step ends at which the first perpetual's price was more than CAS__FAR from its
      * index; the longest run of them; and the longest run in which neither a halt nor an

@@ -234,15 +234,6 @@ static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
     return &r->flows[account];
 }
 
-static void count_fill(struct cas_recorder *r, const struct cas_fill *f)
-{
-    struct account_flow *taker = flow_of(r, cas_order_account(f->taker_id));
-    if (taker)
-        *(f->taker_side == CAS_BUY ? &taker->bought : &taker->sold) += f->qty;
-    struct account_flow *maker = flow_of(r, cas_order_account(f->maker_id));
-    if (maker)
-        *(f->taker_side == CAS_BUY ? &maker->sold : &maker->bought) += f->qty;
-}
 
 /* ---- events ---- */
 
@@ -274,7 +265,6 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     double p = (double)f->price;
     s->volume += f->qty;
     s->trades++;
-    count_fill(r, f);
     s->row_low = lower(s->row_low, p);
     s->row_high = higher(s->row_high, p);
     if (instrument == 0)
@@ -362,7 +352,14 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
 static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
 {
     for (uint32_t i = 0; i < r->cfg->n_instruments; i++) {
-        r->close[i] = cas_sim_price(sim, i);
+        /* the price: the mid when both sides are quoted, else the last trade
+         * (cas_sim_price), with the first instrument's spread on the way */
+        const struct cas_book *b = cas_sim_book(sim, i);
+        cas_ticks bid, ask;
+        bool both = cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask);
+        r->close[i] = both ? (double)(bid + ask) / 2 : (double)cas_sim_last(sim, i);
+        if (i == 0)
+            r->spread0 = both ? (double)(ask - bid) : -1;
         r->index[i] = r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i)
                                                                          : r->close[i];
         if (r->cfg->n_shocks)
@@ -416,14 +413,13 @@ static void on_step(void *ctx, const struct cas_sim *sim)
         cas__replay_step(r->replay, r, sim, r->step);
     if (r->liqmap)
         write_liqmaps(r, sim);
-    const struct cas_book *b = cas_sim_book(sim, 0);
-    cas_ticks bid, ask;
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask)) {
-        r->spread_sum += (double)(ask - bid);
+    if (r->spread0 >= 0) {
+        r->spread_sum += r->spread0;
         r->spread_steps++;
     }
+    const struct cas_book *b = cas_sim_book(sim, 0);
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
-    double p = cas_sim_price(sim, 0);
+    double p = r->close[0];
     follow_price(r, p);
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
         r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));

@@ -338,9 +338,10 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
                 count++, orders += st.orders, trades += st.trades, liquidated += st.liquidated;
                 pnl += v.equity - st.deposit;
                 position += pos.lots;
+                bought += st.bought, sold += st.sold;
                 if (acct < r->cap_flows) {
                     const struct account_flow *fl = &r->flows[acct];
-                    bought += fl->bought, sold += fl->sold, takeovers += fl->takeovers;
+                    takeovers += fl->takeovers;
                     bonus += fl->bonus;
                 }
             }

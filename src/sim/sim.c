@@ -269,6 +269,8 @@ static void hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
     if (g == UINT32_MAX)
         return;
     s->agents[g].stats.trades++;
+    bool buys = (f->taker_side == CAS_BUY) != maker;
+    *(buys ? &s->agents[g].stats.bought : &s->agents[g].stats.sold) += f->qty;
     if (!s->agents[g].type->on_fill)
         return;
     struct cas_agent_fill af = {
