@@ -75,7 +75,7 @@ static void put_fixed(FILE *f, double x, int decimals)
     fwrite(buf, 1, cas_fmt_fixed(buf, x, decimals), f);
 }
 
-static int decimals_of(double x)
+int cas__decimals_of(double x)
 {
     for (int d = 0; d < 12; d++) {
         double scaled = x * cas_pow10(d);
@@ -95,7 +95,7 @@ static void ts_time(FILE *f, const void *x)
 {
     double dt = TS(x)->r->cfg->step_seconds;
     char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, cas_fmt_fixed(buf, (double)(TS(x)->r->step + 1) * dt, decimals_of(dt)), f);
+    fwrite(buf, 1, cas_fmt_fixed(buf, (double)(TS(x)->r->step + 1) * dt, cas__decimals_of(dt)), f);
 }
 static void ts_instrument(FILE *f, const void *x) { fputs(TS(x)->ins->name, f); }
 static void ts_bid(FILE *f, const void *x)

@@ -111,6 +111,9 @@ bool cas__shock_down(const struct cas_shock_config *sh);
 void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec);
 void cas__put_money(FILE *f, cas_money m, int decimals);
 void cas__put_cause(FILE *f, struct cas_cause c);
+/* The decimals of x (a tick size, a step length): the fewest, up to 12, that
+ * write it exactly. */
+int cas__decimals_of(double x);
 
 /* An output column: its header name, unit and meaning (as docs/outputs.md
  * gives them) and how a row's value is written (no separator). */

@@ -18,16 +18,6 @@
 #include "cascade/fmath.h"
 #include "record/recordInt.h"
 
-static int decimals_of(double tick)
-{
-    for (int d = 0; d < 12; d++) {
-        double scaled = tick * cas_pow10(d);
-        if (fabs(scaled - round(scaled)) < 1e-9 * scaled)
-            return d;
-    }
-    return 12;
-}
-
 static void reset_row(struct series *s)
 {
     s->volume = 0;
@@ -64,7 +54,7 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     r->cfg = cfg;
     r->ts = ts;
     for (uint32_t i = 0; i < ni; i++) {
-        r->series[i].decimals = decimals_of(cfg->instruments[i].tick_size);
+        r->series[i].decimals = cas__decimals_of(cfg->instruments[i].tick_size);
         reset_row(&r->series[i]);
     }
     r->lo = INFINITY;
