@@ -28,7 +28,7 @@ enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3 };
 #define LIQ_MAP_KEEP 16  /* publications kept, for lagged readers */
 #define LIQ_MAP_SPAN 0.5 /* the map covers the mark -/+ 25% */
 
-struct instrument {
+struct sim_instrument {
     bool perp;
     struct cas_liq_map *liq_maps; /* ring of LIQ_MAP_KEEP publications (perpetuals) */
     uint32_t n_maps, map_head;    /* how many are published (<= KEEP); next slot */
@@ -79,7 +79,7 @@ struct cas_sim {
     struct cas_stops *stops;
     cas_step step;
     uint32_t n_instruments, n_agents;
-    struct instrument *instruments;
+    struct sim_instrument *instruments;
     struct agent *agents;
     unsigned char *states;
     uint32_t shock_account;

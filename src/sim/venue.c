@@ -63,7 +63,7 @@ struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
 static void mark_inputs(const struct cas_sim *s, uint32_t i, struct cas_mark_inputs *in)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    const struct instrument *in_ = &s->instruments[i];
+    const struct sim_instrument *in_ = &s->instruments[i];
     const struct cas_book *b = cas_exchange_book(s->ex, i);
     in->has_bid = cas_book_best_bid(b, &in->bid);
     in->has_ask = cas_book_best_ask(b, &in->ask);
@@ -101,7 +101,7 @@ struct cas_mark_source cas__venue_marks(struct cas_sim *s)
  * leaves the band, trading on the instrument stops for halt_steps. */
 static void check_halt(struct cas_sim *s, uint32_t i)
 {
-    struct instrument *in = &s->instruments[i];
+    struct sim_instrument *in = &s->instruments[i];
     if (!in->halt_band || in->halted)
         return;
     cas_ticks lo, hi, last = cas_exchange_last(s->ex, i);
@@ -198,7 +198,7 @@ static int init_index(struct cas_sim *s, uint32_t i, struct cas_err *err)
 static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    struct instrument *in = &s->instruments[i];
+    struct sim_instrument *in = &s->instruments[i];
     in->perp = ic->spec.kind == CAS_PERPETUAL;
     in->halt_band = ic->band_on && ic->band.action == CAS_BAND_HALT;
     in->scale_ppm = CAS_PPM;
@@ -292,7 +292,7 @@ void cas__venue_release(struct cas_sim *s)
  * mark: O(accounts), once every LIQ_MAP_EVERY steps. */
 static void publish_liq_map(struct cas_sim *s, uint32_t i)
 {
-    struct instrument *in = &s->instruments[i];
+    struct sim_instrument *in = &s->instruments[i];
     struct cas_liq_map *m = &in->liq_maps[in->map_head];
     double mark = (double)cas_exchange_mark(s->ex, i);
     double K = (double)s->cfg->instruments[i].spec.contract_units;
@@ -321,7 +321,7 @@ static void publish_liq_map(struct cas_sim *s, uint32_t i)
 
 const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t i, uint32_t lag)
 {
-    const struct instrument *in = &s->instruments[i];
+    const struct sim_instrument *in = &s->instruments[i];
     if (!in->perp || lag >= in->n_maps)
         return NULL;
     return &in->liq_maps[(in->map_head + LIQ_MAP_KEEP - 1 - lag) % LIQ_MAP_KEEP];
@@ -429,7 +429,7 @@ int cas__venue_begin_step(struct cas_sim *s)
 {
     int rc = cas_exchange_begin_step(s->ex, s->step, (struct cas_cause){CAS_CAUSE_NONE, 0});
     for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
-        struct instrument *in = &s->instruments[i];
+        struct sim_instrument *in = &s->instruments[i];
         if (in->halted && !cas_band_halted(&in->band, s->step)) {
             cas_exchange_set_halt(s->ex, i, false);
             in->halted = false;
@@ -458,7 +458,7 @@ static int pay_funding(struct cas_sim *s, uint32_t i)
 
 static int update_margin_scale(struct cas_sim *s, uint32_t i, double mark)
 {
-    struct instrument *in = &s->instruments[i];
+    struct sim_instrument *in = &s->instruments[i];
     cas_volmargin_observe(&in->vol, mark);
     int64_t scale = cas_volmargin_scale_ppm(&in->vol);
     if (llabs(scale - in->scale_ppm) * CAS_PPM < SCALE_STEP_PPM * in->scale_ppm)
@@ -472,7 +472,7 @@ int cas__venue_end_step(struct cas_sim *s)
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
         const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-        struct instrument *in = &s->instruments[i];
+        struct sim_instrument *in = &s->instruments[i];
         struct cas_mark_inputs inputs;
         mark_inputs(s, i, &inputs);
         cas_mark_sample(&in->mark, &inputs);

@@ -1,0 +1,52 @@
+/* test_err: the error module — every code has its own text, and cas_err_set
+ * fills what it is given, truncating rather than overflowing. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cascade/core.h"
+
+Test(err, every_code_has_its_own_text)
+{
+    static const int codes[] = {
+#define CAS__ERR_CODE(name, value, text) value,
+        CAS_ERRNO_MAP(CAS__ERR_CODE)
+#undef CAS__ERR_CODE
+    };
+    size_t n = sizeof codes / sizeof *codes;
+    cr_assert_eq(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_lt(codes[i], 0, "codes are negative");
+        const char *t = cas_strerror(codes[i]);
+        cr_assert_str_neq(t, "unknown error");
+        for (size_t j = 0; j < i; j++)
+            cr_assert_str_neq(t, cas_strerror(codes[j]), "codes %d and %d share a text",
+                              codes[i], codes[j]);
+    }
+    cr_assert_str_eq(cas_strerror(CAS_ERANGE), "value out of range");
+    cr_assert_str_eq(cas_strerror(0), "success");
+    cr_assert_str_eq(cas_strerror(-99), "unknown error");
+}
+
+Test(err, cas_err_set_fills_and_returns_the_code)
+{
+    struct cas_err err;
+    memset(&err, 'x', sizeof err);
+    cr_assert_eq(cas_err_set(&err, CAS_EINVAL, "agents[0].params.mu", "got %d, want %s", 3,
+                             "'a number'"),
+                 CAS_EINVAL);
+    cr_assert_eq(err.code, CAS_EINVAL);
+    cr_assert_str_eq(err.path, "agents[0].params.mu");
+    cr_assert_str_eq(err.msg, "got 3, want 'a number'");
+    /* no error struct: only the code */
+    cr_assert_eq(cas_err_set(NULL, CAS_EIO, "x", "y"), CAS_EIO);
+    /* no path: empty */
+    cas_err_set(&err, CAS_ENOMEM, NULL, "out of memory");
+    cr_assert_str_eq(err.path, "");
+    /* too long: truncated, still terminated */
+    char path[400], msg[400];
+    memset(path, 'p', sizeof path - 1), path[sizeof path - 1] = 0;
+    memset(msg, 'm', sizeof msg - 1), msg[sizeof msg - 1] = 0;
+    cas_err_set(&err, CAS_ERANGE, path, "%s", msg);
+    cr_assert_eq(strlen(err.path), sizeof err.path - 1);
+    cr_assert_eq(strlen(err.msg), sizeof err.msg - 1);
+}
