@@ -11,68 +11,28 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tmp[256];
+#include "lib/runs.h"
+
 static char out[8192], err[8192];
 
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/cascade-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-}
+TestSuite(cli, .init = runs_setup, .fini = runs_teardown, .timeout = 120);
 
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
-
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[len] = 0;
-    if (f)
-        fclose(f);
-}
-
-/* Run `cascade ARGS` in tmp; stdout and stderr land in out and err. */
+/* Run `cascade ARGS` in the scratch directory; stdout and stderr land in out and err. */
 __attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
 {
-    char args[8192], cmd[12288];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int status = run_cascade_v(fmt, ap);
     va_end(ap);
-    const char *bin = getenv("CASCADE_BIN");
-    cr_assert_not_null(bin, "CASCADE_BIN is not set (run through meson test)");
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmp, bin, args);
-    int status = system(cmd);
-    char path[512];
-    snprintf(path, sizeof path, "%s/out.txt", tmp);
-    slurp(path, out, sizeof out);
-    snprintf(path, sizeof path, "%s/err.txt", tmp);
-    slurp(path, err, sizeof err);
-    cr_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    read_into("out.txt", out, sizeof out);
+    read_into("err.txt", err, sizeof err);
+    return status;
 }
 
 static char *read_file(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "missing %s", name);
     fseek(f, 0, SEEK_END);
@@ -97,10 +57,10 @@ static char *summary_sans_performance(const char *dir)
     return s;
 }
 
-/* Only what tmp held before: no run directory, no temporary left behind. */
+/* Only what run_tmp held before: no run directory, no temporary left behind. */
 static void assert_nothing_written(void)
 {
-    DIR *d = opendir(tmp);
+    DIR *d = opendir(run_tmp);
     for (struct dirent *e; (e = readdir(d));) {
         const char *n = e->d_name;
         cr_assert(strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strstr(n, ".txt") ||
@@ -188,7 +148,7 @@ Test(cli, trades_csv_on_request)
     cr_assert_eq(cascade("run small.json -o n --quiet --steps 10"), 0, "%s", err);
     struct stat st;
     char path[512];
-    snprintf(path, sizeof path, "%s/n/trades.csv", tmp);
+    snprintf(path, sizeof path, "%s/n/trades.csv", run_tmp);
     cr_assert_neq(stat(path, &st), 0, "trades.csv written without record.trades");
 }
 
@@ -210,11 +170,11 @@ Test(cli, progress_bar_on_a_terminal_only)
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && script -qec \"'%s' run --steps 259200 -o p%d%s\" /dev/null"
                  " > tty.txt 2>&1",
-                 tmp, getenv("CASCADE_BIN"), quiet + 2, quiet ? " --quiet" : "");
+                 run_tmp, getenv("CASCADE_BIN"), quiet + 2, quiet ? " --quiet" : "");
         cr_assert_eq(system(cmd), 0, "%s", cmd);
         char path[512], text[8192];
-        snprintf(path, sizeof path, "%s/tty.txt", tmp);
-        slurp(path, text, sizeof text);
+        snprintf(path, sizeof path, "%s/tty.txt", run_tmp);
+        read_into(path, text, sizeof text);
         bool bar = strstr(text, "steps/s") && strstr(text, "ETA");
         cr_assert_eq(bar, !quiet, "progress bar %s with%s --quiet: '%.200s'",
                      bar ? "shown" : "missing", quiet ? "" : "out", text);
@@ -292,7 +252,7 @@ Test(cli, existing_output_directory_is_refused)
 {
     write_file("small.json", small);
     char full[512];
-    snprintf(full, sizeof full, "%s/full", tmp);
+    snprintf(full, sizeof full, "%s/full", run_tmp);
     cr_assert_eq(mkdir(full, 0777), 0);
     write_file("full/keep.txt", "mine");
     cr_assert_eq(cascade("run small.json -o full --steps 10"), 2);
@@ -361,7 +321,7 @@ Test(cli, what_validate_accepts_runs_at_extreme_prices)
 Test(cli, inputs_are_bounded_regular_files)
 {
     char fifo[512];
-    snprintf(fifo, sizeof fifo, "%s/fifo", tmp);
+    snprintf(fifo, sizeof fifo, "%s/fifo", run_tmp);
     cr_assert_eq(mkfifo(fifo, 0600), 0);
     cr_assert_eq(cascade("validate /dev/zero"), 2);
     cr_assert_not_null(strstr(err, "/dev/zero: cannot read: not a regular file (a character"),
@@ -372,7 +332,7 @@ Test(cli, inputs_are_bounded_regular_files)
     cr_assert_not_null(strstr(err, "not a regular file (a directory)"), "%s", err);
     /* a config over 16 MiB (sparse: nothing is written) */
     char big[512];
-    snprintf(big, sizeof big, "%s/big.json", tmp);
+    snprintf(big, sizeof big, "%s/big.json", run_tmp);
     FILE *f = fopen(big, "w");
     cr_assert_not_null(f);
     cr_assert_eq(ftruncate(fileno(f), (16 << 20) + 1), 0);
@@ -413,7 +373,7 @@ Test(cli, a_failed_run_removes_the_parents_it_made)
     cr_assert_not_null(strstr(err, "File name too long"), "%s", err);
     cr_assert_eq(cascade("run small.json -q -o a/%s/c", name), 1);
     assert_nothing_written();
-    mkdir(strcat(strcpy(name, tmp), "/keep"), 0777);
+    mkdir(strcat(strcpy(name, run_tmp), "/keep"), 0777);
     cr_assert_eq(cascade("run small.json -q -o keep/new/%0300d", 7), 1);
     struct stat st;
     cr_assert_eq(stat(name, &st), 0, "a directory that was there was removed");
@@ -432,13 +392,13 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Start `cascade ARGV...` in tmp; its pid. */
+/* Start `cascade ARGV...` in run_tmp; its pid. */
 static pid_t start(char *const argv[])
 {
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        if (chdir(tmp) != 0 || !freopen("err.txt", "w", stderr) || !freopen("/dev/null", "w", stdout))
+        if (chdir(run_tmp) != 0 || !freopen("err.txt", "w", stderr) || !freopen("/dev/null", "w", stdout))
             _exit(127);
         execv(getenv("CASCADE_BIN"), argv);
         _exit(127);
@@ -450,7 +410,7 @@ static pid_t start(char *const argv[])
 static void wait_for_tmp(const char *sub)
 {
     char dir[512];
-    snprintf(dir, sizeof dir, "%s/%s", tmp, sub);
+    snprintf(dir, sizeof dir, "%s/%s", run_tmp, sub);
     for (int i = 0; i < 3000; i++) {
         DIR *d = opendir(dir);
         bool found = false;
@@ -465,11 +425,11 @@ static void wait_for_tmp(const char *sub)
     cr_assert_fail("no temporary directory appeared in %s", dir);
 }
 
-/* No name containing ".tmp-" anywhere under tmp. */
+/* No name containing ".tmp-" anywhere under run_tmp. */
 static void assert_no_tmp(const char *sub)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/%s' -name '*.tmp-*')\"", tmp, sub);
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/%s' -name '*.tmp-*')\"", run_tmp, sub);
     cr_assert_eq(system(cmd), 0, "a temporary directory was left in %s", sub);
 }
 
@@ -494,7 +454,7 @@ Test(cli, a_signal_removes_the_temporary_run_directory)
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i],
                   "signal %d: status %#x", sigs[i], status);
-        slurp(strcat(strcpy((char[512]){0}, tmp), "/err.txt"), err, sizeof err);
+        read_into("err.txt", err, sizeof err);
         cr_assert_not_null(strstr(err, "stopped by signal"), "%s", err);
         assert_nothing_written();
     }
@@ -504,7 +464,7 @@ Test(cli, a_signal_removes_the_temporary_run_directory)
  * directories; the sweep ends by the signal and --resume finishes it. */
 Test(cli, a_signal_stops_a_sweep_and_its_runs_cleanly)
 {
-    /* the base is a file in tmp, so the runs' command lines name tmp (see pgrep below) */
+    /* the base is a file in run_tmp, so the runs' command lines name run_tmp (see pgrep below) */
     write_file("endless.json", endless);
     write_file("spec.json",
                "{\"base\": \"endless.json\", \"parameters\": {\"agents[0].count\": [4, 5, 6]}}");
@@ -518,10 +478,10 @@ Test(cli, a_signal_stops_a_sweep_and_its_runs_cleanly)
     cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "status %#x", status);
     assert_no_tmp("sw");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/sw/runs' -name '*.error')\"", tmp);
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s/sw/runs' -name '*.error')\"", run_tmp);
     cr_assert_eq(system(cmd), 0, "a stopped run was recorded as failed");
     /* no run of this sweep is still going (other tests' sweeps may be) */
-    snprintf(cmd, sizeof cmd, "! pgrep -f '[r]un %s/endless.json' >/dev/null", tmp);
+    snprintf(cmd, sizeof cmd, "! pgrep -f '[r]un %s/endless.json' >/dev/null", run_tmp);
     cr_assert_eq(system(cmd), 0, "a run outlived its sweep");
 }
 
@@ -530,7 +490,7 @@ Test(cli, a_signal_stops_a_sweep_and_its_runs_cleanly)
 Test(cli, clear_messages_for_nul_file_output_and_deep_nesting)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/nul.json", tmp);
+    snprintf(path, sizeof path, "%s/nul.json", run_tmp);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fwrite("{\"name\": \"a\0b\"}", 1, 15, f);

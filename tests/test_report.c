@@ -15,38 +15,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmp[256];
+#include "lib/runs.h"
+
 static char out[1 << 22], err[1 << 16]; /* out holds a dumped DOM */
 
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/cascade-report-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(report, .init = setup, .fini = teardown, .timeout = 240);
-
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[len] = 0;
-    if (f)
-        fclose(f);
-}
+TestSuite(report, .init = runs_setup, .fini = runs_teardown, .timeout = 240);
 
 /* The whole of tmp/NAME (NULL if absent), *len its size; free() it. */
 static char *read_all(const char *name, size_t *len)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -66,11 +45,11 @@ static bool exists(const char *name)
 {
     char path[1024];
     struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
     return stat(path, &st) == 0;
 }
 
-/* Run a shell command in tmp; stdout and stderr land in out and err. */
+/* Run a shell command in run_tmp; stdout and stderr land in out and err. */
 __attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
 {
     char line[4096], cmd[4600];
@@ -78,13 +57,10 @@ __attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) >out.txt 2>err.txt", tmp, line);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) >out.txt 2>err.txt", run_tmp, line);
     int status = system(cmd);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/out.txt", tmp);
-    slurp(path, out, sizeof out);
-    snprintf(path, sizeof path, "%s/err.txt", tmp);
-    slurp(path, err, sizeof err);
+    read_into("out.txt", out, sizeof out);
+    read_into("err.txt", err, sizeof err);
     cr_assert(WIFEXITED(status));
     return WEXITSTATUS(status);
 }
@@ -279,7 +255,7 @@ static void shot_of(const char *page, const char *frag, const char *png)
              "<!DOCTYPE html><html><body style='margin:0'><iframe src='%s#%s' "
              "style='border:0;width:1200px;height:1000px'></iframe></body></html>", page, frag);
     char path[1024];
-    snprintf(path, sizeof path, "%s/frame.html", tmp);
+    snprintf(path, sizeof path, "%s/frame.html", run_tmp);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs(html, f);
@@ -391,7 +367,7 @@ Test(report, spot_run_renders_with_the_skipped_figures_noted)
 {
     need(true);
     char path[1024];
-    snprintf(path, sizeof path, "%s/spot.json", tmp);
+    snprintf(path, sizeof path, "%s/spot.json", run_tmp);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs("{\"name\": \"spot\", \"seed\": 3, \"steps\": 3000, \"record\": {\"sample_every\": 10},\n"

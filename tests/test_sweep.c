@@ -12,32 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tmp[256];
+#include "lib/runs.h"
+
 static char out[1 << 16], err[1 << 14];
 
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/cascade-sweep-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 300);
-
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[len] = 0;
-    if (f)
-        fclose(f);
-}
+TestSuite(sweep, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
 
 static const char *bin(void)
 {
@@ -46,32 +25,16 @@ static const char *bin(void)
     return b;
 }
 
-/* Run `cascade ARGS` in tmp; stdout and stderr land in out and err. */
+/* Run `cascade ARGS` in the scratch directory; stdout and stderr land in out and err. */
 __attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
 {
-    char args[2048], cmd[4096], path[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int status = run_cascade_v(fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmp, bin(), args);
-    int status = system(cmd);
-    snprintf(path, sizeof path, "%s/out.txt", tmp);
-    slurp(path, out, sizeof out);
-    snprintf(path, sizeof path, "%s/err.txt", tmp);
-    slurp(path, err, sizeof err);
-    cr_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    read_into("out.txt", out, sizeof out);
+    read_into("err.txt", err, sizeof err);
+    return status;
 }
 
 static char *read_in(const char *name)
@@ -79,8 +42,8 @@ static char *read_in(const char *name)
     static char bufs[4][1 << 14];
     static int next;
     char path[512], *buf = bufs[next++ % 4];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
-    slurp(path, buf, sizeof bufs[0]);
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
+    read_into(path, buf, sizeof bufs[0]);
     return buf;
 }
 
@@ -88,7 +51,7 @@ static bool exists_in(const char *name)
 {
     char path[512];
     struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
     return stat(path, &st) == 0;
 }
 
@@ -113,7 +76,7 @@ static void write_spec(const char *name, const char *count_values)
 static int count_runs(const char *dir, int *entries)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/%s/runs", tmp, dir);
+    snprintf(path, sizeof path, "%s/%s/runs", run_tmp, dir);
     DIR *d = opendir(path);
     int whole = 0;
     *entries = 0;
@@ -151,7 +114,7 @@ Test(sweep, csv_is_the_same_for_any_jobs_and_shards)
 
     /* a missing run makes --merge fail, naming it */
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/c/runs/r000003'", tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/c/runs/r000003'", run_tmp);
     cr_assert_eq(system(cmd), 0);
     cr_assert_eq(cascade("sweep --merge c"), 1);
     cr_assert_not_null(strstr(err, "missing run r000003"), "%s", err);
@@ -162,11 +125,11 @@ Test(sweep, killed_sweep_resumes_with_every_run_once)
     write_spec("spec.json", "[10, 20]");
     cr_assert_eq(cascade("sweep spec.json -o ref -j 2 -q"), 0, "%s", err);
     char dir[512];
-    snprintf(dir, sizeof dir, "%s/k", tmp);
+    snprintf(dir, sizeof dir, "%s/k", run_tmp);
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
-        if (chdir(tmp) != 0)
+        if (chdir(run_tmp) != 0)
             _exit(127);
         execl(bin(), "cascade", "sweep", "spec.json", "-o", "k", "-j", "1", "-q", (char *)NULL);
         _exit(127);
@@ -295,12 +258,12 @@ Test(sweep, plot_script_draws_a_sweep)
     snprintf(cmd, sizeof cmd,
              "cd '%s' && '%s/scripts/plot-sweep' a 'agents[4].count' liquidations.count "
              "prices.min -o plot.svg > plot.out 2>&1",
-             tmp, root);
+             run_tmp, root);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     static char svg[1 << 18]; /* larger than read_in's buffers */
     char path[512];
-    snprintf(path, sizeof path, "%s/plot.svg", tmp);
-    slurp(path, svg, sizeof svg);
+    snprintf(path, sizeof path, "%s/plot.svg", run_tmp);
+    read_into(path, svg, sizeof svg);
     cr_assert_not_null(strstr(svg, "<svg"));
     const char *first = strstr(svg, "against agents[4].count");
     cr_assert_not_null(first);
@@ -310,7 +273,7 @@ Test(sweep, plot_script_draws_a_sweep)
     snprintf(cmd, sizeof cmd,
              "cd '%s' && '%s/scripts/plot-sweep' a 'agents[4].count' no.such.figure "
              "> plot.out 2>&1",
-             tmp, root);
+             run_tmp, root);
     int status = system(cmd);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "unknown column must exit 2");
 }

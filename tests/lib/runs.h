@@ -1,6 +1,6 @@
 /* runs.h: helpers for tests that run the program and read its run
- * directories — a scratch directory, `cascade ARGS` through the shell, whole
- * files, and CSV tables looked up by column name. Header-only (static), for
+ * directories — a scratch directory, `cascade ARGS` through the shell, files
+ * read and written, and CSV tables looked up by column name. Header-only (static), for
  * Criterion test programs; the program and the source tree come from
  * CASCADE_BIN and CASCADE_SOURCE_ROOT, which meson test sets. */
 #ifndef CASCADE_TESTS_RUNS_H
@@ -36,21 +36,54 @@ static inline const char *source_root(void)
     return root;
 }
 
-/* Run `cascade ARGS` in the scratch directory (stdout and stderr to files
- * there); its exit status. */
-__attribute__((format(printf, 1, 2))) static inline int run_cascade(const char *fmt, ...)
+/* Run `cascade ARGS` in the scratch directory (stdout and stderr to out.txt
+ * and err.txt there); its exit status. */
+static inline int run_cascade_v(const char *fmt, va_list ap)
 {
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
+    char args[8192], cmd[12288];
     vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
     const char *bin = getenv("CASCADE_BIN");
     cr_assert_not_null(bin, "CASCADE_BIN is not set (run through meson test)");
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", run_tmp, bin, args);
     int status = system(cmd);
     cr_assert(WIFEXITED(status));
     return WEXITSTATUS(status);
+}
+
+__attribute__((format(printf, 1, 2))) static inline int run_cascade(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int status = run_cascade_v(fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* The first n - 1 bytes of a file of the scratch directory (or an absolute
+ * path) into buf, NUL-terminated; empty when it cannot be read. */
+static inline void read_into(const char *path, char *buf, size_t n)
+{
+    char full[2048];
+    if (path[0] == '/')
+        snprintf(full, sizeof full, "%s", path);
+    else
+        snprintf(full, sizeof full, "%s/%s", run_tmp, path);
+    FILE *f = fopen(full, "r");
+    size_t len = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[len] = 0;
+    if (f)
+        fclose(f);
+}
+
+/* Write `text` to NAME in the scratch directory. */
+static inline void write_file(const char *name, const char *text)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
 }
 
 /* A whole file (NUL-terminated; free it); NULL when it cannot be read. A
