@@ -21,26 +21,6 @@ static char out[1 << 22], err[1 << 16]; /* out holds a dumped DOM */
 
 TestSuite(report, .init = runs_setup, .fini = runs_teardown, .timeout = 240);
 
-/* The whole of tmp/NAME (NULL if absent), *len its size; free() it. */
-static char *read_all(const char *name, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
-
 static bool exists(const char *name)
 {
     char path[1024];
@@ -135,7 +115,7 @@ static void screenshot(const char *page, const char *png)
 static void assert_png(const char *png, unsigned width, unsigned height)
 {
     size_t len = 0;
-    unsigned char *p = (unsigned char *)read_all(png, &len);
+    unsigned char *p = (unsigned char *)slurp_file_len(png, &len);
     cr_assert_not_null(p, "no screenshot %s", png);
     cr_assert_gt(len, 50000, "screenshot only %zu bytes: a blank page?", len);
     cr_assert_eq(memcmp(p, "\x89PNG\r\n\x1a\n", 8), 0, "not a PNG");
@@ -170,7 +150,7 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     cr_assert_eq(sh("'%s' report r", bin()), 0, "%s", err);
     cr_assert_str_eq(out, "r/report.html\n");
     cr_assert_str_eq(err, "");
-    char *html = read_all("r/report.html", NULL);
+    char *html = slurp_file("r/report.html");
     cr_assert_not_null(html, "no r/report.html");
     /* 8 gnuplot figures, 3 trees, 3 price paths, the player's ladder */
     cr_assert_eq(count(html, "<svg"), 15, "expected 15 SVGs inline, got %zu",
@@ -322,7 +302,7 @@ Test(report, two_runs_on_one_page)
                  "%s", err);
     cr_assert_eq(sh("'%s' report r c", bin()), 0, "%s", err);
     cr_assert_str_eq(out, "r/compare-c.html\n");
-    char *html = read_all("r/compare-c.html", NULL);
+    char *html = slurp_file("r/compare-c.html");
     cr_assert_not_null(html);
     cr_assert_not_null(strstr(html, "<h1>Two runs side by side</h1>"));
     cr_assert_not_null(strstr(html, "<b>A</b>: <code>r</code> — long-squeeze, seed 1"));
@@ -355,7 +335,7 @@ Test(report, the_default_day_page_is_under_5_mb)
     cr_assert_eq(sh("'%s' run -o d --quiet", bin()), 0, "%s", err);
     cr_assert_eq(sh("'%s' report d", bin()), 0, "%s", err);
     size_t len = 0;
-    char *html = read_all("d/report.html", &len);
+    char *html = slurp_file_len("d/report.html", &len);
     cr_assert_not_null(html);
     cr_assert_lt(len, 5u << 20, "the default day's page is %zu bytes", len);
     cr_assert_not_null(strstr(html, "id=\"replay-data\""), "no replay in the default day");
@@ -379,7 +359,7 @@ Test(report, spot_run_renders_with_the_skipped_figures_noted)
     fclose(f);
     cr_assert_eq(sh("'%s' run spot.json -o s --quiet", bin()), 0, "%s", err);
     cr_assert_eq(sh("'%s' report s", bin()), 0, "%s", err);
-    char *html = read_all("s/report.html", NULL);
+    char *html = slurp_file("s/report.html");
     cr_assert_not_null(html);
     /* Drawn: prices (without an index), depth, returns, autocorrelations.
      * Skipped, with a note: liquidations, liquidation map, OI/funding, fund. */

@@ -6,21 +6,6 @@
 
 TestSuite(scenario_arb, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
 
-/* A number of summary.json: the first `"KEY": ` (an unambiguous key), NaN for null. */
-static double summary_num(const char *dir, const char *key)
-{
-    char path[256], pat[128];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    char *s = slurp_file(path);
-    cr_assert_not_null(s, "no %s", path);
-    const char *at = strstr(s, pat);
-    cr_assert_not_null(at, "%s has no %s", path, key);
-    double v = strncmp(at + strlen(pat), "null", 4) == 0 ? NAN : strtod(at + strlen(pat), NULL);
-    free(s);
-    return v;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

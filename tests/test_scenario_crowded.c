@@ -5,21 +5,6 @@
 
 TestSuite(scenario_crowded, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
 
-/* A number of summary.json: the first `"KEY": ` (an unambiguous key). */
-static double summary_num(const char *dir, const char *key)
-{
-    char path[256], pat[128];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    char *s = slurp_file(path);
-    cr_assert_not_null(s, "no %s", path);
-    const char *at = strstr(s, pat);
-    cr_assert_not_null(at, "%s has no %s", path, key);
-    double v = strtod(at + strlen(pat), NULL);
-    free(s);
-    return v;
-}
-
 /* The default day with 80 traders at 40x on 3,000 each (issue 10): before capital-sized
  * arbitrage, seeds 44, 45, 46 and 49 traded the perpetual down to one tick or nine while
  * the index stayed near 60,000. Now on seeds 41-52 no trade is below a tenth of the index's

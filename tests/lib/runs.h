@@ -86,14 +86,15 @@ static inline void write_file(const char *name, const char *text)
     fclose(f);
 }
 
-/* A whole file (NUL-terminated; free it); NULL when it cannot be read. A
- * relative path is taken from the scratch directory. */
-static inline char *slurp_file(const char *path)
+/* A whole file (NUL-terminated; free it), *len its size when len is not NULL;
+ * NULL when it cannot be read. A relative path is taken from the scratch
+ * directory. */
+static inline char *slurp_file_len(const char *path, size_t *len)
 {
     char full[2048];
-    int len = path[0] == '/' ? snprintf(full, sizeof full, "%s", path)
-                             : snprintf(full, sizeof full, "%s/%s", run_tmp, path);
-    if (len < 0 || (size_t)len >= sizeof full)
+    int n_full = path[0] == '/' ? snprintf(full, sizeof full, "%s", path)
+                                : snprintf(full, sizeof full, "%s/%s", run_tmp, path);
+    if (n_full < 0 || (size_t)n_full >= sizeof full)
         return NULL;
     FILE *f = fopen(full, "rb");
     if (!f)
@@ -109,7 +110,30 @@ static inline char *slurp_file(const char *path)
         return NULL;
     }
     buf[n] = 0;
+    if (len)
+        *len = (size_t)n;
     return buf;
+}
+
+static inline char *slurp_file(const char *path)
+{
+    return slurp_file_len(path, NULL);
+}
+
+/* A number of DIR/summary.json: the value of the first `"KEY": ` (give an
+ * unambiguous key); NaN for null. */
+static inline double summary_num(const char *dir, const char *key)
+{
+    char path[1024], pat[128];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    char *s = slurp_file(path);
+    cr_assert_not_null(s, "no %s", path);
+    const char *at = strstr(s, pat);
+    cr_assert_not_null(at, "%s has no %s", path, key);
+    double v = strncmp(at + strlen(pat), "null", 4) == 0 ? NAN : strtod(at + strlen(pat), NULL);
+    free(s);
+    return v;
 }
 
 /* A CSV table: every field of every line, split in place. */
