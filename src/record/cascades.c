@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cascade/cascades.h"
+#include "cascade/core.h"
 
 enum state { RUNNING, WAITING, DONE };
 
@@ -38,27 +39,12 @@ struct cas_cascades {
     double *step_low, *step_high; /* per instrument: trades in the step running now */
     cas_step step;               /* the step running now */
     struct node *nodes;
-    size_t n_nodes, cap_nodes;
+    uint32_t n_nodes, cap_nodes;
     struct member *members;      /* by liquidation id - 1 */
-    size_t n_members, cap_members;
+    uint32_t n_members, cap_members;
     uint32_t *running, *waiting; /* indexes of nodes in those states */
-    size_t n_running, cap_running, n_waiting, cap_waiting;
+    uint32_t n_running, cap_running, n_waiting, cap_waiting;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return CAS_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 int cas_cascades_create(struct cas_cascades **out, uint32_t n, const double *initial)
 {
@@ -117,15 +103,15 @@ static bool recovered(const struct cas_cascade *c, double close)
     return c->move_bps > 0 && sign_of(c) * (close - half) >= 0;
 }
 
-static int push(uint32_t **v, size_t *n, size_t *cap, uint32_t k)
+static int push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t k)
 {
-    if (grow((void **)v, cap, *n + 1, sizeof **v))
+    if (cas__grow((void **)v, cap, *n + 1, sizeof **v))
         return CAS_ENOMEM;
     (*v)[(*n)++] = k;
     return 0;
 }
 
-static void drop(uint32_t *v, size_t *n, uint32_t k)
+static void drop(uint32_t *v, uint32_t *n, uint32_t k)
 {
     for (size_t j = 0; j < *n; j++)
         if (v[j] == k) {
@@ -164,15 +150,16 @@ int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidati
                              cas_money notional)
 {
     uint64_t parent = l->cause.kind == CAS_CAUSE_LIQUIDATION ? l->cause.id : 0;
-    if (grow((void **)&cs->members, &cs->cap_members, l->id, sizeof *cs->members))
+    if (l->id > UINT32_MAX ||
+        cas__grow((void **)&cs->members, &cs->cap_members, (uint32_t)l->id, sizeof *cs->members))
         return CAS_ENOMEM;
     struct member *m = &cs->members[l->id - 1];
-    cs->n_members = l->id > cs->n_members ? l->id : cs->n_members;
+    cs->n_members = l->id > cs->n_members ? (uint32_t)l->id : cs->n_members;
     if (parent >= 1 && parent < l->id) {
         *m = (struct member){cs->members[parent - 1].cascade,
                              cs->members[parent - 1].generation + 1};
     } else {
-        if (grow((void **)&cs->nodes, &cs->cap_nodes, cs->n_nodes + 1, sizeof *cs->nodes))
+        if (cas__grow((void **)&cs->nodes, &cs->cap_nodes, cs->n_nodes + 1, sizeof *cs->nodes))
             return CAS_ENOMEM;
         double start = cs->prev_close[l->instrument];
         cs->nodes[cs->n_nodes] = (struct node){

@@ -93,9 +93,8 @@ int cas__decimals_of(double x)
 static void ts_step(FILE *f, const void *x) { put_int(f, TS(x)->r->step); }
 static void ts_time(FILE *f, const void *x)
 {
-    double dt = TS(x)->r->cfg->step_seconds;
-    char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, cas_fmt_fixed(buf, (double)(TS(x)->r->step + 1) * dt, cas__decimals_of(dt)), f);
+    const struct cas_recorder *r = TS(x)->r;
+    put_fixed(f, (double)(r->step + 1) * r->cfg->step_seconds, r->time_decimals);
 }
 static void ts_instrument(FILE *f, const void *x) { fputs(TS(x)->ins->name, f); }
 static void ts_bid(FILE *f, const void *x)

@@ -74,6 +74,7 @@ struct cas_recorder {
     struct series *series;
     cas_step step;           /* the step running now */
     bool has_perp;           /* some instrument is a perpetual (can liquidate) */
+    int time_decimals;       /* of step_seconds, for timeseries.csv's time */
     /* first instrument, over every step */
     double spread_sum, depth_sum;
     double spread0;          /* the first instrument's spread at this step's end; -1 none */

@@ -53,6 +53,7 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
         r->has_perp |= cfg->instruments[i].spec.kind == CAS_PERPETUAL;
     r->cfg = cfg;
     r->ts = ts;
+    r->time_decimals = cas__decimals_of(cfg->step_seconds);
     for (uint32_t i = 0; i < ni; i++) {
         r->series[i].decimals = cas__decimals_of(cfg->instruments[i].tick_size);
         reset_row(&r->series[i]);
@@ -372,9 +373,9 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
 }
 
 /* Runs of step ends far from the index, and those no halt or capital limit explains. */
-static void follow_far(struct cas_recorder *r, const struct cas_sim *sim, double p)
+static void follow_far(struct cas_recorder *r, const struct cas_sim *sim, double basis)
 {
-    if (!(fabs(p / cas_sim_index(sim, 0) - 1) > CAS__FAR)) {
+    if (!(basis > CAS__FAR)) {
         r->far_run = r->unexplained_run = 0;
         return;
     }
@@ -412,8 +413,9 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     double p = r->close[0];
     follow_price(r, p);
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
-        r->max_basis = fmax(r->max_basis, fabs(p / cas_sim_index(sim, 0) - 1));
-        follow_far(r, sim, p);
+        double basis = fabs(p / cas_sim_index(sim, 0) - 1);
+        r->max_basis = fmax(r->max_basis, basis);
+        follow_far(r, sim, basis);
     }
     if ((r->step + 1) % r->cfg->sample_every == 0)
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
