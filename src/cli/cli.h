@@ -23,11 +23,6 @@ int cas_cli_narrate(int argc, char **argv);
 int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
                struct cas_err *err);
 
-/* Read the run directory as `cascade report` does and write the headline figures and the
- * cascade table (no gnuplot figures) to html: the fuzz target of the report's readers.
- * 0, or the status the report would exit with (message printed). */
-int cas__report_check(const char *rundir, FILE *html);
-
 /* Shared by the commands (files.c). */
 /* True when `path` does not exist or is an empty directory. */
 bool cas__dir_is_empty(const char *path);

@@ -1737,6 +1737,19 @@ static void instruments_table(const struct cas_report *r, FILE *html)
           html);
 }
 
+/* summary.json's largest fall from a peak, which it measures on the run's first
+ * instrument: false when the page is about another one or the key is missing. */
+static bool largest_fall(const struct cas_report *r, double *bps)
+{
+    char first[128], fall[32];
+    summary_value(r, NULL, "instrument", first, sizeof first);
+    summary_value(r, "dislocation", "max_drawdown_bps", fall, sizeof fall);
+    if (strcmp(first, r->instrument) != 0 || !fall[0] || strcmp(fall, "null") == 0)
+        return false;
+    *bps = strtod(fall, NULL);
+    return true;
+}
+
 /* Both runs' prices (mid, else last) and lowest trades, by step, on one
  * figure: the first instrument of each. */
 static int fig_compare(const struct cas_report *a, const struct cas_report *b, FILE *html)
@@ -1767,14 +1780,13 @@ static int fig_compare(const struct cas_report *a, const struct cas_report *b, F
           "     'b.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#d62728' title 'B: lowest trade'\n",
           gp);
     char caption[400];
-    char amove[32], bmove[32];
-    summary_value(a, "dislocation", "max_drawdown_bps", amove, sizeof amove);
-    summary_value(b, "dislocation", "max_drawdown_bps", bmove, sizeof bmove);
-    snprintf(caption, sizeof caption,
-             "The price (mid, else last) at each row of timeseries.csv, and the lowest trade since "
-             "the previous row, of A (blue) and B (red). The largest fall from a peak: %.0f bp "
-             "in A, %.0f bp in B.",
-             strtod(amove, NULL), strtod(bmove, NULL));
+    double afall, bfall;
+    int len = snprintf(caption, sizeof caption,
+                       "The price (mid, else last) at each row of timeseries.csv, and the lowest "
+                       "trade since the previous row, of A (blue) and B (red).");
+    if (largest_fall(a, &afall) && largest_fall(b, &bfall))
+        snprintf(caption + len, sizeof caption - (size_t)len,
+                 " The largest fall from a peak: %.0f bp in A, %.0f bp in B.", afall, bfall);
     return figure_end(a, gp, html, 1, "cmp1", title, caption, NULL);
 }
 

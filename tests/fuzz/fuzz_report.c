@@ -9,7 +9,6 @@
 
 #include "cascade/sweep.h"
 #include "cascade/report.h"
-#include "cli/cli.h"
 
 static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                     "liqmap.csv", "summary.json"};
