@@ -204,6 +204,14 @@ static void check_scenario(const char *name, const char *extra)
                                                    : "no clear volatility clustering"),
                            "%s: %zu of %zu lags outside, caption: %s", name, out, lags, text);
     }
+    /* A tree's caption speaks of the price path below it only when one is drawn */
+    size_t below = 0, paths = 0;
+    for (const char *p = html; (p = strstr(p, "Below, the price (mid, else last)")); p++)
+        below++;
+    for (const char *p = html; (p = strstr(p, "<svg class=\"path\"")); p++)
+        paths++;
+    cr_assert_eq(below, paths, "%s: %zu captions announce a price path, %zu drawn", name, below,
+                 paths);
     cr_log_info("%s: %s, %zu rows, %lld liquidations: captions hold", name, inst, n, liqs);
     free(ret);
     free(rows);

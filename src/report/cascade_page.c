@@ -273,7 +273,7 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
  * replay.jsonl: the mid (else last) at each step's end as a line, and every
  * trade inside each step as a dot, spread across the step in the order they
  * happened; the members' fills in red, the shock's in blue. */
-static void draw_path(FILE *html, const struct data *d, size_t c)
+static bool draw_path(FILE *html, const struct data *d, size_t c)
 {
     long long from = cas__rows_int(&d->cas, c, "start_step") - 10, to = span_end(d, c) + 20;
     const char *cid = cas__rows_get(&d->cas, c, "id");
@@ -301,7 +301,7 @@ static void draw_path(FILE *html, const struct data *d, size_t c)
         }
     }
     if (b <= a || !(hi > lo))
-        return;
+        return false;
     const double W = 900, H = 260, L = 70, R = 10, T = 10, B = 30;
     double x0 = (double)d->steps[a].step, x1 = (double)d->steps[b - 1].step + 1;
 #define X(s) (L + ((s) - x0) / (x1 - x0) * (W - L - R))
@@ -361,6 +361,7 @@ static void draw_path(FILE *html, const struct data *d, size_t c)
     fputs("\n</svg>\n", html);
 #undef X
 #undef Y
+    return true;
 }
 
 /* ---- the player ---- */
@@ -546,19 +547,23 @@ int cas__report_cascades(FILE *html, const char *dir)
                 *cas__rows_get(&d.cas, c, "finish_step") ? cas__rows_get(&d.cas, c, "finish_step")
                                                          : "the end");
         draw_tree(html, &d, c);
-        if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0)
-            draw_path(html, &d, c);
+        bool here = strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0;
+        bool drawn = here && draw_path(html, &d, c);
         fprintf(html, "<p class=\"small\">Each box is a liquidation (account, agent type, side, "
                       "lots, leverage; the mark when it was triggered against its liquidation "
                       "price); an edge runs from a liquidation to those its orders set off. "
                       "%s</p>\n",
-                d.have_replay ? "Below, the price (mid, else last) at each step's end, and every "
-                                "trade inside each step as a dot in the order they happened: "
-                                "this cascade's liquidation orders in red, other liquidations' "
-                                "in pink, the shock's in blue, the agents' in grey; the span "
-                                "shaded."
-                              : "(No replay.jsonl: the price path needs "
-                                "record.replay_window_steps above 0.)");
+                drawn ? "Below, the price (mid, else last) at each step's end, and every "
+                        "trade inside each step as a dot in the order they happened: "
+                        "this cascade's liquidation orders in red, other liquidations' "
+                        "in pink, the shock's in blue, the agents' in grey; the span "
+                        "shaded."
+                : !here ? "(Its price path is on the page of its own instrument: "
+                          "<code>--instrument</code>.)"
+                : !d.have_replay ? "(No replay.jsonl: the price path needs "
+                                   "record.replay_window_steps above 0.)"
+                                 : "(replay.jsonl holds no step of this cascade's span: "
+                                   "record.replay chooses the steps.)");
     }
     fputs("</section>\n", html);
     if (d.n_steps > 0) {
@@ -595,8 +600,12 @@ int cas__report_cascades(FILE *html, const char *dir)
             fputs(player_script[k], html);
         fputs("</script>\n</section>\n", html);
     } else if (d.n_top > 0) {
-        fputs("<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: this run has "
-              "no replay.jsonl (record.replay_window_steps is 0).</p></section>\n",
+        fputs(d.have_replay
+                  ? "<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: "
+                    "replay.jsonl holds no step of this page's instrument near its largest "
+                    "cascades (record.replay chooses the steps).</p></section>\n"
+                  : "<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: this "
+                    "run has no replay.jsonl (record.replay_window_steps is 0).</p></section>\n",
               html);
     }
     release(&d);
