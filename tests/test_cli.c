@@ -31,17 +31,8 @@ __attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
 
 static char *read_file(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", run_tmp, name);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "missing %s", name);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
+    char *buf = slurp_file(name);
+    cr_assert_not_null(buf, "missing %s", name);
     return buf;
 }
 

@@ -10,12 +10,9 @@ TestSuite(report_module, .init = runs_setup, .fini = runs_teardown, .timeout = 1
 
 static void put(const char *dir, const char *file, const char *text)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s/%s", run_tmp, dir, file);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
+    char name[512];
+    snprintf(name, sizeof name, "%s/%s", dir, file);
+    write_file(name, text);
 }
 
 static const char ts_head[] =

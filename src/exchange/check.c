@@ -46,12 +46,12 @@ static bool check_running(const struct cas_exchange *ex, char *why, size_t len)
         cas_lots oi[2] = {0, 0};
         for (uint32_t a = 0; a < ex->n_acct; a++) {
             cas_lots q = pos_at(ex, a, i)->lots;
-            oi[q < 0] += q < 0 ? -q : q;
+            oi[q < 0] += abs_lots(q);
         }
         for (uint32_t j = 0; j < ex->n_jobs; j++) {
             const struct job *jb = &ex->jobs[j];
             if (jb->live && jb->instrument == i)
-                oi[jb->lots < 0] += jb->lots < 0 ? -jb->lots : jb->lots;
+                oi[jb->lots < 0] += abs_lots(jb->lots);
         }
         if (oi[0] != ex->inst[i].oi[0] || oi[1] != ex->inst[i].oi[1])
             return fail(why, len,
