@@ -362,12 +362,10 @@ static int close_positions(struct cas_sim *s, const struct cas_shock_config *sh,
     uint32_t n = 0;
     for (uint32_t g = lo; g < hi; g++) {
         uint32_t account = sh->holders == UINT32_MAX ? s->shock_account : s->agents[g].account;
-        struct cas_position_view pos;
-        struct cas_account_view acc;
-        cas_exchange_position(s->ex, account, sh->instrument, &pos);
-        cas_exchange_account(s->ex, account, &acc);
-        cas_lots held = sh->side == CAS_SELL ? pos.lots : -pos.lots;
-        if (held > 0 && !acc.liquidating)
+        struct cas_holding hold;
+        cas_exchange_holding(s->ex, account, sh->instrument, &hold);
+        cas_lots held = sh->side == CAS_SELL ? hold.lots : -hold.lots;
+        if (held > 0 && !hold.liquidating)
             h[n++] = (struct holder){held, account};
     }
     qsort(h, n, sizeof *h, holder_cmp);
