@@ -157,16 +157,25 @@ static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_
     return 0;
 }
 
+/* The arguments, the config and the sim: 0 to go on; else the exit status, or
+ * -1 when the help was printed. */
+static int begin(int argc, char **argv, bool validate, struct run_args *a,
+                 struct cas_config *cfg, struct cas_sim **sim)
+{
+    int rc = parse_args(argc, argv, a, validate);
+    if (rc)
+        return rc == CAS_PARSE_HELP ? -1 : rc;
+    return prepare(a, cfg, sim, NULL);
+}
+
 int cas_cli_validate(int argc, char **argv)
 {
     struct run_args a = {0};
-    int rc = parse_args(argc, argv, &a, true);
-    if (rc)
-        return rc == CAS_PARSE_HELP ? 0 : rc;
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
-    if ((rc = prepare(&a, &cfg, &sim, NULL)))
-        return rc;
+    int rc = begin(argc, argv, true, &a, &cfg, &sim);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     printf("%s: ok (%u instrument%s, %u agents, %lld steps)\n", a.config, cfg.n_instruments,
            cfg.n_instruments == 1 ? "" : "s", cas_sim_n_agents(sim), (long long)cfg.steps);
     cas_sim_destroy(sim);
@@ -336,21 +345,18 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
 int cas_cli_run(int argc, char **argv)
 {
     struct run_args a = {0};
-    int rc = parse_args(argc, argv, &a, false);
-    if (rc)
-        return rc == CAS_PARSE_HELP ? 0 : rc;
-
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
     struct cas_recorder *rec = NULL, *cf = NULL;
     FILE *ts = NULL, *lm = NULL, *tr = NULL, *rp = NULL;
     char out[4096], tmp[4200];
-    bool show = !a.quiet && isatty(2);
 
     /* Validate the config and every agent before touching the disk; the sim
      * built to do so is the one that runs. */
-    if ((rc = prepare(&a, &cfg, &sim, NULL)))
-        return rc;
+    int rc = begin(argc, argv, false, &a, &cfg, &sim);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    bool show = !a.quiet && isatty(2);
     if ((rc = choose_output(&a, &cfg, out, sizeof out)))
         goto out_sim;
 
