@@ -373,16 +373,29 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
     return 0;
 }
 
-/* --cascade N (1 or more), --from STEP, --to STEP (0 or more). */
-static int parse_step(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *s)
+/* A value of --cascade (at least 1), --from or --to (at least 0). */
+static int parse_count(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                       const char *s, long long min)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (*end || errno || v < (opt->long_name[0] == 'c' ? 1 : 0))
+    if (*end || errno || v < min)
         return cas_cli_option_needs(cmd, opt, NULL);
     *(long long *)opt->target = v;
     return 0;
+}
+
+static int parse_cascade(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                         const char *s)
+{
+    return parse_count(cmd, opt, s, 1);
+}
+
+static int parse_step(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                      const char *s)
+{
+    return parse_count(cmd, opt, s, 0);
 }
 
 int cas_cli_narrate(int argc, char **argv)
@@ -392,7 +405,7 @@ int cas_cli_narrate(int argc, char **argv)
     const struct cas_cli_option options[] = {
         {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
          "cascade N of cascades.csv (default: the largest, by\n"
-         "liquidations, then notional)", parse_step},
+         "liquidations, then notional)", parse_cascade},
         {CAS_OPT_FN, 0, "from", &from, "STEP", "a step, 0 or more",
          "instead, every shock and liquidation from step STEP on\n"
          "(inclusive; from the first step without it)", parse_step},
