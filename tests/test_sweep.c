@@ -15,6 +15,7 @@
 #include "lib/runs.h"
 
 static char out[1 << 16], err[1 << 14];
+#include "lib/capture.h" /* cascade(ARGS), into out and err */
 
 TestSuite(sweep, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
 
@@ -23,18 +24,6 @@ static const char *bin(void)
     const char *b = getenv("CASCADE_BIN");
     cr_assert_not_null(b, "CASCADE_BIN is not set (run through meson test)");
     return b;
-}
-
-/* Run `cascade ARGS` in the scratch directory; stdout and stderr land in out and err. */
-__attribute__((format(printf, 1, 2))) static int cascade(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int status = run_cascade_v(fmt, ap);
-    va_end(ap);
-    read_into("out.txt", out, sizeof out);
-    read_into("err.txt", err, sizeof err);
-    return status;
 }
 
 static char *read_in(const char *name)
@@ -278,33 +267,50 @@ Test(sweep, plot_script_draws_a_sweep)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "unknown column must exit 2");
 }
 
+/* Parameter i of a spec of 19 parameters of 2 values (3 for the last). */
+static int many_parameters(char *buf, size_t n, int i)
+{
+    return snprintf(buf, n, "%s\"agents[0].params.p%d\": [1, 2%s]", i ? ", " : "", i,
+                    i == 18 ? ", 3" : "");
+}
+
+/* Value i of 1000 values of 300 characters. */
+static int wide_values(char *buf, size_t n, int i)
+{
+    return snprintf(buf, n, "%s\"%0300d\"", i ? ", " : "", i);
+}
+
+/* The spec head, count items and tail, written to NAME: `cascade sweep NAME
+ * --dry-run` must refuse it, saying msg. */
+static void assert_spec_refused(const char *name, const char *head, int count,
+                                int (*item)(char *, size_t, int), const char *tail,
+                                const char *msg)
+{
+    static char spec[400000];
+    size_t n = (size_t)snprintf(spec, sizeof spec, "%s", head);
+    for (int i = 0; i < count; i++)
+        n += (size_t)item(spec + n, sizeof spec - n, i);
+    snprintf(spec + n, sizeof spec - n, "%s", tail);
+    write_file(name, spec);
+    cr_assert_eq(cascade("sweep %s -o x --dry-run", name), 2);
+    cr_assert_not_null(strstr(err, msg), "%s", err);
+}
+
 /* A sweep whose manifest would hold more than 10 million values (runs x parameters),
  * or take more than 256 MiB, is refused at once, not expanded into gigabytes (found by
  * tests/fuzz/fuzz_sweep: a spec that took over 25 s and 1.1 GB to expand). */
 Test(sweep, a_sweep_of_too_many_values_is_refused)
 {
-    char spec[4096];
-    size_t n = (size_t)snprintf(spec, sizeof spec, "{\"base\": {\"steps\": 10}, \"parameters\": {");
-    for (int i = 0; i < 19; i++)
-        n += (size_t)snprintf(spec + n, sizeof spec - n, "%s\"agents[0].params.p%d\": [1, 2%s]",
-                              i ? ", " : "", i, i == 18 ? ", 3" : "");
-    snprintf(spec + n, sizeof spec - n, "}}");
-    write_file("big.json", spec);
-    cr_assert_eq(cascade("sweep big.json -o x --dry-run"), 2);
-    cr_assert_not_null(strstr(err, "parameters: the sweep has 786432 runs of 19 parameters, "
-                                   "14942208 values; at most 10000000 are allowed"),
-                       "%s", err);
+    assert_spec_refused("big.json", "{\"base\": {\"steps\": 10}, \"parameters\": {", 19,
+                        many_parameters, "}}",
+                        "parameters: the sweep has 786432 runs of 19 parameters, "
+                        "14942208 values; at most 10000000 are allowed");
     /* 1000 values of 300 characters, 1000 replicates: a manifest of over 300 MB */
-    static char wide[400000];
-    n = (size_t)snprintf(wide, sizeof wide, "{\"base\": {\"steps\": 10}, \"replicates\": 1000,"
-                                            " \"parameters\": {\"name\": [");
-    for (int i = 0; i < 1000; i++)
-        n += (size_t)snprintf(wide + n, sizeof wide - n, "%s\"%0300d\"", i ? ", " : "", i);
-    snprintf(wide + n, sizeof wide - n, "]}}");
-    write_file("wide.json", wide);
-    cr_assert_eq(cascade("sweep wide.json -o x --dry-run"), 2);
-    cr_assert_not_null(strstr(err, "parameters: the sweep's manifest would take up to 406 MB "
-                                   "(1000000 runs of 406 bytes); at most 256 MiB are allowed"),
-                       "%s", err);
+    assert_spec_refused("wide.json",
+                        "{\"base\": {\"steps\": 10}, \"replicates\": 1000,"
+                        " \"parameters\": {\"name\": [",
+                        1000, wide_values, "]}}",
+                        "parameters: the sweep's manifest would take up to 406 MB "
+                        "(1000000 runs of 406 bytes); at most 256 MiB are allowed");
     cr_assert(!exists_in("x"), "nothing written");
 }

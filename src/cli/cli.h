@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cascade/core.h"
+#include "cascade/replay.h" /* cas_replay, once declared here */
 
 int cas_cli_run(int argc, char **argv);
 int cas_cli_validate(int argc, char **argv);
@@ -14,14 +15,6 @@ int cas_cli_replay(int argc, char **argv);
 int cas_cli_report(int argc, char **argv);
 int cas_cli_sweep(int argc, char **argv);
 int cas_cli_narrate(int argc, char **argv);
-
-/* Feed the order CSV read from `in` (named in_name in messages) through one
- * book, writing every fill to `fills` and, when `final_book` is not NULL, the
- * final book to it. On bad input returns CAS_EINVAL with err->path set to
- * "IN_NAME:LINE" and err->msg saying what is wrong; output already written
- * for earlier lines stays written. */
-int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
-               struct cas_err *err);
 
 /* Shared by the commands (files.c). */
 /* True when `path` does not exist or is an empty directory. */
@@ -41,12 +34,6 @@ void cas__rmdirs(const char *path, size_t keep);
 void cas__signals_catch(void);
 int cas__signal_caught(void);
 void cas__signal_die(void);
-/* `--opt VALUE` or `--opt=VALUE`: the value, advancing *i; NULL if missing. */
-const char *cas__option_value(int argc, char **argv, int *i, const char *name);
-/* Is `arg` the option `name`, alone or as `name=...`? */
-bool cas__is_option(const char *arg, const char *name);
-/* "DIR/FILE", malloc'ed (free it); NULL when out of memory. */
-char *cas__path_join(const char *dir, const char *file);
 /* Monotonic seconds, for progress and performance figures only. */
 double cas__now_s(void);
 

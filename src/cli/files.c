@@ -1,4 +1,4 @@
-/* files: small argument, filesystem and clock helpers shared by the commands. */
+/* files: small filesystem, signal and clock helpers shared by the commands. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -111,29 +111,4 @@ double cas__now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-const char *cas__option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
-bool cas__is_option(const char *arg, const char *name)
-{
-    size_t len = strlen(name);
-    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
-}
-
-char *cas__path_join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, file);
-    return p;
 }

@@ -29,6 +29,16 @@ static const char usage[] =
     "exit status: 0 ok, 1 runtime failure, 2 bad usage or input\n"
     "configs and outputs: see README.md, docs/config.md and docs/outputs.md\n";
 
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"run", cas_cli_run},         {"validate", cas_cli_validate}, {"replay", cas_cli_replay},
+    {"report", cas_cli_report},   {"narrate", cas_cli_narrate},   {"sweep", cas_cli_sweep},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -44,20 +54,12 @@ int main(int argc, char **argv)
         printf("cascade %s\n", CAS_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "run") == 0)
-        return cas_cli_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "validate") == 0)
-        return cas_cli_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "replay") == 0)
-        return cas_cli_replay(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return cas_cli_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "sweep") == 0)
-        return cas_cli_sweep(argc - 1, argv + 1);
-    if (strcmp(cmd, "narrate") == 0)
-        return cas_cli_narrate(argc - 1, argv + 1);
-    fprintf(stderr, "cascade: unknown command '%s' (commands: run, validate, replay, report, "
-                    "narrate, sweep; "
-                    "see 'cascade --help')\n", cmd);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cascade: unknown command '%s' (commands: ", cmd);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(stderr, "%s%s", commands[i].name, i + 1 < N_COMMANDS ? ", " : "");
+    fputs("; see 'cascade --help')\n", stderr);
     return 2;
 }

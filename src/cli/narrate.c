@@ -30,12 +30,7 @@ static const char narrate_usage[] =
     "mark against its liquidation price, what triggered it, how its orders filled,\n"
     "what the insurance fund paid, ADL), what each agent type did meanwhile (with\n"
     "trades.csv: run with --set record.trades=true), and the cascade's figures.\n"
-    "\n"
-    "  --cascade N          cascade N of cascades.csv (default: the largest, by\n"
-    "                       liquidations, then notional)\n"
-    "  --from STEP, --to STEP\n"
-    "                       instead, every shock and liquidation of these steps\n"
-    "                       (inclusive; either may be left out)\n";
+    "\n";
 
 /* ---- the run ---- */
 
@@ -91,16 +86,10 @@ static int load(struct run *r)
     if (rc > 0)
         return rc;
     r->have_trades = rc == 0;
-    char *path = cas__path_join(r->dir, "config.json");
-    FILE *f = path ? cas_open_input(path, CAS_MAX_JSON_BYTES, NULL, 0) : NULL;
-    if (f) {
-        char *text = NULL;
-        size_t n = 0;
-        if (getdelim(&text, &n, 0, f) >= 0)
-            r->config = cJSON_Parse(text);
-        free(text);
-        fclose(f);
-    }
+    char *path = cas_path_join(r->dir, "config.json"), *text = NULL;
+    if (path && cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, NULL, 0) == 0)
+        r->config = cJSON_Parse(text);
+    free(text);
     if (!r->config) {
         fprintf(stderr, "cascade: %s: cannot read it as JSON\n", path ? path : "config.json");
         free(path);
@@ -384,65 +373,61 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
     return 0;
 }
 
-static bool parse_step(const char *s, long long *out)
+/* A value of --cascade (at least 1), --from or --to (at least 0). */
+static int parse_count(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                       const char *s, long long min)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (!*s || *end || errno || v < 0)
-        return false;
-    *out = v;
-    return true;
+    if (*end || errno || v < min)
+        return cas_cli_option_needs(cmd, opt, NULL);
+    *(long long *)opt->target = v;
+    return 0;
+}
+
+static int parse_cascade(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                         const char *s)
+{
+    return parse_count(cmd, opt, s, 1);
+}
+
+static int parse_step(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                      const char *s)
+{
+    return parse_count(cmd, opt, s, 0);
 }
 
 int cas_cli_narrate(int argc, char **argv)
 {
-    const char *dir = NULL, *v;
+    const char *dir = NULL;
     long long cascade = 0, from = -1, to = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(narrate_usage, stdout);
-            return 0;
-        }
-        bool is_c = cas__is_option(arg, "--cascade"), is_f = cas__is_option(arg, "--from"),
-             is_t = cas__is_option(arg, "--to");
-        if (is_c || is_f || is_t) {
-            const char *opt = is_c ? "--cascade" : is_f ? "--from" : "--to";
-            long long x;
-            if (!(v = cas__option_value(argc, argv, &i, opt)) || !parse_step(v, &x) ||
-                (is_c && x < 1)) {
-                fprintf(stderr, "cascade: '%s' needs %s (see 'cascade narrate --help')\n", opt,
-                        is_c ? "a cascade id, 1 or more" : "a step, 0 or more");
-                return 2;
-            }
-            *(is_c ? &cascade : is_f ? &from : &to) = x;
-        } else if (arg[0] == '-' && arg[1]) {
-            fprintf(stderr, "cascade: unknown option '%s' (see 'cascade narrate --help')\n", arg);
-            return 2;
-        } else if (!dir) {
-            dir = arg;
-        } else {
-            fprintf(stderr, "cascade: unexpected argument '%s' (see 'cascade narrate --help')\n",
-                    arg);
-            return 2;
-        }
-    }
-    if (!dir) {
-        fputs("cascade: narrate needs a RUNDIR (see 'cascade narrate --help')\n", stderr);
-        return 2;
-    }
-    if (cascade > 0 && (from >= 0 || to >= 0)) {
-        fputs("cascade: give --cascade or --from/--to, not both (see 'cascade narrate --help')\n",
-              stderr);
-        return 2;
-    }
+    const struct cas_cli_option options[] = {
+        {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
+         "cascade N of cascades.csv (default: the largest, by\n"
+         "liquidations, then notional)", parse_cascade},
+        {CAS_OPT_FN, 0, "from", &from, "STEP", "a step, 0 or more",
+         "instead, every shock and liquidation from step STEP on\n"
+         "(inclusive; from the first step without it)", parse_step},
+        {CAS_OPT_FN, 0, "to", &to, "STEP", "a step, 0 or more",
+         "... up to step STEP (inclusive; to the end without it)", parse_step},
+        {0},
+    };
+    const struct cas_command cmd = {.name = "narrate", .usage = narrate_usage,
+                                    .options = options, .args = &dir, .n_args = 1};
+    int rc = cas_parse_options(&cmd, argc, argv);
+    if (rc)
+        return rc == CAS_PARSE_HELP ? 0 : rc;
+    if (!dir)
+        return cas_usage_error(&cmd, "narrate needs a RUNDIR");
+    if (cascade > 0 && (from >= 0 || to >= 0))
+        return cas_usage_error(&cmd, "give --cascade or --from/--to, not both");
     if (from >= 0 && to >= 0 && to < from) {
         fprintf(stderr, "cascade: --to %lld is before --from %lld\n", to, from);
         return 2;
     }
     struct run r = {.dir = dir};
-    int rc = load(&r);
+    rc = load(&r);
     if (rc == 0)
         rc = narrate(&r, cascade, from, to);
     cas__rows_free(&r.liq);

@@ -2,7 +2,6 @@
  * (include/cascade/report.h). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cascade/report.h"
 #include "cli/cli.h"
@@ -25,64 +24,35 @@ static const char report_usage[] =
     "With two run directories, one page compares them: both headlines and their\n"
     "differences, both price paths on one figure, the agents and the largest\n"
     "cascades of each (say, a squeeze against its control).\n"
-    "\n"
-    "  -o, --output FILE    where to write the page (default RUNDIR/report.html;\n"
-    "                       for two runs RUN_A/compare-NAME_B.html)\n"
-    "  --instrument NAME    the instrument the headline and the figures describe\n"
-    "                       (default: the instrument of the largest cascade, or the\n"
-    "                       first); a table describes every instrument\n";
+    "\n";
 
 int cas_cli_report(int argc, char **argv)
 {
-    const char *rundir = NULL, *rundir2 = NULL, *output = NULL, *instrument = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(report_usage, stdout);
-            return 0;
-        } else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cascade: '%s' needs a file (see 'cascade report --help')\n",
-                        arg);
-                return 2;
-            }
-            output = argv[++i];
-        } else if (strncmp(arg, "--output=", 9) == 0) {
-            output = arg + 9;
-        } else if (cas__is_option(arg, "--instrument")) {
-            if (!(instrument = cas__option_value(argc, argv, &i, "--instrument")) || !*instrument) {
-                fputs("cascade: '--instrument' needs a name (see 'cascade report --help')\n",
-                      stderr);
-                return 2;
-            }
-        } else if (arg[0] == '-' && arg[1] != 0) {
-            fprintf(stderr, "cascade: unknown option '%s' (see 'cascade report --help')\n", arg);
-            return 2;
-        } else if (!rundir) {
-            rundir = arg;
-        } else if (!rundir2) {
-            rundir2 = arg;
-        } else {
-            fprintf(stderr, "cascade: unexpected argument '%s' (see 'cascade report --help')\n",
-                    arg);
-            return 2;
-        }
-    }
-    if (!rundir) {
-        fputs("cascade: report needs a run directory (see 'cascade report --help')\n", stderr);
-        return 2;
-    }
-    if (output && !*output) {
-        fputs("cascade: '-o' needs a file (see 'cascade report --help')\n", stderr);
-        return 2;
-    }
+    const char *runs[2] = {NULL, NULL}, *output = NULL, *instrument = NULL;
+    const struct cas_cli_option options[] = {
+        {CAS_OPT_STRING, 'o', "output", &output, "FILE", "a file",
+         "where to write the page (default RUNDIR/report.html;\n"
+         "for two runs RUN_A/compare-NAME_B.html)", NULL},
+        {CAS_OPT_STRING, 0, "instrument", &instrument, "NAME", "a name",
+         "the instrument the headline and the figures describe\n"
+         "(default: the instrument of the largest cascade, or the\n"
+         "first); a table describes every instrument", NULL},
+        {0},
+    };
+    const struct cas_command cmd = {.name = "report", .usage = report_usage,
+                                    .options = options, .args = runs, .n_args = 2};
+    int rc = cas_parse_options(&cmd, argc, argv);
+    if (rc)
+        return rc == CAS_PARSE_HELP ? 0 : rc;
+    const char *rundir = runs[0], *rundir2 = runs[1];
+    if (!rundir)
+        return cas_usage_error(&cmd, "report needs a run directory");
     char *out = output ? NULL : cas_report_default_path(rundir, rundir2);
     if (!output && !out) {
         fputs("cascade: out of memory\n", stderr);
         return 1;
     }
     struct cas_report *r = NULL, *r2 = NULL;
-    int rc;
     if ((rc = cas_report_read(&r, rundir, instrument)) ||
         (rundir2 && (rc = cas_report_read(&r2, rundir2, instrument))) ||
         (rc = cas_report_write(r, r2, output ? output : out)))

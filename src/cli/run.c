@@ -7,7 +7,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,27 +29,14 @@ static const char run_usage[] =
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
     "liquidations.csv, cascades.csv, liqmap.csv and summary.json. Prints the run\n"
     "directory's path on stdout.\n"
-    "\n"
-    "  -o, --output DIR     run directory to create (default runs/NAME-seedSEED,\n"
-    "                       with -2, -3 ... appended if that exists); must not\n"
-    "                       exist or be empty\n"
-    "  --seed N             run seed, overriding the config's \"seed\"\n"
-    "  --steps N            number of steps, overriding the config's \"steps\"\n"
-    "  --set PATH=VALUE     override one config value, e.g. --set agents[0].params.mu=0.5\n"
-    "                       (VALUE is JSON, or else a string); repeatable\n"
-    "  --counterfactual     run the same config and seed a second time with forced\n"
-    "                       liquidation switched off, and report per shock the move\n"
-    "                       with liquidations over the move without, within\n"
-    "                       record.amplification_horizon_steps (summary.json:\n"
-    "                       amplification; its time series goes to\n"
-    "                       timeseries-counterfactual.csv)\n"
-    "  -q, --quiet          no progress or summary on stderr\n";
+    "\n";
 
 static const char validate_usage[] =
     "usage: cascade validate CONFIG [--set PATH=VALUE ...]\n"
     "\n"
     "Loads CONFIG, applies the overrides and checks every value and every agent's\n"
-    "parameters, without running anything. Exit status 0 if it is valid, 2 if not.\n";
+    "parameters, without running anything. Exit status 0 if it is valid, 2 if not.\n"
+    "\n";
 
 struct run_args {
     const char *config;
@@ -62,17 +48,6 @@ struct run_args {
     bool counterfactual;
 };
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("cascade: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see 'cascade run --help')\n", stderr);
-    va_end(ap);
-    return 2;
-}
-
 static bool is_count(const char *s)
 {
     if (!*s || strlen(s) > 19)
@@ -83,45 +58,70 @@ static bool is_count(const char *s)
     return true;
 }
 
+static int add_set(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+{
+    struct run_args *a = opt->target;
+    if (a->n_sets == MAX_SETS - 2)
+        return cas_usage_error(cmd, "too many '--set' options");
+    a->sets[a->n_sets++] = v;
+    return 0;
+}
+
+/* --seed N and --steps N, as the overrides "seed=N" and "steps=N". */
+static int set_count(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+{
+    bool seed = strcmp(opt->long_name, "seed") == 0;
+    if (!is_count(v))
+        return cas_usage_error(cmd, seed ? "'--seed' must be a non-negative integer, got '%s'"
+                                         : "'--steps' must be a positive integer, got '%s'", v);
+    snprintf(opt->target, sizeof ((struct run_args *)0)->seed_set, "%s=%s", opt->long_name, v);
+    return 0;
+}
+
+#define SET_OPTION(a)                                                                       \
+    {CAS_OPT_FN, 0, "set", (a), "PATH=VALUE", "PATH=VALUE",                                 \
+     "override one config value, e.g. --set agents[0].params.mu=0.5\n"                      \
+     "(VALUE is JSON, or else a string); repeatable", add_set}
+
 /* 0 to go on, 1 when help was printed, 2 on bad usage (message printed). */
 static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(validate ? validate_usage : run_usage, stdout);
-            return 1;
-        } else if (cas__is_option(arg, "--set")) {
-            if (!(v = cas__option_value(argc, argv, &i, "--set")))
-                return usage_error("'--set' needs PATH=VALUE");
-            if (a->n_sets == MAX_SETS - 2)
-                return usage_error("too many '--set' options");
-            a->sets[a->n_sets++] = v;
-        } else if (!validate && (cas__is_option(arg, "-o") || cas__is_option(arg, "--output"))) {
-            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
-                return usage_error("'%s' needs a directory", arg);
-            a->output = v;
-        } else if (!validate && (cas__is_option(arg, "--seed") || cas__is_option(arg, "--steps"))) {
-            bool seed = cas__is_option(arg, "--seed");
-            if (!(v = cas__option_value(argc, argv, &i, seed ? "--seed" : "--steps")))
-                return usage_error("'%s' needs a number", seed ? "--seed" : "--steps");
-            if (!is_count(v))
-                return usage_error(seed ? "'--seed' must be a non-negative integer, got '%s'"
-                                        : "'--steps' must be a positive integer, got '%s'", v);
-            snprintf(seed ? a->seed_set : a->steps_set, sizeof a->seed_set, "%s=%s",
-                     seed ? "seed" : "steps", v);
-        } else if (!validate && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
-            a->quiet = true;
-        } else if (!validate && strcmp(arg, "--counterfactual") == 0) {
-            a->counterfactual = true;
-        } else if (arg[0] == '-' && arg[1] != 0) {
-            return usage_error("unknown option '%s'", arg);
-        } else if (!a->config) {
-            a->config = arg;
-        } else {
-            return usage_error("unexpected argument '%s'", arg);
-        }
-    }
+    const struct cas_cli_option run_options[] = {
+        {CAS_OPT_STRING, 'o', "output", &a->output, "DIR", "a directory",
+         "run directory to create (default runs/NAME-seedSEED,\n"
+         "with -2, -3 ... appended if that exists); must not\n"
+         "exist or be empty", NULL},
+        {CAS_OPT_FN, 0, "seed", a->seed_set, "N", "a number",
+         "run seed, overriding the config's \"seed\"", set_count},
+        {CAS_OPT_FN, 0, "steps", a->steps_set, "N", "a number",
+         "number of steps, overriding the config's \"steps\"", set_count},
+        SET_OPTION(a),
+        {CAS_OPT_FLAG, 0, "counterfactual", &a->counterfactual, NULL, NULL,
+         "run the same config and seed a second time with forced\n"
+         "liquidation switched off, and report per shock the move\n"
+         "with liquidations over the move without, within\n"
+         "record.amplification_horizon_steps (summary.json:\n"
+         "amplification; its time series goes to\n"
+         "timeseries-counterfactual.csv)", NULL},
+        {CAS_OPT_FLAG, 'q', "quiet", &a->quiet, NULL, NULL, "no progress or summary on stderr",
+         NULL},
+        {0},
+    };
+    const struct cas_cli_option validate_options[] = {SET_OPTION(a), {0}};
+    const char *args[1] = {NULL};
+    const struct cas_command cmd = {
+        .name = validate ? "validate" : "run",
+        .usage = validate ? validate_usage : run_usage,
+        .options = validate ? validate_options : run_options,
+        .args = args,
+        .n_args = 1,
+    };
+    int rc = cas_parse_options(&cmd, argc, argv);
+    a->config = args[0];
+    if (rc)
+        return rc;
+    if (validate && !a->config)
+        return cas_usage_error(&cmd, "validate needs a CONFIG file");
     /* The explicit flags win over --set: they come last. */
     if (a->seed_set[0])
         a->sets[a->n_sets++] = a->seed_set;
@@ -157,20 +157,25 @@ static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_
     return 0;
 }
 
+/* The arguments, the config and the sim: 0 to go on; else the exit status, or
+ * -1 when the help was printed. */
+static int begin(int argc, char **argv, bool validate, struct run_args *a,
+                 struct cas_config *cfg, struct cas_sim **sim)
+{
+    int rc = parse_args(argc, argv, a, validate);
+    if (rc)
+        return rc == CAS_PARSE_HELP ? -1 : rc;
+    return prepare(a, cfg, sim, NULL);
+}
+
 int cas_cli_validate(int argc, char **argv)
 {
     struct run_args a = {0};
-    int rc = parse_args(argc, argv, &a, true);
-    if (rc)
-        return rc == 1 ? 0 : rc;
-    if (!a.config) {
-        fputs("cascade: validate needs a CONFIG file (see 'cascade validate --help')\n", stderr);
-        return 2;
-    }
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
-    if ((rc = prepare(&a, &cfg, &sim, NULL)))
-        return rc;
+    int rc = begin(argc, argv, true, &a, &cfg, &sim);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     printf("%s: ok (%u instrument%s, %u agents, %lld steps)\n", a.config, cfg.n_instruments,
            cfg.n_instruments == 1 ? "" : "s", cas_sim_n_agents(sim), (long long)cfg.steps);
     cas_sim_destroy(sim);
@@ -222,7 +227,7 @@ static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "c
 static void remove_tmp(const char *tmp)
 {
     for (size_t i = 0; i < sizeof run_files / sizeof *run_files; i++) {
-        char *p = cas__path_join(tmp, run_files[i]);
+        char *p = cas_path_join(tmp, run_files[i]);
         if (p)
             unlink(p);
         free(p);
@@ -232,7 +237,7 @@ static void remove_tmp(const char *tmp)
 
 static FILE *open_in(const char *dir, const char *file)
 {
-    char *p = cas__path_join(dir, file);
+    char *p = cas_path_join(dir, file);
     FILE *f = p ? fopen(p, "w") : NULL;
     free(p);
     return f;
@@ -240,13 +245,12 @@ static FILE *open_in(const char *dir, const char *file)
 
 static void progress(cas_step done, cas_step total, double elapsed)
 {
-    int width = 30, filled = (int)((double)done / (double)total * width);
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r[%.*s%*s] %3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ", filled,
-            "==============================", width - filled, "",
-            (int)(100.0 * (double)done / (double)total), (long long)done, (long long)total, rate,
-            eta);
+    cas_progress_bar(stderr, (double)done, (double)total,
+                     "%3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ",
+                     (int)(100.0 * (double)done / (double)total), (long long)done,
+                     (long long)total, rate, eta);
 }
 
 static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show)
@@ -270,7 +274,7 @@ static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show
         }
     }
     if (show)
-        fprintf(stderr, "\r%*s\r", 100, "");
+        cas_progress_clear(stderr);
     return 0;
 }
 
@@ -341,21 +345,18 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
 int cas_cli_run(int argc, char **argv)
 {
     struct run_args a = {0};
-    int rc = parse_args(argc, argv, &a, false);
-    if (rc)
-        return rc == 1 ? 0 : rc;
-
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
     struct cas_recorder *rec = NULL, *cf = NULL;
     FILE *ts = NULL, *lm = NULL, *tr = NULL, *rp = NULL;
     char out[4096], tmp[4200];
-    bool show = !a.quiet && isatty(2);
 
     /* Validate the config and every agent before touching the disk; the sim
      * built to do so is the one that runs. */
-    if ((rc = prepare(&a, &cfg, &sim, NULL)))
-        return rc;
+    int rc = begin(argc, argv, false, &a, &cfg, &sim);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    bool show = !a.quiet && isatty(2);
     if ((rc = choose_output(&a, &cfg, out, sizeof out)))
         goto out_sim;
 

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +33,9 @@ static const char sweep_usage[] =
     "Expands the sweep in SPEC.json into runs (DIR/manifest.jsonl), makes each with\n"
     "'cascade run' into DIR/runs/ID, and writes DIR/sweep.csv: one row per run, its\n"
     "parameters and the figures of its summary.json. See docs/sweeps.md.\n"
-    "\n"
-    "  -o, --output DIR   the sweep directory (default sweeps/SPEC-NAME)\n"
-    "  -j, --jobs N       runs at once (default: the number of processors)\n"
-    "  --shard K/N        make only the runs whose index is K modulo N (0 <= K < N);\n"
-    "                     then 'cascade sweep --merge DIR' once every shard is done\n"
-    "  --resume           finish a sweep in DIR: skip the runs already complete\n"
-    "  --dry-run          print the manifest on stdout and run nothing\n"
-    "  --merge DIR        build DIR/sweep.csv from its manifest and run directories\n"
-    "  -q, --quiet        no progress on stderr\n"
-    "\n"
+    "\n";
+
+static const char sweep_epilogue[] =
     "exit status: 0 every run succeeded, 1 some failed (or, for --merge, runs are\n"
     "missing), 2 bad usage or spec\n";
 
@@ -55,17 +47,6 @@ struct sweep_args {
 };
 
 enum status { ST_TODO, ST_OK, ST_FAILED, ST_MISSING };
-
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("cascade: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see 'cascade sweep --help')\n", stderr);
-    va_end(ap);
-    return 2;
-}
 
 /* A whole number lo..hi written in decimal digits only. */
 static bool parse_long(const char *s, long lo, long hi, long *out)
@@ -80,67 +61,62 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-static int parse_shard(const char *v, struct sweep_args *a)
+static int parse_jobs(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
 {
+    if (!parse_long(v, 1, 4096, opt->target))
+        return cas_usage_error(cmd, "'-j' must be an integer from 1 to 4096, got '%s'", v);
+    return 0;
+}
+
+static int parse_shard(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+{
+    struct sweep_args *a = opt->target;
     char k[16], n[16];
     const char *slash = strchr(v, '/');
     if (!slash || (size_t)(slash - v) >= sizeof k || strlen(slash + 1) >= sizeof n)
-        return usage_error("'--shard' must be K/N, e.g. 0/4, got '%s'", v);
+        return cas_usage_error(cmd, "'--shard' must be K/N, e.g. 0/4, got '%s'", v);
     memcpy(k, v, (size_t)(slash - v));
     k[slash - v] = 0;
     snprintf(n, sizeof n, "%s", slash + 1);
     if (!parse_long(n, 1, 100000, &a->shard_n))
-        return usage_error("'--shard' N must be an integer from 1 to 100000, got '%s'", n);
+        return cas_usage_error(cmd, "'--shard' N must be an integer from 1 to 100000, got '%s'",
+                               n);
     if (!parse_long(k, 0, a->shard_n - 1, &a->shard_k))
-        return usage_error("'--shard' K must be an integer from 0 to %ld (N - 1), got '%s'",
-                           a->shard_n - 1, k);
+        return cas_usage_error(cmd, "'--shard' K must be an integer from 0 to %ld (N - 1), got "
+                                    "'%s'", a->shard_n - 1, k);
     return 0;
 }
 
 /* 0 to go on, 1 when help was printed, 2 on bad usage (message printed). */
 static int parse_args(int argc, char **argv, struct sweep_args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(sweep_usage, stdout);
-            return 1;
-        } else if (cas__is_option(arg, "-o") || cas__is_option(arg, "--output")) {
-            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
-                return usage_error("'%s' needs a directory", arg);
-            a->output = v;
-        } else if (cas__is_option(arg, "-j") || cas__is_option(arg, "--jobs")) {
-            if (!(v = cas__option_value(argc, argv, &i, arg[1] == 'j' ? "-j" : "--jobs")))
-                return usage_error("'%s' needs a number", arg);
-            if (!parse_long(v, 1, 4096, &a->jobs))
-                return usage_error("'-j' must be an integer from 1 to 4096, got '%s'", v);
-        } else if (cas__is_option(arg, "--shard")) {
-            if (!(v = cas__option_value(argc, argv, &i, "--shard")))
-                return usage_error("'--shard' needs K/N");
-            if (parse_shard(v, a))
-                return 2;
-        } else if (cas__is_option(arg, "--merge")) {
-            if (!(v = cas__option_value(argc, argv, &i, "--merge")))
-                return usage_error("'--merge' needs the sweep directory");
-            a->merge = v;
-        } else if (strcmp(arg, "--resume") == 0) {
-            a->resume = true;
-        } else if (strcmp(arg, "--dry-run") == 0) {
-            a->dry_run = true;
-        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-            a->quiet = true;
-        } else if (arg[0] == '-' && arg[1] != 0) {
-            return usage_error("unknown option '%s'", arg);
-        } else if (!a->spec) {
-            a->spec = arg;
-        } else {
-            return usage_error("unexpected argument '%s'", arg);
-        }
-    }
+    const struct cas_cli_option options[] = {
+        {CAS_OPT_STRING, 'o', "output", &a->output, "DIR", "a directory",
+         "the sweep directory (default sweeps/SPEC-NAME)", NULL},
+        {CAS_OPT_FN, 'j', "jobs", &a->jobs, "N", "a number",
+         "runs at once (default: the number of processors)", parse_jobs},
+        {CAS_OPT_FN, 0, "shard", a, "K/N", "K/N",
+         "make only the runs whose index is K modulo N (0 <= K < N);\n"
+         "then 'cascade sweep --merge DIR' once every shard is done", parse_shard},
+        {CAS_OPT_FLAG, 0, "resume", &a->resume, NULL, NULL,
+         "finish a sweep in DIR: skip the runs already complete", NULL},
+        {CAS_OPT_FLAG, 0, "dry-run", &a->dry_run, NULL, NULL,
+         "print the manifest on stdout and run nothing", NULL},
+        {CAS_OPT_STRING, 0, "merge", &a->merge, "DIR", "the sweep directory",
+         "build DIR/sweep.csv from its manifest and run directories", NULL},
+        {CAS_OPT_FLAG, 'q', "quiet", &a->quiet, NULL, NULL, "no progress on stderr", NULL},
+        {0},
+    };
+    const struct cas_command cmd = {.name = "sweep", .usage = sweep_usage,
+                                    .epilogue = sweep_epilogue, .options = options,
+                                    .args = &a->spec, .n_args = 1};
+    int rc = cas_parse_options(&cmd, argc, argv);
+    if (rc)
+        return rc;
     if (a->merge && (a->spec || a->output || a->shard_n || a->resume || a->dry_run || a->jobs))
-        return usage_error("'--merge DIR' takes no spec and no other option");
+        return cas_usage_error(&cmd, "'--merge DIR' takes no spec and no other option");
     if (!a->merge && !a->spec)
-        return usage_error("sweep needs a SPEC.json file");
+        return cas_usage_error(&cmd, "sweep needs a SPEC.json file");
     return 0;
 }
 
@@ -167,54 +143,20 @@ static bool exists(const char *dir, const char *a, const char *b)
 /* The whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = cas_open_input(path, CAS_MAX_CSV_BYTES, NULL, 0); /* files the sweep wrote */
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-        }
-    }
-    if (buf)
-        buf[len] = 0;
-    fclose(f);
-    return buf;
+    char *text;
+    cas_read_file(path, CAS_MAX_CSV_BYTES, &text, NULL, NULL, 0); /* files the sweep wrote */
+    return text;
 }
 
 /* Write text to dir/name through a temporary file renamed into place. */
 static int write_atomic(const char *dir, const char *name, const char *text)
 {
-    char *path = path_of(dir, name, ""), *tmp = path_of(dir, name, "");
-    int rc = -1;
-    if (!path || !tmp)
-        goto done;
-    free(tmp);
-    size_t n = strlen(path) + 32;
-    if (!(tmp = malloc(n)))
-        goto done;
-    /* a name of this process's own: shards starting together in one DIR
-     * rewrite the same files, and must not rename each other's away */
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        goto done;
-    bool ok = fputs(text, f) >= 0;
-    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
-        unlink(tmp);
-    else
-        rc = 0;
-done:
+    char *path = path_of(dir, name, "");
+    int rc = path ? cas_write_file_atomic(path, text) : CAS_ENOMEM;
     if (rc)
         fprintf(stderr, "cascade: cannot write '%s/%s': %s\n", dir, name, strerror(errno));
     free(path);
-    free(tmp);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 /* Remove a flat directory (a run's temporary directory) or a file. */
@@ -267,23 +209,17 @@ static void csv_field(FILE *f, const char *s)
 }
 
 struct column_set {
-    size_t n, cap;
+    uint32_t n, cap;
     char **names; /* borrowed from the sweep's collect or the runs' figures */
 };
 
 static int column_add(struct column_set *c, char *name)
 {
-    for (size_t i = 0; i < c->n; i++)
+    for (uint32_t i = 0; i < c->n; i++)
         if (strcmp(c->names[i], name) == 0)
             return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        char **names = realloc(c->names, cap * sizeof *names);
-        if (!names)
-            return -1;
-        c->names = names;
-        c->cap = cap;
-    }
+    if (cas__grow((void **)&c->names, &c->cap, c->n + 1, sizeof *c->names) < 0)
+        return -1;
     c->names[c->n++] = name;
     return 0;
 }
@@ -344,7 +280,7 @@ static int write_csv(const char *dir, const struct cas_sweep *sw, const enum sta
     fputs("id,seed,status,error", f);
     for (size_t p = 0; p < sw->n_params; p++)
         csv_field(f, sw->params[p]);
-    for (size_t k = 0; k < cols.n; k++)
+    for (uint32_t k = 0; k < cols.n; k++)
         csv_field(f, cols.names[k]);
     fputc('\n', f);
     for (size_t i = 0; i < sw->n_runs; i++) {
@@ -355,7 +291,7 @@ static int write_csv(const char *dir, const struct cas_sweep *sw, const enum sta
         free(error);
         for (size_t p = 0; p < sw->n_params; p++)
             csv_field(f, sw->runs[i].values[p]);
-        for (size_t k = 0; k < cols.n; k++)
+        for (uint32_t k = 0; k < cols.n; k++)
             csv_field(f, st[i] == ST_OK ? figure(&figs[i], cols.names[k]) : "");
         fputc('\n', f);
     }
@@ -504,10 +440,8 @@ static void progress(const struct runner *r)
 {
     double elapsed = cas__now_s() - r->start;
     double eta = r->done ? elapsed / (double)r->done * (double)(r->n_todo - r->done) : 0;
-    int width = 30, filled = r->n_todo ? (int)((double)r->done / (double)r->n_todo * width) : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs  %zu failed  ETA %.0fs ", filled,
-            "==============================", width - filled, "", r->done, r->n_todo, r->failed,
-            eta);
+    cas_progress_bar(stderr, (double)r->done, (double)r->n_todo,
+                     "%zu/%zu runs  %zu failed  ETA %.0fs ", r->done, r->n_todo, r->failed, eta);
 }
 
 /* In the child: die with the sweep, run `cascade run` from inside dir, stderr to the log. */
@@ -654,7 +588,7 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
         }
     }
     if (r->show)
-        fprintf(stderr, "\r%*s\r", 100, "");
+        cas_progress_clear(stderr);
     free(pids);
     free(slot_run);
     if (stopping)
@@ -854,7 +788,7 @@ int cas_cli_sweep(int argc, char **argv)
     struct sweep_args a = {0};
     int rc = parse_args(argc, argv, &a);
     if (rc)
-        return rc == 1 ? 0 : rc;
+        return rc == CAS_PARSE_HELP ? 0 : rc;
     if (a.merge)
         return cli_merge(a.merge);
     struct cas_sweep sw;

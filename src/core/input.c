@@ -1,9 +1,10 @@
-/* input: opening an input file safely: a regular file of bounded size only,
- * so that /dev/zero, a FIFO or a directory gets an error, never a hang or an
- * unbounded read. */
+/* input: opening and reading an input file safely: a regular file of bounded
+ * size only, so that /dev/zero, a FIFO or a directory gets an error, never a
+ * hang or an unbounded read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,4 +69,38 @@ FILE *cas_open_input(const char *path, int64_t limit, char *why, size_t why_len)
         close(fd);
     }
     return f;
+}
+
+int cas_read_file(const char *path, int64_t limit, char **text, size_t *len, char *why,
+                  size_t why_len)
+{
+    *text = NULL;
+    FILE *f = cas_open_input(path, limit, why, why_len);
+    if (!f)
+        return CAS_EINVAL;
+    size_t cap = 0, used = 0, got = 1;
+    char *buf = NULL;
+    while (got > 0) {
+        if (used + 1 >= cap) {
+            char *bigger = realloc(buf, cap = cap ? 2 * cap : 4096);
+            if (!bigger)
+                break;
+            buf = bigger;
+        }
+        used += got = fread(buf + used, 1, cap - 1 - used, f);
+    }
+    int e = errno, rc = got > 0 ? CAS_ENOMEM : ferror(f) ? CAS_EIO : 0;
+    fclose(f);
+    if (rc) {
+        free(buf);
+        if (why)
+            snprintf(why, why_len, "%s", strerror(rc == CAS_ENOMEM ? ENOMEM : e));
+        errno = rc == CAS_ENOMEM ? ENOMEM : e;
+        return rc;
+    }
+    buf[used] = 0;
+    *text = buf;
+    if (len)
+        *len = used;
+    return 0;
 }

@@ -122,7 +122,7 @@ static bool wanted(const struct data *d, long long step)
  * are kept. 0, or 1/2 (said). */
 static int read_replay(struct data *d)
 {
-    char *path = cas__report_path(d->dir, "replay.jsonl");
+    char *path = cas_path_join(d->dir, "replay.jsonl");
     if (!path)
         return 1;
     char why[96];
@@ -489,11 +489,8 @@ static int load(struct data *d)
                                    "order\n", d->dir, k + 2), 2;
     pick_top(d);
     /* the step ranges the config asked to replay (record.replay) */
-    char *path = cas__report_path(d->dir, "config.json");
-    FILE *f = path ? cas_open_input(path, CAS_MAX_JSON_BYTES, NULL, 0) : NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    if (f && getdelim(&text, &cap, 0, f) >= 0) {
+    char *path = cas_path_join(d->dir, "config.json"), *text = NULL;
+    if (path && cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, NULL, 0) == 0) {
         cJSON *cfg = cJSON_Parse(text);
         const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "record"), "replay"), *p;
         cJSON_ArrayForEach(p, r) {
@@ -505,8 +502,6 @@ static int load(struct data *d)
         cJSON_Delete(cfg);
     }
     free(text);
-    if (f)
-        fclose(f);
     free(path);
     return read_replay(d);
 }

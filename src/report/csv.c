@@ -12,15 +12,6 @@
 #include "cascade/core.h"
 #include "report/csv.h"
 
-char *cas__report_path(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 int cas__csv_bad(const struct csv *c, const char *fmt, ...)
 {
     va_list ap;
@@ -87,7 +78,7 @@ int cas__csv_open(struct csv *c, const char *rundir, const char *file,
                     const char *const *names, int n, int *idx)
 {
     memset(c, 0, sizeof *c);
-    if (!(c->path = cas__report_path(rundir, file)))
+    if (!(c->path = cas_path_join(rundir, file)))
         return 1;
     char why[96];
     if (!(c->f = cas_open_input(c->path, CAS_MAX_CSV_BYTES, why, sizeof why))) {

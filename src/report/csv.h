@@ -8,9 +8,6 @@
 
 #define CAS_CSV_MAX_FIELDS 64
 
-/* "DIR/FILE", malloc'ed (free it); NULL when out of memory. */
-char *cas__report_path(const char *dir, const char *file);
-
 struct csv {
     char *path; /* as shown in messages: RUNDIR/FILE */
     FILE *f;

@@ -398,21 +398,18 @@ done:
 
 static int read_summary(struct cas_report *r)
 {
-    char *path = cas__report_path(r->rundir, "summary.json");
+    char *path = cas_path_join(r->rundir, "summary.json");
     if (!path)
         return out_of_memory();
-    char why[96];
-    FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
-    int rc = 0;
-    char *text = NULL;
-    size_t cap = 0;
-    if (!f) {
+    char why[96], *text = NULL;
+    int rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
+    if (rc == CAS_EINVAL) {
         fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
         rc = 2;
-    } else if (getdelim(&text, &cap, 0, f) < 0 && ferror(f)) {
-        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, strerror(errno));
+    } else if (rc) {
+        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, why);
         rc = 1;
-    } else if (!text || !cJSON_IsObject(r->sum = cJSON_Parse(text))) {
+    } else if (!cJSON_IsObject(r->sum = cJSON_Parse(text))) {
         const char *at = cJSON_GetErrorPtr();
         long line = 1;
         for (const char *q = text; q && at && q < at && *q; q++)
@@ -420,8 +417,6 @@ static int read_summary(struct cas_report *r)
         fprintf(stderr, "cascade: %s:%ld: not a JSON object\n", path, line);
         rc = 2;
     }
-    if (f)
-        fclose(f);
     free(text);
     free(path);
     return rc;
@@ -535,7 +530,7 @@ static bool gnuplot_on_path(void)
 
 static FILE *tmp_open(const struct cas_report *r, const char *name, const char *mode)
 {
-    char *p = cas__report_path(r->tmpdir, name);
+    char *p = cas_path_join(r->tmpdir, name);
     FILE *f = p ? fopen(p, mode) : NULL;
     free(p);
     return f;
@@ -551,7 +546,7 @@ static void tmp_remove(struct cas_report *r)
         for (struct dirent *e; (e = readdir(d));) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            char *p = cas__report_path(r->tmpdir, e->d_name);
+            char *p = cas_path_join(r->tmpdir, e->d_name);
             if (p)
                 unlink(p);
             free(p);
@@ -1985,7 +1980,7 @@ static int read_run(struct cas_report *r)
     static const char *const required[] = {"timeseries.csv", "liquidations.csv",
                                            "cascades.csv", "summary.json"};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-        char *p = cas__report_path(r->rundir, required[i]);
+        char *p = cas_path_join(r->rundir, required[i]);
         if (!p)
             return out_of_memory();
         bool ok = stat(p, &st) == 0;
@@ -2060,36 +2055,27 @@ static int write_report(struct cas_report *r, struct cas_report *r2, const char 
         r->tmpdir[0] = 0;
         return 1;
     }
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
+    struct cas_atomic_file page;
+    int rc = cas_atomic_open(&page, out);
+    if (rc == CAS_ENOMEM)
         return out_of_memory();
-    snprintf(tmp, n, "%s.tmp-XXXXXX", out);
-    int fd = mkstemp(tmp);
-    FILE *html = fd >= 0 ? fdopen(fd, "w") : NULL;
-    int rc = 1;
-    if (!html) {
+    if (rc) {
         fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        goto done;
+        return 1;
     }
+    FILE *html = page.f;
     rc = r2 ? write_compare_page(r, r2, html) : write_page(r, html);
-    if (fchmod(fileno(html), 0644) != 0 || fclose(html) != 0) {
+    if (fchmod(fileno(html), 0644) != 0 || fflush(html) != 0) {
         if (!rc)
             fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
         rc = rc ? rc : 1;
     }
-    if (!rc && rename(tmp, out) != 0) {
-        fprintf(stderr, "cascade: cannot rename '%s' to '%s': %s\n", tmp, out, strerror(errno));
+    if (rc) {
+        cas_atomic_discard(&page);
+    } else if (cas_atomic_commit(&page)) {
+        fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
         rc = 1;
     }
-    if (rc)
-        unlink(tmp);
-done:
-    free(tmp);
     return rc;
 }
 
@@ -2124,7 +2110,7 @@ char *cas_report_default_path(const char *rundir, const char *rundir2)
                 base = rundir2 + k + 1;
         snprintf(name, sizeof name, "compare-%.*s.html", (int)(rundir2 + len - base), base);
     }
-    return cas__report_path(rundir, name);
+    return cas_path_join(rundir, name);
 }
 
 int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument)

@@ -22,6 +22,17 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
     return s;
 }
 
+/* Call fn with a NUL-terminated copy of the input, then free it: the body of
+ * a harness whose code under test takes a C string. */
+static inline int fuzz_on_text(const uint8_t *data, size_t size, void (*fn)(char *text))
+{
+    char *text = fuzz_text(data, size);
+    if (text)
+        fn(text);
+    free(text);
+    return 0;
+}
+
 /* Cut text at each occurrence of sep (in place), at most max parts; returns the count. */
 static inline size_t fuzz_split(char *text, const char *sep, char **parts, size_t max)
 {

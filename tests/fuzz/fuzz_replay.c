@@ -1,7 +1,7 @@
 /* Fuzz target: an order CSV through `cascade replay`'s reader and one book. */
 #include "fuzz_common.h"
 
-#include "cli/cli.h"
+#include "cascade/replay.h"
 
 static FILE *sink;
 

@@ -4,11 +4,9 @@
 
 #include "cascade/config.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void fuzz_one(char *text)
 {
-    char *text = fuzz_text(data, size), *sets[8];
-    if (!text)
-        return 0;
+    char *sets[8];
     size_t n = 0, parts = fuzz_split(text, "\n", sets, 8);
     for (size_t i = 0; i < parts; i++) /* empty lines (a trailing newline) are no override */
         if (*sets[i])
@@ -18,6 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cas_config_parse(&cfg, cas__default_config, "<default>", (const char *const *)sets, n,
                          &err) == 0)
         cas_config_release(&cfg);
-    free(text);
-    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_on_text(data, size, fuzz_one);
 }

@@ -3,17 +3,17 @@
 
 #include "cascade/sweep.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void fuzz_one(char *text)
 {
-    char *text = fuzz_text(data, size);
-    if (!text)
-        return 0;
     struct cas_sweep sw;
     struct cas_err err = {0};
     if (cas_sweep_parse(&sw, text, "fuzz.json", NULL, &err) == 0) {
         free(cas_sweep_manifest(&sw));
         cas_sweep_release(&sw);
     }
-    free(text);
-    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_on_text(data, size, fuzz_one);
 }
