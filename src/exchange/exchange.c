@@ -51,11 +51,11 @@ static int instrument_init(struct instrument *in, const struct cas_instrument_sp
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
                         uint32_t n, cas_money insurance_fund,
                         const struct cas_exchange_observer *observer,
-                        const struct cas_mark_source *marks, struct cas_err *err)
+                        const struct cas_mark *marks, struct cas_err *err)
 {
     int rc;
     *out = NULL;
-    if (n == 0 || insurance_fund < 0 || (marks && !marks->mark))
+    if (n == 0 || insurance_fund < 0)
         return cas_err_set(err, CAS_EINVAL, "", "need instruments and a fund >= 0");
     for (uint32_t k = 0; k < n; k++)
         if ((rc = check_spec(&specs[k], k, err)))
@@ -72,7 +72,8 @@ int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_s
     if (observer)
         ex->obs = *observer;
     if (marks) {
-        ex->marks = *marks;
+        for (uint32_t i = 0; i < n; i++)
+            ex->inst[i].mark_rule = marks[i];
         ex->has_marks = true;
     }
     ex->deposited = ex->fund = ex->fund_min = insurance_fund;
@@ -257,6 +258,32 @@ int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_tick
     }
     ex->cause = cause;
     return cas__risk_run(ex);
+}
+
+void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument, double index,
+                                   double funding_rate, double time_to_funding)
+{
+    if (instrument >= ex->n_inst)
+        return;
+    struct instrument *in = &ex->inst[instrument];
+    in->mark_index = index;
+    in->mark_funding_rate = funding_rate;
+    in->mark_time_to_funding = time_to_funding;
+}
+
+int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument, struct cas_cause cause)
+{
+    if (instrument >= ex->n_inst)
+        return CAS_EINVAL;
+    cas__refresh_mark(ex, instrument);
+    ex->cause = cause;
+    return cas__risk_run(ex);
+}
+
+void cas_exchange_sample_mark(struct cas_exchange *ex, uint32_t instrument)
+{
+    if (instrument < ex->n_inst && ex->has_marks)
+        cas__sample_mark(ex, instrument);
 }
 
 void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo,

@@ -86,6 +86,9 @@ struct instrument {
     struct cas_instrument_spec spec;
     struct cas_book *book;
     cas_ticks mark, last;
+    struct cas_mark mark_rule;   /* its method and basis EMA, when the venue gave one */
+    double mark_index;           /* the mark context (cas_exchange_set_mark_context) */
+    double mark_funding_rate, mark_time_to_funding;
     int64_t scale_ppm;
     int64_t eff[CAS_MAX_TIERS];  /* mmr x scale per tier, capped at RATE_ONE */
     cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */
@@ -124,8 +127,7 @@ struct cas_exchange {
                                    (check.c recomputes it): held = pools + fund + fees +
                                    residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
-    struct cas_mark_source marks;
-    bool has_marks;
+    bool has_marks;             /* marks by each instrument's mark_rule, else the last trade */
     cas_step step;
     struct cas_cause cause;     /* what is happening now */
     uint64_t funding_count;
@@ -269,6 +271,7 @@ void cas__fund_pay(struct cas_exchange *ex, cas_money amount);
 void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
                     uint32_t taker, uint32_t maker);
 void cas__refresh_mark(struct cas_exchange *ex, uint32_t i);
+void cas__sample_mark(struct cas_exchange *ex, uint32_t i);
 void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
                           cas_money flow, cas_money fee, bool cover_bad_debt);
 int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint32_t job,

@@ -58,15 +58,42 @@ void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *
         ex->obs.on_fill(ex->obs.ctx, i, f, taker, maker, ex->cause);
 }
 
+/* ---- marks ---- */
+
+static void mark_inputs(const struct instrument *in, struct cas_mark_inputs *out)
+{
+    out->has_bid = cas_book_best_bid(in->book, &out->bid);
+    out->has_ask = cas_book_best_ask(in->book, &out->ask);
+    out->last = in->last;
+    out->index = in->mark_index;
+    out->funding_rate = in->mark_funding_rate;
+    out->time_to_funding = in->mark_time_to_funding;
+}
+
+/* The mark after a change of the book, the last trade or the context: the
+ * instrument's method, computed here, so that a fill never leaves the module. */
 void cas__refresh_mark(struct cas_exchange *ex, uint32_t i)
 {
     struct instrument *in = &ex->inst[i];
-    cas_ticks m = ex->has_marks ? ex->marks.mark(ex->marks.ctx, i) : in->last;
+    cas_ticks m = in->last;
+    if (ex->has_marks) {
+        struct cas_mark_inputs inputs;
+        mark_inputs(in, &inputs);
+        m = cas_mark_price(&in->mark_rule, &inputs);
+    }
     m = m < 1 ? 1 : m > MAXP ? MAXP : m;
     if (m != in->mark) {
         in->mark = m;
         in->mark_moved = true;
     }
+}
+
+void cas__sample_mark(struct cas_exchange *ex, uint32_t i)
+{
+    struct instrument *in = &ex->inst[i];
+    struct cas_mark_inputs inputs;
+    mark_inputs(in, &inputs);
+    cas_mark_sample(&in->mark_rule, &inputs);
 }
 
 /* Apply a change of dq lots with cash flow `flow` (received, signed) and a
