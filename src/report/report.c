@@ -90,6 +90,8 @@ struct cas_report {
     cJSON *sum;             /* summary.json */
     const char *want;       /* --instrument, or NULL */
     char *facts;            /* the next caption's facts (data-facts), a buffer of FACTS_MAX */
+    double *returns;        /* log returns between rows, while the figures are drawn */
+    size_t n_returns;
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
     double step_seconds;    /* from timeseries.csv: time_s / step */
@@ -1282,8 +1284,10 @@ static double *log_returns(const struct cas_report *r, size_t *n)
     return x;
 }
 
-static int fig_returns(const struct cas_report *r, FILE *html, const double *x, size_t n)
+static int fig_returns(const struct cas_report *r, FILE *html)
 {
+    const double *x = r->returns;
+    size_t n = r->n_returns;
     const char *title = "Figure 7: distribution of returns against a normal";
     double mean = cas_stats_mean(x, n), var = cas_stats_variance(x, n);
     if (n < 10 || !(var > 0)) {
@@ -1352,8 +1356,10 @@ static int fig_returns(const struct cas_report *r, FILE *html, const double *x, 
     return figure_end(r, gp, html, 7, "fig7", title, caption, NULL);
 }
 
-static int fig_acf(const struct cas_report *r, FILE *html, const double *x, size_t n)
+static int fig_acf(const struct cas_report *r, FILE *html)
 {
+    const double *x = r->returns;
+    size_t n = r->n_returns;
     const char *title = "Figure 8: autocorrelation of returns and of absolute returns";
     size_t max_lag = n > MAX_LAG + 2 ? MAX_LAG : n > 3 ? n - 2 : 0;
     FILE *f = max_lag ? tmp_open(r, "acf.dat", "w") : NULL;
@@ -1841,63 +1847,19 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
 }
 
 /* The figures of a page, in order: each draws itself (or says why it is
- * skipped) from the report and the returns between rows. */
-struct returns {
-    double *x;
-    size_t n;
-};
-
-static int draw_prices(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_prices(r, h);
-}
-static int draw_liquidated(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_liquidated(r, h);
-}
-static int draw_heatmap(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_heatmap(r, h);
-}
-static int draw_depth(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_depth(r, h);
-}
-static int draw_oi(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_oi_funding(r, h);
-}
-static int draw_fund(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_insurance(r, h);
-}
-static int draw_returns(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    return fig_returns(r, h, x->x, x->n);
-}
-static int draw_acf(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    return fig_acf(r, h, x->x, x->n);
-}
-
+ * skipped) from the report. */
 static const struct {
     const char *what;
-    int (*draw)(const struct cas_report *r, FILE *html, const struct returns *ret);
+    int (*draw)(const struct cas_report *r, FILE *html);
 } figures[] = {
-    {"prices, liquidations and cascades", draw_prices},
-    {"liquidated notional", draw_liquidated},
-    {"liquidation levels", draw_heatmap},
-    {"depth near the mid", draw_depth},
-    {"open interest and funding", draw_oi},
-    {"the insurance fund", draw_fund},
-    {"distribution of returns", draw_returns},
-    {"autocorrelations", draw_acf},
+    {"prices, liquidations and cascades", fig_prices},
+    {"liquidated notional", fig_liquidated},
+    {"liquidation levels", fig_heatmap},
+    {"depth near the mid", fig_depth},
+    {"open interest and funding", fig_oi_funding},
+    {"the insurance fund", fig_insurance},
+    {"distribution of returns", fig_returns},
+    {"autocorrelations", fig_acf},
 };
 
 size_t cas_report_n_figures(void)
@@ -1942,13 +1904,13 @@ static int write_page(struct cas_report *r, FILE *html)
     char facts[FACTS_MAX] = "";
     r->facts = facts;
     fputs("<section><h2>Figures</h2>\n", html);
-    struct returns ret = {0};
-    if (!(ret.x = log_returns(r, &ret.n)))
+    if (!(r->returns = log_returns(r, &r->n_returns)))
         return out_of_memory();
     int rc = write_ts_dat(r);
     for (size_t k = 0; k < sizeof figures / sizeof *figures && rc == 0; k++)
-        rc = figures[k].draw(r, html, &ret);
-    free(ret.x);
+        rc = figures[k].draw(r, html);
+    free(r->returns);
+    r->returns = NULL;
     if (rc)
         return rc;
     fputs("</section>\n", html);
