@@ -449,7 +449,7 @@ static const char *summary_value(const struct cas_report *r, const char *section
     return out;
 }
 
-static void html_text(FILE *f, const char *s)
+void cas__html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -650,13 +650,13 @@ static int inline_svg(const struct cas_report *r, FILE *html, int num, const cha
     char prefix[16];
     snprintf(prefix, sizeof prefix, "fig%d-", num);
     fputs("<svg class=\"fig\" role=\"img\" aria-label=\"", html);
-    html_text(html, title);
+    cas__html_text(html, title);
     fputc('"', html);
     p += 4;
     while (*p) {
         if (strncmp(p, "<title>Gnuplot</title>", 22) == 0) {
             fputs("<title>", html);
-            html_text(html, title);
+            cas__html_text(html, title);
             fputs("</title>", html);
             p += 22;
             continue;
@@ -716,15 +716,15 @@ static int figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num,
     fputs("<figcaption", html);
     if (r->facts && r->facts[0]) {
         fputs(" data-facts=\"", html);
-        html_text(html, r->facts);
+        cas__html_text(html, r->facts);
         fputc('"', html);
         r->facts[0] = 0;
     }
     fprintf(html, "><b>Figure %d.</b> ", num);
-    html_text(html, caption);
+    cas__html_text(html, caption);
     if (note) {
         fputs(" <span class=\"note\">", html);
-        html_text(html, note);
+        cas__html_text(html, note);
         fputs("</span>", html);
     }
     fputs("</figcaption>\n</figure>\n", html);
@@ -734,9 +734,9 @@ static int figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num,
 static void figure_skipped(FILE *html, int num, const char *title, const char *why)
 {
     fprintf(html, "<figure id=\"fig%d\" class=\"skipped\"><p><b>Figure %d, ", num, num);
-    html_text(html, title);
+    cas__html_text(html, title);
     fputs(": skipped.</b> ", html);
-    html_text(html, why);
+    cas__html_text(html, why);
     fputs("</p></figure>\n", html);
 }
 
@@ -1487,11 +1487,11 @@ static int cascade_table(const struct cas_report *r, FILE *html)
     size_t n = r->n_cas < TOP_CASCADES ? r->n_cas : TOP_CASCADES;
     for (size_t i = 0; i < n; i++) {
         fprintf(html, "<tr><td>%zu</td><td>%lld</td><td>", i + 1, k[i].id);
-        html_text(html, k[i].root_cause);
+        cas__html_text(html, k[i].root_cause);
         fputs("</td><td>", html);
-        html_text(html, k[i].instrument);
+        cas__html_text(html, k[i].instrument);
         fputs("</td><td>", html);
-        html_text(html, k[i].side);
+        cas__html_text(html, k[i].side);
         char notional[64], num[64];
         snprintf(num, sizeof num, "%.2f", k[i].notional);
         format_value(notional, sizeof notional, num, 0);
@@ -1561,7 +1561,7 @@ static void agents_table(const struct cas_report *r, FILE *html, const char *tit
         for (int k = 0; k < 10; k++)
             v[k] = cJSON_GetNumberValue(cJSON_GetObjectItem(a, cols[k]));
         fputs("<tr><td>", html);
-        html_text(html, a->string);
+        cas__html_text(html, a->string);
         fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
                       "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
                       "<td>%.2f</td><td>",
@@ -1571,7 +1571,7 @@ static void agents_table(const struct cas_report *r, FILE *html, const char *tit
         bool first = true;
         cJSON_ArrayForEach(m, measures) {
             fprintf(html, "%s", first ? "" : ", ");
-            html_text(html, m->string);
+            cas__html_text(html, m->string);
             fprintf(html, " %.10g", cJSON_GetNumberValue(m));
             first = false;
         }
@@ -1666,7 +1666,7 @@ static void headline_table(const struct cas_report *const *runs, size_t n, FILE 
     fputs("<tr><th></th>", html);
     for (size_t k = 0; k < n; k++) {
         fputs(n == 2 ? (k ? "<th>B: " : "<th>A: ") : "<th>", html);
-        html_text(html, runs[k]->instrument);
+        cas__html_text(html, runs[k]->instrument);
         fputs("</th>", html);
     }
     fputs(n == 2 ? "<th>B − A</th></tr>\n" : "</tr>\n", html);
@@ -1680,15 +1680,15 @@ static void headline_table(const struct cas_report *const *runs, size_t n, FILE 
         const struct head *cells[2] = {a, b};
         char shown[96];
         fputs("<tr><th>", html);
-        html_text(html, a->what);
+        cas__html_text(html, a->what);
         fputs("</th>", html);
         for (size_t k = 0; k < n; k++) {
             format_value(shown, sizeof shown, cells[k]->value, a->decimals);
             fputs("<td>", html);
-            html_text(html, shown);
+            cas__html_text(html, shown);
             if (a->unit && strcmp(shown, "none") != 0) {
                 fputc(' ', html);
-                html_text(html, a->unit);
+                cas__html_text(html, a->unit);
             }
             fputs("</td>", html);
         }
@@ -1725,7 +1725,7 @@ static void instruments_table(const struct cas_report *r, FILE *html)
     for (size_t k = 0; k < r->n_insts; k++) {
         const struct inst_row *in = &r->insts[k];
         fputs("<tr><td>", html);
-        html_text(html, in->name);
+        cas__html_text(html, in->name);
         fprintf(html, "%s</td><td>%s</td><td>%.10g → %.10g</td><td>%.10g / %.10g</td>"
                       "<td>%lld</td><td>%lld</td><td>",
                 strcmp(in->name, r->instrument) == 0 ? " (this page)" : "",
@@ -1802,11 +1802,11 @@ static void run_heading(FILE *html, const char *label, const struct cas_report *
     summary_value(r, NULL, "name", name, sizeof name);
     summary_value(r, NULL, "seed", seed, sizeof seed);
     fprintf(html, "<li><b>%s</b>: <code>", label);
-    html_text(html, r->rundir);
+    cas__html_text(html, r->rundir);
     fputs("</code> — ", html);
-    html_text(html, name);
+    cas__html_text(html, name);
     fputs(", seed ", html);
-    html_text(html, seed);
+    cas__html_text(html, seed);
     fputs("</li>\n", html);
 }
 
@@ -1839,7 +1839,7 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
         fputs("</div>\n", html);
     }
     fputs("<footer class=\"small\"><p>Written by <code>cascade report A B</code> ", html);
-    html_text(html, CAS_VERSION);
+    cas__html_text(html, CAS_VERSION);
     fputs(" from the two run directories; figures drawn by gnuplot.</p></footer>\n"
           "</body>\n</html>\n",
           html);
@@ -1882,19 +1882,19 @@ static int write_page(struct cas_report *r, FILE *html)
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<title>cascade report: ", html);
-    html_text(html, name[0] ? name : r->rundir);
+    cas__html_text(html, name[0] ? name : r->rundir);
     fprintf(html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", page_style);
-    html_text(html, name[0] ? name : "a run");
+    cas__html_text(html, name[0] ? name : "a run");
     fputs(r->n_cas ? ": what the cascades did</h1>\n<p>Run directory <code>"
                    : ": a run without liquidations</h1>\n<p>Run directory <code>",
           html);
-    html_text(html, r->rundir);
+    cas__html_text(html, r->rundir);
     fputs("</code>, seed ", html);
-    html_text(html, seed[0] ? seed : "?");
+    cas__html_text(html, seed[0] ? seed : "?");
     fputs(", ", html);
-    html_text(html, steps[0] ? steps : "?");
+    cas__html_text(html, steps[0] ? steps : "?");
     fprintf(html, " steps of %.10g s. The headline and the figures describe <b>", r->step_seconds);
-    html_text(html, r->instrument[0] ? r->instrument : "?");
+    cas__html_text(html, r->instrument[0] ? r->instrument : "?");
     fprintf(html, "</b>%s.</p>\n</header>\n",
             r->want ? "" : r->n_insts > 1 ? " (the instrument of the largest cascade, or the "
                                              "first)" : "");
@@ -1922,7 +1922,7 @@ static int write_page(struct cas_report *r, FILE *html)
     if ((rc = cas__report_cascades(html, r->rundir)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
-    html_text(html, version[0] ? version : CAS_VERSION);
+    cas__html_text(html, version[0] ? version : CAS_VERSION);
     fputs(" from the run directory's CSV files; figures drawn by gnuplot. Columns and keys: "
           "docs/outputs.md.</p></footer>\n</body>\n</html>\n", html);
     return 0;
