@@ -122,17 +122,27 @@ static int out_of_memory(void)
 
 /* ---- the four tables ---- */
 
-enum { T_STEP, T_TIME, T_INSTR, T_MID, T_LAST, T_LOW, T_MARK, T_INDEX, T_D1, T_D5, T_OI, T_FUND,
-       T_LIQN, T_INS, T_N };
+/* A column of one of the row structs below, or a column only required. */
+#define FIELD(type, name, kind, member) {name, CAS_CSV_##kind, offsetof(type, member)}
+#define TEXT(name) {name, CAS_CSV_TEXT, 0}
+#define COUNT(table) ((int)(sizeof table / sizeof *table))
+
+#define TS(name, kind, member) FIELD(struct ts_row, name, kind, member)
+static const struct cas_csv_field ts_fields[] = {
+    TEXT("step"), TEXT("time_s"), TEXT("instrument"), TS("mid", NUM_OR_EMPTY, mid),
+    TS("last", NUM, last), TS("low", NUM_OR_EMPTY, low), TS("mark", NUM, mark),
+    TS("index", NUM_OR_EMPTY, index), TS("depth_1pct", NUM_OR_EMPTY, depth1),
+    TS("depth_5pct", NUM_OR_EMPTY, depth5), TS("oi_long", NUM, oi_long),
+    TS("funding_rate", NUM_OR_EMPTY, funding), TS("liquidated_notional", NUM, liq_notional),
+    TS("insurance_fund", NUM, insurance)};
+enum { T_STEP, T_TIME, T_INSTR };
 
 static int read_timeseries(struct cas_report *r)
 {
-    static const char *const names[T_N] = {
-        "step", "time_s", "instrument", "mid", "last", "low", "mark", "index", "depth_1pct",
-        "depth_5pct", "oi_long", "funding_rate", "liquidated_notional", "insurance_fund"};
-    int idx[T_N], rc, status = 0;
+    int idx[COUNT(ts_fields)], rc, status = 0;
     struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, T_N, idx)) != 0)
+    if ((rc = cas__csv_open_fields(&c, r->rundir, "timeseries.csv", ts_fields, COUNT(ts_fields),
+                                   idx)) != 0)
         goto done;
     r->step_seconds = 1;
     while (cas__csv_next(&c, &status)) {
@@ -158,17 +168,7 @@ static int read_timeseries(struct cas_report *r)
         }
         struct ts_row *t = &r->ts[r->n_ts];
         t->step = (double)step;
-        if ((rc = cas__csv_num(&c, idx[T_MID], "mid", true, &t->mid)) ||
-            (rc = cas__csv_num(&c, idx[T_LAST], "last", false, &t->last)) ||
-            (rc = cas__csv_num(&c, idx[T_LOW], "low", true, &t->low)) ||
-            (rc = cas__csv_num(&c, idx[T_MARK], "mark", false, &t->mark)) ||
-            (rc = cas__csv_num(&c, idx[T_INDEX], "index", true, &t->index)) ||
-            (rc = cas__csv_num(&c, idx[T_D1], "depth_1pct", true, &t->depth1)) ||
-            (rc = cas__csv_num(&c, idx[T_D5], "depth_5pct", true, &t->depth5)) ||
-            (rc = cas__csv_num(&c, idx[T_OI], "oi_long", false, &t->oi_long)) ||
-            (rc = cas__csv_num(&c, idx[T_FUND], "funding_rate", true, &t->funding)) ||
-            (rc = cas__csv_num(&c, idx[T_LIQN], "liquidated_notional", false, &t->liq_notional)) ||
-            (rc = cas__csv_num(&c, idx[T_INS], "insurance_fund", false, &t->insurance)))
+        if ((rc = cas__csv_read_fields(&c, ts_fields, COUNT(ts_fields), idx, t)))
             goto done;
         r->n_ts++;
     }
@@ -178,19 +178,25 @@ done:
     return rc;
 }
 
+struct liq_line {
+    long long step;
+    double mark;
+};
+static const struct cas_csv_field liq_fields[] = {
+    FIELD(struct liq_line, "step", INT, step), TEXT("instrument"), TEXT("side"),
+    FIELD(struct liq_line, "mark", NUM, mark)};
+
 static int read_liquidations(struct cas_report *r)
 {
-    static const char *const names[] = {"step", "instrument", "side", "mark"};
-    int idx[4], rc, status = 0;
+    int idx[COUNT(liq_fields)], rc, status = 0;
     struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", names, 4, idx)) != 0)
+    if ((rc = cas__csv_open_fields(&c, r->rundir, "liquidations.csv", liq_fields,
+                                   COUNT(liq_fields), idx)) != 0)
         goto done;
     while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        double mark = 0;
+        struct liq_line l;
         const char *side = c.field[idx[2]];
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[3], "mark", false, &mark)))
+        if ((rc = cas__csv_read_fields(&c, liq_fields, COUNT(liq_fields), idx, &l)))
             goto done;
         if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0) {
             rc = cas__csv_bad(&c, "'side' must be long or short, not '%.20s'", side);
@@ -202,7 +208,7 @@ static int read_liquidations(struct cas_report *r)
             rc = out_of_memory();
             goto done;
         }
-        r->liq[r->n_liq++] = (struct liq_row){(double)step, mark, side[0] == 'l'};
+        r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
     }
     rc = status;
 done:
@@ -210,19 +216,23 @@ done:
     return rc;
 }
 
-enum { C_ID, C_CAUSE, C_INSTR, C_SIDE, C_START, C_END, C_FINISH, C_GEN, C_LIQS, C_NOTIONAL,
-       C_PSTART, C_PEXT, C_PEND, C_MOVE, C_RECOV, C_EXTSTEP, C_N };
+#define CR(name, kind, member) FIELD(struct cascade_row, name, kind, member)
+static const struct cas_csv_field cascade_fields[] = {
+    CR("id", INT, id), TEXT("root_cause"), TEXT("instrument"), TEXT("side"),
+    CR("start_step", INT, start), CR("end_step", INT, end),
+    CR("finish_step", NUM_OR_EMPTY, finish), CR("generations", INT, generations),
+    CR("liquidations", INT, liquidations), CR("notional", NUM, notional),
+    CR("price_start", NUM, price_start), CR("price_extreme", NUM, price_extreme),
+    CR("price_end", NUM, price_end), CR("move_bps", NUM, move_bps),
+    CR("recovery_half_steps", NUM_OR_EMPTY, recovery), CR("extreme_step", INT, extreme_step)};
+enum { C_ID, C_CAUSE, C_INSTR, C_SIDE };
 
 static int read_cascades(struct cas_report *r)
 {
-    static const char *const names[C_N] = {
-        "id", "root_cause", "instrument", "side", "start_step", "end_step", "finish_step",
-        "generations",
-        "liquidations", "notional", "price_start", "price_extreme", "price_end", "move_bps",
-        "recovery_half_steps", "extreme_step"};
-    int idx[C_N], rc, status = 0;
+    int idx[COUNT(cascade_fields)], rc, status = 0;
     struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "cascades.csv", names, C_N, idx)) != 0)
+    if ((rc = cas__csv_open_fields(&c, r->rundir, "cascades.csv", cascade_fields,
+                                   COUNT(cascade_fields), idx)) != 0)
         goto done;
     while (cas__csv_next(&c, &status)) {
         if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas)) {
@@ -230,19 +240,7 @@ static int read_cascades(struct cas_report *r)
             goto done;
         }
         struct cascade_row *k = &r->cas[r->n_cas];
-        if ((rc = cas__csv_int(&c, idx[C_ID], "id", &k->id)) ||
-            (rc = cas__csv_int(&c, idx[C_START], "start_step", &k->start)) ||
-            (rc = cas__csv_int(&c, idx[C_END], "end_step", &k->end)) ||
-            (rc = cas__csv_num(&c, idx[C_FINISH], "finish_step", true, &k->finish)) ||
-            (rc = cas__csv_int(&c, idx[C_GEN], "generations", &k->generations)) ||
-            (rc = cas__csv_int(&c, idx[C_LIQS], "liquidations", &k->liquidations)) ||
-            (rc = cas__csv_num(&c, idx[C_NOTIONAL], "notional", false, &k->notional)) ||
-            (rc = cas__csv_num(&c, idx[C_PSTART], "price_start", false, &k->price_start)) ||
-            (rc = cas__csv_num(&c, idx[C_PEXT], "price_extreme", false, &k->price_extreme)) ||
-            (rc = cas__csv_num(&c, idx[C_PEND], "price_end", false, &k->price_end)) ||
-            (rc = cas__csv_num(&c, idx[C_MOVE], "move_bps", false, &k->move_bps)) ||
-            (rc = cas__csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)) ||
-            (rc = cas__csv_int(&c, idx[C_EXTSTEP], "extreme_step", &k->extreme_step)))
+        if ((rc = cas__csv_read_fields(&c, cascade_fields, COUNT(cascade_fields), idx, k)))
             goto done;
         if (k->end < k->start) {
             rc = cas__csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
@@ -262,11 +260,18 @@ done:
 /* liqmap.csv is optional (record.liqmap may be off): absent is not an error. */
 static int read_liqmap(struct cas_report *r)
 {
-    static const char *const names[] = {"step", "instrument", "price_lo", "price_hi",
-                                        "long_notional", "short_notional"};
-    int idx[6], rc, status = 0;
+    struct map_line {
+        long long step;
+        double lo, hi, l, s;
+    } m;
+    static const struct cas_csv_field fields[] = {
+        FIELD(struct map_line, "step", INT, step), TEXT("instrument"),
+        FIELD(struct map_line, "price_lo", NUM, lo), FIELD(struct map_line, "price_hi", NUM, hi),
+        FIELD(struct map_line, "long_notional", NUM, l),
+        FIELD(struct map_line, "short_notional", NUM, s)};
+    int idx[COUNT(fields)], rc, status = 0;
     struct csv c;
-    rc = cas__csv_open(&c, r->rundir, "liqmap.csv", names, 6, idx);
+    rc = cas__csv_open_fields(&c, r->rundir, "liqmap.csv", fields, COUNT(fields), idx);
     if (rc == -1) {
         cas__csv_close(&c);
         return 0;
@@ -275,25 +280,19 @@ static int read_liqmap(struct cas_report *r)
         goto done;
     r->have_liqmap = true;
     while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        double lo = 0, hi = 0, l = 0, s = 0;
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[2], "price_lo", false, &lo)) ||
-            (rc = cas__csv_num(&c, idx[3], "price_hi", false, &hi)) ||
-            (rc = cas__csv_num(&c, idx[4], "long_notional", false, &l)) ||
-            (rc = cas__csv_num(&c, idx[5], "short_notional", false, &s)))
+        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &m)))
             goto done;
-        if (hi <= lo) {
+        if (m.hi <= m.lo) {
             rc = cas__csv_bad(&c, "'price_hi' is not above 'price_lo'");
             goto done;
         }
-        if (strcmp(c.field[idx[1]], r->instrument) != 0 || l + s <= 0)
+        if (strcmp(c.field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
             continue;
         if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map)) {
             rc = out_of_memory();
             goto done;
         }
-        r->map[r->n_map++] = (struct map_row){(double)step, lo, hi, l + s};
+        r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
     }
     rc = status;
 done:
@@ -305,21 +304,25 @@ done:
  * liquidations of each from liquidations.csv. */
 static int read_instruments(struct cas_report *r)
 {
-    static const char *const names[] = {"instrument", "mid", "last", "low", "high", "index"};
-    int idx[6], rc, status = 0;
+    struct price_line {
+        double mid, last, low, high, index;
+    } p;
+    static const struct cas_csv_field fields[] = {
+        TEXT("instrument"), FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
+        FIELD(struct price_line, "last", NUM, last),
+        FIELD(struct price_line, "low", NUM_OR_EMPTY, low),
+        FIELD(struct price_line, "high", NUM_OR_EMPTY, high),
+        FIELD(struct price_line, "index", NUM_OR_EMPTY, index)};
+    int idx[COUNT(fields)], rc, status = 0;
     struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, 6, idx)) != 0)
+    if ((rc = cas__csv_open_fields(&c, r->rundir, "timeseries.csv", fields, COUNT(fields),
+                                   idx)) != 0)
         goto done;
     while (cas__csv_next(&c, &status)) {
         const char *name = c.field[idx[0]];
-        double mid, last, low, high, index;
-        if ((rc = cas__csv_num(&c, idx[1], "mid", true, &mid)) ||
-            (rc = cas__csv_num(&c, idx[2], "last", false, &last)) ||
-            (rc = cas__csv_num(&c, idx[3], "low", true, &low)) ||
-            (rc = cas__csv_num(&c, idx[4], "high", true, &high)) ||
-            (rc = cas__csv_num(&c, idx[5], "index", true, &index)))
+        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &p)))
             goto done;
-        double price = isfinite(mid) ? mid : last;
+        double price = isfinite(p.mid) ? p.mid : p.last, low = p.low, high = p.high;
         size_t k = 0;
         while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
             k++;
@@ -343,7 +346,7 @@ static int read_instruments(struct cas_report *r)
         in->last = price;
         in->low = fmin(in->low, fmin(price, isfinite(low) ? low : price));
         in->high = fmax(in->high, fmax(price, isfinite(high) ? high : price));
-        in->perpetual |= isfinite(index);
+        in->perpetual |= isfinite(p.index);
     }
     rc = status;
     cas__csv_close(&c);
@@ -365,10 +368,18 @@ done:
 /* The counterfactual's price path (written by `cascade run --counterfactual`). */
 static int read_counterfactual(struct cas_report *r)
 {
-    static const char *const names[] = {"step", "instrument", "mid", "last", "low"};
-    int idx[5], rc, status = 0;
+    struct cf_line {
+        long long step;
+        struct ts_row t;
+    } l;
+    static const struct cas_csv_field fields[] = {
+        FIELD(struct cf_line, "step", INT, step), TEXT("instrument"),
+        FIELD(struct cf_line, "mid", NUM_OR_EMPTY, t.mid), FIELD(struct cf_line, "last", NUM, t.last),
+        FIELD(struct cf_line, "low", NUM_OR_EMPTY, t.low)};
+    int idx[COUNT(fields)], rc, status = 0;
     struct csv c;
-    rc = cas__csv_open(&c, r->rundir, "timeseries-counterfactual.csv", names, 5, idx);
+    rc = cas__csv_open_fields(&c, r->rundir, "timeseries-counterfactual.csv", fields,
+                              COUNT(fields), idx);
     if (rc == -1) {
         cas__csv_close(&c);
         return 0;
@@ -376,12 +387,8 @@ static int read_counterfactual(struct cas_report *r)
     if (rc)
         goto done;
     while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        struct ts_row t = {0};
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[2], "mid", true, &t.mid)) ||
-            (rc = cas__csv_num(&c, idx[3], "last", false, &t.last)) ||
-            (rc = cas__csv_num(&c, idx[4], "low", true, &t.low)))
+        l = (struct cf_line){0};
+        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &l)))
             goto done;
         if (strcmp(c.field[idx[1]], r->instrument) != 0)
             continue;
@@ -389,8 +396,8 @@ static int read_counterfactual(struct cas_report *r)
             rc = out_of_memory();
             goto done;
         }
-        t.step = (double)step;
-        r->cf[r->n_cf++] = t;
+        l.t.step = (double)l.step;
+        r->cf[r->n_cf++] = l.t;
     }
     rc = status;
 done:
