@@ -137,6 +137,18 @@ int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int
     return rc;
 }
 
+int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx)
+{
+    int idx[CAS_CSV_MAX_FIELDS], status = 0;
+    struct csv c;
+    int rc = cas__csv_open_fields(&c, rundir, file, f, n, idx);
+    while (rc == 0 && cas__csv_next(&c, &status))
+        rc = line(ctx, &c, idx);
+    cas__csv_close(&c);
+    return rc ? rc : status;
+}
+
 /* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
 int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
                    double *out)

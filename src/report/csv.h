@@ -56,6 +56,12 @@ int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
 int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n,
                          const int *idx, void *row);
 
+/* Open RUNDIR/file with the columns of a field table and call line(ctx, c,
+ * idx) for every line, which returns 0 to go on or a status (1 or 2, said).
+ * 0 at the end, -1 when the file is absent (nothing said), else the status. */
+int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx);
+
 /* A CSV held in memory: its header and every row's fields, as text. */
 struct cas_rows {
     int ncol;

@@ -127,6 +127,9 @@ static int out_of_memory(void)
 #define TEXT(name) {name, CAS_CSV_TEXT, 0}
 #define COUNT(table) ((int)(sizeof table / sizeof *table))
 
+/* Each reader is a table of the columns it needs and a function that takes
+ * one line (cas__csv_each). */
+
 #define TS(name, kind, member) FIELD(struct ts_row, name, kind, member)
 static const struct cas_csv_field ts_fields[] = {
     TEXT("step"), TEXT("time_s"), TEXT("instrument"), TS("mid", NUM_OR_EMPTY, mid),
@@ -137,44 +140,30 @@ static const struct cas_csv_field ts_fields[] = {
     TS("insurance_fund", NUM, insurance)};
 enum { T_STEP, T_TIME, T_INSTR };
 
-static int read_timeseries(struct cas_report *r)
+static int ts_line(void *ctx, const struct csv *c, const int *idx)
 {
-    int idx[COUNT(ts_fields)], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open_fields(&c, r->rundir, "timeseries.csv", ts_fields, COUNT(ts_fields),
-                                   idx)) != 0)
-        goto done;
-    r->step_seconds = 1;
-    while (cas__csv_next(&c, &status)) {
-        const char *instr = c.field[idx[T_INSTR]];
-        if (!r->instrument[0])
-            snprintf(r->instrument, sizeof r->instrument, "%s", instr);
-        long long step = 0;
-        double time_s = 0;
-        if ((rc = cas__csv_int(&c, idx[T_STEP], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[T_TIME], "time_s", false, &time_s)))
-            goto done;
-        if (strcmp(instr, r->instrument) != 0)
-            continue;
-        if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
-            r->step_seconds = time_s / (double)(step + 1);
-        if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step) {
-            rc = cas__csv_bad(&c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
-            goto done;
-        }
-        if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        struct ts_row *t = &r->ts[r->n_ts];
-        t->step = (double)step;
-        if ((rc = cas__csv_read_fields(&c, ts_fields, COUNT(ts_fields), idx, t)))
-            goto done;
+    struct cas_report *r = ctx;
+    const char *instr = c->field[idx[T_INSTR]];
+    if (!r->instrument[0])
+        snprintf(r->instrument, sizeof r->instrument, "%s", instr);
+    long long step = 0;
+    double time_s = 0;
+    int rc;
+    if ((rc = cas__csv_int(c, idx[T_STEP], "step", &step)) ||
+        (rc = cas__csv_num(c, idx[T_TIME], "time_s", false, &time_s)))
+        return rc;
+    if (strcmp(instr, r->instrument) != 0)
+        return 0;
+    if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
+        r->step_seconds = time_s / (double)(step + 1);
+    if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step)
+        return cas__csv_bad(c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
+    if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts))
+        return out_of_memory();
+    struct ts_row *t = &r->ts[r->n_ts];
+    t->step = (double)step;
+    if ((rc = cas__csv_read_fields(c, ts_fields, COUNT(ts_fields), idx, t)) == 0)
         r->n_ts++;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
     return rc;
 }
 
@@ -186,34 +175,22 @@ static const struct cas_csv_field liq_fields[] = {
     FIELD(struct liq_line, "step", INT, step), TEXT("instrument"), TEXT("side"),
     FIELD(struct liq_line, "mark", NUM, mark)};
 
-static int read_liquidations(struct cas_report *r)
+static int liq_line(void *ctx, const struct csv *c, const int *idx)
 {
-    int idx[COUNT(liq_fields)], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open_fields(&c, r->rundir, "liquidations.csv", liq_fields,
-                                   COUNT(liq_fields), idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        struct liq_line l;
-        const char *side = c.field[idx[2]];
-        if ((rc = cas__csv_read_fields(&c, liq_fields, COUNT(liq_fields), idx, &l)))
-            goto done;
-        if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0) {
-            rc = cas__csv_bad(&c, "'side' must be long or short, not '%.20s'", side);
-            goto done;
-        }
-        if (strcmp(c.field[idx[1]], r->instrument) != 0)
-            continue;
-        if (!grow((void **)&r->liq, &r->cap_liq, r->n_liq, sizeof *r->liq)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
+    struct cas_report *r = ctx;
+    struct liq_line l;
+    const char *side = c->field[idx[2]];
+    int rc = cas__csv_read_fields(c, liq_fields, COUNT(liq_fields), idx, &l);
+    if (rc)
+        return rc;
+    if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0)
+        return cas__csv_bad(c, "'side' must be long or short, not '%.20s'", side);
+    if (strcmp(c->field[idx[1]], r->instrument) != 0)
+        return 0;
+    if (!grow((void **)&r->liq, &r->cap_liq, r->n_liq, sizeof *r->liq))
+        return out_of_memory();
+    r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
+    return 0;
 }
 
 #define CR(name, kind, member) FIELD(struct cascade_row, name, kind, member)
@@ -227,181 +204,159 @@ static const struct cas_csv_field cascade_fields[] = {
     CR("recovery_half_steps", NUM_OR_EMPTY, recovery), CR("extreme_step", INT, extreme_step)};
 enum { C_ID, C_CAUSE, C_INSTR, C_SIDE };
 
-static int read_cascades(struct cas_report *r)
+static int cascade_line(void *ctx, const struct csv *c, const int *idx)
 {
-    int idx[COUNT(cascade_fields)], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open_fields(&c, r->rundir, "cascades.csv", cascade_fields,
-                                   COUNT(cascade_fields), idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        struct cascade_row *k = &r->cas[r->n_cas];
-        if ((rc = cas__csv_read_fields(&c, cascade_fields, COUNT(cascade_fields), idx, k)))
-            goto done;
-        if (k->end < k->start) {
-            rc = cas__csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
-            goto done;
-        }
-        snprintf(k->root_cause, sizeof k->root_cause, "%s", c.field[idx[C_CAUSE]]);
-        snprintf(k->instrument, sizeof k->instrument, "%s", c.field[idx[C_INSTR]]);
-        snprintf(k->side, sizeof k->side, "%s", c.field[idx[C_SIDE]]);
-        r->n_cas++;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
-}
-
-/* liqmap.csv is optional (record.liqmap may be off): absent is not an error. */
-static int read_liqmap(struct cas_report *r)
-{
-    struct map_line {
-        long long step;
-        double lo, hi, l, s;
-    } m;
-    static const struct cas_csv_field fields[] = {
-        FIELD(struct map_line, "step", INT, step), TEXT("instrument"),
-        FIELD(struct map_line, "price_lo", NUM, lo), FIELD(struct map_line, "price_hi", NUM, hi),
-        FIELD(struct map_line, "long_notional", NUM, l),
-        FIELD(struct map_line, "short_notional", NUM, s)};
-    int idx[COUNT(fields)], rc, status = 0;
-    struct csv c;
-    rc = cas__csv_open_fields(&c, r->rundir, "liqmap.csv", fields, COUNT(fields), idx);
-    if (rc == -1) {
-        cas__csv_close(&c);
-        return 0;
-    }
-    if (rc)
-        goto done;
-    r->have_liqmap = true;
-    while (cas__csv_next(&c, &status)) {
-        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &m)))
-            goto done;
-        if (m.hi <= m.lo) {
-            rc = cas__csv_bad(&c, "'price_hi' is not above 'price_lo'");
-            goto done;
-        }
-        if (strcmp(c.field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
-            continue;
-        if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
-}
-
-/* Every instrument of timeseries.csv, with its prices over the run, and the
- * liquidations of each from liquidations.csv. */
-static int read_instruments(struct cas_report *r)
-{
-    struct price_line {
-        double mid, last, low, high, index;
-    } p;
-    static const struct cas_csv_field fields[] = {
-        TEXT("instrument"), FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
-        FIELD(struct price_line, "last", NUM, last),
-        FIELD(struct price_line, "low", NUM_OR_EMPTY, low),
-        FIELD(struct price_line, "high", NUM_OR_EMPTY, high),
-        FIELD(struct price_line, "index", NUM_OR_EMPTY, index)};
-    int idx[COUNT(fields)], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open_fields(&c, r->rundir, "timeseries.csv", fields, COUNT(fields),
-                                   idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        const char *name = c.field[idx[0]];
-        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &p)))
-            goto done;
-        double price = isfinite(p.mid) ? p.mid : p.last, low = p.low, high = p.high;
-        size_t k = 0;
-        while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
-            k++;
-        if (k == r->n_insts) {
-            if (k == 64) {
-                rc = cas__csv_bad(&c, "more than 64 instruments");
-                goto done;
-            }
-            struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
-            if (!v) {
-                rc = out_of_memory();
-                goto done;
-            }
-            r->insts = v;
-            r->n_insts++;
-            v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
-                                     .largest_move = NAN};
-            snprintf(v[k].name, sizeof v[k].name, "%s", name);
-        }
-        struct inst_row *in = &r->insts[k];
-        in->last = price;
-        in->low = fmin(in->low, fmin(price, isfinite(low) ? low : price));
-        in->high = fmax(in->high, fmax(price, isfinite(high) ? high : price));
-        in->perpetual |= isfinite(p.index);
-    }
-    rc = status;
-    cas__csv_close(&c);
+    struct cas_report *r = ctx;
+    if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas))
+        return out_of_memory();
+    struct cascade_row *k = &r->cas[r->n_cas];
+    int rc = cas__csv_read_fields(c, cascade_fields, COUNT(cascade_fields), idx, k);
     if (rc)
         return rc;
-    static const char *const lnames[] = {"instrument"};
-    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", lnames, 1, idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status))
-        for (size_t k = 0; k < r->n_insts; k++)
-            if (strcmp(r->insts[k].name, c.field[idx[0]]) == 0)
-                r->insts[k].liquidations++;
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
+    if (k->end < k->start)
+        return cas__csv_bad(c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
+    snprintf(k->root_cause, sizeof k->root_cause, "%s", c->field[idx[C_CAUSE]]);
+    snprintf(k->instrument, sizeof k->instrument, "%s", c->field[idx[C_INSTR]]);
+    snprintf(k->side, sizeof k->side, "%s", c->field[idx[C_SIDE]]);
+    r->n_cas++;
+    return 0;
+}
+
+struct map_line {
+    long long step;
+    double lo, hi, l, s;
+};
+static const struct cas_csv_field map_fields[] = {
+    FIELD(struct map_line, "step", INT, step), TEXT("instrument"),
+    FIELD(struct map_line, "price_lo", NUM, lo), FIELD(struct map_line, "price_hi", NUM, hi),
+    FIELD(struct map_line, "long_notional", NUM, l),
+    FIELD(struct map_line, "short_notional", NUM, s)};
+
+static int map_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    struct map_line m;
+    int rc = cas__csv_read_fields(c, map_fields, COUNT(map_fields), idx, &m);
+    if (rc)
+        return rc;
+    if (m.hi <= m.lo)
+        return cas__csv_bad(c, "'price_hi' is not above 'price_lo'");
+    if (strcmp(c->field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
+        return 0;
+    if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map))
+        return out_of_memory();
+    r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
+    return 0;
+}
+
+/* Every instrument of timeseries.csv, with its prices over the run. */
+struct price_line {
+    double mid, last, low, high, index;
+};
+static const struct cas_csv_field price_fields[] = {
+    TEXT("instrument"), FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
+    FIELD(struct price_line, "last", NUM, last),
+    FIELD(struct price_line, "low", NUM_OR_EMPTY, low),
+    FIELD(struct price_line, "high", NUM_OR_EMPTY, high),
+    FIELD(struct price_line, "index", NUM_OR_EMPTY, index)};
+
+static int price_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    const char *name = c->field[idx[0]];
+    struct price_line p;
+    int rc = cas__csv_read_fields(c, price_fields, COUNT(price_fields), idx, &p);
+    if (rc)
+        return rc;
+    double price = isfinite(p.mid) ? p.mid : p.last;
+    size_t k = 0;
+    while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
+        k++;
+    if (k == r->n_insts) {
+        if (k == 64)
+            return cas__csv_bad(c, "more than 64 instruments");
+        struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
+        if (!v)
+            return out_of_memory();
+        r->insts = v;
+        r->n_insts++;
+        v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
+                                 .largest_move = NAN};
+        snprintf(v[k].name, sizeof v[k].name, "%s", name);
+    }
+    struct inst_row *in = &r->insts[k];
+    in->last = price;
+    in->low = fmin(in->low, fmin(price, isfinite(p.low) ? p.low : price));
+    in->high = fmax(in->high, fmax(price, isfinite(p.high) ? p.high : price));
+    in->perpetual |= isfinite(p.index);
+    return 0;
+}
+
+/* The liquidations of each instrument, from liquidations.csv. */
+static const struct cas_csv_field instrument_field[] = {TEXT("instrument")};
+
+static int count_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    for (size_t k = 0; k < r->n_insts; k++)
+        if (strcmp(r->insts[k].name, c->field[idx[0]]) == 0)
+            r->insts[k].liquidations++;
+    return 0;
 }
 
 /* The counterfactual's price path (written by `cascade run --counterfactual`). */
-static int read_counterfactual(struct cas_report *r)
+struct cf_line {
+    long long step;
+    struct ts_row t;
+};
+static const struct cas_csv_field cf_fields[] = {
+    FIELD(struct cf_line, "step", INT, step), TEXT("instrument"),
+    FIELD(struct cf_line, "mid", NUM_OR_EMPTY, t.mid), FIELD(struct cf_line, "last", NUM, t.last),
+    FIELD(struct cf_line, "low", NUM_OR_EMPTY, t.low)};
+
+static int cf_line(void *ctx, const struct csv *c, const int *idx)
 {
-    struct cf_line {
-        long long step;
-        struct ts_row t;
-    } l;
-    static const struct cas_csv_field fields[] = {
-        FIELD(struct cf_line, "step", INT, step), TEXT("instrument"),
-        FIELD(struct cf_line, "mid", NUM_OR_EMPTY, t.mid), FIELD(struct cf_line, "last", NUM, t.last),
-        FIELD(struct cf_line, "low", NUM_OR_EMPTY, t.low)};
-    int idx[COUNT(fields)], rc, status = 0;
-    struct csv c;
-    rc = cas__csv_open_fields(&c, r->rundir, "timeseries-counterfactual.csv", fields,
-                              COUNT(fields), idx);
-    if (rc == -1) {
-        cas__csv_close(&c);
-        return 0;
+    struct cas_report *r = ctx;
+    struct cf_line l = {0};
+    int rc = cas__csv_read_fields(c, cf_fields, COUNT(cf_fields), idx, &l);
+    if (rc || strcmp(c->field[idx[1]], r->instrument) != 0)
+        return rc;
+    if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf))
+        return out_of_memory();
+    l.t.step = (double)l.step;
+    r->cf[r->n_cf++] = l.t;
+    return 0;
+}
+
+/* Read one file of the run directory through its table and line function;
+ * an optional file (liqmap.csv, timeseries-counterfactual.csv) may be absent. */
+#define READ(r, file, fields, line) \
+    cas__csv_each((r)->rundir, file, fields, COUNT(fields), line, r)
+
+static int read_tables(struct cas_report *r)
+{
+    r->step_seconds = 1;
+    int rc = READ(r, "timeseries.csv", ts_fields, ts_line);
+    if (rc == 0)
+        rc = READ(r, "liquidations.csv", liq_fields, liq_line);
+    if (rc == 0 && (rc = READ(r, "timeseries-counterfactual.csv", cf_fields, cf_line)) == -1)
+        rc = 0;
+    if (rc == 0) {
+        rc = READ(r, "liqmap.csv", map_fields, map_line);
+        r->have_liqmap = rc != -1;
+        rc = rc == -1 ? 0 : rc;
     }
-    if (rc)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        l = (struct cf_line){0};
-        if ((rc = cas__csv_read_fields(&c, fields, COUNT(fields), idx, &l)))
-            goto done;
-        if (strcmp(c.field[idx[1]], r->instrument) != 0)
-            continue;
-        if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        l.t.step = (double)l.step;
-        r->cf[r->n_cf++] = l.t;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
+    return rc;
+}
+
+/* What the page's instrument is chosen from: the cascades and every instrument. */
+static int read_cascades_and_instruments(struct cas_report *r)
+{
+    int rc = READ(r, "cascades.csv", cascade_fields, cascade_line);
+    if (rc == 0)
+        rc = READ(r, "timeseries.csv", price_fields, price_line);
+    if (rc == 0)
+        rc = READ(r, "liquidations.csv", instrument_field, count_line);
     return rc;
 }
 
@@ -1966,7 +1921,7 @@ static int read_run(struct cas_report *r)
         }
     }
     int rc;
-    if ((rc = read_cascades(r)) || (rc = read_instruments(r)))
+    if ((rc = read_cascades_and_instruments(r)))
         return rc;
     if (r->want) {
         bool found = false;
@@ -1991,8 +1946,7 @@ static int read_run(struct cas_report *r)
                 best = &r->cas[k];
         snprintf(r->instrument, sizeof r->instrument, "%s", best->instrument);
     }
-    if ((rc = read_timeseries(r)) || (rc = read_liquidations(r)) ||
-        (rc = read_counterfactual(r)) || (rc = read_liqmap(r)) || (rc = read_summary(r)))
+    if ((rc = read_tables(r)) || (rc = read_summary(r)))
         return rc;
     for (size_t k = 0; k < r->n_insts; k++)
         for (size_t c = 0; c < r->n_cas; c++)
