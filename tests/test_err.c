@@ -50,3 +50,14 @@ Test(err, cas_err_set_fills_and_returns_the_code)
     cr_assert_eq(strlen(err.path), sizeof err.path - 1);
     cr_assert_eq(strlen(err.msg), sizeof err.msg - 1);
 }
+
+Test(err, cas_check_failed_says_why_and_returns_false)
+{
+    char why[16] = "untouched";
+    cr_assert_not(cas_check_failed(why, sizeof why, "level %d of %s", 7, "the book"));
+    cr_assert_str_eq(why, "level 7 of the ", "truncated to the buffer, terminated");
+    cr_assert_not(cas_check_failed(NULL, 0, "nowhere to say %d", 1));
+    char zero[4] = "abc";
+    cr_assert_not(cas_check_failed(zero, 0, "x"));
+    cr_assert_str_eq(zero, "abc", "a zero-length buffer is left alone");
+}

@@ -565,7 +565,7 @@ Test(exchange, surplus_goes_to_the_fund)
     cr_assert_eq(r.done[0].insurance_change, 20);
     cr_assert_eq(totals(ex).insurance_fund, 1020);
     cr_assert_eq(position(ex, b, 0).lots, 10);
-    cr_assert_eq(cas_exchange_mark(ex, 0), 92); /* no mark source: the last trade */
+    cr_assert_eq(cas_exchange_mark(ex, 0), 92); /* no mark methods: the last trade */
     struct cas_account_view v;
     cas_exchange_account(ex, a, &v);
     cr_assert_eq(v.cash, 0);
@@ -966,24 +966,12 @@ Test(exchange, raising_the_mmr_scale_liquidates)
 
 struct world {
     struct cas_exchange *ex;
-    bool mid_marks;
     struct cas_rng rng;
     uint64_t ids[512];
     uint32_t n_ids;
     uint32_t n_inst;
     uint64_t shocks;
 };
-
-/* A mark source: the book's mid when both sides quote, else the last price. */
-static cas_ticks mid_mark(void *ctx, uint32_t i)
-{
-    const struct world *w = ctx;
-    const struct cas_book *b = cas_exchange_book(w->ex, i);
-    cas_ticks bid, ask;
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (bid + ask) / 2;
-    return cas_exchange_last(w->ex, i);
-}
 
 static void random_order(struct world *w)
 {
@@ -1074,12 +1062,14 @@ static void run_world(uint64_t seed, bool keeper, bool mid_marks, int steps)
     s[0].liq_ioc_penalty_ppm = 10000;
     s[2].kind = CAS_SPOT;
     s[2].n_tiers = 0;
-    struct world w = {.n_inst = 3, .mid_marks = mid_marks};
+    struct world w = {.n_inst = 3};
     cas_rng_init(&w.rng, seed, 11);
-    struct cas_mark_source ms = {.ctx = &w, .mark = mid_mark};
+    struct cas_mark ms[3];
+    for (int k = 0; k < 3; k++)
+        cas_mark_init(&ms[k], CAS_MARK_MID, 1);
     struct cas_err err = {0};
     cr_assert_eq(cas_exchange_create(&w.ex, s, 3, cas_rng_range(&w.rng, 0, 20000), NULL,
-                                     mid_marks ? &ms : NULL, &err), 0, "%s", err.msg);
+                                     mid_marks ? ms : NULL, &err), 0, "%s", err.msg);
     for (int a = 0; a < NACC; a++)
         open_acct(w.ex, cas_rng_range(&w.rng, 500, 50000),
                   cas_rng_bounded(&w.rng, 2) ? CAS_CROSS : CAS_ISOLATED,

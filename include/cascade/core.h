@@ -50,6 +50,12 @@ const char *cas_strerror(int code);
 int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* For the invariant checks (cas_book_check, cas_exchange_check): write why a
+ * check failed into why (which may be NULL) and return false:
+ * `return cas_check_failed(why, len, "level %lld: ...", ...);`. */
+bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Library-internal: make the array *v (of *cap elements of `size` bytes) hold
  * at least `need`, doubling from 16; *v and *cap change only on success.
  * 0 or CAS_ENOMEM. */

@@ -40,6 +40,7 @@
 
 #include "cascade/book.h"
 #include "cascade/core.h"
+#include "cascade/rules.h"
 
 #define CAS_PPM 1000000
 #define CAS_MAX_TIERS 16
@@ -152,13 +153,6 @@ struct cas_exchange_observer {
     void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
 };
 
-/* The mark source: the sim computes marks (last, mid, index-based, median...)
- * and the exchange asks for them after every batch of trades it makes. */
-struct cas_mark_source {
-    void *ctx;
-    cas_ticks (*mark)(void *ctx, uint32_t instrument);
-};
-
 struct cas_exchange;
 
 /* Order ids: ((account + 1) << CAS_ORDER_SEQ_BITS) | sequence, so an id names
@@ -172,12 +166,16 @@ static inline uint32_t cas_order_account(uint64_t id)
 }
 
 /* Create a venue; specs are copied. insurance_fund is its initial balance
- * (counted as deposited). NULL observer or mark source are allowed (then the
- * mark stays where cas_exchange_set_mark put it). */
+ * (counted as deposited). A NULL observer is allowed. marks, if not NULL, is
+ * one mark method per instrument (src/rules/mark.c; copied): the exchange then
+ * computes each mark itself after every batch of fills, from its book, its
+ * last trade and the figures cas_exchange_set_mark_context gave it. With NULL
+ * marks an instrument's mark is its last trade, or what cas_exchange_set_mark
+ * set. */
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
                         uint32_t n, cas_money insurance_fund,
                         const struct cas_exchange_observer *observer,
-                        const struct cas_mark_source *marks, struct cas_err *err);
+                        const struct cas_mark *marks, struct cas_err *err);
 void cas_exchange_destroy(struct cas_exchange *ex);
 
 /* Open an account with `collateral` deposited (>= 0), a margin mode and a
@@ -209,7 +207,7 @@ enum cas_reject {
 };
 
 /* Submit an order for an account under a cause. It is matched at once;
- * trades settle, marks are refreshed from the mark source, and the risk
+ * trades settle, marks are recomputed by their methods, and the risk
  * engine liquidates whom the move put under water (which trades too: the
  * cascade runs to its end inside this call, except for throttled engine jobs,
  * which continue at the next cas_exchange_begin_step). On success *id is the
@@ -232,6 +230,18 @@ int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_c
  * risk engine under `cause`. */
 int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_ticks mark,
                           struct cas_cause cause);
+/* What the mark methods read besides the book and the last trade: the index
+ * (ticks), the predicted funding rate (a fraction per interval) and the
+ * fraction of the funding interval left. The venue sets them whenever one
+ * changes (a new step, an index move, a funding sample or payment). */
+void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument, double index,
+                                   double funding_rate, double time_to_funding);
+/* Recompute the mark by the instrument's method (after a context change) and
+ * run the risk engine under `cause`, as cas_exchange_set_mark does. */
+int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument,
+                             struct cas_cause cause);
+/* Once per step: feed the mark method's basis EMA (cas_mark_sample). */
+void cas_exchange_sample_mark(struct cas_exchange *ex, uint32_t instrument);
 
 /* Pay funding on a perpetual at `rate_ppm` of each position's notional at the
  * mark: longs pay shorts when positive. Then run the risk engine. */

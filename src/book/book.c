@@ -10,7 +10,6 @@
  * an order that could rest when its lots would push the lots resting on its
  * side past INT64_MAX, so that no level or side total can overflow.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -850,19 +849,6 @@ void cas_book_level_orders(const struct cas_book *book, enum cas_side side, cas_
 
 enum { SEEN_RESTING = 1, SEEN_FREE = 2 };
 
-static bool fail(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t why_len, const char *fmt, ...)
-{
-    if (why && why_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_len, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
 
 /* Every summary bit is set iff the word below it is non-zero, and no bit lies
  * past the end of its level. */
@@ -870,14 +856,14 @@ static bool check_bitmap(const struct bitmap *bm, const char *name, char *why, s
 {
     uint32_t spare = bm->nwords[0] * 64 - bm->nbits;
     if (spare && bm->words[0][bm->nwords[0] - 1] >> (64 - spare))
-        return fail(why, len, "%s bitmap has bits past the window", name);
+        return cas_check_failed(why, len, "%s bitmap has bits past the window", name);
     for (uint32_t k = 1; k <= bm->top; k++) {
         for (uint32_t j = 0; j < bm->nwords[k]; j++) {
             uint64_t want = 0;
             for (uint32_t i = 0; i < 64 && j * 64 + i < bm->nwords[k - 1]; i++)
                 want |= (uint64_t)(bm->words[k - 1][j * 64 + i] != 0) << i;
             if (bm->words[k][j] != want)
-                return fail(why, len, "%s bitmap level %u word %u disagrees with level %u", name,
+                return cas_check_failed(why, len, "%s bitmap level %u word %u disagrees with level %u", name,
                             k, j, k - 1);
         }
     }
@@ -896,22 +882,22 @@ static bool check_level(const struct cas_book *b, uint32_t li, unsigned char *se
     uint64_t last_seq = 0;
     for (uint32_t oi = l->head; oi != NIL; prev = oi, oi = b->pool[oi].next) {
         if (oi >= b->pool_cap || seen[oi] || n >= l->count)
-            return fail(why, len, "level %lld: bad queue at slot %u", (long long)px, oi);
+            return cas_check_failed(why, len, "level %lld: bad queue at slot %u", (long long)px, oi);
         const struct order *o = &b->pool[oi];
         seen[oi] = SEEN_RESTING;
         if (o->prev != prev || o->price != px || o->qty < 1 || o->qty > CAS_BOOK_MAX_QTY)
-            return fail(why, len, "order %llu: bad link, price or qty", (unsigned long long)o->id);
+            return cas_check_failed(why, len, "order %llu: bad link, price or qty", (unsigned long long)o->id);
         if ((n > 0 && o->seq <= last_seq) || o->seq >= b->seq)
-            return fail(why, len, "order %llu: out of arrival order", (unsigned long long)o->id);
+            return cas_check_failed(why, len, "order %llu: out of arrival order", (unsigned long long)o->id);
         uint32_t h = index_find(b, o->id);
         if (h == NIL || b->index[h].idx != oi)
-            return fail(why, len, "order %llu: not indexed", (unsigned long long)o->id);
+            return cas_check_failed(why, len, "order %llu: not indexed", (unsigned long long)o->id);
         last_seq = o->seq;
         sum += o->qty;
         n++;
     }
     if (n == 0 || n != l->count || prev != l->tail || sum != l->qty)
-        return fail(why, len, "level %lld: count, tail or qty disagrees with its queue",
+        return cas_check_failed(why, len, "level %lld: count, tail or qty disagrees with its queue",
                     (long long)px);
     return true;
 }
@@ -925,23 +911,23 @@ static bool check_side(const struct cas_book *b, enum cas_side side, unsigned ch
         return false;
     uint32_t best = side == CAS_BUY ? bitmap_prev(bm, b->win.width - 1) : bitmap_next(bm, 0);
     if (best != b->best[side])
-        return fail(why, len, "best %s cursor at tick %lld, best %s at tick %lld", name,
+        return cas_check_failed(why, len, "best %s cursor at tick %lld, best %s at tick %lld", name,
                     b->best[side] == NIL ? -1LL : (long long)tick_of(b, b->best[side]), name,
                     best == NIL ? -1LL : (long long)tick_of(b, best));
     cas_lots total = 0;
     for (uint32_t li = bitmap_next(bm, 0); li != NIL; li = bitmap_next(bm, li + 1)) {
         cas_ticks px = tick_of(b, li);
         if (bitmap_test(&b->win.occ[opposite(side)], li))
-            return fail(why, len, "tick %lld occupied on both sides", (long long)px);
+            return cas_check_failed(why, len, "tick %lld occupied on both sides", (long long)px);
         if (px < 1 || px > CAS_BOOK_MAX_PRICE)
-            return fail(why, len, "%s level at tick %lld out of range", name, (long long)px);
+            return cas_check_failed(why, len, "%s level at tick %lld out of range", name, (long long)px);
         if (!check_level(b, li, seen, why, len))
             return false;
         total += b->win.levels[li].qty;
         *orders += b->win.levels[li].count;
     }
     if (total != b->total[side])
-        return fail(why, len, "%s total %lld, levels hold %lld", name, (long long)b->total[side],
+        return cas_check_failed(why, len, "%s total %lld, levels hold %lld", name, (long long)b->total[side],
                     (long long)total);
     return true;
 }
@@ -949,15 +935,15 @@ static bool check_side(const struct cas_book *b, enum cas_side side, unsigned ch
 static bool check_shape(const struct cas_book *b, char *why, size_t len)
 {
     if (b->win.width < 1 || b->win.width > WINDOW_MAX)
-        return fail(why, len, "window width %u out of range", b->win.width);
+        return cas_check_failed(why, len, "window width %u out of range", b->win.width);
     uint32_t bid = b->best[CAS_BUY], ask = b->best[CAS_SELL];
     if (bid != NIL && ask != NIL && bid >= ask)
-        return fail(why, len, "crossed: bid %lld, ask %lld", (long long)tick_of(b, bid),
+        return cas_check_failed(why, len, "crossed: bid %lld, ask %lld", (long long)tick_of(b, bid),
                     (long long)tick_of(b, ask));
     uint32_t lo = bid != NIL ? level_worst(b, CAS_BUY) : ask;
     uint32_t hi = ask != NIL ? level_worst(b, CAS_SELL) : bid;
     if (lo != NIL && hi - lo > (uint32_t)CAS_BOOK_MAX_SPAN)
-        return fail(why, len, "resting prices span %u ticks", hi - lo);
+        return cas_check_failed(why, len, "resting prices span %u ticks", hi - lo);
     return true;
 }
 
@@ -973,19 +959,19 @@ static bool check_index(const struct cas_book *b, unsigned char *seen, char *why
         entries++;
         if (s->idx >= b->pool_cap || seen[s->idx] != SEEN_RESTING || b->pool[s->idx].id != s->id ||
             index_find(b, s->id) != h)
-            return fail(why, len, "index slot %zu (id %llu) is stale", h,
+            return cas_check_failed(why, len, "index slot %zu (id %llu) is stale", h,
                         (unsigned long long)s->id);
     }
     if (entries != b->norders)
-        return fail(why, len, "index holds %u ids for %u orders", entries, b->norders);
+        return cas_check_failed(why, len, "index holds %u ids for %u orders", entries, b->norders);
     uint32_t free_slots = 0;
     for (uint32_t oi = b->free_head; oi != NIL; oi = b->pool[oi].next, free_slots++)
         if (oi >= b->pool_cap || seen[oi])
-            return fail(why, len, "free list reaches slot %u twice or in use", oi);
+            return cas_check_failed(why, len, "free list reaches slot %u twice or in use", oi);
         else
             seen[oi] = SEEN_FREE;
     if (free_slots != b->pool_cap - b->norders)
-        return fail(why, len, "free list holds %u of %u slots", free_slots,
+        return cas_check_failed(why, len, "free list holds %u of %u slots", free_slots,
                     b->pool_cap - b->norders);
     return true;
 }
@@ -993,16 +979,16 @@ static bool check_index(const struct cas_book *b, unsigned char *seen, char *why
 bool cas_book_check(const struct cas_book *book, char *why, size_t why_len)
 {
     if (2 * (size_t)book->pool_cap > (size_t)book->index_mask + 1)
-        return fail(why, why_len, "index smaller than twice the pool");
+        return cas_check_failed(why, why_len, "index smaller than twice the pool");
     unsigned char *seen = calloc(book->pool_cap, 1);
     if (!seen)
-        return fail(why, why_len, "out of memory while checking");
+        return cas_check_failed(why, why_len, "out of memory while checking");
     uint32_t orders = 0;
     bool ok = check_shape(book, why, why_len) &&
               check_side(book, CAS_BUY, seen, &orders, why, why_len) &&
               check_side(book, CAS_SELL, seen, &orders, why, why_len);
     if (ok && orders != book->norders)
-        ok = fail(why, why_len, "levels hold %u orders, count says %u", orders, book->norders);
+        ok = cas_check_failed(why, why_len, "levels hold %u orders, count says %u", orders, book->norders);
     ok = ok && check_index(book, seen, why, why_len);
     free(seen);
     return ok;

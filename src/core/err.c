@@ -32,3 +32,14 @@ int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt
     va_end(ap);
     return code;
 }
+
+bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
+{
+    if (why && why_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, why_len, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}

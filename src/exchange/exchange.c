@@ -1,79 +1,14 @@
-/* exchange: the venue's lifecycle, accounts, order entry and trade settlement.
- *
- * Every fill settles at the maker's price m for q lots: the buyer's pool
- * (cross: the account's cash; isolated perpetual: the position's cash) pays
- * m*q*K to the seller's, and each side pays its fee, ceil(m*q*K*fee/1e6),
- * into the fee balance; so every trade conserves money exactly. Opening or
- * increasing an isolated position first moves its initial margin from the
- * account's cash into the position's (as much as the account has), and a
- * position that closes gives its cash back to the account. The risk engine
- * (risk.c) runs after every batch of fills, never inside one: the book's fill
- * callback only settles.
- *
- * Spot instruments settle the same way (cash conserved, positions may be
- * negative) with no margin check; a spot position is not collateral, so a
- * cross account's perpetual margin counts only its cash and perpetuals.
- * Isolated accounts' cash is not reserved for resting orders: the margin
- * moved into a position at a fill is capped at what the account then has.
- * Reduce-only orders are clipped to the position when submitted.
+/* exchange: the venue's public entry points (include/cascade/exchange.h):
+ * lifecycle, accounts, order entry and cancellation, marks, bands and halts,
+ * funding and dynamic margin, engine steps and keeper liquidations, and the
+ * read-only views. The work is done below: order ids, fills and settlement in
+ * orders.c, liquidation and the risk loop in liquidate.c, the risk index in
+ * risk.c, margin arithmetic in margin.c (docs/architecture.md draws the
+ * order). Reduce-only orders are clipped to the position when submitted.
  */
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "exchange/exchangeInt.h"
-
-/* ---- small helpers ---- */
-
-static uint32_t owner_of(uint64_t id)
-{
-    return (uint32_t)(id >> SEQ_BITS) - 1u;
-}
-
-static uint64_t make_id(struct cas_exchange *ex, uint32_t account)
-{
-    ex->seq = (ex->seq + 1) & SEQ_MASK;
-    return ((uint64_t)(account + 1u) << SEQ_BITS) | ex->seq;
-}
-
-/* Pay an exact amount num/den (den > 0) by the global rule: the payer pays
- * ceil(|num/den|), the payee receives floor(|num/den|), and the difference is
- * booked as residue. Returns the payment; the sign of num tells the caller who
- * pays. */
-cas_money cas__pay(struct cas_exchange *ex, i128 num, i128 den, cas_money *receive)
-{
-    i128 a = num < 0 ? -num : num;
-    cas_money pay = (cas_money)div_ceil(a, den), recv = (cas_money)div_floor(a, den);
-    ex->residue += pay - recv;
-    *receive = recv;
-    return pay;
-}
-
-/* The insurance fund pays `amount` (negative: receives) out of the venue. */
-void cas__fund_pay(struct cas_exchange *ex, cas_money amount)
-{
-    ex->fund -= amount;
-    if (ex->fund < ex->fund_min)
-        ex->fund_min = ex->fund;
-}
-
-void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
-                    uint32_t taker, uint32_t maker)
-{
-    if (ex->obs.on_fill)
-        ex->obs.on_fill(ex->obs.ctx, i, f, taker, maker, ex->cause);
-}
-
-void cas__refresh_mark(struct cas_exchange *ex, uint32_t i)
-{
-    struct instrument *in = &ex->inst[i];
-    cas_ticks m = ex->has_marks ? ex->marks.mark(ex->marks.ctx, i) : in->last;
-    m = m < 1 ? 1 : m > MAXP ? MAXP : m;
-    if (m != in->mark) {
-        in->mark = m;
-        in->mark_moved = true;
-    }
-}
 
 /* ---- lifecycle ---- */
 
@@ -116,11 +51,11 @@ static int instrument_init(struct instrument *in, const struct cas_instrument_sp
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
                         uint32_t n, cas_money insurance_fund,
                         const struct cas_exchange_observer *observer,
-                        const struct cas_mark_source *marks, struct cas_err *err)
+                        const struct cas_mark *marks, struct cas_err *err)
 {
     int rc;
     *out = NULL;
-    if (n == 0 || insurance_fund < 0 || (marks && !marks->mark))
+    if (n == 0 || insurance_fund < 0)
         return cas_err_set(err, CAS_EINVAL, "", "need instruments and a fund >= 0");
     for (uint32_t k = 0; k < n; k++)
         if ((rc = check_spec(&specs[k], k, err)))
@@ -137,7 +72,8 @@ int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_s
     if (observer)
         ex->obs = *observer;
     if (marks) {
-        ex->marks = *marks;
+        for (uint32_t i = 0; i < n; i++)
+            ex->inst[i].mark_rule = marks[i];
         ex->has_marks = true;
     }
     ex->deposited = ex->fund = ex->fund_min = insurance_fund;
@@ -214,188 +150,6 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
     return 0;
 }
 
-/* ---- settlement ---- */
-
-static cas_money pool_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i)
-{
-    return is_perp(ex, i) && ex->acct[a].mode == CAS_ISOLATED ? pos_at(ex, a, i)->cash
-                                                               : ex->acct[a].cash;
-}
-
-/* Apply a change of dq lots with cash flow `flow` (received, signed) and a
- * fee to position (a, i). A change that crosses zero is a close then an
- * open; the flow splits between them pro rata (exactly: the parts sum to it).
- * cover_bad_debt: an isolated position closing with negative cash has it
- * paid by the insurance fund (keeper liquidations). */
-void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
-                          cas_money flow, cas_money fee, bool cover_bad_debt)
-{
-    struct account *ac = &ex->acct[a];
-    struct position *p = pos_at(ex, a, i);
-    bool iso = is_perp(ex, i) && ac->mode == CAS_ISOLATED, was_open = p->lots != 0;
-    cas_lots lots_before = p->lots;
-    ex->pools += flow - fee; /* the rest moves between the account's pools */
-    cas_lots ad = abs_lots(dq), qc = 0, sign = dq > 0 ? 1 : -1;
-    if (p->lots != 0 && dq != 0 && (p->lots > 0) != (dq > 0))
-        qc = ad < abs_lots(p->lots) ? ad : abs_lots(p->lots);
-    cas_lots qo = ad - qc;
-    cas_money flow_c = qc == 0 ? 0 : qo == 0 ? flow : mul_div(flow, qc, ad);
-    cas_money flow_o = flow - flow_c;
-    cas_money *cash = iso ? &p->cash : &ac->cash;
-    *cash -= fee;
-    if (qc > 0) {
-        cas_money removed = mul_div(p->cost, qc, abs_lots(p->lots));
-        p->realized += flow_c - removed;
-        p->cost -= removed;
-        p->lots += sign * qc;
-        *cash += flow_c;
-    }
-    if (iso && p->lots == 0 && (qc > 0 || qo == 0)) {
-        if (cover_bad_debt && p->cash < 0) {
-            cas__fund_pay(ex, -p->cash);
-            ex->pools -= p->cash;
-            p->cash = 0;
-        }
-        ac->cash += p->cash;
-        p->cash = 0;
-        p->cost = 0;
-    }
-    if (qo > 0) {
-        if (iso) {
-            const struct instrument *in = &ex->inst[i];
-            i128 open = flow_o < 0 ? -(i128)flow_o : flow_o;
-            i128 after = (i128)(abs_lots(p->lots) + qo) * in->mark * in->spec.contract_units;
-            i128 tr = div_ceil(open, cas__leverage(in, ac->leverage, after));
-            if (tr > ac->cash)
-                tr = ac->cash > 0 ? ac->cash : 0;
-            ac->cash -= (cas_money)tr;
-            p->cash += (cas_money)tr;
-        }
-        *cash += flow_o;
-        p->lots += sign * qo;
-        p->cost -= flow_o;
-    }
-    if (is_perp(ex, i) && was_open != (p->lots != 0))
-        ac->n_perp += p->lots != 0 ? 1u : (uint32_t)-1;
-    oi_move(ex, i, lots_before, p->lots);
-    cas__touch(ex, a, i);
-}
-
-static void trade_account(struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
-                          cas_ticks m, cas_lots q, int64_t fee_ppm)
-{
-    i128 notional = (i128)m * q * ex->inst[i].spec.contract_units;
-    cas_money fee = (cas_money)div_ceil(notional * fee_ppm, CAS_PPM);
-    ex->fees += fee;
-    ex->acct[a].fees_paid += fee;
-    cas_money flow = (cas_money)(side == CAS_BUY ? -notional : notional);
-    cas__position_change(ex, a, i, side == CAS_BUY ? q : -q, flow, fee, false);
-}
-
-/* The engine trades without fees: whatever its job keeps goes to the fund. */
-static void trade_job(struct cas_exchange *ex, struct job *jb, enum cas_side side, cas_ticks m,
-                      cas_lots q)
-{
-    cas_money notional = m * q * ex->inst[jb->instrument].spec.contract_units;
-    cas_lots before = jb->lots;
-    jb->lots += side == CAS_BUY ? q : -q;
-    jb->cash += side == CAS_BUY ? -notional : notional;
-    ex->pools += side == CAS_BUY ? -notional : notional;
-    oi_move(ex, jb->instrument, before, jb->lots);
-    jb->filled += q;
-    jb->fill_value += (double)m * (double)q;
-}
-
-static void on_fill(void *ctx, const struct cas_fill *f)
-{
-    struct cas_exchange *ex = ctx;
-    uint32_t i = ex->fill_inst, maker = owner_of(f->maker_id);
-    const struct cas_instrument_spec *s = &ex->inst[i].spec;
-    enum cas_side ms = opposite(f->taker_side);
-    pos_at(ex, maker, i)->open[ms] -= f->qty;
-    trade_account(ex, maker, i, ms, f->price, f->qty, s->maker_fee_ppm);
-    uint32_t taker = CAS_NO_ACCOUNT;
-    if (ex->taker_job != NIL) {
-        trade_job(ex, &ex->jobs[ex->taker_job], f->taker_side, f->price, f->qty);
-    } else {
-        taker = ex->taker;
-        trade_account(ex, taker, i, f->taker_side, f->price, f->qty, s->taker_fee_ppm);
-    }
-    ex->inst[i].last = f->price;
-    cas__emit_fill(ex, i, f, taker, maker);
-}
-
-/* Submit to the book for an account (job == NIL) or an engine job. */
-static int book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint32_t job,
-                       enum cas_side side, enum cas_order_type type, cas_ticks price,
-                       cas_lots qty, uint64_t *id, struct cas_submit_result *res)
-{
-    *id = make_id(ex, job == NIL ? account : ENGINE_ACCOUNT);
-    ex->fill_inst = i;
-    ex->taker = account;
-    ex->taker_job = job;
-    int rc = cas_book_submit(ex->inst[i].book, *id, side, type, price, qty, on_fill, ex, res);
-    ex->taker_job = NIL;
-    if (rc == 0 && res->filled > 0)
-        cas__refresh_mark(ex, i);
-    return rc;
-}
-
-int cas__job_submit(struct cas_exchange *ex, uint32_t j, enum cas_side side,
-                    enum cas_order_type type, cas_ticks price, cas_lots qty,
-                    struct cas_submit_result *res)
-{
-    uint64_t id;
-    return book_submit(ex, ex->jobs[j].instrument, CAS_NO_ACCOUNT, j, side, type, price, qty,
-                       &id, res);
-}
-
-/* ---- margin at submission ---- */
-
-/* Lots reserved for initial margin: the position if every resting order of
- * one side filled, whichever side is larger (Binance's way). */
-static cas_lots reserved(cas_lots lots, const cas_lots open[2])
-{
-    cas_lots up = abs_lots(lots + open[CAS_BUY]), down = abs_lots(lots - open[CAS_SELL]);
-    return up > down ? up : down;
-}
-
-/* Whether the account could carry the order if it filled in full at `price`:
- * equity at the marks (after paying for it and the fee) at least the initial
- * margin of the resulting positions, its resting orders included. Orders that
- * only reduce the position always pass. */
-bool cas__margin_ok(const struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
-                    cas_lots q, cas_ticks price, int64_t fee_ppm)
-{
-    const struct account *ac = &ex->acct[a];
-    const struct position *p = pos_at(ex, a, i);
-    const struct instrument *in = &ex->inst[i];
-    cas_lots dq = side == CAS_BUY ? q : -q, l2 = p->lots + dq;
-    if (p->lots != 0 && (p->lots > 0) != (dq > 0) && q <= abs_lots(p->lots))
-        return true;
-    i128 k = in->spec.contract_units, flow = -(i128)dq * price * k;
-    i128 fee = div_ceil((i128)price * q * k * fee_ppm, CAS_PPM);
-    i128 need = cas__initial(in, ac->leverage, reserved(l2, p->open), in->mark);
-    if (ac->mode == CAS_ISOLATED) {
-        /* the position's own equity after the fill, topped up from the
-         * account's free cash, must cover its initial margin */
-        bool flip = p->lots != 0 && (p->lots > 0) != (l2 > 0);
-        i128 base = flip ? -(i128)(l2 > 0 ? 1 : -1) * abs_lots(l2) * price * k : p->cash + flow;
-        i128 short_by = need - (base - fee + (i128)l2 * in->mark * k);
-        return short_by <= 0 || short_by <= (i128)ac->cash;
-    }
-    i128 eq = (i128)ac->cash + flow - fee + (i128)l2 * in->mark * k;
-    for (uint32_t j = 0; j < ex->n_inst; j++) {
-        const struct position *pj = pos_at(ex, a, j);
-        const struct instrument *ij = &ex->inst[j];
-        if (j == i || !is_perp(ex, j) || (pj->lots == 0 && pj->open[0] == 0 && pj->open[1] == 0))
-            continue;
-        eq += (i128)pj->lots * ij->mark * ij->spec.contract_units;
-        need += cas__initial(ij, ac->leverage, reserved(pj->lots, pj->open), ij->mark);
-    }
-    return eq >= need;
-}
-
 /* ---- order entry ---- */
 
 static bool valid_order(const struct cas_exchange *ex, const struct cas_order *o)
@@ -408,32 +162,6 @@ static bool valid_order(const struct cas_exchange *ex, const struct cas_order *o
         o->type != CAS_POST_ONLY)
         return false;
     return o->type == CAS_MARKET || (o->price >= 1 && o->price <= MAXP);
-}
-
-static bool band_on(const struct instrument *in)
-{
-    return in->band_lo > 0 || in->band_hi < INT64_MAX;
-}
-
-/* Apply the price band: a priced order outside it is refused; a market order
- * is refused if the best opposite price is outside, and otherwise becomes an
- * IOC bounded by the band's edge, so it never trades outside. */
-bool cas__band_apply(const struct instrument *in, enum cas_side side, enum cas_order_type *type,
-                     cas_ticks *price)
-{
-    if (!band_on(in))
-        return true;
-    if (*type != CAS_MARKET)
-        return *price >= in->band_lo && *price <= in->band_hi;
-    cas_ticks best;
-    bool any = side == CAS_BUY ? cas_book_best_ask(in->book, &best)
-                               : cas_book_best_bid(in->book, &best);
-    if (any && (best < in->band_lo || best > in->band_hi))
-        return false;
-    *type = CAS_IOC;
-    *price = side == CAS_BUY ? (in->band_hi > MAXP ? MAXP : in->band_hi)
-                             : (in->band_lo < 1 ? 1 : in->band_lo);
-    return true;
 }
 
 /* The price a margin check assumes: the limit, or for a market order the
@@ -496,7 +224,7 @@ int cas_exchange_submit(struct cas_exchange *ex, const struct cas_order *order,
     if ((*reject = screen(ex, order, &qty, &type, &price)) != CAS_REJECT_NONE)
         return CAS_EINVAL;
     ex->cause = cause;
-    int rc = book_submit(ex, order->instrument, order->account, NIL, order->side, type, price,
+    int rc = cas__book_submit(ex, order->instrument, order->account, NIL, order->side, type, price,
                          qty, id, res);
     if (rc) {
         *id = 0;
@@ -508,81 +236,12 @@ int cas_exchange_submit(struct cas_exchange *ex, const struct cas_order *order,
 
 int cas_exchange_cancel(struct cas_exchange *ex, uint64_t order_id)
 {
-    if (cas_exchange_order_owner(ex, order_id) == CAS_NO_ACCOUNT)
-        return CAS_ENOTFOUND;
-    struct cas_order_info info;
-    for (uint32_t i = 0; i < ex->n_inst; i++) {
-        if (!cas_book_order(ex->inst[i].book, order_id, &info))
-            continue;
-        pos_at(ex, owner_of(order_id), i)->open[info.side] -= info.qty;
-        return cas_book_cancel(ex->inst[i].book, order_id);
-    }
-    return CAS_ENOTFOUND;
+    return cas__cancel(ex, order_id);
 }
 
 uint32_t cas_exchange_order_owner(const struct cas_exchange *ex, uint64_t order_id)
 {
-    uint64_t hi = order_id >> SEQ_BITS;
-    if (hi == 0 || hi - 1 >= ex->n_acct)
-        return CAS_NO_ACCOUNT;
-    return (uint32_t)(hi - 1);
-}
-
-/* Collects the ids of one account's resting orders on one book. */
-struct order_walk {
-    const struct cas_book *book;
-    enum cas_side side;
-    uint32_t account;
-    cas_lots left;
-    uint64_t *ids;
-    uint32_t n, cap;
-};
-
-static bool walk_order(void *ctx, const struct cas_order_info *o)
-{
-    struct order_walk *w = ctx;
-    if (owner_of(o->id) != w->account)
-        return true;
-    if (w->n == w->cap) {
-        uint32_t cap = w->cap ? w->cap * 2 : 16;
-        uint64_t *v = realloc(w->ids, cap * sizeof *v);
-        if (!v)
-            return false;
-        w->ids = v;
-        w->cap = cap;
-    }
-    w->ids[w->n++] = o->id;
-    w->left -= o->qty;
-    return w->left > 0;
-}
-
-static bool walk_level(void *ctx, const struct cas_level_info *l)
-{
-    struct order_walk *w = ctx;
-    cas_book_level_orders(w->book, w->side, l->price, walk_order, w);
-    return w->left > 0;
-}
-
-/* Cancel an account's resting orders on one instrument (or every one when
- * only_inst is NIL). Walks the book (liquidations only, never the hot path)
- * and only where the account has lots resting, stopping once all are found. */
-void cas__cancel_account_orders(struct cas_exchange *ex, uint32_t a, uint32_t only_inst)
-{
-    for (uint32_t i = 0; i < ex->n_inst; i++) {
-        if (only_inst != NIL && i != only_inst)
-            continue;
-        struct position *p = pos_at(ex, a, i);
-        for (int s = 0; s < 2; s++) {
-            if (p->open[s] == 0)
-                continue;
-            struct order_walk w = {.book = ex->inst[i].book, .side = (enum cas_side)s,
-                                   .account = a, .left = p->open[s]};
-            cas_book_levels(w.book, w.side, walk_level, &w);
-            for (uint32_t k = 0; k < w.n; k++)
-                cas_exchange_cancel(ex, w.ids[k]);
-            free(w.ids);
-        }
-    }
+    return cas__order_owner(ex, order_id);
 }
 
 /* ---- marks, bands, halts ---- */
@@ -601,6 +260,32 @@ int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_tick
     return cas__risk_run(ex);
 }
 
+void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument, double index,
+                                   double funding_rate, double time_to_funding)
+{
+    if (instrument >= ex->n_inst)
+        return;
+    struct instrument *in = &ex->inst[instrument];
+    in->mark_index = index;
+    in->mark_funding_rate = funding_rate;
+    in->mark_time_to_funding = time_to_funding;
+}
+
+int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument, struct cas_cause cause)
+{
+    if (instrument >= ex->n_inst)
+        return CAS_EINVAL;
+    cas__refresh_mark(ex, instrument);
+    ex->cause = cause;
+    return cas__risk_run(ex);
+}
+
+void cas_exchange_sample_mark(struct cas_exchange *ex, uint32_t instrument)
+{
+    if (instrument < ex->n_inst && ex->has_marks)
+        cas__sample_mark(ex, instrument);
+}
+
 void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo,
                            cas_ticks hi)
 {
@@ -616,87 +301,102 @@ void cas_exchange_set_halt(struct cas_exchange *ex, uint32_t instrument, bool ha
         ex->inst[instrument].halted = halted;
 }
 
-/* ---- risk predicates ---- */
+/* ---- engine steps and keeper liquidations ---- */
 
-/* Cash backing position (a, i) alone: the position's cash (isolated) or the
- * account's (cross). */
-cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_cause cause)
 {
-    return pool_cash(ex, a, i);
+    int rc = cas__jobs_resume(ex, step);
+    if (rc)
+        return rc;
+    ex->cause = cause;
+    return cas__risk_run(ex);
 }
 
-/* A cross account: cash + sum(lots * mark * K) < sum(MM) over its perpetuals. */
-bool cas__account_liquidatable(const struct cas_exchange *ex, uint32_t a)
+int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                                  uint32_t instrument, cas_lots lots, cas_lots *taken)
 {
-    i128 eq = ex->acct[a].cash, mm = 0;
-    bool any = false;
-    for (uint32_t j = 0; j < ex->n_inst; j++) {
-        const struct position *p = pos_at(ex, a, j);
-        const struct instrument *in = &ex->inst[j];
-        if (!is_perp(ex, j) || p->lots == 0)
+    return cas__keeper_liquidate(ex, keeper, target, instrument, lots, taken);
+}
+
+/* ---- funding and dynamic margin ---- */
+uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instrument,
+                                   uint32_t *accounts, uint32_t max)
+{
+    if (instrument >= ex->n_inst)
+        return 0;
+    const struct instrument *in = &ex->inst[instrument];
+    uint32_t n = in->set_n < max ? in->set_n : max;
+    for (uint32_t k = 0; k < n; k++)
+        accounts[k] = in->set[k].account;
+    return n;
+}
+
+uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument)
+{
+    uint32_t n = 0;
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
+        return 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++)
+        if (pos_at(ex, a, instrument)->lots != 0 && cas__position_liquidatable(ex, a, instrument))
+            n++;
+    return n;
+}
+
+int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64_t rate_ppm)
+{
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
+        return CAS_EINVAL;
+    const struct instrument *in = &ex->inst[instrument];
+    i128 unit = (i128)in->mark * in->spec.contract_units * rate_ppm, paid = 0, received = 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++) {
+        struct position *p = pos_at(ex, a, instrument);
+        if (p->lots == 0)
             continue;
-        i128 v = (i128)p->lots * in->mark * in->spec.contract_units;
-        eq += v;
-        mm += cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
-        any = true;
+        i128 x = p->lots * unit;
+        cas_money d = (cas_money)(x > 0 ? -div_ceil(x, CAS_PPM) : div_floor(-x, CAS_PPM));
+        paid += d < 0 ? -d : 0;
+        received += d > 0 ? d : 0;
+        struct account *ac = &ex->acct[a];
+        *(ac->mode == CAS_ISOLATED ? &p->cash : &ac->cash) += d;
+        ex->pools += d;
+        ac->funding_paid -= d;
     }
-    return any && eq < mm;
+    for (uint32_t j = 0; j < ex->n_jobs; j++) {
+        struct job *jb = &ex->jobs[j];
+        if (!jb->live || jb->instrument != instrument || jb->lots == 0)
+            continue;
+        i128 x = jb->lots * unit;
+        cas_money d = (cas_money)(x > 0 ? -div_ceil(x, CAS_PPM) : div_floor(-x, CAS_PPM));
+        paid += d < 0 ? -d : 0;
+        received += d > 0 ? d : 0;
+        jb->cash += d;
+        ex->pools += d;
+    }
+    ex->residue += (cas_money)(paid - received);
+    cas__reindex_instrument(ex, instrument);
+    ex->cause = (struct cas_cause){CAS_CAUSE_FUNDING, ++ex->funding_count};
+    return cas__risk_run(ex);
 }
 
-/* Whether position (a, i) is liquidatable: its own test if isolated, its
- * account's if cross. */
-bool cas__position_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+int cas_exchange_set_mmr_scale(struct cas_exchange *ex, uint32_t instrument, int64_t scale_ppm)
 {
-    const struct position *p = pos_at(ex, a, i);
-    if (!is_perp(ex, i) || p->lots == 0)
-        return false;
-    if (ex->acct[a].mode == CAS_CROSS)
-        return cas__account_liquidatable(ex, a);
-    return cas__liquidatable_one(&ex->inst[i], p->lots, p->cash, ex->inst[i].mark);
+    if (instrument >= ex->n_inst || scale_ppm < 0)
+        return CAS_EINVAL;
+    struct instrument *in = &ex->inst[instrument];
+    in->scale_ppm = scale_ppm;
+    cas__tiers_prepare(&in->spec, scale_ppm, in->eff, in->cum);
+    cas__reindex_instrument(ex, instrument);
+    ex->multi_dirty = true;
+    ex->cause = (struct cas_cause){CAS_CAUSE_MARGIN, (uint64_t)scale_ppm};
+    return cas__risk_run(ex);
 }
 
 /* ---- views ---- */
 
-/* The cash that a cross position's price formulas see: the account's cash
- * plus the other perpetual positions at their marks, less (with_mm) their
- * maintenance margin (Binance's WB - TMM_other + UPNL_other). */
-static cas_money cross_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i, bool with_mm)
-{
-    i128 c = ex->acct[a].cash;
-    for (uint32_t j = 0; j < ex->n_inst; j++) {
-        const struct position *p = pos_at(ex, a, j);
-        const struct instrument *in = &ex->inst[j];
-        if (j == i || !is_perp(ex, j) || p->lots == 0)
-            continue;
-        i128 v = (i128)p->lots * in->mark * in->spec.contract_units;
-        c += v;
-        if (with_mm)
-            c -= cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
-    }
-    return (cas_money)c;
-}
-
 void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
                            struct cas_position_view *out)
 {
-    *out = (struct cas_position_view){.liquidation = NAN, .bankruptcy = NAN};
-    if (account >= ex->n_acct || instrument >= ex->n_inst)
-        return;
-    const struct position *p = pos_at(ex, account, instrument);
-    const struct instrument *in = &ex->inst[instrument];
-    out->lots = p->lots;
-    out->realized_pnl = p->realized;
-    if (p->lots == 0)
-        return;
-    out->entry = (double)p->cost / ((double)p->lots * (double)in->spec.contract_units);
-    if (!is_perp(ex, instrument))
-        return;
-    bool iso = ex->acct[account].mode == CAS_ISOLATED;
-    out->margin = iso ? p->cash + p->cost : 0; /* what was put in, plus realized flows */
-    cas_money liq = iso ? p->cash : cross_cash(ex, account, instrument, true);
-    cas_money bk = iso ? p->cash : cross_cash(ex, account, instrument, false);
-    out->liquidation = cas_margin_liquidation_price(&in->spec, p->lots, liq, in->scale_ppm);
-    out->bankruptcy = cas_margin_bankruptcy_price(&in->spec, p->lots, bk);
+    cas__position_view(ex, account, instrument, out);
 }
 
 void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,

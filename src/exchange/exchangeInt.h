@@ -86,6 +86,9 @@ struct instrument {
     struct cas_instrument_spec spec;
     struct cas_book *book;
     cas_ticks mark, last;
+    struct cas_mark mark_rule;   /* its method and basis EMA, when the venue gave one */
+    double mark_index;           /* the mark context (cas_exchange_set_mark_context) */
+    double mark_funding_rate, mark_time_to_funding;
     int64_t scale_ppm;
     int64_t eff[CAS_MAX_TIERS];  /* mmr x scale per tier, capped at RATE_ONE */
     cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */
@@ -124,8 +127,7 @@ struct cas_exchange {
                                    (check.c recomputes it): held = pools + fund + fees +
                                    residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
-    struct cas_mark_source marks;
-    bool has_marks;
+    bool has_marks;             /* marks by each instrument's mark_rule, else the last trade */
     cas_step step;
     struct cas_cause cause;     /* what is happening now */
     uint64_t funding_count;
@@ -170,6 +172,19 @@ static inline enum cas_side opposite(enum cas_side s)
 static inline cas_lots abs_lots(cas_lots x)
 {
     return x < 0 ? -x : x;
+}
+
+/* The account whose sequence of ids holds `id` (no range check), and the
+ * same checked against the accounts open (CAS_NO_ACCOUNT if none). */
+static inline uint32_t owner_of(uint64_t id)
+{
+    return (uint32_t)(id >> SEQ_BITS) - 1u;
+}
+
+static inline uint32_t cas__order_owner(const struct cas_exchange *ex, uint64_t id)
+{
+    uint64_t hi = id >> SEQ_BITS;
+    return hi == 0 || hi - 1 >= ex->n_acct ? CAS_NO_ACCOUNT : (uint32_t)(hi - 1);
 }
 
 /* Position or job lots on instrument i went from `before` to `after`. */
@@ -217,7 +232,13 @@ static inline int64_t mul_div(int64_t a, int64_t b, int64_t c)
     return (int64_t)((i128)a * b / c);
 }
 
-/* ---- margin.c: integer margin arithmetic ---- */
+/* The files of the module, each using only those listed after it (no file
+ * calls up): exchange.c (the public entry points) -> liquidate.c (the risk
+ * loop, engine jobs, ADL, keepers) -> orders.c (ids, the book, fills,
+ * settlement, margin at submission) -> risk.c (the risk index) -> margin.c
+ * (margin arithmetic and the liquidation tests); check.c reads them all. */
+
+/* ---- margin.c: integer margin arithmetic, liquidation tests and prices ---- */
 void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm,
                         int64_t *eff, cas_money *cum);
 i128 cas__mm(const struct cas_instrument_spec *spec, const int64_t *eff, const cas_money *cum,
@@ -227,38 +248,51 @@ cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bo
 int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 notional);
 i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots,
                   cas_ticks price);
-
-/* ---- exchange.c: accounts, settlement ---- */
-void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
-                          cas_money flow, cas_money fee, bool cover_bad_debt);
 cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i);
 bool cas__account_liquidatable(const struct cas_exchange *ex, uint32_t a);
 bool cas__position_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32_t i);
-void cas__refresh_mark(struct cas_exchange *ex, uint32_t i);
-void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
-                    uint32_t taker, uint32_t maker);
-void cas__cancel_account_orders(struct cas_exchange *ex, uint32_t a, uint32_t only_inst);
-bool cas__margin_ok(const struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
-                    cas_lots q, cas_ticks price, int64_t fee_ppm);
+void cas__position_view(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                        struct cas_position_view *out);
+
+/* ---- risk.c: the risk index (heaps, multi list, keeper set) ---- */
+void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
+void cas__reindex(struct cas_exchange *ex, uint32_t a, uint32_t i);
+void cas__reindex_instrument(struct cas_exchange *ex, uint32_t i);
+void cas__account_refresh(struct cas_exchange *ex, uint32_t a);
+void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
+void cas__set_add(struct cas_exchange *ex, uint32_t i, uint32_t a);
+void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
+void cas__set_verify(struct cas_exchange *ex, uint32_t i);
+const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i, uint32_t a);
+
+/* ---- orders.c: ids, the book, fills and settlement ---- */
 cas_money cas__pay(struct cas_exchange *ex, i128 num, i128 den, cas_money *receive);
 void cas__fund_pay(struct cas_exchange *ex, cas_money amount);
-bool cas__band_apply(const struct instrument *in, enum cas_side side, enum cas_order_type *type,
-                     cas_ticks *price);
+void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
+                    uint32_t taker, uint32_t maker);
+void cas__refresh_mark(struct cas_exchange *ex, uint32_t i);
+void cas__sample_mark(struct cas_exchange *ex, uint32_t i);
+void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
+                          cas_money flow, cas_money fee, bool cover_bad_debt);
+int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint32_t job,
+                     enum cas_side side, enum cas_order_type type, cas_ticks price,
+                     cas_lots qty, uint64_t *id, struct cas_submit_result *res);
 int cas__job_submit(struct cas_exchange *ex, uint32_t j, enum cas_side side,
                     enum cas_order_type type, cas_ticks price, cas_lots qty,
                     struct cas_submit_result *res);
+bool cas__margin_ok(const struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side side,
+                    cas_lots q, cas_ticks price, int64_t fee_ppm);
+bool cas__band_apply(const struct instrument *in, enum cas_side side, enum cas_order_type *type,
+                     cas_ticks *price);
+int cas__cancel(struct cas_exchange *ex, uint64_t order_id);
+void cas__cancel_account_orders(struct cas_exchange *ex, uint32_t a, uint32_t only_inst);
 
-/* ---- risk.c: heaps, re-indexing, the risk loop ---- */
-void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
-void cas__reindex(struct cas_exchange *ex, uint32_t a, uint32_t i);
-void cas__account_refresh(struct cas_exchange *ex, uint32_t a);
-void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
+/* ---- liquidate.c: the risk loop, engine jobs, ADL, keepers ---- */
 int cas__risk_run(struct cas_exchange *ex);
-void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
-const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i, uint32_t a);
-
-/* ---- liquidate.c: engine jobs, ADL, keeper ---- */
 int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i);
 int cas__work_job(struct cas_exchange *ex, uint32_t j);
+int cas__jobs_resume(struct cas_exchange *ex, cas_step step);
+int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                          uint32_t instrument, cas_lots lots, cas_lots *taken);
 
 #endif

@@ -7,12 +7,24 @@
  * position's cash), so the account is left flat with nothing there, and the
  * job's bankruptcy price -cash0 / (lots0 * K) is where the job would end at
  * zero. A job works one order per round of the risk loop and then either
- * finishes or waits for cas_exchange_begin_step (throttle, slice cooldown,
+ * finishes or waits for the next step (cas__jobs_resume: throttle, slice cooldown,
  * halt, band, or an empty book). When it is flat its cash goes to the fund
  * (a shortfall is paid from it). ADL closes lots of a job against accounts'
  * opposite positions at the job's bankruptcy price, ranked as the instrument
  * says; it scans every account (O(accounts)), which is fine because it is
  * rare.
+ *
+ * The risk loop (cas__risk_run) runs after every operation: it pops, per
+ * instrument, the entries of the risk index (risk.c) the mark has crossed, in
+ * crossing order, and liquidates them; then it checks the cross accounts with
+ * several perpetual positions (the multi list) by full computation if any
+ * mark moved or one of them changed (O(multi accounts) per mark move: such
+ * accounts are expected to be few); then it works one order of the first
+ * ready engine job, whose fills move the mark, and starts over, until nothing
+ * is crossed and no job is ready. A worklist, not recursion: a cascade of any
+ * length uses constant stack. Liquidations found in a round record as cause
+ * ex->cause: the cause of the operation, or of the liquidation whose order
+ * last moved the mark.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -113,7 +125,7 @@ static int take_over_cross(struct cas_exchange *ex, uint32_t a)
         if (!is_perp(ex, j) || p->lots == 0)
             continue;
         struct cas_position_view view;
-        cas_exchange_position(ex, a, j, &view);
+        cas__position_view(ex, a, j, &view);
         liq[j] = view.liquidation;
         i128 v = (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units;
         eq += v;
@@ -148,7 +160,7 @@ int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i)
     }
     struct position *p = pos_at(ex, a, i);
     struct cas_position_view view;
-    cas_exchange_position(ex, a, i, &view);
+    cas__position_view(ex, a, i, &view);
     cas__cancel_account_orders(ex, a, i);
     cas_money cash = p->cash;
     p->cash = 0;
@@ -433,7 +445,114 @@ int cas__work_job(struct cas_exchange *ex, uint32_t j)
     return push_waiting(ex, j);
 }
 
-int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_cause cause)
+/* ---- the risk loop ---- */
+static void liquidate(struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    if (ex->inst[i].spec.liq_mode == CAS_LIQ_KEEPER)
+        cas__set_add(ex, i, a);
+    else
+        cas__liquidate_engine(ex, a, i);
+}
+
+static bool crossed(const struct instrument *in, enum cas_side s)
+{
+    const struct risk_heap *h = &in->heap[s];
+    return h->n > 0 && (s == CAS_BUY ? in->mark <= h->v[0].trigger : in->mark >= h->v[0].trigger);
+}
+
+static void scan_instrument(struct cas_exchange *ex, uint32_t i)
+{
+    struct instrument *in = &ex->inst[i];
+    if (ex->no_liquidation)
+        return;
+    if (in->set_n)
+        cas__set_verify(ex, i);
+    for (int s = CAS_BUY; s <= CAS_SELL; s++) {
+        while (crossed(in, (enum cas_side)s)) {
+            uint32_t a = in->heap[s].v[0].account;
+            cas__heap_remove(ex, i, a);
+            /* The trigger is exact, so this holds; were it not, the position
+             * stays out of the heap and cas_exchange_check reports it. */
+            if (cas__position_liquidatable(ex, a, i))
+                liquidate(ex, a, i);
+        }
+    }
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Liquidate, in account order, the multi-position cross accounts under
+ * water. Engine mode wins if any of the account's instruments uses it. */
+static int scan_multi(struct cas_exchange *ex)
+{
+    bool moved = ex->multi_dirty;
+    for (uint32_t i = 0; i < ex->n_inst; i++) {
+        moved |= ex->inst[i].mark_moved;
+        ex->inst[i].mark_moved = false;
+    }
+    ex->multi_dirty = false;
+    if (!moved || ex->n_multi == 0 || ex->no_liquidation)
+        return 0;
+    uint32_t n = 0;
+    if (cas__grow((void **)&ex->scratch, &ex->cap_scratch, ex->n_multi, sizeof *ex->scratch))
+        return CAS_ENOMEM;
+    for (uint32_t k = 0; k < ex->n_multi; k++)
+        if (cas__account_liquidatable(ex, ex->multi[k]))
+            ex->scratch[n++] = ex->multi[k];
+    qsort(ex->scratch, n, sizeof *ex->scratch, cmp_u32);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t a = ex->scratch[k];
+        bool engine = false;
+        for (uint32_t j = 0; j < ex->n_inst; j++)
+            engine |= is_perp(ex, j) && pos_at(ex, a, j)->lots != 0 &&
+                      ex->inst[j].spec.liq_mode == CAS_LIQ_ENGINE;
+        for (uint32_t j = 0; j < ex->n_inst && !engine; j++)
+            if (is_perp(ex, j) && pos_at(ex, a, j)->lots != 0)
+                cas__set_add(ex, j, a);
+        if (engine)
+            cas__liquidate_engine(ex, a, NIL);
+    }
+    return 0;
+}
+
+/* Nothing the loop could act on: no position in a risk heap or keeper set, no
+ * multi-position account, no job ready (spot-only venues, or nobody levered).
+ * The marks' moved flags are left set; they matter only with multi-position
+ * accounts, whose arrival sets multi_dirty anyway. */
+static bool idle(const struct cas_exchange *ex)
+{
+    return ex->n_watched == 0 && ex->n_multi == 0 && ex->ready_head == ex->n_ready;
+}
+
+int cas__risk_run(struct cas_exchange *ex)
+{
+    if (ex->in_risk || idle(ex))
+        return 0;
+    ex->in_risk = true;
+    int rc = 0;
+    for (;;) {
+        for (uint32_t i = 0; i < ex->n_inst; i++)
+            scan_instrument(ex, i);
+        if ((rc = scan_multi(ex)))
+            break;
+        if (ex->ready_head == ex->n_ready)
+            break;
+        uint32_t j = ex->ready[ex->ready_head++];
+        if (ex->ready_head == ex->n_ready)
+            ex->ready_head = ex->n_ready = 0;
+        if ((rc = cas__work_job(ex, j)))
+            break;
+    }
+    ex->in_risk = false;
+    return rc;
+}
+
+/* A new step: throttles start afresh and every waiting job is ready again. */
+int cas__jobs_resume(struct cas_exchange *ex, cas_step step)
 {
     ex->step = step;
     for (uint32_t i = 0; i < ex->n_inst; i++)
@@ -442,8 +561,7 @@ int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_c
         if (push_ready(ex, ex->waiting[k]))
             return CAS_ENOMEM;
     ex->n_waiting = 0;
-    ex->cause = cause;
-    return cas__risk_run(ex);
+    return 0;
 }
 
 /* ---- keeper mode ---- */
@@ -485,8 +603,8 @@ static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t t
     }
 }
 
-int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
-                                  uint32_t instrument, cas_lots lots, cas_lots *taken)
+int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
+                          uint32_t instrument, cas_lots lots, cas_lots *taken)
 {
     *taken = 0;
     int rc = keeper_screen(ex, keeper, target, instrument, lots);
@@ -509,7 +627,7 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
                         px < 1 ? 1 : px, 0))
         return CAS_EINVAL;
     struct cas_position_view before;
-    cas_exchange_position(ex, target, instrument, &before);
+    cas__position_view(ex, target, instrument, &before);
     const struct set_entry *se = cas__set_find(ex, instrument, target);
     struct cas_cause cause = se ? se->cause : ex->cause;
     cas__cancel_account_orders(ex, target, ex->acct[target].mode == CAS_CROSS ? NIL : instrument);

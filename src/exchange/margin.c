@@ -226,3 +226,85 @@ i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lot
     i128 n = (i128)abs_lots(lots) * price * in->spec.contract_units;
     return div_ceil(n, cas__leverage(in, account_lev, n));
 }
+
+/* ---- whether positions and accounts are liquidatable, and their prices ---- */
+
+/* Cash backing position (a, i) alone: the position's cash (isolated) or the
+ * account's (cross). */
+cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    return is_perp(ex, i) && ex->acct[a].mode == CAS_ISOLATED ? pos_at(ex, a, i)->cash
+                                                               : ex->acct[a].cash;
+}
+
+/* A cross account: cash + sum(lots * mark * K) < sum(MM) over its perpetuals. */
+bool cas__account_liquidatable(const struct cas_exchange *ex, uint32_t a)
+{
+    i128 eq = ex->acct[a].cash, mm = 0;
+    bool any = false;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, a, j);
+        const struct instrument *in = &ex->inst[j];
+        if (!is_perp(ex, j) || p->lots == 0)
+            continue;
+        i128 v = (i128)p->lots * in->mark * in->spec.contract_units;
+        eq += v;
+        mm += cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
+        any = true;
+    }
+    return any && eq < mm;
+}
+
+/* Whether position (a, i) is liquidatable: its own test if isolated, its
+ * account's if cross. */
+bool cas__position_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    const struct position *p = pos_at(ex, a, i);
+    if (!is_perp(ex, i) || p->lots == 0)
+        return false;
+    if (ex->acct[a].mode == CAS_CROSS)
+        return cas__account_liquidatable(ex, a);
+    return cas__liquidatable_one(&ex->inst[i], p->lots, p->cash, ex->inst[i].mark);
+}
+
+/* The cash that a cross position's price formulas see: the account's cash
+ * plus the other perpetual positions at their marks, less (with_mm) their
+ * maintenance margin (Binance's WB - TMM_other + UPNL_other). */
+static cas_money cross_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i, bool with_mm)
+{
+    i128 c = ex->acct[a].cash;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, a, j);
+        const struct instrument *in = &ex->inst[j];
+        if (j == i || !is_perp(ex, j) || p->lots == 0)
+            continue;
+        i128 v = (i128)p->lots * in->mark * in->spec.contract_units;
+        c += v;
+        if (with_mm)
+            c -= cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
+    }
+    return (cas_money)c;
+}
+
+void cas__position_view(const struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                        struct cas_position_view *out)
+{
+    *out = (struct cas_position_view){.liquidation = NAN, .bankruptcy = NAN};
+    if (account >= ex->n_acct || instrument >= ex->n_inst)
+        return;
+    const struct position *p = pos_at(ex, account, instrument);
+    const struct instrument *in = &ex->inst[instrument];
+    out->lots = p->lots;
+    out->realized_pnl = p->realized;
+    if (p->lots == 0)
+        return;
+    out->entry = (double)p->cost / ((double)p->lots * (double)in->spec.contract_units);
+    if (!is_perp(ex, instrument))
+        return;
+    bool iso = ex->acct[account].mode == CAS_ISOLATED;
+    out->margin = iso ? p->cash + p->cost : 0; /* what was put in, plus realized flows */
+    cas_money liq = iso ? p->cash : cross_cash(ex, account, instrument, true);
+    cas_money bk = iso ? p->cash : cross_cash(ex, account, instrument, false);
+    out->liquidation = cas_margin_liquidation_price(&in->spec, p->lots, liq, in->scale_ppm);
+    out->bankruptcy = cas_margin_bankruptcy_price(&in->spec, p->lots, bk);
+}

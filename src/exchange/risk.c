@@ -1,20 +1,14 @@
-/* risk: the risk heaps, re-indexing of positions, the cascade loop, the keeper
- * set, funding and dynamic margin.
+/* risk: the risk index — which positions the mark could put under water.
  *
  * A position is re-indexed (its trigger recomputed exactly and its heap slot
  * re-keyed) whenever its lots or backing cash change; that costs a few
  * predicate evaluations (the search gallops from the closed-form estimate)
- * and O(log n) heap moves, and scans nothing. After every operation the risk
- * loop pops, per instrument, the entries the mark has crossed, in crossing
- * order (longs: highest trigger first; shorts: lowest; ties by account), and
- * liquidates them; then it checks the cross accounts with several perpetual
- * positions (the multi list) by full computation if any mark moved or one of
- * them changed (O(multi accounts) per mark move: such accounts are expected
- * to be few); then it works one order of the first ready engine job, whose
- * fills move the mark, and starts over, until nothing is crossed and no job
- * is ready. A worklist, not recursion: a cascade of any length uses constant
- * stack. Liquidations found in a round record as cause ex->cause: the cause of
- * the operation, or of the liquidation whose order last moved the mark.
+ * and O(log n) heap moves, and scans nothing. Each perpetual has two heaps of
+ * trigger ticks (longs: highest first; shorts: lowest; ties by account); the
+ * cross accounts with several perpetual positions are on the multi list
+ * instead, checked by full computation; a keeper-mode instrument keeps the
+ * positions found under water in a sorted set until a keeper takes them. The
+ * loop that acts on the index is cas__risk_run (liquidate.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +196,7 @@ const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i,
     return k < in->set_n && in->set[k].account == a ? &in->set[k] : NULL;
 }
 
-static void set_add(struct cas_exchange *ex, uint32_t i, uint32_t a)
+void cas__set_add(struct cas_exchange *ex, uint32_t i, uint32_t a)
 {
     struct instrument *in = &ex->inst[i];
     struct position *p = pos_at(ex, a, i);
@@ -230,7 +224,7 @@ void cas__set_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
 }
 
 /* Drop from the set the positions no longer liquidatable, and index them. */
-static void set_verify(struct cas_exchange *ex, uint32_t i)
+void cas__set_verify(struct cas_exchange *ex, uint32_t i)
 {
     struct instrument *in = &ex->inst[i];
     for (uint32_t k = in->set_n; k-- > 0;) {
@@ -242,191 +236,12 @@ static void set_verify(struct cas_exchange *ex, uint32_t i)
     }
 }
 
-uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instrument,
-                                   uint32_t *accounts, uint32_t max)
-{
-    if (instrument >= ex->n_inst)
-        return 0;
-    const struct instrument *in = &ex->inst[instrument];
-    uint32_t n = in->set_n < max ? in->set_n : max;
-    for (uint32_t k = 0; k < n; k++)
-        accounts[k] = in->set[k].account;
-    return n;
-}
-
-uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument)
-{
-    uint32_t n = 0;
-    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
-        return 0;
-    for (uint32_t a = 0; a < ex->n_acct; a++)
-        if (pos_at(ex, a, instrument)->lots != 0 && cas__position_liquidatable(ex, a, instrument))
-            n++;
-    return n;
-}
-
-/* ---- the risk loop ---- */
-
-static void liquidate(struct cas_exchange *ex, uint32_t a, uint32_t i)
-{
-    if (ex->inst[i].spec.liq_mode == CAS_LIQ_KEEPER)
-        set_add(ex, i, a);
-    else
-        cas__liquidate_engine(ex, a, i);
-}
-
-static bool crossed(const struct instrument *in, enum cas_side s)
-{
-    const struct risk_heap *h = &in->heap[s];
-    return h->n > 0 && (s == CAS_BUY ? in->mark <= h->v[0].trigger : in->mark >= h->v[0].trigger);
-}
-
-static void scan_instrument(struct cas_exchange *ex, uint32_t i)
-{
-    struct instrument *in = &ex->inst[i];
-    if (ex->no_liquidation)
-        return;
-    if (in->set_n)
-        set_verify(ex, i);
-    for (int s = CAS_BUY; s <= CAS_SELL; s++) {
-        while (crossed(in, (enum cas_side)s)) {
-            uint32_t a = in->heap[s].v[0].account;
-            cas__heap_remove(ex, i, a);
-            /* The trigger is exact, so this holds; were it not, the position
-             * stays out of the heap and cas_exchange_check reports it. */
-            if (cas__position_liquidatable(ex, a, i))
-                liquidate(ex, a, i);
-        }
-    }
-}
-
-static int cmp_u32(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return (a > b) - (a < b);
-}
-
-/* Liquidate, in account order, the multi-position cross accounts under
- * water. Engine mode wins if any of the account's instruments uses it. */
-static int scan_multi(struct cas_exchange *ex)
-{
-    bool moved = ex->multi_dirty;
-    for (uint32_t i = 0; i < ex->n_inst; i++) {
-        moved |= ex->inst[i].mark_moved;
-        ex->inst[i].mark_moved = false;
-    }
-    ex->multi_dirty = false;
-    if (!moved || ex->n_multi == 0 || ex->no_liquidation)
-        return 0;
-    uint32_t n = 0;
-    if (cas__grow((void **)&ex->scratch, &ex->cap_scratch, ex->n_multi, sizeof *ex->scratch))
-        return CAS_ENOMEM;
-    for (uint32_t k = 0; k < ex->n_multi; k++)
-        if (cas__account_liquidatable(ex, ex->multi[k]))
-            ex->scratch[n++] = ex->multi[k];
-    qsort(ex->scratch, n, sizeof *ex->scratch, cmp_u32);
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t a = ex->scratch[k];
-        bool engine = false;
-        for (uint32_t j = 0; j < ex->n_inst; j++)
-            engine |= is_perp(ex, j) && pos_at(ex, a, j)->lots != 0 &&
-                      ex->inst[j].spec.liq_mode == CAS_LIQ_ENGINE;
-        for (uint32_t j = 0; j < ex->n_inst && !engine; j++)
-            if (is_perp(ex, j) && pos_at(ex, a, j)->lots != 0)
-                set_add(ex, j, a);
-        if (engine)
-            cas__liquidate_engine(ex, a, NIL);
-    }
-    return 0;
-}
-
-/* Nothing the loop could act on: no position in a risk heap or keeper set, no
- * multi-position account, no job ready (spot-only venues, or nobody levered).
- * The marks' moved flags are left set; they matter only with multi-position
- * accounts, whose arrival sets multi_dirty anyway. */
-static bool idle(const struct cas_exchange *ex)
-{
-    return ex->n_watched == 0 && ex->n_multi == 0 && ex->ready_head == ex->n_ready;
-}
-
-int cas__risk_run(struct cas_exchange *ex)
-{
-    if (ex->in_risk || idle(ex))
-        return 0;
-    ex->in_risk = true;
-    int rc = 0;
-    for (;;) {
-        for (uint32_t i = 0; i < ex->n_inst; i++)
-            scan_instrument(ex, i);
-        if ((rc = scan_multi(ex)))
-            break;
-        if (ex->ready_head == ex->n_ready)
-            break;
-        uint32_t j = ex->ready[ex->ready_head++];
-        if (ex->ready_head == ex->n_ready)
-            ex->ready_head = ex->n_ready = 0;
-        if ((rc = cas__work_job(ex, j)))
-            break;
-    }
-    ex->in_risk = false;
-    return rc;
-}
-
-/* ---- funding and dynamic margin ---- */
+/* ---- funding and dynamic margin re-index a whole instrument ---- */
 
 /* Re-index every open position on instrument i (its backing changed). */
-static void reindex_instrument(struct cas_exchange *ex, uint32_t i)
+void cas__reindex_instrument(struct cas_exchange *ex, uint32_t i)
 {
     for (uint32_t a = 0; a < ex->n_acct; a++)
         if (pos_at(ex, a, i)->lots != 0)
             cas__touch(ex, a, i);
-}
-
-int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64_t rate_ppm)
-{
-    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
-        return CAS_EINVAL;
-    const struct instrument *in = &ex->inst[instrument];
-    i128 unit = (i128)in->mark * in->spec.contract_units * rate_ppm, paid = 0, received = 0;
-    for (uint32_t a = 0; a < ex->n_acct; a++) {
-        struct position *p = pos_at(ex, a, instrument);
-        if (p->lots == 0)
-            continue;
-        i128 x = p->lots * unit;
-        cas_money d = (cas_money)(x > 0 ? -div_ceil(x, CAS_PPM) : div_floor(-x, CAS_PPM));
-        paid += d < 0 ? -d : 0;
-        received += d > 0 ? d : 0;
-        struct account *ac = &ex->acct[a];
-        *(ac->mode == CAS_ISOLATED ? &p->cash : &ac->cash) += d;
-        ex->pools += d;
-        ac->funding_paid -= d;
-    }
-    for (uint32_t j = 0; j < ex->n_jobs; j++) {
-        struct job *jb = &ex->jobs[j];
-        if (!jb->live || jb->instrument != instrument || jb->lots == 0)
-            continue;
-        i128 x = jb->lots * unit;
-        cas_money d = (cas_money)(x > 0 ? -div_ceil(x, CAS_PPM) : div_floor(-x, CAS_PPM));
-        paid += d < 0 ? -d : 0;
-        received += d > 0 ? d : 0;
-        jb->cash += d;
-        ex->pools += d;
-    }
-    ex->residue += (cas_money)(paid - received);
-    reindex_instrument(ex, instrument);
-    ex->cause = (struct cas_cause){CAS_CAUSE_FUNDING, ++ex->funding_count};
-    return cas__risk_run(ex);
-}
-
-int cas_exchange_set_mmr_scale(struct cas_exchange *ex, uint32_t instrument, int64_t scale_ppm)
-{
-    if (instrument >= ex->n_inst || scale_ppm < 0)
-        return CAS_EINVAL;
-    struct instrument *in = &ex->inst[instrument];
-    in->scale_ppm = scale_ppm;
-    cas__tiers_prepare(&in->spec, scale_ppm, in->eff, in->cum);
-    reindex_instrument(ex, instrument);
-    ex->multi_dirty = true;
-    ex->cause = (struct cas_cause){CAS_CAUSE_MARGIN, (uint64_t)scale_ppm};
-    return cas__risk_run(ex);
 }

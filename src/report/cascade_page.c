@@ -48,18 +48,6 @@ struct data {
     char first[64];
 };
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 static const char *type_of(const struct data *d, const char *account)
 {
     for (size_t k = 0; k < d->acc.n; k++)
@@ -256,7 +244,7 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
                       "fill=\"%s\" stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"12\">",
                 x, y, bw, bh, is_long ? "#fde0dd" : "#fee8c8", x + 6, y + 15);
         fprintf(html, "#%lld account %s ", n[k].id, acct);
-        html_escape(html, type_of(d, acct));
+        cas__html_text(html, type_of(d, acct));
         fprintf(html, " %s %s lots %s×</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
                       "fill=\"#444\">mark %s / liquidation price %s</text></g>\n",
                 cas__rows_get(&d->liq, r, "side"), cas__rows_get(&d->liq, r, "lots"),
@@ -537,7 +525,7 @@ int cas__report_cascades(FILE *html, const char *dir)
                 strcmp(cas__rows_get(&d.cas, c, "liquidations"), "1") ? "s" : "",
                 cas__rows_get(&d.cas, c, "generations"),
                 strcmp(cas__rows_get(&d.cas, c, "generations"), "1") ? "s" : "");
-        html_escape(html, cas__rows_get(&d.cas, c, "instrument"));
+        cas__html_text(html, cas__rows_get(&d.cas, c, "instrument"));
         fprintf(html, ", steps %s to %s</h3>\n", cas__rows_get(&d.cas, c, "start_step"),
                 *cas__rows_get(&d.cas, c, "finish_step") ? cas__rows_get(&d.cas, c, "finish_step")
                                                          : "the end");

@@ -1,9 +1,12 @@
 /* cascade_page: the report's trees, cascade price paths and replay player
- * (cascade_page.c). */
+ * (cascade_page.c), and what it shares with report.c. */
 #ifndef CASCADE_REPORT_CASCADE_PAGE_H
 #define CASCADE_REPORT_CASCADE_PAGE_H
 
 #include <stdio.h>
+
+/* Write s to html with &, <, >, " and ' escaped (report.c). */
+void cas__html_text(FILE *f, const char *s);
 
 /* Write the sections for the run in `dir` to html: 0, or 1/2 (said). */
 int cas__report_cascades(FILE *html, const char *dir);

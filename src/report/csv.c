@@ -104,6 +104,42 @@ int cas__csv_open(struct csv *c, const char *rundir, const char *file,
     return 0;
 }
 
+int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
+                         const struct cas_csv_field *f, int n, int *idx)
+{
+    const char *names[CAS_CSV_MAX_FIELDS];
+    for (int k = 0; k < n; k++)
+        names[k] = f[k].name;
+    return cas__csv_open(c, rundir, file, names, n, idx);
+}
+
+int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n,
+                         const int *idx, void *row)
+{
+    int rc = 0;
+    for (int k = 0; k < n && rc == 0; k++) {
+        char *at = (char *)row + f[k].offset;
+        if (f[k].kind == CAS_CSV_INT)
+            rc = cas__csv_int(c, idx[k], f[k].name, (long long *)(void *)at);
+        else if (f[k].kind != CAS_CSV_TEXT)
+            rc = cas__csv_num(c, idx[k], f[k].name, f[k].kind == CAS_CSV_NUM_OR_EMPTY,
+                              (double *)(void *)at);
+    }
+    return rc;
+}
+
+int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx)
+{
+    int idx[CAS_CSV_MAX_FIELDS], status = 0;
+    struct csv c;
+    int rc = cas__csv_open_fields(&c, rundir, file, f, n, idx);
+    while (rc == 0 && cas__csv_next(&c, &status))
+        rc = line(ctx, &c, idx);
+    cas__csv_close(&c);
+    return rc ? rc : status;
+}
+
 /* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
 int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
                    double *out)

@@ -35,6 +35,30 @@ int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_emp
 /* The same for a count or a step: a non-negative integer. */
 int cas__csv_int(const struct csv *c, int col, const char *name, long long *out);
 
+/* One column a reader needs and, for a number, where it goes in the reader's
+ * row struct: a long long (INT), a double (NUM; NUM_OR_EMPTY gives NaN for
+ * an empty field). TEXT columns are only required; the reader takes them from
+ * c->field. */
+enum cas_csv_kind { CAS_CSV_TEXT, CAS_CSV_INT, CAS_CSV_NUM, CAS_CSV_NUM_OR_EMPTY };
+struct cas_csv_field {
+    const char *name;
+    enum cas_csv_kind kind;
+    size_t offset;
+};
+/* cas__csv_open for the n (at most CAS_CSV_MAX_FIELDS) columns of a table. */
+int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
+                         const struct cas_csv_field *f, int n, int *idx);
+/* Parse the line's number fields into row, in the table's order: 0, or 2 at
+ * the first bad one (said). */
+int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n,
+                         const int *idx, void *row);
+
+/* Open RUNDIR/file with the columns of a field table and call line(ctx, c,
+ * idx) for every line, which returns 0 to go on or a status (1 or 2, said).
+ * 0 at the end, -1 when the file is absent (nothing said), else the status. */
+int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx);
+
 /* A CSV held in memory: its header and every row's fields, as text. */
 struct cas_rows {
     int ncol;

@@ -90,6 +90,8 @@ struct cas_report {
     cJSON *sum;             /* summary.json */
     const char *want;       /* --instrument, or NULL */
     char *facts;            /* the next caption's facts (data-facts), a buffer of FACTS_MAX */
+    double *returns;        /* log returns between rows, while the figures are drawn */
+    size_t n_returns;
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
     double step_seconds;    /* from timeseries.csv: time_s / step */
@@ -120,279 +122,241 @@ static int out_of_memory(void)
 
 /* ---- the four tables ---- */
 
-enum { T_STEP, T_TIME, T_INSTR, T_MID, T_LAST, T_LOW, T_MARK, T_INDEX, T_D1, T_D5, T_OI, T_FUND,
-       T_LIQN, T_INS, T_N };
+/* A column of one of the row structs below, or a column only required. */
+#define FIELD(type, name, kind, member) {name, CAS_CSV_##kind, offsetof(type, member)}
+#define TEXT(name) {name, CAS_CSV_TEXT, 0}
+#define COUNT(table) ((int)(sizeof table / sizeof *table))
 
-static int read_timeseries(struct cas_report *r)
+/* Each reader is a table of the columns it needs and a function that takes
+ * one line (cas__csv_each). */
+
+#define TS(name, kind, member) FIELD(struct ts_row, name, kind, member)
+static const struct cas_csv_field ts_fields[] = {
+    TEXT("step"), TEXT("time_s"), TEXT("instrument"), TS("mid", NUM_OR_EMPTY, mid),
+    TS("last", NUM, last), TS("low", NUM_OR_EMPTY, low), TS("mark", NUM, mark),
+    TS("index", NUM_OR_EMPTY, index), TS("depth_1pct", NUM_OR_EMPTY, depth1),
+    TS("depth_5pct", NUM_OR_EMPTY, depth5), TS("oi_long", NUM, oi_long),
+    TS("funding_rate", NUM_OR_EMPTY, funding), TS("liquidated_notional", NUM, liq_notional),
+    TS("insurance_fund", NUM, insurance)};
+enum { T_STEP, T_TIME, T_INSTR };
+
+static int ts_line(void *ctx, const struct csv *c, const int *idx)
 {
-    static const char *const names[T_N] = {
-        "step", "time_s", "instrument", "mid", "last", "low", "mark", "index", "depth_1pct",
-        "depth_5pct", "oi_long", "funding_rate", "liquidated_notional", "insurance_fund"};
-    int idx[T_N], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, T_N, idx)) != 0)
-        goto done;
-    r->step_seconds = 1;
-    while (cas__csv_next(&c, &status)) {
-        const char *instr = c.field[idx[T_INSTR]];
-        if (!r->instrument[0])
-            snprintf(r->instrument, sizeof r->instrument, "%s", instr);
-        long long step = 0;
-        double time_s = 0;
-        if ((rc = cas__csv_int(&c, idx[T_STEP], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[T_TIME], "time_s", false, &time_s)))
-            goto done;
-        if (strcmp(instr, r->instrument) != 0)
-            continue;
-        if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
-            r->step_seconds = time_s / (double)(step + 1);
-        if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step) {
-            rc = cas__csv_bad(&c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
-            goto done;
-        }
-        if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        struct ts_row *t = &r->ts[r->n_ts];
-        t->step = (double)step;
-        if ((rc = cas__csv_num(&c, idx[T_MID], "mid", true, &t->mid)) ||
-            (rc = cas__csv_num(&c, idx[T_LAST], "last", false, &t->last)) ||
-            (rc = cas__csv_num(&c, idx[T_LOW], "low", true, &t->low)) ||
-            (rc = cas__csv_num(&c, idx[T_MARK], "mark", false, &t->mark)) ||
-            (rc = cas__csv_num(&c, idx[T_INDEX], "index", true, &t->index)) ||
-            (rc = cas__csv_num(&c, idx[T_D1], "depth_1pct", true, &t->depth1)) ||
-            (rc = cas__csv_num(&c, idx[T_D5], "depth_5pct", true, &t->depth5)) ||
-            (rc = cas__csv_num(&c, idx[T_OI], "oi_long", false, &t->oi_long)) ||
-            (rc = cas__csv_num(&c, idx[T_FUND], "funding_rate", true, &t->funding)) ||
-            (rc = cas__csv_num(&c, idx[T_LIQN], "liquidated_notional", false, &t->liq_notional)) ||
-            (rc = cas__csv_num(&c, idx[T_INS], "insurance_fund", false, &t->insurance)))
-            goto done;
-        r->n_ts++;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
-}
-
-static int read_liquidations(struct cas_report *r)
-{
-    static const char *const names[] = {"step", "instrument", "side", "mark"};
-    int idx[4], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", names, 4, idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        double mark = 0;
-        const char *side = c.field[idx[2]];
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[3], "mark", false, &mark)))
-            goto done;
-        if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0) {
-            rc = cas__csv_bad(&c, "'side' must be long or short, not '%.20s'", side);
-            goto done;
-        }
-        if (strcmp(c.field[idx[1]], r->instrument) != 0)
-            continue;
-        if (!grow((void **)&r->liq, &r->cap_liq, r->n_liq, sizeof *r->liq)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        r->liq[r->n_liq++] = (struct liq_row){(double)step, mark, side[0] == 'l'};
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
-}
-
-enum { C_ID, C_CAUSE, C_INSTR, C_SIDE, C_START, C_END, C_FINISH, C_GEN, C_LIQS, C_NOTIONAL,
-       C_PSTART, C_PEXT, C_PEND, C_MOVE, C_RECOV, C_EXTSTEP, C_N };
-
-static int read_cascades(struct cas_report *r)
-{
-    static const char *const names[C_N] = {
-        "id", "root_cause", "instrument", "side", "start_step", "end_step", "finish_step",
-        "generations",
-        "liquidations", "notional", "price_start", "price_extreme", "price_end", "move_bps",
-        "recovery_half_steps", "extreme_step"};
-    int idx[C_N], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "cascades.csv", names, C_N, idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        struct cascade_row *k = &r->cas[r->n_cas];
-        if ((rc = cas__csv_int(&c, idx[C_ID], "id", &k->id)) ||
-            (rc = cas__csv_int(&c, idx[C_START], "start_step", &k->start)) ||
-            (rc = cas__csv_int(&c, idx[C_END], "end_step", &k->end)) ||
-            (rc = cas__csv_num(&c, idx[C_FINISH], "finish_step", true, &k->finish)) ||
-            (rc = cas__csv_int(&c, idx[C_GEN], "generations", &k->generations)) ||
-            (rc = cas__csv_int(&c, idx[C_LIQS], "liquidations", &k->liquidations)) ||
-            (rc = cas__csv_num(&c, idx[C_NOTIONAL], "notional", false, &k->notional)) ||
-            (rc = cas__csv_num(&c, idx[C_PSTART], "price_start", false, &k->price_start)) ||
-            (rc = cas__csv_num(&c, idx[C_PEXT], "price_extreme", false, &k->price_extreme)) ||
-            (rc = cas__csv_num(&c, idx[C_PEND], "price_end", false, &k->price_end)) ||
-            (rc = cas__csv_num(&c, idx[C_MOVE], "move_bps", false, &k->move_bps)) ||
-            (rc = cas__csv_num(&c, idx[C_RECOV], "recovery_half_steps", true, &k->recovery)) ||
-            (rc = cas__csv_int(&c, idx[C_EXTSTEP], "extreme_step", &k->extreme_step)))
-            goto done;
-        if (k->end < k->start) {
-            rc = cas__csv_bad(&c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
-            goto done;
-        }
-        snprintf(k->root_cause, sizeof k->root_cause, "%s", c.field[idx[C_CAUSE]]);
-        snprintf(k->instrument, sizeof k->instrument, "%s", c.field[idx[C_INSTR]]);
-        snprintf(k->side, sizeof k->side, "%s", c.field[idx[C_SIDE]]);
-        r->n_cas++;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
-}
-
-/* liqmap.csv is optional (record.liqmap may be off): absent is not an error. */
-static int read_liqmap(struct cas_report *r)
-{
-    static const char *const names[] = {"step", "instrument", "price_lo", "price_hi",
-                                        "long_notional", "short_notional"};
-    int idx[6], rc, status = 0;
-    struct csv c;
-    rc = cas__csv_open(&c, r->rundir, "liqmap.csv", names, 6, idx);
-    if (rc == -1) {
-        cas__csv_close(&c);
+    struct cas_report *r = ctx;
+    const char *instr = c->field[idx[T_INSTR]];
+    if (!r->instrument[0])
+        snprintf(r->instrument, sizeof r->instrument, "%s", instr);
+    long long step = 0;
+    double time_s = 0;
+    int rc;
+    if ((rc = cas__csv_int(c, idx[T_STEP], "step", &step)) ||
+        (rc = cas__csv_num(c, idx[T_TIME], "time_s", false, &time_s)))
+        return rc;
+    if (strcmp(instr, r->instrument) != 0)
         return 0;
-    }
-    if (rc)
-        goto done;
-    r->have_liqmap = true;
-    while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        double lo = 0, hi = 0, l = 0, s = 0;
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[2], "price_lo", false, &lo)) ||
-            (rc = cas__csv_num(&c, idx[3], "price_hi", false, &hi)) ||
-            (rc = cas__csv_num(&c, idx[4], "long_notional", false, &l)) ||
-            (rc = cas__csv_num(&c, idx[5], "short_notional", false, &s)))
-            goto done;
-        if (hi <= lo) {
-            rc = cas__csv_bad(&c, "'price_hi' is not above 'price_lo'");
-            goto done;
-        }
-        if (strcmp(c.field[idx[1]], r->instrument) != 0 || l + s <= 0)
-            continue;
-        if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        r->map[r->n_map++] = (struct map_row){(double)step, lo, hi, l + s};
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
+    if (r->n_ts == 0 && time_s > 0) /* a row is at the end of its step */
+        r->step_seconds = time_s / (double)(step + 1);
+    if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step)
+        return cas__csv_bad(c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
+    if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts))
+        return out_of_memory();
+    struct ts_row *t = &r->ts[r->n_ts];
+    t->step = (double)step;
+    if ((rc = cas__csv_read_fields(c, ts_fields, COUNT(ts_fields), idx, t)) == 0)
+        r->n_ts++;
     return rc;
 }
 
-/* Every instrument of timeseries.csv, with its prices over the run, and the
- * liquidations of each from liquidations.csv. */
-static int read_instruments(struct cas_report *r)
+struct liq_line {
+    long long step;
+    double mark;
+};
+static const struct cas_csv_field liq_fields[] = {
+    FIELD(struct liq_line, "step", INT, step), TEXT("instrument"), TEXT("side"),
+    FIELD(struct liq_line, "mark", NUM, mark)};
+
+static int liq_line(void *ctx, const struct csv *c, const int *idx)
 {
-    static const char *const names[] = {"instrument", "mid", "last", "low", "high", "index"};
-    int idx[6], rc, status = 0;
-    struct csv c;
-    if ((rc = cas__csv_open(&c, r->rundir, "timeseries.csv", names, 6, idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        const char *name = c.field[idx[0]];
-        double mid, last, low, high, index;
-        if ((rc = cas__csv_num(&c, idx[1], "mid", true, &mid)) ||
-            (rc = cas__csv_num(&c, idx[2], "last", false, &last)) ||
-            (rc = cas__csv_num(&c, idx[3], "low", true, &low)) ||
-            (rc = cas__csv_num(&c, idx[4], "high", true, &high)) ||
-            (rc = cas__csv_num(&c, idx[5], "index", true, &index)))
-            goto done;
-        double price = isfinite(mid) ? mid : last;
-        size_t k = 0;
-        while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
-            k++;
-        if (k == r->n_insts) {
-            if (k == 64) {
-                rc = cas__csv_bad(&c, "more than 64 instruments");
-                goto done;
-            }
-            struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
-            if (!v) {
-                rc = out_of_memory();
-                goto done;
-            }
-            r->insts = v;
-            r->n_insts++;
-            v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
-                                     .largest_move = NAN};
-            snprintf(v[k].name, sizeof v[k].name, "%s", name);
-        }
-        struct inst_row *in = &r->insts[k];
-        in->last = price;
-        in->low = fmin(in->low, fmin(price, isfinite(low) ? low : price));
-        in->high = fmax(in->high, fmax(price, isfinite(high) ? high : price));
-        in->perpetual |= isfinite(index);
-    }
-    rc = status;
-    cas__csv_close(&c);
+    struct cas_report *r = ctx;
+    struct liq_line l;
+    const char *side = c->field[idx[2]];
+    int rc = cas__csv_read_fields(c, liq_fields, COUNT(liq_fields), idx, &l);
     if (rc)
         return rc;
-    static const char *const lnames[] = {"instrument"};
-    if ((rc = cas__csv_open(&c, r->rundir, "liquidations.csv", lnames, 1, idx)) != 0)
-        goto done;
-    while (cas__csv_next(&c, &status))
-        for (size_t k = 0; k < r->n_insts; k++)
-            if (strcmp(r->insts[k].name, c.field[idx[0]]) == 0)
-                r->insts[k].liquidations++;
-    rc = status;
-done:
-    cas__csv_close(&c);
-    return rc;
+    if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0)
+        return cas__csv_bad(c, "'side' must be long or short, not '%.20s'", side);
+    if (strcmp(c->field[idx[1]], r->instrument) != 0)
+        return 0;
+    if (!grow((void **)&r->liq, &r->cap_liq, r->n_liq, sizeof *r->liq))
+        return out_of_memory();
+    r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
+    return 0;
+}
+
+#define CR(name, kind, member) FIELD(struct cascade_row, name, kind, member)
+static const struct cas_csv_field cascade_fields[] = {
+    CR("id", INT, id), TEXT("root_cause"), TEXT("instrument"), TEXT("side"),
+    CR("start_step", INT, start), CR("end_step", INT, end),
+    CR("finish_step", NUM_OR_EMPTY, finish), CR("generations", INT, generations),
+    CR("liquidations", INT, liquidations), CR("notional", NUM, notional),
+    CR("price_start", NUM, price_start), CR("price_extreme", NUM, price_extreme),
+    CR("price_end", NUM, price_end), CR("move_bps", NUM, move_bps),
+    CR("recovery_half_steps", NUM_OR_EMPTY, recovery), CR("extreme_step", INT, extreme_step)};
+enum { C_ID, C_CAUSE, C_INSTR, C_SIDE };
+
+static int cascade_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas))
+        return out_of_memory();
+    struct cascade_row *k = &r->cas[r->n_cas];
+    int rc = cas__csv_read_fields(c, cascade_fields, COUNT(cascade_fields), idx, k);
+    if (rc)
+        return rc;
+    if (k->end < k->start)
+        return cas__csv_bad(c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
+    snprintf(k->root_cause, sizeof k->root_cause, "%s", c->field[idx[C_CAUSE]]);
+    snprintf(k->instrument, sizeof k->instrument, "%s", c->field[idx[C_INSTR]]);
+    snprintf(k->side, sizeof k->side, "%s", c->field[idx[C_SIDE]]);
+    r->n_cas++;
+    return 0;
+}
+
+struct map_line {
+    long long step;
+    double lo, hi, l, s;
+};
+static const struct cas_csv_field map_fields[] = {
+    FIELD(struct map_line, "step", INT, step), TEXT("instrument"),
+    FIELD(struct map_line, "price_lo", NUM, lo), FIELD(struct map_line, "price_hi", NUM, hi),
+    FIELD(struct map_line, "long_notional", NUM, l),
+    FIELD(struct map_line, "short_notional", NUM, s)};
+
+static int map_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    struct map_line m;
+    int rc = cas__csv_read_fields(c, map_fields, COUNT(map_fields), idx, &m);
+    if (rc)
+        return rc;
+    if (m.hi <= m.lo)
+        return cas__csv_bad(c, "'price_hi' is not above 'price_lo'");
+    if (strcmp(c->field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
+        return 0;
+    if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map))
+        return out_of_memory();
+    r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
+    return 0;
+}
+
+/* Every instrument of timeseries.csv, with its prices over the run. */
+struct price_line {
+    double mid, last, low, high, index;
+};
+static const struct cas_csv_field price_fields[] = {
+    TEXT("instrument"), FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
+    FIELD(struct price_line, "last", NUM, last),
+    FIELD(struct price_line, "low", NUM_OR_EMPTY, low),
+    FIELD(struct price_line, "high", NUM_OR_EMPTY, high),
+    FIELD(struct price_line, "index", NUM_OR_EMPTY, index)};
+
+static int price_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    const char *name = c->field[idx[0]];
+    struct price_line p;
+    int rc = cas__csv_read_fields(c, price_fields, COUNT(price_fields), idx, &p);
+    if (rc)
+        return rc;
+    double price = isfinite(p.mid) ? p.mid : p.last;
+    size_t k = 0;
+    while (k < r->n_insts && strcmp(r->insts[k].name, name) != 0)
+        k++;
+    if (k == r->n_insts) {
+        if (k == 64)
+            return cas__csv_bad(c, "more than 64 instruments");
+        struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
+        if (!v)
+            return out_of_memory();
+        r->insts = v;
+        r->n_insts++;
+        v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
+                                 .largest_move = NAN};
+        snprintf(v[k].name, sizeof v[k].name, "%s", name);
+    }
+    struct inst_row *in = &r->insts[k];
+    in->last = price;
+    in->low = fmin(in->low, fmin(price, isfinite(p.low) ? p.low : price));
+    in->high = fmax(in->high, fmax(price, isfinite(p.high) ? p.high : price));
+    in->perpetual |= isfinite(p.index);
+    return 0;
+}
+
+/* The liquidations of each instrument, from liquidations.csv. */
+static const struct cas_csv_field instrument_field[] = {TEXT("instrument")};
+
+static int count_line(void *ctx, const struct csv *c, const int *idx)
+{
+    struct cas_report *r = ctx;
+    for (size_t k = 0; k < r->n_insts; k++)
+        if (strcmp(r->insts[k].name, c->field[idx[0]]) == 0)
+            r->insts[k].liquidations++;
+    return 0;
 }
 
 /* The counterfactual's price path (written by `cascade run --counterfactual`). */
-static int read_counterfactual(struct cas_report *r)
+struct cf_line {
+    long long step;
+    struct ts_row t;
+};
+static const struct cas_csv_field cf_fields[] = {
+    FIELD(struct cf_line, "step", INT, step), TEXT("instrument"),
+    FIELD(struct cf_line, "mid", NUM_OR_EMPTY, t.mid), FIELD(struct cf_line, "last", NUM, t.last),
+    FIELD(struct cf_line, "low", NUM_OR_EMPTY, t.low)};
+
+static int cf_line(void *ctx, const struct csv *c, const int *idx)
 {
-    static const char *const names[] = {"step", "instrument", "mid", "last", "low"};
-    int idx[5], rc, status = 0;
-    struct csv c;
-    rc = cas__csv_open(&c, r->rundir, "timeseries-counterfactual.csv", names, 5, idx);
-    if (rc == -1) {
-        cas__csv_close(&c);
-        return 0;
+    struct cas_report *r = ctx;
+    struct cf_line l = {0};
+    int rc = cas__csv_read_fields(c, cf_fields, COUNT(cf_fields), idx, &l);
+    if (rc || strcmp(c->field[idx[1]], r->instrument) != 0)
+        return rc;
+    if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf))
+        return out_of_memory();
+    l.t.step = (double)l.step;
+    r->cf[r->n_cf++] = l.t;
+    return 0;
+}
+
+/* Read one file of the run directory through its table and line function;
+ * an optional file (liqmap.csv, timeseries-counterfactual.csv) may be absent. */
+#define READ(r, file, fields, line) \
+    cas__csv_each((r)->rundir, file, fields, COUNT(fields), line, r)
+
+static int read_tables(struct cas_report *r)
+{
+    r->step_seconds = 1;
+    int rc = READ(r, "timeseries.csv", ts_fields, ts_line);
+    if (rc == 0)
+        rc = READ(r, "liquidations.csv", liq_fields, liq_line);
+    if (rc == 0 && (rc = READ(r, "timeseries-counterfactual.csv", cf_fields, cf_line)) == -1)
+        rc = 0;
+    if (rc == 0) {
+        rc = READ(r, "liqmap.csv", map_fields, map_line);
+        r->have_liqmap = rc != -1;
+        rc = rc == -1 ? 0 : rc;
     }
-    if (rc)
-        goto done;
-    while (cas__csv_next(&c, &status)) {
-        long long step = 0;
-        struct ts_row t = {0};
-        if ((rc = cas__csv_int(&c, idx[0], "step", &step)) ||
-            (rc = cas__csv_num(&c, idx[2], "mid", true, &t.mid)) ||
-            (rc = cas__csv_num(&c, idx[3], "last", false, &t.last)) ||
-            (rc = cas__csv_num(&c, idx[4], "low", true, &t.low)))
-            goto done;
-        if (strcmp(c.field[idx[1]], r->instrument) != 0)
-            continue;
-        if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf)) {
-            rc = out_of_memory();
-            goto done;
-        }
-        t.step = (double)step;
-        r->cf[r->n_cf++] = t;
-    }
-    rc = status;
-done:
-    cas__csv_close(&c);
+    return rc;
+}
+
+/* What the page's instrument is chosen from: the cascades and every instrument. */
+static int read_cascades_and_instruments(struct cas_report *r)
+{
+    int rc = READ(r, "cascades.csv", cascade_fields, cascade_line);
+    if (rc == 0)
+        rc = READ(r, "timeseries.csv", price_fields, price_line);
+    if (rc == 0)
+        rc = READ(r, "liquidations.csv", instrument_field, count_line);
     return rc;
 }
 
@@ -442,7 +406,7 @@ static const char *summary_value(const struct cas_report *r, const char *section
     return out;
 }
 
-static void html_text(FILE *f, const char *s)
+void cas__html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -643,13 +607,13 @@ static int inline_svg(const struct cas_report *r, FILE *html, int num, const cha
     char prefix[16];
     snprintf(prefix, sizeof prefix, "fig%d-", num);
     fputs("<svg class=\"fig\" role=\"img\" aria-label=\"", html);
-    html_text(html, title);
+    cas__html_text(html, title);
     fputc('"', html);
     p += 4;
     while (*p) {
         if (strncmp(p, "<title>Gnuplot</title>", 22) == 0) {
             fputs("<title>", html);
-            html_text(html, title);
+            cas__html_text(html, title);
             fputs("</title>", html);
             p += 22;
             continue;
@@ -709,15 +673,15 @@ static int figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num,
     fputs("<figcaption", html);
     if (r->facts && r->facts[0]) {
         fputs(" data-facts=\"", html);
-        html_text(html, r->facts);
+        cas__html_text(html, r->facts);
         fputc('"', html);
         r->facts[0] = 0;
     }
     fprintf(html, "><b>Figure %d.</b> ", num);
-    html_text(html, caption);
+    cas__html_text(html, caption);
     if (note) {
         fputs(" <span class=\"note\">", html);
-        html_text(html, note);
+        cas__html_text(html, note);
         fputs("</span>", html);
     }
     fputs("</figcaption>\n</figure>\n", html);
@@ -727,9 +691,9 @@ static int figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num,
 static void figure_skipped(FILE *html, int num, const char *title, const char *why)
 {
     fprintf(html, "<figure id=\"fig%d\" class=\"skipped\"><p><b>Figure %d, ", num, num);
-    html_text(html, title);
+    cas__html_text(html, title);
     fputs(": skipped.</b> ", html);
-    html_text(html, why);
+    cas__html_text(html, why);
     fputs("</p></figure>\n", html);
 }
 
@@ -1277,8 +1241,10 @@ static double *log_returns(const struct cas_report *r, size_t *n)
     return x;
 }
 
-static int fig_returns(const struct cas_report *r, FILE *html, const double *x, size_t n)
+static int fig_returns(const struct cas_report *r, FILE *html)
 {
+    const double *x = r->returns;
+    size_t n = r->n_returns;
     const char *title = "Figure 7: distribution of returns against a normal";
     double mean = cas_stats_mean(x, n), var = cas_stats_variance(x, n);
     if (n < 10 || !(var > 0)) {
@@ -1347,8 +1313,10 @@ static int fig_returns(const struct cas_report *r, FILE *html, const double *x, 
     return figure_end(r, gp, html, 7, "fig7", title, caption, NULL);
 }
 
-static int fig_acf(const struct cas_report *r, FILE *html, const double *x, size_t n)
+static int fig_acf(const struct cas_report *r, FILE *html)
 {
+    const double *x = r->returns;
+    size_t n = r->n_returns;
     const char *title = "Figure 8: autocorrelation of returns and of absolute returns";
     size_t max_lag = n > MAX_LAG + 2 ? MAX_LAG : n > 3 ? n - 2 : 0;
     FILE *f = max_lag ? tmp_open(r, "acf.dat", "w") : NULL;
@@ -1476,11 +1444,11 @@ static int cascade_table(const struct cas_report *r, FILE *html)
     size_t n = r->n_cas < TOP_CASCADES ? r->n_cas : TOP_CASCADES;
     for (size_t i = 0; i < n; i++) {
         fprintf(html, "<tr><td>%zu</td><td>%lld</td><td>", i + 1, k[i].id);
-        html_text(html, k[i].root_cause);
+        cas__html_text(html, k[i].root_cause);
         fputs("</td><td>", html);
-        html_text(html, k[i].instrument);
+        cas__html_text(html, k[i].instrument);
         fputs("</td><td>", html);
-        html_text(html, k[i].side);
+        cas__html_text(html, k[i].side);
         char notional[64], num[64];
         snprintf(num, sizeof num, "%.2f", k[i].notional);
         format_value(notional, sizeof notional, num, 0);
@@ -1550,7 +1518,7 @@ static void agents_table(const struct cas_report *r, FILE *html, const char *tit
         for (int k = 0; k < 10; k++)
             v[k] = cJSON_GetNumberValue(cJSON_GetObjectItem(a, cols[k]));
         fputs("<tr><td>", html);
-        html_text(html, a->string);
+        cas__html_text(html, a->string);
         fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
                       "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
                       "<td>%.2f</td><td>",
@@ -1560,7 +1528,7 @@ static void agents_table(const struct cas_report *r, FILE *html, const char *tit
         bool first = true;
         cJSON_ArrayForEach(m, measures) {
             fprintf(html, "%s", first ? "" : ", ");
-            html_text(html, m->string);
+            cas__html_text(html, m->string);
             fprintf(html, " %.10g", cJSON_GetNumberValue(m));
             first = false;
         }
@@ -1655,7 +1623,7 @@ static void headline_table(const struct cas_report *const *runs, size_t n, FILE 
     fputs("<tr><th></th>", html);
     for (size_t k = 0; k < n; k++) {
         fputs(n == 2 ? (k ? "<th>B: " : "<th>A: ") : "<th>", html);
-        html_text(html, runs[k]->instrument);
+        cas__html_text(html, runs[k]->instrument);
         fputs("</th>", html);
     }
     fputs(n == 2 ? "<th>B − A</th></tr>\n" : "</tr>\n", html);
@@ -1669,15 +1637,15 @@ static void headline_table(const struct cas_report *const *runs, size_t n, FILE 
         const struct head *cells[2] = {a, b};
         char shown[96];
         fputs("<tr><th>", html);
-        html_text(html, a->what);
+        cas__html_text(html, a->what);
         fputs("</th>", html);
         for (size_t k = 0; k < n; k++) {
             format_value(shown, sizeof shown, cells[k]->value, a->decimals);
             fputs("<td>", html);
-            html_text(html, shown);
+            cas__html_text(html, shown);
             if (a->unit && strcmp(shown, "none") != 0) {
                 fputc(' ', html);
-                html_text(html, a->unit);
+                cas__html_text(html, a->unit);
             }
             fputs("</td>", html);
         }
@@ -1714,7 +1682,7 @@ static void instruments_table(const struct cas_report *r, FILE *html)
     for (size_t k = 0; k < r->n_insts; k++) {
         const struct inst_row *in = &r->insts[k];
         fputs("<tr><td>", html);
-        html_text(html, in->name);
+        cas__html_text(html, in->name);
         fprintf(html, "%s</td><td>%s</td><td>%.10g → %.10g</td><td>%.10g / %.10g</td>"
                       "<td>%lld</td><td>%lld</td><td>",
                 strcmp(in->name, r->instrument) == 0 ? " (this page)" : "",
@@ -1791,11 +1759,11 @@ static void run_heading(FILE *html, const char *label, const struct cas_report *
     summary_value(r, NULL, "name", name, sizeof name);
     summary_value(r, NULL, "seed", seed, sizeof seed);
     fprintf(html, "<li><b>%s</b>: <code>", label);
-    html_text(html, r->rundir);
+    cas__html_text(html, r->rundir);
     fputs("</code> — ", html);
-    html_text(html, name);
+    cas__html_text(html, name);
     fputs(", seed ", html);
-    html_text(html, seed);
+    cas__html_text(html, seed);
     fputs("</li>\n", html);
 }
 
@@ -1828,7 +1796,7 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
         fputs("</div>\n", html);
     }
     fputs("<footer class=\"small\"><p>Written by <code>cascade report A B</code> ", html);
-    html_text(html, CAS_VERSION);
+    cas__html_text(html, CAS_VERSION);
     fputs(" from the two run directories; figures drawn by gnuplot.</p></footer>\n"
           "</body>\n</html>\n",
           html);
@@ -1836,63 +1804,19 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
 }
 
 /* The figures of a page, in order: each draws itself (or says why it is
- * skipped) from the report and the returns between rows. */
-struct returns {
-    double *x;
-    size_t n;
-};
-
-static int draw_prices(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_prices(r, h);
-}
-static int draw_liquidated(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_liquidated(r, h);
-}
-static int draw_heatmap(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_heatmap(r, h);
-}
-static int draw_depth(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_depth(r, h);
-}
-static int draw_oi(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_oi_funding(r, h);
-}
-static int draw_fund(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    (void)x;
-    return fig_insurance(r, h);
-}
-static int draw_returns(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    return fig_returns(r, h, x->x, x->n);
-}
-static int draw_acf(const struct cas_report *r, FILE *h, const struct returns *x)
-{
-    return fig_acf(r, h, x->x, x->n);
-}
-
+ * skipped) from the report. */
 static const struct {
     const char *what;
-    int (*draw)(const struct cas_report *r, FILE *html, const struct returns *ret);
+    int (*draw)(const struct cas_report *r, FILE *html);
 } figures[] = {
-    {"prices, liquidations and cascades", draw_prices},
-    {"liquidated notional", draw_liquidated},
-    {"liquidation levels", draw_heatmap},
-    {"depth near the mid", draw_depth},
-    {"open interest and funding", draw_oi},
-    {"the insurance fund", draw_fund},
-    {"distribution of returns", draw_returns},
-    {"autocorrelations", draw_acf},
+    {"prices, liquidations and cascades", fig_prices},
+    {"liquidated notional", fig_liquidated},
+    {"liquidation levels", fig_heatmap},
+    {"depth near the mid", fig_depth},
+    {"open interest and funding", fig_oi_funding},
+    {"the insurance fund", fig_insurance},
+    {"distribution of returns", fig_returns},
+    {"autocorrelations", fig_acf},
 };
 
 size_t cas_report_n_figures(void)
@@ -1915,19 +1839,19 @@ static int write_page(struct cas_report *r, FILE *html)
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<title>cascade report: ", html);
-    html_text(html, name[0] ? name : r->rundir);
+    cas__html_text(html, name[0] ? name : r->rundir);
     fprintf(html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", page_style);
-    html_text(html, name[0] ? name : "a run");
+    cas__html_text(html, name[0] ? name : "a run");
     fputs(r->n_cas ? ": what the cascades did</h1>\n<p>Run directory <code>"
                    : ": a run without liquidations</h1>\n<p>Run directory <code>",
           html);
-    html_text(html, r->rundir);
+    cas__html_text(html, r->rundir);
     fputs("</code>, seed ", html);
-    html_text(html, seed[0] ? seed : "?");
+    cas__html_text(html, seed[0] ? seed : "?");
     fputs(", ", html);
-    html_text(html, steps[0] ? steps : "?");
+    cas__html_text(html, steps[0] ? steps : "?");
     fprintf(html, " steps of %.10g s. The headline and the figures describe <b>", r->step_seconds);
-    html_text(html, r->instrument[0] ? r->instrument : "?");
+    cas__html_text(html, r->instrument[0] ? r->instrument : "?");
     fprintf(html, "</b>%s.</p>\n</header>\n",
             r->want ? "" : r->n_insts > 1 ? " (the instrument of the largest cascade, or the "
                                              "first)" : "");
@@ -1937,13 +1861,13 @@ static int write_page(struct cas_report *r, FILE *html)
     char facts[FACTS_MAX] = "";
     r->facts = facts;
     fputs("<section><h2>Figures</h2>\n", html);
-    struct returns ret = {0};
-    if (!(ret.x = log_returns(r, &ret.n)))
+    if (!(r->returns = log_returns(r, &r->n_returns)))
         return out_of_memory();
     int rc = write_ts_dat(r);
     for (size_t k = 0; k < sizeof figures / sizeof *figures && rc == 0; k++)
-        rc = figures[k].draw(r, html, &ret);
-    free(ret.x);
+        rc = figures[k].draw(r, html);
+    free(r->returns);
+    r->returns = NULL;
     if (rc)
         return rc;
     fputs("</section>\n", html);
@@ -1955,7 +1879,7 @@ static int write_page(struct cas_report *r, FILE *html)
     if ((rc = cas__report_cascades(html, r->rundir)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
-    html_text(html, version[0] ? version : CAS_VERSION);
+    cas__html_text(html, version[0] ? version : CAS_VERSION);
     fputs(" from the run directory's CSV files; figures drawn by gnuplot. Columns and keys: "
           "docs/outputs.md.</p></footer>\n</body>\n</html>\n", html);
     return 0;
@@ -1992,7 +1916,7 @@ static int read_run(struct cas_report *r)
         }
     }
     int rc;
-    if ((rc = read_cascades(r)) || (rc = read_instruments(r)))
+    if ((rc = read_cascades_and_instruments(r)))
         return rc;
     if (r->want) {
         bool found = false;
@@ -2017,8 +1941,7 @@ static int read_run(struct cas_report *r)
                 best = &r->cas[k];
         snprintf(r->instrument, sizeof r->instrument, "%s", best->instrument);
     }
-    if ((rc = read_timeseries(r)) || (rc = read_liquidations(r)) ||
-        (rc = read_counterfactual(r)) || (rc = read_liqmap(r)) || (rc = read_summary(r)))
+    if ((rc = read_tables(r)) || (rc = read_summary(r)))
         return rc;
     for (size_t k = 0; k < r->n_insts; k++)
         for (size_t c = 0; c < r->n_cas; c++)

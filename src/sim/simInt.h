@@ -33,7 +33,6 @@ struct sim_instrument {
     struct cas_liq_map *liq_maps; /* ring of LIQ_MAP_KEEP publications (perpetuals) */
     uint32_t n_maps, map_head;    /* how many are published (<= KEEP); next slot */
     struct cas_index index;
-    struct cas_mark mark;
     struct cas_funding funding;
     struct cas_band band;
     struct cas_volmargin vol;
@@ -109,14 +108,12 @@ struct cas_sim {
 int cas__venue_init(struct cas_sim *s, struct cas_err *err);
 void cas__venue_release(struct cas_sim *s);
 struct cas_exchange_observer cas__venue_observer(struct cas_sim *s);
-struct cas_mark_source cas__venue_marks(struct cas_sim *s);
 int cas__venue_begin_step(struct cas_sim *s);
 int cas__venue_end_step(struct cas_sim *s);
 /* Submit for an account under a cause, then fire the stops it triggered.
  * Refusals count as rejected; a refusal at a HALT band trips the halt. */
 int cas__venue_submit(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
                       uint64_t *id, struct cas_submit_result *res);
-cas_ticks cas__venue_mark(struct cas_sim *s, uint32_t instrument);
 /* The liquidation map `lag` publications old, or NULL. */
 const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t instrument,
                                              uint32_t lag);

@@ -5,8 +5,9 @@
  * when the rules act: indexes move and marks refresh at the start of a step,
  * shocks strike right after, samples, funding payments, bands and margin
  * scales are taken at its end, and every order is followed by the stop orders
- * its trades triggered. A mark is always computed here (struct cas_mark_source),
- * also when the exchange asks for it in the middle of a cascade.
+ * its trades triggered. The exchange computes marks itself, by each
+ * instrument's method (src/rules/mark.c); this file gives it what the method
+ * reads besides the book (mark_context) whenever that changes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -60,39 +61,20 @@ struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
 
 /* ---- prices ---- */
 
-static void mark_inputs(const struct cas_sim *s, uint32_t i, struct cas_mark_inputs *in)
+/* Give the exchange what its mark method reads besides its book: the index and
+ * the funding clock. Called whenever one of them changes, so the exchange's
+ * marks inside a cascade are what the method gives at that moment. */
+static void mark_context(struct cas_sim *s, uint32_t i)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
-    const struct sim_instrument *in_ = &s->instruments[i];
-    const struct cas_book *b = cas_exchange_book(s->ex, i);
-    in->has_bid = cas_book_best_bid(b, &in->bid);
-    in->has_ask = cas_book_best_ask(b, &in->ask);
-    in->last = cas_exchange_last(s->ex, i);
-    in->index = in_->index.price;
-    in->funding_rate = 0;
-    in->time_to_funding = 0;
-    if (in_->perp && ic->funding_on) {
+    const struct sim_instrument *in = &s->instruments[i];
+    double rate = 0, left = 0;
+    if (in->perp && ic->funding_on) {
         cas_step interval = ic->funding.interval;
-        in->funding_rate = cas_funding_rate(&in_->funding);
-        in->time_to_funding = (double)(interval - s->step % interval) / (double)interval;
+        rate = cas_funding_rate(&in->funding);
+        left = (double)(interval - s->step % interval) / (double)interval;
     }
-}
-
-cas_ticks cas__venue_mark(struct cas_sim *s, uint32_t i)
-{
-    struct cas_mark_inputs in;
-    mark_inputs(s, i, &in);
-    return cas_mark_price(&s->instruments[i].mark, &in);
-}
-
-static cas_ticks mark_source(void *ctx, uint32_t i)
-{
-    return cas__venue_mark(ctx, i);
-}
-
-struct cas_mark_source cas__venue_marks(struct cas_sim *s)
-{
-    return (struct cas_mark_source){s, mark_source};
+    cas_exchange_set_mark_context(s->ex, i, in->index.price, rate, left);
 }
 
 /* ---- orders and stops ---- */
@@ -207,7 +189,6 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     int rc = init_index(s, i, err);
     if (rc < 0)
         return rc;
-    cas_mark_init(&in->mark, in->perp ? ic->mark_method : CAS_MARK_MID, ic->mark_ema_steps);
     if (in->perp && ic->funding_on)
         cas_funding_init(&in->funding, &ic->funding);
     if (ic->band_on && cas_band_init(&in->band, &ic->band) < 0)
@@ -239,13 +220,22 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
         free(specs);
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     }
-    for (uint32_t i = 0; i < cfg->n_instruments; i++)
-        specs[i] = cfg->instruments[i].spec;
+    struct cas_mark *marks = calloc(cfg->n_instruments, sizeof *marks);
+    if (!marks) {
+        free(specs);
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    }
+    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
+        const struct cas_instrument_config *ic = &cfg->instruments[i];
+        specs[i] = ic->spec;
+        cas_mark_init(&marks[i], ic->spec.kind == CAS_PERPETUAL ? ic->mark_method : CAS_MARK_MID,
+                      ic->mark_ema_steps);
+    }
     struct cas_exchange_observer obs = cas__venue_observer(s);
-    struct cas_mark_source marks = cas__venue_marks(s);
     int rc = cas_exchange_create(&s->ex, specs, cfg->n_instruments, cfg->insurance_fund, &obs,
-                                 &marks, err);
+                                 marks, err);
     free(specs);
+    free(marks);
     if (rc < 0)
         return rc;
     for (uint32_t i = 0; i < cfg->n_instruments; i++) {
@@ -254,9 +244,9 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
                 snprintf(err->path, sizeof err->path, "instruments[%u]", i);
             return rc;
         }
+        mark_context(s, i);
         if (s->instruments[i].perp)
-            cas_exchange_set_mark(s->ex, i, cas__venue_mark(s, i),
-                                  (struct cas_cause){CAS_CAUSE_NONE, 0});
+            cas_exchange_update_mark(s->ex, i, (struct cas_cause){CAS_CAUSE_NONE, 0});
         if (cfg->instruments[i].band_on)
             apply_band(s, i);
     }
@@ -391,8 +381,8 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
     struct cas_cause cause = {CAS_CAUSE_SHOCK, k + 1};
     if (sh->kind == CAS_SHOCK_INDEX_JUMP) {
         cas_index_jump(&s->instruments[sh->instrument].index, sh->pct);
-        int rc = cas_exchange_set_mark(s->ex, sh->instrument,
-                                       cas__venue_mark(s, sh->instrument), cause);
+        mark_context(s, sh->instrument);
+        int rc = cas_exchange_update_mark(s->ex, sh->instrument, cause);
         check_halt(s, sh->instrument);
         return rc;
     }
@@ -425,6 +415,8 @@ static void move_index(struct cas_sim *s, uint32_t i)
 
 int cas__venue_begin_step(struct cas_sim *s)
 {
+    for (uint32_t i = 0; i < s->n_instruments; i++)
+        mark_context(s, i); /* the funding clock moved on */
     int rc = cas_exchange_begin_step(s->ex, s->step, (struct cas_cause){CAS_CAUSE_NONE, 0});
     for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
         struct sim_instrument *in = &s->instruments[i];
@@ -435,8 +427,9 @@ int cas__venue_begin_step(struct cas_sim *s)
         if (!in->perp)
             continue;
         move_index(s, i);
-        rc = cas_exchange_set_mark(s->ex, i, cas__venue_mark(s, i),
-                                   (struct cas_cause){CAS_CAUSE_INDEX, (uint64_t)s->step});
+        mark_context(s, i);
+        rc = cas_exchange_update_mark(s->ex, i,
+                                      (struct cas_cause){CAS_CAUSE_INDEX, (uint64_t)s->step});
         check_halt(s, i);
     }
     while (rc == 0 && s->next_shock < s->cfg->n_shocks &&
@@ -448,6 +441,7 @@ int cas__venue_begin_step(struct cas_sim *s)
 static int pay_funding(struct cas_sim *s, uint32_t i)
 {
     double rate = cas_funding_settle(&s->instruments[i].funding);
+    mark_context(s, i);
     s->counters.fundings++;
     if (s->obs.on_funding)
         s->obs.on_funding(s->obs.ctx, i, rate);
@@ -471,9 +465,7 @@ int cas__venue_end_step(struct cas_sim *s)
     for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
         const struct cas_instrument_config *ic = &s->cfg->instruments[i];
         struct sim_instrument *in = &s->instruments[i];
-        struct cas_mark_inputs inputs;
-        mark_inputs(s, i, &inputs);
-        cas_mark_sample(&in->mark, &inputs);
+        cas_exchange_sample_mark(s->ex, i);
         double mark = (double)cas_exchange_mark(s->ex, i);
         if (ic->band_on) {
             cas_band_observe(&in->band, mark);
@@ -485,6 +477,7 @@ int cas__venue_end_step(struct cas_sim *s)
             cas_funding_sample(&in->funding,
                                cas_funding_premium(&in->funding, cas_exchange_book(s->ex, i),
                                                    in->index.price));
+            mark_context(s, i);
             if ((s->step + 1) % ic->funding.interval == 0)
                 rc = pay_funding(s, i);
         }
