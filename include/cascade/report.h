@@ -1,7 +1,7 @@
 /* report: a run directory read and written as one self-contained HTML page
  * (src/report/: report.c the tables, headline, figures and captions;
- * cascade_page.c the trees, cascade price paths and replay player; csv.c
- * the CSV reader).
+ * cascade_page.c the trees, cascade price paths and replay player;
+ * narrate.c a cascade told in words; csv.c the CSV reader).
  *
  * Every function says what went wrong on stderr in one line starting
  * "cascade: " and returns 0, 1 (a failure outside the input: memory, disk,
@@ -34,6 +34,13 @@ const char *cas_report_figure(size_t k);
 /* Write the page of `r` (with `r2` not NULL: the two runs side by side) to
  * `out`, whole or not at all. Needs gnuplot on the PATH. */
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out);
+
+/* Tell a cascade of the run in `rundir` to `out`, event by event (`cascade
+ * narrate`): cascade `cascade` of cascades.csv (0: the largest), or with
+ * from or to >= 0 every shock and liquidation of those steps (inclusive;
+ * -1: from the start, to the end). 0, 1 or 2 as above. */
+int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
+                       long long to);
 
 /* Read the run directory as cas_report_read does and write the headline, the
  * instruments, the agents and the cascade table (no gnuplot) to html: the

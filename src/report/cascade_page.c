@@ -50,13 +50,11 @@ struct data {
 
 static const char *type_of(const struct data *d, const char *account)
 {
-    for (size_t k = 0; k < d->acc.n; k++)
-        if (strcmp(cas__rows_get(&d->acc, k, "account"), account) == 0)
-            return cas__rows_get(&d->acc, k, "type");
-    return "";
+    const char *t = cas__rows_lookup(&d->acc, "account", account, "type");
+    return t ? t : "";
 }
 
-/* The largest cascades: most liquidations, then notional, then lower id. */
+/* The largest cascades, in cas__cascade_before's order. */
 static void pick_top(struct data *d)
 {
     bool *taken = calloc(d->cas.n ? d->cas.n : 1, sizeof *taken);
@@ -65,14 +63,7 @@ static void pick_top(struct data *d)
         for (size_t k = 0; k < d->cas.n; k++) {
             if (taken[k])
                 continue;
-            if (best == SIZE_MAX) {
-                best = k;
-                continue;
-            }
-            long long a = cas__rows_int(&d->cas, k, "liquidations"),
-                      b = cas__rows_int(&d->cas, best, "liquidations");
-            if (a > b || (a == b && cas__rows_num(&d->cas, k, "notional") >
-                                        cas__rows_num(&d->cas, best, "notional")))
+            if (best == SIZE_MAX || cas__cascade_before(&d->cas, k, best))
                 best = k;
         }
         if (best == SIZE_MAX)

@@ -276,3 +276,31 @@ double cas__rows_num(const struct cas_rows *t, size_t r, const char *name)
     return *s ? strtod(s, NULL) : NAN;
 }
 
+const char *cas__rows_lookup(const struct cas_rows *t, const char *key_col, const char *key,
+                             const char *col)
+{
+    for (size_t k = 0; k < t->n; k++)
+        if (strcmp(cas__rows_get(t, k, key_col), key) == 0)
+            return cas__rows_get(t, k, col);
+    return NULL;
+}
+
+bool cas__cascade_before(const struct cas_rows *cas, size_t a, size_t b)
+{
+    long long la = cas__rows_int(cas, a, "liquidations"), lb = cas__rows_int(cas, b, "liquidations");
+    if (la != lb)
+        return la > lb;
+    double na = cas__rows_num(cas, a, "notional"), nb = cas__rows_num(cas, b, "notional");
+    if (na != nb)
+        return na > nb;
+    return a < b; /* rows are in id order */
+}
+
+size_t cas__largest_cascade(const struct cas_rows *cas)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < cas->n; k++)
+        if (cas__cascade_before(cas, k, best))
+            best = k;
+    return best;
+}

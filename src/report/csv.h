@@ -79,5 +79,14 @@ void cas__rows_free(struct cas_rows *t);
 const char *cas__rows_get(const struct cas_rows *t, size_t r, const char *name);
 long long cas__rows_int(const struct cas_rows *t, size_t r, const char *name);
 double cas__rows_num(const struct cas_rows *t, size_t r, const char *name);
+/* Column `col` of the first row whose column `key_col` is `key`; NULL if none. */
+const char *cas__rows_lookup(const struct cas_rows *t, const char *key_col, const char *key,
+                             const char *col);
+
+/* The order of cascades everywhere (the report's table, its trees, narrate):
+ * more liquidations first, then more notional, then the lower id. Whether
+ * row a of cascades.csv comes before row b; the first row in that order. */
+bool cas__cascade_before(const struct cas_rows *cas, size_t a, size_t b);
+size_t cas__largest_cascade(const struct cas_rows *cas);
 
 #endif

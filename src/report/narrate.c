@@ -1,0 +1,374 @@
+/* narrate: a cascade told in plain language, event by event, from a run
+ * directory's tables (`cascade narrate RUNDIR`; the command's options are in
+ * src/cli/narrate.c).
+ *
+ * What it tells: the shocks in the window; each liquidation in order (the
+ * account and its agent type, the position and its leverage, the mark
+ * against its liquidation price, what triggered it, how its orders filled,
+ * what the insurance fund gained or paid, what was auto-deleveraged); what
+ * each agent type did in the window (from trades.csv, when the run recorded
+ * it); and the cascade's figures. Every figure is read from the run's files,
+ * printed as they print it. The window is the largest cascade (most
+ * liquidations, then notional, then the lower id: the order of the report's
+ * table), one cascade, or a range of steps.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cascade/core.h"
+#include "cascade/exchange.h"
+#include "cascade/report.h"
+#include "report/csv.h"
+
+static void say(FILE *out, const char *s)
+{
+    fputs(s, out);
+    fputc('\n', out);
+}
+
+/* ---- the run ---- */
+
+struct run {
+    const char *dir;
+    FILE *out;
+    struct cas_rows liq, cas, acc, trades;
+    bool have_trades;
+    cJSON *config; /* config.json, or NULL */
+};
+
+static const char *type_of(const struct run *r, const char *account)
+{
+    const char *t = cas__rows_lookup(&r->acc, "account", account, "type");
+    return t ? t : "unknown";
+}
+
+/* An order id's owner account (docs/outputs.md). */
+static unsigned long long owner_of(const char *order)
+{
+    return cas_order_account(strtoull(order, NULL, 10));
+}
+
+static int load(struct run *r)
+{
+    static const char *const liq_cols[] = {"id",         "step",         "account",
+                                           "instrument", "side",         "lots",
+                                           "mark",       "fill_vwap",    "worst_fill",
+                                           "bankruptcy", "liquidation_price", "leverage",
+                                           "mode",       "filled_lots",  "adl_lots",
+                                           "insurance_change", "finished", "finish_step",
+                                           "trigger",    "cascade",      "generation"};
+    static const char *const liq_ints[] = {"id", "step", "account", "cascade", "generation",
+                                           "finish_step"};
+    static const char *const cas_cols[] = {
+        "id",          "root_cause",  "instrument",   "side",         "start_step",
+        "end_step",    "finish_step", "generations",  "liquidations", "notional",
+        "price_start", "price_extreme", "extreme_step", "gap_to_index_bps", "price_end",
+        "move_bps",    "recovery_half_steps"};
+    static const char *const cas_ints[] = {"id", "start_step", "end_step", "finish_step",
+                                           "extreme_step", "liquidations"};
+    static const char *const acc_cols[] = {"account", "type"};
+    static const char *const tr_cols[] = {"step", "instrument", "price", "qty", "taker_side",
+                                          "taker_order", "maker_order", "cause"};
+    static const char *const tr_ints[] = {"step", "qty"};
+    int rc;
+    if ((rc = cas__rows_read(&r->liq, r->dir, "liquidations.csv", liq_cols, 21, liq_ints, 6, true)) ||
+        (rc = cas__rows_read(&r->cas, r->dir, "cascades.csv", cas_cols, 17, cas_ints, 6, true)) ||
+        (rc = cas__rows_read(&r->acc, r->dir, "accounts.csv", acc_cols, 2, NULL, 0, true)))
+        return rc;
+    rc = cas__rows_read(&r->trades, r->dir, "trades.csv", tr_cols, 8, tr_ints, 2, false);
+    if (rc > 0)
+        return rc;
+    r->have_trades = rc == 0;
+    char *path = cas_path_join(r->dir, "config.json"), *text = NULL;
+    if (path && cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, NULL, 0) == 0)
+        r->config = cJSON_Parse(text);
+    free(text);
+    if (!r->config) {
+        fprintf(stderr, "cascade: %s: cannot read it as JSON\n", path ? path : "config.json");
+        free(path);
+        return 2;
+    }
+    free(path);
+    return 0;
+}
+
+/* ---- telling ---- */
+
+static void tell_shock(const struct run *r, int k, const cJSON *sh)
+{
+    const cJSON *kind = cJSON_GetObjectItem(sh, "kind"), *step = cJSON_GetObjectItem(sh, "step");
+    const cJSON *ins = cJSON_GetObjectItem(sh, "instrument");
+    const char *what = cJSON_IsString(kind) ? kind->valuestring : "?";
+    fprintf(r->out, "step %-6.0f shock %d: ", cJSON_IsNumber(step) ? step->valuedouble : -1, k);
+    if (strcmp(what, "index_jump") == 0) {
+        const cJSON *pct = cJSON_GetObjectItem(sh, "pct");
+        fprintf(r->out, "the index of %s jumps by %+.4g%%\n",
+               cJSON_IsString(ins) ? ins->valuestring : "?",
+               cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
+        return;
+    }
+    const cJSON *side = cJSON_GetObjectItem(sh, "side"), *qty = cJSON_GetObjectItem(sh, "qty");
+    fprintf(r->out, "a %s %s of %.0f lots on %s", strcmp(what, "limit_order") == 0 ? "limit" : "market",
+           cJSON_IsString(side) ? side->valuestring : "?",
+           cJSON_IsNumber(qty) ? qty->valuedouble : NAN,
+           cJSON_IsString(ins) ? ins->valuestring : "?");
+    if (strcmp(what, "limit_order") == 0) {
+        const cJSON *price = cJSON_GetObjectItem(sh, "price");
+        fprintf(r->out, " at %.10g", cJSON_IsNumber(price) ? price->valuedouble : NAN);
+    }
+    const cJSON *position = cJSON_GetObjectItem(sh, "position");
+    if (cJSON_IsString(position) && strcmp(position->valuestring, "close") == 0) {
+        const cJSON *holders = cJSON_GetObjectItem(sh, "holders");
+        if (cJSON_IsNumber(holders))
+            fprintf(r->out, ", closing the %ss of agents[%.0f]",
+                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short",
+                   holders->valuedouble);
+        else
+            fprintf(r->out, ", the shock account closing its %s",
+                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short");
+    }
+    if (r->have_trades) {
+        char cause[32];
+        snprintf(cause, sizeof cause, "shock:%d", k);
+        long long lots = 0, fills = 0;
+        double hi = -INFINITY, lo = INFINITY;
+        for (size_t t = 0; t < r->trades.n; t++)
+            if (strcmp(cas__rows_get(&r->trades, t, "cause"), cause) == 0) {
+                double p = cas__rows_num(&r->trades, t, "price");
+                lots += cas__rows_int(&r->trades, t, "qty");
+                fills++;
+                hi = fmax(hi, p);
+                lo = fmin(lo, p);
+            }
+        if (fills)
+            fprintf(r->out, ", which took %lld lots in %lld fills from %.10g to %.10g", lots, fills,
+                   side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
+                   side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
+    }
+    fputs("\n", stdout);
+}
+
+static void tell_liquidation(const struct run *r, size_t k)
+{
+    const struct cas_rows *l = &r->liq;
+    const char *account = cas__rows_get(l, k, "account"), *trigger = cas__rows_get(l, k, "trigger");
+    bool is_long = strcmp(cas__rows_get(l, k, "side"), "long") == 0;
+    fprintf(r->out, "step %-6s liquidation %s: account %s (%s, %s×) %s %s lots on %s; the mark %s "
+           "crossed its liquidation price %s",
+           cas__rows_get(l, k, "step"), cas__rows_get(l, k, "id"), account, type_of(r, account),
+           cas__rows_get(l, k, "leverage"), cas__rows_get(l, k, "side"), cas__rows_get(l, k, "lots"), cas__rows_get(l, k, "instrument"),
+           cas__rows_get(l, k, "mark"), *cas__rows_get(l, k, "liquidation_price") ? cas__rows_get(l, k, "liquidation_price")
+                                                               : "(none)");
+    if (strncmp(trigger, "liquidation:", 12) == 0)
+        fprintf(r->out, ", set off by liquidation %s's orders (generation %s of cascade %s).\n",
+               trigger + 12, cas__rows_get(l, k, "generation"), cas__rows_get(l, k, "cascade"));
+    else if (strncmp(trigger, "shock:", 6) == 0)
+        fprintf(r->out, ", set off by shock %s: the root of cascade %s.\n", trigger + 6,
+               cas__rows_get(l, k, "cascade"));
+    else if (strncmp(trigger, "order:", 6) == 0)
+        fprintf(r->out, ", set off by an order of account %s (%s): the root of cascade %s.\n",
+               trigger + 6, type_of(r, trigger + 6), cas__rows_get(l, k, "cascade"));
+    else
+        fprintf(r->out, ", set off by %s: the root of cascade %s.\n", trigger, cas__rows_get(l, k, "cascade"));
+    fputs("             ", stdout);
+    if (strcmp(cas__rows_get(l, k, "mode"), "keeper") == 0) {
+        fprintf(r->out, "A keeper took over %s lots at %s (bankruptcy price %s)", cas__rows_get(l, k, "filled_lots"),
+               cas__rows_get(l, k, "fill_vwap"), cas__rows_get(l, k, "bankruptcy"));
+    } else if (strcmp(cas__rows_get(l, k, "finished"), "1") != 0) {
+        fprintf(r->out, "The engine took the position over and was still working it when the run ended");
+    } else {
+        long long filled = cas__rows_int(l, k, "filled_lots");
+        if (filled > 0)
+            fprintf(r->out, "The engine %s %lld lots in the book at %s on average, the worst at %s",
+                   is_long ? "sold" : "bought", filled, cas__rows_get(l, k, "fill_vwap"),
+                   cas__rows_get(l, k, "worst_fill"));
+        else
+            fprintf(r->out, "The engine filled nothing in the book");
+        fprintf(r->out, " (bankruptcy price %s)", cas__rows_get(l, k, "bankruptcy"));
+    }
+    long long adl = cas__rows_int(l, k, "adl_lots");
+    if (adl > 0)
+        fprintf(r->out, "; %lld lots were auto-deleveraged against opposite positions", adl);
+    double fund = cas__rows_num(l, k, "insurance_change");
+    if (fund > 0)
+        fprintf(r->out, "; the insurance fund gained %s", cas__rows_get(l, k, "insurance_change"));
+    else if (fund < 0)
+        fprintf(r->out, "; the insurance fund paid %s", cas__rows_get(l, k, "insurance_change") + 1);
+    if (*cas__rows_get(l, k, "finish_step"))
+        fprintf(r->out, "; done in step %s", cas__rows_get(l, k, "finish_step"));
+    fputs(".\n", stdout);
+}
+
+struct by_type {
+    const char *type;
+    long long fills, bought, sold;
+};
+
+/* What each agent type did in steps [from, to]: fills of its orders, lots
+ * bought and sold (the venue's liquidation orders and the shocks apart). */
+static void tell_meanwhile(const struct run *r, long long from, long long to)
+{
+    if (!r->have_trades) {
+        say(r->out, "(What each agent type did meanwhile needs trades.csv: run with "
+             "--set record.trades=true.)");
+        return;
+    }
+    struct by_type types[32];
+    size_t nt = 0;
+    long long venue = 0;
+    for (size_t t = 0; t < r->trades.n; t++) {
+        long long step = cas__rows_int(&r->trades, t, "step");
+        if (step < from || step > to)
+            continue;
+        long long qty = cas__rows_int(&r->trades, t, "qty");
+        bool taker_buys = strcmp(cas__rows_get(&r->trades, t, "taker_side"), "buy") == 0;
+        for (int side = 0; side < 2; side++) {
+            unsigned long long acct =
+                owner_of(cas__rows_get(&r->trades, t, side == 0 ? "taker_order" : "maker_order"));
+            char name[32];
+            snprintf(name, sizeof name, "%llu", acct);
+            const char *type = type_of(r, name);
+            if (strcmp(type, "unknown") == 0) {
+                venue += side == 0 ? qty : 0;
+                continue;
+            }
+            size_t k = 0;
+            while (k < nt && strcmp(types[k].type, type) != 0)
+                k++;
+            if (k == nt) {
+                if (nt == 32)
+                    continue;
+                types[nt++] = (struct by_type){type, 0, 0, 0};
+            }
+            bool buys = side == 0 ? taker_buys : !taker_buys;
+            types[k].fills++;
+            *(buys ? &types[k].bought : &types[k].sold) += qty;
+        }
+    }
+    fprintf(r->out, "Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
+    if (venue > 0)
+        fprintf(r->out, "  the venue's liquidation orders took %lld lots\n", venue);
+    for (size_t k = 0; k < nt; k++)
+        fprintf(r->out, "  %-14s %lld fills, bought %lld lots, sold %lld lots\n", types[k].type,
+               types[k].fills, types[k].bought, types[k].sold);
+    if (nt == 0)
+        say(r->out, "  no agent traded");
+}
+
+static void tell_cascade_figures(const struct run *r, size_t c)
+{
+    const struct cas_rows *t = &r->cas;
+    bool is_long = strcmp(cas__rows_get(t, c, "side"), "long") == 0;
+    fprintf(r->out, "The cascade: from %s at the end of step %lld to %s in step %s (%s bp %s)",
+           cas__rows_get(t, c, "price_start"), cas__rows_int(t, c, "start_step") - 1, cas__rows_get(t, c, "price_extreme"),
+           cas__rows_get(t, c, "extreme_step"), cas__rows_get(t, c, "move_bps"), is_long ? "down" : "up");
+    if (*cas__rows_get(t, c, "gap_to_index_bps"))
+        fprintf(r->out, ", %s bp from the index there", cas__rows_get(t, c, "gap_to_index_bps"));
+    if (*cas__rows_get(t, c, "finish_step"))
+        fprintf(r->out, "; %s at the end of step %s, when its last orders were done",
+               cas__rows_get(t, c, "price_end"), cas__rows_get(t, c, "finish_step"));
+    else
+        fprintf(r->out, "; still working when the run ended, at %s", cas__rows_get(t, c, "price_end"));
+    if (*cas__rows_get(t, c, "recovery_half_steps"))
+        fprintf(r->out, "; half the move was undone %s steps after the extreme.\n",
+               cas__rows_get(t, c, "recovery_half_steps"));
+    else
+        say(r->out, "; the price never undid half the move before the run ended.");
+}
+
+static int narrate(struct run *r, long long cascade, long long from, long long to)
+{
+    const cJSON *shocks = cJSON_GetObjectItem(r->config, "shocks");
+    const cJSON *name = cJSON_GetObjectItem(r->config, "name");
+    const cJSON *seed = cJSON_GetObjectItem(r->config, "seed");
+    size_t c = 0;
+    bool one = from < 0 && to < 0;
+    if (one) {
+        if (r->cas.n == 0) {
+            fprintf(r->out, "Nobody was liquidated in %s: there is no cascade to tell.\n", r->dir);
+            return 0;
+        }
+        if (cascade > 0 && (size_t)cascade > r->cas.n) {
+            fprintf(stderr, "cascade: %s has %zu cascade%s; there is no cascade %lld\n", r->dir,
+                    r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
+            return 2;
+        }
+        c = cascade > 0 ? (size_t)cascade - 1 : cas__largest_cascade(&r->cas);
+        from = cas__rows_int(&r->cas, c, "start_step");
+        to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step") : INT64_MAX;
+        fprintf(r->out, "Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
+               "step %s to step %s.\n",
+               cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
+               cJSON_IsNumber(seed) ? seed->valuedouble : -1,
+               cascade > 0 ? "" : ", the largest", cas__rows_get(&r->cas, c, "liquidations"),
+               cas__rows_get(&r->cas, c, "generations"),
+               strcmp(cas__rows_get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
+               cas__rows_get(&r->cas, c, "instrument"), cas__rows_get(&r->cas, c, "start_step"),
+               *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_get(&r->cas, c, "finish_step") : "the end");
+    } else {
+        from = from < 0 ? 0 : from;
+        to = to < 0 ? INT64_MAX : to;
+        char upto[32] = "the end";
+        if (to != INT64_MAX)
+            snprintf(upto, sizeof upto, "%lld", to);
+        fprintf(r->out, "Steps %lld to %s of %s (seed %.0f).\n", from, upto,
+               cJSON_IsString(name) ? name->valuestring : "?",
+               cJSON_IsNumber(seed) ? seed->valuedouble : -1);
+    }
+    /* events in step order: in a step, its shocks come first (they strike
+     * before anyone acts), then its liquidations in id order */
+    const char *cid = one ? cas__rows_get(&r->cas, c, "id") : NULL;
+    long long last_step = -1;
+    size_t told = 0;
+    for (size_t k = 0; k <= r->liq.n; k++) {
+        long long step = k < r->liq.n ? cas__rows_int(&r->liq, k, "step") : INT64_MAX;
+        bool member = k < r->liq.n && step >= from && step <= to &&
+                      (!cid || strcmp(cas__rows_get(&r->liq, k, "cascade"), cid) == 0);
+        if (!member && k < r->liq.n)
+            continue;
+        int n = cJSON_GetArraySize(shocks);
+        for (int s = 0; s < n; s++) {
+            const cJSON *sh = cJSON_GetArrayItem(shocks, s), *st = cJSON_GetObjectItem(sh, "step");
+            double at = cJSON_IsNumber(st) ? st->valuedouble : -1;
+            if (at > (double)last_step && at <= (double)step && at >= (double)from &&
+                at <= (double)to)
+                tell_shock(r, s + 1, sh);
+        }
+        if (k == r->liq.n)
+            break;
+        last_step = step;
+        tell_liquidation(r, k);
+        told++;
+    }
+    if (!one)
+        fprintf(r->out, "%zu liquidation%s in these steps.\n", told, told == 1 ? "" : "s");
+    long long last = to;
+    if (last == INT64_MAX) {
+        last = 0;
+        for (size_t t = 0; t < r->trades.n; t++)
+            last = cas__rows_int(&r->trades, t, "step") > last ? cas__rows_int(&r->trades, t, "step") : last;
+    }
+    tell_meanwhile(r, from, last);
+    if (one)
+        tell_cascade_figures(r, c);
+    return 0;
+}
+
+int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
+                       long long to)
+{
+    struct run r = {.dir = rundir, .out = out};
+    int rc = load(&r);
+    if (rc == 0)
+        rc = narrate(&r, cascade, from, to);
+    cas__rows_free(&r.liq);
+    cas__rows_free(&r.cas);
+    cas__rows_free(&r.acc);
+    cas__rows_free(&r.trades);
+    cJSON_Delete(r.config);
+    return rc;
+}
