@@ -184,439 +184,7 @@ static bool stop_after_one(void *ctx, const struct cas_level_info *lv)
     return false;
 }
 
-/* ---- unit cases ------------------------------------------------------- */
-
-Test(book, empty_book_answers_every_query)
-{
-    struct cas_book *b = new_book();
-    cas_ticks px = 77;
-    cr_assert(!cas_book_best_bid(b, &px));
-    cr_assert(!cas_book_best_ask(b, &px));
-    cr_assert_eq(px, 77);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 0);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 0);
-    struct cas_level_info lv[4];
-    cr_assert_eq(cas_book_depth(b, BUY, 4, lv), 0);
-    cr_assert_eq(cas_book_depth(b, SELL, 4, lv), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 0);
-    cr_assert(!cas_book_order(b, 1, NULL));
-    cr_assert_eq(cas_book_orders(b), 0);
-    int calls = 0;
-    cas_book_levels(b, BUY, count_level, &calls);
-    cas_book_levels(b, SELL, count_level, &calls);
-    cr_assert_eq(calls, 0);
-    cr_assert_eq(queue_of(b, SELL, 100).n, 0);
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
-    cr_assert_eq(cas_book_reduce(b, 1, 1), CAS_ENOTFOUND);
-    assert_valid(b);
-    cas_book_destroy(b);
-    cas_book_destroy(NULL);
-}
-
-Test(book, market_and_ioc_into_empty_book_drop_everything)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    assert_result(submit(b, 1, BUY, CAS_MARKET, 0, 5, &fv), 0, 0, 5, false);
-    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 7, &fv), 0, 0, 7, false);
-    assert_result(submit(b, 3, SELL, CAS_IOC, 100, 3, &fv), 0, 0, 3, false);
-    cr_assert_eq(fv.n, 0);
-    cr_assert_eq(cas_book_orders(b), 0);
-    cr_assert(!cas_book_order(b, 3, NULL));
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, limit_rests_and_is_found_by_id)
-{
-    struct cas_book *b = new_book();
-    assert_result(submit(b, 42, BUY, CAS_LIMIT, 100, 5, NULL), 0, 5, 0, false);
-    assert_result(submit(b, 43, SELL, CAS_LIMIT, 105, 2, NULL), 0, 2, 0, false);
-    cas_ticks bid = 0, ask = 0;
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 100);
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 105);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 5);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 2);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 42, &o));
-    cr_assert(o.id == 42 && o.side == BUY && o.price == 100 && o.qty == 5);
-    cr_assert(cas_book_order(b, 43, &o));
-    cr_assert(o.id == 43 && o.side == SELL && o.price == 105 && o.qty == 2);
-    cr_assert_eq(cas_book_orders(b), 2);
-    cas_book_destroy(b);
-}
-
-Test(book, exact_fill_removes_the_maker)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 10);
-    assert_result(submit(b, 2, BUY, CAS_LIMIT, 100, 10, &fv), 10, 0, 0, false);
-    cr_assert_eq(fv.n, 1);
-    assert_fill(&fv.v[0], 2, 1, 100, 10, 0, BUY);
-    cr_assert_eq(cas_book_orders(b), 0);
-    cr_assert(!cas_book_order(b, 1, NULL));
-    cr_assert(!cas_book_order(b, 2, NULL));
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 4);
-    rest(b, 3, SELL, 103, 5);
-    assert_result(submit(b, 4, BUY, CAS_LIMIT, 102, 10, &fv), 7, 3, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 4, 0, BUY);
-    cas_ticks bid = 0, ask = 0;
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 102);
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 103);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 3);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 98, 2);
-    rest(b, 2, BUY, 97, 2);
-    rest(b, 3, BUY, 95, 4);
-    assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 4, 1, 98, 2, 0, SELL);
-    assert_fill(&fv.v[1], 4, 2, 97, 2, 0, SELL);
-    assert_fill(&fv.v[2], 4, 3, 95, 1, 3, SELL);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, queue_is_fifo_within_a_level)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 2);
-    rest(b, 2, SELL, 100, 3);
-    rest(b, 3, SELL, 100, 4);
-    rest(b, 4, SELL, 101, 1);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
-    assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 9, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 9, 2, 100, 3, 0, BUY);
-    assert_fill(&fv.v[2], 9, 3, 100, 1, 3, BUY);
-    rest(b, 5, SELL, 100, 2);
-    q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
-    struct cas_level_info lv[2];
-    cr_assert_eq(cas_book_depth(b, SELL, 2, lv), 2);
-    cr_assert(lv[0].price == 100 && lv[0].qty == 5 && lv[0].orders == 2);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, cancel_of_filled_cancelled_or_unknown_id_is_not_found)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, SELL, 100, 5);
-    submit(b, 2, BUY, CAS_LIMIT, 100, 5, NULL);
-    rest(b, 3, BUY, 90, 5);
-    rest(b, 4, BUY, 91, 5);
-    char *before = render(b);
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND, "filled");
-    cr_assert_eq(cas_book_cancel(b, 2), CAS_ENOTFOUND, "taker never rested");
-    cr_assert_eq(cas_book_cancel(b, 999), CAS_ENOTFOUND, "never seen");
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    cr_assert_eq(cas_book_cancel(b, 3), CAS_ENOTFOUND, "already cancelled");
-    assert_valid(b);
-    cr_assert_eq(cas_book_orders(b), 1);
-    cr_assert(!cas_book_order(b, 3, NULL));
-    free(before);
-    cas_book_destroy(b);
-}
-
-Test(book, cancel_anywhere_in_a_queue_keeps_the_others_in_order)
-{
-    struct cas_book *b = new_book();
-    for (uint64_t id = 1; id <= 5; id++)
-        rest(b, id, SELL, 100, (cas_lots)id);
-    rest(b, 6, SELL, 101, 1);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    assert_valid(b);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 4 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 4 && q.id[3] == 5);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 12);
-    cr_assert_eq(cas_book_cancel(b, 1), 0, "head");
-    cr_assert_eq(cas_book_cancel(b, 5), 0, "tail");
-    assert_valid(b);
-    q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 2 && q.id[1] == 4);
-    cr_assert_eq(cas_book_cancel(b, 2), 0);
-    cr_assert_eq(cas_book_cancel(b, 4), 0);
-    assert_valid(b);
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 101, "cursor moves to the next level");
-    cas_book_destroy(b);
-}
-
-Test(book, cancel_of_the_best_bid_moves_the_cursor_down)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 95, 1);
-    rest(b, 3, BUY, 90, 1);
-    cas_ticks bid = 0;
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
-    cr_assert_eq(cas_book_cancel(b, 2), 0);
-    cr_assert(!cas_book_best_bid(b, &bid));
-    assert_valid(b);
-    cas_book_destroy(b);
-}
-
-Test(book, post_only_is_rejected_whole_when_it_would_cross)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 5);
-    char *before = render(b);
-    assert_result(submit(b, 2, BUY, CAS_POST_ONLY, 100, 3, &fv), 0, 0, 3, true);
-    assert_result(submit(b, 3, BUY, CAS_POST_ONLY, 150, 3, &fv), 0, 0, 3, true);
-    cr_assert_eq(fv.n, 0);
-    cr_assert(!cas_book_order(b, 2, NULL));
-    assert_unchanged(b, before);
-    assert_result(submit(b, 4, BUY, CAS_POST_ONLY, 99, 3, &fv), 0, 3, 0, false);
-    assert_result(submit(b, 5, SELL, CAS_POST_ONLY, 99, 2, &fv), 0, 0, 2, true);
-    assert_result(submit(b, 6, SELL, CAS_POST_ONLY, 100, 2, &fv), 0, 2, 0, false);
-    cr_assert_eq(fv.n, 0);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 1 && q.id[1] == 6);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 2);
-    rest(b, 3, SELL, 102, 5);
-    assert_result(submit(b, 4, BUY, CAS_IOC, 101, 10, &fv), 5, 0, 5, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 2, 0, BUY);
-    cr_assert(!cas_book_order(b, 4, NULL));
-    cr_assert(!cas_book_best_bid(b, NULL));
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 102 && cas_book_best_qty(b, SELL) == 5);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, market_sweeps_every_price_and_drops_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 1);
-    rest(b, 2, SELL, 5000, 2);
-    rest(b, 3, BUY, 10, 4);
-    assert_result(submit(b, 4, BUY, CAS_MARKET, -12345, 10, &fv), 3, 0, 7, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 1, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 5000, 2, 0, BUY);
-    assert_result(submit(b, 5, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[2], 5, 3, 10, 1, 3, SELL);
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cr_assert_eq(cas_book_orders(b), 1);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, market_orders_reach_the_extreme_prices)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 1, 2);
-    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[0], 2, 1, 1, 1, 1, SELL);
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    rest(b, 3, SELL, CAS_BOOK_MAX_PRICE, 2);
-    assert_result(submit(b, 4, BUY, CAS_MARKET, 0, 3, &fv), 2, 0, 1, false);
-    assert_fill(&fv.v[1], 4, 3, CAS_BOOK_MAX_PRICE, 2, 0, BUY);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, reduce_keeps_queue_priority_and_refuses_bad_quantities)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 5);
-    rest(b, 2, SELL, 100, 5);
-    cr_assert_eq(cas_book_reduce(b, 1, 2), 0);
-    assert_valid(b);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 1, &o) && o.qty == 2);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 7);
-    char *before = render(b);
-    cr_assert_eq(cas_book_reduce(b, 2, 6), CAS_ERANGE, "above current");
-    cr_assert_eq(cas_book_reduce(b, 2, 0), CAS_ERANGE, "zero");
-    cr_assert_eq(cas_book_reduce(b, 2, -1), CAS_ERANGE, "negative");
-    cr_assert_eq(cas_book_reduce(b, 99, 1), CAS_ENOTFOUND);
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_reduce(b, 2, 5), 0, "reduce to the current quantity is allowed");
-    assert_unchanged(b, before);
-    assert_result(submit(b, 3, BUY, CAS_MARKET, 0, 3, &fv), 3, 0, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 3, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 3, 2, 100, 1, 4, BUY);
-    rest(b, 4, BUY, 90, 8);
-    cr_assert_eq(cas_book_reduce(b, 4, 1), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 1);
-    assert_valid(b);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, duplicate_id_is_rejected_with_nothing_changed)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 7, BUY, 100, 5);
-    rest(b, 8, SELL, 101, 5);
-    char *before = render(b);
-    const enum cas_order_type types[] = {CAS_LIMIT, CAS_MARKET, CAS_IOC, CAS_POST_ONLY};
-    for (size_t t = 0; t < 4; t++) {
-        for (int s = BUY; s <= SELL; s++) {
-            for (uint64_t id = 7; id <= 8; id++) {
-                struct cas_submit_result r = {.filled = 9, .rested = 9, .dropped = 9};
-                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100,
-                                         3, record_fill, &fv, &r);
-                cr_assert_eq(rc, CAS_EEXIST);
-                assert_result(r, 0, 0, 0, false);
-            }
-        }
-    }
-    cr_assert_eq(fv.n, 0);
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_cancel(b, 7), 0);
-    assert_result(submit(b, 7, SELL, CAS_LIMIT, 102, 1, NULL), 0, 1, 0, false);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, bad_arguments_are_refused_with_nothing_changed)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 100, 5);
-    rest(b, 2, SELL, 101, 5);
-    char *before = render(b);
-    struct {
-        int side, type;
-        cas_ticks price;
-        cas_lots qty;
-        int rc;
-    } bad[] = {
-        {2, CAS_LIMIT, 100, 1, CAS_EINVAL},
-        {-1, CAS_MARKET, 0, 1, CAS_EINVAL},
-        {BUY, 4, 101, 1, CAS_EINVAL},
-        {BUY, CAS_LIMIT, 101, 0, CAS_ERANGE},
-        {SELL, CAS_MARKET, 0, -5, CAS_ERANGE},
-        {BUY, CAS_IOC, 101, CAS_BOOK_MAX_QTY + 1, CAS_ERANGE},
-        {BUY, CAS_LIMIT, 0, 1, CAS_ERANGE},
-        {SELL, CAS_IOC, -1, 1, CAS_ERANGE},
-        {BUY, CAS_POST_ONLY, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
-        {SELL, CAS_LIMIT, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        struct cas_submit_result r = {.filled = 9, .rejected = true};
-        int rc = cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side,
-                                 (enum cas_order_type)bad[i].type, bad[i].price, bad[i].qty,
-                                 record_fill, &fv, &r);
-        cr_assert_eq(rc, bad[i].rc, "case %zu returned %d", i, rc);
-        assert_result(r, 0, 0, 0, false);
-    }
-    cr_assert_eq(fv.n, 0);
-    assert_unchanged(b, before);
-    assert_result(submit(b, 60, BUY, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0,
-                  CAS_BOOK_MAX_QTY, 0, false);
-    assert_result(submit(b, 62, BUY, CAS_LIMIT, 1, 1, NULL), 0, 1, 0, false);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, qty_to_and_depth_report_levels_best_first)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 99, 1);
-    rest(b, 3, BUY, 99, 1);
-    rest(b, 4, BUY, 97, 3);
-    rest(b, 5, SELL, 101, 4);
-    rest(b, 6, SELL, 103, 5);
-    rest(b, 7, SELL, 110, 6);
-    struct cas_level_info lv[8];
-    cr_assert_eq(cas_book_depth(b, BUY, 2, lv), 2);
-    cr_assert(lv[0].price == 100 && lv[0].qty == 1 && lv[0].orders == 1);
-    cr_assert(lv[1].price == 99 && lv[1].qty == 2 && lv[1].orders == 2);
-    cr_assert_eq(cas_book_depth(b, SELL, 8, lv), 3);
-    cr_assert(lv[0].price == 101 && lv[1].price == 103 && lv[2].price == 110);
-    cr_assert(lv[2].qty == 6 && lv[2].orders == 1);
-    cr_assert_eq(cas_book_depth(b, SELL, 0, lv), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 100), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 101), 4);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 109), 9);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 15);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 101), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 100), 1);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 98), 3);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 6);
-    int calls = 0;
-    cas_book_levels(b, SELL, stop_after_one, &calls);
-    cr_assert_eq(calls, 1, "the walk stops when the callback says so");
-    calls = 0;
-    cas_book_levels(b, BUY, count_level, &calls);
-    cr_assert_eq(calls, 3);
-    cr_assert_eq(queue_of(b, BUY, 98).n, 0, "an empty level has no queue");
-    cr_assert_eq(queue_of(b, SELL, 99).n, 0, "a bid level is not an ask level");
-    cas_book_destroy(b);
-}
-
-Test(book, extreme_ids_are_indexed_and_reusable)
-{
-    struct cas_book *b = new_book();
-    rest(b, 0, BUY, 10, 1);
-    rest(b, UINT64_MAX, SELL, 20, 2);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 0, &o) && o.qty == 1);
-    cr_assert(cas_book_order(b, UINT64_MAX, &o) && o.qty == 2);
-    cr_assert_eq(cas_book_cancel(b, 0), 0);
-    rest(b, 0, SELL, 21, 3);
-    cr_assert(cas_book_order(b, 0, &o) && o.side == SELL && o.price == 21);
-    cas_book_destroy(b);
-}
+/* ---- growth ---------------------------------------------------------- */
 
 Test(book, pool_and_window_grow_past_their_hints)
 {
@@ -644,122 +212,6 @@ Test(book, pool_and_window_grow_past_their_hints)
     assert_valid(b);
     cr_assert_eq(cas_book_orders(b), 0);
     cas_book_destroy(b);
-}
-
-/* 4000 steps of a mid moving `step` ticks a step: each step rests one order
- * 5 ticks behind the mid (the side the mid leaves behind) and one 20 steps
- * ahead on the other side, cancels both of ten steps ago, and trades 1 lot
- * against the newest order behind. The window must keep re-centring. */
-static void drift(cas_ticks start, cas_ticks step)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    enum cas_side behind = step > 0 ? BUY : SELL, ahead = step > 0 ? SELL : BUY;
-    cas_ticks toward = step > 0 ? 1 : -1;
-    for (uint64_t i = 0; i < 4000; i++) {
-        cas_ticks mid = start + (cas_ticks)i * step;
-        rest(b, 3 * i, behind, mid - 5 * toward, 2);
-        rest(b, 3 * i + 1, ahead, mid + 20 * step, 2);
-        if (i >= 10) {
-            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10)), 0);
-            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10) + 1), 0);
-            assert_valid(b);
-        }
-        fv.n = 0;
-        assert_result(submit(b, 3 * i + 2, ahead, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-        assert_fill(&fv.v[0], 3 * i + 2, 3 * i, mid - 5 * toward, 1, 1, ahead);
-    }
-    cr_assert_eq(cas_book_orders(b), 20);
-    cas_ticks near = 0, far = 0;
-    cr_assert(step > 0 ? cas_book_best_bid(b, &near) : cas_book_best_ask(b, &near));
-    cr_assert(step > 0 ? cas_book_best_ask(b, &far) : cas_book_best_bid(b, &far));
-    cr_assert_eq(near, start + 3999 * step - 5 * toward);
-    cr_assert_eq(far, start + 3990 * step + 20 * step);
-    cr_assert_eq(cas_book_qty_to(b, behind, step > 0 ? 1 : CAS_BOOK_MAX_PRICE), 10);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, window_follows_a_market_drifting_up)
-{
-    drift(1000, 37);
-}
-
-Test(book, window_follows_a_market_drifting_down)
-{
-    drift(200000, -37);
-}
-
-Test(book, resting_prices_may_span_at_most_the_limit)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    const cas_ticks p = 1000;
-    struct cas_submit_result r;
-    rest(b, 1, BUY, p, 1);
-    rest(b, 2, SELL, p + SPAN, 1);
-    char *before = render(b);
-    cr_assert_eq(cas_book_submit(b, 3, SELL, CAS_LIMIT, p + SPAN + 1, 1, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_LIMIT, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
-    assert_result(r, 0, 0, 0, false);
-    assert_unchanged(b, before);
-    free(before);
-    /* orders that do not rest may lie anywhere */
-    assert_result(submit(b, 5, BUY, CAS_IOC, p + SPAN + 1000, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[0], 5, 2, p + SPAN, 1, 0, BUY);
-    rest(b, 6, SELL, p + SPAN, 1);
-    assert_result(submit(b, 7, BUY, CAS_LIMIT, p + SPAN + 1, 1, &fv), 1, 0, 0, false);
-    /* a sweep is judged by where its rest would lie once the levels it takes are gone */
-    rest(b, 8, SELL, p + SPAN, 2);
-    before = render(b);
-    cr_assert_eq(cas_book_submit(b, 9, BUY, CAS_LIMIT, p + SPAN + 1, 5, record_fill, &fv, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(fv.n, 2);
-    assert_unchanged(b, before);
-    free(before);
-    assert_result(submit(b, 10, BUY, CAS_LIMIT, p + SPAN, 5, &fv), 2, 3, 0, false);
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    assert_valid(b);
-    /* with the far bid gone, a sell can sweep the bids and rest far below */
-    assert_result(submit(b, 11, SELL, CAS_LIMIT, 500, 10, &fv), 3, 7, 0, false);
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 500);
-    cr_assert(!cas_book_best_bid(b, NULL));
-    /* an empty book takes a price anywhere */
-    cr_assert_eq(cas_book_cancel(b, 11), 0);
-    rest(b, 12, BUY, CAS_BOOK_MAX_PRICE - 1, 1);
-    rest(b, 13, SELL, CAS_BOOK_MAX_PRICE, 1);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, side_total_is_capped_so_no_level_can_overflow)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    const cas_lots big = CAS_BOOK_MAX_QTY;
-    const uint64_t fit = (uint64_t)(INT64_MAX / big); /* 8191 orders of 2^50 lots */
-    for (uint64_t i = 0; i < fit; i++) {
-        struct cas_submit_result r;
-        cr_assert_eq(cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL,
-                                     NULL, &r),
-                     0);
-    }
-    assert_valid(b);
-    struct cas_submit_result r;
-    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL, NULL, &r), CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_POST_ONLY, 100, big, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), (cas_lots)fit * big);
-    assert_result(submit(b, fit + 1, BUY, CAS_MARKET, 0, big, &fv), big, 0, 0, false);
-    cr_assert_eq(fv.n, 1);
-    assert_result(submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL), 0, big, 0, false);
-    assert_result(submit(b, fit + 2, BUY, CAS_LIMIT, 50, big, NULL), 0, big, 0, false);
-    cas_book_destroy(b);
-    free(fv.v);
 }
 
 /* ---- the check catches broken invariants ------------------------------ */
@@ -1052,20 +504,49 @@ static int model_reduce(struct model *m, uint64_t id, cas_lots qty)
     return 0;
 }
 
-static int by_bid_priority(const void *a, const void *b)
+/* Queue priority within one side: the better price first (higher for bids,
+ * lower for asks), then arrival. */
+static int by_priority(const void *a, const void *b)
 {
     const struct morder *x = a, *y = b;
     if (x->price != y->price)
-        return x->price > y->price ? -1 : 1;
+        return (x->price > y->price) == (x->side == BUY) ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int by_ask_priority(const void *a, const void *b)
+/* Call `level` for each of the model's price levels, the bids best first,
+ * then the asks: the level's orders in queue order, their number and their
+ * total quantity. */
+static void model_levels(const struct model *m,
+                         void (*level)(FILE *f, const struct morder *q, size_t n, cas_lots qty),
+                         FILE *f)
 {
-    const struct morder *x = a, *y = b;
-    if (x->price != y->price)
-        return x->price < y->price ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    struct morder *v = malloc((m->n + 1) * sizeof *v);
+    cr_assert_not_null(v);
+    for (int s = BUY; s <= SELL; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < m->n; i++)
+            if (m->o[i].side == (enum cas_side)s)
+                v[n++] = m->o[i];
+        qsort(v, n, sizeof *v, by_priority);
+        for (size_t i = 0, j; i < n; i = j) {
+            cas_lots qty = 0;
+            for (j = i; j < n && v[j].price == v[i].price; j++)
+                qty += v[j].qty;
+            level(f, v + i, j - i, qty);
+        }
+    }
+    free(v);
+}
+
+/* A level as render() prints it. */
+static void render_model_level(FILE *f, const struct morder *q, size_t n, cas_lots qty)
+{
+    bool bid = q->side == BUY;
+    fprintf(f, "%s %" PRId64 " %" PRId64 " %zu:", bid ? "bid" : "ask", q->price, qty, n);
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, " %" PRIu64 ":%" PRId64 "%s", q[k].id, q[k].qty, bid ? "b" : "s");
+    fputc('\n', f);
 }
 
 /* The model's book rendered as render() renders the real one. */
@@ -1074,28 +555,10 @@ static char *model_render(const struct model *m)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    struct morder *v = malloc((m->n + 1) * sizeof *v);
-    cr_assert(f && v);
-    for (int s = BUY; s <= SELL; s++) {
-        size_t n = 0;
-        for (size_t i = 0; i < m->n; i++)
-            if (m->o[i].side == (enum cas_side)s)
-                v[n++] = m->o[i];
-        qsort(v, n, sizeof *v, s == BUY ? by_bid_priority : by_ask_priority);
-        for (size_t i = 0, j; i < n; i = j) {
-            cas_lots qty = 0;
-            for (j = i; j < n && v[j].price == v[i].price; j++)
-                qty += v[j].qty;
-            fprintf(f, "%s %" PRId64 " %" PRId64 " %zu:", s == BUY ? "bid" : "ask", v[i].price,
-                    qty, j - i);
-            for (size_t k = i; k < j; k++)
-                fprintf(f, " %" PRIu64 ":%" PRId64 "%s", v[k].id, v[k].qty, s == BUY ? "b" : "s");
-            fputc('\n', f);
-        }
-    }
+    cr_assert_not_null(f);
+    model_levels(m, render_model_level, f);
     fprintf(f, "orders %zu\n", m->n);
     fclose(f);
-    free(v);
     return buf;
 }
 
@@ -1491,26 +954,17 @@ static int type_of(const char *name)
     return -1;
 }
 
+/* A level as a line of replay's --final-book. */
+static void write_model_level(FILE *f, const struct morder *q, size_t n, cas_lots qty)
+{
+    fprintf(f, "%s,%" PRId64 ",%" PRId64 ",%zu\n", q->side == BUY ? "buy" : "sell", q->price, qty,
+            n);
+}
+
 static void model_write_book(const struct model *m, FILE *f)
 {
     fputs(BOOK_HDR, f);
-    struct morder *v = malloc((m->n + 1) * sizeof *v);
-    cr_assert_not_null(v);
-    for (int s = BUY; s <= SELL; s++) {
-        size_t n = 0;
-        for (size_t i = 0; i < m->n; i++)
-            if (m->o[i].side == (enum cas_side)s)
-                v[n++] = m->o[i];
-        qsort(v, n, sizeof *v, s == BUY ? by_bid_priority : by_ask_priority);
-        for (size_t i = 0, j; i < n; i = j) {
-            cas_lots q = 0;
-            for (j = i; j < n && v[j].price == v[i].price; j++)
-                q += v[j].qty;
-            fprintf(f, "%s,%" PRId64 ",%" PRId64 ",%zu\n", s == BUY ? "buy" : "sell", v[i].price,
-                    q, j - i);
-        }
-    }
-    free(v);
+    model_levels(m, write_model_level, f);
 }
 
 /* Run a well-formed order CSV through the model, writing fills and final
@@ -2012,3 +1466,500 @@ CLI_CASE(unwritable_final_book_exits_2)
 CLI_CASE(bad_usage_exits_2_with_one_line)
 CLI_CASE(help_goes_to_stdout_and_exits_0)
 CLI_CASE(dash_reads_standard_input)
+
+/* ---- unit cases ------------------------------------------------------- */
+
+/* The `book` suite's fixture: an empty book with default hints and the fills
+ * its tests' submits record, both released after each test. (Declared here, after
+ * the helpers and the other suites, whose own books and fill lists keep their
+ * short names.) */
+static struct cas_book *b;
+static struct fillvec fv;
+
+static void book_open(void)
+{
+    b = new_book();
+    fv = (struct fillvec){0};
+}
+
+static void book_close(void)
+{
+    cas_book_destroy(b);
+    free(fv.v);
+}
+
+TestSuite(book, .init = book_open, .fini = book_close);
+
+Test(book, empty_book_answers_every_query)
+{
+    cas_ticks px = 77;
+    cr_assert(!cas_book_best_bid(b, &px));
+    cr_assert(!cas_book_best_ask(b, &px));
+    cr_assert_eq(px, 77);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 0);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 0);
+    struct cas_level_info lv[4];
+    cr_assert_eq(cas_book_depth(b, BUY, 4, lv), 0);
+    cr_assert_eq(cas_book_depth(b, SELL, 4, lv), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 0);
+    cr_assert(!cas_book_order(b, 1, NULL));
+    cr_assert_eq(cas_book_orders(b), 0);
+    int calls = 0;
+    cas_book_levels(b, BUY, count_level, &calls);
+    cas_book_levels(b, SELL, count_level, &calls);
+    cr_assert_eq(calls, 0);
+    cr_assert_eq(queue_of(b, SELL, 100).n, 0);
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
+    cr_assert_eq(cas_book_reduce(b, 1, 1), CAS_ENOTFOUND);
+    assert_valid(b);
+    cas_book_destroy(NULL);
+}
+
+Test(book, market_and_ioc_into_empty_book_drop_everything)
+{
+    assert_result(submit(b, 1, BUY, CAS_MARKET, 0, 5, &fv), 0, 0, 5, false);
+    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 7, &fv), 0, 0, 7, false);
+    assert_result(submit(b, 3, SELL, CAS_IOC, 100, 3, &fv), 0, 0, 3, false);
+    cr_assert_eq(fv.n, 0);
+    cr_assert_eq(cas_book_orders(b), 0);
+    cr_assert(!cas_book_order(b, 3, NULL));
+}
+
+Test(book, limit_rests_and_is_found_by_id)
+{
+    assert_result(submit(b, 42, BUY, CAS_LIMIT, 100, 5, NULL), 0, 5, 0, false);
+    assert_result(submit(b, 43, SELL, CAS_LIMIT, 105, 2, NULL), 0, 2, 0, false);
+    cas_ticks bid = 0, ask = 0;
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 100);
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 105);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 5);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 2);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 42, &o));
+    cr_assert(o.id == 42 && o.side == BUY && o.price == 100 && o.qty == 5);
+    cr_assert(cas_book_order(b, 43, &o));
+    cr_assert(o.id == 43 && o.side == SELL && o.price == 105 && o.qty == 2);
+    cr_assert_eq(cas_book_orders(b), 2);
+}
+
+Test(book, exact_fill_removes_the_maker)
+{
+    rest(b, 1, SELL, 100, 10);
+    assert_result(submit(b, 2, BUY, CAS_LIMIT, 100, 10, &fv), 10, 0, 0, false);
+    cr_assert_eq(fv.n, 1);
+    assert_fill(&fv.v[0], 2, 1, 100, 10, 0, BUY);
+    cr_assert_eq(cas_book_orders(b), 0);
+    cr_assert(!cas_book_order(b, 1, NULL));
+    cr_assert(!cas_book_order(b, 2, NULL));
+    cr_assert(!cas_book_best_ask(b, NULL));
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
+}
+
+Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
+{
+    rest(b, 1, SELL, 100, 3);
+    rest(b, 2, SELL, 101, 4);
+    rest(b, 3, SELL, 103, 5);
+    assert_result(submit(b, 4, BUY, CAS_LIMIT, 102, 10, &fv), 7, 3, 0, false);
+    cr_assert_eq(fv.n, 2);
+    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
+    assert_fill(&fv.v[1], 4, 2, 101, 4, 0, BUY);
+    cas_ticks bid = 0, ask = 0;
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 102);
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 103);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 3);
+}
+
+Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
+{
+    rest(b, 1, BUY, 98, 2);
+    rest(b, 2, BUY, 97, 2);
+    rest(b, 3, BUY, 95, 4);
+    assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
+    cr_assert_eq(fv.n, 3);
+    assert_fill(&fv.v[0], 4, 1, 98, 2, 0, SELL);
+    assert_fill(&fv.v[1], 4, 2, 97, 2, 0, SELL);
+    assert_fill(&fv.v[2], 4, 3, 95, 1, 3, SELL);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
+    cr_assert(!cas_book_best_ask(b, NULL));
+}
+
+Test(book, queue_is_fifo_within_a_level)
+{
+    rest(b, 1, SELL, 100, 2);
+    rest(b, 2, SELL, 100, 3);
+    rest(b, 3, SELL, 100, 4);
+    rest(b, 4, SELL, 101, 1);
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
+    assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
+    cr_assert_eq(fv.n, 3);
+    assert_fill(&fv.v[0], 9, 1, 100, 2, 0, BUY);
+    assert_fill(&fv.v[1], 9, 2, 100, 3, 0, BUY);
+    assert_fill(&fv.v[2], 9, 3, 100, 1, 3, BUY);
+    rest(b, 5, SELL, 100, 2);
+    q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
+    struct cas_level_info lv[2];
+    cr_assert_eq(cas_book_depth(b, SELL, 2, lv), 2);
+    cr_assert(lv[0].price == 100 && lv[0].qty == 5 && lv[0].orders == 2);
+}
+
+Test(book, cancel_of_filled_cancelled_or_unknown_id_is_not_found)
+{
+    rest(b, 1, SELL, 100, 5);
+    submit(b, 2, BUY, CAS_LIMIT, 100, 5, NULL);
+    rest(b, 3, BUY, 90, 5);
+    rest(b, 4, BUY, 91, 5);
+    char *before = render(b);
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND, "filled");
+    cr_assert_eq(cas_book_cancel(b, 2), CAS_ENOTFOUND, "taker never rested");
+    cr_assert_eq(cas_book_cancel(b, 999), CAS_ENOTFOUND, "never seen");
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    cr_assert_eq(cas_book_cancel(b, 3), CAS_ENOTFOUND, "already cancelled");
+    assert_valid(b);
+    cr_assert_eq(cas_book_orders(b), 1);
+    cr_assert(!cas_book_order(b, 3, NULL));
+    free(before);
+}
+
+Test(book, cancel_anywhere_in_a_queue_keeps_the_others_in_order)
+{
+    for (uint64_t id = 1; id <= 5; id++)
+        rest(b, id, SELL, 100, (cas_lots)id);
+    rest(b, 6, SELL, 101, 1);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    assert_valid(b);
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 4 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 4 && q.id[3] == 5);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 12);
+    cr_assert_eq(cas_book_cancel(b, 1), 0, "head");
+    cr_assert_eq(cas_book_cancel(b, 5), 0, "tail");
+    assert_valid(b);
+    q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 2 && q.id[1] == 4);
+    cr_assert_eq(cas_book_cancel(b, 2), 0);
+    cr_assert_eq(cas_book_cancel(b, 4), 0);
+    assert_valid(b);
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 101, "cursor moves to the next level");
+}
+
+Test(book, cancel_of_the_best_bid_moves_the_cursor_down)
+{
+    rest(b, 1, BUY, 100, 1);
+    rest(b, 2, BUY, 95, 1);
+    rest(b, 3, BUY, 90, 1);
+    cas_ticks bid = 0;
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
+    cr_assert_eq(cas_book_cancel(b, 2), 0);
+    cr_assert(!cas_book_best_bid(b, &bid));
+    assert_valid(b);
+}
+
+Test(book, post_only_is_rejected_whole_when_it_would_cross)
+{
+    rest(b, 1, SELL, 100, 5);
+    char *before = render(b);
+    assert_result(submit(b, 2, BUY, CAS_POST_ONLY, 100, 3, &fv), 0, 0, 3, true);
+    assert_result(submit(b, 3, BUY, CAS_POST_ONLY, 150, 3, &fv), 0, 0, 3, true);
+    cr_assert_eq(fv.n, 0);
+    cr_assert(!cas_book_order(b, 2, NULL));
+    assert_unchanged(b, before);
+    assert_result(submit(b, 4, BUY, CAS_POST_ONLY, 99, 3, &fv), 0, 3, 0, false);
+    assert_result(submit(b, 5, SELL, CAS_POST_ONLY, 99, 2, &fv), 0, 0, 2, true);
+    assert_result(submit(b, 6, SELL, CAS_POST_ONLY, 100, 2, &fv), 0, 2, 0, false);
+    cr_assert_eq(fv.n, 0);
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 1 && q.id[1] == 6);
+    free(before);
+}
+
+Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
+{
+    rest(b, 1, SELL, 100, 3);
+    rest(b, 2, SELL, 101, 2);
+    rest(b, 3, SELL, 102, 5);
+    assert_result(submit(b, 4, BUY, CAS_IOC, 101, 10, &fv), 5, 0, 5, false);
+    cr_assert_eq(fv.n, 2);
+    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
+    assert_fill(&fv.v[1], 4, 2, 101, 2, 0, BUY);
+    cr_assert(!cas_book_order(b, 4, NULL));
+    cr_assert(!cas_book_best_bid(b, NULL));
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 102 && cas_book_best_qty(b, SELL) == 5);
+}
+
+Test(book, market_sweeps_every_price_and_drops_the_rest)
+{
+    rest(b, 1, SELL, 100, 1);
+    rest(b, 2, SELL, 5000, 2);
+    rest(b, 3, BUY, 10, 4);
+    assert_result(submit(b, 4, BUY, CAS_MARKET, -12345, 10, &fv), 3, 0, 7, false);
+    cr_assert_eq(fv.n, 2);
+    assert_fill(&fv.v[0], 4, 1, 100, 1, 0, BUY);
+    assert_fill(&fv.v[1], 4, 2, 5000, 2, 0, BUY);
+    assert_result(submit(b, 5, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[2], 5, 3, 10, 1, 3, SELL);
+    cr_assert(!cas_book_best_ask(b, NULL));
+    cr_assert_eq(cas_book_orders(b), 1);
+}
+
+Test(book, market_orders_reach_the_extreme_prices)
+{
+    rest(b, 1, BUY, 1, 2);
+    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[0], 2, 1, 1, 1, 1, SELL);
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    rest(b, 3, SELL, CAS_BOOK_MAX_PRICE, 2);
+    assert_result(submit(b, 4, BUY, CAS_MARKET, 0, 3, &fv), 2, 0, 1, false);
+    assert_fill(&fv.v[1], 4, 3, CAS_BOOK_MAX_PRICE, 2, 0, BUY);
+}
+
+Test(book, reduce_keeps_queue_priority_and_refuses_bad_quantities)
+{
+    rest(b, 1, SELL, 100, 5);
+    rest(b, 2, SELL, 100, 5);
+    cr_assert_eq(cas_book_reduce(b, 1, 2), 0);
+    assert_valid(b);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 1, &o) && o.qty == 2);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 7);
+    char *before = render(b);
+    cr_assert_eq(cas_book_reduce(b, 2, 6), CAS_ERANGE, "above current");
+    cr_assert_eq(cas_book_reduce(b, 2, 0), CAS_ERANGE, "zero");
+    cr_assert_eq(cas_book_reduce(b, 2, -1), CAS_ERANGE, "negative");
+    cr_assert_eq(cas_book_reduce(b, 99, 1), CAS_ENOTFOUND);
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_reduce(b, 2, 5), 0, "reduce to the current quantity is allowed");
+    assert_unchanged(b, before);
+    assert_result(submit(b, 3, BUY, CAS_MARKET, 0, 3, &fv), 3, 0, 0, false);
+    cr_assert_eq(fv.n, 2);
+    assert_fill(&fv.v[0], 3, 1, 100, 2, 0, BUY);
+    assert_fill(&fv.v[1], 3, 2, 100, 1, 4, BUY);
+    rest(b, 4, BUY, 90, 8);
+    cr_assert_eq(cas_book_reduce(b, 4, 1), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 1);
+    assert_valid(b);
+    free(before);
+}
+
+Test(book, duplicate_id_is_rejected_with_nothing_changed)
+{
+    rest(b, 7, BUY, 100, 5);
+    rest(b, 8, SELL, 101, 5);
+    char *before = render(b);
+    const enum cas_order_type types[] = {CAS_LIMIT, CAS_MARKET, CAS_IOC, CAS_POST_ONLY};
+    for (size_t t = 0; t < 4; t++) {
+        for (int s = BUY; s <= SELL; s++) {
+            for (uint64_t id = 7; id <= 8; id++) {
+                struct cas_submit_result r = {.filled = 9, .rested = 9, .dropped = 9};
+                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100,
+                                         3, record_fill, &fv, &r);
+                cr_assert_eq(rc, CAS_EEXIST);
+                assert_result(r, 0, 0, 0, false);
+            }
+        }
+    }
+    cr_assert_eq(fv.n, 0);
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_cancel(b, 7), 0);
+    assert_result(submit(b, 7, SELL, CAS_LIMIT, 102, 1, NULL), 0, 1, 0, false);
+    free(before);
+}
+
+Test(book, bad_arguments_are_refused_with_nothing_changed)
+{
+    rest(b, 1, BUY, 100, 5);
+    rest(b, 2, SELL, 101, 5);
+    char *before = render(b);
+    struct {
+        int side, type;
+        cas_ticks price;
+        cas_lots qty;
+        int rc;
+    } bad[] = {
+        {2, CAS_LIMIT, 100, 1, CAS_EINVAL},
+        {-1, CAS_MARKET, 0, 1, CAS_EINVAL},
+        {BUY, 4, 101, 1, CAS_EINVAL},
+        {BUY, CAS_LIMIT, 101, 0, CAS_ERANGE},
+        {SELL, CAS_MARKET, 0, -5, CAS_ERANGE},
+        {BUY, CAS_IOC, 101, CAS_BOOK_MAX_QTY + 1, CAS_ERANGE},
+        {BUY, CAS_LIMIT, 0, 1, CAS_ERANGE},
+        {SELL, CAS_IOC, -1, 1, CAS_ERANGE},
+        {BUY, CAS_POST_ONLY, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
+        {SELL, CAS_LIMIT, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cas_submit_result r = {.filled = 9, .rejected = true};
+        int rc = cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side,
+                                 (enum cas_order_type)bad[i].type, bad[i].price, bad[i].qty,
+                                 record_fill, &fv, &r);
+        cr_assert_eq(rc, bad[i].rc, "case %zu returned %d", i, rc);
+        assert_result(r, 0, 0, 0, false);
+    }
+    cr_assert_eq(fv.n, 0);
+    assert_unchanged(b, before);
+    assert_result(submit(b, 60, BUY, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0,
+                  CAS_BOOK_MAX_QTY, 0, false);
+    assert_result(submit(b, 62, BUY, CAS_LIMIT, 1, 1, NULL), 0, 1, 0, false);
+    free(before);
+}
+
+Test(book, qty_to_and_depth_report_levels_best_first)
+{
+    rest(b, 1, BUY, 100, 1);
+    rest(b, 2, BUY, 99, 1);
+    rest(b, 3, BUY, 99, 1);
+    rest(b, 4, BUY, 97, 3);
+    rest(b, 5, SELL, 101, 4);
+    rest(b, 6, SELL, 103, 5);
+    rest(b, 7, SELL, 110, 6);
+    struct cas_level_info lv[8];
+    cr_assert_eq(cas_book_depth(b, BUY, 2, lv), 2);
+    cr_assert(lv[0].price == 100 && lv[0].qty == 1 && lv[0].orders == 1);
+    cr_assert(lv[1].price == 99 && lv[1].qty == 2 && lv[1].orders == 2);
+    cr_assert_eq(cas_book_depth(b, SELL, 8, lv), 3);
+    cr_assert(lv[0].price == 101 && lv[1].price == 103 && lv[2].price == 110);
+    cr_assert(lv[2].qty == 6 && lv[2].orders == 1);
+    cr_assert_eq(cas_book_depth(b, SELL, 0, lv), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 100), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 101), 4);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 109), 9);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 15);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 101), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 100), 1);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 98), 3);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 6);
+    int calls = 0;
+    cas_book_levels(b, SELL, stop_after_one, &calls);
+    cr_assert_eq(calls, 1, "the walk stops when the callback says so");
+    calls = 0;
+    cas_book_levels(b, BUY, count_level, &calls);
+    cr_assert_eq(calls, 3);
+    cr_assert_eq(queue_of(b, BUY, 98).n, 0, "an empty level has no queue");
+    cr_assert_eq(queue_of(b, SELL, 99).n, 0, "a bid level is not an ask level");
+}
+
+Test(book, extreme_ids_are_indexed_and_reusable)
+{
+    rest(b, 0, BUY, 10, 1);
+    rest(b, UINT64_MAX, SELL, 20, 2);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 0, &o) && o.qty == 1);
+    cr_assert(cas_book_order(b, UINT64_MAX, &o) && o.qty == 2);
+    cr_assert_eq(cas_book_cancel(b, 0), 0);
+    rest(b, 0, SELL, 21, 3);
+    cr_assert(cas_book_order(b, 0, &o) && o.side == SELL && o.price == 21);
+}
+
+/* 4000 steps of a mid moving `step` ticks a step: each step rests one order
+ * 5 ticks behind the mid (the side the mid leaves behind) and one 20 steps
+ * ahead on the other side, cancels both of ten steps ago, and trades 1 lot
+ * against the newest order behind. The window must keep re-centring. */
+static void drift(cas_ticks start, cas_ticks step)
+{
+    enum cas_side behind = step > 0 ? BUY : SELL, ahead = step > 0 ? SELL : BUY;
+    cas_ticks toward = step > 0 ? 1 : -1;
+    for (uint64_t i = 0; i < 4000; i++) {
+        cas_ticks mid = start + (cas_ticks)i * step;
+        rest(b, 3 * i, behind, mid - 5 * toward, 2);
+        rest(b, 3 * i + 1, ahead, mid + 20 * step, 2);
+        if (i >= 10) {
+            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10)), 0);
+            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10) + 1), 0);
+            assert_valid(b);
+        }
+        fv.n = 0;
+        assert_result(submit(b, 3 * i + 2, ahead, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+        assert_fill(&fv.v[0], 3 * i + 2, 3 * i, mid - 5 * toward, 1, 1, ahead);
+    }
+    cr_assert_eq(cas_book_orders(b), 20);
+    cas_ticks near = 0, far = 0;
+    cr_assert(step > 0 ? cas_book_best_bid(b, &near) : cas_book_best_ask(b, &near));
+    cr_assert(step > 0 ? cas_book_best_ask(b, &far) : cas_book_best_bid(b, &far));
+    cr_assert_eq(near, start + 3999 * step - 5 * toward);
+    cr_assert_eq(far, start + 3990 * step + 20 * step);
+    cr_assert_eq(cas_book_qty_to(b, behind, step > 0 ? 1 : CAS_BOOK_MAX_PRICE), 10);
+}
+
+Test(book, window_follows_a_market_drifting_up)
+{
+    drift(1000, 37);
+}
+
+Test(book, window_follows_a_market_drifting_down)
+{
+    drift(200000, -37);
+}
+
+Test(book, resting_prices_may_span_at_most_the_limit)
+{
+    const cas_ticks p = 1000;
+    struct cas_submit_result r;
+    rest(b, 1, BUY, p, 1);
+    rest(b, 2, SELL, p + SPAN, 1);
+    char *before = render(b);
+    cr_assert_eq(cas_book_submit(b, 3, SELL, CAS_LIMIT, p + SPAN + 1, 1, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_LIMIT, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
+    assert_result(r, 0, 0, 0, false);
+    assert_unchanged(b, before);
+    free(before);
+    /* orders that do not rest may lie anywhere */
+    assert_result(submit(b, 5, BUY, CAS_IOC, p + SPAN + 1000, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[0], 5, 2, p + SPAN, 1, 0, BUY);
+    rest(b, 6, SELL, p + SPAN, 1);
+    assert_result(submit(b, 7, BUY, CAS_LIMIT, p + SPAN + 1, 1, &fv), 1, 0, 0, false);
+    /* a sweep is judged by where its rest would lie once the levels it takes are gone */
+    rest(b, 8, SELL, p + SPAN, 2);
+    before = render(b);
+    cr_assert_eq(cas_book_submit(b, 9, BUY, CAS_LIMIT, p + SPAN + 1, 5, record_fill, &fv, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(fv.n, 2);
+    assert_unchanged(b, before);
+    free(before);
+    assert_result(submit(b, 10, BUY, CAS_LIMIT, p + SPAN, 5, &fv), 2, 3, 0, false);
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    assert_valid(b);
+    /* with the far bid gone, a sell can sweep the bids and rest far below */
+    assert_result(submit(b, 11, SELL, CAS_LIMIT, 500, 10, &fv), 3, 7, 0, false);
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 500);
+    cr_assert(!cas_book_best_bid(b, NULL));
+    /* an empty book takes a price anywhere */
+    cr_assert_eq(cas_book_cancel(b, 11), 0);
+    rest(b, 12, BUY, CAS_BOOK_MAX_PRICE - 1, 1);
+    rest(b, 13, SELL, CAS_BOOK_MAX_PRICE, 1);
+}
+
+Test(book, side_total_is_capped_so_no_level_can_overflow)
+{
+    const cas_lots big = CAS_BOOK_MAX_QTY;
+    const uint64_t fit = (uint64_t)(INT64_MAX / big); /* 8191 orders of 2^50 lots */
+    for (uint64_t i = 0; i < fit; i++) {
+        struct cas_submit_result r;
+        cr_assert_eq(cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL,
+                                     NULL, &r),
+                     0);
+    }
+    assert_valid(b);
+    struct cas_submit_result r;
+    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL, NULL, &r), CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_POST_ONLY, 100, big, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), (cas_lots)fit * big);
+    assert_result(submit(b, fit + 1, BUY, CAS_MARKET, 0, big, &fv), big, 0, 0, false);
+    cr_assert_eq(fv.n, 1);
+    assert_result(submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL), 0, big, 0, false);
+    assert_result(submit(b, fit + 2, BUY, CAS_LIMIT, 50, big, NULL), 0, big, 0, false);
+}
