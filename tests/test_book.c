@@ -81,6 +81,21 @@ static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks 
     cr_assert_eq(r.rested, qty, "order %" PRIu64 " did not rest in full", id);
 }
 
+/* An order to rest: what rest() takes. A zero qty ends a list of them. */
+struct resting {
+    uint64_t id;
+    enum cas_side side;
+    cas_ticks price;
+    cas_lots qty;
+};
+
+/* Rest each order of the list, in order (each must rest in full). */
+static void rest_all(struct cas_book *b, const struct resting *o)
+{
+    for (; o->qty != 0; o++)
+        rest(b, o->id, o->side, o->price, o->qty);
+}
+
 static void assert_fill(const struct cas_fill *f, uint64_t taker, uint64_t maker, cas_ticks px,
                         cas_lots qty, cas_lots left, enum cas_side side)
 {
@@ -91,6 +106,18 @@ static void assert_fill(const struct cas_fill *f, uint64_t taker, uint64_t maker
               " side %d",
               f->taker_id, f->maker_id, f->price, f->qty, f->maker_left, (int)f->taker_side,
               taker, maker, px, qty, left, (int)side);
+}
+
+/* The fills recorded from index `from` on are exactly want[0..n), in order. */
+static void expect_fills(const struct fillvec *got, size_t from, const struct cas_fill *want,
+                         size_t n)
+{
+    cr_assert_eq(got->n, from + n, "%zu fills, expected %zu", got->n, from + n);
+    for (size_t k = 0; k < n; k++) {
+        const struct cas_fill *w = &want[k];
+        assert_fill(&got->v[from + k], w->taker_id, w->maker_id, w->price, w->qty, w->maker_left,
+                    w->taker_side);
+    }
 }
 
 static void assert_result(struct cas_submit_result r, cas_lots filled, cas_lots rested,
@@ -308,12 +335,9 @@ Test(book, check_catches_each_broken_invariant)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cas_book *b = new_book();
-        rest(b, 1, BUY, 100, 1);
-        rest(b, 2, BUY, 100, 2);
-        rest(b, 3, BUY, 99, 3);
-        rest(b, 4, SELL, 101, 4);
-        rest(b, 5, SELL, 101, 5);
-        rest(b, 6, SELL, 105, 6);
+        rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 100, 2}, {3, BUY, 99, 3},
+                                       {4, SELL, 101, 4}, {5, SELL, 101, 5}, {6, SELL, 105, 6},
+                                       {0}});
         cases[i].corrupt(b);
         char why[256] = "";
         cr_assert(!cas_book_check(b, why, sizeof why), "case %zu passed the check", i);
@@ -868,6 +892,18 @@ static void replayed_release(struct replayed *r)
     free(r->book);
 }
 
+/* Replay `input` (named `name`): it must succeed and print exactly these fills and this
+ * final book. */
+static void expect_replay(const char *name, const char *input, const char *fills,
+                          const char *book)
+{
+    struct replayed r = replay_text(name, input);
+    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
+    cr_assert_str_eq(r.fills, fills, "%s: fills", name);
+    cr_assert_str_eq(r.book, book, "%s: final book", name);
+    replayed_release(&r);
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -896,6 +932,28 @@ static char *golden(const char *name)
     return text;
 }
 
+/* A golden case of tests/golden/replay/: NAME.csv, and the fills and final book replay
+ * must print for it. */
+struct golden_case {
+    char *input, *fills, *book;
+};
+
+static struct golden_case golden_case(const char *name)
+{
+    char path[3][256];
+    snprintf(path[0], sizeof path[0], "%s.csv", name);
+    snprintf(path[1], sizeof path[1], "%s.fills.csv", name);
+    snprintf(path[2], sizeof path[2], "%s.book.csv", name);
+    return (struct golden_case){golden(path[0]), golden(path[1]), golden(path[2])};
+}
+
+static void golden_release(struct golden_case *g)
+{
+    free(g->input);
+    free(g->fills);
+    free(g->book);
+}
+
 #define HDR "id,side,type,price,qty\n"
 #define FILLS_HDR "taker_id,maker_id,price,qty\n"
 #define BOOK_HDR "side,price,qty,orders\n"
@@ -914,16 +972,9 @@ static char *golden(const char *name)
  *   rests at 110. Final: bids 95x1 (1), 90x10 (2); asks 97x3 (1), 110x2 (1). */
 Test(replay, small_golden_case_worked_out_by_hand)
 {
-    char *input = golden("small.csv"), *fills = golden("small.fills.csv"),
-         *book = golden("small.book.csv");
-    struct replayed r = replay_text("small.csv", input);
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, fills);
-    cr_assert_str_eq(r.book, book);
-    replayed_release(&r);
-    free(input);
-    free(fills);
-    free(book);
+    struct golden_case g = golden_case("small");
+    expect_replay("small.csv", g.input, g.fills, g.book);
+    golden_release(&g);
 }
 
 /* The five fields of one CSV line (which must have them). */
@@ -1003,63 +1054,49 @@ static void model_replay(const char *csv, char **fills, char **book)
 
 Test(replay, mid_golden_case_agrees_with_the_model)
 {
-    char *input = golden("mid.csv"), *fills = golden("mid.fills.csv"),
-         *book = golden("mid.book.csv");
+    struct golden_case g = golden_case("mid");
     char *mfills, *mbook;
-    model_replay(input, &mfills, &mbook);
-    cr_assert_str_eq(mfills, fills, "the model disagrees with mid.fills.csv");
-    cr_assert_str_eq(mbook, book, "the model disagrees with mid.book.csv");
-    struct replayed r = replay_text("mid.csv", input);
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, fills);
-    cr_assert_str_eq(r.book, book);
-    replayed_release(&r);
+    model_replay(g.input, &mfills, &mbook);
+    cr_assert_str_eq(mfills, g.fills, "the model disagrees with mid.fills.csv");
+    cr_assert_str_eq(mbook, g.book, "the model disagrees with mid.book.csv");
+    expect_replay("mid.csv", g.input, g.fills, g.book);
     free(mfills);
     free(mbook);
-    free(input);
-    free(fills);
-    free(book);
+    golden_release(&g);
 }
 
 Test(replay, crlf_trailing_blank_lines_and_both_cancel_forms_are_accepted)
 {
-    struct replayed r = replay_text("t.csv", "id,side,type,price,qty\r\n"
-                                             "1,sell,limit,100,5\r\n"
-                                             "2,sell,limit,101,5\r\n"
-                                             "3,buy,limit,99,4\r\n"
-                                             "1,sell,cancel,,\r\n"
-                                             "3,,cancel,,\r\n"
-                                             "3,,cancel,,\r\n"
-                                             "77,buy,cancel,,\r\n"
-                                             "4,buy,market,,6\r\n"
-                                             "\r\n"
-                                             "\n");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "4,2,101,5\n");
-    cr_assert_str_eq(r.book, BOOK_HDR);
-    replayed_release(&r);
+    expect_replay("t.csv",
+                  "id,side,type,price,qty\r\n"
+                  "1,sell,limit,100,5\r\n"
+                  "2,sell,limit,101,5\r\n"
+                  "3,buy,limit,99,4\r\n"
+                  "1,sell,cancel,,\r\n"
+                  "3,,cancel,,\r\n"
+                  "3,,cancel,,\r\n"
+                  "77,buy,cancel,,\r\n"
+                  "4,buy,market,,6\r\n"
+                  "\r\n"
+                  "\n",
+                  FILLS_HDR "4,2,101,5\n", BOOK_HDR);
 }
 
 Test(replay, a_file_without_a_final_newline_is_read_in_full)
 {
-    struct replayed r = replay_text("t.csv", HDR "1,sell,limit,100,5\n2,buy,ioc,100,2");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "2,1,100,2\n");
-    cr_assert_str_eq(r.book, BOOK_HDR "sell,100,3,1\n");
-    replayed_release(&r);
+    expect_replay("t.csv", HDR "1,sell,limit,100,5\n2,buy,ioc,100,2", FILLS_HDR "2,1,100,2\n",
+                  BOOK_HDR "sell,100,3,1\n");
 }
 
 Test(replay, rejected_post_only_and_dropped_remainders_print_nothing)
 {
-    struct replayed r = replay_text("t.csv", HDR "1,sell,limit,100,5\n"
-                                                 "2,buy,post_only,100,5\n"
-                                                 "3,buy,post_only,99,5\n"
-                                                 "4,sell,ioc,90,7\n"
-                                                 "5,sell,market,,1\n");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "4,3,99,5\n");
-    cr_assert_str_eq(r.book, BOOK_HDR "sell,100,5,1\n");
-    replayed_release(&r);
+    expect_replay("t.csv",
+                  HDR "1,sell,limit,100,5\n"
+                      "2,buy,post_only,100,5\n"
+                      "3,buy,post_only,99,5\n"
+                      "4,sell,ioc,90,7\n"
+                      "5,sell,market,,1\n",
+                  FILLS_HDR "4,3,99,5\n", BOOK_HDR "sell,100,5,1\n");
 }
 
 static const struct {
@@ -1547,8 +1584,7 @@ Test(book, exact_fill_removes_the_maker)
 {
     rest(b, 1, SELL, 100, 10);
     assert_result(submit(b, 2, BUY, CAS_LIMIT, 100, 10, &fv), 10, 0, 0, false);
-    cr_assert_eq(fv.n, 1);
-    assert_fill(&fv.v[0], 2, 1, 100, 10, 0, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{2, 1, 100, 10, 0, BUY}}, 1);
     cr_assert_eq(cas_book_orders(b), 0);
     cr_assert(!cas_book_order(b, 1, NULL));
     cr_assert(!cas_book_order(b, 2, NULL));
@@ -1558,13 +1594,9 @@ Test(book, exact_fill_removes_the_maker)
 
 Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
 {
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 4);
-    rest(b, 3, SELL, 103, 5);
+    rest_all(b, (struct resting[]){{1, SELL, 100, 3}, {2, SELL, 101, 4}, {3, SELL, 103, 5}, {0}});
     assert_result(submit(b, 4, BUY, CAS_LIMIT, 102, 10, &fv), 7, 3, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 4, 0, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 3, 0, BUY}, {4, 2, 101, 4, 0, BUY}}, 2);
     cas_ticks bid = 0, ask = 0;
     cr_assert(cas_book_best_bid(b, &bid) && bid == 102);
     cr_assert(cas_book_best_ask(b, &ask) && ask == 103);
@@ -1573,14 +1605,10 @@ Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
 
 Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
 {
-    rest(b, 1, BUY, 98, 2);
-    rest(b, 2, BUY, 97, 2);
-    rest(b, 3, BUY, 95, 4);
+    rest_all(b, (struct resting[]){{1, BUY, 98, 2}, {2, BUY, 97, 2}, {3, BUY, 95, 4}, {0}});
     assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 4, 1, 98, 2, 0, SELL);
-    assert_fill(&fv.v[1], 4, 2, 97, 2, 0, SELL);
-    assert_fill(&fv.v[2], 4, 3, 95, 1, 3, SELL);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 98, 2, 0, SELL}, {4, 2, 97, 2, 0, SELL},
+                                             {4, 3, 95, 1, 3, SELL}}, 3);
     struct cas_order_info o;
     cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
     cr_assert(!cas_book_best_ask(b, NULL));
@@ -1588,17 +1616,13 @@ Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
 
 Test(book, queue_is_fifo_within_a_level)
 {
-    rest(b, 1, SELL, 100, 2);
-    rest(b, 2, SELL, 100, 3);
-    rest(b, 3, SELL, 100, 4);
-    rest(b, 4, SELL, 101, 1);
+    rest_all(b, (struct resting[]){{1, SELL, 100, 2}, {2, SELL, 100, 3}, {3, SELL, 100, 4},
+                                   {4, SELL, 101, 1}, {0}});
     struct idlist q = queue_of(b, SELL, 100);
     cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
     assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 9, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 9, 2, 100, 3, 0, BUY);
-    assert_fill(&fv.v[2], 9, 3, 100, 1, 3, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{9, 1, 100, 2, 0, BUY}, {9, 2, 100, 3, 0, BUY},
+                                             {9, 3, 100, 1, 3, BUY}}, 3);
     rest(b, 5, SELL, 100, 2);
     q = queue_of(b, SELL, 100);
     cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
@@ -1650,9 +1674,7 @@ Test(book, cancel_anywhere_in_a_queue_keeps_the_others_in_order)
 
 Test(book, cancel_of_the_best_bid_moves_the_cursor_down)
 {
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 95, 1);
-    rest(b, 3, BUY, 90, 1);
+    rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 95, 1}, {3, BUY, 90, 1}, {0}});
     cas_ticks bid = 0;
     cr_assert_eq(cas_book_cancel(b, 1), 0);
     cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
@@ -1683,13 +1705,9 @@ Test(book, post_only_is_rejected_whole_when_it_would_cross)
 
 Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
 {
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 2);
-    rest(b, 3, SELL, 102, 5);
+    rest_all(b, (struct resting[]){{1, SELL, 100, 3}, {2, SELL, 101, 2}, {3, SELL, 102, 5}, {0}});
     assert_result(submit(b, 4, BUY, CAS_IOC, 101, 10, &fv), 5, 0, 5, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 2, 0, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 3, 0, BUY}, {4, 2, 101, 2, 0, BUY}}, 2);
     cr_assert(!cas_book_order(b, 4, NULL));
     cr_assert(!cas_book_best_bid(b, NULL));
     cas_ticks ask = 0;
@@ -1698,13 +1716,9 @@ Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
 
 Test(book, market_sweeps_every_price_and_drops_the_rest)
 {
-    rest(b, 1, SELL, 100, 1);
-    rest(b, 2, SELL, 5000, 2);
-    rest(b, 3, BUY, 10, 4);
+    rest_all(b, (struct resting[]){{1, SELL, 100, 1}, {2, SELL, 5000, 2}, {3, BUY, 10, 4}, {0}});
     assert_result(submit(b, 4, BUY, CAS_MARKET, -12345, 10, &fv), 3, 0, 7, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 1, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 5000, 2, 0, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 1, 0, BUY}, {4, 2, 5000, 2, 0, BUY}}, 2);
     assert_result(submit(b, 5, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
     assert_fill(&fv.v[2], 5, 3, 10, 1, 3, SELL);
     cr_assert(!cas_book_best_ask(b, NULL));
@@ -1740,9 +1754,7 @@ Test(book, reduce_keeps_queue_priority_and_refuses_bad_quantities)
     cr_assert_eq(cas_book_reduce(b, 2, 5), 0, "reduce to the current quantity is allowed");
     assert_unchanged(b, before);
     assert_result(submit(b, 3, BUY, CAS_MARKET, 0, 3, &fv), 3, 0, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 3, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 3, 2, 100, 1, 4, BUY);
+    expect_fills(&fv, 0, (struct cas_fill[]){{3, 1, 100, 2, 0, BUY}, {3, 2, 100, 1, 4, BUY}}, 2);
     rest(b, 4, BUY, 90, 8);
     cr_assert_eq(cas_book_reduce(b, 4, 1), 0);
     cr_assert_eq(cas_book_qty_to(b, BUY, 1), 1);
@@ -1815,13 +1827,9 @@ Test(book, bad_arguments_are_refused_with_nothing_changed)
 
 Test(book, qty_to_and_depth_report_levels_best_first)
 {
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 99, 1);
-    rest(b, 3, BUY, 99, 1);
-    rest(b, 4, BUY, 97, 3);
-    rest(b, 5, SELL, 101, 4);
-    rest(b, 6, SELL, 103, 5);
-    rest(b, 7, SELL, 110, 6);
+    rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 99, 1}, {3, BUY, 99, 1},
+                                   {4, BUY, 97, 3}, {5, SELL, 101, 4}, {6, SELL, 103, 5},
+                                   {7, SELL, 110, 6}, {0}});
     struct cas_level_info lv[8];
     cr_assert_eq(cas_book_depth(b, BUY, 2, lv), 2);
     cr_assert(lv[0].price == 100 && lv[0].qty == 1 && lv[0].orders == 1);
