@@ -921,15 +921,23 @@ static char *slurp(const char *path)
     return buf;
 }
 
-static char *golden(const char *name)
+/* A file of the source tree's tests/ (the whole text; free it). */
+static char *test_file(const char *name)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set");
     char path[4096];
-    snprintf(path, sizeof path, "%s/tests/golden/replay/%s", root, name);
+    snprintf(path, sizeof path, "%s/tests/%s", root, name);
     char *text = slurp(path);
     cr_assert_not_null(text, "cannot read %s", path);
     return text;
+}
+
+static char *golden(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "golden/replay/%s", name);
+    return test_file(path);
 }
 
 /* A golden case of tests/golden/replay/: NAME.csv, and the fills and final book replay
@@ -1099,66 +1107,52 @@ Test(replay, rejected_post_only_and_dropped_remainders_print_nothing)
                   FILLS_HDR "4,3,99,5\n", BOOK_HDR "sell,100,5,1\n");
 }
 
-static const struct {
-    const char *input;
+/* The cases of tests/data/replay-errors.txt: per line, the line number the error
+ * names, the message and the input (\n, \r and \\ unescaped), separated by tabs. */
+struct bad_input {
     int line;
-    const char *msg;
-} bad_inputs[] = {
-    {"", 1, "empty file (expected header 'id,side,type,price,qty')"},
-    {"id,side,type,qty,price\n", 1,
-     "bad header 'id,side,type,qty,price' (expected 'id,side,type,price,qty')"},
-    {"\n" HDR, 1, "bad header '' (expected 'id,side,type,price,qty')"},
-    {HDR "1,buy,limit,100\n", 2, "expected 5 fields (id,side,type,price,qty), got 4"},
-    {HDR "1,buy,limit,100,5,\n", 2, "expected 5 fields (id,side,type,price,qty), got 6"},
-    {HDR ",buy,limit,100,5\n", 2, "missing id"},
-    {HDR "x1,buy,limit,100,5\n", 2, "bad id 'x1' (expected an unsigned integer)"},
-    {HDR "-1,buy,limit,100,5\n", 2, "bad id '-1' (expected an unsigned integer)"},
-    {HDR "18446744073709551616,buy,limit,100,5\n", 2,
-     "id '18446744073709551616' out of range (at most 18446744073709551615)"},
-    {HDR "1,bid,limit,100,5\n", 2, "unknown side 'bid' (expected buy or sell)"},
-    {HDR "1,,limit,100,5\n", 2, "missing side (expected buy or sell)"},
-    {HDR "1,buy,,100,5\n", 2, "missing type (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,100,5\n2,buy,limit,100,5\n3,buy,limit,100,5\n4,buy,limit,100,5\n"
-         "5,buy,limit,100,5\n7,buy,lmit,100,5\n",
-     7, "unknown type 'lmit' (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,,5\n", 2, "missing price for type 'limit'"},
-    {HDR "1,sell,post_only,,5\n", 2, "missing price for type 'post_only'"},
-    {HDR "1,sell,ioc,,5\n", 2, "missing price for type 'ioc'"},
-    {HDR "1,buy,market,100,5\n", 2, "unexpected price '100' for type 'market' (leave it empty)"},
-    {HDR "1,,cancel,100,\n", 2, "unexpected price '100' for type 'cancel' (leave it empty)"},
-    {HDR "1,,cancel,,5\n", 2, "unexpected qty '5' for type 'cancel' (leave it empty)"},
-    {HDR "1,buy,limit,100,\n", 2, "missing qty for type 'limit'"},
-    {HDR "1,buy,market,,\n", 2, "missing qty for type 'market'"},
-    {HDR "1,buy,limit,10.5,5\n", 2, "bad price '10.5' (expected an integer)"},
-    {HDR "1,buy,limit, 100,5\n", 2, "bad price ' 100' (expected an integer)"},
-    {HDR "1,buy,limit,+100,5\n", 2, "bad price '+100' (expected an integer)"},
-    {HDR "1,buy,limit,0,5\n", 2, "price '0' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,1099511627777,5\n", 2,
-     "price '1099511627777' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,-99999999999999999999,5\n", 2,
-     "price '-99999999999999999999' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,100,0\n", 2, "qty '0' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,-3\n", 2, "qty '-3' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,5x\n", 2, "bad qty '5x' (expected an integer)"},
-    {HDR "1,buy,limit,100,1125899906842625\n", 2,
-     "qty '1125899906842625' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,5\n1,sell,limit,200,5\n", 3, "id 1 is already resting"},
-    {HDR "1,buy,limit,100,5\n1,sell,ioc,100,5\n", 3, "id 1 is already resting"},
-    {HDR "1,buy,limit,100,5\n\n2,sell,limit,200,5\n", 3, "blank line before the end of the input"},
-    {HDR "1,buy,limit,1000,5\n2,sell,limit,16778217,5\n", 3,
-     "price 16778217 is more than 16777216 ticks away from other resting orders"},
-    {HDR "1,buy,limit,1,5\n2,sell,lim,100,5\n", 3,
-     "unknown type 'lim' (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,1,5\n2,sell,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,"
-         "100,5\n",
-     3,
-     "unknown type 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (expected limit, market, ioc, "
-     "post_only or cancel)"},
+    char *msg, *input; /* into the file's text */
 };
+
+static void unescape(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *out++ = *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = 0;
+}
+
+/* Read the cases into `cases` (room for max); their number. `text` holds them: free it. */
+static size_t read_bad_inputs(char **text, struct bad_input *cases, size_t max)
+{
+    *text = test_file("data/replay-errors.txt");
+    size_t n = 0;
+    for (char *line = strtok(*text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (*line == '#')
+            continue;
+        char *msg = strchr(line, '\t'), *input = msg ? strchr(msg + 1, '\t') : NULL;
+        cr_assert(input && n < max, "replay-errors.txt: bad case '%s'", line);
+        *msg++ = 0;
+        *input++ = 0;
+        unescape(input);
+        cases[n++] = (struct bad_input){atoi(line), msg, input};
+    }
+    return n;
+}
 
 Test(replay, each_malformed_line_gets_one_message_naming_its_line)
 {
-    for (size_t i = 0; i < sizeof bad_inputs / sizeof *bad_inputs; i++) {
+    char *text;
+    struct bad_input bad_inputs[64];
+    size_t n = read_bad_inputs(&text, bad_inputs, 64);
+    cr_assert_geq(n, 37, "replay-errors.txt has %zu cases", n);
+    for (size_t i = 0; i < n; i++) {
         struct replayed r = replay_text("bad.csv", bad_inputs[i].input);
         char path[64];
         snprintf(path, sizeof path, "bad.csv:%d", bad_inputs[i].line);
@@ -1168,6 +1162,7 @@ Test(replay, each_malformed_line_gets_one_message_naming_its_line)
         cr_assert_str_eq(r.err.msg, bad_inputs[i].msg, "case %zu", i);
         replayed_release(&r);
     }
+    free(text);
 }
 
 Test(replay, fills_before_a_bad_line_stay_written)
