@@ -161,6 +161,27 @@ static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 
 #define BIG ((cas_money)1000000000)
 
+/* The venue of a test of the exchange, keeper and funding suites, opened by the test
+ * (open_venue) and destroyed after it; r is what its observer recorded. */
+static struct rec r;
+static struct cas_exchange *ex;
+
+static void open_venue(const struct cas_instrument_spec *specs, uint32_t n, cas_money fund)
+{
+    r = (struct rec){0};
+    ex = make(specs, n, fund, &r);
+}
+
+static void close_venue(void)
+{
+    cas_exchange_destroy(ex);
+    ex = NULL;
+}
+
+TestSuite(exchange, .fini = close_venue);
+TestSuite(keeper, .fini = close_venue);
+TestSuite(funding, .fini = close_venue);
+
 /* ---- margin arithmetic -------------------------------------------------- */
 
 /* K = 1, mmr 0.5%.
@@ -247,7 +268,7 @@ Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
 Test(exchange, position_prices_isolated_and_cross)
 {
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t iso = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t cr = open_acct(ex, 100, CAS_CROSS, 10);
@@ -275,7 +296,6 @@ Test(exchange, position_prices_isolated_and_cross)
     cr_assert_eq(av.equity, 100);
     cr_assert_eq(av.maintenance, 5); /* ceil(1000 * 0.5%) */
     cr_assert_eq(av.initial, 100);
-    cas_exchange_destroy(ex);
 }
 
 /* Cross account, collateral 200, lev 10: long 10 A at 100, long 4 B at 50
@@ -288,7 +308,7 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
 {
     struct cas_instrument_spec s[2] = {perp(), perp()};
     s[1].initial_price = 50;
-    struct cas_exchange *ex = make(s, 2, 0, NULL);
+    open_venue(s, 2, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 200, CAS_CROSS, 10);
     trade(ex, 0, a, m, 100, 10);
@@ -311,7 +331,6 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
     cr_assert_eq(position(ex, a, 0).lots, 0);
     cr_assert_eq(position(ex, a, 1).lots, 0);
     cr_assert_eq(totals(ex).engine, 2); /* one job per position */
-    cas_exchange_destroy(ex);
 }
 
 /* ---- settlement --------------------------------------------------------- */
@@ -325,7 +344,7 @@ Test(exchange, maker_and_taker_fees_round_up)
     s.initial_price = 1000;
     s.maker_fee_ppm = 200;
     s.taker_fee_ppm = 500;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t mk = open_acct(ex, 100000, CAS_CROSS, 10);
     uint32_t tk = open_acct(ex, 100000, CAS_CROSS, 10);
     trade(ex, 0, tk, mk, 1000, 7);
@@ -338,7 +357,6 @@ Test(exchange, maker_and_taker_fees_round_up)
     cr_assert_eq(v.fees_paid, 2);
     cr_assert_eq(totals(ex).fees, 6);
     cr_assert_eq(cas_exchange_last(ex, 0), 1000);
-    cas_exchange_destroy(ex);
 }
 
 /* Entry price and realized PnL, on paper (K = 1): a buys 10 at 100 (cost
@@ -349,7 +367,7 @@ Test(exchange, maker_and_taker_fees_round_up)
 Test(exchange, entry_price_and_realized_pnl)
 {
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
     trade(ex, 0, a, b, 100, 10);
@@ -367,16 +385,14 @@ Test(exchange, entry_price_and_realized_pnl)
     cr_assert_eq(v.lots, -5);
     cr_assert_eq(v.realized_pnl, -150);
     cr_assert_float_eq(v.entry, 90, 1e-9);
-    cas_exchange_destroy(ex);
 }
 
 /* The owner of an order is in its id: ((account + 1) << 39) | seq; the
  * engine's orders have no owner. */
 Test(exchange, order_owner_from_the_id)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, BIG, CAS_CROSS, 100);
@@ -396,7 +412,6 @@ Test(exchange, order_owner_from_the_id)
     cr_assert_eq(r.fill_taker_acct[0], CAS_NO_ACCOUNT);
     cr_assert_eq(cas_exchange_order_owner(ex, r.fill_taker[0]), CAS_NO_ACCOUNT);
     cr_assert_eq(cas_exchange_cancel(ex, id), CAS_ENOTFOUND); /* filled */
-    cas_exchange_destroy(ex);
 }
 
 /* ---- order screening ---------------------------------------------------- */
@@ -411,7 +426,7 @@ Test(exchange, initial_margin_check)
 {
     struct cas_instrument_spec s = perp();
     s.max_leverage = 10;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 10);
     uint32_t a = open_acct(ex, 100, CAS_CROSS, 10);
     uint32_t b = open_acct(ex, 100, CAS_CROSS, 10);
@@ -439,7 +454,6 @@ Test(exchange, initial_margin_check)
     cr_assert_eq(rej, CAS_REJECT_MARGIN);
     cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 120, 4, &rej, &res), 0);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* Reduce-only: nothing to reduce, or the wrong side, is refused; more than
@@ -447,7 +461,7 @@ Test(exchange, initial_margin_check)
 Test(exchange, reduce_only_is_clipped_to_the_position)
 {
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 1000, CAS_CROSS, 10);
     struct cas_order o = {.account = a, .instrument = 0, .side = SELL, .type = CAS_LIMIT,
@@ -467,7 +481,6 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
     cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, &res, &rej), 0);
     cr_assert_eq(res.rested, 10);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* Band [90, 110]: a limit at 111 or 89 is refused, 105 accepted; a market
@@ -475,7 +488,7 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
 Test(exchange, band_and_halt_refuse_orders)
 {
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
     rest(ex, m, 0, SELL, 112, 5);
@@ -497,7 +510,6 @@ Test(exchange, band_and_halt_refuse_orders)
     cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), 0);
     cr_assert_eq(res.filled, 1);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- the risk engine ---------------------------------------------------- */
@@ -511,9 +523,8 @@ Test(exchange, band_and_halt_refuse_orders)
  * IOCs fill nothing, and the market maker (the only short) is deleveraged. */
 Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     int32_t levs[5] = {10, 5, 20, 4, 10};
     uint32_t id[5];
@@ -541,16 +552,14 @@ Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
     cr_assert_eq(r.n_done, 3);
     cr_assert_eq(r.done[0].insurance_change, 0);
     cr_assert_eq(totals(ex).liquidated_notional, 3 * 850);
-    cas_exchange_destroy(ex);
 }
 
 /* Surplus: a (lev 10, BP 90) is liquidated at mark 89; its IOC sell at 90
  * fills 10 at b's bid of 92: job cash -900 + 920 = 20 goes to the fund. */
 Test(exchange, surplus_goes_to_the_fund)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    open_venue(&s, 1, 1000);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -570,17 +579,15 @@ Test(exchange, surplus_goes_to_the_fund)
     cas_exchange_account(ex, a, &v);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(v.liquidations, 1);
-    cas_exchange_destroy(ex);
 }
 
 /* Shortfall, market style: bids 5 at 88 and 5 at 86; closing 10 yields 870,
  * job cash -900 + 870 = -30, within the fund (1000): the fund pays 30. */
 Test(exchange, shortfall_is_paid_by_the_fund)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    open_venue(&s, 1, 1000);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -596,7 +603,6 @@ Test(exchange, shortfall_is_paid_by_the_fund)
     cr_assert_eq(t.insurance_fund, 970);
     cr_assert_eq(t.insurance_min, 970);
     cr_assert_eq(t.adl, 0);
-    cas_exchange_destroy(ex);
 }
 
 /* Empty fund, market style. a: isolated lev 7, long 10 at 100: margin
@@ -610,10 +616,9 @@ Test(exchange, shortfall_is_paid_by_the_fund)
  * each. Job cash -857 + 856 = -1: the fund pays 1 and stands at -1. */
 Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t a = open_acct(ex, 143, CAS_ISOLATED, 7);
     uint32_t x = open_acct(ex, 100000, CAS_CROSS, 10);
     uint32_t s1 = open_acct(ex, 200, CAS_CROSS, 10);
@@ -658,7 +663,6 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     cr_assert_eq(t.insurance_min, -1);
     cr_assert_eq(t.adl, 2);
     cr_assert_eq(cas_book_orders(cas_exchange_book(ex, 0)), 1); /* b's bid untouched */
-    cas_exchange_destroy(ex);
 }
 
 /* IOC style: a (BP 90) at mark 89; the IOC sells 4 at b's bid of 91, the
@@ -666,9 +670,8 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
  * Job cash -900 + 364 + 540 = 4: surplus to the fund. */
 Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    open_venue(&s, 1, 1000);
     uint32_t m = open_acct(ex, 1000000, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -689,17 +692,15 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
     cas_exchange_account(ex, m, &v);
     cr_assert_eq(v.cash, 1000000 + 1000 - 540);
     cr_assert_eq(totals(ex).insurance_fund, 1004);
-    cas_exchange_destroy(ex);
 }
 
 /* Throttle 3 lots per step: the IOC sells 3 at 95 per step (b's bid), the
  * job ends at step 3: 10 filled at 95, fund +(-900 + 950) = 50. */
 Test(exchange, throttled_job_continues_over_steps)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_max_lots_per_step = 3;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -727,19 +728,17 @@ Test(exchange, throttled_job_continues_over_steps)
     cr_assert_eq(r.done[0].insurance_change, 50);
     cas_exchange_account(ex, a, &v);
     cr_assert(!v.liquidating);
-    cas_exchange_destroy(ex);
 }
 
 /* Slices of 20% (2 lots) for positions of notional >= 500 (10 x 89 = 890),
  * one slice per 2 steps: steps 0, 2, 4, 6, 8. */
 Test(exchange, slicing_works_one_slice_per_cooldown)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_slice_ppm = 200000;
     s.liq_slice_above = 500;
     s.liq_slice_cooldown = 2;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -755,7 +754,6 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
         cr_assert_eq(position(ex, b, 0).lots, expect[st], "step %lld", (long long)st);
         cr_assert_eq(r.n_done, st < 8 ? 0u : 1u);
     }
-    cas_exchange_destroy(ex);
 }
 
 /* Halted: the takeover happens but the job's order waits; lifting the halt
@@ -763,9 +761,8 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
  * outside, the job waits until the band is lifted. */
 Test(exchange, engine_orders_wait_for_halt_and_band)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t c = open_acct(ex, 100, CAS_ISOLATED, 10);
@@ -791,7 +788,6 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
     ok(ex);
     cr_assert_eq(r.n_done, 2);
     cr_assert_eq(position(ex, b, 0).lots, 20);
-    cas_exchange_destroy(ex);
 }
 
 /* Causes: a1 (lev 20, trigger 95) and a2 (lev 10, trigger 90); only bid 10
@@ -801,10 +797,9 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
  * LIQUIDATION 1. */
 Test(exchange, liquidation_causes_form_a_tree)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 100000, &r);
+    open_venue(&s, 1, 100000);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a1 = open_acct(ex, 50, CAS_ISOLATED, 20);
     uint32_t a2 = open_acct(ex, 100, CAS_ISOLATED, 10);
@@ -830,7 +825,6 @@ Test(exchange, liquidation_causes_form_a_tree)
     /* a1: -950 + 890 = -60 from the fund; a2's job waits for bids */
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].insurance_change, -60);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- keeper mode ---------------------------------------------------------- */
@@ -845,12 +839,11 @@ Test(exchange, liquidation_causes_form_a_tree)
  * t is flat with -57: the fund (1000) pays it: 943. Residue 5. */
 Test(keeper, close_factor_bonus_and_bad_debt)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_mode = CAS_LIQ_KEEPER;
     s.close_factor_ppm = 500000;
     s.liq_bonus_ppm = 50000;
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
+    open_venue(&s, 1, 1000);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t t = open_acct(ex, 100, CAS_ISOLATED, 10);
     uint32_t k = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -894,7 +887,6 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     cas_exchange_account(ex, t, &v);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(cas_exchange_liquidatable(ex, 0, list, 4), 0);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- funding ------------------------------------------------------------- */
@@ -908,7 +900,7 @@ Test(funding, amounts_signs_and_residue)
     struct cas_instrument_spec s = perp();
     s.contract_units = 10;
     s.initial_price = 1000;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
+    open_venue(&s, 1, 0);
     uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
     uint32_t b = open_acct(ex, 100000, CAS_ISOLATED, 10);
     uint32_t c = open_acct(ex, 100000, CAS_CROSS, 10);
@@ -938,16 +930,14 @@ Test(funding, amounts_signs_and_residue)
     cr_assert_eq(va.funding_paid, 87 - 86);
     cr_assert_eq(vc.funding_paid, -37 + 38);
     cr_assert_eq(totals(ex).residue, 3);
-    cas_exchange_destroy(ex);
 }
 
 /* Dynamic margin: a (lev 10, cash -900) survives mark 91 at 0.5% (10 >= 5)
  * but not at 4x the rate: MM = ceil(910 x 2%) = 19 > 10. */
 Test(exchange, raising_the_mmr_scale_liquidates)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_venue(&s, 1, 0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
     trade(ex, 0, a, m, 100, 10);
@@ -957,7 +947,6 @@ Test(exchange, raising_the_mmr_scale_liquidates)
     ok(ex);
     cr_assert_eq(r.n_liq, 1);
     cr_assert_eq(r.liq[0].cause.kind, CAS_CAUSE_MARGIN);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- property test ----------------------------------------------------- */
