@@ -178,6 +178,26 @@ static void close_venue(void)
     ex = NULL;
 }
 
+/* An order of account a on the venue's instrument 0 that must be refused for `why`. */
+static void refused(uint32_t a, enum cas_side side, enum cas_order_type type, cas_ticks price,
+                    cas_lots qty, enum cas_reject why)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, side, type, price, qty, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, why, "refused for %d, expected %d", rej, why);
+}
+
+/* ... that must be accepted: what it did. */
+static struct cas_submit_result accepted(uint32_t a, enum cas_side side, enum cas_order_type type,
+                                         cas_ticks price, cas_lots qty)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, side, type, price, qty, &rej, &res), 0, "reject %d", rej);
+    return res;
+}
+
 TestSuite(exchange, .fini = close_venue);
 TestSuite(keeper, .fini = close_venue);
 TestSuite(funding, .fini = close_venue);
@@ -431,28 +451,19 @@ Test(exchange, initial_margin_check)
     uint32_t a = open_acct(ex, 100, CAS_CROSS, 10);
     uint32_t b = open_acct(ex, 100, CAS_CROSS, 10);
     uint32_t c = open_acct(ex, 100, CAS_CROSS, 50);
-    enum cas_reject rej;
-    struct cas_submit_result res;
     rest(ex, m, 0, SELL, 100, 100);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, c, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 10, &rej, &res), 0);
-    cr_assert_eq(res.filled, 10);
+    refused(a, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
+    refused(a, BUY, CAS_MARKET, 0, 11, CAS_REJECT_MARGIN);
+    refused(c, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
+    cr_assert_eq(accepted(a, BUY, CAS_LIMIT, 100, 10).filled, 10);
     ok(ex);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 5, &rej, &res), 0);
-    cr_assert_eq(res.rested, 5);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 6, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 1, &rej, &res), 0);
+    cr_assert_eq(accepted(b, BUY, CAS_LIMIT, 99, 5).rested, 5);
+    refused(b, BUY, CAS_LIMIT, 99, 6, CAS_REJECT_MARGIN);
+    accepted(b, BUY, CAS_LIMIT, 99, 1);
     /* a is at exactly IM; after a drop to 95 it is under IM but above MM */
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 95, NOCAUSE), 0);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 94, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 120, 4, &rej, &res), 0);
+    refused(a, BUY, CAS_LIMIT, 94, 1, CAS_REJECT_MARGIN);
+    accepted(a, SELL, CAS_LIMIT, 120, 4);
     ok(ex);
 }
 
@@ -493,22 +504,15 @@ Test(exchange, band_and_halt_refuse_orders)
     uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
     rest(ex, m, 0, SELL, 112, 5);
     cas_exchange_set_band(ex, 0, 90, 110);
-    enum cas_reject rej;
-    struct cas_submit_result res;
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 111, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 89, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 105, 1, &rej, &res), 0);
+    refused(a, BUY, CAS_LIMIT, 111, 1, CAS_REJECT_BAND);
+    refused(a, SELL, CAS_LIMIT, 89, 1, CAS_REJECT_BAND);
+    refused(a, BUY, CAS_MARKET, 0, 1, CAS_REJECT_BAND);
+    accepted(a, BUY, CAS_LIMIT, 105, 1);
     cas_exchange_set_halt(ex, 0, true);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_HALTED);
+    refused(a, BUY, CAS_LIMIT, 100, 1, CAS_REJECT_HALTED);
     cas_exchange_set_halt(ex, 0, false);
     cas_exchange_set_band(ex, 0, 0, INT64_MAX);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), 0);
-    cr_assert_eq(res.filled, 1);
+    cr_assert_eq(accepted(a, BUY, CAS_MARKET, 0, 1).filled, 1);
     ok(ex);
 }
 
@@ -713,10 +717,7 @@ Test(exchange, throttled_job_continues_over_steps)
     struct cas_account_view v;
     cas_exchange_account(ex, a, &v);
     cr_assert(v.liquidating);
-    enum cas_reject rej;
-    struct cas_submit_result res;
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 90, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_LIQUIDATING);
+    refused(a, BUY, CAS_LIMIT, 90, 1, CAS_REJECT_LIQUIDATING);
     for (cas_step st = 1; st <= 3; st++) {
         cr_assert_eq(cas_exchange_begin_step(ex, st, NOCAUSE), 0);
         ok(ex);
