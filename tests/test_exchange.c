@@ -161,6 +161,32 @@ static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 
 #define BIG ((cas_money)1000000000)
 
+/* perp() with these n margin tiers. */
+static struct cas_instrument_spec tiered(const struct cas_tier *tiers, uint32_t n)
+{
+    struct cas_instrument_spec s = perp();
+    s.n_tiers = n;
+    memcpy(s.tiers, tiers, n * sizeof *tiers);
+    return s;
+}
+
+/* A maintenance margin worked by hand: lots, mark, scale (ppm) and the margin. */
+struct mm_case {
+    cas_lots lots;
+    cas_ticks mark;
+    int64_t scale;
+    cas_money want;
+};
+
+static void expect_maintenance(const struct cas_instrument_spec *s, const struct mm_case *c,
+                               size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(cas_margin_maintenance(s, c[k].lots, c[k].mark, c[k].scale), c[k].want,
+                     "MM(%lld lots at %lld, scale %lld)", (long long)c[k].lots,
+                     (long long)c[k].mark, (long long)c[k].scale);
+}
+
 /* The venue of a test of the exchange, keeper and funding suites, opened by the test
  * (open_venue) and destroyed after it; r is what its observer recorded. */
 static struct rec r;
@@ -172,10 +198,33 @@ static void open_venue(const struct cas_instrument_spec *specs, uint32_t n, cas_
     ex = make(specs, n, fund, &r);
 }
 
+/* ... with one perp() */
+static void open_perp(cas_money fund)
+{
+    struct cas_instrument_spec s = perp();
+    open_venue(&s, 1, fund);
+}
+
 static void close_venue(void)
 {
     cas_exchange_destroy(ex);
     ex = NULL;
+}
+
+/* An account to open: collateral, margin mode, leverage, and where its id goes. A NULL
+ * `id` ends a list of them. */
+struct acct {
+    cas_money collateral;
+    enum cas_margin_mode mode;
+    int32_t lev;
+    uint32_t *id;
+};
+
+/* Open the accounts of the list on the venue, in order. */
+static void open_accounts(const struct acct *list)
+{
+    for (; list->id; list++)
+        *list->id = open_acct(ex, list->collateral, list->mode, list->lev);
 }
 
 /* An order of account a on the venue's instrument 0 that must be refused for `why`. */
@@ -238,19 +287,19 @@ Test(margin, liquidation_and_bankruptcy_prices_on_paper)
  * MM(10000) = 150 both ways; MM(10001) = ceil(300.03) - 150 = 151. */
 Test(margin, tier_boundaries_are_continuous)
 {
-    struct cas_instrument_spec s = perp();
-    s.n_tiers = 3;
-    s.tiers[0] = (struct cas_tier){0, 10000, 50};
-    s.tiers[1] = (struct cas_tier){10000, 20000, 25};
-    s.tiers[2] = (struct cas_tier){50000, 50000, 10};
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 9999, CAS_PPM), 100);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, CAS_PPM), 100);
-    cr_assert_eq(cas_margin_maintenance(&s, -1, 10001, CAS_PPM), 101);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 49999, CAS_PPM), 900);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 50000, CAS_PPM), 900);
-    cr_assert_eq(cas_margin_maintenance(&s, 2, 30000, CAS_PPM), 1400);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, 1500000), 150);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10001, 1500000), 151);
+    struct cas_instrument_spec s = tiered((struct cas_tier[]){{0, 10000, 50},
+                                                              {10000, 20000, 25},
+                                                              {50000, 50000, 10}},
+                                          3);
+    expect_maintenance(&s, (struct mm_case[]){{1, 9999, CAS_PPM, 100},
+                                              {1, 10000, CAS_PPM, 100},
+                                              {-1, 10001, CAS_PPM, 101},
+                                              {1, 49999, CAS_PPM, 900},
+                                              {1, 50000, CAS_PPM, 900},
+                                              {2, 30000, CAS_PPM, 1400},
+                                              {1, 10000, 1500000, 150},
+                                              {1, 10001, 1500000, 151}},
+                       8);
     /* nondecreasing everywhere, by at most what the top rate allows */
     cas_money prev = 0;
     for (cas_ticks n = 1; n <= 70000; n++) {
@@ -271,13 +320,11 @@ Test(margin, tier_boundaries_are_continuous)
  * MM(334) = ceil(5.01) - 1 = 5. */
 Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
 {
-    struct cas_instrument_spec s = perp();
-    s.n_tiers = 2;
-    s.tiers[0] = (struct cas_tier){0, 10000, 50};
-    s.tiers[1] = (struct cas_tier){333, 15000, 50};
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 332, CAS_PPM), 4);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 333, CAS_PPM), 4);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 334, CAS_PPM), 5);
+    struct cas_instrument_spec s =
+        tiered((struct cas_tier[]){{0, 10000, 50}, {333, 15000, 50}}, 2);
+    expect_maintenance(&s, (struct mm_case[]){{1, 332, CAS_PPM, 4}, {1, 333, CAS_PPM, 4},
+                                              {1, 334, CAS_PPM, 5}},
+                       3);
 }
 
 /* ---- positions as the exchange reports them ----------------------------- */
@@ -287,12 +334,10 @@ Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
  * Short, isolated lev 10, 10 at 100: LP 109.453, BP 110. */
 Test(exchange, position_prices_isolated_and_cross)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t iso = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t cr = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t sh = open_acct(ex, 100, CAS_ISOLATED, 10);
+    open_perp(0);
+    uint32_t m, iso, cr, sh;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &iso},
+                                  {100, CAS_CROSS, 10, &cr}, {100, CAS_ISOLATED, 10, &sh}, {0}});
     trade(ex, 0, iso, m, 100, 10);
     trade(ex, 0, cr, m, 100, 10);
     trade(ex, 0, m, sh, 100, 10);
@@ -329,8 +374,8 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
     struct cas_instrument_spec s[2] = {perp(), perp()};
     s[1].initial_price = 50;
     open_venue(s, 2, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 200, CAS_CROSS, 10);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {200, CAS_CROSS, 10, &a}, {0}});
     trade(ex, 0, a, m, 100, 10);
     trade(ex, 1, a, m, 50, 4);
     struct cas_position_view v = position(ex, a, 0);
@@ -365,8 +410,8 @@ Test(exchange, maker_and_taker_fees_round_up)
     s.maker_fee_ppm = 200;
     s.taker_fee_ppm = 500;
     open_venue(&s, 1, 0);
-    uint32_t mk = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t tk = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t mk, tk;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk}, {100000, CAS_CROSS, 10, &tk}, {0}});
     trade(ex, 0, tk, mk, 1000, 7);
     struct cas_account_view v;
     cas_exchange_account(ex, tk, &v);
@@ -386,10 +431,9 @@ Test(exchange, maker_and_taker_fees_round_up)
  * 1575 = -150, and the new short's entry is 90. */
 Test(exchange, entry_price_and_realized_pnl)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t a, b;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a}, {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, b, 100, 10);
     trade(ex, 0, a, b, 110, 10);
     struct cas_position_view v = position(ex, a, 0);
@@ -411,11 +455,10 @@ Test(exchange, entry_price_and_realized_pnl)
  * engine's orders have no owner. */
 Test(exchange, order_owner_from_the_id)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, BIG, CAS_CROSS, 100);
+    open_perp(0);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {BIG, CAS_CROSS, 100, &b}, {0}});
     struct cas_order o = {.account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT,
                           .price = 95, .qty = 3};
     uint64_t id;
@@ -447,10 +490,9 @@ Test(exchange, initial_margin_check)
     struct cas_instrument_spec s = perp();
     s.max_leverage = 10;
     open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 10);
-    uint32_t a = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t c = open_acct(ex, 100, CAS_CROSS, 50);
+    uint32_t m, a, b, c;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 10, &m}, {100, CAS_CROSS, 10, &a},
+                                  {100, CAS_CROSS, 10, &b}, {100, CAS_CROSS, 50, &c}, {0}});
     rest(ex, m, 0, SELL, 100, 100);
     refused(a, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
     refused(a, BUY, CAS_MARKET, 0, 11, CAS_REJECT_MARGIN);
@@ -471,10 +513,9 @@ Test(exchange, initial_margin_check)
  * the position is clipped to it. */
 Test(exchange, reduce_only_is_clipped_to_the_position)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 1000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {1000, CAS_CROSS, 10, &a}, {0}});
     struct cas_order o = {.account = a, .instrument = 0, .side = SELL, .type = CAS_LIMIT,
                           .price = 100, .qty = 3, .reduce_only = true};
     enum cas_reject rej;
@@ -498,10 +539,9 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
  * buy whose best ask (112) is outside is refused. A halt refuses all. */
 Test(exchange, band_and_halt_refuse_orders)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100000, CAS_CROSS, 10, &a}, {0}});
     rest(ex, m, 0, SELL, 112, 5);
     cas_exchange_set_band(ex, 0, 90, 110);
     refused(a, BUY, CAS_LIMIT, 111, 1, CAS_REJECT_BAND);
@@ -527,8 +567,7 @@ Test(exchange, band_and_halt_refuse_orders)
  * IOCs fill nothing, and the market maker (the only short) is deleveraged. */
 Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
+    open_perp(0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     int32_t levs[5] = {10, 5, 20, 4, 10};
     uint32_t id[5];
@@ -562,11 +601,10 @@ Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
  * fills 10 at b's bid of 92: job cash -900 + 920 = 20 goes to the fund. */
 Test(exchange, surplus_goes_to_the_fund)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 1000);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(1000);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 92, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
@@ -592,9 +630,9 @@ Test(exchange, shortfall_is_paid_by_the_fund)
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
     open_venue(&s, 1, 1000);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 88, 5);
     rest(ex, b, 0, BUY, 86, 5);
@@ -623,12 +661,10 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
     open_venue(&s, 1, 0);
-    uint32_t a = open_acct(ex, 143, CAS_ISOLATED, 7);
-    uint32_t x = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t s1 = open_acct(ex, 200, CAS_CROSS, 10);
-    uint32_t s2 = open_acct(ex, 50, CAS_CROSS, 10);
-    uint32_t s3 = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t a, x, s1, s2, s3, b;
+    open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a}, {100000, CAS_CROSS, 10, &x},
+                                  {200, CAS_CROSS, 10, &s1}, {50, CAS_CROSS, 10, &s2},
+                                  {100, CAS_CROSS, 10, &s3}, {100000, CAS_CROSS, 10, &b}, {0}});
     rest(ex, a, 0, BUY, 100, 10);
     rest(ex, x, 0, BUY, 100, 5);
     enum cas_reject rej;
@@ -674,11 +710,10 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
  * Job cash -900 + 364 + 540 = 4: surplus to the fund. */
 Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 1000);
-    uint32_t m = open_acct(ex, 1000000, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(1000);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 91, 4);
     rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
@@ -705,9 +740,9 @@ Test(exchange, throttled_job_continues_over_steps)
     struct cas_instrument_spec s = perp();
     s.liq_max_lots_per_step = 3;
     open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 95, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
@@ -740,9 +775,9 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
     s.liq_slice_above = 500;
     s.liq_slice_cooldown = 2;
     open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 95, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
@@ -762,12 +797,10 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
  * outside, the job waits until the band is lifted. */
 Test(exchange, engine_orders_wait_for_halt_and_band)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t c = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t m, a, c, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
+                                  {100, CAS_ISOLATED, 10, &c}, {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a, m, 100, 10);
     trade(ex, 0, c, m, 100, 10);
     rest(ex, b, 0, BUY, 96, 20);
@@ -801,10 +834,9 @@ Test(exchange, liquidation_causes_form_a_tree)
     struct cas_instrument_spec s = perp();
     s.liq_style = CAS_LIQ_MARKET;
     open_venue(&s, 1, 100000);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a1 = open_acct(ex, 50, CAS_ISOLATED, 20);
-    uint32_t a2 = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t m, a1, a2, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {50, CAS_ISOLATED, 20, &a1},
+                                  {100, CAS_ISOLATED, 10, &a2}, {100000, CAS_CROSS, 10, &b}, {0}});
     trade(ex, 0, a1, m, 100, 10);
     trade(ex, 0, a2, m, 100, 10);
     rest(ex, b, 0, BUY, 89, 10);
@@ -845,10 +877,9 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     s.close_factor_ppm = 500000;
     s.liq_bonus_ppm = 50000;
     open_venue(&s, 1, 1000);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t t = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t k = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t poor = open_acct(ex, 1, CAS_CROSS, 1);
+    uint32_t m, t, k, poor;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &t},
+                                  {100000, CAS_CROSS, 10, &k}, {1, CAS_CROSS, 1, &poor}, {0}});
     trade(ex, 0, t, m, 100, 10);
     uint32_t list[4];
     cas_lots taken;
@@ -902,9 +933,9 @@ Test(funding, amounts_signs_and_residue)
     s.contract_units = 10;
     s.initial_price = 1000;
     open_venue(&s, 1, 0);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_ISOLATED, 10);
-    uint32_t c = open_acct(ex, 100000, CAS_CROSS, 10);
+    uint32_t a, b, c;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a}, {100000, CAS_ISOLATED, 10, &b},
+                                  {100000, CAS_CROSS, 10, &c}, {0}});
     trade(ex, 0, a, b, 1000, 4);
     trade(ex, 0, a, c, 1000, 3);
     struct cas_account_view va, vb, vc;
@@ -937,10 +968,9 @@ Test(funding, amounts_signs_and_residue)
  * but not at 4x the rate: MM = ceil(910 x 2%) = 19 > 10. */
 Test(exchange, raising_the_mmr_scale_liquidates)
 {
-    struct cas_instrument_spec s = perp();
-    open_venue(&s, 1, 0);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a}, {0}});
     trade(ex, 0, a, m, 100, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 91, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
