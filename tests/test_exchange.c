@@ -227,6 +227,23 @@ static void open_accounts(const struct acct *list)
         *list->id = open_acct(ex, list->collateral, list->mode, list->lev);
 }
 
+/* The stage of most liquidation tests: a market maker m (cross, BIG at 100x), a trader a
+ * (isolated, 100 at 10x: bankruptcy price 90, trigger 90) long 10 lots bought from m at 100,
+ * and b (cross, 100000 at 10x), who will bid. */
+static void long_at_100(uint32_t *m, uint32_t *a, uint32_t *b)
+{
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m}, {100, CAS_ISOLATED, 10, a},
+                                  {100000, CAS_CROSS, 10, b}, {0}});
+    trade(ex, 0, *a, *m, 100, 10);
+}
+
+/* Move instrument 0's mark (no cause) and check the venue. */
+static void mark_to(cas_ticks mark)
+{
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, mark, NOCAUSE), 0);
+    ok(ex);
+}
+
 /* An order of account a on the venue's instrument 0 that must be refused for `why`. */
 static void refused(uint32_t a, enum cas_side side, enum cas_order_type type, cas_ticks price,
                     cas_lots qty, enum cas_reject why)
@@ -388,11 +405,9 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
     cr_assert_float_eq(v.bankruptcy, 76.0, 1e-12);
     /* the account is checked as a whole: A at 77 leaves equity -1000 + 770
      * + 240 = 10 >= MM ceil(3.85) + ceil(1.2) = 6; at 76: 0 < 6 liquidates */
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 77, NOCAUSE), 0);
-    ok(ex);
+    mark_to(77);
     cr_assert_eq(position(ex, a, 0).lots, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 76, NOCAUSE), 0);
-    ok(ex);
+    mark_to(76);
     cr_assert_eq(position(ex, a, 0).lots, 0);
     cr_assert_eq(position(ex, a, 1).lots, 0);
     cr_assert_eq(totals(ex).engine, 2); /* one job per position */
@@ -603,12 +618,9 @@ Test(exchange, surplus_goes_to_the_fund)
 {
     open_perp(1000);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    long_at_100(&m, &a, &b);
     rest(ex, b, 0, BUY, 92, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].filled, 10);
     cr_assert_eq(r.done[0].adl, 0);
@@ -631,13 +643,10 @@ Test(exchange, shortfall_is_paid_by_the_fund)
     s.liq_style = CAS_LIQ_MARKET;
     open_venue(&s, 1, 1000);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    long_at_100(&m, &a, &b);
     rest(ex, b, 0, BUY, 88, 5);
     rest(ex, b, 0, BUY, 86, 5);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].insurance_change, -30);
     cr_assert_float_eq(r.done[0].fill_vwap, 87.0, 1e-12);
@@ -679,8 +688,7 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     rest(ex, b, 0, BUY, 80, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 87, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 85, NOCAUSE), 0);
-    ok(ex);
+    mark_to(85);
     cr_assert_eq(r.n_liq, 1);
     cr_assert_eq(r.n_adl, 2);
     cr_assert_eq(r.adl[0].account, s2);
@@ -717,8 +725,7 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
     trade(ex, 0, a, m, 100, 10);
     rest(ex, b, 0, BUY, 91, 4);
     rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].filled, 4);
     cr_assert_eq(r.done[0].adl, 6);
@@ -741,12 +748,9 @@ Test(exchange, throttled_job_continues_over_steps)
     s.liq_max_lots_per_step = 3;
     open_venue(&s, 1, 0);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    long_at_100(&m, &a, &b);
     rest(ex, b, 0, BUY, 95, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(position(ex, b, 0).lots, 3);
     cr_assert_eq(r.n_done, 0);
     struct cas_account_view v;
@@ -776,12 +780,9 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
     s.liq_slice_cooldown = 2;
     open_venue(&s, 1, 0);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    long_at_100(&m, &a, &b);
     rest(ex, b, 0, BUY, 95, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cas_lots expect[9] = {2, 2, 4, 4, 6, 6, 8, 8, 10};
     cr_assert_eq(position(ex, b, 0).lots, 2);
     for (cas_step st = 1; st <= 8; st++) {
@@ -805,8 +806,7 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
     trade(ex, 0, c, m, 100, 10);
     rest(ex, b, 0, BUY, 96, 20);
     cas_exchange_set_halt(ex, 0, true);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_liq, 2);
     cr_assert_eq(r.n_done, 0);
     cr_assert_eq(cas_exchange_begin_step(ex, 1, NOCAUSE), 0);
