@@ -152,6 +152,13 @@ static struct cas_position_view position(const struct cas_exchange *ex, uint32_t
     return v;
 }
 
+static struct cas_account_view account_of(const struct cas_exchange *ex, uint32_t a)
+{
+    struct cas_account_view v;
+    cas_exchange_account(ex, a, &v);
+    return v;
+}
+
 static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 {
     struct cas_exchange_totals t;
@@ -160,6 +167,14 @@ static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 }
 
 #define BIG ((cas_money)1000000000)
+
+/* perp() whose engine closes a position with market orders. */
+static struct cas_instrument_spec market_style(void)
+{
+    struct cas_instrument_spec s = perp();
+    s.liq_style = CAS_LIQ_MARKET;
+    return s;
+}
 
 /* perp() with these n margin tiers. */
 static struct cas_instrument_spec tiered(const struct cas_tier *tiers, uint32_t n)
@@ -372,8 +387,7 @@ Test(exchange, position_prices_isolated_and_cross)
     cr_assert_eq(v.lots, -10);
     cr_assert_float_eq(v.liquidation, 1100.0 / 10.05, 1e-9);
     cr_assert_float_eq(v.bankruptcy, 110.0, 1e-12);
-    struct cas_account_view av;
-    cas_exchange_account(ex, iso, &av);
+    struct cas_account_view av = account_of(ex, iso);
     cr_assert_eq(av.cash, 0); /* all 100 moved into the position */
     cr_assert_eq(av.equity, 100);
     cr_assert_eq(av.maintenance, 5); /* ceil(1000 * 0.5%) */
@@ -428,11 +442,10 @@ Test(exchange, maker_and_taker_fees_round_up)
     uint32_t mk, tk;
     open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk}, {100000, CAS_CROSS, 10, &tk}, {0}});
     trade(ex, 0, tk, mk, 1000, 7);
-    struct cas_account_view v;
-    cas_exchange_account(ex, tk, &v);
+    struct cas_account_view v = account_of(ex, tk);
     cr_assert_eq(v.cash, 92996);
     cr_assert_eq(v.fees_paid, 4);
-    cas_exchange_account(ex, mk, &v);
+    v = account_of(ex, mk);
     cr_assert_eq(v.cash, 106998);
     cr_assert_eq(v.fees_paid, 2);
     cr_assert_eq(totals(ex).fees, 6);
@@ -629,8 +642,7 @@ Test(exchange, surplus_goes_to_the_fund)
     cr_assert_eq(totals(ex).insurance_fund, 1020);
     cr_assert_eq(position(ex, b, 0).lots, 10);
     cr_assert_eq(cas_exchange_mark(ex, 0), 92); /* no mark source: the last trade */
-    struct cas_account_view v;
-    cas_exchange_account(ex, a, &v);
+    struct cas_account_view v = account_of(ex, a);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(v.liquidations, 1);
 }
@@ -639,8 +651,7 @@ Test(exchange, surplus_goes_to_the_fund)
  * job cash -900 + 870 = -30, within the fund (1000): the fund pays 30. */
 Test(exchange, shortfall_is_paid_by_the_fund)
 {
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 1000);
     uint32_t m, a, b;
     long_at_100(&m, &a, &b);
@@ -667,8 +678,7 @@ Test(exchange, shortfall_is_paid_by_the_fund)
  * each. Job cash -857 + 856 = -1: the fund pays 1 and stands at -1. */
 Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
 {
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 0);
     uint32_t a, x, s1, s2, s3, b;
     open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a}, {100000, CAS_CROSS, 10, &x},
@@ -697,10 +707,9 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     cr_assert_float_eq(r.adl[0].price, 85.7, 1e-9);
     cr_assert_eq(position(ex, s1, 0).lots, -5);
     cr_assert_eq(position(ex, s2, 0).lots, 0);
-    struct cas_account_view v;
-    cas_exchange_account(ex, s2, &v);
+    struct cas_account_view v = account_of(ex, s2);
     cr_assert_eq(v.cash, 50 + 500 - 429);
-    cas_exchange_account(ex, s3, &v);
+    v = account_of(ex, s3);
     cr_assert_eq(v.cash, 100 + 500 - 429);
     cr_assert_eq(r.done[0].adl, 10);
     cr_assert_eq(r.done[0].filled, 0);
@@ -734,8 +743,7 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
     cr_assert_eq(r.adl[0].account, m);
     cr_assert_eq(r.adl[0].lots, 6);
     cr_assert_eq(position(ex, m, 0).lots, -4);
-    struct cas_account_view v;
-    cas_exchange_account(ex, m, &v);
+    struct cas_account_view v = account_of(ex, m);
     cr_assert_eq(v.cash, 1000000 + 1000 - 540);
     cr_assert_eq(totals(ex).insurance_fund, 1004);
 }
@@ -753,8 +761,7 @@ Test(exchange, throttled_job_continues_over_steps)
     mark_to(89);
     cr_assert_eq(position(ex, b, 0).lots, 3);
     cr_assert_eq(r.n_done, 0);
-    struct cas_account_view v;
-    cas_exchange_account(ex, a, &v);
+    struct cas_account_view v = account_of(ex, a);
     cr_assert(v.liquidating);
     refused(a, BUY, CAS_LIMIT, 90, 1, CAS_REJECT_LIQUIDATING);
     for (cas_step st = 1; st <= 3; st++) {
@@ -766,7 +773,7 @@ Test(exchange, throttled_job_continues_over_steps)
     cr_assert_eq(r.done[0].step, 3);
     cr_assert_eq(r.done[0].filled, 10);
     cr_assert_eq(r.done[0].insurance_change, 50);
-    cas_exchange_account(ex, a, &v);
+    v = account_of(ex, a);
     cr_assert(!v.liquidating);
 }
 
@@ -831,8 +838,7 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
  * LIQUIDATION 1. */
 Test(exchange, liquidation_causes_form_a_tree)
 {
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
+    struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 100000);
     uint32_t m, a1, a2, b;
     open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {50, CAS_ISOLATED, 20, &a1},
@@ -913,10 +919,9 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     cr_assert_eq(tt.residue, 5);
     cr_assert_eq(tt.keeper, 5);
     cr_assert_eq(position(ex, k, 0).lots, 10);
-    struct cas_account_view v;
-    cas_exchange_account(ex, k, &v);
+    struct cas_account_view v = account_of(ex, k);
     cr_assert_eq(v.cash, 100000 - 423 - 170 - 85 - 85 - 85);
-    cas_exchange_account(ex, t, &v);
+    v = account_of(ex, t);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(cas_exchange_liquidatable(ex, 0, list, 4), 0);
 }
@@ -939,15 +944,15 @@ Test(funding, amounts_signs_and_residue)
     trade(ex, 0, a, b, 1000, 4);
     trade(ex, 0, a, c, 1000, 3);
     struct cas_account_view va, vb, vc;
-    cas_exchange_account(ex, a, &va);
-    cas_exchange_account(ex, b, &vb);
-    cas_exchange_account(ex, c, &vc);
+    va = account_of(ex, a);
+    vb = account_of(ex, b);
+    vc = account_of(ex, c);
     cr_assert_eq(cas_exchange_pay_funding(ex, 0, 1234), 0);
     ok(ex);
     struct cas_account_view wa, wb, wc;
-    cas_exchange_account(ex, a, &wa);
-    cas_exchange_account(ex, b, &wb);
-    cas_exchange_account(ex, c, &wc);
+    wa = account_of(ex, a);
+    wb = account_of(ex, b);
+    wc = account_of(ex, c);
     cr_assert_eq(wa.equity - va.equity, -87);
     cr_assert_eq(wb.equity - vb.equity, 49);
     cr_assert_eq(wc.equity - vc.equity, 37);
@@ -957,8 +962,8 @@ Test(funding, amounts_signs_and_residue)
     cr_assert_eq(position(ex, b, 0).margin, 4000 + 49); /* isolated: into the position */
     cr_assert_eq(cas_exchange_pay_funding(ex, 0, -1234), 0);
     ok(ex);
-    cas_exchange_account(ex, a, &va);
-    cas_exchange_account(ex, c, &vc);
+    va = account_of(ex, a);
+    vc = account_of(ex, c);
     cr_assert_eq(va.funding_paid, 87 - 86);
     cr_assert_eq(vc.funding_paid, -37 + 38);
     cr_assert_eq(totals(ex).residue, 3);
