@@ -50,29 +50,20 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, ui
     r->n_fill++;
 }
 
-static void on_liq(void *ctx, const struct cas_liquidation *l)
-{
-    struct rec *r = ctx;
-    if (r->n_liq < MAXREC)
-        r->liq[r->n_liq] = *l;
-    r->n_liq++;
-}
+/* An observer callback that keeps each event of type T in r->ARR (the first MAXREC of
+ * them) and counts them all in r->N. */
+#define KEEP_EVENTS(name, T, arr, n)          \
+    static void name(void *ctx, const T *e)   \
+    {                                         \
+        struct rec *r = ctx;                  \
+        if (r->n < MAXREC)                    \
+            r->arr[r->n] = *e;                \
+        r->n++;                               \
+    }
 
-static void on_done(void *ctx, const struct cas_liquidation_done *d)
-{
-    struct rec *r = ctx;
-    if (r->n_done < MAXREC)
-        r->done[r->n_done] = *d;
-    r->n_done++;
-}
-
-static void on_adl(void *ctx, const struct cas_adl_event *e)
-{
-    struct rec *r = ctx;
-    if (r->n_adl < MAXREC)
-        r->adl[r->n_adl] = *e;
-    r->n_adl++;
-}
+KEEP_EVENTS(on_liq, struct cas_liquidation, liq, n_liq)
+KEEP_EVENTS(on_done, struct cas_liquidation_done, done, n_done)
+KEEP_EVENTS(on_adl, struct cas_adl_event, adl, n_adl)
 
 /* K = 1, price 100, one tier at 0.5%, max leverage 100, no fees, engine
  * mode, IOC at the bankruptcy price. */
