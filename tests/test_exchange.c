@@ -217,20 +217,27 @@ static void close_venue(void)
     ex = NULL;
 }
 
-/* An account to open: collateral, margin mode, leverage, and where its id goes. A NULL
- * `id` ends a list of them. */
+/* An account to open: collateral, margin mode, leverage, where its id goes, and the lots
+ * it then buys (> 0) or sells (< 0) at 100 on instrument 0 from the list's first account.
+ * A NULL `id` ends a list of them. */
 struct acct {
     cas_money collateral;
     enum cas_margin_mode mode;
     int32_t lev;
     uint32_t *id;
+    cas_lots lots;
 };
 
-/* Open the accounts of the list on the venue, in order. */
+/* Open the accounts of the list on the venue, in order, each with its position. */
 static void open_accounts(const struct acct *list)
 {
-    for (; list->id; list++)
-        *list->id = open_acct(ex, list->collateral, list->mode, list->lev);
+    for (const struct acct *o = list; o->id; o++) {
+        *o->id = open_acct(ex, o->collateral, o->mode, o->lev);
+        if (o->lots > 0)
+            trade(ex, 0, *o->id, *list->id, 100, o->lots);
+        else if (o->lots < 0)
+            trade(ex, 0, *list->id, *o->id, 100, -o->lots);
+    }
 }
 
 /* The stage of most liquidation tests: a market maker m (cross, BIG at 100x), a trader a
@@ -238,9 +245,8 @@ static void open_accounts(const struct acct *list)
  * and b (cross, 100000 at 10x), who will bid. */
 static void long_at_100(uint32_t *m, uint32_t *a, uint32_t *b)
 {
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m}, {100, CAS_ISOLATED, 10, a},
-                                  {100000, CAS_CROSS, 10, b}, {0}});
-    trade(ex, 0, *a, *m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m, 0}, {100, CAS_ISOLATED, 10, a, 10},
+                                  {100000, CAS_CROSS, 10, b, 0}, {0}});
 }
 
 /* Move instrument 0's mark (no cause) and check the venue. */
@@ -359,11 +365,9 @@ Test(exchange, position_prices_isolated_and_cross)
 {
     open_perp(0);
     uint32_t m, iso, cr, sh;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &iso},
-                                  {100, CAS_CROSS, 10, &cr}, {100, CAS_ISOLATED, 10, &sh}, {0}});
-    trade(ex, 0, iso, m, 100, 10);
-    trade(ex, 0, cr, m, 100, 10);
-    trade(ex, 0, m, sh, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &iso, 10},
+                                  {100, CAS_CROSS, 10, &cr, 10}, {100, CAS_ISOLATED, 10, &sh, -10},
+                                  {0}});
     struct cas_position_view v = position(ex, iso, 0);
     cr_assert_eq(v.lots, 10);
     cr_assert_float_eq(v.entry, 100.0, 1e-12);
@@ -397,8 +401,7 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
     s[1].initial_price = 50;
     open_venue(s, 2, 0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {200, CAS_CROSS, 10, &a}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {200, CAS_CROSS, 10, &a, 10}, {0}});
     trade(ex, 1, a, m, 50, 4);
     struct cas_position_view v = position(ex, a, 0);
     cr_assert_float_eq(v.liquidation, 801.0 / 9.95, 1e-9);
@@ -431,7 +434,8 @@ Test(exchange, maker_and_taker_fees_round_up)
     s.taker_fee_ppm = 500;
     open_venue(&s, 1, 0);
     uint32_t mk, tk;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk}, {100000, CAS_CROSS, 10, &tk}, {0}});
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0},
+                                  {0}});
     trade(ex, 0, tk, mk, 1000, 7);
     struct cas_account_view v = account_of(ex, tk);
     cr_assert_eq(v.cash, 92996);
@@ -452,8 +456,8 @@ Test(exchange, entry_price_and_realized_pnl)
 {
     open_perp(0);
     uint32_t a, b;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a}, {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, b, 100, 10);
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_CROSS, 10, &b, -10},
+                                  {0}});
     trade(ex, 0, a, b, 110, 10);
     struct cas_position_view v = position(ex, a, 0);
     cr_assert_float_eq(v.entry, 105, 1e-9);
@@ -476,8 +480,8 @@ Test(exchange, order_owner_from_the_id)
 {
     open_perp(0);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {BIG, CAS_CROSS, 100, &b}, {0}});
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 0},
+                                  {BIG, CAS_CROSS, 100, &b, 0}, {0}});
     struct cas_order o = {.account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT,
                           .price = 95, .qty = 3};
     uint64_t id;
@@ -510,8 +514,8 @@ Test(exchange, initial_margin_check)
     s.max_leverage = 10;
     open_venue(&s, 1, 0);
     uint32_t m, a, b, c;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 10, &m}, {100, CAS_CROSS, 10, &a},
-                                  {100, CAS_CROSS, 10, &b}, {100, CAS_CROSS, 50, &c}, {0}});
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 10, &m, 0}, {100, CAS_CROSS, 10, &a, 0},
+                                  {100, CAS_CROSS, 10, &b, 0}, {100, CAS_CROSS, 50, &c, 0}, {0}});
     rest(ex, m, 0, SELL, 100, 100);
     refused(a, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
     refused(a, BUY, CAS_MARKET, 0, 11, CAS_REJECT_MARGIN);
@@ -534,7 +538,7 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
 {
     open_perp(0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {1000, CAS_CROSS, 10, &a}, {0}});
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {1000, CAS_CROSS, 10, &a, 0}, {0}});
     struct cas_order o = {.account = a, .instrument = 0, .side = SELL, .type = CAS_LIMIT,
                           .price = 100, .qty = 3, .reduce_only = true};
     enum cas_reject rej;
@@ -560,7 +564,8 @@ Test(exchange, band_and_halt_refuse_orders)
 {
     open_perp(0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100000, CAS_CROSS, 10, &a}, {0}});
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100000, CAS_CROSS, 10, &a, 0},
+                                  {0}});
     rest(ex, m, 0, SELL, 112, 5);
     cas_exchange_set_band(ex, 0, 90, 110);
     refused(a, BUY, CAS_LIMIT, 111, 1, CAS_REJECT_BAND);
@@ -672,9 +677,10 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 0);
     uint32_t a, x, s1, s2, s3, b;
-    open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a}, {100000, CAS_CROSS, 10, &x},
-                                  {200, CAS_CROSS, 10, &s1}, {50, CAS_CROSS, 10, &s2},
-                                  {100, CAS_CROSS, 10, &s3}, {100000, CAS_CROSS, 10, &b}, {0}});
+    open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a, 0}, {100000, CAS_CROSS, 10, &x, 0},
+                                  {200, CAS_CROSS, 10, &s1, 0}, {50, CAS_CROSS, 10, &s2, 0},
+                                  {100, CAS_CROSS, 10, &s3, 0}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, a, 0, BUY, 100, 10);
     rest(ex, x, 0, BUY, 100, 5);
     enum cas_reject rej;
@@ -720,9 +726,8 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
 {
     open_perp(1000);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100000, CAS_CROSS, 10, &b, 0}, {0}});
     rest(ex, b, 0, BUY, 91, 4);
     rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
     mark_to(89);
@@ -798,10 +803,9 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
 {
     open_perp(0);
     uint32_t m, a, c, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a},
-                                  {100, CAS_ISOLATED, 10, &c}, {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a, m, 100, 10);
-    trade(ex, 0, c, m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100, CAS_ISOLATED, 10, &c, 10}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, b, 0, BUY, 96, 20);
     cas_exchange_set_halt(ex, 0, true);
     mark_to(89);
@@ -832,10 +836,9 @@ Test(exchange, liquidation_causes_form_a_tree)
     struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 100000);
     uint32_t m, a1, a2, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {50, CAS_ISOLATED, 20, &a1},
-                                  {100, CAS_ISOLATED, 10, &a2}, {100000, CAS_CROSS, 10, &b}, {0}});
-    trade(ex, 0, a1, m, 100, 10);
-    trade(ex, 0, a2, m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {50, CAS_ISOLATED, 20, &a1, 10},
+                                  {100, CAS_ISOLATED, 10, &a2, 10}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, b, 0, BUY, 89, 10);
     r.n_fill = 0;
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 94, SHOCK(3)), 0);
@@ -875,9 +878,9 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     s.liq_bonus_ppm = 50000;
     open_venue(&s, 1, 1000);
     uint32_t m, t, k, poor;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &t},
-                                  {100000, CAS_CROSS, 10, &k}, {1, CAS_CROSS, 1, &poor}, {0}});
-    trade(ex, 0, t, m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &t, 10},
+                                  {100000, CAS_CROSS, 10, &k, 0}, {1, CAS_CROSS, 1, &poor, 0},
+                                  {0}});
     uint32_t list[4];
     cas_lots taken;
     cr_assert_eq(cas_exchange_keeper_liquidate(ex, k, t, 0, 10, &taken), CAS_ENOTFOUND);
@@ -930,8 +933,8 @@ Test(funding, amounts_signs_and_residue)
     s.initial_price = 1000;
     open_venue(&s, 1, 0);
     uint32_t a, b, c;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a}, {100000, CAS_ISOLATED, 10, &b},
-                                  {100000, CAS_CROSS, 10, &c}, {0}});
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_ISOLATED, 10, &b, 0},
+                                  {100000, CAS_CROSS, 10, &c, 0}, {0}});
     trade(ex, 0, a, b, 1000, 4);
     trade(ex, 0, a, c, 1000, 3);
     struct cas_account_view va, vb, vc;
@@ -966,8 +969,8 @@ Test(exchange, raising_the_mmr_scale_liquidates)
 {
     open_perp(0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m}, {100, CAS_ISOLATED, 10, &a}, {0}});
-    trade(ex, 0, a, m, 100, 10);
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {0}});
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 91, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
     cr_assert_eq(cas_exchange_set_mmr_scale(ex, 0, 4 * CAS_PPM), 0);
