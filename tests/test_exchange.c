@@ -167,6 +167,16 @@ static struct cas_instrument_spec market_style(void)
     return s;
 }
 
+/* perp() starting at `price`, with these maker and taker fees (ppm of notional). */
+static struct cas_instrument_spec with_fees(cas_ticks price, int64_t maker_ppm, int64_t taker_ppm)
+{
+    struct cas_instrument_spec s = perp();
+    s.initial_price = price;
+    s.maker_fee_ppm = maker_ppm;
+    s.taker_fee_ppm = taker_ppm;
+    return s;
+}
+
 /* perp() with these n margin tiers. */
 static struct cas_instrument_spec tiered(const struct cas_tier *tiers, uint32_t n)
 {
@@ -254,6 +264,13 @@ static void mark_to(cas_ticks mark)
 {
     cr_assert_eq(cas_exchange_set_mark(ex, 0, mark, NOCAUSE), 0);
     ok(ex);
+}
+
+/* After long_at_100: b bids qty at `bid` and the mark falls to 89, past a's trigger. */
+static void bid_then_fall(uint32_t b, cas_ticks bid, cas_lots qty)
+{
+    rest(ex, b, 0, BUY, bid, qty);
+    mark_to(89);
 }
 
 /* An order of account a on the venue's instrument 0 that must be refused for `why`. */
@@ -428,10 +445,7 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
  * Taker (buyer): 100000 - 7000 - 4 = 92996; maker: 100000 + 7000 - 2. */
 Test(exchange, maker_and_taker_fees_round_up)
 {
-    struct cas_instrument_spec s = perp();
-    s.initial_price = 1000;
-    s.maker_fee_ppm = 200;
-    s.taker_fee_ppm = 500;
+    struct cas_instrument_spec s = with_fees(1000, 200, 500);
     open_venue(&s, 1, 0);
     uint32_t mk, tk;
     open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0},
@@ -628,8 +642,7 @@ Test(exchange, surplus_goes_to_the_fund)
     open_perp(1000);
     uint32_t m, a, b;
     long_at_100(&m, &a, &b);
-    rest(ex, b, 0, BUY, 92, 10);
-    mark_to(89);
+    bid_then_fall(b, 92, 10);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].filled, 10);
     cr_assert_eq(r.done[0].adl, 0);
@@ -753,8 +766,7 @@ Test(exchange, throttled_job_continues_over_steps)
     open_venue(&s, 1, 0);
     uint32_t m, a, b;
     long_at_100(&m, &a, &b);
-    rest(ex, b, 0, BUY, 95, 10);
-    mark_to(89);
+    bid_then_fall(b, 95, 10);
     cr_assert_eq(position(ex, b, 0).lots, 3);
     cr_assert_eq(r.n_done, 0);
     struct cas_account_view v = account_of(ex, a);
@@ -784,8 +796,7 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
     open_venue(&s, 1, 0);
     uint32_t m, a, b;
     long_at_100(&m, &a, &b);
-    rest(ex, b, 0, BUY, 95, 10);
-    mark_to(89);
+    bid_then_fall(b, 95, 10);
     cas_lots expect[9] = {2, 2, 4, 4, 6, 6, 8, 8, 10};
     cr_assert_eq(position(ex, b, 0).lots, 2);
     for (cas_step st = 1; st <= 8; st++) {
