@@ -11,12 +11,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "lib/runs.h" /* source_root, slurp_file */
 
 #include "book/bookInt.h" /* only to corrupt books on purpose for the check's own test */
 #include "cascade/book.h"
@@ -904,40 +907,18 @@ static void expect_replay(const char *name, const char *input, const char *fills
     replayed_release(&r);
 }
 
-static char *slurp(const char *path)
+/* A file of the source tree's tests/, its name a format (the whole text; free it). */
+__attribute__((format(printf, 1, 2))) static char *test_file(const char *fmt, ...)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, out);
-    fclose(out);
-    fclose(f);
-    return buf;
-}
-
-/* A file of the source tree's tests/ (the whole text; free it). */
-static char *test_file(const char *name)
-{
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/%s", root, name);
-    char *text = slurp(path);
+    char name[512], path[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    snprintf(path, sizeof path, "%s/tests/%s", source_root(), name);
+    char *text = slurp_file(path);
     cr_assert_not_null(text, "cannot read %s", path);
     return text;
-}
-
-static char *golden(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "golden/replay/%s", name);
-    return test_file(path);
 }
 
 /* A golden case of tests/golden/replay/: NAME.csv, and the fills and final book replay
@@ -948,11 +929,9 @@ struct golden_case {
 
 static struct golden_case golden_case(const char *name)
 {
-    char path[3][256];
-    snprintf(path[0], sizeof path[0], "%s.csv", name);
-    snprintf(path[1], sizeof path[1], "%s.fills.csv", name);
-    snprintf(path[2], sizeof path[2], "%s.book.csv", name);
-    return (struct golden_case){golden(path[0]), golden(path[1]), golden(path[2])};
+    return (struct golden_case){test_file("golden/replay/%s.csv", name),
+                                test_file("golden/replay/%s.fills.csv", name),
+                                test_file("golden/replay/%s.book.csv", name)};
 }
 
 static void golden_release(struct golden_case *g)
@@ -1353,7 +1332,7 @@ static void success_writes_fills_and_final_book(bool binary)
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     cr_assert_str_eq(r.out, GOOD_FILLS);
     cr_assert_str_eq(r.err, "");
-    char *book = slurp(fb);
+    char *book = slurp_file(fb);
     cr_assert_str_eq(book, GOOD_BOOK);
     cr_assert_eq(dir_count(dir), 2, "no temporary file is left");
     cli_release(&r);
@@ -1383,7 +1362,7 @@ static void bad_line_exits_2_and_leaves_the_final_book_alone(bool binary)
     free(dir_file(dir, "book.csv", "old\n"));
     r = run_replay(binary, NULL, (const char *[]){"--final-book", fb, orders, NULL});
     cr_assert_eq(r.status, 2);
-    char *book = slurp(fb);
+    char *book = slurp_file(fb);
     cr_assert_str_eq(book, "old\n");
     cr_assert_eq(dir_count(dir), 2);
     cli_release(&r);
