@@ -11,12 +11,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "lib/runs.h" /* source_root, slurp_file */
 
 #include "book/bookInt.h" /* only to corrupt books on purpose for the check's own test */
 #include "cascade/book.h"
@@ -81,6 +84,21 @@ static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks 
     cr_assert_eq(r.rested, qty, "order %" PRIu64 " did not rest in full", id);
 }
 
+/* An order to rest: what rest() takes. A zero qty ends a list of them. */
+struct resting {
+    uint64_t id;
+    enum cas_side side;
+    cas_ticks price;
+    cas_lots qty;
+};
+
+/* Rest each order of the list, in order (each must rest in full). */
+static void rest_all(struct cas_book *b, const struct resting *o)
+{
+    for (; o->qty != 0; o++)
+        rest(b, o->id, o->side, o->price, o->qty);
+}
+
 static void assert_fill(const struct cas_fill *f, uint64_t taker, uint64_t maker, cas_ticks px,
                         cas_lots qty, cas_lots left, enum cas_side side)
 {
@@ -91,6 +109,18 @@ static void assert_fill(const struct cas_fill *f, uint64_t taker, uint64_t maker
               " side %d",
               f->taker_id, f->maker_id, f->price, f->qty, f->maker_left, (int)f->taker_side,
               taker, maker, px, qty, left, (int)side);
+}
+
+/* The fills recorded from index `from` on are exactly want[0..n), in order. */
+static void expect_fills(const struct fillvec *got, size_t from, const struct cas_fill *want,
+                         size_t n)
+{
+    cr_assert_eq(got->n, from + n, "%zu fills, expected %zu", got->n, from + n);
+    for (size_t k = 0; k < n; k++) {
+        const struct cas_fill *w = &want[k];
+        assert_fill(&got->v[from + k], w->taker_id, w->maker_id, w->price, w->qty, w->maker_left,
+                    w->taker_side);
+    }
 }
 
 static void assert_result(struct cas_submit_result r, cas_lots filled, cas_lots rested,
@@ -184,439 +214,7 @@ static bool stop_after_one(void *ctx, const struct cas_level_info *lv)
     return false;
 }
 
-/* ---- unit cases ------------------------------------------------------- */
-
-Test(book, empty_book_answers_every_query)
-{
-    struct cas_book *b = new_book();
-    cas_ticks px = 77;
-    cr_assert(!cas_book_best_bid(b, &px));
-    cr_assert(!cas_book_best_ask(b, &px));
-    cr_assert_eq(px, 77);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 0);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 0);
-    struct cas_level_info lv[4];
-    cr_assert_eq(cas_book_depth(b, BUY, 4, lv), 0);
-    cr_assert_eq(cas_book_depth(b, SELL, 4, lv), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 0);
-    cr_assert(!cas_book_order(b, 1, NULL));
-    cr_assert_eq(cas_book_orders(b), 0);
-    int calls = 0;
-    cas_book_levels(b, BUY, count_level, &calls);
-    cas_book_levels(b, SELL, count_level, &calls);
-    cr_assert_eq(calls, 0);
-    cr_assert_eq(queue_of(b, SELL, 100).n, 0);
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
-    cr_assert_eq(cas_book_reduce(b, 1, 1), CAS_ENOTFOUND);
-    assert_valid(b);
-    cas_book_destroy(b);
-    cas_book_destroy(NULL);
-}
-
-Test(book, market_and_ioc_into_empty_book_drop_everything)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    assert_result(submit(b, 1, BUY, CAS_MARKET, 0, 5, &fv), 0, 0, 5, false);
-    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 7, &fv), 0, 0, 7, false);
-    assert_result(submit(b, 3, SELL, CAS_IOC, 100, 3, &fv), 0, 0, 3, false);
-    cr_assert_eq(fv.n, 0);
-    cr_assert_eq(cas_book_orders(b), 0);
-    cr_assert(!cas_book_order(b, 3, NULL));
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, limit_rests_and_is_found_by_id)
-{
-    struct cas_book *b = new_book();
-    assert_result(submit(b, 42, BUY, CAS_LIMIT, 100, 5, NULL), 0, 5, 0, false);
-    assert_result(submit(b, 43, SELL, CAS_LIMIT, 105, 2, NULL), 0, 2, 0, false);
-    cas_ticks bid = 0, ask = 0;
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 100);
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 105);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 5);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 2);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 42, &o));
-    cr_assert(o.id == 42 && o.side == BUY && o.price == 100 && o.qty == 5);
-    cr_assert(cas_book_order(b, 43, &o));
-    cr_assert(o.id == 43 && o.side == SELL && o.price == 105 && o.qty == 2);
-    cr_assert_eq(cas_book_orders(b), 2);
-    cas_book_destroy(b);
-}
-
-Test(book, exact_fill_removes_the_maker)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 10);
-    assert_result(submit(b, 2, BUY, CAS_LIMIT, 100, 10, &fv), 10, 0, 0, false);
-    cr_assert_eq(fv.n, 1);
-    assert_fill(&fv.v[0], 2, 1, 100, 10, 0, BUY);
-    cr_assert_eq(cas_book_orders(b), 0);
-    cr_assert(!cas_book_order(b, 1, NULL));
-    cr_assert(!cas_book_order(b, 2, NULL));
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 4);
-    rest(b, 3, SELL, 103, 5);
-    assert_result(submit(b, 4, BUY, CAS_LIMIT, 102, 10, &fv), 7, 3, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 4, 0, BUY);
-    cas_ticks bid = 0, ask = 0;
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 102);
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 103);
-    cr_assert_eq(cas_book_best_qty(b, BUY), 3);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 98, 2);
-    rest(b, 2, BUY, 97, 2);
-    rest(b, 3, BUY, 95, 4);
-    assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 4, 1, 98, 2, 0, SELL);
-    assert_fill(&fv.v[1], 4, 2, 97, 2, 0, SELL);
-    assert_fill(&fv.v[2], 4, 3, 95, 1, 3, SELL);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, queue_is_fifo_within_a_level)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 2);
-    rest(b, 2, SELL, 100, 3);
-    rest(b, 3, SELL, 100, 4);
-    rest(b, 4, SELL, 101, 1);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
-    assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
-    cr_assert_eq(fv.n, 3);
-    assert_fill(&fv.v[0], 9, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 9, 2, 100, 3, 0, BUY);
-    assert_fill(&fv.v[2], 9, 3, 100, 1, 3, BUY);
-    rest(b, 5, SELL, 100, 2);
-    q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
-    struct cas_level_info lv[2];
-    cr_assert_eq(cas_book_depth(b, SELL, 2, lv), 2);
-    cr_assert(lv[0].price == 100 && lv[0].qty == 5 && lv[0].orders == 2);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, cancel_of_filled_cancelled_or_unknown_id_is_not_found)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, SELL, 100, 5);
-    submit(b, 2, BUY, CAS_LIMIT, 100, 5, NULL);
-    rest(b, 3, BUY, 90, 5);
-    rest(b, 4, BUY, 91, 5);
-    char *before = render(b);
-    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND, "filled");
-    cr_assert_eq(cas_book_cancel(b, 2), CAS_ENOTFOUND, "taker never rested");
-    cr_assert_eq(cas_book_cancel(b, 999), CAS_ENOTFOUND, "never seen");
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    cr_assert_eq(cas_book_cancel(b, 3), CAS_ENOTFOUND, "already cancelled");
-    assert_valid(b);
-    cr_assert_eq(cas_book_orders(b), 1);
-    cr_assert(!cas_book_order(b, 3, NULL));
-    free(before);
-    cas_book_destroy(b);
-}
-
-Test(book, cancel_anywhere_in_a_queue_keeps_the_others_in_order)
-{
-    struct cas_book *b = new_book();
-    for (uint64_t id = 1; id <= 5; id++)
-        rest(b, id, SELL, 100, (cas_lots)id);
-    rest(b, 6, SELL, 101, 1);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    assert_valid(b);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 4 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 4 && q.id[3] == 5);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 12);
-    cr_assert_eq(cas_book_cancel(b, 1), 0, "head");
-    cr_assert_eq(cas_book_cancel(b, 5), 0, "tail");
-    assert_valid(b);
-    q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 2 && q.id[1] == 4);
-    cr_assert_eq(cas_book_cancel(b, 2), 0);
-    cr_assert_eq(cas_book_cancel(b, 4), 0);
-    assert_valid(b);
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 101, "cursor moves to the next level");
-    cas_book_destroy(b);
-}
-
-Test(book, cancel_of_the_best_bid_moves_the_cursor_down)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 95, 1);
-    rest(b, 3, BUY, 90, 1);
-    cas_ticks bid = 0;
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
-    cr_assert_eq(cas_book_cancel(b, 3), 0);
-    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
-    cr_assert_eq(cas_book_cancel(b, 2), 0);
-    cr_assert(!cas_book_best_bid(b, &bid));
-    assert_valid(b);
-    cas_book_destroy(b);
-}
-
-Test(book, post_only_is_rejected_whole_when_it_would_cross)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 5);
-    char *before = render(b);
-    assert_result(submit(b, 2, BUY, CAS_POST_ONLY, 100, 3, &fv), 0, 0, 3, true);
-    assert_result(submit(b, 3, BUY, CAS_POST_ONLY, 150, 3, &fv), 0, 0, 3, true);
-    cr_assert_eq(fv.n, 0);
-    cr_assert(!cas_book_order(b, 2, NULL));
-    assert_unchanged(b, before);
-    assert_result(submit(b, 4, BUY, CAS_POST_ONLY, 99, 3, &fv), 0, 3, 0, false);
-    assert_result(submit(b, 5, SELL, CAS_POST_ONLY, 99, 2, &fv), 0, 0, 2, true);
-    assert_result(submit(b, 6, SELL, CAS_POST_ONLY, 100, 2, &fv), 0, 2, 0, false);
-    cr_assert_eq(fv.n, 0);
-    struct idlist q = queue_of(b, SELL, 100);
-    cr_assert(q.n == 2 && q.id[0] == 1 && q.id[1] == 6);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 3);
-    rest(b, 2, SELL, 101, 2);
-    rest(b, 3, SELL, 102, 5);
-    assert_result(submit(b, 4, BUY, CAS_IOC, 101, 10, &fv), 5, 0, 5, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 3, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 101, 2, 0, BUY);
-    cr_assert(!cas_book_order(b, 4, NULL));
-    cr_assert(!cas_book_best_bid(b, NULL));
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 102 && cas_book_best_qty(b, SELL) == 5);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, market_sweeps_every_price_and_drops_the_rest)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 1);
-    rest(b, 2, SELL, 5000, 2);
-    rest(b, 3, BUY, 10, 4);
-    assert_result(submit(b, 4, BUY, CAS_MARKET, -12345, 10, &fv), 3, 0, 7, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 4, 1, 100, 1, 0, BUY);
-    assert_fill(&fv.v[1], 4, 2, 5000, 2, 0, BUY);
-    assert_result(submit(b, 5, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[2], 5, 3, 10, 1, 3, SELL);
-    cr_assert(!cas_book_best_ask(b, NULL));
-    cr_assert_eq(cas_book_orders(b), 1);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, market_orders_reach_the_extreme_prices)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 1, 2);
-    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[0], 2, 1, 1, 1, 1, SELL);
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    rest(b, 3, SELL, CAS_BOOK_MAX_PRICE, 2);
-    assert_result(submit(b, 4, BUY, CAS_MARKET, 0, 3, &fv), 2, 0, 1, false);
-    assert_fill(&fv.v[1], 4, 3, CAS_BOOK_MAX_PRICE, 2, 0, BUY);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, reduce_keeps_queue_priority_and_refuses_bad_quantities)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, SELL, 100, 5);
-    rest(b, 2, SELL, 100, 5);
-    cr_assert_eq(cas_book_reduce(b, 1, 2), 0);
-    assert_valid(b);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 1, &o) && o.qty == 2);
-    cr_assert_eq(cas_book_best_qty(b, SELL), 7);
-    char *before = render(b);
-    cr_assert_eq(cas_book_reduce(b, 2, 6), CAS_ERANGE, "above current");
-    cr_assert_eq(cas_book_reduce(b, 2, 0), CAS_ERANGE, "zero");
-    cr_assert_eq(cas_book_reduce(b, 2, -1), CAS_ERANGE, "negative");
-    cr_assert_eq(cas_book_reduce(b, 99, 1), CAS_ENOTFOUND);
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_reduce(b, 2, 5), 0, "reduce to the current quantity is allowed");
-    assert_unchanged(b, before);
-    assert_result(submit(b, 3, BUY, CAS_MARKET, 0, 3, &fv), 3, 0, 0, false);
-    cr_assert_eq(fv.n, 2);
-    assert_fill(&fv.v[0], 3, 1, 100, 2, 0, BUY);
-    assert_fill(&fv.v[1], 3, 2, 100, 1, 4, BUY);
-    rest(b, 4, BUY, 90, 8);
-    cr_assert_eq(cas_book_reduce(b, 4, 1), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 1);
-    assert_valid(b);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, duplicate_id_is_rejected_with_nothing_changed)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 7, BUY, 100, 5);
-    rest(b, 8, SELL, 101, 5);
-    char *before = render(b);
-    const enum cas_order_type types[] = {CAS_LIMIT, CAS_MARKET, CAS_IOC, CAS_POST_ONLY};
-    for (size_t t = 0; t < 4; t++) {
-        for (int s = BUY; s <= SELL; s++) {
-            for (uint64_t id = 7; id <= 8; id++) {
-                struct cas_submit_result r = {.filled = 9, .rested = 9, .dropped = 9};
-                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100,
-                                         3, record_fill, &fv, &r);
-                cr_assert_eq(rc, CAS_EEXIST);
-                assert_result(r, 0, 0, 0, false);
-            }
-        }
-    }
-    cr_assert_eq(fv.n, 0);
-    assert_unchanged(b, before);
-    cr_assert_eq(cas_book_cancel(b, 7), 0);
-    assert_result(submit(b, 7, SELL, CAS_LIMIT, 102, 1, NULL), 0, 1, 0, false);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, bad_arguments_are_refused_with_nothing_changed)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    rest(b, 1, BUY, 100, 5);
-    rest(b, 2, SELL, 101, 5);
-    char *before = render(b);
-    struct {
-        int side, type;
-        cas_ticks price;
-        cas_lots qty;
-        int rc;
-    } bad[] = {
-        {2, CAS_LIMIT, 100, 1, CAS_EINVAL},
-        {-1, CAS_MARKET, 0, 1, CAS_EINVAL},
-        {BUY, 4, 101, 1, CAS_EINVAL},
-        {BUY, CAS_LIMIT, 101, 0, CAS_ERANGE},
-        {SELL, CAS_MARKET, 0, -5, CAS_ERANGE},
-        {BUY, CAS_IOC, 101, CAS_BOOK_MAX_QTY + 1, CAS_ERANGE},
-        {BUY, CAS_LIMIT, 0, 1, CAS_ERANGE},
-        {SELL, CAS_IOC, -1, 1, CAS_ERANGE},
-        {BUY, CAS_POST_ONLY, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
-        {SELL, CAS_LIMIT, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        struct cas_submit_result r = {.filled = 9, .rejected = true};
-        int rc = cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side,
-                                 (enum cas_order_type)bad[i].type, bad[i].price, bad[i].qty,
-                                 record_fill, &fv, &r);
-        cr_assert_eq(rc, bad[i].rc, "case %zu returned %d", i, rc);
-        assert_result(r, 0, 0, 0, false);
-    }
-    cr_assert_eq(fv.n, 0);
-    assert_unchanged(b, before);
-    assert_result(submit(b, 60, BUY, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0,
-                  CAS_BOOK_MAX_QTY, 0, false);
-    assert_result(submit(b, 62, BUY, CAS_LIMIT, 1, 1, NULL), 0, 1, 0, false);
-    free(before);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, qty_to_and_depth_report_levels_best_first)
-{
-    struct cas_book *b = new_book();
-    rest(b, 1, BUY, 100, 1);
-    rest(b, 2, BUY, 99, 1);
-    rest(b, 3, BUY, 99, 1);
-    rest(b, 4, BUY, 97, 3);
-    rest(b, 5, SELL, 101, 4);
-    rest(b, 6, SELL, 103, 5);
-    rest(b, 7, SELL, 110, 6);
-    struct cas_level_info lv[8];
-    cr_assert_eq(cas_book_depth(b, BUY, 2, lv), 2);
-    cr_assert(lv[0].price == 100 && lv[0].qty == 1 && lv[0].orders == 1);
-    cr_assert(lv[1].price == 99 && lv[1].qty == 2 && lv[1].orders == 2);
-    cr_assert_eq(cas_book_depth(b, SELL, 8, lv), 3);
-    cr_assert(lv[0].price == 101 && lv[1].price == 103 && lv[2].price == 110);
-    cr_assert(lv[2].qty == 6 && lv[2].orders == 1);
-    cr_assert_eq(cas_book_depth(b, SELL, 0, lv), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 100), 0);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 101), 4);
-    cr_assert_eq(cas_book_qty_to(b, SELL, 109), 9);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 15);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 101), 0);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 100), 1);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 98), 3);
-    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 6);
-    int calls = 0;
-    cas_book_levels(b, SELL, stop_after_one, &calls);
-    cr_assert_eq(calls, 1, "the walk stops when the callback says so");
-    calls = 0;
-    cas_book_levels(b, BUY, count_level, &calls);
-    cr_assert_eq(calls, 3);
-    cr_assert_eq(queue_of(b, BUY, 98).n, 0, "an empty level has no queue");
-    cr_assert_eq(queue_of(b, SELL, 99).n, 0, "a bid level is not an ask level");
-    cas_book_destroy(b);
-}
-
-Test(book, extreme_ids_are_indexed_and_reusable)
-{
-    struct cas_book *b = new_book();
-    rest(b, 0, BUY, 10, 1);
-    rest(b, UINT64_MAX, SELL, 20, 2);
-    struct cas_order_info o;
-    cr_assert(cas_book_order(b, 0, &o) && o.qty == 1);
-    cr_assert(cas_book_order(b, UINT64_MAX, &o) && o.qty == 2);
-    cr_assert_eq(cas_book_cancel(b, 0), 0);
-    rest(b, 0, SELL, 21, 3);
-    cr_assert(cas_book_order(b, 0, &o) && o.side == SELL && o.price == 21);
-    cas_book_destroy(b);
-}
+/* ---- growth ---------------------------------------------------------- */
 
 Test(book, pool_and_window_grow_past_their_hints)
 {
@@ -644,122 +242,6 @@ Test(book, pool_and_window_grow_past_their_hints)
     assert_valid(b);
     cr_assert_eq(cas_book_orders(b), 0);
     cas_book_destroy(b);
-}
-
-/* 4000 steps of a mid moving `step` ticks a step: each step rests one order
- * 5 ticks behind the mid (the side the mid leaves behind) and one 20 steps
- * ahead on the other side, cancels both of ten steps ago, and trades 1 lot
- * against the newest order behind. The window must keep re-centring. */
-static void drift(cas_ticks start, cas_ticks step)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    enum cas_side behind = step > 0 ? BUY : SELL, ahead = step > 0 ? SELL : BUY;
-    cas_ticks toward = step > 0 ? 1 : -1;
-    for (uint64_t i = 0; i < 4000; i++) {
-        cas_ticks mid = start + (cas_ticks)i * step;
-        rest(b, 3 * i, behind, mid - 5 * toward, 2);
-        rest(b, 3 * i + 1, ahead, mid + 20 * step, 2);
-        if (i >= 10) {
-            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10)), 0);
-            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10) + 1), 0);
-            assert_valid(b);
-        }
-        fv.n = 0;
-        assert_result(submit(b, 3 * i + 2, ahead, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-        assert_fill(&fv.v[0], 3 * i + 2, 3 * i, mid - 5 * toward, 1, 1, ahead);
-    }
-    cr_assert_eq(cas_book_orders(b), 20);
-    cas_ticks near = 0, far = 0;
-    cr_assert(step > 0 ? cas_book_best_bid(b, &near) : cas_book_best_ask(b, &near));
-    cr_assert(step > 0 ? cas_book_best_ask(b, &far) : cas_book_best_bid(b, &far));
-    cr_assert_eq(near, start + 3999 * step - 5 * toward);
-    cr_assert_eq(far, start + 3990 * step + 20 * step);
-    cr_assert_eq(cas_book_qty_to(b, behind, step > 0 ? 1 : CAS_BOOK_MAX_PRICE), 10);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, window_follows_a_market_drifting_up)
-{
-    drift(1000, 37);
-}
-
-Test(book, window_follows_a_market_drifting_down)
-{
-    drift(200000, -37);
-}
-
-Test(book, resting_prices_may_span_at_most_the_limit)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    const cas_ticks p = 1000;
-    struct cas_submit_result r;
-    rest(b, 1, BUY, p, 1);
-    rest(b, 2, SELL, p + SPAN, 1);
-    char *before = render(b);
-    cr_assert_eq(cas_book_submit(b, 3, SELL, CAS_LIMIT, p + SPAN + 1, 1, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_LIMIT, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
-    assert_result(r, 0, 0, 0, false);
-    assert_unchanged(b, before);
-    free(before);
-    /* orders that do not rest may lie anywhere */
-    assert_result(submit(b, 5, BUY, CAS_IOC, p + SPAN + 1000, 1, &fv), 1, 0, 0, false);
-    assert_fill(&fv.v[0], 5, 2, p + SPAN, 1, 0, BUY);
-    rest(b, 6, SELL, p + SPAN, 1);
-    assert_result(submit(b, 7, BUY, CAS_LIMIT, p + SPAN + 1, 1, &fv), 1, 0, 0, false);
-    /* a sweep is judged by where its rest would lie once the levels it takes are gone */
-    rest(b, 8, SELL, p + SPAN, 2);
-    before = render(b);
-    cr_assert_eq(cas_book_submit(b, 9, BUY, CAS_LIMIT, p + SPAN + 1, 5, record_fill, &fv, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(fv.n, 2);
-    assert_unchanged(b, before);
-    free(before);
-    assert_result(submit(b, 10, BUY, CAS_LIMIT, p + SPAN, 5, &fv), 2, 3, 0, false);
-    cr_assert_eq(cas_book_cancel(b, 1), 0);
-    assert_valid(b);
-    /* with the far bid gone, a sell can sweep the bids and rest far below */
-    assert_result(submit(b, 11, SELL, CAS_LIMIT, 500, 10, &fv), 3, 7, 0, false);
-    cas_ticks ask = 0;
-    cr_assert(cas_book_best_ask(b, &ask) && ask == 500);
-    cr_assert(!cas_book_best_bid(b, NULL));
-    /* an empty book takes a price anywhere */
-    cr_assert_eq(cas_book_cancel(b, 11), 0);
-    rest(b, 12, BUY, CAS_BOOK_MAX_PRICE - 1, 1);
-    rest(b, 13, SELL, CAS_BOOK_MAX_PRICE, 1);
-    cas_book_destroy(b);
-    free(fv.v);
-}
-
-Test(book, side_total_is_capped_so_no_level_can_overflow)
-{
-    struct cas_book *b = new_book();
-    struct fillvec fv = {0};
-    const cas_lots big = CAS_BOOK_MAX_QTY;
-    const uint64_t fit = (uint64_t)(INT64_MAX / big); /* 8191 orders of 2^50 lots */
-    for (uint64_t i = 0; i < fit; i++) {
-        struct cas_submit_result r;
-        cr_assert_eq(cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL,
-                                     NULL, &r),
-                     0);
-    }
-    assert_valid(b);
-    struct cas_submit_result r;
-    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL, NULL, &r), CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_POST_ONLY, 100, big, NULL, NULL, &r),
-                 CAS_ERANGE);
-    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), (cas_lots)fit * big);
-    assert_result(submit(b, fit + 1, BUY, CAS_MARKET, 0, big, &fv), big, 0, 0, false);
-    cr_assert_eq(fv.n, 1);
-    assert_result(submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL), 0, big, 0, false);
-    assert_result(submit(b, fit + 2, BUY, CAS_LIMIT, 50, big, NULL), 0, big, 0, false);
-    cas_book_destroy(b);
-    free(fv.v);
 }
 
 /* ---- the check catches broken invariants ------------------------------ */
@@ -856,12 +338,9 @@ Test(book, check_catches_each_broken_invariant)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cas_book *b = new_book();
-        rest(b, 1, BUY, 100, 1);
-        rest(b, 2, BUY, 100, 2);
-        rest(b, 3, BUY, 99, 3);
-        rest(b, 4, SELL, 101, 4);
-        rest(b, 5, SELL, 101, 5);
-        rest(b, 6, SELL, 105, 6);
+        rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 100, 2}, {3, BUY, 99, 3},
+                                       {4, SELL, 101, 4}, {5, SELL, 101, 5}, {6, SELL, 105, 6},
+                                       {0}});
         cases[i].corrupt(b);
         char why[256] = "";
         cr_assert(!cas_book_check(b, why, sizeof why), "case %zu passed the check", i);
@@ -1052,20 +531,49 @@ static int model_reduce(struct model *m, uint64_t id, cas_lots qty)
     return 0;
 }
 
-static int by_bid_priority(const void *a, const void *b)
+/* Queue priority within one side: the better price first (higher for bids,
+ * lower for asks), then arrival. */
+static int by_priority(const void *a, const void *b)
 {
     const struct morder *x = a, *y = b;
     if (x->price != y->price)
-        return x->price > y->price ? -1 : 1;
+        return (x->price > y->price) == (x->side == BUY) ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int by_ask_priority(const void *a, const void *b)
+/* Call `level` for each of the model's price levels, the bids best first,
+ * then the asks: the level's orders in queue order, their number and their
+ * total quantity. */
+static void model_levels(const struct model *m,
+                         void (*level)(FILE *f, const struct morder *q, size_t n, cas_lots qty),
+                         FILE *f)
 {
-    const struct morder *x = a, *y = b;
-    if (x->price != y->price)
-        return x->price < y->price ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    struct morder *v = malloc((m->n + 1) * sizeof *v);
+    cr_assert_not_null(v);
+    for (int s = BUY; s <= SELL; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < m->n; i++)
+            if (m->o[i].side == (enum cas_side)s)
+                v[n++] = m->o[i];
+        qsort(v, n, sizeof *v, by_priority);
+        for (size_t i = 0, j; i < n; i = j) {
+            cas_lots qty = 0;
+            for (j = i; j < n && v[j].price == v[i].price; j++)
+                qty += v[j].qty;
+            level(f, v + i, j - i, qty);
+        }
+    }
+    free(v);
+}
+
+/* A level as render() prints it. */
+static void render_model_level(FILE *f, const struct morder *q, size_t n, cas_lots qty)
+{
+    bool bid = q->side == BUY;
+    fprintf(f, "%s %" PRId64 " %" PRId64 " %zu:", bid ? "bid" : "ask", q->price, qty, n);
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, " %" PRIu64 ":%" PRId64 "%s", q[k].id, q[k].qty, bid ? "b" : "s");
+    fputc('\n', f);
 }
 
 /* The model's book rendered as render() renders the real one. */
@@ -1074,28 +582,10 @@ static char *model_render(const struct model *m)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    struct morder *v = malloc((m->n + 1) * sizeof *v);
-    cr_assert(f && v);
-    for (int s = BUY; s <= SELL; s++) {
-        size_t n = 0;
-        for (size_t i = 0; i < m->n; i++)
-            if (m->o[i].side == (enum cas_side)s)
-                v[n++] = m->o[i];
-        qsort(v, n, sizeof *v, s == BUY ? by_bid_priority : by_ask_priority);
-        for (size_t i = 0, j; i < n; i = j) {
-            cas_lots qty = 0;
-            for (j = i; j < n && v[j].price == v[i].price; j++)
-                qty += v[j].qty;
-            fprintf(f, "%s %" PRId64 " %" PRId64 " %zu:", s == BUY ? "bid" : "ask", v[i].price,
-                    qty, j - i);
-            for (size_t k = i; k < j; k++)
-                fprintf(f, " %" PRIu64 ":%" PRId64 "%s", v[k].id, v[k].qty, s == BUY ? "b" : "s");
-            fputc('\n', f);
-        }
-    }
+    cr_assert_not_null(f);
+    model_levels(m, render_model_level, f);
     fprintf(f, "orders %zu\n", m->n);
     fclose(f);
-    free(v);
     return buf;
 }
 
@@ -1405,32 +895,50 @@ static void replayed_release(struct replayed *r)
     free(r->book);
 }
 
-static char *slurp(const char *path)
+/* Replay `input` (named `name`): it must succeed and print exactly these fills and this
+ * final book. */
+static void expect_replay(const char *name, const char *input, const char *fills,
+                          const char *book)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, out);
-    fclose(out);
-    fclose(f);
-    return buf;
+    struct replayed r = replay_text(name, input);
+    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
+    cr_assert_str_eq(r.fills, fills, "%s: fills", name);
+    cr_assert_str_eq(r.book, book, "%s: final book", name);
+    replayed_release(&r);
 }
 
-static char *golden(const char *name)
+/* A file of the source tree's tests/, its name a format (the whole text; free it). */
+__attribute__((format(printf, 1, 2))) static char *test_file(const char *fmt, ...)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/golden/replay/%s", root, name);
-    char *text = slurp(path);
+    char name[512], path[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    snprintf(path, sizeof path, "%s/tests/%s", source_root(), name);
+    char *text = slurp_file(path);
     cr_assert_not_null(text, "cannot read %s", path);
     return text;
+}
+
+/* A golden case of tests/golden/replay/: NAME.csv, and the fills and final book replay
+ * must print for it. */
+struct golden_case {
+    char *input, *fills, *book;
+};
+
+static struct golden_case golden_case(const char *name)
+{
+    return (struct golden_case){test_file("golden/replay/%s.csv", name),
+                                test_file("golden/replay/%s.fills.csv", name),
+                                test_file("golden/replay/%s.book.csv", name)};
+}
+
+static void golden_release(struct golden_case *g)
+{
+    free(g->input);
+    free(g->fills);
+    free(g->book);
 }
 
 #define HDR "id,side,type,price,qty\n"
@@ -1451,16 +959,9 @@ static char *golden(const char *name)
  *   rests at 110. Final: bids 95x1 (1), 90x10 (2); asks 97x3 (1), 110x2 (1). */
 Test(replay, small_golden_case_worked_out_by_hand)
 {
-    char *input = golden("small.csv"), *fills = golden("small.fills.csv"),
-         *book = golden("small.book.csv");
-    struct replayed r = replay_text("small.csv", input);
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, fills);
-    cr_assert_str_eq(r.book, book);
-    replayed_release(&r);
-    free(input);
-    free(fills);
-    free(book);
+    struct golden_case g = golden_case("small");
+    expect_replay("small.csv", g.input, g.fills, g.book);
+    golden_release(&g);
 }
 
 /* The five fields of one CSV line (which must have them). */
@@ -1491,26 +992,17 @@ static int type_of(const char *name)
     return -1;
 }
 
+/* A level as a line of replay's --final-book. */
+static void write_model_level(FILE *f, const struct morder *q, size_t n, cas_lots qty)
+{
+    fprintf(f, "%s,%" PRId64 ",%" PRId64 ",%zu\n", q->side == BUY ? "buy" : "sell", q->price, qty,
+            n);
+}
+
 static void model_write_book(const struct model *m, FILE *f)
 {
     fputs(BOOK_HDR, f);
-    struct morder *v = malloc((m->n + 1) * sizeof *v);
-    cr_assert_not_null(v);
-    for (int s = BUY; s <= SELL; s++) {
-        size_t n = 0;
-        for (size_t i = 0; i < m->n; i++)
-            if (m->o[i].side == (enum cas_side)s)
-                v[n++] = m->o[i];
-        qsort(v, n, sizeof *v, s == BUY ? by_bid_priority : by_ask_priority);
-        for (size_t i = 0, j; i < n; i = j) {
-            cas_lots q = 0;
-            for (j = i; j < n && v[j].price == v[i].price; j++)
-                q += v[j].qty;
-            fprintf(f, "%s,%" PRId64 ",%" PRId64 ",%zu\n", s == BUY ? "buy" : "sell", v[i].price,
-                    q, j - i);
-        }
-    }
-    free(v);
+    model_levels(m, write_model_level, f);
 }
 
 /* Run a well-formed order CSV through the model, writing fills and final
@@ -1549,125 +1041,97 @@ static void model_replay(const char *csv, char **fills, char **book)
 
 Test(replay, mid_golden_case_agrees_with_the_model)
 {
-    char *input = golden("mid.csv"), *fills = golden("mid.fills.csv"),
-         *book = golden("mid.book.csv");
+    struct golden_case g = golden_case("mid");
     char *mfills, *mbook;
-    model_replay(input, &mfills, &mbook);
-    cr_assert_str_eq(mfills, fills, "the model disagrees with mid.fills.csv");
-    cr_assert_str_eq(mbook, book, "the model disagrees with mid.book.csv");
-    struct replayed r = replay_text("mid.csv", input);
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, fills);
-    cr_assert_str_eq(r.book, book);
-    replayed_release(&r);
+    model_replay(g.input, &mfills, &mbook);
+    cr_assert_str_eq(mfills, g.fills, "the model disagrees with mid.fills.csv");
+    cr_assert_str_eq(mbook, g.book, "the model disagrees with mid.book.csv");
+    expect_replay("mid.csv", g.input, g.fills, g.book);
     free(mfills);
     free(mbook);
-    free(input);
-    free(fills);
-    free(book);
+    golden_release(&g);
 }
 
 Test(replay, crlf_trailing_blank_lines_and_both_cancel_forms_are_accepted)
 {
-    struct replayed r = replay_text("t.csv", "id,side,type,price,qty\r\n"
-                                             "1,sell,limit,100,5\r\n"
-                                             "2,sell,limit,101,5\r\n"
-                                             "3,buy,limit,99,4\r\n"
-                                             "1,sell,cancel,,\r\n"
-                                             "3,,cancel,,\r\n"
-                                             "3,,cancel,,\r\n"
-                                             "77,buy,cancel,,\r\n"
-                                             "4,buy,market,,6\r\n"
-                                             "\r\n"
-                                             "\n");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "4,2,101,5\n");
-    cr_assert_str_eq(r.book, BOOK_HDR);
-    replayed_release(&r);
+    expect_replay("t.csv",
+                  "id,side,type,price,qty\r\n"
+                  "1,sell,limit,100,5\r\n"
+                  "2,sell,limit,101,5\r\n"
+                  "3,buy,limit,99,4\r\n"
+                  "1,sell,cancel,,\r\n"
+                  "3,,cancel,,\r\n"
+                  "3,,cancel,,\r\n"
+                  "77,buy,cancel,,\r\n"
+                  "4,buy,market,,6\r\n"
+                  "\r\n"
+                  "\n",
+                  FILLS_HDR "4,2,101,5\n", BOOK_HDR);
 }
 
 Test(replay, a_file_without_a_final_newline_is_read_in_full)
 {
-    struct replayed r = replay_text("t.csv", HDR "1,sell,limit,100,5\n2,buy,ioc,100,2");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "2,1,100,2\n");
-    cr_assert_str_eq(r.book, BOOK_HDR "sell,100,3,1\n");
-    replayed_release(&r);
+    expect_replay("t.csv", HDR "1,sell,limit,100,5\n2,buy,ioc,100,2", FILLS_HDR "2,1,100,2\n",
+                  BOOK_HDR "sell,100,3,1\n");
 }
 
 Test(replay, rejected_post_only_and_dropped_remainders_print_nothing)
 {
-    struct replayed r = replay_text("t.csv", HDR "1,sell,limit,100,5\n"
-                                                 "2,buy,post_only,100,5\n"
-                                                 "3,buy,post_only,99,5\n"
-                                                 "4,sell,ioc,90,7\n"
-                                                 "5,sell,market,,1\n");
-    cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
-    cr_assert_str_eq(r.fills, FILLS_HDR "4,3,99,5\n");
-    cr_assert_str_eq(r.book, BOOK_HDR "sell,100,5,1\n");
-    replayed_release(&r);
+    expect_replay("t.csv",
+                  HDR "1,sell,limit,100,5\n"
+                      "2,buy,post_only,100,5\n"
+                      "3,buy,post_only,99,5\n"
+                      "4,sell,ioc,90,7\n"
+                      "5,sell,market,,1\n",
+                  FILLS_HDR "4,3,99,5\n", BOOK_HDR "sell,100,5,1\n");
 }
 
-static const struct {
-    const char *input;
+/* The cases of tests/data/replay-errors.txt: per line, the line number the error
+ * names, the message and the input (\n, \r and \\ unescaped), separated by tabs. */
+struct bad_input {
     int line;
-    const char *msg;
-} bad_inputs[] = {
-    {"", 1, "empty file (expected header 'id,side,type,price,qty')"},
-    {"id,side,type,qty,price\n", 1,
-     "bad header 'id,side,type,qty,price' (expected 'id,side,type,price,qty')"},
-    {"\n" HDR, 1, "bad header '' (expected 'id,side,type,price,qty')"},
-    {HDR "1,buy,limit,100\n", 2, "expected 5 fields (id,side,type,price,qty), got 4"},
-    {HDR "1,buy,limit,100,5,\n", 2, "expected 5 fields (id,side,type,price,qty), got 6"},
-    {HDR ",buy,limit,100,5\n", 2, "missing id"},
-    {HDR "x1,buy,limit,100,5\n", 2, "bad id 'x1' (expected an unsigned integer)"},
-    {HDR "-1,buy,limit,100,5\n", 2, "bad id '-1' (expected an unsigned integer)"},
-    {HDR "18446744073709551616,buy,limit,100,5\n", 2,
-     "id '18446744073709551616' out of range (at most 18446744073709551615)"},
-    {HDR "1,bid,limit,100,5\n", 2, "unknown side 'bid' (expected buy or sell)"},
-    {HDR "1,,limit,100,5\n", 2, "missing side (expected buy or sell)"},
-    {HDR "1,buy,,100,5\n", 2, "missing type (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,100,5\n2,buy,limit,100,5\n3,buy,limit,100,5\n4,buy,limit,100,5\n"
-         "5,buy,limit,100,5\n7,buy,lmit,100,5\n",
-     7, "unknown type 'lmit' (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,,5\n", 2, "missing price for type 'limit'"},
-    {HDR "1,sell,post_only,,5\n", 2, "missing price for type 'post_only'"},
-    {HDR "1,sell,ioc,,5\n", 2, "missing price for type 'ioc'"},
-    {HDR "1,buy,market,100,5\n", 2, "unexpected price '100' for type 'market' (leave it empty)"},
-    {HDR "1,,cancel,100,\n", 2, "unexpected price '100' for type 'cancel' (leave it empty)"},
-    {HDR "1,,cancel,,5\n", 2, "unexpected qty '5' for type 'cancel' (leave it empty)"},
-    {HDR "1,buy,limit,100,\n", 2, "missing qty for type 'limit'"},
-    {HDR "1,buy,market,,\n", 2, "missing qty for type 'market'"},
-    {HDR "1,buy,limit,10.5,5\n", 2, "bad price '10.5' (expected an integer)"},
-    {HDR "1,buy,limit, 100,5\n", 2, "bad price ' 100' (expected an integer)"},
-    {HDR "1,buy,limit,+100,5\n", 2, "bad price '+100' (expected an integer)"},
-    {HDR "1,buy,limit,0,5\n", 2, "price '0' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,1099511627777,5\n", 2,
-     "price '1099511627777' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,-99999999999999999999,5\n", 2,
-     "price '-99999999999999999999' out of range (expected 1 to 1099511627776)"},
-    {HDR "1,buy,limit,100,0\n", 2, "qty '0' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,-3\n", 2, "qty '-3' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,5x\n", 2, "bad qty '5x' (expected an integer)"},
-    {HDR "1,buy,limit,100,1125899906842625\n", 2,
-     "qty '1125899906842625' out of range (expected 1 to 1125899906842624)"},
-    {HDR "1,buy,limit,100,5\n1,sell,limit,200,5\n", 3, "id 1 is already resting"},
-    {HDR "1,buy,limit,100,5\n1,sell,ioc,100,5\n", 3, "id 1 is already resting"},
-    {HDR "1,buy,limit,100,5\n\n2,sell,limit,200,5\n", 3, "blank line before the end of the input"},
-    {HDR "1,buy,limit,1000,5\n2,sell,limit,16778217,5\n", 3,
-     "price 16778217 is more than 16777216 ticks away from other resting orders"},
-    {HDR "1,buy,limit,1,5\n2,sell,lim,100,5\n", 3,
-     "unknown type 'lim' (expected limit, market, ioc, post_only or cancel)"},
-    {HDR "1,buy,limit,1,5\n2,sell,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,"
-         "100,5\n",
-     3,
-     "unknown type 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (expected limit, market, ioc, "
-     "post_only or cancel)"},
+    char *msg, *input; /* into the file's text */
 };
+
+static void unescape(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *out++ = *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = 0;
+}
+
+/* Read the cases into `cases` (room for max); their number. `text` holds them: free it. */
+static size_t read_bad_inputs(char **text, struct bad_input *cases, size_t max)
+{
+    *text = test_file("data/replay-errors.txt");
+    size_t n = 0;
+    for (char *line = strtok(*text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (*line == '#')
+            continue;
+        char *msg = strchr(line, '\t'), *input = msg ? strchr(msg + 1, '\t') : NULL;
+        cr_assert(input && n < max, "replay-errors.txt: bad case '%s'", line);
+        *msg++ = 0;
+        *input++ = 0;
+        unescape(input);
+        cases[n++] = (struct bad_input){atoi(line), msg, input};
+    }
+    return n;
+}
 
 Test(replay, each_malformed_line_gets_one_message_naming_its_line)
 {
-    for (size_t i = 0; i < sizeof bad_inputs / sizeof *bad_inputs; i++) {
+    char *text;
+    struct bad_input bad_inputs[64];
+    size_t n = read_bad_inputs(&text, bad_inputs, 64);
+    cr_assert_geq(n, 37, "replay-errors.txt has %zu cases", n);
+    for (size_t i = 0; i < n; i++) {
         struct replayed r = replay_text("bad.csv", bad_inputs[i].input);
         char path[64];
         snprintf(path, sizeof path, "bad.csv:%d", bad_inputs[i].line);
@@ -1677,6 +1141,7 @@ Test(replay, each_malformed_line_gets_one_message_naming_its_line)
         cr_assert_str_eq(r.err.msg, bad_inputs[i].msg, "case %zu", i);
         replayed_release(&r);
     }
+    free(text);
 }
 
 Test(replay, fills_before_a_bad_line_stay_written)
@@ -1867,7 +1332,7 @@ static void success_writes_fills_and_final_book(bool binary)
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     cr_assert_str_eq(r.out, GOOD_FILLS);
     cr_assert_str_eq(r.err, "");
-    char *book = slurp(fb);
+    char *book = slurp_file(fb);
     cr_assert_str_eq(book, GOOD_BOOK);
     cr_assert_eq(dir_count(dir), 2, "no temporary file is left");
     cli_release(&r);
@@ -1897,7 +1362,7 @@ static void bad_line_exits_2_and_leaves_the_final_book_alone(bool binary)
     free(dir_file(dir, "book.csv", "old\n"));
     r = run_replay(binary, NULL, (const char *[]){"--final-book", fb, orders, NULL});
     cr_assert_eq(r.status, 2);
-    char *book = slurp(fb);
+    char *book = slurp_file(fb);
     cr_assert_str_eq(book, "old\n");
     cr_assert_eq(dir_count(dir), 2);
     cli_release(&r);
@@ -2012,3 +1477,471 @@ CLI_CASE(unwritable_final_book_exits_2)
 CLI_CASE(bad_usage_exits_2_with_one_line)
 CLI_CASE(help_goes_to_stdout_and_exits_0)
 CLI_CASE(dash_reads_standard_input)
+
+/* ---- unit cases ------------------------------------------------------- */
+
+/* The `book` suite's fixture: an empty book with default hints and the fills
+ * its tests' submits record, both released after each test. (Declared here, after
+ * the helpers and the other suites, whose own books and fill lists keep their
+ * short names.) */
+static struct cas_book *b;
+static struct fillvec fv;
+
+static void book_open(void)
+{
+    b = new_book();
+    fv = (struct fillvec){0};
+}
+
+static void book_close(void)
+{
+    cas_book_destroy(b);
+    free(fv.v);
+}
+
+TestSuite(book, .init = book_open, .fini = book_close);
+
+Test(book, empty_book_answers_every_query)
+{
+    cas_ticks px = 77;
+    cr_assert(!cas_book_best_bid(b, &px));
+    cr_assert(!cas_book_best_ask(b, &px));
+    cr_assert_eq(px, 77);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 0);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 0);
+    struct cas_level_info lv[4];
+    cr_assert_eq(cas_book_depth(b, BUY, 4, lv), 0);
+    cr_assert_eq(cas_book_depth(b, SELL, 4, lv), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 0);
+    cr_assert(!cas_book_order(b, 1, NULL));
+    cr_assert_eq(cas_book_orders(b), 0);
+    int calls = 0;
+    cas_book_levels(b, BUY, count_level, &calls);
+    cas_book_levels(b, SELL, count_level, &calls);
+    cr_assert_eq(calls, 0);
+    cr_assert_eq(queue_of(b, SELL, 100).n, 0);
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
+    cr_assert_eq(cas_book_reduce(b, 1, 1), CAS_ENOTFOUND);
+    assert_valid(b);
+    cas_book_destroy(NULL);
+}
+
+Test(book, market_and_ioc_into_empty_book_drop_everything)
+{
+    assert_result(submit(b, 1, BUY, CAS_MARKET, 0, 5, &fv), 0, 0, 5, false);
+    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 7, &fv), 0, 0, 7, false);
+    assert_result(submit(b, 3, SELL, CAS_IOC, 100, 3, &fv), 0, 0, 3, false);
+    cr_assert_eq(fv.n, 0);
+    cr_assert_eq(cas_book_orders(b), 0);
+    cr_assert(!cas_book_order(b, 3, NULL));
+}
+
+Test(book, limit_rests_and_is_found_by_id)
+{
+    assert_result(submit(b, 42, BUY, CAS_LIMIT, 100, 5, NULL), 0, 5, 0, false);
+    assert_result(submit(b, 43, SELL, CAS_LIMIT, 105, 2, NULL), 0, 2, 0, false);
+    cas_ticks bid = 0, ask = 0;
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 100);
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 105);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 5);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 2);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 42, &o));
+    cr_assert(o.id == 42 && o.side == BUY && o.price == 100 && o.qty == 5);
+    cr_assert(cas_book_order(b, 43, &o));
+    cr_assert(o.id == 43 && o.side == SELL && o.price == 105 && o.qty == 2);
+    cr_assert_eq(cas_book_orders(b), 2);
+}
+
+Test(book, exact_fill_removes_the_maker)
+{
+    rest(b, 1, SELL, 100, 10);
+    assert_result(submit(b, 2, BUY, CAS_LIMIT, 100, 10, &fv), 10, 0, 0, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{2, 1, 100, 10, 0, BUY}}, 1);
+    cr_assert_eq(cas_book_orders(b), 0);
+    cr_assert(!cas_book_order(b, 1, NULL));
+    cr_assert(!cas_book_order(b, 2, NULL));
+    cr_assert(!cas_book_best_ask(b, NULL));
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND);
+}
+
+Test(book, buy_sweeps_levels_at_maker_prices_and_rests_the_rest)
+{
+    rest_all(b, (struct resting[]){{1, SELL, 100, 3}, {2, SELL, 101, 4}, {3, SELL, 103, 5}, {0}});
+    assert_result(submit(b, 4, BUY, CAS_LIMIT, 102, 10, &fv), 7, 3, 0, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 3, 0, BUY}, {4, 2, 101, 4, 0, BUY}}, 2);
+    cas_ticks bid = 0, ask = 0;
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 102);
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 103);
+    cr_assert_eq(cas_book_best_qty(b, BUY), 3);
+}
+
+Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
+{
+    rest_all(b, (struct resting[]){{1, BUY, 98, 2}, {2, BUY, 97, 2}, {3, BUY, 95, 4}, {0}});
+    assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 98, 2, 0, SELL}, {4, 2, 97, 2, 0, SELL},
+                                             {4, 3, 95, 1, 3, SELL}}, 3);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
+    cr_assert(!cas_book_best_ask(b, NULL));
+}
+
+Test(book, queue_is_fifo_within_a_level)
+{
+    rest_all(b, (struct resting[]){{1, SELL, 100, 2}, {2, SELL, 100, 3}, {3, SELL, 100, 4},
+                                   {4, SELL, 101, 1}, {0}});
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
+    assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{9, 1, 100, 2, 0, BUY}, {9, 2, 100, 3, 0, BUY},
+                                             {9, 3, 100, 1, 3, BUY}}, 3);
+    rest(b, 5, SELL, 100, 2);
+    q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
+    struct cas_level_info lv[2];
+    cr_assert_eq(cas_book_depth(b, SELL, 2, lv), 2);
+    cr_assert(lv[0].price == 100 && lv[0].qty == 5 && lv[0].orders == 2);
+}
+
+Test(book, cancel_of_filled_cancelled_or_unknown_id_is_not_found)
+{
+    rest(b, 1, SELL, 100, 5);
+    submit(b, 2, BUY, CAS_LIMIT, 100, 5, NULL);
+    rest(b, 3, BUY, 90, 5);
+    rest(b, 4, BUY, 91, 5);
+    char *before = render(b);
+    cr_assert_eq(cas_book_cancel(b, 1), CAS_ENOTFOUND, "filled");
+    cr_assert_eq(cas_book_cancel(b, 2), CAS_ENOTFOUND, "taker never rested");
+    cr_assert_eq(cas_book_cancel(b, 999), CAS_ENOTFOUND, "never seen");
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    cr_assert_eq(cas_book_cancel(b, 3), CAS_ENOTFOUND, "already cancelled");
+    assert_valid(b);
+    cr_assert_eq(cas_book_orders(b), 1);
+    cr_assert(!cas_book_order(b, 3, NULL));
+    free(before);
+}
+
+Test(book, cancel_anywhere_in_a_queue_keeps_the_others_in_order)
+{
+    for (uint64_t id = 1; id <= 5; id++)
+        rest(b, id, SELL, 100, (cas_lots)id);
+    rest(b, 6, SELL, 101, 1);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    assert_valid(b);
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 4 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 4 && q.id[3] == 5);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 12);
+    cr_assert_eq(cas_book_cancel(b, 1), 0, "head");
+    cr_assert_eq(cas_book_cancel(b, 5), 0, "tail");
+    assert_valid(b);
+    q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 2 && q.id[1] == 4);
+    cr_assert_eq(cas_book_cancel(b, 2), 0);
+    cr_assert_eq(cas_book_cancel(b, 4), 0);
+    assert_valid(b);
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 101, "cursor moves to the next level");
+}
+
+Test(book, cancel_of_the_best_bid_moves_the_cursor_down)
+{
+    rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 95, 1}, {3, BUY, 90, 1}, {0}});
+    cas_ticks bid = 0;
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
+    cr_assert_eq(cas_book_cancel(b, 3), 0);
+    cr_assert(cas_book_best_bid(b, &bid) && bid == 95);
+    cr_assert_eq(cas_book_cancel(b, 2), 0);
+    cr_assert(!cas_book_best_bid(b, &bid));
+    assert_valid(b);
+}
+
+Test(book, post_only_is_rejected_whole_when_it_would_cross)
+{
+    rest(b, 1, SELL, 100, 5);
+    char *before = render(b);
+    assert_result(submit(b, 2, BUY, CAS_POST_ONLY, 100, 3, &fv), 0, 0, 3, true);
+    assert_result(submit(b, 3, BUY, CAS_POST_ONLY, 150, 3, &fv), 0, 0, 3, true);
+    cr_assert_eq(fv.n, 0);
+    cr_assert(!cas_book_order(b, 2, NULL));
+    assert_unchanged(b, before);
+    assert_result(submit(b, 4, BUY, CAS_POST_ONLY, 99, 3, &fv), 0, 3, 0, false);
+    assert_result(submit(b, 5, SELL, CAS_POST_ONLY, 99, 2, &fv), 0, 0, 2, true);
+    assert_result(submit(b, 6, SELL, CAS_POST_ONLY, 100, 2, &fv), 0, 2, 0, false);
+    cr_assert_eq(fv.n, 0);
+    struct idlist q = queue_of(b, SELL, 100);
+    cr_assert(q.n == 2 && q.id[0] == 1 && q.id[1] == 6);
+    free(before);
+}
+
+Test(book, ioc_takes_what_it_reaches_and_drops_the_rest)
+{
+    rest_all(b, (struct resting[]){{1, SELL, 100, 3}, {2, SELL, 101, 2}, {3, SELL, 102, 5}, {0}});
+    assert_result(submit(b, 4, BUY, CAS_IOC, 101, 10, &fv), 5, 0, 5, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 3, 0, BUY}, {4, 2, 101, 2, 0, BUY}}, 2);
+    cr_assert(!cas_book_order(b, 4, NULL));
+    cr_assert(!cas_book_best_bid(b, NULL));
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 102 && cas_book_best_qty(b, SELL) == 5);
+}
+
+Test(book, market_sweeps_every_price_and_drops_the_rest)
+{
+    rest_all(b, (struct resting[]){{1, SELL, 100, 1}, {2, SELL, 5000, 2}, {3, BUY, 10, 4}, {0}});
+    assert_result(submit(b, 4, BUY, CAS_MARKET, -12345, 10, &fv), 3, 0, 7, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 100, 1, 0, BUY}, {4, 2, 5000, 2, 0, BUY}}, 2);
+    assert_result(submit(b, 5, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[2], 5, 3, 10, 1, 3, SELL);
+    cr_assert(!cas_book_best_ask(b, NULL));
+    cr_assert_eq(cas_book_orders(b), 1);
+}
+
+Test(book, market_orders_reach_the_extreme_prices)
+{
+    rest(b, 1, BUY, 1, 2);
+    assert_result(submit(b, 2, SELL, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[0], 2, 1, 1, 1, 1, SELL);
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    rest(b, 3, SELL, CAS_BOOK_MAX_PRICE, 2);
+    assert_result(submit(b, 4, BUY, CAS_MARKET, 0, 3, &fv), 2, 0, 1, false);
+    assert_fill(&fv.v[1], 4, 3, CAS_BOOK_MAX_PRICE, 2, 0, BUY);
+}
+
+Test(book, reduce_keeps_queue_priority_and_refuses_bad_quantities)
+{
+    rest(b, 1, SELL, 100, 5);
+    rest(b, 2, SELL, 100, 5);
+    cr_assert_eq(cas_book_reduce(b, 1, 2), 0);
+    assert_valid(b);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 1, &o) && o.qty == 2);
+    cr_assert_eq(cas_book_best_qty(b, SELL), 7);
+    char *before = render(b);
+    cr_assert_eq(cas_book_reduce(b, 2, 6), CAS_ERANGE, "above current");
+    cr_assert_eq(cas_book_reduce(b, 2, 0), CAS_ERANGE, "zero");
+    cr_assert_eq(cas_book_reduce(b, 2, -1), CAS_ERANGE, "negative");
+    cr_assert_eq(cas_book_reduce(b, 99, 1), CAS_ENOTFOUND);
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_reduce(b, 2, 5), 0, "reduce to the current quantity is allowed");
+    assert_unchanged(b, before);
+    assert_result(submit(b, 3, BUY, CAS_MARKET, 0, 3, &fv), 3, 0, 0, false);
+    expect_fills(&fv, 0, (struct cas_fill[]){{3, 1, 100, 2, 0, BUY}, {3, 2, 100, 1, 4, BUY}}, 2);
+    rest(b, 4, BUY, 90, 8);
+    cr_assert_eq(cas_book_reduce(b, 4, 1), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 1);
+    assert_valid(b);
+    free(before);
+}
+
+Test(book, duplicate_id_is_rejected_with_nothing_changed)
+{
+    rest(b, 7, BUY, 100, 5);
+    rest(b, 8, SELL, 101, 5);
+    char *before = render(b);
+    const enum cas_order_type types[] = {CAS_LIMIT, CAS_MARKET, CAS_IOC, CAS_POST_ONLY};
+    for (size_t t = 0; t < 4; t++) {
+        for (int s = BUY; s <= SELL; s++) {
+            for (uint64_t id = 7; id <= 8; id++) {
+                struct cas_submit_result r = {.filled = 9, .rested = 9, .dropped = 9};
+                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100,
+                                         3, record_fill, &fv, &r);
+                cr_assert_eq(rc, CAS_EEXIST);
+                assert_result(r, 0, 0, 0, false);
+            }
+        }
+    }
+    cr_assert_eq(fv.n, 0);
+    assert_unchanged(b, before);
+    cr_assert_eq(cas_book_cancel(b, 7), 0);
+    assert_result(submit(b, 7, SELL, CAS_LIMIT, 102, 1, NULL), 0, 1, 0, false);
+    free(before);
+}
+
+Test(book, bad_arguments_are_refused_with_nothing_changed)
+{
+    rest(b, 1, BUY, 100, 5);
+    rest(b, 2, SELL, 101, 5);
+    char *before = render(b);
+    struct {
+        int side, type;
+        cas_ticks price;
+        cas_lots qty;
+        int rc;
+    } bad[] = {
+        {2, CAS_LIMIT, 100, 1, CAS_EINVAL},
+        {-1, CAS_MARKET, 0, 1, CAS_EINVAL},
+        {BUY, 4, 101, 1, CAS_EINVAL},
+        {BUY, CAS_LIMIT, 101, 0, CAS_ERANGE},
+        {SELL, CAS_MARKET, 0, -5, CAS_ERANGE},
+        {BUY, CAS_IOC, 101, CAS_BOOK_MAX_QTY + 1, CAS_ERANGE},
+        {BUY, CAS_LIMIT, 0, 1, CAS_ERANGE},
+        {SELL, CAS_IOC, -1, 1, CAS_ERANGE},
+        {BUY, CAS_POST_ONLY, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
+        {SELL, CAS_LIMIT, CAS_BOOK_MAX_PRICE + 1, 1, CAS_ERANGE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cas_submit_result r = {.filled = 9, .rejected = true};
+        int rc = cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side,
+                                 (enum cas_order_type)bad[i].type, bad[i].price, bad[i].qty,
+                                 record_fill, &fv, &r);
+        cr_assert_eq(rc, bad[i].rc, "case %zu returned %d", i, rc);
+        assert_result(r, 0, 0, 0, false);
+    }
+    cr_assert_eq(fv.n, 0);
+    assert_unchanged(b, before);
+    assert_result(submit(b, 60, BUY, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0,
+                  CAS_BOOK_MAX_QTY, 0, false);
+    assert_result(submit(b, 62, BUY, CAS_LIMIT, 1, 1, NULL), 0, 1, 0, false);
+    free(before);
+}
+
+Test(book, qty_to_and_depth_report_levels_best_first)
+{
+    rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 99, 1}, {3, BUY, 99, 1},
+                                   {4, BUY, 97, 3}, {5, SELL, 101, 4}, {6, SELL, 103, 5},
+                                   {7, SELL, 110, 6}, {0}});
+    struct cas_level_info lv[8];
+    cr_assert_eq(cas_book_depth(b, BUY, 2, lv), 2);
+    cr_assert(lv[0].price == 100 && lv[0].qty == 1 && lv[0].orders == 1);
+    cr_assert(lv[1].price == 99 && lv[1].qty == 2 && lv[1].orders == 2);
+    cr_assert_eq(cas_book_depth(b, SELL, 8, lv), 3);
+    cr_assert(lv[0].price == 101 && lv[1].price == 103 && lv[2].price == 110);
+    cr_assert(lv[2].qty == 6 && lv[2].orders == 1);
+    cr_assert_eq(cas_book_depth(b, SELL, 0, lv), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 100), 0);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 101), 4);
+    cr_assert_eq(cas_book_qty_to(b, SELL, 109), 9);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), 15);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 101), 0);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 100), 1);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 98), 3);
+    cr_assert_eq(cas_book_qty_to(b, BUY, 1), 6);
+    int calls = 0;
+    cas_book_levels(b, SELL, stop_after_one, &calls);
+    cr_assert_eq(calls, 1, "the walk stops when the callback says so");
+    calls = 0;
+    cas_book_levels(b, BUY, count_level, &calls);
+    cr_assert_eq(calls, 3);
+    cr_assert_eq(queue_of(b, BUY, 98).n, 0, "an empty level has no queue");
+    cr_assert_eq(queue_of(b, SELL, 99).n, 0, "a bid level is not an ask level");
+}
+
+Test(book, extreme_ids_are_indexed_and_reusable)
+{
+    rest(b, 0, BUY, 10, 1);
+    rest(b, UINT64_MAX, SELL, 20, 2);
+    struct cas_order_info o;
+    cr_assert(cas_book_order(b, 0, &o) && o.qty == 1);
+    cr_assert(cas_book_order(b, UINT64_MAX, &o) && o.qty == 2);
+    cr_assert_eq(cas_book_cancel(b, 0), 0);
+    rest(b, 0, SELL, 21, 3);
+    cr_assert(cas_book_order(b, 0, &o) && o.side == SELL && o.price == 21);
+}
+
+/* 4000 steps of a mid moving `step` ticks a step: each step rests one order
+ * 5 ticks behind the mid (the side the mid leaves behind) and one 20 steps
+ * ahead on the other side, cancels both of ten steps ago, and trades 1 lot
+ * against the newest order behind. The window must keep re-centring. */
+static void drift(cas_ticks start, cas_ticks step)
+{
+    enum cas_side behind = step > 0 ? BUY : SELL, ahead = step > 0 ? SELL : BUY;
+    cas_ticks toward = step > 0 ? 1 : -1;
+    for (uint64_t i = 0; i < 4000; i++) {
+        cas_ticks mid = start + (cas_ticks)i * step;
+        rest(b, 3 * i, behind, mid - 5 * toward, 2);
+        rest(b, 3 * i + 1, ahead, mid + 20 * step, 2);
+        if (i >= 10) {
+            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10)), 0);
+            cr_assert_eq(cas_book_cancel(b, 3 * (i - 10) + 1), 0);
+            assert_valid(b);
+        }
+        fv.n = 0;
+        assert_result(submit(b, 3 * i + 2, ahead, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
+        assert_fill(&fv.v[0], 3 * i + 2, 3 * i, mid - 5 * toward, 1, 1, ahead);
+    }
+    cr_assert_eq(cas_book_orders(b), 20);
+    cas_ticks near = 0, far = 0;
+    cr_assert(step > 0 ? cas_book_best_bid(b, &near) : cas_book_best_ask(b, &near));
+    cr_assert(step > 0 ? cas_book_best_ask(b, &far) : cas_book_best_bid(b, &far));
+    cr_assert_eq(near, start + 3999 * step - 5 * toward);
+    cr_assert_eq(far, start + 3990 * step + 20 * step);
+    cr_assert_eq(cas_book_qty_to(b, behind, step > 0 ? 1 : CAS_BOOK_MAX_PRICE), 10);
+}
+
+Test(book, window_follows_a_market_drifting_up)
+{
+    drift(1000, 37);
+}
+
+Test(book, window_follows_a_market_drifting_down)
+{
+    drift(200000, -37);
+}
+
+Test(book, resting_prices_may_span_at_most_the_limit)
+{
+    const cas_ticks p = 1000;
+    struct cas_submit_result r;
+    rest(b, 1, BUY, p, 1);
+    rest(b, 2, SELL, p + SPAN, 1);
+    char *before = render(b);
+    cr_assert_eq(cas_book_submit(b, 3, SELL, CAS_LIMIT, p + SPAN + 1, 1, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_LIMIT, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
+    assert_result(r, 0, 0, 0, false);
+    assert_unchanged(b, before);
+    free(before);
+    /* orders that do not rest may lie anywhere */
+    assert_result(submit(b, 5, BUY, CAS_IOC, p + SPAN + 1000, 1, &fv), 1, 0, 0, false);
+    assert_fill(&fv.v[0], 5, 2, p + SPAN, 1, 0, BUY);
+    rest(b, 6, SELL, p + SPAN, 1);
+    assert_result(submit(b, 7, BUY, CAS_LIMIT, p + SPAN + 1, 1, &fv), 1, 0, 0, false);
+    /* a sweep is judged by where its rest would lie once the levels it takes are gone */
+    rest(b, 8, SELL, p + SPAN, 2);
+    before = render(b);
+    cr_assert_eq(cas_book_submit(b, 9, BUY, CAS_LIMIT, p + SPAN + 1, 5, record_fill, &fv, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(fv.n, 2);
+    assert_unchanged(b, before);
+    free(before);
+    assert_result(submit(b, 10, BUY, CAS_LIMIT, p + SPAN, 5, &fv), 2, 3, 0, false);
+    cr_assert_eq(cas_book_cancel(b, 1), 0);
+    assert_valid(b);
+    /* with the far bid gone, a sell can sweep the bids and rest far below */
+    assert_result(submit(b, 11, SELL, CAS_LIMIT, 500, 10, &fv), 3, 7, 0, false);
+    cas_ticks ask = 0;
+    cr_assert(cas_book_best_ask(b, &ask) && ask == 500);
+    cr_assert(!cas_book_best_bid(b, NULL));
+    /* an empty book takes a price anywhere */
+    cr_assert_eq(cas_book_cancel(b, 11), 0);
+    rest(b, 12, BUY, CAS_BOOK_MAX_PRICE - 1, 1);
+    rest(b, 13, SELL, CAS_BOOK_MAX_PRICE, 1);
+}
+
+Test(book, side_total_is_capped_so_no_level_can_overflow)
+{
+    const cas_lots big = CAS_BOOK_MAX_QTY;
+    const uint64_t fit = (uint64_t)(INT64_MAX / big); /* 8191 orders of 2^50 lots */
+    for (uint64_t i = 0; i < fit; i++) {
+        struct cas_submit_result r;
+        cr_assert_eq(cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL,
+                                     NULL, &r),
+                     0);
+    }
+    assert_valid(b);
+    struct cas_submit_result r;
+    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL, NULL, &r), CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, fit, SELL, CAS_POST_ONLY, 100, big, NULL, NULL, &r),
+                 CAS_ERANGE);
+    cr_assert_eq(cas_book_qty_to(b, SELL, CAS_BOOK_MAX_PRICE), (cas_lots)fit * big);
+    assert_result(submit(b, fit + 1, BUY, CAS_MARKET, 0, big, &fv), big, 0, 0, false);
+    cr_assert_eq(fv.n, 1);
+    assert_result(submit(b, fit, SELL, CAS_LIMIT, 100, big, NULL), 0, big, 0, false);
+    assert_result(submit(b, fit + 2, BUY, CAS_LIMIT, 50, big, NULL), 0, big, 0, false);
+}

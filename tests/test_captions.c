@@ -219,9 +219,7 @@ static void check_scenario(const char *name, const char *extra)
     table_free(&ts);
     table_free(&lq);
     table_free(&cs);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/r'", run_tmp);
-    cr_assert_eq(system(cmd), 0);
+    runs_remove("r");
 }
 
 Test(captions, every_scenario_s_captions_hold_against_its_files)

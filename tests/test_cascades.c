@@ -20,14 +20,15 @@ struct path {
 };
 
 /* A flat path at 100 with no trades, index 100. */
-static void flat(struct path *p)
+static struct path flat(void)
 {
-    p->initial = 100;
+    struct path p = {.initial = 100};
     for (int t = 0; t < STEPS; t++) {
-        p->close[t] = 100;
-        p->low[t] = p->high[t] = NAN;
-        p->index[t] = 100;
+        p.close[t] = 100;
+        p.low[t] = p.high[t] = NAN;
+        p.index[t] = 100;
     }
+    return p;
 }
 
 /* Feed a run to a new follower: in each step its liquidations, then its
@@ -54,6 +55,17 @@ static struct cas_cascades *replay(const struct cas_liquidation *l, const cas_st
     return cs;
 }
 
+/* The one cascade such a run makes (the test fails when it makes none or several). */
+static struct cas_cascade only_cascade(const struct cas_liquidation *l, const cas_step *finish,
+                                       const cas_money *notional, size_t n, const struct path *p)
+{
+    struct cas_cascades *cs = replay(l, finish, notional, n, p);
+    cr_assert_eq(cas_cascades_count(cs), 1);
+    struct cas_cascade c = *cas_cascades_get(cs, 0);
+    cas_cascades_destroy(cs);
+    return c;
+}
+
 /* A long cascade from shock 1: 1 -> {2, 4}, 2 -> 3 (three generations, four
  * liquidations) triggered at steps 10 and 11, whose orders are worked until
  * step 14 (liquidation 3 is throttled); then a short cascade from an index
@@ -71,8 +83,7 @@ Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
     };
     cas_step finish[] = {10, 11, 14, 11, 20, 21};
     cas_money notional[] = {10, 20, 30, 40, 50, 60};
-    struct path p;
-    flat(&p);
+    struct path p = flat();
     double close[] = {95, 90, 92, 96, 97};
     for (int t = 10; t <= 14; t++)
         p.close[t] = close[t - 10];
@@ -127,19 +138,15 @@ Test(cascades, the_span_reaches_the_last_finish_not_the_last_trigger)
     struct cas_liquidation l[] = {liq(1, 5, CAS_BUY, CAS_CAUSE_ORDER, 7)};
     cas_step finish[] = {8};
     cas_money notional[] = {1};
-    struct path p;
-    flat(&p);
+    struct path p = flat();
     p.close[5] = 99, p.close[6] = 97, p.close[7] = 95, p.close[8] = 96;
     p.low[7] = 94.5;
-    struct cas_cascades *cs = replay(l, finish, notional, 1, &p);
-    cr_assert_eq(cas_cascades_count(cs), 1);
-    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
-    cas_cascades_destroy(cs);
-    cr_assert_eq(c[0].end, 5);
-    cr_assert_eq(c[0].finish, 8);
-    cr_assert_float_eq(c[0].price_extreme, 94.5, 1e-12);
-    cr_assert_float_eq(c[0].price_end, 96, 1e-12);
-    cr_assert_float_eq(c[0].move_bps, 550, 1e-9);
+    struct cas_cascade c = only_cascade(l, finish, notional, 1, &p);
+    cr_assert_eq(c.end, 5);
+    cr_assert_eq(c.finish, 8);
+    cr_assert_float_eq(c.price_extreme, 94.5, 1e-12);
+    cr_assert_float_eq(c.price_end, 96, 1e-12);
+    cr_assert_float_eq(c.move_bps, 550, 1e-9);
 }
 
 /* A move that never comes back half way has no recovery; an unfinished
@@ -150,21 +157,17 @@ Test(cascades, no_recovery_and_unfinished)
                                   liq(2, 6, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1)};
     cas_step finish[] = {5, -1};
     cas_money notional[] = {1, 1};
-    struct path p;
-    flat(&p);
+    struct path p = flat();
     for (int t = 5; t < STEPS; t++)
         p.close[t] = 80 + (t == 5 ? 0 : 1);
     p.close[STEPS - 1] = 79;
-    struct cas_cascades *cs = replay(l, finish, notional, 2, &p);
-    cr_assert_eq(cas_cascades_count(cs), 1);
-    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
-    cas_cascades_destroy(cs);
-    cr_assert_eq(c[0].generations, 2);
-    cr_assert_eq(c[0].finish, -1);
-    cr_assert_float_eq(c[0].price_extreme, 79, 1e-12);
-    cr_assert_eq(c[0].extreme_step, STEPS - 1);
-    cr_assert_float_eq(c[0].move_bps, 2100, 1e-9);
-    cr_assert_eq(c[0].recovery_steps, -1);
+    struct cas_cascade c = only_cascade(l, finish, notional, 2, &p);
+    cr_assert_eq(c.generations, 2);
+    cr_assert_eq(c.finish, -1);
+    cr_assert_float_eq(c.price_extreme, 79, 1e-12);
+    cr_assert_eq(c.extreme_step, STEPS - 1);
+    cr_assert_float_eq(c.move_bps, 2100, 1e-9);
+    cr_assert_eq(c.recovery_steps, -1);
 }
 
 /* A cascade at step 0 starts from the initial price. */
@@ -173,17 +176,13 @@ Test(cascades, step_zero_starts_from_the_initial_price)
     struct cas_liquidation l[] = {liq(1, 0, CAS_BUY, CAS_CAUSE_SHOCK, 1)};
     cas_step finish[] = {0};
     cas_money notional[] = {1};
-    struct path p;
-    flat(&p);
+    struct path p = flat();
     p.initial = 110;
     p.close[0] = 100, p.low[0] = 99;
-    struct cas_cascades *cs = replay(l, finish, notional, 1, &p);
-    cr_assert_eq(cas_cascades_count(cs), 1);
-    struct cas_cascade c[1] = {*cas_cascades_get(cs, 0)};
-    cas_cascades_destroy(cs);
-    cr_assert_float_eq(c[0].price_start, 110, 1e-12);
-    cr_assert_float_eq(c[0].price_extreme, 99, 1e-12);
-    cr_assert_eq(c[0].recovery_steps, -1); /* 104.5 never regained */
+    struct cas_cascade c = only_cascade(l, finish, notional, 1, &p);
+    cr_assert_float_eq(c.price_start, 110, 1e-12);
+    cr_assert_float_eq(c.price_extreme, 99, 1e-12);
+    cr_assert_eq(c.recovery_steps, -1); /* 104.5 never regained */
 }
 
 /* A member can join a cascade whose span is over (a keeper's take-over can
@@ -196,8 +195,7 @@ Test(cascades, a_late_member_reopens_the_span)
                                   liq(2, 20, CAS_BUY, CAS_CAUSE_LIQUIDATION, 1)};
     cas_step finish[] = {5, 21};
     cas_money notional[] = {1, 1};
-    struct path p;
-    flat(&p);
+    struct path p = flat();
     p.close[5] = 90, p.close[6] = 93, p.close[7] = 96;
     p.low[21] = 85;
     p.index[21] = 98;

@@ -50,29 +50,20 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, ui
     r->n_fill++;
 }
 
-static void on_liq(void *ctx, const struct cas_liquidation *l)
-{
-    struct rec *r = ctx;
-    if (r->n_liq < MAXREC)
-        r->liq[r->n_liq] = *l;
-    r->n_liq++;
-}
+/* An observer callback that keeps each event of type T in r->ARR (the first MAXREC of
+ * them) and counts them all in r->N. */
+#define KEEP_EVENTS(name, T, arr, n)          \
+    static void name(void *ctx, const T *e)   \
+    {                                         \
+        struct rec *r = ctx;                  \
+        if (r->n < MAXREC)                    \
+            r->arr[r->n] = *e;                \
+        r->n++;                               \
+    }
 
-static void on_done(void *ctx, const struct cas_liquidation_done *d)
-{
-    struct rec *r = ctx;
-    if (r->n_done < MAXREC)
-        r->done[r->n_done] = *d;
-    r->n_done++;
-}
-
-static void on_adl(void *ctx, const struct cas_adl_event *e)
-{
-    struct rec *r = ctx;
-    if (r->n_adl < MAXREC)
-        r->adl[r->n_adl] = *e;
-    r->n_adl++;
-}
+KEEP_EVENTS(on_liq, struct cas_liquidation, liq, n_liq)
+KEEP_EVENTS(on_done, struct cas_liquidation_done, done, n_done)
+KEEP_EVENTS(on_adl, struct cas_adl_event, adl, n_adl)
 
 /* K = 1, price 100, one tier at 0.5%, max leverage 100, no fees, engine
  * mode, IOC at the bankruptcy price. */
@@ -152,6 +143,13 @@ static struct cas_position_view position(const struct cas_exchange *ex, uint32_t
     return v;
 }
 
+static struct cas_account_view account_of(const struct cas_exchange *ex, uint32_t a)
+{
+    struct cas_account_view v;
+    cas_exchange_account(ex, a, &v);
+    return v;
+}
+
 static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 {
     struct cas_exchange_totals t;
@@ -160,6 +158,144 @@ static struct cas_exchange_totals totals(const struct cas_exchange *ex)
 }
 
 #define BIG ((cas_money)1000000000)
+
+/* perp() whose engine closes a position with market orders. */
+static struct cas_instrument_spec market_style(void)
+{
+    struct cas_instrument_spec s = perp();
+    s.liq_style = CAS_LIQ_MARKET;
+    return s;
+}
+
+/* perp() starting at `price`, with these maker and taker fees (ppm of notional). */
+static struct cas_instrument_spec with_fees(cas_ticks price, int64_t maker_ppm, int64_t taker_ppm)
+{
+    struct cas_instrument_spec s = perp();
+    s.initial_price = price;
+    s.maker_fee_ppm = maker_ppm;
+    s.taker_fee_ppm = taker_ppm;
+    return s;
+}
+
+/* perp() with these n margin tiers. */
+static struct cas_instrument_spec tiered(const struct cas_tier *tiers, uint32_t n)
+{
+    struct cas_instrument_spec s = perp();
+    s.n_tiers = n;
+    memcpy(s.tiers, tiers, n * sizeof *tiers);
+    return s;
+}
+
+/* A maintenance margin worked by hand: lots, mark, scale (ppm) and the margin. */
+struct mm_case {
+    cas_lots lots;
+    cas_ticks mark;
+    int64_t scale;
+    cas_money want;
+};
+
+static void expect_maintenance(const struct cas_instrument_spec *s, const struct mm_case *c,
+                               size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(cas_margin_maintenance(s, c[k].lots, c[k].mark, c[k].scale), c[k].want,
+                     "MM(%lld lots at %lld, scale %lld)", (long long)c[k].lots,
+                     (long long)c[k].mark, (long long)c[k].scale);
+}
+
+/* The venue of a test of the exchange, keeper and funding suites, opened by the test
+ * (open_venue) and destroyed after it; r is what its observer recorded. */
+static struct rec r;
+static struct cas_exchange *ex;
+
+static void open_venue(const struct cas_instrument_spec *specs, uint32_t n, cas_money fund)
+{
+    r = (struct rec){0};
+    ex = make(specs, n, fund, &r);
+}
+
+/* ... with one perp() */
+static void open_perp(cas_money fund)
+{
+    struct cas_instrument_spec s = perp();
+    open_venue(&s, 1, fund);
+}
+
+static void close_venue(void)
+{
+    cas_exchange_destroy(ex);
+    ex = NULL;
+}
+
+/* An account to open: collateral, margin mode, leverage, where its id goes, and the lots
+ * it then buys (> 0) or sells (< 0) at 100 on instrument 0 from the list's first account.
+ * A NULL `id` ends a list of them. */
+struct acct {
+    cas_money collateral;
+    enum cas_margin_mode mode;
+    int32_t lev;
+    uint32_t *id;
+    cas_lots lots;
+};
+
+/* Open the accounts of the list on the venue, in order, each with its position. */
+static void open_accounts(const struct acct *list)
+{
+    for (const struct acct *o = list; o->id; o++) {
+        *o->id = open_acct(ex, o->collateral, o->mode, o->lev);
+        if (o->lots > 0)
+            trade(ex, 0, *o->id, *list->id, 100, o->lots);
+        else if (o->lots < 0)
+            trade(ex, 0, *list->id, *o->id, 100, -o->lots);
+    }
+}
+
+/* The stage of most liquidation tests: a market maker m (cross, BIG at 100x), a trader a
+ * (isolated, 100 at 10x: bankruptcy price 90, trigger 90) long 10 lots bought from m at 100,
+ * and b (cross, 100000 at 10x), who will bid. */
+static void long_at_100(uint32_t *m, uint32_t *a, uint32_t *b)
+{
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m, 0}, {100, CAS_ISOLATED, 10, a, 10},
+                                  {100000, CAS_CROSS, 10, b, 0}, {0}});
+}
+
+/* Move instrument 0's mark (no cause) and check the venue. */
+static void mark_to(cas_ticks mark)
+{
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, mark, NOCAUSE), 0);
+    ok(ex);
+}
+
+/* After long_at_100: b bids qty at `bid` and the mark falls to 89, past a's trigger. */
+static void bid_then_fall(uint32_t b, cas_ticks bid, cas_lots qty)
+{
+    rest(ex, b, 0, BUY, bid, qty);
+    mark_to(89);
+}
+
+/* An order of account a on the venue's instrument 0 that must be refused for `why`. */
+static void refused(uint32_t a, enum cas_side side, enum cas_order_type type, cas_ticks price,
+                    cas_lots qty, enum cas_reject why)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, side, type, price, qty, &rej, &res), CAS_EINVAL);
+    cr_assert_eq(rej, why, "refused for %d, expected %d", rej, why);
+}
+
+/* ... that must be accepted: what it did. */
+static struct cas_submit_result accepted(uint32_t a, enum cas_side side, enum cas_order_type type,
+                                         cas_ticks price, cas_lots qty)
+{
+    enum cas_reject rej;
+    struct cas_submit_result res;
+    cr_assert_eq(submit(ex, a, 0, side, type, price, qty, &rej, &res), 0, "reject %d", rej);
+    return res;
+}
+
+TestSuite(exchange, .fini = close_venue);
+TestSuite(keeper, .fini = close_venue);
+TestSuite(funding, .fini = close_venue);
 
 /* ---- margin arithmetic -------------------------------------------------- */
 
@@ -197,19 +333,19 @@ Test(margin, liquidation_and_bankruptcy_prices_on_paper)
  * MM(10000) = 150 both ways; MM(10001) = ceil(300.03) - 150 = 151. */
 Test(margin, tier_boundaries_are_continuous)
 {
-    struct cas_instrument_spec s = perp();
-    s.n_tiers = 3;
-    s.tiers[0] = (struct cas_tier){0, 10000, 50};
-    s.tiers[1] = (struct cas_tier){10000, 20000, 25};
-    s.tiers[2] = (struct cas_tier){50000, 50000, 10};
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 9999, CAS_PPM), 100);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, CAS_PPM), 100);
-    cr_assert_eq(cas_margin_maintenance(&s, -1, 10001, CAS_PPM), 101);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 49999, CAS_PPM), 900);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 50000, CAS_PPM), 900);
-    cr_assert_eq(cas_margin_maintenance(&s, 2, 30000, CAS_PPM), 1400);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10000, 1500000), 150);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 10001, 1500000), 151);
+    struct cas_instrument_spec s = tiered((struct cas_tier[]){{0, 10000, 50},
+                                                              {10000, 20000, 25},
+                                                              {50000, 50000, 10}},
+                                          3);
+    expect_maintenance(&s, (struct mm_case[]){{1, 9999, CAS_PPM, 100},
+                                              {1, 10000, CAS_PPM, 100},
+                                              {-1, 10001, CAS_PPM, 101},
+                                              {1, 49999, CAS_PPM, 900},
+                                              {1, 50000, CAS_PPM, 900},
+                                              {2, 30000, CAS_PPM, 1400},
+                                              {1, 10000, 1500000, 150},
+                                              {1, 10001, 1500000, 151}},
+                       8);
     /* nondecreasing everywhere, by at most what the top rate allows */
     cas_money prev = 0;
     for (cas_ticks n = 1; n <= 70000; n++) {
@@ -230,13 +366,11 @@ Test(margin, tier_boundaries_are_continuous)
  * MM(334) = ceil(5.01) - 1 = 5. */
 Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
 {
-    struct cas_instrument_spec s = perp();
-    s.n_tiers = 2;
-    s.tiers[0] = (struct cas_tier){0, 10000, 50};
-    s.tiers[1] = (struct cas_tier){333, 15000, 50};
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 332, CAS_PPM), 4);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 333, CAS_PPM), 4);
-    cr_assert_eq(cas_margin_maintenance(&s, 1, 334, CAS_PPM), 5);
+    struct cas_instrument_spec s =
+        tiered((struct cas_tier[]){{0, 10000, 50}, {333, 15000, 50}}, 2);
+    expect_maintenance(&s, (struct mm_case[]){{1, 332, CAS_PPM, 4}, {1, 333, CAS_PPM, 4},
+                                              {1, 334, CAS_PPM, 5}},
+                       3);
 }
 
 /* ---- positions as the exchange reports them ----------------------------- */
@@ -246,15 +380,11 @@ Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
  * Short, isolated lev 10, 10 at 100: LP 109.453, BP 110. */
 Test(exchange, position_prices_isolated_and_cross)
 {
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t iso = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t cr = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t sh = open_acct(ex, 100, CAS_ISOLATED, 10);
-    trade(ex, 0, iso, m, 100, 10);
-    trade(ex, 0, cr, m, 100, 10);
-    trade(ex, 0, m, sh, 100, 10);
+    open_perp(0);
+    uint32_t m, iso, cr, sh;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &iso, 10},
+                                  {100, CAS_CROSS, 10, &cr, 10}, {100, CAS_ISOLATED, 10, &sh, -10},
+                                  {0}});
     struct cas_position_view v = position(ex, iso, 0);
     cr_assert_eq(v.lots, 10);
     cr_assert_float_eq(v.entry, 100.0, 1e-12);
@@ -269,13 +399,11 @@ Test(exchange, position_prices_isolated_and_cross)
     cr_assert_eq(v.lots, -10);
     cr_assert_float_eq(v.liquidation, 1100.0 / 10.05, 1e-9);
     cr_assert_float_eq(v.bankruptcy, 110.0, 1e-12);
-    struct cas_account_view av;
-    cas_exchange_account(ex, iso, &av);
+    struct cas_account_view av = account_of(ex, iso);
     cr_assert_eq(av.cash, 0); /* all 100 moved into the position */
     cr_assert_eq(av.equity, 100);
     cr_assert_eq(av.maintenance, 5); /* ceil(1000 * 0.5%) */
     cr_assert_eq(av.initial, 100);
-    cas_exchange_destroy(ex);
 }
 
 /* Cross account, collateral 200, lev 10: long 10 A at 100, long 4 B at 50
@@ -288,10 +416,9 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
 {
     struct cas_instrument_spec s[2] = {perp(), perp()};
     s[1].initial_price = 50;
-    struct cas_exchange *ex = make(s, 2, 0, NULL);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 200, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
+    open_venue(s, 2, 0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {200, CAS_CROSS, 10, &a, 10}, {0}});
     trade(ex, 1, a, m, 50, 4);
     struct cas_position_view v = position(ex, a, 0);
     cr_assert_float_eq(v.liquidation, 801.0 / 9.95, 1e-9);
@@ -303,15 +430,12 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
     cr_assert_float_eq(v.bankruptcy, 76.0, 1e-12);
     /* the account is checked as a whole: A at 77 leaves equity -1000 + 770
      * + 240 = 10 >= MM ceil(3.85) + ceil(1.2) = 6; at 76: 0 < 6 liquidates */
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 77, NOCAUSE), 0);
-    ok(ex);
+    mark_to(77);
     cr_assert_eq(position(ex, a, 0).lots, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 76, NOCAUSE), 0);
-    ok(ex);
+    mark_to(76);
     cr_assert_eq(position(ex, a, 0).lots, 0);
     cr_assert_eq(position(ex, a, 1).lots, 0);
     cr_assert_eq(totals(ex).engine, 2); /* one job per position */
-    cas_exchange_destroy(ex);
 }
 
 /* ---- settlement --------------------------------------------------------- */
@@ -321,24 +445,20 @@ Test(exchange, cross_liquidation_price_shifts_by_the_other_positions_pnl)
  * Taker (buyer): 100000 - 7000 - 4 = 92996; maker: 100000 + 7000 - 2. */
 Test(exchange, maker_and_taker_fees_round_up)
 {
-    struct cas_instrument_spec s = perp();
-    s.initial_price = 1000;
-    s.maker_fee_ppm = 200;
-    s.taker_fee_ppm = 500;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t mk = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t tk = open_acct(ex, 100000, CAS_CROSS, 10);
+    struct cas_instrument_spec s = with_fees(1000, 200, 500);
+    open_venue(&s, 1, 0);
+    uint32_t mk, tk;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0},
+                                  {0}});
     trade(ex, 0, tk, mk, 1000, 7);
-    struct cas_account_view v;
-    cas_exchange_account(ex, tk, &v);
+    struct cas_account_view v = account_of(ex, tk);
     cr_assert_eq(v.cash, 92996);
     cr_assert_eq(v.fees_paid, 4);
-    cas_exchange_account(ex, mk, &v);
+    v = account_of(ex, mk);
     cr_assert_eq(v.cash, 106998);
     cr_assert_eq(v.fees_paid, 2);
     cr_assert_eq(totals(ex).fees, 6);
     cr_assert_eq(cas_exchange_last(ex, 0), 1000);
-    cas_exchange_destroy(ex);
 }
 
 /* Entry price and realized PnL, on paper (K = 1): a buys 10 at 100 (cost
@@ -348,11 +468,10 @@ Test(exchange, maker_and_taker_fees_round_up)
  * 1575 = -150, and the new short's entry is 90. */
 Test(exchange, entry_price_and_realized_pnl)
 {
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, b, 100, 10);
+    open_perp(0);
+    uint32_t a, b;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_CROSS, 10, &b, -10},
+                                  {0}});
     trade(ex, 0, a, b, 110, 10);
     struct cas_position_view v = position(ex, a, 0);
     cr_assert_float_eq(v.entry, 105, 1e-9);
@@ -367,19 +486,16 @@ Test(exchange, entry_price_and_realized_pnl)
     cr_assert_eq(v.lots, -5);
     cr_assert_eq(v.realized_pnl, -150);
     cr_assert_float_eq(v.entry, 90, 1e-9);
-    cas_exchange_destroy(ex);
 }
 
 /* The owner of an order is in its id: ((account + 1) << 39) | seq; the
  * engine's orders have no owner. */
 Test(exchange, order_owner_from_the_id)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, BIG, CAS_CROSS, 100);
+    open_perp(0);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 0},
+                                  {BIG, CAS_CROSS, 100, &b, 0}, {0}});
     struct cas_order o = {.account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT,
                           .price = 95, .qty = 3};
     uint64_t id;
@@ -396,7 +512,6 @@ Test(exchange, order_owner_from_the_id)
     cr_assert_eq(r.fill_taker_acct[0], CAS_NO_ACCOUNT);
     cr_assert_eq(cas_exchange_order_owner(ex, r.fill_taker[0]), CAS_NO_ACCOUNT);
     cr_assert_eq(cas_exchange_cancel(ex, id), CAS_ENOTFOUND); /* filled */
-    cas_exchange_destroy(ex);
 }
 
 /* ---- order screening ---------------------------------------------------- */
@@ -411,45 +526,33 @@ Test(exchange, initial_margin_check)
 {
     struct cas_instrument_spec s = perp();
     s.max_leverage = 10;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 10);
-    uint32_t a = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t c = open_acct(ex, 100, CAS_CROSS, 50);
-    enum cas_reject rej;
-    struct cas_submit_result res;
+    open_venue(&s, 1, 0);
+    uint32_t m, a, b, c;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 10, &m, 0}, {100, CAS_CROSS, 10, &a, 0},
+                                  {100, CAS_CROSS, 10, &b, 0}, {100, CAS_CROSS, 50, &c, 0}, {0}});
     rest(ex, m, 0, SELL, 100, 100);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, c, 0, BUY, CAS_LIMIT, 100, 11, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 10, &rej, &res), 0);
-    cr_assert_eq(res.filled, 10);
+    refused(a, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
+    refused(a, BUY, CAS_MARKET, 0, 11, CAS_REJECT_MARGIN);
+    refused(c, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
+    cr_assert_eq(accepted(a, BUY, CAS_LIMIT, 100, 10).filled, 10);
     ok(ex);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 5, &rej, &res), 0);
-    cr_assert_eq(res.rested, 5);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 6, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, b, 0, BUY, CAS_LIMIT, 99, 1, &rej, &res), 0);
+    cr_assert_eq(accepted(b, BUY, CAS_LIMIT, 99, 5).rested, 5);
+    refused(b, BUY, CAS_LIMIT, 99, 6, CAS_REJECT_MARGIN);
+    accepted(b, BUY, CAS_LIMIT, 99, 1);
     /* a is at exactly IM; after a drop to 95 it is under IM but above MM */
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 95, NOCAUSE), 0);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 94, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_MARGIN);
-    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 120, 4, &rej, &res), 0);
+    refused(a, BUY, CAS_LIMIT, 94, 1, CAS_REJECT_MARGIN);
+    accepted(a, SELL, CAS_LIMIT, 120, 4);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* Reduce-only: nothing to reduce, or the wrong side, is refused; more than
  * the position is clipped to it. */
 Test(exchange, reduce_only_is_clipped_to_the_position)
 {
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 1000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {1000, CAS_CROSS, 10, &a, 0}, {0}});
     struct cas_order o = {.account = a, .instrument = 0, .side = SELL, .type = CAS_LIMIT,
                           .price = 100, .qty = 3, .reduce_only = true};
     enum cas_reject rej;
@@ -467,37 +570,28 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
     cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, &res, &rej), 0);
     cr_assert_eq(res.rested, 10);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* Band [90, 110]: a limit at 111 or 89 is refused, 105 accepted; a market
  * buy whose best ask (112) is outside is refused. A halt refuses all. */
 Test(exchange, band_and_halt_refuse_orders)
 {
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100000, CAS_CROSS, 10, &a, 0},
+                                  {0}});
     rest(ex, m, 0, SELL, 112, 5);
     cas_exchange_set_band(ex, 0, 90, 110);
-    enum cas_reject rej;
-    struct cas_submit_result res;
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 111, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, SELL, CAS_LIMIT, 89, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_BAND);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 105, 1, &rej, &res), 0);
+    refused(a, BUY, CAS_LIMIT, 111, 1, CAS_REJECT_BAND);
+    refused(a, SELL, CAS_LIMIT, 89, 1, CAS_REJECT_BAND);
+    refused(a, BUY, CAS_MARKET, 0, 1, CAS_REJECT_BAND);
+    accepted(a, BUY, CAS_LIMIT, 105, 1);
     cas_exchange_set_halt(ex, 0, true);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 100, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_HALTED);
+    refused(a, BUY, CAS_LIMIT, 100, 1, CAS_REJECT_HALTED);
     cas_exchange_set_halt(ex, 0, false);
     cas_exchange_set_band(ex, 0, 0, INT64_MAX);
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_MARKET, 0, 1, &rej, &res), 0);
-    cr_assert_eq(res.filled, 1);
+    cr_assert_eq(accepted(a, BUY, CAS_MARKET, 0, 1).filled, 1);
     ok(ex);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- the risk engine ---------------------------------------------------- */
@@ -511,9 +605,7 @@ Test(exchange, band_and_halt_refuse_orders)
  * IOCs fill nothing, and the market maker (the only short) is deleveraged. */
 Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
+    open_perp(0);
     uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
     int32_t levs[5] = {10, 5, 20, 4, 10};
     uint32_t id[5];
@@ -541,23 +633,16 @@ Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
     cr_assert_eq(r.n_done, 3);
     cr_assert_eq(r.done[0].insurance_change, 0);
     cr_assert_eq(totals(ex).liquidated_notional, 3 * 850);
-    cas_exchange_destroy(ex);
 }
 
 /* Surplus: a (lev 10, BP 90) is liquidated at mark 89; its IOC sell at 90
  * fills 10 at b's bid of 92: job cash -900 + 920 = 20 goes to the fund. */
 Test(exchange, surplus_goes_to_the_fund)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
-    rest(ex, b, 0, BUY, 92, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    open_perp(1000);
+    uint32_t m, a, b;
+    long_at_100(&m, &a, &b);
+    bid_then_fall(b, 92, 10);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].filled, 10);
     cr_assert_eq(r.done[0].adl, 0);
@@ -566,29 +651,22 @@ Test(exchange, surplus_goes_to_the_fund)
     cr_assert_eq(totals(ex).insurance_fund, 1020);
     cr_assert_eq(position(ex, b, 0).lots, 10);
     cr_assert_eq(cas_exchange_mark(ex, 0), 92); /* no mark methods: the last trade */
-    struct cas_account_view v;
-    cas_exchange_account(ex, a, &v);
+    struct cas_account_view v = account_of(ex, a);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(v.liquidations, 1);
-    cas_exchange_destroy(ex);
 }
 
 /* Shortfall, market style: bids 5 at 88 and 5 at 86; closing 10 yields 870,
  * job cash -900 + 870 = -30, within the fund (1000): the fund pays 30. */
 Test(exchange, shortfall_is_paid_by_the_fund)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
+    struct cas_instrument_spec s = market_style();
+    open_venue(&s, 1, 1000);
+    uint32_t m, a, b;
+    long_at_100(&m, &a, &b);
     rest(ex, b, 0, BUY, 88, 5);
     rest(ex, b, 0, BUY, 86, 5);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].insurance_change, -30);
     cr_assert_float_eq(r.done[0].fill_vwap, 87.0, 1e-12);
@@ -596,7 +674,6 @@ Test(exchange, shortfall_is_paid_by_the_fund)
     cr_assert_eq(t.insurance_fund, 970);
     cr_assert_eq(t.insurance_min, 970);
     cr_assert_eq(t.adl, 0);
-    cas_exchange_destroy(ex);
 }
 
 /* Empty fund, market style. a: isolated lev 7, long 10 at 100: margin
@@ -610,16 +687,13 @@ Test(exchange, shortfall_is_paid_by_the_fund)
  * each. Job cash -857 + 856 = -1: the fund pays 1 and stands at -1. */
 Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t a = open_acct(ex, 143, CAS_ISOLATED, 7);
-    uint32_t x = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t s1 = open_acct(ex, 200, CAS_CROSS, 10);
-    uint32_t s2 = open_acct(ex, 50, CAS_CROSS, 10);
-    uint32_t s3 = open_acct(ex, 100, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
+    struct cas_instrument_spec s = market_style();
+    open_venue(&s, 1, 0);
+    uint32_t a, x, s1, s2, s3, b;
+    open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a, 0}, {100000, CAS_CROSS, 10, &x, 0},
+                                  {200, CAS_CROSS, 10, &s1, 0}, {50, CAS_CROSS, 10, &s2, 0},
+                                  {100, CAS_CROSS, 10, &s3, 0}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, a, 0, BUY, 100, 10);
     rest(ex, x, 0, BUY, 100, 5);
     enum cas_reject rej;
@@ -634,8 +708,7 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     rest(ex, b, 0, BUY, 80, 10);
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 87, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 85, NOCAUSE), 0);
-    ok(ex);
+    mark_to(85);
     cr_assert_eq(r.n_liq, 1);
     cr_assert_eq(r.n_adl, 2);
     cr_assert_eq(r.adl[0].account, s2);
@@ -644,10 +717,9 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     cr_assert_float_eq(r.adl[0].price, 85.7, 1e-9);
     cr_assert_eq(position(ex, s1, 0).lots, -5);
     cr_assert_eq(position(ex, s2, 0).lots, 0);
-    struct cas_account_view v;
-    cas_exchange_account(ex, s2, &v);
+    struct cas_account_view v = account_of(ex, s2);
     cr_assert_eq(v.cash, 50 + 500 - 429);
-    cas_exchange_account(ex, s3, &v);
+    v = account_of(ex, s3);
     cr_assert_eq(v.cash, 100 + 500 - 429);
     cr_assert_eq(r.done[0].adl, 10);
     cr_assert_eq(r.done[0].filled, 0);
@@ -658,7 +730,6 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     cr_assert_eq(t.insurance_min, -1);
     cr_assert_eq(t.adl, 2);
     cr_assert_eq(cas_book_orders(cas_exchange_book(ex, 0)), 1); /* b's bid untouched */
-    cas_exchange_destroy(ex);
 }
 
 /* IOC style: a (BP 90) at mark 89; the IOC sells 4 at b's bid of 91, the
@@ -666,17 +737,13 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
  * Job cash -900 + 364 + 540 = 4: surplus to the fund. */
 Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
-    uint32_t m = open_acct(ex, 1000000, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
+    open_perp(1000);
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100000, CAS_CROSS, 10, &b, 0}, {0}});
     rest(ex, b, 0, BUY, 91, 4);
     rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].filled, 4);
     cr_assert_eq(r.done[0].adl, 6);
@@ -685,37 +752,26 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
     cr_assert_eq(r.adl[0].account, m);
     cr_assert_eq(r.adl[0].lots, 6);
     cr_assert_eq(position(ex, m, 0).lots, -4);
-    struct cas_account_view v;
-    cas_exchange_account(ex, m, &v);
+    struct cas_account_view v = account_of(ex, m);
     cr_assert_eq(v.cash, 1000000 + 1000 - 540);
     cr_assert_eq(totals(ex).insurance_fund, 1004);
-    cas_exchange_destroy(ex);
 }
 
 /* Throttle 3 lots per step: the IOC sells 3 at 95 per step (b's bid), the
  * job ends at step 3: 10 filled at 95, fund +(-900 + 950) = 50. */
 Test(exchange, throttled_job_continues_over_steps)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_max_lots_per_step = 3;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
-    rest(ex, b, 0, BUY, 95, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    open_venue(&s, 1, 0);
+    uint32_t m, a, b;
+    long_at_100(&m, &a, &b);
+    bid_then_fall(b, 95, 10);
     cr_assert_eq(position(ex, b, 0).lots, 3);
     cr_assert_eq(r.n_done, 0);
-    struct cas_account_view v;
-    cas_exchange_account(ex, a, &v);
+    struct cas_account_view v = account_of(ex, a);
     cr_assert(v.liquidating);
-    enum cas_reject rej;
-    struct cas_submit_result res;
-    cr_assert_eq(submit(ex, a, 0, BUY, CAS_LIMIT, 90, 1, &rej, &res), CAS_EINVAL);
-    cr_assert_eq(rej, CAS_REJECT_LIQUIDATING);
+    refused(a, BUY, CAS_LIMIT, 90, 1, CAS_REJECT_LIQUIDATING);
     for (cas_step st = 1; st <= 3; st++) {
         cr_assert_eq(cas_exchange_begin_step(ex, st, NOCAUSE), 0);
         ok(ex);
@@ -725,28 +781,22 @@ Test(exchange, throttled_job_continues_over_steps)
     cr_assert_eq(r.done[0].step, 3);
     cr_assert_eq(r.done[0].filled, 10);
     cr_assert_eq(r.done[0].insurance_change, 50);
-    cas_exchange_account(ex, a, &v);
+    v = account_of(ex, a);
     cr_assert(!v.liquidating);
-    cas_exchange_destroy(ex);
 }
 
 /* Slices of 20% (2 lots) for positions of notional >= 500 (10 x 89 = 890),
  * one slice per 2 steps: steps 0, 2, 4, 6, 8. */
 Test(exchange, slicing_works_one_slice_per_cooldown)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_slice_ppm = 200000;
     s.liq_slice_above = 500;
     s.liq_slice_cooldown = 2;
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
-    rest(ex, b, 0, BUY, 95, 10);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    open_venue(&s, 1, 0);
+    uint32_t m, a, b;
+    long_at_100(&m, &a, &b);
+    bid_then_fall(b, 95, 10);
     cas_lots expect[9] = {2, 2, 4, 4, 6, 6, 8, 8, 10};
     cr_assert_eq(position(ex, b, 0).lots, 2);
     for (cas_step st = 1; st <= 8; st++) {
@@ -755,7 +805,6 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
         cr_assert_eq(position(ex, b, 0).lots, expect[st], "step %lld", (long long)st);
         cr_assert_eq(r.n_done, st < 8 ? 0u : 1u);
     }
-    cas_exchange_destroy(ex);
 }
 
 /* Halted: the takeover happens but the job's order waits; lifting the halt
@@ -763,19 +812,14 @@ Test(exchange, slicing_works_one_slice_per_cooldown)
  * outside, the job waits until the band is lifted. */
 Test(exchange, engine_orders_wait_for_halt_and_band)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t c = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a, m, 100, 10);
-    trade(ex, 0, c, m, 100, 10);
+    open_perp(0);
+    uint32_t m, a, c, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100, CAS_ISOLATED, 10, &c, 10}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, b, 0, BUY, 96, 20);
     cas_exchange_set_halt(ex, 0, true);
-    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
-    ok(ex);
+    mark_to(89);
     cr_assert_eq(r.n_liq, 2);
     cr_assert_eq(r.n_done, 0);
     cr_assert_eq(cas_exchange_begin_step(ex, 1, NOCAUSE), 0);
@@ -791,7 +835,6 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
     ok(ex);
     cr_assert_eq(r.n_done, 2);
     cr_assert_eq(position(ex, b, 0).lots, 20);
-    cas_exchange_destroy(ex);
 }
 
 /* Causes: a1 (lev 20, trigger 95) and a2 (lev 10, trigger 90); only bid 10
@@ -801,16 +844,12 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
  * LIQUIDATION 1. */
 Test(exchange, liquidation_causes_form_a_tree)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    s.liq_style = CAS_LIQ_MARKET;
-    struct cas_exchange *ex = make(&s, 1, 100000, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a1 = open_acct(ex, 50, CAS_ISOLATED, 20);
-    uint32_t a2 = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_CROSS, 10);
-    trade(ex, 0, a1, m, 100, 10);
-    trade(ex, 0, a2, m, 100, 10);
+    struct cas_instrument_spec s = market_style();
+    open_venue(&s, 1, 100000);
+    uint32_t m, a1, a2, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {50, CAS_ISOLATED, 20, &a1, 10},
+                                  {100, CAS_ISOLATED, 10, &a2, 10}, {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, b, 0, BUY, 89, 10);
     r.n_fill = 0;
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 94, SHOCK(3)), 0);
@@ -830,7 +869,6 @@ Test(exchange, liquidation_causes_form_a_tree)
     /* a1: -950 + 890 = -60 from the fund; a2's job waits for bids */
     cr_assert_eq(r.n_done, 1);
     cr_assert_eq(r.done[0].insurance_change, -60);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- keeper mode ---------------------------------------------------------- */
@@ -845,17 +883,15 @@ Test(exchange, liquidation_causes_form_a_tree)
  * t is flat with -57: the fund (1000) pays it: 943. Residue 5. */
 Test(keeper, close_factor_bonus_and_bad_debt)
 {
-    struct rec r = {0};
     struct cas_instrument_spec s = perp();
     s.liq_mode = CAS_LIQ_KEEPER;
     s.close_factor_ppm = 500000;
     s.liq_bonus_ppm = 50000;
-    struct cas_exchange *ex = make(&s, 1, 1000, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t t = open_acct(ex, 100, CAS_ISOLATED, 10);
-    uint32_t k = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t poor = open_acct(ex, 1, CAS_CROSS, 1);
-    trade(ex, 0, t, m, 100, 10);
+    open_venue(&s, 1, 1000);
+    uint32_t m, t, k, poor;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &t, 10},
+                                  {100000, CAS_CROSS, 10, &k, 0}, {1, CAS_CROSS, 1, &poor, 0},
+                                  {0}});
     uint32_t list[4];
     cas_lots taken;
     cr_assert_eq(cas_exchange_keeper_liquidate(ex, k, t, 0, 10, &taken), CAS_ENOTFOUND);
@@ -888,13 +924,11 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     cr_assert_eq(tt.residue, 5);
     cr_assert_eq(tt.keeper, 5);
     cr_assert_eq(position(ex, k, 0).lots, 10);
-    struct cas_account_view v;
-    cas_exchange_account(ex, k, &v);
+    struct cas_account_view v = account_of(ex, k);
     cr_assert_eq(v.cash, 100000 - 423 - 170 - 85 - 85 - 85);
-    cas_exchange_account(ex, t, &v);
+    v = account_of(ex, t);
     cr_assert_eq(v.cash, 0);
     cr_assert_eq(cas_exchange_liquidatable(ex, 0, list, 4), 0);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- funding ------------------------------------------------------------- */
@@ -908,22 +942,22 @@ Test(funding, amounts_signs_and_residue)
     struct cas_instrument_spec s = perp();
     s.contract_units = 10;
     s.initial_price = 1000;
-    struct cas_exchange *ex = make(&s, 1, 0, NULL);
-    uint32_t a = open_acct(ex, 100000, CAS_CROSS, 10);
-    uint32_t b = open_acct(ex, 100000, CAS_ISOLATED, 10);
-    uint32_t c = open_acct(ex, 100000, CAS_CROSS, 10);
+    open_venue(&s, 1, 0);
+    uint32_t a, b, c;
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_ISOLATED, 10, &b, 0},
+                                  {100000, CAS_CROSS, 10, &c, 0}, {0}});
     trade(ex, 0, a, b, 1000, 4);
     trade(ex, 0, a, c, 1000, 3);
     struct cas_account_view va, vb, vc;
-    cas_exchange_account(ex, a, &va);
-    cas_exchange_account(ex, b, &vb);
-    cas_exchange_account(ex, c, &vc);
+    va = account_of(ex, a);
+    vb = account_of(ex, b);
+    vc = account_of(ex, c);
     cr_assert_eq(cas_exchange_pay_funding(ex, 0, 1234), 0);
     ok(ex);
     struct cas_account_view wa, wb, wc;
-    cas_exchange_account(ex, a, &wa);
-    cas_exchange_account(ex, b, &wb);
-    cas_exchange_account(ex, c, &wc);
+    wa = account_of(ex, a);
+    wb = account_of(ex, b);
+    wc = account_of(ex, c);
     cr_assert_eq(wa.equity - va.equity, -87);
     cr_assert_eq(wb.equity - vb.equity, 49);
     cr_assert_eq(wc.equity - vc.equity, 37);
@@ -933,31 +967,27 @@ Test(funding, amounts_signs_and_residue)
     cr_assert_eq(position(ex, b, 0).margin, 4000 + 49); /* isolated: into the position */
     cr_assert_eq(cas_exchange_pay_funding(ex, 0, -1234), 0);
     ok(ex);
-    cas_exchange_account(ex, a, &va);
-    cas_exchange_account(ex, c, &vc);
+    va = account_of(ex, a);
+    vc = account_of(ex, c);
     cr_assert_eq(va.funding_paid, 87 - 86);
     cr_assert_eq(vc.funding_paid, -37 + 38);
     cr_assert_eq(totals(ex).residue, 3);
-    cas_exchange_destroy(ex);
 }
 
 /* Dynamic margin: a (lev 10, cash -900) survives mark 91 at 0.5% (10 >= 5)
  * but not at 4x the rate: MM = ceil(910 x 2%) = 19 > 10. */
 Test(exchange, raising_the_mmr_scale_liquidates)
 {
-    struct rec r = {0};
-    struct cas_instrument_spec s = perp();
-    struct cas_exchange *ex = make(&s, 1, 0, &r);
-    uint32_t m = open_acct(ex, BIG, CAS_CROSS, 100);
-    uint32_t a = open_acct(ex, 100, CAS_ISOLATED, 10);
-    trade(ex, 0, a, m, 100, 10);
+    open_perp(0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
+                                  {0}});
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 91, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
     cr_assert_eq(cas_exchange_set_mmr_scale(ex, 0, 4 * CAS_PPM), 0);
     ok(ex);
     cr_assert_eq(r.n_liq, 1);
     cr_assert_eq(r.liq[0].cause.kind, CAS_CAUSE_MARGIN);
-    cas_exchange_destroy(ex);
 }
 
 /* ---- property test ----------------------------------------------------- */

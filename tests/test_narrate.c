@@ -4,8 +4,10 @@
 
 TestSuite(narrate, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
 
-static char *output(void)
+/* `cascade narrate ARGS`, which must succeed: what it printed (free it). */
+static char *narrate(const char *args)
 {
+    cr_assert_eq(run_cascade("narrate %s", args), 0, "narrate %s", args);
     char *s = slurp_file("out.txt");
     cr_assert_not_null(s);
     return s;
@@ -79,18 +81,23 @@ static void check_members(const char *text, const char *dir, long long cid)
     table_free(&l);
 }
 
+/* The row of cascades.csv with the most liquidations (the first of equals). */
+static size_t largest_cascade(const struct table *c)
+{
+    size_t best = 1;
+    for (size_t r = 2; r < c->n_rows; r++)
+        if (integer(c, r, "liquidations") > integer(c, best, "liquidations"))
+            best = r;
+    return best;
+}
+
 Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
 {
     squeeze("r", true);
-    cr_assert_eq(run_cascade("narrate r"), 0);
-    char *text = output();
-    /* the largest cascade: most liquidations in cascades.csv */
+    char *text = narrate("r");
     struct table c;
     table_read(&c, "r/cascades.csv");
-    size_t best = 1;
-    for (size_t r = 2; r < c.n_rows; r++)
-        if (integer(&c, r, "liquidations") > integer(&c, best, "liquidations"))
-            best = r;
+    size_t best = largest_cascade(&c);
     long long cid = integer(&c, best, "id");
     cr_assert_geq(integer(&c, best, "liquidations"), 5, "long-squeeze's largest cascade");
     char want[256];
@@ -110,8 +117,7 @@ Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
     free(text);
 
     /* --cascade N tells that one */
-    cr_assert_eq(run_cascade("narrate r --cascade 1"), 0);
-    text = output();
+    text = narrate("r --cascade 1");
     cr_assert_not_null(strstr(text, "Cascade 1 of long-squeeze (seed 1):"));
     check_members(text, "r", 1);
     free(text);
@@ -120,8 +126,7 @@ Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
 Test(narrate, a_range_of_steps_tells_every_liquidation_in_it)
 {
     squeeze("r", true);
-    cr_assert_eq(run_cascade("narrate r --from 2400 --to 2400"), 0);
-    char *text = output();
+    char *text = narrate("r --from 2400 --to 2400");
     struct table l;
     table_read(&l, "r/liquidations.csv");
     size_t in_step = 0;
@@ -140,14 +145,12 @@ Test(narrate, a_range_of_steps_tells_every_liquidation_in_it)
 Test(narrate, without_trades_it_says_what_is_missing)
 {
     squeeze("r", false);
-    cr_assert_eq(run_cascade("narrate r"), 0);
-    char *text = output();
+    char *text = narrate("r");
     cr_assert_not_null(strstr(text, "needs trades.csv: run with --set record.trades=true"));
     cr_assert_null(strstr(text, "Meanwhile"));
     free(text);
     cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o c --quiet", source_root()), 0);
-    cr_assert_eq(run_cascade("narrate c"), 0);
-    text = output();
+    text = narrate("c");
     cr_assert_not_null(strstr(text, "Nobody was liquidated"));
     free(text);
 }

@@ -373,9 +373,7 @@ static void check_run(const char *config, int seed, const char *extra)
     table_free(&lq);
     table_free(&cs);
     table_free(&ts);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/r'", run_tmp);
-    cr_assert_eq(system(cmd), 0);
+    runs_remove("r");
 }
 
 static const char *const scenarios[] = {
@@ -438,9 +436,7 @@ Test(outputs, replay_covers_the_liquidations_and_the_asked_ranges)
         }
     }
     table_free(&lq);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/r'", run_tmp);
-    cr_assert_eq(system(cmd), 0);
+    runs_remove("r");
     cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o r --quiet "
                              "--set 'record.replay=[[100, 110], [2390, 2420]]'", source_root()), 0);
     replay_steps(steps, &n, 20000);
@@ -464,9 +460,7 @@ static double measure_of(const char *type, const char *name)
     double x = v->valuedouble;
     cJSON_Delete(j);
     free(text);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/m'", run_tmp);
-    cr_assert_eq(system(cmd), 0);
+    runs_remove("m");
     return x;
 }
 

@@ -9,16 +9,9 @@
  * streams, but with no equity every order they size is 0 lots and is never sent. So the
  * two arms differ only in the front-runners' orders, which removing the population (and
  * with it their share of the scheduler's draws) would not guarantee. */
-#include <criterion/criterion.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "lib/scenario.h"
 
 #include "cascade/agent.h"
-#include "cascade/config.h"
-#include "cascade/exchange.h"
-#include "cascade/sim.h"
 
 #define SEEDS 8
 #define FRONT 5 /* the front_runner population: agents[FRONT] in the config */
@@ -42,15 +35,6 @@ struct metrics {
     uint32_t agent_first, agent_count; /* ... and agent indices */
     cas_step shock;
 };
-
-static double price_of(const struct cas_sim *sim)
-{
-    cas_ticks bid, ask;
-    const struct cas_book *b = cas_sim_book(sim, 0);
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (double)(bid + ask) / 2;
-    return (double)cas_sim_last(sim, 0);
-}
 
 static void on_liq(void *ctx, const struct cas_liquidation *l)
 {
@@ -78,7 +62,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct metrics *m = ctx;
     cas_step now = cas_sim_now(sim);
-    double p = price_of(sim);
+    double p = scenario_price(sim, 0);
     if (now + 1 == m->shock) {
         m->pre_shock = p;
         m->front_orders_before = front_orders(sim, m);
@@ -103,19 +87,8 @@ static double equity_of(const struct cas_sim *sim, uint32_t first, uint32_t coun
 /* Run configs/front-running.json with `sets` and this seed. */
 static struct metrics run(const char *const *sets, size_t n_sets, unsigned seed)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024], seed_set[64];
-    snprintf(path, sizeof path, "%s/configs/front-running.json", root);
-    snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
-    const char *all[8];
-    size_t n = 0;
-    for (size_t k = 0; k < n_sets && n < 7; k++)
-        all[n++] = sets[k];
-    all[n++] = seed_set;
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, all, n, &err), 0, "%s: %s", err.path, err.msg);
+    scenario_load_seed(&cfg, "front-running", sets, n_sets, seed);
     cr_assert_gt(cfg.n_shocks, 0u);
     struct metrics m = {
         .min_after = INFINITY,
@@ -132,18 +105,14 @@ static struct metrics run(const char *const *sets, size_t n_sets, unsigned seed)
     m.agent_first = first;
     m.agent_count = count;
     struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq, .on_step = on_step};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+    struct cas_sim *sim = scenario_start(&cfg, &obs, "front-running");
     m.front_first = cas_sim_agent_account(sim, first);
     m.front_last = cas_sim_agent_account(sim, first + count - 1);
     cr_assert_eq(m.front_last - m.front_first + 1, count, "front-runners' accounts not contiguous");
     double start = equity_of(sim, first, count, cfg.money_decimals);
-    for (cas_step s = 0; s < cfg.steps; s++)
-        cr_assert_eq(cas_sim_step(sim), 0, "step %lld", (long long)s);
+    scenario_finish(sim, &cfg, "front-running");
     m.front_pnl = equity_of(sim, first, count, cfg.money_decimals) - start;
     m.front_orders = front_orders(sim, &m);
-    char why[256];
-    cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s", why);
     m.drop_bps = m.pre_shock > 0 ? (m.pre_shock - m.min_after) / m.pre_shock * 1e4 : 0;
     cas_sim_destroy(sim);
     cas_config_release(&cfg);

@@ -7,14 +7,7 @@
  * `short_gamma` changed. On the scenario's spot book the dealers' underlying is the
  * book's own mid, so their hedges feed back on the price they follow: short gamma
  * sells into falls and buys into rises, long gamma the reverse. */
-#include <criterion/criterion.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "cascade/config.h"
-#include "cascade/exchange.h"
-#include "cascade/sim.h"
+#include "lib/scenario.h"
 
 #define SEEDS 4
 #define DEALERS "agents[3].params.short_gamma" /* the option_dealer population */
@@ -32,20 +25,11 @@ struct metrics {
     uint64_t one_sided;   /* steps ending with a side of the book empty */
 };
 
-static double price_of(const struct cas_sim *sim)
-{
-    cas_ticks bid, ask;
-    const struct cas_book *b = cas_sim_book(sim, 0);
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (double)(bid + ask) / 2;
-    return (double)cas_sim_last(sim, 0);
-}
-
 static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct metrics *m = ctx;
     cas_step now = cas_sim_now(sim);
-    double p = price_of(sim);
+    double p = scenario_price(sim, 0);
     cas_ticks bid, ask;
     const struct cas_book *b = cas_sim_book(sim, 0);
     m->one_sided += !cas_book_best_bid(b, &bid) || !cas_book_best_ask(b, &ask);
@@ -71,27 +55,17 @@ static void on_step(void *ctx, const struct cas_sim *sim)
  * (a --set, or NULL). */
 static struct metrics run(int short_gamma, unsigned seed, const char *extra)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024], seed_set[64], gamma_set[64];
-    snprintf(path, sizeof path, "%s/configs/gamma-squeeze.json", root);
-    snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
+    char gamma_set[64];
     snprintf(gamma_set, sizeof gamma_set, DEALERS "=%d", short_gamma);
-    const char *sets[] = {gamma_set, seed_set, extra};
+    const char *sets[] = {gamma_set, extra};
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, sets, extra ? 3 : 2, &err), 0, "%s: %s", err.path,
-                 err.msg);
+    scenario_load_seed(&cfg, "gamma-squeeze", sets, extra ? 2 : 1, seed);
     cr_assert_gt(cfg.n_shocks, 0u, "the scenario has no shock");
     struct metrics m = {.min_after = INFINITY, .first_shock = cfg.shocks[0].step};
     cr_assert_gt(m.first_shock, BOOK_FULL + 10 * HORIZON, "too few calm returns before the shock");
     struct cas_sim_observer obs = {.ctx = &m, .on_step = on_step};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
-    for (cas_step s = 0; s < cfg.steps; s++)
-        cr_assert_eq(cas_sim_step(sim), 0, "step %lld", (long long)s);
-    char why[256];
-    cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s", why);
+    struct cas_sim *sim = scenario_start(&cfg, &obs, "gamma-squeeze");
+    scenario_finish(sim, &cfg, "gamma-squeeze");
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
     cr_assert_gt(m.n_r_calm, 0u);

@@ -8,14 +8,7 @@
  * lowest) plus what accounts under water still owe at the end (their negative equity),
  * since in keeper mode a position nobody has taken over yet is a shortfall nobody has
  * paid. */
-#include <criterion/criterion.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "cascade/config.h"
-#include "cascade/exchange.h"
-#include "cascade/sim.h"
+#include "lib/scenario.h"
 
 #define SEEDS 4
 
@@ -52,27 +45,12 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 static struct metrics run(const char *name, const char *const *sets, size_t n_sets,
                           unsigned seed)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024], seed_set[64];
-    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
-    snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
-    const char *all[32];
-    size_t n = 0;
-    for (size_t k = 0; k < n_sets && n < 30; k++)
-        all[n++] = sets[k];
-    all[n++] = seed_set;
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, all, n, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
+    scenario_load_seed(&cfg, name, sets, n_sets, seed);
     struct metrics m = {.fund_initial = cfg.insurance_fund, .fund_min = cfg.insurance_fund};
     struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq, .on_step = on_step};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
-    for (cas_step s = 0; s < cfg.steps; s++)
-        cr_assert_eq(cas_sim_step(sim), 0, "%s: step %lld", name, (long long)s);
+    struct cas_sim *sim = scenario_start(&cfg, &obs, name);
+    scenario_finish(sim, &cfg, name);
     double unit = pow(10, -cfg.money_decimals);
     for (uint32_t g = 0; g < cas_sim_n_agents(sim); g++) {
         struct cas_account_view v;
@@ -82,8 +60,6 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
     }
     m.fund_paid = (double)(m.fund_initial - m.fund_min) * unit;
     m.bad_debt = m.fund_paid + m.underwater;
-    char why[256];
-    cr_assert(cas_exchange_check(cas_sim_exchange(sim), why, sizeof why), "%s: %s", name, why);
     cas_sim_destroy(sim);
     cas_config_release(&cfg);
     return m;

@@ -1,15 +1,10 @@
 /* test_scenarios: the scenario library's claims, as paired runs over several
  * seeds (same seeds, one thing changed), never a number tuned to one run. */
-#include <criterion/criterion.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "lib/scenario.h"
 
 #include "cascade/agent.h"
-#include "cascade/config.h"
-#include "cascade/exchange.h"
-#include "cascade/sim.h"
+
+TestSuite(scenarios, .init = runs_setup, .fini = runs_teardown);
 
 #define SEEDS 4
 
@@ -30,18 +25,8 @@ struct metrics {
     int64_t scale_after;    /* the first instrument's maintenance scale (ppm) at the end of
                                the step after the first shock */
     uint64_t leveraged_bought; /* lots the leveraged traders' own orders bought */
-    bool conserved;
     cas_step first_shock;
 };
-
-static double price_of(const struct cas_sim *sim, uint32_t i)
-{
-    cas_ticks bid, ask;
-    const struct cas_book *b = cas_sim_book(sim, i);
-    if (cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask))
-        return (double)(bid + ask) / 2;
-    return (double)cas_sim_last(sim, i);
-}
 
 /* Per liquidation id of the current run: its instrument and the step it was triggered. */
 #define MAX_LIQ 4096
@@ -82,7 +67,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 {
     struct metrics *m = ctx;
     cas_step now = cas_sim_now(sim);
-    double p = price_of(sim, 0);
+    double p = scenario_price(sim, 0);
     if (now + 1 == m->first_shock)
         m->pre_shock = p;
     if (now == m->first_shock + 1)
@@ -95,38 +80,20 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     }
 }
 
-/* Run configs/NAME.json with `sets` and this seed. */
+/* Run configs/NAME.json with `sets` and this seed; money must be conserved. */
 static struct metrics run(const char *name, const char *const *sets, size_t n_sets,
                           unsigned seed)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024], seed_set[64];
-    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
-    snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
-    const char *all[32];
-    size_t n = 0;
-    for (size_t k = 0; k < n_sets && n < 30; k++)
-        all[n++] = sets[k];
-    all[n++] = seed_set;
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, all, n, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
+    scenario_load_seed(&cfg, name, sets, n_sets, seed);
     struct metrics m = {.min_after = INFINITY,
                         .first_shock = cfg.n_shocks ? cfg.shocks[cfg.n_shocks - 1].step : cfg.steps};
     shock_instrument = cfg.n_shocks ? cfg.shocks[cfg.n_shocks - 1].instrument : 0;
     struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq,
                                    .on_liquidation_done = on_done, .on_step = on_step};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
-    for (cas_step s = 0; s < cfg.steps; s++)
-        cr_assert_eq(cas_sim_step(sim), 0, "%s: step %lld", name, (long long)s);
-    char why[256];
+    struct cas_sim *sim = scenario_start(&cfg, &obs, name);
+    scenario_finish(sim, &cfg, name);
     m.rejected = cas_sim_counters(sim).rejected;
-    m.conserved = cas_exchange_check(cas_sim_exchange(sim), why, sizeof why);
-    cr_assert(m.conserved, "%s: %s", name, why);
     uint32_t first = 0;
     for (uint32_t p = 0; p < cfg.n_populations; p++) {
         if (strcmp(cfg.populations[p].type->name, "leveraged") == 0)
@@ -146,12 +113,8 @@ static struct metrics run(const char *name, const char *const *sets, size_t n_se
 /* The index of the population of `type` in configs/NAME.json. */
 static int population(const char *name, const char *type)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
     struct cas_config cfg = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, NULL), 0);
+    scenario_load(&cfg, name, NULL, 0);
     int found = -1;
     for (uint32_t p = 0; p < cfg.n_populations; p++)
         if (found < 0 && strcmp(cfg.populations[p].type->name, type) == 0)
@@ -353,16 +316,6 @@ Test(scenarios, the_default_day_liquidates_a_handful, .timeout = 600)
 }
 
 /* The stories' descriptions of the configs, checked against the configs. */
-static void load(struct cas_config *cfg, const char *name)
-{
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/configs/%s.json", root, name);
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(cfg, path, NULL, 0, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
-}
 
 /* The population of `type` in cfg (the first), and how many agents of that type in all. */
 static const struct cas_population_config *pop(const struct cas_config *cfg, const char *type,
@@ -475,7 +428,7 @@ Test(scenarios, the_stories_describe_their_configs)
 {
     struct cas_config cfg = {0};
 
-    load(&cfg, "default");
+    scenario_load(&cfg, "default", NULL, 0);
     squeeze_market(&cfg);
     cr_assert(cfg.steps == 86400 && cfg.step_seconds == 1 && cfg.n_shocks == 0);
     uniform(&cfg, "leveraged", "leverage", 20, 80);
@@ -485,7 +438,7 @@ Test(scenarios, the_stories_describe_their_configs)
 
     static const char *const squeezes[] = {"long-squeeze", "no-leverage", "circuit-breaker"};
     for (int k = 0; k < 3; k++) {
-        load(&cfg, squeezes[k]);
+        scenario_load(&cfg, squeezes[k], NULL, 0);
         squeeze_market(&cfg);
         whale(&cfg);
         cr_assert_eq(constant(&cfg, "leveraged", "long_prob"), 0.8);
@@ -501,7 +454,7 @@ Test(scenarios, the_stories_describe_their_configs)
         cas_config_release(&cfg);
     }
 
-    load(&cfg, "front-running");
+    scenario_load(&cfg, "front-running", NULL, 0);
     squeeze_market(&cfg);
     uniform(&cfg, "leveraged", "leverage", 20, 60);
     cr_assert(cfg.n_shocks == 1 && cfg.shocks[0].kind == CAS_SHOCK_INDEX_JUMP &&
@@ -511,7 +464,7 @@ Test(scenarios, the_stories_describe_their_configs)
     cr_assert_eq(constant(&cfg, "front_runner", "min_cluster"), 40000);
     cas_config_release(&cfg);
 
-    load(&cfg, "keepers");
+    scenario_load(&cfg, "keepers", NULL, 0);
     const struct cas_instrument_config *k = &cfg.instruments[0];
     cr_assert(k->spec.liq_mode == CAS_LIQ_KEEPER && k->mark_method == CAS_MARK_INDEX_EMA &&
               (double)k->mark_ema_steps * cfg.step_seconds == 60);
@@ -530,7 +483,7 @@ Test(scenarios, the_stories_describe_their_configs)
                   "keepers: shock %u", s);
     cas_config_release(&cfg);
 
-    load(&cfg, "cross-margin-contagion");
+    scenario_load(&cfg, "cross-margin-contagion", NULL, 0);
     cr_assert(cfg.n_instruments == 3 && strcmp(cfg.instruments[1].name, "BTC-PERP-A") == 0 &&
               strcmp(cfg.instruments[2].name, "BTC-PERP-B") == 0 &&
               cfg.instruments[1].index_spot == 0 && cfg.instruments[2].index_spot == 0);
@@ -542,7 +495,7 @@ Test(scenarios, the_stories_describe_their_configs)
     market_sells(&cfg, 1, 1500, 2400, 0, 1);
     cas_config_release(&cfg);
 
-    load(&cfg, "gamma-squeeze");
+    scenario_load(&cfg, "gamma-squeeze", NULL, 0);
     const struct cas_instrument_config *g = &cfg.instruments[0];
     cr_assert(strcmp(g->kind, "spot") == 0 && g->tick_size == 5 && g->lot_size == 0.01 &&
               (double)g->initial_price * g->tick_size == 60000);
@@ -562,24 +515,23 @@ Test(scenarios, the_stories_describe_their_configs)
  * (the squeeze's: the whale's closing sell), read from summary.json. */
 static double factor_of(const char *name, unsigned seed)
 {
-    const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert(bin && root, "run through meson test");
-    char dir[] = "/tmp/cascade-cf-XXXXXX", cmd[4096];
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd,
-             "'%s' run '%s/configs/%s.json' --seed %u --counterfactual -o '%s/r' --quiet >/dev/null"
-             " && grep -o '\"factor\": [0-9.e+-]*' '%s/r/summary.json' | tail -1 | cut -d' ' -f2"
-             " > '%s/f'",
-             bin, root, name, seed, dir, dir, dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    char path[512];
-    snprintf(path, sizeof path, "%s/f", dir);
-    FILE *f = fopen(path, "r");
+    char dir[128];
+    snprintf(dir, sizeof dir, "cf-%s-%u", name, seed);
+    cr_assert_eq(run_cascade("run '%s/configs/%s.json' --seed %u --counterfactual -o %s --quiet",
+                             source_root(), name, seed, dir),
+                 0, "%s: cascade run --counterfactual failed", name);
+    char path[256];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *summary = slurp_file(path);
+    cr_assert_not_null(summary, "no %s", path);
     double factor = NAN;
-    cr_assert(f && fscanf(f, "%lf", &factor) == 1, "no amplification factor for %s", name);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    for (const char *at = summary; (at = strstr(at, "\"factor\": ")) != NULL; at++) {
+        char *end;
+        double v = strtod(at + strlen("\"factor\": "), &end);
+        factor = end > at + strlen("\"factor\": ") ? v : NAN; /* the last one counts */
+    }
+    free(summary);
+    cr_assert(!isnan(factor), "no amplification factor for %s", name);
     return factor;
 }
 
@@ -602,18 +554,14 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
                                         "circuit-breaker", "dynamic-margin", "front-running",
                                         "keepers", "gamma-squeeze", "cross-margin-contagion",
                                         "bench/rmsc04-like", "btc-perp"};
-    const char *bin = getenv("CASCADE_BIN"), *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert(bin && root, "run through meson test");
-    char dir[] = "/tmp/cascade-scenarios-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    const char *dir = run_tmp;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         char cmd[4096];
         const char *steps = strcmp(names[k], "default") == 0 ? "--steps 3600" : "";
-        for (int r = 0; r < 2; r++) {
-            snprintf(cmd, sizeof cmd, "'%s' run '%s/configs/%s.json' %s -o '%s/%s-%d' --quiet >/dev/null",
-                     bin, root, names[k], steps, dir, names[k], r);
-            cr_assert_eq(system(cmd), 0, "%s", cmd);
-        }
+        for (int r = 0; r < 2; r++)
+            cr_assert_eq(run_cascade("run '%s/configs/%s.json' %s -o '%s-%d' --quiet",
+                                     source_root(), names[k], steps, names[k], r),
+                         0, "%s: run %d failed", names[k], r);
         static const char *const files[] = {"timeseries.csv", "liquidations.csv",
                                             "cascades.csv",   "liqmap.csv",
                                             "accounts.csv",   "replay.jsonl",
@@ -634,9 +582,6 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
                  dir, names[k], dir, dir, names[k], dir, dir, dir, dir);
         cr_assert_eq(system(cmd), 0, "%s: summary differs or money is not conserved", names[k]);
     }
-    char rm[256];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
-    cr_assert_eq(system(rm), 0);
 }
 
 /* configs/bench/rmsc04-like.json is matched to ABIDES's rmsc04 day, which
@@ -644,17 +589,10 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
  * counts (seed 0) are each within 5% of those (docs/performance.md). */
 Test(scenarios, rmsc04_like_day_matches_the_abides_counts)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert(root, "run through meson test");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/configs/bench/rmsc04-like.json", root);
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(&cfg, path, NULL, 0, &err), 0, "%s: %s", err.path, err.msg);
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
-    for (cas_step t = 0; t < cfg.steps; t++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    scenario_load(&cfg, "bench/rmsc04-like", NULL, 0);
+    struct cas_sim *sim = scenario_start(&cfg, NULL, "rmsc04-like");
+    scenario_finish(sim, &cfg, "rmsc04-like");
     struct cas_sim_counters c = cas_sim_counters(sim);
     double orders = (double)c.orders, cancels = (double)(c.cancels + c.expiries);
     double fills = (double)c.trades;

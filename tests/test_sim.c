@@ -15,6 +15,29 @@ static void load(struct cas_config *cfg, const char *json)
     cr_assert_eq(rc, 0, "config: %s: %s", err.path, err.msg);
 }
 
+/* A simulation of the JSON config (loaded into cfg) under obs (borrowed, or NULL). */
+static struct cas_sim *start(struct cas_config *cfg, const char *json,
+                             const struct cas_sim_observer *obs)
+{
+    load(cfg, json);
+    struct cas_sim *sim = NULL;
+    cr_assert_eq(cas_sim_create(&sim, cfg, obs, NULL), 0);
+    return sim;
+}
+
+/* n steps, each of which must succeed. */
+static void run_steps(struct cas_sim *sim, int n)
+{
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(cas_sim_step(sim), 0, "step %d", i);
+}
+
+static void finish(struct cas_sim *sim, struct cas_config *cfg)
+{
+    cas_sim_destroy(sim);
+    cas_config_release(cfg);
+}
+
 static const char *zi(double mu, double alpha, double delta, int count, int window,
                       unsigned seed, int steps)
 {
@@ -46,17 +69,13 @@ static void hash_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
 static struct trace run_trace(const char *json, int steps)
 {
     struct cas_config cfg = {0};
-    load(&cfg, json);
     struct trace t = {0xcbf29ce484222325ULL, 0};
     struct cas_sim_observer obs = {.ctx = &t, .on_trade = hash_fill};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
-    for (int i = 0; i < steps; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    struct cas_sim *sim = start(&cfg, json, &obs);
+    run_steps(sim, steps);
     char why[256];
     cr_assert(cas_book_check(cas_sim_book(sim, 0), why, sizeof why), "%s", why);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
     return t;
 }
 
@@ -79,9 +98,7 @@ Test(sim, resting_orders_match_cancellation_rate)
     const double alpha = 0.04, delta = 0.02;
     const int window = 50, steps = 4000;
     struct cas_config cfg = {0};
-    load(&cfg, zi(0, alpha, delta, 10, window, 3, steps));
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
+    struct cas_sim *sim = start(&cfg, zi(0, alpha, delta, 10, window, 3, steps), NULL);
     double sum = 0;
     int n = 0;
     for (int i = 0; i < steps; i++) {
@@ -98,8 +115,7 @@ Test(sim, resting_orders_match_cancellation_rate)
     double arrivals = 2 * alpha * window * steps;
     cr_assert_lt(fabs((double)c.orders / arrivals - 1), 0.03, "orders %llu, expected %f",
                  (unsigned long long)c.orders, arrivals);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }
 
 /* The population carries the model's flow whatever its size. */
@@ -111,17 +127,13 @@ Test(sim, aggregate_rate_does_not_depend_on_count)
     double expect = (mu + 2 * alpha * window) * steps;
     for (int count = 1; count <= 1000; count *= 10) {
         struct cas_config cfg = {0};
-        load(&cfg, zi(mu, alpha, 0.05, count, window, 11, steps));
-        struct cas_sim *sim;
-        cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
-        for (int i = 0; i < steps; i++)
-            cas_sim_step(sim);
+        struct cas_sim *sim = start(&cfg, zi(mu, alpha, 0.05, count, window, 11, steps), NULL);
+        run_steps(sim, steps);
         struct cas_sim_counters c = cas_sim_counters(sim);
         /* wake-ups are Poisson: 5 standard errors */
         cr_assert_lt(fabs((double)c.wakeups - expect), 5 * sqrt(expect), "count %d: %llu vs %f",
                      count, (unsigned long long)c.wakeups, expect);
-        cas_sim_destroy(sim);
-        cas_config_release(&cfg);
+        finish(sim, &cfg);
     }
 }
 
@@ -135,11 +147,8 @@ Test(sim, wakeups_and_expiries_beyond_the_ring_arrive_on_time)
     const double alpha = 0.0005, delta = 0.0002;
     const int window = 50, steps = 30000;
     struct cas_config cfg = {0};
-    load(&cfg, zi(0, alpha, delta, 1000, window, 4, steps));
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
-    for (int i = 0; i < steps; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    struct cas_sim *sim = start(&cfg, zi(0, alpha, delta, 1000, window, 4, steps), NULL);
+    run_steps(sim, steps);
     struct cas_sim_counters c = cas_sim_counters(sim);
     double rate = 2 * alpha * window, wakes = rate * steps;
     double expired = rate * (steps - (1 - exp(-delta * steps)) / delta);
@@ -149,21 +158,17 @@ Test(sim, wakeups_and_expiries_beyond_the_ring_arrive_on_time)
                  (unsigned long long)c.expiries, expired);
     cr_assert_eq(c.trades, 0u);
     cr_assert_eq(cas_book_orders(cas_sim_book(sim, 0)), c.orders - c.expiries);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }
 
 /* Market orders trade against the resting flow and move the last price. */
 Test(sim, market_orders_trade_at_resting_prices)
 {
     struct cas_config cfg = {0};
-    load(&cfg, zi(0.5, 0.05, 0.01, 5, 40, 5, 3000));
     struct trace t = {0};
     struct cas_sim_observer obs = {.ctx = &t, .on_trade = hash_fill};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
-    for (int i = 0; i < 3000; i++)
-        cas_sim_step(sim);
+    struct cas_sim *sim = start(&cfg, zi(0.5, 0.05, 0.01, 5, 40, 5, 3000), &obs);
+    run_steps(sim, 3000);
     struct cas_sim_counters c = cas_sim_counters(sim);
     cr_assert_gt(c.trades, 300u);
     cr_assert_gt(c.expiries, 1000u);
@@ -172,8 +177,7 @@ Test(sim, market_orders_trade_at_resting_prices)
     cr_assert(cas_book_best_bid(cas_sim_book(sim, 0), &bid));
     cr_assert(cas_book_best_ask(cas_sim_book(sim, 0), &ask));
     cr_assert_lt(bid, ask);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }
 
 Test(sim, refused_parameters_name_their_population)
@@ -261,8 +265,7 @@ Test(sim, money_and_open_interest_conserved_every_step, .timeout = 120)
             cr_assert_gt(lc.liquidations, 0u, "seed %u: the shocks liquidated nobody", seed);
             struct cas_sim_counters c = cas_sim_counters(sim);
             cr_assert_eq(c.fundings, 3000 / 900);
-            cas_sim_destroy(sim);
-            cas_config_release(&cfg);
+            finish(sim, &cfg);
         }
     }
 }
@@ -277,15 +280,11 @@ static uint64_t liquidations_after_shock(int leverage, unsigned seed)
              " \"side\": \"sell\", \"qty\": 300}, {\"step\": 1000, \"kind\": \"index_jump\","
              " \"pct\": -0.15}]}",
              (int)strlen(json) - 1, json);
-    load(&cfg, buf);
     struct liq_count lc = {0};
     struct cas_sim_observer obs = {.ctx = &lc, .on_liquidation = count_liq};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
-    for (int i = 0; i < 1500; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    struct cas_sim *sim = start(&cfg, buf, &obs);
+    run_steps(sim, 1500);
+    finish(sim, &cfg);
     return lc.liquidations;
 }
 
@@ -308,7 +307,7 @@ struct fills {
     struct cas_cause cause[8];
     cas_step step[8];
     uint32_t n;
-    const struct cas_sim *sim;
+    struct cas_sim *sim; /* the run, for the callbacks to read */
 };
 
 static void keep_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
@@ -339,23 +338,20 @@ static void expect_level(const struct cas_sim *sim, enum cas_side side, uint32_t
  * rests the rest; a market-order shock takes it. */
 Test(sim, limit_order_shocks_rest_until_filled)
 {
-    struct cas_config cfg = {0};
-    load(&cfg, "{\"steps\": 100, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5,"
-               " \"initial_price\": 100}], \"shocks\": ["
-               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
-               " \"price\": 99.5},"
-               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 3,"
-               " \"price\": 101},"
-               "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 2},"
-               "{\"step\": 61, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 4,"
-               " \"price\": 102}]}");
     struct fills k = {0};
     struct cas_sim_observer obs = {.ctx = &k, .on_trade = keep_fill};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
-    k.sim = sim;
-    for (int i = 0; i < 60; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    struct cas_config cfg = {0};
+    const char *json = "{\"steps\": 100, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5,"
+                       " \"initial_price\": 100}], \"shocks\": ["
+                       "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
+                       " \"price\": 99.5},"
+                       "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 3,"
+                       " \"price\": 101},"
+                       "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 2},"
+                       "{\"step\": 61, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 4,"
+                       " \"price\": 102}]}";
+    struct cas_sim *sim = k.sim = start(&cfg, json, &obs);
+    run_steps(sim, 60);
     expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{199, 5, 1}});
     expect_level(sim, CAS_SELL, 1, (struct cas_level_info[]){{202, 3, 1}});
     cr_assert_eq(k.n, 0u, "nothing trades before step 60");
@@ -386,8 +382,7 @@ Test(sim, limit_order_shocks_rest_until_filled)
     cr_assert_eq(pos.lots, 0, "the shock account traded only with itself");
     char why[256];
     cr_assert(cas_book_check(cas_sim_book(sim, 0), why, sizeof why), "%s", why);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }
 
 /* A limit order the book cannot hold (resting prices more than CAS_BOOK_MAX_SPAN ticks
@@ -396,20 +391,17 @@ Test(sim, limit_order_shocks_rest_until_filled)
 Test(sim, limit_order_shock_the_book_cannot_hold_is_dropped)
 {
     struct cas_config cfg = {0};
-    load(&cfg, "{\"steps\": 10, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.01,"
-               " \"initial_price\": 100}], \"shocks\": ["
-               "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
-               " \"price\": 99},"
-               "{\"step\": 1, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 5,"
-               " \"price\": 200000}]}");
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, NULL), 0);
-    for (int i = 0; i < 10; i++)
-        cr_assert_eq(cas_sim_step(sim), 0, "step %d", i);
+    const char *json = "{\"steps\": 10, \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.01,"
+                       " \"initial_price\": 100}], \"shocks\": ["
+                       "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 5,"
+                       " \"price\": 99},"
+                       "{\"step\": 1, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 5,"
+                       " \"price\": 200000}]}";
+    struct cas_sim *sim = start(&cfg, json, NULL);
+    run_steps(sim, 10);
     expect_level(sim, CAS_SELL, 0, NULL);
     expect_level(sim, CAS_BUY, 1, (struct cas_level_info[]){{9900, 5, 1}});
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }
 
 /* ---- closing market-order shocks ---- */
@@ -418,7 +410,7 @@ struct shock_fills {
     cas_lots qty[8];       /* by shock id */
     uint32_t taker[8][4];  /* the first owners of each shock's taker orders */
     uint32_t n_takers[8];
-    const struct cas_sim *sim;
+    struct cas_sim *sim; /* the run, for the callbacks to read */
 };
 
 static void sum_shock_fill(void *ctx, uint32_t instrument, const struct cas_fill *f,
@@ -449,36 +441,33 @@ static cas_lots oi(const struct cas_sim *sim)
  * by what the buyers close (here the shock account's short), never rises. */
 Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
 {
-    struct cas_config cfg = {0};
-    load(&cfg,
-         "{\"steps\": 100, \"money_decimals\": 0, \"insurance_fund\": 0,"
-         " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
-         " \"lot_size\": 1, \"initial_price\": 1000, \"index\": {\"source\": \"gbm\","
-         " \"vol_annual\": 0}, \"mark\": {\"method\": \"last\"}, \"funding\": false,"
-         " \"fees\": {\"maker\": 0, \"taker\": 0}, \"price_band\": false}],"
-         " \"agents\": [{\"type\": \"leveraged\", \"count\": 2, \"params\": {\"long_prob\": 1,"
-         " \"leverage\": 2, \"collateral\": 10000, \"size_fraction\": 1, \"rate\": 10,"
-         " \"hold_steps\": 1e12, \"stop_loss\": 0, \"reentry\": 0}}],"
-         " \"shocks\": ["
-         "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 40,"
-         " \"price\": 1000},"
-         "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 500,"
-         " \"price\": 990},"
-         "{\"step\": 50, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 25,"
-         " \"position\": \"close\", \"holders\": 0},"
-         "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 100,"
-         " \"position\": \"close\", \"holders\": 0},"
-         "{\"step\": 70, \"kind\": \"market_order\", \"side\": \"buy\", \"qty\": 100,"
-         " \"position\": \"close\"}]}");
     struct shock_fills k = {0};
     struct cas_sim_observer obs = {.ctx = &k, .on_trade = sum_shock_fill};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, NULL), 0);
-    k.sim = sim;
+    struct cas_config cfg = {0};
+    const char *json =
+        "{\"steps\": 100, \"money_decimals\": 0, \"insurance_fund\": 0,"
+        " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+        " \"lot_size\": 1, \"initial_price\": 1000, \"index\": {\"source\": \"gbm\","
+        " \"vol_annual\": 0}, \"mark\": {\"method\": \"last\"}, \"funding\": false,"
+        " \"fees\": {\"maker\": 0, \"taker\": 0}, \"price_band\": false}],"
+        " \"agents\": [{\"type\": \"leveraged\", \"count\": 2, \"params\": {\"long_prob\": 1,"
+        " \"leverage\": 2, \"collateral\": 10000, \"size_fraction\": 1, \"rate\": 10,"
+        " \"hold_steps\": 1e12, \"stop_loss\": 0, \"reentry\": 0}}],"
+        " \"shocks\": ["
+        "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"sell\", \"qty\": 40,"
+        " \"price\": 1000},"
+        "{\"step\": 0, \"kind\": \"limit_order\", \"side\": \"buy\", \"qty\": 500,"
+        " \"price\": 990},"
+        "{\"step\": 50, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 25,"
+        " \"position\": \"close\", \"holders\": 0},"
+        "{\"step\": 60, \"kind\": \"market_order\", \"side\": \"sell\", \"qty\": 100,"
+        " \"position\": \"close\", \"holders\": 0},"
+        "{\"step\": 70, \"kind\": \"market_order\", \"side\": \"buy\", \"qty\": 100,"
+        " \"position\": \"close\"}]}";
+    struct cas_sim *sim = k.sim = start(&cfg, json, &obs);
     const struct cas_exchange *ex = cas_sim_exchange(sim);
     uint32_t shock = cas_sim_shock_account(sim);
-    for (int i = 0; i < 50; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    run_steps(sim, 50);
     cr_assert_eq(oi(sim), 40, "two longs of 20 lots, the shock account's whole ask (so that a"
                               " holder that closes finds nothing to buy again)");
     cr_assert_eq(cas_sim_step(sim), 0); /* step 50: 25 of 40 long lots, largest first */
@@ -487,8 +476,7 @@ Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
     cr_assert_neq(k.taker[3][0], shock);
     cr_assert_neq(k.taker[3][1], shock);
     cr_assert_eq(oi(sim), 15, "the sellers closed longs and the buyer its short");
-    for (int i = 51; i < 61; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    run_steps(sim, 10); /* steps 51-60 */
     cr_assert_eq(k.qty[4], 15, "only what the holders held is sent, not the 100 asked");
     cr_assert_eq(oi(sim), 0);
     struct cas_position_view pos;
@@ -496,11 +484,9 @@ Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
         cas_exchange_position(ex, k.taker[3][a], 0, &pos);
         cr_assert_eq(pos.lots, 0, "a holder closed its long and opened no short");
     }
-    for (int i = 61; i < 100; i++)
-        cr_assert_eq(cas_sim_step(sim), 0);
+    run_steps(sim, 39); /* steps 61-99 */
     cr_assert_eq(k.qty[5], 0, "the shock account is flat: its closing order sends nothing");
     cas_exchange_position(ex, shock, 0, &pos);
     cr_assert_eq(pos.lots, 0);
-    cas_sim_destroy(sim);
-    cas_config_release(&cfg);
+    finish(sim, &cfg);
 }

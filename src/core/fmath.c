@@ -16,6 +16,7 @@
  * lgamma: Stirling's series with terms to x^-15, for x >= 10 after the
  *   recurrence lgamma(x) = lgamma(x + n) - log(x (x + 1) ... (x + n - 1)). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -65,15 +66,27 @@ static void two_prod(double a, double b, double *p, double *e)
     *e = ((ah * bh - *p) + ah * bl + al * bh) + al * bl;
 }
 
+/* The answers of an exponential that need no arithmetic: NaN for NaN, infinity above
+ * `over`, 0 below `under`; true when *y holds one. */
+static bool beyond_range(double x, double over, double under, double *y)
+{
+    if (x != x)
+        *y = x + x;
+    else if (x > over)
+        *y = INFINITY;
+    else if (x < under)
+        *y = 0.0;
+    else
+        return false;
+    return true;
+}
+
 /* exp(x + t) for a small correction t (|t| <= 2^-40 |x| or so). */
 static double exp_tail(double x, double t)
 {
-    if (x != x)
-        return x + x;
-    if (x > 709.79)
-        return INFINITY;
-    if (x < -745.2)
-        return 0.0;
+    double special;
+    if (beyond_range(x, 709.79, -745.2, &special))
+        return special;
     double kf = x * inv_l64;
     kf = kf >= 0 ? floor(kf + 0.5) : -floor(0.5 - kf);
     int n = (int)kf, j = n & 63, k = (n - j) / 64;
@@ -81,7 +94,7 @@ static double exp_tail(double x, double t)
     /* e^r - 1 = r + r^2/2 + ... + r^7/5040, |r| <= 0.0055 */
     double p = r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 +
                                 r * (1.0 / 720 + r * (1.0 / 5040)))))));
-    double hi = exp2_tab[j][0], lo = exp2_tab[j][1];
+    double hi = exp2_hi[j], lo = exp2_lo[j];
     double y = hi + (lo + hi * p + lo * p);
     if (k > 1023 - 1) /* y < 2: scale in two steps so that 2^k stays representable */
         return y * 2.0 * pow2i(k - 1);
@@ -98,12 +111,9 @@ double cas_exp(double x)
 
 double cas_exp2(double x)
 {
-    if (x != x)
-        return x + x;
-    if (x > 1024)
-        return INFINITY;
-    if (x < -1080)
-        return 0.0;
+    double special;
+    if (beyond_range(x, 1024, -1080, &special))
+        return special;
     /* x ln2 as a double-double: hi + lo */
     double hi, lo;
     two_prod(x, ln2_hi, &hi, &lo);

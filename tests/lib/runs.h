@@ -29,6 +29,15 @@ static inline void runs_teardown(void)
     cr_assert_eq(system(cmd), 0);
 }
 
+/* Remove NAME of the scratch directory and everything below it (a run directory a test is
+ * done with, when the next would not fit beside it). */
+static inline void runs_remove(const char *name)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/%s'", run_tmp, name);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 static inline const char *source_root(void)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
