@@ -6,97 +6,13 @@
 #include <string.h>
 
 #include "cascade/agent.h"
+#include "lib/agentctx.h"
 
-#define MAX_ORDERS 256
-#define N_INSTR 2
 #define PERP 0
 #define SPOT 1
 
-struct sent {
-    uint32_t instrument;
-    struct cas_order_req req;
-    uint64_t id;
-};
-
-/* The fake venue: views per instrument, the orders and cancels it heard, and optionally
- * market and IOC orders filled in full into the views' positions (as if the book were deep). */
-struct fake {
-    struct cas_market_view views[N_INSTR];
-    struct sent orders[MAX_ORDERS];
-    size_t n_orders;
-    uint64_t cancels[MAX_ORDERS];
-    size_t n_cancels;
-    uint64_t next_id;
-    int refuse_on[N_INSTR]; /* return code for orders on that instrument */
-    bool fill_takers;
-};
-
-static int fake_submit_on(void *sink, uint32_t instrument, const struct cas_order_req *req,
-                          uint64_t *id)
-{
-    struct fake *f = sink;
-    cr_assert_lt(instrument, N_INSTR);
-    cr_assert_gt(req->qty, 0, "an order of %lld lots", (long long)req->qty);
-    if (req->type != CAS_MARKET)
-        cr_assert_geq(req->price, 1);
-    if (f->refuse_on[instrument])
-        return f->refuse_on[instrument];
-    cr_assert_lt(f->n_orders, MAX_ORDERS);
-    uint64_t oid = ++f->next_id;
-    f->orders[f->n_orders++] = (struct sent){instrument, *req, oid};
-    if (id)
-        *id = oid;
-    if (f->fill_takers && (req->type == CAS_MARKET || req->type == CAS_IOC))
-        f->views[instrument].position += req->side == CAS_BUY ? req->qty : -req->qty;
-    return 0;
-}
-
-static int fake_submit(void *sink, const struct cas_order_req *req)
-{
-    return fake_submit_on(sink, PERP, req, NULL);
-}
-
-static int fake_cancel(void *sink, uint64_t id)
-{
-    struct fake *f = sink;
-    cr_assert_lt(f->n_cancels, MAX_ORDERS);
-    f->cancels[f->n_cancels++] = id;
-    return 0;
-}
-
-static void fake_view(void *sink, uint32_t instrument, struct cas_market_view *out)
-{
-    struct fake *f = sink;
-    cr_assert_lt(instrument, N_INSTR);
-    *out = f->views[instrument];
-}
-
-static bool fake_liq_map(void *sink, uint32_t instrument, uint32_t lag,
-                         const struct cas_liq_map **out)
-{
-    (void)sink, (void)instrument, (void)lag, (void)out;
-    return false;
-}
-
-static uint32_t fake_liquidatable(void *sink, uint32_t instrument, uint32_t *accounts,
-                                  uint32_t max)
-{
-    (void)sink, (void)instrument, (void)accounts, (void)max;
-    return 0;
-}
-
-static int fake_keeper(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
-                       cas_lots *taken)
-{
-    (void)sink, (void)instrument, (void)target, (void)lots, (void)taken;
-    return CAS_EINVAL;
-}
-
-static const struct cas_agent_ops fake_ops = {fake_submit_on, fake_cancel, fake_view,
-                                              fake_liq_map, fake_liquidatable, fake_keeper};
-
 /* Script the touch of an instrument's book (the last trade at the bid). */
-static void set_book(struct fake *f, uint32_t instrument, cas_ticks bid, cas_ticks ask)
+static void set_book(struct agentctx *f, uint32_t instrument, cas_ticks bid, cas_ticks ask)
 {
     struct cas_market_view *v = &f->views[instrument];
     v->has_bid = v->has_ask = true;
@@ -106,10 +22,10 @@ static void set_book(struct fake *f, uint32_t instrument, cas_ticks bid, cas_tic
     v->mark = bid;
 }
 
-static void fake_init(struct fake *f)
+static void fake_init(struct agentctx *f)
 {
-    memset(f, 0, sizeof *f);
-    for (uint32_t i = 0; i < N_INSTR; i++) {
+    agentctx_init(f);
+    for (uint32_t i = 0; i < AGENTCTX_INSTR; i++) {
         struct cas_market_view *v = &f->views[i];
         set_book(f, i, 59999, 60001);
         v->index = 60000;
@@ -130,12 +46,7 @@ struct agent {
 
 static void param(struct agent *a, const char *name, double value)
 {
-    for (uint32_t i = 0; i < a->type->n_params; i++)
-        if (strcmp(a->type->params[i].name, name) == 0) {
-            a->params[i] = value;
-            return;
-        }
-    cr_assert_fail("no parameter '%s' in type '%s'", name, a->type->name);
+    agentctx_param(a->type, a->params, name, value);
 }
 
 /* Defaults from the table; call param() after, then agent_start(). */
@@ -145,8 +56,7 @@ static void agent_new(struct agent *a, const struct cas_agent_type *type, uint64
     a->type = type;
     cr_assert_leq(type->n_params, CAS_MAX_PARAMS);
     cr_assert_leq(type->state_size, sizeof a->state);
-    for (uint32_t i = 0; i < type->n_params; i++)
-        a->params[i] = type->params[i].def;
+    agentctx_defaults(type, a->params);
     a->setup = (struct cas_agent_setup){.count = 1,
                                         .params = a->params,
                                         .initial_price = 60000,
@@ -166,10 +76,10 @@ static int agent_start(struct agent *a)
     return a->type->init(a->state, &a->setup, &err);
 }
 
-static void agent_act(struct agent *a, struct fake *f)
+static void agent_act(struct agent *a, struct agentctx *f)
 {
     struct cas_market_view view = f->views[PERP];
-    struct cas_agent_ctx ctx = {&view, &a->rng, f, fake_submit, &fake_ops, PERP};
+    struct cas_agent_ctx ctx = agentctx_ctx(f, &view, &a->rng);
     a->type->act(a->state, &ctx);
 }
 
@@ -232,7 +142,7 @@ Test(agents_flow, fundamental_init_sets_account)
 Test(agents_flow, fundamental_buys_below_belief)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     set_book(&f, PERP, 58999, 59001); /* price 59000, index 60000: 1.69% cheap */
@@ -249,7 +159,7 @@ Test(agents_flow, fundamental_buys_below_belief)
 Test(agents_flow, fundamental_sells_above_belief)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     set_book(&f, PERP, 62999, 63001); /* 5% rich */
@@ -263,7 +173,7 @@ Test(agents_flow, fundamental_sells_above_belief)
 Test(agents_flow, fundamental_holds_within_threshold)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     set_book(&f, PERP, 59799, 59801); /* 0.33% cheap, threshold 0.5% */
@@ -275,7 +185,7 @@ Test(agents_flow, fundamental_holds_within_threshold)
 Test(agents_flow, fundamental_uses_last_without_a_mid)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     f.views[PERP].has_bid = f.views[PERP].has_ask = false;
@@ -289,7 +199,7 @@ Test(agents_flow, fundamental_uses_last_without_a_mid)
 Test(agents_flow, fundamental_never_exceeds_max_notional)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     set_book(&f, PERP, 40000, 40002); /* 50% cheap: wants 100 lots, capped at 20 */
@@ -322,7 +232,7 @@ Test(agents_flow, fundamental_never_exceeds_max_notional)
 Test(agents_flow, fundamental_market_orders_and_cancels)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     fake_init(&f);
     set_book(&f, PERP, 58999, 59001);
@@ -350,7 +260,7 @@ Test(agents_flow, fundamental_bias_is_persistent_and_varied)
     int buyers = 0, sellers = 0;
     for (uint64_t seed = 1; seed <= 40; seed++) {
         struct agent a;
-        struct fake f;
+        struct agentctx f;
         fundamental_new(&a, seed);
         param(&a, "bias_sd", 0.05);
         param(&a, "threshold", 0.0001);
@@ -375,7 +285,7 @@ Test(agents_flow, fundamental_bias_is_persistent_and_varied)
 Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     a.setup.perpetual = false;
     cr_assert_eq(agent_start(&a), 0);
@@ -389,9 +299,9 @@ Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
 
 Test(agents_flow, fundamental_is_deterministic)
 {
-    struct fake f1, f2;
+    struct agentctx f1, f2;
     for (int run = 0; run < 2; run++) {
-        struct fake *f = run ? &f2 : &f1;
+        struct agentctx *f = run ? &f2 : &f1;
         struct agent a;
         fundamental_new(&a, 99);
         param(&a, "bias_sd", 0.01);
@@ -435,7 +345,7 @@ struct quotes {
     int n_bids, n_asks;
 };
 
-static struct quotes quotes_since(const struct fake *f, size_t from)
+static struct quotes quotes_since(const struct agentctx *f, size_t from)
 {
     struct quotes q = {0, INT64_MAX, 0, 0, 0, 0};
     for (size_t i = from; i < f->n_orders; i++) {
@@ -457,7 +367,7 @@ static struct quotes quotes_since(const struct fake *f, size_t from)
 Test(agents_flow, market_maker_quotes_both_sides_around_mid)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     set_book(&f, PERP, 59990, 60010);
@@ -478,7 +388,7 @@ Test(agents_flow, market_maker_quotes_both_sides_around_mid)
 Test(agents_flow, market_maker_quotes_around_index_without_mid)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     f.views[PERP].has_bid = f.views[PERP].has_ask = false;
@@ -492,7 +402,7 @@ Test(agents_flow, market_maker_quotes_around_index_without_mid)
 Test(agents_flow, market_maker_skews_against_inventory)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     set_book(&f, PERP, 59990, 60010);
@@ -512,7 +422,7 @@ Test(agents_flow, market_maker_skews_against_inventory)
 Test(agents_flow, market_maker_replaces_its_quotes)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     agent_act(&a, &f);
@@ -528,7 +438,7 @@ Test(agents_flow, market_maker_replaces_its_quotes)
 Test(agents_flow, market_maker_stops_quoting_a_side_at_max_position)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     param(&a, "max_position", 10);
     param(&a, "skew_ticks_per_lot", 0);
@@ -548,7 +458,7 @@ Test(agents_flow, market_maker_stops_quoting_a_side_at_max_position)
 }
 
 /* Wake the maker at times 0, 1, 2, ... with mids alternating by `jump` ticks. */
-static struct quotes mm_run(struct agent *a, struct fake *f, cas_ticks jump, int wakes)
+static struct quotes mm_run(struct agent *a, struct agentctx *f, cas_ticks jump, int wakes)
 {
     size_t from = 0;
     for (int i = 0; i < wakes; i++) {
@@ -564,7 +474,7 @@ static struct quotes mm_run(struct agent *a, struct fake *f, cas_ticks jump, int
 Test(agents_flow, market_maker_widens_with_volatility)
 {
     struct agent calm, wild;
-    struct fake fc, fw;
+    struct agentctx fc, fw;
     mm_new(&calm);
     mm_new(&wild);
     fake_init(&fc);
@@ -580,7 +490,7 @@ Test(agents_flow, market_maker_widens_with_volatility)
 Test(agents_flow, market_maker_withdraws_above_withdraw_vol)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     param(&a, "withdraw_vol", 1e-3);
     cr_assert_eq(agent_start(&a), 0);
@@ -604,7 +514,7 @@ Test(agents_flow, market_maker_withdraws_above_withdraw_vol)
 Test(agents_flow, market_maker_withdraws_on_first_volatile_wake)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     param(&a, "withdraw_vol", 1e-3);
     cr_assert_eq(agent_start(&a), 0);
@@ -623,7 +533,7 @@ Test(agents_flow, market_maker_withdraws_on_first_volatile_wake)
 Test(agents_flow, market_maker_stop_loss_is_final)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     f.views[PERP].equity = 1000000;
@@ -644,7 +554,7 @@ Test(agents_flow, market_maker_stop_loss_is_final)
 Test(agents_flow, market_maker_keeps_only_accepted_ids)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     fake_init(&f);
     f.refuse_on[PERP] = CAS_EINVAL;
@@ -668,7 +578,7 @@ static void arb_new(struct agent *a)
     cr_assert_eq(agent_start(a), 0);
 }
 
-static void spot_index(struct fake *f)
+static void spot_index(struct agentctx *f)
 {
     f->views[PERP].index_instrument = SPOT;
     f->fill_takers = true;
@@ -677,7 +587,7 @@ static void spot_index(struct fake *f)
 Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -698,7 +608,7 @@ Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot)
 Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -715,7 +625,7 @@ Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
 Test(agents_flow, basis_arb_respects_max_notional)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -734,7 +644,7 @@ Test(agents_flow, basis_arb_respects_max_notional)
 Test(agents_flow, basis_arb_holds_between_exit_and_entry)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -750,7 +660,7 @@ Test(agents_flow, basis_arb_holds_between_exit_and_entry)
 Test(agents_flow, basis_arb_unwinds_inside_exit)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -776,7 +686,7 @@ Test(agents_flow, basis_arb_unwinds_inside_exit)
 Test(agents_flow, basis_arb_without_spot_trades_only_the_perp)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     f.fill_takers = true;
@@ -789,7 +699,7 @@ Test(agents_flow, basis_arb_without_spot_trades_only_the_perp)
 Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     spot_index(&f);
@@ -809,7 +719,7 @@ Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
 Test(agents_flow, basis_arb_sizes_with_the_mispricing)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     agent_new(&a, &cas_agent_basis_arb, 1);
     param(&a, "clip", 900);
     param(&a, "max_notional", 300000); /* 1000 lots */
@@ -842,7 +752,7 @@ Test(agents_flow, basis_arb_sizes_with_the_mispricing)
 Test(agents_flow, basis_arb_buys_a_cheap_perp_with_no_bids)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     set_book(&f, PERP, 5, 10);
@@ -857,7 +767,7 @@ Test(agents_flow, basis_arb_buys_a_cheap_perp_with_no_bids)
 Test(agents_flow, basis_arb_refused_is_at_its_limit)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     arb_new(&a);
     fake_init(&f);
     f.refuse_on[PERP] = CAS_EINVAL;

@@ -11,157 +11,20 @@
 #include <string.h>
 
 #include "cascade/agent.h"
-
-#define MAX_REC 64
-#define MAX_TARGETS 16
-
-struct take {
-    uint32_t target;
-    cas_lots asked, taken;
-    int rc;
-};
-
-struct fake {
-    struct cas_market_view view;
-    int refuse; /* every order is refused with CAS_EINVAL */
-    struct cas_order_req orders[MAX_REC];
-    uint64_t ids[MAX_REC];
-    uint32_t n_orders;
-    uint64_t next_id;
-    uint64_t cancels[MAX_REC];
-    uint32_t n_cancels;
-    /* the liquidation map: maps[k] is the one k publications old */
-    struct cas_liq_map maps[4];
-    uint32_t n_maps;
-    uint32_t map_calls, asked_lag;
-    /* keeper mode: each target's signed position; the keeper's margin carries at most
-     * margin_lots of position */
-    uint32_t targets[MAX_TARGETS];
-    cas_lots target_lots[MAX_TARGETS];
-    uint32_t n_targets;
-    cas_lots margin_lots;
-    struct take takes[MAX_REC];
-    uint32_t n_takes, list_calls;
-};
-
-static void record(struct fake *f, const struct cas_order_req *req, uint64_t *id)
-{
-    cr_assert_lt(f->n_orders, MAX_REC);
-    f->ids[f->n_orders] = ++f->next_id;
-    f->orders[f->n_orders++] = *req;
-    if (id)
-        *id = f->next_id;
-}
-
-static int fake_submit(void *sink, const struct cas_order_req *req)
-{
-    struct fake *f = sink;
-    if (f->refuse)
-        return CAS_EINVAL;
-    record(f, req, NULL);
-    return 0;
-}
-
-static int ops_submit(void *sink, uint32_t instrument, const struct cas_order_req *req,
-                      uint64_t *id)
-{
-    struct fake *f = sink;
-    cr_assert_eq(instrument, 0);
-    if (f->refuse)
-        return CAS_EINVAL;
-    record(f, req, id);
-    return 0;
-}
-
-static int ops_cancel(void *sink, uint64_t id)
-{
-    struct fake *f = sink;
-    cr_assert_lt(f->n_cancels, MAX_REC);
-    f->cancels[f->n_cancels++] = id;
-    return 0;
-}
-
-static void ops_view(void *sink, uint32_t instrument, struct cas_market_view *out)
-{
-    struct fake *f = sink;
-    cr_assert_eq(instrument, 0);
-    *out = f->view;
-}
-
-static bool ops_liq_map(void *sink, uint32_t instrument, uint32_t lag,
-                        const struct cas_liq_map **out)
-{
-    struct fake *f = sink;
-    cr_assert_eq(instrument, 0);
-    f->map_calls++;
-    f->asked_lag = lag;
-    if (lag >= f->n_maps)
-        return false;
-    *out = &f->maps[lag];
-    return true;
-}
-
-static uint32_t ops_liquidatable(void *sink, uint32_t instrument, uint32_t *accounts,
-                                 uint32_t max)
-{
-    struct fake *f = sink;
-    cr_assert_eq(instrument, 0);
-    f->list_calls++;
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < f->n_targets && n < max; k++)
-        if (f->target_lots[k] != 0)
-            accounts[n++] = f->targets[k];
-    return n;
-}
-
-/* The venue's take-over: the keeper gets the target's lots on the target's side. */
-static int ops_keeper_liquidate(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
-                                cas_lots *taken)
-{
-    struct fake *f = sink;
-    cr_assert_eq(instrument, 0);
-    cr_assert_lt(f->n_takes, MAX_REC);
-    struct take *t = &f->takes[f->n_takes++];
-    *t = (struct take){target, lots, 0, CAS_ENOTFOUND};
-    *taken = 0;
-    for (uint32_t k = 0; k < f->n_targets; k++) {
-        if (f->targets[k] != target || f->target_lots[k] == 0)
-            continue;
-        cas_lots have = f->target_lots[k], sign = have > 0 ? 1 : -1;
-        cas_lots q = lots < sign * have ? lots : sign * have;
-        cas_lots after = f->view.position + sign * q;
-        if ((after < 0 ? -after : after) > f->margin_lots)
-            return t->rc = CAS_EINVAL;
-        f->target_lots[k] -= sign * q;
-        f->view.position = after;
-        *taken = t->taken = q;
-        return t->rc = 0;
-    }
-    return t->rc;
-}
-
-static const struct cas_agent_ops fake_ops = {
-    .submit = ops_submit,
-    .cancel = ops_cancel,
-    .view = ops_view,
-    .liq_map = ops_liq_map,
-    .liquidatable = ops_liquidatable,
-    .keeper_liquidate = ops_keeper_liquidate,
-};
+#include "lib/agentctx.h"
 
 /* BTC at 60000 with tick 0.5 and lot 0.001 at 6 money decimals: K = 500 money units;
  * equity 10000 quote currency. */
-static void fake_init(struct fake *f)
+static void fake_init(struct agentctx *f)
 {
-    memset(f, 0, sizeof *f);
-    f->view = (struct cas_market_view){
+    agentctx_init(f);
+    f->views[0] = (struct cas_market_view){
         .has_bid = true, .has_ask = true, .best_bid = 119998, .best_ask = 120000,
         .last = 119999, .mark = 120000, .equity = 10000000000,
         .contract_units = 500, .index = 120000, .index_instrument = UINT32_MAX};
     for (uint32_t k = 0; k < 4; k++)
         f->maps[k] = (struct cas_liq_map){.published = 0, .lo = 110000, .bin = 100};
     f->n_maps = 1;
-    f->margin_lots = INT64_MAX;
 }
 
 /* Middle of map bin i: 110000 + (i + 0.5) * 100 ticks. */
@@ -184,19 +47,12 @@ static void agent_defaults(struct agent *a, const struct cas_agent_type *type)
     memset(a, 0, sizeof *a);
     a->type = type;
     cr_assert_leq(type->state_size, sizeof a->state);
-    for (uint32_t k = 0; k < type->n_params; k++)
-        a->params[k] = type->params[k].def;
+    agentctx_defaults(type, a->params);
 }
 
 static void agent_set(struct agent *a, const char *name, double value)
 {
-    for (uint32_t k = 0; k < a->type->n_params; k++) {
-        if (strcmp(a->type->params[k].name, name) == 0) {
-            a->params[k] = value;
-            return;
-        }
-    }
-    cr_assert_fail("no param '%s' in '%s'", name, a->type->name);
+    agentctx_param(a->type, a->params, name, value);
 }
 
 static void agent_start(struct agent *a, uint64_t seed)
@@ -213,18 +69,19 @@ static void agent_start(struct agent *a, uint64_t seed)
 
 /* One wake-up. Like the sim, the ctx's view is a snapshot taken before the agent acts;
  * ops->view serves the fake's current state (the position after take-overs). */
-static void agent_act(struct agent *a, struct fake *f)
+static void agent_act(struct agent *a, struct agentctx *f)
 {
-    struct cas_market_view snapshot = f->view;
-    struct cas_agent_ctx ctx = {&snapshot, &a->rng, f, fake_submit, &fake_ops, 0};
+    struct cas_market_view snapshot = f->views[0];
+    struct cas_agent_ctx ctx = agentctx_ctx(f, &snapshot, &a->rng);
     a->type->act(a->state, &ctx);
 }
 
-static void assert_order(const struct fake *f, uint32_t k, enum cas_side side,
+static void assert_order(const struct agentctx *f, uint32_t k, enum cas_side side,
                          enum cas_order_type type, cas_lots qty, bool reduce_only)
 {
     cr_assert_gt(f->n_orders, k, "order %u was not sent", k);
-    const struct cas_order_req *o = &f->orders[k];
+    cr_assert_eq(f->orders[k].instrument, 0, "order %u: not on the agent's instrument", k);
+    const struct cas_order_req *o = &f->orders[k].req;
     cr_assert_eq(o->side, side, "order %u: side %d", k, (int)o->side);
     cr_assert_eq(o->type, type, "order %u: type %d", k, (int)o->type);
     cr_assert_eq(o->qty, qty, "order %u: qty %lld", k, (long long)o->qty);
@@ -259,7 +116,7 @@ Test(front_runner, init_opens_its_account_from_params)
 Test(front_runner, sells_ahead_of_long_cluster_within_reach)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -272,7 +129,7 @@ Test(front_runner, sells_ahead_of_long_cluster_within_reach)
 Test(front_runner, buys_ahead_of_short_cluster_within_reach)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -285,7 +142,7 @@ Test(front_runner, buys_ahead_of_short_cluster_within_reach)
 Test(front_runner, ignores_cluster_beyond_reach)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -302,7 +159,7 @@ Test(front_runner, ignores_cluster_beyond_reach)
 Test(front_runner, ignores_cluster_below_min_cluster)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -319,7 +176,7 @@ Test(front_runner, ignores_cluster_below_min_cluster)
 Test(front_runner, ignores_clusters_on_the_wrong_side)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -332,7 +189,7 @@ Test(front_runner, ignores_clusters_on_the_wrong_side)
 Test(front_runner, trades_ahead_of_the_largest_cluster)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -348,7 +205,7 @@ Test(front_runner, trades_ahead_of_the_largest_cluster)
 Test(front_runner, exits_when_price_reaches_the_cluster)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "stop_loss", 0);
     agent_start(&a, 1);
@@ -356,14 +213,14 @@ Test(front_runner, exits_when_price_reaches_the_cluster)
     f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1);
-    f.view.position = -FR_LOTS; /* the sell filled */
-    f.view.entry = 119999;
-    f.view.step = 30;
-    f.view.mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1;
+    f.views[0].position = -FR_LOTS; /* the sell filled */
+    f.views[0].entry = 119999;
+    f.views[0].step = 30;
+    f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1, "it left before the cluster was reached");
-    f.view.step = 40;
-    f.view.mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW);
+    f.views[0].step = 40;
+    f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW);
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 2);
     assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
@@ -372,18 +229,18 @@ Test(front_runner, exits_when_price_reaches_the_cluster)
 Test(front_runner, exits_a_long_when_price_reaches_a_short_cluster)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
     f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
     agent_act(&a, &f);
-    f.view.position = FR_LOTS;
-    f.view.entry = 120000;
-    f.view.mark = 120500;
+    f.views[0].position = FR_LOTS;
+    f.views[0].entry = 120000;
+    f.views[0].mark = 120500;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1);
-    f.view.mark = 121000; /* past 120950 */
+    f.views[0].mark = 121000; /* past 120950 */
     agent_act(&a, &f);
     assert_order(&f, 1, CAS_SELL, CAS_MARKET, FR_LOTS, true);
 }
@@ -391,22 +248,22 @@ Test(front_runner, exits_a_long_when_price_reaches_a_short_cluster)
 Test(front_runner, exits_after_max_hold)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "max_hold", 100);
     agent_set(&a, "stop_loss", 0);
     agent_start(&a, 1);
     fake_init(&f);
-    f.view.step = 1000;
+    f.views[0].step = 1000;
     f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
     agent_act(&a, &f);
-    f.view.position = -FR_LOTS;
-    f.view.entry = 120000;
-    f.view.mark = 121000; /* well against it; no stop */
-    f.view.step = 1099;
+    f.views[0].position = -FR_LOTS;
+    f.views[0].entry = 120000;
+    f.views[0].mark = 121000; /* well against it; no stop */
+    f.views[0].step = 1099;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1);
-    f.view.step = 1100;
+    f.views[0].step = 1100;
     agent_act(&a, &f);
     assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
 }
@@ -414,19 +271,19 @@ Test(front_runner, exits_after_max_hold)
 Test(front_runner, stops_out_when_price_moves_against_it)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "stop_loss", 0.01);
     agent_start(&a, 1);
     fake_init(&f);
     f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
     agent_act(&a, &f);
-    f.view.position = -FR_LOTS;
-    f.view.entry = 120000;
-    f.view.mark = 121100; /* the stop is at 121200 */
+    f.views[0].position = -FR_LOTS;
+    f.views[0].entry = 120000;
+    f.views[0].mark = 121100; /* the stop is at 121200 */
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1);
-    f.view.mark = 121200;
+    f.views[0].mark = 121200;
     agent_act(&a, &f);
     assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
 }
@@ -434,7 +291,7 @@ Test(front_runner, stops_out_when_price_moves_against_it)
 Test(front_runner, reads_the_map_at_its_lag)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "lag", 2);
     agent_start(&a, 1);
@@ -458,7 +315,7 @@ Test(front_runner, reads_the_map_at_its_lag)
 Test(front_runner, waits_without_a_map)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "lag", 1);
     agent_start(&a, 1);
@@ -472,15 +329,15 @@ Test(front_runner, waits_without_a_map)
 Test(front_runner, refused_entry_is_retried_next_wake)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_start(&a, 1);
     fake_init(&f);
     f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    f.refuse = 1;
+    f.refuse_on[0] = CAS_EINVAL;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 0);
-    f.refuse = 0;
+    f.refuse_on[0] = 0;
     agent_act(&a, &f);
     assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
 }
@@ -489,7 +346,7 @@ Test(front_runner, refused_entry_is_retried_next_wake)
 static bool trades_marginal_cluster(double noise, uint64_t seed)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "noise", noise);
     agent_start(&a, seed);
@@ -513,7 +370,7 @@ Test(front_runner, noise_blurs_its_reading_of_the_map)
 static uint32_t fr_script(uint64_t seed, struct cas_order_req *out)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     front_runner(&a);
     agent_set(&a, "noise", 0.5);
     agent_start(&a, seed);
@@ -523,17 +380,18 @@ static uint32_t fr_script(uint64_t seed, struct cas_order_req *out)
         f.maps[0].shorts[i] = 4e4 * (1 + i % 3);
     }
     for (int w = 0; w < 20; w++) {
-        f.view.step = w * 50;
-        f.view.position = 0; /* each wake, flat again */
+        f.views[0].step = w * 50;
+        f.views[0].position = 0; /* each wake, flat again */
         agent_act(&a, &f);
     }
-    memcpy(out, f.orders, f.n_orders * sizeof *out);
+    for (uint32_t k = 0; k < f.n_orders; k++)
+        out[k] = f.orders[k].req;
     return f.n_orders;
 }
 
 Test(front_runner, same_seed_same_orders)
 {
-    struct cas_order_req a[MAX_REC], b[MAX_REC];
+    struct cas_order_req a[AGENTCTX_MAX], b[AGENTCTX_MAX];
     uint32_t na = fr_script(42, a), nb = fr_script(42, b);
     cr_assert_gt(na, 0);
     cr_assert_eq(na, nb);
@@ -550,14 +408,14 @@ static void liquidator(struct agent *a)
     agent_defaults(a, &cas_agent_liquidator);
 }
 
-static void add_target(struct fake *f, uint32_t account, cas_lots lots)
+static void add_target(struct agentctx *f, uint32_t account, cas_lots lots)
 {
-    cr_assert_lt(f->n_targets, MAX_TARGETS);
+    cr_assert_lt(f->n_targets, AGENTCTX_TARGETS);
     f->targets[f->n_targets] = account;
     f->target_lots[f->n_targets++] = lots;
 }
 
-static cas_lots total_taken(const struct fake *f)
+static cas_lots total_taken(const struct agentctx *f)
 {
     cas_lots t = 0;
     for (uint32_t k = 0; k < f->n_takes; k++)
@@ -581,7 +439,7 @@ Test(liquidator, init_opens_its_account_from_params)
 Test(liquidator, takes_over_up_to_its_capacity)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "max_inventory", 100);
     agent_start(&a, 1);
@@ -596,25 +454,25 @@ Test(liquidator, takes_over_up_to_its_capacity)
     cr_assert_eq(f.takes[1].asked, 20);
     cr_assert_eq(total_taken(&f), 100);
     cr_assert_neq(f.takes[0].target, f.takes[1].target);
-    cr_assert_eq(f.view.position, 100);
+    cr_assert_eq(f.views[0].position, 100);
 }
 
 Test(liquidator, counts_its_inventory_against_capacity)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "max_inventory", 100);
     agent_start(&a, 1);
     fake_init(&f);
-    f.view.position = -90; /* on the other side: still counted */
+    f.views[0].position = -90; /* on the other side: still counted */
     add_target(&f, 3, 80);
     agent_act(&a, &f);
     cr_assert_eq(f.n_takes, 1);
     cr_assert_eq(f.takes[0].asked, 10);
 
     fake_init(&f);
-    f.view.position = 100; /* full */
+    f.views[0].position = 100; /* full */
     add_target(&f, 3, 80);
     agent_act(&a, &f);
     cr_assert_eq(f.n_takes, 0);
@@ -624,7 +482,7 @@ Test(liquidator, counts_its_inventory_against_capacity)
 Test(liquidator, moves_on_when_the_venue_refuses_its_margin)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "max_inventory", 100);
     agent_start(&a, 1);
@@ -636,20 +494,20 @@ Test(liquidator, moves_on_when_the_venue_refuses_its_margin)
     cr_assert_eq(f.n_takes, 2, "it gave up after a refusal");
     cr_assert_eq(f.takes[0].rc == CAS_EINVAL || f.takes[1].rc == CAS_EINVAL, true);
     cr_assert_eq(total_taken(&f), 30);
-    cr_assert_eq(f.view.position, 30);
+    cr_assert_eq(f.views[0].position, 30);
 }
 
 Test(liquidator, unwinds_what_it_took_in_the_same_wake)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "unwind_lots", 7);
     agent_start(&a, 1);
     fake_init(&f);
     add_target(&f, 3, -40); /* a short: the keeper takes a short and buys it back */
     agent_act(&a, &f);
-    cr_assert_eq(f.view.position, -40);
+    cr_assert_eq(f.views[0].position, -40);
     cr_assert_eq(f.n_orders, 1);
     assert_order(&f, 0, CAS_BUY, CAS_MARKET, 7, true);
 }
@@ -657,20 +515,20 @@ Test(liquidator, unwinds_what_it_took_in_the_same_wake)
 Test(liquidator, unwinds_at_most_unwind_lots_per_wake)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "unwind_lots", 7);
     agent_start(&a, 1);
     fake_init(&f);
     cas_lots expect[] = {7, 7, 6};
-    f.view.position = 20;
+    f.views[0].position = 20;
     for (uint32_t w = 0; w < 3; w++) {
         agent_act(&a, &f);
         cr_assert_eq(f.n_orders, w + 1, "wake %u sent %u orders", w, f.n_orders - w);
         assert_order(&f, w, CAS_SELL, CAS_MARKET, expect[w], true);
-        f.view.position -= f.orders[w].qty; /* it filled */
+        f.views[0].position -= f.orders[w].req.qty; /* it filled */
     }
-    cr_assert_eq(f.view.position, 0);
+    cr_assert_eq(f.views[0].position, 0);
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 3, "it traded while flat");
 }
@@ -678,33 +536,33 @@ Test(liquidator, unwinds_at_most_unwind_lots_per_wake)
 Test(liquidator, passive_unwinds_at_the_touch_and_replaces)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "passive", 1);
     agent_start(&a, 1);
     fake_init(&f);
-    f.view.position = 20;
+    f.views[0].position = 20;
     agent_act(&a, &f);
     assert_order(&f, 0, CAS_SELL, CAS_LIMIT, 5, true);
-    cr_assert_eq(f.orders[0].price, f.view.best_ask);
+    cr_assert_eq(f.orders[0].req.price, f.views[0].best_ask);
     cr_assert_eq(f.n_cancels, 0);
-    f.view.best_ask = 119999;
+    f.views[0].best_ask = 119999;
     agent_act(&a, &f);
     cr_assert_eq(f.n_cancels, 1);
-    cr_assert_eq(f.cancels[0], f.ids[0]);
+    cr_assert_eq(f.cancels[0], f.orders[0].id);
     assert_order(&f, 1, CAS_SELL, CAS_LIMIT, 5, true);
-    cr_assert_eq(f.orders[1].price, 119999);
-    f.view.position = -3;
+    cr_assert_eq(f.orders[1].req.price, 119999);
+    f.views[0].position = -3;
     agent_act(&a, &f);
-    cr_assert_eq(f.cancels[1], f.ids[1]);
+    cr_assert_eq(f.cancels[1], f.orders[1].id);
     assert_order(&f, 2, CAS_BUY, CAS_LIMIT, 3, true);
-    cr_assert_eq(f.orders[2].price, f.view.best_bid);
+    cr_assert_eq(f.orders[2].req.price, f.views[0].best_bid);
 }
 
 Test(liquidator, idle_when_flat_and_nothing_is_liquidatable)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_start(&a, 1);
     fake_init(&f);
@@ -716,12 +574,12 @@ Test(liquidator, idle_when_flat_and_nothing_is_liquidatable)
 Test(liquidator, does_nothing_while_itself_liquidated)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_start(&a, 1);
     fake_init(&f);
-    f.view.liquidating = true;
-    f.view.position = 20;
+    f.views[0].liquidating = true;
+    f.views[0].position = 20;
     add_target(&f, 3, 10);
     agent_act(&a, &f);
     cr_assert_eq(f.n_takes + f.n_orders, 0);
@@ -731,7 +589,7 @@ Test(liquidator, does_nothing_while_itself_liquidated)
 static uint32_t liq_script(uint64_t seed, uint32_t *out)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     liquidator(&a);
     agent_set(&a, "max_inventory", 60);
     agent_set(&a, "unwind_lots", 25);
@@ -742,7 +600,7 @@ static uint32_t liq_script(uint64_t seed, uint32_t *out)
     for (int w = 0; w < 6; w++) {
         agent_act(&a, &f);
         for (uint32_t k = 0; k < f.n_orders; k++)
-            f.view.position += f.orders[k].side == CAS_BUY ? f.orders[k].qty : -f.orders[k].qty;
+            f.views[0].position += f.orders[k].req.side == CAS_BUY ? f.orders[k].req.qty : -f.orders[k].req.qty;
         f.n_orders = 0;
     }
     for (uint32_t k = 0; k < f.n_takes; k++)
@@ -752,7 +610,7 @@ static uint32_t liq_script(uint64_t seed, uint32_t *out)
 
 Test(liquidator, same_seed_same_take_overs)
 {
-    uint32_t a[MAX_REC], b[MAX_REC], c[MAX_REC];
+    uint32_t a[AGENTCTX_TAKES], b[AGENTCTX_TAKES], c[AGENTCTX_TAKES];
     uint32_t na = liq_script(42, a), nb = liq_script(42, b), nc = liq_script(43, c);
     cr_assert_gt(na, 3);
     cr_assert_eq(na, nb);
