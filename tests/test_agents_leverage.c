@@ -377,15 +377,28 @@ Test(leveraged, does_not_trade_while_liquidating_or_halted)
     fake_free(f);
 }
 
-/* The orders of a random-style trader over a scripted run. */
-static uint32_t lev_run(uint64_t seed, struct cas_order_req *out)
+/* A scripted run: the type and its overrides (names up to the first NULL), and wakes
+ * `every` steps apart at price 60000 + m[0] x (i % m[1]) - m[2] x (i % m[3]) at wake i. */
+struct script {
+    const struct cas_agent_type *type;
+    const char *names[4];
+    double values[4];
+    int wakes;
+    double every;
+    cas_ticks m[4];
+};
+
+/* The orders of one scripted run. */
+static uint32_t script_run(const struct script *sc, uint64_t seed, struct cas_order_req *out)
 {
     double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.03, "hold_steps", 20.0, NULL);
-    struct agentctx *f = fake_new(LEV, p, seed);
-    for (int i = 0; i < 200; i++) {
-        set_price(f, 60000 + 40 * (i % 7) - 30 * (i % 5));
-        wake(f, 3.0 * i);
+    agentctx_defaults(sc->type, p);
+    for (int k = 0; k < 4 && sc->names[k]; k++)
+        agentctx_param(sc->type, p, sc->names[k], sc->values[k]);
+    struct agentctx *f = fake_new(sc->type, p, seed);
+    for (int i = 0; i < sc->wakes; i++) {
+        set_price(f, 60000 + sc->m[0] * (i % sc->m[1]) - sc->m[2] * (i % sc->m[3]));
+        wake(f, sc->every * i);
     }
     uint32_t n = f->n_orders;
     for (uint32_t k = 0; k < n; k++)
@@ -394,14 +407,22 @@ static uint32_t lev_run(uint64_t seed, struct cas_order_req *out)
     return n;
 }
 
-Test(leveraged, same_seed_same_orders)
+/* The same seed gives the same orders, another seed others. */
+static void same_seed_same_orders(const struct script *sc)
 {
     static struct cas_order_req a[AGENTCTX_MAX], b[AGENTCTX_MAX], c[AGENTCTX_MAX];
-    uint32_t na = lev_run(11, a), nb = lev_run(11, b), nc = lev_run(12, c);
+    uint32_t na = script_run(sc, 11, a), nb = script_run(sc, 11, b), nc = script_run(sc, 12, c);
     cr_assert_gt(na, 10);
     cr_assert_eq(na, nb);
     cr_assert(same_orders(a, b, na));
     cr_assert(na != nc || !same_orders(a, c, na), "another seed, other orders");
+}
+
+/* A random-style trader with stops. */
+Test(leveraged, same_seed_same_orders)
+{
+    same_seed_same_orders(
+        &(struct script){LEV, {"stop_loss", "hold_steps"}, {0.03, 20}, 200, 3.0, {40, 7, 30, 5}});
 }
 
 /* ---- option_dealer ---- */
@@ -579,29 +600,11 @@ Test(option_dealer, refuses_an_unknown_step_length)
     free(st);
 }
 
-static uint32_t dealer_run(uint64_t seed, struct cas_order_req *out)
-{
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.05, "hedge_threshold", 50.0,
-              "maturity_hours", 0.1, NULL);
-    struct agentctx *f = fake_new(DEALER, p, seed);
-    for (int i = 0; i < 400; i++) {
-        set_price(f, 60000 + 90 * (i % 11) - 70 * (i % 13));
-        wake(f, 2.0 * i);
-    }
-    uint32_t n = f->n_orders;
-    for (uint32_t k = 0; k < n; k++)
-        out[k] = f->orders[k].req;
-    fake_free(f);
-    return n;
-}
-
 Test(option_dealer, same_seed_same_orders)
 {
-    static struct cas_order_req a[AGENTCTX_MAX], b[AGENTCTX_MAX], c[AGENTCTX_MAX];
-    uint32_t na = dealer_run(11, a), nb = dealer_run(11, b), nc = dealer_run(12, c);
-    cr_assert_gt(na, 10);
-    cr_assert_eq(na, nb);
-    cr_assert(same_orders(a, b, na));
-    cr_assert(na != nc || !same_orders(a, c, na), "another seed, other orders");
+    same_seed_same_orders(&(struct script){DEALER,
+                                           {"contract_lots", "flow_rate", "hedge_threshold",
+                                            "maturity_hours"},
+                                           {1000, 0.05, 50, 0.1},
+                                           400, 2.0, {90, 11, 70, 13}});
 }

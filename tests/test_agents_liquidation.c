@@ -98,6 +98,19 @@ static void front_runner(struct agent *a)
     agent_set(a, "noise", 0);
 }
 
+/* The agent and the venue of a test with a fixture (.init), which the test starts after
+ * setting what it needs; each test runs in a process of its own, so they start afresh. */
+static struct {
+    struct agent a;
+    struct agentctx f;
+} fx;
+
+static void ready_front_runner(void)
+{
+    front_runner(&fx.a);
+    fake_init(&fx.f);
+}
+
 /* Defaults: 0.2 x equity 1e10 x leverage 5 = 1e10 money units / (120000 x 500) = 166 lots. */
 #define FR_LOTS 166
 
@@ -113,233 +126,180 @@ Test(front_runner, init_opens_its_account_from_params)
     cr_assert_eq(a.type->rate(a.state), 0.2);
 }
 
-Test(front_runner, sells_ahead_of_long_cluster_within_reach)
+/* A cluster of long liquidations below the mark is sold ahead of, one of shorts above
+ * bought ahead of. */
+Test(front_runner, trades_ahead_of_a_cluster_within_reach)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
+    for (int shorts = 0; shorts <= 1; shorts++) {
+        ready_front_runner();
+        agent_start(&fx.a, 1);
+        if (shorts)
+            fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
+        else
+            fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+        agent_act(&fx.a, &fx.f);
+        cr_assert_eq(fx.f.n_orders, 1);
+        assert_order(&fx.f, 0, shorts ? CAS_BUY : CAS_SELL, CAS_MARKET, FR_LOTS, false);
+    }
 }
 
-Test(front_runner, buys_ahead_of_short_cluster_within_reach)
+Test(front_runner, ignores_cluster_beyond_reach, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    assert_order(&f, 0, CAS_BUY, CAS_MARKET, FR_LOTS, false);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_FAR_BELOW] = 1e9;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.map_calls, 1, "it did not look at the map");
+    cr_assert_eq(fx.f.n_orders, 0);
+    agent_set(&fx.a, "reach", 0.025); /* now within reach */
+    agent_start(&fx.a, 1);
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
 }
 
-Test(front_runner, ignores_cluster_beyond_reach)
+Test(front_runner, ignores_cluster_below_min_cluster, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_FAR_BELOW] = 1e9;
-    agent_act(&a, &f);
-    cr_assert_eq(f.map_calls, 1, "it did not look at the map");
-    cr_assert_eq(f.n_orders, 0);
-    agent_set(&a, "reach", 0.025); /* now within reach */
-    agent_start(&a, 1);
-    agent_act(&a, &f);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 0.9e5; /* default min_cluster 1e5 */
+    fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 1e5;  /* must exceed it, not equal it */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.map_calls, 1);
+    cr_assert_eq(fx.f.n_orders, 0);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 1.1e5;
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
 }
 
-Test(front_runner, ignores_cluster_below_min_cluster)
+Test(front_runner, ignores_clusters_on_the_wrong_side, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 0.9e5; /* default min_cluster 1e5 */
-    f.maps[0].shorts[BIN_NEAR_ABOVE] = 1e5;  /* must exceed it, not equal it */
-    agent_act(&a, &f);
-    cr_assert_eq(f.map_calls, 1);
-    cr_assert_eq(f.n_orders, 0);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 1.1e5;
-    agent_act(&a, &f);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_ABOVE] = 1e9;  /* longs liquidated above: already past */
+    fx.f.maps[0].shorts[BIN_NEAR_BELOW] = 1e9; /* shorts liquidated below: likewise */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 0);
 }
 
-Test(front_runner, ignores_clusters_on_the_wrong_side)
+Test(front_runner, trades_ahead_of_the_largest_cluster, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_ABOVE] = 1e9;  /* longs liquidated above: already past */
-    f.maps[0].shorts[BIN_NEAR_BELOW] = 1e9; /* shorts liquidated below: likewise */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 0);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 3e5;
+    fx.f.maps[0].longs[BIN_NEAR_BELOW + 1] = 2e5;
+    fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 6e5;
+    fx.f.maps[0].longs[BIN_FAR_BELOW] = 1e9; /* larger, but out of reach */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    assert_order(&fx.f, 0, CAS_BUY, CAS_MARKET, FR_LOTS, false);
 }
 
-Test(front_runner, trades_ahead_of_the_largest_cluster)
+Test(front_runner, exits_when_price_reaches_the_cluster, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 3e5;
-    f.maps[0].longs[BIN_NEAR_BELOW + 1] = 2e5;
-    f.maps[0].shorts[BIN_NEAR_ABOVE] = 6e5;
-    f.maps[0].longs[BIN_FAR_BELOW] = 1e9; /* larger, but out of reach */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    assert_order(&f, 0, CAS_BUY, CAS_MARKET, FR_LOTS, false);
+    agent_set(&fx.a, "stop_loss", 0);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    fx.f.views[0].position = -FR_LOTS; /* the sell filled */
+    fx.f.views[0].entry = 119999;
+    fx.f.views[0].step = 30;
+    fx.f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1, "it left before the cluster was reached");
+    fx.f.views[0].step = 40;
+    fx.f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2);
+    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
 }
 
-Test(front_runner, exits_when_price_reaches_the_cluster)
+Test(front_runner, exits_a_long_when_price_reaches_a_short_cluster, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_set(&a, "stop_loss", 0);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    f.views[0].position = -FR_LOTS; /* the sell filled */
-    f.views[0].entry = 119999;
-    f.views[0].step = 30;
-    f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1, "it left before the cluster was reached");
-    f.views[0].step = 40;
-    f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2);
-    assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
+    agent_act(&fx.a, &fx.f);
+    fx.f.views[0].position = FR_LOTS;
+    fx.f.views[0].entry = 120000;
+    fx.f.views[0].mark = 120500;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    fx.f.views[0].mark = 121000; /* past 120950 */
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 1, CAS_SELL, CAS_MARKET, FR_LOTS, true);
 }
 
-Test(front_runner, exits_a_long_when_price_reaches_a_short_cluster)
+Test(front_runner, exits_after_max_hold, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
-    agent_act(&a, &f);
-    f.views[0].position = FR_LOTS;
-    f.views[0].entry = 120000;
-    f.views[0].mark = 120500;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    f.views[0].mark = 121000; /* past 120950 */
-    agent_act(&a, &f);
-    assert_order(&f, 1, CAS_SELL, CAS_MARKET, FR_LOTS, true);
+    agent_set(&fx.a, "max_hold", 100);
+    agent_set(&fx.a, "stop_loss", 0);
+    agent_start(&fx.a, 1);
+    fx.f.views[0].step = 1000;
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+    agent_act(&fx.a, &fx.f);
+    fx.f.views[0].position = -FR_LOTS;
+    fx.f.views[0].entry = 120000;
+    fx.f.views[0].mark = 121000; /* well against it; no stop */
+    fx.f.views[0].step = 1099;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    fx.f.views[0].step = 1100;
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
 }
 
-Test(front_runner, exits_after_max_hold)
+Test(front_runner, stops_out_when_price_moves_against_it, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_set(&a, "max_hold", 100);
-    agent_set(&a, "stop_loss", 0);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.views[0].step = 1000;
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&a, &f);
-    f.views[0].position = -FR_LOTS;
-    f.views[0].entry = 120000;
-    f.views[0].mark = 121000; /* well against it; no stop */
-    f.views[0].step = 1099;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    f.views[0].step = 1100;
-    agent_act(&a, &f);
-    assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
+    agent_set(&fx.a, "stop_loss", 0.01);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+    agent_act(&fx.a, &fx.f);
+    fx.f.views[0].position = -FR_LOTS;
+    fx.f.views[0].entry = 120000;
+    fx.f.views[0].mark = 121100; /* the stop is at 121200 */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    fx.f.views[0].mark = 121200;
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
 }
 
-Test(front_runner, stops_out_when_price_moves_against_it)
+Test(front_runner, reads_the_map_at_its_lag, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_set(&a, "stop_loss", 0.01);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&a, &f);
-    f.views[0].position = -FR_LOTS;
-    f.views[0].entry = 120000;
-    f.views[0].mark = 121100; /* the stop is at 121200 */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    f.views[0].mark = 121200;
-    agent_act(&a, &f);
-    assert_order(&f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
+    agent_set(&fx.a, "lag", 2);
+    agent_start(&fx.a, 1);
+    fx.f.n_maps = 3;
+    fx.f.maps[2].longs[BIN_NEAR_BELOW] = 5e5; /* gone from the two newer maps */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.asked_lag, 2);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
+
+    front_runner(&fx.a); /* lag 0 sees no cluster */
+    agent_start(&fx.a, 1);
+    fake_init(&fx.f);
+    fx.f.n_maps = 3;
+    fx.f.maps[2].longs[BIN_NEAR_BELOW] = 5e5;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.asked_lag, 0);
+    cr_assert_eq(fx.f.n_orders, 0);
 }
 
-Test(front_runner, reads_the_map_at_its_lag)
+Test(front_runner, waits_without_a_map, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_set(&a, "lag", 2);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.n_maps = 3;
-    f.maps[2].longs[BIN_NEAR_BELOW] = 5e5; /* gone from the two newer maps */
-    agent_act(&a, &f);
-    cr_assert_eq(f.asked_lag, 2);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
-
-    front_runner(&a); /* lag 0 sees no cluster */
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.n_maps = 3;
-    f.maps[2].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&a, &f);
-    cr_assert_eq(f.asked_lag, 0);
-    cr_assert_eq(f.n_orders, 0);
+    agent_set(&fx.a, "lag", 1);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5; /* only the newest is published */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.map_calls, 1);
+    cr_assert_eq(fx.f.n_orders, 0);
 }
 
-Test(front_runner, waits_without_a_map)
+Test(front_runner, refused_entry_is_retried_next_wake, .init = ready_front_runner)
 {
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_set(&a, "lag", 1);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5; /* only the newest is published */
-    agent_act(&a, &f);
-    cr_assert_eq(f.map_calls, 1);
-    cr_assert_eq(f.n_orders, 0);
-}
-
-Test(front_runner, refused_entry_is_retried_next_wake)
-{
-    struct agent a;
-    struct agentctx f;
-    front_runner(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    f.refuse_on[0] = CAS_EINVAL;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 0);
-    f.refuse_on[0] = 0;
-    agent_act(&a, &f);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
+    agent_start(&fx.a, 1);
+    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+    fx.f.refuse_on[0] = CAS_EINVAL;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 0);
+    fx.f.refuse_on[0] = 0;
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_MARKET, FR_LOTS, false);
 }
 
 /* Whether a front-runner with this seed trades a cluster of exactly min_cluster. */
@@ -408,6 +368,12 @@ static void liquidator(struct agent *a)
     agent_defaults(a, &cas_agent_liquidator);
 }
 
+static void ready_liquidator(void)
+{
+    liquidator(&fx.a);
+    fake_init(&fx.f);
+}
+
 static void add_target(struct agentctx *f, uint32_t account, cas_lots lots)
 {
     cr_assert_lt(f->n_targets, AGENTCTX_TARGETS);
@@ -436,65 +402,53 @@ Test(liquidator, init_opens_its_account_from_params)
     cr_assert_eq(a.type->rate(a.state), 4);
 }
 
-Test(liquidator, takes_over_up_to_its_capacity)
+Test(liquidator, takes_over_up_to_its_capacity, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_set(&a, "max_inventory", 100);
-    agent_start(&a, 1);
-    fake_init(&f);
-    add_target(&f, 3, 80);
-    add_target(&f, 7, 80);
-    add_target(&f, 9, 80);
-    agent_act(&a, &f);
-    cr_assert_eq(f.list_calls, 1);
-    cr_assert_eq(f.n_takes, 2, "it kept going past its capacity");
-    cr_assert_eq(f.takes[0].asked, 100);
-    cr_assert_eq(f.takes[1].asked, 20);
-    cr_assert_eq(total_taken(&f), 100);
-    cr_assert_neq(f.takes[0].target, f.takes[1].target);
-    cr_assert_eq(f.views[0].position, 100);
+    agent_set(&fx.a, "max_inventory", 100);
+    agent_start(&fx.a, 1);
+    add_target(&fx.f, 3, 80);
+    add_target(&fx.f, 7, 80);
+    add_target(&fx.f, 9, 80);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.list_calls, 1);
+    cr_assert_eq(fx.f.n_takes, 2, "it kept going past its capacity");
+    cr_assert_eq(fx.f.takes[0].asked, 100);
+    cr_assert_eq(fx.f.takes[1].asked, 20);
+    cr_assert_eq(total_taken(&fx.f), 100);
+    cr_assert_neq(fx.f.takes[0].target, fx.f.takes[1].target);
+    cr_assert_eq(fx.f.views[0].position, 100);
 }
 
-Test(liquidator, counts_its_inventory_against_capacity)
+Test(liquidator, counts_its_inventory_against_capacity, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_set(&a, "max_inventory", 100);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.views[0].position = -90; /* on the other side: still counted */
-    add_target(&f, 3, 80);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_takes, 1);
-    cr_assert_eq(f.takes[0].asked, 10);
+    agent_set(&fx.a, "max_inventory", 100);
+    agent_start(&fx.a, 1);
+    fx.f.views[0].position = -90; /* on the other side: still counted */
+    add_target(&fx.f, 3, 80);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_takes, 1);
+    cr_assert_eq(fx.f.takes[0].asked, 10);
 
-    fake_init(&f);
-    f.views[0].position = 100; /* full */
-    add_target(&f, 3, 80);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_takes, 0);
-    assert_order(&f, 0, CAS_SELL, CAS_MARKET, 5, true); /* but it unwinds */
+    fake_init(&fx.f);
+    fx.f.views[0].position = 100; /* full */
+    add_target(&fx.f, 3, 80);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_takes, 0);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_MARKET, 5, true); /* but it unwinds */
 }
 
-Test(liquidator, moves_on_when_the_venue_refuses_its_margin)
+Test(liquidator, moves_on_when_the_venue_refuses_its_margin, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_set(&a, "max_inventory", 100);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.margin_lots = 50;
-    add_target(&f, 3, 80);
-    add_target(&f, 7, 30);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_takes, 2, "it gave up after a refusal");
-    cr_assert_eq(f.takes[0].rc == CAS_EINVAL || f.takes[1].rc == CAS_EINVAL, true);
-    cr_assert_eq(total_taken(&f), 30);
-    cr_assert_eq(f.views[0].position, 30);
+    agent_set(&fx.a, "max_inventory", 100);
+    agent_start(&fx.a, 1);
+    fx.f.margin_lots = 50;
+    add_target(&fx.f, 3, 80);
+    add_target(&fx.f, 7, 30);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_takes, 2, "it gave up after a refusal");
+    cr_assert_eq(fx.f.takes[0].rc == CAS_EINVAL || fx.f.takes[1].rc == CAS_EINVAL, true);
+    cr_assert_eq(total_taken(&fx.f), 30);
+    cr_assert_eq(fx.f.views[0].position, 30);
 }
 
 Test(liquidator, unwinds_what_it_took_in_the_same_wake)
@@ -512,77 +466,61 @@ Test(liquidator, unwinds_what_it_took_in_the_same_wake)
     assert_order(&f, 0, CAS_BUY, CAS_MARKET, 7, true);
 }
 
-Test(liquidator, unwinds_at_most_unwind_lots_per_wake)
+Test(liquidator, unwinds_at_most_unwind_lots_per_wake, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_set(&a, "unwind_lots", 7);
-    agent_start(&a, 1);
-    fake_init(&f);
+    agent_set(&fx.a, "unwind_lots", 7);
+    agent_start(&fx.a, 1);
     cas_lots expect[] = {7, 7, 6};
-    f.views[0].position = 20;
+    fx.f.views[0].position = 20;
     for (uint32_t w = 0; w < 3; w++) {
-        agent_act(&a, &f);
-        cr_assert_eq(f.n_orders, w + 1, "wake %u sent %u orders", w, f.n_orders - w);
-        assert_order(&f, w, CAS_SELL, CAS_MARKET, expect[w], true);
-        f.views[0].position -= f.orders[w].req.qty; /* it filled */
+        agent_act(&fx.a, &fx.f);
+        cr_assert_eq(fx.f.n_orders, w + 1, "wake %u sent %u orders", w, fx.f.n_orders - w);
+        assert_order(&fx.f, w, CAS_SELL, CAS_MARKET, expect[w], true);
+        fx.f.views[0].position -= fx.f.orders[w].req.qty; /* it filled */
     }
-    cr_assert_eq(f.views[0].position, 0);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 3, "it traded while flat");
+    cr_assert_eq(fx.f.views[0].position, 0);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 3, "it traded while flat");
 }
 
-Test(liquidator, passive_unwinds_at_the_touch_and_replaces)
+Test(liquidator, passive_unwinds_at_the_touch_and_replaces, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_set(&a, "passive", 1);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.views[0].position = 20;
-    agent_act(&a, &f);
-    assert_order(&f, 0, CAS_SELL, CAS_LIMIT, 5, true);
-    cr_assert_eq(f.orders[0].req.price, f.views[0].best_ask);
-    cr_assert_eq(f.n_cancels, 0);
-    f.views[0].best_ask = 119999;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, 1);
-    cr_assert_eq(f.cancels[0], f.orders[0].id);
-    assert_order(&f, 1, CAS_SELL, CAS_LIMIT, 5, true);
-    cr_assert_eq(f.orders[1].req.price, 119999);
-    f.views[0].position = -3;
-    agent_act(&a, &f);
-    cr_assert_eq(f.cancels[1], f.orders[1].id);
-    assert_order(&f, 2, CAS_BUY, CAS_LIMIT, 3, true);
-    cr_assert_eq(f.orders[2].req.price, f.views[0].best_bid);
+    agent_set(&fx.a, "passive", 1);
+    agent_start(&fx.a, 1);
+    fx.f.views[0].position = 20;
+    agent_act(&fx.a, &fx.f);
+    assert_order(&fx.f, 0, CAS_SELL, CAS_LIMIT, 5, true);
+    cr_assert_eq(fx.f.orders[0].req.price, fx.f.views[0].best_ask);
+    cr_assert_eq(fx.f.n_cancels, 0);
+    fx.f.views[0].best_ask = 119999;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, 1);
+    cr_assert_eq(fx.f.cancels[0], fx.f.orders[0].id);
+    assert_order(&fx.f, 1, CAS_SELL, CAS_LIMIT, 5, true);
+    cr_assert_eq(fx.f.orders[1].req.price, 119999);
+    fx.f.views[0].position = -3;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.cancels[1], fx.f.orders[1].id);
+    assert_order(&fx.f, 2, CAS_BUY, CAS_LIMIT, 3, true);
+    cr_assert_eq(fx.f.orders[2].req.price, fx.f.views[0].best_bid);
 }
 
-Test(liquidator, idle_when_flat_and_nothing_is_liquidatable)
+Test(liquidator, idle_when_flat_and_nothing_is_liquidatable, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    agent_act(&a, &f);
-    cr_assert_eq(f.list_calls, 1);
-    cr_assert_eq(f.n_takes + f.n_orders + f.n_cancels, 0);
+    agent_start(&fx.a, 1);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.list_calls, 1);
+    cr_assert_eq(fx.f.n_takes + fx.f.n_orders + fx.f.n_cancels, 0);
 }
 
-Test(liquidator, does_nothing_while_itself_liquidated)
+Test(liquidator, does_nothing_while_itself_liquidated, .init = ready_liquidator)
 {
-    struct agent a;
-    struct agentctx f;
-    liquidator(&a);
-    agent_start(&a, 1);
-    fake_init(&f);
-    f.views[0].liquidating = true;
-    f.views[0].position = 20;
-    add_target(&f, 3, 10);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_takes + f.n_orders, 0);
+    agent_start(&fx.a, 1);
+    fx.f.views[0].liquidating = true;
+    fx.f.views[0].position = 20;
+    add_target(&fx.f, 3, 10);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_takes + fx.f.n_orders, 0);
 }
 
 /* A scripted run: the targets taken over in order, written into out. */

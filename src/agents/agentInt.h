@@ -12,9 +12,8 @@
  *
  * A file then reads:
  *     #define PARAMS(X) CAS__P_RATE(X, ...) X(...) ... CAS__P_COLLATERAL(X, ...) ...
- *     CAS__PARAM_TABLE(PARAMS);
  *     struct NAME { CAS__PARAM_FIELDS(PARAMS) ...its own state... };
- *     CAS__PARAM_LOADER(NAME, PARAMS);
+ *     CAS__PARAMS(NAME, PARAMS);
  *     static int NAME_init(...), static void NAME_act(...), ...
  *     CAS__AGENT_TYPE(NAME, .summary = "...", ...optional callbacks...);
  * CAS__AGENT_TYPE gives the type its name, table, state size, NAME_init, NAME_act and
@@ -37,17 +36,15 @@
 #define CAS__PARAM_FIELD(name, ctype, ...) ctype name;
 #define CAS__PARAM_LOAD(name, ctype, ...) x->name = (ctype)p[P_##name];
 
-/* The enum of the parameters (P_name ..., N_PARAMS) and their table `params`. */
-#define CAS__PARAM_TABLE(LIST)                                                                 \
-    enum { LIST(CAS__PARAM_ENUM) N_PARAMS };                                                   \
-    static const struct cas_param_spec params[N_PARAMS] = {LIST(CAS__PARAM_SPEC)}
-
 /* One field per parameter, inside the type's state struct. */
 #define CAS__PARAM_FIELDS(LIST) LIST(CAS__PARAM_FIELD)
 
-/* static void load_params(struct NAME *x, struct cas_agent_setup *s): the fields from
- * s->params, and the account from collateral and leverage. */
-#define CAS__PARAM_LOADER(NAME, LIST)                                                          \
+/* After the state struct: the enum of the parameters (P_name ..., N_PARAMS), their
+ * table `params`, and static void load_params(struct NAME *x, struct cas_agent_setup *s),
+ * which sets the fields from s->params and the account from collateral and leverage. */
+#define CAS__PARAMS(NAME, LIST)                                                                \
+    enum { LIST(CAS__PARAM_ENUM) N_PARAMS };                                                   \
+    static const struct cas_param_spec params[N_PARAMS] = {LIST(CAS__PARAM_SPEC)};             \
     static void load_params(struct NAME *x, struct cas_agent_setup *s)                         \
     {                                                                                          \
         const double *p = s->params;                                                           \

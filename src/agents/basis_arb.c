@@ -46,15 +46,13 @@
     CAS__P_LEVERAGE(X, 5, "each arbitrageur's leverage on perpetuals (capped by the "           \
                           "instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct basis_arb {
     CAS__PARAM_FIELDS(PARAMS)
     double lot_value; /* quote currency per lot per tick */
     bool at_limit;
 };
 
-CAS__PARAM_LOADER(basis_arb, PARAMS);
+CAS__PARAMS(basis_arb, PARAMS);
 
 static int basis_arb_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

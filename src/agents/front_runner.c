@@ -49,8 +49,6 @@
     CAS__P_LEVERAGE(X, 5, "the account's leverage (capped by the instrument's)")               \
     CAS__P_COLLATERAL(X, 1e4, "the trader's deposit")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct front_runner {
     CAS__PARAM_FIELDS(PARAMS)
     /* the trade under way: -1 short ahead of longs below, +1 long ahead of shorts
@@ -62,7 +60,7 @@ struct front_runner {
     bool counted;              /* this trade's reaching is counted */
 };
 
-CAS__PARAM_LOADER(front_runner, PARAMS);
+CAS__PARAMS(front_runner, PARAMS);
 
 /* A cluster found on the map: which way to trade and where it lies. */
 struct cluster {

@@ -41,8 +41,6 @@
     CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
     CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct fundamental {
     CAS__PARAM_FIELDS(PARAMS)
     double lot_value;     /* quote currency per lot per tick */
@@ -54,7 +52,7 @@ struct fundamental {
     uint64_t working;     /* id of the resting limit order, 0 when none */
 };
 
-CAS__PARAM_LOADER(fundamental, PARAMS);
+CAS__PARAMS(fundamental, PARAMS);
 
 static int fundamental_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

@@ -57,8 +57,6 @@ enum { STYLE_RANDOM, STYLE_MOMENTUM, STYLE_CONTRARIAN };
       "another instrument (its place in the config's list) on which each entry opens the "      \
       "same side with half the notional; -1 for none")
 
-CAS__PARAM_TABLE(PARAMS);
-
 /* The mids the trader saw, spaced at least lookback / (RING - 1) steps apart, so that
  * a full ring always reaches back at least `lookback` steps. */
 #define RING 16
@@ -83,7 +81,7 @@ struct leveraged {
     bool out;         /* liquidated with reentry 0 */
 };
 
-CAS__PARAM_LOADER(leveraged, PARAMS);
+CAS__PARAMS(leveraged, PARAMS);
 
 static int leveraged_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

@@ -43,14 +43,12 @@
     CAS__P_COLLATERAL(X, 1e5, "the keeper's deposit, which margins what it takes over")        \
     CAS__P_LEVERAGE(X, 10, "the account's leverage (capped by the instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct liquidator {
     CAS__PARAM_FIELDS(PARAMS)
     uint64_t resting; /* id of the passive unwind order placed at the last wake, 0 if none */
 };
 
-CAS__PARAM_LOADER(liquidator, PARAMS);
+CAS__PARAMS(liquidator, PARAMS);
 
 static int liquidator_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

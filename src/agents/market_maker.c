@@ -50,8 +50,6 @@
     CAS__P_COLLATERAL(X, 1e6, "each maker's deposit")                                          \
     CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct market_maker {
     CAS__PARAM_FIELDS(PARAMS)
     /* volatility estimate */
@@ -67,7 +65,7 @@ struct market_maker {
     uint32_t n_quotes;
 };
 
-CAS__PARAM_LOADER(market_maker, PARAMS);
+CAS__PARAMS(market_maker, PARAMS);
 
 static int market_maker_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

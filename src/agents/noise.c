@@ -31,8 +31,6 @@
     CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
     CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 struct noise {
     CAS__PARAM_FIELDS(PARAMS)
     double market_rate; /* this agent's market orders per step */
@@ -40,7 +38,7 @@ struct noise {
     double rate;        /* both */
 };
 
-CAS__PARAM_LOADER(noise, PARAMS);
+CAS__PARAMS(noise, PARAMS);
 
 static int noise_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

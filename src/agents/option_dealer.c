@@ -63,8 +63,6 @@ enum { HEDGE_THRESHOLD, HEDGE_SCHEDULE };
     CAS__P_COLLATERAL(X, 1e6, "the dealer's deposit for hedging")                              \
     CAS__P_LEVERAGE(X, 10, "the hedge account's leverage (capped by the instrument's)")
 
-CAS__PARAM_TABLE(PARAMS);
-
 /* One customer trade: `contracts` options of one kind and strike. */
 struct option {
     enum cas_option_kind kind;
@@ -85,7 +83,7 @@ struct option_dealer {
     double last_S;       /* the underlying at the previous wake, ticks (0 before one) */
 };
 
-CAS__PARAM_LOADER(option_dealer, PARAMS);
+CAS__PARAMS(option_dealer, PARAMS);
 
 static int option_dealer_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {

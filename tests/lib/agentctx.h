@@ -170,14 +170,9 @@ static inline int agentctx_keeper(void *sink, uint32_t instrument, uint32_t targ
     return t->rc;
 }
 
-static const struct cas_agent_ops agentctx_ops = {
-    .submit = agentctx_submit_on,
-    .cancel = agentctx_cancel,
-    .view = agentctx_view,
-    .liq_map = agentctx_liq_map,
-    .liquidatable = agentctx_liquidatable,
-    .keeper_liquidate = agentctx_keeper,
-};
+static const struct cas_agent_ops agentctx_ops = {agentctx_submit_on, agentctx_cancel,
+                                                  agentctx_view, agentctx_liq_map,
+                                                  agentctx_liquidatable, agentctx_keeper};
 
 /* An empty venue: no orders, no map, no one to take over, any margin. */
 static inline void agentctx_init(struct agentctx *f)
