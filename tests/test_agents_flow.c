@@ -333,6 +333,14 @@ static void ready_mm(void)
     fake_init(&fx.f);
 }
 
+/* A maker that withdraws above a volatility of 1e-3 per step. */
+static void ready_mm_withdrawing(void)
+{
+    ready_mm();
+    param(&fx.a, "withdraw_vol", 1e-3);
+    cr_assert_eq(agent_start(&fx.a), 0);
+}
+
 /* The agent's orders since index `from`: best bid and ask, and lots on each side. */
 struct quotes {
     cas_ticks bid, ask;
@@ -466,47 +474,35 @@ Test(agents_flow, market_maker_widens_with_volatility)
     cr_assert_leq(qw.ask - qw.bid, 21);
 }
 
-Test(agents_flow, market_maker_withdraws_above_withdraw_vol)
+Test(agents_flow, market_maker_withdraws_above_withdraw_vol, .init = ready_mm_withdrawing)
 {
-    struct agent a;
-    struct agentctx f;
-    mm_new(&a);
-    param(&a, "withdraw_vol", 1e-3);
-    cr_assert_eq(agent_start(&a), 0);
-    fake_init(&f);
-    mm_run(&a, &f, 600, 6); /* returns of 1% per step */
-    size_t n = f.n_orders, c = f.n_cancels;
+    mm_run(&fx.a, &fx.f, 600, 6); /* returns of 1% per step */
+    size_t n = fx.f.n_orders, c = fx.f.n_cancels;
     cr_assert_eq(n, 4, "it quoted once, before the turmoil");
-    set_book(&f, PERP, 59980, 60020);
-    f.views[PERP].now = 6;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, n, "withdrawn: quotes nothing");
-    cr_assert_eq(f.n_cancels, c, "its last quotes were already cancelled");
+    set_book(&fx.f, PERP, 59980, 60020);
+    fx.f.views[PERP].now = 6;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, n, "withdrawn: quotes nothing");
+    cr_assert_eq(fx.f.n_cancels, c, "its last quotes were already cancelled");
     /* calm returns: the average decays below the threshold and the maker comes back */
-    for (int i = 7; i < 200 && f.n_orders == n; i++) {
-        f.views[PERP].now = i;
-        agent_act(&a, &f);
+    for (int i = 7; i < 200 && fx.f.n_orders == n; i++) {
+        fx.f.views[PERP].now = i;
+        agent_act(&fx.a, &fx.f);
     }
-    cr_assert_gt(f.n_orders, n, "returns once volatility subsides");
+    cr_assert_gt(fx.f.n_orders, n, "returns once volatility subsides");
 }
 
-Test(agents_flow, market_maker_withdraws_on_first_volatile_wake)
+Test(agents_flow, market_maker_withdraws_on_first_volatile_wake, .init = ready_mm_withdrawing)
 {
-    struct agent a;
-    struct agentctx f;
-    mm_new(&a);
-    param(&a, "withdraw_vol", 1e-3);
-    cr_assert_eq(agent_start(&a), 0);
-    fake_init(&f);
-    set_book(&f, PERP, 59980, 60020);
-    agent_act(&a, &f);
-    size_t n = f.n_orders;
+    set_book(&fx.f, PERP, 59980, 60020);
+    agent_act(&fx.a, &fx.f);
+    size_t n = fx.f.n_orders;
     cr_assert_gt(n, 0);
-    set_book(&f, PERP, 59380, 59420); /* 1% drop in one step */
-    f.views[PERP].now = 1;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, n, "pulls every quote");
-    cr_assert_eq(f.n_orders, n, "and places none");
+    set_book(&fx.f, PERP, 59380, 59420); /* 1% drop in one step */
+    fx.f.views[PERP].now = 1;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, n, "pulls every quote");
+    cr_assert_eq(fx.f.n_orders, n, "and places none");
 }
 
 Test(agents_flow, market_maker_stop_loss_is_final, .init = ready_mm)

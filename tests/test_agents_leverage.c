@@ -460,32 +460,34 @@ static void walk(struct agentctx *f, int n, cas_ticks ticks, uint32_t *buys, uin
     }
 }
 
-Test(option_dealer, short_gamma_hedges_with_the_move)
+/* Ten wakes of a 0.3% fall, then twenty of a rise: a short-gamma dealer (with = true)
+ * hedges with the move at every wake, selling the fall and buying the rise (its position
+ * falls by more than 1000 lots in the fall); a long-gamma one against it. */
+static void hedges_the_move(bool with)
 {
-    struct agentctx *f = dealer(1, 0, 1, 60);
+    struct agentctx *f = dealer(with, 0, 1, 60);
     uint32_t buys, sells;
     cas_lots before = f->views[0].position;
-    walk(f, 10, -180, &buys, &sells); /* 0.3% per wake down */
-    cr_assert_eq(buys, 0);
-    cr_assert_eq(sells, 10, "sells at every step of the fall");
-    cr_assert_lt(f->views[0].position, before - 1000);
+    walk(f, 10, -180, &buys, &sells);
+    cr_assert_eq(with ? buys : sells, 0, "short gamma %d: traded against the fall", with);
+    cr_assert_eq(with ? sells : buys, 10, "short gamma %d: missed a step of the fall", with);
+    cas_lots moved = f->views[0].position - before;
+    cr_assert(with ? moved < -1000 : moved > 0, "short gamma %d: moved %lld", with,
+              (long long)moved);
     walk(f, 20, +180, &buys, &sells);
-    cr_assert_eq(sells, 0);
-    cr_assert_eq(buys, 20, "buys at every step of the rise");
+    cr_assert_eq(with ? sells : buys, 0, "short gamma %d: traded against the rise", with);
+    cr_assert_eq(with ? buys : sells, 20, "short gamma %d: missed a step of the rise", with);
     fake_free(f);
+}
+
+Test(option_dealer, short_gamma_hedges_with_the_move)
+{
+    hedges_the_move(true);
 }
 
 Test(option_dealer, long_gamma_hedges_against_the_move)
 {
-    struct agentctx *f = dealer(0, 0, 1, 60);
-    uint32_t buys, sells;
-    walk(f, 10, -180, &buys, &sells);
-    cr_assert_eq(sells, 0);
-    cr_assert_eq(buys, 10, "buys into the fall");
-    walk(f, 20, +180, &buys, &sells);
-    cr_assert_eq(buys, 0);
-    cr_assert_eq(sells, 20, "sells into the rise");
-    fake_free(f);
+    hedges_the_move(false);
 }
 
 Test(option_dealer, threshold_mode_waits_for_the_gap)

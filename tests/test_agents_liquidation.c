@@ -190,74 +190,54 @@ Test(front_runner, trades_ahead_of_the_largest_cluster, .init = ready_front_runn
     assert_order(&fx.f, 0, CAS_BUY, CAS_MARKET, FR_LOTS, false);
 }
 
-Test(front_runner, exits_when_price_reaches_the_cluster, .init = ready_front_runner)
-{
-    agent_set(&fx.a, "stop_loss", 0);
-    agent_start(&fx.a, 1);
-    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 1);
-    fx.f.views[0].position = -FR_LOTS; /* the sell filled */
-    fx.f.views[0].entry = 119999;
-    fx.f.views[0].step = 30;
-    fx.f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1;
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 1, "it left before the cluster was reached");
-    fx.f.views[0].step = 40;
-    fx.f.views[0].mark = (cas_ticks)LEVEL(BIN_NEAR_BELOW);
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 2);
-    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
-}
+/* An exit rule: the trader enters against a cluster at step 1000, holds at the first view
+ * of its position and closes it with a reduce-only market order at the second. */
+struct exit_case {
+    const char *why;
+    bool shorts;         /* the cluster: shorts above (it goes long), else longs below */
+    double max_hold, stop_loss;
+    cas_ticks entry;
+    cas_step step[2];    /* the views: hold, then close */
+    cas_ticks mark[2];
+};
 
-Test(front_runner, exits_a_long_when_price_reaches_a_short_cluster, .init = ready_front_runner)
-{
-    agent_start(&fx.a, 1);
-    fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
-    agent_act(&fx.a, &fx.f);
-    fx.f.views[0].position = FR_LOTS;
-    fx.f.views[0].entry = 120000;
-    fx.f.views[0].mark = 120500;
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 1);
-    fx.f.views[0].mark = 121000; /* past 120950 */
-    agent_act(&fx.a, &fx.f);
-    assert_order(&fx.f, 1, CAS_SELL, CAS_MARKET, FR_LOTS, true);
-}
+static const struct exit_case exit_cases[] = {
+    {"a short, when the mark reaches the cluster", false, 600, 0, 119999, {1030, 1040},
+     {(cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1, (cas_ticks)LEVEL(BIN_NEAR_BELOW)}},
+    {"a long, when the mark passes a short cluster (120950)", true, 600, 0.01, 120000,
+     {1000, 1000}, {120500, 121000}},
+    {"after max_hold, however far the mark is against it", false, 100, 0, 120000,
+     {1099, 1100}, {121000, 121000}},
+    {"when the mark moves stop_loss against it (121200)", false, 600, 0.01, 120000,
+     {1000, 1000}, {121100, 121200}},
+};
 
-Test(front_runner, exits_after_max_hold, .init = ready_front_runner)
+Test(front_runner, exits_by_its_rules)
 {
-    agent_set(&fx.a, "max_hold", 100);
-    agent_set(&fx.a, "stop_loss", 0);
-    agent_start(&fx.a, 1);
-    fx.f.views[0].step = 1000;
-    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&fx.a, &fx.f);
-    fx.f.views[0].position = -FR_LOTS;
-    fx.f.views[0].entry = 120000;
-    fx.f.views[0].mark = 121000; /* well against it; no stop */
-    fx.f.views[0].step = 1099;
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 1);
-    fx.f.views[0].step = 1100;
-    agent_act(&fx.a, &fx.f);
-    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
-}
-
-Test(front_runner, stops_out_when_price_moves_against_it, .init = ready_front_runner)
-{
-    agent_set(&fx.a, "stop_loss", 0.01);
-    agent_start(&fx.a, 1);
-    fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
-    agent_act(&fx.a, &fx.f);
-    fx.f.views[0].position = -FR_LOTS;
-    fx.f.views[0].entry = 120000;
-    fx.f.views[0].mark = 121100; /* the stop is at 121200 */
-    agent_act(&fx.a, &fx.f);
-    cr_assert_eq(fx.f.n_orders, 1);
-    fx.f.views[0].mark = 121200;
-    agent_act(&fx.a, &fx.f);
-    assert_order(&fx.f, 1, CAS_BUY, CAS_MARKET, FR_LOTS, true);
+    for (size_t k = 0; k < sizeof exit_cases / sizeof *exit_cases; k++) {
+        const struct exit_case *c = &exit_cases[k];
+        ready_front_runner();
+        agent_set(&fx.a, "max_hold", c->max_hold);
+        agent_set(&fx.a, "stop_loss", c->stop_loss);
+        agent_start(&fx.a, 1);
+        struct cas_market_view *v = &fx.f.views[0];
+        v->step = 1000;
+        if (c->shorts)
+            fx.f.maps[0].shorts[BIN_NEAR_ABOVE] = 5e5;
+        else
+            fx.f.maps[0].longs[BIN_NEAR_BELOW] = 5e5;
+        agent_act(&fx.a, &fx.f);
+        cr_assert_eq(fx.f.n_orders, 1, "%s: no entry", c->why);
+        v->position = c->shorts ? FR_LOTS : -FR_LOTS; /* the entry filled */
+        v->entry = (double)c->entry;
+        for (int i = 0; i < 2; i++) {
+            v->step = c->step[i];
+            v->mark = c->mark[i];
+            agent_act(&fx.a, &fx.f);
+            cr_assert_eq(fx.f.n_orders, 1 + (uint32_t)i, "exits %s: view %d", c->why, i);
+        }
+        assert_order(&fx.f, 1, c->shorts ? CAS_SELL : CAS_BUY, CAS_MARKET, FR_LOTS, true);
+    }
 }
 
 Test(front_runner, reads_the_map_at_its_lag, .init = ready_front_runner)
