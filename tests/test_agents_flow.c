@@ -111,9 +111,33 @@ Test(agents_flow, tables_and_defaults)
     cr_assert_eq(cas_agent_type_find("fundamental"), &cas_agent_fundamental);
     cr_assert_eq(cas_agent_type_find("market_maker"), &cas_agent_market_maker);
     cr_assert_eq(cas_agent_type_find("basis_arb"), &cas_agent_basis_arb);
-    check_table(&cas_agent_fundamental);
-    check_table(&cas_agent_market_maker);
-    check_table(&cas_agent_basis_arb);
+    size_t n;
+    const struct cas_agent_type *const *types = cas_agent_types(&n);
+    cr_assert_eq(n, 8);
+    for (size_t k = 0; k < n; k++)
+        check_table(types[k]);
+}
+
+/* Every type opens its agent's account from its collateral and leverage, and wakes at
+ * its rate (noise, which has none, at the rate its flows make). */
+Test(agents_flow, every_type_opens_its_account_and_wakes_at_its_rate)
+{
+    size_t n;
+    const struct cas_agent_type *const *types = cas_agent_types(&n);
+    for (size_t k = 0; k < n; k++) {
+        struct agent a;
+        agent_new(&a, types[k], 1);
+        param(&a, "collateral", 2500 + (double)k);
+        param(&a, "leverage", 7);
+        bool has_rate = types[k] != &cas_agent_noise;
+        if (has_rate)
+            param(&a, "rate", 0.25);
+        cr_assert_eq(agent_start(&a), 0, "%s", types[k]->name);
+        cr_assert_eq(a.setup.collateral, 2500 + (double)k, "%s", types[k]->name);
+        cr_assert_eq(a.setup.leverage, 7, "%s", types[k]->name);
+        if (has_rate)
+            cr_assert_eq(types[k]->rate(a.state), 0.25, "%s", types[k]->name);
+    }
 }
 
 /* ---- fundamental ---- */
@@ -557,6 +581,14 @@ static void spot_index(struct agentctx *f)
     f->fill_takers = true;
 }
 
+/* The arbitrageur already holds `lots` short on the perpetual, hedged on spot. */
+static void hedged_short(struct agentctx *f, cas_lots lots)
+{
+    spot_index(f);
+    f->views[PERP].position = -lots;
+    f->views[SPOT].position = lots;
+}
+
 Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot, .init = ready_arb)
 {
     spot_index(&fx.f);
@@ -604,9 +636,7 @@ Test(agents_flow, basis_arb_respects_max_notional, .init = ready_arb)
 
 Test(agents_flow, basis_arb_holds_between_exit_and_entry, .init = ready_arb)
 {
-    spot_index(&fx.f);
-    fx.f.views[PERP].position = -3;
-    fx.f.views[SPOT].position = 3;
+    hedged_short(&fx.f, 3);
     set_book(&fx.f, PERP, 60029, 60031); /* +0.05% */
     agent_act(&fx.a, &fx.f);
     set_book(&fx.f, PERP, 59969, 59971); /* -0.05% */
@@ -616,9 +646,7 @@ Test(agents_flow, basis_arb_holds_between_exit_and_entry, .init = ready_arb)
 
 Test(agents_flow, basis_arb_unwinds_inside_exit, .init = ready_arb)
 {
-    spot_index(&fx.f);
-    fx.f.views[PERP].position = -5;
-    fx.f.views[SPOT].position = 5;
+    hedged_short(&fx.f, 5);
     set_book(&fx.f, PERP, 60000, 60002); /* +0.0017% */
     agent_act(&fx.a, &fx.f);
     cr_assert_eq(fx.f.orders[0].req.side, CAS_BUY);

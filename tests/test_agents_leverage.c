@@ -515,14 +515,21 @@ Test(option_dealer, schedule_mode_hedges_once_per_window)
     fake_free(f);
 }
 
+/* A short-gamma dealer writing only calls struck at the money, on 1000 lots each, to
+ * 0.5 customers per step, hedging any gap; and one more parameter. */
+static struct agentctx *call_writer(const char *name, double value)
+{
+    double p[CAS_MAX_PARAMS];
+    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "put_fraction", 0.0,
+              "strike_spread", 0.0, "hedge_threshold", 0.0, name, value, NULL);
+    return fake_new(DEALER, p, 21);
+}
+
 /* A call struck at the money has delta N(sigma sqrt(T) / 2): a book of 10 wants 10 x
  * 1000 lots times that, however many customers came. */
 Test(option_dealer, book_is_bounded_by_max_options)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "max_options", 10.0,
-              "put_fraction", 0.0, "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct agentctx *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = call_writer("max_options", 10.0);
     cr_assert_eq(wake(f, 100), 1);
     cr_assert_eq(last_order(f)->side, CAS_BUY, "short calls are hedged long");
     double want = 10 * 1000 * cas_norm_cdf(0.5 * 0.5 * sqrt(1.0 / 365)); /* 24 h at 50% */
@@ -533,10 +540,7 @@ Test(option_dealer, book_is_bounded_by_max_options)
 
 Test(option_dealer, expired_options_drop_out_of_the_hedge)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "maturity_hours", 0.01,
-              "put_fraction", 0.0, "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct agentctx *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = call_writer("maturity_hours", 0.01);
     wake(f, 100); /* ~50 calls expiring at 136 */
     cas_lots first = f->views[0].position;
     cr_assert_gt(first, 15000);

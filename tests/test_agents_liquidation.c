@@ -114,18 +114,6 @@ static void ready_front_runner(void)
 /* Defaults: 0.2 x equity 1e10 x leverage 5 = 1e10 money units / (120000 x 500) = 166 lots. */
 #define FR_LOTS 166
 
-Test(front_runner, init_opens_its_account_from_params)
-{
-    struct agent a;
-    front_runner(&a);
-    agent_set(&a, "collateral", 2500);
-    agent_set(&a, "leverage", 7);
-    agent_start(&a, 1);
-    cr_assert_eq(a.setup.collateral, 2500);
-    cr_assert_eq(a.setup.leverage, 7);
-    cr_assert_eq(a.type->rate(a.state), 0.2);
-}
-
 /* A cluster of long liquidations below the mark is sold ahead of, one of shorts above
  * bought ahead of. */
 Test(front_runner, trades_ahead_of_a_cluster_within_reach)
@@ -367,19 +355,6 @@ static cas_lots total_taken(const struct agentctx *f)
     for (uint32_t k = 0; k < f->n_takes; k++)
         t += f->takes[k].taken;
     return t;
-}
-
-Test(liquidator, init_opens_its_account_from_params)
-{
-    struct agent a;
-    liquidator(&a);
-    agent_set(&a, "collateral", 5e5);
-    agent_set(&a, "leverage", 3);
-    agent_set(&a, "rate", 4);
-    agent_start(&a, 1);
-    cr_assert_eq(a.setup.collateral, 5e5);
-    cr_assert_eq(a.setup.leverage, 3);
-    cr_assert_eq(a.type->rate(a.state), 4);
 }
 
 Test(liquidator, takes_over_up_to_its_capacity, .init = ready_liquidator)
