@@ -16,13 +16,18 @@
 #define CU 500 /* money per tick per lot: tick 0.5, lot 0.001, 6 money decimals */
 
 /* Defaults of the type's table, then overrides by name (NULL ends the list). */
-static void params_of(const struct cas_agent_type *t, double *p, const char *name, ...)
+static void params_v(const struct cas_agent_type *t, double *p, const char *name, va_list ap)
 {
     agentctx_defaults(t, p);
-    va_list ap;
-    va_start(ap, name);
     for (; name; name = va_arg(ap, const char *))
         agentctx_param(t, p, name, va_arg(ap, double));
+}
+
+static void params_of(const struct cas_agent_type *t, double *p, const char *name, ...)
+{
+    va_list ap;
+    va_start(ap, name);
+    params_v(t, p, name, ap);
     va_end(ap);
 }
 
@@ -64,6 +69,18 @@ static struct agentctx *fake_new(const struct cas_agent_type *t, const double *p
     f->views[0].contract_units = CU;
     f->ctx = agentctx_ctx(f, &f->views[0], &f->rng);
     return f;
+}
+
+/* fake_new with the type's defaults and overrides by name (NULL ends the list). */
+static struct agentctx *agent_of(const struct cas_agent_type *t, uint64_t seed, const char *name,
+                                 ...)
+{
+    double p[CAS_MAX_PARAMS];
+    va_list ap;
+    va_start(ap, name);
+    params_v(t, p, name, ap);
+    va_end(ap);
+    return fake_new(t, p, seed);
 }
 
 static void fake_free(struct agentctx *f)
@@ -143,9 +160,7 @@ Test(leveraged, sizes_the_position_from_equity_times_leverage)
                      (long long)o->qty);
         fake_free(f);
     }
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "size_fraction", 0.5, NULL);
-    struct agentctx *f = fake_new(LEV, p, 1);
+    struct agentctx *f = agent_of(LEV, 1, "size_fraction", 0.5, NULL);
     f->views[0].equity *= 3;
     wake(f, 5);
     cr_assert_eq(last_order(f)->qty, expected_lots(3000, 0.5, 10, last_order(f)));
@@ -154,9 +169,7 @@ Test(leveraged, sizes_the_position_from_equity_times_leverage)
 
 Test(leveraged, does_not_trade_without_equity_for_one_lot)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, NULL);
-    struct agentctx *f = fake_new(LEV, p, 1);
+    struct agentctx *f = agent_of(LEV, 1, NULL);
     f->views[0].equity = 0;
     cr_assert_eq(wake(f, 1), 0);
     f->views[0].equity = 1000000; /* 1 quote at 10x: 9 quote of notional, less than a lot (30) */
@@ -167,10 +180,8 @@ Test(leveraged, does_not_trade_without_equity_for_one_lot)
 /* A momentum or contrarian trader that sees the mid move from 60000 to `to`. */
 static struct agentctx *after_move(double style, cas_ticks to, double stop_loss)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", style, "lookback", 10.0, "stop_loss", stop_loss, "hold_steps",
-              1e9, NULL);
-    struct agentctx *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", style, "lookback", 10.0, "stop_loss", stop_loss,
+                                  "hold_steps", 1e9, NULL);
     cr_assert_eq(wake(f, 0), 0, "no trade without history");
     cr_assert_eq(wake(f, 5), 0, "no trade before an observation lookback old");
     set_price(f, to);
@@ -200,9 +211,8 @@ Test(leveraged, momentum_follows_the_move_and_contrarian_fades_it)
 
 Test(leveraged, momentum_measures_the_change_over_lookback)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9, NULL);
-    struct agentctx *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9,
+                                  NULL);
     set_price(f, 61000);
     wake(f, 0); /* high a long time ago */
     set_price(f, 59000);
@@ -248,9 +258,7 @@ Test(leveraged, places_no_stop_without_stop_loss)
 
 Test(leveraged, places_the_stop_at_the_next_wake_when_fills_come_late)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.1, "hold_steps", 1e9, NULL);
-    struct agentctx *f = fake_new(LEV, p, 5);
+    struct agentctx *f = agent_of(LEV, 5, "stop_loss", 0.1, "hold_steps", 1e9, NULL);
     f->defer_fills = true;
     cr_assert_eq(wake(f, 1), 1, "the entry, with no fill heard yet: no stop");
     bool is_long = f->views[0].position > 0;
@@ -266,9 +274,7 @@ Test(leveraged, places_the_stop_at_the_next_wake_when_fills_come_late)
 
 Test(leveraged, a_refused_entry_places_no_stop_and_is_tried_again)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.1, NULL);
-    struct agentctx *f = fake_new(LEV, p, 5);
+    struct agentctx *f = agent_of(LEV, 5, "stop_loss", 0.1, NULL);
     f->refuse_on[0] = CAS_EINVAL;
     cr_assert_eq(wake(f, 1), 1);
     cr_assert_eq(last_order(f)->stop, 0);
@@ -280,9 +286,7 @@ Test(leveraged, a_refused_entry_places_no_stop_and_is_tried_again)
 
 Test(leveraged, closes_after_its_holding_time)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "hold_steps", 10.0, NULL);
-    struct agentctx *f = fake_new(LEV, p, 9);
+    struct agentctx *f = agent_of(LEV, 9, "hold_steps", 10.0, NULL);
     wake(f, 0);
     cas_lots pos = f->views[0].position;
     cr_assert_neq(pos, 0);
@@ -299,10 +303,8 @@ Test(leveraged, closes_after_its_holding_time)
 
 Test(leveraged, takes_profit_on_a_favourable_move_only)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", 1.0, "lookback", 10.0, "take_profit", 0.02, "hold_steps", 1e9,
-              NULL);
-    struct agentctx *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 10.0, "take_profit", 0.02,
+                                  "hold_steps", 1e9, NULL);
     wake(f, 0);
     set_price(f, 60600);
     cr_assert_eq(wake(f, 20), 1, "long from 60601");
@@ -320,9 +322,7 @@ Test(leveraged, takes_profit_on_a_favourable_move_only)
 
 Test(leveraged, cancels_its_stop_when_it_closes)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.05, "hold_steps", 1.0, NULL);
-    struct agentctx *f = fake_new(LEV, p, 2);
+    struct agentctx *f = agent_of(LEV, 2, "stop_loss", 0.05, "hold_steps", 1.0, NULL);
     f->stop_ids = true;
     cr_assert_eq(wake(f, 0), 2);
     wake(f, 1000);
@@ -341,9 +341,7 @@ static void liquidate(struct agentctx *f)
 
 Test(leveraged, sits_out_after_liquidation_without_reentry)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "reentry", 0.0, NULL);
-    struct agentctx *f = fake_new(LEV, p, 4);
+    struct agentctx *f = agent_of(LEV, 4, "reentry", 0.0, NULL);
     cr_assert_eq(wake(f, 0), 1);
     liquidate(f);
     for (int i = 1; i <= 50; i++)
@@ -353,9 +351,7 @@ Test(leveraged, sits_out_after_liquidation_without_reentry)
 
 Test(leveraged, trades_again_after_liquidation_with_reentry)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "reentry", 1.0, NULL);
-    struct agentctx *f = fake_new(LEV, p, 4);
+    struct agentctx *f = agent_of(LEV, 4, "reentry", 1.0, NULL);
     cr_assert_eq(wake(f, 0), 1);
     liquidate(f);
     cr_assert_eq(wake(f, 1), 1);
@@ -366,9 +362,7 @@ Test(leveraged, trades_again_after_liquidation_with_reentry)
 
 Test(leveraged, does_not_trade_while_liquidating_or_halted)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, NULL);
-    struct agentctx *f = fake_new(LEV, p, 4);
+    struct agentctx *f = agent_of(LEV, 4, NULL);
     f->views[0].liquidating = true;
     cr_assert_eq(wake(f, 0), 0);
     f->views[0].liquidating = false;
@@ -435,10 +429,9 @@ TestSuite(option_dealer);
  * and hedged them. Later wakes are 1e-6 steps apart, so no more customers come. */
 static struct agentctx *dealer(double short_gamma, double mode, double threshold, double every)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "short_gamma", short_gamma,
-              "hedge_mode", mode, "hedge_threshold", threshold, "hedge_every", every, NULL);
-    struct agentctx *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
+                                  "short_gamma", short_gamma, "hedge_mode", mode,
+                                  "hedge_threshold", threshold, "hedge_every", every, NULL);
     cr_assert_eq(wake(f, 100), 1, "the first hedge");
     return f;
 }
@@ -554,10 +547,9 @@ Test(option_dealer, expired_options_drop_out_of_the_hedge)
 
 Test(option_dealer, puts_are_hedged_short_when_written)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "put_fraction", 1.0,
-              "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct agentctx *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
+                                  "put_fraction", 1.0, "strike_spread", 0.0, "hedge_threshold",
+                                  0.0, NULL);
     wake(f, 100);
     cr_assert_eq(last_order(f)->side, CAS_SELL, "a short put has positive delta");
     fake_free(f);
