@@ -6,97 +6,13 @@
 #include <string.h>
 
 #include "cascade/agent.h"
+#include "lib/agentctx.h"
 
-#define MAX_ORDERS 256
-#define N_INSTR 2
 #define PERP 0
 #define SPOT 1
 
-struct sent {
-    uint32_t instrument;
-    struct cas_order_req req;
-    uint64_t id;
-};
-
-/* The fake venue: views per instrument, the orders and cancels it heard, and optionally
- * market and IOC orders filled in full into the views' positions (as if the book were deep). */
-struct fake {
-    struct cas_market_view views[N_INSTR];
-    struct sent orders[MAX_ORDERS];
-    size_t n_orders;
-    uint64_t cancels[MAX_ORDERS];
-    size_t n_cancels;
-    uint64_t next_id;
-    int refuse_on[N_INSTR]; /* return code for orders on that instrument */
-    bool fill_takers;
-};
-
-static int fake_submit_on(void *sink, uint32_t instrument, const struct cas_order_req *req,
-                          uint64_t *id)
-{
-    struct fake *f = sink;
-    cr_assert_lt(instrument, N_INSTR);
-    cr_assert_gt(req->qty, 0, "an order of %lld lots", (long long)req->qty);
-    if (req->type != CAS_MARKET)
-        cr_assert_geq(req->price, 1);
-    if (f->refuse_on[instrument])
-        return f->refuse_on[instrument];
-    cr_assert_lt(f->n_orders, MAX_ORDERS);
-    uint64_t oid = ++f->next_id;
-    f->orders[f->n_orders++] = (struct sent){instrument, *req, oid};
-    if (id)
-        *id = oid;
-    if (f->fill_takers && (req->type == CAS_MARKET || req->type == CAS_IOC))
-        f->views[instrument].position += req->side == CAS_BUY ? req->qty : -req->qty;
-    return 0;
-}
-
-static int fake_submit(void *sink, const struct cas_order_req *req)
-{
-    return fake_submit_on(sink, PERP, req, NULL);
-}
-
-static int fake_cancel(void *sink, uint64_t id)
-{
-    struct fake *f = sink;
-    cr_assert_lt(f->n_cancels, MAX_ORDERS);
-    f->cancels[f->n_cancels++] = id;
-    return 0;
-}
-
-static void fake_view(void *sink, uint32_t instrument, struct cas_market_view *out)
-{
-    struct fake *f = sink;
-    cr_assert_lt(instrument, N_INSTR);
-    *out = f->views[instrument];
-}
-
-static bool fake_liq_map(void *sink, uint32_t instrument, uint32_t lag,
-                         const struct cas_liq_map **out)
-{
-    (void)sink, (void)instrument, (void)lag, (void)out;
-    return false;
-}
-
-static uint32_t fake_liquidatable(void *sink, uint32_t instrument, uint32_t *accounts,
-                                  uint32_t max)
-{
-    (void)sink, (void)instrument, (void)accounts, (void)max;
-    return 0;
-}
-
-static int fake_keeper(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
-                       cas_lots *taken)
-{
-    (void)sink, (void)instrument, (void)target, (void)lots, (void)taken;
-    return CAS_EINVAL;
-}
-
-static const struct cas_agent_ops fake_ops = {fake_submit_on, fake_cancel, fake_view,
-                                              fake_liq_map, fake_liquidatable, fake_keeper};
-
 /* Script the touch of an instrument's book (the last trade at the bid). */
-static void set_book(struct fake *f, uint32_t instrument, cas_ticks bid, cas_ticks ask)
+static void set_book(struct agentctx *f, uint32_t instrument, cas_ticks bid, cas_ticks ask)
 {
     struct cas_market_view *v = &f->views[instrument];
     v->has_bid = v->has_ask = true;
@@ -106,10 +22,10 @@ static void set_book(struct fake *f, uint32_t instrument, cas_ticks bid, cas_tic
     v->mark = bid;
 }
 
-static void fake_init(struct fake *f)
+static void fake_init(struct agentctx *f)
 {
-    memset(f, 0, sizeof *f);
-    for (uint32_t i = 0; i < N_INSTR; i++) {
+    agentctx_init(f);
+    for (uint32_t i = 0; i < AGENTCTX_INSTR; i++) {
         struct cas_market_view *v = &f->views[i];
         set_book(f, i, 59999, 60001);
         v->index = 60000;
@@ -130,12 +46,7 @@ struct agent {
 
 static void param(struct agent *a, const char *name, double value)
 {
-    for (uint32_t i = 0; i < a->type->n_params; i++)
-        if (strcmp(a->type->params[i].name, name) == 0) {
-            a->params[i] = value;
-            return;
-        }
-    cr_assert_fail("no parameter '%s' in type '%s'", name, a->type->name);
+    agentctx_param(a->type, a->params, name, value);
 }
 
 /* Defaults from the table; call param() after, then agent_start(). */
@@ -145,8 +56,7 @@ static void agent_new(struct agent *a, const struct cas_agent_type *type, uint64
     a->type = type;
     cr_assert_leq(type->n_params, CAS_MAX_PARAMS);
     cr_assert_leq(type->state_size, sizeof a->state);
-    for (uint32_t i = 0; i < type->n_params; i++)
-        a->params[i] = type->params[i].def;
+    agentctx_defaults(type, a->params);
     a->setup = (struct cas_agent_setup){.count = 1,
                                         .params = a->params,
                                         .initial_price = 60000,
@@ -166,10 +76,10 @@ static int agent_start(struct agent *a)
     return a->type->init(a->state, &a->setup, &err);
 }
 
-static void agent_act(struct agent *a, struct fake *f)
+static void agent_act(struct agent *a, struct agentctx *f)
 {
     struct cas_market_view view = f->views[PERP];
-    struct cas_agent_ctx ctx = {&view, &a->rng, f, fake_submit, &fake_ops, PERP};
+    struct cas_agent_ctx ctx = agentctx_ctx(f, &view, &a->rng);
     a->type->act(a->state, &ctx);
 }
 
@@ -201,9 +111,35 @@ Test(agents_flow, tables_and_defaults)
     cr_assert_eq(cas_agent_type_find("fundamental"), &cas_agent_fundamental);
     cr_assert_eq(cas_agent_type_find("market_maker"), &cas_agent_market_maker);
     cr_assert_eq(cas_agent_type_find("basis_arb"), &cas_agent_basis_arb);
-    check_table(&cas_agent_fundamental);
-    check_table(&cas_agent_market_maker);
-    check_table(&cas_agent_basis_arb);
+    size_t n;
+    const struct cas_agent_type *const *types = cas_agent_types(&n);
+    cr_assert_geq(n, 8);
+    for (size_t k = 0; k < n; k++)
+        check_table(types[k]);
+}
+
+/* Every type opens its agent's account from its collateral and leverage, and wakes at
+ * its rate, where it has one (noise wakes at the rate its flows make). */
+Test(agents_flow, every_type_opens_its_account_and_wakes_at_its_rate)
+{
+    size_t n;
+    const struct cas_agent_type *const *types = cas_agent_types(&n);
+    for (size_t k = 0; k < n; k++) {
+        struct agent a;
+        agent_new(&a, types[k], 1);
+        param(&a, "collateral", 2500 + (double)k);
+        param(&a, "leverage", 7);
+        bool has_rate = false;
+        for (uint32_t i = 0; i < types[k]->n_params; i++)
+            has_rate |= strcmp(types[k]->params[i].name, "rate") == 0;
+        if (has_rate)
+            param(&a, "rate", 0.25);
+        cr_assert_eq(agent_start(&a), 0, "%s", types[k]->name);
+        cr_assert_eq(a.setup.collateral, 2500 + (double)k, "%s", types[k]->name);
+        cr_assert_eq(a.setup.leverage, 7, "%s", types[k]->name);
+        if (has_rate)
+            cr_assert_eq(types[k]->rate(a.state), 0.25, "%s", types[k]->name);
+    }
 }
 
 /* ---- fundamental ---- */
@@ -221,6 +157,19 @@ static void fundamental_new(struct agent *a, uint64_t seed)
     cr_assert_eq(agent_start(a), 0);
 }
 
+/* The agent and the venue of a test with a fixture (.init); each test runs in a process of
+ * its own, so they start afresh. */
+static struct {
+    struct agent a;
+    struct agentctx f;
+} fx;
+
+static void ready_fundamental(void)
+{
+    fundamental_new(&fx.a, 1);
+    fake_init(&fx.f);
+}
+
 Test(agents_flow, fundamental_init_sets_account)
 {
     struct agent a;
@@ -229,119 +178,95 @@ Test(agents_flow, fundamental_init_sets_account)
     cr_assert_eq(a.setup.leverage, 3);
 }
 
-Test(agents_flow, fundamental_buys_below_belief)
+Test(agents_flow, fundamental_buys_below_belief, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    set_book(&f, PERP, 58999, 59001); /* price 59000, index 60000: 1.69% cheap */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    const struct cas_order_req *r = &f.orders[0].req;
+    set_book(&fx.f, PERP, 58999, 59001); /* price 59000, index 60000: 1.69% cheap */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    const struct cas_order_req *r = &fx.f.orders[0].req;
     cr_assert_eq(r->side, CAS_BUY);
     cr_assert_eq(r->type, CAS_LIMIT);
     cr_assert_eq(r->price, 58999, "joins the bid, got %lld", (long long)r->price);
     cr_assert_eq(r->qty, 3, "2 lots per 1%% of 1.69%%, got %lld", (long long)r->qty);
-    cr_assert(isfinite(r->expire_at) && r->expire_at > f.views[PERP].now);
+    cr_assert(isfinite(r->expire_at) && r->expire_at > fx.f.views[PERP].now);
 }
 
-Test(agents_flow, fundamental_sells_above_belief)
+Test(agents_flow, fundamental_sells_above_belief, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    set_book(&f, PERP, 62999, 63001); /* 5% rich */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
-    cr_assert_eq(f.orders[0].req.price, 63001, "joins the ask");
-    cr_assert_eq(f.orders[0].req.qty, 10, "2 lots per 1%% of 4.76%%, rounded");
+    set_book(&fx.f, PERP, 62999, 63001); /* 5% rich */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_SELL);
+    cr_assert_eq(fx.f.orders[0].req.price, 63001, "joins the ask");
+    cr_assert_eq(fx.f.orders[0].req.qty, 10, "2 lots per 1%% of 4.76%%, rounded");
 }
 
-Test(agents_flow, fundamental_holds_within_threshold)
+Test(agents_flow, fundamental_holds_within_threshold, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    set_book(&f, PERP, 59799, 59801); /* 0.33% cheap, threshold 0.5% */
+    set_book(&fx.f, PERP, 59799, 59801); /* 0.33% cheap, threshold 0.5% */
     for (int i = 0; i < 20; i++)
-        agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 0);
+        agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 0);
 }
 
-Test(agents_flow, fundamental_uses_last_without_a_mid)
+Test(agents_flow, fundamental_uses_last_without_a_mid, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    f.views[PERP].has_bid = f.views[PERP].has_ask = false;
-    f.views[PERP].last = 57000;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[0].req.price, 57000);
+    fx.f.views[PERP].has_bid = fx.f.views[PERP].has_ask = false;
+    fx.f.views[PERP].last = 57000;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(fx.f.orders[0].req.price, 57000);
 }
 
-Test(agents_flow, fundamental_never_exceeds_max_notional)
+Test(agents_flow, fundamental_never_exceeds_max_notional, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    set_book(&f, PERP, 40000, 40002); /* 50% cheap: wants 100 lots, capped at 20 */
-    agent_act(&a, &f);
-    cr_assert_eq(f.orders[0].req.qty, 20);
-    f.views[PERP].position = 17;
-    agent_act(&a, &f);
-    cr_assert_eq(f.orders[1].req.qty, 3, "room for 3 more lots");
-    f.views[PERP].position = 20;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2, "full: no more buying");
-    f.views[PERP].position = -20;
-    set_book(&f, PERP, 90000, 90002);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2, "full short: no more selling");
-    f.views[PERP].position = 20;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 3);
-    cr_assert_eq(f.orders[2].req.side, CAS_SELL);
-    cr_assert_eq(f.orders[2].req.qty, 20, "may sell from long to flat and on to short");
-    f.views[PERP].position = 20;
-    set_book(&f, PERP, 40000, 40002);
-    agent_act(&a, &f);
-    cr_assert(a.type->at_limit(a.state), "cheap, and its 6000 quote are all in");
-    set_book(&f, PERP, 59999, 60001);
-    agent_act(&a, &f);
-    cr_assert_not(a.type->at_limit(a.state), "no mispricing: nothing wanted");
+    set_book(&fx.f, PERP, 40000, 40002); /* 50% cheap: wants 100 lots, capped at 20 */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.orders[0].req.qty, 20);
+    fx.f.views[PERP].position = 17;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.orders[1].req.qty, 3, "room for 3 more lots");
+    fx.f.views[PERP].position = 20;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2, "full: no more buying");
+    fx.f.views[PERP].position = -20;
+    set_book(&fx.f, PERP, 90000, 90002);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2, "full short: no more selling");
+    fx.f.views[PERP].position = 20;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 3);
+    cr_assert_eq(fx.f.orders[2].req.side, CAS_SELL);
+    cr_assert_eq(fx.f.orders[2].req.qty, 20, "may sell from long to flat and on to short");
+    fx.f.views[PERP].position = 20;
+    set_book(&fx.f, PERP, 40000, 40002);
+    agent_act(&fx.a, &fx.f);
+    cr_assert(fx.a.type->at_limit(fx.a.state), "cheap, and its 6000 quote are all in");
+    set_book(&fx.f, PERP, 59999, 60001);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_not(fx.a.type->at_limit(fx.a.state), "no mispricing: nothing wanted");
 }
 
-Test(agents_flow, fundamental_market_orders_and_cancels)
+Test(agents_flow, fundamental_market_orders_and_cancels, .init = ready_fundamental)
 {
-    struct agent a;
-    struct fake f;
-    fundamental_new(&a, 1);
-    fake_init(&f);
-    set_book(&f, PERP, 58999, 59001);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, 0);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, 1, "cancels its working order at the next wake-up");
-    cr_assert_eq(f.cancels[0], f.orders[0].id);
+    set_book(&fx.f, PERP, 58999, 59001);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, 0);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, 1, "cancels its working order at the next wake-up");
+    cr_assert_eq(fx.f.cancels[0], fx.f.orders[0].id);
 
-    fundamental_new(&a, 1);
-    param(&a, "market_prob", 1);
-    cr_assert_eq(agent_start(&a), 0);
-    fake_init(&f);
-    set_book(&f, PERP, 58999, 59001);
-    agent_act(&a, &f);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2);
-    cr_assert_eq(f.orders[0].req.type, CAS_MARKET);
-    cr_assert_eq(f.n_cancels, 0, "market orders leave nothing to cancel");
+    fundamental_new(&fx.a, 1);
+    param(&fx.a, "market_prob", 1);
+    cr_assert_eq(agent_start(&fx.a), 0);
+    fake_init(&fx.f);
+    set_book(&fx.f, PERP, 58999, 59001);
+    agent_act(&fx.a, &fx.f);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2);
+    cr_assert_eq(fx.f.orders[0].req.type, CAS_MARKET);
+    cr_assert_eq(fx.f.n_cancels, 0, "market orders leave nothing to cancel");
 }
 
 Test(agents_flow, fundamental_bias_is_persistent_and_varied)
@@ -350,7 +275,7 @@ Test(agents_flow, fundamental_bias_is_persistent_and_varied)
     int buyers = 0, sellers = 0;
     for (uint64_t seed = 1; seed <= 40; seed++) {
         struct agent a;
-        struct fake f;
+        struct agentctx f;
         fundamental_new(&a, seed);
         param(&a, "bias_sd", 0.05);
         param(&a, "threshold", 0.0001);
@@ -375,7 +300,7 @@ Test(agents_flow, fundamental_bias_is_persistent_and_varied)
 Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     fundamental_new(&a, 1);
     a.setup.perpetual = false;
     cr_assert_eq(agent_start(&a), 0);
@@ -389,9 +314,9 @@ Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
 
 Test(agents_flow, fundamental_is_deterministic)
 {
-    struct fake f1, f2;
+    struct agentctx f1, f2;
     for (int run = 0; run < 2; run++) {
-        struct fake *f = run ? &f2 : &f1;
+        struct agentctx *f = run ? &f2 : &f1;
         struct agent a;
         fundamental_new(&a, 99);
         param(&a, "bias_sd", 0.01);
@@ -428,6 +353,20 @@ static void mm_new(struct agent *a)
     cr_assert_eq(agent_start(a), 0);
 }
 
+static void ready_mm(void)
+{
+    mm_new(&fx.a);
+    fake_init(&fx.f);
+}
+
+/* A maker that withdraws above a volatility of 1e-3 per step. */
+static void ready_mm_withdrawing(void)
+{
+    ready_mm();
+    param(&fx.a, "withdraw_vol", 1e-3);
+    cr_assert_eq(agent_start(&fx.a), 0);
+}
+
 /* The agent's orders since index `from`: best bid and ask, and lots on each side. */
 struct quotes {
     cas_ticks bid, ask;
@@ -435,7 +374,7 @@ struct quotes {
     int n_bids, n_asks;
 };
 
-static struct quotes quotes_since(const struct fake *f, size_t from)
+static struct quotes quotes_since(const struct agentctx *f, size_t from)
 {
     struct quotes q = {0, INT64_MAX, 0, 0, 0, 0};
     for (size_t i = from; i < f->n_orders; i++) {
@@ -454,15 +393,11 @@ static struct quotes quotes_since(const struct fake *f, size_t from)
     return q;
 }
 
-Test(agents_flow, market_maker_quotes_both_sides_around_mid)
+Test(agents_flow, market_maker_quotes_both_sides_around_mid, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    set_book(&f, PERP, 59990, 60010);
-    agent_act(&a, &f);
-    struct quotes q = quotes_since(&f, 0);
+    set_book(&fx.f, PERP, 59990, 60010);
+    agent_act(&fx.a, &fx.f);
+    struct quotes q = quotes_since(&fx.f, 0);
     cr_assert_eq(q.n_bids, 2);
     cr_assert_eq(q.n_asks, 2);
     cr_assert_eq(q.bid, 59997, "mid 60000 - 3, got %lld", (long long)q.bid);
@@ -470,65 +405,53 @@ Test(agents_flow, market_maker_quotes_both_sides_around_mid)
     cr_assert_eq(q.bid_lots, 4);
     cr_assert_eq(q.ask_lots, 4);
     bool second_level = false;
-    for (size_t i = 0; i < f.n_orders; i++)
-        second_level |= f.orders[i].req.price == 59992 || f.orders[i].req.price == 60008;
+    for (size_t i = 0; i < fx.f.n_orders; i++)
+        second_level |= fx.f.orders[i].req.price == 59992 || fx.f.orders[i].req.price == 60008;
     cr_assert(second_level, "levels are level_gap_ticks apart");
 }
 
-Test(agents_flow, market_maker_quotes_around_index_without_mid)
+Test(agents_flow, market_maker_quotes_around_index_without_mid, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    f.views[PERP].has_bid = f.views[PERP].has_ask = false;
-    f.views[PERP].index = 61000;
-    agent_act(&a, &f);
-    struct quotes q = quotes_since(&f, 0);
+    fx.f.views[PERP].has_bid = fx.f.views[PERP].has_ask = false;
+    fx.f.views[PERP].index = 61000;
+    agent_act(&fx.a, &fx.f);
+    struct quotes q = quotes_since(&fx.f, 0);
     cr_assert_eq(q.bid, 60997);
     cr_assert_eq(q.ask, 61003);
 }
 
-Test(agents_flow, market_maker_skews_against_inventory)
+Test(agents_flow, market_maker_skews_against_inventory, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    set_book(&f, PERP, 59990, 60010);
-    f.views[PERP].position = 10; /* long: 5 ticks lower */
-    agent_act(&a, &f);
-    struct quotes q = quotes_since(&f, 0);
+    set_book(&fx.f, PERP, 59990, 60010);
+    fx.f.views[PERP].position = 10; /* long: 5 ticks lower */
+    agent_act(&fx.a, &fx.f);
+    struct quotes q = quotes_since(&fx.f, 0);
     cr_assert_eq(q.bid, 59992);
     cr_assert_eq(q.ask, 59998);
-    size_t n = f.n_orders;
-    f.views[PERP].position = -10; /* short: 5 ticks higher */
-    agent_act(&a, &f);
-    q = quotes_since(&f, n);
+    size_t n = fx.f.n_orders;
+    fx.f.views[PERP].position = -10; /* short: 5 ticks higher */
+    agent_act(&fx.a, &fx.f);
+    q = quotes_since(&fx.f, n);
     cr_assert_eq(q.bid, 60002);
     cr_assert_eq(q.ask, 60008);
 }
 
-Test(agents_flow, market_maker_replaces_its_quotes)
+Test(agents_flow, market_maker_replaces_its_quotes, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, 0);
-    size_t n = f.n_orders;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, n, "cancels every quote it left");
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, 0);
+    size_t n = fx.f.n_orders;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, n, "cancels every quote it left");
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(f.cancels[i], f.orders[i].id);
-    cr_assert_eq(f.n_orders, 2 * n, "and quotes afresh");
+        cr_assert_eq(fx.f.cancels[i], fx.f.orders[i].id);
+    cr_assert_eq(fx.f.n_orders, 2 * n, "and quotes afresh");
 }
 
 Test(agents_flow, market_maker_stops_quoting_a_side_at_max_position)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     mm_new(&a);
     param(&a, "max_position", 10);
     param(&a, "skew_ticks_per_lot", 0);
@@ -548,7 +471,7 @@ Test(agents_flow, market_maker_stops_quoting_a_side_at_max_position)
 }
 
 /* Wake the maker at times 0, 1, 2, ... with mids alternating by `jump` ticks. */
-static struct quotes mm_run(struct agent *a, struct fake *f, cas_ticks jump, int wakes)
+static struct quotes mm_run(struct agent *a, struct agentctx *f, cas_ticks jump, int wakes)
 {
     size_t from = 0;
     for (int i = 0; i < wakes; i++) {
@@ -564,7 +487,7 @@ static struct quotes mm_run(struct agent *a, struct fake *f, cas_ticks jump, int
 Test(agents_flow, market_maker_widens_with_volatility)
 {
     struct agent calm, wild;
-    struct fake fc, fw;
+    struct agentctx fc, fw;
     mm_new(&calm);
     mm_new(&wild);
     fake_init(&fc);
@@ -577,82 +500,62 @@ Test(agents_flow, market_maker_widens_with_volatility)
     cr_assert_leq(qw.ask - qw.bid, 21);
 }
 
-Test(agents_flow, market_maker_withdraws_above_withdraw_vol)
+Test(agents_flow, market_maker_withdraws_above_withdraw_vol, .init = ready_mm_withdrawing)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    param(&a, "withdraw_vol", 1e-3);
-    cr_assert_eq(agent_start(&a), 0);
-    fake_init(&f);
-    mm_run(&a, &f, 600, 6); /* returns of 1% per step */
-    size_t n = f.n_orders, c = f.n_cancels;
+    mm_run(&fx.a, &fx.f, 600, 6); /* returns of 1% per step */
+    size_t n = fx.f.n_orders, c = fx.f.n_cancels;
     cr_assert_eq(n, 4, "it quoted once, before the turmoil");
-    set_book(&f, PERP, 59980, 60020);
-    f.views[PERP].now = 6;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, n, "withdrawn: quotes nothing");
-    cr_assert_eq(f.n_cancels, c, "its last quotes were already cancelled");
+    set_book(&fx.f, PERP, 59980, 60020);
+    fx.f.views[PERP].now = 6;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, n, "withdrawn: quotes nothing");
+    cr_assert_eq(fx.f.n_cancels, c, "its last quotes were already cancelled");
     /* calm returns: the average decays below the threshold and the maker comes back */
-    for (int i = 7; i < 200 && f.n_orders == n; i++) {
-        f.views[PERP].now = i;
-        agent_act(&a, &f);
+    for (int i = 7; i < 200 && fx.f.n_orders == n; i++) {
+        fx.f.views[PERP].now = i;
+        agent_act(&fx.a, &fx.f);
     }
-    cr_assert_gt(f.n_orders, n, "returns once volatility subsides");
+    cr_assert_gt(fx.f.n_orders, n, "returns once volatility subsides");
 }
 
-Test(agents_flow, market_maker_withdraws_on_first_volatile_wake)
+Test(agents_flow, market_maker_withdraws_on_first_volatile_wake, .init = ready_mm_withdrawing)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    param(&a, "withdraw_vol", 1e-3);
-    cr_assert_eq(agent_start(&a), 0);
-    fake_init(&f);
-    set_book(&f, PERP, 59980, 60020);
-    agent_act(&a, &f);
-    size_t n = f.n_orders;
+    set_book(&fx.f, PERP, 59980, 60020);
+    agent_act(&fx.a, &fx.f);
+    size_t n = fx.f.n_orders;
     cr_assert_gt(n, 0);
-    set_book(&f, PERP, 59380, 59420); /* 1% drop in one step */
-    f.views[PERP].now = 1;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, n, "pulls every quote");
-    cr_assert_eq(f.n_orders, n, "and places none");
+    set_book(&fx.f, PERP, 59380, 59420); /* 1% drop in one step */
+    fx.f.views[PERP].now = 1;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, n, "pulls every quote");
+    cr_assert_eq(fx.f.n_orders, n, "and places none");
 }
 
-Test(agents_flow, market_maker_stop_loss_is_final)
+Test(agents_flow, market_maker_stop_loss_is_final, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    f.views[PERP].equity = 1000000;
-    agent_act(&a, &f);
-    size_t n = f.n_orders;
-    f.views[PERP].equity = 850000; /* lost 15%: keeps going */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2 * n);
-    f.views[PERP].equity = 790000; /* lost 21% */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2 * n);
-    cr_assert_eq(f.n_cancels, 2 * n, "cancels what it had out");
-    f.views[PERP].equity = 1000000;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2 * n, "stays out after a recovery");
+    fx.f.views[PERP].equity = 1000000;
+    agent_act(&fx.a, &fx.f);
+    size_t n = fx.f.n_orders;
+    fx.f.views[PERP].equity = 850000; /* lost 15%: keeps going */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2 * n);
+    fx.f.views[PERP].equity = 790000; /* lost 21% */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2 * n);
+    cr_assert_eq(fx.f.n_cancels, 2 * n, "cancels what it had out");
+    fx.f.views[PERP].equity = 1000000;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2 * n, "stays out after a recovery");
 }
 
-Test(agents_flow, market_maker_keeps_only_accepted_ids)
+Test(agents_flow, market_maker_keeps_only_accepted_ids, .init = ready_mm)
 {
-    struct agent a;
-    struct fake f;
-    mm_new(&a);
-    fake_init(&f);
-    f.refuse_on[PERP] = CAS_EINVAL;
-    agent_act(&a, &f);
-    f.refuse_on[PERP] = 0;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_cancels, 0, "refused quotes leave nothing to cancel");
-    cr_assert_eq(f.n_orders, 4);
+    fx.f.refuse_on[PERP] = CAS_EINVAL;
+    agent_act(&fx.a, &fx.f);
+    fx.f.refuse_on[PERP] = 0;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_cancels, 0, "refused quotes leave nothing to cancel");
+    cr_assert_eq(fx.f.n_orders, 4);
 }
 
 /* ---- basis_arb ---- */
@@ -668,140 +571,122 @@ static void arb_new(struct agent *a)
     cr_assert_eq(agent_start(a), 0);
 }
 
-static void spot_index(struct fake *f)
+static void ready_arb(void)
+{
+    arb_new(&fx.a);
+    fake_init(&fx.f);
+}
+
+static void spot_index(struct agentctx *f)
 {
     f->views[PERP].index_instrument = SPOT;
     f->fill_takers = true;
 }
 
-Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot)
+/* The arbitrageur already holds `lots` short on the perpetual, hedged on spot. */
+static void hedged_short(struct agentctx *f, cas_lots lots)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    set_book(&f, PERP, 60119, 60121); /* the bid 0.198% above the index */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2);
-    cr_assert_eq(f.orders[0].instrument, PERP);
-    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
-    cr_assert_eq(f.orders[0].req.qty, 5, "900 x 1.98 = 1785 quote: 5 whole lots of 300");
-    cr_assert_eq(f.orders[0].req.type, CAS_IOC);
-    cr_assert_eq(f.orders[0].req.price, 60060, "only prices clearing the entry basis");
-    cr_assert_eq(f.orders[1].instrument, SPOT);
-    cr_assert_eq(f.orders[1].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[1].req.type, CAS_MARKET);
-    cr_assert_eq(f.orders[1].req.qty, 5, "the same lots on spot");
+    spot_index(f);
+    f->views[PERP].position = -lots;
+    f->views[SPOT].position = lots;
 }
 
-Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot)
+Test(agents_flow, basis_arb_sells_rich_perp_and_buys_spot, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    set_book(&f, PERP, 59879, 59881); /* the ask 0.198% below the index */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 2);
-    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[0].req.price, 59940);
-    cr_assert_eq(f.orders[1].instrument, SPOT);
-    cr_assert_eq(f.orders[1].req.side, CAS_SELL, "shorts spot");
-    cr_assert_eq(f.orders[1].req.qty, 5);
+    spot_index(&fx.f);
+    set_book(&fx.f, PERP, 60119, 60121); /* the bid 0.198% above the index */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2);
+    cr_assert_eq(fx.f.orders[0].instrument, PERP);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_SELL);
+    cr_assert_eq(fx.f.orders[0].req.qty, 5, "900 x 1.98 = 1785 quote: 5 whole lots of 300");
+    cr_assert_eq(fx.f.orders[0].req.type, CAS_IOC);
+    cr_assert_eq(fx.f.orders[0].req.price, 60060, "only prices clearing the entry basis");
+    cr_assert_eq(fx.f.orders[1].instrument, SPOT);
+    cr_assert_eq(fx.f.orders[1].req.side, CAS_BUY);
+    cr_assert_eq(fx.f.orders[1].req.type, CAS_MARKET);
+    cr_assert_eq(fx.f.orders[1].req.qty, 5, "the same lots on spot");
 }
 
-Test(agents_flow, basis_arb_respects_max_notional)
+Test(agents_flow, basis_arb_buys_cheap_perp_and_sells_spot, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    set_book(&f, PERP, 60119, 60121);
+    spot_index(&fx.f);
+    set_book(&fx.f, PERP, 59879, 59881); /* the ask 0.198% below the index */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 2);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(fx.f.orders[0].req.price, 59940);
+    cr_assert_eq(fx.f.orders[1].instrument, SPOT);
+    cr_assert_eq(fx.f.orders[1].req.side, CAS_SELL, "shorts spot");
+    cr_assert_eq(fx.f.orders[1].req.qty, 5);
+}
+
+Test(agents_flow, basis_arb_respects_max_notional, .init = ready_arb)
+{
+    spot_index(&fx.f);
+    set_book(&fx.f, PERP, 60119, 60121);
     for (int i = 0; i < 5; i++)
-        agent_act(&a, &f);
-    cr_assert_eq(f.views[PERP].position, -7, "5 + 2 (2100 quote), then no more");
-    cr_assert_eq(f.views[SPOT].position, 7, "hedged");
-    cr_assert_eq(f.n_orders, 4);
-    cr_assert(a.type->at_limit(a.state), "the perp is still rich and the capital is spent");
-    set_book(&f, PERP, 60029, 60031); /* within the entry level: no longer wanting */
-    agent_act(&a, &f);
-    cr_assert_not(a.type->at_limit(a.state));
+        agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.views[PERP].position, -7, "5 + 2 (2100 quote), then no more");
+    cr_assert_eq(fx.f.views[SPOT].position, 7, "hedged");
+    cr_assert_eq(fx.f.n_orders, 4);
+    cr_assert(fx.a.type->at_limit(fx.a.state), "the perp is still rich and the capital is spent");
+    set_book(&fx.f, PERP, 60029, 60031); /* within the entry level: no longer wanting */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_not(fx.a.type->at_limit(fx.a.state));
 }
 
-Test(agents_flow, basis_arb_holds_between_exit_and_entry)
+Test(agents_flow, basis_arb_holds_between_exit_and_entry, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    f.views[PERP].position = -3;
-    f.views[SPOT].position = 3;
-    set_book(&f, PERP, 60029, 60031); /* +0.05% */
-    agent_act(&a, &f);
-    set_book(&f, PERP, 59969, 59971); /* -0.05% */
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 0);
+    hedged_short(&fx.f, 3);
+    set_book(&fx.f, PERP, 60029, 60031); /* +0.05% */
+    agent_act(&fx.a, &fx.f);
+    set_book(&fx.f, PERP, 59969, 59971); /* -0.05% */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 0);
 }
 
-Test(agents_flow, basis_arb_unwinds_inside_exit)
+Test(agents_flow, basis_arb_unwinds_inside_exit, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    f.views[PERP].position = -5;
-    f.views[SPOT].position = 5;
-    set_book(&f, PERP, 60000, 60002); /* +0.0017% */
-    agent_act(&a, &f);
-    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[0].req.qty, 3, "a clip (900 quote) at a time");
-    cr_assert(f.orders[0].req.reduce_only);
-    cr_assert_eq(f.orders[0].req.price, 60012, "within the exit basis");
-    cr_assert_eq(f.orders[1].req.side, CAS_SELL);
-    cr_assert_eq(f.orders[1].req.qty, 3);
-    agent_act(&a, &f);
-    cr_assert_eq(f.orders[2].req.qty, 2, "what is left");
-    cr_assert_eq(f.views[PERP].position, 0);
-    cr_assert_eq(f.views[SPOT].position, 0);
-    size_t n = f.n_orders;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, n, "flat: nothing to do");
+    hedged_short(&fx.f, 5);
+    set_book(&fx.f, PERP, 60000, 60002); /* +0.0017% */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(fx.f.orders[0].req.qty, 3, "a clip (900 quote) at a time");
+    cr_assert(fx.f.orders[0].req.reduce_only);
+    cr_assert_eq(fx.f.orders[0].req.price, 60012, "within the exit basis");
+    cr_assert_eq(fx.f.orders[1].req.side, CAS_SELL);
+    cr_assert_eq(fx.f.orders[1].req.qty, 3);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.orders[2].req.qty, 2, "what is left");
+    cr_assert_eq(fx.f.views[PERP].position, 0);
+    cr_assert_eq(fx.f.views[SPOT].position, 0);
+    size_t n = fx.f.n_orders;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, n, "flat: nothing to do");
 }
 
-Test(agents_flow, basis_arb_without_spot_trades_only_the_perp)
+Test(agents_flow, basis_arb_without_spot_trades_only_the_perp, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    f.fill_takers = true;
-    set_book(&f, PERP, 60119, 60121);
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    cr_assert_eq(f.orders[0].instrument, PERP);
+    fx.f.fill_takers = true;
+    set_book(&fx.f, PERP, 60119, 60121);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    cr_assert_eq(fx.f.orders[0].instrument, PERP);
 }
 
-Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
+Test(agents_flow, basis_arb_hedges_in_notional_and_retries, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    spot_index(&f);
-    f.views[SPOT].contract_units = 250; /* spot lots half the size: twice as many */
-    f.refuse_on[SPOT] = CAS_EINVAL;
-    set_book(&f, PERP, 60119, 60121);
-    agent_act(&a, &f);
-    cr_assert_eq(f.views[SPOT].position, 0, "refused");
-    f.refuse_on[SPOT] = 0;
-    set_book(&f, PERP, 60029, 60031); /* hold: only the hedge is due */
-    agent_act(&a, &f);
-    cr_assert_eq(f.views[SPOT].position, 10, "5 perp lots are 10 spot lots");
+    spot_index(&fx.f);
+    fx.f.views[SPOT].contract_units = 250; /* spot lots half the size: twice as many */
+    fx.f.refuse_on[SPOT] = CAS_EINVAL;
+    set_book(&fx.f, PERP, 60119, 60121);
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.views[SPOT].position, 0, "refused");
+    fx.f.refuse_on[SPOT] = 0;
+    set_book(&fx.f, PERP, 60029, 60031); /* hold: only the hedge is due */
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.views[SPOT].position, 10, "5 perp lots are 10 spot lots");
 }
 
 /* A desk's sizing: orders grow with the mispricing (clip x |b| / entry_basis), and so does
@@ -809,7 +694,7 @@ Test(agents_flow, basis_arb_hedges_in_notional_and_retries)
 Test(agents_flow, basis_arb_sizes_with_the_mispricing)
 {
     struct agent a;
-    struct fake f;
+    struct agentctx f;
     agent_new(&a, &cas_agent_basis_arb, 1);
     param(&a, "clip", 900);
     param(&a, "max_notional", 300000); /* 1000 lots */
@@ -839,31 +724,23 @@ Test(agents_flow, basis_arb_sizes_with_the_mispricing)
 
 /* A perpetual whose bids are gone (a crash through the book) is still bought when its
  * asks are cheap: the arbitrageur needs only the side it takes. */
-Test(agents_flow, basis_arb_buys_a_cheap_perp_with_no_bids)
+Test(agents_flow, basis_arb_buys_a_cheap_perp_with_no_bids, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    set_book(&f, PERP, 5, 10);
-    f.views[PERP].has_bid = false;
-    agent_act(&a, &f);
-    cr_assert_eq(f.n_orders, 1);
-    cr_assert_eq(f.orders[0].req.side, CAS_BUY);
-    cr_assert_eq(f.orders[0].req.price, 59940);
+    set_book(&fx.f, PERP, 5, 10);
+    fx.f.views[PERP].has_bid = false;
+    agent_act(&fx.a, &fx.f);
+    cr_assert_eq(fx.f.n_orders, 1);
+    cr_assert_eq(fx.f.orders[0].req.side, CAS_BUY);
+    cr_assert_eq(fx.f.orders[0].req.price, 59940);
 }
 
 /* A refused order (margin) means the capital is not there: at its limit. */
-Test(agents_flow, basis_arb_refused_is_at_its_limit)
+Test(agents_flow, basis_arb_refused_is_at_its_limit, .init = ready_arb)
 {
-    struct agent a;
-    struct fake f;
-    arb_new(&a);
-    fake_init(&f);
-    f.refuse_on[PERP] = CAS_EINVAL;
-    set_book(&f, PERP, 59879, 59881);
-    agent_act(&a, &f);
-    cr_assert(a.type->at_limit(a.state));
+    fx.f.refuse_on[PERP] = CAS_EINVAL;
+    set_book(&fx.f, PERP, 59879, 59881);
+    agent_act(&fx.a, &fx.f);
+    cr_assert(fx.a.type->at_limit(fx.a.state));
 }
 
 Test(agents_flow, basis_arb_rejects_spot_and_bad_levels)

@@ -11,125 +11,43 @@
 
 #include "cascade/agent.h"
 #include "cascade/bs.h"
+#include "lib/agentctx.h"
 
-#define MAX_ORDERS 4096
 #define CU 500 /* money per tick per lot: tick 0.5, lot 0.001, 6 money decimals */
 
-struct fake {
-    struct cas_market_view view;
-    struct cas_rng rng;
-    struct cas_agent_ctx ctx;
-    const struct cas_agent_type *type;
-    void *state;
-    bool defer_fills; /* the venue reports fills later (the agent must cope) */
-    bool refuse;      /* refuse every order, as the venue does on margin or a halt */
-    bool stop_ids;    /* give stops ids (the interface allows 0) */
-    uint64_t next_id;
-    struct cas_order_req orders[MAX_ORDERS];
-    uint32_t n_orders;
-    uint64_t cancels[MAX_ORDERS];
-    uint32_t n_cancels;
-};
-
-static int fake_submit_on(void *sink, uint32_t instrument, const struct cas_order_req *req,
-                          uint64_t *id)
-{
-    struct fake *f = sink;
-    (void)instrument;
-    cr_assert_lt(f->n_orders, MAX_ORDERS);
-    f->orders[f->n_orders++] = *req;
-    if (f->refuse)
-        return CAS_EINVAL;
-    uint64_t my_id = ++f->next_id;
-    if (id)
-        *id = req->stop > 0 && !f->stop_ids ? 0 : my_id;
-    if (req->stop > 0 || req->type != CAS_MARKET)
-        return 0;
-    struct cas_market_view *v = &f->view;
-    cas_ticks px = req->side == CAS_BUY ? v->best_ask : v->best_bid;
-    v->position += req->side == CAS_BUY ? req->qty : -req->qty;
-    if (!f->defer_fills && f->type->on_fill) {
-        struct cas_agent_fill fill = {0, my_id, req->side, px, req->qty, false, 0};
-        f->type->on_fill(f->state, &fill);
-    }
-    return 0;
-}
-
-static int fake_submit(void *sink, const struct cas_order_req *req)
-{
-    return fake_submit_on(sink, 0, req, NULL);
-}
-
-static int fake_cancel(void *sink, uint64_t id)
-{
-    struct fake *f = sink;
-    f->cancels[f->n_cancels++] = id;
-    return 0;
-}
-
-static void fake_view(void *sink, uint32_t instrument, struct cas_market_view *out)
-{
-    (void)instrument;
-    *out = ((struct fake *)sink)->view;
-}
-
-static bool fake_liq_map(void *sink, uint32_t instrument, uint32_t lag,
-                         const struct cas_liq_map **out)
-{
-    (void)sink, (void)instrument, (void)lag, (void)out;
-    return false;
-}
-
-static uint32_t fake_liquidatable(void *sink, uint32_t instrument, uint32_t *accounts,
-                                  uint32_t max)
-{
-    (void)sink, (void)instrument, (void)accounts, (void)max;
-    return 0;
-}
-
-static int fake_keeper(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
-                       cas_lots *taken)
-{
-    (void)sink, (void)instrument, (void)target, (void)lots;
-    *taken = 0;
-    return CAS_EINVAL;
-}
-
-static const struct cas_agent_ops fake_ops = {fake_submit_on, fake_cancel, fake_view,
-                                              fake_liq_map, fake_liquidatable, fake_keeper};
-
 /* Defaults of the type's table, then overrides by name (NULL ends the list). */
+static void params_v(const struct cas_agent_type *t, double *p, const char *name, va_list ap)
+{
+    agentctx_defaults(t, p);
+    for (; name; name = va_arg(ap, const char *))
+        agentctx_param(t, p, name, va_arg(ap, double));
+}
+
 static void params_of(const struct cas_agent_type *t, double *p, const char *name, ...)
 {
-    for (uint32_t i = 0; i < t->n_params; i++)
-        p[i] = t->params[i].def;
     va_list ap;
     va_start(ap, name);
-    for (; name; name = va_arg(ap, const char *)) {
-        double value = va_arg(ap, double);
-        uint32_t i = 0;
-        while (i < t->n_params && strcmp(t->params[i].name, name) != 0)
-            i++;
-        cr_assert_lt(i, t->n_params, "no param '%s'", name);
-        p[i] = value;
-    }
+    params_v(t, p, name, ap);
     va_end(ap);
 }
 
-static void set_price(struct fake *f, cas_ticks mid)
+static void set_price(struct agentctx *f, cas_ticks mid)
 {
-    f->view.has_bid = f->view.has_ask = true;
-    f->view.best_bid = mid - 1;
-    f->view.best_ask = mid + 1;
-    f->view.last = f->view.mark = mid;
-    f->view.index = (double)mid;
+    f->views[0].has_bid = f->views[0].has_ask = true;
+    f->views[0].best_bid = mid - 1;
+    f->views[0].best_ask = mid + 1;
+    f->views[0].last = f->views[0].mark = mid;
+    f->views[0].index = (double)mid;
 }
 
 /* A fresh agent of type t with params p, at price 60000 with 1000 quote of equity. */
-static struct fake *fake_new(const struct cas_agent_type *t, const double *p, uint64_t seed)
+static struct agentctx *fake_new(const struct cas_agent_type *t, const double *p, uint64_t seed)
 {
-    struct fake *f = calloc(1, sizeof *f);
+    struct agentctx *f = calloc(1, sizeof *f);
     cr_assert_not_null(f);
+    agentctx_init(f);
+    f->fill_takers = true; /* at the touch, heard at once unless defer_fills */
+    f->log_refused = true;
     f->type = t;
     f->state = calloc(1, t->state_size);
     cr_assert_not_null(f->state);
@@ -147,13 +65,25 @@ static struct fake *fake_new(const struct cas_agent_type *t, const double *p, ui
     cr_assert_eq(t->init(f->state, &setup, &err), 0, "init: %s", err.msg);
     cas_rng_init(&f->rng, seed, 7);
     set_price(f, 60000);
-    f->view.equity = 1000 * 1000000LL;
-    f->view.contract_units = CU;
-    f->ctx = (struct cas_agent_ctx){&f->view, &f->rng, f, fake_submit, &fake_ops, 0};
+    f->views[0].equity = 1000 * 1000000LL;
+    f->views[0].contract_units = CU;
+    f->ctx = agentctx_ctx(f, &f->views[0], &f->rng);
     return f;
 }
 
-static void fake_free(struct fake *f)
+/* fake_new with the type's defaults and overrides by name (NULL ends the list). */
+static struct agentctx *agent_of(const struct cas_agent_type *t, uint64_t seed, const char *name,
+                                 ...)
+{
+    double p[CAS_MAX_PARAMS];
+    va_list ap;
+    va_start(ap, name);
+    params_v(t, p, name, ap);
+    va_end(ap);
+    return fake_new(t, p, seed);
+}
+
+static void fake_free(struct agentctx *f)
 {
     if (f->type->release)
         f->type->release(f->state);
@@ -162,11 +92,11 @@ static void fake_free(struct fake *f)
 }
 
 /* Wake the agent at time `now`; returns how many orders it sent. */
-static uint32_t wake(struct fake *f, double now)
+static uint32_t wake(struct agentctx *f, double now)
 {
     uint32_t before = f->n_orders;
-    f->view.now = now;
-    f->view.step = (cas_step)floor(now);
+    f->views[0].now = now;
+    f->views[0].step = (cas_step)floor(now);
     f->type->act(f->state, &f->ctx);
     return f->n_orders - before;
 }
@@ -181,10 +111,10 @@ static bool same_orders(const struct cas_order_req *a, const struct cas_order_re
     return true;
 }
 
-static const struct cas_order_req *last_order(const struct fake *f)
+static const struct cas_order_req *last_order(const struct agentctx *f)
 {
     cr_assert_gt(f->n_orders, 0);
-    return &f->orders[f->n_orders - 1];
+    return &f->orders[f->n_orders - 1].req;
 }
 
 /* ---- leveraged ---- */
@@ -220,7 +150,7 @@ Test(leveraged, sizes_the_position_from_equity_times_leverage)
     for (int i = 0; i < 3; i++) {
         double p[CAS_MAX_PARAMS];
         params_of(LEV, p, "leverage", lev[i], NULL);
-        struct fake *f = fake_new(LEV, p, 1);
+        struct agentctx *f = fake_new(LEV, p, 1);
         cr_assert_eq(wake(f, 5), 1);
         const struct cas_order_req *o = last_order(f);
         cr_assert_eq(o->type, CAS_MARKET);
@@ -230,10 +160,8 @@ Test(leveraged, sizes_the_position_from_equity_times_leverage)
                      (long long)o->qty);
         fake_free(f);
     }
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "size_fraction", 0.5, NULL);
-    struct fake *f = fake_new(LEV, p, 1);
-    f->view.equity *= 3;
+    struct agentctx *f = agent_of(LEV, 1, "size_fraction", 0.5, NULL);
+    f->views[0].equity *= 3;
     wake(f, 5);
     cr_assert_eq(last_order(f)->qty, expected_lots(3000, 0.5, 10, last_order(f)));
     fake_free(f);
@@ -241,23 +169,19 @@ Test(leveraged, sizes_the_position_from_equity_times_leverage)
 
 Test(leveraged, does_not_trade_without_equity_for_one_lot)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, NULL);
-    struct fake *f = fake_new(LEV, p, 1);
-    f->view.equity = 0;
+    struct agentctx *f = agent_of(LEV, 1, NULL);
+    f->views[0].equity = 0;
     cr_assert_eq(wake(f, 1), 0);
-    f->view.equity = 1000000; /* 1 quote at 10x: 9 quote of notional, less than a lot (30) */
+    f->views[0].equity = 1000000; /* 1 quote at 10x: 9 quote of notional, less than a lot (30) */
     cr_assert_eq(wake(f, 2), 0);
     fake_free(f);
 }
 
 /* A momentum or contrarian trader that sees the mid move from 60000 to `to`. */
-static struct fake *after_move(double style, cas_ticks to, double stop_loss)
+static struct agentctx *after_move(double style, cas_ticks to, double stop_loss)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", style, "lookback", 10.0, "stop_loss", stop_loss, "hold_steps",
-              1e9, NULL);
-    struct fake *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", style, "lookback", 10.0, "stop_loss", stop_loss,
+                                  "hold_steps", 1e9, NULL);
     cr_assert_eq(wake(f, 0), 0, "no trade without history");
     cr_assert_eq(wake(f, 5), 0, "no trade before an observation lookback old");
     set_price(f, to);
@@ -274,22 +198,21 @@ Test(leveraged, momentum_follows_the_move_and_contrarian_fades_it)
     } cases[] = {{1, 60600, CAS_BUY}, {1, 59400, CAS_SELL}, {2, 60600, CAS_SELL},
                  {2, 59400, CAS_BUY}};
     for (int i = 0; i < 4; i++) {
-        struct fake *f = after_move(cases[i].style, cases[i].to, 0);
+        struct agentctx *f = after_move(cases[i].style, cases[i].to, 0);
         cr_assert_eq(f->n_orders, 1, "case %d", i);
         cr_assert_eq(last_order(f)->side, cases[i].side, "case %d", i);
         cr_assert_eq(last_order(f)->type, CAS_MARKET);
         fake_free(f);
     }
-    struct fake *f = after_move(1, 60000, 0);
+    struct agentctx *f = after_move(1, 60000, 0);
     cr_assert_eq(f->n_orders, 0, "a flat mid gives no direction");
     fake_free(f);
 }
 
 Test(leveraged, momentum_measures_the_change_over_lookback)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9, NULL);
-    struct fake *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9,
+                                  NULL);
     set_price(f, 61000);
     wake(f, 0); /* high a long time ago */
     set_price(f, 59000);
@@ -302,9 +225,9 @@ Test(leveraged, momentum_measures_the_change_over_lookback)
 
 Test(leveraged, places_the_stop_at_entry_times_one_minus_stop_loss_for_a_long)
 {
-    struct fake *f = after_move(1, 60600, 0.05);
+    struct agentctx *f = after_move(1, 60600, 0.05);
     cr_assert_eq(f->n_orders, 2);
-    const struct cas_order_req *entry = &f->orders[0], *stop = &f->orders[1];
+    const struct cas_order_req *entry = &f->orders[0].req, *stop = &f->orders[1].req;
     cr_assert_eq(entry->side, CAS_BUY);
     cr_assert_eq(stop->side, CAS_SELL);
     cr_assert(stop->reduce_only);
@@ -315,10 +238,10 @@ Test(leveraged, places_the_stop_at_entry_times_one_minus_stop_loss_for_a_long)
 
 Test(leveraged, places_the_stop_above_entry_for_a_short)
 {
-    struct fake *f = after_move(1, 59400, 0.02);
+    struct agentctx *f = after_move(1, 59400, 0.02);
     cr_assert_eq(f->n_orders, 2);
-    const struct cas_order_req *stop = &f->orders[1];
-    cr_assert_eq(f->orders[0].side, CAS_SELL);
+    const struct cas_order_req *stop = &f->orders[1].req;
+    cr_assert_eq(f->orders[0].req.side, CAS_SELL);
     cr_assert_eq(stop->side, CAS_BUY);
     cr_assert(stop->reduce_only);
     cr_assert_eq(stop->stop, llround(59399 * 1.02));
@@ -327,39 +250,35 @@ Test(leveraged, places_the_stop_above_entry_for_a_short)
 
 Test(leveraged, places_no_stop_without_stop_loss)
 {
-    struct fake *f = after_move(1, 60600, 0);
+    struct agentctx *f = after_move(1, 60600, 0);
     cr_assert_eq(f->n_orders, 1);
-    cr_assert_eq(f->orders[0].stop, 0);
+    cr_assert_eq(f->orders[0].req.stop, 0);
     fake_free(f);
 }
 
 Test(leveraged, places_the_stop_at_the_next_wake_when_fills_come_late)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.1, "hold_steps", 1e9, NULL);
-    struct fake *f = fake_new(LEV, p, 5);
+    struct agentctx *f = agent_of(LEV, 5, "stop_loss", 0.1, "hold_steps", 1e9, NULL);
     f->defer_fills = true;
     cr_assert_eq(wake(f, 1), 1, "the entry, with no fill heard yet: no stop");
-    bool is_long = f->view.position > 0;
-    f->view.entry = 60500;
+    bool is_long = f->views[0].position > 0;
+    f->views[0].entry = 60500;
     cr_assert_eq(wake(f, 2), 1);
     const struct cas_order_req *stop = last_order(f);
     cr_assert_eq(stop->stop, llround(60500 * (is_long ? 0.9 : 1.1)));
     cr_assert_eq(stop->side, is_long ? CAS_SELL : CAS_BUY);
-    cr_assert_eq(stop->qty, llabs(f->view.position));
+    cr_assert_eq(stop->qty, llabs(f->views[0].position));
     cr_assert_eq(wake(f, 3), 0, "one stop per position");
     fake_free(f);
 }
 
 Test(leveraged, a_refused_entry_places_no_stop_and_is_tried_again)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.1, NULL);
-    struct fake *f = fake_new(LEV, p, 5);
-    f->refuse = true;
+    struct agentctx *f = agent_of(LEV, 5, "stop_loss", 0.1, NULL);
+    f->refuse_on[0] = CAS_EINVAL;
     cr_assert_eq(wake(f, 1), 1);
     cr_assert_eq(last_order(f)->stop, 0);
-    f->refuse = false;
+    f->refuse_on[0] = 0;
     cr_assert_eq(wake(f, 2), 2, "entry and stop");
     cr_assert_gt(last_order(f)->stop, 0);
     fake_free(f);
@@ -367,11 +286,9 @@ Test(leveraged, a_refused_entry_places_no_stop_and_is_tried_again)
 
 Test(leveraged, closes_after_its_holding_time)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "hold_steps", 10.0, NULL);
-    struct fake *f = fake_new(LEV, p, 9);
+    struct agentctx *f = agent_of(LEV, 9, "hold_steps", 10.0, NULL);
     wake(f, 0);
-    cas_lots pos = f->view.position;
+    cas_lots pos = f->views[0].position;
     cr_assert_neq(pos, 0);
     cr_assert_eq(wake(f, 1e-9), 0, "held: the holding time has barely started");
     cr_assert_eq(wake(f, 1000), 1, "100 mean holding times later it closes");
@@ -380,20 +297,18 @@ Test(leveraged, closes_after_its_holding_time)
     cr_assert_eq(close->type, CAS_MARKET);
     cr_assert_eq(close->side, pos > 0 ? CAS_SELL : CAS_BUY);
     cr_assert_eq(close->qty, llabs(pos));
-    cr_assert_eq(f->view.position, 0);
+    cr_assert_eq(f->views[0].position, 0);
     fake_free(f);
 }
 
 Test(leveraged, takes_profit_on_a_favourable_move_only)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "style", 1.0, "lookback", 10.0, "take_profit", 0.02, "hold_steps", 1e9,
-              NULL);
-    struct fake *f = fake_new(LEV, p, 3);
+    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 10.0, "take_profit", 0.02,
+                                  "hold_steps", 1e9, NULL);
     wake(f, 0);
     set_price(f, 60600);
     cr_assert_eq(wake(f, 20), 1, "long from 60601");
-    cr_assert_gt(f->view.position, 0);
+    cr_assert_gt(f->views[0].position, 0);
     set_price(f, 59000);
     cr_assert_eq(wake(f, 30), 0, "a loss is not a profit");
     set_price(f, 61500);
@@ -407,9 +322,7 @@ Test(leveraged, takes_profit_on_a_favourable_move_only)
 
 Test(leveraged, cancels_its_stop_when_it_closes)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.05, "hold_steps", 1.0, NULL);
-    struct fake *f = fake_new(LEV, p, 2);
+    struct agentctx *f = agent_of(LEV, 2, "stop_loss", 0.05, "hold_steps", 1.0, NULL);
     f->stop_ids = true;
     cr_assert_eq(wake(f, 0), 2);
     wake(f, 1000);
@@ -418,19 +331,17 @@ Test(leveraged, cancels_its_stop_when_it_closes)
     fake_free(f);
 }
 
-static void liquidate(struct fake *f)
+static void liquidate(struct agentctx *f)
 {
-    struct cas_liquidation liq = {.id = 1, .side = f->view.position > 0 ? CAS_BUY : CAS_SELL};
-    f->view.position = 0;
-    f->view.equity = 400 * 1000000LL; /* isolated margin: the rest of the account remains */
+    struct cas_liquidation liq = {.id = 1, .side = f->views[0].position > 0 ? CAS_BUY : CAS_SELL};
+    f->views[0].position = 0;
+    f->views[0].equity = 400 * 1000000LL; /* isolated margin: the rest of the account remains */
     f->type->on_liquidated(f->state, &liq);
 }
 
 Test(leveraged, sits_out_after_liquidation_without_reentry)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "reentry", 0.0, NULL);
-    struct fake *f = fake_new(LEV, p, 4);
+    struct agentctx *f = agent_of(LEV, 4, "reentry", 0.0, NULL);
     cr_assert_eq(wake(f, 0), 1);
     liquidate(f);
     for (int i = 1; i <= 50; i++)
@@ -440,9 +351,7 @@ Test(leveraged, sits_out_after_liquidation_without_reentry)
 
 Test(leveraged, trades_again_after_liquidation_with_reentry)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "reentry", 1.0, NULL);
-    struct fake *f = fake_new(LEV, p, 4);
+    struct agentctx *f = agent_of(LEV, 4, "reentry", 1.0, NULL);
     cr_assert_eq(wake(f, 0), 1);
     liquidate(f);
     cr_assert_eq(wake(f, 1), 1);
@@ -453,41 +362,61 @@ Test(leveraged, trades_again_after_liquidation_with_reentry)
 
 Test(leveraged, does_not_trade_while_liquidating_or_halted)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, NULL);
-    struct fake *f = fake_new(LEV, p, 4);
-    f->view.liquidating = true;
+    struct agentctx *f = agent_of(LEV, 4, NULL);
+    f->views[0].liquidating = true;
     cr_assert_eq(wake(f, 0), 0);
-    f->view.liquidating = false;
-    f->view.halted = true;
+    f->views[0].liquidating = false;
+    f->views[0].halted = true;
     cr_assert_eq(wake(f, 1), 0);
     fake_free(f);
 }
 
-/* The orders of a random-style trader over a scripted run. */
-static uint32_t lev_run(uint64_t seed, struct cas_order_req *out)
+/* A scripted run: the type and its overrides (names up to the first NULL), and wakes
+ * `every` steps apart at price 60000 + m[0] x (i % m[1]) - m[2] x (i % m[3]) at wake i. */
+struct script {
+    const struct cas_agent_type *type;
+    const char *names[4];
+    double values[4];
+    int wakes;
+    double every;
+    cas_ticks m[4];
+};
+
+/* The orders of one scripted run. */
+static uint32_t script_run(const struct script *sc, uint64_t seed, struct cas_order_req *out)
 {
     double p[CAS_MAX_PARAMS];
-    params_of(LEV, p, "stop_loss", 0.03, "hold_steps", 20.0, NULL);
-    struct fake *f = fake_new(LEV, p, seed);
-    for (int i = 0; i < 200; i++) {
-        set_price(f, 60000 + 40 * (i % 7) - 30 * (i % 5));
-        wake(f, 3.0 * i);
+    agentctx_defaults(sc->type, p);
+    for (int k = 0; k < 4 && sc->names[k]; k++)
+        agentctx_param(sc->type, p, sc->names[k], sc->values[k]);
+    struct agentctx *f = fake_new(sc->type, p, seed);
+    for (int i = 0; i < sc->wakes; i++) {
+        set_price(f, 60000 + sc->m[0] * (i % sc->m[1]) - sc->m[2] * (i % sc->m[3]));
+        wake(f, sc->every * i);
     }
     uint32_t n = f->n_orders;
-    memcpy(out, f->orders, n * sizeof *out);
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = f->orders[k].req;
     fake_free(f);
     return n;
 }
 
-Test(leveraged, same_seed_same_orders)
+/* The same seed gives the same orders, another seed others. */
+static void same_seed_same_orders(const struct script *sc)
 {
-    static struct cas_order_req a[MAX_ORDERS], b[MAX_ORDERS], c[MAX_ORDERS];
-    uint32_t na = lev_run(11, a), nb = lev_run(11, b), nc = lev_run(12, c);
+    static struct cas_order_req a[AGENTCTX_MAX], b[AGENTCTX_MAX], c[AGENTCTX_MAX];
+    uint32_t na = script_run(sc, 11, a), nb = script_run(sc, 11, b), nc = script_run(sc, 12, c);
     cr_assert_gt(na, 10);
     cr_assert_eq(na, nb);
     cr_assert(same_orders(a, b, na));
     cr_assert(na != nc || !same_orders(a, c, na), "another seed, other orders");
+}
+
+/* A random-style trader with stops. */
+Test(leveraged, same_seed_same_orders)
+{
+    same_seed_same_orders(
+        &(struct script){LEV, {"stop_loss", "hold_steps"}, {0.03, 20}, 200, 3.0, {40, 7, 30, 5}});
 }
 
 /* ---- option_dealer ---- */
@@ -498,24 +427,23 @@ TestSuite(option_dealer);
 
 /* A dealer that has taken ~50 customer trades at 60000 by its first wake at t = 100,
  * and hedged them. Later wakes are 1e-6 steps apart, so no more customers come. */
-static struct fake *dealer(double short_gamma, double mode, double threshold, double every)
+static struct agentctx *dealer(double short_gamma, double mode, double threshold, double every)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "short_gamma", short_gamma,
-              "hedge_mode", mode, "hedge_threshold", threshold, "hedge_every", every, NULL);
-    struct fake *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
+                                  "short_gamma", short_gamma, "hedge_mode", mode,
+                                  "hedge_threshold", threshold, "hedge_every", every, NULL);
     cr_assert_eq(wake(f, 100), 1, "the first hedge");
     return f;
 }
 
 /* Move the price by `ticks` per wake for n wakes; count hedge orders on each side,
  * checking that the position moves with them. */
-static void walk(struct fake *f, int n, cas_ticks ticks, uint32_t *buys, uint32_t *sells)
+static void walk(struct agentctx *f, int n, cas_ticks ticks, uint32_t *buys, uint32_t *sells)
 {
     *buys = *sells = 0;
     for (int i = 1; i <= n; i++) {
-        set_price(f, f->view.mark + ticks);
-        uint32_t sent = wake(f, f->view.now + 1e-6);
+        set_price(f, f->views[0].mark + ticks);
+        uint32_t sent = wake(f, f->views[0].now + 1e-6);
         cr_assert_leq(sent, 1);
         if (sent == 1) {
             cr_assert_eq(last_order(f)->type, CAS_MARKET);
@@ -525,37 +453,39 @@ static void walk(struct fake *f, int n, cas_ticks ticks, uint32_t *buys, uint32_
     }
 }
 
+/* Ten wakes of a 0.3% fall, then twenty of a rise: a short-gamma dealer (with = true)
+ * hedges with the move at every wake, selling the fall and buying the rise (its position
+ * falls by more than 1000 lots in the fall); a long-gamma one against it. */
+static void hedges_the_move(bool with)
+{
+    struct agentctx *f = dealer(with, 0, 1, 60);
+    uint32_t buys, sells;
+    cas_lots before = f->views[0].position;
+    walk(f, 10, -180, &buys, &sells);
+    cr_assert_eq(with ? buys : sells, 0, "short gamma %d: traded against the fall", with);
+    cr_assert_eq(with ? sells : buys, 10, "short gamma %d: missed a step of the fall", with);
+    cas_lots moved = f->views[0].position - before;
+    cr_assert(with ? moved < -1000 : moved > 0, "short gamma %d: moved %lld", with,
+              (long long)moved);
+    walk(f, 20, +180, &buys, &sells);
+    cr_assert_eq(with ? sells : buys, 0, "short gamma %d: traded against the rise", with);
+    cr_assert_eq(with ? buys : sells, 20, "short gamma %d: missed a step of the rise", with);
+    fake_free(f);
+}
+
 Test(option_dealer, short_gamma_hedges_with_the_move)
 {
-    struct fake *f = dealer(1, 0, 1, 60);
-    uint32_t buys, sells;
-    cas_lots before = f->view.position;
-    walk(f, 10, -180, &buys, &sells); /* 0.3% per wake down */
-    cr_assert_eq(buys, 0);
-    cr_assert_eq(sells, 10, "sells at every step of the fall");
-    cr_assert_lt(f->view.position, before - 1000);
-    walk(f, 20, +180, &buys, &sells);
-    cr_assert_eq(sells, 0);
-    cr_assert_eq(buys, 20, "buys at every step of the rise");
-    fake_free(f);
+    hedges_the_move(true);
 }
 
 Test(option_dealer, long_gamma_hedges_against_the_move)
 {
-    struct fake *f = dealer(0, 0, 1, 60);
-    uint32_t buys, sells;
-    walk(f, 10, -180, &buys, &sells);
-    cr_assert_eq(sells, 0);
-    cr_assert_eq(buys, 10, "buys into the fall");
-    walk(f, 20, +180, &buys, &sells);
-    cr_assert_eq(buys, 0);
-    cr_assert_eq(sells, 20, "sells into the rise");
-    fake_free(f);
+    hedges_the_move(false);
 }
 
 Test(option_dealer, threshold_mode_waits_for_the_gap)
 {
-    struct fake *f = dealer(1, 0, 300, 60);
+    struct agentctx *f = dealer(1, 0, 300, 60);
     uint32_t buys, sells;
     walk(f, 5, -1, &buys, &sells);
     cr_assert_eq(buys + sells, 0, "a few ticks move the delta by less than 300 lots");
@@ -566,7 +496,7 @@ Test(option_dealer, threshold_mode_waits_for_the_gap)
 
 Test(option_dealer, schedule_mode_hedges_once_per_window)
 {
-    struct fake *f = dealer(1, 1, 0, 10); /* hedged in window [100, 110) */
+    struct agentctx *f = dealer(1, 1, 0, 10); /* hedged in window [100, 110) */
     for (int i = 1; i <= 9; i++) {
         set_price(f, 60000 - 300 * i);
         cr_assert_eq(wake(f, 100 + i + 1e-7 * i), 0, "big moves, same window");
@@ -578,14 +508,21 @@ Test(option_dealer, schedule_mode_hedges_once_per_window)
     fake_free(f);
 }
 
+/* A short-gamma dealer writing only calls struck at the money, on 1000 lots each, to
+ * 0.5 customers per step, hedging any gap; and one more parameter. */
+static struct agentctx *call_writer(const char *name, double value)
+{
+    double p[CAS_MAX_PARAMS];
+    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "put_fraction", 0.0,
+              "strike_spread", 0.0, "hedge_threshold", 0.0, name, value, NULL);
+    return fake_new(DEALER, p, 21);
+}
+
 /* A call struck at the money has delta N(sigma sqrt(T) / 2): a book of 10 wants 10 x
  * 1000 lots times that, however many customers came. */
 Test(option_dealer, book_is_bounded_by_max_options)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "max_options", 10.0,
-              "put_fraction", 0.0, "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct fake *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = call_writer("max_options", 10.0);
     cr_assert_eq(wake(f, 100), 1);
     cr_assert_eq(last_order(f)->side, CAS_BUY, "short calls are hedged long");
     double want = 10 * 1000 * cas_norm_cdf(0.5 * 0.5 * sqrt(1.0 / 365)); /* 24 h at 50% */
@@ -596,27 +533,23 @@ Test(option_dealer, book_is_bounded_by_max_options)
 
 Test(option_dealer, expired_options_drop_out_of_the_hedge)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "maturity_hours", 0.01,
-              "put_fraction", 0.0, "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct fake *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = call_writer("maturity_hours", 0.01);
     wake(f, 100); /* ~50 calls expiring at 136 */
-    cas_lots first = f->view.position;
+    cas_lots first = f->views[0].position;
     cr_assert_gt(first, 15000);
     set_price(f, 60600); /* in the money: delta 1 each, were they still held */
     wake(f, 137);        /* they expire; ~18 more arrive at the money */
     cr_assert_eq(last_order(f)->side, CAS_SELL, "the hedge of the expired calls is sold");
-    cr_assert_lt(f->view.position, first / 2);
-    cr_assert_gt(f->view.position, 0);
+    cr_assert_lt(f->views[0].position, first / 2);
+    cr_assert_gt(f->views[0].position, 0);
     fake_free(f);
 }
 
 Test(option_dealer, puts_are_hedged_short_when_written)
 {
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.5, "put_fraction", 1.0,
-              "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
-    struct fake *f = fake_new(DEALER, p, 21);
+    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
+                                  "put_fraction", 1.0, "strike_spread", 0.0, "hedge_threshold",
+                                  0.0, NULL);
     wake(f, 100);
     cr_assert_eq(last_order(f)->side, CAS_SELL, "a short put has positive delta");
     fake_free(f);
@@ -624,15 +557,15 @@ Test(option_dealer, puts_are_hedged_short_when_written)
 
 Test(option_dealer, values_its_book_on_the_index_else_the_mid)
 {
-    struct fake *f = dealer(1, 0, 1, 60);
+    struct agentctx *f = dealer(1, 0, 1, 60);
     set_price(f, 58800);
-    f->view.index = 60000;
+    f->views[0].index = 60000;
     cr_assert_eq(wake(f, 100.1), 0, "the book moved, the index did not");
-    f->view.index = 58800;
+    f->views[0].index = 58800;
     cr_assert_eq(wake(f, 100.2), 1, "the index fell 2%%");
     cr_assert_eq(last_order(f)->side, CAS_SELL);
     set_price(f, 57600);
-    f->view.index = NAN;
+    f->views[0].index = NAN;
     cr_assert_eq(wake(f, 100.3), 1, "no index: the mid fell");
     cr_assert_eq(last_order(f)->side, CAS_SELL);
     fake_free(f);
@@ -640,14 +573,14 @@ Test(option_dealer, values_its_book_on_the_index_else_the_mid)
 
 Test(option_dealer, does_not_hedge_while_liquidating_or_halted)
 {
-    struct fake *f = dealer(1, 0, 1, 60);
-    f->view.halted = true;
+    struct agentctx *f = dealer(1, 0, 1, 60);
+    f->views[0].halted = true;
     set_price(f, 58000);
     cr_assert_eq(wake(f, 100.5), 0);
-    f->view.halted = false;
-    f->view.liquidating = true;
+    f->views[0].halted = false;
+    f->views[0].liquidating = true;
     cr_assert_eq(wake(f, 100.6), 0);
-    f->view.liquidating = false;
+    f->views[0].liquidating = false;
     cr_assert_eq(wake(f, 100.7), 1);
     fake_free(f);
 }
@@ -665,28 +598,11 @@ Test(option_dealer, refuses_an_unknown_step_length)
     free(st);
 }
 
-static uint32_t dealer_run(uint64_t seed, struct cas_order_req *out)
-{
-    double p[CAS_MAX_PARAMS];
-    params_of(DEALER, p, "contract_lots", 1000.0, "flow_rate", 0.05, "hedge_threshold", 50.0,
-              "maturity_hours", 0.1, NULL);
-    struct fake *f = fake_new(DEALER, p, seed);
-    for (int i = 0; i < 400; i++) {
-        set_price(f, 60000 + 90 * (i % 11) - 70 * (i % 13));
-        wake(f, 2.0 * i);
-    }
-    uint32_t n = f->n_orders;
-    memcpy(out, f->orders, n * sizeof *out);
-    fake_free(f);
-    return n;
-}
-
 Test(option_dealer, same_seed_same_orders)
 {
-    static struct cas_order_req a[MAX_ORDERS], b[MAX_ORDERS], c[MAX_ORDERS];
-    uint32_t na = dealer_run(11, a), nb = dealer_run(11, b), nc = dealer_run(12, c);
-    cr_assert_gt(na, 10);
-    cr_assert_eq(na, nb);
-    cr_assert(same_orders(a, b, na));
-    cr_assert(na != nc || !same_orders(a, c, na), "another seed, other orders");
+    same_seed_same_orders(&(struct script){DEALER,
+                                           {"contract_lots", "flow_rate", "hedge_threshold",
+                                            "maturity_hours"},
+                                           {1000, 0.05, 50, 0.1},
+                                           400, 2.0, {90, 11, 70, 13}});
 }

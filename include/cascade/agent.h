@@ -232,13 +232,14 @@ const struct cas_agent_type *cas_agent_type_find(const char *name);
 /* Every registered type, in a fixed order; *n receives the count. */
 const struct cas_agent_type *const *cas_agent_types(size_t *n);
 
-extern const struct cas_agent_type cas_agent_noise;
-extern const struct cas_agent_type cas_agent_fundamental;
-extern const struct cas_agent_type cas_agent_market_maker;
-extern const struct cas_agent_type cas_agent_leveraged;
-extern const struct cas_agent_type cas_agent_option_dealer;
-extern const struct cas_agent_type cas_agent_front_runner;
-extern const struct cas_agent_type cas_agent_liquidator;
-extern const struct cas_agent_type cas_agent_basis_arb;
+/* The registered types, in the registry's fixed order (docs and help list them so):
+ * each is `const struct cas_agent_type cas_agent_NAME`, defined in src/agents/NAME.c. */
+#define CAS_AGENT_TYPES(X)                                                                     \
+    X(noise) X(fundamental) X(market_maker) X(leveraged) X(option_dealer) X(front_runner)      \
+    X(liquidator) X(basis_arb)
+
+#define CAS__AGENT_EXTERN(name) extern const struct cas_agent_type cas_agent_##name;
+CAS_AGENT_TYPES(CAS__AGENT_EXTERN)
+#undef CAS__AGENT_EXTERN
 
 #endif

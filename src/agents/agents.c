@@ -3,11 +3,8 @@
 
 #include "cascade/agent.h"
 
-static const struct cas_agent_type *const types[] = {
-    &cas_agent_noise,       &cas_agent_fundamental,   &cas_agent_market_maker,
-    &cas_agent_leveraged,   &cas_agent_option_dealer, &cas_agent_front_runner,
-    &cas_agent_liquidator,  &cas_agent_basis_arb,
-};
+#define TYPE_ADDRESS(name) &cas_agent_##name,
+static const struct cas_agent_type *const types[] = {CAS_AGENT_TYPES(TYPE_ADDRESS)};
 
 const struct cas_agent_type *const *cas_agent_types(size_t *n)
 {

@@ -27,76 +27,47 @@
  */
 #include <math.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
-enum {
-    P_RATE,
-    P_ENTRY,
-    P_EXIT,
-    P_CLIP,
-    P_MAX_NOTIONAL,
-    P_FULL_BASIS,
-    P_COLLATERAL,
-    P_LEVERAGE,
-    N_PARAMS
-};
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.2, 0, 1e3, true, "1/step",
-                "wake-ups per step of each arbitrageur"},
-    [P_ENTRY] = {"entry_basis", CAS_PARAM_REAL, 0.001, 0, 1, true, "fraction",
-                 "basis beyond which the arbitrageur trades against it"},
-    [P_EXIT] = {"exit_basis", CAS_PARAM_REAL, 0.0002, 0, 1, false, "fraction",
-                "basis within which the arbitrageur unwinds its position"},
-    [P_CLIP] = {"clip", CAS_PARAM_REAL, 3000, 0, 1e15, true, "quote currency",
-                "order notional at the entry basis; an order at basis b is clip x |b| / "
-                "entry_basis"},
-    [P_MAX_NOTIONAL] = {"max_notional", CAS_PARAM_REAL, 600000, 0, 1e15, true,
-                        "quote currency", "the arbitrageur's capital: largest perpetual "
-                        "position either way, at the index"},
-    [P_FULL_BASIS] = {"full_basis", CAS_PARAM_REAL, 0.02, 0, 1, true, "fraction",
-                      "basis at which the whole max_notional is committed; below it the "
-                      "position is held to max_notional x |b| / full_basis"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
-                      "each arbitrageur's deposit"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 5, 1, 1000, false, "x",
-                    "each arbitrageur's leverage on perpetuals (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    CAS__P_RATE(X, 0.2, 1e3, "wake-ups per step of each arbitrageur")                          \
+    X(entry_basis, double, REAL, 0.001, 0, 1, true, "fraction",                                \
+      "basis beyond which the arbitrageur trades against it")                                  \
+    X(exit_basis, double, REAL, 0.0002, 0, 1, false, "fraction",                               \
+      "basis within which the arbitrageur unwinds its position")                               \
+    X(clip, double, REAL, 3000, 0, 1e15, true, "quote currency",                               \
+      "order notional at the entry basis; an order at basis b is clip x |b| / entry_basis")    \
+    X(max_notional, double, REAL, 600000, 0, 1e15, true, "quote currency",                     \
+      "the arbitrageur's capital: largest perpetual position either way, at the index")        \
+    X(full_basis, double, REAL, 0.02, 0, 1, true, "fraction",                                  \
+      "basis at which the whole max_notional is committed; below it the position is held to "  \
+      "max_notional x |b| / full_basis")                                                       \
+    CAS__P_COLLATERAL(X, 1e6, "each arbitrageur's deposit")                                    \
+    CAS__P_LEVERAGE(X, 5, "each arbitrageur's leverage on perpetuals (capped by the "           \
+                          "instrument's)")
 
 struct basis_arb {
-    double rate, entry, exit, clip, max_notional, full_basis;
+    CAS__PARAM_FIELDS(PARAMS)
     double lot_value; /* quote currency per lot per tick */
     bool at_limit;
 };
 
+CAS__PARAMS(basis_arb, PARAMS);
+
 static int basis_arb_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     struct basis_arb *b = state;
-    const double *p = s->params;
     if (!s->perpetual)
         return cas_err_set(err, CAS_EINVAL, "instrument",
                            "a basis arbitrageur trades a perpetual against its index: "
                            "the population's instrument is spot");
-    b->rate = p[P_RATE];
-    b->entry = p[P_ENTRY];
-    b->exit = p[P_EXIT];
-    if (b->exit > b->entry)
+    load_params(b, s);
+    if (b->exit_basis > b->entry_basis)
         return cas_err_set(err, CAS_EINVAL, "params.exit_basis",
-                           "'exit_basis' (%g) must not exceed 'entry_basis' (%g)", b->exit,
-                           b->entry);
-    b->clip = p[P_CLIP];
-    b->max_notional = p[P_MAX_NOTIONAL];
-    b->full_basis = p[P_FULL_BASIS];
+                           "'exit_basis' (%g) must not exceed 'entry_basis' (%g)", b->exit_basis,
+                           b->entry_basis);
     b->lot_value = s->tick_size * s->lot_size;
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
     return 0;
-}
-
-static double basis_arb_rate(const void *state)
-{
-    const struct basis_arb *b = state;
-    return b->rate;
 }
 
 static bool basis_arb_at_limit(const void *state)
@@ -110,6 +81,25 @@ static cas_lots lots_for(const struct basis_arb *b, double quote, double price)
 {
     double lots = floor(quote / (price * b->lot_value));
     return lots > 0 ? (cas_lots)fmin(lots, (double)CAS_BOOK_MAX_QTY) : 0;
+}
+
+/* An IOC order on `side` at `limit` ticks of the lots `quote` is worth at the index (at
+ * least one, at most `most`), or false when the limit lies outside the book's prices. */
+static bool ioc_order(const struct basis_arb *b, const struct cas_market_view *v,
+                      enum cas_side side, double limit, double quote, cas_lots most,
+                      struct cas_order_req *req)
+{
+    if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
+        return false;
+    cas_lots q = lots_for(b, quote, v->index);
+    if (q < 1)
+        q = 1;
+    *req = (struct cas_order_req){.side = side,
+                                  .type = CAS_IOC,
+                                  .price = (cas_ticks)limit,
+                                  .qty = q < most ? q : most,
+                                  .expire_at = INFINITY};
+    return true;
 }
 
 /* The order against a mispricing of `basis` on side `side` (a buy when the perp is
@@ -127,19 +117,9 @@ static bool entry_order(const struct basis_arb *b, const struct cas_market_view 
         *capped = held >= cap;
         return false;
     }
-    cas_lots q = lots_for(b, b->clip * mis / b->entry, v->index);
-    if (q < 1)
-        q = 1;
-    double limit = side == CAS_BUY ? floor(v->index * (1 - b->entry))
-                                   : ceil(v->index * (1 + b->entry));
-    if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
-        return false;
-    *req = (struct cas_order_req){.side = side,
-                                  .type = CAS_IOC,
-                                  .price = (cas_ticks)limit,
-                                  .qty = q < room ? q : room,
-                                  .expire_at = INFINITY};
-    return true;
+    double limit = side == CAS_BUY ? floor(v->index * (1 - b->entry_basis))
+                                   : ceil(v->index * (1 + b->entry_basis));
+    return ioc_order(b, v, side, limit, b->clip * mis / b->entry_basis, room, req);
 }
 
 /* Unwind toward flat once the mid is within the exit level. */
@@ -149,22 +129,14 @@ static bool exit_order(const struct basis_arb *b, const struct cas_market_view *
     if (!v->has_bid || !v->has_ask || v->position == 0)
         return false;
     double basis = (0.5 * (double)(v->best_bid + v->best_ask) - v->index) / v->index;
-    if (!(fabs(basis) < b->exit))
+    if (!(fabs(basis) < b->exit_basis))
         return false;
     cas_lots held = v->position > 0 ? v->position : -v->position;
-    cas_lots q = lots_for(b, b->clip, v->index);
-    if (q < 1)
-        q = 1;
-    double limit = v->position > 0 ? ceil(v->index * (1 - b->exit))
-                                   : floor(v->index * (1 + b->exit));
-    if (!(limit >= 1 && limit <= (double)CAS_BOOK_MAX_PRICE))
+    double limit = v->position > 0 ? ceil(v->index * (1 - b->exit_basis))
+                                   : floor(v->index * (1 + b->exit_basis));
+    if (!ioc_order(b, v, v->position > 0 ? CAS_SELL : CAS_BUY, limit, b->clip, held, req))
         return false;
-    *req = (struct cas_order_req){.side = v->position > 0 ? CAS_SELL : CAS_BUY,
-                                  .type = CAS_IOC,
-                                  .price = (cas_ticks)limit,
-                                  .qty = q < held ? q : held,
-                                  .expire_at = INFINITY,
-                                  .reduce_only = true};
+    req->reduce_only = true;
     return true;
 }
 
@@ -203,9 +175,9 @@ static void basis_arb_act(void *state, struct cas_agent_ctx *ctx)
     struct cas_order_req req;
     if (!v->halted) {
         bool capped = false, sent = false;
-        if (v->has_ask && (double)v->best_ask < v->index * (1 - b->entry))
+        if (v->has_ask && (double)v->best_ask < v->index * (1 - b->entry_basis))
             sent = entry_order(b, v, CAS_BUY, (double)v->best_ask / v->index - 1, &req, &capped);
-        else if (v->has_bid && (double)v->best_bid > v->index * (1 + b->entry))
+        else if (v->has_bid && (double)v->best_bid > v->index * (1 + b->entry_basis))
             sent = entry_order(b, v, CAS_SELL, (double)v->best_bid / v->index - 1, &req,
                                &capped);
         else
@@ -219,14 +191,6 @@ static void basis_arb_act(void *state, struct cas_agent_ctx *ctx)
         hedge(ctx, v->index_instrument);
 }
 
-const struct cas_agent_type cas_agent_basis_arb = {
-    .name = "basis_arb",
-    .summary = "basis arbitrage: sell the perpetual rich to its index, buy it cheap",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct basis_arb),
-    .init = basis_arb_init,
-    .rate = basis_arb_rate,
-    .act = basis_arb_act,
-    .at_limit = basis_arb_at_limit,
-};
+CAS__AGENT_TYPE(basis_arb,
+                .summary = "basis arbitrage: sell the perpetual rich to its index, buy it cheap",
+                .at_limit = basis_arb_at_limit);

@@ -28,49 +28,29 @@
  */
 #include <math.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
-enum {
-    P_RATE,
-    P_LAG,
-    P_NOISE,
-    P_REACH,
-    P_MIN_CLUSTER,
-    P_SIZE_FRACTION,
-    P_MAX_HOLD,
-    P_STOP_LOSS,
-    P_LEVERAGE,
-    P_COLLATERAL,
-    N_PARAMS
-};
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.2, 0, 1e6, true, "1/step",
-                "wake-ups per step, to look for a cluster or manage the position"},
-    [P_LAG] = {"lag", CAS_PARAM_INT, 0, 0, 1e6, false, "publications",
-               "age of the liquidation map it reads (0: the newest)"},
-    [P_NOISE] = {"noise", CAS_PARAM_REAL, 0.1, 0, 10, false, "fraction",
-                 "standard deviation of the multiplicative error on each bin of the map"},
-    [P_REACH] = {"reach", CAS_PARAM_REAL, 0.01, 0, 1, true, "fraction of the mark",
-                 "how far from the mark a cluster may lie and still be traded"},
-    [P_MIN_CLUSTER] = {"min_cluster", CAS_PARAM_REAL, 1e5, 0, 1e15, false, "quote currency",
-                       "notional a bin must exceed to count as a cluster worth trading"},
-    [P_SIZE_FRACTION] = {"size_fraction", CAS_PARAM_REAL, 0.2, 0, 1, true, "fraction",
-                         "position notional as a share of equity x leverage"},
-    [P_MAX_HOLD] = {"max_hold", CAS_PARAM_INT, 600, 1, 1e9, false, "steps",
-                    "the position is closed after this long if the cluster was not reached"},
-    [P_STOP_LOSS] = {"stop_loss", CAS_PARAM_REAL, 0.01, 0, 1, false, "fraction of entry",
-                     "adverse move of the mark from entry that closes the position (0: none)"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 5, 1, 1000, false, "x",
-                    "the account's leverage (capped by the instrument's)"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e4, 0, 1e12, false, "quote currency",
-                      "the trader's deposit"},
-};
+#define PARAMS(X)                                                                              \
+    CAS__P_RATE(X, 0.2, 1e6, "wake-ups per step, to look for a cluster or manage the position") \
+    X(lag, uint32_t, INT, 0, 0, 1e6, false, "publications",                                    \
+      "age of the liquidation map it reads (0: the newest)")                                   \
+    X(noise, double, REAL, 0.1, 0, 10, false, "fraction",                                      \
+      "standard deviation of the multiplicative error on each bin of the map")                 \
+    X(reach, double, REAL, 0.01, 0, 1, true, "fraction of the mark",                           \
+      "how far from the mark a cluster may lie and still be traded")                           \
+    X(min_cluster, double, REAL, 1e5, 0, 1e15, false, "quote currency",                        \
+      "notional a bin must exceed to count as a cluster worth trading")                        \
+    X(size_fraction, double, REAL, 0.2, 0, 1, true, "fraction",                                \
+      "position notional as a share of equity x leverage")                                     \
+    X(max_hold, cas_step, INT, 600, 1, 1e9, false, "steps",                                    \
+      "the position is closed after this long if the cluster was not reached")                 \
+    X(stop_loss, double, REAL, 0.01, 0, 1, false, "fraction of entry",                         \
+      "adverse move of the mark from entry that closes the position (0: none)")                \
+    CAS__P_LEVERAGE(X, 5, "the account's leverage (capped by the instrument's)")               \
+    CAS__P_COLLATERAL(X, 1e4, "the trader's deposit")
 
 struct front_runner {
-    double rate, noise, reach, min_cluster, size_fraction, stop_loss, leverage;
-    uint32_t lag;
-    cas_step max_hold;
+    CAS__PARAM_FIELDS(PARAMS)
     /* the trade under way: -1 short ahead of longs below, +1 long ahead of shorts
      * above, 0 none */
     int dir;
@@ -80,6 +60,8 @@ struct front_runner {
     bool counted;              /* this trade's reaching is counted */
 };
 
+CAS__PARAMS(front_runner, PARAMS);
+
 /* A cluster found on the map: which way to trade and where it lies. */
 struct cluster {
     int dir;
@@ -87,29 +69,11 @@ struct cluster {
     double notional;
 };
 
-static int fr_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+static int front_runner_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     (void)err;
-    struct front_runner *f = state;
-    const double *p = s->params;
-    f->rate = p[P_RATE];
-    f->lag = (uint32_t)p[P_LAG];
-    f->noise = p[P_NOISE];
-    f->reach = p[P_REACH];
-    f->min_cluster = p[P_MIN_CLUSTER];
-    f->size_fraction = p[P_SIZE_FRACTION];
-    f->max_hold = (cas_step)p[P_MAX_HOLD];
-    f->stop_loss = p[P_STOP_LOSS];
-    f->leverage = p[P_LEVERAGE];
-    s->leverage = (int32_t)p[P_LEVERAGE];
-    s->collateral = p[P_COLLATERAL];
+    load_params(state, s);
     return 0;
-}
-
-static double fr_rate(const void *state)
-{
-    const struct front_runner *f = state;
-    return f->rate;
 }
 
 /* The notional of one bin as this trader estimates it. */
@@ -189,7 +153,7 @@ static bool time_to_exit(const struct front_runner *f, const struct cas_market_v
     return false;
 }
 
-static void fr_act(void *state, struct cas_agent_ctx *ctx)
+static void front_runner_act(void *state, struct cas_agent_ctx *ctx)
 {
     struct front_runner *f = state;
     const struct cas_market_view *v = ctx->view;
@@ -233,18 +197,8 @@ static double fr_measure(const void *state, uint32_t k)
     return (double)(k == 0 ? f->entries : f->reached);
 }
 
-const struct cas_agent_type cas_agent_front_runner = {
-    .name = "front_runner",
-    .summary = "trades ahead of clusters on the public liquidation map (predatory trading)",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct front_runner),
-    .init = fr_init,
-    .rate = fr_rate,
-    .act = fr_act,
-    .on_liquidated = fr_on_liquidated,
-    .reads_liq_map = true,
-    .measures = measures,
-    .n_measures = 2,
-    .measure = fr_measure,
-};
+CAS__AGENT_TYPE(front_runner,
+                .summary = "trades ahead of clusters on the public liquidation map (predatory "
+                           "trading)",
+                .on_liquidated = fr_on_liquidated, .reads_liq_map = true,
+                CAS__MEASURES(fr_measure));

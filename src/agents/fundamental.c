@@ -22,45 +22,27 @@
  */
 #include <math.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
-enum {
-    P_RATE,
-    P_BIAS_SD,
-    P_THRESHOLD,
-    P_AGGRESSION,
-    P_MAX_NOTIONAL,
-    P_MARKET_PROB,
-    P_ORDER_LIFE,
-    P_COLLATERAL,
-    P_LEVERAGE,
-    N_PARAMS
-};
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.05, 0, 1e3, true, "1/step",
-                "wake-ups per step of each trader"},
-    [P_BIAS_SD] = {"bias_sd", CAS_PARAM_REAL, 0.002, 0, 1, false, "fraction",
-                   "standard deviation of each trader's persistent error on fair value"},
-    [P_THRESHOLD] = {"threshold", CAS_PARAM_REAL, 0.003, 0, 1, false, "fraction",
-                     "mispricing beyond which the trader acts"},
-    [P_AGGRESSION] = {"aggression", CAS_PARAM_REAL, 3000, 0, 1e15, true, "quote currency/%",
-                      "order notional per 1% of mispricing"},
-    [P_MAX_NOTIONAL] = {"max_notional", CAS_PARAM_REAL, 30000, 0, 1e15, true, "quote currency",
-                        "the trader's capital: largest position either way, and largest "
-                        "order, at its belief"},
-    [P_MARKET_PROB] = {"market_prob", CAS_PARAM_REAL, 0.2, 0, 1, false, "probability",
-                       "chance that an order is a market order rather than a limit at the touch"},
-    [P_ORDER_LIFE] = {"order_life", CAS_PARAM_REAL, 60, 0, 1e9, true, "steps",
-                      "time after which the venue cancels an unfilled limit order"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
-                      "each trader's deposit"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 1, 1, 1000, false, "x",
-                    "each trader's leverage on perpetuals (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    CAS__P_RATE(X, 0.05, 1e3, "wake-ups per step of each trader")                              \
+    X(bias_sd, double, REAL, 0.002, 0, 1, false, "fraction",                                   \
+      "standard deviation of each trader's persistent error on fair value")                     \
+    X(threshold, double, REAL, 0.003, 0, 1, false, "fraction",                                 \
+      "mispricing beyond which the trader acts")                                               \
+    X(aggression, double, REAL, 3000, 0, 1e15, true, "quote currency/%",                       \
+      "order notional per 1% of mispricing")                                                   \
+    X(max_notional, double, REAL, 30000, 0, 1e15, true, "quote currency",                      \
+      "the trader's capital: largest position either way, and largest order, at its belief")   \
+    X(market_prob, double, REAL, 0.2, 0, 1, false, "probability",                              \
+      "chance that an order is a market order rather than a limit at the touch")               \
+    X(order_life, double, REAL, 60, 0, 1e9, true, "steps",                                     \
+      "time after which the venue cancels an unfilled limit order")                            \
+    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
+    CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
 struct fundamental {
-    double rate, bias_sd, threshold, aggression, market_prob, order_life, max_notional;
+    CAS__PARAM_FIELDS(PARAMS)
     double lot_value;     /* quote currency per lot per tick */
     bool at_limit;
     bool spot;            /* anchor on the initial price, not the index */
@@ -70,30 +52,17 @@ struct fundamental {
     uint64_t working;     /* id of the resting limit order, 0 when none */
 };
 
+CAS__PARAMS(fundamental, PARAMS);
+
 static int fundamental_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     struct fundamental *f = state;
-    const double *p = s->params;
     (void)err;
-    f->rate = p[P_RATE];
-    f->bias_sd = p[P_BIAS_SD];
-    f->threshold = p[P_THRESHOLD];
-    f->aggression = p[P_AGGRESSION];
-    f->max_notional = p[P_MAX_NOTIONAL];
+    load_params(f, s);
     f->lot_value = s->tick_size * s->lot_size;
-    f->market_prob = p[P_MARKET_PROB];
-    f->order_life = p[P_ORDER_LIFE];
     f->spot = !s->perpetual;
     f->initial_price = s->initial_price;
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
     return 0;
-}
-
-static double fundamental_rate(const void *state)
-{
-    const struct fundamental *f = state;
-    return f->rate;
 }
 
 /* The price the trader compares with its belief: the mid, else the last trade. */
@@ -179,14 +148,6 @@ static void fundamental_act(void *state, struct cas_agent_ctx *ctx)
         f->working = id;
 }
 
-const struct cas_agent_type cas_agent_fundamental = {
-    .name = "fundamental",
-    .summary = "value traders: buy below their belief of fair value, sell above",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct fundamental),
-    .init = fundamental_init,
-    .rate = fundamental_rate,
-    .act = fundamental_act,
-    .at_limit = fundamental_at_limit,
-};
+CAS__AGENT_TYPE(fundamental,
+                .summary = "value traders: buy below their belief of fair value, sell above",
+                .at_limit = fundamental_at_limit);

@@ -28,56 +28,34 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cascade/agent.h"
-
-enum {
-    P_STYLE,
-    P_LEVERAGE,
-    P_SIZE_FRACTION,
-    P_COLLATERAL,
-    P_RATE,
-    P_LOOKBACK,
-    P_STOP_LOSS,
-    P_TAKE_PROFIT,
-    P_HOLD_STEPS,
-    P_REENTRY,
-    P_LONG_PROB,
-    P_ALSO,
-    N_PARAMS
-};
+#include "agents/agentInt.h"
 
 enum { STYLE_RANDOM, STYLE_MOMENTUM, STYLE_CONTRARIAN };
 
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_STYLE] = {"style", CAS_PARAM_INT, STYLE_RANDOM, 0, 2, false, "",
-                 "entry rule: 0 random, 1 momentum, 2 contrarian"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 10, 1, 1000, false, "x",
-                    "account leverage, also used to size positions (the venue caps it at "
-                    "the instrument's)"},
-    [P_SIZE_FRACTION] = {"size_fraction", CAS_PARAM_REAL, 0.9, 0, 1, true, "fraction of equity",
-                         "each position's notional is size_fraction x equity x leverage"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1000, 0, 1e12, false, "quote currency",
-                      "each trader's deposit"},
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.01, 0, 1000, true, "1/step",
-                "wake-ups per step of each trader"},
-    [P_LOOKBACK] = {"lookback", CAS_PARAM_INT, 300, 1, 1e9, false, "steps",
-                    "momentum and contrarian: the span over which the mid's change is measured"},
-    [P_STOP_LOSS] = {"stop_loss", CAS_PARAM_REAL, 0, 0, 0.99, false, "fraction of entry price",
-                     "distance of the protective stop from entry; 0 for none"},
-    [P_TAKE_PROFIT] = {"take_profit", CAS_PARAM_REAL, 0, 0, 100, false,
-                       "fraction of entry price",
-                       "favourable move from entry at which the position is closed on a wake; "
-                       "0 for none"},
-    [P_HOLD_STEPS] = {"hold_steps", CAS_PARAM_REAL, 1800, 0, 1e12, true, "steps",
-                      "mean of the exponential holding time"},
-    [P_REENTRY] = {"reentry", CAS_PARAM_INT, 1, 0, 1, false, "",
-                   "1: trade again after being liquidated; 0: sit out the rest of the run"},
-    [P_LONG_PROB] = {"long_prob", CAS_PARAM_REAL, 0.5, 0, 1, false, "probability",
-                     "random style: the chance each entry is a long (a crowded long: 0.8)"},
-    [P_ALSO] = {"also", CAS_PARAM_INT, -1, -1, 255, false, "instrument",
-                "another instrument (its place in the config's list) on which each entry "
-                "opens the same side with half the notional; -1 for none"},
-};
+#define PARAMS(X)                                                                              \
+    X(style, int, INT, STYLE_RANDOM, 0, 2, false, "",                                          \
+      "entry rule: 0 random, 1 momentum, 2 contrarian")                                        \
+    CAS__P_LEVERAGE(X, 10, "account leverage, also used to size positions (the venue caps it " \
+                           "at the instrument's)")                                             \
+    X(size_fraction, double, REAL, 0.9, 0, 1, true, "fraction of equity",                      \
+      "each position's notional is size_fraction x equity x leverage")                         \
+    CAS__P_COLLATERAL(X, 1000, "each trader's deposit")                                        \
+    CAS__P_RATE(X, 0.01, 1000, "wake-ups per step of each trader")                             \
+    X(lookback, double, INT, 300, 1, 1e9, false, "steps",                                      \
+      "momentum and contrarian: the span over which the mid's change is measured")             \
+    X(stop_loss, double, REAL, 0, 0, 0.99, false, "fraction of entry price",                   \
+      "distance of the protective stop from entry; 0 for none")                                \
+    X(take_profit, double, REAL, 0, 0, 100, false, "fraction of entry price",                  \
+      "favourable move from entry at which the position is closed on a wake; 0 for none")      \
+    X(hold_steps, double, REAL, 1800, 0, 1e12, true, "steps",                                  \
+      "mean of the exponential holding time")                                                  \
+    X(reentry, bool, INT, 1, 0, 1, false, "",                                                  \
+      "1: trade again after being liquidated; 0: sit out the rest of the run")                 \
+    X(long_prob, double, REAL, 0.5, 0, 1, false, "probability",                                \
+      "random style: the chance each entry is a long (a crowded long: 0.8)")                   \
+    X(also, int, INT, -1, -1, 255, false, "instrument",                                        \
+      "another instrument (its place in the config's list) on which each entry opens the "      \
+      "same side with half the notional; -1 for none")
 
 /* The mids the trader saw, spaced at least lookback / (RING - 1) steps apart, so that
  * a full ring always reaches back at least `lookback` steps. */
@@ -88,11 +66,7 @@ struct seen {
 };
 
 struct leveraged {
-    int style;
-    double leverage, size_fraction, rate, lookback, stop_loss, take_profit, hold_steps;
-    double long_prob;
-    int also; /* second instrument, or -1 */
-    bool reentry;
+    CAS__PARAM_FIELDS(PARAMS) /* also: the second instrument, or -1 */
     struct seen ring[RING];
     uint32_t n_seen, next; /* entries held; slot of the next write */
     /* the entry order, from its submission until its stop is placed */
@@ -107,31 +81,16 @@ struct leveraged {
     bool out;         /* liquidated with reentry 0 */
 };
 
-static int lev_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+CAS__PARAMS(leveraged, PARAMS);
+
+static int leveraged_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     (void)err; /* the table's ranges already exclude every unusable value */
     struct leveraged *l = state;
-    const double *p = s->params;
-    l->style = (int)p[P_STYLE];
-    l->leverage = p[P_LEVERAGE];
-    l->size_fraction = p[P_SIZE_FRACTION];
-    l->rate = p[P_RATE];
-    l->lookback = p[P_LOOKBACK];
-    l->stop_loss = p[P_STOP_LOSS];
-    l->take_profit = p[P_TAKE_PROFIT];
-    l->hold_steps = p[P_HOLD_STEPS];
-    l->reentry = p[P_REENTRY] != 0;
-    l->long_prob = p[P_LONG_PROB];
-    l->also = (int)p[P_ALSO] == (int)s->instrument ? -1 : (int)p[P_ALSO];
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
+    load_params(l, s);
+    if (l->also == (int)s->instrument)
+        l->also = -1;
     return 0;
-}
-
-static double lev_rate(const void *state)
-{
-    const struct leveraged *l = state;
-    return l->rate;
 }
 
 static double mid(const struct cas_market_view *v)
@@ -307,7 +266,7 @@ static void manage(struct leveraged *l, struct cas_agent_ctx *ctx)
     close_also(l, ctx);
 }
 
-static void lev_act(void *state, struct cas_agent_ctx *ctx)
+static void leveraged_act(void *state, struct cas_agent_ctx *ctx)
 {
     struct leveraged *l = state;
     const struct cas_market_view *v = ctx->view;
@@ -350,15 +309,6 @@ static void lev_on_liquidated(void *state, const struct cas_liquidation *liq)
         l->out = true;
 }
 
-const struct cas_agent_type cas_agent_leveraged = {
-    .name = "leveraged",
-    .summary = "directional perpetual traders at high leverage, with optional stops",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct leveraged),
-    .init = lev_init,
-    .rate = lev_rate,
-    .act = lev_act,
-    .on_fill = lev_on_fill,
-    .on_liquidated = lev_on_liquidated,
-};
+CAS__AGENT_TYPE(leveraged,
+                .summary = "directional perpetual traders at high leverage, with optional stops",
+                .on_fill = lev_on_fill, .on_liquidated = lev_on_liquidated);

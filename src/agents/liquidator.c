@@ -28,52 +28,33 @@
  */
 #include <math.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
 #define LIST_MAX 64 /* accounts asked for per wake */
 
-enum { P_RATE, P_MAX_INVENTORY, P_UNWIND_LOTS, P_PASSIVE, P_COLLATERAL, P_LEVERAGE, N_PARAMS };
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 1, 0, 1e6, true, "1/step",
-                "wake-ups per step: the keeper's speed"},
-    [P_MAX_INVENTORY] = {"max_inventory", CAS_PARAM_INT, 1000, 1, 1e9, false, "lots",
-                         "the largest position it will hold, taken over and not yet unwound"},
-    [P_UNWIND_LOTS] = {"unwind_lots", CAS_PARAM_INT, 5, 1, 1e9, false, "lots",
-                       "the most it sends to the book to reduce its inventory per wake-up"},
-    [P_PASSIVE] = {"passive", CAS_PARAM_INT, 0, 0, 1, false, "0/1",
-                   "1: unwind with limit orders at the touch; 0: with market orders"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e5, 0, 1e12, false, "quote currency",
-                      "the keeper's deposit, which margins what it takes over"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 10, 1, 1000, false, "x",
-                    "the account's leverage (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    CAS__P_RATE(X, 1, 1e6, "wake-ups per step: the keeper's speed")                            \
+    X(max_inventory, cas_lots, INT, 1000, 1, 1e9, false, "lots",                               \
+      "the largest position it will hold, taken over and not yet unwound")                     \
+    X(unwind_lots, cas_lots, INT, 5, 1, 1e9, false, "lots",                                    \
+      "the most it sends to the book to reduce its inventory per wake-up")                     \
+    X(passive, bool, INT, 0, 0, 1, false, "0/1",                                               \
+      "1: unwind with limit orders at the touch; 0: with market orders")                       \
+    CAS__P_COLLATERAL(X, 1e5, "the keeper's deposit, which margins what it takes over")        \
+    CAS__P_LEVERAGE(X, 10, "the account's leverage (capped by the instrument's)")
 
 struct liquidator {
-    double rate;
-    cas_lots max_inventory, unwind_lots;
-    bool passive;
+    CAS__PARAM_FIELDS(PARAMS)
     uint64_t resting; /* id of the passive unwind order placed at the last wake, 0 if none */
 };
 
-static int liq_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+CAS__PARAMS(liquidator, PARAMS);
+
+static int liquidator_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     (void)err;
-    struct liquidator *l = state;
-    const double *p = s->params;
-    l->rate = p[P_RATE];
-    l->max_inventory = (cas_lots)p[P_MAX_INVENTORY];
-    l->unwind_lots = (cas_lots)p[P_UNWIND_LOTS];
-    l->passive = p[P_PASSIVE] != 0;
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
+    load_params(state, s);
     return 0;
-}
-
-static double liq_rate(const void *state)
-{
-    const struct liquidator *l = state;
-    return l->rate;
 }
 
 static cas_lots abs_lots(cas_lots q)
@@ -134,7 +115,7 @@ static void unwind(struct liquidator *l, struct cas_agent_ctx *ctx,
         l->resting = id;
 }
 
-static void liq_act(void *state, struct cas_agent_ctx *ctx)
+static void liquidator_act(void *state, struct cas_agent_ctx *ctx)
 {
     struct liquidator *l = state;
     const struct cas_market_view *v = ctx->view;
@@ -159,14 +140,7 @@ static void liq_on_liquidated(void *state, const struct cas_liquidation *liq)
     l->resting = 0; /* the venue cancelled the keeper's orders */
 }
 
-const struct cas_agent_type cas_agent_liquidator = {
-    .name = "liquidator",
-    .summary = "keeper: takes over liquidatable positions and unwinds them into the book",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct liquidator),
-    .init = liq_init,
-    .rate = liq_rate,
-    .act = liq_act,
-    .on_liquidated = liq_on_liquidated,
-};
+CAS__AGENT_TYPE(liquidator,
+                .summary = "keeper: takes over liquidatable positions and unwinds them into the "
+                           "book",
+                .on_liquidated = liq_on_liquidated);

@@ -21,62 +21,37 @@
 #include <math.h>
 
 #include "cascade/fmath.h"
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
 #define MAX_LEVELS 8
 
-enum {
-    P_RATE,
-    P_SPREAD_TICKS,
-    P_SIZE,
-    P_LEVELS,
-    P_LEVEL_GAP,
-    P_SKEW,
-    P_MAX_POSITION,
-    P_VOL_HALFLIFE,
-    P_VOL_REF,
-    P_VOL_WIDEN,
-    P_WITHDRAW_VOL,
-    P_STOP_LOSS,
-    P_COLLATERAL,
-    P_LEVERAGE,
-    N_PARAMS
-};
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 0.5, 0, 1e3, true, "1/step",
-                "wake-ups per step of each maker; each one replaces its quotes"},
-    [P_SPREAD_TICKS] = {"spread_ticks", CAS_PARAM_REAL, 3, 0.5, 1e9, false, "ticks",
-                        "half-spread of the innermost quotes in calm markets"},
-    [P_SIZE] = {"size", CAS_PARAM_INT, 2, 1, 1e12, false, "lots", "size of each quote"},
-    [P_LEVELS] = {"levels", CAS_PARAM_INT, 3, 1, MAX_LEVELS, false, "levels",
-                  "quotes on each side"},
-    [P_LEVEL_GAP] = {"level_gap_ticks", CAS_PARAM_INT, 2, 1, 1e9, false, "ticks",
-                     "distance between successive quotes on a side"},
-    [P_SKEW] = {"skew_ticks_per_lot", CAS_PARAM_REAL, 0.2, 0, 1e9, false, "ticks/lot",
-                "both quotes move this far against each lot of inventory"},
-    [P_MAX_POSITION] = {"max_position", CAS_PARAM_INT, 50, 1, 1e12, false, "lots",
-                        "a quote whose fill would take the position beyond this is not placed"},
-    [P_VOL_HALFLIFE] = {"vol_halflife", CAS_PARAM_REAL, 60, 0, 1e9, true, "steps",
-                        "half-life of the maker's average of squared mid returns"},
-    [P_VOL_REF] = {"vol_ref", CAS_PARAM_REAL, 1e-4, 0, 1, true, "1/sqrt(step)",
-                   "volatility per step at which the half-spread has widened by vol_widen"},
-    [P_VOL_WIDEN] = {"vol_widen", CAS_PARAM_REAL, 1, 0, 1e6, false, "",
-                     "relative widening of the half-spread per vol_ref of volatility"},
-    [P_WITHDRAW_VOL] = {"withdraw_vol", CAS_PARAM_REAL, 1e-3, 0, 1, false, "1/sqrt(step)",
-                        "volatility per step above which the maker quotes nothing (0: never)"},
-    [P_STOP_LOSS] = {"stop_loss", CAS_PARAM_REAL, 0.2, 0, 1, true, "fraction",
-                     "loss of starting equity after which the maker stops quoting for good"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
-                      "each maker's deposit"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 5, 1, 1000, false, "x",
-                    "each maker's leverage on perpetuals (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    CAS__P_RATE(X, 0.5, 1e3, "wake-ups per step of each maker; each one replaces its quotes")   \
+    X(spread_ticks, double, REAL, 3, 0.5, 1e9, false, "ticks",                                 \
+      "half-spread of the innermost quotes in calm markets")                                   \
+    X(size, cas_lots, INT, 2, 1, 1e12, false, "lots", "size of each quote")                     \
+    X(levels, int64_t, INT, 3, 1, MAX_LEVELS, false, "levels", "quotes on each side")           \
+    X(level_gap_ticks, int64_t, INT, 2, 1, 1e9, false, "ticks",                                \
+      "distance between successive quotes on a side")                                          \
+    X(skew_ticks_per_lot, double, REAL, 0.2, 0, 1e9, false, "ticks/lot",                       \
+      "both quotes move this far against each lot of inventory")                               \
+    X(max_position, cas_lots, INT, 50, 1, 1e12, false, "lots",                                 \
+      "a quote whose fill would take the position beyond this is not placed")                  \
+    X(vol_halflife, double, REAL, 60, 0, 1e9, true, "steps",                                   \
+      "half-life of the maker's average of squared mid returns")                               \
+    X(vol_ref, double, REAL, 1e-4, 0, 1, true, "1/sqrt(step)",                                 \
+      "volatility per step at which the half-spread has widened by vol_widen")                 \
+    X(vol_widen, double, REAL, 1, 0, 1e6, false, "",                                           \
+      "relative widening of the half-spread per vol_ref of volatility")                        \
+    X(withdraw_vol, double, REAL, 1e-3, 0, 1, false, "1/sqrt(step)",                           \
+      "volatility per step above which the maker quotes nothing (0: never)")                   \
+    X(stop_loss, double, REAL, 0.2, 0, 1, true, "fraction",                                    \
+      "loss of starting equity after which the maker stops quoting for good")                  \
+    CAS__P_COLLATERAL(X, 1e6, "each maker's deposit")                                          \
+    CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)")
 
 struct market_maker {
-    double rate, spread, skew, vol_halflife, vol_ref, vol_widen, withdraw_vol, stop_loss;
-    cas_lots size, max_position;
-    int64_t levels, gap;
+    CAS__PARAM_FIELDS(PARAMS)
     /* volatility estimate */
     bool have_mid;
     double prev_mid, prev_now;
@@ -90,32 +65,13 @@ struct market_maker {
     uint32_t n_quotes;
 };
 
+CAS__PARAMS(market_maker, PARAMS);
+
 static int market_maker_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
-    struct market_maker *m = state;
-    const double *p = s->params;
     (void)err;
-    m->rate = p[P_RATE];
-    m->spread = p[P_SPREAD_TICKS];
-    m->size = (cas_lots)p[P_SIZE];
-    m->levels = (int64_t)p[P_LEVELS];
-    m->gap = (int64_t)p[P_LEVEL_GAP];
-    m->skew = p[P_SKEW];
-    m->max_position = (cas_lots)p[P_MAX_POSITION];
-    m->vol_halflife = p[P_VOL_HALFLIFE];
-    m->vol_ref = p[P_VOL_REF];
-    m->vol_widen = p[P_VOL_WIDEN];
-    m->withdraw_vol = p[P_WITHDRAW_VOL];
-    m->stop_loss = p[P_STOP_LOSS];
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
+    load_params(state, s);
     return 0;
-}
-
-static double market_maker_rate(const void *state)
-{
-    const struct market_maker *m = state;
-    return m->rate;
 }
 
 /* Fold the mid return since the last wake-up into the average, as a variance per step. */
@@ -188,10 +144,10 @@ static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
                                              : v->index;
     if (!(centre > 0))
         return;
-    double half = m->spread * (1 + m->vol_widen * vol / m->vol_ref);
-    double reservation = centre - m->skew * (double)v->position;
+    double half = m->spread_ticks * (1 + m->vol_widen * vol / m->vol_ref);
+    double reservation = centre - m->skew_ticks_per_lot * (double)v->position;
     for (int64_t k = 0; k < m->levels; k++) {
-        double off = half + (double)(k * m->gap);
+        double off = half + (double)(k * m->level_gap_ticks);
         cas_lots exposure = (cas_lots)(k + 1) * m->size; /* if every bid (ask) so far filled */
         if (v->position + exposure <= m->max_position)
             quote(m, ctx, CAS_BUY, floor(reservation - off));
@@ -200,13 +156,6 @@ static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
     }
 }
 
-const struct cas_agent_type cas_agent_market_maker = {
-    .name = "market_maker",
-    .summary = "two-sided quotes skewed against inventory, widened or withdrawn under stress",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct market_maker),
-    .init = market_maker_init,
-    .rate = market_maker_rate,
-    .act = market_maker_act,
-};
+CAS__AGENT_TYPE(market_maker,
+                .summary = "two-sided quotes skewed against inventory, widened or withdrawn "
+                           "under stress");

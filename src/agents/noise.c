@@ -17,55 +17,40 @@
  */
 #include <math.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 
-enum { P_MU, P_ALPHA, P_DELTA, P_SIGMA, P_WINDOW, P_COLLATERAL, P_LEVERAGE, N_PARAMS };
-
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_MU] = {"mu", CAS_PARAM_REAL, 2.0, 0, 1e9, false, "lots/step",
-              "market order flow of the whole population, buys and sells together"},
-    [P_ALPHA] = {"alpha", CAS_PARAM_REAL, 0.05, 0, 1e9, false, "lots/(level*step)",
-                 "limit order flow per price level on each side, for the whole population"},
-    [P_DELTA] = {"delta", CAS_PARAM_REAL, 0.05, 0, 1, true, "1/step",
-                 "cancellation rate of each resting order"},
-    [P_SIGMA] = {"sigma", CAS_PARAM_INT, 1, 1, 1e9, false, "lots", "size of every order"},
-    [P_WINDOW] = {"window", CAS_PARAM_INT, 150, 1, 1e6, false, "levels",
-                  "limit orders are placed 1..window levels beyond the opposite best quote"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
-                      "each trader's deposit"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 1, 1, 1000, false, "x",
-                    "each trader's leverage on perpetuals (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    X(mu, double, REAL, 2.0, 0, 1e9, false, "lots/step",                                       \
+      "market order flow of the whole population, buys and sells together")                    \
+    X(alpha, double, REAL, 0.05, 0, 1e9, false, "lots/(level*step)",                           \
+      "limit order flow per price level on each side, for the whole population")               \
+    X(delta, double, REAL, 0.05, 0, 1, true, "1/step", "cancellation rate of each resting order") \
+    X(sigma, cas_lots, INT, 1, 1, 1e9, false, "lots", "size of every order")                    \
+    X(window, int64_t, INT, 150, 1, 1e6, false, "levels",                                      \
+      "limit orders are placed 1..window levels beyond the opposite best quote")               \
+    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
+    CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
 struct noise {
+    CAS__PARAM_FIELDS(PARAMS)
     double market_rate; /* this agent's market orders per step */
     double limit_rate;  /* this agent's limit orders per step, both sides */
-    double delta;
-    cas_lots sigma;
-    int64_t window;
+    double rate;        /* both */
 };
+
+CAS__PARAMS(noise, PARAMS);
 
 static int noise_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     struct noise *n = state;
-    const double *p = s->params;
-    n->sigma = (cas_lots)p[P_SIGMA];
-    n->window = (int64_t)p[P_WINDOW];
-    n->delta = p[P_DELTA];
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
-    n->market_rate = p[P_MU] / (double)n->sigma / s->count;
-    n->limit_rate = 2.0 * p[P_ALPHA] * (double)n->window / (double)n->sigma / s->count;
-    if (!(n->market_rate + n->limit_rate > 0))
+    load_params(n, s);
+    n->market_rate = n->mu / (double)n->sigma / s->count;
+    n->limit_rate = 2.0 * n->alpha * (double)n->window / (double)n->sigma / s->count;
+    n->rate = n->market_rate + n->limit_rate;
+    if (!(n->rate > 0))
         return cas_err_set(err, CAS_EINVAL, "params.mu",
                            "'mu' and 'alpha' are both 0: the traders would never act");
     return 0;
-}
-
-static double noise_rate(const void *state)
-{
-    const struct noise *n = state;
-    return n->market_rate + n->limit_rate;
 }
 
 static void noise_act(void *state, struct cas_agent_ctx *ctx)
@@ -73,7 +58,7 @@ static void noise_act(void *state, struct cas_agent_ctx *ctx)
     const struct noise *n = state;
     const struct cas_market_view *v = ctx->view;
     struct cas_order_req req = {.qty = n->sigma, .expire_at = INFINITY};
-    double u = cas_rng_double(ctx->rng) * (n->market_rate + n->limit_rate);
+    double u = cas_rng_double(ctx->rng) * n->rate;
     req.side = cas_rng_bernoulli(ctx->rng, 0.5) ? CAS_BUY : CAS_SELL;
     if (u < n->market_rate) {
         req.type = CAS_MARKET;
@@ -91,13 +76,4 @@ static void noise_act(void *state, struct cas_agent_ctx *ctx)
     cas_agent_submit(ctx, &req);
 }
 
-const struct cas_agent_type cas_agent_noise = {
-    .name = "noise",
-    .summary = "zero-intelligence order flow (Farmer, Patelli & Zovko 2005)",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct noise),
-    .init = noise_init,
-    .rate = noise_rate,
-    .act = noise_act,
-};
+CAS__AGENT_TYPE(noise, .summary = "zero-intelligence order flow (Farmer, Patelli & Zovko 2005)");

@@ -30,66 +30,38 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cascade/agent.h"
+#include "agents/agentInt.h"
 #include "cascade/bs.h"
-
-enum {
-    P_FLOW_RATE,
-    P_SHORT_GAMMA,
-    P_CONTRACTS,
-    P_CONTRACT_LOTS,
-    P_STRIKE_SPREAD,
-    P_MATURITY_HOURS,
-    P_VOL,
-    P_PUT_FRACTION,
-    P_HEDGE_MODE,
-    P_HEDGE_THRESHOLD,
-    P_HEDGE_EVERY,
-    P_MAX_OPTIONS,
-    P_RATE,
-    P_COLLATERAL,
-    P_LEVERAGE,
-    N_PARAMS
-};
 
 enum { HEDGE_THRESHOLD, HEDGE_SCHEDULE };
 
-static const struct cas_param_spec params[N_PARAMS] = {
-    [P_FLOW_RATE] = {"flow_rate", CAS_PARAM_REAL, 0.002, 0, 1000, false, "1/step",
-                     "customer trades per step"},
-    [P_SHORT_GAMMA] = {"short_gamma", CAS_PARAM_INT, 1, 0, 1, false, "",
-                       "1: customers buy options (the dealer is short gamma); 0: they sell"},
-    [P_CONTRACTS] = {"contracts", CAS_PARAM_INT, 1, 1, 10000, false, "contracts",
-                     "options in each customer trade"},
-    [P_CONTRACT_LOTS] = {"contract_lots", CAS_PARAM_INT, 100, 1, 1e6, false, "lots",
-                         "lots of the instrument one option is on"},
-    [P_STRIKE_SPREAD] = {"strike_spread", CAS_PARAM_REAL, 0.05, 0, 0.9, false,
-                         "fraction of price",
-                         "strikes are drawn uniformly within this distance of the price"},
-    [P_MATURITY_HOURS] = {"maturity_hours", CAS_PARAM_REAL, 24, 0, 87600, true, "hours",
-                          "time from a customer trade to the option's expiry"},
-    [P_VOL] = {"vol", CAS_PARAM_REAL, 0.5, 0, 10, true, "per sqrt(year)",
-               "volatility at which the dealer values and hedges its book"},
-    [P_PUT_FRACTION] = {"put_fraction", CAS_PARAM_REAL, 0.5, 0, 1, false, "",
-                        "probability that a customer trade is in puts rather than calls"},
-    [P_HEDGE_MODE] = {"hedge_mode", CAS_PARAM_INT, HEDGE_THRESHOLD, 0, 1, false, "",
-                      "0: hedge when the delta gap exceeds hedge_threshold; 1: every "
-                      "hedge_every steps"},
-    [P_HEDGE_THRESHOLD] = {"hedge_threshold", CAS_PARAM_REAL, 100, 0, 1e15, false, "lots",
-                           "hedge_mode 0: the gap between wanted and held position that "
-                           "triggers a hedge"},
-    [P_HEDGE_EVERY] = {"hedge_every", CAS_PARAM_INT, 60, 1, 1e9, false, "steps",
-                       "hedge_mode 1: length of the hedging window"},
-    [P_MAX_OPTIONS] = {"max_options", CAS_PARAM_INT, 256, 1, 65536, false, "options",
-                       "most customer trades held; beyond it the oldest is unwound at its "
-                       "model value"},
-    [P_RATE] = {"rate", CAS_PARAM_REAL, 1, 0, 1000, true, "1/step",
-                "wake-ups per step: how often the dealer looks at its book"},
-    [P_COLLATERAL] = {"collateral", CAS_PARAM_REAL, 1e6, 0, 1e12, false, "quote currency",
-                      "the dealer's deposit for hedging"},
-    [P_LEVERAGE] = {"leverage", CAS_PARAM_INT, 10, 1, 1000, false, "x",
-                    "the hedge account's leverage (capped by the instrument's)"},
-};
+#define PARAMS(X)                                                                              \
+    X(flow_rate, double, REAL, 0.002, 0, 1000, false, "1/step", "customer trades per step")    \
+    X(short_gamma, bool, INT, 1, 0, 1, false, "",                                              \
+      "1: customers buy options (the dealer is short gamma); 0: they sell")                    \
+    X(contracts, double, INT, 1, 1, 10000, false, "contracts",                                 \
+      "options in each customer trade")                                                        \
+    X(contract_lots, double, INT, 100, 1, 1e6, false, "lots",                                  \
+      "lots of the instrument one option is on")                                               \
+    X(strike_spread, double, REAL, 0.05, 0, 0.9, false, "fraction of price",                   \
+      "strikes are drawn uniformly within this distance of the price")                         \
+    X(maturity_hours, double, REAL, 24, 0, 87600, true, "hours",                               \
+      "time from a customer trade to the option's expiry")                                     \
+    X(vol, double, REAL, 0.5, 0, 10, true, "per sqrt(year)",                                   \
+      "volatility at which the dealer values and hedges its book")                             \
+    X(put_fraction, double, REAL, 0.5, 0, 1, false, "",                                        \
+      "probability that a customer trade is in puts rather than calls")                        \
+    X(hedge_mode, int, INT, HEDGE_THRESHOLD, 0, 1, false, "",                                  \
+      "0: hedge when the delta gap exceeds hedge_threshold; 1: every hedge_every steps")       \
+    X(hedge_threshold, double, REAL, 100, 0, 1e15, false, "lots",                              \
+      "hedge_mode 0: the gap between wanted and held position that triggers a hedge")          \
+    X(hedge_every, double, INT, 60, 1, 1e9, false, "steps",                                    \
+      "hedge_mode 1: length of the hedging window")                                            \
+    X(max_options, uint32_t, INT, 256, 1, 65536, false, "options",                             \
+      "most customer trades held; beyond it the oldest is unwound at its model value")         \
+    CAS__P_RATE(X, 1, 1000, "wake-ups per step: how often the dealer looks at its book")       \
+    CAS__P_COLLATERAL(X, 1e6, "the dealer's deposit for hedging")                              \
+    CAS__P_LEVERAGE(X, 10, "the hedge account's leverage (capped by the instrument's)")
 
 /* One customer trade: `contracts` options of one kind and strike. */
 struct option {
@@ -99,45 +71,32 @@ struct option {
 };
 
 struct option_dealer {
-    double flow_rate, sign; /* sign: -1 short the options, +1 long */
-    double contracts, contract_lots, strike_spread, maturity, vol, put_fraction;
-    int hedge_mode;
-    double threshold;
-    double hedge_every;
-    double rate, years_per_step;
-    struct option *book; /* ring of max entries in order of arrival, hence of expiry */
-    uint32_t max, head, n;
+    CAS__PARAM_FIELDS(PARAMS)
+    double sign;         /* -1 short the options, +1 long */
+    double maturity;     /* steps */
+    double years_per_step;
+    struct option *book; /* ring of max_options entries in order of arrival, hence of expiry */
+    uint32_t head, n;
     double last_now;     /* time of the previous wake */
     int64_t last_window; /* hedge_mode 1: the window last hedged in */
     double cash_off;     /* off-venue cash: premiums, buy-backs, payoffs (money units) */
     double last_S;       /* the underlying at the previous wake, ticks (0 before one) */
 };
 
-static int dealer_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
+CAS__PARAMS(option_dealer, PARAMS);
+
+static int option_dealer_init(void *state, struct cas_agent_setup *s, struct cas_err *err)
 {
     struct option_dealer *d = state;
-    const double *p = s->params;
     if (!(s->step_seconds > 0))
         return cas_err_set(err, CAS_EINVAL, "params", "the step length is unknown (%g s): "
                            "option maturities cannot be set", s->step_seconds);
-    d->flow_rate = p[P_FLOW_RATE];
-    d->sign = p[P_SHORT_GAMMA] != 0 ? -1 : 1;
-    d->contracts = p[P_CONTRACTS];
-    d->contract_lots = p[P_CONTRACT_LOTS];
-    d->strike_spread = p[P_STRIKE_SPREAD];
-    d->maturity = p[P_MATURITY_HOURS] * 3600 / s->step_seconds;
-    d->vol = p[P_VOL];
-    d->put_fraction = p[P_PUT_FRACTION];
-    d->hedge_mode = (int)p[P_HEDGE_MODE];
-    d->threshold = p[P_HEDGE_THRESHOLD];
-    d->hedge_every = p[P_HEDGE_EVERY];
-    d->rate = p[P_RATE];
+    load_params(d, s);
+    d->sign = d->short_gamma ? -1 : 1;
+    d->maturity = d->maturity_hours * 3600 / s->step_seconds;
     d->years_per_step = s->step_seconds / (365.0 * 86400);
-    d->max = (uint32_t)p[P_MAX_OPTIONS];
     d->last_window = -1;
-    s->collateral = p[P_COLLATERAL];
-    s->leverage = (int32_t)p[P_LEVERAGE];
-    d->book = calloc(d->max, sizeof *d->book);
+    d->book = calloc(d->max_options, sizeof *d->book);
     if (!d->book)
         return cas_err_set(err, CAS_ENOMEM, "params.max_options", "out of memory");
     return 0;
@@ -148,12 +107,6 @@ static void dealer_release(void *state)
     struct option_dealer *d = state;
     free(d->book);
     d->book = NULL;
-}
-
-static double dealer_rate(const void *state)
-{
-    const struct option_dealer *d = state;
-    return d->rate;
 }
 
 /* The options' underlying: the index, else the mid, else the last trade (ticks). */
@@ -187,7 +140,7 @@ static void expire(struct option_dealer *d, const struct cas_market_view *v, dou
         const struct option *o = &d->book[d->head];
         double payoff = o->kind == CAS_CALL ? fmax(S - o->strike, 0) : fmax(o->strike - S, 0);
         settle(d, v, payoff, d->sign); /* the holder is paid: the dealer if it is long */
-        d->head = (d->head + 1) % d->max;
+        d->head = (d->head + 1) % d->max_options;
         d->n--;
     }
 }
@@ -196,9 +149,9 @@ static void expire(struct option_dealer *d, const struct cas_market_view *v, dou
 static void customer(struct option_dealer *d, struct cas_agent_ctx *ctx, double S)
 {
     const struct cas_market_view *v = ctx->view;
-    if (d->n == d->max) { /* full: unwind the oldest at its model value */
+    if (d->n == d->max_options) { /* full: unwind the oldest at its model value */
         settle(d, v, value(d, &d->book[d->head], S, v->now).price, d->sign); /* sells a long */
-        d->head = (d->head + 1) % d->max;
+        d->head = (d->head + 1) % d->max_options;
         d->n--;
     }
     double u = cas_rng_uniform(ctx->rng, -d->strike_spread, d->strike_spread);
@@ -208,7 +161,7 @@ static void customer(struct option_dealer *d, struct cas_agent_ctx *ctx, double 
         .expiry = v->now + d->maturity,
     };
     settle(d, v, value(d, &o, S, v->now).price, -d->sign); /* the premium: paid if long */
-    d->book[(d->head + d->n) % d->max] = o;
+    d->book[(d->head + d->n) % d->max_options] = o;
     d->n++;
 }
 
@@ -217,7 +170,7 @@ static double wanted(const struct option_dealer *d, double S, double now)
 {
     double delta = 0;
     for (uint32_t i = 0; i < d->n; i++)
-        delta += value(d, &d->book[(d->head + i) % d->max], S, now).delta;
+        delta += value(d, &d->book[(d->head + i) % d->max_options], S, now).delta;
     return -d->sign * delta * d->contracts * d->contract_lots;
 }
 
@@ -227,7 +180,7 @@ static void hedge(struct option_dealer *d, struct cas_agent_ctx *ctx, double S)
     const struct cas_market_view *v = ctx->view;
     double gap = wanted(d, S, v->now) - (double)v->position;
     int64_t window = (int64_t)floor(v->now / d->hedge_every);
-    if (d->hedge_mode == HEDGE_THRESHOLD ? !(fabs(gap) > d->threshold)
+    if (d->hedge_mode == HEDGE_THRESHOLD ? !(fabs(gap) > d->hedge_threshold)
                                          : window <= d->last_window)
         return;
     cas_lots qty = (cas_lots)llround(fabs(gap));
@@ -241,7 +194,7 @@ static void hedge(struct option_dealer *d, struct cas_agent_ctx *ctx, double S)
         d->last_window = window; /* a refused hedge is tried again at the next wake */
 }
 
-static void dealer_act(void *state, struct cas_agent_ctx *ctx)
+static void option_dealer_act(void *state, struct cas_agent_ctx *ctx)
 {
     struct option_dealer *d = state;
     const struct cas_market_view *v = ctx->view;
@@ -274,22 +227,12 @@ static double dealer_measure(const void *state, uint32_t k)
         return d->n;
     double gamma = 0, S = d->last_S;
     for (uint32_t i = 0; S > 0 && i < d->n; i++)
-        gamma += value(d, &d->book[(d->head + i) % d->max], S, d->last_now).gamma;
+        gamma += value(d, &d->book[(d->head + i) % d->max_options], S, d->last_now).gamma;
     /* wanted = -sign * delta * contracts * lots: its change for dS = 0.01 S */
     return -d->sign * gamma * d->contracts * d->contract_lots * 0.01 * S;
 }
 
-const struct cas_agent_type cas_agent_option_dealer = {
-    .name = "option_dealer",
-    .summary = "writes options to customer flow and delta-hedges them in the perpetual",
-    .params = params,
-    .n_params = N_PARAMS,
-    .state_size = sizeof(struct option_dealer),
-    .init = dealer_init,
-    .rate = dealer_rate,
-    .act = dealer_act,
-    .release = dealer_release,
-    .measures = measures,
-    .n_measures = 2,
-    .measure = dealer_measure,
-};
+CAS__AGENT_TYPE(option_dealer,
+                .summary = "writes options to customer flow and delta-hedges them in the "
+                           "perpetual",
+                .release = dealer_release, CAS__MEASURES(dealer_measure));
