@@ -77,7 +77,7 @@ struct leveraged {
     /* the open position */
     double entry;     /* ticks; 0 when unknown */
     double close_at;  /* time in steps when the holding time is over */
-    uint64_t stop_id; /* 0 when none is known (the venue gives stops no id) */
+    uint64_t stop_id; /* the resting stop's id (the sim gives stops ids of their own), 0 when none */
     bool out;         /* liquidated with reentry 0 */
 };
 
