@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/heap.h"
 #include "exchange/exchangeInt.h"
 
 /* ---- indexed heaps ---- */
@@ -24,45 +25,37 @@ static bool before(enum cas_side side, const struct heap_entry *x, const struct 
     return x->account < y->account;
 }
 
-static void heap_put(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint32_t k,
-                     struct heap_entry e)
+/* The heaps are CAS_HEAP (cascade/heap.h) with the instrument and side as
+ * context; every element that lands in a slot tells its position the slot. */
+struct heap_ctx {
+    struct cas_exchange *ex;
+    uint32_t i;
+    enum cas_side s;
+};
+
+static inline bool ctx_before(const struct heap_ctx *c, const struct heap_entry *x,
+                              const struct heap_entry *y)
 {
-    ex->inst[i].heap[s].v[k] = e;
-    struct position *p = pos_at(ex, e.account, i);
+    return before(c->s, x, y);
+}
+
+static inline void placed(const struct heap_ctx *c, const struct heap_entry *v, uint32_t k)
+{
+    struct position *p = pos_at(c->ex, v[k].account, c->i);
     p->heap_idx = k;
-    p->heap_side = s;
+    p->heap_side = c->s;
 }
 
-static void sift_up(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint32_t k)
-{
-    struct risk_heap *h = &ex->inst[i].heap[s];
-    struct heap_entry e = h->v[k];
-    while (k > 0) {
-        uint32_t parent = (k - 1) / 2;
-        if (!before(s, &e, &h->v[parent]))
-            break;
-        heap_put(ex, i, s, k, h->v[parent]);
-        k = parent;
-    }
-    heap_put(ex, i, s, k, e);
-}
+CAS_HEAP(risk_heap, struct heap_entry, const struct heap_ctx *, ctx_before, placed)
 
-static void sift_down(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint32_t k)
+/* Restore heap order around slot k after its entry changed or arrived. */
+static void settle(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint32_t k)
 {
+    struct heap_ctx c = {ex, i, s};
     struct risk_heap *h = &ex->inst[i].heap[s];
-    struct heap_entry e = h->v[k];
-    for (;;) {
-        uint32_t c = 2 * k + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && before(s, &h->v[c + 1], &h->v[c]))
-            c++;
-        if (!before(s, &h->v[c], &e))
-            break;
-        heap_put(ex, i, s, k, h->v[c]);
-        k = c;
-    }
-    heap_put(ex, i, s, k, e);
+    uint32_t account = h->v[k].account;
+    risk_heap_up(&c, h->v, k);
+    risk_heap_down(&c, h->v, h->n, pos_at(ex, account, i)->heap_idx);
 }
 
 void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
@@ -78,9 +71,8 @@ void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     ex->n_watched--;
     if (k == h->n)
         return;
-    heap_put(ex, i, s, k, last);
-    sift_up(ex, i, s, k);
-    sift_down(ex, i, s, pos_at(ex, last.account, i)->heap_idx);
+    h->v[k] = last;
+    settle(ex, i, s, k);
 }
 
 /* Insert or re-key; false when out of memory (the position stays out). */
@@ -100,8 +92,7 @@ static bool heap_set(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint3
     }
     uint32_t k = p->heap_idx;
     h->v[k] = (struct heap_entry){.trigger = trigger, .account = a};
-    sift_up(ex, i, s, k);
-    sift_down(ex, i, s, p->heap_idx);
+    settle(ex, i, s, k);
     return true;
 }
 

@@ -1,0 +1,65 @@
+/* heap: the library's one binary heap, written once and instantiated for each
+ * element type, as a template would be.
+ *
+ *     CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)
+ *
+ * defines two static inline functions over an array v of n elements:
+ *
+ *     NAME_up(CTX ctx, TYPE *v, uint32_t k)              move v[k] toward the root
+ *     NAME_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k) move v[k] toward the leaves
+ *
+ * BEFORE(ctx, a, b) is true when *a must come out before *b; it must be a
+ * strict total order (break ties by an id), so that the order elements come
+ * out in never depends on where they sit in the array. PLACED(ctx, v, k) is
+ * called whenever an element lands in v[k]: an indexed heap records the slot
+ * there (the risk heaps, whose positions know their slot); other heaps pass
+ * CAS_HEAP_NOTHING_PLACED. Both are inlined; the heap costs what a
+ * hand-written one does.
+ *
+ * Push: append at v[n] and call NAME_up(ctx, v, n). Pop: move v[n - 1] to
+ * v[0] and call NAME_down(ctx, v, n - 1, 0). Remove slot k: move the last
+ * element there, then NAME_up and NAME_down it. Re-key slot k: change it,
+ * then NAME_up and NAME_down it.
+ */
+#ifndef CASCADE_HEAP_H
+#define CASCADE_HEAP_H
+
+#include <stdint.h>
+
+#define CAS_HEAP_NOTHING_PLACED(ctx, v, k) ((void)(ctx), (void)(v), (void)(k))
+
+#define CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)                                              \
+    static inline void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                                 \
+    {                                                                                          \
+        TYPE e = v[k];                                                                         \
+        while (k > 0) {                                                                        \
+            uint32_t parent = (k - 1) / 2;                                                     \
+            if (!BEFORE(ctx, &e, &v[parent]))                                                  \
+                break;                                                                         \
+            v[k] = v[parent];                                                                  \
+            PLACED(ctx, v, k);                                                                 \
+            k = parent;                                                                        \
+        }                                                                                      \
+        v[k] = e;                                                                              \
+        PLACED(ctx, v, k);                                                                     \
+    }                                                                                          \
+    static inline void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)                   \
+    {                                                                                          \
+        TYPE e = v[k];                                                                         \
+        for (;;) {                                                                             \
+            uint32_t c = 2 * k + 1;                                                            \
+            if (c >= n)                                                                        \
+                break;                                                                         \
+            if (c + 1 < n && BEFORE(ctx, &v[c + 1], &v[c]))                                    \
+                c++;                                                                           \
+            if (!BEFORE(ctx, &v[c], &e))                                                       \
+                break;                                                                         \
+            v[k] = v[c];                                                                       \
+            PLACED(ctx, v, k);                                                                 \
+            k = c;                                                                             \
+        }                                                                                      \
+        v[k] = e;                                                                              \
+        PLACED(ctx, v, k);                                                                     \
+    }
+
+#endif
