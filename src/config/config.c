@@ -65,6 +65,21 @@ static int read_instrument_name(struct cas__parse *p, const cJSON *o, size_t i)
     return 0;
 }
 
+int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
+                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i))
+{
+    size_t mark = cas__push_key(&p->w, key), i = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, i++) {
+        size_t m = cas__push_index(&p->w, i);
+        int rc = read(p, c, i);
+        if (rc)
+            return rc;
+        cas__pop(&p->w, m);
+    }
+    cas__pop(&p->w, mark);
+    return 0;
+}
+
 int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
                     const char *hint, cas_ticks *ticks, double *written)
 {
@@ -183,23 +198,10 @@ static int read_instruments(struct cas__parse *p, const cJSON *root)
     if (!p->cfg->instruments)
         return cas__no_memory(&p->w);
     p->cfg->n_instruments = (uint32_t)n;
-    size_t mark = cas__push_key(&p->w, "instruments"), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = read_instrument(p, c, i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
     /* an index may follow a spot instrument listed after its perpetual */
-    i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = cas__link_index(p, c, (uint32_t)i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
-    return 0;
+    if ((rc = cas__read_entries(p, "instruments", arr, read_instrument)) != 0)
+        return rc;
+    return cas__read_entries(p, "instruments", arr, cas__link_index);
 }
 
 /* ---- agents ----------------------------------------------------------------------------- */
@@ -310,15 +312,7 @@ static int read_agents(struct cas__parse *p, const cJSON *root)
     if (!p->cfg->populations)
         return cas__no_memory(&p->w);
     p->cfg->n_populations = (uint32_t)n;
-    size_t mark = cas__push_key(&p->w, "agents"), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = read_population(p, c, i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
-    return 0;
+    return cas__read_entries(p, "agents", arr, read_population);
 }
 
 /* ---- the top level ----------------------------------------------------------------------- */

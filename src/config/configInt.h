@@ -197,6 +197,11 @@ struct cas__parse {
 };
 _Static_assert(CAS_MAX_PARAMS <= 16, "dist_objects holds one bit per param");
 
+/* config.c: each entry of the array arr at key, read by read(p, entry, i) with the walk at
+ * KEY[i]; the first failure wins. */
+int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
+                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i));
+
 /* config.c: the price at o's key (required; missing, an error ending with `hint`), in
  * quote currency: a whole number of tick_size (within 1e-9 relative), 1 to 2^40 ticks.
  * *ticks = it in ticks, *written = it as written. */
@@ -287,7 +292,7 @@ size_t cas__perp_keys(const char **out, size_t max);
  * instruments[i]); the index's spot instrument is linked later by cas__link_index, once
  * every instrument is known. */
 int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i);
-int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i);
+int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i);
 void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_config *cfg,
                             uint32_t i, const struct cas__written *wr);
 

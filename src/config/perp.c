@@ -29,22 +29,21 @@ static const char *const index_sources[] = {"gbm", "path", "spot"};
 
 /* ---- small readers ----------------------------------------------------------------------- */
 
-/* Field f, a duration in seconds (its default when absent), as steps: round(seconds /
- * step_seconds), at least f->min_steps. */
-static int read_seconds(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
-                        double *written, cas_step *out)
+/* Field f, a duration in `unit` seconds (its default when absent): *written = it, *n = it in
+ * steps of step_seconds, refused when that is more than STEPS_MAX (shown rounded for
+ * SECONDS). */
+static int read_steps(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
+                      double unit, double *written, double *n)
 {
-    double s;
-    int rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, &s);
+    int rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, written);
     if (rc)
         return rc;
-    double n = round(s / c->step_seconds);
-    if (n > STEPS_MAX)
+    *n = *written * unit / c->step_seconds;
+    if (round(*n) > STEPS_MAX)
         return cas__fail(c->w, f->key, CAS_ERANGE,
-                         "is %s steps of %s s; the limit is 1000000000000 steps", cas__num(n).s,
+                         "is %s steps of %s s; the limit is 1000000000000 steps",
+                         cas__num(f->kind == CAS__F_SECONDS ? round(*n) : *n).s,
                          cas__num(c->step_seconds).s);
-    *written = s;
-    *out = n < (double)f->min_steps ? f->min_steps : (cas_step)n;
     return 0;
 }
 
@@ -179,7 +178,7 @@ static int read_index(struct cas__rule_ctx *c, const cJSON *o)
     return 0;
 }
 
-int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i)
+int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i)
 {
     const struct cas_config *cfg = p->cfg;
     struct cas_instrument_config *ins = &cfg->instruments[i];
@@ -218,26 +217,23 @@ int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i)
 
 /* ---- the rules: read from the table of rules.c ---------------------------------------------- */
 
-/* interval_hours as a whole number of steps >= 1. */
-static int read_hours(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
-                      double *written, cas_step *out)
+/* SECONDS: round(seconds / step_seconds) steps, at least f->min_steps; HOURS: a whole
+ * number of steps >= 1. */
+static int read_duration(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
+                         double *written, cas_step *out)
 {
-    double h;
-    int rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, &h);
+    bool hours = f->kind == CAS__F_HOURS;
+    double n, whole;
+    int rc = read_steps(c, obj, f, hours ? 3600 : 1, written, &n);
     if (rc)
         return rc;
-    double n = h * 3600 / c->step_seconds, whole = round(n);
-    if (whole > STEPS_MAX)
-        return cas__fail(c->w, f->key, CAS_ERANGE,
-                         "is %s steps of %s s; the limit is 1000000000000 steps", cas__num(n).s,
-                         cas__num(c->step_seconds).s);
-    if (whole < 1 || fabs(n - whole) > 1e-9 * whole)
+    whole = round(n);
+    if (hours && (whole < 1 || fabs(n - whole) > 1e-9 * whole))
         return cas__fail(c->w, f->key, CAS_EINVAL,
                          "is %s steps of %s s; it must be a whole number of steps >= 1: change"
                          " %s or step_seconds",
                          cas__num(n).s, cas__num(c->step_seconds).s, f->key);
-    *written = h;
-    *out = (cas_step)whole;
+    *out = whole < (double)f->min_steps ? f->min_steps : (cas_step)whole;
     return 0;
 }
 
@@ -284,8 +280,8 @@ static int read_field(struct cas__rule_ctx *c, const cJSON *obj, const struct ca
                                    f->label, &i)) == 0)
             store_int(at, f->store, i);
         break;
-    case CAS__F_SECONDS: rc = read_seconds(c, obj, f, written, at); break;
-    case CAS__F_HOURS: rc = read_hours(c, obj, f, written, at); break;
+    case CAS__F_SECONDS:
+    case CAS__F_HOURS: rc = read_duration(c, obj, f, written, at); break;
     case CAS__F_ANNUAL_VOL:
         if ((rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, written)) == 0)
             *(double *)at = *written * sqrt(c->step_seconds / YEAR_SECONDS);
