@@ -557,45 +557,47 @@ static void expect_fired(struct cas_stops *s, cas_ticks last, const uint64_t *wa
     }
 }
 
-Test(stops, sell_stops_fire_as_price_falls_highest_first)
-{
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 1, CAS_SELL, 95);
-    add_stop(s, 2, CAS_SELL, 97);
-    add_stop(s, 3, CAS_SELL, 99);
-    add_stop(s, 4, CAS_SELL, 90);
-    expect_fired(s, 100, NULL, 0);
-    expect_fired(s, 96, (uint64_t[]){3, 2}, 2);
-    cr_assert_eq(cas_stops_pending(s), 2);
-    expect_fired(s, 95, (uint64_t[]){1}, 1); /* last == trigger fires */
-    expect_fired(s, 80, (uint64_t[]){4}, 1);
-    cr_assert_eq(cas_stops_pending(s), 0);
-    cas_stops_destroy(s);
-}
+/* The firing order, as scripts: stops added in order, then each last price with the ids it
+ * must fire, in order, and how many stops are left pending. */
+struct fire {
+    cas_ticks last;
+    uint64_t ids[6];
+    uint32_t n, pending;
+};
+static const struct stop_script {
+    const char *name;
+    struct {
+        uint64_t id;
+        enum cas_side side;
+        cas_ticks trigger;
+    } add[6];
+    struct fire fire[4];
+} stop_scripts[] = {
+    {"sell stops fire as the price falls, highest first (last == trigger fires)",
+     {{1, CAS_SELL, 95}, {2, CAS_SELL, 97}, {3, CAS_SELL, 99}, {4, CAS_SELL, 90}},
+     {{100, {0}, 0, 4}, {96, {3, 2}, 2, 2}, {95, {1}, 1, 1}, {80, {4}, 1, 0}}},
+    {"buy stops fire as the price rises, lowest first",
+     {{1, CAS_BUY, 105}, {2, CAS_BUY, 103}, {3, CAS_BUY, 110}},
+     {{102, {0}, 0, 3}, {106, {2, 1}, 2, 1}, {110, {3}, 1, 0}}},
+    {"sells before buys, ties in insertion order",
+     {{7, CAS_SELL, 95}, {20, CAS_BUY, 90}, {3, CAS_SELL, 95}, {21, CAS_BUY, 90},
+      {5, CAS_SELL, 95}, {1, CAS_SELL, 94}},
+     {{94, {7, 3, 5, 1, 20, 21}, 6, 0}}},
+};
 
-Test(stops, buy_stops_fire_as_price_rises_lowest_first)
+Test(stops, stops_fire_in_trigger_order_sells_first_ties_in_insertion_order)
 {
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 1, CAS_BUY, 105);
-    add_stop(s, 2, CAS_BUY, 103);
-    add_stop(s, 3, CAS_BUY, 110);
-    expect_fired(s, 102, NULL, 0);
-    expect_fired(s, 106, (uint64_t[]){2, 1}, 2);
-    expect_fired(s, 110, (uint64_t[]){3}, 1);
-    cas_stops_destroy(s);
-}
-
-Test(stops, sells_before_buys_and_ties_in_insertion_order)
-{
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 7, CAS_SELL, 95);
-    add_stop(s, 20, CAS_BUY, 90);
-    add_stop(s, 3, CAS_SELL, 95);
-    add_stop(s, 21, CAS_BUY, 90);
-    add_stop(s, 5, CAS_SELL, 95);
-    add_stop(s, 1, CAS_SELL, 94);
-    expect_fired(s, 94, (uint64_t[]){7, 3, 5, 1, 20, 21}, 6);
-    cas_stops_destroy(s);
+    for (size_t k = 0; k < sizeof stop_scripts / sizeof *stop_scripts; k++) {
+        const struct stop_script *sc = &stop_scripts[k];
+        struct cas_stops *s = cas_stops_create();
+        for (size_t i = 0; i < 6 && sc->add[i].id; i++)
+            add_stop(s, sc->add[i].id, sc->add[i].side, sc->add[i].trigger);
+        for (size_t i = 0; i < 4 && sc->fire[i].last; i++) {
+            expect_fired(s, sc->fire[i].last, sc->fire[i].ids, sc->fire[i].n);
+            cr_assert_eq(cas_stops_pending(s), sc->fire[i].pending, "%s", sc->name);
+        }
+        cas_stops_destroy(s);
+    }
 }
 
 Test(stops, instruments_are_separate)
