@@ -227,26 +227,37 @@ static struct cas_mark_inputs book_inputs(cas_ticks bid, cas_ticks ask, cas_tick
                                     .ask = ask, .last = last, .index = index};
 }
 
-Test(mark, last_and_mid_round_half_away_from_zero)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_LAST, 1);
-    struct cas_mark_inputs in = book_inputs(100, 103, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 97);
-    cas_mark_init(&m, CAS_MARK_MID, 1);
-    cr_assert_eq(cas_mark_price(&m, &in), 102); /* 101.5 */
-    in = book_inputs(100, 101, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 101); /* 100.5 */
-}
+/* The methods that keep no state, as cases: the book, the funding clock and the mark. */
+static const struct mark_case {
+    const char *what;
+    enum cas_mark_method method;
+    cas_ticks bid, ask, last;
+    double index, funding_rate, time_to_funding;
+    cas_ticks want;
+} mark_cases[] = {
+    {"last", CAS_MARK_LAST, 100, 103, 97, 100, 0, 0, 97},
+    {"mid 101.5 rounds half away from zero", CAS_MARK_MID, 100, 103, 97, 100, 0, 0, 102},
+    {"mid 100.5 rounds half away from zero", CAS_MARK_MID, 100, 101, 97, 100, 0, 0, 101},
+    {"mid without a bid falls back to last", CAS_MARK_MID, 0, 103, 97, 100, 0, 0, 97},
+    {"mid without an ask falls back to last", CAS_MARK_MID, 100, 0, 98, 100, 0, 0, 98},
+    {"fair: 10000 * 1.0005", CAS_MARK_FAIR, 0, 0, 1, 10000, 0.001, 0.5, 10005},
+    {"fair: 9998.5, half away from zero", CAS_MARK_FAIR, 0, 0, 1, 10000, -0.0003, 0.5, 9999},
+    {"fair at funding: the index", CAS_MARK_FAIR, 0, 0, 1, 10000, -0.0003, 0, 10000},
+    {"fair never below one tick", CAS_MARK_FAIR, 0, 0, 5, 0.3, 0, 0, 1},
+    {"last never below one tick", CAS_MARK_LAST, 0, 0, 0, 0.3, 0, 0, 1},
+};
 
-Test(mark, mid_falls_back_to_last_when_a_side_is_empty)
+Test(mark, stateless_methods_round_half_away_from_zero_and_fall_back)
 {
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_MID, 1);
-    struct cas_mark_inputs in = book_inputs(0, 103, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 97);
-    in = book_inputs(100, 0, 98, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 98);
+    for (size_t k = 0; k < sizeof mark_cases / sizeof *mark_cases; k++) {
+        const struct mark_case *c = &mark_cases[k];
+        struct cas_mark m;
+        cas_mark_init(&m, c->method, 1);
+        struct cas_mark_inputs in = book_inputs(c->bid, c->ask, c->last, c->index);
+        in.funding_rate = c->funding_rate;
+        in.time_to_funding = c->time_to_funding;
+        cr_assert_eq(cas_mark_price(&m, &in), c->want, "%s", c->what);
+    }
 }
 
 Test(mark, index_ema_is_seeded_then_smoothed)
@@ -268,20 +279,6 @@ Test(mark, index_ema_is_seeded_then_smoothed)
     cr_assert_eq(cas_mark_price(&m, &in), 1004); /* 1003.5 */
 }
 
-Test(mark, fair_price_decays_funding_basis)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_FAIR, 1);
-    struct cas_mark_inputs in = book_inputs(0, 0, 1, 10000);
-    in.funding_rate = 0.001;
-    in.time_to_funding = 0.5;
-    cr_assert_eq(cas_mark_price(&m, &in), 10005); /* 10000 * 1.0005 */
-    in.funding_rate = -0.0003;
-    cr_assert_eq(cas_mark_price(&m, &in), 9999); /* 9998.5, half away from zero */
-    in.time_to_funding = 0;
-    cr_assert_eq(cas_mark_price(&m, &in), 10000);
-}
-
 Test(mark, median_takes_the_middle_of_fair_ema_and_last)
 {
     struct cas_mark m;
@@ -295,17 +292,6 @@ Test(mark, median_takes_the_middle_of_fair_ema_and_last)
     cr_assert_eq(cas_mark_price(&m, &in), 10007);
     in.last = 9990;
     cr_assert_eq(cas_mark_price(&m, &in), 10004);
-}
-
-Test(mark, never_below_one_tick)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_FAIR, 1);
-    struct cas_mark_inputs in = book_inputs(0, 0, 5, 0.3);
-    cr_assert_eq(cas_mark_price(&m, &in), 1);
-    cas_mark_init(&m, CAS_MARK_LAST, 1);
-    in.last = 0;
-    cr_assert_eq(cas_mark_price(&m, &in), 1);
 }
 
 /* ---- funding ---- */
