@@ -478,12 +478,17 @@ Test(band, reference_stays_exact_after_a_huge_sample_leaves)
     cas_band_release(&b);
 }
 
+/* A 5% band over 2 steps whose trips would halt for 5 steps. */
+static void band_init_halting(struct cas_band *b, enum cas_band_action action)
+{
+    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = action, .halt_steps = 5};
+    cr_assert_eq(cas_band_init(b, &p), 0);
+}
+
 Test(band, halt_lasts_halt_steps)
 {
     struct cas_band b;
-    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = CAS_BAND_HALT,
-                                .halt_steps = 5};
-    cr_assert_eq(cas_band_init(&b, &p), 0);
+    band_init_halting(&b, CAS_BAND_HALT);
     cr_assert_not(cas_band_halted(&b, 0));
     cas_band_trip(&b, 10);
     cr_assert(cas_band_halted(&b, 10));
@@ -498,9 +503,7 @@ Test(band, halt_lasts_halt_steps)
 Test(band, reject_bands_never_halt)
 {
     struct cas_band b;
-    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = CAS_BAND_REJECT,
-                                .halt_steps = 5};
-    cr_assert_eq(cas_band_init(&b, &p), 0);
+    band_init_halting(&b, CAS_BAND_REJECT);
     cas_band_trip(&b, 10);
     cr_assert_not(cas_band_halted(&b, 10));
     cas_band_release(&b);
