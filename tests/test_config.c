@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cascade/config.h"
+#include "config/configInt.h"
 
 #define MIN_INSTRUMENTS "'instruments': [{'name': 'X', 'initial_price': 100}]"
 #define MIN             "{" MIN_INSTRUMENTS "}"
@@ -2244,24 +2245,32 @@ Test(config, resolved_perpetual_config_parses_back_to_the_same_config)
     cas_config_release(&b);
 }
 
+/* The text of the source tree's file at rel (docs/...), in a static buffer. */
+static const char *read_doc(const char *rel, char *path, size_t size)
+{
+    static char doc[1 << 17];
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
+    snprintf(path, size, "%s/%s", root, rel);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = 0;
+    fclose(f);
+    return doc;
+}
+
 /* docs/agents/TYPE.md is written from the parameter tables: every type has a
  * page and every parameter a row with its kind and default, so the docs
  * cannot drift from the code unnoticed. */
 Test(config, docs_list_every_agent_parameter_with_its_default)
 {
-    const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_not_null(root, "CASCADE_SOURCE_ROOT is not set (run through meson test)");
     size_t nt;
     const struct cas_agent_type *const *types = cas_agent_types(&nt);
     for (size_t t = 0; t < nt; t++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/docs/agents/%s.md", root, types[t]->name);
-        FILE *f = fopen(path, "r");
-        cr_assert_not_null(f, "cannot open %s", path);
-        static char doc[1 << 17];
-        size_t n = fread(doc, 1, sizeof doc - 1, f);
-        doc[n] = 0;
-        fclose(f);
+        char path[1024], rel[128];
+        snprintf(rel, sizeof rel, "docs/agents/%s.md", types[t]->name);
+        const char *doc = read_doc(rel, path, sizeof path);
         char head[128];
         snprintf(head, sizeof head, "# `%s`", types[t]->name);
         cr_assert_not_null(strstr(doc, head), "%s lacks '%s'", path, head);
@@ -2294,4 +2303,110 @@ Test(config, record_trades_flag)
                       " \"initial_price\": 100}]}";
     cr_assert_eq(cas_config_parse(&cfg, bad, "t", NULL, 0, &err), CAS_EINVAL);
     cr_assert_str_eq(err.path, "record.trades");
+}
+
+/* ---- docs/config.md against the venue rules' table (src/config/rules.c) ---- */
+
+/* v as docs/config.md writes it: %g with a bare exponent (1e9) and a real minus sign. */
+static const char *doc_num(char *out, size_t size, double v)
+{
+    char t[32], *e;
+    snprintf(t, sizeof t, "%g", fabs(v));
+    if ((e = strstr(t, "e+")) != NULL) {
+        char *d = e + 2;
+        while (*d == '0')
+            d++;
+        memmove(e + 1, d, strlen(d) + 1);
+    }
+    snprintf(out, size, "%s%s", v < 0 ? "\u2212" : "", t);
+    return out;
+}
+
+/* The doc's range cell of f, or its beginning (the doc may add a clause after a comma). */
+static void doc_range(char *out, size_t size, const struct cas__field *f)
+{
+    const struct cas__range *r = &f->range;
+    char lo[32], hi[32];
+    doc_num(lo, sizeof lo, r->min);
+    doc_num(hi, sizeof hi, r->max);
+    out[0] = 0;
+    if (f->kind == CAS__F_CUSTOM)
+        snprintf(out, size, "%s", f->doc_range);
+    else if (f->kind == CAS__F_CHOICE)
+        for (size_t i = 0; i < f->n_names; i++)
+            snprintf(out + strlen(out), size - strlen(out), "%s`%s`", i ? ", " : "", f->names[i]);
+    else if (isinf(r->max))
+        snprintf(out, size, "\u2265 %s", lo);
+    else if (r->min_open)
+        snprintf(out, size, "> %s and %s %s", lo, r->max_open ? "<" : "\u2264", hi);
+    else
+        snprintf(out, size, "%s \u2013 %s", lo, hi);
+    if (f->kind == CAS__F_PPM)
+        snprintf(out + strlen(out), size - strlen(out), ", whole ppm");
+}
+
+/* "| `key` | type | default | range" of f's row in its rule's table. */
+static void doc_row(char *out, size_t size, const struct cas__field *f)
+{
+    static const char *const types[] = {
+        [CAS__F_INTEGER] = "integer", [CAS__F_CHOICE] = "string"};
+    char def[160], range[160], num[32];
+    const char *type = f->kind == CAS__F_CUSTOM ? f->doc_type
+                       : f->kind < sizeof types / sizeof *types && types[f->kind] ? types[f->kind]
+                                                                               : "real";
+    if (f->kind == CAS__F_CUSTOM)
+        snprintf(def, sizeof def, "%s", f->doc_default);
+    else if (f->required)
+        snprintf(def, sizeof def, "**required**");
+    else if (f->kind == CAS__F_CHOICE)
+        snprintf(def, sizeof def, "`\"%s\"`", f->names[(size_t)f->def]);
+    else
+        snprintf(def, sizeof def, "`%s`", doc_num(num, sizeof num, f->def));
+    doc_range(range, sizeof range, f);
+    snprintf(out, size, "| `%s` | %s | %s | %s", f->key, type, def, range);
+}
+
+/* The rows of the first table after the heading at `at`, one per line into rows[]. */
+static size_t doc_table(const char *at, char rows[][512], size_t max)
+{
+    size_t n = 0;
+    const char *line = strstr(at, "\n| key |");
+    cr_assert_not_null(line, "no table after '%.60s'", at);
+    line = strchr(line + 1, '\n') + 1; /* the header's separator row */
+    for (line = strchr(line, '\n') + 1; strncmp(line, "| `", 3) == 0 && n < max; n++) {
+        const char *end = strchr(line, '\n');
+        snprintf(rows[n], 512, "%.*s", (int)(end - line), line);
+        line = end + 1;
+    }
+    return n;
+}
+
+/* Every rule of the table has its row in the instruments table, and a section whose table
+ * lists exactly its keys, in order, each with its type, default and range: so a default or
+ * a range changed in the code or in the docs alone fails here. */
+Test(config, docs_list_every_venue_rule_with_its_keys_defaults_and_ranges)
+{
+    static const char *const sw_type[] = {"object", "object or `false`", "object or `false`"};
+    static const char *const sw_def[] = {"`{}`", "`{}` (on)", "`false` (off)"};
+    char path[1024], want[512], head[128], rows[CAS__MAX_RULE_FIELDS + 1][512];
+    const char *doc = read_doc("docs/config.md", path, sizeof path);
+    for (size_t k = 0; k < cas__n_rules; k++) {
+        const struct cas__rule *r = &cas__rules[k];
+        snprintf(want, sizeof want, "\n| `%s` | %s | %s | perpetuals only | | %s |\n", r->key,
+                 sw_type[r->sw], sw_def[r->sw], r->doc);
+        cr_assert_not_null(strstr(doc, want), "%s lacks the row '%s'", path, want + 1);
+        snprintf(head, sizeof head, "\n### `instruments[i].%s`\n", r->key);
+        const char *at = strstr(doc, head);
+        cr_assert_not_null(at, "%s lacks the heading '%s'", path, head + 1);
+        size_t n = doc_table(at, rows, CAS__MAX_RULE_FIELDS + 1);
+        cr_assert_eq(n, r->n_fields, "%s: %s has %zu rows, the code %zu keys", path, head + 1, n,
+                     r->n_fields);
+        for (size_t j = 0; j < n; j++) {
+            doc_row(want, sizeof want, &r->fields[j]);
+            size_t len = strlen(want);
+            cr_assert(strncmp(rows[j], want, len) == 0 &&
+                          (rows[j][len] == ',' || strncmp(rows[j] + len, " |", 2) == 0),
+                      "%s: the row\n  %s\nshould begin\n  %s", path, rows[j], want);
+        }
+    }
 }

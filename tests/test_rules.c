@@ -227,26 +227,37 @@ static struct cas_mark_inputs book_inputs(cas_ticks bid, cas_ticks ask, cas_tick
                                     .ask = ask, .last = last, .index = index};
 }
 
-Test(mark, last_and_mid_round_half_away_from_zero)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_LAST, 1);
-    struct cas_mark_inputs in = book_inputs(100, 103, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 97);
-    cas_mark_init(&m, CAS_MARK_MID, 1);
-    cr_assert_eq(cas_mark_price(&m, &in), 102); /* 101.5 */
-    in = book_inputs(100, 101, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 101); /* 100.5 */
-}
+/* The methods that keep no state, as cases: the book, the funding clock and the mark. */
+static const struct mark_case {
+    const char *what;
+    enum cas_mark_method method;
+    cas_ticks bid, ask, last;
+    double index, funding_rate, time_to_funding;
+    cas_ticks want;
+} mark_cases[] = {
+    {"last", CAS_MARK_LAST, 100, 103, 97, 100, 0, 0, 97},
+    {"mid 101.5 rounds half away from zero", CAS_MARK_MID, 100, 103, 97, 100, 0, 0, 102},
+    {"mid 100.5 rounds half away from zero", CAS_MARK_MID, 100, 101, 97, 100, 0, 0, 101},
+    {"mid without a bid falls back to last", CAS_MARK_MID, 0, 103, 97, 100, 0, 0, 97},
+    {"mid without an ask falls back to last", CAS_MARK_MID, 100, 0, 98, 100, 0, 0, 98},
+    {"fair: 10000 * 1.0005", CAS_MARK_FAIR, 0, 0, 1, 10000, 0.001, 0.5, 10005},
+    {"fair: 9998.5, half away from zero", CAS_MARK_FAIR, 0, 0, 1, 10000, -0.0003, 0.5, 9999},
+    {"fair at funding: the index", CAS_MARK_FAIR, 0, 0, 1, 10000, -0.0003, 0, 10000},
+    {"fair never below one tick", CAS_MARK_FAIR, 0, 0, 5, 0.3, 0, 0, 1},
+    {"last never below one tick", CAS_MARK_LAST, 0, 0, 0, 0.3, 0, 0, 1},
+};
 
-Test(mark, mid_falls_back_to_last_when_a_side_is_empty)
+Test(mark, stateless_methods_round_half_away_from_zero_and_fall_back)
 {
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_MID, 1);
-    struct cas_mark_inputs in = book_inputs(0, 103, 97, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 97);
-    in = book_inputs(100, 0, 98, 100);
-    cr_assert_eq(cas_mark_price(&m, &in), 98);
+    for (size_t k = 0; k < sizeof mark_cases / sizeof *mark_cases; k++) {
+        const struct mark_case *c = &mark_cases[k];
+        struct cas_mark m;
+        cas_mark_init(&m, c->method, 1);
+        struct cas_mark_inputs in = book_inputs(c->bid, c->ask, c->last, c->index);
+        in.funding_rate = c->funding_rate;
+        in.time_to_funding = c->time_to_funding;
+        cr_assert_eq(cas_mark_price(&m, &in), c->want, "%s", c->what);
+    }
 }
 
 Test(mark, index_ema_is_seeded_then_smoothed)
@@ -268,20 +279,6 @@ Test(mark, index_ema_is_seeded_then_smoothed)
     cr_assert_eq(cas_mark_price(&m, &in), 1004); /* 1003.5 */
 }
 
-Test(mark, fair_price_decays_funding_basis)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_FAIR, 1);
-    struct cas_mark_inputs in = book_inputs(0, 0, 1, 10000);
-    in.funding_rate = 0.001;
-    in.time_to_funding = 0.5;
-    cr_assert_eq(cas_mark_price(&m, &in), 10005); /* 10000 * 1.0005 */
-    in.funding_rate = -0.0003;
-    cr_assert_eq(cas_mark_price(&m, &in), 9999); /* 9998.5, half away from zero */
-    in.time_to_funding = 0;
-    cr_assert_eq(cas_mark_price(&m, &in), 10000);
-}
-
 Test(mark, median_takes_the_middle_of_fair_ema_and_last)
 {
     struct cas_mark m;
@@ -295,17 +292,6 @@ Test(mark, median_takes_the_middle_of_fair_ema_and_last)
     cr_assert_eq(cas_mark_price(&m, &in), 10007);
     in.last = 9990;
     cr_assert_eq(cas_mark_price(&m, &in), 10004);
-}
-
-Test(mark, never_below_one_tick)
-{
-    struct cas_mark m;
-    cas_mark_init(&m, CAS_MARK_FAIR, 1);
-    struct cas_mark_inputs in = book_inputs(0, 0, 5, 0.3);
-    cr_assert_eq(cas_mark_price(&m, &in), 1);
-    cas_mark_init(&m, CAS_MARK_LAST, 1);
-    in.last = 0;
-    cr_assert_eq(cas_mark_price(&m, &in), 1);
 }
 
 /* ---- funding ---- */
@@ -492,12 +478,17 @@ Test(band, reference_stays_exact_after_a_huge_sample_leaves)
     cas_band_release(&b);
 }
 
+/* A 5% band over 2 steps whose trips would halt for 5 steps. */
+static void band_init_halting(struct cas_band *b, enum cas_band_action action)
+{
+    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = action, .halt_steps = 5};
+    cr_assert_eq(cas_band_init(b, &p), 0);
+}
+
 Test(band, halt_lasts_halt_steps)
 {
     struct cas_band b;
-    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = CAS_BAND_HALT,
-                                .halt_steps = 5};
-    cr_assert_eq(cas_band_init(&b, &p), 0);
+    band_init_halting(&b, CAS_BAND_HALT);
     cr_assert_not(cas_band_halted(&b, 0));
     cas_band_trip(&b, 10);
     cr_assert(cas_band_halted(&b, 10));
@@ -512,9 +503,7 @@ Test(band, halt_lasts_halt_steps)
 Test(band, reject_bands_never_halt)
 {
     struct cas_band b;
-    struct cas_band_params p = {.pct = 0.05, .window = 2, .action = CAS_BAND_REJECT,
-                                .halt_steps = 5};
-    cr_assert_eq(cas_band_init(&b, &p), 0);
+    band_init_halting(&b, CAS_BAND_REJECT);
     cas_band_trip(&b, 10);
     cr_assert_not(cas_band_halted(&b, 10));
     cas_band_release(&b);
@@ -557,45 +546,47 @@ static void expect_fired(struct cas_stops *s, cas_ticks last, const uint64_t *wa
     }
 }
 
-Test(stops, sell_stops_fire_as_price_falls_highest_first)
-{
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 1, CAS_SELL, 95);
-    add_stop(s, 2, CAS_SELL, 97);
-    add_stop(s, 3, CAS_SELL, 99);
-    add_stop(s, 4, CAS_SELL, 90);
-    expect_fired(s, 100, NULL, 0);
-    expect_fired(s, 96, (uint64_t[]){3, 2}, 2);
-    cr_assert_eq(cas_stops_pending(s), 2);
-    expect_fired(s, 95, (uint64_t[]){1}, 1); /* last == trigger fires */
-    expect_fired(s, 80, (uint64_t[]){4}, 1);
-    cr_assert_eq(cas_stops_pending(s), 0);
-    cas_stops_destroy(s);
-}
+/* The firing order, as scripts: stops added in order, then each last price with the ids it
+ * must fire, in order, and how many stops are left pending. */
+struct fire {
+    cas_ticks last;
+    uint64_t ids[6];
+    uint32_t n, pending;
+};
+static const struct stop_script {
+    const char *name;
+    struct {
+        uint64_t id;
+        enum cas_side side;
+        cas_ticks trigger;
+    } add[6];
+    struct fire fire[4];
+} stop_scripts[] = {
+    {"sell stops fire as the price falls, highest first (last == trigger fires)",
+     {{1, CAS_SELL, 95}, {2, CAS_SELL, 97}, {3, CAS_SELL, 99}, {4, CAS_SELL, 90}},
+     {{100, {0}, 0, 4}, {96, {3, 2}, 2, 2}, {95, {1}, 1, 1}, {80, {4}, 1, 0}}},
+    {"buy stops fire as the price rises, lowest first",
+     {{1, CAS_BUY, 105}, {2, CAS_BUY, 103}, {3, CAS_BUY, 110}},
+     {{102, {0}, 0, 3}, {106, {2, 1}, 2, 1}, {110, {3}, 1, 0}}},
+    {"sells before buys, ties in insertion order",
+     {{7, CAS_SELL, 95}, {20, CAS_BUY, 90}, {3, CAS_SELL, 95}, {21, CAS_BUY, 90},
+      {5, CAS_SELL, 95}, {1, CAS_SELL, 94}},
+     {{94, {7, 3, 5, 1, 20, 21}, 6, 0}}},
+};
 
-Test(stops, buy_stops_fire_as_price_rises_lowest_first)
+Test(stops, stops_fire_in_trigger_order_sells_first_ties_in_insertion_order)
 {
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 1, CAS_BUY, 105);
-    add_stop(s, 2, CAS_BUY, 103);
-    add_stop(s, 3, CAS_BUY, 110);
-    expect_fired(s, 102, NULL, 0);
-    expect_fired(s, 106, (uint64_t[]){2, 1}, 2);
-    expect_fired(s, 110, (uint64_t[]){3}, 1);
-    cas_stops_destroy(s);
-}
-
-Test(stops, sells_before_buys_and_ties_in_insertion_order)
-{
-    struct cas_stops *s = cas_stops_create();
-    add_stop(s, 7, CAS_SELL, 95);
-    add_stop(s, 20, CAS_BUY, 90);
-    add_stop(s, 3, CAS_SELL, 95);
-    add_stop(s, 21, CAS_BUY, 90);
-    add_stop(s, 5, CAS_SELL, 95);
-    add_stop(s, 1, CAS_SELL, 94);
-    expect_fired(s, 94, (uint64_t[]){7, 3, 5, 1, 20, 21}, 6);
-    cas_stops_destroy(s);
+    for (size_t k = 0; k < sizeof stop_scripts / sizeof *stop_scripts; k++) {
+        const struct stop_script *sc = &stop_scripts[k];
+        struct cas_stops *s = cas_stops_create();
+        for (size_t i = 0; i < 6 && sc->add[i].id; i++)
+            add_stop(s, sc->add[i].id, sc->add[i].side, sc->add[i].trigger);
+        for (size_t i = 0; i < 4 && sc->fire[i].last; i++) {
+            expect_fired(s, sc->fire[i].last, sc->fire[i].ids, sc->fire[i].n);
+            cr_assert_eq(cas_stops_pending(s), sc->fire[i].pending, "%s", sc->name);
+        }
+        cas_stops_destroy(s);
+    }
 }
 
 Test(stops, instruments_are_separate)

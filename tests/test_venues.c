@@ -274,6 +274,18 @@ static void path_step(void *ctx, const struct cas_sim *sim)
         p->scale_after = cas_sim_margin_scale(sim, 0);
 }
 
+/* Parse json into *cfg and create its simulation observed by obs (NULL for none). */
+static struct cas_sim *start(struct cas_config *cfg, const char *json,
+                             const struct cas_sim_observer *obs)
+{
+    struct cas_err err = {0};
+    struct cas_sim *sim;
+    cr_assert_eq(cas_config_parse(cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
+                 err.msg);
+    cr_assert_eq(cas_sim_create(&sim, cfg, obs, &err), 0, "%s: %s", err.path, err.msg);
+    return sim;
+}
+
 static struct path run_path(const char *extra, const char *shocks, unsigned seed, int steps)
 {
     char json[4096];
@@ -288,13 +300,9 @@ static struct path run_path(const char *extra, const char *shocks, unsigned seed
              " \"shocks\": [%s]}",
              seed, steps, extra, shocks);
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
-                 err.msg);
     struct path p = {.shortest_halt = INT64_MAX}; /* no halt has ended */
     struct cas_sim_observer obs = {.ctx = &p, .on_trade = path_trade, .on_step = path_step};
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
+    struct cas_sim *sim = start(&cfg, json, &obs);
     p.sim = sim;
     for (int i = 0; i < steps; i++)
         cr_assert_eq(cas_sim_step(sim), 0);
@@ -386,10 +394,7 @@ Test(venues, index_follows_a_csv_path)
              " \"index\": {\"source\": \"path\", \"file\": \"%s\"}}]}",
              file);
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s", err.msg);
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+    struct cas_sim *sim = start(&cfg, json, NULL);
     for (int s = 0; s < 80; s++) {
         cr_assert_eq(cas_sim_step(sim), 0);
         cr_assert_float_eq(cas_sim_index(sim, 0), 1000 + (s < 50 ? s : 49), 1e-9, "step %d", s);
@@ -412,11 +417,7 @@ Test(venues, index_follows_a_spot_book)
         " \"agents\": [{\"type\": \"noise\", \"count\": 5, \"instrument\": \"S\", \"params\":"
         "  {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 30}}]}";
     struct cas_config cfg = {0};
-    struct cas_err err = {0};
-    cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
-                 err.msg);
-    struct cas_sim *sim;
-    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+    struct cas_sim *sim = start(&cfg, json, NULL);
     /* the index is taken from the book at the start of each step, so it
      * equals the spot mid at the end of the step before */
     double moved = 0, prev = NAN;
@@ -458,11 +459,7 @@ Test(venues, stop_losses_fire_on_a_shock)
                  "   \"qty\": 1500}]}",
                  with ? "0.01" : "0");
         struct cas_config cfg = {0};
-        struct cas_err err = {0};
-        cr_assert_eq(cas_config_parse(&cfg, json, "test", NULL, 0, &err), 0, "%s: %s", err.path,
-                     err.msg);
-        struct cas_sim *sim;
-        cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s: %s", err.path, err.msg);
+        struct cas_sim *sim = start(&cfg, json, NULL);
         for (int s = 0; s < 1500; s++)
             cr_assert_eq(cas_sim_step(sim), 0);
         char why[256];

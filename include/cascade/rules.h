@@ -129,6 +129,21 @@ double cas_funding_rate(const struct cas_funding *f);
 /* At a payment: the rate, then the accumulator starts over. */
 double cas_funding_settle(struct cas_funding *f);
 
+/* ---- a window of recent values (ring.c), for the band and dynamic margin ---- */
+
+/* The last n <= size values pushed; once full, v[head] is the oldest. */
+struct cas_ring {
+    double *v;                  /* owned */
+    cas_step size, n, head;
+};
+
+/* An empty ring of `size` >= 1 values: 0 or CAS_ENOMEM (*r then holds nothing). */
+int cas__ring_init(struct cas_ring *r, cas_step size);
+void cas__ring_release(struct cas_ring *r);
+/* Store x: over the oldest value when full (returns true, *old = it), else after the
+ * newest. head comes back to 0 each time the ring wraps. */
+bool cas__ring_push(struct cas_ring *r, double x, double *old);
+
 /* ---- price band (circuit breaker) ---- */
 
 enum cas_band_action { CAS_BAND_REJECT, CAS_BAND_HALT };
@@ -142,8 +157,7 @@ struct cas_band_params {
 
 struct cas_band {
     struct cas_band_params p;
-    double *ring;               /* the last `window` prices (owned) */
-    cas_step n, head;
+    struct cas_ring ring;       /* the last `window` prices */
     double sum;
     cas_step halted_until;      /* trading halted while step < halted_until */
 };
@@ -199,8 +213,7 @@ struct cas_volmargin_params {
 
 struct cas_volmargin {
     struct cas_volmargin_params p;
-    double *ring;               /* log returns (owned) */
-    cas_step n, head;
+    struct cas_ring ring;       /* the last `window` log returns */
     double sum, sum_sq;
     double last_price;
 };

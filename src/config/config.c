@@ -34,11 +34,17 @@ static const struct cas__range price_range = {0, INFINITY, true, false, false};
 
 static const char *const kinds[] = {"spot", "perpetual"};
 
-/* Every key of an instrument; the ones from "venue" on are for perpetuals only. */
-static const char *const instrument_keys[] = {
-    "name",  "kind", "tick_size", "lot_size", "initial_price", "venue",      "index",
-    "mark",  "funding", "margin", "fees",     "liquidation",   "price_band", "dynamic_margin"};
-enum { FIRST_PERP_KEY = 5 };
+/* The keys every instrument has; perpetuals add cas__perp_keys (venue, index, the rules). */
+static const char *const common_keys[] = {"name", "kind", "tick_size", "lot_size",
+                                          "initial_price"};
+enum { FIRST_PERP_KEY = sizeof common_keys / sizeof *common_keys };
+
+/* Every key of an instrument into keys[2 + FIRST_PERP_KEY + CAS__MAX_RULES]; returns how many. */
+static size_t instrument_keys(const char **keys)
+{
+    memcpy(keys, common_keys, sizeof common_keys);
+    return FIRST_PERP_KEY + cas__perp_keys(keys + FIRST_PERP_KEY, 2 + CAS__MAX_RULES);
+}
 
 static int read_instrument_name(struct cas__parse *p, const cJSON *o, size_t i)
 {
@@ -56,6 +62,21 @@ static int read_instrument_name(struct cas__parse *p, const cJSON *o, size_t i)
             return cas__fail(&p->w, "name", CAS_EEXIST,
                              "duplicate instrument name '%s' (instruments[%zu] has it); rename one",
                              s, j);
+    return 0;
+}
+
+int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
+                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i))
+{
+    size_t mark = cas__push_key(&p->w, key), i = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, i++) {
+        size_t m = cas__push_index(&p->w, i);
+        int rc = read(p, c, i);
+        if (rc)
+            return rc;
+        cas__pop(&p->w, m);
+    }
+    cas__pop(&p->w, mark);
     return 0;
 }
 
@@ -127,25 +148,26 @@ static int read_contract_units(struct cas__parse *p, size_t i)
 }
 
 /* A spot instrument trades without the venue rules: none of their keys may appear. */
-static int reject_perp_keys(struct cas__parse *p, const cJSON *o)
+static int reject_perp_keys(struct cas__parse *p, const cJSON *o, const char *const *keys,
+                            size_t n)
 {
-    size_t n = sizeof instrument_keys / sizeof *instrument_keys;
     for (size_t k = FIRST_PERP_KEY; k < n; k++)
-        if (cas__member(o, instrument_keys[k]))
-            return cas__fail(&p->w, instrument_keys[k], CAS_EINVAL,
+        if (cas__member(o, keys[k]))
+            return cas__fail(&p->w, keys[k], CAS_EINVAL,
                              "'%s' is only for perpetuals; set 'kind' to 'perpetual' or remove it",
-                             instrument_keys[k]);
+                             keys[k]);
     return 0;
 }
 
 static int read_instrument(struct cas__parse *p, const cJSON *o, size_t i)
 {
     struct cas_instrument_config *ins = &p->cfg->instruments[i];
+    const char *keys[FIRST_PERP_KEY + 2 + CAS__MAX_RULES];
+    size_t n_keys = instrument_keys(keys);
     int kind, rc;
     if (!cJSON_IsObject(o))
         return cas__fail(&p->w, NULL, CAS_EINVAL, "must be an object, got %s", cas__json_kind(o));
-    if ((rc = cas__check_keys(&p->w, o, instrument_keys,
-                              sizeof instrument_keys / sizeof *instrument_keys)) != 0 ||
+    if ((rc = cas__check_keys(&p->w, o, keys, n_keys)) != 0 ||
         (rc = read_instrument_name(p, o, i)) != 0 ||
         (rc = cas__read_choice(&p->w, o, "kind", kinds, 2, 0, "instrument kind", "known kinds",
                                &kind)) != 0 ||
@@ -158,7 +180,7 @@ static int read_instrument(struct cas__parse *p, const cJSON *o, size_t i)
     ins->spec.kind = kind == 0 ? CAS_SPOT : CAS_PERPETUAL;
     ins->spec.initial_price = ins->initial_price;
     if (ins->spec.kind == CAS_SPOT)
-        return reject_perp_keys(p, o);
+        return reject_perp_keys(p, o, keys, n_keys);
     return cas__read_perpetual(p, o, (uint32_t)i);
 }
 
@@ -176,23 +198,10 @@ static int read_instruments(struct cas__parse *p, const cJSON *root)
     if (!p->cfg->instruments)
         return cas__no_memory(&p->w);
     p->cfg->n_instruments = (uint32_t)n;
-    size_t mark = cas__push_key(&p->w, "instruments"), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = read_instrument(p, c, i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
     /* an index may follow a spot instrument listed after its perpetual */
-    i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = cas__link_index(p, c, (uint32_t)i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
-    return 0;
+    if ((rc = cas__read_entries(p, "instruments", arr, read_instrument)) != 0)
+        return rc;
+    return cas__read_entries(p, "instruments", arr, cas__link_index);
 }
 
 /* ---- agents ----------------------------------------------------------------------------- */
@@ -303,15 +312,7 @@ static int read_agents(struct cas__parse *p, const cJSON *root)
     if (!p->cfg->populations)
         return cas__no_memory(&p->w);
     p->cfg->n_populations = (uint32_t)n;
-    size_t mark = cas__push_key(&p->w, "agents"), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = read_population(p, c, i)) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
-    return 0;
+    return cas__read_entries(p, "agents", arr, read_population);
 }
 
 /* ---- the top level ----------------------------------------------------------------------- */

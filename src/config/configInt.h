@@ -197,6 +197,11 @@ struct cas__parse {
 };
 _Static_assert(CAS_MAX_PARAMS <= 16, "dist_objects holds one bit per param");
 
+/* config.c: each entry of the array arr at key, read by read(p, entry, i) with the walk at
+ * KEY[i]; the first failure wins. */
+int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
+                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i));
+
 /* config.c: the price at o's key (required; missing, an error ending with `hint`), in
  * quote currency: a whole number of tick_size (within 1e-9 relative), 1 to 2^40 ticks.
  * *ticks = it in ticks, *written = it as written. */
@@ -207,11 +212,87 @@ int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double
  * names get a did-you-mean. */
 int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out);
 
+/* ---- the venue rules (rules.c declares them, perp.c reads and writes them back) ---------- */
+
+/* What reading one perpetual's rules needs. */
+struct cas__rule_ctx {
+    struct cas__parse *p;
+    struct cas__walk *w;
+    struct cas_instrument_config *ins;
+    struct cas__written *wr;
+    double step_seconds;
+    int decimals;
+};
+
+/* How a rule's key is read, stored and written back. Values live in struct
+ * cas_instrument_config at `at`; the kinds marked "as written" also keep the value the
+ * user wrote in struct cas__written at `written`, which is what resolved_json shows. */
+enum cas__field_kind {
+    CAS__F_NUMBER,     /* a real within range: a double */
+    CAS__F_INTEGER,    /* a whole number within range (range.integer): store's integer */
+    CAS__F_PPM,        /* a rate within range, whole ppm: int64_t */
+    CAS__F_MONEY,      /* quote currency >= 0, whole money units: cas_money */
+    CAS__F_CHOICE,     /* one of names[]: its index, in store's type */
+    CAS__F_SECONDS,    /* as written; round(seconds / step_seconds) steps, at least min_steps */
+    CAS__F_HOURS,      /* as written; hours as a whole number >= 1 of steps */
+    CAS__F_ANNUAL_VOL, /* as written; per step x sqrt(step_seconds / one year): a double */
+    CAS__F_CUSTOM,     /* read and written back by the field's own functions */
+};
+
+/* The C type at `at` of an INTEGER or CHOICE field. */
+enum cas__store { CAS__S_INT, CAS__S_BOOL, CAS__S_I32, CAS__S_I64 };
+
+struct cas__field {
+    const char *key;
+    enum cas__field_kind kind;
+    double def;               /* when absent; a CHOICE's index into names */
+    struct cas__range range;  /* NUMBER, INTEGER, PPM, SECONDS, HOURS, ANNUAL_VOL */
+    size_t at;                /* offsetof in struct cas_instrument_config */
+    size_t written;           /* offsetof in struct cas__written: SECONDS, HOURS, ANNUAL_VOL */
+    enum cas__store store;    /* INTEGER, CHOICE */
+    const char *required;     /* NUMBER: NULL, or required and this ends its message */
+    const char *const *names; /* CHOICE: the names, n_names of them, in messages as */
+    size_t n_names;           /* "unknown WHAT 'x' (... LABEL: a, b)" */
+    const char *what, *label;
+    cas_step min_steps;       /* SECONDS */
+    /* Run after the value is read, to check it against others (NULL: none). */
+    int (*check)(struct cas__rule_ctx *c);
+    /* CUSTOM: read the key of obj (which may be NULL), and write it back into o. */
+    int (*read)(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f);
+    void (*resolve)(struct cas__build *b, cJSON *o, const struct cas_instrument_config *ins,
+                    double scale);
+    const char *doc_type, *doc_default, *doc_range; /* CUSTOM: its cells in docs/config.md */
+};
+
+/* Whether a rule can be switched off (`false`), and whether it is on when absent. */
+enum cas__rule_switch { CAS__RULE_ALWAYS, CAS__RULE_ON_BY_DEFAULT, CAS__RULE_OFF_BY_DEFAULT };
+
+/* One venue rule: the key of its object, its keys in canonical order, and the meaning
+ * cell of its row in docs/config.md's instrument table. */
+struct cas__rule {
+    const char *key;
+    enum cas__rule_switch sw;
+    size_t on; /* switched rules: offsetof the bool in struct cas_instrument_config */
+    const struct cas__field *fields;
+    size_t n_fields;
+    const char *doc;
+};
+
+enum { CAS__MAX_RULES = 16, CAS__MAX_RULE_FIELDS = 16 };
+
+/* rules.c: every venue rule, in canonical order (reading, resolved_json, error order). */
+extern const struct cas__rule cas__rules[];
+extern const size_t cas__n_rules;
+
+/* perp.c: the keys only perpetuals have ("venue", "index", then each rule's) into
+ * out[max]; returns how many. */
+size_t cas__perp_keys(const char **out, size_t max);
+
 /* perp.c: a perpetual's venue and rules from its object o (the walk is at
  * instruments[i]); the index's spot instrument is linked later by cas__link_index, once
  * every instrument is known. */
 int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i);
-int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i);
+int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i);
 void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_config *cfg,
                             uint32_t i, const struct cas__written *wr);
 

@@ -23,56 +23,33 @@
 #define DAY_SECONDS  86400.0
 #define STEPS_MAX    1e12       /* durations longer than this many steps are refused */
 
-static const char *const rule_keys[] = {"mark",        "funding",    "margin",        "fees",
-                                        "liquidation", "price_band", "dynamic_margin"};
-enum { N_RULE_KEYS = sizeof rule_keys / sizeof *rule_keys };
-
 static const char *const index_sources[] = {"gbm", "path", "spot"};
-static const char *const mark_methods[] = {"last", "mid", "index_ema", "median", "fair"};
-static const char *const premiums[] = {"impact", "mid"};
-static const char *const weightings[] = {"equal", "linear"};
-static const char *const liq_modes[] = {"engine", "keeper"};
-static const char *const liq_styles[] = {"ioc_bankruptcy", "market"};
-static const char *const adl_ranks[] = {"pnl_leverage", "pnl"};
-static const char *const band_actions[] = {"reject", "halt"};
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
 
-/* What reading one perpetual needs. */
-struct ctx {
-    struct cas__parse *p;
-    struct cas__walk *w;
-    struct cas_instrument_config *ins;
-    struct cas__written *wr;
-    double step_seconds;
-    int decimals;
-};
-
 /* ---- small readers ----------------------------------------------------------------------- */
 
-/* A duration in seconds at key (def when absent) as steps: round(seconds / step_seconds),
- * at least min. */
-static int read_seconds(struct ctx *c, const cJSON *obj, const char *key, bool zero_ok,
-                        double def, cas_step min, double *written, cas_step *out)
+/* Field f, a duration in `unit` seconds (its default when absent): *written = it, *n = it in
+ * steps of step_seconds, refused when that is more than STEPS_MAX (shown rounded for
+ * SECONDS). */
+static int read_steps(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
+                      double unit, double *written, double *n)
 {
-    const struct cas__range r = {0, 1e9, !zero_ok, false, false};
-    double s;
-    int rc = cas__read_number(c->w, obj, key, &r, def, &s);
+    int rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, written);
     if (rc)
         return rc;
-    double n = round(s / c->step_seconds);
-    if (n > STEPS_MAX)
-        return cas__fail(c->w, key, CAS_ERANGE,
-                         "is %s steps of %s s; the limit is 1000000000000 steps", cas__num(n).s,
+    *n = *written * unit / c->step_seconds;
+    if (round(*n) > STEPS_MAX)
+        return cas__fail(c->w, f->key, CAS_ERANGE,
+                         "is %s steps of %s s; the limit is 1000000000000 steps",
+                         cas__num(f->kind == CAS__F_SECONDS ? round(*n) : *n).s,
                          cas__num(c->step_seconds).s);
-    *written = s;
-    *out = n < (double)min ? min : (cas_step)n;
     return 0;
 }
 
 /* The rule object at key: absent gives absent_on, false switches the rule off, an object
  * switches it on (*obj = it). */
-static int read_switch(struct ctx *c, const cJSON *rules, const char *key, bool absent_on,
+static int read_switch(struct cas__rule_ctx *c, const cJSON *rules, const char *key, bool absent_on,
                        const cJSON **obj, bool *on)
 {
     const cJSON *v = cas__member(rules, key);
@@ -91,7 +68,7 @@ static int read_switch(struct ctx *c, const cJSON *rules, const char *key, bool 
 }
 
 /* Open the rule object at key (which may be absent: obj NULL) and check its keys. */
-static int enter(struct ctx *c, const cJSON *obj, const char *key, const char *const *keys,
+static int enter(struct cas__rule_ctx *c, const cJSON *obj, const char *key, const char *const *keys,
                  size_t n, size_t *mark)
 {
     *mark = cas__push_key(c->w, key);
@@ -99,7 +76,7 @@ static int enter(struct ctx *c, const cJSON *obj, const char *key, const char *c
 }
 
 /* out = base/file, or file when it is absolute or base is "". */
-static int join_path(struct ctx *c, const char *key, const char *file, char *out, size_t size)
+static int join_path(struct cas__rule_ctx *c, const char *key, const char *file, char *out, size_t size)
 {
     const char *base = c->p->base;
     size_t bl = strlen(base);
@@ -125,7 +102,7 @@ static const struct {
     {"file", CAS_INDEX_PATH},      {"instrument", CAS_INDEX_SPOT},
 };
 
-static int check_index_keys(struct ctx *c, const cJSON *ix, enum cas_index_source src)
+static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_index_source src)
 {
     const char *names[N_OF(index_keys)];
     for (size_t k = 0; k < N_OF(index_keys); k++)
@@ -139,7 +116,7 @@ static int check_index_keys(struct ctx *c, const cJSON *ix, enum cas_index_sourc
     return rc;
 }
 
-static int read_gbm(struct ctx *c, const cJSON *ix)
+static int read_gbm(struct cas__rule_ctx *c, const cJSON *ix)
 {
     static const struct cas__range vol = {0, 100, false, false, false};
     static const struct cas__range drift = {-100, 100, false, false, false};
@@ -161,7 +138,7 @@ static int read_gbm(struct ctx *c, const cJSON *ix)
     return 0;
 }
 
-static int read_index_file(struct ctx *c, const cJSON *ix)
+static int read_index_file(struct cas__rule_ctx *c, const cJSON *ix)
 {
     const char *file;
     int rc = cas__read_string(c->w, ix, "file", &file);
@@ -175,7 +152,7 @@ static int read_index_file(struct ctx *c, const cJSON *ix)
     return join_path(c, "file", file, c->ins->index_file, sizeof c->ins->index_file);
 }
 
-static int read_index(struct ctx *c, const cJSON *o)
+static int read_index(struct cas__rule_ctx *c, const cJSON *o)
 {
     const cJSON *ix;
     int src, rc = cas__read_object(c->w, o, "index", &ix);
@@ -201,7 +178,7 @@ static int read_index(struct ctx *c, const cJSON *o)
     return 0;
 }
 
-int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i)
+int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i)
 {
     const struct cas_config *cfg = p->cfg;
     struct cas_instrument_config *ins = &cfg->instruments[i];
@@ -238,313 +215,123 @@ int cas__link_index(struct cas__parse *p, const cJSON *o, uint32_t i)
                         "known spot instruments", true);
 }
 
-/* ---- the rules ---------------------------------------------------------------------------- */
+/* ---- the rules: read from the table of rules.c ---------------------------------------------- */
 
-static int read_mark(struct ctx *c, const cJSON *rules)
+/* SECONDS: round(seconds / step_seconds) steps, at least f->min_steps; HOURS: a whole
+ * number of steps >= 1. */
+static int read_duration(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f,
+                         double *written, cas_step *out)
 {
-    static const char *const keys[] = {"method", "ema_seconds"};
-    const cJSON *m;
-    size_t mark;
-    int method, rc;
-    if ((rc = cas__read_object(c->w, rules, "mark", &m)) != 0 ||
-        (rc = enter(c, m, "mark", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = cas__read_choice(c->w, m, "method", mark_methods, N_OF(mark_methods),
-                               CAS_MARK_INDEX_EMA, "mark method", "known methods", &method)) != 0 ||
-        (rc = read_seconds(c, m, "ema_seconds", false, 150, 1, &c->wr->ema_seconds,
-                           &c->ins->mark_ema_steps)) != 0)
-        return rc;
-    c->ins->mark_method = (enum cas_mark_method)method;
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-/* interval_hours as a whole number of steps >= 1. */
-static int read_interval(struct ctx *c, const cJSON *f)
-{
-    static const struct cas__range hours = {0, 8760, true, false, false};
-    double h;
-    int rc = cas__read_number(c->w, f, "interval_hours", &hours, 8, &h);
+    bool hours = f->kind == CAS__F_HOURS;
+    double n, whole;
+    int rc = read_steps(c, obj, f, hours ? 3600 : 1, written, &n);
     if (rc)
         return rc;
-    double n = h * 3600 / c->step_seconds, whole = round(n);
-    if (whole > STEPS_MAX)
-        return cas__fail(c->w, "interval_hours", CAS_ERANGE,
-                         "is %s steps of %s s; the limit is 1000000000000 steps", cas__num(n).s,
-                         cas__num(c->step_seconds).s);
-    if (whole < 1 || fabs(n - whole) > 1e-9 * whole)
-        return cas__fail(c->w, "interval_hours", CAS_EINVAL,
+    whole = round(n);
+    if (hours && (whole < 1 || fabs(n - whole) > 1e-9 * whole))
+        return cas__fail(c->w, f->key, CAS_EINVAL,
                          "is %s steps of %s s; it must be a whole number of steps >= 1: change"
-                         " interval_hours or step_seconds",
-                         cas__num(n).s, cas__num(c->step_seconds).s);
-    c->wr->interval_hours = h;
-    c->ins->funding.interval = (cas_step)whole;
+                         " %s or step_seconds",
+                         cas__num(n).s, cas__num(c->step_seconds).s, f->key);
+    *out = whole < (double)f->min_steps ? f->min_steps : (cas_step)whole;
     return 0;
 }
 
-static int read_funding(struct ctx *c, const cJSON *rules)
+static void store_int(void *at, enum cas__store s, int64_t v)
 {
-    static const char *const keys[] = {"interval_hours", "interest",    "clamp",    "cap",
-                                       "premium",        "impact_lots", "weighting"};
-    static const struct cas__range interest = {-0.01, 0.01, false, false, false};
-    static const struct cas__range clamp = {0, 0.01, false, false, false};
-    static const struct cas__range cap = {0, 1, false, false, false};
-    static const struct cas__range lots = {0, 1e12, false, false, false};
-    struct cas_funding_params *fp = &c->ins->funding;
-    const cJSON *f;
+    switch (s) {
+    case CAS__S_INT: *(int *)at = (int)v; break;
+    case CAS__S_BOOL: *(bool *)at = v != 0; break;
+    case CAS__S_I32: *(int32_t *)at = (int32_t)v; break;
+    case CAS__S_I64: *(int64_t *)at = v; break;
+    }
+}
+
+static int64_t load_int(const void *at, enum cas__store s)
+{
+    switch (s) {
+    case CAS__S_INT: return *(const int *)at;
+    case CAS__S_BOOL: return *(const bool *)at;
+    case CAS__S_I32: return *(const int32_t *)at;
+    case CAS__S_I64: break;
+    }
+    return *(const int64_t *)at;
+}
+
+/* Read field f of the rule object obj (NULL when absent: f's default). */
+static int read_field(struct cas__rule_ctx *c, const cJSON *obj, const struct cas__field *f)
+{
+    void *at = (char *)c->ins + f->at;
+    double *written = (double *)((char *)c->wr + f->written), d;
+    int i, rc = 0;
+    switch (f->kind) {
+    case CAS__F_NUMBER:
+        rc = f->required ? cas__require_number(c->w, obj, f->key, &f->range, f->required, at)
+                         : cas__read_number(c->w, obj, f->key, &f->range, f->def, at);
+        break;
+    case CAS__F_INTEGER:
+        if ((rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, &d)) == 0)
+            store_int(at, f->store, (int64_t)d);
+        break;
+    case CAS__F_PPM: rc = cas__read_ppm(c->w, obj, f->key, &f->range, f->def, at); break;
+    case CAS__F_MONEY: rc = cas__read_money(c->w, obj, f->key, f->def, c->decimals, at); break;
+    case CAS__F_CHOICE:
+        if ((rc = cas__read_choice(c->w, obj, f->key, f->names, f->n_names, (int)f->def, f->what,
+                                   f->label, &i)) == 0)
+            store_int(at, f->store, i);
+        break;
+    case CAS__F_SECONDS:
+    case CAS__F_HOURS: rc = read_duration(c, obj, f, written, at); break;
+    case CAS__F_ANNUAL_VOL:
+        if ((rc = cas__read_number(c->w, obj, f->key, &f->range, f->def, written)) == 0)
+            *(double *)at = *written * sqrt(c->step_seconds / YEAR_SECONDS);
+        break;
+    case CAS__F_CUSTOM: rc = f->read(c, obj, f); break;
+    }
+    return rc || !f->check ? rc : f->check(c);
+}
+
+static int read_rule(struct cas__rule_ctx *c, const cJSON *rules, const struct cas__rule *r)
+{
+    const char *keys[CAS__MAX_RULE_FIELDS];
+    const cJSON *o;
     size_t mark;
-    int premium, weighting, rc;
-    if ((rc = read_switch(c, rules, "funding", true, &f, &c->ins->funding_on)) != 0 ||
-        !c->ins->funding_on)
-        return rc;
-    if ((rc = enter(c, f, "funding", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = read_interval(c, f)) != 0 ||
-        (rc = cas__read_number(c->w, f, "interest", &interest, 0.0001, &fp->interest)) != 0 ||
-        (rc = cas__read_number(c->w, f, "clamp", &clamp, 0.0005, &fp->clamp)) != 0 ||
-        (rc = cas__read_number(c->w, f, "cap", &cap, 0.0075, &fp->cap)) != 0 ||
-        (rc = cas__read_choice(c->w, f, "premium", premiums, N_OF(premiums), 0, "premium source",
-                               "known sources", &premium)) != 0 ||
-        (rc = cas__read_number(c->w, f, "impact_lots", &lots, 10, &fp->impact_lots)) != 0 ||
-        (rc = cas__read_choice(c->w, f, "weighting", weightings, N_OF(weightings), 0,
-                               "weighting", "known weightings", &weighting)) != 0)
-        return rc;
-    fp->premium = (enum cas_premium_source)premium;
-    fp->weighted = weighting == 1;
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-/* Maintenance must stay below the initial margin at the tier's leverage. */
-static int check_below_initial(struct ctx *c, const struct cas_tier *t)
-{
-    if (t->mmr_ppm * (int64_t)t->max_leverage < CAS_PPM)
-        return 0;
-    return cas__fail(c->w, "mmr", CAS_ERANGE,
-                     "must be below 1/max_leverage = %s of this tier (maintenance must be below"
-                     " initial margin), got %s; lower mmr or max_leverage",
-                     cas__num(1.0 / t->max_leverage).s, cas__num((double)t->mmr_ppm / 1e6).s);
-}
-
-static int read_tier(struct ctx *c, const cJSON *o, uint32_t j)
-{
-    static const char *const keys[] = {"notional", "mmr", "max_leverage"};
-    static const struct cas__range mmr = {0, 1, true, false, true};
-    static const struct cas__range lev = {1, 1000, false, true, false};
-    struct cas_instrument_spec *spec = &c->ins->spec;
-    struct cas_tier *t = &spec->tiers[j], *prev = j ? &spec->tiers[j - 1] : NULL;
-    double scale = cas_pow10(c->decimals), l;
     int rc;
-    if (!cJSON_IsObject(o))
-        return cas__fail(c->w, NULL, CAS_EINVAL, "must be an object, got %s", cas__json_kind(o));
-    if ((rc = cas__check_keys(c->w, o, keys, N_OF(keys))) != 0)
-        return rc;
-    for (size_t k = 0; k < N_OF(keys); k++)
-        if (!cas__member(o, keys[k]))
-            return cas__fail(c->w, keys[k], CAS_EINVAL,
-                             "missing required key '%s'; a tier has notional, mmr and"
-                             " max_leverage",
-                             keys[k]);
-    if ((rc = cas__read_money(c->w, o, "notional", 0, c->decimals, &t->floor)) != 0)
-        return rc;
-    if (!prev && t->floor != 0)
-        return cas__fail(c->w, "notional", CAS_EINVAL, "the first tier must start at 0, got %s",
-                         cas__num((double)t->floor / scale).s);
-    if (prev && t->floor <= prev->floor)
-        return cas__fail(c->w, "notional", CAS_EINVAL,
-                         "must be greater than the previous tier's %s, got %s",
-                         cas__num((double)prev->floor / scale).s,
-                         cas__num((double)t->floor / scale).s);
-    if ((rc = cas__read_ppm(c->w, o, "mmr", &mmr, 0, &t->mmr_ppm)) != 0)
-        return rc;
-    if (prev && t->mmr_ppm < prev->mmr_ppm)
-        return cas__fail(c->w, "mmr", CAS_EINVAL, "must be at least the previous tier's %s, got %s",
-                         cas__num((double)prev->mmr_ppm / 1e6).s,
-                         cas__num((double)t->mmr_ppm / 1e6).s);
-    if ((rc = cas__read_number(c->w, o, "max_leverage", &lev, 1, &l)) != 0)
-        return rc;
-    t->max_leverage = (int32_t)l;
-    if (t->max_leverage > spec->max_leverage)
-        return cas__fail(c->w, "max_leverage", CAS_ERANGE,
-                         "must be at most margin.max_leverage (%d), got %d", spec->max_leverage,
-                         t->max_leverage);
-    if (prev && t->max_leverage > prev->max_leverage)
-        return cas__fail(c->w, "max_leverage", CAS_EINVAL,
-                         "must be at most the previous tier's %d, got %d", prev->max_leverage,
-                         t->max_leverage);
-    return check_below_initial(c, t);
-}
-
-static int read_tiers(struct ctx *c, const cJSON *m)
-{
-    struct cas_instrument_spec *spec = &c->ins->spec;
-    const cJSON *arr;
-    size_t n;
-    int rc = cas__read_array(c->w, m, "tiers", 1, CAS_MAX_TIERS, &arr, &n);
-    if (rc)
-        return rc;
-    if (!arr) { /* one tier: 0.5% maintenance at max_leverage */
-        spec->n_tiers = 1;
-        spec->tiers[0] = (struct cas_tier){0, 5000, spec->max_leverage};
-        if (spec->tiers[0].mmr_ppm * spec->max_leverage < CAS_PPM)
+    if (r->sw == CAS__RULE_ALWAYS) {
+        rc = cas__read_object(c->w, rules, r->key, &o);
+    } else {
+        bool *on = (bool *)((char *)c->ins + r->on);
+        rc = read_switch(c, rules, r->key, r->sw == CAS__RULE_ON_BY_DEFAULT, &o, on);
+        if (rc == 0 && !*on)
             return 0;
-        return cas__fail(c->w, "max_leverage", CAS_ERANGE,
-                         "is %d, which the default tier's mmr 0.005 does not allow (maintenance"
-                         " must be below initial margin): give 'tiers' or at most 199",
-                         spec->max_leverage);
     }
-    size_t mark = cas__push_key(c->w, "tiers");
-    uint32_t j = 0;
-    for (const cJSON *t = arr->child; t; t = t->next, j++) {
-        size_t m2 = cas__push_index(c->w, j);
-        if ((rc = read_tier(c, t, j)) != 0)
+    for (size_t k = 0; k < r->n_fields; k++)
+        keys[k] = r->fields[k].key;
+    if (rc || (rc = enter(c, o, r->key, keys, r->n_fields, &mark)) != 0)
+        return rc;
+    for (size_t k = 0; k < r->n_fields; k++)
+        if ((rc = read_field(c, o, &r->fields[k])) != 0)
             return rc;
-        cas__pop(c->w, m2);
-    }
-    spec->n_tiers = j;
     cas__pop(c->w, mark);
     return 0;
 }
 
-static int read_margin(struct ctx *c, const cJSON *rules)
+static int read_rules(struct cas__rule_ctx *c, const cJSON *rules)
 {
-    static const char *const keys[] = {"max_leverage", "tiers"};
-    static const struct cas__range lev = {1, 1000, false, true, false};
-    const cJSON *m;
-    size_t mark;
-    double l;
-    int rc;
-    if ((rc = cas__read_object(c->w, rules, "margin", &m)) != 0 ||
-        (rc = enter(c, m, "margin", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = cas__read_number(c->w, m, "max_leverage", &lev, 20, &l)) != 0)
-        return rc;
-    c->ins->spec.max_leverage = (int32_t)l;
-    if ((rc = read_tiers(c, m)) != 0)
-        return rc;
-    cas__pop(c->w, mark);
-    return 0;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < cas__n_rules; k++)
+        rc = read_rule(c, rules, &cas__rules[k]);
+    return rc;
 }
 
-static int read_fees(struct ctx *c, const cJSON *rules)
+size_t cas__perp_keys(const char **out, size_t max)
 {
-    static const char *const keys[] = {"maker", "taker"};
-    static const struct cas__range fee = {0, 0.01, false, false, false};
-    const cJSON *f;
-    size_t mark;
-    int rc;
-    if ((rc = cas__read_object(c->w, rules, "fees", &f)) != 0 ||
-        (rc = enter(c, f, "fees", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = cas__read_ppm(c->w, f, "maker", &fee, 0.0002, &c->ins->spec.maker_fee_ppm)) != 0 ||
-        (rc = cas__read_ppm(c->w, f, "taker", &fee, 0.0005, &c->ins->spec.taker_fee_ppm)) != 0)
-        return rc;
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-static int read_liquidation(struct ctx *c, const cJSON *rules)
-{
-    static const char *const keys[] = {
-        "mode",         "style", "max_lots_per_step",      "ioc_penalty",  "slice",
-        "slice_above",  "slice_cooldown_seconds",          "close_factor", "bonus",
-        "adl_rank"};
-    static const struct cas__range lots = {0, 1e12, false, true, false};
-    static const struct cas__range penalty = {0, 0.1, false, false, false};
-    static const struct cas__range share = {0, 1, false, false, false};
-    static const struct cas__range closing = {0, 1, true, false, false};
-    static const struct cas__range bonus = {0, 0.5, false, false, false};
-    struct cas_instrument_spec *s = &c->ins->spec;
-    const cJSON *l;
-    size_t mark;
-    int mode, style, rank, rc;
-    double max_lots;
-    if ((rc = cas__read_object(c->w, rules, "liquidation", &l)) != 0 ||
-        (rc = enter(c, l, "liquidation", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = cas__read_choice(c->w, l, "mode", liq_modes, N_OF(liq_modes), 0, "liquidation mode",
-                               "known modes", &mode)) != 0 ||
-        (rc = cas__read_choice(c->w, l, "style", liq_styles, N_OF(liq_styles), 0,
-                               "liquidation style", "known styles", &style)) != 0 ||
-        (rc = cas__read_number(c->w, l, "max_lots_per_step", &lots, 0, &max_lots)) != 0 ||
-        (rc = cas__read_ppm(c->w, l, "ioc_penalty", &penalty, 0, &s->liq_ioc_penalty_ppm)) != 0 ||
-        (rc = cas__read_ppm(c->w, l, "slice", &share, 0, &s->liq_slice_ppm)) != 0 ||
-        (rc = cas__read_money(c->w, l, "slice_above", 0, c->decimals, &s->liq_slice_above)) != 0 ||
-        (rc = read_seconds(c, l, "slice_cooldown_seconds", true, 0, 0,
-                           &c->wr->slice_cooldown_seconds, &s->liq_slice_cooldown)) != 0 ||
-        (rc = cas__read_ppm(c->w, l, "close_factor", &closing, 0.5, &s->close_factor_ppm)) != 0 ||
-        (rc = cas__read_ppm(c->w, l, "bonus", &bonus, 0.05, &s->liq_bonus_ppm)) != 0 ||
-        (rc = cas__read_choice(c->w, l, "adl_rank", adl_ranks, N_OF(adl_ranks), 0, "adl rank",
-                               "known ranks", &rank)) != 0)
-        return rc;
-    s->liq_mode = (enum cas_liq_mode)mode;
-    s->liq_style = (enum cas_liq_style)style;
-    s->liq_max_lots_per_step = (cas_lots)max_lots;
-    s->adl_rank = (enum cas_adl_rank)rank;
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-static int read_band(struct ctx *c, const cJSON *rules)
-{
-    static const char *const keys[] = {"pct", "window_seconds", "action", "halt_seconds"};
-    static const struct cas__range pct = {0, 1, true, false, true};
-    struct cas_band_params *b = &c->ins->band;
-    const cJSON *o;
-    size_t mark;
-    int action, rc;
-    if ((rc = read_switch(c, rules, "price_band", false, &o, &c->ins->band_on)) != 0 ||
-        !c->ins->band_on)
-        return rc;
-    if ((rc = enter(c, o, "price_band", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = cas__require_number(c->w, o, "pct", &pct, "; give the band's half-width, e.g. 0.05",
-                                  &b->pct)) != 0 ||
-        (rc = read_seconds(c, o, "window_seconds", false, 300, 1, &c->wr->band_window_seconds,
-                           &b->window)) != 0 ||
-        (rc = cas__read_choice(c->w, o, "action", band_actions, N_OF(band_actions), 0,
-                               "band action", "known actions", &action)) != 0 ||
-        (rc = read_seconds(c, o, "halt_seconds", false, 300, 1, &c->wr->halt_seconds,
-                           &b->halt_steps)) != 0)
-        return rc;
-    b->action = (enum cas_band_action)action;
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-static int read_dynamic_margin(struct ctx *c, const cJSON *rules)
-{
-    static const char *const keys[] = {"window_seconds", "base_vol_annual", "max_scale"};
-    static const struct cas__range vol = {0, 100, true, false, false};
-    static const struct cas__range scale = {1, 1000, false, false, false};
-    struct cas_volmargin_params *v = &c->ins->dynamic_margin;
-    const cJSON *o;
-    size_t mark;
-    int rc;
-    if ((rc = read_switch(c, rules, "dynamic_margin", false, &o, &c->ins->dynamic_margin_on)) !=
-            0 ||
-        !c->ins->dynamic_margin_on)
-        return rc;
-    if ((rc = enter(c, o, "dynamic_margin", keys, N_OF(keys), &mark)) != 0 ||
-        (rc = read_seconds(c, o, "window_seconds", false, 3600, 0, &c->wr->dm_window_seconds,
-                           &v->window)) != 0)
-        return rc;
-    if (v->window < 2)
-        return cas__fail(c->w, "window_seconds", CAS_ERANGE,
-                         "is %lld step%s of %s s; the volatility window needs at least 2 steps",
-                         (long long)v->window, v->window == 1 ? "" : "s",
-                         cas__num(c->step_seconds).s);
-    if ((rc = cas__read_number(c->w, o, "base_vol_annual", &vol, 0.5, &c->wr->base_vol_annual)) !=
-            0 ||
-        (rc = cas__read_number(c->w, o, "max_scale", &scale, 3, &v->max_scale)) != 0)
-        return rc;
-    v->base_vol = c->wr->base_vol_annual * sqrt(c->step_seconds / YEAR_SECONDS);
-    cas__pop(c->w, mark);
-    return 0;
-}
-
-static int read_rules(struct ctx *c, const cJSON *rules)
-{
-    int rc;
-    if ((rc = read_mark(c, rules)) != 0 || (rc = read_funding(c, rules)) != 0 ||
-        (rc = read_margin(c, rules)) != 0 || (rc = read_fees(c, rules)) != 0 ||
-        (rc = read_liquidation(c, rules)) != 0 || (rc = read_band(c, rules)) != 0)
-        return rc;
-    return read_dynamic_margin(c, rules);
+    size_t n = 0;
+    out[n++] = "venue";
+    out[n++] = "index";
+    for (size_t k = 0; k < cas__n_rules && n < max; k++)
+        out[n++] = cas__rules[k].key;
+    return n;
 }
 
 /* ---- venue profiles ----------------------------------------------------------------------- */
@@ -571,7 +358,7 @@ static bool looks_like_path(const char *s)
 }
 
 /* Parse a profile's text; a syntax error is reported as "LABEL: line N". */
-static int parse_profile(struct ctx *c, const char *text, const char *source, struct venue *v)
+static int parse_profile(struct cas__rule_ctx *c, const char *text, const char *source, struct venue *v)
 {
     struct cas_err e = {0};
     char path[sizeof v->label + sizeof e.path + 2];
@@ -582,7 +369,7 @@ static int parse_profile(struct ctx *c, const char *text, const char *source, st
     return cas_err_set(c->w->err, rc, path, "%s", e.msg);
 }
 
-static int unknown_venue(struct ctx *c, const char *name)
+static int unknown_venue(struct cas__rule_ctx *c, const char *name)
 {
     struct cas__choices ch = {.word = name};
     char esc[48], hint[192];
@@ -596,7 +383,7 @@ static int unknown_venue(struct ctx *c, const char *name)
 }
 
 /* The profile that "venue" names: built in, a file, or written in place. */
-static int load_profile(struct ctx *c, const cJSON *vj, struct venue *v)
+static int load_profile(struct cas__rule_ctx *c, const cJSON *vj, struct venue *v)
 {
     char esc[64], file[512], *text;
     if (cJSON_IsObject(vj)) {
@@ -653,17 +440,18 @@ static int no_duplicates(struct cas__walk *w, const cJSON *v)
 }
 
 /* The profile's own keys: name, description, and rule objects. */
-static int check_profile(struct ctx *c, const struct venue *v)
+static int check_profile(struct cas__rule_ctx *c, const struct venue *v)
 {
-    static const char *const keys[] = {"name",    "description", "mark",       "funding",
-                                       "margin",  "fees",        "liquidation", "price_band",
-                                       "dynamic_margin"};
+    const char *keys[2 + CAS__MAX_RULES] = {"name", "description"};
+    size_t n_keys = 2 + cas__n_rules;
     struct cas__walk pw = {.err = c->w->err};
     const char *name, *description;
     int rc;
+    for (size_t k = 0; k < cas__n_rules; k++)
+        keys[2 + k] = cas__rules[k].key;
     snprintf(pw.path, sizeof pw.path, "%s%s", v->label, v->sep[0] == ':' ? ": " : "");
     pw.len = strlen(pw.path);
-    if ((rc = cas__check_keys(&pw, v->tree, keys, N_OF(keys))) != 0 ||
+    if ((rc = cas__check_keys(&pw, v->tree, keys, n_keys)) != 0 ||
         (rc = no_duplicates(&pw, v->tree)) != 0 ||
         (rc = cas__read_string(&pw, v->tree, "name", &name)) != 0 ||
         (rc = cas__read_string(&pw, v->tree, "description", &description)) != 0)
@@ -692,18 +480,16 @@ static bool merge(cJSON *dst, const char *key, const cJSON *src)
 }
 
 /* The profile's rules overridden by the instrument's own (o): a new tree in *out. */
-static int merge_rules(struct ctx *c, const struct venue *v, const cJSON *o, cJSON **out)
+static int merge_rules(struct cas__rule_ctx *c, const struct venue *v, const cJSON *o, cJSON **out)
 {
     cJSON *m = cJSON_CreateObject();
     bool ok = m != NULL;
-    for (size_t k = 0; ok && k < N_RULE_KEYS; k++) {
-        const cJSON *p = cas__member(v->tree, rule_keys[k]);
-        ok = !p || merge(m, rule_keys[k], p);
-    }
-    for (size_t k = 0; ok && k < N_RULE_KEYS; k++) {
-        const cJSON *own = cas__member(o, rule_keys[k]);
-        ok = !own || merge(m, rule_keys[k], own);
-    }
+    const cJSON *from[] = {v->tree, o}; /* the instrument's own keys last: they win */
+    for (size_t s = 0; s < N_OF(from); s++)
+        for (size_t k = 0; ok && k < cas__n_rules; k++) {
+            const cJSON *r = cas__member(from[s], cas__rules[k].key);
+            ok = !r || merge(m, cas__rules[k].key, r);
+        }
     if (!ok) {
         cJSON_Delete(m);
         return cas__no_memory(c->w);
@@ -713,13 +499,13 @@ static int merge_rules(struct ctx *c, const struct venue *v, const cJSON *o, cJS
 }
 
 /* The instrument's own rule objects must not hold a key twice either. */
-static int own_duplicates(struct ctx *c, const cJSON *o)
+static int own_duplicates(struct cas__rule_ctx *c, const cJSON *o)
 {
-    for (size_t k = 0; k < N_RULE_KEYS; k++) {
-        const cJSON *own = cas__member(o, rule_keys[k]);
+    for (size_t k = 0; k < cas__n_rules; k++) {
+        const cJSON *own = cas__member(o, cas__rules[k].key);
         if (!own)
             continue;
-        size_t mark = cas__push_key(c->w, rule_keys[k]);
+        size_t mark = cas__push_key(c->w, cas__rules[k].key);
         int rc = no_duplicates(c->w, own);
         if (rc)
             return rc;
@@ -730,7 +516,7 @@ static int own_duplicates(struct ctx *c, const cJSON *o)
 
 int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i)
 {
-    struct ctx c = {p, &p->w, &p->cfg->instruments[i], &p->written[i], p->cfg->step_seconds,
+    struct cas__rule_ctx c = {p, &p->w, &p->cfg->instruments[i], &p->written[i], p->cfg->step_seconds,
                     p->cfg->money_decimals};
     const cJSON *vj = cas__member(o, "venue");
     struct venue v = {NULL, "", ""};
@@ -755,11 +541,6 @@ free_profile:
 
 /* ---- the resolved form -------------------------------------------------------------------- */
 
-static cJSON *ppm_real(int64_t ppm)
-{
-    return cas__raw_real((double)ppm / 1e6);
-}
-
 static void resolve_index(struct cas__build *b, cJSON *o, const struct cas_config *cfg,
                           const struct cas_instrument_config *ins, const struct cas__written *wr)
 {
@@ -778,75 +559,40 @@ static void resolve_index(struct cas__build *b, cJSON *o, const struct cas_confi
     }
 }
 
-static void resolve_funding(struct cas__build *b, cJSON *o, const struct cas_instrument_config *ins,
-                            const struct cas__written *wr)
+static void resolve_field(struct cas__build *b, cJSON *o, const struct cas__field *f,
+                          const struct cas_instrument_config *ins, const struct cas__written *wr,
+                          double scale)
 {
-    const struct cas_funding_params *fp = &ins->funding;
-    if (!ins->funding_on) {
-        cas__put(b, o, "funding", cJSON_CreateFalse());
-        return;
+    const void *at = (const char *)ins + f->at;
+    const double *written = (const double *)((const char *)wr + f->written);
+    cJSON *v = NULL;
+    switch (f->kind) {
+    case CAS__F_NUMBER: v = cas__raw_real(*(const double *)at); break;
+    case CAS__F_INTEGER: v = cas__raw_int((double)load_int(at, f->store)); break;
+    case CAS__F_PPM: v = cas__raw_real((double)*(const int64_t *)at / 1e6); break;
+    case CAS__F_MONEY: v = cas__raw_real((double)*(const cas_money *)at / scale); break;
+    case CAS__F_CHOICE: v = cJSON_CreateString(f->names[load_int(at, f->store)]); break;
+    case CAS__F_SECONDS:
+    case CAS__F_HOURS:
+    case CAS__F_ANNUAL_VOL: v = cas__raw_real(*written); break;
+    case CAS__F_CUSTOM: f->resolve(b, o, ins, scale); return;
     }
-    cJSON *f = cas__put(b, o, "funding", cJSON_CreateObject());
-    cas__put(b, f, "interval_hours", cas__raw_real(wr->interval_hours));
-    cas__put(b, f, "interest", cas__raw_real(fp->interest));
-    cas__put(b, f, "clamp", cas__raw_real(fp->clamp));
-    cas__put(b, f, "cap", cas__raw_real(fp->cap));
-    cas__put(b, f, "premium", cJSON_CreateString(premiums[fp->premium]));
-    cas__put(b, f, "impact_lots", cas__raw_real(fp->impact_lots));
-    cas__put(b, f, "weighting", cJSON_CreateString(weightings[fp->weighted]));
+    cas__put(b, o, f->key, v);
 }
 
-static void resolve_margin(struct cas__build *b, cJSON *o, const struct cas_instrument_spec *s,
-                           double scale)
+/* Every rule, in table order: `false` for a rule switched off, else its object in full. */
+static void resolve_rules(struct cas__build *b, cJSON *o, const struct cas_instrument_config *ins,
+                          const struct cas__written *wr, double scale)
 {
-    cJSON *m = cas__put(b, o, "margin", cJSON_CreateObject());
-    cas__put(b, m, "max_leverage", cas__raw_int(s->max_leverage));
-    cJSON *tiers = cas__put(b, m, "tiers", cJSON_CreateArray());
-    for (uint32_t j = 0; j < s->n_tiers; j++) {
-        cJSON *t = cas__put(b, tiers, NULL, cJSON_CreateObject());
-        cas__put(b, t, "notional", cas__raw_real((double)s->tiers[j].floor / scale));
-        cas__put(b, t, "mmr", ppm_real(s->tiers[j].mmr_ppm));
-        cas__put(b, t, "max_leverage", cas__raw_int(s->tiers[j].max_leverage));
-    }
-}
-
-static void resolve_liquidation(struct cas__build *b, cJSON *o,
-                                const struct cas_instrument_spec *s, double scale,
-                                const struct cas__written *wr)
-{
-    cJSON *l = cas__put(b, o, "liquidation", cJSON_CreateObject());
-    cas__put(b, l, "mode", cJSON_CreateString(liq_modes[s->liq_mode]));
-    cas__put(b, l, "style", cJSON_CreateString(liq_styles[s->liq_style]));
-    cas__put(b, l, "max_lots_per_step", cas__raw_int((double)s->liq_max_lots_per_step));
-    cas__put(b, l, "ioc_penalty", ppm_real(s->liq_ioc_penalty_ppm));
-    cas__put(b, l, "slice", ppm_real(s->liq_slice_ppm));
-    cas__put(b, l, "slice_above", cas__raw_real((double)s->liq_slice_above / scale));
-    cas__put(b, l, "slice_cooldown_seconds", cas__raw_real(wr->slice_cooldown_seconds));
-    cas__put(b, l, "close_factor", ppm_real(s->close_factor_ppm));
-    cas__put(b, l, "bonus", ppm_real(s->liq_bonus_ppm));
-    cas__put(b, l, "adl_rank", cJSON_CreateString(adl_ranks[s->adl_rank]));
-}
-
-static void resolve_switched(struct cas__build *b, cJSON *o,
-                             const struct cas_instrument_config *ins,
-                             const struct cas__written *wr)
-{
-    if (ins->band_on) {
-        cJSON *p = cas__put(b, o, "price_band", cJSON_CreateObject());
-        cas__put(b, p, "pct", cas__raw_real(ins->band.pct));
-        cas__put(b, p, "window_seconds", cas__raw_real(wr->band_window_seconds));
-        cas__put(b, p, "action", cJSON_CreateString(band_actions[ins->band.action]));
-        cas__put(b, p, "halt_seconds", cas__raw_real(wr->halt_seconds));
-    } else {
-        cas__put(b, o, "price_band", cJSON_CreateFalse());
-    }
-    if (ins->dynamic_margin_on) {
-        cJSON *d = cas__put(b, o, "dynamic_margin", cJSON_CreateObject());
-        cas__put(b, d, "window_seconds", cas__raw_real(wr->dm_window_seconds));
-        cas__put(b, d, "base_vol_annual", cas__raw_real(wr->base_vol_annual));
-        cas__put(b, d, "max_scale", cas__raw_real(ins->dynamic_margin.max_scale));
-    } else {
-        cas__put(b, o, "dynamic_margin", cJSON_CreateFalse());
+    for (size_t k = 0; k < cas__n_rules; k++) {
+        const struct cas__rule *r = &cas__rules[k];
+        if (r->sw != CAS__RULE_ALWAYS && !*(const bool *)((const char *)ins + r->on)) {
+            cas__put(b, o, r->key, cJSON_CreateFalse());
+            continue;
+        }
+        cJSON *obj = cas__put(b, o, r->key, cJSON_CreateObject());
+        for (size_t j = 0; j < r->n_fields; j++)
+            resolve_field(b, obj, &r->fields[j], ins, wr, scale);
     }
 }
 
@@ -854,8 +600,6 @@ void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_con
                             uint32_t i, const struct cas__written *wr)
 {
     const struct cas_instrument_config *ins = &cfg->instruments[i];
-    const struct cas_instrument_spec *s = &ins->spec;
-    double scale = cas_pow10(cfg->money_decimals);
     /* A built-in name reads back as itself; a profile from a file is recorded in place,
      * by name only: its rules are all written out below. */
     if (ins->venue[0] && builtin_text(ins->venue)) {
@@ -865,14 +609,5 @@ void cas__resolve_perpetual(struct cas__build *b, cJSON *o, const struct cas_con
         cas__put(b, v, "name", cJSON_CreateString(ins->venue));
     }
     resolve_index(b, o, cfg, ins, wr);
-    cJSON *m = cas__put(b, o, "mark", cJSON_CreateObject());
-    cas__put(b, m, "method", cJSON_CreateString(mark_methods[ins->mark_method]));
-    cas__put(b, m, "ema_seconds", cas__raw_real(wr->ema_seconds));
-    resolve_funding(b, o, ins, wr);
-    resolve_margin(b, o, s, scale);
-    cJSON *f = cas__put(b, o, "fees", cJSON_CreateObject());
-    cas__put(b, f, "maker", ppm_real(s->maker_fee_ppm));
-    cas__put(b, f, "taker", ppm_real(s->taker_fee_ppm));
-    resolve_liquidation(b, o, s, scale, wr);
-    resolve_switched(b, o, ins, wr);
+    resolve_rules(b, o, ins, wr, cas_pow10(cfg->money_decimals));
 }

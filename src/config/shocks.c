@@ -117,10 +117,11 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
                                "; give the jump as a fraction, e.g. -0.1 for a 10% drop", &s->pct);
 }
 
-static int read_shock(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+static int read_shock(struct cas__parse *p, const cJSON *o, size_t i)
 {
     static const char *const keys[] = {"step", "kind",  "instrument", "side",   "qty",
                                        "price", "pct", "position",   "holders"};
+    struct cas_shock_config *s = &p->cfg->shocks[i];
     const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
     double d;
     int kind, rc;
@@ -167,14 +168,8 @@ int cas__read_shocks(struct cas__parse *p, const cJSON *root)
     if (!(cfg->shocks = calloc(n, sizeof *cfg->shocks)))
         return cas__no_memory(&p->w);
     cfg->n_shocks = (uint32_t)n;
-    size_t mark = cas__push_key(&p->w, "shocks"), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        if ((rc = read_shock(p, c, &cfg->shocks[i])) != 0)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
+    if ((rc = cas__read_entries(p, "shocks", arr, read_shock)) != 0)
+        return rc;
     sort_by_step(cfg->shocks, cfg->n_shocks);
     return 0;
 }

@@ -44,7 +44,7 @@ struct spec {
     struct cas__walk w;
     struct cas_sweep *sw;
     struct param params[MAX_PARAMS];
-    size_t cap_texts;
+    uint32_t cap_texts;
     size_t n_samples; /* rows of the sampled parameters; 0 when there are none */
     const char *sample_path;
 };
@@ -71,15 +71,11 @@ static int add_text(struct spec *s, char *text)
     struct cas_sweep *sw = s->sw;
     if (!text)
         return cas__no_memory(&s->w);
-    if (sw->n_texts == s->cap_texts) {
-        size_t cap = s->cap_texts ? 2 * s->cap_texts : 64;
-        char **t = realloc(sw->texts, cap * sizeof *t);
-        if (!t) {
-            free(text);
-            return cas__no_memory(&s->w);
-        }
-        sw->texts = t;
-        s->cap_texts = cap;
+    if (sw->n_texts >= UINT32_MAX / 2 ||
+        cas__grow((void **)&sw->texts, &s->cap_texts, (uint32_t)sw->n_texts + 1,
+                  sizeof *sw->texts) < 0) {
+        free(text);
+        return cas__no_memory(&s->w);
     }
     sw->texts[sw->n_texts++] = text;
     return 0;
@@ -555,7 +551,8 @@ void cas_sweep_release(struct cas_sweep *sw)
 
 char *cas_sweep_manifest(const struct cas_sweep *sw)
 {
-    size_t cap = 4096, len = 0;
+    uint32_t cap = 4096;
+    size_t len = 0;
     char *out = malloc(cap);
     if (!out)
         return NULL;
@@ -573,16 +570,10 @@ char *cas_sweep_manifest(const struct cas_sweep *sw)
         char *line = o && !b.failed ? cJSON_PrintUnformatted(o) : NULL;
         cJSON_Delete(o);
         size_t n = line ? strlen(line) : 0;
-        if (line && len + n + 2 > cap) {
-            while (len + n + 2 > cap)
-                cap *= 2;
-            char *bigger = realloc(out, cap);
-            if (!bigger) {
-                cJSON_free(line);
-                line = NULL;
-            } else {
-                out = bigger;
-            }
+        if (line && (len + n + 2 > UINT32_MAX / 2 ||
+                     cas__grow((void **)&out, &cap, (uint32_t)(len + n + 2), 1) < 0)) {
+            cJSON_free(line);
+            line = NULL;
         }
         if (!line) {
             free(out);
@@ -599,19 +590,15 @@ char *cas_sweep_manifest(const struct cas_sweep *sw)
 
 /* ---- a run's figures ---------------------------------------------------------------------- */
 
-static int add_figure(struct cas_sweep_figures *f, size_t *cap, const char *name, const cJSON *v)
+static int add_figure(struct cas_sweep_figures *f, uint32_t *cap, const char *name,
+                      const cJSON *v)
 {
-    if (f->n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        char **names = realloc(f->names, c * sizeof *names);
-        if (names)
-            f->names = names;
-        char **values = names ? realloc(f->values, c * sizeof *values) : NULL;
-        if (!values)
-            return CAS_ENOMEM;
-        f->values = values;
-        *cap = c;
-    }
+    uint32_t cap_names = *cap, cap_values = *cap; /* *cap changes once both have grown */
+    if (f->n >= UINT32_MAX / 2 ||
+        cas__grow((void **)&f->names, &cap_names, (uint32_t)f->n + 1, sizeof *f->names) < 0 ||
+        cas__grow((void **)&f->values, &cap_values, (uint32_t)f->n + 1, sizeof *f->values) < 0)
+        return CAS_ENOMEM;
+    *cap = cap_values;
     const char *text = cJSON_IsString(v)  ? v->valuestring
                        : cJSON_IsTrue(v)  ? "true"
                        : cJSON_IsFalse(v) ? "false"
@@ -638,7 +625,7 @@ static int add_figure(struct cas_sweep_figures *f, size_t *cap, const char *name
     return 0;
 }
 
-static int flatten(struct cas_sweep_figures *f, size_t *cap, char *name, size_t len, size_t size,
+static int flatten(struct cas_sweep_figures *f, uint32_t *cap, char *name, size_t len, size_t size,
                    const cJSON *v)
 {
     if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
@@ -661,7 +648,7 @@ static int flatten(struct cas_sweep_figures *f, size_t *cap, char *name, size_t 
 int cas_sweep_figures_read(struct cas_sweep_figures *f, const char *path, struct cas_err *err)
 {
     char *text, name[512] = "";
-    size_t cap = 0;
+    uint32_t cap = 0;
     memset(f, 0, sizeof *f);
     int rc = cas__read_file(path, path, "", &text, err);
     if (rc)

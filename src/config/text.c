@@ -407,7 +407,8 @@ int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err)
 int cas__read_file(const char *path, const char *err_path, const char *what, char **out,
                    struct cas_err *err)
 {
-    size_t cap = 1 << 16, len = 0, n;
+    uint32_t cap = 1 << 16; /* CAS_MAX_JSON_BYTES keeps it far below 2^31 */
+    size_t len = 0, n;
     char *buf = malloc(cap), why[96];
     FILE *f = cas_open_input(path, CAS_MAX_JSON_BYTES, why, sizeof why);
     const char *sp = *what ? " " : "";
@@ -426,13 +427,8 @@ int cas__read_file(const char *path, const char *err_path, const char *what, cha
                              cas_bytes_text(lim, sizeof lim, CAS_MAX_JSON_BYTES));
             goto close;
         }
-        if (len + 1 < cap)
-            continue;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger)
+        if (len + 1 == cap && cas__grow((void **)&buf, &cap, cap + 1, 1) < 0)
             goto no_memory;
-        buf = bigger;
-        cap *= 2;
     }
     if (ferror(f)) {
         rc = cas_err_set(err, CAS_EIO, err_path, "cannot read%s%s: %s", sp, what, strerror(errno));

@@ -1,11 +1,10 @@
 /* band: a price band around the mean of recent per-step prices, and trading halts.
  *
- * The ring holds the last n <= window samples, the oldest at head once full;
- * sum is their total. The running sum is recomputed from the ring each time
- * the ring wraps, so rounding error cannot build up over a long run.
+ * The ring holds the last n <= window samples; sum is their total. The running
+ * sum is recomputed from the ring each time the ring wraps, so rounding error
+ * cannot build up over a long run.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "cascade/rules.h"
 
@@ -15,43 +14,36 @@
 
 int cas_band_init(struct cas_band *b, const struct cas_band_params *p)
 {
-    b->ring = NULL;
-    b->n = b->head = 0;
+    b->ring = (struct cas_ring){0};
     b->sum = 0.0;
     b->halted_until = 0;
     if (p->window < 1 || !(p->pct >= 0 && p->pct < 1) || p->halt_steps < 0)
         return CAS_EINVAL;
     b->p = *p;
-    b->ring = calloc((size_t)p->window, sizeof *b->ring);
-    return b->ring ? 0 : CAS_ENOMEM;
+    return cas__ring_init(&b->ring, p->window);
 }
 
 void cas_band_release(struct cas_band *b)
 {
-    free(b->ring);
-    b->ring = NULL;
-    b->n = b->head = 0;
+    cas__ring_release(&b->ring);
 }
 
 void cas_band_observe(struct cas_band *b, double price)
 {
-    if (b->n == b->p.window)
-        b->sum -= b->ring[b->head];
-    else
-        b->n++;
-    b->ring[b->head] = price;
+    double old;
+    if (cas__ring_push(&b->ring, price, &old))
+        b->sum -= old;
     b->sum += price;
-    b->head = (b->head + 1) % b->p.window;
-    if (b->head == 0) {
+    if (b->ring.head == 0) {
         b->sum = 0.0;
-        for (cas_step i = 0; i < b->n; i++)
-            b->sum += b->ring[i];
+        for (cas_step i = 0; i < b->ring.n; i++)
+            b->sum += b->ring.v[i];
     }
 }
 
 void cas_band_limits(const struct cas_band *b, double fallback, cas_ticks *lo, cas_ticks *hi)
 {
-    double ref = b->n > 0 ? b->sum / (double)b->n : fallback;
+    double ref = b->ring.n > 0 ? b->sum / (double)b->ring.n : fallback;
     double l = ref * (1.0 - b->p.pct), h = ref * (1.0 + b->p.pct);
     *lo = (cas_ticks)ceil(l - BAND_SLACK * fabs(l));
     *hi = (cas_ticks)floor(h + BAND_SLACK * fabs(h));

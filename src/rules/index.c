@@ -103,7 +103,7 @@ struct path_reader {
     size_t cap;
     long lineno;
     double *prices;
-    cas_step len, alloc;
+    uint32_t len, alloc; /* a path holds at most 2^31 prices (cas__grow's doubling) */
 };
 
 /* "FILE:LINE" into where; a file name too long for it loses its head, not
@@ -151,14 +151,9 @@ static bool read_line(struct path_reader *r)
 
 static int push_price(struct path_reader *r, double ticks)
 {
-    if (r->len == r->alloc) {
-        cas_step alloc = r->alloc ? 2 * r->alloc : 256;
-        double *p = realloc(r->prices, (size_t)alloc * sizeof *p);
-        if (!p)
-            return CAS_ENOMEM;
-        r->prices = p;
-        r->alloc = alloc;
-    }
+    if (r->len == UINT32_C(1) << 31 ||
+        cas__grow((void **)&r->prices, &r->alloc, r->len + 1, sizeof *r->prices) < 0)
+        return CAS_ENOMEM;
     r->prices[r->len++] = ticks;
     return 0;
 }

@@ -22,7 +22,7 @@ struct entry {
 
 struct heap {
     struct entry *v;
-    size_t n, cap;
+    uint32_t n, cap;
     bool sell; /* max-heap on trigger; else min-heap */
 };
 
@@ -156,19 +156,6 @@ static void sift_down(struct heap *h, size_t i)
     }
 }
 
-static int heap_reserve(struct heap *h, size_t want)
-{
-    if (want <= h->cap)
-        return 0;
-    size_t cap = h->cap ? h->cap * 2 : 16;
-    struct entry *v = realloc(h->v, cap * sizeof *v);
-    if (!v)
-        return CAS_ENOMEM;
-    h->v = v;
-    h->cap = cap;
-    return 0;
-}
-
 static void heap_pop(struct heap *h)
 {
     h->v[0] = h->v[--h->n];
@@ -182,7 +169,7 @@ static size_t heap_compact(struct heap *h, const struct cas_stops *s)
     for (size_t i = 0; i < h->n; i++)
         if (map_get(s, h->v[i].stop.id) == h->v[i].seq)
             h->v[kept++] = h->v[i];
-    h->n = kept;
+    h->n = (uint32_t)kept;
     for (size_t i = kept / 2; i-- > 0;)
         sift_down(h, i);
     return kept;
@@ -221,14 +208,8 @@ static struct inst *find_inst(const struct cas_stops *s, uint32_t instrument)
 
 static struct inst *add_inst(struct cas_stops *s, uint32_t instrument)
 {
-    if (s->ninsts == s->insts_cap) {
-        uint32_t cap = s->insts_cap ? s->insts_cap * 2 : 4;
-        struct inst *v = realloc(s->insts, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        s->insts = v;
-        s->insts_cap = cap;
-    }
+    if (cas__grow((void **)&s->insts, &s->insts_cap, s->ninsts + 1, sizeof *s->insts) < 0)
+        return NULL;
     struct inst *in = &s->insts[s->ninsts++];
     *in = (struct inst){.instrument = instrument, .sell = {.sell = true}, .buy = {.sell = false}};
     return in;
@@ -244,7 +225,8 @@ int cas_stops_add(struct cas_stops *s, const struct cas_stop *stop)
     if (!in && !(in = add_inst(s, stop->instrument)))
         return CAS_ENOMEM;
     struct heap *h = stop->side == CAS_SELL ? &in->sell : &in->buy;
-    if (heap_reserve(h, h->n + 1) < 0 || map_reserve(s, s->live + 1) < 0)
+    if (cas__grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v) < 0 ||
+        map_reserve(s, s->live + 1) < 0)
         return CAS_ENOMEM;
     uint64_t seq = s->next_seq++;
     h->v[h->n] = (struct entry){.stop = *stop, .seq = seq};

@@ -6,7 +6,6 @@
  * error cannot build up. last_price is 0 until the first observation.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "cascade/fmath.h"
 #include "cascade/rules.h"
@@ -15,48 +14,40 @@
 
 int cas_volmargin_init(struct cas_volmargin *v, const struct cas_volmargin_params *p)
 {
-    v->ring = NULL;
-    v->n = v->head = 0;
+    v->ring = (struct cas_ring){0};
     v->sum = v->sum_sq = 0.0;
     v->last_price = 0.0;
     /* max_scale <= 1e9 keeps the scale in ppm far inside int64 */
     if (p->window < 1 || !(p->base_vol > 0) || !(p->max_scale >= 1) || !(p->max_scale <= 1e9))
         return CAS_EINVAL;
     v->p = *p;
-    v->ring = calloc((size_t)p->window, sizeof *v->ring);
-    return v->ring ? 0 : CAS_ENOMEM;
+    return cas__ring_init(&v->ring, p->window);
 }
 
 void cas_volmargin_release(struct cas_volmargin *v)
 {
-    free(v->ring);
-    v->ring = NULL;
-    v->n = v->head = 0;
+    cas__ring_release(&v->ring);
 }
 
 static void resum(struct cas_volmargin *v)
 {
     v->sum = v->sum_sq = 0.0;
-    for (cas_step i = 0; i < v->n; i++) {
-        v->sum += v->ring[i];
-        v->sum_sq += v->ring[i] * v->ring[i];
+    for (cas_step i = 0; i < v->ring.n; i++) {
+        v->sum += v->ring.v[i];
+        v->sum_sq += v->ring.v[i] * v->ring.v[i];
     }
 }
 
 static void push_return(struct cas_volmargin *v, double r)
 {
-    if (v->n == v->p.window) {
-        double old = v->ring[v->head];
+    double old;
+    if (cas__ring_push(&v->ring, r, &old)) {
         v->sum -= old;
         v->sum_sq -= old * old;
-    } else {
-        v->n++;
     }
-    v->ring[v->head] = r;
     v->sum += r;
     v->sum_sq += r * r;
-    v->head = (v->head + 1) % v->p.window;
-    if (v->head == 0)
+    if (v->ring.head == 0)
         resum(v);
 }
 
@@ -71,10 +62,10 @@ void cas_volmargin_observe(struct cas_volmargin *v, double price)
 
 int64_t cas_volmargin_scale_ppm(const struct cas_volmargin *v)
 {
-    if (v->n < v->p.window)
+    if (v->ring.n < v->p.window)
         return (int64_t)PPM;
-    double mean = v->sum / (double)v->n;
-    double var = v->sum_sq / (double)v->n - mean * mean;
+    double mean = v->sum / (double)v->ring.n;
+    double var = v->sum_sq / (double)v->ring.n - mean * mean;
     double vol = var > 0 ? sqrt(var) : 0.0;
     double scale = vol / v->p.base_vol;
     scale = scale < 1 ? 1 : scale > v->p.max_scale ? v->p.max_scale : scale;
