@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 
+#include "cascade/heap.h"
 #include "cascade/rules.h"
 
 struct entry {
@@ -126,34 +127,17 @@ static bool before(const struct heap *h, const struct entry *a, const struct ent
     return a->seq < b->seq;
 }
 
-static void swap_entries(struct entry *a, struct entry *b)
-{
-    struct entry t = *a;
-    *a = *b;
-    *b = t;
-}
+/* The heaps are CAS_HEAP (cascade/heap.h), ordered by `before`. */
+CAS_HEAP(stop_heap, struct entry, const struct heap *, before, CAS_HEAP_NOTHING_PLACED)
 
 static void sift_up(struct heap *h, size_t i)
 {
-    while (i > 0 && before(h, &h->v[i], &h->v[(i - 1) / 2])) {
-        swap_entries(&h->v[i], &h->v[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
+    stop_heap_up(h, h->v, (uint32_t)i);
 }
 
 static void sift_down(struct heap *h, size_t i)
 {
-    for (;;) {
-        size_t best = i, l = 2 * i + 1, r = l + 1;
-        if (l < h->n && before(h, &h->v[l], &h->v[best]))
-            best = l;
-        if (r < h->n && before(h, &h->v[r], &h->v[best]))
-            best = r;
-        if (best == i)
-            return;
-        swap_entries(&h->v[i], &h->v[best]);
-        i = best;
-    }
+    stop_heap_down(h, h->v, h->n, (uint32_t)i);
 }
 
 static void heap_pop(struct heap *h)
