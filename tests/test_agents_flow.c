@@ -76,6 +76,13 @@ static int agent_start(struct agent *a)
     return a->type->init(a->state, &a->setup, &err);
 }
 
+/* What init allocated (the option dealer's book of options). */
+static void agent_stop(struct agent *a)
+{
+    if (a->type->release)
+        a->type->release(a->state);
+}
+
 static void agent_act(struct agent *a, struct agentctx *f)
 {
     struct cas_market_view view = f->views[PERP];
@@ -104,6 +111,7 @@ static void check_table(const struct cas_agent_type *t)
     cr_assert_gt(t->rate(a.state), 0);
     cr_assert_gt(a.setup.collateral, 0, "%s opens an empty account", t->name);
     cr_assert_geq(a.setup.leverage, 1);
+    agent_stop(&a);
 }
 
 Test(agents_flow, tables_and_defaults)
@@ -139,6 +147,7 @@ Test(agents_flow, every_type_opens_its_account_and_wakes_at_its_rate)
         cr_assert_eq(a.setup.leverage, 7, "%s", types[k]->name);
         if (has_rate)
             cr_assert_eq(types[k]->rate(a.state), 0.25, "%s", types[k]->name);
+        agent_stop(&a);
     }
 }
 
