@@ -437,14 +437,13 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         return rc;
     }
     /* the agents that can say they are at their capital limit (cas_sim_arbitrage) */
-    for (uint32_t g = 0; g < s->n_agents; g++)
-        s->n_arb += s->agents[g].type->at_limit != NULL;
-    if (!(s->arb = malloc((s->n_arb ? s->n_arb : 1) * sizeof *s->arb)))
-        goto nomem;
-    s->n_arb = 0;
-    for (uint32_t g = 0; g < s->n_agents; g++)
-        if (s->agents[g].type->at_limit)
-            s->arb[s->n_arb++] = g;
+    for (uint32_t g = 0; g < s->n_agents; g++) {
+        const struct agent *a = &s->agents[g];
+        if (a->type->at_limit) {
+            s->instruments[a->instrument].n_arb++;
+            s->instruments[a->instrument].n_at_limit += a->type->at_limit(a->state);
+        }
+    }
     *out = s;
     return 0;
 nomem:
@@ -464,7 +463,6 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->owner);
     free(s->instruments);
     free(s->agents);
-    free(s->arb);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);
@@ -556,6 +554,19 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     v->halted = cas_sim_halted(s, instrument);
 }
 
+/* One wake-up. An agent's at_limit answer changes only when it acts, so the
+ * instrument's count of arbitrageurs at their limit is kept as they act. */
+static void act(struct cas_sim *s, struct agent *a, struct cas_agent_ctx *ctx)
+{
+    if (!a->type->at_limit) {
+        a->type->act(a->state, ctx);
+        return;
+    }
+    bool before = a->type->at_limit(a->state);
+    a->type->act(a->state, ctx);
+    s->instruments[a->instrument].n_at_limit += (uint32_t)a->type->at_limit(a->state) - before;
+}
+
 int cas_sim_step(struct cas_sim *s)
 {
     int rc = cas__venue_begin_step(s);
@@ -573,7 +584,7 @@ int cas_sim_step(struct cas_sim *s)
         fill_view(s, a, a->instrument, w->t, &view);
         struct sink k = {s, w->agent, w->t};
         struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit, &agent_ops, a->instrument};
-        a->type->act(a->state, &ctx);
+        act(s, a, &ctx);
         s->counters.wakeups++;
         if (s->error)
             return s->error;
@@ -695,14 +706,8 @@ void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_age
 void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *at_limit,
                        uint32_t *of)
 {
-    *at_limit = *of = 0;
-    for (uint32_t k = 0; k < s->n_arb; k++) {
-        const struct agent *a = &s->agents[s->arb[k]];
-        if (a->instrument != instrument)
-            continue;
-        ++*of;
-        *at_limit += a->type->at_limit(a->state);
-    }
+    *at_limit = s->instruments[instrument].n_at_limit;
+    *of = s->instruments[instrument].n_arb;
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)
