@@ -484,13 +484,13 @@ static void cs_index(struct line *f, const void *x)
 static void cs_gap(struct line *f, const void *x)
 {
     if (CPERP(x))
-        line_printf(f, "%.2f", (CS(x)->price_extreme / CS(x)->index_at_extreme - 1) * 1e4);
+        put_fixed(f, (CS(x)->price_extreme / CS(x)->index_at_extreme - 1) * 1e4, 2);
 }
 static void cs_price_end(struct line *f, const void *x)
 {
     put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
 }
-static void cs_move(struct line *f, const void *x) { line_printf(f, "%.2f", CS(x)->move_bps); }
+static void cs_move(struct line *f, const void *x) { put_fixed(f, CS(x)->move_bps, 2); }
 static void cs_recovery(struct line *f, const void *x)
 {
     if (CS(x)->recovery_steps >= 0)
@@ -584,12 +584,18 @@ static void lm_step(struct line *f, const void *x) { put_int(f, LM(x)->m->publis
 static void lm_instrument(struct line *f, const void *x) { line_str(f, MINS(x)->name); }
 static void lm_edge(struct line *f, const struct liqmap_out *x, int k)
 {
-    line_printf(f, "%.2f", (x->m->lo + k * x->m->bin) * MINS(x)->tick_size);
+    put_fixed(f, (x->m->lo + k * x->m->bin) * MINS(x)->tick_size, 2);
 }
 static void lm_lo(struct line *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin); }
 static void lm_hi(struct line *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin + 1); }
-static void lm_long(struct line *f, const void *x) { line_printf(f, "%.2f", LM(x)->m->longs[LM(x)->bin]); }
-static void lm_short(struct line *f, const void *x) { line_printf(f, "%.2f", LM(x)->m->shorts[LM(x)->bin]); }
+static void lm_long(struct line *f, const void *x)
+{
+    put_fixed(f, LM(x)->m->longs[LM(x)->bin], 2);
+}
+static void lm_short(struct line *f, const void *x)
+{
+    put_fixed(f, LM(x)->m->shorts[LM(x)->bin], 2);
+}
 
 const struct column cas__liqmap_columns[] = {
     {{"step", "steps", "the step at whose end it was published"}, lm_step},
