@@ -138,7 +138,9 @@ void cas__put_header(FILE *f, const struct column *cols, size_t n)
 
 void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row)
 {
-    struct line l = {.f = f};
+    struct line l;           /* not zeroed: 4 KB per row would cost more than the row */
+    l.f = f;
+    l.n = 0;
     for (size_t k = 0; k < n; k++) {
         if (k)
             line_char(&l, ',');
@@ -625,7 +627,10 @@ static void ac_population(struct line *f, const void *x)
     if (!SHOCK(x))
         put_uint(f, AC(x)->population);
 }
-static void ac_type(struct line *f, const void *x) { line_str(f, SHOCK(x) ? "shock" : POP(x)->type->name); }
+static void ac_type(struct line *f, const void *x)
+{
+    line_str(f, SHOCK(x) ? "shock" : POP(x)->type->name);
+}
 static void ac_instrument(struct line *f, const void *x)
 {
     if (!SHOCK(x))

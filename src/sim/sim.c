@@ -454,24 +454,14 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         cas_sim_destroy(s);
         return rc;
     }
-    /* the agents that can say they are at their capital limit (cas_sim_arbitrage),
-     * grouped by instrument */
-    uint32_t n_arb = 0;
-    for (uint32_t g = 0; g < s->n_agents; g++)
-        if (s->agents[g].type->at_limit)
-            s->instruments[s->agents[g].instrument].n_arb++, n_arb++;
-    if (!(s->arb = malloc((n_arb ? n_arb : 1) * sizeof *s->arb)))
-        goto nomem;
-    for (uint32_t i = 0, first = 0; i < s->n_instruments; first += s->instruments[i++].n_arb)
-        s->instruments[i].first_arb = first;
+    /* the agents that can say they are at their capital limit (cas_sim_arbitrage) */
     for (uint32_t g = 0; g < s->n_agents; g++) {
         const struct agent *a = &s->agents[g];
-        if (a->type->at_limit) /* first_arb runs past the instrument's group, then back */
-            s->arb[s->instruments[a->instrument].first_arb++] =
-                (struct arb){a->type->at_limit, a->state};
+        if (a->type->at_limit) {
+            s->instruments[a->instrument].n_arb++;
+            s->instruments[a->instrument].n_at_limit += a->type->at_limit(a->state);
+        }
     }
-    for (uint32_t i = 0; i < s->n_instruments; i++)
-        s->instruments[i].first_arb -= s->instruments[i].n_arb;
     *out = s;
     return 0;
 nomem:
@@ -491,7 +481,6 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->owner);
     free(s->instruments);
     free(s->agents);
-    free(s->arb);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);
@@ -585,6 +574,19 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     v->halted = cas_sim_halted(s, instrument);
 }
 
+/* One wake-up. An agent's at_limit answer changes only when it acts, so the
+ * instrument's count of arbitrageurs at their limit is kept as they act. */
+static void act(struct cas_sim *s, struct agent *a, struct cas_agent_ctx *ctx)
+{
+    if (!a->type->at_limit) {
+        a->type->act(a->state, ctx);
+        return;
+    }
+    bool before = a->type->at_limit(a->state);
+    a->type->act(a->state, ctx);
+    s->instruments[a->instrument].n_at_limit += (uint32_t)a->type->at_limit(a->state) - before;
+}
+
 int cas_sim_step(struct cas_sim *s)
 {
     int rc = cas__venue_begin_step(s);
@@ -602,7 +604,7 @@ int cas_sim_step(struct cas_sim *s)
         fill_view(s, a, a->instrument, w->t, &view);
         struct sink k = {s, w->agent, w->t};
         struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit, &agent_ops, a->instrument};
-        a->type->act(a->state, &ctx);
+        act(s, a, &ctx);
         s->counters.wakeups++;
         if (s->error)
             return s->error;
@@ -724,13 +726,8 @@ void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_age
 void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *at_limit,
                        uint32_t *of)
 {
-    const struct sim_instrument *in = &s->instruments[instrument];
-    const struct arb *v = s->arb + in->first_arb;
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < in->n_arb; k++)
-        n += v[k].at_limit(v[k].state);
-    *at_limit = n;
-    *of = in->n_arb;
+    *at_limit = s->instruments[instrument].n_at_limit;
+    *of = s->instruments[instrument].n_arb;
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)

@@ -40,13 +40,8 @@ struct sim_instrument {
     int64_t scale_ppm;        /* maintenance scale last given to the exchange */
     bool halted;
     bool halt_band;           /* a price band that halts trading is configured */
-    uint32_t first_arb, n_arb; /* its agents whose type reports at_limit, in the sim's arb */
-};
-
-/* An agent that can say it is at its capital limit: what cas_sim_arbitrage asks. */
-struct arb {
-    bool (*at_limit)(const void *state);
-    const void *state;
+    uint32_t n_arb;           /* agents on it whose type reports at_limit */
+    uint32_t n_at_limit;      /* those of them at their limit after their last wake-up */
 };
 
 struct agent {
@@ -95,7 +90,6 @@ struct cas_sim {
     uint32_t shock_account;
     double money_scale;       /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
-    struct arb *arb;          /* by instrument, then agent index */
     uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
     bool publish_liq_maps;    /* someone reads the liquidation map */
