@@ -4,6 +4,7 @@
 #ifndef CASCADE_STATS_H
 #define CASCADE_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 double cas_stats_mean(const double *x, size_t n);
@@ -15,6 +16,9 @@ double cas_stats_excess_kurtosis(const double *x, size_t n);
 double cas_stats_acf(const double *x, size_t n, size_t lag);
 /* The same for |x_t|. */
 double cas_stats_acf_abs(const double *x, size_t n, size_t lag);
+/* out[k] = cas_stats_acf (or _acf_abs when `absolute`) at lag k + 1, for lags
+ * 1..lags, with the mean and the denominator computed once. */
+void cas_stats_acfs(const double *x, size_t n, bool absolute, size_t lags, double *out);
 /* Hill estimator of the tail index of |x| from its k largest values:
  * 1 / mean(log(|x|_(i) / |x|_(k+1))), i = 1..k. NaN unless 0 < k < n and the
  * (k+1)-th largest |x| is positive. About 3 for Student-t returns with 3

@@ -795,6 +795,12 @@ cas_lots cas_book_qty_to(const struct cas_book *book, enum cas_side side, cas_ti
 {
     if ((unsigned)side > CAS_SELL)
         return 0;
+    uint32_t worst = level_worst(book, side);
+    if (worst == NIL)
+        return 0;
+    cas_ticks px = tick_of(book, worst);
+    if (side == CAS_SELL ? px <= limit : px >= limit)
+        return book->total[side]; /* every level is within the limit */
     return qty_within(book, side, limit, INT64_MAX);
 }
 

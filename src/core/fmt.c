@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cascade/fmt.h"
 
@@ -17,34 +18,43 @@ static const double pow10_d[21] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                    1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
                                    1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
 
+static const uint64_t pow10_u[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                            "34353637383940414243444546474849505152535455565758596061626364656667"
+                            "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The n lowest decimal digits of v, zero-padded, into buf[0..n), two at a time. */
+static void put_n_digits(char *buf, uint64_t v, size_t n)
+{
+    for (; n >= 2; n -= 2, v /= 100)
+        memcpy(buf + n - 2, pairs + 2 * (v % 100), 2);
+    if (n)
+        buf[0] = (char)('0' + v % 10);
+}
+
 /* Digits of v, most significant first, into buf; returns the count. */
 static size_t put_digits(char *buf, uint64_t v)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t k = 0; k < n; k++)
-        buf[k] = tmp[n - 1 - k];
+    size_t n = 1;
+    while (n < 20 && v >= pow10_u[n])
+        n++;
+    put_n_digits(buf, v, n);
     return n;
 }
 
-/* v split as v / 10^d "." v % 10^d, the fraction zero-padded to d digits. */
+/* v split as v / 10^d "." v % 10^d, the fraction zero-padded to d (at most 18) digits. */
 static size_t put_fixed(char *buf, uint64_t v, int d)
 {
-    uint64_t scale = 1;
-    for (int k = 0; k < d; k++)
-        scale *= 10;
+    uint64_t scale = pow10_u[d];
     size_t n = put_digits(buf, v / scale);
     if (d > 0) {
         buf[n++] = '.';
-        uint64_t frac = v % scale;
-        for (int k = d - 1; k >= 0; k--) {
-            buf[n + (size_t)k] = (char)('0' + frac % 10);
-            frac /= 10;
-        }
+        put_n_digits(buf + n, v % scale, (size_t)d);
         n += (size_t)d;
     }
     buf[n] = '\0';

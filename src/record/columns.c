@@ -6,6 +6,7 @@
  * row to docs/outputs.md; tests/test_outputs.c says what is missing.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "cascade/fmath.h"
@@ -15,12 +16,73 @@
 
 /* ---- printing ---- */
 
-/* Numbers go through cas_fmt (src/core/fmt.c): printf's digits, faster. */
+/* Numbers go through cas_fmt (src/core/fmt.c): printf's digits, faster. A row
+ * is built in a struct line and reaches its stream in one fwrite. */
+
+static void line_flush(struct line *l)
+{
+    fwrite(l->buf, 1, l->n, l->f);
+    l->n = 0;
+}
+
+static char *line_room(struct line *l, size_t k)
+{
+    if (l->n + k > sizeof l->buf)
+        line_flush(l);
+    return l->buf + l->n;
+}
+
+static void line_str(struct line *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > sizeof l->buf) {
+        line_flush(l);
+        fwrite(s, 1, k, l->f);
+        return;
+    }
+    memcpy(line_room(l, k), s, k);
+    l->n += k;
+}
+
+static void line_char(struct line *l, char c)
+{
+    *line_room(l, 1) = c;
+    l->n++;
+}
+
+static void line_printf(struct line *l, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int k = vsnprintf(line_room(l, CAS_FMT_MAX), CAS_FMT_MAX, fmt, ap);
+    if (k >= CAS_FMT_MAX) { /* longer than any number: straight to the stream */
+        line_flush(l);
+        vfprintf(l->f, fmt, again);
+    } else if (k > 0) {
+        l->n += (size_t)k;
+    }
+    va_end(again);
+    va_end(ap);
+}
+
+/* The price `ticks` with `dec` decimals of the quote currency; nothing when NaN. */
+static size_t fmt_price(char *buf, double ticks, const struct cas_instrument_config *ins, int dec)
+{
+    return isnan(ticks) ? 0 : cas_fmt_fixed(buf, ticks * ins->tick_size, dec);
+}
+
+static const char *const cause_names[] = {
+    [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
+    [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
+    [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
+    [CAS_CAUSE_MARGIN] = "margin",
+};
+
 void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
 {
     char buf[CAS_FMT_MAX];
-    if (!isnan(ticks))
-        fwrite(buf, 1, cas_fmt_fixed(buf, ticks * ins->tick_size, dec), f);
+    fwrite(buf, 1, fmt_price(buf, ticks, ins, dec), f);
 }
 
 void cas__put_money(FILE *f, cas_money m, int decimals)
@@ -31,25 +93,40 @@ void cas__put_money(FILE *f, cas_money m, int decimals)
 
 void cas__put_cause(FILE *f, struct cas_cause c)
 {
-    static const char *const names[] = {
-        [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
-        [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
-        [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
-        [CAS_CAUSE_MARGIN] = "margin",
-    };
-    fprintf(f, "%s:%llu", names[c.kind], (unsigned long long)c.id);
+    fprintf(f, "%s:%llu", cause_names[c.kind], (unsigned long long)c.id);
 }
 
-static void put_int(FILE *f, long long v)
+static void put_price(struct line *f, double ticks, const struct cas_instrument_config *ins,
+                      int dec)
 {
-    char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, cas_fmt_i64(buf, v), f);
+    f->n += fmt_price(line_room(f, CAS_FMT_MAX), ticks, ins, dec);
 }
 
-static void put_uint(FILE *f, unsigned long long v)
+static void put_money(struct line *f, cas_money m, int decimals)
 {
-    char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, cas_fmt_u64(buf, v), f);
+    f->n += cas_fmt_scaled(line_room(f, CAS_FMT_MAX), m, decimals);
+}
+
+static void put_int(struct line *f, long long v)
+{
+    f->n += cas_fmt_i64(line_room(f, CAS_FMT_MAX), v);
+}
+
+static void put_uint(struct line *f, unsigned long long v)
+{
+    f->n += cas_fmt_u64(line_room(f, CAS_FMT_MAX), v);
+}
+
+static void put_cause(struct line *f, struct cas_cause c)
+{
+    line_str(f, cause_names[c.kind]);
+    line_char(f, ':');
+    put_uint(f, c.id);
+}
+
+static void put_fixed(struct line *f, double x, int decimals)
+{
+    f->n += cas_fmt_fixed(line_room(f, CAS_FMT_MAX), x, decimals);
 }
 
 void cas__put_header(FILE *f, const struct column *cols, size_t n)
@@ -61,18 +138,16 @@ void cas__put_header(FILE *f, const struct column *cols, size_t n)
 
 void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row)
 {
+    struct line l;           /* not zeroed: 4 KB per row would cost more than the row */
+    l.f = f;
+    l.n = 0;
     for (size_t k = 0; k < n; k++) {
         if (k)
-            fputc(',', f);
-        cols[k].put(f, row);
+            line_char(&l, ',');
+        cols[k].put(&l, row);
     }
-    fputc('\n', f);
-}
-
-static void put_fixed(FILE *f, double x, int decimals)
-{
-    char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, cas_fmt_fixed(buf, x, decimals), f);
+    line_char(&l, '\n');
+    line_flush(&l);
 }
 
 int cas__decimals_of(double x)
@@ -90,68 +165,68 @@ int cas__decimals_of(double x)
 #define TS(x) ((const struct ts_row *)(x))
 #define PERP(x) (TS(x)->ins->spec.kind == CAS_PERPETUAL)
 
-static void ts_step(FILE *f, const void *x) { put_int(f, TS(x)->r->step); }
-static void ts_time(FILE *f, const void *x)
+static void ts_step(struct line *f, const void *x) { put_int(f, TS(x)->r->step); }
+static void ts_time(struct line *f, const void *x)
 {
     const struct cas_recorder *r = TS(x)->r;
     put_fixed(f, (double)(r->step + 1) * r->cfg->step_seconds, r->time_decimals);
 }
-static void ts_instrument(FILE *f, const void *x) { fputs(TS(x)->ins->name, f); }
-static void ts_bid(FILE *f, const void *x)
+static void ts_instrument(struct line *f, const void *x) { line_str(f, TS(x)->ins->name); }
+static void ts_bid(struct line *f, const void *x)
 {
     if (TS(x)->has_bid)
-        cas__put_price(f, (double)TS(x)->bid, TS(x)->ins, TS(x)->s->decimals);
+        put_price(f, (double)TS(x)->bid, TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_ask(FILE *f, const void *x)
+static void ts_ask(struct line *f, const void *x)
 {
     if (TS(x)->has_ask)
-        cas__put_price(f, (double)TS(x)->ask, TS(x)->ins, TS(x)->s->decimals);
+        put_price(f, (double)TS(x)->ask, TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_mid(FILE *f, const void *x)
+static void ts_mid(struct line *f, const void *x)
 {
     if (TS(x)->has_bid && TS(x)->has_ask)
-        cas__put_price(f, (double)(TS(x)->bid + TS(x)->ask) / 2, TS(x)->ins,
+        put_price(f, (double)(TS(x)->bid + TS(x)->ask) / 2, TS(x)->ins,
                        TS(x)->s->decimals + 1);
 }
-static void ts_last(FILE *f, const void *x)
+static void ts_last(struct line *f, const void *x)
 {
-    cas__put_price(f, (double)cas_sim_last(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+    put_price(f, (double)cas_sim_last(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_low(FILE *f, const void *x)
+static void ts_low(struct line *f, const void *x)
 {
     if (isfinite(TS(x)->s->row_low))
-        cas__put_price(f, TS(x)->s->row_low, TS(x)->ins, TS(x)->s->decimals);
+        put_price(f, TS(x)->s->row_low, TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_high(FILE *f, const void *x)
+static void ts_high(struct line *f, const void *x)
 {
     if (isfinite(TS(x)->s->row_high))
-        cas__put_price(f, TS(x)->s->row_high, TS(x)->ins, TS(x)->s->decimals);
+        put_price(f, TS(x)->s->row_high, TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_mark(FILE *f, const void *x)
+static void ts_mark(struct line *f, const void *x)
 {
-    cas__put_price(f, (double)cas_sim_mark(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+    put_price(f, (double)cas_sim_mark(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
 }
-static void ts_index(FILE *f, const void *x)
+static void ts_index(struct line *f, const void *x)
 {
     if (PERP(x))
-        cas__put_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
+        put_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
                        TS(x)->s->decimals + 2);
 }
-static void ts_spread(FILE *f, const void *x)
+static void ts_spread(struct line *f, const void *x)
 {
     if (TS(x)->has_bid && TS(x)->has_ask)
         put_int(f, TS(x)->ask - TS(x)->bid);
 }
-static void ts_bid_qty(FILE *f, const void *x)
+static void ts_bid_qty(struct line *f, const void *x)
 {
     put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_BUY));
 }
-static void ts_ask_qty(FILE *f, const void *x)
+static void ts_ask_qty(struct line *f, const void *x)
 {
     put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_SELL));
 }
 /* Lots resting within `pct` of the mid on both sides; empty without a mid. */
-static void depth_within(FILE *f, const struct ts_row *x, double pct)
+static void depth_within(struct line *f, const struct ts_row *x, double pct)
 {
     if (!x->has_bid || !x->has_ask)
         return;
@@ -160,49 +235,49 @@ static void depth_within(FILE *f, const struct ts_row *x, double pct)
     put_int(f, cas_book_qty_to(b, CAS_BUY, (cas_ticks)ceil(mid * (1 - pct))) +
                    cas_book_qty_to(b, CAS_SELL, (cas_ticks)floor(mid * (1 + pct))));
 }
-static void ts_depth1(FILE *f, const void *x) { depth_within(f, TS(x), 0.01); }
-static void ts_depth5(FILE *f, const void *x) { depth_within(f, TS(x), 0.05); }
-static void ts_volume(FILE *f, const void *x) { put_int(f, TS(x)->s->volume); }
-static void ts_trades(FILE *f, const void *x) { put_uint(f, TS(x)->s->trades); }
-static void ts_oi(FILE *f, const struct ts_row *x, bool longs)
+static void ts_depth1(struct line *f, const void *x) { depth_within(f, TS(x), 0.01); }
+static void ts_depth5(struct line *f, const void *x) { depth_within(f, TS(x), 0.05); }
+static void ts_volume(struct line *f, const void *x) { put_int(f, TS(x)->s->volume); }
+static void ts_trades(struct line *f, const void *x) { put_uint(f, TS(x)->s->trades); }
+static void ts_oi(struct line *f, const struct ts_row *x, bool longs)
 {
     cas_lots l, s;
     cas_exchange_open_interest(cas_sim_exchange(x->sim), x->i, &l, &s);
     put_int(f, longs ? l : s);
 }
-static void ts_oi_long(FILE *f, const void *x) { ts_oi(f, TS(x), true); }
-static void ts_oi_short(FILE *f, const void *x) { ts_oi(f, TS(x), false); }
-static void ts_funding(FILE *f, const void *x)
+static void ts_oi_long(struct line *f, const void *x) { ts_oi(f, TS(x), true); }
+static void ts_oi_short(struct line *f, const void *x) { ts_oi(f, TS(x), false); }
+static void ts_funding(struct line *f, const void *x)
 {
     if (PERP(x) && TS(x)->ins->funding_on)
-        fprintf(f, "%.10g", cas_sim_funding_rate(TS(x)->sim, TS(x)->i));
+        line_printf(f, "%.10g", cas_sim_funding_rate(TS(x)->sim, TS(x)->i));
 }
-static void ts_mmr_scale(FILE *f, const void *x)
+static void ts_mmr_scale(struct line *f, const void *x)
 {
     if (PERP(x))
         put_fixed(f, (double)cas_sim_margin_scale(TS(x)->sim, TS(x)->i) / CAS_PPM, 6);
 }
-static void ts_liquidations(FILE *f, const void *x) { put_uint(f, TS(x)->s->liquidations); }
-static void ts_liquidated(FILE *f, const void *x)
+static void ts_liquidations(struct line *f, const void *x) { put_uint(f, TS(x)->s->liquidations); }
+static void ts_liquidated(struct line *f, const void *x)
 {
-    cas__put_money(f, TS(x)->s->liquidated, TS(x)->r->cfg->money_decimals);
+    put_money(f, TS(x)->s->liquidated, TS(x)->r->cfg->money_decimals);
 }
-static void ts_fund(FILE *f, const void *x)
+static void ts_fund(struct line *f, const void *x)
 {
     struct cas_exchange_totals t;
     cas_exchange_totals(cas_sim_exchange(TS(x)->sim), &t);
-    cas__put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
+    put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
 }
-static void ts_adl(FILE *f, const void *x) { put_uint(f, TS(x)->s->adl); }
-static void ts_arb_at_limit(FILE *f, const void *x)
+static void ts_adl(struct line *f, const void *x) { put_uint(f, TS(x)->s->adl); }
+static void ts_arb_at_limit(struct line *f, const void *x)
 {
     uint32_t at_limit, of;
     cas_sim_arbitrage(TS(x)->sim, TS(x)->i, &at_limit, &of);
     put_uint(f, at_limit);
 }
-static void ts_halted(FILE *f, const void *x)
+static void ts_halted(struct line *f, const void *x)
 {
-    fputc(cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0', f);
+    line_char(f, cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0');
 }
 
 const struct column cas__ts_columns[] = {
@@ -260,59 +335,59 @@ const size_t cas__n_ts_columns = sizeof cas__ts_columns / sizeof *cas__ts_column
 #define LDEC(x) (LQ(x)->r->series[LIQ(x)->instrument].decimals)
 #define KEEPER(x) (LIQ(x)->mode == CAS_LIQ_KEEPER)
 
-static void lq_id(FILE *f, const void *x) { put_uint(f, LIQ(x)->id); }
-static void lq_step(FILE *f, const void *x) { put_int(f, LIQ(x)->step); }
-static void lq_account(FILE *f, const void *x) { put_uint(f, LIQ(x)->account); }
-static void lq_instrument(FILE *f, const void *x) { fputs(LINS(x)->name, f); }
-static void lq_side(FILE *f, const void *x)
+static void lq_id(struct line *f, const void *x) { put_uint(f, LIQ(x)->id); }
+static void lq_step(struct line *f, const void *x) { put_int(f, LIQ(x)->step); }
+static void lq_account(struct line *f, const void *x) { put_uint(f, LIQ(x)->account); }
+static void lq_instrument(struct line *f, const void *x) { line_str(f, LINS(x)->name); }
+static void lq_side(struct line *f, const void *x)
 {
-    fputs(LIQ(x)->side == CAS_BUY ? "long" : "short", f);
+    line_str(f, LIQ(x)->side == CAS_BUY ? "long" : "short");
 }
-static void lq_lots(FILE *f, const void *x) { put_int(f, LIQ(x)->lots); }
-static void lq_mark(FILE *f, const void *x)
+static void lq_lots(struct line *f, const void *x) { put_int(f, LIQ(x)->lots); }
+static void lq_mark(struct line *f, const void *x)
 {
-    cas__put_price(f, (double)LIQ(x)->mark, LINS(x), LDEC(x));
+    put_price(f, (double)LIQ(x)->mark, LINS(x), LDEC(x));
 }
-static void lq_vwap(FILE *f, const void *x)
+static void lq_vwap(struct line *f, const void *x)
 {
     if (LQ(x)->row->finished)
-        cas__put_price(f, LQ(x)->row->done.fill_vwap, LINS(x), LDEC(x) + 2);
+        put_price(f, LQ(x)->row->done.fill_vwap, LINS(x), LDEC(x) + 2);
 }
-static void lq_worst(FILE *f, const void *x)
+static void lq_worst(struct line *f, const void *x)
 {
-    cas__put_price(f, LQ(x)->row->worst_fill, LINS(x), LDEC(x));
+    put_price(f, LQ(x)->row->worst_fill, LINS(x), LDEC(x));
 }
-static void lq_bankruptcy(FILE *f, const void *x)
+static void lq_bankruptcy(struct line *f, const void *x)
 {
-    cas__put_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
+    put_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
 }
-static void lq_liq_price(FILE *f, const void *x)
+static void lq_liq_price(struct line *f, const void *x)
 {
-    cas__put_price(f, LIQ(x)->liquidation, LINS(x), LDEC(x) + 2);
+    put_price(f, LIQ(x)->liquidation, LINS(x), LDEC(x) + 2);
 }
-static void lq_leverage(FILE *f, const void *x) { put_int(f, LIQ(x)->leverage); }
-static void lq_mode(FILE *f, const void *x) { fputs(KEEPER(x) ? "keeper" : "engine", f); }
-static void lq_filled(FILE *f, const void *x)
+static void lq_leverage(struct line *f, const void *x) { put_int(f, LIQ(x)->leverage); }
+static void lq_mode(struct line *f, const void *x) { line_str(f, KEEPER(x) ? "keeper" : "engine"); }
+static void lq_filled(struct line *f, const void *x)
 {
     put_int(f, KEEPER(x) ? LIQ(x)->lots : LQ(x)->row->done.filled);
 }
-static void lq_adl(FILE *f, const void *x) { put_int(f, LQ(x)->row->done.adl); }
-static void lq_fund(FILE *f, const void *x)
+static void lq_adl(struct line *f, const void *x) { put_int(f, LQ(x)->row->done.adl); }
+static void lq_fund(struct line *f, const void *x)
 {
-    cas__put_money(f, LQ(x)->row->done.insurance_change, LQ(x)->r->cfg->money_decimals);
+    put_money(f, LQ(x)->row->done.insurance_change, LQ(x)->r->cfg->money_decimals);
 }
-static void lq_finished(FILE *f, const void *x) { fputc(LQ(x)->row->finished ? '1' : '0', f); }
-static void lq_finish_step(FILE *f, const void *x)
+static void lq_finished(struct line *f, const void *x) { line_char(f, LQ(x)->row->finished ? '1' : '0'); }
+static void lq_finish_step(struct line *f, const void *x)
 {
     if (LQ(x)->row->finished)
         put_int(f, LQ(x)->row->done.step);
 }
-static void lq_trigger(FILE *f, const void *x) { cas__put_cause(f, LIQ(x)->cause); }
-static void lq_cascade(FILE *f, const void *x)
+static void lq_trigger(struct line *f, const void *x) { put_cause(f, LIQ(x)->cause); }
+static void lq_cascade(struct line *f, const void *x)
 {
     put_uint(f, cas_cascades_of(LQ(x)->r->cascades, LIQ(x)->id));
 }
-static void lq_generation(FILE *f, const void *x)
+static void lq_generation(struct line *f, const void *x)
 {
     put_uint(f, cas_cascades_generation(LQ(x)->r->cascades, LIQ(x)->id));
 }
@@ -371,54 +446,54 @@ const size_t cas__n_liq_columns = sizeof cas__liq_columns / sizeof *cas__liq_col
 #define CDEC(x) (CR(x)->series[CS(x)->instrument].decimals + 1)
 #define CPERP(x) (CINS(x)->spec.kind == CAS_PERPETUAL)
 
-static void cs_id(FILE *f, const void *x) { put_uint(f, CS(x)->id); }
-static void cs_root(FILE *f, const void *x) { put_uint(f, CS(x)->root); }
-static void cs_cause(FILE *f, const void *x) { cas__put_cause(f, CS(x)->cause); }
-static void cs_instrument(FILE *f, const void *x) { fputs(CINS(x)->name, f); }
-static void cs_side(FILE *f, const void *x) { fputs(CS(x)->side == CAS_BUY ? "long" : "short", f); }
-static void cs_start(FILE *f, const void *x) { put_int(f, CS(x)->start); }
-static void cs_end(FILE *f, const void *x) { put_int(f, CS(x)->end); }
-static void cs_finish(FILE *f, const void *x)
+static void cs_id(struct line *f, const void *x) { put_uint(f, CS(x)->id); }
+static void cs_root(struct line *f, const void *x) { put_uint(f, CS(x)->root); }
+static void cs_cause(struct line *f, const void *x) { put_cause(f, CS(x)->cause); }
+static void cs_instrument(struct line *f, const void *x) { line_str(f, CINS(x)->name); }
+static void cs_side(struct line *f, const void *x) { line_str(f, CS(x)->side == CAS_BUY ? "long" : "short"); }
+static void cs_start(struct line *f, const void *x) { put_int(f, CS(x)->start); }
+static void cs_end(struct line *f, const void *x) { put_int(f, CS(x)->end); }
+static void cs_finish(struct line *f, const void *x)
 {
     if (CS(x)->finish >= 0)
         put_int(f, CS(x)->finish);
 }
-static void cs_duration(FILE *f, const void *x)
+static void cs_duration(struct line *f, const void *x)
 {
     if (CS(x)->finish >= 0)
         put_int(f, CS(x)->finish - CS(x)->start + 1);
 }
-static void cs_generations(FILE *f, const void *x) { put_uint(f, CS(x)->generations); }
-static void cs_liquidations(FILE *f, const void *x) { put_uint(f, CS(x)->liquidations); }
-static void cs_notional(FILE *f, const void *x)
+static void cs_generations(struct line *f, const void *x) { put_uint(f, CS(x)->generations); }
+static void cs_liquidations(struct line *f, const void *x) { put_uint(f, CS(x)->liquidations); }
+static void cs_notional(struct line *f, const void *x)
 {
-    cas__put_money(f, CS(x)->notional, CR(x)->cfg->money_decimals);
+    put_money(f, CS(x)->notional, CR(x)->cfg->money_decimals);
 }
-static void cs_price_start(FILE *f, const void *x)
+static void cs_price_start(struct line *f, const void *x)
 {
-    cas__put_price(f, CS(x)->price_start, CINS(x), CDEC(x));
+    put_price(f, CS(x)->price_start, CINS(x), CDEC(x));
 }
-static void cs_price_extreme(FILE *f, const void *x)
+static void cs_price_extreme(struct line *f, const void *x)
 {
-    cas__put_price(f, CS(x)->price_extreme, CINS(x), CDEC(x));
+    put_price(f, CS(x)->price_extreme, CINS(x), CDEC(x));
 }
-static void cs_extreme_step(FILE *f, const void *x) { put_int(f, CS(x)->extreme_step); }
-static void cs_index(FILE *f, const void *x)
-{
-    if (CPERP(x))
-        cas__put_price(f, CS(x)->index_at_extreme, CINS(x), CDEC(x) + 1);
-}
-static void cs_gap(FILE *f, const void *x)
+static void cs_extreme_step(struct line *f, const void *x) { put_int(f, CS(x)->extreme_step); }
+static void cs_index(struct line *f, const void *x)
 {
     if (CPERP(x))
-        fprintf(f, "%.2f", (CS(x)->price_extreme / CS(x)->index_at_extreme - 1) * 1e4);
+        put_price(f, CS(x)->index_at_extreme, CINS(x), CDEC(x) + 1);
 }
-static void cs_price_end(FILE *f, const void *x)
+static void cs_gap(struct line *f, const void *x)
 {
-    cas__put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
+    if (CPERP(x))
+        put_fixed(f, (CS(x)->price_extreme / CS(x)->index_at_extreme - 1) * 1e4, 2);
 }
-static void cs_move(FILE *f, const void *x) { fprintf(f, "%.2f", CS(x)->move_bps); }
-static void cs_recovery(FILE *f, const void *x)
+static void cs_price_end(struct line *f, const void *x)
+{
+    put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
+}
+static void cs_move(struct line *f, const void *x) { put_fixed(f, CS(x)->move_bps, 2); }
+static void cs_recovery(struct line *f, const void *x)
 {
     if (CS(x)->recovery_steps >= 0)
         put_int(f, CS(x)->recovery_steps);
@@ -472,20 +547,20 @@ const size_t cas__n_cascade_columns = sizeof cas__cascade_columns / sizeof *cas_
 #define TR(x) ((const struct trade_out *)(x))
 #define TINS(x) (&TR(x)->r->cfg->instruments[TR(x)->i])
 
-static void tr_step(FILE *f, const void *x) { put_int(f, TR(x)->r->step); }
-static void tr_instrument(FILE *f, const void *x) { fputs(TINS(x)->name, f); }
-static void tr_price(FILE *f, const void *x)
+static void tr_step(struct line *f, const void *x) { put_int(f, TR(x)->r->step); }
+static void tr_instrument(struct line *f, const void *x) { line_str(f, TINS(x)->name); }
+static void tr_price(struct line *f, const void *x)
 {
-    cas__put_price(f, (double)TR(x)->f->price, TINS(x), TR(x)->r->series[TR(x)->i].decimals);
+    put_price(f, (double)TR(x)->f->price, TINS(x), TR(x)->r->series[TR(x)->i].decimals);
 }
-static void tr_qty(FILE *f, const void *x) { put_int(f, TR(x)->f->qty); }
-static void tr_side(FILE *f, const void *x)
+static void tr_qty(struct line *f, const void *x) { put_int(f, TR(x)->f->qty); }
+static void tr_side(struct line *f, const void *x)
 {
-    fputs(TR(x)->f->taker_side == CAS_BUY ? "buy" : "sell", f);
+    line_str(f, TR(x)->f->taker_side == CAS_BUY ? "buy" : "sell");
 }
-static void tr_taker(FILE *f, const void *x) { put_uint(f, TR(x)->f->taker_id); }
-static void tr_maker(FILE *f, const void *x) { put_uint(f, TR(x)->f->maker_id); }
-static void tr_cause(FILE *f, const void *x) { cas__put_cause(f, TR(x)->cause); }
+static void tr_taker(struct line *f, const void *x) { put_uint(f, TR(x)->f->taker_id); }
+static void tr_maker(struct line *f, const void *x) { put_uint(f, TR(x)->f->maker_id); }
+static void tr_cause(struct line *f, const void *x) { put_cause(f, TR(x)->cause); }
 
 const struct column cas__trade_columns[] = {
     {{"step", "steps", "the step of the fill"}, tr_step},
@@ -507,16 +582,22 @@ const size_t cas__n_trade_columns = sizeof cas__trade_columns / sizeof *cas__tra
 #define LM(x) ((const struct liqmap_out *)(x))
 #define MINS(x) (&LM(x)->r->cfg->instruments[LM(x)->i])
 
-static void lm_step(FILE *f, const void *x) { put_int(f, LM(x)->m->published); }
-static void lm_instrument(FILE *f, const void *x) { fputs(MINS(x)->name, f); }
-static void lm_edge(FILE *f, const struct liqmap_out *x, int k)
+static void lm_step(struct line *f, const void *x) { put_int(f, LM(x)->m->published); }
+static void lm_instrument(struct line *f, const void *x) { line_str(f, MINS(x)->name); }
+static void lm_edge(struct line *f, const struct liqmap_out *x, int k)
 {
-    fprintf(f, "%.2f", (x->m->lo + k * x->m->bin) * MINS(x)->tick_size);
+    put_fixed(f, (x->m->lo + k * x->m->bin) * MINS(x)->tick_size, 2);
 }
-static void lm_lo(FILE *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin); }
-static void lm_hi(FILE *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin + 1); }
-static void lm_long(FILE *f, const void *x) { fprintf(f, "%.2f", LM(x)->m->longs[LM(x)->bin]); }
-static void lm_short(FILE *f, const void *x) { fprintf(f, "%.2f", LM(x)->m->shorts[LM(x)->bin]); }
+static void lm_lo(struct line *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin); }
+static void lm_hi(struct line *f, const void *x) { lm_edge(f, LM(x), LM(x)->bin + 1); }
+static void lm_long(struct line *f, const void *x)
+{
+    put_fixed(f, LM(x)->m->longs[LM(x)->bin], 2);
+}
+static void lm_short(struct line *f, const void *x)
+{
+    put_fixed(f, LM(x)->m->shorts[LM(x)->bin], 2);
+}
 
 const struct column cas__liqmap_columns[] = {
     {{"step", "steps", "the step at whose end it was published"}, lm_step},
@@ -535,30 +616,33 @@ const size_t cas__n_liqmap_columns = sizeof cas__liqmap_columns / sizeof *cas__l
 #define SHOCK(x) (AC(x)->agent == UINT32_MAX)
 #define POP(x) (&AC(x)->r->cfg->populations[AC(x)->population])
 
-static void ac_account(FILE *f, const void *x) { put_uint(f, AC(x)->account); }
-static void ac_agent(FILE *f, const void *x)
+static void ac_account(struct line *f, const void *x) { put_uint(f, AC(x)->account); }
+static void ac_agent(struct line *f, const void *x)
 {
     if (!SHOCK(x))
         put_uint(f, AC(x)->agent);
 }
-static void ac_population(FILE *f, const void *x)
+static void ac_population(struct line *f, const void *x)
 {
     if (!SHOCK(x))
         put_uint(f, AC(x)->population);
 }
-static void ac_type(FILE *f, const void *x) { fputs(SHOCK(x) ? "shock" : POP(x)->type->name, f); }
-static void ac_instrument(FILE *f, const void *x)
+static void ac_type(struct line *f, const void *x)
+{
+    line_str(f, SHOCK(x) ? "shock" : POP(x)->type->name);
+}
+static void ac_instrument(struct line *f, const void *x)
 {
     if (!SHOCK(x))
-        fputs(AC(x)->r->cfg->instruments[POP(x)->instrument].name, f);
+        line_str(f, AC(x)->r->cfg->instruments[POP(x)->instrument].name);
 }
-static void ac_margin(FILE *f, const void *x)
+static void ac_margin(struct line *f, const void *x)
 {
-    fputs(SHOCK(x) || POP(x)->margin == CAS_CROSS ? "cross" : "isolated", f);
+    line_str(f, SHOCK(x) || POP(x)->margin == CAS_CROSS ? "cross" : "isolated");
 }
-static void ac_deposit(FILE *f, const void *x)
+static void ac_deposit(struct line *f, const void *x)
 {
-    cas__put_money(f, AC(x)->deposit, AC(x)->r->cfg->money_decimals);
+    put_money(f, AC(x)->deposit, AC(x)->r->cfg->money_decimals);
 }
 
 const struct column cas__account_columns[] = {

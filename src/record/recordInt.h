@@ -116,11 +116,19 @@ void cas__put_cause(FILE *f, struct cas_cause c);
  * write it exactly. */
 int cas__decimals_of(double x);
 
+/* A CSV row being built (columns.c): the columns append to buf and the row
+ * reaches its stream in one fwrite; text that does not fit is flushed first. */
+struct line {
+    FILE *f;
+    size_t n;
+    char buf[4096];
+};
+
 /* An output column: its header name, unit and meaning (as docs/outputs.md
  * gives them) and how a row's value is written (no separator). */
 struct column {
     struct cas_column doc;
-    void (*put)(FILE *f, const void *row);
+    void (*put)(struct line *f, const void *row);
 };
 
 /* Write a CSV header or one row from a column table. */

@@ -43,22 +43,53 @@ double cas_stats_excess_kurtosis(const double *x, size_t n)
     return m4 / (m2 * m2) - 3.0;
 }
 
+static double value(const double *x, size_t i, bool absolute)
+{
+    return absolute ? fabs(x[i]) : x[i];
+}
+
+/* The series' mean and its sum of squared deviations: what every lag divides by. */
+static void acf_base(const double *x, size_t n, bool absolute, double *mean, double *den)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += value(x, i, absolute);
+    m /= (double)n;
+    double d2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = value(x, i, absolute) - m;
+        d2 += d * d;
+    }
+    *mean = m;
+    *den = d2;
+}
+
+static double acf_at(const double *x, size_t n, size_t lag, bool absolute, double m, double den)
+{
+    if (lag == 0 || n < lag + 2)
+        return NAN;
+    double num = 0;
+    for (size_t i = 0; i + lag < n; i++)
+        num += (value(x, i, absolute) - m) * (value(x, i + lag, absolute) - m);
+    return den > 0 ? num / den : NAN;
+}
+
 static double acf(const double *x, size_t n, size_t lag, bool absolute)
 {
     if (lag == 0 || n < lag + 2)
         return NAN;
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        m += absolute ? fabs(x[i]) : x[i];
-    m /= (double)n;
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (absolute ? fabs(x[i]) : x[i]) - m;
-        den += d * d;
-        if (i + lag < n)
-            num += d * ((absolute ? fabs(x[i + lag]) : x[i + lag]) - m);
-    }
-    return den > 0 ? num / den : NAN;
+    double m, den;
+    acf_base(x, n, absolute, &m, &den);
+    return acf_at(x, n, lag, absolute, m, den);
+}
+
+void cas_stats_acfs(const double *x, size_t n, bool absolute, size_t lags, double *out)
+{
+    double m = NAN, den = 0;
+    if (n >= 3)
+        acf_base(x, n, absolute, &m, &den);
+    for (size_t lag = 1; lag <= lags; lag++)
+        out[lag - 1] = acf_at(x, n, lag, absolute, m, den);
 }
 
 double cas_stats_acf(const double *x, size_t n, size_t lag)

@@ -172,9 +172,11 @@ static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, c
 static void put_array(FILE *f, const char *key, const double *ret, size_t n, bool absolute,
                       const char *sep)
 {
+    double acf[50];
+    cas_stats_acfs(ret, n, absolute, 50, acf);
     fprintf(f, "\"%s\": [", key);
     for (size_t lag = 1; lag <= 50; lag++) {
-        double v = absolute ? cas_stats_acf_abs(ret, n, lag) : cas_stats_acf(ret, n, lag);
+        double v = acf[lag - 1];
         if (isfinite(v))
             fprintf(f, "%s%.6g", lag > 1 ? ", " : "", v);
         else

@@ -71,9 +71,24 @@ static void wake_insert(struct cas_sim *s, uint32_t g)
     *head = g;
 }
 
+/* A bucket starts in its share of the sim's slab and moves to the heap when
+ * it outgrows it, so a run allocates only for the buckets that grow. */
+static int bucket_grow(struct id_bucket *b)
+{
+    if (b->heap)
+        return cas__grow((void **)&b->ids, &b->cap, b->n + 1, sizeof *b->ids);
+    uint64_t *v = NULL;
+    uint32_t cap = 0;
+    if (cas__grow((void **)&v, &cap, b->n + 1, sizeof *v) < 0)
+        return CAS_ENOMEM;
+    memcpy(v, b->ids, b->n * sizeof *v);
+    *b = (struct id_bucket){v, b->n, cap, true};
+    return 0;
+}
+
 static int bucket_push(struct id_bucket *b, uint64_t id)
 {
-    if (cas__grow((void **)&b->ids, &b->cap, b->n + 1, sizeof *b->ids) < 0)
+    if (b->n == b->cap && bucket_grow(b) < 0)
         return CAS_ENOMEM;
     b->ids[b->n++] = id;
     return 0;
@@ -411,14 +426,17 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     s->states = calloc(1, states_size(cfg) + 16);
     s->wake_ring = malloc(RING * sizeof *s->wake_ring);
     s->exp_ring = calloc(RING, sizeof *s->exp_ring);
+    s->exp_slab = malloc(RING * SLAB_IDS * sizeof *s->exp_slab);
     s->far_wake = NONE;
     s->n_owner = (uint32_t)n_agents + 2; /* the shock account may come first */
     s->owner = malloc(s->n_owner * sizeof *s->owner);
     if (!s->instruments || !s->agents || !s->states || !s->wake_ring || !s->exp_ring ||
-        !s->owner)
+        !s->exp_slab || !s->owner)
         goto nomem;
-    for (uint32_t k = 0; k < RING; k++)
+    for (uint32_t k = 0; k < RING; k++) {
         s->wake_ring[k] = NONE;
+        s->exp_ring[k] = (struct id_bucket){s->exp_slab + (size_t)k * SLAB_IDS, 0, SLAB_IDS, false};
+    }
     for (uint32_t k = 0; k < s->n_owner; k++)
         s->owner[k] = UINT32_MAX;
     s->money_scale = cas_pow10(cfg->money_decimals);
@@ -437,14 +455,13 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         return rc;
     }
     /* the agents that can say they are at their capital limit (cas_sim_arbitrage) */
-    for (uint32_t g = 0; g < s->n_agents; g++)
-        s->n_arb += s->agents[g].type->at_limit != NULL;
-    if (!(s->arb = malloc((s->n_arb ? s->n_arb : 1) * sizeof *s->arb)))
-        goto nomem;
-    s->n_arb = 0;
-    for (uint32_t g = 0; g < s->n_agents; g++)
-        if (s->agents[g].type->at_limit)
-            s->arb[s->n_arb++] = g;
+    for (uint32_t g = 0; g < s->n_agents; g++) {
+        const struct agent *a = &s->agents[g];
+        if (a->type->at_limit) {
+            s->instruments[a->instrument].n_arb++;
+            s->instruments[a->instrument].n_at_limit += a->type->at_limit(a->state);
+        }
+    }
     *out = s;
     return 0;
 nomem:
@@ -464,15 +481,16 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->owner);
     free(s->instruments);
     free(s->agents);
-    free(s->arb);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);
     free(s->woken);
     if (s->exp_ring)
         for (uint32_t k = 0; k < RING; k++)
-            free(s->exp_ring[k].ids);
+            if (s->exp_ring[k].heap)
+                free(s->exp_ring[k].ids);
     free(s->exp_ring);
+    free(s->exp_slab);
     free(s->far_exp);
     free(s);
 }
@@ -556,6 +574,19 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     v->halted = cas_sim_halted(s, instrument);
 }
 
+/* One wake-up. An agent's at_limit answer changes only when it acts, so the
+ * instrument's count of arbitrageurs at their limit is kept as they act. */
+static void act(struct cas_sim *s, struct agent *a, struct cas_agent_ctx *ctx)
+{
+    if (!a->type->at_limit) {
+        a->type->act(a->state, ctx);
+        return;
+    }
+    bool before = a->type->at_limit(a->state);
+    a->type->act(a->state, ctx);
+    s->instruments[a->instrument].n_at_limit += (uint32_t)a->type->at_limit(a->state) - before;
+}
+
 int cas_sim_step(struct cas_sim *s)
 {
     int rc = cas__venue_begin_step(s);
@@ -573,7 +604,7 @@ int cas_sim_step(struct cas_sim *s)
         fill_view(s, a, a->instrument, w->t, &view);
         struct sink k = {s, w->agent, w->t};
         struct cas_agent_ctx ctx = {&view, &a->rng, &k, submit, &agent_ops, a->instrument};
-        a->type->act(a->state, &ctx);
+        act(s, a, &ctx);
         s->counters.wakeups++;
         if (s->error)
             return s->error;
@@ -695,14 +726,8 @@ void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_age
 void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *at_limit,
                        uint32_t *of)
 {
-    *at_limit = *of = 0;
-    for (uint32_t k = 0; k < s->n_arb; k++) {
-        const struct agent *a = &s->agents[s->arb[k]];
-        if (a->instrument != instrument)
-            continue;
-        ++*of;
-        *at_limit += a->type->at_limit(a->state);
-    }
+    *at_limit = s->instruments[instrument].n_at_limit;
+    *of = s->instruments[instrument].n_arb;
 }
 
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *s)

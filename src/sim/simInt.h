@@ -39,6 +39,8 @@ struct sim_instrument {
     int64_t scale_ppm;        /* maintenance scale last given to the exchange */
     bool halted;
     bool halt_band;           /* a price band that halts trading is configured */
+    uint32_t n_arb;           /* agents on it whose type reports at_limit */
+    uint32_t n_at_limit;      /* those of them at their limit after their last wake-up */
 };
 
 struct agent {
@@ -66,9 +68,12 @@ struct expiry {
     uint64_t id;
 };
 
+#define SLAB_IDS 8 /* ids each expiry bucket holds before it needs an allocation */
+
 struct id_bucket {
-    uint64_t *ids;
+    uint64_t *ids;      /* its share of exp_slab, or its own allocation once grown */
     uint32_t n, cap;
+    bool heap;          /* ids is its own allocation */
 };
 
 struct cas_sim {
@@ -84,7 +89,6 @@ struct cas_sim {
     uint32_t shock_account;
     double money_scale;       /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
-    uint32_t *arb, n_arb;     /* the agents whose type reports at_limit */
     uint32_t n_owner;
     uint32_t next_shock;      /* index of the first shock not yet applied */
     bool publish_liq_maps;    /* someone reads the liquidation map */
@@ -98,6 +102,7 @@ struct cas_sim {
     struct wake *woken;       /* this step's wake-ups, grown as needed */
     uint32_t n_woken, cap_woken;
     struct id_bucket *exp_ring; /* RING buckets of order ids */
+    uint64_t *exp_slab;       /* RING * SLAB_IDS ids: the buckets' first room */
     struct expiry *far_exp;   /* expiries at chunk + RING or later, in push order */
     size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
