@@ -87,6 +87,9 @@ int cas_book_submit(struct cas_book *book, uint64_t id, enum cas_side side,
 
 /* Cancel a resting order: 0, or CAS_ENOTFOUND if no resting order has that id. */
 int cas_book_cancel(struct cas_book *book, uint64_t id);
+/* The same, saying in *out (which may be NULL) what the order was: one lookup
+ * where cas_book_order then cas_book_cancel take two. */
+int cas_book_take(struct cas_book *book, uint64_t id, struct cas_order_info *out);
 
 /* Reduce a resting order's remaining quantity to new_qty in [1, current],
  * keeping its place in the queue: 0, CAS_ENOTFOUND, or CAS_ERANGE. */

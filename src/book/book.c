@@ -712,12 +712,19 @@ done:
 
 int cas_book_cancel(struct cas_book *book, uint64_t id)
 {
+    return cas_book_take(book, id, NULL);
+}
+
+int cas_book_take(struct cas_book *book, uint64_t id, struct cas_order_info *out)
+{
     uint32_t h = index_find(book, id);
     if (h == NIL)
         return CAS_ENOTFOUND;
     uint32_t oi = book->index[h].idx;
     const struct order *o = &book->pool[oi];
     enum cas_side side = side_of(book, o);
+    if (out)
+        *out = (struct cas_order_info){.id = o->id, .side = side, .price = o->price, .qty = o->qty};
     uint32_t li = (uint32_t)(o->price - book->win.lo);
     struct level *l = &book->win.levels[li];
     index_erase_at(book, h);

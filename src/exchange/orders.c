@@ -336,10 +336,10 @@ int cas__cancel(struct cas_exchange *ex, uint64_t order_id)
         return CAS_ENOTFOUND;
     struct cas_order_info info;
     for (uint32_t i = 0; i < ex->n_inst; i++) {
-        if (!cas_book_order(ex->inst[i].book, order_id, &info))
+        if (cas_book_take(ex->inst[i].book, order_id, &info) != 0)
             continue;
         pos_at(ex, owner, i)->open[info.side] -= info.qty;
-        return cas_book_cancel(ex->inst[i].book, order_id);
+        return 0;
     }
     return CAS_ENOTFOUND;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cascade/fmath.h"
+#include "cascade/heap.h"
 #include "sim/simInt.h"
 
 #define MAX_AGENTS ((1u << 24) - 3) /* the accounts the exchange can open, less the shock's */
@@ -19,44 +20,30 @@
 
 /* Wake-ups of one step in (time, agent index) order: a small binary heap,
  * because an agent may wake again within the step it is woken in. */
-static bool wake_less(const struct wake *a, const struct wake *b)
+static inline bool wake_less(const void *ctx, const struct wake *a, const struct wake *b)
 {
+    (void)ctx;
     return a->t < b->t || (a->t == b->t && a->agent < b->agent);
 }
+
+CAS_HEAP(wake_heap, struct wake, const void *, wake_less, CAS_HEAP_NOTHING_PLACED)
 
 static int pending_push(struct cas_sim *s, struct wake w)
 {
     if (cas__grow((void **)&s->pending, &s->cap_pending, s->n_pending + 1, sizeof w) < 0)
         return CAS_ENOMEM;
-    uint32_t i = s->n_pending++;
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (!wake_less(&w, &s->pending[parent]))
-            break;
-        s->pending[i] = s->pending[parent];
-        i = parent;
-    }
-    s->pending[i] = w;
+    s->pending[s->n_pending] = w;
+    wake_heap_up(NULL, s->pending, s->n_pending++);
     return 0;
 }
 
 static struct wake pending_pop(struct cas_sim *s)
 {
-    struct wake top = s->pending[0], last = s->pending[--s->n_pending];
-    uint32_t i = 0, n = s->n_pending;
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && wake_less(&s->pending[c + 1], &s->pending[c]))
-            c++;
-        if (!wake_less(&s->pending[c], &last))
-            break;
-        s->pending[i] = s->pending[c];
-        i = c;
+    struct wake top = s->pending[0];
+    if (--s->n_pending > 0) {
+        s->pending[0] = s->pending[s->n_pending];
+        wake_heap_down(NULL, s->pending, s->n_pending, 0);
     }
-    if (n > 0)
-        s->pending[i] = last;
     return top;
 }
 
