@@ -60,6 +60,8 @@ bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
  * at least `need`, doubling from 16; *v and *cap change only on success.
  * 0 or CAS_ENOMEM. */
 int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
+/* The same, with the elements it adds zeroed (tables indexed by an id). */
+int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
 
 /* Input size limits (docs/limits.md): a JSON file (config, venue profile,
  * sweep spec, summary.json) and a CSV file (index path, replay orders, the

@@ -29,37 +29,29 @@
 #define CAS_HEAP_NOTHING_PLACED(ctx, v, k) ((void)(ctx), (void)(v), (void)(k))
 
 #define CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)                                              \
+    static inline void NAME##_put(CTX ctx, TYPE *v, uint32_t k, TYPE e)                       \
+    {                                                                                          \
+        v[k] = e;                                                                              \
+        PLACED(ctx, v, k);                                                                     \
+    }                                                                                          \
     static inline void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                                 \
     {                                                                                          \
         TYPE e = v[k];                                                                         \
-        while (k > 0) {                                                                        \
-            uint32_t parent = (k - 1) / 2;                                                     \
-            if (!BEFORE(ctx, &e, &v[parent]))                                                  \
-                break;                                                                         \
-            v[k] = v[parent];                                                                  \
-            PLACED(ctx, v, k);                                                                 \
-            k = parent;                                                                        \
-        }                                                                                      \
-        v[k] = e;                                                                              \
-        PLACED(ctx, v, k);                                                                     \
+        for (uint32_t p; k > 0 && BEFORE(ctx, &e, &v[p = (k - 1) / 2]); k = p)                 \
+            NAME##_put(ctx, v, k, v[p]);                                                       \
+        NAME##_put(ctx, v, k, e);                                                              \
     }                                                                                          \
     static inline void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)                   \
     {                                                                                          \
         TYPE e = v[k];                                                                         \
-        for (;;) {                                                                             \
-            uint32_t c = 2 * k + 1;                                                            \
-            if (c >= n)                                                                        \
-                break;                                                                         \
+        for (uint32_t c; (c = 2 * k + 1) < n; k = c) {                                         \
             if (c + 1 < n && BEFORE(ctx, &v[c + 1], &v[c]))                                    \
                 c++;                                                                           \
             if (!BEFORE(ctx, &v[c], &e))                                                       \
                 break;                                                                         \
-            v[k] = v[c];                                                                       \
-            PLACED(ctx, v, k);                                                                 \
-            k = c;                                                                             \
+            NAME##_put(ctx, v, k, v[c]);                                                       \
         }                                                                                      \
-        v[k] = e;                                                                              \
-        PLACED(ctx, v, k);                                                                     \
+        NAME##_put(ctx, v, k, e);                                                              \
     }
 
 #endif

@@ -1,5 +1,6 @@
 /* grow: the one growable-array helper of the library (cas__grow in core.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cascade/core.h"
 
@@ -16,4 +17,13 @@ int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
     *v = n;
     *cap = c;
     return 0;
+}
+
+int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size)
+{
+    uint32_t old = *cap;
+    int rc = cas__grow(v, cap, need, size);
+    if (rc == 0 && *cap > old)
+        memset((char *)*v + (size_t)old * size, 0, (size_t)(*cap - old) * size);
+    return rc;
 }

@@ -89,16 +89,17 @@ struct cas_recorder {
     double lo, hi;           /* every trade and end-of-step price */
     double final;            /* the first instrument's price at the end of the last step */
     struct liq_row *liqs;
-    size_t n_liqs, cap_liqs;
+    size_t n_liqs;
+    uint32_t cap_liqs;
     struct cas_cascades *cascades;
     double *prev_close;      /* per instrument: the price at the end of the previous step */
     double *close, *index;   /* per instrument: scratch for the step's end */
     struct shock_move *shocks;
     struct account_flow *flows; /* by account */
-    size_t cap_flows;
+    uint32_t cap_flows;
     double *samples;         /* the first instrument's price at the end of steps h-1, 2h-1, ...
                                 (h = record.stylized_horizon_steps) */
-    size_t n_samples, cap_samples;
+    uint32_t n_samples, cap_samples;
     bool out_of_memory;
 };
 

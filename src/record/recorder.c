@@ -209,18 +209,10 @@ static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
 {
     if (account >= CAS_ENGINE_ACCOUNT)
         return NULL;
-    if (account >= r->cap_flows) {
-        size_t cap = r->cap_flows ? r->cap_flows : 256;
-        while (cap <= account)
-            cap *= 2;
-        struct account_flow *v = realloc(r->flows, cap * sizeof *v);
-        if (!v) {
-            r->out_of_memory = true;
-            return NULL;
-        }
-        memset(v + r->cap_flows, 0, (cap - r->cap_flows) * sizeof *v);
-        r->flows = v;
-        r->cap_flows = cap;
+    if (cas__grow_zeroed((void **)&r->flows, &r->cap_flows, (uint32_t)account + 1,
+                         sizeof *r->flows)) {
+        r->out_of_memory = true;
+        return NULL;
     }
     return &r->flows[account];
 }
@@ -232,16 +224,10 @@ static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
 {
     if (id == 0)
         return NULL;
-    while (id > r->cap_liqs) {
-        size_t cap = r->cap_liqs ? 2 * r->cap_liqs : 256;
-        struct liq_row *v = realloc(r->liqs, cap * sizeof *v);
-        if (!v) {
-            r->out_of_memory = true;
-            return NULL;
-        }
-        memset(v + r->cap_liqs, 0, (cap - r->cap_liqs) * sizeof *v);
-        r->liqs = v;
-        r->cap_liqs = cap;
+    if (id > UINT32_MAX ||
+        cas__grow_zeroed((void **)&r->liqs, &r->cap_liqs, (uint32_t)id, sizeof *r->liqs)) {
+        r->out_of_memory = true;
+        return NULL;
     }
     if (id > r->n_liqs)
         r->n_liqs = id;
@@ -358,15 +344,10 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
     }
     r->final = r->close[0];
     if ((r->step + 1) % r->cfg->stylized_horizon == 0) {
-        size_t cap = r->cap_samples ? 2 * r->cap_samples : 1024;
-        if (r->n_samples == r->cap_samples) {
-            double *v = realloc(r->samples, cap * sizeof *v);
-            if (!v) {
-                r->out_of_memory = true;
-                return;
-            }
-            r->samples = v;
-            r->cap_samples = cap;
+        if (cas__grow((void **)&r->samples, &r->cap_samples, r->n_samples + 1,
+                      sizeof *r->samples)) {
+            r->out_of_memory = true;
+            return;
         }
         r->samples[r->n_samples++] = r->close[0];
     }

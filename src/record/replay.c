@@ -30,9 +30,9 @@ struct snap {
     struct cas_level_info bid[REPLAY_LEVELS], ask[REPLAY_LEVELS];
     double last, mark, index;
     struct event_trade *trades;
-    size_t n_trades, cap_trades;
+    uint32_t n_trades, cap_trades;
     uint64_t *ids;           /* liquidations triggered, then finished */
-    size_t n_liq, n_done, cap_ids;
+    uint32_t n_liq, n_done, cap_ids;
 };
 
 struct cas__replay {
@@ -94,16 +94,10 @@ int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, F
 
 static void add_id(struct cas__replay *p, struct snap *s, uint64_t id, bool done)
 {
-    size_t n = s->n_liq + s->n_done;
-    if (n == s->cap_ids) {
-        size_t cap = s->cap_ids ? 2 * s->cap_ids : 8;
-        uint64_t *v = realloc(s->ids, cap * sizeof *v);
-        if (!v) {
-            p->failed = true;
-            return;
-        }
-        s->ids = v;
-        s->cap_ids = cap;
+    uint32_t n = s->n_liq + s->n_done;
+    if (cas__grow((void **)&s->ids, &s->cap_ids, n + 1, sizeof *s->ids)) {
+        p->failed = true;
+        return;
     }
     if (done) {
         s->ids[n] = id;
@@ -119,15 +113,9 @@ void cas__replay_trade(struct cas__replay *p, uint32_t i, const struct cas_fill 
                        struct cas_cause cause)
 {
     struct snap *s = now(p, i);
-    if (s->n_trades == s->cap_trades) {
-        size_t cap = s->cap_trades ? 2 * s->cap_trades : 64;
-        struct event_trade *v = realloc(s->trades, cap * sizeof *v);
-        if (!v) {
-            p->failed = true;
-            return;
-        }
-        s->trades = v;
-        s->cap_trades = cap;
+    if (cas__grow((void **)&s->trades, &s->cap_trades, s->n_trades + 1, sizeof *s->trades)) {
+        p->failed = true;
+        return;
     }
     s->trades[s->n_trades++] = (struct event_trade){f->price, f->qty, f->taker_side, cause};
 }
