@@ -75,6 +75,7 @@ static void drop_filled_maker(void *ctx, const struct cas_fill *f)
         live_remove(ctx, f->maker_id);
 }
 
+/* clang-format off */
 static struct op next_op(struct live *l, uint64_t *next_id, cas_ticks mid)
 {
     int r = (int)uniform(0, 99);
@@ -88,6 +89,7 @@ static struct op next_op(struct live *l, uint64_t *next_id, cas_ticks mid)
     return (struct op){.id = (*next_id)++, .price = side == CAS_BUY ? mid - off : mid + off,
                        .qty = uniform(1, 10), .kind = OP_LIMIT, .side = side};
 }
+/* clang-format on */
 
 /* Build the stream by running it through a book; returns the average number
  * of live orders. */
@@ -156,9 +158,9 @@ static double run_once(const struct op *ops, uint64_t *fills)
         if (o->kind == OP_CANCEL)
             failed |= cas_book_cancel(book, o->id);
         else
-            failed |= cas_book_submit(book, o->id, o->side,
-                                      o->kind == OP_LIMIT ? CAS_LIMIT : CAS_MARKET, o->price,
-                                      o->qty, count_fill, fills, &res);
+            failed |=
+                cas_book_submit(book, o->id, o->side, o->kind == OP_LIMIT ? CAS_LIMIT : CAS_MARKET,
+                                o->price, o->qty, count_fill, fills, &res);
     }
     double t = now() - t0;
     cas_book_destroy(book);

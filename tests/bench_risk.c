@@ -30,8 +30,8 @@ static double now_ns(void)
 static int order(struct cas_exchange *ex, uint32_t a, enum cas_side side, cas_ticks price,
                  cas_lots qty)
 {
-    struct cas_order o = {.account = a, .instrument = 0, .side = side, .type = CAS_LIMIT,
-                          .price = price, .qty = qty};
+    struct cas_order o = {
+        .account = a, .instrument = 0, .side = side, .type = CAS_LIMIT, .price = price, .qty = qty};
     struct cas_submit_result res;
     enum cas_reject rej;
     uint64_t id;
@@ -63,6 +63,7 @@ static int setup(struct cas_exchange *ex, uint32_t n)
     return 0;
 }
 
+/* clang-format off */
 static int run(uint32_t n)
 {
     struct cas_instrument_spec s = {.kind = CAS_PERPETUAL, .contract_units = 1,
@@ -99,6 +100,7 @@ done:
     cas_exchange_destroy(ex);
     return rc;
 }
+/* clang-format on */
 
 int main(void)
 {

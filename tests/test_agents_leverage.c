@@ -105,8 +105,7 @@ static bool same_orders(const struct cas_order_req *a, const struct cas_order_re
 {
     for (uint32_t i = 0; i < n; i++)
         if (a[i].side != b[i].side || a[i].type != b[i].type || a[i].price != b[i].price ||
-            a[i].qty != b[i].qty || a[i].reduce_only != b[i].reduce_only ||
-            a[i].stop != b[i].stop)
+            a[i].qty != b[i].qty || a[i].reduce_only != b[i].reduce_only || a[i].stop != b[i].stop)
             return false;
     return true;
 }
@@ -195,8 +194,8 @@ Test(leveraged, momentum_follows_the_move_and_contrarian_fades_it)
         double style;
         cas_ticks to;
         enum cas_side side;
-    } cases[] = {{1, 60600, CAS_BUY}, {1, 59400, CAS_SELL}, {2, 60600, CAS_SELL},
-                 {2, 59400, CAS_BUY}};
+    } cases[] = {
+        {1, 60600, CAS_BUY}, {1, 59400, CAS_SELL}, {2, 60600, CAS_SELL}, {2, 59400, CAS_BUY}};
     for (int i = 0; i < 4; i++) {
         struct agentctx *f = after_move(cases[i].style, cases[i].to, 0);
         cr_assert_eq(f->n_orders, 1, "case %d", i);
@@ -211,8 +210,7 @@ Test(leveraged, momentum_follows_the_move_and_contrarian_fades_it)
 
 Test(leveraged, momentum_measures_the_change_over_lookback)
 {
-    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9,
-                                  NULL);
+    struct agentctx *f = agent_of(LEV, 3, "style", 1.0, "lookback", 100.0, "hold_steps", 1e9, NULL);
     set_price(f, 61000);
     wake(f, 0); /* high a long time ago */
     set_price(f, 59000);
@@ -429,9 +427,9 @@ TestSuite(option_dealer);
  * and hedged them. Later wakes are 1e-6 steps apart, so no more customers come. */
 static struct agentctx *dealer(double short_gamma, double mode, double threshold, double every)
 {
-    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
-                                  "short_gamma", short_gamma, "hedge_mode", mode,
-                                  "hedge_threshold", threshold, "hedge_every", every, NULL);
+    struct agentctx *f =
+        agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5, "short_gamma", short_gamma,
+                 "hedge_mode", mode, "hedge_threshold", threshold, "hedge_every", every, NULL);
     cr_assert_eq(wake(f, 100), 1, "the first hedge");
     return f;
 }
@@ -547,9 +545,9 @@ Test(option_dealer, expired_options_drop_out_of_the_hedge)
 
 Test(option_dealer, puts_are_hedged_short_when_written)
 {
-    struct agentctx *f = agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5,
-                                  "put_fraction", 1.0, "strike_spread", 0.0, "hedge_threshold",
-                                  0.0, NULL);
+    struct agentctx *f =
+        agent_of(DEALER, 21, "contract_lots", 1000.0, "flow_rate", 0.5, "put_fraction", 1.0,
+                 "strike_spread", 0.0, "hedge_threshold", 0.0, NULL);
     wake(f, 100);
     cr_assert_eq(last_order(f)->side, CAS_SELL, "a short put has positive delta");
     fake_free(f);
@@ -600,9 +598,11 @@ Test(option_dealer, refuses_an_unknown_step_length)
 
 Test(option_dealer, same_seed_same_orders)
 {
-    same_seed_same_orders(&(struct script){DEALER,
-                                           {"contract_lots", "flow_rate", "hedge_threshold",
-                                            "maturity_hours"},
-                                           {1000, 0.05, 50, 0.1},
-                                           400, 2.0, {90, 11, 70, 13}});
+    same_seed_same_orders(
+        &(struct script){DEALER,
+                         {"contract_lots", "flow_rate", "hedge_threshold", "maturity_hours"},
+                         {1000, 0.05, 50, 0.1},
+                         400,
+                         2.0,
+                         {90, 11, 70, 13}});
 }

@@ -15,6 +15,7 @@
 
 /* BTC at 60000 with tick 0.5 and lot 0.001 at 6 money decimals: K = 500 money units;
  * equity 10000 quote currency. */
+/* clang-format off */
 static void fake_init(struct agentctx *f)
 {
     agentctx_init(f);
@@ -26,6 +27,7 @@ static void fake_init(struct agentctx *f)
         f->maps[k] = (struct cas_liq_map){.published = 0, .lo = 110000, .bin = 100};
     f->n_maps = 1;
 }
+/* clang-format on */
 
 /* Middle of map bin i: 110000 + (i + 0.5) * 100 ticks. */
 #define BIN_NEAR_BELOW 90  /* 119050: 0.79% below the mark */
@@ -55,6 +57,7 @@ static void agent_set(struct agent *a, const char *name, double value)
     agentctx_param(a->type, a->params, name, value);
 }
 
+/* clang-format off */
 static void agent_start(struct agent *a, uint64_t seed)
 {
     memset(a->state, 0, sizeof a->state);
@@ -66,6 +69,7 @@ static void agent_start(struct agent *a, uint64_t seed)
     cr_assert_eq(a->type->init(a->state, &a->setup, &err), 0, "%s", err.msg);
     cas_rng_init(&a->rng, seed, 7);
 }
+/* clang-format on */
 
 /* One wake-up. Like the sim, the ctx's view is a snapshot taken before the agent acts;
  * ops->view serves the fake's current state (the position after take-overs). */
@@ -182,13 +186,14 @@ Test(front_runner, trades_ahead_of_the_largest_cluster, .init = ready_front_runn
  * of its position and closes it with a reduce-only market order at the second. */
 struct exit_case {
     const char *why;
-    bool shorts;         /* the cluster: shorts above (it goes long), else longs below */
+    bool shorts; /* the cluster: shorts above (it goes long), else longs below */
     double max_hold, stop_loss;
     cas_ticks entry;
-    cas_step step[2];    /* the views: hold, then close */
+    cas_step step[2]; /* the views: hold, then close */
     cas_ticks mark[2];
 };
 
+/* clang-format off */
 static const struct exit_case exit_cases[] = {
     {"a short, when the mark reaches the cluster", false, 600, 0, 119999, {1030, 1040},
      {(cas_ticks)LEVEL(BIN_NEAR_BELOW) + 1, (cas_ticks)LEVEL(BIN_NEAR_BELOW)}},
@@ -199,6 +204,7 @@ static const struct exit_case exit_cases[] = {
     {"when the mark moves stop_loss against it (121200)", false, 600, 0.01, 120000,
      {1000, 1000}, {121100, 121200}},
 };
+/* clang-format on */
 
 Test(front_runner, exits_by_its_rules)
 {
@@ -493,7 +499,8 @@ static uint32_t liq_script(uint64_t seed, uint32_t *out)
     for (int w = 0; w < 6; w++) {
         agent_act(&a, &f);
         for (uint32_t k = 0; k < f.n_orders; k++)
-            f.views[0].position += f.orders[k].req.side == CAS_BUY ? f.orders[k].req.qty : -f.orders[k].req.qty;
+            f.views[0].position +=
+                f.orders[k].req.side == CAS_BUY ? f.orders[k].req.qty : -f.orders[k].req.qty;
         f.n_orders = 0;
     }
     for (uint32_t k = 0; k < f.n_takes; k++)

@@ -77,8 +77,7 @@ static struct cas_submit_result submit(struct cas_book *b, uint64_t id, enum cas
 }
 
 /* Rest a limit order that must not trade. */
-static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks price,
-                 cas_lots qty)
+static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks price, cas_lots qty)
 {
     struct cas_submit_result r = submit(b, id, side, CAS_LIMIT, price, qty, NULL);
     cr_assert_eq(r.rested, qty, "order %" PRIu64 " did not rest in full", id);
@@ -107,8 +106,8 @@ static void assert_fill(const struct cas_fill *f, uint64_t taker, uint64_t maker
               "fill %" PRIu64 "<-%" PRIu64 " %" PRId64 "x%" PRId64 " left %" PRId64
               " side %d; expected %" PRIu64 "<-%" PRIu64 " %" PRId64 "x%" PRId64 " left %" PRId64
               " side %d",
-              f->taker_id, f->maker_id, f->price, f->qty, f->maker_left, (int)f->taker_side,
-              taker, maker, px, qty, left, (int)side);
+              f->taker_id, f->maker_id, f->price, f->qty, f->maker_left, (int)f->taker_side, taker,
+              maker, px, qty, left, (int)side);
 }
 
 /* The fills recorded from index `from` on are exactly want[0..n), in order. */
@@ -317,6 +316,7 @@ static void break_crossed(struct cas_book *b)
     b->best[CAS_BUY] = (uint32_t)(101 - b->win.lo);
 }
 
+/* clang-format off */
 Test(book, check_catches_each_broken_invariant)
 {
     static const struct {
@@ -349,6 +349,7 @@ Test(book, check_catches_each_broken_invariant)
         cas_book_destroy(b);
     }
 }
+/* clang-format on */
 
 /* ---- the brute-force model -------------------------------------------- */
 
@@ -438,8 +439,8 @@ static void model_rest(struct model *m, uint64_t id, enum cas_side side, cas_tic
 
 /* Take lots from the makers as they would trade, recording fills; returns
  * what the taker has left. */
-static cas_lots model_match(const struct model *m, uint64_t id, enum cas_side side,
-                            cas_ticks limit, cas_lots qty, cas_lots *taken, struct fillvec *fv)
+static cas_lots model_match(const struct model *m, uint64_t id, enum cas_side side, cas_ticks limit,
+                            cas_lots qty, cas_lots *taken, struct fillvec *fv)
 {
     while (qty > 0) {
         long b = model_best(m, side == BUY ? SELL : BUY, taken);
@@ -612,9 +613,9 @@ static int64_t rng_range(struct rng *r, int64_t lo, int64_t hi)
 struct diff_params {
     uint64_t seed;
     long ops;
-    cas_ticks mid;       /* where prices start */
-    cas_ticks far;       /* largest distance of an occasional far price */
-    int far_percent;     /* how often a resting order is priced far away */
+    cas_ticks mid;        /* where prices start */
+    cas_ticks far;        /* largest distance of an occasional far price */
+    int far_percent;      /* how often a resting order is priced far away */
     long check_all_until; /* check and compare after every op until here */
     long check_every;     /* then every this many ops */
 };
@@ -679,8 +680,8 @@ static void compare_fills(struct diff *d)
                  d->book_fills.n, d->model_fills.n);
     for (size_t i = 0; i < d->model_fills.n; i++) {
         const struct cas_fill *e = &d->model_fills.v[i];
-        assert_fill(&d->book_fills.v[i], e->taker_id, e->maker_id, e->price, e->qty,
-                    e->maker_left, e->taker_side);
+        assert_fill(&d->book_fills.v[i], e->taker_id, e->maker_id, e->price, e->qty, e->maker_left,
+                    e->taker_side);
         d->lots.maker_filled += e->qty;
     }
     d->book_fills.n = d->model_fills.n = 0;
@@ -724,8 +725,8 @@ static void diff_cancel(struct diff *d, bool live)
     uint64_t id = live ? pick_live(d) : (uint64_t)rng_range(&d->rng, 1, (int64_t)d->next_id + 3);
     cas_lots q = model_cancel(&d->model, id);
     int rc = cas_book_cancel(d->book, id);
-    cr_assert_eq(rc, q < 0 ? CAS_ENOTFOUND : 0, "op %ld: cancel of %" PRIu64 " returned %d",
-                 d->op, id, rc);
+    cr_assert_eq(rc, q < 0 ? CAS_ENOTFOUND : 0, "op %ld: cancel of %" PRIu64 " returned %d", d->op,
+                 id, rc);
     if (q > 0)
         d->lots.cancelled += q;
     d->seen.cancelled += q > 0;
@@ -778,8 +779,8 @@ static void diff_compare(struct diff *d)
     cr_assert_str_eq(got, want, "op %ld: book differs from the model", d->op);
     free(got);
     free(want);
-    cas_lots resting = cas_book_qty_to(d->book, BUY, 1) +
-                       cas_book_qty_to(d->book, SELL, CAS_BOOK_MAX_PRICE);
+    cas_lots resting =
+        cas_book_qty_to(d->book, BUY, 1) + cas_book_qty_to(d->book, SELL, CAS_BOOK_MAX_PRICE);
     const struct ledger *l = &d->lots;
     cr_assert_eq(resting, l->rested - l->maker_filled - l->cancelled - l->reduced,
                  "op %ld: lots not conserved", d->op);
@@ -897,8 +898,7 @@ static void replayed_release(struct replayed *r)
 
 /* Replay `input` (named `name`): it must succeed and print exactly these fills and this
  * final book. */
-static void expect_replay(const char *name, const char *input, const char *fills,
-                          const char *book)
+static void expect_replay(const char *name, const char *input, const char *fills, const char *book)
 {
     struct replayed r = replay_text(name, input);
     cr_assert_eq(r.rc, 0, "%s: %s", r.err.path, r.err.msg);
@@ -1376,7 +1376,8 @@ static void missing_file_exits_2(bool binary)
 {
     struct cli_run r = run_replay(binary, NULL, (const char *[]){"/nonexistent/o.csv", NULL});
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "cascade: cannot open '/nonexistent/o.csv': No such file or directory\n");
+    cr_assert_str_eq(r.err,
+                     "cascade: cannot open '/nonexistent/o.csv': No such file or directory\n");
     cr_assert_str_eq(r.out, "");
     cli_release(&r);
     r = run_replay(binary, NULL, (const char *[]){"/", NULL});
@@ -1459,15 +1460,15 @@ static void require_binary(void)
         cr_skip_test("%s does not dispatch 'replay' yet", bin);
 }
 
-#define CLI_CASE(name)                \
-    Test(replay_cli, name)            \
-    {                                 \
-        name(false);                  \
-    }                                 \
-    Test(replay_binary, name)         \
-    {                                 \
-        require_binary();             \
-        name(true);                   \
+#define CLI_CASE(name)        \
+    Test(replay_cli, name)    \
+    {                         \
+        name(false);          \
+    }                         \
+    Test(replay_binary, name) \
+    {                         \
+        require_binary();     \
+        name(true);           \
     }
 
 CLI_CASE(success_writes_fills_and_final_book)
@@ -1581,8 +1582,10 @@ Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
 {
     rest_all(b, (struct resting[]){{1, BUY, 98, 2}, {2, BUY, 97, 2}, {3, BUY, 95, 4}, {0}});
     assert_result(submit(b, 4, SELL, CAS_LIMIT, 95, 5, &fv), 5, 0, 0, false);
-    expect_fills(&fv, 0, (struct cas_fill[]){{4, 1, 98, 2, 0, SELL}, {4, 2, 97, 2, 0, SELL},
-                                             {4, 3, 95, 1, 3, SELL}}, 3);
+    expect_fills(
+        &fv, 0,
+        (struct cas_fill[]){{4, 1, 98, 2, 0, SELL}, {4, 2, 97, 2, 0, SELL}, {4, 3, 95, 1, 3, SELL}},
+        3);
     struct cas_order_info o;
     cr_assert(cas_book_order(b, 3, &o) && o.qty == 3);
     cr_assert(!cas_book_best_ask(b, NULL));
@@ -1590,13 +1593,16 @@ Test(book, sell_sweeps_bids_best_first_and_partly_fills_the_last)
 
 Test(book, queue_is_fifo_within_a_level)
 {
-    rest_all(b, (struct resting[]){{1, SELL, 100, 2}, {2, SELL, 100, 3}, {3, SELL, 100, 4},
-                                   {4, SELL, 101, 1}, {0}});
+    rest_all(b,
+             (struct resting[]){
+                 {1, SELL, 100, 2}, {2, SELL, 100, 3}, {3, SELL, 100, 4}, {4, SELL, 101, 1}, {0}});
     struct idlist q = queue_of(b, SELL, 100);
     cr_assert(q.n == 3 && q.id[0] == 1 && q.id[1] == 2 && q.id[2] == 3);
     assert_result(submit(b, 9, BUY, CAS_MARKET, 0, 6, &fv), 6, 0, 0, false);
-    expect_fills(&fv, 0, (struct cas_fill[]){{9, 1, 100, 2, 0, BUY}, {9, 2, 100, 3, 0, BUY},
-                                             {9, 3, 100, 1, 3, BUY}}, 3);
+    expect_fills(
+        &fv, 0,
+        (struct cas_fill[]){{9, 1, 100, 2, 0, BUY}, {9, 2, 100, 3, 0, BUY}, {9, 3, 100, 1, 3, BUY}},
+        3);
     rest(b, 5, SELL, 100, 2);
     q = queue_of(b, SELL, 100);
     cr_assert(q.n == 2 && q.id[0] == 3 && q.id[1] == 5, "a partly filled maker keeps its place");
@@ -1746,8 +1752,8 @@ Test(book, duplicate_id_is_rejected_with_nothing_changed)
         for (int s = BUY; s <= SELL; s++) {
             for (uint64_t id = 7; id <= 8; id++) {
                 struct cas_submit_result r = {.filled = 9, .rested = 9, .dropped = 9};
-                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100,
-                                         3, record_fill, &fv, &r);
+                int rc = cas_book_submit(b, id, (enum cas_side)s, types[t], s == BUY ? 101 : 100, 3,
+                                         record_fill, &fv, &r);
                 cr_assert_eq(rc, CAS_EEXIST);
                 assert_result(r, 0, 0, 0, false);
             }
@@ -1784,21 +1790,22 @@ Test(book, bad_arguments_are_refused_with_nothing_changed)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct cas_submit_result r = {.filled = 9, .rejected = true};
-        int rc = cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side,
-                                 (enum cas_order_type)bad[i].type, bad[i].price, bad[i].qty,
-                                 record_fill, &fv, &r);
+        int rc =
+            cas_book_submit(b, 50 + i, (enum cas_side)bad[i].side, (enum cas_order_type)bad[i].type,
+                            bad[i].price, bad[i].qty, record_fill, &fv, &r);
         cr_assert_eq(rc, bad[i].rc, "case %zu returned %d", i, rc);
         assert_result(r, 0, 0, 0, false);
     }
     cr_assert_eq(fv.n, 0);
     assert_unchanged(b, before);
     assert_result(submit(b, 60, BUY, CAS_MARKET, 0, 1, &fv), 1, 0, 0, false);
-    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0,
-                  CAS_BOOK_MAX_QTY, 0, false);
+    assert_result(submit(b, 61, SELL, CAS_LIMIT, 200, CAS_BOOK_MAX_QTY, NULL), 0, CAS_BOOK_MAX_QTY,
+                  0, false);
     assert_result(submit(b, 62, BUY, CAS_LIMIT, 1, 1, NULL), 0, 1, 0, false);
     free(before);
 }
 
+/* clang-format off */
 Test(book, qty_to_and_depth_report_levels_best_first)
 {
     rest_all(b, (struct resting[]){{1, BUY, 100, 1}, {2, BUY, 99, 1}, {3, BUY, 99, 1},
@@ -1829,6 +1836,7 @@ Test(book, qty_to_and_depth_report_levels_best_first)
     cr_assert_eq(queue_of(b, BUY, 98).n, 0, "an empty level has no queue");
     cr_assert_eq(queue_of(b, SELL, 99).n, 0, "a bid level is not an ask level");
 }
+/* clang-format on */
 
 Test(book, extreme_ids_are_indexed_and_reusable)
 {
@@ -1891,8 +1899,7 @@ Test(book, resting_prices_may_span_at_most_the_limit)
     char *before = render(b);
     cr_assert_eq(cas_book_submit(b, 3, SELL, CAS_LIMIT, p + SPAN + 1, 1, NULL, NULL, &r),
                  CAS_ERANGE);
-    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r),
-                 CAS_ERANGE);
+    cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_POST_ONLY, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
     cr_assert_eq(cas_book_submit(b, 4, BUY, CAS_LIMIT, p - 1, 1, NULL, NULL, &r), CAS_ERANGE);
     assert_result(r, 0, 0, 0, false);
     assert_unchanged(b, before);
@@ -1930,9 +1937,9 @@ Test(book, side_total_is_capped_so_no_level_can_overflow)
     const uint64_t fit = (uint64_t)(INT64_MAX / big); /* 8191 orders of 2^50 lots */
     for (uint64_t i = 0; i < fit; i++) {
         struct cas_submit_result r;
-        cr_assert_eq(cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL,
-                                     NULL, &r),
-                     0);
+        cr_assert_eq(
+            cas_book_submit(b, i, SELL, CAS_LIMIT, 100 + (cas_ticks)(i % 4), big, NULL, NULL, &r),
+            0);
     }
     assert_valid(b);
     struct cas_submit_result r;

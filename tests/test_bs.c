@@ -32,7 +32,7 @@ static void for_grid(void (*check)(const struct point *))
                 for (size_t d = 0; d < LEN(grid_T); d++)
                     for (size_t e = 0; e < LEN(grid_r); e++)
                         for (size_t f = 0; f < LEN(grid_sigma); f++) {
-                            struct point p = {kinds[a], grid_S[b], grid_K[c],
+                            struct point p = {kinds[a],  grid_S[b], grid_K[c],
                                               grid_T[d], grid_r[e], grid_sigma[f]};
                             check(&p);
                         }
@@ -85,8 +85,8 @@ static void check_parity(const struct point *p)
               "C - P = %.17g, S - KD = %.17g at " POINT_FMT, c.price - q.price, p->S - KD,
               POINT_ARGS(p));
     /* The greeks of a forward: delta 1, no gamma or vega, theta -r KD. */
-    cr_assert(fabs(q.delta - (c.delta - 1.0)) <= 1e-15, "put delta %.17g, call delta %.17g at "
-              POINT_FMT, q.delta, c.delta, POINT_ARGS(p));
+    cr_assert(fabs(q.delta - (c.delta - 1.0)) <= 1e-15,
+              "put delta %.17g, call delta %.17g at " POINT_FMT, q.delta, c.delta, POINT_ARGS(p));
     cr_assert(c.gamma == q.gamma && c.vega == q.vega, "gamma/vega differ at " POINT_FMT,
               POINT_ARGS(p));
     cr_assert(fabs((c.theta - q.theta) - (-p->r * KD)) <= 1e-13 * scale,
@@ -107,8 +107,8 @@ static void expect_close(const char *name, double numeric, double analytic, doub
 {
     double tol = 2e-6 * fabs(analytic) + 1e-9 * scale;
     cr_assert(fabs(numeric - analytic) <= tol,
-              "%s: finite difference %.12g, formula %.12g at " POINT_FMT, name, numeric,
-              analytic, POINT_ARGS(p));
+              "%s: finite difference %.12g, formula %.12g at " POINT_FMT, name, numeric, analytic,
+              POINT_ARGS(p));
 }
 
 /* (V(S + h) - 2 V(S) + V(S - h)) / h^2. */
@@ -142,8 +142,7 @@ static void check_finite_differences(const struct point *p)
     double hs = 1e-4 * p->sigma;
     up = *p, dn = *p;
     up.sigma += hs, dn.sigma -= hs;
-    expect_close("vega", (price_at(&up) - price_at(&dn)) / (2 * hs), g.vega,
-                 p->S * sqrt(p->T), p);
+    expect_close("vega", (price_at(&up) - price_at(&dn)) / (2 * hs), g.vega, p->S * sqrt(p->T), p);
 
     double hT = 1e-4 * p->T;
     up = *p, dn = *p;
@@ -163,8 +162,7 @@ Test(bs, deep_wings_keep_relative_accuracy)
 {
     struct cas_greeks p = cas_bs(CAS_PUT, 100.0, 40.0, 0.25, 0.0, 0.2);
     cr_assert(fabs(p.price / 1.7021134838320047317e-20 - 1.0) <= 1e-10, "put %.17g", p.price);
-    cr_assert(fabs(p.delta / -1.5870452391616715744e-20 - 1.0) <= 1e-12, "delta %.17g",
-              p.delta);
+    cr_assert(fabs(p.delta / -1.5870452391616715744e-20 - 1.0) <= 1e-12, "delta %.17g", p.delta);
     /* The matching call is the forward to rounding. */
     struct cas_greeks c = cas_bs(CAS_CALL, 100.0, 40.0, 0.25, 0.0, 0.2);
     cr_assert_eq(c.price, 60.0);
@@ -234,12 +232,14 @@ Test(bs, never_nan_at_extreme_inputs)
             for (size_t b = 0; b < LEN(Ss); b++)
                 for (size_t c = 0; c < LEN(Ts); c++)
                     for (size_t d = 0; d < LEN(sigmas); d++) {
-                        struct cas_greeks g = cas_bs(kinds[k], Ss[a], Ss[b], Ts[c], 0.0001,
-                                                     sigmas[d]);
+                        struct cas_greeks g =
+                            cas_bs(kinds[k], Ss[a], Ss[b], Ts[c], 0.0001, sigmas[d]);
                         const double f[] = {g.price, g.delta, g.gamma, g.vega, g.theta};
                         for (size_t i = 0; i < LEN(f); i++)
-                            cr_assert(!isnan(f[i]), "field %zu NaN: kind %d S=%g K=%g T=%g "
-                                      "sigma=%g", i, kinds[k], Ss[a], Ss[b], Ts[c], sigmas[d]);
+                            cr_assert(!isnan(f[i]),
+                                      "field %zu NaN: kind %d S=%g K=%g T=%g "
+                                      "sigma=%g",
+                                      i, kinds[k], Ss[a], Ss[b], Ts[c], sigmas[d]);
                         cr_assert(g.price >= 0.0 && fabs(g.delta) <= 1.0);
                     }
 }
@@ -257,16 +257,16 @@ static void check_implied_vol(const struct point *p)
      * small change of vol stands well above the rounding of the price. */
     struct cas_greeks g = cas_bs(p->kind, p->S, p->K, p->T, p->r, p->sigma);
     if (g.vega * p->sigma * 1e-8 > 1e-13 * fmax(p->S, p->K))
-        cr_assert(fabs(iv - p->sigma) <= 1e-8 * p->sigma, "iv %.17g, sigma %g at " POINT_FMT,
-                  iv, p->sigma, POINT_ARGS(p));
+        cr_assert(fabs(iv - p->sigma) <= 1e-8 * p->sigma, "iv %.17g, sigma %g at " POINT_FMT, iv,
+                  p->sigma, POINT_ARGS(p));
 }
 
 Test(bs, implied_vol_round_trips_over_grid)
 {
     for_grid(check_implied_vol);
     /* Specific cases: Hull's example, and a high vol. */
-    cr_assert_float_eq(cas_bs_implied_vol(CAS_CALL, 42.0, 40.0, 0.5, 0.1, 4.759422392871535),
-                       0.2, 1e-12);
+    cr_assert_float_eq(cas_bs_implied_vol(CAS_CALL, 42.0, 40.0, 0.5, 0.1, 4.759422392871535), 0.2,
+                       1e-12);
     double p = cas_bs(CAS_PUT, 100.0, 100.0, 0.5, 0.03, 2.5).price;
     cr_assert_float_eq(cas_bs_implied_vol(CAS_PUT, 100.0, 100.0, 0.5, 0.03, p), 2.5, 1e-10);
 }
@@ -302,7 +302,7 @@ Test(bs, norm_cdf_symmetry_and_tails)
     static const struct {
         double x, cdf;
     } ref[] = {
-        {-8.0, 6.2209605742717841235e-16},  {-20.0, 2.7536241186062336951e-89},
+        {-8.0, 6.2209605742717841235e-16},   {-20.0, 2.7536241186062336951e-89},
         {-37.0, 5.7255712225245768227e-300}, {1.96, 0.97500210485177956379},
         {1.0, 0.84134474606854294859},       {-1.0, 0.15865525393145705141},
     };

@@ -7,18 +7,18 @@
 TestSuite(calibration, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
 
 #define SEEDS 4
-#define LOT 0.001   /* BTC per lot (Binance BTCUSDT's minimum quantity) */
-#define TICK 0.1    /* USDT per tick (Binance BTCUSDT's tick size) */
+#define LOT 0.001 /* BTC per lot (Binance BTCUSDT's minimum quantity) */
+#define TICK 0.1  /* USDT per tick (Binance BTCUSDT's tick size) */
 
 struct day {
-    double volume_btc;      /* lots traded over the day x LOT */
-    double oi_btc;          /* median over rows of oi_long x LOT */
-    double depth1_btc;      /* median of depth_1pct x LOT */
-    double spread_ticks;    /* median of spread_ticks */
-    double basis_bp;        /* median of |mark / index - 1| */
-    double basis95_bp;      /* its 95th percentile */
-    double funding;         /* mean predicted funding rate per 8 h */
-    double kurtosis, hill;  /* of 1-minute returns (summary.json: stylized) */
+    double volume_btc;     /* lots traded over the day x LOT */
+    double oi_btc;         /* median over rows of oi_long x LOT */
+    double depth1_btc;     /* median of depth_1pct x LOT */
+    double spread_ticks;   /* median of spread_ticks */
+    double basis_bp;       /* median of |mark / index - 1| */
+    double basis95_bp;     /* its 95th percentile */
+    double funding;        /* mean predicted funding rate per 8 h */
+    double kurtosis, hill; /* of 1-minute returns (summary.json: stylized) */
     double acf_r[50], acf_absr[50];
 };
 
@@ -128,8 +128,8 @@ static void liquidity_at_the_stated_scale(void)
     for (unsigned s = 0; s < SEEDS; s++) {
         const struct day *d = &days[s];
         /* observed 170,000-330,000 BTC a day; x 1/70: 2,400-4,700 */
-        cr_assert(d->volume_btc > 2400 && d->volume_btc < 4700, "seed %u: volume %.0f BTC",
-                  s + 1, d->volume_btc);
+        cr_assert(d->volume_btc > 2400 && d->volume_btc < 4700, "seed %u: volume %.0f BTC", s + 1,
+                  d->volume_btc);
         /* observed ~275 BTC within 1% (spot, both sides); x 1/70: ~3.9. Within a factor 3 */
         cr_assert(d->depth1_btc > 1.3 && d->depth1_btc < 12, "seed %u: depth %.2f BTC", s + 1,
                   d->depth1_btc);
@@ -166,15 +166,14 @@ static void stylized_facts_of_one_minute_returns(void)
     for (unsigned s = 0; s < SEEDS; s++) {
         const struct day *d = &days[s];
         for (int lag = 3; lag <= 50; lag++)
-            cr_assert_lt(fabs(d->acf_r[lag - 1]), 0.1, "seed %u: acf of r at lag %d is %.3f",
-                         s + 1, lag, d->acf_r[lag - 1]);
+            cr_assert_lt(fabs(d->acf_r[lag - 1]), 0.1, "seed %u: acf of r at lag %d is %.3f", s + 1,
+                         lag, d->acf_r[lag - 1]);
         cr_assert_gt(d->acf_absr[0], 0.05, "seed %u: acf of |r| at lag 1 %.3f", s + 1,
                      d->acf_absr[0]);
         double far = 0;
         for (int lag = 11; lag <= 50; lag++)
             far += d->acf_absr[lag - 1] / 40;
-        cr_assert_lt(far, 0.05, "seed %u: acf of |r| over lags 11-50 averages %.3f", s + 1,
-                     far);
+        cr_assert_lt(far, 0.05, "seed %u: acf of |r| over lags 11-50 averages %.3f", s + 1, far);
         cr_assert_gt(d->hill, 4, "seed %u: Hill %.2f", s + 1, d->hill);
         cr_assert_lt(d->kurtosis, 3, "seed %u: excess kurtosis %.2f", s + 1, d->kurtosis);
     }

@@ -67,8 +67,9 @@ static double price(const struct table *t, size_t r)
 
 static void check_scenario(const char *name, const char *extra)
 {
-    cr_assert_eq(run_cascade("run '%s/configs/%s.json' -o r --quiet %s", source_root(), name,
-                             extra), 0, "%s", name);
+    cr_assert_eq(
+        run_cascade("run '%s/configs/%s.json' -o r --quiet %s", source_root(), name, extra), 0,
+        "%s", name);
     cr_assert_eq(run_cascade("report r"), 0, "%s", name);
     char *html = slurp_file("r/report.html");
     cr_assert_not_null(html);
@@ -132,16 +133,20 @@ static void check_scenario(const char *name, const char *extra)
             cr_assert_lt(k, n);
             double ext = num(&cs, best, "price_extreme"), start = num(&cs, best, "price_start");
             double regained = (price(&ts, rows[k]) - ext) / (start - ext) * 100;
-            cr_assert(near(fact(facts, "regained_pct"), regained, 1e-3), "%s: regained %g, "
-                      "the rows say %g", name, fact(facts, "regained_pct"), regained);
+            cr_assert(near(fact(facts, "regained_pct"), regained, 1e-3),
+                      "%s: regained %g, "
+                      "the rows say %g",
+                      name, fact(facts, "regained_pct"), regained);
             snprintf(want, sizeof want, "had regained %.0f%% of that move", regained);
             cr_assert_not_null(strstr(text, want), "%s: '%s' not in: %s", name, want, text);
             while (e < n && integer(&ts, rows[e], "step") < integer(&cs, best, "extreme_step"))
                 e++;
             double idx = (num(&ts, rows[k], "index") / num(&ts, rows[e], "index") - 1) * 1e4;
             if (!isnan(idx))
-                cr_assert(near(fact(facts, "index_bps"), idx, 1e-3), "%s: index moved %g, the "
-                          "rows say %g", name, fact(facts, "index_bps"), idx);
+                cr_assert(near(fact(facts, "index_bps"), idx, 1e-3),
+                          "%s: index moved %g, the "
+                          "rows say %g",
+                          name, fact(facts, "index_bps"), idx);
         }
     }
 
@@ -200,9 +205,9 @@ static void check_scenario(const char *name, const char *extra)
         bool clustering = out >= lags / 4;
         cr_assert_str_eq(fact_word(facts, "clustering", word, sizeof word),
                          clustering ? "yes" : "no", "%s", name);
-        cr_assert_not_null(strstr(text, clustering ? "volatility clustering)."
-                                                   : "no clear volatility clustering"),
-                           "%s: %zu of %zu lags outside, caption: %s", name, out, lags, text);
+        cr_assert_not_null(
+            strstr(text, clustering ? "volatility clustering)." : "no clear volatility clustering"),
+            "%s: %zu of %zu lags outside, caption: %s", name, out, lags, text);
     }
     /* A tree's caption speaks of the price path below it only when one is drawn */
     size_t below = 0, paths = 0;
@@ -226,9 +231,9 @@ Test(captions, every_scenario_s_captions_hold_against_its_files)
 {
     if (system("command -v gnuplot >/dev/null 2>&1") != 0)
         cr_skip_test("SKIP captions: gnuplot is not installed; scripts/test installs it");
-    static const char *const names[] = {"long-squeeze",  "no-leverage",   "circuit-breaker",
-                                        "dynamic-margin", "cross-margin-contagion",
-                                        "front-running", "gamma-squeeze", "keepers"};
+    static const char *const names[] = {
+        "long-squeeze",           "no-leverage",   "circuit-breaker", "dynamic-margin",
+        "cross-margin-contagion", "front-running", "gamma-squeeze",   "keepers"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++)
         check_scenario(names[k], "");
     check_scenario("default", "--steps 14400");

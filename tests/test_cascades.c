@@ -11,8 +11,8 @@
 static struct cas_liquidation liq(uint64_t id, cas_step step, enum cas_side side,
                                   enum cas_cause_kind kind, uint64_t cause)
 {
-    return (struct cas_liquidation){.id = id, .step = step, .side = side,
-                                    .cause = {kind, cause}, .lots = 1, .mark = 100};
+    return (struct cas_liquidation){
+        .id = id, .step = step, .side = side, .cause = {kind, cause}, .lots = 1, .mark = 100};
 }
 
 struct path {
@@ -74,6 +74,7 @@ static struct cas_cascade only_cascade(const struct cas_liquidation *l, const ca
  * 100 at 15..19; 103, 104 at 20, 21; 101 at 22; 100 after. Trades inside
  * steps: at step 13 a liquidation sale at 88 (below every end-of-step price:
  * the span's extreme), at step 21 a buy at 106. */
+/* clang-format off */
 Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
 {
     struct cas_liquidation l[] = {
@@ -130,6 +131,7 @@ Test(cascades, scripted_chain_builds_the_right_trees_and_spans)
     }
     cas_cascades_destroy(cs);
 }
+/* clang-format on */
 
 /* Cut at the trigger (the old measure), the same chain would have missed the
  * fall of steps 12-14: the span must reach the last member's finish. */

@@ -80,6 +80,7 @@ Test(cli, same_seed_is_byte_identical_other_seed_differs)
 }
 
 /* The time series has one row per sample, and the summary every documented key. */
+/* clang-format off */
 Test(cli, outputs_have_their_documented_shape)
 {
     write_file("small.json", small);
@@ -107,6 +108,7 @@ Test(cli, outputs_have_their_documented_shape)
     free(ts);
     free(s);
 }
+/* clang-format on */
 
 /* trades.csv appears with record.trades and holds one row per fill. */
 Test(cli, trades_csv_on_request)
@@ -115,7 +117,8 @@ Test(cli, trades_csv_on_request)
     cr_assert_eq(cascade("run small.json -o t --quiet --steps 300 --set record.trades=true"), 0,
                  "%s", err);
     char *t = read_file("t/trades.csv"), *sum = read_file("t/summary.json");
-    static const char header[] = "step,instrument,price,qty,taker_side,taker_order,maker_order,cause\n";
+    static const char header[] =
+        "step,instrument,price,qty,taker_side,taker_order,maker_order,cause\n";
     cr_assert_eq(strncmp(t, header, sizeof header - 1), 0);
     long rows = -1;
     for (char *p = t; *p; p++)
@@ -315,8 +318,8 @@ Test(cli, inputs_are_bounded_regular_files)
     snprintf(fifo, sizeof fifo, "%s/fifo", run_tmp);
     cr_assert_eq(mkfifo(fifo, 0600), 0);
     cr_assert_eq(cascade("validate /dev/zero"), 2);
-    cr_assert_not_null(strstr(err, "/dev/zero: cannot read: not a regular file (a character"),
-                       "%s", err);
+    cr_assert_not_null(strstr(err, "/dev/zero: cannot read: not a regular file (a character"), "%s",
+                       err);
     cr_assert_eq(cascade("validate fifo"), 2);
     cr_assert_not_null(strstr(err, "fifo: cannot read: not a regular file (a FIFO)"), "%s", err);
     cr_assert_eq(cascade("validate ."), 2);
@@ -389,7 +392,8 @@ static pid_t start(char *const argv[])
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        if (chdir(run_tmp) != 0 || !freopen("err.txt", "w", stderr) || !freopen("/dev/null", "w", stdout))
+        if (chdir(run_tmp) != 0 || !freopen("err.txt", "w", stderr) ||
+            !freopen("/dev/null", "w", stdout))
             _exit(127);
         execv(getenv("CASCADE_BIN"), argv);
         _exit(127);
@@ -443,8 +447,8 @@ Test(cli, a_signal_removes_the_temporary_run_directory)
         cr_assert_eq(kill(pid, sigs[i]), 0);
         int status;
         cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i],
-                  "signal %d: status %#x", sigs[i], status);
+        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i], "signal %d: status %#x",
+                  sigs[i], status);
         read_into("err.txt", err, sizeof err);
         cr_assert_not_null(strstr(err, "stopped by signal"), "%s", err);
         assert_nothing_written();
@@ -510,15 +514,15 @@ Test(cli, clear_messages_for_nul_file_output_and_deep_nesting)
 Test(cli, collateral_range_is_the_documented_one)
 {
     write_file("small.json", small);
-    cr_assert_eq(cascade("validate small.json --set agents[0].params.collateral=8.99e11"), 0,
-                 "%s", err);
+    cr_assert_eq(cascade("validate small.json --set agents[0].params.collateral=8.99e11"), 0, "%s",
+                 err);
     cr_assert_eq(cascade("validate small.json --set agents[0].params.collateral=9e11"), 2);
     cr_assert_not_null(strstr(err, "agents[0].params.collateral"), "%s", err);
     cr_assert_eq(cascade("validate small.json --set money_decimals=3"
                          " --set agents[0].params.collateral=1e12"),
                  0, "%s", err);
-    const char *types[] = {"noise", "market_maker", "fundamental", "basis_arb", "leveraged",
-                           "option_dealer", "front_runner", "liquidator"};
+    const char *types[] = {"noise",     "market_maker",  "fundamental",  "basis_arb",
+                           "leveraged", "option_dealer", "front_runner", "liquidator"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/docs/agents/%s.md", getenv("CASCADE_SOURCE_ROOT"),

@@ -17,9 +17,9 @@
 #include "config/configInt.h"
 
 #define MIN_INSTRUMENTS "'instruments': [{'name': 'X', 'initial_price': 100}]"
-#define MIN             "{" MIN_INSTRUMENTS "}"
-#define TOP_KEYS                                                                              \
-    "name, seed, steps, step_seconds, money_decimals, insurance_fund, record, instruments,"  \
+#define MIN "{" MIN_INSTRUMENTS "}"
+#define TOP_KEYS                                                                            \
+    "name, seed, steps, step_seconds, money_decimals, insurance_fund, record, instruments," \
     " agents, shocks"
 
 /* A copy of s with every ' turned into " (caller frees). */
@@ -394,14 +394,15 @@ Test(config, unknown_key_in_record_and_instrument)
 Test(config, record_replay_ranges_and_horizons)
 {
     expect_error("{'steps': 100, 'record': {'replay': [[1, 2], [5]]}, " MIN_INSTRUMENTS "}",
-                 CAS_EINVAL, "record.replay[1]", "must be a pair of steps [FROM, TO], got an array");
+                 CAS_EINVAL, "record.replay[1]",
+                 "must be a pair of steps [FROM, TO], got an array");
     expect_error("{'steps': 100, 'record': {'replay': [[1, 100]]}, " MIN_INSTRUMENTS "}",
                  CAS_ERANGE, "record.replay[0][1]", "must be between 0 and 99, got 100");
-    expect_error("{'steps': 100, 'record': {'replay': [[7, 3]]}, " MIN_INSTRUMENTS "}",
-                 CAS_ERANGE, "record.replay[0]", "TO (3) is before FROM (7)");
-    expect_error("{'steps': 100, 'record': {'amplification_horizon_steps': 101}, " MIN_INSTRUMENTS
-                 "}", CAS_ERANGE, "record.amplification_horizon_steps",
-                 "must not exceed 'steps' (100), got 101");
+    expect_error("{'steps': 100, 'record': {'replay': [[7, 3]]}, " MIN_INSTRUMENTS "}", CAS_ERANGE,
+                 "record.replay[0]", "TO (3) is before FROM (7)");
+    expect_error(
+        "{'steps': 100, 'record': {'amplification_horizon_steps': 101}, " MIN_INSTRUMENTS "}",
+        CAS_ERANGE, "record.amplification_horizon_steps", "must not exceed 'steps' (100), got 101");
     struct cas_config cfg = {0};
     struct cas_err err = {0};
     char text[] = "{\"steps\": 1000, \"record\": {\"replay\": [[10, 20], [30, 30]]}, "
@@ -412,8 +413,7 @@ Test(config, record_replay_ranges_and_horizons)
     cr_assert_eq(cfg.replay_window, 60);
     cr_assert_eq(cfg.stylized_horizon, 60);
     cr_assert_eq(cfg.amplification_horizon, 600);
-    cr_assert_not_null(strstr(cfg.resolved_json, "[[10, 20], [30, 30]]"),
-                       "%s", cfg.resolved_json);
+    cr_assert_not_null(strstr(cfg.resolved_json, "[[10, 20], [30, 30]]"), "%s", cfg.resolved_json);
     cas_config_release(&cfg);
 }
 
@@ -867,8 +867,9 @@ Test(config, money_decimals_and_insurance_fund)
 Test(config, contract_units_are_tick_times_lot_in_money_units)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, "{'instruments': [{'name': 'A', 'tick_size': 0.5, 'lot_size': 0.001,"
-                   " 'initial_price': 60000}, {'name': 'B', 'initial_price': 1}]}",
+    parse_ok(&cfg,
+             "{'instruments': [{'name': 'A', 'tick_size': 0.5, 'lot_size': 0.001,"
+             " 'initial_price': 60000}, {'name': 'B', 'initial_price': 1}]}",
              NULL, 0);
     const struct cas_instrument_spec *a = &cfg.instruments[0].spec, *b = &cfg.instruments[1].spec;
     cr_assert_eq(a->contract_units, 500);
@@ -877,8 +878,9 @@ Test(config, contract_units_are_tick_times_lot_in_money_units)
     cr_assert_eq(a->initial_price, 120000);
     cr_assert_eq(b->contract_units, 10000);
     cas_config_release(&cfg);
-    parse_ok(&cfg, "{'money_decimals': 9, 'instruments': [{'name': 'A', 'tick_size': 0.1,"
-                   " 'lot_size': 1e-8, 'initial_price': 1}]}",
+    parse_ok(&cfg,
+             "{'money_decimals': 9, 'instruments': [{'name': 'A', 'tick_size': 0.1,"
+             " 'lot_size': 1e-8, 'initial_price': 1}]}",
              NULL, 0);
     cr_assert_eq(cfg.instruments[0].spec.contract_units, 1);
     cas_config_release(&cfg);
@@ -986,8 +988,7 @@ Test(config, durations_and_annual_figures_become_per_step)
     cr_assert_eq(p->dynamic_margin.base_vol, 0.6 * sqrt(60 / 31536000.0));
     cr_assert_eq(p->dynamic_margin.max_scale, 3);
     /* the resolved text keeps the figures as written, not the rounded steps */
-    cr_assert_not_null(strstr(cfg.resolved_json, "\"ema_seconds\":\t150"), "%s",
-                       cfg.resolved_json);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"ema_seconds\":\t150"), "%s", cfg.resolved_json);
     cr_assert_not_null(strstr(cfg.resolved_json, "\"vol_annual\":\t0.8,"));
     cas_config_release(&cfg);
     parse_ok(&cfg, "{'step_seconds': 600, 'instruments': [" PERP ", 'mark': {'ema_seconds': 10}}]}",
@@ -1017,9 +1018,10 @@ Test(config, funding_interval_must_be_whole_steps)
 Test(config, funding_keys_convert)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, ONE_PERP(", 'funding': {'interval_hours': 1, 'interest': -0.0001,"
-                            " 'clamp': 0, 'cap': 0, 'premium': 'mid', 'impact_lots': 0.5,"
-                            " 'weighting': 'linear'}"),
+    parse_ok(&cfg,
+             ONE_PERP(", 'funding': {'interval_hours': 1, 'interest': -0.0001,"
+                      " 'clamp': 0, 'cap': 0, 'premium': 'mid', 'impact_lots': 0.5,"
+                      " 'weighting': 'linear'}"),
              NULL, 0);
     const struct cas_funding_params *f = &cfg.instruments[0].funding;
     cr_assert_eq(f->interval, 3600);
@@ -1054,16 +1056,16 @@ Test(config, mark_method_and_index_sources)
         cr_assert_eq(cfg.instruments[0].mark_method, (enum cas_mark_method)m, "%s", methods[m]);
         cas_config_release(&cfg);
     }
-    expect_error(ONE_PERP(", 'mark': {'method': 'lats'}"), CAS_EINVAL,
-                 "instruments[0].mark.method",
+    expect_error(ONE_PERP(", 'mark': {'method': 'lats'}"), CAS_EINVAL, "instruments[0].mark.method",
                  "unknown mark method 'lats' (did you mean 'last'? known methods: last, mid,"
                  " index_ema, median, fair)");
     expect_error(ONE_PERP(", 'mark': {'ema_seconds': 0}"), CAS_ERANGE,
                  "instruments[0].mark.ema_seconds",
                  "must be greater than 0 and at most 1000000000, got 0");
     /* an index may follow a spot instrument listed after the perpetual */
-    parse_ok(&cfg, "{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'S'}},"
-                   " {'name': 'S', 'initial_price': 100}]}",
+    parse_ok(&cfg,
+             "{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'S'}},"
+             " {'name': 'S', 'initial_price': 100}]}",
              NULL, 0);
     cr_assert_eq(cfg.instruments[0].index_source, CAS_INDEX_SPOT);
     cr_assert_eq(cfg.instruments[0].index_spot, 1);
@@ -1099,8 +1101,7 @@ Test(config, index_errors)
                  "'vol_annual' is only for source 'gbm'; remove it or change 'source'");
     expect_error(ONE_PERP(", 'index': {'file': 'x'}"), CAS_EINVAL, "instruments[0].index.file",
                  "'file' is only for source 'path'; remove it or change 'source'");
-    expect_error(ONE_PERP(", 'index': {'source': 'path'}"), CAS_EINVAL,
-                 "instruments[0].index.file",
+    expect_error(ONE_PERP(", 'index': {'source': 'path'}"), CAS_EINVAL, "instruments[0].index.file",
                  "missing required key 'file'; give a CSV file with header step,price");
     expect_error(ONE_PERP(", 'index': {'source': 'csv'}"), CAS_EINVAL,
                  "instruments[0].index.source",
@@ -1111,8 +1112,8 @@ Test(config, index_errors)
 
 Test(config, spot_instruments_reject_perpetual_keys)
 {
-    const char *keys[] = {"venue", "index", "mark", "funding", "margin", "fees",
-                          "liquidation", "price_band", "dynamic_margin"};
+    const char *keys[] = {"venue", "index",       "mark",       "funding",       "margin",
+                          "fees",  "liquidation", "price_band", "dynamic_margin"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         char text[256], path[64], msg[128];
         snprintf(text, sizeof text,
@@ -1129,10 +1130,11 @@ Test(config, spot_instruments_reject_perpetual_keys)
 Test(config, margin_tiers_convert_to_money_and_ppm)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, "{'money_decimals': 2, 'instruments': [" PERP ", 'margin': {'max_leverage': 125,"
-                   " 'tiers': [{'notional': 0, 'mmr': 0.004, 'max_leverage': 125},"
-                   " {'notional': 50000, 'mmr': 0.005, 'max_leverage': 100},"
-                   " {'notional': 250000.5, 'mmr': 0.01, 'max_leverage': 50}]}}]}",
+    parse_ok(&cfg,
+             "{'money_decimals': 2, 'instruments': [" PERP ", 'margin': {'max_leverage': 125,"
+             " 'tiers': [{'notional': 0, 'mmr': 0.004, 'max_leverage': 125},"
+             " {'notional': 50000, 'mmr': 0.005, 'max_leverage': 100},"
+             " {'notional': 250000.5, 'mmr': 0.01, 'max_leverage': 50}]}}]}",
              NULL, 0);
     const struct cas_instrument_spec *s = &cfg.instruments[0].spec;
     cr_assert_eq(s->max_leverage, 125);
@@ -1151,7 +1153,7 @@ Test(config, margin_tiers_convert_to_money_and_ppm)
 }
 
 #define TIERS(T) ONE_PERP(", 'margin': {'max_leverage': 100, 'tiers': [" T "]}")
-#define T0       "{'notional': 0, 'mmr': 0.005, 'max_leverage': 100}"
+#define T0 "{'notional': 0, 'mmr': 0.005, 'max_leverage': 100}"
 
 Test(config, margin_tier_errors)
 {
@@ -1209,11 +1211,12 @@ Test(config, margin_tier_errors)
 Test(config, fees_and_liquidation_convert)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, ONE_PERP(", 'fees': {'maker': 0, 'taker': 0.00075},"
-                            " 'liquidation': {'mode': 'keeper', 'style': 'market',"
-                            " 'max_lots_per_step': 7, 'ioc_penalty': 0.015, 'slice': 0.2,"
-                            " 'slice_above': 100000, 'slice_cooldown_seconds': 30,"
-                            " 'close_factor': 1, 'bonus': 0, 'adl_rank': 'pnl'}"),
+    parse_ok(&cfg,
+             ONE_PERP(", 'fees': {'maker': 0, 'taker': 0.00075},"
+                      " 'liquidation': {'mode': 'keeper', 'style': 'market',"
+                      " 'max_lots_per_step': 7, 'ioc_penalty': 0.015, 'slice': 0.2,"
+                      " 'slice_above': 100000, 'slice_cooldown_seconds': 30,"
+                      " 'close_factor': 1, 'bonus': 0, 'adl_rank': 'pnl'}"),
              NULL, 0);
     const struct cas_instrument_spec *s = &cfg.instruments[0].spec;
     cr_assert_eq(s->maker_fee_ppm, 0);
@@ -1243,7 +1246,8 @@ Test(config, fees_and_liquidation_convert)
     expect_error(ONE_PERP(", 'liquidation': {'max_lots_per_step': 1.5}"), CAS_EINVAL,
                  "instruments[0].liquidation.max_lots_per_step", "must be an integer, got 1.5");
     expect_error(ONE_PERP(", 'liquidation': {'adl': 'pnl'}"), CAS_EINVAL,
-                 "instruments[0].liquidation.adl", "unknown key 'adl' (known keys: mode, style,"
+                 "instruments[0].liquidation.adl",
+                 "unknown key 'adl' (known keys: mode, style,"
                  " max_lots_per_step, ioc_penalty, slice, slice_above, slice_cooldown_seconds,"
                  " close_factor, bonus, adl_rank)");
 }
@@ -1281,8 +1285,7 @@ Test(config, price_band_and_dynamic_margin_switch_on_and_off)
                  "instruments[0].dynamic_margin.window_seconds",
                  "is 1 step of 1 s; the volatility window needs at least 2 steps");
     expect_error(ONE_PERP(", 'dynamic_margin': {'max_scale': 0.5}"), CAS_ERANGE,
-                 "instruments[0].dynamic_margin.max_scale",
-                 "must be between 1 and 1000, got 0.5");
+                 "instruments[0].dynamic_margin.max_scale", "must be between 1 and 1000, got 0.5");
 }
 
 Test(config, set_reaches_the_venue_rules)
@@ -1381,8 +1384,9 @@ Test(config, venue_profiles_carry_their_distinguishing_rules)
 Test(config, instrument_keys_override_the_profile_key_by_key)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, ONE_PERP(", 'venue': 'hyperliquid', 'funding': {'cap': 0.01},"
-                            " 'liquidation': {'slice': 0.5}, 'fees': {'taker': 0.001}"),
+    parse_ok(&cfg,
+             ONE_PERP(", 'venue': 'hyperliquid', 'funding': {'cap': 0.01},"
+                      " 'liquidation': {'slice': 0.5}, 'fees': {'taker': 0.001}"),
              NULL, 0);
     const struct cas_instrument_config *p = &cfg.instruments[0];
     cr_assert_eq(p->funding.cap, 0.01, "overridden");
@@ -1396,8 +1400,9 @@ Test(config, instrument_keys_override_the_profile_key_by_key)
     cr_assert_eq(p->spec.max_leverage, 50, "rules the instrument does not mention stay");
     cas_config_release(&cfg);
     /* arrays replace; false switches a profile's rule off */
-    parse_ok(&cfg, ONE_PERP(", 'venue': 'binance', 'price_band': false, 'margin': {'tiers':"
-                            " [{'notional': 0, 'mmr': 0.002, 'max_leverage': 125}]}"),
+    parse_ok(&cfg,
+             ONE_PERP(", 'venue': 'binance', 'price_band': false, 'margin': {'tiers':"
+                      " [{'notional': 0, 'mmr': 0.002, 'max_leverage': 125}]}"),
              NULL, 0);
     p = &cfg.instruments[0];
     cr_assert_not(p->band_on);
@@ -1416,12 +1421,14 @@ Test(config, resolved_venue_rules_are_merged_and_complete)
 {
     struct cas_config cfg;
     parse_ok(&cfg, ONE_PERP(", 'venue': 'dydx', 'fees': {'maker': 0}"), NULL, 0);
-    const char *keys[] = {"\"venue\":\t\"dydx\"", "\"index\"",       "\"source\":\t\"gbm\"",
-                          "\"mark\"",             "\"funding\"",     "\"interval_hours\":\t1,",
-                          "\"margin\"",           "\"tiers\"",       "\"mmr\":\t0.03,",
-                          "\"fees\"",             "\"maker\":\t0,",  "\"taker\":\t0.0005",
-                          "\"liquidation\"",      "\"ioc_penalty\":\t0.015,", "\"price_band\"",
-                          "\"dynamic_margin\""};
+    const char *keys[] = {"\"venue\":\t\"dydx\"", "\"index\"",
+                          "\"source\":\t\"gbm\"", "\"mark\"",
+                          "\"funding\"",          "\"interval_hours\":\t1,",
+                          "\"margin\"",           "\"tiers\"",
+                          "\"mmr\":\t0.03,",      "\"fees\"",
+                          "\"maker\":\t0,",       "\"taker\":\t0.0005",
+                          "\"liquidation\"",      "\"ioc_penalty\":\t0.015,",
+                          "\"price_band\"",       "\"dynamic_margin\""};
     const char *at = cfg.resolved_json;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const char *next = strstr(at, keys[i]);
@@ -1450,8 +1457,9 @@ Test(config, unknown_venue_suggests_a_profile)
 Test(config, a_profile_written_in_place)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, ONE_PERP(", 'venue': {'name': 'mine', 'description': 'test',"
-                            " 'fees': {'taker': 0.001}}, 'fees': {'maker': 0.0001}"),
+    parse_ok(&cfg,
+             ONE_PERP(", 'venue': {'name': 'mine', 'description': 'test',"
+                      " 'fees': {'taker': 0.001}}, 'fees': {'maker': 0.0001}"),
              NULL, 0);
     cr_assert_str_eq(cfg.instruments[0].venue, "mine");
     cr_assert_eq(cfg.instruments[0].spec.taker_fee_ppm, 1000);
@@ -1524,8 +1532,9 @@ Test(config, profile_files_are_found_beside_the_config)
     struct cas_config cfg;
     struct cas_err err = {0};
     scratch_init(&s);
-    scratch_write(&s, "slow.json", "{'name': 'slow', 'description': 'a test venue',"
-                                   " 'funding': {'interval_hours': 24}, 'fees': {'taker': 0.001}}");
+    scratch_write(&s, "slow.json",
+                  "{'name': 'slow', 'description': 'a test venue',"
+                  " 'funding': {'interval_hours': 24}, 'fees': {'taker': 0.001}}");
     const char *exp = scratch_write(&s, "exp.json",
                                     ONE_PERP(", 'venue': 'slow.json', 'fees': {'maker': 0},"
                                              " 'index': {'source': 'path', 'file': 'p.csv'}"));
@@ -1561,8 +1570,9 @@ Test(config, errors_in_a_profile_file_name_the_profile)
     struct cas_config cfg;
     struct cas_err err = {0};
     scratch_init(&s);
-    scratch_write(&s, "bad.json", "{'name': 'bad', 'mark': {'method': 'lst'},"
-                                  " 'margin': {'max_leverage': 10}}");
+    scratch_write(&s, "bad.json",
+                  "{'name': 'bad', 'mark': {'method': 'lst'},"
+                  " 'margin': {'max_leverage': 10}}");
     scratch_write(&s, "broken.json", "{'name': 'broken',\n 'mark': }");
     scratch_write(&s, "extra.json", "{'name': 'extra', 'fee': {}}");
     const char *exp = scratch_write(&s, "exp.json", ONE_PERP(", 'venue': 'bad.json'"));
@@ -1589,8 +1599,7 @@ Test(config, errors_in_a_profile_file_name_the_profile)
     cr_assert_str_eq(err.msg, "unknown key 'fee' (did you mean 'fees'?)");
     cr_assert_eq(load_with(&cfg, missing, &err), CAS_EIO);
     cr_assert_str_eq(err.path, "instruments[0].venue");
-    cr_assert_str_eq(err.msg,
-                     "cannot read venue profile 'none.json': No such file or directory");
+    cr_assert_str_eq(err.msg, "cannot read venue profile 'none.json': No such file or directory");
     scratch_remove(&s);
 }
 
@@ -1611,8 +1620,9 @@ Test(config, a_built_in_profile_value_overridden_into_conflict_names_the_profile
 Test(config, population_margin_mode)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, "{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise'},"
-                   " {'type': 'noise', 'margin': 'isolated'}]}",
+    parse_ok(&cfg,
+             "{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise'},"
+             " {'type': 'noise', 'margin': 'isolated'}]}",
              NULL, 0);
     cr_assert_eq(cfg.populations[0].margin, CAS_CROSS);
     cr_assert_eq(cfg.populations[1].margin, CAS_ISOLATED);
@@ -1704,9 +1714,10 @@ Test(config, a_left_out_param_is_the_constant_default)
 Test(config, central_values_of_int_params_are_rounded)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, NOISE("{'window': {'dist': 'uniform', 'low': 1, 'high': 4},"
-                         " 'sigma': {'dist': 'normal', 'mean': 2.4, 'sd': 1},"
-                         " 'mu': {'dist': 'lognormal', 'mu': 0, 'sigma': 2}}"),
+    parse_ok(&cfg,
+             NOISE("{'window': {'dist': 'uniform', 'low': 1, 'high': 4},"
+                   " 'sigma': {'dist': 'normal', 'mean': 2.4, 'sd': 1},"
+                   " 'mu': {'dist': 'lognormal', 'mu': 0, 'sigma': 2}}"),
              NULL, 0);
     const struct cas_population_config *pop = &cfg.populations[0];
     const struct cas_agent_type *t = &cas_agent_noise;
@@ -1727,6 +1738,7 @@ static void expect_in_order(const char *text, const char *const *parts, size_t n
     }
 }
 
+/* clang-format off */
 Test(config, resolved_distributions_are_objects_in_canonical_order)
 {
     struct cas_config cfg;
@@ -1743,20 +1755,17 @@ Test(config, resolved_distributions_are_objects_in_canonical_order)
     expect_in_order(cfg.resolved_json, parts, sizeof parts / sizeof *parts);
     cas_config_release(&cfg);
 }
+/* clang-format on */
 
 /* Plain numbers resolve exactly as they did before distributions existed. */
 Test(config, plain_params_resolve_as_plain_numbers)
 {
     struct cas_config cfg;
     parse_ok(&cfg, NOISE("{'mu': 0.30000000000000004, 'window': 20, 'collateral': 5e5}"), NULL, 0);
-    const char *parts[] = {"\"params\":\t{",
-                           "\"mu\":\t0.30000000000000004,",
-                           "\"alpha\":\t0.05,",
-                           "\"delta\":\t0.05,",
-                           "\"sigma\":\t1,",
-                           "\"window\":\t20,",
-                           "\"collateral\":\t500000,",
-                           "\"leverage\":\t1\n"};
+    const char *parts[] = {"\"params\":\t{",           "\"mu\":\t0.30000000000000004,",
+                           "\"alpha\":\t0.05,",        "\"delta\":\t0.05,",
+                           "\"sigma\":\t1,",           "\"window\":\t20,",
+                           "\"collateral\":\t500000,", "\"leverage\":\t1\n"};
     expect_in_order(cfg.resolved_json, parts, sizeof parts / sizeof *parts);
     cas_config_release(&cfg);
 }
@@ -1820,9 +1829,8 @@ Test(config, distribution_names_and_keys_are_checked)
                  "must be a string, got a number");
     expect_error(NOISE("{'mu': {'dist': 'normal', 'mean': 1, 'sd': 1, 'sdd': 2}}"), CAS_EINVAL,
                  "agents[0].params.mu.sdd", "unknown key 'sdd' (did you mean 'sd'?)");
-    expect_error(NOISE("{'mu': {'dist': 'uniform', 'low': 1, 'high': 2, 'mean': 1}}"),
-                 CAS_EINVAL, "agents[0].params.mu.mean",
-                 "unknown key 'mean' (known keys: dist, low, high)");
+    expect_error(NOISE("{'mu': {'dist': 'uniform', 'low': 1, 'high': 2, 'mean': 1}}"), CAS_EINVAL,
+                 "agents[0].params.mu.mean", "unknown key 'mean' (known keys: dist, low, high)");
     expect_error(NOISE("{'mu': {'dist': 'exponential', 'mean': 1, 'mean': 2}}"), CAS_EINVAL,
                  "agents[0].params.mu.mean", "duplicate key 'mean'; keep only one");
     expect_error(NOISE("{'mu': {'dist': 'constant', 'value': '1'}}"), CAS_EINVAL,
@@ -1848,17 +1856,17 @@ Test(config, constants_and_uniform_bounds_lie_within_the_range)
                  "agents[0].params.leverage.value", "must be an integer, got 2.5");
     expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 0, 'high': 5}}"), CAS_ERANGE,
                  "agents[0].params.leverage.low", "must be between 1 and 1000, got 0");
-    expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 1, 'high': 1000.5}}"),
-                 CAS_ERANGE, "agents[0].params.leverage.high",
-                 "must be between 1 and 1000, got 1000.5");
+    expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 1, 'high': 1000.5}}"), CAS_ERANGE,
+                 "agents[0].params.leverage.high", "must be between 1 and 1000, got 1000.5");
     expect_error(NOISE("{'delta': {'dist': 'uniform', 'low': 0, 'high': 0.5}}"), CAS_ERANGE,
                  "agents[0].params.delta.low", "must be greater than 0 and at most 1, got 0");
     expect_error(NOISE("{'leverage': {'dist': 'uniform', 'low': 5, 'high': 3}}"), CAS_ERANGE,
                  "agents[0].params.leverage.high", "must be at least 'low' (5), got 3");
     /* a uniform of an INT param may have real bounds; a single point is allowed */
     struct cas_config cfg;
-    parse_ok(&cfg, NOISE("{'leverage': {'dist': 'uniform', 'low': 1.5, 'high': 9.5},"
-                         " 'delta': {'dist': 'uniform', 'low': 0.5, 'high': 0.5}}"),
+    parse_ok(&cfg,
+             NOISE("{'leverage': {'dist': 'uniform', 'low': 1.5, 'high': 9.5},"
+                   " 'delta': {'dist': 'uniform', 'low': 0.5, 'high': 0.5}}"),
              NULL, 0);
     cas_config_release(&cfg);
 }
@@ -1889,8 +1897,9 @@ Test(config, means_lie_within_the_range)
                  "agents[0].params.window.mean", "must be between 1 and 1000000, got 2000000");
     /* only the mean must fit: a lognormal mu below the range, a wide normal are fine */
     struct cas_config cfg;
-    parse_ok(&cfg, NOISE("{'leverage': {'dist': 'lognormal', 'mu': -0.5, 'sigma': 1.5},"
-                         " 'delta': {'dist': 'normal', 'mean': 1, 'sd': 100}}"),
+    parse_ok(&cfg,
+             NOISE("{'leverage': {'dist': 'lognormal', 'mu': -0.5, 'sigma': 1.5},"
+                   " 'delta': {'dist': 'normal', 'mean': 1, 'sd': 100}}"),
              NULL, 0);
     cas_config_release(&cfg);
 }
@@ -1977,8 +1986,8 @@ Test(config, int_draws_are_rounded_into_the_range)
     /* an open minimum of 0: a draw near 0 rounds to 0, which is out, so it becomes 1 */
     const struct cas_param_spec positive = {"n", CAS_PARAM_INT, 1, 0, 100, true, "", ""};
     for (int i = 0; i < 100; i++)
-        cr_assert_eq(
-            cas_param_draw(&positive, &(struct cas_dist){CAS_DIST_NORMAL, 0.2, 0.1}, &r), 1);
+        cr_assert_eq(cas_param_draw(&positive, &(struct cas_dist){CAS_DIST_NORMAL, 0.2, 0.1}, &r),
+                     1);
 }
 
 Test(config, a_constant_draws_nothing_from_the_stream)
@@ -2009,7 +2018,7 @@ Test(config, draws_repeat_for_the_same_stream)
 
 /* ---- shocks ---- */
 
-#define SHOCK_INSTRUMENTS                                                                          \
+#define SHOCK_INSTRUMENTS \
     "'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100}, " PERP "}]"
 
 /* Whose order a market-order shock is survives the resolved config. */
@@ -2025,13 +2034,14 @@ Test(config, closing_shocks_resolve_to_themselves)
 Test(config, shocks_are_read_and_sorted_by_step_stably)
 {
     struct cas_config cfg;
-    parse_ok(&cfg, "{" SHOCK_INSTRUMENTS ", 'shocks': ["
-                   "{'step': 50, 'kind': 'index_jump', 'instrument': 'P', 'pct': -0.2},"
-                   "{'step': 10, 'kind': 'market_order', 'side': 'sell', 'qty': 5},"
-                   "{'step': 50, 'kind': 'market_order', 'instrument': 'P', 'side': 'buy',"
-                   " 'qty': 1e3},"
-                   "{'step': 0, 'kind': 'index_jump', 'instrument': 'P', 'pct': 10},"
-                   "{'step': 99, 'kind': 'market_order', 'side': 'buy', 'qty': 1}]}",
+    parse_ok(&cfg,
+             "{" SHOCK_INSTRUMENTS ", 'shocks': ["
+             "{'step': 50, 'kind': 'index_jump', 'instrument': 'P', 'pct': -0.2},"
+             "{'step': 10, 'kind': 'market_order', 'side': 'sell', 'qty': 5},"
+             "{'step': 50, 'kind': 'market_order', 'instrument': 'P', 'side': 'buy',"
+             " 'qty': 1e3},"
+             "{'step': 0, 'kind': 'index_jump', 'instrument': 'P', 'pct': 10},"
+             "{'step': 99, 'kind': 'market_order', 'side': 'buy', 'qty': 1}]}",
              NULL, 0);
     cr_assert_eq(cfg.n_shocks, 5);
     const struct cas_shock_config *s = cfg.shocks;
@@ -2056,8 +2066,9 @@ Test(config, shocks_are_read_and_sorted_by_step_stably)
     cas_config_release(&cfg);
 }
 
-#define SHOCK(S) "{" SHOCK_INSTRUMENTS ", 'shocks': [{'step': 1, 'kind': 'market_order'," \
-                 " 'side': 'buy', 'qty': 1}, " S "]}"
+#define SHOCK(S)                                                             \
+    "{" SHOCK_INSTRUMENTS ", 'shocks': [{'step': 1, 'kind': 'market_order'," \
+    " 'side': 'buy', 'qty': 1}, " S "]}"
 
 Test(config, shock_errors)
 {
@@ -2076,8 +2087,8 @@ Test(config, shock_errors)
                  CAS_EINVAL, "shocks[1].side", "unknown side 'short' (known sides: buy, sell)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy'}"), CAS_EINVAL,
                  "shocks[1].qty", "missing required key 'qty'; give the order's size in lots");
-    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 0}"),
-                 CAS_ERANGE, "shocks[1].qty", "must be between 1 and 1000000000000, got 0");
+    expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 0}"), CAS_ERANGE,
+                 "shocks[1].qty", "must be between 1 and 1000000000000, got 0");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
                        " 'pct': 0.1}"),
                  CAS_EINVAL, "shocks[1].pct", "'pct' is only for kind 'index_jump'; remove it");
@@ -2159,8 +2170,8 @@ Test(config, limit_order_shocks_are_read_in_ticks_of_their_instrument)
 
 Test(config, limit_order_shock_errors)
 {
-    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1}"),
-                 CAS_EINVAL, "shocks[1].price",
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1}"), CAS_EINVAL,
+                 "shocks[1].price",
                  "missing required key 'price'; give the limit price in quote currency");
     expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
                        " 'price': 99.995}"),
@@ -2179,9 +2190,8 @@ Test(config, limit_order_shock_errors)
     expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'price': 100}"),
                  CAS_EINVAL, "shocks[1].qty",
                  "missing required key 'qty'; give the order's size in lots");
-    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'qty': 1, 'price': 100}"),
-                 CAS_EINVAL, "shocks[1].side",
-                 "missing required key 'side' (known sides: buy, sell)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'qty': 1, 'price': 100}"), CAS_EINVAL,
+                 "shocks[1].side", "missing required key 'side' (known sides: buy, sell)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
                        " 'price': 100}"),
                  CAS_EINVAL, "shocks[1].price",
@@ -2348,12 +2358,11 @@ static void doc_range(char *out, size_t size, const struct cas__field *f)
 /* "| `key` | type | default | range" of f's row in its rule's table. */
 static void doc_row(char *out, size_t size, const struct cas__field *f)
 {
-    static const char *const types[] = {
-        [CAS__F_INTEGER] = "integer", [CAS__F_CHOICE] = "string"};
+    static const char *const types[] = {[CAS__F_INTEGER] = "integer", [CAS__F_CHOICE] = "string"};
     char def[160], range[160], num[32];
-    const char *type = f->kind == CAS__F_CUSTOM ? f->doc_type
+    const char *type = f->kind == CAS__F_CUSTOM                                   ? f->doc_type
                        : f->kind < sizeof types / sizeof *types && types[f->kind] ? types[f->kind]
-                                                                               : "real";
+                                                                                  : "real";
     if (f->kind == CAS__F_CUSTOM)
         snprintf(def, sizeof def, "%s", f->doc_default);
     else if (f->required)

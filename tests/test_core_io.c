@@ -198,7 +198,8 @@ struct opts {
     int calls;
 };
 
-static int take_count(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+static int take_count(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                      const char *v)
 {
     struct opts *o = opt->target;
     o->calls++;
@@ -211,6 +212,7 @@ static int take_count(const struct cas_command *cmd, const struct cas_cli_option
 
 /* Parse `args` (NULL-terminated) with a small table into *o; stderr and
  * stdout of the call go to err and out. */
+/* clang-format off */
 static int parse(struct opts *o, const char *const *args, char *out, char *err, size_t n)
 {
     const struct cas_cli_option options[] = {
@@ -249,6 +251,7 @@ static int parse(struct opts *o, const char *const *args, char *out, char *err, 
     fclose(fe);
     return rc;
 }
+/* clang-format on */
 
 Test(core_io, options_fill_their_targets_in_every_spelling)
 {
@@ -278,12 +281,15 @@ Test(core_io, option_errors_are_one_line_and_exit_status_2)
         const char *err;
     } cases[] = {
         {{"--bogus", NULL}, "cascade: unknown option '--bogus' (see 'cascade demo --help')\n"},
-        {{"--quiet=yes", NULL}, "cascade: unknown option '--quiet=yes' (see 'cascade demo --help')\n"},
+        {{"--quiet=yes", NULL},
+         "cascade: unknown option '--quiet=yes' (see 'cascade demo --help')\n"},
         {{"a", "b", "c", NULL}, "cascade: unexpected argument 'c' (see 'cascade demo --help')\n"},
         {{"-o", NULL}, "cascade: '-o' needs a directory (see 'cascade demo --help')\n"},
-        {{"--output=", NULL}, "cascade: '--output' needs a directory (see 'cascade demo --help')\n"},
+        {{"--output=", NULL},
+         "cascade: '--output' needs a directory (see 'cascade demo --help')\n"},
         {{"--count", NULL}, "cascade: missing N after '--count' (see 'cascade demo --help')\n"},
-        {{"--count", "0", NULL}, "cascade: '--count' must be 1 or more, got '0' (see 'cascade demo --help')\n"},
+        {{"--count", "0", NULL},
+         "cascade: '--count' must be 1 or more, got '0' (see 'cascade demo --help')\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char out[2048], err[2048];

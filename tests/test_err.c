@@ -19,8 +19,8 @@ Test(err, every_code_has_its_own_text)
         const char *t = cas_strerror(codes[i]);
         cr_assert_str_neq(t, "unknown error");
         for (size_t j = 0; j < i; j++)
-            cr_assert_str_neq(t, cas_strerror(codes[j]), "codes %d and %d share a text",
-                              codes[i], codes[j]);
+            cr_assert_str_neq(t, cas_strerror(codes[j]), "codes %d and %d share a text", codes[i],
+                              codes[j]);
     }
     cr_assert_str_eq(cas_strerror(CAS_ERANGE), "value out of range");
     cr_assert_str_eq(cas_strerror(0), "success");
@@ -31,9 +31,9 @@ Test(err, cas_err_set_fills_and_returns_the_code)
 {
     struct cas_err err;
     memset(&err, 'x', sizeof err);
-    cr_assert_eq(cas_err_set(&err, CAS_EINVAL, "agents[0].params.mu", "got %d, want %s", 3,
-                             "'a number'"),
-                 CAS_EINVAL);
+    cr_assert_eq(
+        cas_err_set(&err, CAS_EINVAL, "agents[0].params.mu", "got %d, want %s", 3, "'a number'"),
+        CAS_EINVAL);
     cr_assert_eq(err.code, CAS_EINVAL);
     cr_assert_str_eq(err.path, "agents[0].params.mu");
     cr_assert_str_eq(err.msg, "got 3, want 'a number'");

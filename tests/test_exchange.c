@@ -52,13 +52,13 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, ui
 
 /* An observer callback that keeps each event of type T in r->ARR (the first MAXREC of
  * them) and counts them all in r->N. */
-#define KEEP_EVENTS(name, T, arr, n)          \
-    static void name(void *ctx, const T *e)   \
-    {                                         \
-        struct rec *r = ctx;                  \
-        if (r->n < MAXREC)                    \
-            r->arr[r->n] = *e;                \
-        r->n++;                               \
+#define KEEP_EVENTS(name, T, arr, n)        \
+    static void name(void *ctx, const T *e) \
+    {                                       \
+        struct rec *r = ctx;                \
+        if (r->n < MAXREC)                  \
+            r->arr[r->n] = *e;              \
+        r->n++;                             \
     }
 
 KEEP_EVENTS(on_liq, struct cas_liquidation, liq, n_liq)
@@ -67,6 +67,7 @@ KEEP_EVENTS(on_adl, struct cas_adl_event, adl, n_adl)
 
 /* K = 1, price 100, one tier at 0.5%, max leverage 100, no fees, engine
  * mode, IOC at the bankruptcy price. */
+/* clang-format off */
 static struct cas_instrument_spec perp(void)
 {
     struct cas_instrument_spec s = {.kind = CAS_PERPETUAL, .contract_units = 1,
@@ -77,7 +78,9 @@ static struct cas_instrument_spec perp(void)
     s.tiers[0] = (struct cas_tier){.floor = 0, .mmr_ppm = 5000, .max_leverage = 100};
     return s;
 }
+/* clang-format on */
 
+/* clang-format off */
 static struct cas_exchange *make(const struct cas_instrument_spec *specs, uint32_t n,
                                  cas_money fund, struct rec *r)
 {
@@ -89,6 +92,7 @@ static struct cas_exchange *make(const struct cas_instrument_spec *specs, uint32
                  "%s", err.msg);
     return ex;
 }
+/* clang-format on */
 
 static void ok(const struct cas_exchange *ex)
 {
@@ -107,8 +111,8 @@ static int submit(struct cas_exchange *ex, uint32_t a, uint32_t i, enum cas_side
                   enum cas_order_type type, cas_ticks price, cas_lots qty, enum cas_reject *rej,
                   struct cas_submit_result *res)
 {
-    struct cas_order o = {.account = a, .instrument = i, .side = side, .type = type,
-                          .price = price, .qty = qty};
+    struct cas_order o = {
+        .account = a, .instrument = i, .side = side, .type = type, .price = price, .qty = qty};
     uint64_t id;
     return cas_exchange_submit(ex, &o, (struct cas_cause){CAS_CAUSE_ORDER, a}, &id, res, rej);
 }
@@ -130,8 +134,7 @@ static void trade(struct cas_exchange *ex, uint32_t i, uint32_t buyer, uint32_t 
     enum cas_reject rej;
     struct cas_submit_result res;
     rest(ex, seller, i, SELL, price, qty);
-    cr_assert_eq(submit(ex, buyer, i, BUY, CAS_LIMIT, price, qty, &rej, &res), 0, "reject %d",
-                 rej);
+    cr_assert_eq(submit(ex, buyer, i, BUY, CAS_LIMIT, price, qty, &rej, &res), 0, "reject %d", rej);
     cr_assert_eq(res.filled, qty);
     ok(ex);
 }
@@ -255,8 +258,10 @@ static void open_accounts(const struct acct *list)
  * and b (cross, 100000 at 10x), who will bid. */
 static void long_at_100(uint32_t *m, uint32_t *a, uint32_t *b)
 {
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m, 0}, {100, CAS_ISOLATED, 10, a, 10},
-                                  {100000, CAS_CROSS, 10, b, 0}, {0}});
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, m, 0},
+                                  {100, CAS_ISOLATED, 10, a, 10},
+                                  {100000, CAS_CROSS, 10, b, 0},
+                                  {0}});
 }
 
 /* Move instrument 0's mark (no cause) and check the venue. */
@@ -312,15 +317,13 @@ Test(margin, liquidation_and_bankruptcy_prices_on_paper)
     struct cas_instrument_spec s = perp();
     cr_assert_float_eq(cas_margin_liquidation_price(&s, 10, -900, CAS_PPM), 900.0 / 9.95, 1e-9);
     cr_assert_float_eq(cas_margin_bankruptcy_price(&s, 10, -900), 90.0, 1e-12);
-    cr_assert_float_eq(cas_margin_liquidation_price(&s, -10, 1100, CAS_PPM), 1100.0 / 10.05,
-                       1e-9);
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, -10, 1100, CAS_PPM), 1100.0 / 10.05, 1e-9);
     cr_assert_float_eq(cas_margin_bankruptcy_price(&s, -10, 1100), 110.0, 1e-12);
     cr_assert(isnan(cas_margin_liquidation_price(&s, 10, 0, CAS_PPM)));
     cr_assert(isnan(cas_margin_bankruptcy_price(&s, 10, 5)));
     cr_assert(isnan(cas_margin_liquidation_price(&s, 0, -900, CAS_PPM)));
     /* scale 2x: mmr 1%: p = 900 / 9.9 */
-    cr_assert_float_eq(cas_margin_liquidation_price(&s, 10, -900, 2 * CAS_PPM), 900.0 / 9.9,
-                       1e-9);
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, 10, -900, 2 * CAS_PPM), 900.0 / 9.9, 1e-9);
 }
 
 /* Tiers (K = 1): [0: 1%], [10000: 2%], [50000: 5%].
@@ -333,18 +336,17 @@ Test(margin, liquidation_and_bankruptcy_prices_on_paper)
  * MM(10000) = 150 both ways; MM(10001) = ceil(300.03) - 150 = 151. */
 Test(margin, tier_boundaries_are_continuous)
 {
-    struct cas_instrument_spec s = tiered((struct cas_tier[]){{0, 10000, 50},
-                                                              {10000, 20000, 25},
-                                                              {50000, 50000, 10}},
-                                          3);
-    expect_maintenance(&s, (struct mm_case[]){{1, 9999, CAS_PPM, 100},
-                                              {1, 10000, CAS_PPM, 100},
-                                              {-1, 10001, CAS_PPM, 101},
-                                              {1, 49999, CAS_PPM, 900},
-                                              {1, 50000, CAS_PPM, 900},
-                                              {2, 30000, CAS_PPM, 1400},
-                                              {1, 10000, 1500000, 150},
-                                              {1, 10001, 1500000, 151}},
+    struct cas_instrument_spec s =
+        tiered((struct cas_tier[]){{0, 10000, 50}, {10000, 20000, 25}, {50000, 50000, 10}}, 3);
+    expect_maintenance(&s,
+                       (struct mm_case[]){{1, 9999, CAS_PPM, 100},
+                                          {1, 10000, CAS_PPM, 100},
+                                          {-1, 10001, CAS_PPM, 101},
+                                          {1, 49999, CAS_PPM, 900},
+                                          {1, 50000, CAS_PPM, 900},
+                                          {2, 30000, CAS_PPM, 1400},
+                                          {1, 10000, 1500000, 150},
+                                          {1, 10001, 1500000, 151}},
                        8);
     /* nondecreasing everywhere, by at most what the top rate allows */
     cas_money prev = 0;
@@ -356,8 +358,7 @@ Test(margin, tier_boundaries_are_continuous)
     }
     /* LP in the second tier: long 1 lot, cash -20000 + (whatever): with cash
      * = -19000 the root p satisfies -19000 + p = 0.02p - 100 => p = 18900/0.98 */
-    cr_assert_float_eq(cas_margin_liquidation_price(&s, 1, -19000, CAS_PPM), 18900.0 / 0.98,
-                       1e-6);
+    cr_assert_float_eq(cas_margin_liquidation_price(&s, 1, -19000, CAS_PPM), 18900.0 / 0.98, 1e-6);
 }
 
 /* A floor that is not a round number: tiers [0: 1%], [333: 1.5%].
@@ -366,11 +367,10 @@ Test(margin, tier_boundaries_are_continuous)
  * MM(334) = ceil(5.01) - 1 = 5. */
 Test(margin, rounding_at_an_odd_floor_keeps_mm_continuous)
 {
-    struct cas_instrument_spec s =
-        tiered((struct cas_tier[]){{0, 10000, 50}, {333, 15000, 50}}, 2);
-    expect_maintenance(&s, (struct mm_case[]){{1, 332, CAS_PPM, 4}, {1, 333, CAS_PPM, 4},
-                                              {1, 334, CAS_PPM, 5}},
-                       3);
+    struct cas_instrument_spec s = tiered((struct cas_tier[]){{0, 10000, 50}, {333, 15000, 50}}, 2);
+    expect_maintenance(
+        &s, (struct mm_case[]){{1, 332, CAS_PPM, 4}, {1, 333, CAS_PPM, 4}, {1, 334, CAS_PPM, 5}},
+        3);
 }
 
 /* ---- positions as the exchange reports them ----------------------------- */
@@ -382,8 +382,10 @@ Test(exchange, position_prices_isolated_and_cross)
 {
     open_perp(0);
     uint32_t m, iso, cr, sh;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &iso, 10},
-                                  {100, CAS_CROSS, 10, &cr, 10}, {100, CAS_ISOLATED, 10, &sh, -10},
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &iso, 10},
+                                  {100, CAS_CROSS, 10, &cr, 10},
+                                  {100, CAS_ISOLATED, 10, &sh, -10},
                                   {0}});
     struct cas_position_view v = position(ex, iso, 0);
     cr_assert_eq(v.lots, 10);
@@ -448,8 +450,8 @@ Test(exchange, maker_and_taker_fees_round_up)
     struct cas_instrument_spec s = with_fees(1000, 200, 500);
     open_venue(&s, 1, 0);
     uint32_t mk, tk;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0},
-                                  {0}});
+    open_accounts(
+        (struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0}, {0}});
     trade(ex, 0, tk, mk, 1000, 7);
     struct cas_account_view v = account_of(ex, tk);
     cr_assert_eq(v.cash, 92996);
@@ -470,8 +472,8 @@ Test(exchange, entry_price_and_realized_pnl)
 {
     open_perp(0);
     uint32_t a, b;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_CROSS, 10, &b, -10},
-                                  {0}});
+    open_accounts(
+        (struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_CROSS, 10, &b, -10}, {0}});
     trade(ex, 0, a, b, 110, 10);
     struct cas_position_view v = position(ex, a, 0);
     cr_assert_float_eq(v.entry, 105, 1e-9);
@@ -494,10 +496,12 @@ Test(exchange, order_owner_from_the_id)
 {
     open_perp(0);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 0},
-                                  {BIG, CAS_CROSS, 100, &b, 0}, {0}});
-    struct cas_order o = {.account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT,
-                          .price = 95, .qty = 3};
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &a, 0},
+                                  {BIG, CAS_CROSS, 100, &b, 0},
+                                  {0}});
+    struct cas_order o = {
+        .account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT, .price = 95, .qty = 3};
     uint64_t id;
     cr_assert_eq(cas_exchange_submit(ex, &o, NOCAUSE, &id, NULL, NULL), 0);
     cr_assert_eq(id >> 39, (uint64_t)b + 1);
@@ -522,6 +526,7 @@ Test(exchange, order_owner_from_the_id)
  * 500 = 105 >= IM(5) = 50; then 6 more at 99: equity 100 - 594 + 600 = 106 <
  * IM(11) = 110 -> refused. The instrument caps leverage: c asks for 50x on a
  * 10x instrument and is held to 10x. Reducing orders always pass. */
+/* clang-format off */
 Test(exchange, initial_margin_check)
 {
     struct cas_instrument_spec s = perp();
@@ -545,9 +550,11 @@ Test(exchange, initial_margin_check)
     accepted(a, SELL, CAS_LIMIT, 120, 4);
     ok(ex);
 }
+/* clang-format on */
 
 /* Reduce-only: nothing to reduce, or the wrong side, is refused; more than
  * the position is clipped to it. */
+/* clang-format off */
 Test(exchange, reduce_only_is_clipped_to_the_position)
 {
     open_perp(0);
@@ -571,6 +578,7 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
     cr_assert_eq(res.rested, 10);
     ok(ex);
 }
+/* clang-format on */
 
 /* Band [90, 110]: a limit at 111 or 89 is refused, 105 accepted; a market
  * buy whose best ask (112) is outside is refused. A halt refuses all. */
@@ -578,8 +586,8 @@ Test(exchange, band_and_halt_refuse_orders)
 {
     open_perp(0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100000, CAS_CROSS, 10, &a, 0},
-                                  {0}});
+    open_accounts(
+        (struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100000, CAS_CROSS, 10, &a, 0}, {0}});
     rest(ex, m, 0, SELL, 112, 5);
     cas_exchange_set_band(ex, 0, 90, 110);
     refused(a, BUY, CAS_LIMIT, 111, 1, CAS_REJECT_BAND);
@@ -685,6 +693,7 @@ Test(exchange, shortfall_is_paid_by_the_fund)
  * ranks s2 > s3 > s1, so s2 and s3 are closed, 5 lots each; each pays
  * 5 * 85.7 = 428.5 -> 429 (owed: up), the job receives 428 (down), residue 1
  * each. Job cash -857 + 856 = -1: the fund pays 1 and stands at -1. */
+/* clang-format off */
 Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
 {
     struct cas_instrument_spec s = market_style();
@@ -731,6 +740,7 @@ Test(exchange, empty_fund_deleverages_by_rank_at_the_bankruptcy_price)
     cr_assert_eq(t.adl, 2);
     cr_assert_eq(cas_book_orders(cas_exchange_book(ex, 0)), 1); /* b's bid untouched */
 }
+/* clang-format on */
 
 /* IOC style: a (BP 90) at mark 89; the IOC sells 4 at b's bid of 91, the
  * other 6 are deleveraged against m (the only short) at 90: m pays 540.
@@ -739,8 +749,10 @@ Test(exchange, ioc_style_deleverages_what_the_ioc_leaves)
 {
     open_perp(1000);
     uint32_t m, a, b;
-    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
-                                  {100000, CAS_CROSS, 10, &b, 0}, {0}});
+    open_accounts((struct acct[]){{1000000, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
     rest(ex, b, 0, BUY, 91, 4);
     rest(ex, b, 0, BUY, 89, 4); /* below the IOC's limit: not touched */
     mark_to(89);
@@ -814,8 +826,10 @@ Test(exchange, engine_orders_wait_for_halt_and_band)
 {
     open_perp(0);
     uint32_t m, a, c, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
-                                  {100, CAS_ISOLATED, 10, &c, 10}, {100000, CAS_CROSS, 10, &b, 0},
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &a, 10},
+                                  {100, CAS_ISOLATED, 10, &c, 10},
+                                  {100000, CAS_CROSS, 10, &b, 0},
                                   {0}});
     rest(ex, b, 0, BUY, 96, 20);
     cas_exchange_set_halt(ex, 0, true);
@@ -847,8 +861,10 @@ Test(exchange, liquidation_causes_form_a_tree)
     struct cas_instrument_spec s = market_style();
     open_venue(&s, 1, 100000);
     uint32_t m, a1, a2, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {50, CAS_ISOLATED, 20, &a1, 10},
-                                  {100, CAS_ISOLATED, 10, &a2, 10}, {100000, CAS_CROSS, 10, &b, 0},
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {50, CAS_ISOLATED, 20, &a1, 10},
+                                  {100, CAS_ISOLATED, 10, &a2, 10},
+                                  {100000, CAS_CROSS, 10, &b, 0},
                                   {0}});
     rest(ex, b, 0, BUY, 89, 10);
     r.n_fill = 0;
@@ -889,8 +905,10 @@ Test(keeper, close_factor_bonus_and_bad_debt)
     s.liq_bonus_ppm = 50000;
     open_venue(&s, 1, 1000);
     uint32_t m, t, k, poor;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &t, 10},
-                                  {100000, CAS_CROSS, 10, &k, 0}, {1, CAS_CROSS, 1, &poor, 0},
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &t, 10},
+                                  {100000, CAS_CROSS, 10, &k, 0},
+                                  {1, CAS_CROSS, 1, &poor, 0},
                                   {0}});
     uint32_t list[4];
     cas_lots taken;
@@ -944,8 +962,10 @@ Test(funding, amounts_signs_and_residue)
     s.initial_price = 1000;
     open_venue(&s, 1, 0);
     uint32_t a, b, c;
-    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0}, {100000, CAS_ISOLATED, 10, &b, 0},
-                                  {100000, CAS_CROSS, 10, &c, 0}, {0}});
+    open_accounts((struct acct[]){{100000, CAS_CROSS, 10, &a, 0},
+                                  {100000, CAS_ISOLATED, 10, &b, 0},
+                                  {100000, CAS_CROSS, 10, &c, 0},
+                                  {0}});
     trade(ex, 0, a, b, 1000, 4);
     trade(ex, 0, a, c, 1000, 3);
     struct cas_account_view va, vb, vc;
@@ -980,8 +1000,8 @@ Test(exchange, raising_the_mmr_scale_liquidates)
 {
     open_perp(0);
     uint32_t m, a;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10},
-                                  {0}});
+    open_accounts(
+        (struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {100, CAS_ISOLATED, 10, &a, 10}, {0}});
     cr_assert_eq(cas_exchange_set_mark(ex, 0, 91, NOCAUSE), 0);
     cr_assert_eq(r.n_liq, 0);
     cr_assert_eq(cas_exchange_set_mmr_scale(ex, 0, 4 * CAS_PPM), 0);
@@ -1008,7 +1028,8 @@ static void random_order(struct world *w)
     struct cas_rng *g = &w->rng;
     uint32_t i = (uint32_t)cas_rng_bounded(g, w->n_inst);
     cas_ticks mark = cas_exchange_mark(w->ex, i);
-    struct cas_order o = {.account = cas_rng_bounded(g, NACC + 4), .instrument = i,
+    struct cas_order o = {.account = cas_rng_bounded(g, NACC + 4),
+                          .instrument = i,
                           .side = cas_rng_bounded(g, 2) ? BUY : SELL,
                           .qty = cas_rng_range(g, 1, 20),
                           .reduce_only = cas_rng_bounded(g, 10) == 0};
@@ -1099,7 +1120,8 @@ static void run_world(uint64_t seed, bool keeper, bool mid_marks, int steps)
         cas_mark_init(&ms[k], CAS_MARK_MID, 1);
     struct cas_err err = {0};
     cr_assert_eq(cas_exchange_create(&w.ex, s, 3, cas_rng_range(&w.rng, 0, 20000), NULL,
-                                     mid_marks ? ms : NULL, &err), 0, "%s", err.msg);
+                                     mid_marks ? ms : NULL, &err),
+                 0, "%s", err.msg);
     for (int a = 0; a < NACC; a++)
         open_acct(w.ex, cas_rng_range(&w.rng, 500, 50000),
                   cas_rng_bounded(&w.rng, 2) ? CAS_CROSS : CAS_ISOLATED,
@@ -1118,15 +1140,16 @@ static void run_world(uint64_t seed, bool keeper, bool mid_marks, int steps)
         }
     }
     struct cas_exchange_totals t = totals(w.ex);
-    cr_assert(t.liquidations > 0, "seed %llu: the run liquidated no one",
-              (unsigned long long)seed);
+    cr_assert(t.liquidations > 0, "seed %llu: the run liquidated no one", (unsigned long long)seed);
     cr_assert(keeper ? t.keeper > 0 : t.engine > 0);
     if (getenv("CAS_TEST_VERBOSE"))
-        fprintf(stderr, "seed %llu: liq %llu engine %llu keeper %llu adl %llu fund %lld min %lld fees %lld residue %lld oi %lld\n",
-                (unsigned long long)seed, (unsigned long long)t.liquidations,
-                (unsigned long long)t.engine, (unsigned long long)t.keeper,
-                (unsigned long long)t.adl, (long long)t.insurance_fund, (long long)t.insurance_min,
-                (long long)t.fees, (long long)t.residue, (long long)t.open_interest[0]);
+        fprintf(
+            stderr,
+            "seed %llu: liq %llu engine %llu keeper %llu adl %llu fund %lld min %lld fees %lld residue %lld oi %lld\n",
+            (unsigned long long)seed, (unsigned long long)t.liquidations,
+            (unsigned long long)t.engine, (unsigned long long)t.keeper, (unsigned long long)t.adl,
+            (long long)t.insurance_fund, (long long)t.insurance_min, (long long)t.fees,
+            (long long)t.residue, (long long)t.open_interest[0]);
     cas_exchange_destroy(w.ex);
 }
 

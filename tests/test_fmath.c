@@ -31,8 +31,7 @@ static double ulps(double got, double want)
 Test(fmath, within_the_stated_error_of_correctly_rounded_references)
 {
     char path[1024], name[16], xs[64], ys[64];
-    snprintf(path, sizeof path, "%s/tests/data/fmath_reference.txt",
-             getenv("CASCADE_SOURCE_ROOT"));
+    snprintf(path, sizeof path, "%s/tests/data/fmath_reference.txt", getenv("CASCADE_SOURCE_ROOT"));
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "cannot open %s", path);
     int n = 0, seen[7] = {0};
@@ -57,8 +56,8 @@ Test(fmath, within_the_stated_error_of_correctly_rounded_references)
             cr_assert_leq(fabs(got - y), 4e-15 * fmax(1, fabs(y)), "lgamma(%a) = %a, want %a", x,
                           got, y);
         else
-            cr_assert_leq(ulps(got, y), bound, "%s(%a) = %a, want %a (%.1f ulp)", name, x, got,
-                          y, ulps(got, y));
+            cr_assert_leq(ulps(got, y), bound, "%s(%a) = %a, want %a (%.1f ulp)", name, x, got, y,
+                          ulps(got, y));
         n++;
     }
     fclose(f);
@@ -139,7 +138,8 @@ Test(fmath, draws_do_not_depend_on_glibc_fma_paths)
     if (cpu_has_fma()) {
         output_of("", probe, "libm", with, sizeof with);
         output_of(no_fma, probe, "libm", without, sizeof without);
-        cr_assert_str_neq(with, without, "glibc's results did not change: the switch had no effect");
+        cr_assert_str_neq(with, without,
+                          "glibc's results did not change: the switch had no effect");
     }
     output_of("", probe, "cascade", with, sizeof with);
     output_of(no_fma, probe, "cascade", without, sizeof without);
@@ -191,9 +191,8 @@ Test(fmath, every_scenario_is_byte_identical_with_fma_paths_on_and_off)
                      envs[k], bin, dir, e->d_name, tmp, (int)len - 5, e->d_name, k);
             cr_assert_eq(system(cmd), 0, "%s", cmd);
         }
-        static const char *const files[] = {"timeseries.csv", "liquidations.csv",
-                                            "cascades.csv", "liqmap.csv", "summary.json",
-                                            "config.json"};
+        static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                            "liqmap.csv",     "summary.json",     "config.json"};
         for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
             char a[2048], b[2048];
             snprintf(a, sizeof a, "%s/%.*s-0/%s", tmp, (int)len - 5, e->d_name, files[i]);

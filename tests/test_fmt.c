@@ -48,8 +48,8 @@ Test(fmt, arbitrary_doubles_and_ties_match_printf)
     for (size_t k = 0; k < sizeof ties / sizeof *ties; k++)
         for (int d = 0; d <= 6; d++)
             same_fixed(ties[k], d);
-    static const double edges[] = {0.0, -0.0, -0.001, 1e15, -1e15, 0x1p49, 0x1p53, 1e300,
-                                   -DBL_MAX, DBL_MIN, INFINITY, -INFINITY, NAN};
+    static const double edges[] = {0.0,   -0.0,     -0.001,  1e15,     -1e15,     0x1p49, 0x1p53,
+                                   1e300, -DBL_MAX, DBL_MIN, INFINITY, -INFINITY, NAN};
     for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
         for (int d = 0; d <= 20; d++)
             same_fixed(edges[k], d);
@@ -60,8 +60,8 @@ Test(fmt, integers_match_printf)
     char got[CAS_FMT_MAX], want[CAS_FMT_MAX];
     static const int64_t v[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
-        cr_assert_eq(cas_fmt_i64(got, v[k]), (size_t)snprintf(want, sizeof want, "%lld",
-                                                             (long long)v[k]));
+        cr_assert_eq(cas_fmt_i64(got, v[k]),
+                     (size_t)snprintf(want, sizeof want, "%lld", (long long)v[k]));
         cr_assert_str_eq(got, want);
         cr_assert_eq(cas_fmt_u64(got, (uint64_t)v[k]),
                      (size_t)snprintf(want, sizeof want, "%llu", (unsigned long long)v[k]));

@@ -116,11 +116,10 @@ static char expected_dir[1024];
 static void run_golden(void)
 {
     runs_setup();
-    snprintf(expected_dir, sizeof expected_dir, "%s/tests/golden/cascade/expected",
-             source_root());
-    cr_assert_eq(run_cascade("run '%s/tests/golden/cascade/config.json' -o run --quiet",
-                             source_root()),
-                 0, "the golden run failed");
+    snprintf(expected_dir, sizeof expected_dir, "%s/tests/golden/cascade/expected", source_root());
+    cr_assert_eq(
+        run_cascade("run '%s/tests/golden/cascade/config.json' -o run --quiet", source_root()), 0,
+        "the golden run failed");
 }
 
 TestSuite(golden, .init = run_golden, .fini = runs_teardown, .timeout = 60);
@@ -232,15 +231,14 @@ Test(golden, liquidations_are_the_hand_worked_tree)
         cr_assert_eq(integer(&t, r, "lots"), 100);
         cr_assert_eq(integer(&t, r, "filled_lots"), 100, "liquidation %zu fills in full", r);
         cr_assert_eq(integer(&t, r, "adl_lots"), 0);
-        cr_assert_float_eq(num(&t, r, "bankruptcy"), liqs[k].bankruptcy, 1e-9,
-                           "liquidation %zu", r);
+        cr_assert_float_eq(num(&t, r, "bankruptcy"), liqs[k].bankruptcy, 1e-9, "liquidation %zu",
+                           r);
         cr_assert_float_eq(num(&t, r, "liquidation_price"), liqs[k].liquidation, 1e-9,
                            "liquidation %zu", r);
         cr_assert_eq(integer(&t, r, "leverage"), liqs[k].leverage, "liquidation %zu", r);
         cr_assert_float_eq(num(&t, r, "fill_vwap"), liqs[k].vwap, 1e-9, "liquidation %zu", r);
         cr_assert_eq(num(&t, r, "worst_fill"), liqs[k].worst, "liquidation %zu", r);
-        cr_assert_eq(integer(&t, r, "insurance_change"), liqs[k].insurance, "liquidation %zu",
-                     r);
+        cr_assert_eq(integer(&t, r, "insurance_change"), liqs[k].insurance, "liquidation %zu", r);
         cr_assert_eq(integer(&t, r, "finish_step"), liqs[k].finish, "liquidation %zu", r);
         cr_assert_str_eq(cell(&t, r, "trigger"), liqs[k].trigger, "liquidation %zu", r);
         cr_assert_eq(integer(&t, r, "cascade"), 1);

@@ -101,13 +101,15 @@ Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
     long long cid = integer(&c, best, "id");
     cr_assert_geq(integer(&c, best, "liquidations"), 5, "long-squeeze's largest cascade");
     char want[256];
-    snprintf(want, sizeof want, "Cascade %lld of long-squeeze (seed 1), the largest: %s liquidations",
-             cid, cell(&c, best, "liquidations"));
+    snprintf(want, sizeof want,
+             "Cascade %lld of long-squeeze (seed 1), the largest: %s liquidations", cid,
+             cell(&c, best, "liquidations"));
     cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
     check_members(text, "r", cid);
     /* the shock that set it off, what each type did, and the cascade's figures */
     cr_assert_not_null(strstr(text, "shock 21: a market sell of 1000 lots on BTC-PERP, the shock"
-                                    " account closing its long"), "%s", text);
+                                    " account closing its long"),
+                       "%s", text);
     cr_assert_not_null(strstr(text, "Meanwhile, in steps"));
     cr_assert_not_null(strstr(text, "  market_maker "));
     snprintf(want, sizeof want, "to %s in step %s (%s bp down)", cell(&c, best, "price_extreme"),

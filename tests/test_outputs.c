@@ -67,8 +67,8 @@ static void check_doc_table(char *doc, const char *file)
         char *copy = strndup(line, (size_t)(nl - line)), *cells[8];
         size_t nc = split_row(copy, cells, 8);
         const struct cas_column *c = cas_record_column(file, k);
-        cr_assert_not_null(c, "docs/outputs.md lists more in %s than the code declares: %s",
-                           file, line);
+        cr_assert_not_null(c, "docs/outputs.md lists more in %s than the code declares: %s", file,
+                           line);
         char want[2048];
         snprintf(want, sizeof want, "| `%s` | %s | %s |", c->name, c->unit, c->meaning);
         cr_assert_eq(nc, 3, "%s: not three cells: %s", file, line);
@@ -81,8 +81,8 @@ static void check_doc_table(char *doc, const char *file)
         free(copy);
         line = nl + 1;
     }
-    cr_assert_eq(k, n, "docs/outputs.md lists %zu rows in %s; the code declares %zu (next: %s)",
-                 k, file, n, k < n ? cas_record_column(file, k)->name : "-");
+    cr_assert_eq(k, n, "docs/outputs.md lists %zu rows in %s; the code declares %zu (next: %s)", k,
+                 file, n, k < n ? cas_record_column(file, k)->name : "-");
 }
 
 Test(outputs, the_docs_list_exactly_the_declared_columns_and_keys)
@@ -126,7 +126,9 @@ static void flatten(const cJSON *v, const char *prefix, char keys[][128], size_t
             bool agent = strcmp(prefix, "agents") == 0;
             bool measure = strcmp(prefix, "agents.TYPE.measures") == 0;
             snprintf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "",
-                     agent ? "TYPE" : measure ? "NAME" : c->string);
+                     agent     ? "TYPE"
+                     : measure ? "NAME"
+                               : c->string);
             flatten(c, p, keys, n);
         }
     } else if (cJSON_IsArray(v) && v->child && cJSON_IsObject(v->child)) {
@@ -148,12 +150,15 @@ Test(outputs, files_have_the_declared_columns_and_summary_the_declared_keys)
     char config[1024];
     snprintf(config, sizeof config, "%s/configs/long-squeeze.json", source_root());
     cr_assert_eq(run_cascade("run '%s' -o r --quiet --steps 2700 --counterfactual "
-                             "--set record.trades=true", config), 0);
+                             "--set record.trades=true",
+                             config),
+                 0);
     cr_assert_eq(run_cascade("run '%s' -o plain --quiet --steps 2500", config), 0);
     cr_assert_eq(run_cascade("run '%s/configs/gamma-squeeze.json' -o dealers --quiet --steps 2600",
-                             source_root()), 0);
+                             source_root()),
+                 0);
     static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
-                                        "trades.csv", "liqmap.csv", "accounts.csv"};
+                                        "trades.csv",     "liqmap.csv",       "accounts.csv"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         check_header(files[i]);
     /* the counterfactual's time series has the same columns */
@@ -199,7 +204,7 @@ static bool near_or_below(double a, double b) /* a <= b, up to printing */
 }
 
 struct fills {
-    double worst;   /* of one liquidation: lowest sale (long) or highest buy (short) */
+    double worst; /* of one liquidation: lowest sale (long) or highest buy (short) */
     long long first, last;
     size_t n;
 };
@@ -210,7 +215,8 @@ static void check_run(const char *config, int seed, const char *extra)
     snprintf(config_path, sizeof config_path, "%s/configs/%s", source_root(), config);
     cr_assert_eq(run_cascade("run '%s' -o r --quiet --seed %d --set record.trades=true "
                              "--set record.sample_every=1 --set record.liqmap=false %s",
-                             config_path, seed, extra), 0, "%s seed %d", config, seed);
+                             config_path, seed, extra),
+                 0, "%s seed %d", config, seed);
     struct table tr, lq, cs, ts;
     table_read(&tr, "r/trades.csv");
     table_read(&lq, "r/liquidations.csv");
@@ -281,8 +287,8 @@ static void check_run(const char *config, int seed, const char *extra)
             if (f[id].n)
                 cr_assert(f[id].first >= start && f[id].last <= finish,
                           "%s seed %d: liquidation %zu fills in steps %lld-%lld, outside "
-                          "cascade %lld's span %lld-%lld", config, seed, id, f[id].first,
-                          f[id].last, cid, start, finish);
+                          "cascade %lld's span %lld-%lld",
+                          config, seed, id, f[id].first, f[id].last, cid, start, finish);
             bool same = strcmp(cell(&lq, id, "instrument"), instr) == 0 &&
                         strcmp(cell(&lq, id, "side"), cell(&cs, c, "side")) == 0;
             if (!same || f[id].n == 0)
@@ -305,7 +311,8 @@ static void check_run(const char *config, int seed, const char *extra)
         const char *instr = cell(&ts, r, "instrument");
         long long count = 0;
         for (size_t k = 1; k <= n_liq; k++)
-            count += integer(&lq, k, "step") == step && strcmp(cell(&lq, k, "instrument"), instr) == 0;
+            count +=
+                integer(&lq, k, "step") == step && strcmp(cell(&lq, k, "instrument"), instr) == 0;
         cr_assert_eq(integer(&ts, r, "liquidations"), count,
                      "%s seed %d: row %lld %s counts %lld liquidations, liquidations.csv has %lld",
                      config, seed, step, instr, integer(&ts, r, "liquidations"), count);
@@ -338,14 +345,14 @@ static void check_run(const char *config, int seed, const char *extra)
         cr_assert(id >= 0 && (size_t)id <= n_acc, "account ids are 0..%zu", n_acc);
         type_of[id] = cell(&ac, k, "type");
     }
-    cJSON_ArrayForEach(a, agents) {
+    cJSON_ArrayForEach(a, agents)
+    {
         long long bought = 0, sold = 0;
         for (size_t r = 1; r < tr.n_rows; r++) {
             bool taker_buys = strcmp(cell(&tr, r, "taker_side"), "buy") == 0;
             for (int side = 0; side < 2; side++) {
-                unsigned long long acct =
-                    cas_order_account(strtoull(cell(&tr, r, side ? "maker_order" : "taker_order"),
-                                               NULL, 10));
+                unsigned long long acct = cas_order_account(
+                    strtoull(cell(&tr, r, side ? "maker_order" : "taker_order"), NULL, 10));
                 if (acct > n_acc || !type_of[acct] || strcmp(type_of[acct], a->string) != 0)
                     continue; /* the venue's own orders, or another type */
                 *((side ? !taker_buys : taker_buys) ? &bought : &sold) += integer(&tr, r, "qty");
@@ -360,8 +367,8 @@ static void check_run(const char *config, int seed, const char *extra)
     long long keeper_rows = 0, takeovers = 0;
     for (size_t r = 1; r < lq.n_rows; r++)
         keeper_rows += strcmp(cell(&lq, r, "mode"), "keeper") == 0;
-    cJSON_ArrayForEach(a, agents)
-        takeovers += (long long)cJSON_GetObjectItem(a, "takeovers")->valuedouble;
+    cJSON_ArrayForEach(a, agents) takeovers +=
+        (long long)cJSON_GetObjectItem(a, "takeovers")->valuedouble;
     cr_assert_eq(takeovers, keeper_rows, "%s seed %d: take-overs", config, seed);
     table_free(&ac);
     cr_log_info("%s seed %d: %zu cascades, %zu liquidations, %zu member fills checked", config,
@@ -377,9 +384,10 @@ static void check_run(const char *config, int seed, const char *extra)
 }
 
 static const char *const scenarios[] = {
-    "long-squeeze.json",  "no-leverage.json",   "circuit-breaker.json",
-    "dynamic-margin.json", "cross-margin-contagion.json", "front-running.json",
-    "gamma-squeeze.json", "keepers.json",
+    "long-squeeze.json",           "no-leverage.json",
+    "circuit-breaker.json",        "dynamic-margin.json",
+    "cross-margin-contagion.json", "front-running.json",
+    "gamma-squeeze.json",          "keepers.json",
 };
 
 Test(outputs, cascade_figures_hold_against_the_fills_in_every_scenario)
@@ -438,7 +446,9 @@ Test(outputs, replay_covers_the_liquidations_and_the_asked_ranges)
     table_free(&lq);
     runs_remove("r");
     cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o r --quiet "
-                             "--set 'record.replay=[[100, 110], [2390, 2420]]'", source_root()), 0);
+                             "--set 'record.replay=[[100, 110], [2390, 2420]]'",
+                             source_root()),
+                 0);
     replay_steps(steps, &n, 20000);
     cr_assert_eq(n, 11 + 31, "only the asked steps: %zu", n);
     cr_assert_eq(steps[0], 100);
@@ -471,7 +481,9 @@ Test(outputs, agent_measures_say_what_the_agents_hold)
                  0);
     double short_gamma = measure_of("option_dealer", "hedge_lots_per_pct");
     cr_assert_eq(run_cascade("run '%s/configs/gamma-squeeze.json' -o m --quiet --steps 2600 "
-                             "--set agents[3].params.short_gamma=0", root), 0);
+                             "--set agents[3].params.short_gamma=0",
+                             root),
+                 0);
     double long_gamma = measure_of("option_dealer", "hedge_lots_per_pct");
     cr_assert_gt(short_gamma, 0, "short gamma: %g", short_gamma);
     cr_assert_lt(long_gamma, 0, "long gamma: %g", long_gamma);
@@ -493,8 +505,8 @@ static double peak_rss_mb(const char *dir)
     snprintf(path, sizeof path, "%s/summary.json", dir);
     char *text = slurp_file(path);
     cJSON *j = cJSON_Parse(text);
-    double mb = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "performance"), "peak_rss_mb")
-                    ->valuedouble;
+    double mb =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "performance"), "peak_rss_mb")->valuedouble;
     cJSON_Delete(j);
     free(text);
     return mb;
@@ -505,9 +517,11 @@ Test(outputs, memory_does_not_grow_with_steps)
     const char *args = "--set record.sample_every=10000 --set record.stylized_horizon_steps=10000"
                        " --set 'agents=[{\"type\":\"noise\",\"count\":4}]'";
     cr_assert_eq(run_cascade("run '%s/configs/default.json' -o short -q --steps 10000 %s",
-                             source_root(), args), 0);
+                             source_root(), args),
+                 0);
     cr_assert_eq(run_cascade("run '%s/configs/default.json' -o long -q --steps 500000 %s",
-                             source_root(), args), 0);
+                             source_root(), args),
+                 0);
     double a = peak_rss_mb("short"), b = peak_rss_mb("long");
     cr_log_info("peak memory: %.1f MiB for 10,000 steps, %.1f MiB for 500,000", a, b);
     cr_assert_lt(b - a, 4, "memory grew by %.1f MiB over 490,000 more steps", b - a);

@@ -33,8 +33,8 @@ struct trace {
     struct cas_exchange_totals totals;
 };
 
-static void run(const struct cas_config *cfg, const struct cas_sim_observer *obs,
-                struct trace *t, struct cas_sim **keep)
+static void run(const struct cas_config *cfg, const struct cas_sim_observer *obs, struct trace *t,
+                struct cas_sim **keep)
 {
     struct cas_sim *sim;
     struct cas_err err = {0};

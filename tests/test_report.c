@@ -85,8 +85,8 @@ static void run_long_squeeze(void)
 {
     const char *root = getenv("CASCADE_SOURCE_ROOT");
     cr_assert_not_null(root);
-    cr_assert_eq(sh("'%s' run '%s/configs/long-squeeze.json' -o r --quiet", bin(), root), 0,
-                 "%s", err);
+    cr_assert_eq(sh("'%s' run '%s/configs/long-squeeze.json' -o r --quiet", bin(), root), 0, "%s",
+                 err);
 }
 
 static const char chromium_flags[] =
@@ -98,7 +98,9 @@ static const char chromium_flags[] =
 static void dump_dom(const char *page)
 {
     cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-dom\" --dump-dom "
-                    "\"file://$PWD/%s\"", chromium_flags, page), 0, "chromium: %s", err);
+                    "\"file://$PWD/%s\"",
+                    chromium_flags, page),
+                 0, "chromium: %s", err);
 }
 
 /* The page as Chromium draws it, screenshot into tmp/PNG; what it logged in err. */
@@ -106,7 +108,8 @@ static void screenshot(const char *page, const char *png)
 {
     cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-shot\" "
                     "--enable-logging=stderr --v=0 --window-size=1200,4000 "
-                    "--screenshot=\"$PWD/%s\" \"file://$PWD/%s\"", chromium_flags, png, page),
+                    "--screenshot=\"$PWD/%s\" \"file://$PWD/%s\"",
+                    chromium_flags, png, page),
                  0, "chromium: %s", err);
     cr_assert_null(strstr(err, "Uncaught"), "the page raised a JavaScript error:\n%s", err);
     cr_assert_null(strstr(err, "ERROR:CONSOLE"), "the page logged a console error:\n%s", err);
@@ -153,8 +156,7 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     char *html = slurp_file("r/report.html");
     cr_assert_not_null(html, "no r/report.html");
     /* 8 gnuplot figures, 3 trees, 3 price paths, the player's ladder */
-    cr_assert_eq(count(html, "<svg"), 15, "expected 15 SVGs inline, got %zu",
-                 count(html, "<svg"));
+    cr_assert_eq(count(html, "<svg"), 15, "expected 15 SVGs inline, got %zu", count(html, "<svg"));
     cr_assert_eq(count(html, "<svg class=\"tree\""), 3);
     cr_assert_eq(count(html, "<figcaption"), 8);
     cr_assert_eq(count(html, "class=\"skipped\""), 0);
@@ -176,7 +178,8 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     /* The headline's largest cascade move is cascades.csv's largest move_bps. */
     cr_assert_eq(sh("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"move_bps\") c = i;"
                     " next } { print $c }' r/cascades.csv | sort -g | tail -1 | "
-                    "xargs printf '%%.0f'"), 0, "%s", err);
+                    "xargs printf '%%.0f'"),
+                 0, "%s", err);
     long move = strtol(out, NULL, 10);
     cr_assert_gt(move, 100, "long-squeeze's largest cascade moves only %ld bp", move);
     char want[128];
@@ -221,7 +224,8 @@ static void dom_at(const char *page, const char *frag, int ms)
 {
     cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-js\" "
                     "--enable-logging=stderr --v=0 --virtual-time-budget=%d --dump-dom "
-                    "\"file://$PWD/%s#%s\"", chromium_flags, ms, page, frag),
+                    "\"file://$PWD/%s#%s\"",
+                    chromium_flags, ms, page, frag),
                  0, "chromium: %s", err);
     cr_assert_null(strstr(err, "Uncaught"), "the page raised a JavaScript error:\n%s", err);
     cr_assert_null(strstr(err, "ERROR:CONSOLE"), "the page logged a console error:\n%s", err);
@@ -233,7 +237,8 @@ static void shot_of(const char *page, const char *frag, const char *png)
     char html[512];
     snprintf(html, sizeof html,
              "<!DOCTYPE html><html><body style='margin:0'><iframe src='%s#%s' "
-             "style='border:0;width:1200px;height:1000px'></iframe></body></html>", page, frag);
+             "style='border:0;width:1200px;height:1000px'></iframe></body></html>",
+             page, frag);
     char path[1024];
     snprintf(path, sizeof path, "%s/frame.html", run_tmp);
     FILE *f = fopen(path, "w");
@@ -242,7 +247,8 @@ static void shot_of(const char *page, const char *frag, const char *png)
     fclose(f);
     cr_assert_eq(sh("timeout 120 chromium %s --user-data-dir=\"$PWD/profile-shot\" "
                     "--window-size=1200,1000 --virtual-time-budget=2000 "
-                    "--screenshot=\"$PWD/%s\" \"file://$PWD/frame.html\"", chromium_flags, png),
+                    "--screenshot=\"$PWD/%s\" \"file://$PWD/frame.html\"",
+                    chromium_flags, png),
                  0, "chromium: %s", err);
     char cwd[PATH_MAX];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
@@ -259,7 +265,8 @@ Test(report, replay_player_opens_at_a_step_and_plays)
     cr_assert_eq(sh("'%s' report r", bin()), 0, "%s", err);
     /* the largest cascade's first step, and a liquidation triggered in it */
     cr_assert_eq(sh("awk -F, 'NR == 1 { next } $11 > n { n = $11; s = $6 } END { print s }' "
-                    "r/cascades.csv"), 0, "%s", err);
+                    "r/cascades.csv"),
+                 0, "%s", err);
     long step = strtol(out, NULL, 10);
     cr_assert_gt(step, 0);
     cr_assert_eq(sh("awk -F, -v s=%ld '$2 == s { print $1; exit }' r/liquidations.csv", step), 0);
@@ -298,8 +305,8 @@ Test(report, two_runs_on_one_page)
     need(true);
     run_long_squeeze();
     const char *root = getenv("CASCADE_SOURCE_ROOT");
-    cr_assert_eq(sh("'%s' run '%s/configs/no-leverage.json' -o c --quiet", bin(), root), 0,
-                 "%s", err);
+    cr_assert_eq(sh("'%s' run '%s/configs/no-leverage.json' -o c --quiet", bin(), root), 0, "%s",
+                 err);
     cr_assert_eq(sh("'%s' report r c", bin()), 0, "%s", err);
     cr_assert_str_eq(out, "r/compare-c.html\n");
     char *html = slurp_file("r/compare-c.html");
@@ -312,8 +319,10 @@ Test(report, two_runs_on_one_page)
     long n = strtol(out, NULL, 10);
     cr_assert_gt(n, 0);
     char want[256];
-    snprintf(want, sizeof want, "<tr><th>liquidations</th><td>%ld</td><td>0</td>"
-                                "<td>-%ld</td>", n, n);
+    snprintf(want, sizeof want,
+             "<tr><th>liquidations</th><td>%ld</td><td>0</td>"
+             "<td>-%ld</td>",
+             n, n);
     cr_assert_not_null(strstr(html, want), "no '%s'", want);
     cr_assert_eq(count(html, "<svg"), 1, "the overlaid price figure");
     cr_assert_eq(count(html, "<table class=\"agents\">"), 2);
@@ -411,14 +420,14 @@ Test(report, malformed_csvs_name_the_file_and_line)
     run_long_squeeze();
     /* timeseries.csv line 5: the mark (10th column) is not a number. */
     cr_assert_eq(sh("cp -r r b1 && sed -i '5s/^\\(\\([^,]*,\\)\\{9\\}\\)[^,]*/\\1oops/' "
-                    "b1/timeseries.csv"), 0, "%s", err);
+                    "b1/timeseries.csv"),
+                 0, "%s", err);
     assert_refused("b1", "b1/timeseries.csv:5: 'mark' is not a number: 'oops'");
     /* cascades.csv line 3: a field missing. */
     cr_assert_eq(sh("cp -r r b2 && sed -i '3s/,[^,]*$//' b2/cascades.csv"), 0, "%s", err);
     assert_refused("b2", "b2/cascades.csv:3: 19 fields, the header has 20");
     /* liquidations.csv without its header's 'mark'. */
-    cr_assert_eq(sh("cp -r r b3 && sed -i '1s/,mark,/,mork,/' b3/liquidations.csv"), 0, "%s",
-                 err);
+    cr_assert_eq(sh("cp -r r b3 && sed -i '1s/,mark,/,mork,/' b3/liquidations.csv"), 0, "%s", err);
     assert_refused("b3", "b3/liquidations.csv:1: no column 'mark' in the header");
     /* An empty liqmap.csv (not even a header). */
     cr_assert_eq(sh("cp -r r b4 && : > b4/liqmap.csv"), 0, "%s", err);

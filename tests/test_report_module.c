@@ -39,8 +39,8 @@ static void write_run(const char *dir)
         len += (size_t)snprintf(ts + len, sizeof ts - len,
                                 "%d,%d,P,%g,%g,%g,%g,%g,%g,%g,100.00,2,5,5,40,150,4,4,%d,%d,"
                                 "0.0001,1.000000,%d,%s,1000,0,0\n",
-                                step, step + 1, p - 1, p + 1, p, p, p - 2, p + 1, p, 10 - k,
-                                10 - k, step == 29 ? 2 : 0, step == 29 ? "1600" : "0");
+                                step, step + 1, p - 1, p + 1, p, p, p - 2, p + 1, p, 10 - k, 10 - k,
+                                step == 29 ? 2 : 0, step == 29 ? "1600" : "0");
     }
     put(dir, "timeseries.csv", ts);
     put(dir, "liquidations.csv",

@@ -213,19 +213,20 @@ Test(index, path_errors_name_file_line_and_offending_text)
                       "expected two fields 'step,price', got '0,100,7'");
     expect_path_error("path_empty.csv", CAS_EINVAL, 1,
                       "header must be 'step,price', got an empty file");
-    expect_path_error("path_no_rows.csv", CAS_EINVAL, 1,
-                      "no rows after the header 'step,price'");
+    expect_path_error("path_no_rows.csv", CAS_EINVAL, 1, "no rows after the header 'step,price'");
     expect_path_error("does_not_exist.csv", CAS_EIO, 0, NULL);
 }
 
 /* ---- mark ---- */
 
+/* clang-format off */
 static struct cas_mark_inputs book_inputs(cas_ticks bid, cas_ticks ask, cas_ticks last,
                                           double index)
 {
     return (struct cas_mark_inputs){.has_bid = bid > 0, .has_ask = ask > 0, .bid = bid,
                                     .ask = ask, .last = last, .index = index};
 }
+/* clang-format on */
 
 /* The methods that keep no state, as cases: the book, the funding clock and the mark. */
 static const struct mark_case {
@@ -296,11 +297,13 @@ Test(mark, median_takes_the_middle_of_fair_ema_and_last)
 
 /* ---- funding ---- */
 
+/* clang-format off */
 static struct cas_funding_params binance(void)
 {
     return (struct cas_funding_params){.interval = 480, .interest = 0.0001, .clamp = 0.0005,
                                        .premium = CAS_PREMIUM_IMPACT, .impact_lots = 8};
 }
+/* clang-format on */
 
 static double rate_of(const struct cas_funding_params *p, const double *samples, int n)
 {
@@ -377,9 +380,9 @@ static struct cas_book *impact_book(void)
     } o[] = {{CAS_BUY, 1010, 5}, {CAS_BUY, 1008, 5}, {CAS_SELL, 1012, 4}, {CAS_SELL, 1015, 10}};
     for (uint64_t i = 0; i < 4; i++) {
         struct cas_submit_result r;
-        cr_assert_eq(cas_book_submit(b, i + 1, o[i].side, CAS_LIMIT, o[i].price, o[i].qty, NULL,
-                                     NULL, &r),
-                     0);
+        cr_assert_eq(
+            cas_book_submit(b, i + 1, o[i].side, CAS_LIMIT, o[i].price, o[i].qty, NULL, NULL, &r),
+            0);
     }
     return b;
 }
@@ -523,8 +526,8 @@ Test(band, init_rejects_bad_parameters)
 
 static struct cas_stop stop(uint64_t id, enum cas_side side, cas_ticks trigger)
 {
-    return (struct cas_stop){.id = id, .account = (uint32_t)id * 10, .side = side,
-                             .trigger = trigger, .qty = 1};
+    return (struct cas_stop){
+        .id = id, .account = (uint32_t)id * 10, .side = side, .trigger = trigger, .qty = 1};
 }
 
 static void add_stop(struct cas_stops *s, uint64_t id, enum cas_side side, cas_ticks trigger)
@@ -540,8 +543,8 @@ static void expect_fired(struct cas_stops *s, cas_ticks last, const uint64_t *wa
     uint32_t got = cas_stops_triggered(s, 0, last, out, 64);
     cr_assert_eq(got, n, "at %lld: %u fired, want %u", (long long)last, got, n);
     for (uint32_t i = 0; i < n; i++) {
-        cr_assert_eq(out[i].id, want[i], "at %lld, #%u: id %llu, want %llu", (long long)last,
-                     i, (unsigned long long)out[i].id, (unsigned long long)want[i]);
+        cr_assert_eq(out[i].id, want[i], "at %lld, #%u: id %llu, want %llu", (long long)last, i,
+                     (unsigned long long)out[i].id, (unsigned long long)want[i]);
         cr_assert_eq(out[i].account, (uint32_t)want[i] * 10);
     }
 }
@@ -553,6 +556,7 @@ struct fire {
     uint64_t ids[6];
     uint32_t n, pending;
 };
+/* clang-format off */
 static const struct stop_script {
     const char *name;
     struct {
@@ -573,6 +577,7 @@ static const struct stop_script {
       {5, CAS_SELL, 95}, {1, CAS_SELL, 94}},
      {{94, {7, 3, 5, 1, 20, 21}, 6, 0}}},
 };
+/* clang-format on */
 
 Test(stops, stops_fire_in_trigger_order_sells_first_ties_in_insertion_order)
 {

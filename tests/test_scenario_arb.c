@@ -13,9 +13,9 @@ static int cmp_double(const void *a, const void *b)
 }
 
 struct gap {
-    bool cascade;       /* did the run have one? */
-    double at_extreme;  /* |gap_to_index_bps| of the cascade with the widest gap */
-    double after;       /* |mark / index - 1| in bp, 30 minutes after its extreme */
+    bool cascade;                  /* did the run have one? */
+    double at_extreme;             /* |gap_to_index_bps| of the cascade with the widest gap */
+    double after;                  /* |mark / index - 1| in bp, 30 minutes after its extreme */
     long long oi_before, oi_after; /* oi_long before the closing shock, after the extreme */
 };
 
@@ -43,9 +43,8 @@ static struct gap squeeze_gap(const char *name, unsigned seed)
     for (size_t r = 2; r < c.n_rows; r++)
         if (fabs(num(&c, r, "gap_to_index_bps")) > fabs(num(&c, widest, "gap_to_index_bps")))
             widest = r;
-    struct gap g = {.cascade = true,
-                    .at_extreme = fabs(num(&c, widest, "gap_to_index_bps")),
-                    .after = NAN};
+    struct gap g = {
+        .cascade = true, .at_extreme = fabs(num(&c, widest, "gap_to_index_bps")), .after = NAN};
     long long extreme = integer(&c, widest, "extreme_step");
     long long shock = integer(&c, widest, "start_step");
     for (size_t r = 1; r < t.n_rows; r++) {
@@ -59,8 +58,8 @@ static struct gap squeeze_gap(const char *name, unsigned seed)
             break;
         }
     }
-    cr_assert(isfinite(g.after), "%s seed %u: the run ends within 30 minutes of the extreme",
-              name, seed);
+    cr_assert(isfinite(g.after), "%s seed %u: the run ends within 30 minutes of the extreme", name,
+              seed);
     table_free(&c);
     table_free(&t);
     return g;
@@ -88,8 +87,8 @@ Test(scenario_arb, the_gap_a_cascade_opens_closes_within_half_an_hour)
             cr_assert_lt(g.oi_after, g.oi_before, "%s seed %u: open interest %lld -> %lld",
                          family[f], s, g.oi_before, g.oi_after);
             cr_log_info("%s seed %u: gap %.0f bp at the extreme, %.1f bp 30 min later; open "
-                        "interest %lld -> %lld", family[f], s, g.at_extreme, g.after,
-                        g.oi_before, g.oi_after);
+                        "interest %lld -> %lld",
+                        family[f], s, g.at_extreme, g.after, g.oi_before, g.oi_after);
         }
         cr_assert_geq(n, 4u, "%s: only %zu seeds of 8 had a cascade", family[f], n);
         qsort(ratio, n, sizeof *ratio, cmp_double);
@@ -151,10 +150,9 @@ static long long unexplained_in_rows(const char *dir)
  * timeseries.csv's arb_at_limit and halted for every perpetual (row by row). */
 Test(scenario_arb, no_scenario_stays_far_from_its_index_unexplained)
 {
-    static const char *const names[] = {"default", "no-leverage", "long-squeeze",
-                                        "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze", "cross-margin-contagion",
-                                        "btc-perp"};
+    static const char *const names[] = {
+        "default",       "no-leverage", "long-squeeze",  "circuit-breaker",        "dynamic-margin",
+        "front-running", "keepers",     "gamma-squeeze", "cross-margin-contagion", "btc-perp"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         bool day = strcmp(names[k], "default") == 0 || strcmp(names[k], "btc-perp") == 0;
         for (unsigned s = 1; s <= (day ? 1u : 2u); s++) {
@@ -168,8 +166,10 @@ Test(scenario_arb, no_scenario_stays_far_from_its_index_unexplained)
                       "%s seed %u: %.0f steps far from the index, unexplained", names[k], s,
                       longest);
             long long rows = unexplained_in_rows(dir);
-            cr_assert_leq(rows, 1800, "%s seed %u: %lld steps far from the index in "
-                          "timeseries.csv, unexplained", names[k], s, rows);
+            cr_assert_leq(rows, 1800,
+                          "%s seed %u: %lld steps far from the index in "
+                          "timeseries.csv, unexplained",
+                          names[k], s, rows);
         }
     }
 }
@@ -211,8 +211,8 @@ Test(scenario_arb, the_squeeze_overshoots_recovers_and_funding_falls)
         for (size_t r = (size_t)x + 1; r <= (size_t)x + 600; r++)
             after = fmin(after, num(&t, r, "funding_rate"));
         cr_log_info("seed %u: %.0f -> %.0f -> %.0f 30 min later (%.0f%% recovered); gap %.0f bp "
-                    "halved in %lld steps; funding %.4f%% -> %.4f%%", s, pre, low, later,
-                    recovered * 100, gap, half, before * 100, after * 100);
+                    "halved in %lld steps; funding %.4f%% -> %.4f%%",
+                    s, pre, low, later, recovered * 100, gap, half, before * 100, after * 100);
         cr_assert_lt(low, pre * 0.98, "seed %u: no overshoot", s);
         cr_assert_geq(recovered, 0.8, "seed %u: %.0f%% recovered", s, recovered * 100);
         cr_assert(half >= 0 && half <= 60, "seed %u: gap halved in %lld steps", s, half);

@@ -19,19 +19,19 @@
 #define XSTR(x) STR(x)
 
 struct metrics {
-    double pre_shock;        /* mid just before the shock */
-    double min_after;        /* its lowest after the shock */
-    double drop_bps;         /* (pre_shock - min_after) / pre_shock */
-    double end_gap_bps;      /* |mid / index - 1| at the end of the run */
+    double pre_shock;   /* mid just before the shock */
+    double min_after;   /* its lowest after the shock */
+    double drop_bps;    /* (pre_shock - min_after) / pre_shock */
+    double end_gap_bps; /* |mid / index - 1| at the end of the run */
     uint64_t liquidations;
-    uint64_t by_front;       /* liquidations whose trigger is a front-runner's order */
-    uint64_t in_shock_step;  /* liquidations triggered in the shock's own step */
-    uint64_t front_orders_before; /* orders the front-runners sent before the shock */
-    uint64_t front_orders;   /* ... and over the whole run */
-    double liq_notional;     /* lots x mark at liquidation, quote currency */
-    double front_pnl;        /* the front-runners' equity change over the run, quote */
-    double contract_value;   /* quote currency per tick per lot */
-    uint32_t front_first, front_last; /* the front-runners' accounts */
+    uint64_t by_front;                 /* liquidations whose trigger is a front-runner's order */
+    uint64_t in_shock_step;            /* liquidations triggered in the shock's own step */
+    uint64_t front_orders_before;      /* orders the front-runners sent before the shock */
+    uint64_t front_orders;             /* ... and over the whole run */
+    double liq_notional;               /* lots x mark at liquidation, quote currency */
+    double front_pnl;                  /* the front-runners' equity change over the run, quote */
+    double contract_value;             /* quote currency per tick per lot */
+    uint32_t front_first, front_last;  /* the front-runners' accounts */
     uint32_t agent_first, agent_count; /* ... and agent indices */
     cas_step shock;
 };
@@ -148,15 +148,14 @@ static void run_arm(struct arm *a, const char *const *sets, size_t n, const char
                     "liquidations (%llu set off by front-runners, %llu in the shock's step), "
                     "notional %.0f; fall %.0f bps; at the end %.0f bps from the index",
                     label, s + 1, m.front_pnl, (unsigned long long)m.front_orders,
-                    (unsigned long long)m.front_orders_before,
-                    (unsigned long long)m.liquidations, (unsigned long long)m.by_front,
-                    (unsigned long long)m.in_shock_step, m.liq_notional, m.drop_bps,
-                    m.end_gap_bps);
+                    (unsigned long long)m.front_orders_before, (unsigned long long)m.liquidations,
+                    (unsigned long long)m.by_front, (unsigned long long)m.in_shock_step,
+                    m.liq_notional, m.drop_bps, m.end_gap_bps);
     }
     cr_log_info("%s: PnL %.0f on average, gained on %d of %d seeds; %llu liquidations in all, "
                 "notional %.0f and fall %.0f bps on average",
-                label, a->pnl, a->earned, SEEDS, (unsigned long long)a->liquidations,
-                a->notional, a->drop);
+                label, a->pnl, a->earned, SEEDS, (unsigned long long)a->liquidations, a->notional,
+                a->drop);
 }
 
 /* configs/README.md, front-running.json: "They earn (tested: positive on every seed of
@@ -176,6 +175,7 @@ static void run_arm(struct arm *a, const char *const *sets, size_t n, const char
  * 95 to 1,210; 127 liquidations against 106 (fewer on no seed, as many on 3), notional
  * 134,000 against 115,000, fall 245 bps against 228; orders before the shock on seed 8
  * only; set off liquidations on 5. */
+/* clang-format off */
 Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 600)
 {
     struct arm with, without;
@@ -209,6 +209,7 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 60
     cr_assert_geq(with.set_off, 3, "front-runners' orders set off liquidations on "
                   "only %d of %d seeds", with.set_off, SEEDS);
 }
+/* clang-format on */
 
 /* configs/README.md, front-running.json: "Without the shock (shocks[0].pct=0) they seldom
  * trade (on at most half of seeds 1-8) and gain on none of them, losing on average".
@@ -218,11 +219,12 @@ Test(scenario_front, without_the_shock_front_runners_lose, .timeout = 600)
     struct arm calm;
     const char *sets[] = {"shocks[0].pct=0"};
     run_arm(&calm, sets, 1, "no shock");
-    cr_assert_eq(calm.earned, 0, "front-runners gained on %d seeds without a shock",
-                 calm.earned);
+    cr_assert_eq(calm.earned, 0, "front-runners gained on %d seeds without a shock", calm.earned);
     cr_assert_lt(calm.pnl, 0, "front-runners' mean PnL %.0f without a shock", calm.pnl);
-    cr_assert_leq(calm.traded, SEEDS / 2, "front-runners traded on %d of %d seeds without a "
-                  "shock", calm.traded, SEEDS);
+    cr_assert_leq(calm.traded, SEEDS / 2,
+                  "front-runners traded on %d of %d seeds without a "
+                  "shock",
+                  calm.traded, SEEDS);
 }
 
 /* configs/README.md, front-running.json: "With a 2.5% fall (shocks[0].pct=-0.025) ... they
@@ -237,8 +239,10 @@ Test(scenario_front, a_deeper_fall_leaves_the_cascade_slightly_smaller, .timeout
     run_arm(&with, big, 1, "2.5% fall");
     run_arm(&without, big_inert, 2, "2.5% fall, no collateral");
     cr_assert_eq(with.earned, SEEDS, "front-runners gained on only %d seeds", with.earned);
-    cr_assert_lt(with.notional, without.notional, "liquidated %.0f with front-runners, %.0f "
-                 "without", with.notional, without.notional);
+    cr_assert_lt(with.notional, without.notional,
+                 "liquidated %.0f with front-runners, %.0f "
+                 "without",
+                 with.notional, without.notional);
     cr_assert_lt(with.drop, without.drop, "fall %.0f bps with front-runners, %.0f without",
                  with.drop, without.drop);
 }
@@ -269,8 +273,10 @@ Test(scenario_front, a_market_order_shock_leaves_nothing_to_front_run, .timeout 
                      m->end_gap_bps);
         mostly_in_step += 2 * m->in_shock_step > m->liquidations;
     }
-    cr_assert_geq(mostly_in_step, SEEDS - 2, "most liquidations in the shock's step on only "
-                  "%d of %d seeds", mostly_in_step, SEEDS);
+    cr_assert_geq(mostly_in_step, SEEDS - 2,
+                  "most liquidations in the shock's step on only "
+                  "%d of %d seeds",
+                  mostly_in_step, SEEDS);
     cr_assert_leq(traded, 2, "front-runners traded on %d of %d seeds", traded, SEEDS);
     cr_assert_geq(fell, SEEDS - 2, "a fall of more than 1%% on only %d of %d seeds", fell, SEEDS);
 }

@@ -11,8 +11,8 @@
 
 #define SEEDS 4
 #define DEALERS "agents[3].params.short_gamma" /* the option_dealer population */
-#define HORIZON 60     /* steps per return */
-#define BOOK_FULL 900  /* 270 options at 0.34 a step fill a book after 794 steps on average */
+#define HORIZON 60                             /* steps per return */
+#define BOOK_FULL 900 /* 270 options at 0.34 a step fill a book after 794 steps on average */
 
 struct metrics {
     double prev_price;
@@ -112,18 +112,22 @@ Test(scenario_gamma, short_gamma_dealers_raise_realized_volatility, .timeout = 6
         cr_assert_lt(fabs(none[k].vol - lg[k].vol), fabs(sg[k].vol - none[k].vol),
                      "seed %u: vol %.4f%% without dealers, %.4f%% long, %.4f%% short", k + 1,
                      100 * none[k].vol, 100 * lg[k].vol, 100 * sg[k].vol);
-        cr_assert(sg[k].vol < 0.002 && lg[k].vol < 0.002, "seed %u: vol %.4f%% / %.4f%%",
-                  k + 1, 100 * sg[k].vol, 100 * lg[k].vol);
-        cr_assert(sg[k].one_sided == 0 && lg[k].one_sided == 0,
-                  "seed %u: a side of the book empty", k + 1);
+        cr_assert(sg[k].vol < 0.002 && lg[k].vol < 0.002, "seed %u: vol %.4f%% / %.4f%%", k + 1,
+                  100 * sg[k].vol, 100 * lg[k].vol);
+        cr_assert(sg[k].one_sided == 0 && lg[k].one_sided == 0, "seed %u: a side of the book empty",
+                  k + 1);
     }
     cr_log_info("mean vol ratio %.2f over the run, %.2f in the calm; fall %.0f / %.0f bps",
                 vol_s / vol_l, calm_s / calm_l, fall_s, fall_l);
-    cr_assert(vol_s > 1.4 * vol_l && vol_s < 2.2 * vol_l, "realized vol %.4f%% short gamma, "
-              "%.4f%% long", 100 * vol_s, 100 * vol_l);
+    cr_assert(vol_s > 1.4 * vol_l && vol_s < 2.2 * vol_l,
+              "realized vol %.4f%% short gamma, "
+              "%.4f%% long",
+              100 * vol_s, 100 * vol_l);
     cr_assert_geq(higher, SEEDS - 1, "higher in only %d of %d seeds", higher, SEEDS);
-    cr_assert(calm_s > 1.6 * calm_l && calm_s < 3.2 * calm_l, "calm vol %.4f%% short gamma, "
-              "%.4f%% long", 100 * calm_s, 100 * calm_l);
+    cr_assert(calm_s > 1.6 * calm_l && calm_s < 3.2 * calm_l,
+              "calm vol %.4f%% short gamma, "
+              "%.4f%% long",
+              100 * calm_s, 100 * calm_l);
     cr_assert_geq(higher_calm, SEEDS - 1, "calm: higher in only %d of %d seeds", higher_calm,
                   SEEDS);
     cr_assert_gt(fall_s, fall_l, "the selling's fall: %.0f bps short gamma, %.0f long", fall_s,

@@ -14,8 +14,8 @@
 
 struct metrics {
     uint64_t liquidations;
-    uint64_t keeper_rows;      /* keeper liquidations (one per take-over) */
-    uint64_t past_bankruptcy;  /* ... of a position already past its bankruptcy price */
+    uint64_t keeper_rows;     /* keeper liquidations (one per take-over) */
+    uint64_t past_bankruptcy; /* ... of a position already past its bankruptcy price */
     cas_money fund_initial, fund_min;
     double fund_paid;  /* fund_initial - fund_min, quote currency */
     double underwater; /* negative equity of accounts at the end, quote currency */
@@ -42,8 +42,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 }
 
 /* Run configs/NAME.json with `sets` and this seed. */
-static struct metrics run(const char *name, const char *const *sets, size_t n_sets,
-                          unsigned seed)
+static struct metrics run(const char *name, const char *const *sets, size_t n_sets, unsigned seed)
 {
     struct cas_config cfg = {0};
     scenario_load_seed(&cfg, name, sets, n_sets, seed);
@@ -114,13 +113,16 @@ Test(scenario_keepers, too_few_and_too_slow_keepers_let_bad_debt_grow, .timeout 
         cr_assert_gt(w->keeper_rows, 0u, "seed %d: the slow keeper liquidated nobody", s + 1);
         cr_assert_eq(f->bad_debt, 0, "seed %d: bad debt %.0f with the config's keepers", s + 1,
                      f->bad_debt);
-        cr_assert_eq(f->past_bankruptcy, 0u, "seed %d: %llu rows past bankruptcy with the "
-                     "config's keepers", s + 1, (unsigned long long)f->past_bankruptcy);
+        cr_assert_eq(f->past_bankruptcy, 0u,
+                     "seed %d: %llu rows past bankruptcy with the "
+                     "config's keepers",
+                     s + 1, (unsigned long long)f->past_bankruptcy);
         cr_assert(w->fund_paid >= 4000 && w->fund_paid <= 60000,
                   "seed %d: the fund paid %.0f with one slow keeper", s + 1, w->fund_paid);
-        cr_assert_gt(3 * w->past_bankruptcy, w->keeper_rows, "seed %d: %llu of %llu rows past "
-                     "bankruptcy with one slow keeper", s + 1,
-                     (unsigned long long)w->past_bankruptcy,
+        cr_assert_gt(3 * w->past_bankruptcy, w->keeper_rows,
+                     "seed %d: %llu of %llu rows past "
+                     "bankruptcy with one slow keeper",
+                     s + 1, (unsigned long long)w->past_bankruptcy,
                      (unsigned long long)w->keeper_rows);
         half += 2 * w->past_bankruptcy > w->keeper_rows;
     }
@@ -158,15 +160,16 @@ Test(scenario_keepers, one_jump_leaves_no_time_for_speed_to_matter, .timeout = 6
     mean_of("keepers", sets, 3, &slow_avg, per_slow, "one jump, one slow keeper");
     for (int s = 0; s < SEEDS; s++) {
         cr_assert(per_fast[s].bad_debt >= 30000 && per_fast[s].bad_debt <= 130000,
-                  "seed %d: bad debt %.0f with the config's keepers", s + 1,
-                  per_fast[s].bad_debt);
+                  "seed %d: bad debt %.0f with the config's keepers", s + 1, per_fast[s].bad_debt);
         cr_assert(per_slow[s].bad_debt >= 30000 && per_slow[s].bad_debt <= 130000,
                   "seed %d: bad debt %.0f with one slow keeper", s + 1, per_slow[s].bad_debt);
     }
     double hi = fmax(fast_avg.bad_debt, slow_avg.bad_debt);
     double lo = fmin(fast_avg.bad_debt, slow_avg.bad_debt);
-    cr_assert_leq(hi - lo, 0.25 * hi, "bad debt %.0f with the config's keepers, %.0f with one "
-                  "slow keeper", fast_avg.bad_debt, slow_avg.bad_debt);
+    cr_assert_leq(hi - lo, 0.25 * hi,
+                  "bad debt %.0f with the config's keepers, %.0f with one "
+                  "slow keeper",
+                  fast_avg.bad_debt, slow_avg.bad_debt);
 }
 
 /* configs/README.md, keepers.json: "a bonus above the maintenance rate

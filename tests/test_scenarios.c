@@ -14,15 +14,15 @@ struct metrics {
     double drop_bps;        /* (pre_shock - min_after) / pre_shock */
     double max_dislocation; /* max |price / index - 1| after the shock */
     uint64_t liquidations, liq_by_instrument[4];
-    uint64_t margin_liquidations; /* triggered by a change of margin rates */
+    uint64_t margin_liquidations;      /* triggered by a change of margin rates */
     uint64_t by_shock, by_liquidation; /* triggered by a shock; by another liquidation */
-    uint64_t from_other[4]; /* by instrument: triggered by a shock or a liquidation on
+    uint64_t from_other[4];            /* by instrument: triggered by a shock or a liquidation on
                                another instrument */
-    uint64_t rejected;      /* orders the venue refused */
-    cas_step longest_job;   /* steps from trigger to finish of the longest engine job */
-    int64_t scale_before;   /* the first instrument's maintenance scale (ppm) at the end of
+    uint64_t rejected;                 /* orders the venue refused */
+    cas_step longest_job;              /* steps from trigger to finish of the longest engine job */
+    int64_t scale_before;      /* the first instrument's maintenance scale (ppm) at the end of
                                the step before the first shock */
-    int64_t scale_after;    /* the first instrument's maintenance scale (ppm) at the end of
+    int64_t scale_after;       /* the first instrument's maintenance scale (ppm) at the end of
                                the step after the first shock */
     uint64_t leveraged_bought; /* lots the leveraged traders' own orders bought */
     cas_step first_shock;
@@ -81,16 +81,16 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 }
 
 /* Run configs/NAME.json with `sets` and this seed; money must be conserved. */
-static struct metrics run(const char *name, const char *const *sets, size_t n_sets,
-                          unsigned seed)
+static struct metrics run(const char *name, const char *const *sets, size_t n_sets, unsigned seed)
 {
     struct cas_config cfg = {0};
     scenario_load_seed(&cfg, name, sets, n_sets, seed);
     struct metrics m = {.min_after = INFINITY,
-                        .first_shock = cfg.n_shocks ? cfg.shocks[cfg.n_shocks - 1].step : cfg.steps};
+                        .first_shock =
+                            cfg.n_shocks ? cfg.shocks[cfg.n_shocks - 1].step : cfg.steps};
     shock_instrument = cfg.n_shocks ? cfg.shocks[cfg.n_shocks - 1].instrument : 0;
-    struct cas_sim_observer obs = {.ctx = &m, .on_liquidation = on_liq,
-                                   .on_liquidation_done = on_done, .on_step = on_step};
+    struct cas_sim_observer obs = {
+        .ctx = &m, .on_liquidation = on_liq, .on_liquidation_done = on_done, .on_step = on_step};
     struct cas_sim *sim = scenario_start(&cfg, &obs, name);
     scenario_finish(sim, &cfg, name);
     m.rejected = cas_sim_counters(sim).rejected;
@@ -244,15 +244,15 @@ Test(scenarios, dynamic_margin_reacts_after_the_cascade, .timeout = 600)
     for (unsigned s = 1; s <= 8; s++) {
         struct metrics dyn = run("dynamic-margin", NULL, 0, s);
         struct metrics fixed = run("long-squeeze", NULL, 0, s);
-        cr_assert_gt(dyn.scale_after, dyn.scale_before, "seed %u: scale %lld ppm after the "
-                     "shock, %lld before", s, (long long)dyn.scale_after,
-                     (long long)dyn.scale_before);
+        cr_assert_gt(dyn.scale_after, dyn.scale_before,
+                     "seed %u: scale %lld ppm after the "
+                     "shock, %lld before",
+                     s, (long long)dyn.scale_after, (long long)dyn.scale_before);
         at_cap += dyn.scale_after == 3 * CAS_PPM;
         cr_assert_eq(fixed.margin_liquidations, 0u);
         cr_assert_geq(dyn.liquidations, fixed.liquidations,
                       "seed %u: %llu liquidations with dynamic margin, %llu without", s,
-                      (unsigned long long)dyn.liquidations,
-                      (unsigned long long)fixed.liquidations);
+                      (unsigned long long)dyn.liquidations, (unsigned long long)fixed.liquidations);
         more += dyn.liquidations > fixed.liquidations;
         cr_log_info("seed %u: %llu liquidations (%llu by margin) against %llu", s,
                     (unsigned long long)dyn.liquidations,
@@ -354,13 +354,12 @@ static struct cas_dist param(const struct cas_config *cfg, const char *type, con
 static double constant(const struct cas_config *cfg, const char *type, const char *name)
 {
     struct cas_dist d = param(cfg, type, name);
-    cr_assert_eq(d.kind, CAS_DIST_CONSTANT, "%s: %s.%s is not a constant", cfg->name, type,
-                 name);
+    cr_assert_eq(d.kind, CAS_DIST_CONSTANT, "%s: %s.%s is not a constant", cfg->name, type, name);
     return d.a;
 }
 
-static void uniform(const struct cas_config *cfg, const char *type, const char *name,
-                    double low, double high)
+static void uniform(const struct cas_config *cfg, const char *type, const char *name, double low,
+                    double high)
 {
     struct cas_dist d = param(cfg, type, name);
     cr_assert(d.kind == CAS_DIST_UNIFORM && d.a == low && d.b == high,
@@ -380,8 +379,7 @@ static void squeeze_market(const struct cas_config *cfg)
     cr_assert_eq(in->mark_method, CAS_MARK_MID, "%s: not marked at the mid", cfg->name);
     cr_assert_eq(in->spec.liq_style, CAS_LIQ_MARKET, "%s: not liquidated by market orders",
                  cfg->name);
-    cr_assert_eq((double)cfg->insurance_fund * pow(10, -cfg->money_decimals), 1e6, "%s",
-                 cfg->name);
+    cr_assert_eq((double)cfg->insurance_fund * pow(10, -cfg->money_decimals), 1e6, "%s", cfg->name);
     cr_assert_eq(count_of(cfg, "market_maker"), 4u, "%s", cfg->name);
     cr_assert_eq(count_of(cfg, "fundamental"), 20u, "%s", cfg->name);
     cr_assert_eq(count_of(cfg, "basis_arb"), 3u, "%s", cfg->name);
@@ -389,15 +387,14 @@ static void squeeze_market(const struct cas_config *cfg)
 }
 
 /* `n` market sells of `qty` lots on `instrument`, `gap` steps apart from `step`. */
-static void market_sells(const struct cas_config *cfg, uint32_t n, cas_lots qty,
-                         cas_step step, cas_step gap, uint32_t instrument)
+static void market_sells(const struct cas_config *cfg, uint32_t n, cas_lots qty, cas_step step,
+                         cas_step gap, uint32_t instrument)
 {
     cr_assert_eq(cfg->n_shocks, n, "%s: %u shocks", cfg->name, cfg->n_shocks);
     for (uint32_t k = 0; k < n; k++) {
         const struct cas_shock_config *sh = &cfg->shocks[k];
-        cr_assert(sh->kind == CAS_SHOCK_MARKET_ORDER && sh->side == CAS_SELL &&
-                      sh->qty == qty && sh->step == step + (cas_step)k * gap &&
-                      sh->instrument == instrument,
+        cr_assert(sh->kind == CAS_SHOCK_MARKET_ORDER && sh->side == CAS_SELL && sh->qty == qty &&
+                      sh->step == step + (cas_step)k * gap && sh->instrument == instrument,
                   "%s: shock %u", cfg->name, k);
     }
 }
@@ -415,8 +412,8 @@ static void whale(const struct cas_config *cfg)
                   "%s: shock %u", cfg->name, k + 1);
     }
     const struct cas_shock_config *sell = &cfg->shocks[20];
-    cr_assert(sell->kind == CAS_SHOCK_MARKET_ORDER && sell->side == CAS_SELL &&
-                  sell->qty == 1000 && sell->step == 2400 && sell->position == CAS_SHOCK_CLOSE,
+    cr_assert(sell->kind == CAS_SHOCK_MARKET_ORDER && sell->side == CAS_SELL && sell->qty == 1000 &&
+                  sell->step == 2400 && sell->position == CAS_SHOCK_CLOSE,
               "%s: the closing sell", cfg->name);
     cr_assert_eq(cfg->steps, 4800, "%s: 80 minutes", cfg->name);
 }
@@ -488,8 +485,7 @@ Test(scenarios, the_stories_describe_their_configs)
               strcmp(cfg.instruments[2].name, "BTC-PERP-B") == 0 &&
               cfg.instruments[1].index_spot == 0 && cfg.instruments[2].index_spot == 0);
     cr_assert_eq(count_of(&cfg, "leveraged"), 40u);
-    cr_assert(cfg.n_populations > 8 &&
-                  strcmp(cfg.populations[8].type->name, "leveraged") == 0 &&
+    cr_assert(cfg.n_populations > 8 && strcmp(cfg.populations[8].type->name, "leveraged") == 0 &&
                   cfg.populations[8].margin == CAS_CROSS,
               "agents[8] is not the cross-margined leveraged population");
     market_sells(&cfg, 1, 1500, 2400, 0, 1);
@@ -550,10 +546,11 @@ Test(scenarios, counterfactual_amplification, .timeout = 600)
  * byte-identical files twice over (performance figures aside). */
 Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeout = 900)
 {
-    static const char *const names[] = {"default", "no-leverage", "long-squeeze",
-                                        "circuit-breaker", "dynamic-margin", "front-running",
-                                        "keepers", "gamma-squeeze", "cross-margin-contagion",
-                                        "bench/rmsc04-like", "btc-perp"};
+    static const char *const names[] = {
+        "default",           "no-leverage",    "long-squeeze",
+        "circuit-breaker",   "dynamic-margin", "front-running",
+        "keepers",           "gamma-squeeze",  "cross-margin-contagion",
+        "bench/rmsc04-like", "btc-perp"};
     const char *dir = run_tmp;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         char cmd[4096];
@@ -562,24 +559,24 @@ Test(scenarios, every_scenario_runs_conserves_money_and_repeats_exactly, .timeou
             cr_assert_eq(run_cascade("run '%s/configs/%s.json' %s -o '%s-%d' --quiet",
                                      source_root(), names[k], steps, names[k], r),
                          0, "%s: run %d failed", names[k], r);
-        static const char *const files[] = {"timeseries.csv", "liquidations.csv",
-                                            "cascades.csv",   "liqmap.csv",
-                                            "accounts.csv",   "replay.jsonl",
+        static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                            "liqmap.csv",     "accounts.csv",     "replay.jsonl",
                                             "config.json"};
         for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
             /* a file the config switches off must be absent from both */
             snprintf(cmd, sizeof cmd,
                      "if [ -e '%s/%s-0/%s' ]; then cmp -s '%s/%s-0/%s' '%s/%s-1/%s'; "
                      "else [ ! -e '%s/%s-1/%s' ]; fi",
-                     dir, names[k], files[f], dir, names[k], files[f], dir, names[k], files[f],
-                     dir, names[k], files[f]);
+                     dir, names[k], files[f], dir, names[k], files[f], dir, names[k], files[f], dir,
+                     names[k], files[f]);
             cr_assert_eq(system(cmd), 0, "%s: %s differs between two runs", names[k], files[f]);
         }
-        snprintf(cmd, sizeof cmd,
-                 "grep -v '\"performance\"' '%s/%s-0/summary.json' > '%s/a' &&"
-                 " grep -v '\"performance\"' '%s/%s-1/summary.json' > '%s/b' && cmp -s '%s/a' '%s/b'"
-                 " && grep -q '\"conserved\": true' '%s/a'",
-                 dir, names[k], dir, dir, names[k], dir, dir, dir, dir);
+        snprintf(
+            cmd, sizeof cmd,
+            "grep -v '\"performance\"' '%s/%s-0/summary.json' > '%s/a' &&"
+            " grep -v '\"performance\"' '%s/%s-1/summary.json' > '%s/b' && cmp -s '%s/a' '%s/b'"
+            " && grep -q '\"conserved\": true' '%s/a'",
+            dir, names[k], dir, dir, names[k], dir, dir, dir, dir);
         cr_assert_eq(system(cmd), 0, "%s: summary differs or money is not conserved", names[k]);
     }
 }
@@ -596,8 +593,8 @@ Test(scenarios, rmsc04_like_day_matches_the_abides_counts)
     struct cas_sim_counters c = cas_sim_counters(sim);
     double orders = (double)c.orders, cancels = (double)(c.cancels + c.expiries);
     double fills = (double)c.trades;
-    cr_log_info("rmsc04-like: %llu orders, %.0f cancels, %llu fills",
-                (unsigned long long)c.orders, cancels, (unsigned long long)c.trades);
+    cr_log_info("rmsc04-like: %llu orders, %.0f cancels, %llu fills", (unsigned long long)c.orders,
+                cancels, (unsigned long long)c.trades);
     cr_assert_lt(fabs(orders / 40415 - 1), 0.05, "orders %.0f", orders);
     cr_assert_lt(fabs(cancels / 19806 - 1), 0.05, "cancels %.0f", cancels);
     cr_assert_lt(fabs(fills / 19770 - 1), 0.05, "fills %.0f", fills);

@@ -38,8 +38,8 @@ static void finish(struct cas_sim *sim, struct cas_config *cfg)
     cas_config_release(cfg);
 }
 
-static const char *zi(double mu, double alpha, double delta, int count, int window,
-                      unsigned seed, int steps)
+static const char *zi(double mu, double alpha, double delta, int count, int window, unsigned seed,
+                      int steps)
 {
     static char buf[1024];
     snprintf(buf, sizeof buf,
@@ -234,8 +234,7 @@ static void count_done(void *ctx, const struct cas_liquidation_done *d)
  * leveraged trading with shocks, funding and liquidations. */
 Test(sim, money_and_open_interest_conserved_every_step, .timeout = 120)
 {
-    static const char *const shocks =
-        ", \"liquidation\": {\"style\": \"market\"}";
+    static const char *const shocks = ", \"liquidation\": {\"style\": \"market\"}";
     for (unsigned seed = 1; seed <= 3; seed++) {
         for (int m = 0; m < 2; m++) {
             struct cas_config cfg = {0};
@@ -251,8 +250,8 @@ Test(sim, money_and_open_interest_conserved_every_step, .timeout = 120)
                      (int)strlen(json) - 1, json);
             load(&cfg, with_shocks);
             struct liq_count lc = {0};
-            struct cas_sim_observer obs = {.ctx = &lc, .on_liquidation = count_liq,
-                                           .on_liquidation_done = count_done};
+            struct cas_sim_observer obs = {
+                .ctx = &lc, .on_liquidation = count_liq, .on_liquidation_done = count_done};
             struct cas_sim *sim;
             struct cas_err err = {0};
             cr_assert_eq(cas_sim_create(&sim, &cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
@@ -407,8 +406,8 @@ Test(sim, limit_order_shock_the_book_cannot_hold_is_dropped)
 /* ---- closing market-order shocks ---- */
 
 struct shock_fills {
-    cas_lots qty[8];       /* by shock id */
-    uint32_t taker[8][4];  /* the first owners of each shock's taker orders */
+    cas_lots qty[8];      /* by shock id */
+    uint32_t taker[8][4]; /* the first owners of each shock's taker orders */
     uint32_t n_takers[8];
     struct cas_sim *sim; /* the run, for the callbacks to read */
 };
@@ -468,8 +467,9 @@ Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
     const struct cas_exchange *ex = cas_sim_exchange(sim);
     uint32_t shock = cas_sim_shock_account(sim);
     run_steps(sim, 50);
-    cr_assert_eq(oi(sim), 40, "two longs of 20 lots, the shock account's whole ask (so that a"
-                              " holder that closes finds nothing to buy again)");
+    cr_assert_eq(oi(sim), 40,
+                 "two longs of 20 lots, the shock account's whole ask (so that a"
+                 " holder that closes finds nothing to buy again)");
     cr_assert_eq(cas_sim_step(sim), 0); /* step 50: 25 of 40 long lots, largest first */
     cr_assert_eq(k.qty[3], 25);
     cr_assert_eq(k.n_takers[3], 2u, "20 lots from the first holder, 5 from the second");

@@ -57,7 +57,8 @@ static void write_spec(const char *name, const char *count_values)
              " \"market_order\", \"side\": \"sell\", \"qty\": 1000}]},\n"
              " \"parameters\": {\"insurance_fund\": {\"from\": 0, \"to\": 1e6, \"steps\": 2},\n"
              "                \"agents[4].count\": %s},\n"
-             " \"replicates\": 2, \"seed\": 7}\n", root, count_values);
+             " \"replicates\": 2, \"seed\": 7}\n",
+             root, count_values);
     write_file(name, spec);
 }
 
@@ -174,7 +175,8 @@ Test(sweep, spec_errors_name_the_path_and_write_nothing)
                             " \"replicate\": 2}");
     cr_assert_eq(cascade("sweep typo.json -o x"), 2);
     cr_assert_not_null(strstr(err, "replicate: unknown key 'replicate' (did you mean "
-                                    "'replicates'?"), "%s", err);
+                                   "'replicates'?"),
+                       "%s", err);
     cr_assert_null(strchr(err, '\n') == err + strlen(err) - 1 ? NULL : "", "one line: %s", err);
     write_file("range.json", "{\"base\": {\"steps\": 10}, \"parameters\": {\"insurance_fund\":"
                              " {\"from\": 0, \"to\": 10, \"steps\": 0}}}");
@@ -184,7 +186,8 @@ Test(sweep, spec_errors_name_the_path_and_write_nothing)
                            " {\"from\": 0, \"to\": 10, \"steps\": 3, \"scale\": \"lgo\"}}}");
     cr_assert_eq(cascade("sweep log.json -o x"), 2);
     cr_assert_not_null(strstr(err, "parameters.insurance_fund.scale: unknown scale 'lgo' "
-                                   "(did you mean 'log'?"), "%s", err);
+                                   "(did you mean 'log'?"),
+                       "%s", err);
     write_file("base.json", "{\"base\": {\"stpes\": 10}, \"parameters\": {\"seed\": [1]}}");
     cr_assert_eq(cascade("sweep base.json -o x"), 2);
     cr_assert_not_null(strstr(err, "stpes"), "%s", err);
@@ -195,6 +198,7 @@ Test(sweep, spec_errors_name_the_path_and_write_nothing)
     cr_assert(!exists_in("x") && !exists_in("sweeps"), "nothing written");
 }
 
+/* clang-format off */
 Test(sweep, dry_run_prints_the_manifest_and_runs_nothing)
 {
     write_spec("spec.json", "[10, 20]");
@@ -209,13 +213,15 @@ Test(sweep, dry_run_prints_the_manifest_and_runs_nothing)
                                    "{\"insurance_fund\":1000000,\"agents[4].count\":20}"), "%s", out);
     cr_assert(!exists_in("sweeps"), "nothing written");
 }
+/* clang-format on */
 
 Test(sweep, sampled_parameters_are_reproducible)
 {
     char spec[1024];
-    snprintf(spec, sizeof spec, "{\"base\": \"%s/configs/default.json\", \"parameters\": {"
-                         "\"insurance_fund\": {\"sample\": \"lhs\", \"n\": 4, \"low\": 0, \"high\": 100},"
-                         "\"agents[0].count\": [1, 2]}, \"seed\": 3}",
+    snprintf(spec, sizeof spec,
+             "{\"base\": \"%s/configs/default.json\", \"parameters\": {"
+             "\"insurance_fund\": {\"sample\": \"lhs\", \"n\": 4, \"low\": 0, \"high\": 100},"
+             "\"agents[0].count\": [1, 2]}, \"seed\": 3}",
              getenv("CASCADE_SOURCE_ROOT"));
     write_file("s.json", spec);
     cr_assert_eq(cascade("sweep s.json --dry-run"), 0, "%s", err);
@@ -283,8 +289,7 @@ static int wide_values(char *buf, size_t n, int i)
 /* The spec head, count items and tail, written to NAME: `cascade sweep NAME
  * --dry-run` must refuse it, saying msg. */
 static void assert_spec_refused(const char *name, const char *head, int count,
-                                int (*item)(char *, size_t, int), const char *tail,
-                                const char *msg)
+                                int (*item)(char *, size_t, int), const char *tail, const char *msg)
 {
     static char spec[400000];
     size_t n = (size_t)snprintf(spec, sizeof spec, "%s", head);

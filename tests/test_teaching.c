@@ -37,14 +37,14 @@ static int run_page(const char *dir, const char *page)
         }
         if (!in_block || !*line || line[0] == '#')
             continue;
-        snprintf(cmd, sizeof cmd, "cd '%s' && PATH='%s/bin':\"$PATH\" %s >out.txt 2>err.txt",
-                 work, run_tmp, line);
+        snprintf(cmd, sizeof cmd, "cd '%s' && PATH='%s/bin':\"$PATH\" %s >out.txt 2>err.txt", work,
+                 run_tmp, line);
         int status = system(cmd);
         char errpath[1200];
         snprintf(errpath, sizeof errpath, "%s/err.txt", work);
         char *err = slurp_file(errpath);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: '%s' failed: %s", page,
-                  line, err ? err : "");
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: '%s' failed: %s", page, line,
+                  err ? err : "");
         free(err);
         ran++;
     }

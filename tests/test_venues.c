@@ -12,8 +12,8 @@
 /* A perpetual under `venue` with leveraged noise traders, a market sell at
  * step 1500 and, unless `order_only`, a 12% fall of the index at the same
  * step; `extra` adds keys to the instrument. */
-static void load_venue_seed(struct cas_config *cfg, const char *venue, const char *extra,
-                            int steps, bool order_only, unsigned seed)
+static void load_venue_seed(struct cas_config *cfg, const char *venue, const char *extra, int steps,
+                            bool order_only, unsigned seed)
 {
     char json[4096];
     snprintf(json, sizeof json,
@@ -48,14 +48,14 @@ static void load_venue(struct cas_config *cfg, const char *venue, const char *ex
 struct watch {
     const struct cas_sim *sim;
     cas_step shock_step;
-    double mark_gap, last_gap;  /* |mark - index| and |last - index| at the shock's step */
-    double max_mark_gap;        /* max over steps of |mark - index| / index */
+    double mark_gap, last_gap; /* |mark - index| and |last - index| at the shock's step */
+    double max_mark_gap;       /* max over steps of |mark - index| / index */
     uint64_t liqs;
     cas_step liq_step[4096];
     cas_lots liq_lots[4096];
     double liq_bp[4096];
     enum cas_side liq_side[4096];
-    uint64_t done, short_jobs;  /* sliced: jobs of 5+ lots that finished too fast */
+    uint64_t done, short_jobs; /* sliced: jobs of 5+ lots that finished too fast */
     uint64_t worse_than_penalty;
     double penalty;
 };
@@ -103,8 +103,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 
 static struct cas_sim_counters run(const struct cas_config *cfg, struct watch *w)
 {
-    struct cas_sim_observer obs = {.ctx = w, .on_liquidation = on_liq,
-                                   .on_liquidation_done = on_done, .on_step = on_step};
+    struct cas_sim_observer obs = {
+        .ctx = w, .on_liquidation = on_liq, .on_liquidation_done = on_done, .on_step = on_step};
     struct cas_sim *sim;
     struct cas_err err = {0};
     cr_assert_eq(cas_sim_create(&sim, cfg, &obs, &err), 0, "%s: %s", err.path, err.msg);
@@ -156,8 +156,7 @@ Test(venues, binance_median_mark_resists_the_last_price)
         cas_config_release(&cfg);
 
         /* the same market marked at the last price follows the sell */
-        load_venue_seed(&cfg, "binance", ", \"mark\": {\"method\": \"last\"}", 1600, true,
-                        seed);
+        load_venue_seed(&cfg, "binance", ", \"mark\": {\"method\": \"last\"}", 1600, true, seed);
         memset(&w, 0, sizeof w);
         run(&cfg, &w);
         cr_assert_lt(fabs(w.mark_gap - w.last_gap), 1.5,
@@ -181,7 +180,8 @@ Test(venues, bitmex_fair_price_follows_the_index)
     double cap = cfg.instruments[0].funding.cap;
     cr_assert_gt(w.last_gap, 20);
     /* |mark / index - 1| <= |F| <= cap, plus half a tick of rounding */
-    cr_assert_leq(w.max_mark_gap, cap + 0.5 / 900, "mark strayed %f from the index", w.max_mark_gap);
+    cr_assert_leq(w.max_mark_gap, cap + 0.5 / 900, "mark strayed %f from the index",
+                  w.max_mark_gap);
     cas_config_release(&cfg);
 }
 
@@ -235,7 +235,7 @@ Test(venues, bybit_weights_premiums_linearly)
 
 struct path {
     const struct cas_sim *sim;
-    double max_dislocation;    /* max |last / index - 1| */
+    double max_dislocation; /* max |last / index - 1| */
     cas_step halted_steps, trades_while_halted;
     cas_step run_start, shortest_halt; /* halts: the current one's first step; the shortest */
     bool was_halted, halted_at_shock;
@@ -289,16 +289,17 @@ static struct cas_sim *start(struct cas_config *cfg, const char *json,
 static struct path run_path(const char *extra, const char *shocks, unsigned seed, int steps)
 {
     char json[4096];
-    snprintf(json, sizeof json,
-             "{\"seed\": %u, \"steps\": %d, \"insurance_fund\": 100000,"
-             " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
-             "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"index_ema\"},"
-             "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 0.2}%s}],"
-             " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\":"
-             "   {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"sigma\": 2,"
-             "    \"collateral\": 25, \"leverage\": 20}}],"
-             " \"shocks\": [%s]}",
-             seed, steps, extra, shocks);
+    snprintf(
+        json, sizeof json,
+        "{\"seed\": %u, \"steps\": %d, \"insurance_fund\": 100000,"
+        " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+        "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"index_ema\"},"
+        "   \"index\": {\"source\": \"gbm\", \"vol_annual\": 0.2}%s}],"
+        " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\":"
+        "   {\"mu\": 1, \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"sigma\": 2,"
+        "    \"collateral\": 25, \"leverage\": 20}}],"
+        " \"shocks\": [%s]}",
+        seed, steps, extra, shocks);
     struct cas_config cfg = {0};
     struct path p = {.shortest_halt = INT64_MAX}; /* no halt has ended */
     struct cas_sim_observer obs = {.ctx = &p, .on_trade = path_trade, .on_step = path_step};
@@ -446,18 +447,19 @@ Test(venues, stop_losses_fire_on_a_shock)
     uint64_t fired[2];
     for (int with = 0; with < 2; with++) {
         char json[4096];
-        snprintf(json, sizeof json,
-                 "{\"seed\": 4, \"steps\": 1500, \"insurance_fund\": 100000,"
-                 " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
-                 "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"mid\"}}],"
-                 " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\": {\"mu\": 1,"
-                 "   \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"collateral\": 100000}},"
-                 "  {\"type\": \"leveraged\", \"count\": 20, \"params\": {\"leverage\": 5,"
-                 "   \"collateral\": 100, \"rate\": 0.01, \"hold_steps\": 100000, \"long_prob\": 1,"
-                 "   \"stop_loss\": %s}}],"
-                 " \"shocks\": [{\"step\": 1000, \"kind\": \"market_order\", \"side\": \"sell\","
-                 "   \"qty\": 1500}]}",
-                 with ? "0.01" : "0");
+        snprintf(
+            json, sizeof json,
+            "{\"seed\": 4, \"steps\": 1500, \"insurance_fund\": 100000,"
+            " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+            "   \"lot_size\": 0.01, \"initial_price\": 1000, \"mark\": {\"method\": \"mid\"}}],"
+            " \"agents\": [{\"type\": \"noise\", \"count\": 20, \"params\": {\"mu\": 1,"
+            "   \"alpha\": 0.1, \"delta\": 0.05, \"window\": 80, \"collateral\": 100000}},"
+            "  {\"type\": \"leveraged\", \"count\": 20, \"params\": {\"leverage\": 5,"
+            "   \"collateral\": 100, \"rate\": 0.01, \"hold_steps\": 100000, \"long_prob\": 1,"
+            "   \"stop_loss\": %s}}],"
+            " \"shocks\": [{\"step\": 1000, \"kind\": \"market_order\", \"side\": \"sell\","
+            "   \"qty\": 1500}]}",
+            with ? "0.01" : "0");
         struct cas_config cfg = {0};
         struct cas_sim *sim = start(&cfg, json, NULL);
         for (int s = 0; s < 1500; s++)

@@ -24,11 +24,11 @@ enum cas_param_kind { CAS_PARAM_REAL, CAS_PARAM_INT };
 struct cas_param_spec {
     const char *name;
     enum cas_param_kind kind;
-    double def;         /* default when the config leaves it out */
-    double min, max;    /* allowed range, inclusive unless min_open */
-    bool min_open;      /* the value must be strictly greater than min */
+    double def;      /* default when the config leaves it out */
+    double min, max; /* allowed range, inclusive unless min_open */
+    bool min_open;   /* the value must be strictly greater than min */
     const char *unit;
-    const char *doc;    /* one sentence */
+    const char *doc; /* one sentence */
 };
 
 /* A parameter's value across a population: each agent draws its own from its own stream
@@ -59,39 +59,39 @@ double cas_param_draw(const struct cas_param_spec *spec, const struct cas_dist *
 /* What init gets: the agent's place in its population and its parameters;
  * init fills in what its account should hold. */
 struct cas_agent_setup {
-    uint32_t index;        /* 0 .. count-1 within the population */
-    uint32_t count;        /* population size */
-    const double *params;  /* resolved values, in the order of the type's table */
+    uint32_t index;       /* 0 .. count-1 within the population */
+    uint32_t count;       /* population size */
+    const double *params; /* resolved values, in the order of the type's table */
     cas_ticks initial_price;
-    uint32_t instrument;   /* the population's instrument */
-    bool perpetual;        /* is it a perpetual (else spot)? */
-    double tick_size;      /* quote currency per tick */
-    double lot_size;       /* base units per lot: a lot at P ticks is worth
+    uint32_t instrument; /* the population's instrument */
+    bool perpetual;      /* is it a perpetual (else spot)? */
+    double tick_size;    /* quote currency per tick */
+    double lot_size;     /* base units per lot: a lot at P ticks is worth
                               P x tick_size x lot_size quote currency */
-    double step_seconds;   /* length of a step, for annualising (options, volatility) */
-    cas_step steps;        /* length of the run */
+    double step_seconds; /* length of a step, for annualising (options, volatility) */
+    cas_step steps;      /* length of the run */
     /* The agent's account: the sim opens it from these when init succeeds. */
-    double collateral;     /* quote currency; init sets it (0 by default) */
-    int32_t leverage;      /* init sets it (1 by default) */
+    double collateral; /* quote currency; init sets it (0 by default) */
+    int32_t leverage;  /* init sets it (1 by default) */
 };
 
 /* The market as the agent may see it, for its instrument, at the moment it acts. */
 struct cas_market_view {
     cas_step step;
-    double now;            /* continuous time in steps: step <= now < step + 1 */
+    double now; /* continuous time in steps: step <= now < step + 1 */
     bool has_bid, has_ask;
     cas_ticks best_bid, best_ask;
-    cas_ticks last;        /* last trade price, or the initial price before any trade */
-    cas_ticks mark;        /* the venue's mark price (last or mid on spot) */
-    cas_lots position;     /* the agent's position on the instrument, signed */
-    cas_money equity;      /* the agent's account equity at the marks */
-    bool liquidating;      /* the account is being liquidated: orders are refused */
-    double entry;          /* entry price of the position, ticks (0 when flat) */
-    cas_money contract_units; /* money per tick per lot: notional = ticks * lots * this */
-    double index;          /* index price, ticks (perpetuals; the mid or last on spot) */
-    double funding_rate;   /* predicted funding rate per interval (0 on spot) */
+    cas_ticks last;            /* last trade price, or the initial price before any trade */
+    cas_ticks mark;            /* the venue's mark price (last or mid on spot) */
+    cas_lots position;         /* the agent's position on the instrument, signed */
+    cas_money equity;          /* the agent's account equity at the marks */
+    bool liquidating;          /* the account is being liquidated: orders are refused */
+    double entry;              /* entry price of the position, ticks (0 when flat) */
+    cas_money contract_units;  /* money per tick per lot: notional = ticks * lots * this */
+    double index;              /* index price, ticks (perpetuals; the mid or last on spot) */
+    double funding_rate;       /* predicted funding rate per interval (0 on spot) */
     uint32_t index_instrument; /* the spot instrument the index follows, or UINT32_MAX */
-    bool halted;           /* trading on the instrument is halted */
+    bool halted;               /* trading on the instrument is halted */
 };
 
 /* The public liquidation map, as data vendors sell it: open-interest notional
@@ -100,8 +100,8 @@ struct cas_market_view {
  * publications old when read (the agent picks the lag). */
 #define CAS_LIQ_BINS 128
 struct cas_liq_map {
-    cas_step published;    /* step it describes; -1 when none is published yet */
-    double lo, bin;        /* ticks */
+    cas_step published; /* step it describes; -1 when none is published yet */
+    double lo, bin;     /* ticks */
     double longs[CAS_LIQ_BINS], shorts[CAS_LIQ_BINS];
 };
 
@@ -128,22 +128,22 @@ struct cas_agent_ops {
 struct cas_agent_fill {
     uint32_t instrument;
     uint64_t order_id;
-    enum cas_side side;    /* the agent's side */
+    enum cas_side side; /* the agent's side */
     cas_ticks price;
     cas_lots qty;
-    bool maker;            /* the agent's order was resting */
-    cas_lots left;         /* what remains of the agent's order (maker: resting lots) */
+    bool maker;    /* the agent's order was resting */
+    cas_lots left; /* what remains of the agent's order (maker: resting lots) */
 };
 
 struct cas_order_req {
     enum cas_side side;
     enum cas_order_type type;
-    cas_ticks price;       /* ignored for CAS_MARKET */
+    cas_ticks price; /* ignored for CAS_MARKET */
     cas_lots qty;
-    double expire_at;      /* time in steps after which the venue cancels what rests;
+    double expire_at; /* time in steps after which the venue cancels what rests;
                               INFINITY for good till cancelled */
-    bool reduce_only;      /* may only shrink the agent's position */
-    cas_ticks stop;        /* > 0: a stop order — held until the last trade price reaches
+    bool reduce_only; /* may only shrink the agent's position */
+    cas_ticks stop;   /* > 0: a stop order — held until the last trade price reaches
                               it (a buy stop when last >= stop, a sell stop when
                               last <= stop), then sent as a market order; type, price and
                               expire_at are then ignored */
@@ -155,7 +155,7 @@ struct cas_agent_ctx {
     void *sink;
     int (*submit)(void *sink, const struct cas_order_req *req);
     const struct cas_agent_ops *ops;
-    uint32_t instrument;                /* the agent's own */
+    uint32_t instrument; /* the agent's own */
 };
 
 /* Send an order to the venue on the agent's instrument; it is matched at once.
@@ -234,9 +234,10 @@ const struct cas_agent_type *const *cas_agent_types(size_t *n);
 
 /* The registered types, in the registry's fixed order (docs and help list them so):
  * each is `const struct cas_agent_type cas_agent_NAME`, defined in src/agents/NAME.c. */
-#define CAS_AGENT_TYPES(X)                                                                     \
-    X(noise) X(fundamental) X(market_maker) X(leveraged) X(option_dealer) X(front_runner)      \
-    X(liquidator) X(basis_arb)
+#define CAS_AGENT_TYPES(X) \
+    X(noise)               \
+    X(fundamental)         \
+    X(market_maker) X(leveraged) X(option_dealer) X(front_runner) X(liquidator) X(basis_arb)
 
 #define CAS__AGENT_EXTERN(name) extern const struct cas_agent_type cas_agent_##name;
 CAS_AGENT_TYPES(CAS__AGENT_EXTERN)

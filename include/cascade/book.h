@@ -28,9 +28,9 @@ enum cas_order_type {
 struct cas_fill {
     uint64_t taker_id;
     uint64_t maker_id;
-    cas_ticks price;         /* the maker's price */
+    cas_ticks price; /* the maker's price */
     cas_lots qty;
-    cas_lots maker_left;     /* what remains of the maker order; 0 = it left the book */
+    cas_lots maker_left; /* what remains of the maker order; 0 = it left the book */
     enum cas_side taker_side;
 };
 
@@ -39,10 +39,11 @@ struct cas_fill {
 typedef void (*cas_fill_fn)(void *ctx, const struct cas_fill *fill);
 
 struct cas_submit_result {
-    cas_lots filled;  /* lots traded by the incoming order */
-    cas_lots rested;  /* lots left resting in the book (LIMIT, POST_ONLY) */
-    cas_lots dropped; /* remainder dropped (MARKET, IOC), or the whole qty of a rejected post-only */
-    bool rejected;    /* a post-only order that would have crossed */
+    cas_lots filled; /* lots traded by the incoming order */
+    cas_lots rested; /* lots left resting in the book (LIMIT, POST_ONLY) */
+    cas_lots
+        dropped;   /* remainder dropped (MARKET, IOC), or the whole qty of a rejected post-only */
+    bool rejected; /* a post-only order that would have crossed */
 };
 
 struct cas_level_info {
@@ -82,8 +83,8 @@ void cas_book_destroy(struct cas_book *book);
  * [1, CAS_BOOK_MAX_PRICE] otherwise; qty in [1, CAS_BOOK_MAX_QTY].
  * On an error nothing changes and `out` is zeroed. `on_fill` may be NULL. */
 int cas_book_submit(struct cas_book *book, uint64_t id, enum cas_side side,
-                    enum cas_order_type type, cas_ticks price, cas_lots qty,
-                    cas_fill_fn on_fill, void *ctx, struct cas_submit_result *out);
+                    enum cas_order_type type, cas_ticks price, cas_lots qty, cas_fill_fn on_fill,
+                    void *ctx, struct cas_submit_result *out);
 
 /* Cancel a resting order: 0, or CAS_ENOTFOUND if no resting order has that id. */
 int cas_book_cancel(struct cas_book *book, uint64_t id);
@@ -123,8 +124,7 @@ void cas_book_levels(const struct cas_book *book, enum cas_side side,
 
 /* Walk the orders of one level in queue order (for tests of FIFO). */
 void cas_book_level_orders(const struct cas_book *book, enum cas_side side, cas_ticks price,
-                           bool (*fn)(void *ctx, const struct cas_order_info *order),
-                           void *ctx);
+                           bool (*fn)(void *ctx, const struct cas_order_info *order), void *ctx);
 
 /* Check every invariant; on failure false and a one-line reason in why. */
 bool cas_book_check(const struct cas_book *book, char *why, size_t why_len);

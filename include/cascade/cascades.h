@@ -29,27 +29,27 @@
 #include "cascade/exchange.h"
 
 struct cas_cascade {
-    uint64_t id;              /* 1, 2, ... in order of their roots */
-    uint64_t root;            /* the root liquidation's id */
-    struct cas_cause cause;   /* the root's cause */
-    uint32_t instrument;      /* the root's */
-    enum cas_side side;       /* the root's position side: a long cascade pushes the price down */
-    cas_step start, end;      /* steps the first and the last member were triggered */
-    cas_step finish;          /* step the last member's orders finished; -1 while one has not */
-    uint32_t generations;     /* depth of the tree: 1 for a lone liquidation */
+    uint64_t id;            /* 1, 2, ... in order of their roots */
+    uint64_t root;          /* the root liquidation's id */
+    struct cas_cause cause; /* the root's cause */
+    uint32_t instrument;    /* the root's */
+    enum cas_side side;     /* the root's position side: a long cascade pushes the price down */
+    cas_step start, end;    /* steps the first and the last member were triggered */
+    cas_step finish;        /* step the last member's orders finished; -1 while one has not */
+    uint32_t generations;   /* depth of the tree: 1 for a lone liquidation */
     uint64_t liquidations;
-    cas_money notional;       /* members' notional at their marks */
-    double price_start;       /* ticks, at the end of the step before start (the initial price
+    cas_money notional;      /* members' notional at their marks */
+    double price_start;      /* ticks, at the end of the step before start (the initial price
                                  at step 0) */
-    double price_extreme;     /* lowest (long) or highest (short) trade or end-of-step price
+    double price_extreme;    /* lowest (long) or highest (short) trade or end-of-step price
                                  from start to finish (so far, while unfinished), or
                                  price_start when none went beyond it */
-    cas_step extreme_step;    /* the first step it was reached */
-    double index_at_extreme;  /* the index at the end of extreme_step */
-    double price_end;         /* at the end of finish (of the last step seen while unfinished) */
-    double move_bps;          /* (start - extreme) / start, in bp, positive in the cascade's
+    cas_step extreme_step;   /* the first step it was reached */
+    double index_at_extreme; /* the index at the end of extreme_step */
+    double price_end;        /* at the end of finish (of the last step seen while unfinished) */
+    double move_bps;         /* (start - extreme) / start, in bp, positive in the cascade's
                                  direction */
-    cas_step recovery_steps;  /* steps from extreme_step to the first later end of step at
+    cas_step recovery_steps; /* steps from extreme_step to the first later end of step at
                                  which the price had undone half the move; -1 not (yet) */
 };
 
@@ -57,8 +57,7 @@ struct cas_cascades;
 
 /* Follow the cascades of a run with n_instruments, whose prices (ticks)
  * before step 0 are initial[i]. 0 or CAS_ENOMEM. */
-int cas_cascades_create(struct cas_cascades **out, uint32_t n_instruments,
-                        const double *initial);
+int cas_cascades_create(struct cas_cascades **out, uint32_t n_instruments, const double *initial);
 void cas_cascades_destroy(struct cas_cascades *cs);
 
 /* A trade on an instrument, at `price` ticks, in the step running now. */

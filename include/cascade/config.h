@@ -35,19 +35,19 @@
 
 struct cas_instrument_config {
     char name[CAS_NAME_MAX];
-    char kind[16];           /* "spot" or "perpetual" */
-    double tick_size;        /* quote currency per tick, > 0 */
-    double lot_size;         /* base units per lot, > 0 */
-    cas_ticks initial_price; /* in ticks: initial_price / tick_size, exact */
-    char venue[CAS_NAME_MAX];/* the venue profile its rules came from; "" for none */
+    char kind[16];            /* "spot" or "perpetual" */
+    double tick_size;         /* quote currency per tick, > 0 */
+    double lot_size;          /* base units per lot, > 0 */
+    cas_ticks initial_price;  /* in ticks: initial_price / tick_size, exact */
+    char venue[CAS_NAME_MAX]; /* the venue profile its rules came from; "" for none */
     /* The exchange's rules, converted: money units, ppm, steps. For spot only
      * name, kind, contract_units and initial_price are meaningful. */
     struct cas_instrument_spec spec;
     /* perpetuals only */
     enum cas_index_source index_source;
-    struct cas_gbm_params gbm;   /* per step, converted from the annual figures */
-    char index_file[512];        /* PATH: relative paths resolved against the config's directory */
-    uint32_t index_spot;         /* SPOT: index of the spot instrument */
+    struct cas_gbm_params gbm; /* per step, converted from the annual figures */
+    char index_file[512];      /* PATH: relative paths resolved against the config's directory */
+    uint32_t index_spot;       /* SPOT: index of the spot instrument */
     enum cas_mark_method mark_method;
     cas_step mark_ema_steps;
     bool funding_on;
@@ -65,16 +65,16 @@ enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_LIMIT_ORDER, CAS_SHOCK_I
 enum cas_shock_position { CAS_SHOCK_OPEN, CAS_SHOCK_CLOSE };
 
 struct cas_shock_config {
-    cas_step step;           /* applied at the start of this step */
+    cas_step step; /* applied at the start of this step */
     enum cas_shock_kind kind;
     uint32_t instrument;
-    enum cas_side side;      /* MARKET_ORDER, LIMIT_ORDER */
-    cas_lots qty;            /* MARKET_ORDER, LIMIT_ORDER */
-    cas_ticks price;         /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
-    double price_written;    /* LIMIT_ORDER: the limit as written, in quote currency */
-    double pct;              /* INDEX_JUMP: the index is multiplied by 1 + pct */
+    enum cas_side side;               /* MARKET_ORDER, LIMIT_ORDER */
+    cas_lots qty;                     /* MARKET_ORDER, LIMIT_ORDER */
+    cas_ticks price;                  /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
+    double price_written;             /* LIMIT_ORDER: the limit as written, in quote currency */
+    double pct;                       /* INDEX_JUMP: the index is multiplied by 1 + pct */
     enum cas_shock_position position; /* MARKET_ORDER; OPEN for the others */
-    uint32_t holders;        /* CLOSE: the population whose agents close, UINT32_MAX for any */
+    uint32_t holders; /* CLOSE: the population whose agents close, UINT32_MAX for any */
 };
 
 #define CAS_MAX_REPLAY_RANGES 16
@@ -82,8 +82,8 @@ struct cas_shock_config {
 struct cas_population_config {
     const struct cas_agent_type *type; /* borrowed from the registry */
     uint32_t count;
-    uint32_t instrument;               /* index into instruments */
-    enum cas_margin_mode margin;       /* "margin": "cross" (default) or "isolated" */
+    uint32_t instrument;         /* index into instruments */
+    enum cas_margin_mode margin; /* "margin": "cross" (default) or "isolated" */
     /* In the order of type->params. dists[i] is how param i varies across the agents
      * (CAS_DIST_CONSTANT for a plain number); params[i] its central value: a plain
      * number, a constant's value, a uniform's midpoint, a normal's or exponential's
@@ -95,27 +95,27 @@ struct cas_population_config {
 
 struct cas_config {
     char name[CAS_NAME_MAX];
-    uint64_t seed;                     /* 0 .. 2^53 */
+    uint64_t seed; /* 0 .. 2^53 */
     cas_step steps;
     double step_seconds;
-    cas_step sample_every;             /* steps between time-series rows */
-    cas_step stylized_horizon;         /* record.stylized_horizon_steps: return horizon */
-    cas_step amplification_horizon;    /* record.amplification_horizon_steps */
-    cas_step replay_window;            /* record.replay_window_steps: replay.jsonl around
+    cas_step sample_every;                     /* steps between time-series rows */
+    cas_step stylized_horizon;                 /* record.stylized_horizon_steps: return horizon */
+    cas_step amplification_horizon;            /* record.amplification_horizon_steps */
+    cas_step replay_window;                    /* record.replay_window_steps: replay.jsonl around
                                           liquidations; 0 = none */
     cas_step replay[CAS_MAX_REPLAY_RANGES][2]; /* record.replay: step ranges always kept */
     uint32_t n_replay;
-    bool record_trades;                /* record.trades: write trades.csv */
-    bool record_liqmap;                /* record.liqmap: write liqmap.csv (default on) */
-    int money_decimals;                /* a money unit is 10^-money_decimals quote currency */
-    cas_money insurance_fund;          /* initial balance, money units */
+    bool record_trades;       /* record.trades: write trades.csv */
+    bool record_liqmap;       /* record.liqmap: write liqmap.csv (default on) */
+    int money_decimals;       /* a money unit is 10^-money_decimals quote currency */
+    cas_money insurance_fund; /* initial balance, money units */
     uint32_t n_instruments;
     struct cas_instrument_config *instruments;
     uint32_t n_populations;
     struct cas_population_config *populations;
     uint32_t n_shocks;
-    struct cas_shock_config *shocks;   /* ordered by step, then as written */
-    char *resolved_json;               /* every key, defaults filled in; owned */
+    struct cas_shock_config *shocks; /* ordered by step, then as written */
+    char *resolved_json;             /* every key, defaults filled in; owned */
 };
 
 /* The embedded default experiment (configs/default.json), NUL-terminated. */

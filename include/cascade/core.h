@@ -14,20 +14,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef int64_t cas_ticks;  /* price, in ticks of the instrument */
-typedef int64_t cas_lots;   /* quantity, in lots of the instrument */
-typedef int64_t cas_money;  /* money, in integer units of the quote currency */
-typedef int64_t cas_step;   /* simulation step number, from 0 */
+typedef int64_t cas_ticks; /* price, in ticks of the instrument */
+typedef int64_t cas_lots;  /* quantity, in lots of the instrument */
+typedef int64_t cas_money; /* money, in integer units of the quote currency */
+typedef int64_t cas_step;  /* simulation step number, from 0 */
 
 #define CAS_VERSION "0.1.0"
 
 /* Error codes, defined once with their text (libuv's UV_ERRNO_MAP). */
-#define CAS_ERRNO_MAP(X)                                   \
-    X(EINVAL, -1, "invalid input")                         \
-    X(ENOMEM, -2, "out of memory")                         \
-    X(EIO, -3, "input/output error")                       \
-    X(ENOTFOUND, -4, "not found")                          \
-    X(EEXIST, -5, "already exists")                        \
+#define CAS_ERRNO_MAP(X)             \
+    X(EINVAL, -1, "invalid input")   \
+    X(ENOMEM, -2, "out of memory")   \
+    X(EIO, -3, "input/output error") \
+    X(ENOTFOUND, -4, "not found")    \
+    X(EEXIST, -5, "already exists")  \
     X(ERANGE, -6, "value out of range")
 
 enum {
@@ -129,7 +129,7 @@ struct cas_cli_option;
 
 /* Check and store a value: 0, or 2 after cas_usage_error (or cas_cli_option_needs). */
 typedef int cas_cli_option_fn(const struct cas_command *cmd, const struct cas_cli_option *opt,
-                          const char *value);
+                              const char *value);
 
 enum cas_cli_option_kind {
     CAS_OPT_END,    /* the {0} that ends a table */
@@ -143,10 +143,10 @@ struct cas_cli_option {
     char short_name;       /* 'o' for -o, or 0 */
     const char *long_name; /* "output" for --output, or NULL */
     void *target;
-    const char *arg;       /* the value's name in the help ("DIR"); NULL for a flag */
-    const char *needs;     /* a missing value: "'-o' needs NEEDS"; when NULL,
+    const char *arg;   /* the value's name in the help ("DIR"); NULL for a flag */
+    const char *needs; /* a missing value: "'-o' needs NEEDS"; when NULL,
                             * "missing ARG after '--long'" */
-    const char *help;      /* its lines in the help, separated by '\n' */
+    const char *help;  /* its lines in the help, separated by '\n' */
     cas_cli_option_fn *fn;
 };
 
@@ -156,8 +156,8 @@ struct cas_command {
     const char *usage;    /* the help before the options: usage lines and description */
     const char *epilogue; /* the help after the options, or NULL */
     const struct cas_cli_option *options;
-    const char **args;    /* where the positional arguments go, in order */
-    int n_args;           /* how many may be given */
+    const char **args; /* where the positional arguments go, in order */
+    int n_args;        /* how many may be given */
 };
 
 enum { CAS_PARSE_OK, CAS_PARSE_HELP, CAS_PARSE_BAD };
@@ -173,6 +173,7 @@ int cas_usage_error(const struct cas_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The option's missing-value message (see struct cas_cli_option) naming it as
  * `as` was typed (NULL: as --long, or else -s); returns 2. */
-int cas_cli_option_needs(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *as);
+int cas_cli_option_needs(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                         const char *as);
 
 #endif

@@ -63,15 +63,15 @@ enum cas_adl_rank {
 };
 
 struct cas_tier {
-    cas_money floor;  /* the tier applies from this notional (money units) up */
-    int64_t mmr_ppm;  /* maintenance margin rate */
+    cas_money floor; /* the tier applies from this notional (money units) up */
+    int64_t mmr_ppm; /* maintenance margin rate */
     int32_t max_leverage;
 };
 
 struct cas_instrument_spec {
     char name[64];
     enum cas_instrument_kind kind;
-    cas_money contract_units;     /* K: money per tick per lot, >= 1 */
+    cas_money contract_units; /* K: money per tick per lot, >= 1 */
     cas_ticks initial_price;
     /* perpetuals only below; spot instruments trade without margin */
     int32_t max_leverage;
@@ -109,17 +109,17 @@ struct cas_cause {
 };
 
 struct cas_liquidation {
-    uint64_t id;            /* 1, 2, ... in the order they happen */
+    uint64_t id; /* 1, 2, ... in the order they happen */
     cas_step step;
     uint32_t account;
     uint32_t instrument;
-    enum cas_side side;     /* the side of the liquidated position (CAS_BUY = long) */
-    cas_lots lots;          /* lots taken over (engine) or transferred (keeper) */
-    cas_ticks mark;         /* mark when it was triggered */
-    double bankruptcy;      /* bankruptcy price in ticks */
-    double liquidation;     /* the position's liquidation price in ticks just before it was
+    enum cas_side side; /* the side of the liquidated position (CAS_BUY = long) */
+    cas_lots lots;      /* lots taken over (engine) or transferred (keeper) */
+    cas_ticks mark;     /* mark when it was triggered */
+    double bankruptcy;  /* bankruptcy price in ticks */
+    double liquidation; /* the position's liquidation price in ticks just before it was
                                taken (other positions held at their marks); NaN when none */
-    int32_t leverage;       /* the account's leverage setting */
+    int32_t leverage;   /* the account's leverage setting */
     enum cas_liq_mode mode;
     uint32_t keeper;        /* keeper mode: the keeper's account */
     struct cas_cause cause; /* the move that put the account under water */
@@ -129,18 +129,18 @@ struct cas_liquidation {
 struct cas_liquidation_done {
     uint64_t id;
     cas_step step;
-    cas_lots filled;        /* lots closed in the book */
-    cas_lots adl;           /* lots closed by auto-deleveraging */
-    double fill_vwap;       /* ticks; NaN if nothing filled in the book */
+    cas_lots filled;            /* lots closed in the book */
+    cas_lots adl;               /* lots closed by auto-deleveraging */
+    double fill_vwap;           /* ticks; NaN if nothing filled in the book */
     cas_money insurance_change; /* + surplus paid in, - shortfall paid out */
 };
 
 struct cas_adl_event {
     uint64_t liquidation;
-    uint32_t account;       /* the deleveraged counterparty */
+    uint32_t account; /* the deleveraged counterparty */
     uint32_t instrument;
     cas_lots lots;
-    double price;           /* the bankruptcy price, ticks */
+    double price; /* the bankruptcy price, ticks */
 };
 
 struct cas_exchange_observer {
@@ -174,8 +174,8 @@ static inline uint32_t cas_order_account(uint64_t id)
  * set. */
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
                         uint32_t n, cas_money insurance_fund,
-                        const struct cas_exchange_observer *observer,
-                        const struct cas_mark *marks, struct cas_err *err);
+                        const struct cas_exchange_observer *observer, const struct cas_mark *marks,
+                        struct cas_err *err);
 void cas_exchange_destroy(struct cas_exchange *ex);
 
 /* Open an account with `collateral` deposited (>= 0), a margin mode and a
@@ -191,7 +191,7 @@ struct cas_order {
     uint32_t instrument;
     enum cas_side side;
     enum cas_order_type type;
-    cas_ticks price;  /* ignored for CAS_MARKET */
+    cas_ticks price; /* ignored for CAS_MARKET */
     cas_lots qty;
     bool reduce_only; /* may only shrink the position; clipped to it */
 };
@@ -238,8 +238,7 @@ void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument,
                                    double funding_rate, double time_to_funding);
 /* Recompute the mark by the instrument's method (after a context change) and
  * run the risk engine under `cause`, as cas_exchange_set_mark does. */
-int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument,
-                             struct cas_cause cause);
+int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument, struct cas_cause cause);
 /* Once per step: feed the mark method's basis EMA (cas_mark_sample). */
 void cas_exchange_sample_mark(struct cas_exchange *ex, uint32_t instrument);
 
@@ -283,22 +282,22 @@ int cas_exchange_keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint
 /* ---- what agents and the recorder may read ---- */
 
 struct cas_position_view {
-    cas_lots lots;            /* signed: > 0 long */
-    double entry;             /* average entry price, ticks (0 when flat) */
-    cas_money realized_pnl;   /* cumulative PnL of closed lots (proceeds minus cost basis,
+    cas_lots lots;          /* signed: > 0 long */
+    double entry;           /* average entry price, ticks (0 when flat) */
+    cas_money realized_pnl; /* cumulative PnL of closed lots (proceeds minus cost basis,
                                  before fees and funding) */
-    cas_money margin;         /* isolated: the position's margin; cross: 0 */
-    double liquidation;       /* liquidation price, ticks (NaN when none) */
-    double bankruptcy;        /* bankruptcy price, ticks (NaN when none) */
+    cas_money margin;       /* isolated: the position's margin; cross: 0 */
+    double liquidation;     /* liquidation price, ticks (NaN when none) */
+    double bankruptcy;      /* bankruptcy price, ticks (NaN when none) */
 };
 
 struct cas_account_view {
-    cas_money cash;           /* cross cash, excluding isolated margins */
-    cas_money equity;         /* at the current marks, all positions */
-    cas_money maintenance;    /* total maintenance margin */
-    cas_money initial;        /* total initial margin of open positions */
+    cas_money cash;                    /* cross cash, excluding isolated margins */
+    cas_money equity;                  /* at the current marks, all positions */
+    cas_money maintenance;             /* total maintenance margin */
+    cas_money initial;                 /* total initial margin of open positions */
     cas_money fees_paid, funding_paid; /* cumulative; funding received counts negative */
-    uint32_t liquidations;    /* times liquidated */
+    uint32_t liquidations;             /* times liquidated */
     bool liquidating;
 };
 
@@ -326,8 +325,8 @@ cas_ticks cas_exchange_last(const struct cas_exchange *ex, uint32_t instrument);
 uint32_t cas_exchange_n_accounts(const struct cas_exchange *ex);
 
 struct cas_exchange_totals {
-    cas_money deposited;      /* collateral of every account + initial insurance fund */
-    cas_money held;           /* cash + isolated margins + engine jobs + fund + fees + residue */
+    cas_money deposited; /* collateral of every account + initial insurance fund */
+    cas_money held;      /* cash + isolated margins + engine jobs + fund + fees + residue */
     cas_money insurance_fund, insurance_min;
     cas_money fees, residue;
     cas_lots open_interest[2]; /* summed over perpetuals: long lots, short lots */
@@ -336,8 +335,8 @@ struct cas_exchange_totals {
 };
 void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_totals *out);
 /* Long and short lots open on one instrument. */
-void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument,
-                                cas_lots *longs, cas_lots *shorts);
+void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument, cas_lots *longs,
+                                cas_lots *shorts);
 
 /* Verify conservation of money and lots, the risk heaps against a full scan,
  * and every book; false with a one-line reason when something is off. */

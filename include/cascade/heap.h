@@ -28,30 +28,30 @@
 
 #define CAS_HEAP_NOTHING_PLACED(ctx, v, k) ((void)(ctx), (void)(v), (void)(k))
 
-#define CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)                                              \
-    static inline void NAME##_put(CTX ctx, TYPE *v, uint32_t k, TYPE e)                       \
-    {                                                                                          \
-        v[k] = e;                                                                              \
-        PLACED(ctx, v, k);                                                                     \
-    }                                                                                          \
-    static inline void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                                 \
-    {                                                                                          \
-        TYPE e = v[k];                                                                         \
-        for (uint32_t p; k > 0 && BEFORE(ctx, &e, &v[p = (k - 1) / 2]); k = p)                 \
-            NAME##_put(ctx, v, k, v[p]);                                                       \
-        NAME##_put(ctx, v, k, e);                                                              \
-    }                                                                                          \
-    static inline void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)                   \
-    {                                                                                          \
-        TYPE e = v[k];                                                                         \
-        for (uint32_t c; (c = 2 * k + 1) < n; k = c) {                                         \
-            if (c + 1 < n && BEFORE(ctx, &v[c + 1], &v[c]))                                    \
-                c++;                                                                           \
-            if (!BEFORE(ctx, &v[c], &e))                                                       \
-                break;                                                                         \
-            NAME##_put(ctx, v, k, v[c]);                                                       \
-        }                                                                                      \
-        NAME##_put(ctx, v, k, e);                                                              \
+#define CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)                              \
+    static inline void NAME##_put(CTX ctx, TYPE *v, uint32_t k, TYPE e)        \
+    {                                                                          \
+        v[k] = e;                                                              \
+        PLACED(ctx, v, k);                                                     \
+    }                                                                          \
+    static inline void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                 \
+    {                                                                          \
+        TYPE e = v[k];                                                         \
+        for (uint32_t p; k > 0 && BEFORE(ctx, &e, &v[p = (k - 1) / 2]); k = p) \
+            NAME##_put(ctx, v, k, v[p]);                                       \
+        NAME##_put(ctx, v, k, e);                                              \
+    }                                                                          \
+    static inline void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)   \
+    {                                                                          \
+        TYPE e = v[k];                                                         \
+        for (uint32_t c; (c = 2 * k + 1) < n; k = c) {                         \
+            if (c + 1 < n && BEFORE(ctx, &v[c + 1], &v[c]))                    \
+                c++;                                                           \
+            if (!BEFORE(ctx, &v[c], &e))                                       \
+                break;                                                         \
+            NAME##_put(ctx, v, k, v[c]);                                       \
+        }                                                                      \
+        NAME##_put(ctx, v, k, e);                                              \
     }
 
 #endif

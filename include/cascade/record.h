@@ -48,8 +48,8 @@ struct cas_run_perf {
 
 /* Start recording a run of cfg (borrowed; it must outlive the recorder),
  * writing the time series to `timeseries` (borrowed, stays open). */
-int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
-                        FILE *timeseries, struct cas_err *err);
+int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg, FILE *timeseries,
+                        struct cas_err *err);
 
 /* Also write every publication of the perpetuals' liquidation maps to
  * `liqmap` (borrowed, stays open): liqmap.csv, one row per non-empty bin. */

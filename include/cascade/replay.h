@@ -17,7 +17,6 @@
  * final book to it. On bad input returns CAS_EINVAL with err->path set to
  * "IN_NAME:LINE" and err->msg saying what is wrong; output already written
  * for earlier lines stays written. Borrows every stream. */
-int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
-               struct cas_err *err);
+int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book, struct cas_err *err);
 
 #endif

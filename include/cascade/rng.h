@@ -38,7 +38,7 @@ double cas_rng_double(struct cas_rng *r);
 
 double cas_rng_uniform(struct cas_rng *r, double lo, double hi);
 double cas_rng_normal(struct cas_rng *r, double mean, double sd);
-double cas_rng_exponential(struct cas_rng *r, double rate);        /* mean 1/rate */
+double cas_rng_exponential(struct cas_rng *r, double rate);           /* mean 1/rate */
 double cas_rng_lognormal(struct cas_rng *r, double mu, double sigma); /* exp(N(mu, sigma)) */
 uint64_t cas_rng_poisson(struct cas_rng *r, double mean);
 int cas_rng_bernoulli(struct cas_rng *r, double p);

@@ -33,12 +33,12 @@ struct cas_gbm_params {
 
 struct cas_index {
     enum cas_index_source source;
-    double price;               /* ticks */
+    double price; /* ticks */
     struct cas_gbm_params gbm;
-    struct cas_rng rng;         /* GBM: the index's own stream */
-    double *path;               /* PATH: price in ticks at each step (owned) */
+    struct cas_rng rng; /* GBM: the index's own stream */
+    double *path;       /* PATH: price in ticks at each step (owned) */
     cas_step path_len;
-    double path_scale;          /* PATH: product of the shocks so far, kept for later steps */
+    double path_scale; /* PATH: product of the shocks so far, kept for later steps */
 };
 
 /* GBM from p0 ticks; the stream is the index's own. */
@@ -73,15 +73,15 @@ enum cas_mark_method {
 struct cas_mark_inputs {
     bool has_bid, has_ask;
     cas_ticks bid, ask, last;
-    double index;               /* ticks */
-    double funding_rate;        /* the current (predicted) rate, a fraction per interval */
-    double time_to_funding;     /* fraction of the interval left, in [0, 1] */
+    double index;           /* ticks */
+    double funding_rate;    /* the current (predicted) rate, a fraction per interval */
+    double time_to_funding; /* fraction of the interval left, in [0, 1] */
 };
 
 struct cas_mark {
     enum cas_mark_method method;
-    double ema_alpha;           /* 2 / (ema_steps + 1) */
-    double basis_ema;           /* ticks */
+    double ema_alpha; /* 2 / (ema_steps + 1) */
+    double basis_ema; /* ticks */
     bool seeded;
 };
 
@@ -99,13 +99,13 @@ enum cas_premium_source {
 };
 
 struct cas_funding_params {
-    cas_step interval;          /* steps between payments */
-    double interest;            /* I, per interval (0.0001 = 0.01%) */
-    double clamp;               /* |I - avg(P)| is clamped to this (0.0005) */
-    double cap;                 /* |F| <= cap (0 = no cap) */
+    cas_step interval; /* steps between payments */
+    double interest;   /* I, per interval (0.0001 = 0.01%) */
+    double clamp;      /* |I - avg(P)| is clamped to this (0.0005) */
+    double cap;        /* |F| <= cap (0 = no cap) */
     enum cas_premium_source premium;
-    double impact_lots;         /* lots whose average fill price is the impact price */
-    bool weighted;              /* Bybit: sample i of N weighs i; else equal weights */
+    double impact_lots; /* lots whose average fill price is the impact price */
+    bool weighted;      /* Bybit: sample i of N weighs i; else equal weights */
 };
 
 struct cas_funding {
@@ -119,8 +119,7 @@ void cas_funding_init(struct cas_funding *f, const struct cas_funding_params *p)
  * [max(0, impact_bid - index) - max(0, index - impact_ask)] / index, or the
  * mid's. A side too thin for the impact size uses what it has; an empty side
  * contributes 0. */
-double cas_funding_premium(const struct cas_funding *f, const struct cas_book *book,
-                           double index);
+double cas_funding_premium(const struct cas_funding *f, const struct cas_book *book, double index);
 /* Once per step: add a premium sample. */
 void cas_funding_sample(struct cas_funding *f, double premium);
 /* The rate the accumulated samples give now, F = avg(P) + clamp(I - avg(P),
@@ -133,7 +132,7 @@ double cas_funding_settle(struct cas_funding *f);
 
 /* The last n <= size values pushed; once full, v[head] is the oldest. */
 struct cas_ring {
-    double *v;                  /* owned */
+    double *v; /* owned */
     cas_step size, n, head;
 };
 
@@ -149,17 +148,17 @@ bool cas__ring_push(struct cas_ring *r, double x, double *old);
 enum cas_band_action { CAS_BAND_REJECT, CAS_BAND_HALT };
 
 struct cas_band_params {
-    double pct;                 /* half-width, a fraction of the reference (0.05) */
-    cas_step window;            /* reference = mean of the last `window` per-step prices */
+    double pct;      /* half-width, a fraction of the reference (0.05) */
+    cas_step window; /* reference = mean of the last `window` per-step prices */
     enum cas_band_action action;
-    cas_step halt_steps;        /* HALT: steps trading stops when the band is hit */
+    cas_step halt_steps; /* HALT: steps trading stops when the band is hit */
 };
 
 struct cas_band {
     struct cas_band_params p;
-    struct cas_ring ring;       /* the last `window` prices */
+    struct cas_ring ring; /* the last `window` prices */
     double sum;
-    cas_step halted_until;      /* trading halted while step < halted_until */
+    cas_step halted_until; /* trading halted while step < halted_until */
 };
 
 int cas_band_init(struct cas_band *b, const struct cas_band_params *p);
@@ -180,7 +179,7 @@ struct cas_stop {
     uint32_t account;
     uint32_t instrument;
     enum cas_side side;
-    cas_ticks trigger;          /* buy stops fire when last >= trigger, sell stops when last <= */
+    cas_ticks trigger; /* buy stops fire when last >= trigger, sell stops when last <= */
     cas_lots qty;
     bool reduce_only;
 };
@@ -206,14 +205,14 @@ uint32_t cas_stops_pending(const struct cas_stops *s);
 /* ---- dynamic margin ---- */
 
 struct cas_volmargin_params {
-    cas_step window;            /* realized volatility over the last `window` step returns */
-    double base_vol;            /* per-step volatility at which the scale is 1 */
-    double max_scale;           /* the scale never exceeds this (>= 1) */
+    cas_step window;  /* realized volatility over the last `window` step returns */
+    double base_vol;  /* per-step volatility at which the scale is 1 */
+    double max_scale; /* the scale never exceeds this (>= 1) */
 };
 
 struct cas_volmargin {
     struct cas_volmargin_params p;
-    struct cas_ring ring;       /* the last `window` log returns */
+    struct cas_ring ring; /* the last `window` log returns */
     double sum, sum_sq;
     double last_price;
 };

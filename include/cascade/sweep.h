@@ -19,28 +19,28 @@
 
 struct cas_sweep_run {
     size_t index;
-    char id[48];      /* "r000017": zero-padded to at least 6 digits */
-    uint64_t seed;    /* 0 .. 2^53 - 1 */
-    char **values;    /* n_params JSON texts, one per parameter (the array owned by
+    char id[48];   /* "r000017": zero-padded to at least 6 digits */
+    uint64_t seed; /* 0 .. 2^53 - 1 */
+    char **values; /* n_params JSON texts, one per parameter (the array owned by
                        * the run, the texts borrowed from the sweep's texts) */
 };
 
 struct cas_sweep {
-    char *base_path;   /* the base config file, absolute; NULL when inline */
-    char *base_text;   /* the inline base config as JSON text; NULL for a file */
+    char *base_path; /* the base config file, absolute; NULL when inline */
+    char *base_text; /* the inline base config as JSON text; NULL for a file */
     size_t n_sets;
-    char **sets;       /* the spec's "set" as "PATH=JSON" texts, in order */
+    char **sets; /* the spec's "set" as "PATH=JSON" texts, in order */
     size_t n_params;
-    char **params;     /* parameter paths, in spec order */
+    char **params; /* parameter paths, in spec order */
     uint64_t seed;
     unsigned replicates;
-    size_t n_collect;  /* 0: every scalar of summary.json but "performance" */
+    size_t n_collect; /* 0: every scalar of summary.json but "performance" */
     char **collect;
     size_t n_runs;
     struct cas_sweep_run *runs;
     size_t n_texts;
-    char **texts;      /* every value's text; the runs' values point into these */
-    char *normalized;  /* the spec as JSON text, base made absolute: it reloads to
+    char **texts;     /* every value's text; the runs' values point into these */
+    char *normalized; /* the spec as JSON text, base made absolute: it reloads to
                         * the same sweep from any directory */
 };
 
@@ -49,8 +49,8 @@ struct cas_sweep {
  * a readable file; with dir NULL the base path is kept as written, unchecked. On failure a CAS_E* code, *sw left empty, err->path the JSON
  * path ("parameters.insurance_fund.steps") and err->msg what is wrong. The base
  * config itself is not validated here. */
-int cas_sweep_parse(struct cas_sweep *sw, const char *text, const char *source,
-                    const char *dir, struct cas_err *err);
+int cas_sweep_parse(struct cas_sweep *sw, const char *text, const char *source, const char *dir,
+                    struct cas_err *err);
 
 /* Read the file at path and parse it as above, relative to its directory. */
 int cas_sweep_load(struct cas_sweep *sw, const char *path, struct cas_err *err);

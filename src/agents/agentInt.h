@@ -26,12 +26,12 @@
 
 /* The rows most types share. */
 #define CAS__P_RATE(X, def, max, doc) X(rate, double, REAL, def, 0, max, true, "1/step", doc)
-#define CAS__P_COLLATERAL(X, def, doc)                                                         \
+#define CAS__P_COLLATERAL(X, def, doc) \
     X(collateral, double, REAL, def, 0, 1e12, false, "quote currency", doc)
 #define CAS__P_LEVERAGE(X, def, doc) X(leverage, double, INT, def, 1, 1000, false, "x", doc)
 
 #define CAS__PARAM_ENUM(name, ...) P_##name,
-#define CAS__PARAM_SPEC(name, ctype, kind, def, min, max, open, unit, doc)                     \
+#define CAS__PARAM_SPEC(name, ctype, kind, def, min, max, open, unit, doc) \
     [P_##name] = {#name, CAS_PARAM_##kind, def, min, max, open, unit, doc},
 #define CAS__PARAM_FIELD(name, ctype, ...) ctype name;
 #define CAS__PARAM_LOAD(name, ctype, ...) x->name = (ctype)p[P_##name];
@@ -42,39 +42,38 @@
 /* After the state struct: the enum of the parameters (P_name ..., N_PARAMS), their
  * table `params`, and static void load_params(struct NAME *x, struct cas_agent_setup *s),
  * which sets the fields from s->params and the account from collateral and leverage. */
-#define CAS__PARAMS(NAME, LIST)                                                                \
-    enum { LIST(CAS__PARAM_ENUM) N_PARAMS };                                                   \
-    static const struct cas_param_spec params[N_PARAMS] = {LIST(CAS__PARAM_SPEC)};             \
-    static void load_params(struct NAME *x, struct cas_agent_setup *s)                         \
-    {                                                                                          \
-        const double *p = s->params;                                                           \
-        LIST(CAS__PARAM_LOAD)                                                                  \
-        s->collateral = x->collateral;                                                         \
-        s->leverage = (int32_t)x->leverage;                                                    \
-    }                                                                                          \
+#define CAS__PARAMS(NAME, LIST)                                                    \
+    enum { LIST(CAS__PARAM_ENUM) N_PARAMS };                                       \
+    static const struct cas_param_spec params[N_PARAMS] = {LIST(CAS__PARAM_SPEC)}; \
+    static void load_params(struct NAME *x, struct cas_agent_setup *s)             \
+    {                                                                              \
+        const double *p = s->params;                                               \
+        LIST(CAS__PARAM_LOAD)                                                      \
+        s->collateral = x->collateral;                                             \
+        s->leverage = (int32_t)x->leverage;                                        \
+    }                                                                              \
     static void load_params(struct NAME *x, struct cas_agent_setup *s)
 
 /* The type's figures of itself: `measures` and the function reading one. */
-#define CAS__MEASURES(fn)                                                                      \
-    .measures = measures, .n_measures = (uint32_t)(sizeof measures / sizeof *measures),        \
+#define CAS__MEASURES(fn)                                                               \
+    .measures = measures, .n_measures = (uint32_t)(sizeof measures / sizeof *measures), \
     .measure = fn
 
 /* const struct cas_agent_type cas_agent_NAME, with what every type has; the rest
  * (.summary, optional callbacks) follows as designated initializers. */
-#define CAS__AGENT_TYPE(NAME, ...)                                                             \
-    static double NAME##_rate(const void *state)                                               \
-    {                                                                                          \
-        const struct NAME *x = state;                                                          \
-        return x->rate;                                                                        \
-    }                                                                                          \
-    const struct cas_agent_type cas_agent_##NAME = {                                           \
-        .name = #NAME,                                                                         \
-        .params = params,                                                                      \
-        .n_params = N_PARAMS,                                                                  \
-        .state_size = sizeof(struct NAME),                                                     \
-        .init = NAME##_init,                                                                   \
-        .rate = NAME##_rate,                                                                   \
-        .act = NAME##_act,                                                                     \
-        __VA_ARGS__}
+#define CAS__AGENT_TYPE(NAME, ...)                                                     \
+    static double NAME##_rate(const void *state)                                       \
+    {                                                                                  \
+        const struct NAME *x = state;                                                  \
+        return x->rate;                                                                \
+    }                                                                                  \
+    const struct cas_agent_type cas_agent_##NAME = {.name = #NAME,                     \
+                                                    .params = params,                  \
+                                                    .n_params = N_PARAMS,              \
+                                                    .state_size = sizeof(struct NAME), \
+                                                    .init = NAME##_init,               \
+                                                    .rate = NAME##_rate,               \
+                                                    .act = NAME##_act,                 \
+                                                    __VA_ARGS__}
 
 #endif

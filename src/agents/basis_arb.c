@@ -29,22 +29,23 @@
 
 #include "agents/agentInt.h"
 
-#define PARAMS(X)                                                                              \
-    CAS__P_RATE(X, 0.2, 1e3, "wake-ups per step of each arbitrageur")                          \
-    X(entry_basis, double, REAL, 0.001, 0, 1, true, "fraction",                                \
-      "basis beyond which the arbitrageur trades against it")                                  \
-    X(exit_basis, double, REAL, 0.0002, 0, 1, false, "fraction",                               \
-      "basis within which the arbitrageur unwinds its position")                               \
-    X(clip, double, REAL, 3000, 0, 1e15, true, "quote currency",                               \
-      "order notional at the entry basis; an order at basis b is clip x |b| / entry_basis")    \
-    X(max_notional, double, REAL, 600000, 0, 1e15, true, "quote currency",                     \
-      "the arbitrageur's capital: largest perpetual position either way, at the index")        \
-    X(full_basis, double, REAL, 0.02, 0, 1, true, "fraction",                                  \
-      "basis at which the whole max_notional is committed; below it the position is held to "  \
-      "max_notional x |b| / full_basis")                                                       \
-    CAS__P_COLLATERAL(X, 1e6, "each arbitrageur's deposit")                                    \
-    CAS__P_LEVERAGE(X, 5, "each arbitrageur's leverage on perpetuals (capped by the "           \
-                          "instrument's)")
+#define PARAMS(X)                                                                             \
+    CAS__P_RATE(X, 0.2, 1e3, "wake-ups per step of each arbitrageur")                         \
+    X(entry_basis, double, REAL, 0.001, 0, 1, true, "fraction",                               \
+      "basis beyond which the arbitrageur trades against it")                                 \
+    X(exit_basis, double, REAL, 0.0002, 0, 1, false, "fraction",                              \
+      "basis within which the arbitrageur unwinds its position")                              \
+    X(clip, double, REAL, 3000, 0, 1e15, true, "quote currency",                              \
+      "order notional at the entry basis; an order at basis b is clip x |b| / entry_basis")   \
+    X(max_notional, double, REAL, 600000, 0, 1e15, true, "quote currency",                    \
+      "the arbitrageur's capital: largest perpetual position either way, at the index")       \
+    X(full_basis, double, REAL, 0.02, 0, 1, true, "fraction",                                 \
+      "basis at which the whole max_notional is committed; below it the position is held to " \
+      "max_notional x |b| / full_basis")                                                      \
+    CAS__P_COLLATERAL(X, 1e6, "each arbitrageur's deposit")                                   \
+    CAS__P_LEVERAGE(X, 5,                                                                     \
+                    "each arbitrageur's leverage on perpetuals (capped by the "               \
+                    "instrument's)")
 
 struct basis_arb {
     CAS__PARAM_FIELDS(PARAMS)
@@ -105,8 +106,7 @@ static bool ioc_order(const struct basis_arb *b, const struct cas_market_view *v
 /* The order against a mispricing of `basis` on side `side` (a buy when the perp is
  * cheap), or false when the arbitrageur holds; *capped is set when its capital stops it. */
 static bool entry_order(const struct basis_arb *b, const struct cas_market_view *v,
-                        enum cas_side side, double basis, struct cas_order_req *req,
-                        bool *capped)
+                        enum cas_side side, double basis, struct cas_order_req *req, bool *capped)
 {
     double mis = fabs(basis);
     cas_lots target = lots_for(b, b->max_notional * fmin(1, mis / b->full_basis), v->index);
@@ -146,8 +146,8 @@ static void hedge(struct cas_agent_ctx *ctx, uint32_t spot)
     struct cas_market_view pv, sv;
     cas_agent_view(ctx, ctx->instrument, &pv); /* after this wake-up's perp order */
     cas_agent_view(ctx, spot, &sv);
-    double spot_price = sv.has_bid && sv.has_ask ? 0.5 * (double)(sv.best_bid + sv.best_ask)
-                                                 : (double)sv.last;
+    double spot_price =
+        sv.has_bid && sv.has_ask ? 0.5 * (double)(sv.best_bid + sv.best_ask) : (double)sv.last;
     if (!(spot_price > 0) || sv.contract_units <= 0 || sv.liquidating || sv.halted)
         return;
     double ratio = pv.index * (double)pv.contract_units / (spot_price * (double)sv.contract_units);
@@ -178,8 +178,7 @@ static void basis_arb_act(void *state, struct cas_agent_ctx *ctx)
         if (v->has_ask && (double)v->best_ask < v->index * (1 - b->entry_basis))
             sent = entry_order(b, v, CAS_BUY, (double)v->best_ask / v->index - 1, &req, &capped);
         else if (v->has_bid && (double)v->best_bid > v->index * (1 + b->entry_basis))
-            sent = entry_order(b, v, CAS_SELL, (double)v->best_bid / v->index - 1, &req,
-                               &capped);
+            sent = entry_order(b, v, CAS_SELL, (double)v->best_bid / v->index - 1, &req, &capped);
         else
             sent = exit_order(b, v, &req);
         /* refused (margin, band): nothing to undo, but the capital is not there */

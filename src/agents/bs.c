@@ -9,8 +9,8 @@
  * their relative accuracy. Units are the header's: vega per 1.00 of vol,
  * theta per year.
  */
-#include "cascade/fmath.h"
 #include "cascade/bs.h"
+#include "cascade/fmath.h"
 
 #include <float.h>
 #include <math.h>
@@ -22,9 +22,9 @@ double cas_norm_cdf(double x)
      * costs a relative 2|y|e (5e-15 at x = -8); e is recovered exactly by fma
      * and a split 1/sqrt 2, and removed to first order: erfc'(y) = -2/sqrt(pi)
      * e^{-y^2}. */
-    static const double rt_hi = 0.7071067811865476;       /* 1/sqrt 2, rounded */
-    static const double rt_lo = -4.8336466567264567e-17;  /* 1/sqrt 2 - rt_hi */
-    static const double two_rt_pi = 1.1283791670955126;   /* 2/sqrt(pi) */
+    static const double rt_hi = 0.7071067811865476;      /* 1/sqrt 2, rounded */
+    static const double rt_lo = -4.8336466567264567e-17; /* 1/sqrt 2 - rt_hi */
+    static const double two_rt_pi = 1.1283791670955126;  /* 2/sqrt(pi) */
     if (isinf(x))
         return x > 0.0 ? 1.0 : 0.0; /* the correction below would be inf - inf */
     double y = -x * rt_hi;

@@ -30,23 +30,23 @@
 
 #include "agents/agentInt.h"
 
-#define PARAMS(X)                                                                              \
+#define PARAMS(X)                                                                               \
     CAS__P_RATE(X, 0.2, 1e6, "wake-ups per step, to look for a cluster or manage the position") \
-    X(lag, uint32_t, INT, 0, 0, 1e6, false, "publications",                                    \
-      "age of the liquidation map it reads (0: the newest)")                                   \
-    X(noise, double, REAL, 0.1, 0, 10, false, "fraction",                                      \
-      "standard deviation of the multiplicative error on each bin of the map")                 \
-    X(reach, double, REAL, 0.01, 0, 1, true, "fraction of the mark",                           \
-      "how far from the mark a cluster may lie and still be traded")                           \
-    X(min_cluster, double, REAL, 1e5, 0, 1e15, false, "quote currency",                        \
-      "notional a bin must exceed to count as a cluster worth trading")                        \
-    X(size_fraction, double, REAL, 0.2, 0, 1, true, "fraction",                                \
-      "position notional as a share of equity x leverage")                                     \
-    X(max_hold, cas_step, INT, 600, 1, 1e9, false, "steps",                                    \
-      "the position is closed after this long if the cluster was not reached")                 \
-    X(stop_loss, double, REAL, 0.01, 0, 1, false, "fraction of entry",                         \
-      "adverse move of the mark from entry that closes the position (0: none)")                \
-    CAS__P_LEVERAGE(X, 5, "the account's leverage (capped by the instrument's)")               \
+    X(lag, uint32_t, INT, 0, 0, 1e6, false, "publications",                                     \
+      "age of the liquidation map it reads (0: the newest)")                                    \
+    X(noise, double, REAL, 0.1, 0, 10, false, "fraction",                                       \
+      "standard deviation of the multiplicative error on each bin of the map")                  \
+    X(reach, double, REAL, 0.01, 0, 1, true, "fraction of the mark",                            \
+      "how far from the mark a cluster may lie and still be traded")                            \
+    X(min_cluster, double, REAL, 1e5, 0, 1e15, false, "quote currency",                         \
+      "notional a bin must exceed to count as a cluster worth trading")                         \
+    X(size_fraction, double, REAL, 0.2, 0, 1, true, "fraction",                                 \
+      "position notional as a share of equity x leverage")                                      \
+    X(max_hold, cas_step, INT, 600, 1, 1e9, false, "steps",                                     \
+      "the position is closed after this long if the cluster was not reached")                  \
+    X(stop_loss, double, REAL, 0.01, 0, 1, false, "fraction of entry",                          \
+      "adverse move of the mark from entry that closes the position (0: none)")                 \
+    CAS__P_LEVERAGE(X, 5, "the account's leverage (capped by the instrument's)")                \
     CAS__P_COLLATERAL(X, 1e4, "the trader's deposit")
 
 struct front_runner {
@@ -54,7 +54,7 @@ struct front_runner {
     /* the trade under way: -1 short ahead of longs below, +1 long ahead of shorts
      * above, 0 none */
     int dir;
-    double target;  /* the cluster's level, ticks */
+    double target; /* the cluster's level, ticks */
     cas_step opened;
     uint64_t entries, reached; /* trades opened ahead of a cluster; closed at its level */
     bool counted;              /* this trade's reaching is counted */
@@ -86,8 +86,8 @@ static double blur(const struct front_runner *f, struct cas_rng *rng, double x)
 
 /* Offer bin `level` of one side as a candidate: keep it if it is within reach on the
  * side where that side's liquidations lie and larger than the best so far. */
-static void consider(const struct front_runner *f, struct cas_rng *rng, double mark,
-                     double level, double raw, int dir, struct cluster *best)
+static void consider(const struct front_runner *f, struct cas_rng *rng, double mark, double level,
+                     double raw, int dir, struct cluster *best)
 {
     double dist = dir < 0 ? mark - level : level - mark; /* > 0: on the right side */
     if (!(raw > 0) || !(dist > 0) || dist > f->reach * mark)
@@ -126,8 +126,10 @@ static void open_ahead(struct front_runner *f, struct cas_agent_ctx *ctx)
     double lots = floor(money / ((double)v->mark * (double)v->contract_units));
     if (!(lots >= 1))
         return;
-    struct cas_order_req req = {.side = c.dir < 0 ? CAS_SELL : CAS_BUY, .type = CAS_MARKET,
-                                .qty = (cas_lots)lots, .expire_at = INFINITY};
+    struct cas_order_req req = {.side = c.dir < 0 ? CAS_SELL : CAS_BUY,
+                                .type = CAS_MARKET,
+                                .qty = (cas_lots)lots,
+                                .expire_at = INFINITY};
     if (cas_agent_submit(ctx, &req) != 0)
         return; /* refused (margin, band, halt): look again at the next wake */
     f->dir = c.dir;

@@ -24,32 +24,32 @@
 
 #include "agents/agentInt.h"
 
-#define PARAMS(X)                                                                              \
-    CAS__P_RATE(X, 0.05, 1e3, "wake-ups per step of each trader")                              \
-    X(bias_sd, double, REAL, 0.002, 0, 1, false, "fraction",                                   \
-      "standard deviation of each trader's persistent error on fair value")                     \
-    X(threshold, double, REAL, 0.003, 0, 1, false, "fraction",                                 \
-      "mispricing beyond which the trader acts")                                               \
-    X(aggression, double, REAL, 3000, 0, 1e15, true, "quote currency/%",                       \
-      "order notional per 1% of mispricing")                                                   \
-    X(max_notional, double, REAL, 30000, 0, 1e15, true, "quote currency",                      \
-      "the trader's capital: largest position either way, and largest order, at its belief")   \
-    X(market_prob, double, REAL, 0.2, 0, 1, false, "probability",                              \
-      "chance that an order is a market order rather than a limit at the touch")               \
-    X(order_life, double, REAL, 60, 0, 1e9, true, "steps",                                     \
-      "time after which the venue cancels an unfilled limit order")                            \
-    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
+#define PARAMS(X)                                                                            \
+    CAS__P_RATE(X, 0.05, 1e3, "wake-ups per step of each trader")                            \
+    X(bias_sd, double, REAL, 0.002, 0, 1, false, "fraction",                                 \
+      "standard deviation of each trader's persistent error on fair value")                  \
+    X(threshold, double, REAL, 0.003, 0, 1, false, "fraction",                               \
+      "mispricing beyond which the trader acts")                                             \
+    X(aggression, double, REAL, 3000, 0, 1e15, true, "quote currency/%",                     \
+      "order notional per 1% of mispricing")                                                 \
+    X(max_notional, double, REAL, 30000, 0, 1e15, true, "quote currency",                    \
+      "the trader's capital: largest position either way, and largest order, at its belief") \
+    X(market_prob, double, REAL, 0.2, 0, 1, false, "probability",                            \
+      "chance that an order is a market order rather than a limit at the touch")             \
+    X(order_life, double, REAL, 60, 0, 1e9, true, "steps",                                   \
+      "time after which the venue cancels an unfilled limit order")                          \
+    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                       \
     CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
 struct fundamental {
     CAS__PARAM_FIELDS(PARAMS)
-    double lot_value;     /* quote currency per lot per tick */
+    double lot_value; /* quote currency per lot per tick */
     bool at_limit;
-    bool spot;            /* anchor on the initial price, not the index */
+    bool spot; /* anchor on the initial price, not the index */
     cas_ticks initial_price;
-    bool have_bias;       /* the bias is drawn at the first wake-up (init has no stream) */
+    bool have_bias; /* the bias is drawn at the first wake-up (init has no stream) */
     double bias;
-    uint64_t working;     /* id of the resting limit order, 0 when none */
+    uint64_t working; /* id of the resting limit order, 0 when none */
 };
 
 CAS__PARAMS(fundamental, PARAMS);
@@ -87,15 +87,13 @@ static double lots_for(const struct fundamental *f, double quote, double price)
 
 /* Lots to trade, signed (+ buy): proportional to the mispricing, within the capital.
  * Sets f->at_limit when the mispricing calls for a trade and there is no room. */
-static cas_lots order_lots(struct fundamental *f, double belief, double price,
-                           cas_lots position)
+static cas_lots order_lots(struct fundamental *f, double belief, double price, cas_lots position)
 {
     double mis = belief / price - 1;
     if (!(fabs(mis) > f->threshold))
         return 0;
     cas_lots cap = (cas_lots)fmax(1, lots_for(f, f->max_notional, belief));
-    double want = fmin(fmax(1, lots_for(f, f->aggression * fabs(mis) * 100, belief)),
-                       (double)cap);
+    double want = fmin(fmax(1, lots_for(f, f->aggression * fabs(mis) * 100, belief)), (double)cap);
     cas_lots room = mis > 0 ? cap - position : cap + position;
     cas_lots q = (cas_lots)want < room ? (cas_lots)want : room;
     if (q <= 0) {
@@ -127,9 +125,8 @@ static void fundamental_act(void *state, struct cas_agent_ctx *ctx)
     cas_lots q = order_lots(f, anchor * (1 + f->bias), price, v->position);
     if (q == 0)
         return;
-    struct cas_order_req req = {.side = q > 0 ? CAS_BUY : CAS_SELL,
-                                .qty = q > 0 ? q : -q,
-                                .expire_at = INFINITY};
+    struct cas_order_req req = {
+        .side = q > 0 ? CAS_BUY : CAS_SELL, .qty = q > 0 ? q : -q, .expire_at = INFINITY};
     if (cas_rng_bernoulli(ctx->rng, f->market_prob)) {
         req.type = CAS_MARKET;
         cas_agent_submit(ctx, &req);

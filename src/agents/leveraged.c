@@ -32,29 +32,30 @@
 
 enum { STYLE_RANDOM, STYLE_MOMENTUM, STYLE_CONTRARIAN };
 
-#define PARAMS(X)                                                                              \
-    X(style, int, INT, STYLE_RANDOM, 0, 2, false, "",                                          \
-      "entry rule: 0 random, 1 momentum, 2 contrarian")                                        \
-    CAS__P_LEVERAGE(X, 10, "account leverage, also used to size positions (the venue caps it " \
-                           "at the instrument's)")                                             \
-    X(size_fraction, double, REAL, 0.9, 0, 1, true, "fraction of equity",                      \
-      "each position's notional is size_fraction x equity x leverage")                         \
-    CAS__P_COLLATERAL(X, 1000, "each trader's deposit")                                        \
-    CAS__P_RATE(X, 0.01, 1000, "wake-ups per step of each trader")                             \
-    X(lookback, double, INT, 300, 1, 1e9, false, "steps",                                      \
-      "momentum and contrarian: the span over which the mid's change is measured")             \
-    X(stop_loss, double, REAL, 0, 0, 0.99, false, "fraction of entry price",                   \
-      "distance of the protective stop from entry; 0 for none")                                \
-    X(take_profit, double, REAL, 0, 0, 100, false, "fraction of entry price",                  \
-      "favourable move from entry at which the position is closed on a wake; 0 for none")      \
-    X(hold_steps, double, REAL, 1800, 0, 1e12, true, "steps",                                  \
-      "mean of the exponential holding time")                                                  \
-    X(reentry, bool, INT, 1, 0, 1, false, "",                                                  \
-      "1: trade again after being liquidated; 0: sit out the rest of the run")                 \
-    X(long_prob, double, REAL, 0.5, 0, 1, false, "probability",                                \
-      "random style: the chance each entry is a long (a crowded long: 0.8)")                   \
-    X(also, int, INT, -1, -1, 255, false, "instrument",                                        \
-      "another instrument (its place in the config's list) on which each entry opens the "      \
+#define PARAMS(X)                                                                          \
+    X(style, int, INT, STYLE_RANDOM, 0, 2, false, "",                                      \
+      "entry rule: 0 random, 1 momentum, 2 contrarian")                                    \
+    CAS__P_LEVERAGE(X, 10,                                                                 \
+                    "account leverage, also used to size positions (the venue caps it "    \
+                    "at the instrument's)")                                                \
+    X(size_fraction, double, REAL, 0.9, 0, 1, true, "fraction of equity",                  \
+      "each position's notional is size_fraction x equity x leverage")                     \
+    CAS__P_COLLATERAL(X, 1000, "each trader's deposit")                                    \
+    CAS__P_RATE(X, 0.01, 1000, "wake-ups per step of each trader")                         \
+    X(lookback, double, INT, 300, 1, 1e9, false, "steps",                                  \
+      "momentum and contrarian: the span over which the mid's change is measured")         \
+    X(stop_loss, double, REAL, 0, 0, 0.99, false, "fraction of entry price",               \
+      "distance of the protective stop from entry; 0 for none")                            \
+    X(take_profit, double, REAL, 0, 0, 100, false, "fraction of entry price",              \
+      "favourable move from entry at which the position is closed on a wake; 0 for none")  \
+    X(hold_steps, double, REAL, 1800, 0, 1e12, true, "steps",                              \
+      "mean of the exponential holding time")                                              \
+    X(reentry, bool, INT, 1, 0, 1, false, "",                                              \
+      "1: trade again after being liquidated; 0: sit out the rest of the run")             \
+    X(long_prob, double, REAL, 0.5, 0, 1, false, "probability",                            \
+      "random style: the chance each entry is a long (a crowded long: 0.8)")               \
+    X(also, int, INT, -1, -1, 255, false, "instrument",                                    \
+      "another instrument (its place in the config's list) on which each entry opens the " \
       "same side with half the notional; -1 for none")
 
 /* The mids the trader saw, spaced at least lookback / (RING - 1) steps apart, so that
@@ -75,10 +76,11 @@ struct leveraged {
     cas_lots fill_qty;
     double fill_notional; /* ticks x lots */
     /* the open position */
-    double entry;     /* ticks; 0 when unknown */
-    double close_at;  /* time in steps when the holding time is over */
-    uint64_t stop_id; /* the resting stop's id (the sim gives stops ids of their own), 0 when none */
-    bool out;         /* liquidated with reentry 0 */
+    double entry;    /* ticks; 0 when unknown */
+    double close_at; /* time in steps when the holding time is over */
+    uint64_t
+        stop_id; /* the resting stop's id (the sim gives stops ids of their own), 0 when none */
+    bool out;    /* liquidated with reentry 0 */
 };
 
 CAS__PARAMS(leveraged, PARAMS);
@@ -134,17 +136,13 @@ static int observe(struct leveraged *l, const struct cas_market_view *v)
 static int direction(const struct leveraged *l, struct cas_rng *rng, int trend)
 {
     switch (l->style) {
-    case STYLE_MOMENTUM:
-        return trend;
-    case STYLE_CONTRARIAN:
-        return -trend;
-    default:
-        return cas_rng_bernoulli(rng, l->long_prob) ? 1 : -1;
+    case STYLE_MOMENTUM: return trend;
+    case STYLE_CONTRARIAN: return -trend;
+    default: return cas_rng_bernoulli(rng, l->long_prob) ? 1 : -1;
     }
 }
 
-static void place_stop(struct leveraged *l, struct cas_agent_ctx *ctx, bool is_long,
-                       cas_lots qty)
+static void place_stop(struct leveraged *l, struct cas_agent_ctx *ctx, bool is_long, cas_lots qty)
 {
     double k = is_long ? 1 - l->stop_loss : 1 + l->stop_loss;
     struct cas_order_req req = {
@@ -188,8 +186,8 @@ static void enter_also(const struct leveraged *l, struct cas_agent_ctx *ctx, enu
     double lots = floor(notional / (touch(&w, side) * (double)w.contract_units));
     if (!(lots >= 1))
         return;
-    struct cas_order_req req = {.side = side, .type = CAS_MARKET, .qty = (cas_lots)fmin(lots, 1e15),
-                                .expire_at = INFINITY};
+    struct cas_order_req req = {
+        .side = side, .type = CAS_MARKET, .qty = (cas_lots)fmin(lots, 1e15), .expire_at = INFINITY};
     uint64_t id;
     cas_agent_submit_on(ctx, (uint32_t)l->also, &req, &id);
 }
@@ -203,8 +201,10 @@ static void close_also(const struct leveraged *l, struct cas_agent_ctx *ctx)
     cas_agent_view(ctx, (uint32_t)l->also, &w);
     if (w.position == 0)
         return;
-    struct cas_order_req req = {.side = w.position > 0 ? CAS_SELL : CAS_BUY, .type = CAS_MARKET,
-                                .qty = llabs(w.position), .expire_at = INFINITY,
+    struct cas_order_req req = {.side = w.position > 0 ? CAS_SELL : CAS_BUY,
+                                .type = CAS_MARKET,
+                                .qty = llabs(w.position),
+                                .expire_at = INFINITY,
                                 .reduce_only = true};
     uint64_t id;
     cas_agent_submit_on(ctx, (uint32_t)l->also, &req, &id);
@@ -248,8 +248,8 @@ static void manage(struct leveraged *l, struct cas_agent_ctx *ctx)
     const struct cas_market_view *v = ctx->view;
     bool is_long = v->position > 0;
     double m = mid(v), tp = l->take_profit;
-    bool profit = tp > 0 && l->entry > 0 &&
-                  (is_long ? m >= l->entry * (1 + tp) : m <= l->entry * (1 - tp));
+    bool profit =
+        tp > 0 && l->entry > 0 && (is_long ? m >= l->entry * (1 + tp) : m <= l->entry * (1 - tp));
     if (!profit && v->now < l->close_at)
         return;
     struct cas_order_req req = {

@@ -32,15 +32,15 @@
 
 #define LIST_MAX 64 /* accounts asked for per wake */
 
-#define PARAMS(X)                                                                              \
-    CAS__P_RATE(X, 1, 1e6, "wake-ups per step: the keeper's speed")                            \
-    X(max_inventory, cas_lots, INT, 1000, 1, 1e9, false, "lots",                               \
-      "the largest position it will hold, taken over and not yet unwound")                     \
-    X(unwind_lots, cas_lots, INT, 5, 1, 1e9, false, "lots",                                    \
-      "the most it sends to the book to reduce its inventory per wake-up")                     \
-    X(passive, bool, INT, 0, 0, 1, false, "0/1",                                               \
-      "1: unwind with limit orders at the touch; 0: with market orders")                       \
-    CAS__P_COLLATERAL(X, 1e5, "the keeper's deposit, which margins what it takes over")        \
+#define PARAMS(X)                                                                       \
+    CAS__P_RATE(X, 1, 1e6, "wake-ups per step: the keeper's speed")                     \
+    X(max_inventory, cas_lots, INT, 1000, 1, 1e9, false, "lots",                        \
+      "the largest position it will hold, taken over and not yet unwound")              \
+    X(unwind_lots, cas_lots, INT, 5, 1, 1e9, false, "lots",                             \
+      "the most it sends to the book to reduce its inventory per wake-up")              \
+    X(passive, bool, INT, 0, 0, 1, false, "0/1",                                        \
+      "1: unwind with limit orders at the touch; 0: with market orders")                \
+    CAS__P_COLLATERAL(X, 1e5, "the keeper's deposit, which margins what it takes over") \
     CAS__P_LEVERAGE(X, 10, "the account's leverage (capped by the instrument's)")
 
 struct liquidator {
@@ -65,8 +65,7 @@ static cas_lots abs_lots(cas_lots q)
 /* Take over what the room allows from the accounts liquidatable now; the lots taken.
  * The room counts every lot taken as adding to the inventory: a take-over on the
  * other side shrinks it, so this errs on the safe side. */
-static cas_lots take_over(const struct liquidator *l, struct cas_agent_ctx *ctx,
-                          cas_lots position)
+static cas_lots take_over(const struct liquidator *l, struct cas_agent_ctx *ctx, cas_lots position)
 {
     cas_lots room = l->max_inventory - abs_lots(position), total = 0;
     if (room <= 0)
@@ -93,8 +92,7 @@ static cas_ticks touch(const struct cas_market_view *v, enum cas_side side)
 }
 
 /* Send one reduce-only order of at most unwind_lots against the inventory. */
-static void unwind(struct liquidator *l, struct cas_agent_ctx *ctx,
-                   const struct cas_market_view *v)
+static void unwind(struct liquidator *l, struct cas_agent_ctx *ctx, const struct cas_market_view *v)
 {
     if (v->position == 0 || v->halted)
         return;

@@ -20,34 +20,34 @@
  */
 #include <math.h>
 
-#include "cascade/fmath.h"
 #include "agents/agentInt.h"
+#include "cascade/fmath.h"
 
 #define MAX_LEVELS 8
 
-#define PARAMS(X)                                                                              \
-    CAS__P_RATE(X, 0.5, 1e3, "wake-ups per step of each maker; each one replaces its quotes")   \
-    X(spread_ticks, double, REAL, 3, 0.5, 1e9, false, "ticks",                                 \
-      "half-spread of the innermost quotes in calm markets")                                   \
-    X(size, cas_lots, INT, 2, 1, 1e12, false, "lots", "size of each quote")                     \
-    X(levels, int64_t, INT, 3, 1, MAX_LEVELS, false, "levels", "quotes on each side")           \
-    X(level_gap_ticks, int64_t, INT, 2, 1, 1e9, false, "ticks",                                \
-      "distance between successive quotes on a side")                                          \
-    X(skew_ticks_per_lot, double, REAL, 0.2, 0, 1e9, false, "ticks/lot",                       \
-      "both quotes move this far against each lot of inventory")                               \
-    X(max_position, cas_lots, INT, 50, 1, 1e12, false, "lots",                                 \
-      "a quote whose fill would take the position beyond this is not placed")                  \
-    X(vol_halflife, double, REAL, 60, 0, 1e9, true, "steps",                                   \
-      "half-life of the maker's average of squared mid returns")                               \
-    X(vol_ref, double, REAL, 1e-4, 0, 1, true, "1/sqrt(step)",                                 \
-      "volatility per step at which the half-spread has widened by vol_widen")                 \
-    X(vol_widen, double, REAL, 1, 0, 1e6, false, "",                                           \
-      "relative widening of the half-spread per vol_ref of volatility")                        \
-    X(withdraw_vol, double, REAL, 1e-3, 0, 1, false, "1/sqrt(step)",                           \
-      "volatility per step above which the maker quotes nothing (0: never)")                   \
-    X(stop_loss, double, REAL, 0.2, 0, 1, true, "fraction",                                    \
-      "loss of starting equity after which the maker stops quoting for good")                  \
-    CAS__P_COLLATERAL(X, 1e6, "each maker's deposit")                                          \
+#define PARAMS(X)                                                                             \
+    CAS__P_RATE(X, 0.5, 1e3, "wake-ups per step of each maker; each one replaces its quotes") \
+    X(spread_ticks, double, REAL, 3, 0.5, 1e9, false, "ticks",                                \
+      "half-spread of the innermost quotes in calm markets")                                  \
+    X(size, cas_lots, INT, 2, 1, 1e12, false, "lots", "size of each quote")                   \
+    X(levels, int64_t, INT, 3, 1, MAX_LEVELS, false, "levels", "quotes on each side")         \
+    X(level_gap_ticks, int64_t, INT, 2, 1, 1e9, false, "ticks",                               \
+      "distance between successive quotes on a side")                                         \
+    X(skew_ticks_per_lot, double, REAL, 0.2, 0, 1e9, false, "ticks/lot",                      \
+      "both quotes move this far against each lot of inventory")                              \
+    X(max_position, cas_lots, INT, 50, 1, 1e12, false, "lots",                                \
+      "a quote whose fill would take the position beyond this is not placed")                 \
+    X(vol_halflife, double, REAL, 60, 0, 1e9, true, "steps",                                  \
+      "half-life of the maker's average of squared mid returns")                              \
+    X(vol_ref, double, REAL, 1e-4, 0, 1, true, "1/sqrt(step)",                                \
+      "volatility per step at which the half-spread has widened by vol_widen")                \
+    X(vol_widen, double, REAL, 1, 0, 1e6, false, "",                                          \
+      "relative widening of the half-spread per vol_ref of volatility")                       \
+    X(withdraw_vol, double, REAL, 1e-3, 0, 1, false, "1/sqrt(step)",                          \
+      "volatility per step above which the maker quotes nothing (0: never)")                  \
+    X(stop_loss, double, REAL, 0.2, 0, 1, true, "fraction",                                   \
+      "loss of starting equity after which the maker stops quoting for good")                 \
+    CAS__P_COLLATERAL(X, 1e6, "each maker's deposit")                                         \
     CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)")
 
 struct market_maker {
@@ -56,11 +56,11 @@ struct market_maker {
     bool have_mid;
     double prev_mid, prev_now;
     bool have_var;
-    double var;           /* squared return per step */
+    double var; /* squared return per step */
     /* risk state */
     bool have_start;
     cas_money start_equity;
-    bool stopped;         /* the stop loss fired: no more quotes */
+    bool stopped; /* the stop loss fired: no more quotes */
     uint64_t quotes[2 * MAX_LEVELS];
     uint32_t n_quotes;
 };
@@ -140,8 +140,7 @@ static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
     double vol = sqrt(m->var);
     if (withdrawn(m, v, vol))
         return;
-    double centre = v->has_bid && v->has_ask ? 0.5 * (double)(v->best_bid + v->best_ask)
-                                             : v->index;
+    double centre = v->has_bid && v->has_ask ? 0.5 * (double)(v->best_bid + v->best_ask) : v->index;
     if (!(centre > 0))
         return;
     double half = m->spread_ticks * (1 + m->vol_widen * vol / m->vol_ref);

@@ -19,16 +19,16 @@
 
 #include "agents/agentInt.h"
 
-#define PARAMS(X)                                                                              \
-    X(mu, double, REAL, 2.0, 0, 1e9, false, "lots/step",                                       \
-      "market order flow of the whole population, buys and sells together")                    \
-    X(alpha, double, REAL, 0.05, 0, 1e9, false, "lots/(level*step)",                           \
-      "limit order flow per price level on each side, for the whole population")               \
+#define PARAMS(X)                                                                                 \
+    X(mu, double, REAL, 2.0, 0, 1e9, false, "lots/step",                                          \
+      "market order flow of the whole population, buys and sells together")                       \
+    X(alpha, double, REAL, 0.05, 0, 1e9, false, "lots/(level*step)",                              \
+      "limit order flow per price level on each side, for the whole population")                  \
     X(delta, double, REAL, 0.05, 0, 1, true, "1/step", "cancellation rate of each resting order") \
-    X(sigma, cas_lots, INT, 1, 1, 1e9, false, "lots", "size of every order")                    \
-    X(window, int64_t, INT, 150, 1, 1e6, false, "levels",                                      \
-      "limit orders are placed 1..window levels beyond the opposite best quote")               \
-    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                         \
+    X(sigma, cas_lots, INT, 1, 1, 1e9, false, "lots", "size of every order")                      \
+    X(window, int64_t, INT, 150, 1, 1e6, false, "levels",                                         \
+      "limit orders are placed 1..window levels beyond the opposite best quote")                  \
+    CAS__P_COLLATERAL(X, 1e6, "each trader's deposit")                                            \
     CAS__P_LEVERAGE(X, 1, "each trader's leverage on perpetuals (capped by the instrument's)")
 
 struct noise {

@@ -35,32 +35,31 @@
 
 enum { HEDGE_THRESHOLD, HEDGE_SCHEDULE };
 
-#define PARAMS(X)                                                                              \
-    X(flow_rate, double, REAL, 0.002, 0, 1000, false, "1/step", "customer trades per step")    \
-    X(short_gamma, bool, INT, 1, 0, 1, false, "",                                              \
-      "1: customers buy options (the dealer is short gamma); 0: they sell")                    \
-    X(contracts, double, INT, 1, 1, 10000, false, "contracts",                                 \
-      "options in each customer trade")                                                        \
-    X(contract_lots, double, INT, 100, 1, 1e6, false, "lots",                                  \
-      "lots of the instrument one option is on")                                               \
-    X(strike_spread, double, REAL, 0.05, 0, 0.9, false, "fraction of price",                   \
-      "strikes are drawn uniformly within this distance of the price")                         \
-    X(maturity_hours, double, REAL, 24, 0, 87600, true, "hours",                               \
-      "time from a customer trade to the option's expiry")                                     \
-    X(vol, double, REAL, 0.5, 0, 10, true, "per sqrt(year)",                                   \
-      "volatility at which the dealer values and hedges its book")                             \
-    X(put_fraction, double, REAL, 0.5, 0, 1, false, "",                                        \
-      "probability that a customer trade is in puts rather than calls")                        \
-    X(hedge_mode, int, INT, HEDGE_THRESHOLD, 0, 1, false, "",                                  \
-      "0: hedge when the delta gap exceeds hedge_threshold; 1: every hedge_every steps")       \
-    X(hedge_threshold, double, REAL, 100, 0, 1e15, false, "lots",                              \
-      "hedge_mode 0: the gap between wanted and held position that triggers a hedge")          \
-    X(hedge_every, double, INT, 60, 1, 1e9, false, "steps",                                    \
-      "hedge_mode 1: length of the hedging window")                                            \
-    X(max_options, uint32_t, INT, 256, 1, 65536, false, "options",                             \
-      "most customer trades held; beyond it the oldest is unwound at its model value")         \
-    CAS__P_RATE(X, 1, 1000, "wake-ups per step: how often the dealer looks at its book")       \
-    CAS__P_COLLATERAL(X, 1e6, "the dealer's deposit for hedging")                              \
+#define PARAMS(X)                                                                                \
+    X(flow_rate, double, REAL, 0.002, 0, 1000, false, "1/step", "customer trades per step")      \
+    X(short_gamma, bool, INT, 1, 0, 1, false, "",                                                \
+      "1: customers buy options (the dealer is short gamma); 0: they sell")                      \
+    X(contracts, double, INT, 1, 1, 10000, false, "contracts", "options in each customer trade") \
+    X(contract_lots, double, INT, 100, 1, 1e6, false, "lots",                                    \
+      "lots of the instrument one option is on")                                                 \
+    X(strike_spread, double, REAL, 0.05, 0, 0.9, false, "fraction of price",                     \
+      "strikes are drawn uniformly within this distance of the price")                           \
+    X(maturity_hours, double, REAL, 24, 0, 87600, true, "hours",                                 \
+      "time from a customer trade to the option's expiry")                                       \
+    X(vol, double, REAL, 0.5, 0, 10, true, "per sqrt(year)",                                     \
+      "volatility at which the dealer values and hedges its book")                               \
+    X(put_fraction, double, REAL, 0.5, 0, 1, false, "",                                          \
+      "probability that a customer trade is in puts rather than calls")                          \
+    X(hedge_mode, int, INT, HEDGE_THRESHOLD, 0, 1, false, "",                                    \
+      "0: hedge when the delta gap exceeds hedge_threshold; 1: every hedge_every steps")         \
+    X(hedge_threshold, double, REAL, 100, 0, 1e15, false, "lots",                                \
+      "hedge_mode 0: the gap between wanted and held position that triggers a hedge")            \
+    X(hedge_every, double, INT, 60, 1, 1e9, false, "steps",                                      \
+      "hedge_mode 1: length of the hedging window")                                              \
+    X(max_options, uint32_t, INT, 256, 1, 65536, false, "options",                               \
+      "most customer trades held; beyond it the oldest is unwound at its model value")           \
+    CAS__P_RATE(X, 1, 1000, "wake-ups per step: how often the dealer looks at its book")         \
+    CAS__P_COLLATERAL(X, 1e6, "the dealer's deposit for hedging")                                \
     CAS__P_LEVERAGE(X, 10, "the hedge account's leverage (capped by the instrument's)")
 
 /* One customer trade: `contracts` options of one kind and strike. */
@@ -72,8 +71,8 @@ struct option {
 
 struct option_dealer {
     CAS__PARAM_FIELDS(PARAMS)
-    double sign;         /* -1 short the options, +1 long */
-    double maturity;     /* steps */
+    double sign;     /* -1 short the options, +1 long */
+    double maturity; /* steps */
     double years_per_step;
     struct option *book; /* ring of max_options entries in order of arrival, hence of expiry */
     uint32_t head, n;
@@ -89,8 +88,10 @@ static int option_dealer_init(void *state, struct cas_agent_setup *s, struct cas
 {
     struct option_dealer *d = state;
     if (!(s->step_seconds > 0))
-        return cas_err_set(err, CAS_EINVAL, "params", "the step length is unknown (%g s): "
-                           "option maturities cannot be set", s->step_seconds);
+        return cas_err_set(err, CAS_EINVAL, "params",
+                           "the step length is unknown (%g s): "
+                           "option maturities cannot be set",
+                           s->step_seconds);
     load_params(d, s);
     d->sign = d->short_gamma ? -1 : 1;
     d->maturity = d->maturity_hours * 3600 / s->step_seconds;
@@ -213,11 +214,12 @@ static void option_dealer_act(void *state, struct cas_agent_ctx *ctx)
 
 static const struct cas_measure_spec measures[] = {
     {"options", "count", "options on the dealer's book at its last wake"},
-    {"hedge_lots_per_pct", "lots", "the gamma of the book: lots the delta hedge must buy (+) or "
-                                   "sell (−) when the price rises 1%, at its last wake; "
-                                   "positive for a short-gamma book (it trades with the move: "
-                                   "buys as the price rises, sells as it falls), negative for a "
-                                   "long-gamma one"},
+    {"hedge_lots_per_pct", "lots",
+     "the gamma of the book: lots the delta hedge must buy (+) or "
+     "sell (−) when the price rises 1%, at its last wake; "
+     "positive for a short-gamma book (it trades with the move: "
+     "buys as the price rises, sells as it falls), negative for a "
+     "long-gamma one"},
 };
 
 static double dealer_measure(const void *state, uint32_t k)

@@ -34,20 +34,11 @@ double cas_param_draw(const struct cas_param_spec *spec, const struct cas_dist *
 {
     double x = dist->a;
     switch (dist->kind) {
-    case CAS_DIST_CONSTANT:
-        break;
-    case CAS_DIST_UNIFORM:
-        x = cas_rng_uniform(rng, dist->a, dist->b);
-        break;
-    case CAS_DIST_NORMAL:
-        x = cas_rng_normal(rng, dist->a, dist->b);
-        break;
-    case CAS_DIST_LOGNORMAL:
-        x = cas_rng_lognormal(rng, dist->a, dist->b);
-        break;
-    case CAS_DIST_EXPONENTIAL:
-        x = cas_rng_exponential(rng, 1.0 / dist->a);
-        break;
+    case CAS_DIST_CONSTANT: break;
+    case CAS_DIST_UNIFORM: x = cas_rng_uniform(rng, dist->a, dist->b); break;
+    case CAS_DIST_NORMAL: x = cas_rng_normal(rng, dist->a, dist->b); break;
+    case CAS_DIST_LOGNORMAL: x = cas_rng_lognormal(rng, dist->a, dist->b); break;
+    case CAS_DIST_EXPONENTIAL: x = cas_rng_exponential(rng, 1.0 / dist->a); break;
     }
     x = clip(spec, x);
     return spec->kind == CAS_PARAM_INT ? round_in_range(spec, x) : x;

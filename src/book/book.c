@@ -641,8 +641,7 @@ static cas_lots match(struct cas_book *b, uint64_t taker, enum cas_side side, ca
 
 /* Append an order to the tail of its level (the window holds its price and
  * the pool has a free slot). */
-static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks price,
-                 cas_lots qty)
+static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks price, cas_lots qty)
 {
     uint32_t oi = pool_take(b);
     struct order *o = &b->pool[oi];
@@ -670,8 +669,8 @@ static void rest(struct cas_book *b, uint64_t id, enum cas_side side, cas_ticks 
 }
 
 int cas_book_submit(struct cas_book *book, uint64_t id, enum cas_side side,
-                    enum cas_order_type type, cas_ticks price, cas_lots qty,
-                    cas_fill_fn on_fill, void *ctx, struct cas_submit_result *out)
+                    enum cas_order_type type, cas_ticks price, cas_lots qty, cas_fill_fn on_fill,
+                    void *ctx, struct cas_submit_result *out)
 {
     struct cas_submit_result res = {0};
     struct window fresh; /* only window_init fills it in, and only then sets levels */
@@ -842,8 +841,7 @@ void cas_book_levels(const struct cas_book *book, enum cas_side side,
 }
 
 void cas_book_level_orders(const struct cas_book *book, enum cas_side side, cas_ticks price,
-                           bool (*fn)(void *ctx, const struct cas_order_info *order),
-                           void *ctx)
+                           bool (*fn)(void *ctx, const struct cas_order_info *order), void *ctx)
 {
     if ((unsigned)side > CAS_SELL || !window_holds(&book->win, price))
         return;
@@ -862,7 +860,6 @@ void cas_book_level_orders(const struct cas_book *book, enum cas_side side, cas_
 
 enum { SEEN_RESTING = 1, SEEN_FREE = 2 };
 
-
 /* Every summary bit is set iff the word below it is non-zero, and no bit lies
  * past the end of its level. */
 static bool check_bitmap(const struct bitmap *bm, const char *name, char *why, size_t len)
@@ -876,8 +873,9 @@ static bool check_bitmap(const struct bitmap *bm, const char *name, char *why, s
             for (uint32_t i = 0; i < 64 && j * 64 + i < bm->nwords[k - 1]; i++)
                 want |= (uint64_t)(bm->words[k - 1][j * 64 + i] != 0) << i;
             if (bm->words[k][j] != want)
-                return cas_check_failed(why, len, "%s bitmap level %u word %u disagrees with level %u", name,
-                            k, j, k - 1);
+                return cas_check_failed(why, len,
+                                        "%s bitmap level %u word %u disagrees with level %u", name,
+                                        k, j, k - 1);
         }
     }
     return true;
@@ -895,13 +893,16 @@ static bool check_level(const struct cas_book *b, uint32_t li, unsigned char *se
     uint64_t last_seq = 0;
     for (uint32_t oi = l->head; oi != NIL; prev = oi, oi = b->pool[oi].next) {
         if (oi >= b->pool_cap || seen[oi] || n >= l->count)
-            return cas_check_failed(why, len, "level %lld: bad queue at slot %u", (long long)px, oi);
+            return cas_check_failed(why, len, "level %lld: bad queue at slot %u", (long long)px,
+                                    oi);
         const struct order *o = &b->pool[oi];
         seen[oi] = SEEN_RESTING;
         if (o->prev != prev || o->price != px || o->qty < 1 || o->qty > CAS_BOOK_MAX_QTY)
-            return cas_check_failed(why, len, "order %llu: bad link, price or qty", (unsigned long long)o->id);
+            return cas_check_failed(why, len, "order %llu: bad link, price or qty",
+                                    (unsigned long long)o->id);
         if ((n > 0 && o->seq <= last_seq) || o->seq >= b->seq)
-            return cas_check_failed(why, len, "order %llu: out of arrival order", (unsigned long long)o->id);
+            return cas_check_failed(why, len, "order %llu: out of arrival order",
+                                    (unsigned long long)o->id);
         uint32_t h = index_find(b, o->id);
         if (h == NIL || b->index[h].idx != oi)
             return cas_check_failed(why, len, "order %llu: not indexed", (unsigned long long)o->id);
@@ -911,7 +912,7 @@ static bool check_level(const struct cas_book *b, uint32_t li, unsigned char *se
     }
     if (n == 0 || n != l->count || prev != l->tail || sum != l->qty)
         return cas_check_failed(why, len, "level %lld: count, tail or qty disagrees with its queue",
-                    (long long)px);
+                                (long long)px);
     return true;
 }
 
@@ -925,23 +926,24 @@ static bool check_side(const struct cas_book *b, enum cas_side side, unsigned ch
     uint32_t best = side == CAS_BUY ? bitmap_prev(bm, b->win.width - 1) : bitmap_next(bm, 0);
     if (best != b->best[side])
         return cas_check_failed(why, len, "best %s cursor at tick %lld, best %s at tick %lld", name,
-                    b->best[side] == NIL ? -1LL : (long long)tick_of(b, b->best[side]), name,
-                    best == NIL ? -1LL : (long long)tick_of(b, best));
+                                b->best[side] == NIL ? -1LL : (long long)tick_of(b, b->best[side]),
+                                name, best == NIL ? -1LL : (long long)tick_of(b, best));
     cas_lots total = 0;
     for (uint32_t li = bitmap_next(bm, 0); li != NIL; li = bitmap_next(bm, li + 1)) {
         cas_ticks px = tick_of(b, li);
         if (bitmap_test(&b->win.occ[opposite(side)], li))
             return cas_check_failed(why, len, "tick %lld occupied on both sides", (long long)px);
         if (px < 1 || px > CAS_BOOK_MAX_PRICE)
-            return cas_check_failed(why, len, "%s level at tick %lld out of range", name, (long long)px);
+            return cas_check_failed(why, len, "%s level at tick %lld out of range", name,
+                                    (long long)px);
         if (!check_level(b, li, seen, why, len))
             return false;
         total += b->win.levels[li].qty;
         *orders += b->win.levels[li].count;
     }
     if (total != b->total[side])
-        return cas_check_failed(why, len, "%s total %lld, levels hold %lld", name, (long long)b->total[side],
-                    (long long)total);
+        return cas_check_failed(why, len, "%s total %lld, levels hold %lld", name,
+                                (long long)b->total[side], (long long)total);
     return true;
 }
 
@@ -952,7 +954,7 @@ static bool check_shape(const struct cas_book *b, char *why, size_t len)
     uint32_t bid = b->best[CAS_BUY], ask = b->best[CAS_SELL];
     if (bid != NIL && ask != NIL && bid >= ask)
         return cas_check_failed(why, len, "crossed: bid %lld, ask %lld", (long long)tick_of(b, bid),
-                    (long long)tick_of(b, ask));
+                                (long long)tick_of(b, ask));
     uint32_t lo = bid != NIL ? level_worst(b, CAS_BUY) : ask;
     uint32_t hi = ask != NIL ? level_worst(b, CAS_SELL) : bid;
     if (lo != NIL && hi - lo > (uint32_t)CAS_BOOK_MAX_SPAN)
@@ -973,7 +975,7 @@ static bool check_index(const struct cas_book *b, unsigned char *seen, char *why
         if (s->idx >= b->pool_cap || seen[s->idx] != SEEN_RESTING || b->pool[s->idx].id != s->id ||
             index_find(b, s->id) != h)
             return cas_check_failed(why, len, "index slot %zu (id %llu) is stale", h,
-                        (unsigned long long)s->id);
+                                    (unsigned long long)s->id);
     }
     if (entries != b->norders)
         return cas_check_failed(why, len, "index holds %u ids for %u orders", entries, b->norders);
@@ -985,7 +987,7 @@ static bool check_index(const struct cas_book *b, unsigned char *seen, char *why
             seen[oi] = SEEN_FREE;
     if (free_slots != b->pool_cap - b->norders)
         return cas_check_failed(why, len, "free list holds %u of %u slots", free_slots,
-                    b->pool_cap - b->norders);
+                                b->pool_cap - b->norders);
     return true;
 }
 
@@ -1001,7 +1003,8 @@ bool cas_book_check(const struct cas_book *book, char *why, size_t why_len)
               check_side(book, CAS_BUY, seen, &orders, why, why_len) &&
               check_side(book, CAS_SELL, seen, &orders, why, why_len);
     if (ok && orders != book->norders)
-        ok = cas_check_failed(why, why_len, "levels hold %u orders, count says %u", orders, book->norders);
+        ok = cas_check_failed(why, why_len, "levels hold %u orders, count says %u", orders,
+                              book->norders);
     ok = ok && check_index(book, seen, why, why_len);
     free(seen);
     return ok;

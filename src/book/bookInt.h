@@ -44,11 +44,11 @@
 
 struct order {
     uint64_t id;
-    cas_lots qty;    /* remaining, > 0 while resting */
+    cas_lots qty; /* remaining, > 0 while resting */
     cas_ticks price;
-    uint64_t seq;    /* arrival number, increasing along every queue */
-    uint32_t prev;   /* towards the head (older); NIL at the head */
-    uint32_t next;   /* towards the tail (newer), or the next free slot */
+    uint64_t seq;  /* arrival number, increasing along every queue */
+    uint32_t prev; /* towards the head (older); NIL at the head */
+    uint32_t next; /* towards the tail (newer), or the next free slot */
 };
 
 struct level {
@@ -61,7 +61,7 @@ struct level {
 struct bitmap {
     uint64_t *words[BITMAP_DEPTH]; /* words[0] owns the one allocation */
     uint32_t nwords[BITMAP_DEPTH];
-    uint32_t top;                  /* words[top] is a single word */
+    uint32_t top; /* words[top] is a single word */
     uint32_t nbits;
 };
 

@@ -98,14 +98,13 @@ static int parse_id(const struct source *src, const char *s, uint64_t *id)
     if (!parse_digits(s, id, &overflow))
         return bad_line(src, "bad id '%s' (expected an unsigned integer)", clip(s, q));
     if (overflow)
-        return bad_line(src, "id '%s' out of range (at most %" PRIu64 ")", clip(s, q),
-                        UINT64_MAX);
+        return bad_line(src, "id '%s' out of range (at most %" PRIu64 ")", clip(s, q), UINT64_MAX);
     return 0;
 }
 
 /* An integer in [1, max] named `what` (price or qty). */
-static int parse_amount(const struct source *src, const char *what, const char *s,
-                        int64_t max, int64_t *v)
+static int parse_amount(const struct source *src, const char *what, const char *s, int64_t max,
+                        int64_t *v)
 {
     char q[CLIP + 4];
     bool negative = *s == '-';
@@ -114,8 +113,8 @@ static int parse_amount(const struct source *src, const char *what, const char *
     if (!parse_digits(s + negative, &u, &overflow))
         return bad_line(src, "bad %s '%s' (expected an integer)", what, clip(s, q));
     if (negative || overflow || u < 1 || u > (uint64_t)max)
-        return bad_line(src, "%s '%s' out of range (expected 1 to %" PRId64 ")", what,
-                        clip(s, q), max);
+        return bad_line(src, "%s '%s' out of range (expected 1 to %" PRId64 ")", what, clip(s, q),
+                        max);
     *v = (int64_t)u;
     return 0;
 }
@@ -155,8 +154,8 @@ static int parse_amounts(const struct source *src, const char *price, const char
     const char *type = kind_names[ln->kind];
     bool priced = ln->kind != KIND_MARKET && ln->kind != KIND_CANCEL;
     if (!priced && *price)
-        return bad_line(src, "unexpected price '%s' for type '%s' (leave it empty)",
-                        clip(price, q), type);
+        return bad_line(src, "unexpected price '%s' for type '%s' (leave it empty)", clip(price, q),
+                        type);
     if (priced && !*price)
         return bad_line(src, "missing price for type '%s'", type);
     if (ln->kind == KIND_CANCEL && *qty)
@@ -220,9 +219,9 @@ static int explain_range(const struct source *src, const struct cas_book *book,
     if (ln->qty > INT64_MAX - resting)
         return bad_line(src, "too many lots resting on the %s side (at most %" PRId64 ")",
                         ln->side == CAS_BUY ? "buy" : "sell", INT64_MAX);
-    return bad_line(src, "price %" PRId64 " is more than %" PRId64
-                         " ticks away from other resting orders",
-                    ln->price, CAS_BOOK_MAX_SPAN);
+    return bad_line(
+        src, "price %" PRId64 " is more than %" PRId64 " ticks away from other resting orders",
+        ln->price, CAS_BOOK_MAX_SPAN);
 }
 
 static int apply(const struct source *src, struct cas_book *book, const struct line *ln,
@@ -236,16 +235,11 @@ static int apply(const struct source *src, struct cas_book *book, const struct l
     int rc = cas_book_submit(book, ln->id, ln->side, kind_types[ln->kind], ln->price, ln->qty,
                              print_fill, fills, &res);
     switch (rc) {
-    case 0:
-        return 0;
-    case CAS_EEXIST:
-        return bad_line(src, "id %" PRIu64 " is already resting", ln->id);
-    case CAS_ERANGE:
-        return explain_range(src, book, ln);
-    case CAS_ENOMEM:
-        return cas_err_set(src->err, rc, "", "out of memory");
-    default:
-        return bad_line(src, "order rejected: %s", cas_strerror(rc));
+    case 0: return 0;
+    case CAS_EEXIST: return bad_line(src, "id %" PRIu64 " is already resting", ln->id);
+    case CAS_ERANGE: return explain_range(src, book, ln);
+    case CAS_ENOMEM: return cas_err_set(src->err, rc, "", "out of memory");
+    default: return bad_line(src, "order rejected: %s", cas_strerror(rc));
     }
 }
 
@@ -301,8 +295,8 @@ struct book_out {
 static bool print_level(void *ctx, const struct cas_level_info *level)
 {
     const struct book_out *out = ctx;
-    fprintf(out->f, "%s,%" PRId64 ",%" PRId64 ",%" PRIu32 "\n", out->side, level->price,
-            level->qty, level->orders);
+    fprintf(out->f, "%s,%" PRId64 ",%" PRId64 ",%" PRIu32 "\n", out->side, level->price, level->qty,
+            level->orders);
     return true;
 }
 
@@ -338,8 +332,7 @@ static int read_all(struct source *src, struct cas_book *book, FILE *in, FILE *f
     return rc;
 }
 
-int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book,
-               struct cas_err *err)
+int cas_replay(FILE *in, const char *in_name, FILE *fills, FILE *final_book, struct cas_err *err)
 {
     struct source src = {.name = in_name, .err = err};
     struct cas_book *book = cas_book_create(NULL);

@@ -33,8 +33,8 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"run", cas_cli_run},         {"validate", cas_cli_validate}, {"replay", cas_cli_replay},
-    {"report", cas_cli_report},   {"narrate", cas_cli_narrate},   {"sweep", cas_cli_sweep},
+    {"run", cas_cli_run},       {"validate", cas_cli_validate}, {"replay", cas_cli_replay},
+    {"report", cas_cli_report}, {"narrate", cas_cli_narrate},   {"sweep", cas_cli_sweep},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

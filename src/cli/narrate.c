@@ -49,16 +49,18 @@ int cas_cli_narrate(int argc, char **argv)
     const struct cas_cli_option options[] = {
         {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
          "cascade N of cascades.csv (default: the largest, by\n"
-         "liquidations, then notional)", parse_cascade},
+         "liquidations, then notional)",
+         parse_cascade},
         {CAS_OPT_FN, 0, "from", &from, "STEP", "a step, 0 or more",
          "instead, every shock and liquidation from step STEP on\n"
-         "(inclusive; from the first step without it)", parse_step},
+         "(inclusive; from the first step without it)",
+         parse_step},
         {CAS_OPT_FN, 0, "to", &to, "STEP", "a step, 0 or more",
          "... up to step STEP (inclusive; to the end without it)", parse_step},
         {0},
     };
-    const struct cas_command cmd = {.name = "narrate", .usage = narrate_usage,
-                                    .options = options, .args = &dir, .n_args = 1};
+    const struct cas_command cmd = {
+        .name = "narrate", .usage = narrate_usage, .options = options, .args = &dir, .n_args = 1};
     int rc = cas_parse_options(&cmd, argc, argv);
     if (rc)
         return rc == CAS_PARSE_HELP ? 0 : rc;

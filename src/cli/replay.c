@@ -18,17 +18,17 @@
 
 static const char usage[] =
     USAGE "\n"
-    "\n"
-    "Feed the orders in ORDERS.csv (- for standard input) through one order book\n"
-    "and print every fill on standard output as CSV: taker_id,maker_id,price,qty,\n"
-    "one row per fill in execution order, at the resting order's price.\n"
-    "\n"
-    "ORDERS.csv starts with the header " HEADER "; side is buy or sell\n"
-    "(may be empty for cancel); type is " TYPES ";\n"
-    "price is in ticks (empty for market and cancel); qty is in lots (empty for\n"
-    "cancel, which names the id of a resting order). The unfilled rest of a market\n"
-    "or ioc order is dropped; a post_only order that would trade is rejected whole.\n"
-    "\n";
+          "\n"
+          "Feed the orders in ORDERS.csv (- for standard input) through one order book\n"
+          "and print every fill on standard output as CSV: taker_id,maker_id,price,qty,\n"
+          "one row per fill in execution order, at the resting order's price.\n"
+          "\n"
+          "ORDERS.csv starts with the header " HEADER "; side is buy or sell\n"
+          "(may be empty for cancel); type is " TYPES ";\n"
+          "price is in ticks (empty for market and cancel); qty is in lots (empty for\n"
+          "cancel, which names the id of a resting order). The unfilled rest of a market\n"
+          "or ioc order is dropped; a post_only order that would trade is rejected whole.\n"
+          "\n";
 
 static const char epilogue[] = "Exit status: 0 ok, 1 runtime failure, 2 bad usage or input.\n";
 
@@ -74,6 +74,7 @@ static int run(const struct args *a, FILE *in)
     return 0;
 }
 
+/* clang-format off */
 int cas_cli_replay(int argc, char **argv)
 {
     struct args a = {0};
@@ -102,3 +103,4 @@ int cas_cli_replay(int argc, char **argv)
         fclose(in);
     return status;
 }
+/* clang-format on */

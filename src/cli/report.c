@@ -32,15 +32,17 @@ int cas_cli_report(int argc, char **argv)
     const struct cas_cli_option options[] = {
         {CAS_OPT_STRING, 'o', "output", &output, "FILE", "a file",
          "where to write the page (default RUNDIR/report.html;\n"
-         "for two runs RUN_A/compare-NAME_B.html)", NULL},
+         "for two runs RUN_A/compare-NAME_B.html)",
+         NULL},
         {CAS_OPT_STRING, 0, "instrument", &instrument, "NAME", "a name",
          "the instrument the headline and the figures describe\n"
          "(default: the instrument of the largest cascade, or the\n"
-         "first); a table describes every instrument", NULL},
+         "first); a table describes every instrument",
+         NULL},
         {0},
     };
-    const struct cas_command cmd = {.name = "report", .usage = report_usage,
-                                    .options = options, .args = runs, .n_args = 2};
+    const struct cas_command cmd = {
+        .name = "report", .usage = report_usage, .options = options, .args = runs, .n_args = 2};
     int rc = cas_parse_options(&cmd, argc, argv);
     if (rc)
         return rc == CAS_PARSE_HELP ? 0 : rc;

@@ -68,6 +68,7 @@ static int add_set(const struct cas_command *cmd, const struct cas_cli_option *o
 }
 
 /* --seed N and --steps N, as the overrides "seed=N" and "steps=N". */
+/* clang-format off */
 static int set_count(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
 {
     bool seed = strcmp(opt->long_name, "seed") == 0;
@@ -129,6 +130,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
         a->sets[a->n_sets++] = a->steps_set;
     return 0;
 }
+/* clang-format on */
 
 static void print_config_error(const char *config, const struct cas_err *err)
 {
@@ -159,8 +161,8 @@ static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_
 
 /* The arguments, the config and the sim: 0 to go on; else the exit status, or
  * -1 when the help was printed. */
-static int begin(int argc, char **argv, bool validate, struct run_args *a,
-                 struct cas_config *cfg, struct cas_sim **sim)
+static int begin(int argc, char **argv, bool validate, struct run_args *a, struct cas_config *cfg,
+                 struct cas_sim **sim)
 {
     int rc = parse_args(argc, argv, a, validate);
     if (rc)
@@ -193,21 +195,27 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
     if (a->output) {
         size_t len = strlen(a->output);
         if (len >= n) {
-            fprintf(stderr, "cascade: the output directory's path (-o) is %zu bytes long; "
-                            "the limit is %zu\n", len, n - 1);
+            fprintf(stderr,
+                    "cascade: the output directory's path (-o) is %zu bytes long; "
+                    "the limit is %zu\n",
+                    len, n - 1);
             return 2;
         }
         snprintf(out, n, "%s", a->output);
         while (len > 1 && out[len - 1] == '/')
             out[--len] = 0;
         if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "cascade: output '%s' exists and is not a directory; "
-                            "choose another with -o\n", out);
+            fprintf(stderr,
+                    "cascade: output '%s' exists and is not a directory; "
+                    "choose another with -o\n",
+                    out);
             return 2;
         }
         if (stat(out, &st) == 0 && !cas__dir_is_empty(out)) {
-            fprintf(stderr, "cascade: output directory '%s' exists and is not empty; "
-                            "remove it or choose another with -o\n", out);
+            fprintf(stderr,
+                    "cascade: output directory '%s' exists and is not empty; "
+                    "remove it or choose another with -o\n",
+                    out);
             return 2;
         }
         return 0;
@@ -219,10 +227,10 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
     return 0;
 }
 
-static const char *const run_files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
-                                        "liqmap.csv", "trades.csv", "summary.json",
-                                        "config.json", "timeseries-counterfactual.csv",
-                                        "accounts.csv", "replay.jsonl"};
+static const char *const run_files[] = {
+    "timeseries.csv", "liquidations.csv", "cascades.csv", "liqmap.csv",
+    "trades.csv",     "summary.json",     "config.json",  "timeseries-counterfactual.csv",
+    "accounts.csv",   "replay.jsonl"};
 
 static void remove_tmp(const char *tmp)
 {
@@ -247,10 +255,9 @@ static void progress(cas_step done, cas_step total, double elapsed)
 {
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    cas_progress_bar(stderr, (double)done, (double)total,
-                     "%3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ",
-                     (int)(100.0 * (double)done / (double)total), (long long)done,
-                     (long long)total, rate, eta);
+    cas_progress_bar(
+        stderr, (double)done, (double)total, "%3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ",
+        (int)(100.0 * (double)done / (double)total), (long long)done, (long long)total, rate, eta);
 }
 
 static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show)
@@ -413,12 +420,10 @@ int cas_cli_run(int argc, char **argv)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
         goto out_tmp;
     }
-    int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0) |
-                 (rp ? fclose(rp) : 0);
+    int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0) | (rp ? fclose(rp) : 0);
     ts = lm = tr = rp = NULL;
     if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
-        fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out,
-                strerror(errno));
+        fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out, strerror(errno));
         goto out_tmp;
     }
     if (cas__signal_caught()) {
@@ -432,10 +437,11 @@ int cas_cli_run(int argc, char **argv)
     }
     if (!a.quiet) {
         struct cas_sim_counters c = cas_sim_counters(sim);
-        fprintf(stderr, "cascade: ran '%s' (seed %llu): %lld steps, %llu orders, %llu trades "
-                        "in %.2f s\n", cfg.name, (unsigned long long)cfg.seed,
-                (long long)cfg.steps, (unsigned long long)c.orders,
-                (unsigned long long)c.trades, perf.wall_s);
+        fprintf(stderr,
+                "cascade: ran '%s' (seed %llu): %lld steps, %llu orders, %llu trades "
+                "in %.2f s\n",
+                cfg.name, (unsigned long long)cfg.seed, (long long)cfg.steps,
+                (unsigned long long)c.orders, (unsigned long long)c.trades, perf.wall_s);
     }
     printf("%s\n", out);
     rc = 0;

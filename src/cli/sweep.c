@@ -61,14 +61,16 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-static int parse_jobs(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+static int parse_jobs(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                      const char *v)
 {
     if (!parse_long(v, 1, 4096, opt->target))
         return cas_usage_error(cmd, "'-j' must be an integer from 1 to 4096, got '%s'", v);
     return 0;
 }
 
-static int parse_shard(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *v)
+static int parse_shard(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                       const char *v)
 {
     struct sweep_args *a = opt->target;
     char k[16], n[16];
@@ -79,15 +81,17 @@ static int parse_shard(const struct cas_command *cmd, const struct cas_cli_optio
     k[slash - v] = 0;
     snprintf(n, sizeof n, "%s", slash + 1);
     if (!parse_long(n, 1, 100000, &a->shard_n))
-        return cas_usage_error(cmd, "'--shard' N must be an integer from 1 to 100000, got '%s'",
-                               n);
+        return cas_usage_error(cmd, "'--shard' N must be an integer from 1 to 100000, got '%s'", n);
     if (!parse_long(k, 0, a->shard_n - 1, &a->shard_k))
-        return cas_usage_error(cmd, "'--shard' K must be an integer from 0 to %ld (N - 1), got "
-                                    "'%s'", a->shard_n - 1, k);
+        return cas_usage_error(cmd,
+                               "'--shard' K must be an integer from 0 to %ld (N - 1), got "
+                               "'%s'",
+                               a->shard_n - 1, k);
     return 0;
 }
 
 /* 0 to go on, 1 when help was printed, 2 on bad usage (message printed). */
+/* clang-format off */
 static int parse_args(int argc, char **argv, struct sweep_args *a)
 {
     const struct cas_cli_option options[] = {
@@ -119,6 +123,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
         return cas_usage_error(&cmd, "sweep needs a SPEC.json file");
     return 0;
 }
+/* clang-format on */
 
 /* ---- files ---------------------------------------------------------------------------- */
 
@@ -263,8 +268,8 @@ static int write_csv(const char *dir, const struct cas_sweep *sw, const enum sta
     for (size_t i = 0; i < sw->n_runs; i++) {
         if (st[i] != ST_OK)
             continue;
-        char *p = path_of(dir, "runs", sw->runs[i].id), *s = p ? path_of(p, "summary.json", "")
-                                                                  : NULL;
+        char *p = path_of(dir, "runs", sw->runs[i].id),
+             *s = p ? path_of(p, "summary.json", "") : NULL;
         struct cas_err err = {0};
         int r = s ? cas_sweep_figures_read(&figs[i], s, &err) : -1;
         free(p);
@@ -344,8 +349,10 @@ static size_t scan_runs(const char *dir, const struct cas_sweep *sw, enum status
         if (st[i] != ST_MISSING) {
             problems++;
             if (report)
-                fprintf(stderr, "cascade:   run %s is there twice (a run directory and "
-                                "%s.error)\n", sw->runs[i].id, sw->runs[i].id);
+                fprintf(stderr,
+                        "cascade:   run %s is there twice (a run directory and "
+                        "%s.error)\n",
+                        sw->runs[i].id, sw->runs[i].id);
         }
         st[i] = whole ? ST_OK : ST_FAILED;
     }
@@ -373,9 +380,10 @@ static int merge(const char *dir, const struct cas_sweep *sw, const char *manife
         failed += st[i] == ST_FAILED;
     }
     if (problems || missing) {
-        fprintf(stderr, "cascade: cannot merge '%s': %zu run%s missing, %zu unexpected or "
-                        "duplicated entr%s in runs/:\n", dir, missing, missing == 1 ? "" : "s",
-                problems, problems == 1 ? "y" : "ies");
+        fprintf(stderr,
+                "cascade: cannot merge '%s': %zu run%s missing, %zu unexpected or "
+                "duplicated entr%s in runs/:\n",
+                dir, missing, missing == 1 ? "" : "s", problems, problems == 1 ? "y" : "ies");
         for (size_t i = 0; i < sw->n_runs; i++)
             if (st[i] == ST_MISSING)
                 fprintf(stderr, "cascade:   missing run %s\n", sw->runs[i].id);
@@ -385,8 +393,8 @@ static int merge(const char *dir, const struct cas_sweep *sw, const char *manife
     if (write_csv(dir, sw, st) < 0)
         goto done;
     if (failed)
-        fprintf(stderr, "cascade: %zu of %zu runs failed; see '%s/sweep.csv'\n", failed,
-                sw->n_runs, dir);
+        fprintf(stderr, "cascade: %zu of %zu runs failed; see '%s/sweep.csv'\n", failed, sw->n_runs,
+                dir);
     else if (!quiet)
         fprintf(stderr, "cascade: %zu runs; wrote '%s/sweep.csv'\n", sw->n_runs, dir);
     rc = failed ? 1 : 0;
@@ -494,8 +502,8 @@ static void finish_run(struct runner *r, const struct cas_sweep_run *run, int ws
     snprintf(name, sizeof name, "runs/%s.log", run->id);
     char *log = path_of(r->dir, name, ""), *text = log ? slurp(log) : NULL;
     snprintf(name, sizeof name, "runs/%s", run->id);
-    bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
-              exists(r->dir, name, "summary.json");
+    bool ok =
+        WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && exists(r->dir, name, "summary.json");
     /* a run the sweep's own stop ended is not a failure: it is simply not made (--resume) */
     bool stopped = !ok && cas__signal_caught() && WIFSIGNALED(wstatus);
     if (!ok && !stopped) {
@@ -592,9 +600,10 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
     free(pids);
     free(slot_run);
     if (stopping)
-        fprintf(stderr, "cascade: sweep stopped by signal %d (%s); %zu runs made, the others "
-                        "are not: --resume finishes it\n", cas__signal_caught(),
-                strsignal(cas__signal_caught()), r->done);
+        fprintf(stderr,
+                "cascade: sweep stopped by signal %d (%s); %zu runs made, the others "
+                "are not: --resume finishes it\n",
+                cas__signal_caught(), strsignal(cas__signal_caught()), r->done);
     return next < r->n_todo || stopping ? 1 : 0;
 }
 
@@ -625,8 +634,8 @@ static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struc
             continue;
         }
         if (!a->resume) {
-            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n",
-                    dir, e->d_name);
+            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n", dir,
+                    e->d_name);
             goto done;
         }
         char *p = path_of(runs, e->d_name, "");
@@ -637,8 +646,8 @@ static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struc
     *n_todo = 0;
     for (size_t i = 0; i < sw->n_runs; i++) {
         if (mine[i] && whole[i] && !a->resume) {
-            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n",
-                    dir, sw->runs[i].id);
+            fprintf(stderr, "cascade: '%s/runs/%s' exists; use --resume to finish the sweep\n", dir,
+                    sw->runs[i].id);
             goto done;
         }
         if (mine[i] && !whole[i])
@@ -660,11 +669,10 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
 {
     struct cas_config cfg;
     struct cas_err err = {0};
-    int rc = sw->base_path
-                 ? cas_config_load(&cfg, sw->base_path, (const char *const *)sw->sets,
-                                   sw->n_sets, &err)
-                 : cas_config_parse(&cfg, sw->base_text, "base", (const char *const *)sw->sets,
-                                    sw->n_sets, &err);
+    int rc = sw->base_path ? cas_config_load(&cfg, sw->base_path, (const char *const *)sw->sets,
+                                             sw->n_sets, &err)
+                           : cas_config_parse(&cfg, sw->base_text, "base",
+                                              (const char *const *)sw->sets, sw->n_sets, &err);
     if (rc == 0) {
         cas_config_release(&cfg);
         return 0;
@@ -684,8 +692,10 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
 {
     struct stat st;
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cascade: sweep output '%s' exists and is not a directory; choose "
-                        "another with -o\n", dir);
+        fprintf(stderr,
+                "cascade: sweep output '%s' exists and is not a directory; choose "
+                "another with -o\n",
+                dir);
         return 2;
     }
     if (!cas__dir_is_empty(dir)) {
@@ -694,8 +704,10 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
         free(have);
         free(mpath);
         if (!a->resume && !a->shard_n) {
-            fprintf(stderr, "cascade: sweep directory '%s' exists and is not empty; use "
-                            "--resume to finish it, or choose another with -o\n", dir);
+            fprintf(stderr,
+                    "cascade: sweep directory '%s' exists and is not empty; use "
+                    "--resume to finish it, or choose another with -o\n",
+                    dir);
             return 2;
         }
         if (!same) {
@@ -775,9 +787,10 @@ static int sweep(const struct sweep_args *a, const struct cas_sweep *sw, const c
     }
     if (a->shard_n > 1) {
         if (!a->quiet || r.failed)
-            fprintf(stderr, "cascade: shard %ld/%ld: %zu runs made, %zu failed; when every "
-                            "shard is done: cascade sweep --merge %s\n", a->shard_k, a->shard_n,
-                    r.done, r.failed, dir);
+            fprintf(stderr,
+                    "cascade: shard %ld/%ld: %zu runs made, %zu failed; when every "
+                    "shard is done: cascade sweep --merge %s\n",
+                    a->shard_k, a->shard_n, r.done, r.failed, dir);
         return r.failed ? 1 : 0;
     }
     return merge(dir, sw, manifest, a->quiet);

@@ -18,7 +18,7 @@
 #include "cascade/fmath.h"
 #include "config/configInt.h"
 
-#define SEED_MAX  9007199254740992.0 /* 2^53 */
+#define SEED_MAX 9007199254740992.0  /* 2^53 */
 #define TICKS_MAX 1099511627776.0    /* 2^40 */
 #define UNITS_MAX 9007199254740992.0 /* 2^53: contract_units */
 
@@ -27,7 +27,7 @@ static const struct cas__range steps_range = {1, 1e9, false, true, false};
 static const struct cas__range step_seconds_range = {0, 86400, true, false, false};
 static const struct cas__range decimals_range = {0, 9, false, true, false};
 static const struct cas__range count_range = {1, 16777213, false, true, false}; /* 2^24 - 3 */
-static const struct cas__range size_range = {0, 1e9, true, false, false}; /* tick, lot */
+static const struct cas__range size_range = {0, 1e9, true, false, false};       /* tick, lot */
 static const struct cas__range price_range = {0, INFINITY, true, false, false};
 
 /* ---- instruments ------------------------------------------------------------------------ */
@@ -35,8 +35,7 @@ static const struct cas__range price_range = {0, INFINITY, true, false, false};
 static const char *const kinds[] = {"spot", "perpetual"};
 
 /* The keys every instrument has; perpetuals add cas__perp_keys (venue, index, the rules). */
-static const char *const common_keys[] = {"name", "kind", "tick_size", "lot_size",
-                                          "initial_price"};
+static const char *const common_keys[] = {"name", "kind", "tick_size", "lot_size", "initial_price"};
 enum { FIRST_PERP_KEY = sizeof common_keys / sizeof *common_keys };
 
 /* Every key of an instrument into keys[2 + FIRST_PERP_KEY + CAS__MAX_RULES]; returns how many. */
@@ -148,8 +147,7 @@ static int read_contract_units(struct cas__parse *p, size_t i)
 }
 
 /* A spot instrument trades without the venue rules: none of their keys may appear. */
-static int reject_perp_keys(struct cas__parse *p, const cJSON *o, const char *const *keys,
-                            size_t n)
+static int reject_perp_keys(struct cas__parse *p, const cJSON *o, const char *const *keys, size_t n)
 {
     for (size_t k = FIRST_PERP_KEY; k < n; k++)
         if (cas__member(o, keys[k]))
@@ -246,8 +244,8 @@ int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out
         }
         cas__choices_add(&c, cfg->instruments[i].name);
     }
-    return cas__unknown(&p->w, "instrument", CAS_ENOTFOUND, "instrument", &c,
-                        "known instruments", true);
+    return cas__unknown(&p->w, "instrument", CAS_ENOTFOUND, "instrument", &c, "known instruments",
+                        true);
 }
 
 /* Validate params against the type's table; pop's params[] and dists[] receive every value
@@ -288,8 +286,8 @@ static int read_population(struct cas__parse *p, const cJSON *o, size_t i)
         (rc = read_type(&p->w, o, &pop->type)) != 0 ||
         (rc = cas__read_number(&p->w, o, "count", &count_range, 1, &count)) != 0 ||
         (rc = cas__read_instrument_ref(p, o, &pop->instrument)) != 0 ||
-        (rc = cas__read_choice(&p->w, o, "margin", margin_modes, 2, 0, "margin mode",
-                               "known modes", &margin)) != 0 ||
+        (rc = cas__read_choice(&p->w, o, "margin", margin_modes, 2, 0, "margin mode", "known modes",
+                               &margin)) != 0 ||
         (rc = cas__read_object(&p->w, o, "params", &params)) != 0)
         return rc;
     pop->count = (uint32_t)count;
@@ -362,8 +360,8 @@ static int read_replay_ranges(struct cas__parse *p, const cJSON *rec)
         const cJSON *pair = cJSON_GetArrayItem(arr, (int)k);
         size_t at = cas__push_index(&p->w, k);
         if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2)
-            return cas__fail(&p->w, NULL, CAS_EINVAL,
-                             "must be a pair of steps [FROM, TO], got %s", cas__json_kind(pair));
+            return cas__fail(&p->w, NULL, CAS_EINVAL, "must be a pair of steps [FROM, TO], got %s",
+                             cas__json_kind(pair));
         double v[2];
         for (int j = 0; j < 2; j++) {
             size_t mj = cas__push_index(&p->w, (size_t)j);
@@ -387,6 +385,7 @@ static int read_replay_ranges(struct cas__parse *p, const cJSON *rec)
  * 60, or steps when there are fewer; record.amplification_horizon_steps:
  * 1..steps, by default 600 or steps. record.trades: write trades.csv;
  * record.liqmap: write liqmap.csv. */
+/* clang-format off */
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
     static const char *const keys[] = {"sample_every", "trades", "liqmap",
@@ -420,13 +419,13 @@ static int read_record(struct cas__parse *p, const cJSON *root)
     cas__pop(&p->w, mark);
     return 0;
 }
+/* clang-format on */
 
 static int read_config(struct cas__parse *p, const cJSON *root)
 {
-    static const char *const keys[] = {"name",           "seed",           "steps",
-                                       "step_seconds",   "money_decimals", "insurance_fund",
-                                       "record",         "instruments",    "agents",
-                                       "shocks"};
+    static const char *const keys[] = {"name",           "seed",           "steps",  "step_seconds",
+                                       "money_decimals", "insurance_fund", "record", "instruments",
+                                       "agents",         "shocks"};
     struct cas_config *cfg = p->cfg;
     const char *name;
     double seed, steps, decimals;
@@ -438,8 +437,7 @@ static int read_config(struct cas__parse *p, const cJSON *root)
         (rc = cas__read_number(&p->w, root, "steps", &steps_range, 86400, &steps)) != 0 ||
         (rc = cas__read_number(&p->w, root, "step_seconds", &step_seconds_range, 1,
                                &cfg->step_seconds)) != 0 ||
-        (rc = cas__read_number(&p->w, root, "money_decimals", &decimals_range, 6, &decimals)) !=
-            0)
+        (rc = cas__read_number(&p->w, root, "money_decimals", &decimals_range, 6, &decimals)) != 0)
         return rc;
     cfg->seed = (uint64_t)seed;
     cfg->steps = (cas_step)steps;

@@ -19,7 +19,7 @@
 #include "cascade/config.h"
 
 enum {
-    CAS__WORD_MAX = 64,        /* names longer than this get no did-you-mean */
+    CAS__WORD_MAX = 64, /* names longer than this get no did-you-mean */
     CAS__MAX_INSTRUMENTS = 64,
     CAS__MAX_POPULATIONS = 256,
 };
@@ -97,11 +97,11 @@ cJSON *cas__raw_real(double v); /* printed so that it reads back exactly */
  * object does not hold came from the profile, and an error about it is reported as
  * LABEL SEP PATH-IN-THE-PROFILE ("venue 'x.json': mark.method"). */
 struct cas__origin {
-    size_t at;             /* length of the instrument's path ("instruments[2]") */
-    const cJSON *own;      /* the instrument's own object */
-    const cJSON *profile;  /* the profile's object */
-    const char *label;     /* "venue 'x.json'", or the inline profile's JSON path */
-    const char *sep;       /* ": " after a label, "." after a JSON path */
+    size_t at;            /* length of the instrument's path ("instruments[2]") */
+    const cJSON *own;     /* the instrument's own object */
+    const cJSON *profile; /* the profile's object */
+    const char *label;    /* "venue 'x.json'", or the inline profile's JSON path */
+    const char *sep;      /* ": " after a label, "." after a JSON path */
 };
 
 /* A position in the tree: the JSON path so far (top-level keys bare, ".key" below them,
@@ -127,7 +127,7 @@ struct cas__range {
     double min, max; /* max may be INFINITY */
     bool min_open;   /* the value must be strictly greater than min */
     bool integer;
-    bool max_open;   /* the value must be strictly less than max */
+    bool max_open; /* the value must be strictly less than max */
 };
 
 const cJSON *cas__member(const cJSON *obj, const char *key);
@@ -254,7 +254,7 @@ struct cas__field {
     const char *const *names; /* CHOICE: the names, n_names of them, in messages as */
     size_t n_names;           /* "unknown WHAT 'x' (... LABEL: a, b)" */
     const char *what, *label;
-    cas_step min_steps;       /* SECONDS */
+    cas_step min_steps; /* SECONDS */
     /* Run after the value is read, to check it against others (NULL: none). */
     int (*check)(struct cas__rule_ctx *c);
     /* CUSTOM: read the key of obj (which may be NULL), and write it back into o. */

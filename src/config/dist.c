@@ -18,15 +18,15 @@ struct form {
 };
 
 static const char *const dist_names[] = {
-    [CAS_DIST_CONSTANT] = "constant", [CAS_DIST_UNIFORM] = "uniform",
-    [CAS_DIST_NORMAL] = "normal",     [CAS_DIST_LOGNORMAL] = "lognormal",
+    [CAS_DIST_CONSTANT] = "constant",       [CAS_DIST_UNIFORM] = "uniform",
+    [CAS_DIST_NORMAL] = "normal",           [CAS_DIST_LOGNORMAL] = "lognormal",
     [CAS_DIST_EXPONENTIAL] = "exponential",
 };
 enum { N_DISTS = sizeof dist_names / sizeof *dist_names };
 
 static const struct form forms[N_DISTS] = {
-    [CAS_DIST_CONSTANT] = {"a", {"value", NULL}},  [CAS_DIST_UNIFORM] = {"a", {"low", "high"}},
-    [CAS_DIST_NORMAL] = {"a", {"mean", "sd"}},     [CAS_DIST_LOGNORMAL] = {"a", {"mu", "sigma"}},
+    [CAS_DIST_CONSTANT] = {"a", {"value", NULL}},    [CAS_DIST_UNIFORM] = {"a", {"low", "high"}},
+    [CAS_DIST_NORMAL] = {"a", {"mean", "sd"}},       [CAS_DIST_LOGNORMAL] = {"a", {"mu", "sigma"}},
     [CAS_DIST_EXPONENTIAL] = {"an", {"mean", NULL}},
 };
 
@@ -40,8 +40,8 @@ static int dist_number(struct cas__walk *w, const cJSON *o, enum cas_dist_kind k
 {
     const cJSON *v = cas__member(o, key);
     if (!v)
-        return cas__fail(w, key, CAS_EINVAL, "required for %s %s distribution",
-                         forms[kind].article, dist_names[kind]);
+        return cas__fail(w, key, CAS_EINVAL, "required for %s %s distribution", forms[kind].article,
+                         dist_names[kind]);
     return cas__check_number(w, key, v, r, out);
 }
 
@@ -50,11 +50,10 @@ static int check_lognormal(struct cas__walk *w, const struct cas_dist *d,
                            const struct cas__range *in)
 {
     double mean = cas_exp(d->a + d->b * d->b / 2);
-    bool ok = isfinite(mean) && (in->min_open ? mean > in->min : mean >= in->min) &&
-              mean <= in->max;
+    bool ok =
+        isfinite(mean) && (in->min_open ? mean > in->min : mean >= in->min) && mean <= in->max;
     return ok ? 0
-              : cas__range_fail(w, NULL, in, "the mean exp(mu + sigma^2/2) of the lognormal",
-                                mean);
+              : cas__range_fail(w, NULL, in, "the mean exp(mu + sigma^2/2) of the lognormal", mean);
 }
 
 /* The keys of the distribution of kind, each checked; the walk is at the object. */
@@ -112,14 +111,11 @@ static int read_dist(struct cas__walk *w, const cJSON *o, const struct cas_param
 static double central(const struct cas_dist *d)
 {
     switch (d->kind) {
-    case CAS_DIST_UNIFORM:
-        return 0.5 * (d->a + d->b);
-    case CAS_DIST_LOGNORMAL:
-        return cas_exp(d->a + d->b * d->b / 2);
+    case CAS_DIST_UNIFORM: return 0.5 * (d->a + d->b);
+    case CAS_DIST_LOGNORMAL: return cas_exp(d->a + d->b * d->b / 2);
     case CAS_DIST_CONSTANT:
     case CAS_DIST_NORMAL:
-    case CAS_DIST_EXPONENTIAL:
-        break;
+    case CAS_DIST_EXPONENTIAL: break;
     }
     return d->a;
 }

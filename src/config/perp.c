@@ -20,8 +20,8 @@
 #include "config/configInt.h"
 
 #define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures */
-#define DAY_SECONDS  86400.0
-#define STEPS_MAX    1e12       /* durations longer than this many steps are refused */
+#define DAY_SECONDS 86400.0
+#define STEPS_MAX 1e12 /* durations longer than this many steps are refused */
 
 static const char *const index_sources[] = {"gbm", "path", "spot"};
 
@@ -40,10 +40,9 @@ static int read_steps(struct cas__rule_ctx *c, const cJSON *obj, const struct ca
         return rc;
     *n = *written * unit / c->step_seconds;
     if (round(*n) > STEPS_MAX)
-        return cas__fail(c->w, f->key, CAS_ERANGE,
-                         "is %s steps of %s s; the limit is 1000000000000 steps",
-                         cas__num(f->kind == CAS__F_SECONDS ? round(*n) : *n).s,
-                         cas__num(c->step_seconds).s);
+        return cas__fail(
+            c->w, f->key, CAS_ERANGE, "is %s steps of %s s; the limit is 1000000000000 steps",
+            cas__num(f->kind == CAS__F_SECONDS ? round(*n) : *n).s, cas__num(c->step_seconds).s);
     return 0;
 }
 
@@ -68,21 +67,22 @@ static int read_switch(struct cas__rule_ctx *c, const cJSON *rules, const char *
 }
 
 /* Open the rule object at key (which may be absent: obj NULL) and check its keys. */
-static int enter(struct cas__rule_ctx *c, const cJSON *obj, const char *key, const char *const *keys,
-                 size_t n, size_t *mark)
+static int enter(struct cas__rule_ctx *c, const cJSON *obj, const char *key,
+                 const char *const *keys, size_t n, size_t *mark)
 {
     *mark = cas__push_key(c->w, key);
     return obj ? cas__check_keys(c->w, obj, keys, n) : 0;
 }
 
 /* out = base/file, or file when it is absolute or base is "". */
-static int join_path(struct cas__rule_ctx *c, const char *key, const char *file, char *out, size_t size)
+static int join_path(struct cas__rule_ctx *c, const char *key, const char *file, char *out,
+                     size_t size)
 {
     const char *base = c->p->base;
     size_t bl = strlen(base);
     bool rel = file[0] != '/' && bl > 0;
-    int n = snprintf(out, size, "%s%s%s", rel ? base : "", rel && base[bl - 1] != '/' ? "/" : "",
-                     file);
+    int n =
+        snprintf(out, size, "%s%s%s", rel ? base : "", rel && base[bl - 1] != '/' ? "/" : "", file);
     if (n < 0 || (size_t)n >= size)
         return cas__fail(c->w, key, CAS_EINVAL, "makes a path of %d bytes; the limit is %zu", n,
                          size - 1);
@@ -96,10 +96,10 @@ static const struct {
     const char *key;
     enum cas_index_source source;
 } index_keys[] = {
-    {"source", CAS_INDEX_GBM},     {"vol_annual", CAS_INDEX_GBM},
+    {"source", CAS_INDEX_GBM},       {"vol_annual", CAS_INDEX_GBM},
     {"drift_annual", CAS_INDEX_GBM}, {"jumps_per_day", CAS_INDEX_GBM},
-    {"jump_mean", CAS_INDEX_GBM},  {"jump_sd", CAS_INDEX_GBM},
-    {"file", CAS_INDEX_PATH},      {"instrument", CAS_INDEX_SPOT},
+    {"jump_mean", CAS_INDEX_GBM},    {"jump_sd", CAS_INDEX_GBM},
+    {"file", CAS_INDEX_PATH},        {"instrument", CAS_INDEX_SPOT},
 };
 
 static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_index_source src)
@@ -358,7 +358,8 @@ static bool looks_like_path(const char *s)
 }
 
 /* Parse a profile's text; a syntax error is reported as "LABEL: line N". */
-static int parse_profile(struct cas__rule_ctx *c, const char *text, const char *source, struct venue *v)
+static int parse_profile(struct cas__rule_ctx *c, const char *text, const char *source,
+                         struct venue *v)
 {
     struct cas_err e = {0};
     char path[sizeof v->label + sizeof e.path + 2];
@@ -399,8 +400,7 @@ static int load_profile(struct cas__rule_ctx *c, const cJSON *vj, struct venue *
                          " got %s",
                          cas__json_kind(vj));
     const char *name = vj->valuestring, *builtin = builtin_text(name);
-    snprintf(v->label, sizeof v->label, "venue '%s'",
-             cas__escape(esc, sizeof esc, name, SIZE_MAX));
+    snprintf(v->label, sizeof v->label, "venue '%s'", cas__escape(esc, sizeof esc, name, SIZE_MAX));
     v->sep = ": ";
     if (builtin)
         return parse_profile(c, builtin, name, v);
@@ -514,6 +514,7 @@ static int own_duplicates(struct cas__rule_ctx *c, const cJSON *o)
     return 0;
 }
 
+/* clang-format off */
 int cas__read_perpetual(struct cas__parse *p, const cJSON *o, uint32_t i)
 {
     struct cas__rule_ctx c = {p, &p->w, &p->cfg->instruments[i], &p->written[i], p->cfg->step_seconds,
@@ -538,6 +539,7 @@ free_profile:
     cJSON_Delete(v.tree);
     return rc;
 }
+/* clang-format on */
 
 /* ---- the resolved form -------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 
 #include "config/configInt.h"
 
+/* clang-format off */
 #define N_OF(a) (sizeof(a) / sizeof *(a))
 #define INS(m)  offsetof(struct cas_instrument_config, m)
 #define WR(m)   offsetof(struct cas__written, m)
@@ -267,4 +268,5 @@ const struct cas__rule cas__rules[] = {
     RULE("dynamic_margin", CAS__RULE_OFF_BY_DEFAULT, INS(dynamic_margin_on),
          dynamic_margin_fields, "maintenance rates scaled with realized volatility"),
 };
+/* clang-format on */
 const size_t cas__n_rules = N_OF(cas__rules);

@@ -62,8 +62,8 @@ static int read_position(struct cas__parse *p, const cJSON *o, struct cas_shock_
     int position, rc;
     double k;
     s->holders = UINT32_MAX;
-    if ((rc = cas__read_choice(&p->w, o, "position", positions, 2, 0, "position",
-                               "known positions", &position)) != 0)
+    if ((rc = cas__read_choice(&p->w, o, "position", positions, 2, 0, "position", "known positions",
+                               &position)) != 0)
         return rc;
     s->position = (enum cas_shock_position)position;
     if (!cas__member(o, "holders"))
@@ -119,8 +119,8 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
 
 static int read_shock(struct cas__parse *p, const cJSON *o, size_t i)
 {
-    static const char *const keys[] = {"step", "kind",  "instrument", "side",   "qty",
-                                       "price", "pct", "position",   "holders"};
+    static const char *const keys[] = {"step",  "kind", "instrument", "side",   "qty",
+                                       "price", "pct",  "position",   "holders"};
     struct cas_shock_config *s = &p->cfg->shocks[i];
     const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
     double d;

@@ -49,8 +49,8 @@ struct spec {
     const char *sample_path;
 };
 
-static const char *const top_keys[] = {"base", "set", "parameters", "replicates", "seed",
-                                       "collect"};
+static const char *const top_keys[] = {"base",       "set",  "parameters",
+                                       "replicates", "seed", "collect"};
 static const char *const range_keys[] = {"from", "to", "steps", "scale"};
 static const char *const sample_keys[] = {"sample", "n", "low", "high"};
 static const char *const scales[] = {"linear", "log"};
@@ -162,8 +162,8 @@ static int read_list(struct spec *s, struct param *p, const cJSON *v)
 {
     size_t n = (size_t)cJSON_GetArraySize(v);
     if (n < 1 || n > MAX_VALUES)
-        return cas__fail(&s->w, NULL, CAS_ERANGE, "must have 1 to %d values, got %zu",
-                         MAX_VALUES, n);
+        return cas__fail(&s->w, NULL, CAS_ERANGE, "must have 1 to %d values, got %zu", MAX_VALUES,
+                         n);
     p->kind = KIND_LIST;
     p->first = s->sw->n_texts;
     p->n = n;
@@ -186,8 +186,8 @@ static int read_range(struct spec *s, struct param *p, const cJSON *v)
         (rc = cas__read_choice(&s->w, v, "scale", scales, 2, 0, "scale", "known scales", &scale)))
         return rc;
     if (scale == 1 && !(from > 0))
-        return cas__fail(&s->w, "from", CAS_ERANGE,
-                         "must be greater than 0 on a log scale, got %s", cas__num(from).s);
+        return cas__fail(&s->w, "from", CAS_ERANGE, "must be greater than 0 on a log scale, got %s",
+                         cas__num(from).s);
     if (scale == 1 && !(to > 0))
         return cas__fail(&s->w, "to", CAS_ERANGE, "must be greater than 0 on a log scale, got %s",
                          cas__num(to).s);
@@ -233,8 +233,9 @@ static int read_sample(struct spec *s, struct param *p, const cJSON *v, const ch
         char esc[64];
         return cas__fail(&s->w, "n", CAS_EINVAL,
                          "must equal the n of '%s' (%zu): sampled parameters are drawn "
-                         "together, got %s", cas__escape(esc, sizeof esc, s->sample_path, 60),
-                         s->n_samples, cas__num(n).s);
+                         "together, got %s",
+                         cas__escape(esc, sizeof esc, s->sample_path, 60), s->n_samples,
+                         cas__num(n).s);
     }
     s->n_samples = (size_t)n;
     s->sample_path = path;
@@ -251,8 +252,9 @@ static int read_parameter(struct spec *s, const cJSON *v)
         return cas__no_memory(&s->w);
     s->sw->params[s->sw->n_params++] = path;
     if (!*path)
-        return cas__fail(&s->w, NULL, CAS_EINVAL, "empty parameter path; write a config path "
-                                                  "as --set takes it, e.g. agents[0].count");
+        return cas__fail(&s->w, NULL, CAS_EINVAL,
+                         "empty parameter path; write a config path "
+                         "as --set takes it, e.g. agents[0].count");
     size_t mark = cas__push_key(&s->w, path);
     int rc;
     if (cJSON_IsArray(v))
@@ -425,8 +427,8 @@ static int expand(struct spec *s)
         run->index = i;
         char digits[24];
         int len = snprintf(digits, sizeof digits, "%zu", i);
-        snprintf(run->id, sizeof run->id, "r%.*s%s", len < width ? width - len : 0,
-                 "0000000000", digits);
+        snprintf(run->id, sizeof run->id, "r%.*s%s", len < width ? width - len : 0, "0000000000",
+                 digits);
         struct cas_rng r;
         cas_rng_derive(&r, sw->seed, PURPOSE_RUN, i);
         run->seed = cas_rng_u64(&r) >> 11;
@@ -590,8 +592,7 @@ char *cas_sweep_manifest(const struct cas_sweep *sw)
 
 /* ---- a run's figures ---------------------------------------------------------------------- */
 
-static int add_figure(struct cas_sweep_figures *f, uint32_t *cap, const char *name,
-                      const cJSON *v)
+static int add_figure(struct cas_sweep_figures *f, uint32_t *cap, const char *name, const cJSON *v)
 {
     uint32_t cap_names = *cap, cap_values = *cap; /* *cap changes once both have grown */
     if (f->n >= UINT32_MAX / 2 ||

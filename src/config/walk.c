@@ -57,7 +57,7 @@ static const cJSON *lookup(const cJSON *root, const char *rel)
             char *end;
             long i = strtol(s + 1, &end, 10);
             cur = *end == ']' && i >= 0 && cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, (int)i)
-                                                               : NULL;
+                                                              : NULL;
             s = *end == ']' ? end + 1 : "";
             continue;
         }
@@ -143,8 +143,8 @@ int cas__range_fail(struct cas__walk *w, const char *key, const struct cas__rang
         return cas__fail(w, key, CAS_ERANGE, "%s%smust be %s %s, got %s", subject, sp, lo,
                          cas__num(r->min).s, cas__num(d).s);
     if (r->min_open || r->max_open)
-        return cas__fail(w, key, CAS_ERANGE, "%s%smust be %s %s and %s %s, got %s", subject, sp,
-                         lo, cas__num(r->min).s, hi, cas__num(r->max).s, cas__num(d).s);
+        return cas__fail(w, key, CAS_ERANGE, "%s%smust be %s %s and %s %s, got %s", subject, sp, lo,
+                         cas__num(r->min).s, hi, cas__num(r->max).s, cas__num(d).s);
     return cas__fail(w, key, CAS_ERANGE, "%s%smust be between %s and %s, got %s", subject, sp,
                      cas__num(r->min).s, cas__num(r->max).s, cas__num(d).s);
 }

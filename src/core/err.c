@@ -9,14 +9,11 @@ const char *cas_strerror(int code)
 {
     switch (code) {
 #define CAS__ERR_CASE(name, value, text) \
-    case value:                          \
-        return text;
+    case value: return text;
         CAS_ERRNO_MAP(CAS__ERR_CASE)
 #undef CAS__ERR_CASE
-    case 0:
-        return "success";
-    default:
-        return "unknown error";
+    case 0: return "success";
+    default: return "unknown error";
     }
 }
 

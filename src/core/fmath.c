@@ -92,8 +92,10 @@ static double exp_tail(double x, double t)
     int n = (int)kf, j = n & 63, k = (n - j) / 64;
     double r = (x - kf * l64_hi) - kf * l64_lo + t;
     /* e^r - 1 = r + r^2/2 + ... + r^7/5040, |r| <= 0.0055 */
-    double p = r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 +
-                                r * (1.0 / 720 + r * (1.0 / 5040)))))));
+    double p =
+        r * (1.0 +
+             r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 +
+                                                            r * (1.0 / 720 + r * (1.0 / 5040)))))));
     double hi = exp2_hi[j], lo = exp2_lo[j];
     double y = hi + (lo + hi * p + lo * p);
     if (k > 1023 - 1) /* y < 2: scale in two steps so that 2^k stays representable */
@@ -122,6 +124,7 @@ double cas_exp2(double x)
 }
 
 /* log(1 + f) - f + f^2/2 - s f^2/2 (the part after the leading terms), s = f / (2 + f) */
+/* clang-format off */
 static double log_poly(double s)
 {
     double z = s * s;
@@ -129,6 +132,7 @@ static double log_poly(double s)
            z * (2.0 / 13 + z * (2.0 / 15 + z * (2.0 / 17 + z * (2.0 / 19 + z * (2.0 / 21 +
            z * (2.0 / 23)))))))))));
 }
+/* clang-format on */
 
 /* log(2^e (1 + f)) + c with 1 + f in [sqrt(2)/2, sqrt(2)) and |c| tiny next to f's ulp. */
 static double log_kernel(int e, double f, double c)
@@ -207,6 +211,7 @@ static const double pio2_1 = 0x1.921fb544p+0, pio2_2 = 0x1.0b4611a6p-34,
 static const double two_over_pi = 0x1.45f306dc9c883p-1;
 
 /* sin(y + t) and cos(y + t) for |y| <= pi/4 + tiny, |t| <= ulp(y) */
+/* clang-format off */
 static double sin_kernel(double y, double t)
 {
     double z = y * y;
@@ -215,7 +220,9 @@ static double sin_kernel(double y, double t)
                z * (1.0 / 355687428096000))))))));
     return y + (y * p + t * (1.0 - 0.5 * z));
 }
+/* clang-format on */
 
+/* clang-format off */
 static double cos_kernel(double y, double t)
 {
     double z = y * y;
@@ -229,6 +236,7 @@ static double cos_kernel(double y, double t)
     double rest = ((1.0 - w) - hz) - 0.5 * sq_err - y * t;
     return w + (rest + q);
 }
+/* clang-format on */
 
 double cas_cos(double x)
 {
@@ -321,6 +329,7 @@ double cas_erfc(double x)
 
 /* ---- lgamma ---- */
 
+/* clang-format off */
 double cas_lgamma(double x)
 {
     if (!(x >= 1))
@@ -344,6 +353,7 @@ double cas_lgamma(double x)
     double lx = cas_log(x);
     return ((x - 0.5) * lx - x) + (half_log_2pi + series) - shift;
 }
+/* clang-format on */
 
 double cas_pow10(int n)
 {

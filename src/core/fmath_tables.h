@@ -18,6 +18,7 @@ static const double exp2_hi[64] = {
     0x1.d5818dcfba487p+0, 0x1.da9e603db3285p+0, 0x1.dfc97337b9b5fp+0, 0x1.e502ee78b3ff6p+0,
     0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0,
 };
+/* clang-format off */
 static const double exp2_lo[64] = {
     0x0.0p+0, -0x1.19083535b085dp-56, 0x1.d73e2a475b465p-55, 0x1.186be4bb284ffp-57,
     0x1.8a62e4adc610bp-54, 0x1.03a1727c57b53p-59, -0x1.6c51039449b3ap-54, -0x1.32fbf9af1369ep-54,
@@ -53,3 +54,4 @@ static const double erfc_tab[11][25] = {  /* Taylor coefficients of exp(x^2) erf
     {0x1.b096face146fep-4, -0x1.3e981b3b13590p-6, 0x1.cdeae21161624p-9, -0x1.49d492a39eb5fp-11, 0x1.d03e19aa11379p-14, -0x1.4230e3ccf878fp-16, 0x1.b93f4735cbb41p-19, -0x1.2a4352eaabd00p-21, 0x1.8e37530e5198cp-24, -0x1.06a3ad9748fe0p-26, 0x1.566994980b7c2p-29, -0x1.b961a3cbb3d7bp-32, 0x1.195d5b3747cdbp-34, -0x1.62e7ecad07e11p-37, 0x1.bb0a9158f3804p-40, -0x1.11bff471bc14cp-42, 0x1.4efa820eb2942p-45, -0x1.95fcade28e390p-48, 0x1.e776aa4741bdep-51, -0x1.21fbf9bbef6d1p-53, 0x1.55f30801e4c8ep-56, -0x1.8fb9d228cae2ep-59, 0x1.cf4c236f43ba0p-62, -0x1.0a426120c4025p-64, 0x1.2f8d5fe0b13d3p-67},
     {0x1.8c14049cd551ep-4, -0x1.0bc46cdc18fe6p-6, 0x1.6535040e2c85ap-9, -0x1.d662fda6d50f5p-12, 0x1.31dddbe43629fp-14, -0x1.8900e0bd28f2ep-17, 0x1.f31a325aba48fp-20, -0x1.395be06d40841p-22, 0x1.8530fded6c58ep-25, -0x1.de425425091ebp-28, 0x1.22d53c7858452p-30, -0x1.5e2d642ec72aap-33, 0x1.a18684f261459p-36, -0x1.ed1aa3b6d140ep-39, 0x1.207d21447ad68p-41, -0x1.4e8343ce6946ap-44, 0x1.80764440f95dep-47, -0x1.b61105a378ccbp-50, 0x1.eef2016e12137p-53, -0x1.154dbeb05daacp-55, 0x1.343a6434f15ffp-58, -0x1.53e64101e8b5ap-61, 0x1.73edf15a97f0fp-64, -0x1.93e577d7e6f76p-67, 0x1.b35abbd234fb5p-70},
 };
+/* clang-format on */

@@ -14,10 +14,10 @@
 
 #include "cascade/fmt.h"
 
-static const double pow10_d[21] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
-                                   1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
-                                   1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
+static const double pow10_d[21] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9, 1e10,
+                                   1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
 
+/* clang-format off */
 static const uint64_t pow10_u[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
     10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
@@ -36,6 +36,7 @@ static void put_n_digits(char *buf, uint64_t v, size_t n)
     if (n)
         buf[0] = (char)('0' + v % 10);
 }
+/* clang-format on */
 
 /* Digits of v, most significant first, into buf; returns the count. */
 static size_t put_digits(char *buf, uint64_t v)

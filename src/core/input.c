@@ -22,11 +22,13 @@ const char *cas_bytes_text(char *out, size_t size, int64_t n)
     return out;
 }
 
+/* clang-format off */
 static const char *kind_of(mode_t m)
 {
     return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
          : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a file";
 }
+/* clang-format on */
 
 FILE *cas_open_input(const char *path, int64_t limit, char *why, size_t why_len)
 {

@@ -29,7 +29,8 @@ int cas_usage_error(const struct cas_command *cmd, const char *fmt, ...)
     return CAS_PARSE_BAD;
 }
 
-int cas_cli_option_needs(const struct cas_command *cmd, const struct cas_cli_option *opt, const char *as)
+int cas_cli_option_needs(const struct cas_command *cmd, const struct cas_cli_option *opt,
+                         const char *as)
 {
     char name[64];
     if (!as) {
@@ -51,8 +52,8 @@ static size_t matches(const struct cas_cli_option *opt, const char *arg)
     size_t len = 0;
     if (arg[1] != '-' && opt->short_name && arg[1] == opt->short_name)
         len = 2;
-    else if (arg[1] == '-' && opt->long_name && strncmp(arg + 2, opt->long_name,
-                                                         strlen(opt->long_name)) == 0)
+    else if (arg[1] == '-' && opt->long_name &&
+             strncmp(arg + 2, opt->long_name, strlen(opt->long_name)) == 0)
         len = 2 + strlen(opt->long_name);
     return len && (arg[len] == 0 || arg[len] == '=') ? len : 0;
 }

@@ -116,6 +116,7 @@ struct zig_layer {
     double x, f;
 };
 
+/* clang-format off */
 static const struct zig_layer zig[257] = {
     {0x1.164ec94bf5dc3p+3, 0x1.5e5d3f59d0549p-13}, {0x1.ec9d9297ebb83p+2, 0x1.dc31c329f0b48p-12},
     {0x1.bc39e51da71fcp+2, 0x1.fb20af78dfcb7p-11}, {0x1.9e9dc0d487b85p+2, 0x1.92bb5540c3e26p-10},
@@ -247,6 +248,7 @@ static const struct zig_layer zig[257] = {
     {0x1.ad6b2495b4cc6p-4, 0x1.cd0a65081fffcp-1}, {0x1.0589d8b5d408fp-4, 0x1.e0545e5881147p-1},
     {0x0.0p+0, 0x1.0000000000000p+0},
 };
+/* clang-format on */
 
 static double exp_ziggurat(struct cas_rng *r)
 {

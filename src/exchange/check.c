@@ -15,7 +15,6 @@
 
 #include "exchange/exchangeInt.h"
 
-
 /* The running totals against a scan of every account and job. */
 static bool check_running(const struct cas_exchange *ex, char *why, size_t len)
 {
@@ -28,8 +27,8 @@ static bool check_running(const struct cas_exchange *ex, char *why, size_t len)
     for (uint32_t j = 0; j < ex->n_jobs; j++)
         pools += ex->jobs[j].live ? ex->jobs[j].cash : 0;
     if (pools != ex->pools)
-        return cas_check_failed(why, len, "money: running cash %lld != scanned %lld", (long long)ex->pools,
-                    (long long)pools);
+        return cas_check_failed(why, len, "money: running cash %lld != scanned %lld",
+                                (long long)ex->pools, (long long)pools);
     for (uint32_t i = 0; i < ex->n_inst; i++) {
         cas_lots oi[2] = {0, 0};
         for (uint32_t a = 0; a < ex->n_acct; a++) {
@@ -42,11 +41,12 @@ static bool check_running(const struct cas_exchange *ex, char *why, size_t len)
                 oi[jb->lots < 0] += abs_lots(jb->lots);
         }
         if (oi[0] != ex->inst[i].oi[0] || oi[1] != ex->inst[i].oi[1])
-            return cas_check_failed(why, len,
-                        "lots: instrument %u running open interest %lld/%lld != scanned "
-                        "%lld/%lld",
-                        i, (long long)ex->inst[i].oi[0], (long long)ex->inst[i].oi[1],
-                        (long long)oi[0], (long long)oi[1]);
+            return cas_check_failed(
+                why, len,
+                "lots: instrument %u running open interest %lld/%lld != scanned "
+                "%lld/%lld",
+                i, (long long)ex->inst[i].oi[0], (long long)ex->inst[i].oi[1], (long long)oi[0],
+                (long long)oi[1]);
     }
     return true;
 }
@@ -59,19 +59,19 @@ static bool check_money(const struct cas_exchange *ex, char *why, size_t len)
     for (uint32_t i = 0; i < ex->n_inst; i++)
         watched += ex->inst[i].heap[0].n + ex->inst[i].heap[1].n + ex->inst[i].set_n;
     if (watched != ex->n_watched)
-        return cas_check_failed(why, len, "risk: %u entries in the heaps and sets, %u counted", watched,
-                    ex->n_watched);
+        return cas_check_failed(why, len, "risk: %u entries in the heaps and sets, %u counted",
+                                watched, ex->n_watched);
     struct cas_exchange_totals t;
     cas_exchange_totals(ex, &t);
     if (t.held != t.deposited)
         return cas_check_failed(why, len, "money: held %lld != deposited %lld", (long long)t.held,
-                    (long long)t.deposited);
+                                (long long)t.deposited);
     for (uint32_t i = 0; i < ex->n_inst; i++) {
         cas_lots l, s;
         cas_exchange_open_interest(ex, i, &l, &s);
         if (l != s)
             return cas_check_failed(why, len, "lots: instrument %u long %lld != short %lld", i,
-                        (long long)l, (long long)s);
+                                    (long long)l, (long long)s);
     }
     return true;
 }
@@ -114,17 +114,19 @@ static bool check_books(const struct cas_exchange *ex, char *why, size_t len)
         for (size_t k = 0; k < ((size_t)ex->n_acct + 1) * 2; k++)
             open[k] = 0;
         for (int s = 0; s < 2 && ok; s++) {
-            struct resting r = {.book = ex->inst[i].book, .side = (enum cas_side)s, .open = open,
-                                .ok = true};
+            struct resting r = {
+                .book = ex->inst[i].book, .side = (enum cas_side)s, .open = open, .ok = true};
             cas_book_levels(r.book, r.side, sum_level, &r);
             ok = r.ok || cas_check_failed(why, len, "book %u: an order of no account rests", i);
         }
         for (uint32_t a = 0; a < ex->n_acct && ok; a++) {
             const struct position *p = pos_at(ex, a, i);
             if (p->open[0] != open[a * 2] || p->open[1] != open[a * 2 + 1])
-                ok = cas_check_failed(why, len, "account %u instrument %u: resting lots %lld/%lld, book "
-                          "%lld/%lld", a, i, (long long)p->open[0], (long long)p->open[1],
-                          (long long)open[a * 2], (long long)open[a * 2 + 1]);
+                ok = cas_check_failed(why, len,
+                                      "account %u instrument %u: resting lots %lld/%lld, book "
+                                      "%lld/%lld",
+                                      a, i, (long long)p->open[0], (long long)p->open[1],
+                                      (long long)open[a * 2], (long long)open[a * 2 + 1]);
         }
     }
     free(open);
@@ -140,12 +142,12 @@ static bool check_heaps(const struct cas_exchange *ex, char *why, size_t len)
                 const struct heap_entry *e = &h->v[k], *par = &h->v[k > 0 ? (k - 1) / 2 : 0];
                 const struct position *p = pos_at(ex, e->account, i);
                 if (p->heap_idx != k || (int)p->heap_side != s || p->trigger != e->trigger)
-                    return cas_check_failed(why, len, "heap %u/%d: slot %u of account %u is stale", i, s, k,
-                                e->account);
-                bool order = s == CAS_BUY ? par->trigger >= e->trigger
-                                          : par->trigger <= e->trigger;
+                    return cas_check_failed(why, len, "heap %u/%d: slot %u of account %u is stale",
+                                            i, s, k, e->account);
+                bool order = s == CAS_BUY ? par->trigger >= e->trigger : par->trigger <= e->trigger;
                 if (k > 0 && (!order || (par->trigger == e->trigger && par->account > e->account)))
-                    return cas_check_failed(why, len, "heap %u/%d: order broken at slot %u", i, s, k);
+                    return cas_check_failed(why, len, "heap %u/%d: order broken at slot %u", i, s,
+                                            k);
             }
         }
     }
@@ -167,10 +169,10 @@ static bool check_index(const struct cas_exchange *ex, uint32_t a, uint32_t i, c
     }
     if (want != (p->heap_idx != NIL))
         return cas_check_failed(why, len, "account %u instrument %u: %s the risk heap", a, i,
-                    want ? "missing from" : "wrongly in");
+                                want ? "missing from" : "wrongly in");
     if (want && p->trigger != t)
-        return cas_check_failed(why, len, "account %u instrument %u: trigger %lld, exact %lld", a, i,
-                    (long long)p->trigger, (long long)t);
+        return cas_check_failed(why, len, "account %u instrument %u: trigger %lld, exact %lld", a,
+                                i, (long long)p->trigger, (long long)t);
     return true;
 }
 
@@ -180,10 +182,11 @@ static bool check_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32
     const struct position *p = pos_at(ex, a, i);
     bool liq = !ex->no_liquidation && cas__position_liquidatable(ex, a, i);
     if (ex->inst[i].spec.liq_mode == CAS_LIQ_ENGINE && liq)
-        return cas_check_failed(why, len, "account %u instrument %u: liquidatable, not liquidated", a, i);
+        return cas_check_failed(why, len, "account %u instrument %u: liquidatable, not liquidated",
+                                a, i);
     if (ex->inst[i].spec.liq_mode == CAS_LIQ_KEEPER && liq != p->in_set)
-        return cas_check_failed(why, len, "account %u instrument %u: liquidatable %d but listed %d", a, i,
-                    liq, p->in_set);
+        return cas_check_failed(why, len, "account %u instrument %u: liquidatable %d but listed %d",
+                                a, i, liq, p->in_set);
     if (p->in_set != (cas__set_find(ex, i, a) != NULL))
         return cas_check_failed(why, len, "account %u instrument %u: keeper set flag", a, i);
     return true;
@@ -198,18 +201,19 @@ static bool check_account(const struct cas_exchange *ex, uint32_t a, char *why, 
         n_perp += is_perp(ex, i) && p->lots != 0;
         bool iso = is_perp(ex, i) && ac->mode == CAS_ISOLATED;
         if (p->cash != 0 && (!iso || p->lots == 0))
-            return cas_check_failed(why, len, "account %u instrument %u: stray position cash %lld", a, i,
-                        (long long)p->cash);
+            return cas_check_failed(why, len, "account %u instrument %u: stray position cash %lld",
+                                    a, i, (long long)p->cash);
         if (p->liquidating && p->lots != 0)
-            return cas_check_failed(why, len, "account %u instrument %u: open while liquidating", a, i);
+            return cas_check_failed(why, len, "account %u instrument %u: open while liquidating", a,
+                                    i);
         if (!check_index(ex, a, i, why, len) || !check_liquidatable(ex, a, i, why, len))
             return false;
     }
     for (uint32_t j = 0; j < ex->n_jobs; j++)
         jobs += ex->jobs[j].live && ex->jobs[j].account == a;
     if (n_perp != ac->n_perp || jobs != ac->live_jobs)
-        return cas_check_failed(why, len, "account %u: counts n_perp %u/%u jobs %u/%u", a, ac->n_perp,
-                    n_perp, ac->live_jobs, jobs);
+        return cas_check_failed(why, len, "account %u: counts n_perp %u/%u jobs %u/%u", a,
+                                ac->n_perp, n_perp, ac->live_jobs, jobs);
     bool multi = ac->mode == CAS_CROSS && n_perp >= 2;
     if (multi != (ac->multi_idx != NIL) || (multi && ex->multi[ac->multi_idx] != a))
         return cas_check_failed(why, len, "account %u: multi list membership", a);
@@ -226,10 +230,11 @@ bool cas_exchange_check(const struct cas_exchange *ex, char *why, size_t why_len
     for (uint32_t j = 0; j < ex->n_jobs; j++) {
         const struct job *jb = &ex->jobs[j];
         if (jb->live && !pos_at(ex, jb->account, jb->instrument)->liquidating)
-            return cas_check_failed(why, why_len, "job %u: its position is not marked liquidating", j);
+            return cas_check_failed(why, why_len, "job %u: its position is not marked liquidating",
+                                    j);
         if (jb->live && jb->lots != 0 && (jb->lots > 0) != (jb->lots0 > 0))
-            return cas_check_failed(why, why_len, "job %u: lots %lld of %lld", j, (long long)jb->lots,
-                        (long long)jb->lots0);
+            return cas_check_failed(why, why_len, "job %u: lots %lld of %lld", j,
+                                    (long long)jb->lots, (long long)jb->lots0);
     }
     return check_books(ex, why, why_len);
 }

@@ -50,8 +50,8 @@ static int instrument_init(struct instrument *in, const struct cas_instrument_sp
 
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
                         uint32_t n, cas_money insurance_fund,
-                        const struct cas_exchange_observer *observer,
-                        const struct cas_mark *marks, struct cas_err *err)
+                        const struct cas_exchange_observer *observer, const struct cas_mark *marks,
+                        struct cas_err *err)
 {
     int rc;
     *out = NULL;
@@ -140,8 +140,8 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
             return rc;
     }
     uint32_t a = ex->n_acct++;
-    ex->acct[a] = (struct account){.cash = collateral, .leverage = leverage, .mode = mode,
-                                   .multi_idx = NIL};
+    ex->acct[a] =
+        (struct account){.cash = collateral, .leverage = leverage, .mode = mode, .multi_idx = NIL};
     for (uint32_t i = 0; i < ex->n_inst; i++)
         *pos_at(ex, a, i) = (struct position){.heap_idx = NIL};
     ex->deposited += collateral;
@@ -196,9 +196,8 @@ static enum cas_reject screen(const struct cas_exchange *ex, const struct cas_or
         if (*qty > abs_lots(p->lots))
             *qty = abs_lots(p->lots);
     }
-    if (is_perp(ex, o->instrument) &&
-        !cas__margin_ok(ex, o->account, o->instrument, o->side, *qty, check_price(in, o),
-                        in->spec.taker_fee_ppm))
+    if (is_perp(ex, o->instrument) && !cas__margin_ok(ex, o->account, o->instrument, o->side, *qty,
+                                                      check_price(in, o), in->spec.taker_fee_ppm))
         return CAS_REJECT_MARGIN;
     return CAS_REJECT_NONE;
 }
@@ -225,7 +224,7 @@ int cas_exchange_submit(struct cas_exchange *ex, const struct cas_order *order,
         return CAS_EINVAL;
     ex->cause = cause;
     int rc = cas__book_submit(ex, order->instrument, order->account, NIL, order->side, type, price,
-                         qty, id, res);
+                              qty, id, res);
     if (rc) {
         *id = 0;
         return rc;
@@ -286,8 +285,7 @@ void cas_exchange_sample_mark(struct cas_exchange *ex, uint32_t instrument)
         cas__sample_mark(ex, instrument);
 }
 
-void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo,
-                           cas_ticks hi)
+void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo, cas_ticks hi)
 {
     if (instrument >= ex->n_inst)
         return;
@@ -417,8 +415,10 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
         mm += cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
         im += cas__initial(in, ac->leverage, p->lots, in->mark);
     }
-    *out = (struct cas_account_view){.cash = ac->cash, .equity = (cas_money)eq,
-                                     .maintenance = (cas_money)mm, .initial = (cas_money)im,
+    *out = (struct cas_account_view){.cash = ac->cash,
+                                     .equity = (cas_money)eq,
+                                     .maintenance = (cas_money)mm,
+                                     .initial = (cas_money)im,
                                      .fees_paid = ac->fees_paid,
                                      .funding_paid = ac->funding_paid,
                                      .liquidations = ac->liquidations,
@@ -441,8 +441,8 @@ void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint3
     const struct position *p = pos_at(ex, account, instrument);
     out->lots = p->lots;
     if (p->lots != 0)
-        out->entry = (double)p->cost /
-                     ((double)p->lots * (double)ex->inst[instrument].spec.contract_units);
+        out->entry =
+            (double)p->cost / ((double)p->lots * (double)ex->inst[instrument].spec.contract_units);
     out->equity = (cas_money)eq;
     out->liquidating = ac->live_jobs > 0;
 }
@@ -467,13 +467,14 @@ uint32_t cas_exchange_n_accounts(const struct cas_exchange *ex)
     return ex->n_acct;
 }
 
-void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument,
-                                cas_lots *longs, cas_lots *shorts)
+void cas_exchange_open_interest(const struct cas_exchange *ex, uint32_t instrument, cas_lots *longs,
+                                cas_lots *shorts)
 {
     *longs = instrument < ex->n_inst ? ex->inst[instrument].oi[0] : 0;
     *shorts = instrument < ex->n_inst ? ex->inst[instrument].oi[1] : 0;
 }
 
+/* clang-format off */
 void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_totals *out)
 {
     *out = (struct cas_exchange_totals){.deposited = ex->deposited,
@@ -491,6 +492,7 @@ void cas_exchange_totals(const struct cas_exchange *ex, struct cas_exchange_tota
         out->open_interest[1] += ex->inst[i].oi[1];
     }
 }
+/* clang-format on */
 
 void cas_exchange_disable_liquidation(struct cas_exchange *ex)
 {

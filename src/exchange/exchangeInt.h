@@ -52,8 +52,8 @@ struct position {
     cas_ticks trigger;  /* valid while heap_idx != NIL */
     uint32_t heap_idx;  /* slot in inst->heap[heap_side], NIL when absent */
     enum cas_side heap_side;
-    bool liquidating;   /* an engine job holds what was taken from it */
-    bool in_set;        /* keeper mode: listed as liquidatable */
+    bool liquidating; /* an engine job holds what was taken from it */
+    bool in_set;      /* keeper mode: listed as liquidatable */
 };
 
 struct account {
@@ -61,8 +61,8 @@ struct account {
     cas_money fees_paid, funding_paid;
     int32_t leverage;
     enum cas_margin_mode mode;
-    uint32_t n_perp;       /* open perpetual positions */
-    uint32_t multi_idx;    /* slot in ex->multi, NIL when not there */
+    uint32_t n_perp;    /* open perpetual positions */
+    uint32_t multi_idx; /* slot in ex->multi, NIL when not there */
     uint32_t liquidations;
     uint32_t live_jobs;
 };
@@ -86,30 +86,30 @@ struct instrument {
     struct cas_instrument_spec spec;
     struct cas_book *book;
     cas_ticks mark, last;
-    struct cas_mark mark_rule;   /* its method and basis EMA, when the venue gave one */
-    double mark_index;           /* the mark context (cas_exchange_set_mark_context) */
+    struct cas_mark mark_rule; /* its method and basis EMA, when the venue gave one */
+    double mark_index;         /* the mark context (cas_exchange_set_mark_context) */
     double mark_funding_rate, mark_time_to_funding;
     int64_t scale_ppm;
-    int64_t eff[CAS_MAX_TIERS];  /* mmr x scale per tier, capped at RATE_ONE */
+    int64_t eff[CAS_MAX_TIERS];   /* mmr x scale per tier, capped at RATE_ONE */
     cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */
     struct risk_heap heap[2];
-    struct set_entry *set;       /* keeper: liquidatable accounts, ascending */
+    struct set_entry *set; /* keeper: liquidatable accounts, ascending */
     uint32_t set_n, set_cap;
     cas_ticks band_lo, band_hi;
     bool halted;
-    bool mark_moved;             /* since the last multi-account scan */
-    cas_lots liq_used;           /* engine lots worked this step */
-    cas_lots oi[2];              /* long and short lots of accounts and live jobs, kept as
+    bool mark_moved;   /* since the last multi-account scan */
+    cas_lots liq_used; /* engine lots worked this step */
+    cas_lots oi[2];    /* long and short lots of accounts and live jobs, kept as
                                     they change (oi_move; check.c recomputes them) */
 };
 
 struct job {
-    uint64_t id;           /* the liquidation id */
+    uint64_t id; /* the liquidation id */
     uint32_t account, instrument;
     cas_lots lots, lots0;  /* signed; remaining and taken over */
     cas_money cash, cash0; /* current and taken over */
     cas_lots filled, adl;
-    double fill_value;     /* sum of price x lots of book fills */
+    double fill_value; /* sum of price x lots of book fills */
     cas_lots slice, slice_left;
     cas_step next_slice;
     bool live;
@@ -123,13 +123,13 @@ struct cas_exchange {
     uint32_t n_acct, cap_acct;
     uint64_t seq;
     cas_money deposited, fund, fund_min, fees, residue;
-    cas_money pools;            /* account + position + live-job cash, kept as it changes
+    cas_money pools; /* account + position + live-job cash, kept as it changes
                                    (check.c recomputes it): held = pools + fund + fees +
                                    residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
-    bool has_marks;             /* marks by each instrument's mark_rule, else the last trade */
+    bool has_marks; /* marks by each instrument's mark_rule, else the last trade */
     cas_step step;
-    struct cas_cause cause;     /* what is happening now */
+    struct cas_cause cause; /* what is happening now */
     uint64_t funding_count;
     /* counters */
     uint64_t n_liq, n_engine, n_keeper, n_adl;
@@ -141,7 +141,7 @@ struct cas_exchange {
     uint32_t *waiting, n_waiting, cap_waiting;
     /* cross accounts with several perpetual positions */
     uint32_t *multi, n_multi, cap_multi;
-    uint32_t n_watched;  /* entries in every risk heap and keeper set (check.c recounts) */
+    uint32_t n_watched; /* entries in every risk heap and keeper set (check.c recounts) */
     bool multi_dirty;
     bool no_liquidation; /* counterfactual runs: the risk engine liquidates nobody */
     /* the taker of the book submit in progress */
@@ -239,15 +239,14 @@ static inline int64_t mul_div(int64_t a, int64_t b, int64_t c)
  * (margin arithmetic and the liquidation tests); check.c reads them all. */
 
 /* ---- margin.c: integer margin arithmetic, liquidation tests and prices ---- */
-void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm,
-                        int64_t *eff, cas_money *cum);
+void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm, int64_t *eff,
+                        cas_money *cum);
 i128 cas__mm(const struct cas_instrument_spec *spec, const int64_t *eff, const cas_money *cum,
              i128 notional);
 bool cas__liquidatable_one(const struct instrument *in, cas_lots lots, i128 cash, cas_ticks mark);
 cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bool exhaustive);
 int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 notional);
-i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots,
-                  cas_ticks price);
+i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots, cas_ticks price);
 cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i);
 bool cas__account_liquidatable(const struct cas_exchange *ex, uint32_t a);
 bool cas__position_liquidatable(const struct cas_exchange *ex, uint32_t a, uint32_t i);
@@ -268,15 +267,15 @@ const struct set_entry *cas__set_find(const struct cas_exchange *ex, uint32_t i,
 /* ---- orders.c: ids, the book, fills and settlement ---- */
 cas_money cas__pay(struct cas_exchange *ex, i128 num, i128 den, cas_money *receive);
 void cas__fund_pay(struct cas_exchange *ex, cas_money amount);
-void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
-                    uint32_t taker, uint32_t maker);
+void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f, uint32_t taker,
+                    uint32_t maker);
 void cas__refresh_mark(struct cas_exchange *ex, uint32_t i);
 void cas__sample_mark(struct cas_exchange *ex, uint32_t i);
 void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_lots dq,
                           cas_money flow, cas_money fee, bool cover_bad_debt);
 int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint32_t job,
-                     enum cas_side side, enum cas_order_type type, cas_ticks price,
-                     cas_lots qty, uint64_t *id, struct cas_submit_result *res);
+                     enum cas_side side, enum cas_order_type type, cas_ticks price, cas_lots qty,
+                     uint64_t *id, struct cas_submit_result *res);
 int cas__job_submit(struct cas_exchange *ex, uint32_t j, enum cas_side side,
                     enum cas_order_type type, cas_ticks price, cas_lots qty,
                     struct cas_submit_result *res);

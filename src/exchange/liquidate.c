@@ -65,8 +65,7 @@ static int push_ready(struct cas_exchange *ex, uint32_t j)
 
 static int push_waiting(struct cas_exchange *ex, uint32_t j)
 {
-    if (cas__grow((void **)&ex->waiting, &ex->cap_waiting, ex->n_waiting + 1,
-                  sizeof *ex->waiting))
+    if (cas__grow((void **)&ex->waiting, &ex->cap_waiting, ex->n_waiting + 1, sizeof *ex->waiting))
         return CAS_ENOMEM;
     ex->waiting[ex->n_waiting++] = j;
     return 0;
@@ -74,8 +73,8 @@ static int push_waiting(struct cas_exchange *ex, uint32_t j)
 
 /* Take position (a, i) over with `cash` into a new job; `liq` its
  * liquidation price before the takeover (for the record). */
-static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money cash,
-                     double liq)
+/* clang-format off */
+static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money cash, double liq)
 {
     struct position *p = pos_at(ex, a, i);
     const struct instrument *in = &ex->inst[i];
@@ -109,6 +108,7 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
     emit_liquidation(ex, &l);
     return 0;
 }
+/* clang-format on */
 
 /* Cross: split the account's equity E among its positions in proportion to
  * notional (floor; the last takes the remainder); position j's job gets cash
@@ -232,8 +232,10 @@ static void adl_pair(struct cas_exchange *ex, uint32_t j, uint32_t c, uint32_t j
         cas__position_change(ex, c, jb->instrument, job_sells ? q : -q, job_sells ? buyer : seller,
                              0, false);
         ex->n_adl++;
-        struct cas_adl_event e = {.liquidation = jb->id, .account = c,
-                                  .instrument = jb->instrument, .lots = q,
+        struct cas_adl_event e = {.liquidation = jb->id,
+                                  .account = c,
+                                  .instrument = jb->instrument,
+                                  .lots = q,
                                   .price = job_bankruptcy(ex, jb)};
         if (ex->obs.on_adl)
             ex->obs.on_adl(ex->obs.ctx, &e);
@@ -288,6 +290,7 @@ static int adl(struct cas_exchange *ex, uint32_t j, cas_lots q)
 
 /* ---- working a job ---- */
 
+/* clang-format off */
 static int finish(struct cas_exchange *ex, uint32_t j)
 {
     struct job *jb = &ex->jobs[j];
@@ -306,6 +309,7 @@ static int finish(struct cas_exchange *ex, uint32_t j)
         ex->obs.on_liquidation_done(ex->obs.ctx, &d);
     return 0;
 }
+/* clang-format on */
 
 /* Lots the job may work now: throttle per instrument and step, then slices. */
 static cas_lots budget(struct cas_exchange *ex, struct job *jb)
@@ -582,8 +586,8 @@ static int keeper_screen(const struct cas_exchange *ex, uint32_t keeper, uint32_
 /* Move q lots from target to keeper, the buyer paying num / 1e6 by the
  * global rule; a target left flat with negative cash has it paid by the fund
  * (isolated: in cas__position_change; cross: here). */
-static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
-                            uint32_t i, cas_lots q, i128 num)
+static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t target, uint32_t i,
+                            cas_lots q, i128 num)
 {
     bool target_long = pos_at(ex, target, i)->lots > 0;
     cas_money recv, pay = cas__pay(ex, num, CAS_PPM, &recv);
@@ -603,6 +607,7 @@ static void keeper_transfer(struct cas_exchange *ex, uint32_t keeper, uint32_t t
     }
 }
 
+/* clang-format off */
 int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
                           uint32_t instrument, cas_lots lots, cas_lots *taken)
 {
@@ -655,3 +660,4 @@ int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t tar
     ex->cause = (struct cas_cause){CAS_CAUSE_LIQUIDATION, l.id};
     return cas__risk_run(ex);
 }
+/* clang-format on */

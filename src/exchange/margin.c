@@ -16,8 +16,8 @@
 
 #include "exchange/exchangeInt.h"
 
-void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm,
-                        int64_t *eff, cas_money *cum)
+void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_ppm, int64_t *eff,
+                        cas_money *cum)
 {
     for (uint32_t t = 0; t < spec->n_tiers; t++) {
         i128 e = (i128)spec->tiers[t].mmr_ppm * scale_ppm;
@@ -27,8 +27,8 @@ void cas__tiers_prepare(const struct cas_instrument_spec *spec, int64_t scale_pp
             continue;
         }
         i128 f = spec->tiers[t].floor;
-        cum[t] = cum[t - 1] + (cas_money)(div_ceil(f * eff[t], RATE_ONE) -
-                                          div_ceil(f * eff[t - 1], RATE_ONE));
+        cum[t] = cum[t - 1] +
+                 (cas_money)(div_ceil(f * eff[t], RATE_ONE) - div_ceil(f * eff[t - 1], RATE_ONE));
     }
 }
 
@@ -194,8 +194,9 @@ cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bo
     if (exhaustive) {
         t = bisect(in, lots, cash, 0, MAXP + 1);
     } else {
-        double c = cash > (i128)INT64_MAX ? (double)INT64_MAX
-                   : cash < (i128)INT64_MIN ? (double)INT64_MIN : (double)(int64_t)cash;
+        double c = cash > (i128)INT64_MAX   ? (double)INT64_MAX
+                   : cash < (i128)INT64_MIN ? (double)INT64_MIN
+                                            : (double)(int64_t)cash;
         double p = liq_real(&in->spec, in->eff, (double)lots, c);
         cas_ticks g = !(p >= 1) ? 1 : p >= (double)MAXP ? MAXP : (cas_ticks)p;
         t = last_true(in, lots, cash, g);
@@ -220,8 +221,7 @@ int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 not
     return lev < 1 ? 1 : lev;
 }
 
-i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots,
-                  cas_ticks price)
+i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots, cas_ticks price)
 {
     i128 n = (i128)abs_lots(lots) * price * in->spec.contract_units;
     return div_ceil(n, cas__leverage(in, account_lev, n));
@@ -234,7 +234,7 @@ i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lot
 cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i)
 {
     return is_perp(ex, i) && ex->acct[a].mode == CAS_ISOLATED ? pos_at(ex, a, i)->cash
-                                                               : ex->acct[a].cash;
+                                                              : ex->acct[a].cash;
 }
 
 /* A cross account: cash + sum(lots * mark * K) < sum(MM) over its perpetuals. */

@@ -51,8 +51,8 @@ void cas__fund_pay(struct cas_exchange *ex, cas_money amount)
         ex->fund_min = ex->fund;
 }
 
-void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f,
-                    uint32_t taker, uint32_t maker)
+void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f, uint32_t taker,
+                    uint32_t maker)
 {
     if (ex->obs.on_fill)
         ex->obs.on_fill(ex->obs.ctx, i, f, taker, maker, ex->cause);
@@ -201,8 +201,8 @@ static void on_fill(void *ctx, const struct cas_fill *f)
 
 /* Submit to the book for an account (job == NIL) or an engine job. */
 int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint32_t job,
-                     enum cas_side side, enum cas_order_type type, cas_ticks price,
-                     cas_lots qty, uint64_t *id, struct cas_submit_result *res)
+                     enum cas_side side, enum cas_order_type type, cas_ticks price, cas_lots qty,
+                     uint64_t *id, struct cas_submit_result *res)
 {
     *id = make_id(ex, job == NIL ? account : ENGINE_ACCOUNT);
     ex->fill_inst = i;
@@ -221,7 +221,7 @@ int cas__job_submit(struct cas_exchange *ex, uint32_t j, enum cas_side side,
 {
     uint64_t id;
     return cas__book_submit(ex, ex->jobs[j].instrument, CAS_NO_ACCOUNT, j, side, type, price, qty,
-                       &id, res);
+                            &id, res);
 }
 
 /* Lots reserved for initial margin: the position if every resting order of
@@ -284,8 +284,8 @@ bool cas__band_apply(const struct instrument *in, enum cas_side side, enum cas_o
     if (*type != CAS_MARKET)
         return *price >= in->band_lo && *price <= in->band_hi;
     cas_ticks best;
-    bool any = side == CAS_BUY ? cas_book_best_ask(in->book, &best)
-                               : cas_book_best_bid(in->book, &best);
+    bool any =
+        side == CAS_BUY ? cas_book_best_ask(in->book, &best) : cas_book_best_bid(in->book, &best);
     if (any && (best < in->band_lo || best > in->band_hi))
         return false;
     *type = CAS_IOC;
@@ -356,8 +356,10 @@ void cas__cancel_account_orders(struct cas_exchange *ex, uint32_t a, uint32_t on
         for (int s = 0; s < 2; s++) {
             if (p->open[s] == 0)
                 continue;
-            struct order_walk w = {.book = ex->inst[i].book, .side = (enum cas_side)s,
-                                   .account = a, .left = p->open[s]};
+            struct order_walk w = {.book = ex->inst[i].book,
+                                   .side = (enum cas_side)s,
+                                   .account = a,
+                                   .left = p->open[s]};
             cas_book_levels(w.book, w.side, walk_level, &w);
             for (uint32_t k = 0; k < w.n; k++)
                 cas__cancel(ex, w.ids[k]);

@@ -23,24 +23,24 @@ enum state { RUNNING, WAITING, DONE };
 
 struct node {
     struct cas_cascade c;
-    uint32_t unfinished;   /* members whose orders are not finished */
+    uint32_t unfinished; /* members whose orders are not finished */
     cas_step last_finish;
     enum state state;
 };
 
 struct member {
-    uint32_t cascade;      /* index into nodes */
+    uint32_t cascade; /* index into nodes */
     uint32_t generation;
 };
 
 struct cas_cascades {
     uint32_t n_instruments;
-    double *prev_close;          /* per instrument: the price at the end of the last step */
+    double *prev_close;           /* per instrument: the price at the end of the last step */
     double *step_low, *step_high; /* per instrument: trades in the step running now */
-    cas_step step;               /* the step running now */
+    cas_step step;                /* the step running now */
     struct node *nodes;
     uint32_t n_nodes, cap_nodes;
-    struct member *members;      /* by liquidation id - 1 */
+    struct member *members; /* by liquidation id - 1 */
     uint32_t n_members, cap_members;
     uint32_t *running, *waiting; /* indexes of nodes in those states */
     uint32_t n_running, cap_running, n_waiting, cap_waiting;
@@ -146,6 +146,7 @@ static int run(struct cas_cascades *cs, uint32_t k)
     return push(&cs->running, &cs->n_running, &cs->cap_running, k);
 }
 
+/* clang-format off */
 int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l,
                              cas_money notional)
 {
@@ -181,6 +182,7 @@ int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidati
     nd->unfinished++;
     return nd->state == RUNNING ? 0 : run(cs, m->cascade);
 }
+/* clang-format on */
 
 void cas_cascades_finished(struct cas_cascades *cs, uint64_t id, cas_step step)
 {

@@ -72,6 +72,7 @@ static size_t fmt_price(char *buf, double ticks, const struct cas_instrument_con
     return isnan(ticks) ? 0 : cas_fmt_fixed(buf, ticks * ins->tick_size, dec);
 }
 
+/* clang-format off */
 static const char *const cause_names[] = {
     [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
     [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
@@ -658,6 +659,7 @@ const struct column cas__account_columns[] = {
     {{"margin", "", "`cross` or `isolated`"}, ac_margin},
     {{"deposit", "quote currency", "what was deposited at the start"}, ac_deposit},
 };
+/* clang-format on */
 const size_t cas__n_account_columns = sizeof cas__account_columns / sizeof *cas__account_columns;
 
 /* ---- the tables, by file ---- */

@@ -19,16 +19,16 @@ struct series {
     /* since the last row of timeseries.csv */
     cas_lots volume;
     uint64_t trades, liquidations, adl;
-    cas_money liquidated;   /* notional at the mark */
+    cas_money liquidated;     /* notional at the mark */
     double row_low, row_high; /* trade extremes, ticks; +-INFINITY when none */
-    int decimals;           /* of the tick size, for printing prices */
+    int decimals;             /* of the tick size, for printing prices */
 };
 
 struct liq_row {
     struct cas_liquidation liq;
     struct cas_liquidation_done done;
     bool finished;
-    double worst_fill;      /* ticks: the lowest sale of a long's orders (highest buy of a
+    double worst_fill; /* ticks: the lowest sale of a long's orders (highest buy of a
                                short's); NaN before any fill */
 };
 
@@ -60,25 +60,25 @@ bool cas__replay_failed(const struct cas__replay *p);
 /* What one keeper account did, for summary.json's agents (the lots each
  * agent bought and sold are the sim's: struct cas_agent_stats). */
 struct account_flow {
-    uint64_t takeovers;      /* keeper: positions taken over */
-    double bonus;            /* keeper: money units of discount to the mark on them */
+    uint64_t takeovers; /* keeper: positions taken over */
+    double bonus;       /* keeper: money units of discount to the mark on them */
 };
 
 struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
-    FILE *liqmap;            /* optional */
-    FILE *trades;            /* optional */
+    FILE *liqmap;               /* optional */
+    FILE *trades;               /* optional */
     struct cas__replay *replay; /* optional */
-    cas_step *map_seen;      /* per instrument: step of the last map written */
+    cas_step *map_seen;         /* per instrument: step of the last map written */
     struct series *series;
-    cas_step step;           /* the step running now */
-    bool has_perp;           /* some instrument is a perpetual (can liquidate) */
-    int time_decimals;       /* of step_seconds, for timeseries.csv's time */
+    cas_step step;     /* the step running now */
+    bool has_perp;     /* some instrument is a perpetual (can liquidate) */
+    int time_decimals; /* of step_seconds, for timeseries.csv's time */
     /* first instrument, over every step */
     double spread_sum, depth_sum;
-    double spread0;          /* the first instrument's spread at this step's end; -1 none */
-    double max_basis;        /* max |price / index - 1| at step ends (perpetuals) */
+    double spread0;   /* the first instrument's spread at this step's end; -1 none */
+    double max_basis; /* max |price / index - 1| at step ends (perpetuals) */
     /* step ends at which the first perpetual's price was more than CAS__FAR from its
      * index; the longest run of them; and the longest run in which neither a halt nor an
      * arbitrageur at its capital limit says why */
@@ -86,18 +86,18 @@ struct cas_recorder {
     cas_step unexplained_run, unexplained_longest;
     uint64_t spread_steps;
     struct drawdown dd;
-    double lo, hi;           /* every trade and end-of-step price */
-    double final;            /* the first instrument's price at the end of the last step */
+    double lo, hi; /* every trade and end-of-step price */
+    double final;  /* the first instrument's price at the end of the last step */
     struct liq_row *liqs;
     size_t n_liqs;
     uint32_t cap_liqs;
     struct cas_cascades *cascades;
-    double *prev_close;      /* per instrument: the price at the end of the previous step */
-    double *close, *index;   /* per instrument: scratch for the step's end */
+    double *prev_close;    /* per instrument: the price at the end of the previous step */
+    double *close, *index; /* per instrument: scratch for the step's end */
     struct shock_move *shocks;
     struct account_flow *flows; /* by account */
     uint32_t cap_flows;
-    double *samples;         /* the first instrument's price at the end of steps h-1, 2h-1, ...
+    double *samples; /* the first instrument's price at the end of steps h-1, 2h-1, ...
                                 (h = record.stylized_horizon_steps) */
     uint32_t n_samples, cap_samples;
     bool out_of_memory;

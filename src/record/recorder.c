@@ -36,8 +36,7 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     uint32_t ni = cfg->n_instruments;
     if (!r || !(r->series = calloc(ni, sizeof *r->series)) ||
         !(r->prev_close = calloc(ni, sizeof *r->prev_close)) ||
-        !(r->close = calloc(ni, sizeof *r->close)) ||
-        !(r->index = calloc(ni, sizeof *r->index)) ||
+        !(r->close = calloc(ni, sizeof *r->close)) || !(r->index = calloc(ni, sizeof *r->index)) ||
         !(r->shocks = calloc(cfg->n_shocks + 1, sizeof *r->shocks))) {
         cas_recorder_destroy(r);
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
@@ -217,7 +216,6 @@ static struct account_flow *flow_of(struct cas_recorder *r, uint64_t account)
     return &r->flows[account];
 }
 
-
 /* ---- events ---- */
 
 static struct liq_row *liq_slot(struct cas_recorder *r, uint64_t id)
@@ -298,7 +296,8 @@ static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *do
             double K = (double)r->cfg->instruments[row->liq.instrument].spec.contract_units;
             double discount = (double)row->liq.mark - done->fill_vwap;
             k->takeovers++;
-            k->bonus += (row->liq.side == CAS_BUY ? discount : -discount) * (double)done->filled * K;
+            k->bonus +=
+                (row->liq.side == CAS_BUY ? discount : -discount) * (double)done->filled * K;
         }
     }
     cas_cascades_finished(r->cascades, done->id, done->step);
@@ -316,8 +315,8 @@ static void on_adl(void *ctx, const struct cas_adl_event *adl)
 
 static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_t i)
 {
-    struct ts_row row = {.r = r, .sim = sim, .i = i, .ins = &r->cfg->instruments[i],
-                         .s = &r->series[i]};
+    struct ts_row row = {
+        .r = r, .sim = sim, .i = i, .ins = &r->cfg->instruments[i], .s = &r->series[i]};
     const struct cas_book *b = cas_sim_book(sim, i);
     row.has_bid = cas_book_best_bid(b, &row.bid);
     row.has_ask = cas_book_best_ask(b, &row.ask);
@@ -337,8 +336,8 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
         r->close[i] = both ? (double)(bid + ask) / 2 : (double)cas_sim_last(sim, i);
         if (i == 0)
             r->spread0 = both ? (double)(ask - bid) : -1;
-        r->index[i] = r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i)
-                                                                         : r->close[i];
+        r->index[i] =
+            r->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i) : r->close[i];
         if (r->cfg->n_shocks)
             follow_shocks(r, i, r->close[i]);
     }
@@ -408,14 +407,8 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 
 struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
 {
-    return (struct cas_sim_observer){
-        .ctx = r,
-        .on_trade = on_trade,
-        .on_liquidation = on_liquidation,
-        .on_liquidation_done = on_liquidation_done,
-        .on_adl = on_adl,
-        .on_step = on_step,
-    };
+    return (struct cas_sim_observer){r,      on_trade, on_liquidation, on_liquidation_done,
+                                     on_adl, NULL,     on_step};
 }
 
 /* ---- liquidations and cascades ---- */

@@ -31,7 +31,7 @@ struct snap {
     double last, mark, index;
     struct event_trade *trades;
     uint32_t n_trades, cap_trades;
-    uint64_t *ids;           /* liquidations triggered, then finished */
+    uint64_t *ids; /* liquidations triggered, then finished */
     uint32_t n_liq, n_done, cap_ids;
 };
 
@@ -39,10 +39,10 @@ struct cas__replay {
     const struct cas_config *cfg;
     FILE *f;
     uint32_t ni;
-    cas_step window, until;  /* write every step up to `until` */
-    bool active;             /* liquidation activity in the step running now */
-    struct snap *ring;       /* (window + 1) x ni: the steps kept, then the step running now */
-    size_t slots, head, n;   /* ring slots; the oldest kept step's; how many are kept */
+    cas_step window, until; /* write every step up to `until` */
+    bool active;            /* liquidation activity in the step running now */
+    struct snap *ring;      /* (window + 1) x ni: the steps kept, then the step running now */
+    size_t slots, head, n;  /* ring slots; the oldest kept step's; how many are kept */
     bool failed;
 };
 

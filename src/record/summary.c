@@ -13,6 +13,7 @@
 #include "cascade/stats.h"
 #include "record/recordInt.h"
 
+/* clang-format off */
 const struct cas_column cas__summary_keys[] = {
     {"version", "", "cascade version that wrote the run"},
     {"name", "", "the experiment's name, from the resolved config"},
@@ -151,6 +152,7 @@ const struct cas_column cas__summary_keys[] = {
     {"performance.wakeups", "count", "agent wake-ups"},
     {"performance.peak_rss_mb", "MiB", "peak resident memory of the process"},
 };
+/* clang-format on */
 const size_t cas__n_summary_keys = sizeof cas__summary_keys / sizeof *cas__summary_keys;
 
 /* JSON numbers: finite values with 10 significant digits, null otherwise. */
@@ -213,8 +215,8 @@ static void write_cascades(FILE *f, const struct cas_recorder *r)
         fprintf(f, "\"largest_move_cascade\": %llu, ", (unsigned long long)largest);
     else
         fputs("\"largest_move_cascade\": null, ", f);
-    fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u},\n",
-            (long long)duration, generations);
+    fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u},\n", (long long)duration,
+            generations);
 }
 
 /* ---- amplification ---- */
@@ -229,8 +231,7 @@ static double move_bps(const struct shock_move *m, bool down)
     return (down ? m->start - m->extreme : m->extreme - m->start) / m->start * 1e4;
 }
 
-static void put_move(FILE *f, const struct shock_move *m, bool down, double tick,
-                     const char *sep)
+static void put_move(FILE *f, const struct shock_move *m, bool down, double tick, const char *sep)
 {
     put_num(f, "price_start", m->start * tick, ", ");
     put_num(f, "price_extreme", m->extreme * tick, ", ");
@@ -256,10 +257,11 @@ static void write_amplification(FILE *f, const struct cas_recorder *r,
         cas_step h = cfg->steps - sh->step < cfg->amplification_horizon
                          ? cfg->steps - sh->step
                          : cfg->amplification_horizon;
-        fprintf(f, "%s{\"shock\": %u, \"step\": %lld, \"instrument\": \"%s\", "
-                   "\"direction\": \"%s\", \"horizon_steps\": %lld, ",
-                k ? ", " : "", k + 1, (long long)sh->step, ins->name,
-                down ? "down" : "up", (long long)h);
+        fprintf(f,
+                "%s{\"shock\": %u, \"step\": %lld, \"instrument\": \"%s\", "
+                "\"direction\": \"%s\", \"horizon_steps\": %lld, ",
+                k ? ", " : "", k + 1, (long long)sh->step, ins->name, down ? "down" : "up",
+                (long long)h);
         put_move(f, with, down, ins->tick_size, ", ");
         fputs("\"without_liquidations\": {", f);
         put_move(f, without, down, ins->tick_size, "}, ");
@@ -276,13 +278,15 @@ static void write_dislocation(FILE *f, const struct cas_recorder *r)
             r->cfg->instruments[0].spec.kind == CAS_PERPETUAL ? r->max_basis * 1e4 : NAN, ", ");
     put_num(f, "max_drawdown_bps", r->dd.best * 1e4, ", ");
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL)
-        fprintf(f, "\"far_steps\": %lld, \"far_longest_steps\": %lld, "
-                   "\"far_unexplained_longest_steps\": %lld, ",
+        fprintf(f,
+                "\"far_steps\": %lld, \"far_longest_steps\": %lld, "
+                "\"far_unexplained_longest_steps\": %lld, ",
                 (long long)r->far_steps, (long long)r->far_longest,
                 (long long)r->unexplained_longest);
     else
         fputs("\"far_steps\": null, \"far_longest_steps\": null, "
-              "\"far_unexplained_longest_steps\": null, ", f);
+              "\"far_unexplained_longest_steps\": null, ",
+              f);
     if (r->dd.best > 0 && r->dd.recovery >= 0)
         fprintf(f, "\"recovery_steps\": %lld},\n", (long long)r->dd.recovery);
     else
@@ -302,8 +306,7 @@ static void write_venue(FILE *f, const struct cas_config *cfg, const struct cas_
     fprintf(f, "  \"liquidations\": {\"count\": %llu, ", (unsigned long long)t.liquidations);
     put_money_key(f, "notional", t.liquidated_notional, d, ", ");
     fprintf(f, "\"engine\": %llu, \"keeper\": %llu, \"adl\": %llu},\n",
-            (unsigned long long)t.engine, (unsigned long long)t.keeper,
-            (unsigned long long)t.adl);
+            (unsigned long long)t.engine, (unsigned long long)t.keeper, (unsigned long long)t.adl);
     fputs("  \"insurance_fund\": {", f);
     put_money_key(f, "initial", cfg->insurance_fund, d, ", ");
     put_money_key(f, "final", t.insurance_fund, d, ", ");
@@ -350,14 +353,16 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
         }
         if (count == 0)
             continue;
-        fprintf(f, "%s\"%s\": {\"count\": %llu, \"orders\": %llu, \"trades\": %llu, "
-                   "\"liquidated\": %llu, ",
+        fprintf(f,
+                "%s\"%s\": {\"count\": %llu, \"orders\": %llu, \"trades\": %llu, "
+                "\"liquidated\": %llu, ",
                 first ? "" : ", ", types[t]->name, (unsigned long long)count,
                 (unsigned long long)orders, (unsigned long long)trades,
                 (unsigned long long)liquidated);
         put_money_key(f, "pnl", pnl, cfg->money_decimals, ", ");
-        fprintf(f, "\"bought_lots\": %lld, \"sold_lots\": %lld, \"position_lots\": %lld, "
-                   "\"takeovers\": %llu, ",
+        fprintf(f,
+                "\"bought_lots\": %lld, \"sold_lots\": %lld, \"position_lots\": %lld, "
+                "\"takeovers\": %llu, ",
                 (long long)bought, (long long)sold, (long long)position,
                 (unsigned long long)takeovers);
         put_money_key(f, "takeover_bonus", (cas_money)llround(bonus), cfg->money_decimals, "");

@@ -20,18 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/csv.h"
 #include "cascade/core.h"
 #include "report/cascade_page.h"
+#include "report/csv.h"
 
-#define TOP 3          /* cascades drawn and replayed */
-#define MAX_NODES 60   /* tree nodes drawn per cascade */
-#define MARGIN 60      /* replayed steps before and after a cascade's span */
+#define TOP 3        /* cascades drawn and replayed */
+#define MAX_NODES 60 /* tree nodes drawn per cascade */
+#define MARGIN 60    /* replayed steps before and after a cascade's span */
 
 struct step_line {
     long long step;
-    char *text;        /* the JSON line as written */
-    cJSON *json;       /* parsed */
+    char *text;  /* the JSON line as written */
+    cJSON *json; /* parsed */
 };
 
 struct data {
@@ -42,9 +42,9 @@ struct data {
     bool have_replay;
     size_t top[TOP];
     size_t n_top;
-    long long ranges[16][2];   /* record.replay, from config.json */
+    long long ranges[16][2]; /* record.replay, from config.json */
     size_t n_ranges;
-    const char *instrument;  /* the largest cascade's; else the first in replay.jsonl */
+    const char *instrument; /* the largest cascade's; else the first in replay.jsonl */
     char first[64];
 };
 
@@ -122,13 +122,16 @@ static int read_replay(struct data *d)
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
         cJSON *j = (size_t)len == strlen(line) ? cJSON_Parse(line) : NULL;
-        const cJSON *step = cJSON_GetObjectItem(j, "step"), *ins = cJSON_GetObjectItem(j, "instrument");
+        const cJSON *step = cJSON_GetObjectItem(j, "step"),
+                    *ins = cJSON_GetObjectItem(j, "instrument");
         if (!cJSON_IsObject(j) || !cJSON_IsNumber(step) || !cJSON_IsString(ins) ||
             !cJSON_IsArray(cJSON_GetObjectItem(j, "bids")) ||
             !cJSON_IsArray(cJSON_GetObjectItem(j, "asks")) ||
             !cJSON_IsArray(cJSON_GetObjectItem(j, "trades"))) {
-            fprintf(stderr, "cascade: %s:%ld: not a replay step (a JSON object with step, "
-                            "instrument, bids, asks and trades)\n", path, lineno);
+            fprintf(stderr,
+                    "cascade: %s:%ld: not a replay step (a JSON object with step, "
+                    "instrument, bids, asks and trades)\n",
+                    path, lineno);
             cJSON_Delete(j);
             rc = 2;
             break;
@@ -165,10 +168,10 @@ static int read_replay(struct data *d)
 /* ---- the tree ---- */
 
 struct node {
-    size_t row;         /* in liquidations.csv */
+    size_t row; /* in liquidations.csv */
     long long id, parent;
     int generation;
-    int y;              /* preorder rank */
+    int y; /* preorder rank */
 };
 
 static int preorder(struct node *n, size_t count, long long id, int *next)
@@ -184,6 +187,7 @@ static int preorder(struct node *n, size_t count, long long id, int *next)
     return 0;
 }
 
+/* clang-format off */
 static void draw_tree(FILE *html, const struct data *d, size_t c)
 {
     const char *cid = cas__rows_get(&d->cas, c, "id");
@@ -247,6 +251,7 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
         fprintf(html, "<p class=\"small\">The first %zu of its %zu liquidations are drawn.</p>\n",
                 count, members);
 }
+/* clang-format on */
 
 /* The price path of a cascade's span (and MARGIN steps around it) from
  * replay.jsonl: the mid (else last) at each step's end as a line, and every
@@ -265,7 +270,8 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
             a = k;
         b = k + 1;
         const cJSON *j = d->steps[k].json, *t;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "trades")) {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "trades"))
+        {
             double p = cJSON_GetArrayItem(t, 0)->valuedouble;
             lo = fmin(lo, p), hi = fmax(hi, p);
         }
@@ -275,7 +281,8 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
                     *ask = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "asks"), 0);
         if (bid && ask) {
             double mid = (cJSON_GetArrayItem(bid, 0)->valuedouble +
-                          cJSON_GetArrayItem(ask, 0)->valuedouble) / 2;
+                          cJSON_GetArrayItem(ask, 0)->valuedouble) /
+                         2;
             lo = fmin(lo, mid), hi = fmax(hi, mid);
         }
     }
@@ -283,25 +290,29 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
         return false;
     const double W = 900, H = 260, L = 70, R = 10, T = 10, B = 30;
     double x0 = (double)d->steps[a].step, x1 = (double)d->steps[b - 1].step + 1;
-#define X(s) (L + ((s) - x0) / (x1 - x0) * (W - L - R))
+#define X(s) (L + ((s)-x0) / (x1 - x0) * (W - L - R))
 #define Y(p) (T + (hi - (p)) / (hi - lo) * (H - T - B))
-    fprintf(html, "<svg class=\"path\" id=\"path-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-                  "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-                  "aria-label=\"the price during cascade %s\">\n",
+    fprintf(html,
+            "<svg class=\"path\" id=\"path-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+            "aria-label=\"the price during cascade %s\">\n",
             cid, W, H, W, H, cid);
     for (int g = 0; g <= 4; g++) {
         double p = lo + (hi - lo) * g / 4;
-        fprintf(html, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                      "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.10g"
-                      "</text>\n",
+        fprintf(html,
+                "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.10g"
+                "</text>\n",
                 L, W - R, Y(p), Y(p), L - 4, Y(p) + 3, p);
     }
-    fprintf(html, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">step %lld</text>"
-                  "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"end\">step %lld</text>\n",
+    fprintf(html,
+            "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">step %lld</text>"
+            "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"end\">step %lld</text>\n",
             L, H - 8, d->steps[a].step, W - R, H - 8, d->steps[b - 1].step);
     /* the span */
-    fprintf(html, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#f4b6b6\" "
-                  "fill-opacity=\"0.3\"/>\n",
+    fprintf(html,
+            "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#f4b6b6\" "
+            "fill-opacity=\"0.3\"/>\n",
             X((double)cas__rows_int(&d->cas, c, "start_step")), T,
             X((double)span_end(d, c) + 1) - X((double)cas__rows_int(&d->cas, c, "start_step")),
             H - T - B);
@@ -312,14 +323,17 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
         const cJSON *bid = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "bids"), 0),
                     *ask = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "asks"), 0);
         if (bid && ask)
-            p = (cJSON_GetArrayItem(bid, 0)->valuedouble + cJSON_GetArrayItem(ask, 0)->valuedouble) / 2;
+            p = (cJSON_GetArrayItem(bid, 0)->valuedouble +
+                 cJSON_GetArrayItem(ask, 0)->valuedouble) /
+                2;
         fprintf(html, "%.1f,%.1f ", X((double)d->steps[k].step + 1), Y(p));
     }
     fputs("\"/>\n", html);
     for (size_t k = a; k < b; k++) {
         const cJSON *trades = cJSON_GetObjectItem(d->steps[k].json, "trades"), *t;
         int n = cJSON_GetArraySize(trades), i = 0;
-        cJSON_ArrayForEach(t, trades) {
+        cJSON_ArrayForEach(t, trades)
+        {
             const char *cause = cJSON_GetArrayItem(t, 3)->valuestring;
             const char *colour = "#999";
             if (strncmp(cause, "shock:", 6) == 0)
@@ -412,8 +426,9 @@ static const char *const player_script[] = {
 /* The player's data: the steps, and the liquidations they mention. */
 static void write_data(FILE *html, const struct data *d, long long start)
 {
-    fprintf(html, "<script type=\"application/json\" id=\"replay-data\">{\"instrument\":\"%s\","
-                  "\"start\":%lld,\"steps\":[",
+    fprintf(html,
+            "<script type=\"application/json\" id=\"replay-data\">{\"instrument\":\"%s\","
+            "\"start\":%lld,\"steps\":[",
             d->instrument, start);
     for (size_t k = 0; k < d->n_steps; k++)
         fprintf(html, "%s%s", k ? ",\n" : "", d->steps[k].text);
@@ -421,14 +436,15 @@ static void write_data(FILE *html, const struct data *d, long long start)
     bool first = true;
     for (size_t r = 0; r < d->liq.n; r++) {
         long long step = cas__rows_int(&d->liq, r, "step");
-        if (strcmp(cas__rows_get(&d->liq, r, "instrument"), d->instrument) != 0 || d->n_steps == 0 ||
-            step < d->steps[0].step || step > d->steps[d->n_steps - 1].step)
+        if (strcmp(cas__rows_get(&d->liq, r, "instrument"), d->instrument) != 0 ||
+            d->n_steps == 0 || step < d->steps[0].step || step > d->steps[d->n_steps - 1].step)
             continue;
         const char *lp = cas__rows_get(&d->liq, r, "liquidation_price"),
                    *vw = cas__rows_get(&d->liq, r, "fill_vwap");
-        fprintf(html, "%s\"%s\":{\"step\":%lld,\"account\":\"%s\",\"side\":\"%s\",\"lots\":%s,"
-                      "\"leverage\":%s,\"mark\":%s,\"liq\":%s,\"vwap\":%s,\"trigger\":\"%s\","
-                      "\"cascade\":%s}",
+        fprintf(html,
+                "%s\"%s\":{\"step\":%lld,\"account\":\"%s\",\"side\":\"%s\",\"lots\":%s,"
+                "\"leverage\":%s,\"mark\":%s,\"liq\":%s,\"vwap\":%s,\"trigger\":\"%s\","
+                "\"cascade\":%s}",
                 first ? "" : ",\n", cas__rows_get(&d->liq, r, "id"), step,
                 cas__rows_get(&d->liq, r, "account"), cas__rows_get(&d->liq, r, "side"),
                 cas__rows_get(&d->liq, r, "lots"), cas__rows_get(&d->liq, r, "leverage"),
@@ -443,6 +459,7 @@ static void write_data(FILE *html, const struct data *d, long long start)
     fputs("}}</script>\n", html);
 }
 
+/* clang-format off */
 static int load(struct data *d)
 {
     static const char *const liq_cols[] = {"id", "step", "account", "instrument", "side", "lots",
@@ -484,6 +501,7 @@ static int load(struct data *d)
     free(path);
     return read_replay(d);
 }
+/* clang-format on */
 
 static void release(struct data *d)
 {
@@ -523,15 +541,16 @@ int cas__report_cascades(FILE *html, const char *dir)
         draw_tree(html, &d, c);
         bool here = strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0;
         bool drawn = here && draw_path(html, &d, c);
-        fprintf(html, "<p class=\"small\">Each box is a liquidation (account, agent type, side, "
-                      "lots, leverage; the mark when it was triggered against its liquidation "
-                      "price); an edge runs from a liquidation to those its orders set off. "
-                      "%s</p>\n",
-                drawn ? "Below, the price (mid, else last) at each step's end, and every "
-                        "trade inside each step as a dot in the order they happened: "
-                        "this cascade's liquidation orders in red, other liquidations' "
-                        "in pink, the shock's in blue, the agents' in grey; the span "
-                        "shaded."
+        fprintf(html,
+                "<p class=\"small\">Each box is a liquidation (account, agent type, side, "
+                "lots, leverage; the mark when it was triggered against its liquidation "
+                "price); an edge runs from a liquidation to those its orders set off. "
+                "%s</p>\n",
+                drawn   ? "Below, the price (mid, else last) at each step's end, and every "
+                          "trade inside each step as a dot in the order they happened: "
+                          "this cascade's liquidation orders in red, other liquidations' "
+                          "in pink, the shock's in blue, the agents' in grey; the span "
+                          "shaded."
                 : !here ? "(Its price path is on the page of its own instrument: "
                           "<code>--instrument</code>.)"
                 : !d.have_replay ? "(No replay.jsonl: the price path needs "
@@ -541,8 +560,8 @@ int cas__report_cascades(FILE *html, const char *dir)
     }
     fputs("</section>\n", html);
     if (d.n_steps > 0) {
-        long long start = d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step") - 5
-                                  : d.steps[0].step;
+        long long start =
+            d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step") - 5 : d.steps[0].step;
         fputs("<section id=\"player\"><h2>Replay</h2>\n<div id=\"replay\" data-step=\"\">\n"
               "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
               "</button><button id=\"replay-prev\" type=\"button\">\u25c0 step</button>"
@@ -553,8 +572,9 @@ int cas__report_cascades(FILE *html, const char *dir)
         for (size_t k = 0; k < d.n_top; k++) {
             size_t c = d.top[k];
             if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0)
-                fprintf(html, "<button class=\"jump\" type=\"button\" data-to=\"%lld\">cascade "
-                              "%s</button>",
+                fprintf(html,
+                        "<button class=\"jump\" type=\"button\" data-to=\"%lld\">cascade "
+                        "%s</button>",
                         cas__rows_int(&d.cas, c, "start_step") - 5, cas__rows_get(&d.cas, c, "id"));
         }
         fputs("</div>\n<svg id=\"replay-ladder\" viewBox=\"0 0 900 320\" "

@@ -65,8 +65,8 @@ int cas__csv_next(struct csv *c, int *status)
         *p = 0;
     }
     if (c->ncol && c->nf != c->ncol) {
-        *status = cas__csv_bad(c, "%d field%s, the header has %d", c->nf, c->nf == 1 ? "" : "s",
-                          c->ncol);
+        *status =
+            cas__csv_bad(c, "%d field%s, the header has %d", c->nf, c->nf == 1 ? "" : "s", c->ncol);
         return 0;
     }
     return 1;
@@ -74,8 +74,8 @@ int cas__csv_next(struct csv *c, int *status)
 
 /* Open RUNDIR/file and read its header, mapping the n wanted columns to
  * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
-int cas__csv_open(struct csv *c, const char *rundir, const char *file,
-                    const char *const *names, int n, int *idx)
+int cas__csv_open(struct csv *c, const char *rundir, const char *file, const char *const *names,
+                  int n, int *idx)
 {
     memset(c, 0, sizeof *c);
     if (!(c->path = cas_path_join(rundir, file)))
@@ -113,8 +113,8 @@ int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
     return cas__csv_open(c, rundir, file, names, n, idx);
 }
 
-int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n,
-                         const int *idx, void *row)
+int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n, const int *idx,
+                         void *row)
 {
     int rc = 0;
     for (int k = 0; k < n && rc == 0; k++) {
@@ -141,8 +141,7 @@ int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_fie
 }
 
 /* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
-int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
-                   double *out)
+int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty, double *out)
 {
     const char *s = c->field[col];
     *out = NAN;
@@ -176,7 +175,6 @@ int cas__csv_int(const struct csv *c, int col, const char *name, long long *out)
     return 0;
 }
 
-
 /* A CSV held in memory: its header and every row's fields, as text. */
 
 void cas__rows_free(struct cas_rows *t)
@@ -207,7 +205,7 @@ static char *dup_or_die(const char *s)
  * check that the columns in `ints` are non-negative integers (or empty).
  * 0, -1 when absent (said only if required), 1 or 2 (said). */
 int cas__rows_read(struct cas_rows *t, const char *dir, const char *file, const char *const *need,
-                     int n, const char *const *ints, int n_ints, bool required)
+                   int n, const char *const *ints, int n_ints, bool required)
 {
     struct csv c;
     int idx[CAS_CSV_MAX_FIELDS], status = 0;
@@ -287,7 +285,8 @@ const char *cas__rows_lookup(const struct cas_rows *t, const char *key_col, cons
 
 bool cas__cascade_before(const struct cas_rows *cas, size_t a, size_t b)
 {
-    long long la = cas__rows_int(cas, a, "liquidations"), lb = cas__rows_int(cas, b, "liquidations");
+    long long la = cas__rows_int(cas, a, "liquidations"),
+              lb = cas__rows_int(cas, b, "liquidations");
     if (la != lb)
         return la > lb;
     double na = cas__rows_num(cas, a, "notional"), nb = cas__rows_num(cas, b, "notional");

@@ -19,19 +19,17 @@ struct csv {
 };
 
 /* Say "cascade: PATH:LINE: ..." on stderr; returns 2. */
-__attribute__((format(printf, 2, 3))) int cas__csv_bad(const struct csv *c, const char *fmt,
-                                                       ...);
+__attribute__((format(printf, 2, 3))) int cas__csv_bad(const struct csv *c, const char *fmt, ...);
 void cas__csv_close(struct csv *c);
 /* Read the next line and split it into c->field: 1 when there was one; 0 at
  * the end of the file, or on an error, when *status is set to 1 or 2 (said). */
 int cas__csv_next(struct csv *c, int *status);
 /* Open RUNDIR/file and read its header, mapping the n wanted columns to
  * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
-int cas__csv_open(struct csv *c, const char *rundir, const char *file,
-                  const char *const *names, int n, int *idx);
+int cas__csv_open(struct csv *c, const char *rundir, const char *file, const char *const *names,
+                  int n, int *idx);
 /* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
-int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty,
-                 double *out);
+int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty, double *out);
 /* The same for a count or a step: a non-negative integer. */
 int cas__csv_int(const struct csv *c, int col, const char *name, long long *out);
 
@@ -50,8 +48,8 @@ int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
                          const struct cas_csv_field *f, int n, int *idx);
 /* Parse the line's number fields into row, in the table's order: 0, or 2 at
  * the first bad one (said). */
-int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n,
-                         const int *idx, void *row);
+int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n, const int *idx,
+                         void *row);
 
 /* Open RUNDIR/file with the columns of a field table and call line(ctx, c,
  * idx) for every line, which returns 0 to go on or a status (1 or 2, said).
@@ -70,9 +68,8 @@ struct cas_rows {
 /* Read RUNDIR/file, which must have the `need` columns (n of them), checking
  * that the columns in `ints` are non-negative integers (or empty). 0, -1 when
  * absent (said, as "not a run directory", only if required), 1 or 2 (said). */
-int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
-                   const char *const *need, int n, const char *const *ints, int n_ints,
-                   bool required);
+int cas__rows_read(struct cas_rows *t, const char *dir, const char *file, const char *const *need,
+                   int n, const char *const *ints, int n_ints, bool required);
 void cas__rows_free(struct cas_rows *t);
 /* Row r's field `name` ("" when there is no such column), as text, integer
  * or number (NaN when empty). */

@@ -52,6 +52,7 @@ static unsigned long long owner_of(const char *order)
     return cas_order_account(strtoull(order, NULL, 10));
 }
 
+/* clang-format off */
 static int load(struct run *r)
 {
     static const char *const liq_cols[] = {"id",         "step",         "account",
@@ -95,6 +96,7 @@ static int load(struct run *r)
     free(path);
     return 0;
 }
+/* clang-format on */
 
 /* ---- telling ---- */
 
@@ -107,15 +109,15 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
     if (strcmp(what, "index_jump") == 0) {
         const cJSON *pct = cJSON_GetObjectItem(sh, "pct");
         fprintf(r->out, "the index of %s jumps by %+.4g%%\n",
-               cJSON_IsString(ins) ? ins->valuestring : "?",
-               cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
+                cJSON_IsString(ins) ? ins->valuestring : "?",
+                cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
         return;
     }
     const cJSON *side = cJSON_GetObjectItem(sh, "side"), *qty = cJSON_GetObjectItem(sh, "qty");
-    fprintf(r->out, "a %s %s of %.0f lots on %s", strcmp(what, "limit_order") == 0 ? "limit" : "market",
-           cJSON_IsString(side) ? side->valuestring : "?",
-           cJSON_IsNumber(qty) ? qty->valuedouble : NAN,
-           cJSON_IsString(ins) ? ins->valuestring : "?");
+    fprintf(
+        r->out, "a %s %s of %.0f lots on %s", strcmp(what, "limit_order") == 0 ? "limit" : "market",
+        cJSON_IsString(side) ? side->valuestring : "?",
+        cJSON_IsNumber(qty) ? qty->valuedouble : NAN, cJSON_IsString(ins) ? ins->valuestring : "?");
     if (strcmp(what, "limit_order") == 0) {
         const cJSON *price = cJSON_GetObjectItem(sh, "price");
         fprintf(r->out, " at %.10g", cJSON_IsNumber(price) ? price->valuedouble : NAN);
@@ -125,11 +127,11 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
         const cJSON *holders = cJSON_GetObjectItem(sh, "holders");
         if (cJSON_IsNumber(holders))
             fprintf(r->out, ", closing the %ss of agents[%.0f]",
-                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short",
-                   holders->valuedouble);
+                    side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short",
+                    holders->valuedouble);
         else
             fprintf(r->out, ", the shock account closing its %s",
-                   side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short");
+                    side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short");
     }
     if (r->have_trades) {
         char cause[32];
@@ -146,12 +148,13 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
             }
         if (fills)
             fprintf(r->out, ", which took %lld lots in %lld fills from %.10g to %.10g", lots, fills,
-                   side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
-                   side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
+                    side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
+                    side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
     }
     fputs("\n", stdout);
 }
 
+/* clang-format off */
 static void tell_liquidation(const struct run *r, size_t k)
 {
     const struct cas_rows *l = &r->liq;
@@ -202,6 +205,7 @@ static void tell_liquidation(const struct run *r, size_t k)
         fprintf(r->out, "; done in step %s", cas__rows_get(l, k, "finish_step"));
     fputs(".\n", stdout);
 }
+/* clang-format on */
 
 struct by_type {
     const char *type;
@@ -214,7 +218,7 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
 {
     if (!r->have_trades) {
         say(r->out, "(What each agent type did meanwhile needs trades.csv: run with "
-             "--set record.trades=true.)");
+                    "--set record.trades=true.)");
         return;
     }
     struct by_type types[32];
@@ -254,7 +258,7 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
         fprintf(r->out, "  the venue's liquidation orders took %lld lots\n", venue);
     for (size_t k = 0; k < nt; k++)
         fprintf(r->out, "  %-14s %lld fills, bought %lld lots, sold %lld lots\n", types[k].type,
-               types[k].fills, types[k].bought, types[k].sold);
+                types[k].fills, types[k].bought, types[k].sold);
     if (nt == 0)
         say(r->out, "  no agent traded");
 }
@@ -264,18 +268,20 @@ static void tell_cascade_figures(const struct run *r, size_t c)
     const struct cas_rows *t = &r->cas;
     bool is_long = strcmp(cas__rows_get(t, c, "side"), "long") == 0;
     fprintf(r->out, "The cascade: from %s at the end of step %lld to %s in step %s (%s bp %s)",
-           cas__rows_get(t, c, "price_start"), cas__rows_int(t, c, "start_step") - 1, cas__rows_get(t, c, "price_extreme"),
-           cas__rows_get(t, c, "extreme_step"), cas__rows_get(t, c, "move_bps"), is_long ? "down" : "up");
+            cas__rows_get(t, c, "price_start"), cas__rows_int(t, c, "start_step") - 1,
+            cas__rows_get(t, c, "price_extreme"), cas__rows_get(t, c, "extreme_step"),
+            cas__rows_get(t, c, "move_bps"), is_long ? "down" : "up");
     if (*cas__rows_get(t, c, "gap_to_index_bps"))
         fprintf(r->out, ", %s bp from the index there", cas__rows_get(t, c, "gap_to_index_bps"));
     if (*cas__rows_get(t, c, "finish_step"))
         fprintf(r->out, "; %s at the end of step %s, when its last orders were done",
-               cas__rows_get(t, c, "price_end"), cas__rows_get(t, c, "finish_step"));
+                cas__rows_get(t, c, "price_end"), cas__rows_get(t, c, "finish_step"));
     else
-        fprintf(r->out, "; still working when the run ended, at %s", cas__rows_get(t, c, "price_end"));
+        fprintf(r->out, "; still working when the run ended, at %s",
+                cas__rows_get(t, c, "price_end"));
     if (*cas__rows_get(t, c, "recovery_half_steps"))
         fprintf(r->out, "; half the move was undone %s steps after the extreme.\n",
-               cas__rows_get(t, c, "recovery_half_steps"));
+                cas__rows_get(t, c, "recovery_half_steps"));
     else
         say(r->out, "; the price never undid half the move before the run ended.");
 }
@@ -299,16 +305,18 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
         }
         c = cascade > 0 ? (size_t)cascade - 1 : cas__largest_cascade(&r->cas);
         from = cas__rows_int(&r->cas, c, "start_step");
-        to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step") : INT64_MAX;
-        fprintf(r->out, "Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
-               "step %s to step %s.\n",
-               cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
-               cJSON_IsNumber(seed) ? seed->valuedouble : -1,
-               cascade > 0 ? "" : ", the largest", cas__rows_get(&r->cas, c, "liquidations"),
-               cas__rows_get(&r->cas, c, "generations"),
-               strcmp(cas__rows_get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
-               cas__rows_get(&r->cas, c, "instrument"), cas__rows_get(&r->cas, c, "start_step"),
-               *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_get(&r->cas, c, "finish_step") : "the end");
+        to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step")
+                                                       : INT64_MAX;
+        fprintf(r->out,
+                "Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
+                "step %s to step %s.\n",
+                cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
+                cJSON_IsNumber(seed) ? seed->valuedouble : -1, cascade > 0 ? "" : ", the largest",
+                cas__rows_get(&r->cas, c, "liquidations"), cas__rows_get(&r->cas, c, "generations"),
+                strcmp(cas__rows_get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
+                cas__rows_get(&r->cas, c, "instrument"), cas__rows_get(&r->cas, c, "start_step"),
+                *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_get(&r->cas, c, "finish_step")
+                                                          : "the end");
     } else {
         from = from < 0 ? 0 : from;
         to = to < 0 ? INT64_MAX : to;
@@ -316,8 +324,8 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
         if (to != INT64_MAX)
             snprintf(upto, sizeof upto, "%lld", to);
         fprintf(r->out, "Steps %lld to %s of %s (seed %.0f).\n", from, upto,
-               cJSON_IsString(name) ? name->valuestring : "?",
-               cJSON_IsNumber(seed) ? seed->valuedouble : -1);
+                cJSON_IsString(name) ? name->valuestring : "?",
+                cJSON_IsNumber(seed) ? seed->valuedouble : -1);
     }
     /* events in step order: in a step, its shocks come first (they strike
      * before anyone acts), then its liquidations in id order */
@@ -350,7 +358,9 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
     if (last == INT64_MAX) {
         last = 0;
         for (size_t t = 0; t < r->trades.n; t++)
-            last = cas__rows_int(&r->trades, t, "step") > last ? cas__rows_int(&r->trades, t, "step") : last;
+            last = cas__rows_int(&r->trades, t, "step") > last
+                       ? cas__rows_int(&r->trades, t, "step")
+                       : last;
     }
     tell_meanwhile(r, from, last);
     if (one)

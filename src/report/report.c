@@ -15,8 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +26,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "cascade/stats.h"
 #include "cascade/core.h"
 #include "cascade/report.h"
+#include "cascade/stats.h"
 #include "report/cascade_page.h"
 #include "report/csv.h"
-
 
 #define MAX_LAG 50
 #define TOP_CASCADES 10
@@ -65,8 +64,8 @@ struct inst_row {
     char name[64];
     double first, last, low, high; /* the price at the first and last rows; trade extremes */
     long long liquidations, cascades;
-    double largest_move;           /* bp, NaN without cascades */
-    bool perpetual;                /* it has an index */
+    double largest_move; /* bp, NaN without cascades */
+    bool perpetual;      /* it has an index */
 };
 
 struct map_row {
@@ -84,20 +83,20 @@ struct cas_report {
     size_t n_cas, cap_cas;
     struct map_row *map;
     size_t n_map, cap_map;
-    struct ts_row *cf;      /* timeseries-counterfactual.csv: step, mid, last, low */
+    struct ts_row *cf; /* timeseries-counterfactual.csv: step, mid, last, low */
     size_t n_cf, cap_cf;
     bool have_liqmap;
-    cJSON *sum;             /* summary.json */
-    const char *want;       /* --instrument, or NULL */
-    char *facts;            /* the next caption's facts (data-facts), a buffer of FACTS_MAX */
-    double *returns;        /* log returns between rows, while the figures are drawn */
+    cJSON *sum;       /* summary.json */
+    const char *want; /* --instrument, or NULL */
+    char *facts;      /* the next caption's facts (data-facts), a buffer of FACTS_MAX */
+    double *returns;  /* log returns between rows, while the figures are drawn */
     size_t n_returns;
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
-    double step_seconds;    /* from timeseries.csv: time_s / step */
-    double unit_seconds;    /* the time axis' unit, in seconds */
-    const char *unit;       /* its name: "s", "min" or "h" */
-    char tmpdir[4096];      /* gnuplot's working directory */
+    double step_seconds; /* from timeseries.csv: time_s / step */
+    double unit_seconds; /* the time axis' unit, in seconds */
+    const char *unit;    /* its name: "s", "min" or "h" */
+    char tmpdir[4096];   /* gnuplot's working directory */
 };
 
 /* Grow *p (an array of *cap elements of `size`) to hold n + 1; false when out of memory. */
@@ -114,6 +113,7 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
     return true;
 }
 
+/* clang-format off */
 static int out_of_memory(void)
 {
     fputs("cascade: out of memory\n", stderr);
@@ -166,14 +166,15 @@ static int ts_line(void *ctx, const struct csv *c, const int *idx)
         r->n_ts++;
     return rc;
 }
+/* clang-format on */
 
 struct liq_line {
     long long step;
     double mark;
 };
-static const struct cas_csv_field liq_fields[] = {
-    FIELD(struct liq_line, "step", INT, step), TEXT("instrument"), TEXT("side"),
-    FIELD(struct liq_line, "mark", NUM, mark)};
+static const struct cas_csv_field liq_fields[] = {FIELD(struct liq_line, "step", INT, step),
+                                                  TEXT("instrument"), TEXT("side"),
+                                                  FIELD(struct liq_line, "mark", NUM, mark)};
 
 static int liq_line(void *ctx, const struct csv *c, const int *idx)
 {
@@ -194,6 +195,7 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
 }
 
 #define CR(name, kind, member) FIELD(struct cascade_row, name, kind, member)
+/* clang-format off */
 static const struct cas_csv_field cascade_fields[] = {
     CR("id", INT, id), TEXT("root_cause"), TEXT("instrument"), TEXT("side"),
     CR("start_step", INT, start), CR("end_step", INT, end),
@@ -221,16 +223,18 @@ static int cascade_line(void *ctx, const struct csv *c, const int *idx)
     r->n_cas++;
     return 0;
 }
+/* clang-format on */
 
 struct map_line {
     long long step;
     double lo, hi, l, s;
 };
-static const struct cas_csv_field map_fields[] = {
-    FIELD(struct map_line, "step", INT, step), TEXT("instrument"),
-    FIELD(struct map_line, "price_lo", NUM, lo), FIELD(struct map_line, "price_hi", NUM, hi),
-    FIELD(struct map_line, "long_notional", NUM, l),
-    FIELD(struct map_line, "short_notional", NUM, s)};
+static const struct cas_csv_field map_fields[] = {FIELD(struct map_line, "step", INT, step),
+                                                  TEXT("instrument"),
+                                                  FIELD(struct map_line, "price_lo", NUM, lo),
+                                                  FIELD(struct map_line, "price_hi", NUM, hi),
+                                                  FIELD(struct map_line, "long_notional", NUM, l),
+                                                  FIELD(struct map_line, "short_notional", NUM, s)};
 
 static int map_line(void *ctx, const struct csv *c, const int *idx)
 {
@@ -254,7 +258,8 @@ struct price_line {
     double mid, last, low, high, index;
 };
 static const struct cas_csv_field price_fields[] = {
-    TEXT("instrument"), FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
+    TEXT("instrument"),
+    FIELD(struct price_line, "mid", NUM_OR_EMPTY, mid),
     FIELD(struct price_line, "last", NUM, last),
     FIELD(struct price_line, "low", NUM_OR_EMPTY, low),
     FIELD(struct price_line, "high", NUM_OR_EMPTY, high),
@@ -280,8 +285,8 @@ static int price_line(void *ctx, const struct csv *c, const int *idx)
             return out_of_memory();
         r->insts = v;
         r->n_insts++;
-        v[k] = (struct inst_row){.first = price, .low = INFINITY, .high = -INFINITY,
-                                 .largest_move = NAN};
+        v[k] = (struct inst_row){
+            .first = price, .low = INFINITY, .high = -INFINITY, .largest_move = NAN};
         snprintf(v[k].name, sizeof v[k].name, "%s", name);
     }
     struct inst_row *in = &r->insts[k];
@@ -330,8 +335,7 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
 
 /* Read one file of the run directory through its table and line function;
  * an optional file (liqmap.csv, timeseries-counterfactual.csv) may be absent. */
-#define READ(r, file, fields, line) \
-    cas__csv_each((r)->rundir, file, fields, COUNT(fields), line, r)
+#define READ(r, file, fields, line) cas__csv_each((r)->rundir, file, fields, COUNT(fields), line, r)
 
 static int read_tables(struct cas_report *r)
 {
@@ -572,11 +576,11 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
         fclose(f);
     }
     if (WIFEXITED(status))
-        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (exit status %d)%s%s\n",
-                title, WEXITSTATUS(status), first[0] ? ": " : "", first);
+        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (exit status %d)%s%s\n", title,
+                WEXITSTATUS(status), first[0] ? ": " : "", first);
     else
-        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (killed by signal %d)\n",
-                title, WTERMSIG(status));
+        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (killed by signal %d)\n", title,
+                WTERMSIG(status));
     return 1;
 }
 
@@ -644,13 +648,15 @@ static FILE *script_begin(const struct cas_report *r, const char *name, const ch
     FILE *gp = tmp_open(r, file, "w");
     if (!gp)
         return NULL;
-    fprintf(gp, "set terminal svg size 900,360 dynamic enhanced font 'Arial,12'\n"
-                "set output '%s.svg'\n"
-                "set datafile missing 'NaN'\n"
-                "set border lc rgb '#444444'\n"
-                "set grid lc rgb '#dddddd' lt 1\n"
-                "set key below horizontal\n"
-                "set title ", name);
+    fprintf(gp,
+            "set terminal svg size 900,360 dynamic enhanced font 'Arial,12'\n"
+            "set output '%s.svg'\n"
+            "set datafile missing 'NaN'\n"
+            "set border lc rgb '#444444'\n"
+            "set grid lc rgb '#dddddd' lt 1\n"
+            "set key below horizontal\n"
+            "set title ",
+            name);
     gp_string(gp, title);
     fputs(" noenhanced font 'Arial,14'\n", gp);
     return gp;
@@ -686,6 +692,17 @@ static int figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num,
     }
     fputs("</figcaption>\n</figure>\n", html);
     return 0;
+}
+
+/* figure_end with the caption that `caption` writes for the report. */
+static int figure_done(const struct cas_report *r, FILE *gp, FILE *html, int num, const char *name,
+                       const char *title,
+                       void (*caption)(const struct cas_report *r, char *out, size_t n),
+                       const char *note)
+{
+    char text[1024];
+    caption(r, text, sizeof text);
+    return figure_end(r, gp, html, num, name, title, text, note);
 }
 
 static void figure_skipped(FILE *html, int num, const char *title, const char *why)
@@ -796,19 +813,21 @@ static void caption_prices(const struct cas_report *r, char *out, size_t n)
     const struct inst_row *in = page_instrument(r);
     const struct cascade_row *c = largest_here(r);
     if (!c) {
-        snprintf(out, n, "Nobody was liquidated on %s. Its price went from %.10g at the first "
-                         "row to %.10g at the end, between %.10g and %.10g with trades inside "
-                         "a step included.",
+        snprintf(out, n,
+                 "Nobody was liquidated on %s. Its price went from %.10g at the first "
+                 "row to %.10g at the end, between %.10g and %.10g with trades inside "
+                 "a step included.",
                  r->instrument, in ? in->first : NAN, in ? in->last : NAN, in ? in->low : NAN,
                  in ? in->high : NAN);
         fact(r, "liquidations=0;");
         return;
     }
     bool down = strcmp(c->side, "long") == 0;
-    int len = snprintf(out, n, "%zu liquidations on %s (dots, at the mark when triggered), in "
-                               "cascades shaded from their first trigger to their last fill. "
-                               "The largest, cascade %lld (%lld liquidations), took the price "
-                               "from %.10g to %.10g (%.0f bp %s) in steps %lld to %.0f.",
+    int len = snprintf(out, n,
+                       "%zu liquidations on %s (dots, at the mark when triggered), in "
+                       "cascades shaded from their first trigger to their last fill. "
+                       "The largest, cascade %lld (%lld liquidations), took the price "
+                       "from %.10g to %.10g (%.0f bp %s) in steps %lld to %.0f.",
                        r->n_liq, r->instrument, c->id, c->liquidations, c->price_start,
                        c->price_extreme, c->move_bps, down ? "down" : "up", c->start,
                        isfinite(c->finish) ? c->finish : r->ts[r->n_ts - 1].step);
@@ -823,8 +842,9 @@ static void caption_prices(const struct cas_report *r, char *out, size_t n)
     double p = row_price(later);
     double regained = (p - c->price_extreme) / (c->price_start - c->price_extreme) * 100;
     double minutes = (later->step - ext_step) * r->step_seconds / 60;
-    len += snprintf(out + len, n - (size_t)len, " %.0f minutes after the extreme the price "
-                                                "(%.10g) had regained %.0f%% of that move",
+    len += snprintf(out + len, n - (size_t)len,
+                    " %.0f minutes after the extreme the price "
+                    "(%.10g) had regained %.0f%% of that move",
                     minutes, p, regained);
     fact(r, "after_step=%.0f;regained_pct=%.10g;", later->step, regained);
     if (isfinite(at->index) && isfinite(later->index)) {
@@ -850,8 +870,9 @@ static void caption_liquidated(const struct cas_report *r, char *out, size_t n)
         fact(r, "total=0;");
         return;
     }
-    snprintf(out, n, "%.10g of notional was liquidated on %s in all; the busiest row (step "
-                     "%.0f) holds %.0f%% of it.",
+    snprintf(out, n,
+             "%.10g of notional was liquidated on %s in all; the busiest row (step "
+             "%.0f) holds %.0f%% of it.",
              total, r->instrument, peak_step, peak / total * 100);
     fact(r, "total=%.2f;peak_step=%.0f;peak_pct=%.1f;", total, peak_step, peak / total * 100);
 }
@@ -884,16 +905,19 @@ static void caption_depth(const struct cas_report *r, char *out, size_t n)
         }
     double m1 = median_of(r, offsetof(struct ts_row, depth1)),
            m5 = median_of(r, offsetof(struct ts_row, depth5));
-    snprintf(out, n, "Lots resting within ±1%% of the mid: %.10g at the median row, %.10g at "
-                     "the lowest (step %.0f); within ±5%%: %.10g at the median row. The "
-                     "thinner the book near the mid, the further each forced order moves the "
-                     "price.",
+    snprintf(out, n,
+             "Lots resting within ±1%% of the mid: %.10g at the median row, %.10g at "
+             "the lowest (step %.0f); within ±5%%: %.10g at the median row. The "
+             "thinner the book near the mid, the further each forced order moves the "
+             "price.",
              m1, lo, lo_step, m5);
     fact(r, "depth1_median=%.10g;depth1_min=%.10g;depth1_min_step=%.0f;", m1, lo, lo_step);
 }
 
-static void caption_oi(const struct cas_report *r, char *out, size_t n, bool funding)
+/* clang-format off */
+static void caption_oi(const struct cas_report *r, char *out, size_t n)
 {
+    bool funding = any_finite(r, offsetof(struct ts_row, funding));
     double first = r->ts[0].oi_long, last = r->ts[r->n_ts - 1].oi_long, lo = INFINITY,
            hi = -INFINITY, flo = INFINITY, fhi = -INFINITY;
     for (size_t i = 0; i < r->n_ts; i++) {
@@ -914,6 +938,7 @@ static void caption_oi(const struct cas_report *r, char *out, size_t n, bool fun
                                              "to %.4f%% per interval.",
                  flo * 100, fhi * 100);
 }
+/* clang-format on */
 
 static void caption_fund(const struct cas_report *r, char *out, size_t n)
 {
@@ -924,9 +949,10 @@ static void caption_fund(const struct cas_report *r, char *out, size_t n)
             lo = r->ts[i].insurance;
             lo_step = r->ts[i].step;
         }
-    snprintf(out, n, "The venue's insurance fund went from %.10g at the first row to %.10g at "
-                     "the end, its lowest %.10g (step %.0f). It pays when a liquidation fills "
-                     "beyond the bankruptcy price and gains when one fills better.",
+    snprintf(out, n,
+             "The venue's insurance fund went from %.10g at the first row to %.10g at "
+             "the end, its lowest %.10g (step %.0f). It pays when a liquidation fills "
+             "beyond the bankruptcy price and gains when one fills better.",
              first, last, lo, lo_step);
     fact(r, "fund_first=%.10g;fund_last=%.10g;", first, last);
 }
@@ -977,33 +1003,37 @@ static int fig_prices(const struct cas_report *r, FILE *html)
             }
         }
         if (isfinite(lo))
-            fprintf(gp, "set object rect from %.10g, graph 0 to %.10g, graph 1 behind "
-                        "fc rgb '#f4b6b6' fs solid 0.45 noborder\n", lo, hi);
+            fprintf(gp,
+                    "set object rect from %.10g, graph 0 to %.10g, graph 1 behind "
+                    "fc rgb '#f4b6b6' fs solid 0.45 noborder\n",
+                    lo, hi);
         lo = a;
         hi = b;
     }
     bool index = any_finite(r, offsetof(struct ts_row, index));
     fputs("plot 'ts.dat' using 1:2 with lines lw 1 lc rgb '#999999' title 'last trade', \\\n"
-          "     '' using 1:3 with lines lw 2 lc rgb '#1f5fa8' title 'mark', \\\n", gp);
+          "     '' using 1:3 with lines lw 2 lc rgb '#1f5fa8' title 'mark', \\\n",
+          gp);
     fputs("     '' using 1:12 with lines lw 1 lc rgb '#b0b0b0' dt 3 "
-          "title 'lowest trade since the previous row', \\\n", gp);
+          "title 'lowest trade since the previous row', \\\n",
+          gp);
     if (index)
         fputs("     '' using 1:4 with lines lw 2 lc rgb '#2ca02c' dt 2 title 'index', \\\n", gp);
     if (r->n_cf)
         fputs("     'cf.dat' using 1:2 with lines lw 2 lc rgb '#9467bd' "
-              "title 'price without liquidations (counterfactual)', \\\n", gp);
+              "title 'price without liquidations (counterfactual)', \\\n",
+              gp);
     if (n_cas)
         fputs("     NaN with boxes fs solid 0.45 lc rgb '#f4b6b6' title 'cascade', \\\n", gp);
     if (r->n_liq)
         fputs("     'liq.dat' using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.7 "
               "lc rgb '#d62728' title 'long liquidated (at mark)', \\\n"
               "     'liq.dat' using 1:($3 == 0 ? $2 : NaN) with points pt 9 ps 0.8 "
-              "lc rgb '#ff7f0e' title 'short liquidated (at mark)', \\\n", gp);
+              "lc rgb '#ff7f0e' title 'short liquidated (at mark)', \\\n",
+              gp);
     fputs("     NaN notitle\n", gp);
-    char caption[1024];
-    caption_prices(r, caption, sizeof caption);
-    return figure_end(r, gp, html, 1, "fig1", title, caption,
-                      index ? NULL : "No index line: the instrument has no index (spot).");
+    return figure_done(r, gp, html, 1, "fig1", title, caption_prices,
+                       index ? NULL : "No index line: the instrument has no index (spot).");
 }
 
 static int fig_liquidated(const struct cas_report *r, FILE *html)
@@ -1021,13 +1051,13 @@ static int fig_liquidated(const struct cas_report *r, FILE *html)
         return 1;
     time_axis(r, gp);
     double every = r->n_ts > 1 ? (r->ts[1].step - r->ts[0].step) * r->step_seconds : 0;
-    fprintf(gp, "set ylabel 'notional per %.10g s (quote currency)'\n"
-                "set yrange [0:*]\n"
-                "plot 'ts.dat' using 1:6 with impulses lw 2 lc rgb '#d62728' "
-                "title 'liquidated notional, at the mark when triggered'\n", every);
-    char caption[512];
-    caption_liquidated(r, caption, sizeof caption);
-    return figure_end(r, gp, html, 2, "fig2", title, caption, NULL);
+    fprintf(gp,
+            "set ylabel 'notional per %.10g s (quote currency)'\n"
+            "set yrange [0:*]\n"
+            "plot 'ts.dat' using 1:6 with impulses lw 2 lc rgb '#d62728' "
+            "title 'liquidated notional, at the mark when triggered'\n",
+            every);
+    return figure_done(r, gp, html, 2, "fig2", title, caption_liquidated, NULL);
 }
 
 /* The liquidation map, averaged into a grid of at most HEAT_COLS publication
@@ -1121,26 +1151,29 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
     if (!sep[0]) /* none of them in range: the ends */
         fprintf(gp, "%.3g, %.3g", vmin, vmax);
     fprintf(gp, ")\nset cbrange [%.10g:%.10g]\n", vmin, vmax * 1.0001);
-    fprintf(gp, "set ylabel 'liquidation price (quote currency)'\n"
-                "set cblabel 'notional liquidated there (quote currency)'\n"
-                "set logscale cb\n"
-                "set format cb '%%.0s%%c'\n"
-                "set palette defined (0 '#fff7bc', 1 '#fec44f', 2 '#ec7014', 3 '#993404', "
-                "4 '#3b0f02')\n"
-                "set yrange [%.10g:%.10g]\n"
-                "plot 'heat.dat' using 1:2:3:4:5 with boxxyerror fs solid 1.0 noborder "
-                "fc palette notitle, \\\n"
-                "     'ts.dat' using 1:5 with lines lw 2 lc rgb '#1f5fa8' title 'price'\n",
-                ylo - (yhi - ylo) * 0.02, yhi + (yhi - ylo) * 0.02);
+    fprintf(gp,
+            "set ylabel 'liquidation price (quote currency)'\n"
+            "set cblabel 'notional liquidated there (quote currency)'\n"
+            "set logscale cb\n"
+            "set format cb '%%.0s%%c'\n"
+            "set palette defined (0 '#fff7bc', 1 '#fec44f', 2 '#ec7014', 3 '#993404', "
+            "4 '#3b0f02')\n"
+            "set yrange [%.10g:%.10g]\n"
+            "plot 'heat.dat' using 1:2:3:4:5 with boxxyerror fs solid 1.0 noborder "
+            "fc palette notitle, \\\n"
+            "     'ts.dat' using 1:5 with lines lw 2 lc rgb '#1f5fa8' title 'price'\n",
+            ylo - (yhi - ylo) * 0.02, yhi + (yhi - ylo) * 0.02);
     char note[160];
-    snprintf(note, sizeof note, "Each column averages %s of the venue's publications "
-                                "(one every %.10g steps).",
+    snprintf(note, sizeof note,
+             "Each column averages %s of the venue's publications "
+             "(one every %.10g steps).",
              n_pub > cols ? "several" : "one", interval);
     rc = figure_end(r, gp, html, 3, "fig3", title,
                     "Colour: the notional of open positions whose liquidation price lies in each "
                     "price bin, at each publication of the venue's liquidation map (log scale); "
                     "the line: the price. Dark bands are prices at which many positions would "
-                    "be liquidated, were the mark to reach them.", note);
+                    "be liquidated, were the mark to reach them.",
+                    note);
 out:
     free(cell);
     free(pubs);
@@ -1152,8 +1185,9 @@ static int fig_depth(const struct cas_report *r, FILE *html)
     const char *title = "Figure 4: depth of the book near the mid";
     if (!any_finite(r, offsetof(struct ts_row, depth1)) &&
         !any_finite(r, offsetof(struct ts_row, depth5))) {
-        figure_skipped(html, 4, "depth", "depth_1pct and depth_5pct are empty in every row "
-                                         "(the book never had both sides quoted).");
+        figure_skipped(html, 4, "depth",
+                       "depth_1pct and depth_5pct are empty in every row "
+                       "(the book never had both sides quoted).");
         return 0;
     }
     FILE *gp = script_begin(r, "fig4", title);
@@ -1166,9 +1200,7 @@ static int fig_depth(const struct cas_report *r, FILE *html)
           "title 'within ±5% of the mid', \\\n"
           "     '' using 1:7 with lines lw 2 lc rgb '#08519c' title 'within ±1% of the mid'\n",
           gp);
-    char caption[512];
-    caption_depth(r, caption, sizeof caption);
-    return figure_end(r, gp, html, 4, "fig4", title, caption, NULL);
+    return figure_done(r, gp, html, 4, "fig4", title, caption_depth, NULL);
 }
 
 static int fig_oi_funding(const struct cas_report *r, FILE *html)
@@ -1186,21 +1218,22 @@ static int fig_oi_funding(const struct cas_report *r, FILE *html)
         return 1;
     time_axis(r, gp);
     fputs("set ylabel 'open interest (lots, long)'\n"
-          "set yrange [0:*]\n", gp);
+          "set yrange [0:*]\n",
+          gp);
     if (funding)
         fputs("set y2label 'funding rate (% per interval)'\n"
               "set y2tics\nset ytics nomirror\n"
               "plot 'ts.dat' using 1:9 with lines lw 2 lc rgb '#1f5fa8' "
               "title 'open interest (left)', \\\n"
               "     '' using 1:10 axes x1y2 with lines lw 1.5 lc rgb '#e6550d' "
-              "title 'predicted funding rate (right)'\n", gp);
+              "title 'predicted funding rate (right)'\n",
+              gp);
     else
         fputs("plot 'ts.dat' using 1:9 with lines lw 2 lc rgb '#1f5fa8' "
-              "title 'open interest'\n", gp);
-    char caption[512];
-    caption_oi(r, caption, sizeof caption, funding);
-    return figure_end(r, gp, html, 5, "fig5", title, caption,
-                      funding ? NULL : "No funding line: funding_rate is empty in every row.");
+              "title 'open interest'\n",
+              gp);
+    return figure_done(r, gp, html, 5, "fig5", title, caption_oi,
+                       funding ? NULL : "No funding line: funding_rate is empty in every row.");
 }
 
 static int fig_insurance(const struct cas_report *r, FILE *html)
@@ -1220,10 +1253,9 @@ static int fig_insurance(const struct cas_report *r, FILE *html)
           "set format y '%.0f'\n"
           "set offsets 0, 0, graph 0.08, graph 0.08\n"
           "plot 'ts.dat' using 1:11 with steps lw 2 lc rgb '#756bb1' "
-          "title 'insurance fund'\n", gp);
-    char caption[512];
-    caption_fund(r, caption, sizeof caption);
-    return figure_end(r, gp, html, 6, "fig6", title, caption, NULL);
+          "title 'insurance fund'\n",
+          gp);
+    return figure_done(r, gp, html, 6, "fig6", title, caption_fund, NULL);
 }
 
 /* Log returns of the price between consecutive rows, in bp; *n of them. */
@@ -1284,19 +1316,20 @@ static int fig_returns(const struct cas_report *r, FILE *html)
     FILE *gp = script_begin(r, "fig7", title);
     if (!gp)
         return 1;
-    fprintf(gp, "set xlabel 'log return over %.10g s (bp)'\n"
-                "set ylabel 'density (per bp, log scale)'\n"
-                "set logscale y\n"
-                "set format y '10^{%%L}'\n"
-                "set xrange [%.10g:%.10g]\n"
-                "set yrange [%.10g:*]\n"
-                "set samples 1000\n"
-                "m = %.10g\ns = %.10g\n"
-                "normal(x) = exp(-0.5 * ((x - m) / s)**2) / (s * sqrt(2 * pi))\n"
-                "plot 'hist.dat' using 1:2:(%.10g) with boxes fs solid 0.5 lc rgb '#1f5fa8' "
-                "title 'returns (%zu)', \\\n"
-                "     normal(x) with lines lw 2 lc rgb '#d62728' "
-                "title sprintf('normal, same mean and sd (%%.3g bp)', s)\n",
+    fprintf(gp,
+            "set xlabel 'log return over %.10g s (bp)'\n"
+            "set ylabel 'density (per bp, log scale)'\n"
+            "set logscale y\n"
+            "set format y '10^{%%L}'\n"
+            "set xrange [%.10g:%.10g]\n"
+            "set yrange [%.10g:*]\n"
+            "set samples 1000\n"
+            "m = %.10g\ns = %.10g\n"
+            "normal(x) = exp(-0.5 * ((x - m) / s)**2) / (s * sqrt(2 * pi))\n"
+            "plot 'hist.dat' using 1:2:(%.10g) with boxes fs solid 0.5 lc rgb '#1f5fa8' "
+            "title 'returns (%zu)', \\\n"
+            "     normal(x) with lines lw 2 lc rgb '#d62728' "
+            "title sprintf('normal, same mean and sd (%%.3g bp)', s)\n",
             every, lo - w, hi + w, floor_density, mean, sd, w, n);
     double k = cas_stats_excess_kurtosis(x, n);
     char caption[600];
@@ -1305,11 +1338,13 @@ static int fig_returns(const struct cas_report *r, FILE *html)
              "scale the normal density is a parabola: returns beyond it are moves a normal "
              "distribution makes rare.",
              n, k,
-             k > 1 ? "heavier tails than a normal distribution's (0 for a normal)."
+             k > 1    ? "heavier tails than a normal distribution's (0 for a normal)."
              : k < -1 ? "thinner tails than a normal distribution's (0 for a normal)."
                       : "tails close to a normal distribution's (0 for a normal).");
     fact(r, "returns=%zu;excess_kurtosis=%.6g;tails=%s;", n, k,
-         k > 1 ? "heavy" : k < -1 ? "thin" : "normal");
+         k > 1    ? "heavy"
+         : k < -1 ? "thin"
+                  : "normal");
     return figure_end(r, gp, html, 7, "fig7", title, caption, NULL);
 }
 
@@ -1344,18 +1379,19 @@ static int fig_acf(const struct cas_report *r, FILE *html)
     FILE *gp = script_begin(r, "fig8", title);
     if (!gp)
         return 1;
-    fprintf(gp, "set xlabel 'lag (returns of %.10g s)'\n"
-                "set ylabel 'autocorrelation'\n"
-                "set xrange [0:%zu]\n"
-                "band = %.10g\n"
-                "set arrow from 0, band to %zu, band nohead dt 2 lc rgb '#888888'\n"
-                "set arrow from 0, -band to %zu, -band nohead dt 2 lc rgb '#888888'\n"
-                "set arrow from 0, 0 to %zu, 0 nohead lc rgb '#444444'\n"
-                "plot 'acf.dat' using ($1 - 0.15):2 with impulses lw 3 lc rgb '#1f5fa8' "
-                "title 'returns', \\\n"
-                "     '' using ($1 + 0.15):3 with impulses lw 3 lc rgb '#e6550d' "
-                "title '|returns|', \\\n"
-                "     NaN with lines dt 2 lc rgb '#888888' title '±1.96/√n (no correlation)'\n",
+    fprintf(gp,
+            "set xlabel 'lag (returns of %.10g s)'\n"
+            "set ylabel 'autocorrelation'\n"
+            "set xrange [0:%zu]\n"
+            "band = %.10g\n"
+            "set arrow from 0, band to %zu, band nohead dt 2 lc rgb '#888888'\n"
+            "set arrow from 0, -band to %zu, -band nohead dt 2 lc rgb '#888888'\n"
+            "set arrow from 0, 0 to %zu, 0 nohead lc rgb '#444444'\n"
+            "plot 'acf.dat' using ($1 - 0.15):2 with impulses lw 3 lc rgb '#1f5fa8' "
+            "title 'returns', \\\n"
+            "     '' using ($1 + 0.15):3 with impulses lw 3 lc rgb '#e6550d' "
+            "title '|returns|', \\\n"
+            "     NaN with lines dt 2 lc rgb '#888888' title '±1.96/√n (no correlation)'\n",
             every, max_lag + 1, 1.96 / sqrt((double)n), max_lag + 1, max_lag + 1, max_lag + 1);
     double band = 1.96 / sqrt((double)n);
     size_t out_r = 0, out_a = 0;
@@ -1412,7 +1448,6 @@ static void format_value(char *out, size_t n, const char *value, int decimals)
     out[o] = 0;
 }
 
-
 static int by_size(const void *a, const void *b)
 {
     const struct cascade_row *x = a, *y = b;
@@ -1458,20 +1493,23 @@ static int cascade_table(const struct cas_report *r, FILE *html)
             fprintf(html, "</td><td>%lld", k[i].start);
         else
             fprintf(html, "</td><td>%lld–%.0f", k[i].start, k[i].finish);
-        fprintf(html, "</td><td>%lld</td><td>%lld</td><td>%s</td><td>%.10g → %.10g</td>"
-                      "<td>%.2f</td><td>",
-                k[i].generations, k[i].liquidations, notional, k[i].price_start,
-                k[i].price_extreme, k[i].move_bps);
+        fprintf(html,
+                "</td><td>%lld</td><td>%lld</td><td>%s</td><td>%.10g → %.10g</td>"
+                "<td>%.2f</td><td>",
+                k[i].generations, k[i].liquidations, notional, k[i].price_start, k[i].price_extreme,
+                k[i].move_bps);
         if (isfinite(k[i].recovery))
             fprintf(html, "%.0f", k[i].recovery);
         else
             fputs("never", html);
         fputs("</td></tr>\n", html);
     }
-    fprintf(html, "</tbody>\n</table>\n<p class=\"small\">By liquidations (then notional), from "
-                  "cascades.csv: %zu cascade%s in all. A cascade is a causal tree of "
-                  "liquidations: each member's trigger was the previous one's orders.</p>"
-                  "</section>\n", r->n_cas, r->n_cas == 1 ? "" : "s");
+    fprintf(html,
+            "</tbody>\n</table>\n<p class=\"small\">By liquidations (then notional), from "
+            "cascades.csv: %zu cascade%s in all. A cascade is a causal tree of "
+            "liquidations: each member's trigger was the previous one's orders.</p>"
+            "</section>\n",
+            r->n_cas, r->n_cas == 1 ? "" : "s");
     free(k);
     return 0;
 }
@@ -1504,29 +1542,32 @@ static void agents_table(const struct cas_report *r, FILE *html, const char *tit
         fputs("<p class=\"note\">No agents.</p>\n", html);
         return;
     }
-    static const char *const cols[] = {"count", "orders", "trades", "liquidated", "pnl",
-                                       "bought_lots", "sold_lots", "position_lots", "takeovers",
-                                       "takeover_bonus"};
+    static const char *const cols[] = {"count",     "orders",        "trades",    "liquidated",
+                                       "pnl",       "bought_lots",   "sold_lots", "position_lots",
+                                       "takeovers", "takeover_bonus"};
     fputs("<table class=\"agents\"><thead><tr><th>type</th><th>agents</th><th>orders</th>"
           "<th>fills</th><th>liquidated</th><th>PnL (quote)</th><th>PnL per agent</th>"
           "<th>lots bought</th><th>lots sold</th><th>position at the end (lots)</th>"
           "<th>take-overs</th><th>take-over discount (quote)</th><th>the type's own "
           "figures</th></tr></thead><tbody>\n",
           html);
-    cJSON_ArrayForEach(a, agents) {
+    cJSON_ArrayForEach(a, agents)
+    {
         double v[10];
         for (int k = 0; k < 10; k++)
             v[k] = cJSON_GetNumberValue(cJSON_GetObjectItem(a, cols[k]));
         fputs("<tr><td>", html);
         cas__html_text(html, a->string);
-        fprintf(html, "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
-                      "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
-                      "<td>%.2f</td><td>",
+        fprintf(html,
+                "</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.2f</td>"
+                "<td>%.2f</td><td>%.0f</td><td>%.0f</td><td>%+.0f</td><td>%.0f</td>"
+                "<td>%.2f</td><td>",
                 v[0], v[1], v[2], v[3], v[4], v[0] > 0 ? v[4] / v[0] : 0, v[5], v[6], v[7], v[8],
                 v[9]);
         const cJSON *m, *measures = cJSON_GetObjectItem(a, "measures");
         bool first = true;
-        cJSON_ArrayForEach(m, measures) {
+        cJSON_ArrayForEach(m, measures)
+        {
             fprintf(html, "%s", first ? "" : ", ");
             cas__html_text(html, m->string);
             fprintf(html, " %.10g", cJSON_GetNumberValue(m));
@@ -1555,7 +1596,6 @@ struct head {
     int decimals;
     char value[64]; /* as text; "" when the run has none */
 };
-
 
 static size_t head_rows(const struct cas_report *r, struct head *h)
 {
@@ -1683,8 +1723,9 @@ static void instruments_table(const struct cas_report *r, FILE *html)
         const struct inst_row *in = &r->insts[k];
         fputs("<tr><td>", html);
         cas__html_text(html, in->name);
-        fprintf(html, "%s</td><td>%s</td><td>%.10g → %.10g</td><td>%.10g / %.10g</td>"
-                      "<td>%lld</td><td>%lld</td><td>",
+        fprintf(html,
+                "%s</td><td>%s</td><td>%.10g → %.10g</td><td>%.10g / %.10g</td>"
+                "<td>%lld</td><td>%lld</td><td>",
                 strcmp(in->name, r->instrument) == 0 ? " (this page)" : "",
                 in->perpetual ? "perpetual" : "spot", in->first, in->last, in->low, in->high,
                 in->liquidations, in->cascades);
@@ -1736,12 +1777,13 @@ static int fig_compare(const struct cas_report *a, const struct cas_report *b, F
     FILE *gp = script_begin(a, "cmp1", title);
     if (!gp)
         return 1;
-    fputs("set xlabel 'step'\nset ylabel 'price (quote currency)'\n"
-          "plot 'a.dat' using 1:2 with lines lw 2 lc rgb '#1f5fa8' title 'A: price', \\\n"
-          "     'a.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#1f5fa8' title 'A: lowest trade', \\\n"
-          "     'b.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'B: price', \\\n"
-          "     'b.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#d62728' title 'B: lowest trade'\n",
-          gp);
+    fputs(
+        "set xlabel 'step'\nset ylabel 'price (quote currency)'\n"
+        "plot 'a.dat' using 1:2 with lines lw 2 lc rgb '#1f5fa8' title 'A: price', \\\n"
+        "     'a.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#1f5fa8' title 'A: lowest trade', \\\n"
+        "     'b.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'B: price', \\\n"
+        "     'b.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#d62728' title 'B: lowest trade'\n",
+        gp);
     char caption[400];
     double afall, bfall;
     int len = snprintf(caption, sizeof caption,
@@ -1838,7 +1880,8 @@ static int write_page(struct cas_report *r, FILE *html)
     summary_value(r, NULL, "version", version, sizeof version);
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>cascade report: ", html);
+          "<title>cascade report: ",
+          html);
     cas__html_text(html, name[0] ? name : r->rundir);
     fprintf(html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", page_style);
     cas__html_text(html, name[0] ? name : "a run");
@@ -1853,8 +1896,10 @@ static int write_page(struct cas_report *r, FILE *html)
     fprintf(html, " steps of %.10g s. The headline and the figures describe <b>", r->step_seconds);
     cas__html_text(html, r->instrument[0] ? r->instrument : "?");
     fprintf(html, "</b>%s.</p>\n</header>\n",
-            r->want ? "" : r->n_insts > 1 ? " (the instrument of the largest cascade, or the "
-                                             "first)" : "");
+            r->want          ? ""
+            : r->n_insts > 1 ? " (the instrument of the largest cascade, or the "
+                               "first)"
+                             : "");
     const struct cas_report *runs[1] = {r};
     headline_table(runs, 1, html);
     instruments_table(r, html);
@@ -1881,7 +1926,8 @@ static int write_page(struct cas_report *r, FILE *html)
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     cas__html_text(html, version[0] ? version : CAS_VERSION);
     fputs(" from the run directory's CSV files; figures drawn by gnuplot. Columns and keys: "
-          "docs/outputs.md.</p></footer>\n</body>\n</html>\n", html);
+          "docs/outputs.md.</p></footer>\n</body>\n</html>\n",
+          html);
     return 0;
 }
 
@@ -1901,8 +1947,8 @@ static int read_run(struct cas_report *r)
                 stat(r->rundir, &st) != 0 ? strerror(errno) : "not a directory");
         return 2;
     }
-    static const char *const required[] = {"timeseries.csv", "liquidations.csv",
-                                           "cascades.csv", "summary.json"};
+    static const char *const required[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
+                                           "summary.json"};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
         char *p = cas_path_join(r->rundir, required[i]);
         if (!p)
@@ -1910,8 +1956,10 @@ static int read_run(struct cas_report *r)
         bool ok = stat(p, &st) == 0;
         free(p);
         if (!ok) {
-            fprintf(stderr, "cascade: '%s' is not a run directory (no %s); "
-                            "'cascade run' writes one\n", r->rundir, required[i]);
+            fprintf(stderr,
+                    "cascade: '%s' is not a run directory (no %s); "
+                    "'cascade run' writes one\n",
+                    r->rundir, required[i]);
             return 2;
         }
     }
@@ -1923,8 +1971,8 @@ static int read_run(struct cas_report *r)
         for (size_t k = 0; k < r->n_insts && !found; k++)
             found = strcmp(r->insts[k].name, r->want) == 0;
         if (!found) {
-            fprintf(stderr, "cascade: %s/timeseries.csv has no instrument '%s' (it has:",
-                    r->rundir, r->want);
+            fprintf(stderr, "cascade: %s/timeseries.csv has no instrument '%s' (it has:", r->rundir,
+                    r->want);
             for (size_t k = 0; k < r->n_insts; k++)
                 fprintf(stderr, "%s %s", k ? "," : "", r->insts[k].name);
             fputs(")\n", stderr);

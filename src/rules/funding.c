@@ -48,8 +48,7 @@ static bool impact_price(const struct cas_book *book, enum cas_side side, double
     return true;
 }
 
-static double impact_premium(const struct cas_funding *f, const struct cas_book *book,
-                             double index)
+static double impact_premium(const struct cas_funding *f, const struct cas_book *book, double index)
 {
     double bid, ask, up = 0.0, down = 0.0;
     if (impact_price(book, CAS_BUY, f->p.impact_lots, &bid))
@@ -68,8 +67,7 @@ static double mid_premium(const struct cas_book *book, double index)
     return (((double)bid + (double)ask) / 2.0 - index) / index;
 }
 
-double cas_funding_premium(const struct cas_funding *f, const struct cas_book *book,
-                           double index)
+double cas_funding_premium(const struct cas_funding *f, const struct cas_book *book, double index)
 {
     if (!(index > 0))
         return 0.0;

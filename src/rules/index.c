@@ -66,17 +66,14 @@ static double gbm_step(struct cas_index *ix)
 double cas_index_advance(struct cas_index *ix, cas_step step)
 {
     switch (ix->source) {
-    case CAS_INDEX_GBM:
-        ix->price = gbm_step(ix);
-        break;
+    case CAS_INDEX_GBM: ix->price = gbm_step(ix); break;
     case CAS_INDEX_PATH:
         if (ix->path_len > 0) {
             cas_step i = step < 0 ? 0 : step >= ix->path_len ? ix->path_len - 1 : step;
             ix->price = held(ix->path[i] * ix->path_scale);
         }
         break;
-    case CAS_INDEX_SPOT:
-        break;
+    case CAS_INDEX_SPOT: break;
     }
     return ix->price;
 }

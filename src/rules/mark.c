@@ -58,16 +58,11 @@ static double index_ema(const struct cas_mark *m, const struct cas_mark_inputs *
 static double raw_mark(const struct cas_mark *m, const struct cas_mark_inputs *in)
 {
     switch (m->method) {
-    case CAS_MARK_LAST:
-        return (double)in->last;
-    case CAS_MARK_MID:
-        return mid_or_last(in);
-    case CAS_MARK_INDEX_EMA:
-        return index_ema(m, in);
-    case CAS_MARK_MEDIAN:
-        return median3(fair(in), index_ema(m, in), (double)in->last);
-    case CAS_MARK_FAIR:
-        return fair(in);
+    case CAS_MARK_LAST: return (double)in->last;
+    case CAS_MARK_MID: return mid_or_last(in);
+    case CAS_MARK_INDEX_EMA: return index_ema(m, in);
+    case CAS_MARK_MEDIAN: return median3(fair(in), index_ema(m, in), (double)in->last);
+    case CAS_MARK_FAIR: return fair(in);
     }
     return (double)in->last;
 }
@@ -75,7 +70,7 @@ static double raw_mark(const struct cas_mark *m, const struct cas_mark_inputs *i
 cas_ticks cas_mark_price(const struct cas_mark *m, const struct cas_mark_inputs *in)
 {
     double x = round(raw_mark(m, in)); /* round() is half away from zero */
-    if (!(x >= 1.0)) /* also catches NaN */
+    if (!(x >= 1.0))                   /* also catches NaN */
         return 1;
     return x > MARK_MAX ? (cas_ticks)MARK_MAX : (cas_ticks)x;
 }

@@ -250,8 +250,8 @@ static bool fires(const struct heap *h, cas_ticks last)
 }
 
 /* Pop the stops of one heap that `last` triggers, live ones into out. */
-static uint32_t pop_fired(struct cas_stops *s, struct heap *h, cas_ticks last,
-                          struct cas_stop *out, uint32_t max)
+static uint32_t pop_fired(struct cas_stops *s, struct heap *h, cas_ticks last, struct cas_stop *out,
+                          uint32_t max)
 {
     uint32_t got = 0;
     while (got < max && h->n > 0 && fires(h, last)) {

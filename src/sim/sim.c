@@ -138,20 +138,12 @@ static int submit_stop(struct cas_sim *s, const struct agent *a, uint32_t instru
                        const struct cas_order_req *req, uint64_t *id)
 {
     *id = STOP_ID_BIT | s->stop_seq++;
-    struct cas_stop stop = {
-        .id = *id,
-        .account = a->account,
-        .instrument = instrument,
-        .side = req->side,
-        .trigger = req->stop,
-        .qty = req->qty,
-        .reduce_only = req->reduce_only,
-    };
+    struct cas_stop stop = {*id,       a->account, instrument,      req->side,
+                            req->stop, req->qty,   req->reduce_only};
     return cas_stops_add(s->stops, &stop);
 }
 
-static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req *req,
-                     uint64_t *id)
+static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req *req, uint64_t *id)
 {
     struct sink *k = impl;
     struct cas_sim *s = k->sim;
@@ -161,15 +153,8 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
         return CAS_EINVAL;
     if (req->stop > 0)
         return submit_stop(s, a, instrument, req, id);
-    struct cas_order o = {
-        .account = a->account,
-        .instrument = instrument,
-        .side = req->side,
-        .type = req->type,
-        .price = req->price,
-        .qty = req->qty,
-        .reduce_only = req->reduce_only,
-    };
+    struct cas_order o = {a->account, instrument, req->side,       req->type,
+                          req->price, req->qty,   req->reduce_only};
     struct cas_cause cause = {CAS_CAUSE_ORDER, a->account};
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, id, &res);
@@ -179,8 +164,8 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
     if (res.rested > 0 && req->expire_at < (double)s->cfg->steps) {
         /* cancelled at the start of the first step after expire_at (the next
          * step for a time already past) */
-        cas_step due = req->expire_at < (double)s->step ? s->step + 1
-                                                        : (cas_step)floor(req->expire_at) + 1;
+        cas_step due =
+            req->expire_at < (double)s->step ? s->step + 1 : (cas_step)floor(req->expire_at) + 1;
         if ((rc = expiry_push(s, due, *id)) < 0) {
             cas_exchange_cancel(s->ex, *id);
             s->error = rc;
@@ -248,14 +233,8 @@ static int keeper_liquidate(void *impl, uint32_t instrument, uint32_t target, ca
                                          instrument, lots, taken);
 }
 
-static const struct cas_agent_ops agent_ops = {
-    .submit = submit_on,
-    .cancel = cancel,
-    .view = view_of,
-    .liq_map = liq_map,
-    .liquidatable = liquidatable,
-    .keeper_liquidate = keeper_liquidate,
-};
+static const struct cas_agent_ops agent_ops = {submit_on, cancel,       view_of,
+                                               liq_map,   liquidatable, keeper_liquidate};
 
 /* ---- what agents hear ---- */
 
@@ -315,8 +294,8 @@ static int open_account(struct cas_sim *s, const struct cas_agent_setup *setup,
         return cas_err_set(err, CAS_ERANGE, "params.collateral",
                            "collateral %g is too large for money_decimals %d", setup->collateral,
                            s->cfg->money_decimals);
-    int rc = cas_exchange_open_account(s->ex, (cas_money)llround(money), margin,
-                                       setup->leverage, account);
+    int rc = cas_exchange_open_account(s->ex, (cas_money)llround(money), margin, setup->leverage,
+                                       account);
     *deposit = (cas_money)llround(money);
     if (rc < 0)
         return cas_err_set(err, rc, "", "cannot open an account: %s", cas_strerror(rc));
@@ -366,8 +345,7 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 if (err) {
                     char full[sizeof err->path + 32];
                     snprintf(full, sizeof full, "agents[%u].%s", p, err->path);
-                    snprintf(err->path, sizeof err->path, "%.*s", (int)sizeof err->path - 1,
-                             full);
+                    snprintf(err->path, sizeof err->path, "%.*s", (int)sizeof err->path - 1, full);
                 }
                 return rc;
             }
@@ -428,8 +406,8 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         s->owner[k] = UINT32_MAX;
     s->money_scale = cas_pow10(cfg->money_decimals);
     int rc = cas__venue_init(s, err);
-    if (rc == 0 && cas_exchange_reserve_accounts(
-                       s->ex, cas_exchange_n_accounts(s->ex) + (uint32_t)n_agents) < 0)
+    if (rc == 0 && cas_exchange_reserve_accounts(s->ex, cas_exchange_n_accounts(s->ex) +
+                                                            (uint32_t)n_agents) < 0)
         goto nomem; /* one allocation for the population: doubling would copy it */
     if (rc < 0) {
         cas_sim_destroy(s);
@@ -552,8 +530,8 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     if (s->instruments[instrument].perp) /* spot: the mid or last, as cas_sim_price */
         v->index = s->instruments[instrument].index.price;
     else
-        v->index = v->has_bid && v->has_ask ? (double)(v->best_bid + v->best_ask) / 2
-                                            : (double)v->last;
+        v->index =
+            v->has_bid && v->has_ask ? (double)(v->best_bid + v->best_ask) / 2 : (double)v->last;
     v->funding_rate = cas_sim_funding_rate(s, instrument);
     v->index_instrument = ic->spec.kind == CAS_PERPETUAL && ic->index_source == CAS_INDEX_SPOT
                               ? ic->index_spot

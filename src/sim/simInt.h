@@ -36,11 +36,11 @@ struct sim_instrument {
     struct cas_funding funding;
     struct cas_band band;
     struct cas_volmargin vol;
-    int64_t scale_ppm;        /* maintenance scale last given to the exchange */
+    int64_t scale_ppm; /* maintenance scale last given to the exchange */
     bool halted;
-    bool halt_band;           /* a price band that halts trading is configured */
-    uint32_t n_arb;           /* agents on it whose type reports at_limit */
-    uint32_t n_at_limit;      /* those of them at their limit after their last wake-up */
+    bool halt_band;      /* a price band that halts trading is configured */
+    uint32_t n_arb;      /* agents on it whose type reports at_limit */
+    uint32_t n_at_limit; /* those of them at their limit after their last wake-up */
 };
 
 struct agent {
@@ -71,9 +71,9 @@ struct expiry {
 #define SLAB_IDS 8 /* ids each expiry bucket holds before it needs an allocation */
 
 struct id_bucket {
-    uint64_t *ids;      /* its share of exp_slab, or its own allocation once grown */
+    uint64_t *ids; /* its share of exp_slab, or its own allocation once grown */
     uint32_t n, cap;
-    bool heap;          /* ids is its own allocation */
+    bool heap; /* ids is its own allocation */
 };
 
 struct cas_sim {
@@ -87,26 +87,26 @@ struct cas_sim {
     struct agent *agents;
     unsigned char *states;
     uint32_t shock_account;
-    double money_scale;       /* 10^money_decimals: collateral to integer money */
-    uint32_t *owner;          /* account id -> agent index, UINT32_MAX for none */
+    double money_scale; /* 10^money_decimals: collateral to integer money */
+    uint32_t *owner;    /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
-    uint32_t next_shock;      /* index of the first shock not yet applied */
-    bool publish_liq_maps;    /* someone reads the liquidation map */
+    uint32_t next_shock;   /* index of the first shock not yet applied */
+    bool publish_liq_maps; /* someone reads the liquidation map */
     uint64_t stop_seq;
     struct cas_rng sched;
-    cas_step chunk;           /* first step the ring covers */
-    uint32_t *wake_ring;      /* RING heads of agent lists */
-    uint32_t far_wake;        /* agents waking at chunk + RING or later */
-    struct wake *pending;     /* this step's wake bucket, a min-heap */
+    cas_step chunk;       /* first step the ring covers */
+    uint32_t *wake_ring;  /* RING heads of agent lists */
+    uint32_t far_wake;    /* agents waking at chunk + RING or later */
+    struct wake *pending; /* this step's wake bucket, a min-heap */
     uint32_t n_pending, cap_pending;
-    struct wake *woken;       /* this step's wake-ups, grown as needed */
+    struct wake *woken; /* this step's wake-ups, grown as needed */
     uint32_t n_woken, cap_woken;
     struct id_bucket *exp_ring; /* RING buckets of order ids */
-    uint64_t *exp_slab;       /* RING * SLAB_IDS ids: the buckets' first room */
-    struct expiry *far_exp;   /* expiries at chunk + RING or later, in push order */
+    uint64_t *exp_slab;         /* RING * SLAB_IDS ids: the buckets' first room */
+    struct expiry *far_exp;     /* expiries at chunk + RING or later, in push order */
     size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
-    int error;                /* first allocation failure inside a step */
+    int error; /* first allocation failure inside a step */
 };
 
 /* venue.c */

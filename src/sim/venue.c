@@ -16,14 +16,15 @@
 #include "cascade/fmath.h"
 #include "sim/simInt.h"
 
-#define SHOCK_COLLATERAL 1e9 /* quote currency: the shock account never runs short; it is
+#define SHOCK_COLLATERAL \
+    1e9                      /* quote currency: the shock account never runs short; it is
                                 opened only when a market- or limit-order shock is configured */
 #define SCALE_STEP_PPM 10000 /* apply a new margin scale once it moved 1% */
 
 /* ---- exchange events, passed on to the observer ---- */
 
-static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
-                    uint32_t taker, uint32_t maker, struct cas_cause cause)
+static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill, uint32_t taker,
+                    uint32_t maker, struct cas_cause cause)
 {
     struct cas_sim *s = ctx;
     s->counters.trades++;
@@ -132,8 +133,9 @@ static void fire_stops(struct cas_sim *s)
             cas_ticks last = cas_exchange_last(s->ex, i);
             uint32_t n = cas_stops_triggered(s->stops, i, last, batch, 64);
             for (uint32_t k = 0; k < n; k++) {
-                struct cas_order o = {batch[k].account, i, batch[k].side, CAS_MARKET, 0,
-                                      batch[k].qty, batch[k].reduce_only};
+                struct cas_order o = {batch[k].account,    i, batch[k].side,
+                                      CAS_MARKET,          0, batch[k].qty,
+                                      batch[k].reduce_only};
                 uint64_t id;
                 struct cas_submit_result res;
                 s->counters.stops++;
@@ -177,9 +179,7 @@ static int init_index(struct cas_sim *s, uint32_t i, struct cas_err *err)
             snprintf(err->path, sizeof err->path, "instruments[%u].index.file", i);
         return rc;
     }
-    case CAS_INDEX_SPOT:
-        cas_index_init_spot(ix, p0);
-        return 0;
+    case CAS_INDEX_SPOT: cas_index_init_spot(ix, p0); return 0;
     }
     return 0;
 }
@@ -294,7 +294,8 @@ static void publish_liq_map(struct cas_sim *s, uint32_t i)
     double mark = (double)cas_exchange_mark(s->ex, i);
     double K = (double)s->cfg->instruments[i].spec.contract_units;
     double unit = cas_pow10(-s->cfg->money_decimals);
-    *m = (struct cas_liq_map){.published = s->step, .lo = mark * (1 - LIQ_MAP_SPAN / 2),
+    *m = (struct cas_liq_map){.published = s->step,
+                              .lo = mark * (1 - LIQ_MAP_SPAN / 2),
                               .bin = mark * LIQ_MAP_SPAN / CAS_LIQ_BINS};
     uint32_t n = cas_exchange_n_accounts(s->ex);
     for (uint32_t a = 0; a < n; a++) {
@@ -397,9 +398,9 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
         return close_positions(s, sh, cause);
     /* A limit order rests until filled: the shock account never cancels. */
     bool limit = sh->kind == CAS_SHOCK_LIMIT_ORDER;
-    struct cas_order o = {s->shock_account, sh->instrument, sh->side,
-                          limit ? CAS_LIMIT : CAS_MARKET, limit ? sh->price : 0, sh->qty,
-                          false};
+    struct cas_order o = {
+        s->shock_account,      sh->instrument, sh->side, limit ? CAS_LIMIT : CAS_MARKET,
+        limit ? sh->price : 0, sh->qty,        false};
     uint64_t id;
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, &id, &res);
@@ -481,9 +482,9 @@ int cas__venue_end_step(struct cas_sim *s)
         if (!in->perp)
             continue;
         if (ic->funding_on) {
-            cas_funding_sample(&in->funding,
-                               cas_funding_premium(&in->funding, cas_exchange_book(s->ex, i),
-                                                   in->index.price));
+            cas_funding_sample(
+                &in->funding,
+                cas_funding_premium(&in->funding, cas_exchange_book(s->ex, i), in->index.price));
             mark_context(s, i);
             if ((s->step + 1) % ic->funding.interval == 0)
                 rc = pay_funding(s, i);

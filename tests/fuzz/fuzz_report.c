@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cascade/sweep.h"
 #include "cascade/report.h"
+#include "cascade/sweep.h"
 
 static const char *const files[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                     "liqmap.csv", "summary.json"};

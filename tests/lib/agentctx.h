@@ -42,8 +42,8 @@ struct agentctx {
     bool stop_ids;    /* give stops ids (the interface allows 0) */
     const struct cas_agent_type *type; /* with state: who hears the fills */
     void *state;
-    struct cas_rng rng;                /* for a test that keeps the agent here: its stream */
-    struct cas_agent_ctx ctx;          /* and its context */
+    struct cas_rng rng;       /* for a test that keeps the agent here: its stream */
+    struct cas_agent_ctx ctx; /* and its context */
     struct agentctx_order orders[AGENTCTX_MAX];
     uint32_t n_orders;
     uint64_t next_id;
@@ -145,8 +145,8 @@ static inline uint32_t agentctx_liquidatable(void *sink, uint32_t instrument, ui
 }
 
 /* The venue's take-over: the keeper gets the target's lots on the target's side. */
-static inline int agentctx_keeper(void *sink, uint32_t instrument, uint32_t target,
-                                  cas_lots lots, cas_lots *taken)
+static inline int agentctx_keeper(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
+                                  cas_lots *taken)
 {
     struct agentctx *f = sink;
     cr_assert_eq(instrument, 0);
@@ -170,8 +170,8 @@ static inline int agentctx_keeper(void *sink, uint32_t instrument, uint32_t targ
     return t->rc;
 }
 
-static const struct cas_agent_ops agentctx_ops = {agentctx_submit_on, agentctx_cancel,
-                                                  agentctx_view, agentctx_liq_map,
+static const struct cas_agent_ops agentctx_ops = {agentctx_submit_on,    agentctx_cancel,
+                                                  agentctx_view,         agentctx_liq_map,
                                                   agentctx_liquidatable, agentctx_keeper};
 
 /* An empty venue: no orders, no map, no one to take over, any margin. */

@@ -148,8 +148,8 @@ static inline double summary_num(const char *dir, const char *key)
 /* A CSV table: every field of every line, split in place. */
 struct table {
     char *text;
-    char ***rows;     /* rows[r][c]; rows[0] is the header */
-    size_t n_rows;    /* header included */
+    char ***rows;  /* rows[r][c]; rows[0] is the header */
+    size_t n_rows; /* header included */
     size_t n_cols;
 };
 
@@ -188,8 +188,8 @@ static inline void table_read(struct table *t, const char *path)
         }
         if (t->n_rows == 0)
             t->n_cols = n;
-        cr_assert_eq(n, t->n_cols, "%s:%zu: %zu fields, header has %zu", path, t->n_rows + 1,
-                     n, t->n_cols);
+        cr_assert_eq(n, t->n_cols, "%s:%zu: %zu fields, header has %zu", path, t->n_rows + 1, n,
+                     t->n_cols);
         if (t->n_rows == cap) {
             cap = cap ? 2 * cap : 1024;
             t->rows = realloc(t->rows, cap * sizeof *t->rows);

@@ -14,14 +14,14 @@
 
 /* Load configs/NAME.json into cfg with these --set values; the test fails, naming the file,
  * the JSON path and the reason, when it does not load. */
-static inline void scenario_load(struct cas_config *cfg, const char *name,
-                                 const char *const *sets, size_t n_sets)
+static inline void scenario_load(struct cas_config *cfg, const char *name, const char *const *sets,
+                                 size_t n_sets)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/configs/%s.json", source_root(), name);
     struct cas_err err = {0};
-    cr_assert_eq(cas_config_load(cfg, path, sets, n_sets, &err), 0, "%s: %s: %s", name,
-                 err.path, err.msg);
+    cr_assert_eq(cas_config_load(cfg, path, sets, n_sets, &err), 0, "%s: %s: %s", name, err.path,
+                 err.msg);
 }
 
 /* The same with `seed=SEED` set after the others. */
@@ -40,13 +40,11 @@ static inline void scenario_load_seed(struct cas_config *cfg, const char *name,
 
 /* A simulation of cfg under obs (borrowed; it must outlive the simulation). */
 static inline struct cas_sim *scenario_start(const struct cas_config *cfg,
-                                             const struct cas_sim_observer *obs,
-                                             const char *name)
+                                             const struct cas_sim_observer *obs, const char *name)
 {
     struct cas_sim *sim = NULL;
     struct cas_err err = {0};
-    cr_assert_eq(cas_sim_create(&sim, cfg, obs, &err), 0, "%s: %s: %s", name, err.path,
-                 err.msg);
+    cr_assert_eq(cas_sim_create(&sim, cfg, obs, &err), 0, "%s: %s: %s", name, err.path, err.msg);
     return sim;
 }
 
