@@ -50,7 +50,7 @@ static void line_char(struct line *l, char c)
     l->n++;
 }
 
-static void line_printf(struct line *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void line_printf(struct line *l, const char *fmt, ...)
 {
     va_list ap, again;
     va_start(ap, fmt);
