@@ -318,3 +318,17 @@ Test(core_io, help_comes_from_the_table)
                           "the end\n");
     cr_assert_str_eq(err, "");
 }
+
+Test(core_io, grow_doubles_and_refuses_past_2_to_the_31)
+{
+    char *v = NULL;
+    uint32_t cap = 0;
+    cr_assert_eq(cas__grow((void **)&v, &cap, 17, 1), 0);
+    cr_assert_eq(cap, 32, "doubling from 16");
+    char *kept = v;
+    /* a doubling past 2^31 would wrap the capacity: refused before any allocation */
+    cr_assert_eq(cas__grow((void **)&v, &cap, (UINT32_C(1) << 31) + 1, 1), CAS_ENOMEM);
+    cr_assert_eq(cap, 32, "unchanged on failure");
+    cr_assert_eq(v, kept, "unchanged on failure");
+    free(v);
+}

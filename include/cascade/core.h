@@ -57,8 +57,8 @@ bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Library-internal: make the array *v (of *cap elements of `size` bytes) hold
- * at least `need`, doubling from 16; *v and *cap change only on success.
- * 0 or CAS_ENOMEM. */
+ * at least `need`, doubling from 16 up to 2^31 elements; *v and *cap change
+ * only on success. 0 or CAS_ENOMEM. */
 int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
 /* The same, with the elements it adds zeroed (tables indexed by an id). */
 int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);

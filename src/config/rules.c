@@ -69,9 +69,14 @@ static const struct cas__field funding_fields[] = {
 /* ---- margin ----------------------------------------------------------------------------- */
 
 /* Maintenance must stay below the initial margin at the tier's leverage. */
+static bool below_initial(const struct cas_tier *t)
+{
+    return t->mmr_ppm * (int64_t)t->max_leverage < CAS_PPM;
+}
+
 static int check_below_initial(struct cas__rule_ctx *c, const struct cas_tier *t)
 {
-    if (t->mmr_ppm * (int64_t)t->max_leverage < CAS_PPM)
+    if (below_initial(t))
         return 0;
     return cas__fail(c->w, "mmr", CAS_ERANGE,
                      "must be below 1/max_leverage = %s of this tier (maintenance must be below"
@@ -147,7 +152,7 @@ static int read_tiers(struct cas__rule_ctx *c, const cJSON *m, const struct cas_
     if (!arr) { /* one tier: 0.5% maintenance at max_leverage */
         spec->n_tiers = 1;
         spec->tiers[0] = (struct cas_tier){0, 5000, spec->max_leverage};
-        if (spec->tiers[0].mmr_ppm * spec->max_leverage < CAS_PPM)
+        if (below_initial(&spec->tiers[0]))
             return 0;
         return cas__fail(c->w, "max_leverage", CAS_ERANGE,
                          "is %d, which the default tier's mmr 0.005 does not allow (maintenance"

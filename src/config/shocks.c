@@ -61,7 +61,6 @@ static int read_position(struct cas__parse *p, const cJSON *o, struct cas_shock_
 {
     int position, rc;
     double k;
-    s->holders = UINT32_MAX;
     if ((rc = cas__read_choice(&p->w, o, "position", positions, 2, 0, "position", "known positions",
                                &position)) != 0)
         return rc;

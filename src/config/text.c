@@ -202,19 +202,15 @@ static int json_error(const char *text, const char *end, const char *source, str
         else if ((ch == ']' || ch == '}') && depth > 0)
             depth--;
     }
-    bool at_end = pos >= last;
-    if (depth >= CJSON_NESTING_LIMIT) {
-        for (size_t i = 0; i < pos; i++)
-            line += text[i] == '\n';
-        snprintf(path, sizeof path, "line %zu", line);
-        return cas_err_set(err, CAS_EINVAL, path,
-                           "arrays and objects nested deeper than %d levels, the limit",
-                           CJSON_NESTING_LIMIT);
-    }
-    size_t from = !at_end ? pos : last > SNIPPET_LEN ? last - SNIPPET_LEN : 0;
+    bool too_deep = depth >= CJSON_NESTING_LIMIT, at_end = !too_deep && pos >= last;
     for (size_t i = 0; i < (at_end ? last - 1 : pos); i++)
         line += text[i] == '\n';
     snprintf(path, sizeof path, "line %zu", line);
+    if (too_deep)
+        return cas_err_set(err, CAS_EINVAL, path,
+                           "arrays and objects nested deeper than %d levels, the limit",
+                           CJSON_NESTING_LIMIT);
+    size_t from = !at_end ? pos : last > SNIPPET_LEN ? last - SNIPPET_LEN : 0;
     cas__escape(near, sizeof near, text + from, at_end ? last - from : SNIPPET_LEN);
     if (at_end)
         return cas_err_set(err, CAS_EINVAL, path, "invalid JSON: '%s' ends too early, after '%s%s'",

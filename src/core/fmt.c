@@ -12,10 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cascade/fmath.h"
 #include "cascade/fmt.h"
-
-static const double pow10_d[21] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9, 1e10,
-                                   1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
 
 /* clang-format off */
 static const uint64_t pow10_u[20] = {
@@ -65,7 +63,7 @@ static size_t put_fixed(char *buf, uint64_t v, int d)
 size_t cas_fmt_fixed(char *buf, double x, int decimals)
 {
     int d = decimals < 0 ? 0 : decimals > 20 ? 20 : decimals;
-    double y = fabs(x) * pow10_d[d];
+    double y = fabs(x) * cas_pow10(d);
     if (y < 0x1p49) { /* false for NaN */
         double n = nearbyint(y);
         if (fabs(y - n) <= 0.4 && d <= 15) { /* n < 2^49 < 10^15: the split fits uint64 */

@@ -9,8 +9,11 @@ int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
     if (need <= *cap)
         return 0;
     uint32_t c = *cap ? *cap : 16;
-    while (c < need)
+    while (c < need) {
+        if (c > UINT32_MAX / 2) /* a doubling would wrap: 2^31 elements at most */
+            return CAS_ENOMEM;
         c *= 2;
+    }
     void *n = realloc(*v, (size_t)c * size);
     if (!n)
         return CAS_ENOMEM;

@@ -148,8 +148,7 @@ static bool read_line(struct path_reader *r)
 
 static int push_price(struct path_reader *r, double ticks)
 {
-    if (r->len == UINT32_C(1) << 31 ||
-        cas__grow((void **)&r->prices, &r->alloc, r->len + 1, sizeof *r->prices) < 0)
+    if (cas__grow((void **)&r->prices, &r->alloc, r->len + 1, sizeof *r->prices) < 0)
         return CAS_ENOMEM;
     r->prices[r->len++] = ticks;
     return 0;
