@@ -177,6 +177,9 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
         return rc;
     if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0)
         return cas__csv_bad(c, "'side' must be long or short, not '%.20s'", side);
+    for (size_t k = 0; k < r->n_insts; k++) /* every instrument's count, for the table */
+        if (strcmp(r->insts[k].name, c->field[idx[1]]) == 0)
+            r->insts[k].liquidations++;
     if (strcmp(c->field[idx[1]], r->instrument) != 0)
         return 0;
     if (cas__grow((void **)&r->liq, &r->cap_liq, (uint32_t)r->n_liq + 1, sizeof *r->liq) < 0)
@@ -288,18 +291,6 @@ static int price_line(void *ctx, const struct csv *c, const int *idx)
     return 0;
 }
 
-/* The liquidations of each instrument, from liquidations.csv. */
-static const struct cas_csv_field instrument_field[] = {TEXT("instrument")};
-
-static int count_line(void *ctx, const struct csv *c, const int *idx)
-{
-    struct cas_report *r = ctx;
-    for (size_t k = 0; k < r->n_insts; k++)
-        if (strcmp(r->insts[k].name, c->field[idx[0]]) == 0)
-            r->insts[k].liquidations++;
-    return 0;
-}
-
 /* The counterfactual's price path (written by `cascade run --counterfactual`). */
 struct cf_line {
     long long step;
@@ -350,8 +341,6 @@ static int read_cascades_and_instruments(struct cas_report *r)
     int rc = READ(r, "cascades.csv", cascade_fields, cascade_line);
     if (rc == 0)
         rc = READ(r, "timeseries.csv", price_fields, price_line);
-    if (rc == 0)
-        rc = READ(r, "liquidations.csv", instrument_field, count_line);
     return rc;
 }
 
