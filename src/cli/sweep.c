@@ -156,7 +156,7 @@ static char *slurp(const char *path)
 /* Write text to dir/name through a temporary file renamed into place. */
 static int write_atomic(const char *dir, const char *name, const char *text)
 {
-    char *path = path_of(dir, name, "");
+    char *path = cas_path_join(dir, name);
     int rc = path ? cas_write_file_atomic(path, text) : CAS_ENOMEM;
     if (rc)
         fprintf(stderr, "cascade: cannot write '%s/%s': %s\n", dir, name, strerror(errno));
@@ -175,7 +175,7 @@ static void remove_entry(const char *path)
     for (struct dirent *e; (e = readdir(d));) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char *p = path_of(path, e->d_name, "");
+        char *p = cas_path_join(path, e->d_name);
         if (p)
             unlink(p);
         free(p);
@@ -269,7 +269,7 @@ static int write_csv(const char *dir, const struct cas_sweep *sw, const enum sta
         if (st[i] != ST_OK)
             continue;
         char *p = path_of(dir, "runs", sw->runs[i].id),
-             *s = p ? path_of(p, "summary.json", "") : NULL;
+             *s = p ? cas_path_join(p, "summary.json") : NULL;
         struct cas_err err = {0};
         int r = s ? cas_sweep_figures_read(&figs[i], s, &err) : -1;
         free(p);
@@ -326,7 +326,7 @@ done_closed:
  * listed on stderr. */
 static size_t scan_runs(const char *dir, const struct cas_sweep *sw, enum status *st, bool report)
 {
-    char *runs = path_of(dir, "runs", "");
+    char *runs = cas_path_join(dir, "runs");
     DIR *d = runs ? opendir(runs) : NULL;
     size_t problems = 0;
     for (size_t i = 0; i < sw->n_runs; i++)
@@ -364,7 +364,7 @@ static size_t scan_runs(const char *dir, const struct cas_sweep *sw, enum status
 
 static int merge(const char *dir, const struct cas_sweep *sw, const char *manifest, bool quiet)
 {
-    char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
+    char *mpath = cas_path_join(dir, "manifest.jsonl"), *have = mpath ? slurp(mpath) : NULL;
     enum status *st = calloc(sw->n_runs, sizeof *st);
     int rc = 1;
     if (!st)
@@ -407,7 +407,7 @@ done:
 
 static int cli_merge(const char *dir)
 {
-    char *spath = path_of(dir, "sweep.json", ""), *text = spath ? slurp(spath) : NULL;
+    char *spath = cas_path_join(dir, "sweep.json"), *text = spath ? slurp(spath) : NULL;
     struct cas_sweep sw;
     struct cas_err err = {0};
     char *manifest = NULL;
@@ -500,7 +500,7 @@ static void finish_run(struct runner *r, const struct cas_sweep_run *run, int ws
 {
     char name[64], line[1024] = "";
     snprintf(name, sizeof name, "runs/%s.log", run->id);
-    char *log = path_of(r->dir, name, ""), *text = log ? slurp(log) : NULL;
+    char *log = cas_path_join(r->dir, name), *text = log ? slurp(log) : NULL;
     snprintf(name, sizeof name, "runs/%s", run->id);
     bool ok =
         WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && exists(r->dir, name, "summary.json");
@@ -613,7 +613,7 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
 static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struct sweep_args *a,
                         size_t *todo, size_t *n_todo)
 {
-    char *runs = path_of(dir, "runs", "");
+    char *runs = cas_path_join(dir, "runs");
     DIR *d = runs ? opendir(runs) : NULL;
     bool *mine = calloc(sw->n_runs, sizeof *mine), *whole = calloc(sw->n_runs, sizeof *whole);
     int rc = 2;
@@ -638,7 +638,7 @@ static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struc
                     e->d_name);
             goto done;
         }
-        char *p = path_of(runs, e->d_name, "");
+        char *p = cas_path_join(runs, e->d_name);
         if (p)
             remove_entry(p);
         free(p);
@@ -699,7 +699,7 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
         return 2;
     }
     if (!cas__dir_is_empty(dir)) {
-        char *mpath = path_of(dir, "manifest.jsonl", ""), *have = mpath ? slurp(mpath) : NULL;
+        char *mpath = cas_path_join(dir, "manifest.jsonl"), *have = mpath ? slurp(mpath) : NULL;
         bool same = have && strcmp(have, manifest) == 0;
         free(have);
         free(mpath);
@@ -718,7 +718,7 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
             return 2;
         }
     }
-    char *runs = path_of(dir, "runs", "");
+    char *runs = cas_path_join(dir, "runs");
     int mk = runs ? cas__mkdirs(runs, NULL) : -1;
     free(runs);
     if (mk < 0) {

@@ -6,7 +6,6 @@
  * row to docs/outputs.md; tests/test_outputs.c says what is missing.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "cascade/fmath.h"
@@ -48,22 +47,6 @@ static void line_char(struct line *l, char c)
 {
     *line_room(l, 1) = c;
     l->n++;
-}
-
-__attribute__((format(printf, 2, 3))) static void line_printf(struct line *l, const char *fmt, ...)
-{
-    va_list ap, again;
-    va_start(ap, fmt);
-    va_copy(again, ap);
-    int k = vsnprintf(line_room(l, CAS_FMT_MAX), CAS_FMT_MAX, fmt, ap);
-    if (k >= CAS_FMT_MAX) { /* longer than any number: straight to the stream */
-        line_flush(l);
-        vfprintf(l->f, fmt, again);
-    } else if (k > 0) {
-        l->n += (size_t)k;
-    }
-    va_end(again);
-    va_end(ap);
 }
 
 /* The price `ticks` with `dec` decimals of the quote currency; nothing when NaN. */
@@ -128,6 +111,12 @@ static void put_cause(struct line *f, struct cas_cause c)
 static void put_fixed(struct line *f, double x, int decimals)
 {
     f->n += cas_fmt_fixed(line_room(f, CAS_FMT_MAX), x, decimals);
+}
+
+/* x as "%.10g" (at most 17 characters) */
+static void put_g10(struct line *f, double x)
+{
+    f->n += (size_t)snprintf(line_room(f, CAS_FMT_MAX), CAS_FMT_MAX, "%.10g", x);
 }
 
 void cas__put_header(FILE *f, const struct column *cols, size_t n)
@@ -251,7 +240,7 @@ static void ts_oi_short(struct line *f, const void *x) { ts_oi(f, TS(x), false);
 static void ts_funding(struct line *f, const void *x)
 {
     if (PERP(x) && TS(x)->ins->funding_on)
-        line_printf(f, "%.10g", cas_sim_funding_rate(TS(x)->sim, TS(x)->i));
+        put_g10(f, cas_sim_funding_rate(TS(x)->sim, TS(x)->i));
 }
 static void ts_mmr_scale(struct line *f, const void *x)
 {

@@ -407,8 +407,12 @@ static void on_step(void *ctx, const struct cas_sim *sim)
 
 struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
 {
-    return (struct cas_sim_observer){r,      on_trade, on_liquidation, on_liquidation_done,
-                                     on_adl, NULL,     on_step};
+    return (struct cas_sim_observer){.ctx = r,
+                                     .on_trade = on_trade,
+                                     .on_liquidation = on_liquidation,
+                                     .on_liquidation_done = on_liquidation_done,
+                                     .on_adl = on_adl,
+                                     .on_step = on_step};
 }
 
 /* ---- liquidations and cascades ---- */

@@ -151,7 +151,7 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
                     side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
                     side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
     }
-    fputs("\n", stdout);
+    fputs("\n", r->out);
 }
 
 /* clang-format off */
@@ -177,7 +177,7 @@ static void tell_liquidation(const struct run *r, size_t k)
                trigger + 6, type_of(r, trigger + 6), cas__rows_get(l, k, "cascade"));
     else
         fprintf(r->out, ", set off by %s: the root of cascade %s.\n", trigger, cas__rows_get(l, k, "cascade"));
-    fputs("             ", stdout);
+    fputs("             ", r->out);
     if (strcmp(cas__rows_get(l, k, "mode"), "keeper") == 0) {
         fprintf(r->out, "A keeper took over %s lots at %s (bankruptcy price %s)", cas__rows_get(l, k, "filled_lots"),
                cas__rows_get(l, k, "fill_vwap"), cas__rows_get(l, k, "bankruptcy"));
@@ -203,7 +203,7 @@ static void tell_liquidation(const struct run *r, size_t k)
         fprintf(r->out, "; the insurance fund paid %s", cas__rows_get(l, k, "insurance_change") + 1);
     if (*cas__rows_get(l, k, "finish_step"))
         fprintf(r->out, "; done in step %s", cas__rows_get(l, k, "finish_step"));
-    fputs(".\n", stdout);
+    fputs(".\n", r->out);
 }
 /* clang-format on */
 

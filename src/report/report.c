@@ -76,15 +76,20 @@ struct cas_report {
     const char *rundir;
     char instrument[128];
     struct ts_row *ts;
-    size_t n_ts, cap_ts;
+    size_t n_ts;
+    uint32_t cap_ts;
     struct liq_row *liq;
-    size_t n_liq, cap_liq;
+    size_t n_liq;
+    uint32_t cap_liq;
     struct cascade_row *cas;
-    size_t n_cas, cap_cas;
+    size_t n_cas;
+    uint32_t cap_cas;
     struct map_row *map;
-    size_t n_map, cap_map;
+    size_t n_map;
+    uint32_t cap_map;
     struct ts_row *cf; /* timeseries-counterfactual.csv: step, mid, last, low */
-    size_t n_cf, cap_cf;
+    size_t n_cf;
+    uint32_t cap_cf;
     bool have_liqmap;
     cJSON *sum;       /* summary.json */
     const char *want; /* --instrument, or NULL */
@@ -98,20 +103,6 @@ struct cas_report {
     const char *unit;    /* its name: "s", "min" or "h" */
     char tmpdir[4096];   /* gnuplot's working directory */
 };
-
-/* Grow *p (an array of *cap elements of `size`) to hold n + 1; false when out of memory. */
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t want = *cap ? *cap * 2 : 256;
-    void *q = realloc(*p, want * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = want;
-    return true;
-}
 
 /* clang-format off */
 static int out_of_memory(void)
@@ -158,7 +149,7 @@ static int ts_line(void *ctx, const struct csv *c, const int *idx)
         r->step_seconds = time_s / (double)(step + 1);
     if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step)
         return cas__csv_bad(c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
-    if (!grow((void **)&r->ts, &r->cap_ts, r->n_ts, sizeof *r->ts))
+    if (cas__grow((void **)&r->ts, &r->cap_ts, (uint32_t)r->n_ts + 1, sizeof *r->ts) < 0)
         return out_of_memory();
     struct ts_row *t = &r->ts[r->n_ts];
     t->step = (double)step;
@@ -186,9 +177,12 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
         return rc;
     if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0)
         return cas__csv_bad(c, "'side' must be long or short, not '%.20s'", side);
+    for (size_t k = 0; k < r->n_insts; k++) /* every instrument's count, for the table */
+        if (strcmp(r->insts[k].name, c->field[idx[1]]) == 0)
+            r->insts[k].liquidations++;
     if (strcmp(c->field[idx[1]], r->instrument) != 0)
         return 0;
-    if (!grow((void **)&r->liq, &r->cap_liq, r->n_liq, sizeof *r->liq))
+    if (cas__grow((void **)&r->liq, &r->cap_liq, (uint32_t)r->n_liq + 1, sizeof *r->liq) < 0)
         return out_of_memory();
     r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
     return 0;
@@ -209,7 +203,7 @@ enum { C_ID, C_CAUSE, C_INSTR, C_SIDE };
 static int cascade_line(void *ctx, const struct csv *c, const int *idx)
 {
     struct cas_report *r = ctx;
-    if (!grow((void **)&r->cas, &r->cap_cas, r->n_cas, sizeof *r->cas))
+    if (cas__grow((void **)&r->cas, &r->cap_cas, (uint32_t)r->n_cas + 1, sizeof *r->cas) < 0)
         return out_of_memory();
     struct cascade_row *k = &r->cas[r->n_cas];
     int rc = cas__csv_read_fields(c, cascade_fields, COUNT(cascade_fields), idx, k);
@@ -247,7 +241,7 @@ static int map_line(void *ctx, const struct csv *c, const int *idx)
         return cas__csv_bad(c, "'price_hi' is not above 'price_lo'");
     if (strcmp(c->field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
         return 0;
-    if (!grow((void **)&r->map, &r->cap_map, r->n_map, sizeof *r->map))
+    if (cas__grow((void **)&r->map, &r->cap_map, (uint32_t)r->n_map + 1, sizeof *r->map) < 0)
         return out_of_memory();
     r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
     return 0;
@@ -297,18 +291,6 @@ static int price_line(void *ctx, const struct csv *c, const int *idx)
     return 0;
 }
 
-/* The liquidations of each instrument, from liquidations.csv. */
-static const struct cas_csv_field instrument_field[] = {TEXT("instrument")};
-
-static int count_line(void *ctx, const struct csv *c, const int *idx)
-{
-    struct cas_report *r = ctx;
-    for (size_t k = 0; k < r->n_insts; k++)
-        if (strcmp(r->insts[k].name, c->field[idx[0]]) == 0)
-            r->insts[k].liquidations++;
-    return 0;
-}
-
 /* The counterfactual's price path (written by `cascade run --counterfactual`). */
 struct cf_line {
     long long step;
@@ -326,7 +308,7 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
     int rc = cas__csv_read_fields(c, cf_fields, COUNT(cf_fields), idx, &l);
     if (rc || strcmp(c->field[idx[1]], r->instrument) != 0)
         return rc;
-    if (!grow((void **)&r->cf, &r->cap_cf, r->n_cf, sizeof *r->cf))
+    if (cas__grow((void **)&r->cf, &r->cap_cf, (uint32_t)r->n_cf + 1, sizeof *r->cf) < 0)
         return out_of_memory();
     l.t.step = (double)l.step;
     r->cf[r->n_cf++] = l.t;
@@ -359,8 +341,6 @@ static int read_cascades_and_instruments(struct cas_report *r)
     int rc = READ(r, "cascades.csv", cascade_fields, cascade_line);
     if (rc == 0)
         rc = READ(r, "timeseries.csv", price_fields, price_line);
-    if (rc == 0)
-        rc = READ(r, "liquidations.csv", instrument_field, count_line);
     return rc;
 }
 
