@@ -397,6 +397,18 @@ void cas_exchange_position(const struct cas_exchange *ex, uint32_t account, uint
     cas__position_view(ex, account, instrument, out);
 }
 
+/* An account's equity: its cash, and every position's cash and value at the
+ * mark. */
+static cas_money equity(const struct cas_exchange *ex, uint32_t account)
+{
+    i128 eq = ex->acct[account].cash;
+    for (uint32_t j = 0; j < ex->n_inst; j++) {
+        const struct position *p = pos_at(ex, account, j);
+        eq += (i128)p->lots * ex->inst[j].mark * ex->inst[j].spec.contract_units + p->cash;
+    }
+    return (cas_money)eq;
+}
+
 void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
                           struct cas_account_view *out)
 {
@@ -404,19 +416,18 @@ void cas_exchange_account(const struct cas_exchange *ex, uint32_t account,
     if (account >= ex->n_acct)
         return;
     const struct account *ac = &ex->acct[account];
-    i128 eq = ac->cash, mm = 0, im = 0;
+    i128 mm = 0, im = 0;
     for (uint32_t j = 0; j < ex->n_inst; j++) {
         const struct position *p = pos_at(ex, account, j);
         const struct instrument *in = &ex->inst[j];
-        i128 v = (i128)p->lots * in->mark * in->spec.contract_units;
-        eq += v + p->cash;
         if (!is_perp(ex, j) || p->lots == 0)
             continue;
-        mm += cas__mm(&in->spec, in->eff, in->cum, v < 0 ? -v : v);
+        i128 v = (i128)p->lots * in->mark * in->spec.contract_units, av = v < 0 ? -v : v;
+        mm += cas__mm(&in->spec, in->eff, in->cum, av);
         im += cas__initial(in, ac->leverage, p->lots, in->mark);
     }
     *out = (struct cas_account_view){.cash = ac->cash,
-                                     .equity = (cas_money)eq,
+                                     .equity = equity(ex, account),
                                      .maintenance = (cas_money)mm,
                                      .initial = (cas_money)im,
                                      .fees_paid = ac->fees_paid,
@@ -431,20 +442,13 @@ void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint3
     *out = (struct cas_holding){0};
     if (account >= ex->n_acct || instrument >= ex->n_inst)
         return;
-    const struct account *ac = &ex->acct[account];
-    i128 eq = ac->cash;
-    for (uint32_t j = 0; j < ex->n_inst; j++) {
-        const struct position *p = pos_at(ex, account, j);
-        const struct instrument *in = &ex->inst[j];
-        eq += (i128)p->lots * in->mark * in->spec.contract_units + p->cash;
-    }
     const struct position *p = pos_at(ex, account, instrument);
     out->lots = p->lots;
     if (p->lots != 0)
         out->entry =
             (double)p->cost / ((double)p->lots * (double)ex->inst[instrument].spec.contract_units);
-    out->equity = (cas_money)eq;
-    out->liquidating = ac->live_jobs > 0;
+    out->equity = equity(ex, account);
+    out->liquidating = ex->acct[account].live_jobs > 0;
 }
 
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument)

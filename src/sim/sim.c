@@ -138,8 +138,13 @@ static int submit_stop(struct cas_sim *s, const struct agent *a, uint32_t instru
                        const struct cas_order_req *req, uint64_t *id)
 {
     *id = STOP_ID_BIT | s->stop_seq++;
-    struct cas_stop stop = {*id,       a->account, instrument,      req->side,
-                            req->stop, req->qty,   req->reduce_only};
+    struct cas_stop stop = {.id = *id,
+                            .account = a->account,
+                            .instrument = instrument,
+                            .side = req->side,
+                            .trigger = req->stop,
+                            .qty = req->qty,
+                            .reduce_only = req->reduce_only};
     return cas_stops_add(s->stops, &stop);
 }
 
@@ -153,8 +158,13 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
         return CAS_EINVAL;
     if (req->stop > 0)
         return submit_stop(s, a, instrument, req, id);
-    struct cas_order o = {a->account, instrument, req->side,       req->type,
-                          req->price, req->qty,   req->reduce_only};
+    struct cas_order o = {.account = a->account,
+                          .instrument = instrument,
+                          .side = req->side,
+                          .type = req->type,
+                          .price = req->price,
+                          .qty = req->qty,
+                          .reduce_only = req->reduce_only};
     struct cas_cause cause = {CAS_CAUSE_ORDER, a->account};
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, id, &res);
