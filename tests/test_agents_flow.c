@@ -66,7 +66,9 @@ static void agent_new(struct agent *a, const struct cas_agent_type *type, uint64
                                         .lot_size = 0.01, /* a lot at 60000 ticks: 300 quote */
                                         .step_seconds = 1,
                                         .steps = 86400,
-                                        .leverage = 1};
+                                        .leverage = 1,
+                                        .rng = &a->rng,
+                                        .first_wake = NAN};
     cas_rng_init(&a->rng, seed, 7);
 }
 
@@ -126,8 +128,17 @@ Test(agents_flow, tables_and_defaults)
         check_table(types[k]);
 }
 
-/* Every type opens its agent's account from its collateral and leverage, and wakes at
- * its rate, where it has one (noise wakes at the rate its flows make). */
+static bool has_param(const struct cas_agent_type *t, const char *name)
+{
+    for (uint32_t i = 0; i < t->n_params; i++)
+        if (strcmp(t->params[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Every type opens its agent's account from its collateral and leverage (a holder, which
+ * has no collateral parameter, from its notional / leverage), and wakes at its rate,
+ * where it has one (noise wakes at the rate its flows make). */
 Test(agents_flow, every_type_opens_its_account_and_wakes_at_its_rate)
 {
     size_t n;
@@ -135,15 +146,17 @@ Test(agents_flow, every_type_opens_its_account_and_wakes_at_its_rate)
     for (size_t k = 0; k < n; k++) {
         struct agent a;
         agent_new(&a, types[k], 1);
-        param(&a, "collateral", 2500 + (double)k);
+        bool has_collateral = has_param(types[k], "collateral");
+        if (has_collateral)
+            param(&a, "collateral", 2500 + (double)k);
+        else
+            param(&a, "notional", 7 * (2500 + (double)k));
         param(&a, "leverage", 7);
-        bool has_rate = false;
-        for (uint32_t i = 0; i < types[k]->n_params; i++)
-            has_rate |= strcmp(types[k]->params[i].name, "rate") == 0;
+        bool has_rate = has_param(types[k], "rate");
         if (has_rate)
             param(&a, "rate", 0.25);
         cr_assert_eq(agent_start(&a), 0, "%s", types[k]->name);
-        cr_assert_eq(a.setup.collateral, 2500 + (double)k, "%s", types[k]->name);
+        cr_assert_float_eq(a.setup.collateral, 2500 + (double)k, 1e-9, "%s", types[k]->name);
         cr_assert_eq(a.setup.leverage, 7, "%s", types[k]->name);
         if (has_rate)
             cr_assert_eq(types[k]->rate(a.state), 0.25, "%s", types[k]->name);
@@ -765,4 +778,146 @@ Test(agents_flow, basis_arb_rejects_spot_and_bad_levels)
     param(&a, "exit_basis", 0.002);
     cr_assert_eq(a.type->init(a.state, &a.setup, &err), CAS_EINVAL);
     cr_assert_str_eq(err.path, "params.exit_basis");
+}
+
+/* ---- holder ---- */
+
+/* A holder on the fake venue: tick 0.5, lot 0.01 (a lot at 60000 ticks is 300 quote),
+ * contract_units 500 money per tick per lot, so 1 quote = 500 / 0.005 = 100000 money. */
+#define HOLDER_MONEY 100000.0
+
+static void holder_new(struct agent *a, uint64_t seed, double hold, double flat)
+{
+    agent_new(a, &cas_agent_holder, seed);
+    param(a, "notional", 30000); /* 100 lots at 60000 ticks */
+    param(a, "leverage", 5);
+    param(a, "clip", 9000); /* 30 lots */
+    param(a, "hold_steps", hold);
+    param(a, "flat_steps", flat);
+    param(a, "adjust_steps", 1e12); /* no adjustments unless a test asks */
+    cr_assert_eq(agent_start(a), 0);
+}
+
+static void holder_venue(struct agentctx *f, cas_lots position, double equity_quote)
+{
+    fake_init(f);
+    f->fill_takers = true;
+    f->money_scale = HOLDER_MONEY;
+    f->views[PERP].position = position;
+    f->views[PERP].equity = (cas_money)(equity_quote * HOLDER_MONEY);
+}
+
+/* At the start: held with the stationary probability, of the notional at the drawn
+ * entry, with a deposit of notional / leverage, checked at step 0; entries spread
+ * around the start price by entry_vol x sqrt(age). */
+Test(holder, starts_holding_with_the_stationary_share_at_spread_entries)
+{
+    int held = 0, longs = 0;
+    double log_dev = 0, log_dev2 = 0;
+    for (uint64_t seed = 1; seed <= 2000; seed++) {
+        struct agent a;
+        holder_new(&a, seed, 300000, 100000); /* holds 3/4 of its life */
+        cr_assert_float_eq(a.setup.collateral, 6000, 1e-9, "deposit = notional / leverage");
+        if (a.setup.position == 0) {
+            cr_assert(isnan(a.setup.first_wake), "a flat holder wakes as a Poisson process");
+            continue;
+        }
+        held++;
+        longs += a.setup.position > 0;
+        cr_assert_eq(a.setup.first_wake, 0, "a holder with a position checks in at step 0");
+        double entry = (double)a.setup.entry;
+        cr_assert_eq(llabs(a.setup.position), (cas_lots)floor(30000 / (entry * 0.005)),
+                     "seed %llu: lots of the notional at the entry", (unsigned long long)seed);
+        double d = log(entry / 60000);
+        log_dev += d;
+        log_dev2 += d * d;
+    }
+    cr_assert(held > 1400 && held < 1600, "held %d of 2000 (expected 1500)", held);
+    cr_assert(longs > held * 0.45 && longs < held * 0.55, "longs %d of %d", longs, held);
+    /* E[z^2 x 0.25 x age/year] with E[age] = 300000 s: sd of log entry = 0.5 x sqrt(300000 /
+     * 31557600) = 0.0487 */
+    double sd = sqrt(log_dev2 / held - (log_dev / held) * (log_dev / held));
+    cr_assert(sd > 0.044 && sd < 0.054, "sd of log(entry / start) %.4f", sd);
+}
+
+/* Holding past its holding time, it closes in clips of at most `clip`, reduce-only, then
+ * stays flat for a flat spell and opens again at market. */
+Test(holder, closes_in_clips_then_reopens_after_a_flat_spell)
+{
+    struct agent a;
+    struct agentctx f;
+    uint64_t seed = 1;
+    do /* a seed whose holder starts with a position (nearly every one) */
+        holder_new(&a, seed++, 1e6, 1);
+    while (a.setup.position == 0);
+    holder_venue(&f, a.setup.position, 1e6);
+    f.views[PERP].now = 1e9; /* far past any holding time */
+    cas_lots start = a.setup.position;
+    for (int k = 0; k < 10 && f.views[PERP].position != 0; k++)
+        agent_act(&a, &f);
+    cr_assert_eq(f.views[PERP].position, 0, "closed");
+    cr_assert_gt(f.n_orders, 1, "in several orders");
+    cas_lots sum = 0;
+    for (uint32_t k = 0; k < f.n_orders; k++) {
+        cr_assert(f.orders[k].req.reduce_only, "a close is reduce-only");
+        cr_assert_eq(f.orders[k].req.type, CAS_MARKET);
+        cr_assert_leq(f.orders[k].req.qty, 30, "a clip of 9000 at 60000: 30 lots");
+        sum += f.orders[k].req.qty;
+    }
+    cr_assert_eq(sum, llabs(start));
+    uint32_t orders = f.n_orders;
+    agent_act(&a, &f); /* sees the position gone: a flat spell of mean 1 step starts */
+    cr_assert_eq(f.n_orders, orders, "the check-in that sees it flat starts the spell");
+    f.views[PERP].now += 1e3;
+    for (int k = 0; k < 10; k++)
+        agent_act(&a, &f);
+    cr_assert(llabs(f.views[PERP].position) >= 99 && llabs(f.views[PERP].position) <= 100,
+              "opened 30000 at the touch: %lld lots", (long long)f.views[PERP].position);
+    cr_assert(!f.orders[orders].req.reduce_only, "an opening order");
+
+    struct agent b; /* a holder flat from the start waits for its flat spell */
+    struct agentctx g;
+    holder_new(&b, 1, 1, 1e12);
+    cr_assert_eq(b.setup.position, 0);
+    holder_venue(&g, 0, 1e6);
+    g.views[PERP].now = 1;
+    agent_act(&b, &g);
+    cr_assert_eq(g.n_orders, 0, "its flat spell (mean 1e12 steps) is not over");
+}
+
+/* Past topup_at x leverage, a holder who tops up deposits what brings its effective
+ * leverage back to its setting; one who does not lets it ride. */
+Test(holder, tops_up_its_margin_or_lets_it_ride)
+{
+    int topped = 0, rode = 0;
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        struct agent a;
+        agent_new(&a, &cas_agent_holder, seed);
+        param(&a, "leverage", 5);
+        param(&a, "topup_at", 2);
+        param(&a, "topup_prob", 0.5);
+        param(&a, "hold_steps", 1e12);
+        param(&a, "adjust_steps", 1e12);
+        cr_assert_eq(agent_start(&a), 0);
+        struct agentctx f;
+        /* 100 lots at mark 59999: 29999.5 quote of notional on 2500 of equity: 12x */
+        holder_venue(&f, 100, 2500);
+        agent_act(&a, &f);
+        cr_assert_eq(f.n_orders, 0, "a top-up is no trade");
+        if (f.n_deposits == 0) {
+            rode++;
+            continue;
+        }
+        topped++;
+        cr_assert_eq(f.n_deposits, 1);
+        cr_assert_float_eq(f.deposited, 29999.5 / 5 - 2500, 1e-6, "back to 5x");
+        /* again past twice the setting, and not under it */
+        holder_venue(&f, 100, 2900);
+        agent_act(&a, &f);
+        cr_assert_eq(f.n_deposits, 1, "10.3x is past 2 x 5x: topped up again");
+        holder_venue(&f, 100, 3100);
+        agent_act(&a, &f);
+        cr_assert_eq(f.n_deposits, 0, "9.7x is under 10x: nothing");
+    }
+    cr_assert(topped > 160 && topped < 240 && rode > 160, "topped %d, rode %d", topped, rode);
 }

@@ -1,14 +1,27 @@
-/* test_calibration: configs/btc-perp.json, the calibrated day, measured over seeds 1-4 and
+/* test_calibration: configs/btc-perp.json, the calibrated day, measured over seeds 1-8 and
  * set beside published figures for Binance's BTCUSDT perpetual. docs/calibration.md prints
  * these figures; each assertion below holds a sentence of it, matches and misses alike, so
- * that a change of the model that moves a figure fails here until the document follows. */
+ * that a change of the model that moves a figure fails here until the document follows.
+ * The sanitizer build (CASCADE_QUICK set by tests/meson.build) runs two seeds for the first
+ * two hours only and checks what does not need a whole day: the open interest's ratio to
+ * the depth and the makers' trades with one another. */
 #include "lib/runs.h"
 
 TestSuite(calibration, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
 
-#define SEEDS 4
+#define MAX_SEEDS 8
 #define LOT 0.001 /* BTC per lot (Binance BTCUSDT's minimum quantity) */
 #define TICK 0.1  /* USDT per tick (Binance BTCUSDT's tick size) */
+
+static bool quick(void)
+{
+    return getenv("CASCADE_QUICK") != NULL;
+}
+
+static unsigned n_seeds(void)
+{
+    return quick() ? 2 : MAX_SEEDS;
+}
 
 struct day {
     double volume_btc;     /* lots traded over the day x LOT */
@@ -20,6 +33,9 @@ struct day {
     double funding;        /* mean predicted funding rate per 8 h */
     double kurtosis, hill; /* of 1-minute returns (summary.json: stylized) */
     double acf_r[50], acf_absr[50];
+    double mark;        /* median of the mark, USDT */
+    double liquidated;  /* liquidated notional over the day, USDT (at the marks) */
+    double mm_same_btc; /* lots traded between two market makers x LOT */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -57,8 +73,8 @@ static struct day measure(unsigned seed)
 {
     char dir[32], path[64];
     snprintf(dir, sizeof dir, "btc-%u", seed);
-    cr_assert_eq(run_cascade("run '%s/configs/btc-perp.json' --seed %u -o %s --quiet",
-                             source_root(), seed, dir),
+    cr_assert_eq(run_cascade("run '%s/configs/btc-perp.json' --seed %u -o %s --quiet%s",
+                             source_root(), seed, dir, quick() ? " --steps 7200" : ""),
                  0);
     struct day d = {0};
     struct table t;
@@ -67,9 +83,12 @@ static struct day measure(unsigned seed)
     size_t n = t.n_rows - 1, ns = 0, nd = 0, nf = 0;
     double *oi = calloc(n, sizeof *oi), *depth = calloc(n, sizeof *depth);
     double *spread = calloc(n, sizeof *spread), *basis = calloc(n, sizeof *basis);
-    cr_assert(oi && depth && spread && basis);
+    double *mark = calloc(n, sizeof *mark);
+    cr_assert(oi && depth && spread && basis && mark);
     for (size_t r = 1; r <= n; r++) {
         d.volume_btc += (double)integer(&t, r, "volume") * LOT;
+        d.liquidated += num(&t, r, "liquidated_notional");
+        mark[r - 1] = num(&t, r, "mark");
         oi[r - 1] = (double)integer(&t, r, "oi_long") * LOT;
         basis[r - 1] = fabs(num(&t, r, "mark") / num(&t, r, "index") - 1) * 1e4;
         if (isfinite(num(&t, r, "depth_1pct")))
@@ -88,6 +107,8 @@ static struct day measure(unsigned seed)
     d.basis_bp = quantile(basis, n, 0.5);
     d.basis95_bp = quantile(basis, n, 0.95);
     d.funding /= (double)nf;
+    d.mark = quantile(mark, n, 0.5);
+    free(mark);
     free(oi);
     free(depth);
     free(spread);
@@ -103,29 +124,87 @@ static struct day measure(unsigned seed)
     summary_numbers(s, "hill_index", &d.hill, 1);
     summary_numbers(s, "acf_r", d.acf_r, 50);
     summary_numbers(s, "acf_absr", d.acf_absr, 50);
+    const char *mm = strstr(s, "\"market_maker\": {");
+    cr_assert_not_null(mm, "summary.json has no market makers");
+    summary_numbers(mm, "same_type_lots", &d.mm_same_btc, 1);
+    d.mm_same_btc *= LOT;
     free(s);
-    cr_log_info("seed %u: volume %.0f BTC, OI %.1f BTC, depth 1%% %.2f BTC, spread %.0f ticks, "
-                "|basis| %.1f bp (p95 %.1f), funding %.4f%%, kurtosis %.2f, Hill %.2f, "
-                "acf r lag 1-3 %.3f %.3f %.3f, acf |r| lag 1 %.3f",
-                seed, d.volume_btc, d.oi_btc, d.depth1_btc, d.spread_ticks, d.basis_bp,
-                d.basis95_bp, d.funding * 100, d.kurtosis, d.hill, d.acf_r[0], d.acf_r[1],
-                d.acf_r[2], d.acf_absr[0]);
+    cr_log_info("seed %u: volume %.0f BTC, OI %.1f BTC, depth 1%% %.2f BTC (OI / depth %.0f), "
+                "turnover %.2f a day, liquidated %.3f%% of OI, makers with makers %.1f%% of "
+                "volume, spread %.0f ticks, |basis| %.1f bp (p95 %.1f), funding %.4f%%, "
+                "kurtosis %.2f, Hill %.2f, acf r lag 1-3 %.3f %.3f %.3f, acf |r| lag 1 %.3f",
+                seed, d.volume_btc, d.oi_btc, d.depth1_btc, d.oi_btc / d.depth1_btc,
+                d.volume_btc / d.oi_btc, 100 * d.liquidated / (d.oi_btc * d.mark),
+                100 * d.mm_same_btc / d.volume_btc, d.spread_ticks, d.basis_bp, d.basis95_bp,
+                d.funding * 100, d.kurtosis, d.hill, d.acf_r[0], d.acf_r[1], d.acf_r[2],
+                d.acf_absr[0]);
     return d;
 }
 
-static struct day days[SEEDS];
+static struct day days[MAX_SEEDS];
 
 static void measure_all(void)
 {
-    for (unsigned s = 0; s < SEEDS; s++)
+    for (unsigned s = 0; s < n_seeds(); s++)
         days[s] = measure(s + 1);
+}
+
+/* The median over the seeds of one figure of each day. */
+static double median_of(double (*figure)(const struct day *))
+{
+    double v[MAX_SEEDS];
+    for (unsigned s = 0; s < n_seeds(); s++)
+        v[s] = figure(&days[s]);
+    qsort(v, n_seeds(), sizeof *v, cmp_double);
+    unsigned n = n_seeds();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double oi_to_depth(const struct day *d)
+{
+    return d->oi_btc / d->depth1_btc;
+}
+static double turnover(const struct day *d)
+{
+    return d->volume_btc / d->oi_btc;
+}
+static double liquidated_share(const struct day *d)
+{
+    return d->liquidated / (d->oi_btc * d->mark);
+}
+static double makers_with_makers(const struct day *d)
+{
+    return d->mm_same_btc / d->volume_btc;
+}
+
+/* The fuel: open interest at a venue's ratio to its depth, held through a calm day.
+ * Observed on Binance's BTCUSDT: about 118,700 BTC open ($12.3B, H1 2025) against $16.5M
+ * within 1% of a BTC spot book and $14-20M averaged over the large venues: 600-880 times
+ * (no perpetual depth is published; the spot depth stands in). Volume about 1.3 times open
+ * interest a day (Binance BTC futures, February 2025); liquidations of an ordinary day a
+ * few tenths of a percent of open interest (2025: $400-500M a day across venues against
+ * well over $100B open); makers do not trade with one another (post-only quotes). Medians
+ * over the seeds of each day's figure; last measured (seeds 1-8): 510, 1.52, 0.28%, 0%;
+ * on seeds 101-106: 498, 1.52, 0.34%, 0%. */
+static void open_interest_at_the_venue_s_scale(void)
+{
+    double ratio = median_of(oi_to_depth), mm = median_of(makers_with_makers);
+    cr_log_info("medians: OI / depth %.0f, makers with makers %.2f%%", ratio, 100 * mm);
+    cr_assert_geq(ratio, 300, "open interest %.0f times the depth within 1%%", ratio);
+    cr_assert_lt(mm, 0.3, "makers' trades with one another %.1f%% of volume", 100 * mm);
+    if (quick())
+        return;
+    double turn = median_of(turnover), liq = median_of(liquidated_share);
+    cr_log_info("medians: turnover %.2f a day, liquidated %.3f%% of OI", turn, 100 * liq);
+    cr_assert(turn >= 0.8 && turn <= 3, "volume %.2f times open interest a day", turn);
+    cr_assert_leq(liq, 0.005, "a calm day liquidated %.3f%% of open interest", 100 * liq);
 }
 
 /* Volume, open interest, depth and spread against BTCUSDT's, at the one stated scale
  * factor F = 1/70 (the simulated day trades a seventieth of BTCUSDT's volume). */
 static void liquidity_at_the_stated_scale(void)
 {
-    for (unsigned s = 0; s < SEEDS; s++) {
+    for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
         /* observed 170,000-330,000 BTC a day; x 1/70: 2,400-4,700 */
         cr_assert(d->volume_btc > 2400 && d->volume_btc < 4700, "seed %u: volume %.0f BTC", s + 1,
@@ -133,19 +212,16 @@ static void liquidity_at_the_stated_scale(void)
         /* observed ~275 BTC within 1% (spot, both sides); x 1/70: ~3.9. Within a factor 3 */
         cr_assert(d->depth1_btc > 1.3 && d->depth1_btc < 12, "seed %u: depth %.2f BTC", s + 1,
                   d->depth1_btc);
-        /* observed one tick; the model's makers quote a few ticks wide: at most 10 */
-        cr_assert(d->spread_ticks >= 1 && d->spread_ticks <= 10, "seed %u: spread %.0f ticks",
-                  s + 1, d->spread_ticks);
-        /* a miss, stated: observed ~163,000 BTC, x 1/70 ~2,300; the model builds its open
-         * interest within the day and holds two orders of magnitude less */
-        cr_assert_lt(d->oi_btc, 50, "seed %u: open interest %.1f BTC", s + 1, d->oi_btc);
+        /* observed one tick; the model's post-only makers quote one tick wide most of the
+         * time (the median of every seed) */
+        cr_assert_eq(d->spread_ticks, 1, "seed %u: spread %.0f ticks", s + 1, d->spread_ticks);
     }
 }
 
 /* The perpetual held to its index, and funding within Binance's clamp around its baseline. */
 static void basis_and_funding(void)
 {
-    for (unsigned s = 0; s < SEEDS; s++) {
+    for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
         cr_assert_lt(d->basis_bp, 10, "seed %u: median |basis| %.1f bp", s + 1, d->basis_bp);
         cr_assert_lt(d->basis95_bp, 30, "seed %u: p95 |basis| %.1f bp", s + 1, d->basis95_bp);
@@ -157,32 +233,53 @@ static void basis_and_funding(void)
     }
 }
 
-/* Stylized facts of 1-minute returns: no linear autocorrelation beyond the first lags, and
- * volatility clustering present (the first lag of |r| positive); but, stated as misses,
- * tails thinner than BTC's (Hill index above 4, observed about 3; excess kurtosis under 3)
- * and clustering that fades within minutes rather than over hours. */
+static double hill(const struct day *d)
+{
+    return d->hill;
+}
+static double kurtosis(const struct day *d)
+{
+    return d->kurtosis;
+}
+
+/* Stylized facts of 1-minute returns: little linear autocorrelation beyond the first lags
+ * (the median over seeds of each lag from 3 to 50 within 0.1), volatility clustering
+ * present (the first lag of |r| positive on every seed) but fading within minutes rather
+ * than over hours (lags 11-50 of |r| average under 0.05: a miss); tails heavier than a
+ * Gaussian's (the median excess kurtosis above 1, the median Hill index under 4.5; BTC's
+ * is about 3), with a wide spread between days: a day whose liquidations move the price
+ * has far heavier tails than one whose do not. */
 static void stylized_facts_of_one_minute_returns(void)
 {
-    for (unsigned s = 0; s < SEEDS; s++) {
+    for (int lag = 3; lag <= 50; lag++) {
+        double v[MAX_SEEDS];
+        for (unsigned s = 0; s < n_seeds(); s++)
+            v[s] = days[s].acf_r[lag - 1];
+        double m = quantile(v, n_seeds(), 0.5);
+        cr_assert_lt(fabs(m), 0.1, "the median acf of r at lag %d is %.3f", lag, m);
+    }
+    for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
-        for (int lag = 3; lag <= 50; lag++)
-            cr_assert_lt(fabs(d->acf_r[lag - 1]), 0.1, "seed %u: acf of r at lag %d is %.3f", s + 1,
-                         lag, d->acf_r[lag - 1]);
         cr_assert_gt(d->acf_absr[0], 0.05, "seed %u: acf of |r| at lag 1 %.3f", s + 1,
                      d->acf_absr[0]);
         double far = 0;
         for (int lag = 11; lag <= 50; lag++)
             far += d->acf_absr[lag - 1] / 40;
         cr_assert_lt(far, 0.05, "seed %u: acf of |r| over lags 11-50 averages %.3f", s + 1, far);
-        cr_assert_gt(d->hill, 4, "seed %u: Hill %.2f", s + 1, d->hill);
-        cr_assert_lt(d->kurtosis, 3, "seed %u: excess kurtosis %.2f", s + 1, d->kurtosis);
     }
+    double h = median_of(hill), k = median_of(kurtosis);
+    cr_log_info("medians: Hill %.2f, excess kurtosis %.2f", h, k);
+    cr_assert_lt(h, 4.5, "median Hill index %.2f", h);
+    cr_assert_gt(k, 1, "median excess kurtosis %.2f", k);
 }
 
 /* One day per seed, measured once (each run takes seconds), checked three ways. */
 Test(calibration, the_calibrated_day_beside_published_figures)
 {
     measure_all();
+    open_interest_at_the_venue_s_scale();
+    if (quick())
+        return;
     liquidity_at_the_stated_scale();
     basis_and_funding();
     stylized_facts_of_one_minute_returns();

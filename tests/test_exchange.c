@@ -1184,3 +1184,54 @@ Test(exchange, marks_by_the_method_from_the_context)
     cr_assert_eq(cas_exchange_mark(ex, 0), 108);
     cr_assert_eq(cas_exchange_update_mark(ex, 1, NOCAUSE), CAS_EINVAL);
 }
+
+/* A position from before the run: the buyer pays price x lots x K to the seller, each keeps
+ * the profit or loss the mark gives that price, money and lots stay conserved, both are
+ * indexed for liquidation; a deposit adds to an account's cash (cross) or to the
+ * position's margin (isolated), counted as deposited. */
+Test(exchange, positions_from_before_the_run_and_deposits)
+{
+    open_perp(0);
+    uint32_t l = open_acct(ex, 30, CAS_CROSS, 10), s = open_acct(ex, 30, CAS_ISOLATED, 10);
+    uint32_t x = open_acct(ex, 0, CAS_CROSS, 1);
+    cr_assert_eq(cas_exchange_open_position(ex, 0, l, s, 110, 3), 0); /* entered at 110 */
+    struct cas_position_view pl = position(ex, l, 0), ps = position(ex, s, 0);
+    cr_assert_eq(pl.lots, 3);
+    cr_assert_eq(ps.lots, -3);
+    cr_assert_float_eq(pl.entry, 110, 1e-9);
+    cr_assert_float_eq(ps.entry, 110, 1e-9);
+    struct cas_account_view al, as;
+    cas_exchange_account(ex, l, &al);
+    cas_exchange_account(ex, s, &as);
+    /* at the mark of 100 the long has lost 30, the short gained it */
+    cr_assert_eq(al.equity, 30 + 3 * (100 - 110));
+    cr_assert_eq(as.equity, 30 - 3 * (100 - 110));
+    cr_assert_eq(al.fees_paid + as.fees_paid, 0, "no fee");
+    cas_lots longs, shorts;
+    cas_exchange_open_interest(ex, 0, &longs, &shorts);
+    cr_assert(longs == 3 && shorts == 3);
+    /* the long (equity 0) is under water: the next mark would liquidate it (the check
+     * says so: no risk run has seen it yet) */
+    cr_assert_eq(cas_exchange_count_under_water(ex, 0), 1);
+    char why[256];
+    cr_assert(!cas_exchange_check(ex, why, sizeof why), "the long is under water, unliquidated");
+    /* refused: the same account, a spot or unknown instrument, no lots */
+    cr_assert_eq(cas_exchange_open_position(ex, 0, l, l, 100, 1), CAS_EINVAL);
+    cr_assert_eq(cas_exchange_open_position(ex, 0, l, 99, 100, 1), CAS_EINVAL);
+    cr_assert_eq(cas_exchange_open_position(ex, 0, l, x, 100, 0), CAS_EINVAL);
+    cr_assert_eq(cas_exchange_open_position(ex, 0, l, x, 0, 1), CAS_EINVAL);
+    /* a deposit of 40 takes the long out of the water; one into the isolated short goes
+     * to the position's margin */
+    struct cas_exchange_totals t0, t1;
+    cas_exchange_totals(ex, &t0);
+    cr_assert_eq(cas_exchange_deposit(ex, l, 0, 40), 0);
+    cr_assert_eq(cas_exchange_deposit(ex, s, 0, 5), 0);
+    cr_assert_eq(cas_exchange_deposit(ex, x, 0, -1), CAS_EINVAL);
+    ok(ex);
+    cas_exchange_totals(ex, &t1);
+    cr_assert_eq(t1.deposited, t0.deposited + 45);
+    cas_exchange_account(ex, l, &al);
+    cr_assert_eq(al.equity, 40);
+    cr_assert_eq(cas_exchange_count_under_water(ex, 0), 0);
+    cr_assert_eq(position(ex, s, 0).margin, ps.margin + 5);
+}

@@ -261,23 +261,23 @@ Test(mark, stateless_methods_round_half_away_from_zero_and_fall_back)
     }
 }
 
-Test(mark, index_ema_is_seeded_then_smoothed)
+Test(mark, index_ema_starts_at_the_index_then_smooths)
 {
     struct cas_mark m;
     cas_mark_init(&m, CAS_MARK_INDEX_EMA, 3); /* alpha = 2 / 4 = 0.5 */
     cr_assert_float_eq(m.ema_alpha, 0.5, 1e-12);
     struct cas_mark_inputs in = book_inputs(1005, 1015, 1000, 1000);
-    cr_assert_eq(cas_mark_price(&m, &in), 1010); /* unseeded: the current basis */
-    cas_mark_sample(&m, &in);                    /* basis 10: ema 10 (seed) */
-    cr_assert_float_eq(m.basis_ema, 10, 1e-12);
+    cr_assert_eq(cas_mark_price(&m, &in), 1000); /* no sample yet: the index itself */
+    cas_mark_sample(&m, &in);                    /* basis 10: ema 0 + 0.5 x 10 = 5 */
+    cr_assert_float_eq(m.basis_ema, 5, 1e-12);
     in = book_inputs(1015, 1025, 1000, 1000);
-    cas_mark_sample(&m, &in); /* basis 20: ema 15 */
-    cr_assert_float_eq(m.basis_ema, 15, 1e-12);
+    cas_mark_sample(&m, &in); /* basis 20: ema 12.5 */
+    cr_assert_float_eq(m.basis_ema, 12.5, 1e-12);
     in = book_inputs(0, 1025, 990, 1000);
-    cas_mark_sample(&m, &in); /* no bid: last - index = -10, ema 2.5 */
-    cr_assert_float_eq(m.basis_ema, 2.5, 1e-12);
+    cas_mark_sample(&m, &in); /* no bid: last - index = -10, ema 1.25 */
+    cr_assert_float_eq(m.basis_ema, 1.25, 1e-12);
     in.index = 1001;
-    cr_assert_eq(cas_mark_price(&m, &in), 1004); /* 1003.5 */
+    cr_assert_eq(cas_mark_price(&m, &in), 1002); /* 1002.25 */
 }
 
 Test(mark, median_takes_the_middle_of_fair_ema_and_last)
@@ -287,12 +287,12 @@ Test(mark, median_takes_the_middle_of_fair_ema_and_last)
     struct cas_mark_inputs in = book_inputs(10003, 10005, 10020, 10000);
     in.funding_rate = 0.001;
     in.time_to_funding = 1;
-    cas_mark_sample(&m, &in); /* basis 4: P2 = 10004; P1 = 10010 */
+    cas_mark_sample(&m, &in); /* basis 4, alpha 2/31: P2 = 10000.26; P1 = 10010 */
     cr_assert_eq(cas_mark_price(&m, &in), 10010);
     in.last = 10007;
     cr_assert_eq(cas_mark_price(&m, &in), 10007);
     in.last = 9990;
-    cr_assert_eq(cas_mark_price(&m, &in), 10004);
+    cr_assert_eq(cas_mark_price(&m, &in), 10000);
 }
 
 /* ---- funding ---- */

@@ -490,3 +490,57 @@ Test(sim, closing_shocks_are_sent_by_holders_and_never_open_a_position)
     cr_assert_eq(pos.lots, 0);
     finish(sim, &cfg);
 }
+
+/* Positions held from the start: the holders' longs are matched against their shorts at
+ * the longs' entry prices before the first step; what finds no opposite side is counted,
+ * not opened; the venue is flat in total, money conserved, and nobody is under water. */
+Test(sim, positions_from_the_start_are_matched_flat_and_conserved)
+{
+    static const char json[] =
+        "{\"seed\": 7, \"steps\": 600, \"insurance_fund\": 1000,"
+        " \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 1,"
+        "   \"lot_size\": 0.01, \"initial_price\": 1000, \"venue\": \"binance\"}],"
+        " \"agents\": [{\"type\": \"noise\", \"count\": 10},"
+        "  {\"type\": \"market_maker\", \"count\": 2},"
+        "  {\"type\": \"holder\", \"count\": 30, \"params\": {\"long_prob\": 1,"
+        "   \"hold_steps\": 1e9, \"flat_steps\": 1, \"notional\": 500, \"leverage\": 20,"
+        "   \"entry_vol\": 2}},"
+        "  {\"type\": \"holder\", \"count\": 20, \"params\": {\"long_prob\": 0,"
+        "   \"hold_steps\": 1e9, \"flat_steps\": 1, \"notional\": 600, \"leverage\": 3,"
+        "   \"entry_vol\": 2}}]}";
+    struct cas_config cfg;
+    struct cas_sim *sim = start(&cfg, json, NULL);
+    const struct cas_exchange *ex = cas_sim_exchange(sim);
+    char why[256];
+    cr_assert(cas_exchange_check(ex, why, sizeof why), "%s", why);
+    struct cas_sim_counters c = cas_sim_counters(sim);
+    cas_lots longs = 0, shorts = 0, oil, ois;
+    for (uint32_t g = 12; g < 62; g++) {
+        struct cas_position_view p;
+        cas_exchange_position(ex, cas_sim_agent_account(sim, g), 0, &p);
+        *(g < 42 ? &longs : &shorts) += g < 42 ? p.lots : -p.lots;
+        cr_assert(g < 42 ? p.lots >= 0 : p.lots <= 0, "agent %u holds the wrong side", g);
+    }
+    cas_exchange_open_interest(ex, 0, &oil, &ois);
+    cr_assert_eq(oil, ois);
+    cr_assert_eq(oil, longs, "only the holders hold before the first step");
+    cr_assert_eq(shorts, longs, "flat in total");
+    cr_assert_eq((cas_lots)c.seeded_lots, longs);
+    cr_assert_gt(c.unmatched_lots, 0, "30 x 500 of longs against 20 x 600 of shorts");
+    cr_assert_gt(c.topped_up, 0, "at entry_vol 2 some 20x longs start under water");
+    cr_assert_eq(cas_exchange_count_under_water(ex, 0), 0, "the topped up survive the start");
+    /* the first long's counterparty entered at the same price: its entry is the long's */
+    struct cas_position_view first_long, first_short;
+    cas_exchange_position(ex, cas_sim_agent_account(sim, 12), 0, &first_long);
+    cas_exchange_position(ex, cas_sim_agent_account(sim, 42), 0, &first_short);
+    cr_assert(first_long.lots > 0 && first_short.lots < 0, "both hold from the start");
+    if (-first_short.lots <= first_long.lots) /* the first short was matched with it alone */
+        cr_assert_float_eq(first_short.entry, first_long.entry, 1e-9);
+    else /* ... or the first long's lots are the first of the short's */
+        cr_assert_neq(first_short.entry, 0);
+    for (int i = 0; i < 600; i++) {
+        cr_assert_eq(cas_sim_step(sim), 0);
+        cr_assert(cas_exchange_check(ex, why, sizeof why), "step %d: %s", i, why);
+    }
+    finish(sim, &cfg);
+}

@@ -73,6 +73,16 @@ struct cas_agent_setup {
     /* The agent's account: the sim opens it from these when init succeeds. */
     double collateral; /* quote currency; init sets it (0 by default) */
     int32_t leverage;  /* init sets it (1 by default) */
+    /* A position held from before the run (perpetuals; 0 by default): signed lots and
+     * its entry price in ticks. The sim opens every such position before the first
+     * step: the longs, in agent order, matched against the shorts, in agent order, each
+     * match at the long's entry price (cas_sim_create; docs/architecture.md). */
+    cas_lots position;
+    cas_ticks entry;
+    struct cas_rng *rng; /* the agent's own stream, for what init draws beyond its params */
+    /* time in steps of the first wake-up, >= 0; NaN (the default) for the Poisson
+     * process's first arrival */
+    double first_wake;
 };
 
 /* The market as the agent may see it, for its instrument, at the moment it acts. */
@@ -122,6 +132,10 @@ struct cas_agent_ops {
     /* keeper mode: take over up to `lots` of a liquidatable account's position */
     int (*keeper_liquidate)(void *sink, uint32_t instrument, uint32_t target, cas_lots lots,
                             cas_lots *taken);
+    /* deposit `amount` quote currency more into the agent's account (a cross account's
+     * cash, an isolated account's margin on `instrument`): a top-up of margin, counted
+     * in the agent's deposits. 0 or CAS_EINVAL */
+    int (*deposit)(void *sink, uint32_t instrument, double amount);
 };
 
 /* A fill of one of the agent's orders, as the agent hears it. */
@@ -237,7 +251,8 @@ const struct cas_agent_type *const *cas_agent_types(size_t *n);
 #define CAS_AGENT_TYPES(X) \
     X(noise)               \
     X(fundamental)         \
-    X(market_maker) X(leveraged) X(option_dealer) X(front_runner) X(liquidator) X(basis_arb)
+    X(market_maker)        \
+    X(leveraged) X(option_dealer) X(front_runner) X(liquidator) X(basis_arb) X(holder)
 
 #define CAS__AGENT_EXTERN(name) extern const struct cas_agent_type cas_agent_##name;
 CAS_AGENT_TYPES(CAS__AGENT_EXTERN)

@@ -186,6 +186,24 @@ int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n);
 int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
                               enum cas_margin_mode mode, int32_t leverage, uint32_t *id);
 
+/* Open a position that existed before the run: `buyer` goes long and `seller`
+ * short `lots` on a perpetual at `price` ticks, as if they had traded with
+ * each other then (price x lots x K of cash moves from buyer to seller; no
+ * book, no fee, no margin check, no risk run: the caller checks the accounts
+ * afterwards and runs the engine by moving the mark). Both keep whatever
+ * unrealized profit or loss the mark gives that price, so money stays
+ * conserved. 0 or CAS_EINVAL (not a perpetual, the same account, an unknown
+ * or liquidating account, lots or price out of range). */
+int cas_exchange_open_position(struct cas_exchange *ex, uint32_t instrument, uint32_t buyer,
+                               uint32_t seller, cas_ticks price, cas_lots lots);
+
+/* Deposit `amount` (>= 0) more into an account: a cross account's cash, or
+ * an isolated account's margin on `instrument` when it holds a position there
+ * (else its cash). Counted as deposited; the account's positions are
+ * re-indexed. 0 or CAS_EINVAL. */
+int cas_exchange_deposit(struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                         cas_money amount);
+
 struct cas_order {
     uint32_t account;
     uint32_t instrument;

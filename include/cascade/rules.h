@@ -81,8 +81,7 @@ struct cas_mark_inputs {
 struct cas_mark {
     enum cas_mark_method method;
     double ema_alpha; /* 2 / (ema_steps + 1) */
-    double basis_ema; /* ticks */
-    bool seeded;
+    double basis_ema; /* ticks; 0 at the start: the run opens with the perpetual at its index */
 };
 
 void cas_mark_init(struct cas_mark *m, enum cas_mark_method method, cas_step ema_steps);

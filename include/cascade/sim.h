@@ -45,10 +45,20 @@ struct cas_sim_counters {
     uint64_t cancels;  /* resting orders the agents cancelled */
     uint64_t stops;    /* stop orders triggered */
     uint64_t fundings; /* funding payments (per instrument) */
+    /* positions held from the start (struct cas_agent_setup's position) */
+    uint64_t seeded_lots;    /* long lots opened before the first step (= short lots) */
+    uint64_t unmatched_lots; /* lots asked for that found no opposite side, not opened */
+    uint64_t topped_up;      /* accounts the start price had put under water, topped up */
 };
 
 /* Build a run from a validated config (borrowed; it must outlive the sim),
- * open every agent's account and initialise it. A parameter combination an
+ * open every agent's account and initialise it, then open the positions the
+ * agents hold from the start (struct cas_agent_setup's position): per
+ * instrument, the longs in agent order matched against the shorts in agent
+ * order, each match a trade at the long's entry price with no fee; lots that
+ * find no opposite side are not opened (counters.unmatched_lots), and an
+ * account the initial mark puts under water is topped up to its initial
+ * margin (counters.topped_up). A parameter combination an
  * agent type refuses gives CAS_EINVAL with err->path a JSON path such as
  * "agents[0].params.mu"; an index path file that cannot be used gives its
  * error (path "FILE:LINE"). */
@@ -107,6 +117,7 @@ const struct cas_liq_map *cas_sim_liq_map(const struct cas_sim *sim, uint32_t in
 struct cas_agent_stats {
     uint64_t orders, trades, liquidated;
     cas_lots bought, sold; /* lots its orders bought and sold */
+    cas_lots same_type;    /* lots it took from an agent of its own type (taker side) */
     cas_money deposit;
 };
 void cas_sim_agent_stats(const struct cas_sim *sim, uint32_t agent, struct cas_agent_stats *out);

@@ -48,7 +48,10 @@
     X(stop_loss, double, REAL, 0.2, 0, 1, true, "fraction",                                   \
       "loss of starting equity after which the maker stops quoting for good")                 \
     CAS__P_COLLATERAL(X, 1e6, "each maker's deposit")                                         \
-    CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)")
+    CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)") \
+    X(post_only, bool, INT, 0, 0, 1, false, "",                                               \
+      "1: quotes never take; a quote that would cross the opposite best is placed one tick "  \
+      "behind it, as a post-only order")
 
 struct market_maker {
     CAS__PARAM_FIELDS(PARAMS)
@@ -114,6 +117,26 @@ static bool withdrawn(struct market_maker *m, const struct cas_market_view *v, d
     return m->withdraw_vol > 0 && vol > m->withdraw_vol;
 }
 
+/* The bounds a post-only maker's quotes keep to: its bids below the best ask and its asks
+ * above the best bid, as the book stands once its own quotes are gone. */
+struct bounds {
+    double bid_max, ask_min;
+};
+
+static struct bounds post_only_bounds(const struct market_maker *m, struct cas_agent_ctx *ctx)
+{
+    struct bounds b = {INFINITY, -INFINITY};
+    if (!m->post_only)
+        return b;
+    struct cas_market_view now;
+    cas_agent_view(ctx, ctx->instrument, &now);
+    if (now.has_ask)
+        b.bid_max = (double)now.best_ask - 1;
+    if (now.has_bid)
+        b.ask_min = (double)now.best_bid + 1;
+    return b;
+}
+
 /* Place one quote at `price` ticks, rounded away from the centre by the caller; a price
  * outside the book's range is skipped. */
 static void quote(struct market_maker *m, struct cas_agent_ctx *ctx, enum cas_side side,
@@ -122,7 +145,7 @@ static void quote(struct market_maker *m, struct cas_agent_ctx *ctx, enum cas_si
     if (!(price >= 1 && price <= (double)CAS_BOOK_MAX_PRICE))
         return;
     struct cas_order_req req = {.side = side,
-                                .type = CAS_LIMIT,
+                                .type = m->post_only ? CAS_POST_ONLY : CAS_LIMIT,
                                 .price = (cas_ticks)price,
                                 .qty = m->size,
                                 .expire_at = INFINITY};
@@ -145,13 +168,14 @@ static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
         return;
     double half = m->spread_ticks * (1 + m->vol_widen * vol / m->vol_ref);
     double reservation = centre - m->skew_ticks_per_lot * (double)v->position;
+    struct bounds b = post_only_bounds(m, ctx);
     for (int64_t k = 0; k < m->levels; k++) {
         double off = half + (double)(k * m->level_gap_ticks);
         cas_lots exposure = (cas_lots)(k + 1) * m->size; /* if every bid (ask) so far filled */
         if (v->position + exposure <= m->max_position)
-            quote(m, ctx, CAS_BUY, floor(reservation - off));
+            quote(m, ctx, CAS_BUY, fmin(floor(reservation - off), b.bid_max - (double)k));
         if (exposure - v->position <= m->max_position)
-            quote(m, ctx, CAS_SELL, ceil(reservation + off));
+            quote(m, ctx, CAS_SELL, fmax(ceil(reservation + off), b.ask_min + (double)k));
     }
 }
 

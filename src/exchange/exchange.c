@@ -150,6 +150,42 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
     return 0;
 }
 
+int cas_exchange_open_position(struct cas_exchange *ex, uint32_t instrument, uint32_t buyer,
+                               uint32_t seller, cas_ticks price, cas_lots lots)
+{
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument) || buyer >= ex->n_acct ||
+        seller >= ex->n_acct || buyer == seller || lots < 1 || lots > CAS_BOOK_MAX_QTY ||
+        price < 1 || price > MAXP)
+        return CAS_EINVAL;
+    if (pos_at(ex, buyer, instrument)->liquidating || pos_at(ex, seller, instrument)->liquidating)
+        return CAS_EINVAL;
+    i128 notional = (i128)price * lots * ex->inst[instrument].spec.contract_units;
+    if (notional > INT64_MAX / 4)
+        return CAS_EINVAL;
+    cas__position_change(ex, buyer, instrument, lots, -(cas_money)notional, 0, false);
+    cas__position_change(ex, seller, instrument, -lots, (cas_money)notional, 0, false);
+    return 0;
+}
+
+int cas_exchange_deposit(struct cas_exchange *ex, uint32_t account, uint32_t instrument,
+                         cas_money amount)
+{
+    if (account >= ex->n_acct || instrument >= ex->n_inst || amount < 0 ||
+        amount > INT64_MAX / 4 - ex->deposited)
+        return CAS_EINVAL;
+    struct account *ac = &ex->acct[account];
+    struct position *p = pos_at(ex, account, instrument);
+    bool iso = ac->mode == CAS_ISOLATED && is_perp(ex, instrument) && p->lots != 0;
+    *(iso ? &p->cash : &ac->cash) += amount;
+    ex->deposited += amount;
+    ex->pools += amount;
+    if (iso)
+        cas__reindex(ex, account, instrument);
+    else
+        cas__touch(ex, account, instrument);
+    return 0;
+}
+
 /* ---- order entry ---- */
 
 static bool valid_order(const struct cas_exchange *ex, const struct cas_order *o)

@@ -646,7 +646,7 @@ const struct column cas__account_columns[] = {
                   "and limit orders"}, ac_type},
     {{"instrument", "", "the instrument the population trades"}, ac_instrument},
     {{"margin", "", "`cross` or `isolated`"}, ac_margin},
-    {{"deposit", "quote currency", "what was deposited at the start"}, ac_deposit},
+    {{"deposit", "quote currency", "what was deposited: at the start, and as margin top-ups since (`holder`)"}, ac_deposit},
 };
 /* clang-format on */
 const size_t cas__n_account_columns = sizeof cas__account_columns / sizeof *cas__account_columns;

@@ -132,6 +132,9 @@ const struct cas_column cas__summary_keys[] = {
     {"agents.TYPE.position_lots", "lots", "their net position at the end on their population's "
                                           "instrument (long minus short; a basis arbitrageur's "
                                           "perpetual leg)"},
+    {"agents.TYPE.same_type_lots", "lots", "lots of the fills between two agents of the type "
+                                           "(each fill once: market makers trading with one "
+                                           "another)"},
     {"agents.TYPE.takeovers", "count", "positions they took over as keepers"},
     {"agents.TYPE.takeover_bonus", "quote currency", "keepers: the discount to the mark they "
                                                      "got on those take-overs"},
@@ -143,6 +146,13 @@ const struct cas_column cas__summary_keys[] = {
                                    "halt, reduce-only, liquidating)"},
     {"activity.stops", "count", "stop orders triggered"},
     {"activity.fundings", "count", "funding payments made (per instrument)"},
+    {"activity.start_lots", "lots", "long lots of the positions held from the start, opened "
+                                    "before the first step (as many short; `holder`)"},
+    {"activity.start_unmatched_lots", "lots", "lots of starting positions that found no "
+                                              "opposite side and were not opened"},
+    {"activity.start_topped_up", "count", "accounts the start price had put under water, "
+                                          "topped up to their initial margin before the first "
+                                          "step"},
     {"performance.wall_s", "seconds", "wall-clock time of the simulation loop"},
     {"performance.steps_per_s", "steps/s", "`steps / wall_s`"},
     {"performance.events_per_s", "events/s", "(orders + expiries) / `wall_s`"},
@@ -325,7 +335,7 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
     for (size_t t = 0; t < nt; t++) {
         uint64_t count = 0, orders = 0, trades = 0, liquidated = 0, takeovers = 0;
         cas_money pnl = 0;
-        cas_lots bought = 0, sold = 0, position = 0;
+        cas_lots bought = 0, sold = 0, position = 0, same = 0;
         double bonus = 0;
         uint32_t g = 0;
         for (uint32_t p = 0; p < cfg->n_populations; p++) {
@@ -343,7 +353,7 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
                 count++, orders += st.orders, trades += st.trades, liquidated += st.liquidated;
                 pnl += v.equity - st.deposit;
                 position += pos.lots;
-                bought += st.bought, sold += st.sold;
+                bought += st.bought, sold += st.sold, same += st.same_type;
                 if (acct < r->cap_flows) {
                     const struct account_flow *fl = &r->flows[acct];
                     takeovers += fl->takeovers;
@@ -362,8 +372,8 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
         put_money_key(f, "pnl", pnl, cfg->money_decimals, ", ");
         fprintf(f,
                 "\"bought_lots\": %lld, \"sold_lots\": %lld, \"position_lots\": %lld, "
-                "\"takeovers\": %llu, ",
-                (long long)bought, (long long)sold, (long long)position,
+                "\"same_type_lots\": %lld, \"takeovers\": %llu, ",
+                (long long)bought, (long long)sold, (long long)position, (long long)same,
                 (unsigned long long)takeovers);
         put_money_key(f, "takeover_bonus", (cas_money)llround(bonus), cfg->money_decimals, "");
         if (types[t]->n_measures > 0) {
@@ -435,9 +445,12 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     write_cascades(f, r);
     write_amplification(f, r, counterfactual);
     write_agents(f, r, sim);
-    fprintf(f, "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu},\n",
+    fprintf(f,
+            "  \"activity\": {\"rejected\": %llu, \"stops\": %llu, \"fundings\": %llu, "
+            "\"start_lots\": %llu, \"start_unmatched_lots\": %llu, \"start_topped_up\": %llu},\n",
             (unsigned long long)c.rejected, (unsigned long long)c.stops,
-            (unsigned long long)c.fundings);
+            (unsigned long long)c.fundings, (unsigned long long)c.seeded_lots,
+            (unsigned long long)c.unmatched_lots, (unsigned long long)c.topped_up);
     fputs("  \"performance\": {", f);
     put_num(f, "wall_s", perf->wall_s, ", ");
     put_num(f, "steps_per_s", perf->wall_s > 0 ? steps / perf->wall_s : NAN, ", ");

@@ -1,8 +1,10 @@
 /* mark: the mark price from the last trade, the book's mid, the index and funding.
  *
  * The only state is the EMA of the basis (mid, else last, minus the index),
- * seeded with its first sample; before any sample the basis EMA is taken to be
- * the current basis. Marks are whole ticks, never below 1.
+ * which starts at zero: a run opens with the perpetual at its index (its
+ * initial price is both), as a venue's averages carry the history before it,
+ * so the first trades of a book still filling up do not move the mark alone.
+ * Marks are whole ticks, never below 1.
  */
 #include <math.h>
 
@@ -16,7 +18,6 @@ void cas_mark_init(struct cas_mark *m, enum cas_mark_method method, cas_step ema
     m->method = method;
     m->ema_alpha = 2.0 / ((double)(ema_steps > 1 ? ema_steps : 1) + 1.0);
     m->basis_ema = 0.0;
-    m->seeded = false;
 }
 
 static double mid_or_last(const struct cas_mark_inputs *in)
@@ -29,12 +30,7 @@ static double mid_or_last(const struct cas_mark_inputs *in)
 void cas_mark_sample(struct cas_mark *m, const struct cas_mark_inputs *in)
 {
     double basis = mid_or_last(in) - in->index;
-    if (!m->seeded) {
-        m->basis_ema = basis;
-        m->seeded = true;
-    } else {
-        m->basis_ema += m->ema_alpha * (basis - m->basis_ema);
-    }
+    m->basis_ema += m->ema_alpha * (basis - m->basis_ema);
 }
 
 static double median3(double a, double b, double c)
@@ -51,8 +47,7 @@ static double fair(const struct cas_mark_inputs *in)
 
 static double index_ema(const struct cas_mark *m, const struct cas_mark_inputs *in)
 {
-    double basis = m->seeded ? m->basis_ema : mid_or_last(in) - in->index;
-    return in->index + basis;
+    return in->index + m->basis_ema;
 }
 
 static double raw_mark(const struct cas_mark *m, const struct cas_mark_inputs *in)

@@ -243,8 +243,30 @@ static int keeper_liquidate(void *impl, uint32_t instrument, uint32_t target, ca
                                          instrument, lots, taken);
 }
 
-static const struct cas_agent_ops agent_ops = {submit_on, cancel,       view_of,
-                                               liq_map,   liquidatable, keeper_liquidate};
+static int deposit(void *impl, uint32_t instrument, double amount)
+{
+    struct sink *k = impl;
+    struct cas_sim *s = k->sim;
+    struct agent *a = &s->agents[k->agent];
+    double money = amount * s->money_scale;
+    if (instrument >= s->n_instruments || !(money >= 0 && money < 1e15))
+        return CAS_EINVAL;
+    cas_money m = (cas_money)llround(money);
+    int rc = cas_exchange_deposit(s->ex, a->account, instrument, m);
+    if (rc == 0)
+        a->stats.deposit += m;
+    return rc;
+}
+
+static const struct cas_agent_ops agent_ops = {
+    .submit = submit_on,
+    .cancel = cancel,
+    .view = view_of,
+    .liq_map = liq_map,
+    .liquidatable = liquidatable,
+    .keeper_liquidate = keeper_liquidate,
+    .deposit = deposit,
+};
 
 /* ---- what agents hear ---- */
 
@@ -281,6 +303,9 @@ void cas__agents_hear_fill(struct cas_sim *s, uint32_t instrument, const struct 
 {
     hear_fill(s, taker, instrument, f, false);
     hear_fill(s, maker, instrument, f, true);
+    uint32_t gt = cas__agent_of(s, taker), gm = cas__agent_of(s, maker);
+    if (gt != UINT32_MAX && gm != UINT32_MAX && s->agents[gt].type == s->agents[gm].type)
+        s->agents[gt].stats.same_type += f->qty;
 }
 
 void cas__agents_hear_liquidation(struct cas_sim *s, const struct cas_liquidation *liq)
@@ -345,6 +370,8 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 .steps = cfg->steps,
                 .collateral = 0,
                 .leverage = 1,
+                .rng = &a->rng,
+                .first_wake = NAN,
             };
             int rc = a->type->init(a->state, &setup, err);
             if (rc == 0)
@@ -359,13 +386,75 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 }
                 return rc;
             }
+            if (setup.position != 0 && setup.perpetual) {
+                if (cas__grow((void **)&s->seeds, &s->cap_seeds, s->n_seeds + 1, sizeof *s->seeds) <
+                    0)
+                    return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+                s->seeds[s->n_seeds++] =
+                    (struct seed){.agent = g, .lots = setup.position, .entry = setup.entry};
+            }
             a->rate = a->type->rate(a->state);
             if (a->rate > 0) {
-                a->next_t = cas_rng_exponential(&a->rng, a->rate);
+                a->next_t = setup.first_wake >= 0 ? setup.first_wake
+                                                  : cas_rng_exponential(&a->rng, a->rate);
                 wake_insert(s, g);
             }
         }
     }
+    return 0;
+}
+
+/* Open the positions held from the start, instrument by instrument: the longs in
+ * agent order, each matched against the shorts in agent order, every match a
+ * trade at the long's entry price (so each pair's unrealized profit and loss nets
+ * to zero and money stays conserved). Lots that find no opposite side are not
+ * opened. Then an account that the start price would already have liquidated is
+ * topped up to its initial margin: such a position survives to the start only if
+ * its holder added margin. */
+static int open_seeds(struct cas_sim *s, struct cas_err *err)
+{
+    for (uint32_t i = 0; i < s->n_instruments; i++) {
+        uint32_t l = 0, h = 0;
+        for (;;) {
+            while (l < s->n_seeds &&
+                   (s->agents[s->seeds[l].agent].instrument != i || s->seeds[l].lots <= 0))
+                l++;
+            while (h < s->n_seeds &&
+                   (s->agents[s->seeds[h].agent].instrument != i || s->seeds[h].lots >= 0))
+                h++;
+            if (l == s->n_seeds || h == s->n_seeds)
+                break;
+            struct seed *lo = &s->seeds[l], *sh = &s->seeds[h];
+            cas_lots q = lo->lots < -sh->lots ? lo->lots : -sh->lots;
+            int rc = cas_exchange_open_position(s->ex, i, s->agents[lo->agent].account,
+                                                s->agents[sh->agent].account, lo->entry, q);
+            if (rc < 0)
+                return cas_err_set(err, rc, "", "cannot open the position of agent %u at %lld",
+                                   lo->agent, (long long)lo->entry);
+            lo->lots -= q;
+            sh->lots += q;
+            s->counters.seeded_lots += (uint64_t)q;
+        }
+    }
+    for (uint32_t k = 0; k < s->n_seeds; k++) {
+        const struct seed *sd = &s->seeds[k];
+        struct agent *a = &s->agents[sd->agent];
+        s->counters.unmatched_lots += (uint64_t)(sd->lots < 0 ? -sd->lots : sd->lots);
+        if (k > 0 && s->seeds[k - 1].agent == sd->agent)
+            continue;
+        struct cas_account_view v;
+        cas_exchange_account(s->ex, a->account, &v);
+        if (v.equity >= v.maintenance || v.initial <= v.equity)
+            continue;
+        int rc = cas_exchange_deposit(s->ex, a->account, a->instrument, v.initial - v.equity);
+        if (rc < 0)
+            return cas_err_set(err, rc, "", "cannot top up the account of agent %u", sd->agent);
+        a->stats.deposit += v.initial - v.equity;
+        s->counters.topped_up++;
+    }
+    free(s->seeds);
+    s->seeds = NULL;
+    s->n_seeds = s->cap_seeds = 0;
     return 0;
 }
 
@@ -425,6 +514,8 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     }
     cas_rng_derive(&s->sched, cfg->seed, STREAM_SCHEDULER, 0);
     rc = init_agents(s, err);
+    if (rc == 0)
+        rc = open_seeds(s, err);
     if (rc < 0) {
         cas_sim_destroy(s);
         return rc;
@@ -467,6 +558,7 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->exp_ring);
     free(s->exp_slab);
     free(s->far_exp);
+    free(s->seeds);
     free(s);
 }
 

@@ -76,6 +76,13 @@ struct id_bucket {
     bool heap; /* ids is its own allocation */
 };
 
+/* A position an agent holds from the start, until cas_sim_create has opened it. */
+struct seed {
+    uint32_t agent;
+    cas_lots lots; /* signed; what is still to be matched */
+    cas_ticks entry;
+};
+
 struct cas_sim {
     const struct cas_config *cfg;
     struct cas_sim_observer obs;
@@ -106,6 +113,8 @@ struct cas_sim {
     struct expiry *far_exp;     /* expiries at chunk + RING or later, in push order */
     size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
+    struct seed *seeds; /* positions held from the start, until they are opened */
+    uint32_t n_seeds, cap_seeds;
     int error; /* first allocation failure inside a step */
 };
 

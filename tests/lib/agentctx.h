@@ -60,6 +60,10 @@ struct agentctx {
     cas_lots margin_lots;
     struct agentctx_take takes[AGENTCTX_TAKES];
     uint32_t n_takes, list_calls;
+    /* deposits: their count and sum (quote currency); each adds to views[0].equity
+     * at the given money scale (units per quote, 1 when 0) */
+    uint32_t n_deposits;
+    double deposited, money_scale;
 };
 
 /* A fill of the agent's whole order at the touch, as the venue would report it. */
@@ -170,9 +174,27 @@ static inline int agentctx_keeper(void *sink, uint32_t instrument, uint32_t targ
     return t->rc;
 }
 
-static const struct cas_agent_ops agentctx_ops = {agentctx_submit_on,    agentctx_cancel,
-                                                  agentctx_view,         agentctx_liq_map,
-                                                  agentctx_liquidatable, agentctx_keeper};
+static inline int agentctx_deposit(void *sink, uint32_t instrument, double amount)
+{
+    struct agentctx *f = sink;
+    cr_assert_lt(instrument, AGENTCTX_INSTR);
+    if (!(amount >= 0))
+        return CAS_EINVAL;
+    f->n_deposits++;
+    f->deposited += amount;
+    f->views[0].equity += (cas_money)(amount * (f->money_scale > 0 ? f->money_scale : 1));
+    return 0;
+}
+
+static const struct cas_agent_ops agentctx_ops = {
+    .submit = agentctx_submit_on,
+    .cancel = agentctx_cancel,
+    .view = agentctx_view,
+    .liq_map = agentctx_liq_map,
+    .liquidatable = agentctx_liquidatable,
+    .keeper_liquidate = agentctx_keeper,
+    .deposit = agentctx_deposit,
+};
 
 /* An empty venue: no orders, no map, no one to take over, any margin. */
 static inline void agentctx_init(struct agentctx *f)
