@@ -8,7 +8,8 @@
  * with probability `long_prob`, of `notional` (quote currency at its entry) at its
  * `leverage`; since holding times are exponential, the age of a position held at a
  * random moment is exponential of the same mean, and its entry price is the start
- * price times exp(entry_vol × sqrt(age in years) × z), z standard normal: positions
+ * price times exp(entry_vol × sqrt(age in years) × z), z standard normal, kept within
+ * half to twice the start price (the book's range): positions
  * opened long ago sit far from the price, recent ones near it, and their liquidation
  * prices form the venue's liquidation map. The deposit is notional / leverage. The
  * sim opens these positions before the first step, each long against shorts at the
@@ -28,10 +29,11 @@
  * Liquidated, it is flat and starts a flat spell.
  *
  * What to look for: the open interest (timeseries.csv `oi_long`) stays near its
- * starting level through a calm day; the holders' turnover adds volume of about
- * 2 × open interest / (hold_steps + flat_steps) × hold/(hold + flat) ... per step
- * (opens and closes); calm days liquidate few of them, a fall reaches the clusters
- * of long liquidation prices the map shows.
+ * starting level through a calm day, as holders who close are replaced by holders who
+ * open; each position is opened and closed once per hold_steps + flat_steps on average,
+ * so the holders trade about twice their open lots in that time; calm days liquidate few
+ * of them (the riders), a fall reaches the clusters of long liquidation prices the map
+ * shows.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -40,6 +42,7 @@
 #include "cascade/fmath.h"
 
 #define YEAR_SECONDS (365.25 * 86400)
+#define LN2 0.69314718055994530942
 
 #define PARAMS(X)                                                                         \
     CAS__P_RATE(X, 1.0 / 600, 1e3, "check-ins per step of each holder")                   \
@@ -103,10 +106,11 @@ static int holder_init(void *state, struct cas_agent_setup *s, struct cas_err *e
     bool is_long = cas_rng_bernoulli(rng, h->long_prob);
     double age = cas_rng_exponential(rng, 1 / h->hold_steps);
     double years = age * s->step_seconds / YEAR_SECONDS;
-    double entry =
-        (double)s->initial_price * cas_exp(h->entry_vol * sqrt(years) * cas_rng_normal(rng, 0, 1));
+    /* the log of entry / start, within the book's range: half to twice the start */
+    double dev = fmin(fmax(h->entry_vol * sqrt(years) * cas_rng_normal(rng, 0, 1), -LN2), LN2);
+    double entry = round((double)s->initial_price * cas_exp(dev));
     h->close_at = cas_rng_exponential(rng, 1 / h->hold_steps);
-    entry = fmin(fmax(round(entry), 1), (double)CAS_BOOK_MAX_PRICE);
+    entry = fmin(fmax(entry, 1), (double)CAS_BOOK_MAX_PRICE);
     double lots = floor(h->notional / (entry * h->quote_per_tick));
     if (!(lots >= 1))
         return 0;
