@@ -1,0 +1,215 @@
+/* test_hardening: what a teacher opening a run directory a student sent can
+ * count on (issue 21). `report` and `narrate` on a damaged run directory
+ * exit 0 with a correct result, 1 with one line for a failure of the machine
+ * or 2 with one line for bad input; they never crash and never leave a file;
+ * the page never runs a script the run directory supplied. Every command that
+ * writes follows one output-path policy, notices write errors on stdout and
+ * keeps the file system's own reason for a failed write. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cascade/core.h"
+#include "lib/runs.h"
+
+static void setup(void)
+{
+    runs_setup();
+    setenv("TMPDIR", run_tmp, 1); /* the report's gnuplot directory goes here: counted below */
+}
+
+TestSuite(hardening, .init = setup, .fini = runs_teardown, .timeout = 240);
+
+/* A shell command in the scratch directory, which must succeed. */
+__attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
+{
+    char cmd[4096], line[4200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "cd '%s' && %s", run_tmp, cmd);
+    cr_assert_eq(system(line), 0, "%s", cmd);
+}
+
+/* The long squeeze (with trades.csv) in DIR of the scratch directory. */
+static void squeeze(const char *dir)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' -o %s --quiet "
+                             "--set record.trades=true",
+                             source_root(), dir),
+                 0);
+}
+
+/* The number of entries of the scratch directory and of DIR that match GLOB. */
+static int count(const char *glob)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -d %s 2>/dev/null | wc -l", run_tmp, glob);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    cr_assert(p && fscanf(p, "%d", &n) == 1);
+    pclose(p);
+    return n;
+}
+
+/* `cascade ARGS` gave `status` and, unless 0, one line on stderr holding
+ * `says`; and left no temporary file behind. */
+static void expect(int status, const char *says, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int got = run_cascade("%s", args);
+    char *e = slurp_file("err.txt");
+    cr_assert_not_null(e);
+    cr_assert_eq(got, status, "cascade %s: status %d, expected %d; stderr: %s", args, got, status,
+                 e);
+    if (status) {
+        cr_assert_eq(strncmp(e, "cascade: ", 9), 0, "cascade %s: %s", args, e);
+        cr_assert_eq(strchr(e, '\n'), e + strlen(e) - 1, "cascade %s: not one line: %s", args, e);
+        cr_assert_not_null(strstr(e, says), "cascade %s: expected '%s' in: %s", args, says, e);
+    }
+    free(e);
+    cr_assert_eq(count("*/*.tmp-* *.tmp-* cascade-report-*"), 0, "cascade %s left a file", args);
+}
+
+/* ---- 1. narrate and a config.json shock whose side is not a string ---- */
+
+Test(hardening, narrate_refuses_a_shock_side_that_is_not_a_string)
+{
+    sh("mkdir d");
+    squeeze("r");
+    sh("for f in liquidations cascades accounts; do head -1 r/$f.csv > d/$f.csv; done");
+    write_file("d/config.json", "{\"shocks\":[{\"step\":0,\"kind\":\"market_order\",\"side\":1,"
+                                "\"position\":\"close\"}]}");
+    expect(2, "d/config.json: shocks[0].side: not \"buy\" or \"sell\"", "narrate d --from 0");
+    /* fills of that shock in trades.csv: the same */
+    sh("head -1 r/trades.csv > d/trades.csv && echo '0,BTC-PERP,100,1,sell,1,2,shock:1' >> "
+       "d/trades.csv");
+    expect(2, "shocks[0].side", "narrate d --from 0");
+    /* the other keys narrate tells with are checked too */
+    write_file("d/config.json", "{\"shocks\":[{\"step\":1e300,\"kind\":\"market_order\"}]}");
+    expect(2, "shocks[0].step: not a step", "narrate d");
+    write_file("d/config.json", "{\"name\":7}");
+    expect(2, "d/config.json: name: not a string", "narrate d");
+    write_file("d/config.json", "[1]");
+    expect(2, "not a JSON object", "narrate d");
+    /* a real run's config.json passes */
+    expect(0, "", "narrate r --from 0 --to 10");
+}
+
+/* ---- 4. the page's embedded data is inert ---- */
+
+/* The page's replay data, parsed (NULL if it is not JSON); the number of
+ * "<script" in the page. */
+static cJSON *page_data(const char *page, int *scripts)
+{
+    char *html = slurp_file(page);
+    cr_assert_not_null(html, "no %s", page);
+    *scripts = 0;
+    for (const char *p = html; (p = strstr(p, "<script")); p++)
+        ++*scripts;
+    const char *open = "<script type=\"application/json\" id=\"replay-data\">";
+    char *a = strstr(html, open), *b = a ? strstr(a, "</script>") : NULL;
+    cr_assert(a && b, "no replay data in %s", page);
+    *b = 0;
+    cJSON *j = cJSON_ParseWithOpts(a + strlen(open), NULL, true);
+    free(html);
+    return j;
+}
+
+Test(hardening, the_page_never_runs_a_script_from_the_run_directory)
+{
+    squeeze("r");
+    /* a type, a trigger and a replay string that would close the data's element */
+    sh("sed -i '3s/,noise,/,<\\/script><script>alert(1)<\\/script>,/' r/accounts.csv");
+    sh("sed -i '2s/,shock:21,/,shock:\"21<\\/script>,/' r/liquidations.csv");
+    sh("sed -i '1s/\"order:92\"/\"<\\/script><script>alert(2)<\\/script>\"/' r/replay.jsonl");
+    expect(0, "", "report r");
+    int scripts;
+    cJSON *d = page_data("r/report.html", &scripts);
+    cr_assert_not_null(d, "the replay data is not JSON");
+    cr_assert_eq(scripts, 2, "the page has %d script elements, not 2", scripts);
+    cr_assert_str_eq(
+        cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "types"), "1")),
+        "</script><script>alert(1)</script>");
+    cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+                         cJSON_GetObjectItem(cJSON_GetObjectItem(d, "liqs"), "1"), "trigger")),
+                     "shock:\"21</script>");
+    cJSON_Delete(d);
+    /* numbers the data holds must be numbers: bad input, nothing written */
+    squeeze("s");
+    sh("sed -i '2s/,long,17,/,long,abc,/' s/liquidations.csv");
+    expect(2, "s/liquidations.csv:2: 'lots' is not a number: 'abc'", "report s");
+    cr_assert_eq(count("s/report.html"), 0);
+    /* a replay line must be one JSON value, nothing after it */
+    squeeze("t");
+    sh("sed -i '1s/$/ <\\/script><script>alert(3)<\\/script>/' t/replay.jsonl");
+    expect(2, "t/replay.jsonl:1: not JSON", "report t");
+}
+
+/* ---- 8. narrate --cascade is an id; narrate refuses what report refuses ---- */
+
+Test(hardening, narrate_takes_cascade_ids_and_refuses_damaged_tables)
+{
+    squeeze("r");
+    char *out;
+    cr_assert_eq(run_cascade("narrate r --cascade 9"), 0);
+    out = slurp_file("out.txt");
+    cr_assert_eq(strncmp(out, "Cascade 9 of", 12), 0, "%s", out);
+    free(out);
+    /* reversed cascades.csv: ids out of order */
+    sh("cp -r r v && (head -1 r/cascades.csv; tail -n +2 r/cascades.csv | tac) > v/cascades.csv");
+    expect(2, "v/cascades.csv:2: 'id' must be 1", "narrate v --cascade 1");
+    expect(2, "v/cascades.csv:2: 'id' must be 1", "report v");
+    /* end_step before start_step */
+    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
+       "1,1,shock:21,BTC-PERP,long,2400,2399,2400,/' v/cascades.csv");
+    expect(2, "v/cascades.csv:2: 'end_step' 2399 is before 'start_step' 2400", "narrate v");
+    /* liquidations out of step order */
+    sh("rm -r v && cp -r r v && sed -i '3s/^2,2400,/2,2300,/' v/liquidations.csv");
+    expect(2, "v/liquidations.csv:3: 'step' 2300 is before the previous row's", "narrate v");
+    /* trades out of step order */
+    sh("rm -r v && cp -r r v && sed -i '3s/^[0-9]*,/999999,/' v/trades.csv");
+    expect(2, "v/trades.csv:4: 'step'", "narrate v");
+    /* a generation beyond the row's id */
+    sh("rm -r v && cp -r r v && sed -i '2s/,1,1$/,1,5/' v/liquidations.csv");
+    expect(2, "v/liquidations.csv:2: 'cascade' must be at least 1 and 'generation'", "narrate v");
+    expect(2, "v/liquidations.csv:2: 'cascade' must be at least 1 and 'generation'", "report v");
+}
+
+/* ---- 12. a symlink loop is named as one ---- */
+
+Test(hardening, a_symlink_loop_is_reported_as_a_loop)
+{
+    squeeze("r");
+    sh("rm r/timeseries.csv && ln -s timeseries.csv r/timeseries.csv");
+    expect(2, "r/timeseries.csv: cannot open: Too many levels of symbolic links", "report r");
+    sh("rm r/liquidations.csv && ln -s liquidations.csv r/liquidations.csv");
+    expect(2, "r/liquidations.csv: cannot open: Too many levels of symbolic links", "narrate r");
+}
+
+/* ---- 13. numbers too large for an integer are refused, not converted ---- */
+
+Test(hardening, numbers_beyond_an_integer_are_refused_not_converted)
+{
+    squeeze("r");
+    sh("cp -r r v && sed -i '1s/^{\"step\":2340,/{\"step\":1e300,/' v/replay.jsonl");
+    expect(2, "v/replay.jsonl:1: 'step' is not a step", "report v");
+    sh("rm -r v && cp -r r v && sed -i 's/\"replay\":.*\\[\\]/\"replay\": [[0, 1e300]]/' "
+       "v/config.json && grep -q 1e300 v/config.json");
+    expect(2, "v/config.json: record.replay: not a list of [from, to] steps", "report v");
+    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
+       "1,1,shock:21,BTC-PERP,long,2400,2400,1e300,/' v/cascades.csv");
+    expect(2, "v/cascades.csv:2: 'finish_step'", "report v");
+    /* and a liqmap whose steps run backwards still draws (every index clamped) */
+    sh("rm -r v && cp -r r v && (head -1 r/liqmap.csv; tail -n +2 r/liqmap.csv | tac) > "
+       "v/liqmap.csv");
+    expect(0, "", "report v");
+}
