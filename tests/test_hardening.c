@@ -213,3 +213,52 @@ Test(hardening, numbers_beyond_an_integer_are_refused_not_converted)
        "v/liqmap.csv");
     expect(0, "", "report v");
 }
+
+/* ---- 7. \u0000 in a JSON string is refused, not truncated ---- */
+
+Test(hardening, a_nul_escape_in_a_json_string_is_refused)
+{
+    write_file("n.json", "{\"name\":\"ab\\u0000/../x\",\n\"steps\":10}\n");
+    expect(2, "n.json: line 1: a string holds \\u0000", "validate n.json");
+    expect(2, "a string holds \\u0000", "run n.json -o out --quiet");
+    cr_assert_eq(count("runs out"), 0, "run left a directory");
+    write_file("x.json", "{\"steps\":10}");
+    expect(2, "--set name: a string holds \\u0000", "validate x.json --set 'name=\"a\\u0000\"'");
+    write_file("s.json", "{\"base\":{\"name\":\"a\\u0000\"},\"parameters\":{\"steps\":[5]}}");
+    expect(2, "s.json: line 1: a string holds \\u0000", "sweep s.json --dry-run");
+    /* an escaped backslash before u0000 is no NUL: the name then holds a backslash, refused
+     * for the characters a name may hold, not for a NUL */
+    write_file("b.json", "{\"name\":\"ab\\\\u0000\",\"steps\":10}");
+    int status = run_cascade("validate b.json");
+    char *e = slurp_file("err.txt");
+    cr_assert_null(strstr(e, "NUL"), "%s", e);
+    cr_assert_eq(status, 2);
+    free(e);
+}
+
+/* ---- 9. a sweep's parameter paths are checked before any run ---- */
+
+Test(hardening, a_sweep_s_parameter_paths_are_checked_up_front)
+{
+    char spec[1024];
+    snprintf(spec, sizeof spec,
+             "{\"base\":\"%s/configs/default.json\",\"parameters\":{\"agents[0]].x\":[1,2],"
+             "\"nosuchkey\":[3]}}",
+             source_root());
+    write_file("bad.json", spec);
+    expect(2, "bad.json: parameters.agents[0]].x: ", "sweep bad.json --dry-run");
+    expect(2, "bad.json: parameters.agents[0]].x: ", "sweep bad.json -o sw --quiet");
+    cr_assert_eq(count("sw"), 0, "the sweep made its directory");
+    snprintf(spec, sizeof spec,
+             "{\"base\":\"%s/configs/default.json\",\"parameters\":{\"nosuchkey\":[3]}}",
+             source_root());
+    write_file("bad.json", spec);
+    expect(2, "bad.json: parameters.nosuchkey: unknown key 'nosuchkey'",
+           "sweep bad.json --dry-run");
+    /* a value out of range at a good path is a failed run, not a bad spec */
+    snprintf(spec, sizeof spec,
+             "{\"base\":\"%s/configs/default.json\",\"parameters\":{\"steps\":[0]}}",
+             source_root());
+    write_file("point.json", spec);
+    expect(0, "", "sweep point.json --dry-run");
+}
