@@ -15,6 +15,8 @@
 #include "cascade/core.h"
 #include "lib/runs.h"
 
+static char text_buf[1024];
+
 static void setup(void)
 {
     runs_setup();
@@ -60,7 +62,7 @@ static int count(const char *glob)
  * `says`; and left no temporary file behind. */
 static void expect(int status, const char *says, const char *fmt, ...)
 {
-    char args[4096];
+    char args[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
@@ -261,4 +263,152 @@ Test(hardening, a_sweep_s_parameter_paths_are_checked_up_front)
              source_root());
     write_file("point.json", spec);
     expect(0, "", "sweep point.json --dry-run");
+}
+
+/* ---- 10. a failed write's own reason is kept ---- */
+
+/* In a child limited to 64 KiB files (SIGXFSZ ignored: the write fails with EFBIG, as a full
+ * disk fails with ENOSPC), a megabyte through cas_atomic_*: commit's errno, as the exit status. */
+static int atomic_write_errno(const char *path)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {64 << 10, 64 << 10};
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(255);
+        struct cas_atomic_file a;
+        if (cas_atomic_open(&a, path) != 0)
+            _exit(254);
+        for (int k = 0; k < 1 << 14; k++)
+            fprintf(a.f, "%063d\n", k);
+        _exit(cas_atomic_commit(&a) == CAS_EIO ? errno : 0);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+Test(hardening, a_failed_write_keeps_its_own_reason)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.txt", run_tmp);
+    int e = atomic_write_errno(path);
+    cr_assert_eq(e, EFBIG, "commit gave errno %d (%s), not EFBIG", e, strerror(e));
+    cr_assert_eq(count("big.txt*"), 0, "the temporary was left");
+}
+
+/* ---- 6. write errors on stdout are noticed ---- */
+
+/* `cascade ARGS` with stdout on /dev/full: exit status 1 and one line saying so. */
+static void to_full(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >/dev/full 2>err.txt", run_tmp,
+             getenv("CASCADE_BIN"), args);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status));
+    char *e = slurp_file("err.txt");
+    cr_assert_eq(WEXITSTATUS(status), 1, "cascade %s >/dev/full: status %d; stderr: %s", args,
+                 WEXITSTATUS(status), e);
+    cr_assert_eq(strncmp(e, "cascade: ", 9), 0, "%s", e);
+    cr_assert_eq(strchr(e, '\n'), e + strlen(e) - 1, "not one line: %s", e);
+    cr_assert_not_null(strstr(e, "No space left on device"), "%s", e);
+    free(e);
+}
+
+Test(hardening, write_errors_on_stdout_are_noticed)
+{
+    squeeze("r");
+    char args[1024];
+    to_full("narrate r");
+    snprintf(args, sizeof args, "validate '%s/configs/default.json'", source_root());
+    to_full(args);
+    snprintf(text_buf, sizeof text_buf,
+             "{\"base\":\"%s/configs/default.json\","
+             "\"parameters\":{\"steps\":[10,20]}}",
+             source_root());
+    write_file("s.json", text_buf);
+    to_full("sweep s.json --dry-run");
+    to_full("report r -o r/page.html");
+    cr_assert_eq(count("r/page.html"), 1, "the page was not written");
+    to_full("--help");
+    to_full("run --help");
+}
+
+/* ---- 2. report stops cleanly on a signal ---- */
+
+Test(hardening, a_signal_stops_report_and_leaves_nothing)
+{
+    squeeze("r");
+    /* a gnuplot that takes its time, so that the signal comes while the page is written */
+    sh("mkdir bin && printf '#!/bin/sh\\ntrap \"exit 1\" TERM\\nsleep 3 & wait\\nexec gnuplot "
+       "\"$@\"\\n' > bin/gnuplot && chmod +x bin/gnuplot");
+    for (int k = 0; k < 3; k++) {
+        int signo = k == 0 ? SIGTERM : k == 1 ? SIGINT : SIGHUP;
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' || exit 1; (PATH=\"$PWD/bin:$PATH\" exec '%s' report r 2>err.txt) & "
+                 "pid=$!; "
+                 "sleep 0.5; kill -%d $pid; wait $pid; echo $? > status.txt",
+                 run_tmp, getenv("CASCADE_BIN"), signo);
+        cr_assert_eq(system(cmd), 0);
+        char status[16];
+        read_into("status.txt", status, sizeof status);
+        cr_assert_eq(atoi(status), 128 + signo, "status %s after signal %d", status, signo);
+        cr_assert_eq(count("r/*.tmp-* r/report.html cascade-report-*"), 0,
+                     "report left a file after signal %d", signo);
+        char *e = slurp_file("err.txt");
+        cr_assert_not_null(strstr(e, "stopped by signal"), "%s", e);
+        free(e);
+    }
+}
+
+/* ---- 3. one output-path policy ---- */
+
+Test(hardening, outputs_go_only_to_a_regular_file_or_nowhere_yet)
+{
+    squeeze("r");
+    sh("mkfifo fifo && ln -s r/x.html link && mkdir dir && cp r/summary.json before.json");
+    expect(2, "cannot write the page to 'fifo': it is a FIFO", "report r -o fifo");
+    expect(2, "cannot write the page to 'link': it is a symbolic link", "report r -o link");
+    expect(2, "cannot write the page to 'dir': it is a directory", "report r -o dir");
+    expect(2, "cannot write the page to '/dev/null': it is a character device",
+           "report r -o /dev/null");
+    expect(2, "it is the input 'r/summary.json'", "report r -o r/summary.json");
+    expect(2, "it is the input 'r/timeseries.csv'", "report r -o ./r/../r/timeseries.csv");
+    sh("cmp r/summary.json before.json && ln r/timeseries.csv hard.csv");
+    expect(2, "it is the input 'r/timeseries.csv'", "report r -o hard.csv");
+    expect(0, "", "report r -o fine.html");
+    expect(0, "", "report r -o fine.html"); /* a regular file is replaced */
+    /* replay's final book: the same policy, and never its own orders */
+    write_file("orders.csv", "side,type,price,qty\nbuy,limit,100,1\n");
+    expect(2, "cannot write the final book to 'orders.csv': it is the input 'orders.csv'",
+           "replay orders.csv --final-book orders.csv");
+    expect(2, "it is a symbolic link", "replay orders.csv --final-book link");
+    /* run and sweep write directories: a symbolic link there is refused too */
+    sh("mkdir empty && ln -s empty elink");
+    expect(2, "output 'elink' is a symbolic link", "run -o elink --steps 100 --quiet");
+}
+
+/* ---- 5. run says why it cannot create a file of its run directory ---- */
+
+Test(hardening, run_says_why_it_cannot_create_a_file)
+{
+    /* an -o path of 4080 bytes: its temporary directory fits, a file inside does not */
+    char path[4200];
+    size_t n = (size_t)snprintf(path, sizeof path, "%s", run_tmp);
+    while (n < 4080 - 201)
+        n += (size_t)snprintf(path + n, sizeof path - n, "/%0200d", 0);
+    n += (size_t)snprintf(path + n, sizeof path - n, "/");
+    while (n < 4080)
+        path[n++] = 'x';
+    path[n] = 0;
+    expect(1, "cannot create '", "run -o '%s' --steps 100 --quiet", path);
+    char *e = slurp_file("err.txt");
+    cr_assert_not_null(strstr(e, "File name too long"), "%s", e);
+    free(e);
+    cr_assert_eq(count("0*"), 0, "run left the parents it made");
 }

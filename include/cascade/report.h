@@ -32,8 +32,12 @@ size_t cas_report_n_figures(void);
 const char *cas_report_figure(size_t k);
 
 /* Write the page of `r` (with `r2` not NULL: the two runs side by side) to
- * `out`, whole or not at all. Needs gnuplot on the PATH. */
-int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out);
+ * `out`, whole or not at all. Needs gnuplot on the PATH. `stopped` (NULL:
+ * never) is polled before each figure and while gnuplot runs: when it returns
+ * a signal number the page stops there, gnuplot is ended, the temporary page
+ * and gnuplot's directory are removed, and 1 is returned (said). */
+int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
+                     int (*stopped)(void));
 
 /* Tell a cascade of the run in `rundir` to `out`, event by event (`cascade
  * narrate`): cascade `cascade` of cascades.csv (0: the largest), or with

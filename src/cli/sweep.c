@@ -736,6 +736,11 @@ static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *
                        const struct sweep_args *a)
 {
     struct stat st;
+    if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) { /* the output-path policy */
+        fprintf(stderr, "cascade: sweep output '%s' is a symbolic link; choose another with -o\n",
+                dir);
+        return 2;
+    }
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         fprintf(stderr,
                 "cascade: sweep output '%s' exists and is not a directory; choose "

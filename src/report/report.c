@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,10 +99,11 @@ struct cas_report {
     size_t n_returns;
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
-    double step_seconds; /* from timeseries.csv: time_s / step */
-    double unit_seconds; /* the time axis' unit, in seconds */
-    const char *unit;    /* its name: "s", "min" or "h" */
-    char tmpdir[4096];   /* gnuplot's working directory */
+    double step_seconds;  /* from timeseries.csv: time_s / step */
+    double unit_seconds;  /* the time axis' unit, in seconds */
+    const char *unit;     /* its name: "s", "min" or "h" */
+    char tmpdir[4096];    /* gnuplot's working directory */
+    int (*stopped)(void); /* cas_report_write's: a signal number when to stop, else 0 */
 };
 
 /* clang-format off */
@@ -532,9 +534,21 @@ static void tmp_remove(struct cas_report *r)
 
 /* Run `gnuplot NAME.gp` in the temporary directory, its output to NAME.log.
  * 0 ok; 1 failed (said, with gnuplot's first complaint). */
+/* 1 after saying so when the caller asked the page to stop (a signal), else 0. */
+static int stop_now(const struct cas_report *r)
+{
+    int signo = r->stopped ? r->stopped() : 0;
+    if (signo)
+        fprintf(stderr, "cascade: stopped by signal %d (%s); no page written\n", signo,
+                strsignal(signo));
+    return signo ? 1 : 0;
+}
+
 static int gnuplot_run(const struct cas_report *r, const char *name, const char *title)
 {
     char script[64], log[64];
+    if (stop_now(r))
+        return 1;
     snprintf(script, sizeof script, "%s.gp", name);
     snprintf(log, sizeof log, "%s.log", name);
     fflush(NULL);
@@ -554,11 +568,18 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
         _exit(127);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             fprintf(stderr, "cascade: waiting for gnuplot: %s\n", strerror(errno));
             return 1;
         }
+        if (r->stopped && r->stopped()) { /* end gnuplot, then say so */
+            kill(pid, SIGTERM);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            return stop_now(r);
+        }
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
@@ -2040,11 +2061,13 @@ static int write_report(struct cas_report *r, struct cas_report *r2, const char 
     }
     FILE *html = page.f;
     rc = r2 ? write_compare_page(r, r2, html) : write_page(r, html);
-    if (fchmod(fileno(html), 0644) != 0 || fflush(html) != 0) {
+    if (fchmod(page.fd, 0644) != 0 || fflush(html) != 0) {
         if (!rc)
             fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
         rc = rc ? rc : 1;
     }
+    if (rc == 0)
+        rc = stop_now(r);
     if (rc) {
         cas_atomic_discard(&page);
     } else if (cas_atomic_commit(&page)) {
@@ -2125,8 +2148,10 @@ size_t cas_report_n_instruments(const struct cas_report *r)
     return r->n_insts;
 }
 
-int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out)
+int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
+                     int (*stopped)(void))
 {
+    r->stopped = stopped;
     if (!gnuplot_on_path()) {
         fputs("cascade: report needs gnuplot (apt-get install gnuplot-nox)\n", stderr);
         return 1;
