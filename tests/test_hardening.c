@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cascade/config.h"
 #include "cascade/core.h"
+#include "cascade/sim.h"
 #include "lib/runs.h"
 
 static char text_buf[1024];
@@ -411,4 +413,129 @@ Test(hardening, run_says_why_it_cannot_create_a_file)
     cr_assert_not_null(strstr(e, "File name too long"), "%s", e);
     free(e);
     cr_assert_eq(count("0*"), 0, "run left the parents it made");
+}
+
+/* ---- 11. the documented limits are the validator's ---- */
+
+/* Cell k (from 0) of the table row of `doc` that starts with `head`, into out. */
+static void doc_cell(const char *doc, const char *head, int k, char *out, size_t n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/%s", source_root(), doc);
+    char *text = slurp_file(path);
+    cr_assert_not_null(text, "no %s", path);
+    const char *row = strstr(text, head);
+    cr_assert_not_null(row, "%s has no row '%s'", doc, head);
+    for (int c = 0; c < k; c++) {
+        row = strchr(row + 1, '|');
+        cr_assert_not_null(row, "%s: row '%s' has no cell %d", doc, head, k);
+    }
+    size_t len = strcspn(row + 1, "|\n");
+    snprintf(out, n, "%.*s", (int)len, row + 1);
+    free(text);
+}
+
+/* The numbers of a cell, in order ("1 – 16777213", "16,777,213", "1e9"): at most max. */
+static size_t numbers(const char *cell, double *v, size_t max)
+{
+    size_t n = 0;
+    char digits[64];
+    for (const char *p = cell; *p && n < max;) {
+        if (*p < '0' || *p > '9') {
+            p++;
+            continue;
+        }
+        size_t k = 0;
+        while (k + 1 < sizeof digits && ((*p >= '0' && *p <= '9') || *p == ',' || *p == 'e'))
+            if (*p++ != ',')
+                digits[k++] = p[-1];
+        digits[k] = 0;
+        v[n++] = strtod(digits, NULL);
+        if (*p == '^') /* 2^24: the exponent is no limit of its own */
+            while (*p && *p != ' ')
+                p++;
+    }
+    return n;
+}
+
+/* Whether a config with `agents` populations, each `count` agents, `shocks` shocks and
+ * `steps` steps passes the validator (and, for the total, cas_sim_create's check). */
+static bool valid(double count, int pops, int instruments, int shocks, double steps, bool sim)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *t = malloc(cap);
+    n += (size_t)snprintf(t + n, cap - n, "{\"steps\":%.0f,\"instruments\":[", steps);
+    for (int k = 0; k < instruments; k++)
+        n += (size_t)snprintf(t + n, cap - n, "%s{\"name\":\"I%d\",\"initial_price\":100}",
+                              k ? "," : "", k);
+    n += (size_t)snprintf(t + n, cap - n, "],\"agents\":[");
+    for (int k = 0; k < pops; k++)
+        n += (size_t)snprintf(t + n, cap - n,
+                              "%s{\"type\":\"noise\",\"count\":%.0f,"
+                              "\"instrument\":\"I0\"}",
+                              k ? "," : "", count);
+    n += (size_t)snprintf(t + n, cap - n, "],\"shocks\":[");
+    for (int k = 0; k < shocks; k++)
+        n += (size_t)snprintf(t + n, cap - n,
+                              "%s{\"step\":0,\"kind\":\"market_order\","
+                              "\"instrument\":\"I0\",\"side\":\"buy\",\"qty\":1}",
+                              k ? "," : "");
+    snprintf(t + n, cap - n, "]}");
+    struct cas_config cfg;
+    struct cas_err err = {0};
+    bool ok = cas_config_parse(&cfg, t, "limits", NULL, 0, &err) == 0;
+    free(t);
+    if (ok && sim) {
+        struct cas_sim *s = NULL;
+        ok = cas_sim_create(&s, &cfg, NULL, &err) == 0;
+        cas_sim_destroy(s);
+    }
+    if (ok)
+        cas_config_release(&cfg);
+    return ok;
+}
+
+Test(hardening, the_documented_limits_are_the_validator_s)
+{
+    char a[512], b[512];
+    double lim[4], conf[4];
+    /* agents in a population: limits.md and config.md say the same, and the validator agrees */
+    doc_cell("limits.md", "| agents in a population (`count`) |", 1, a, sizeof a);
+    doc_cell("config.md", "| `count` | integer |", 3, b, sizeof b);
+    cr_assert_eq(numbers(a, lim, 2), 2, "limits.md: %s", a);
+    cr_assert_eq(numbers(b, conf, 2), 2, "config.md: %s", b);
+    cr_assert(lim[0] == conf[0] && lim[1] == conf[1], "limits.md '%s', config.md '%s'", a, b);
+    cr_assert(valid(lim[1], 1, 1, 0, 10, false) && !valid(lim[1] + 1, 1, 1, 0, 10, false),
+              "the validator's count is not %.0f", lim[1]);
+    cr_assert(!valid(lim[0] - 1, 1, 1, 0, 10, false));
+    /* agents in all */
+    doc_cell("limits.md", "| agents in all |", 1, a, sizeof a);
+    doc_cell("config.md", "| `count` | integer |", 5, b, sizeof b);
+    cr_assert_geq(numbers(a, lim, 1), 1);
+    cr_assert_eq(numbers(b, conf, 1), 1, "config.md: %s", b);
+    cr_assert_eq(lim[0], conf[0], "agents in all: limits.md '%s', config.md '%s'", a, b);
+    double half = floor((lim[0] + 1) / 2); /* two populations, one agent too many together */
+    cr_assert(!valid(half, 2, 1, 0, 10, true), "%.0f agents in all were accepted", 2 * half);
+    /* instruments, populations, shocks, steps */
+    static const struct {
+        const char *limits, *config;
+    } rows[] = {{"| instruments |", "| `instruments` | array |"},
+                {"| agent populations |", "| `agents` | array |"},
+                {"| shocks |", "| `shocks` | array |"},
+                {"| `steps` |", "| `steps` | integer |"}};
+    for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+        doc_cell("limits.md", rows[k].limits, 1, a, sizeof a);
+        doc_cell("config.md", rows[k].config, 3, b, sizeof b);
+        cr_assert_eq(numbers(a, lim, 2), 2, "limits.md: %s", a);
+        cr_assert_eq(numbers(b, conf, 2), 2, "config.md: %s", b);
+        cr_assert(lim[0] == conf[0] && lim[1] == conf[1], "%s: limits.md '%s', config.md '%s'",
+                  rows[k].limits, a, b);
+        double hi = lim[1];
+        bool ok =
+            k == 0   ? valid(1, 1, (int)hi, 0, 10, false) && !valid(1, 1, (int)hi + 1, 0, 10, false)
+            : k == 1 ? valid(1, (int)hi, 1, 0, 10, false) && !valid(1, (int)hi + 1, 1, 0, 10, false)
+            : k == 2 ? valid(1, 1, 1, (int)hi, 10, false) && !valid(1, 1, 1, (int)hi + 1, 10, false)
+                     : valid(1, 1, 1, 0, hi, false) && !valid(1, 1, 1, 0, hi + 1, false);
+        cr_assert(ok, "%s: the validator's limit is not %.0f", rows[k].limits, hi);
+    }
 }
