@@ -25,8 +25,8 @@ static FILE *sink;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/cascade-fuzz-report-%ld", (long)getpid());
-        if (mkdir(dir, 0700) != 0 || !(sink = fopen("/dev/null", "w")))
+        fuzz_scratch_dir(dir, sizeof dir, "report");
+        if (!(sink = fopen("/dev/null", "w")))
             abort();
         stderr = sink; /* the report's messages; the sanitizers still write to fd 2 */
     }
