@@ -30,7 +30,7 @@ TestSuite(hardening, .init = setup, .fini = runs_teardown, .timeout = 240);
 /* A shell command in the scratch directory, which must succeed. */
 __attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
 {
-    char cmd[4096], line[4200];
+    char cmd[4096], line[4096 + 300];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
@@ -283,8 +283,12 @@ static int atomic_write_errno(const char *path)
         struct cas_atomic_file a;
         if (cas_atomic_open(&a, path) != 0)
             _exit(254);
-        for (int k = 0; k < 1 << 14; k++)
-            fprintf(a.f, "%063d\n", k);
+        /* one block larger than the limit, nothing after it: the failed write leaves
+         * stdio's buffer empty, so that closing the stream succeeds and only the
+         * failed write knows why */
+        static char block[1 << 20];
+        memset(block, 'x', sizeof block);
+        fwrite(block, 1, sizeof block, a.f);
         _exit(cas_atomic_commit(&a) == CAS_EIO ? errno : 0);
     }
     int status;

@@ -25,7 +25,7 @@ char *cas_path_join(const char *dir, const char *file)
     return p;
 }
 
-/* The stream's writes: all of it, or -1 with the first error kept in the file. */
+/* The stream's writes: all of it, or less with the first error kept in the file. */
 static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 {
     struct cas_atomic_file *a = cookie;
@@ -38,7 +38,9 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
             if (!a->error)
                 a->error = n < 0 ? errno : ENOSPC;
             errno = a->error;
-            return -1;
+            /* short of size: stdio marks the stream in error. Not -1: glibc 2.36
+             * takes it for a huge count in fwrite and reads past the buffer. */
+            return (ssize_t)done;
         }
         done += (size_t)n;
     }
