@@ -487,14 +487,14 @@ static bool valid(double count, int pops, int instruments, int shocks, double st
     snprintf(t + n, cap - n, "]}");
     struct cas_config cfg;
     struct cas_err err = {0};
-    bool ok = cas_config_parse(&cfg, t, "limits", NULL, 0, &err) == 0;
+    bool parsed = cas_config_parse(&cfg, t, "limits", NULL, 0, &err) == 0, ok = parsed;
     free(t);
     if (ok && sim) {
         struct cas_sim *s = NULL;
         ok = cas_sim_create(&s, &cfg, NULL, &err) == 0;
         cas_sim_destroy(s);
     }
-    if (ok)
+    if (parsed)
         cas_config_release(&cfg);
     return ok;
 }

@@ -697,7 +697,8 @@ static int check_params(const char *spec, const struct cas_sweep *sw)
         fputs("cascade: out of memory\n", stderr);
         return 1;
     }
-    memcpy(sets, sw->sets, sw->n_sets * sizeof *sets);
+    for (size_t k = 0; k < sw->n_sets; k++) /* sw->sets is NULL without a "set" */
+        sets[k] = sw->sets[k];
     int rc = 0;
     for (size_t p = 0; rc == 0 && p < sw->n_params && sw->n_runs; p++) {
         size_t len = strlen(sw->params[p]) + strlen(sw->runs[0].values[p]) + 2;
