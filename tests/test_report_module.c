@@ -111,7 +111,7 @@ Test(report_module, captions_say_what_the_files_hold)
     snprintf(out, sizeof out, "%s/page.html", run_tmp);
     struct cas_report *r = NULL;
     cr_assert_eq(cas_report_read(&r, dir, NULL), 0);
-    cr_assert_eq(cas_report_write(r, NULL, out), 0);
+    cr_assert_eq(cas_report_write(r, NULL, out, NULL), 0);
     cas_report_free(r);
     char *html = slurp_file(out);
     cr_assert_not_null(html);
@@ -127,7 +127,7 @@ Test(report_module, captions_say_what_the_files_hold)
     free(html);
     /* the spot instrument's page: nobody liquidated there */
     cr_assert_eq(cas_report_read(&r, dir, "S"), 0);
-    cr_assert_eq(cas_report_write(r, NULL, out), 0);
+    cr_assert_eq(cas_report_write(r, NULL, out, NULL), 0);
     cas_report_free(r);
     html = slurp_file(out);
     cr_assert_not_null(strstr(html, "Nobody was liquidated on S."));

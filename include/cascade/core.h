@@ -90,6 +90,15 @@ char *cas_path_join(const char *dir, const char *file);
 int cas_read_file(const char *path, int64_t limit, char **text, size_t *len, char *why,
                   size_t why_len);
 
+/* The output-path policy of every command that writes a file (docs/limits.md,
+ * "Outputs"): the destination is a regular file or absent; a symbolic link, a
+ * device, a FIFO, a socket or a directory there is refused, and so is any of
+ * the n files `inputs` names (the same file by device and inode, whatever the
+ * path: a command never writes over a file it reads). 0, or CAS_EINVAL with
+ * why saying what is there ("it is a symbolic link", "it is the input 'X'"). */
+int cas_output_check(const char *path, const char *const *inputs, size_t n, char *why,
+                     size_t why_len);
+
 /* A file written whole or not at all: written to a temporary "PATH.tmp-XXXXXX"
  * beside path (mode 0666 less the umask, as fopen makes it), renamed into
  * place by commit; discard, or a failed commit, removes the temporary and
@@ -97,12 +106,17 @@ int cas_read_file(const char *path, int64_t limit, char **text, size_t *len, cha
 struct cas_atomic_file {
     const char *path; /* borrowed */
     char *tmp;
-    FILE *f; /* write the contents here */
+    FILE *f;   /* write the contents here */
+    int fd;    /* the temporary's descriptor, under f: for fchmod only */
+    int error; /* the first failed write's errno (commit gives it), 0 */
 };
 
-/* 0, or CAS_EIO / CAS_ENOMEM with errno set and nothing created. */
+/* 0, or CAS_EIO / CAS_ENOMEM with errno set and nothing created. The stream
+ * keeps a pointer to *a: a stays where it is until commit or discard. */
 int cas_atomic_open(struct cas_atomic_file *a, const char *path);
-/* Close and rename into place: 0, or CAS_EIO with errno set (temporary removed). */
+/* Close and rename into place: 0, or CAS_EIO with errno set (temporary removed):
+ * the first failed write's own errno (ENOSPC on a full disk), never a generic EIO
+ * in its place. */
 int cas_atomic_commit(struct cas_atomic_file *a);
 /* Close and remove the temporary. */
 void cas_atomic_discard(struct cas_atomic_file *a);

@@ -32,8 +32,12 @@ size_t cas_report_n_figures(void);
 const char *cas_report_figure(size_t k);
 
 /* Write the page of `r` (with `r2` not NULL: the two runs side by side) to
- * `out`, whole or not at all. Needs gnuplot on the PATH. */
-int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out);
+ * `out`, whole or not at all. Needs gnuplot on the PATH. `stopped` (NULL:
+ * never) is polled before each figure and while gnuplot runs: when it returns
+ * a signal number the page stops there, gnuplot is ended, the temporary page
+ * and gnuplot's directory are removed, and 1 is returned (said). */
+int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
+                     int (*stopped)(void));
 
 /* Tell a cascade of the run in `rundir` to `out`, event by event (`cascade
  * narrate`): cascade `cascade` of cascades.csv (0: the largest), or with
@@ -43,9 +47,9 @@ int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long lo
                        long long to);
 
 /* Read the run directory as cas_report_read does and write the headline, the
- * instruments, the agents and the cascade table (no gnuplot) to html: the
- * fuzz target of the report's readers (tests/fuzz/fuzz_report.c). 0, or the
- * status reading gave (message printed). */
+ * instruments, the agents, the cascade table, the trees and the player's data
+ * (all but gnuplot's figures) to html: the fuzz target of the report's readers
+ * (tests/fuzz/fuzz_report.c). 0, or the status reading gave (message printed). */
 int cas__report_check(const char *rundir, FILE *html);
 
 /* Where a page goes by default: RUNDIR/report.html, or for two runs

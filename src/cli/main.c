@@ -1,5 +1,8 @@
 /* main: the cascade program — dispatches to the subcommands; only here is an
- * exit status chosen. */
+ * exit status chosen. Whatever a command printed on stdout must have reached
+ * it: a write error there (a full disk, /dev/full, a closed pipe's EPIPE
+ * aside from SIGPIPE) is a failure, exit status 1, for every command. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +42,21 @@ static const struct {
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
+/* The command's status, or 1 when its stdout could not be written (said once:
+ * a command that failed has said why already). */
+static int flushed(int rc)
+{
+    errno = 0;
+    bool bad = fflush(stdout) != 0;
+    bad |= ferror(stdout) != 0;
+    if (bad && rc == 0) {
+        fprintf(stderr, "cascade: cannot write to standard output: %s\n",
+                strerror(errno ? errno : EIO));
+        return 1;
+    }
+    return bad && rc != 2 ? 1 : rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -48,15 +66,15 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
-        return 0;
+        return flushed(0);
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("cascade %s\n", CAS_VERSION);
-        return 0;
+        return flushed(0);
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return flushed(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "cascade: unknown command '%s' (commands: ", cmd);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(stderr, "%s%s", commands[i].name, i + 1 < N_COMMANDS ? ", " : "");

@@ -48,7 +48,7 @@ int cas_cli_narrate(int argc, char **argv)
     long long cascade = 0, from = -1, to = -1;
     const struct cas_cli_option options[] = {
         {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
-         "cascade N of cascades.csv (default: the largest, by\n"
+         "the cascade whose id is N (default: the largest, by\n"
          "liquidations, then notional)",
          parse_cascade},
         {CAS_OPT_FN, 0, "from", &from, "STEP", "a step, 0 or more",

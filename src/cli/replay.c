@@ -53,6 +53,12 @@ static FILE *open_orders(const char *path)
 static int run(const struct args *a, FILE *in)
 {
     struct cas_atomic_file book = {0};
+    char why[4200];
+    const char *inputs[1] = {strcmp(a->orders, "-") ? a->orders : NULL};
+    if (a->final_book && cas_output_check(a->final_book, inputs, 1, why, sizeof why)) {
+        fprintf(stderr, "cascade: cannot write the final book to '%s': %s\n", a->final_book, why);
+        return 2;
+    }
     if (a->final_book && cas_atomic_open(&book, a->final_book)) {
         fprintf(stderr, "cascade: cannot create '%s': %s\n", a->final_book, strerror(errno));
         return 2;
@@ -89,7 +95,7 @@ int cas_cli_replay(int argc, char **argv)
                                     .args = &a.orders, .n_args = 1};
     switch (cas_parse_options(&cmd, argc, argv)) {
     case CAS_PARSE_HELP:
-        return fflush(stdout) ? 1 : 0;
+        return 0; /* main checks that the help reached stdout */
     case CAS_PARSE_BAD:
         return 2;
     }

@@ -2,6 +2,7 @@
  * (include/cascade/report.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cascade/report.h"
 #include "cli/cli.h"
@@ -25,6 +26,34 @@ static const char report_usage[] =
     "differences, both price paths on one figure, the agents and the largest\n"
     "cascades of each (say, a squeeze against its control).\n"
     "\n";
+
+/* The files of a run directory report reads: the page never goes over one. */
+static const char *const run_files[] = {
+    "timeseries.csv", "liquidations.csv", "cascades.csv",
+    "liqmap.csv",     "summary.json",     "accounts.csv",
+    "config.json",    "replay.jsonl",     "timeseries-counterfactual.csv"};
+#define N_RUN_FILES (sizeof run_files / sizeof *run_files)
+
+/* The output-path policy (cas_output_check) against both runs' files: 0, or 1/2 (said). */
+static int check_output(const char *out, const char *const *runs)
+{
+    char *inputs[2 * N_RUN_FILES] = {NULL}, why[4200];
+    size_t n = 0;
+    int rc = 0;
+    for (size_t r = 0; r < 2 && runs[r]; r++)
+        for (size_t k = 0; k < N_RUN_FILES && rc == 0; k++)
+            if (!(inputs[n++] = cas_path_join(runs[r], run_files[k])))
+                rc = 1;
+    if (rc)
+        fputs("cascade: out of memory\n", stderr);
+    else if (cas_output_check(out, (const char *const *)inputs, n, why, sizeof why)) {
+        fprintf(stderr, "cascade: cannot write the page to '%s': %s\n", out, why);
+        rc = 2;
+    }
+    for (size_t k = 0; k < n; k++)
+        free(inputs[k]);
+    return rc;
+}
 
 int cas_cli_report(int argc, char **argv)
 {
@@ -54,15 +83,28 @@ int cas_cli_report(int argc, char **argv)
         fputs("cascade: out of memory\n", stderr);
         return 1;
     }
+    /* A signal from here on stops the page at its next figure and removes
+     * what it had written (the page's temporary, gnuplot's directory). */
+    cas__signals_catch();
     struct cas_report *r = NULL, *r2 = NULL;
-    if ((rc = cas_report_read(&r, rundir, instrument)) ||
-        (rundir2 && (rc = cas_report_read(&r2, rundir2, instrument))) ||
-        (rc = cas_report_write(r, r2, output ? output : out)))
+    if ((rc = check_output(output ? output : out, runs)) ||
+        (rc = cas_report_read(&r, rundir, instrument)) ||
+        (rundir2 && (rc = cas_report_read(&r2, rundir2, instrument))))
+        goto done;
+    if (cas__signal_caught()) {
+        fprintf(stderr, "cascade: stopped by signal %d (%s); no page written\n",
+                cas__signal_caught(), strsignal(cas__signal_caught()));
+        rc = 1;
+        goto done;
+    }
+    if ((rc = cas_report_write(r, r2, output ? output : out, cas__signal_caught)))
         goto done;
     printf("%s\n", output ? output : out);
 done:
     cas_report_free(r);
     cas_report_free(r2);
     free(out);
+    if (rc)
+        cas__signal_die(); /* ends the process when a signal stopped the page */
     return rc;
 }

@@ -204,6 +204,11 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
         snprintf(out, n, "%s", a->output);
         while (len > 1 && out[len - 1] == '/')
             out[--len] = 0;
+        if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) { /* the output-path policy */
+            fprintf(stderr, "cascade: output '%s' is a symbolic link; choose another with -o\n",
+                    out);
+            return 2;
+        }
         if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
             fprintf(stderr,
                     "cascade: output '%s' exists and is not a directory; "
@@ -243,10 +248,15 @@ static void remove_tmp(const char *tmp)
     rmdir(tmp);
 }
 
+/* Create DIR/FILE for writing; NULL after saying why (out of inodes, a path
+ * too long for the system...). */
 static FILE *open_in(const char *dir, const char *file)
 {
     char *p = cas_path_join(dir, file);
     FILE *f = p ? fopen(p, "w") : NULL;
+    if (!f)
+        fprintf(stderr, "cascade: cannot create '%s/%s': %s\n", dir, file,
+                p ? strerror(errno) : "out of memory");
     free(p);
     return f;
 }
@@ -301,7 +311,9 @@ static int run_counterfactual(const struct cas_config *cfg, const char *dir, boo
     FILE *sink = open_in(dir, "timeseries-counterfactual.csv");
     struct cas_sim *sim = NULL;
     int rc = 1;
-    if (!sink || cas_recorder_create(out, cfg, sink, NULL) < 0)
+    if (!sink)
+        return 2; /* said */
+    if (cas_recorder_create(out, cfg, sink, NULL) < 0)
         goto done;
     struct cas_sim_observer obs = cas_recorder_observer(*out);
     if (cas_sim_create(&sim, cfg, &obs, NULL) < 0)
@@ -323,27 +335,27 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
 {
     FILE *f = open_in(tmp, "liquidations.csv");
     if (!f)
-        return CAS_EIO;
+        return 1; /* said */
     int rc = cas_recorder_write_liquidations(rec, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "cascades.csv")))
-        return CAS_EIO;
+        return 1; /* said */
     rc = cas_recorder_write_cascades(rec, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "accounts.csv")))
-        return CAS_EIO;
+        return 1; /* said */
     rc = cas_recorder_write_accounts(rec, sim, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "summary.json")))
-        return CAS_EIO;
+        return 1; /* said */
     rc = cas_recorder_write_summary(rec, sim, perf, cf, f);
     if (fclose(f) != 0 || rc < 0)
         return CAS_EIO;
     if (!(f = open_in(tmp, "config.json")))
-        return CAS_EIO;
+        return 1; /* said */
     fputs(cfg->resolved_json, f);
     fputc('\n', f);
     return fclose(f) != 0 ? CAS_EIO : 0;
@@ -416,16 +428,18 @@ int cas_cli_run(int argc, char **argv)
     if (simulate(sim, &cfg, show))
         goto out_tmp;
     struct cas_run_perf perf = {cas__now_s() - start, peak_rss_mb()};
-    if (a.counterfactual && run_counterfactual(&cfg, tmp, show, &cf)) {
+    int cf_rc = a.counterfactual ? run_counterfactual(&cfg, tmp, show, &cf) : 0;
+    if (cf_rc == 1)
         fprintf(stderr, "cascade: the counterfactual run failed\n");
+    if (cf_rc)
         goto out_tmp;
-    }
     int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0) | (rp ? fclose(rp) : 0);
     ts = lm = tr = rp = NULL;
-    if (closed != 0 || write_outputs(tmp, &cfg, rec, sim, &perf, cf) < 0) {
+    int wrote = closed != 0 ? CAS_EIO : write_outputs(tmp, &cfg, rec, sim, &perf, cf);
+    if (wrote < 0)
         fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out, strerror(errno));
-        goto out_tmp;
-    }
+    if (wrote != 0)
+        goto out_tmp; /* said */
     if (cas__signal_caught()) {
         fprintf(stderr, "cascade: stopped by signal %d (%s) before the outputs were in place\n",
                 cas__signal_caught(), strsignal(cas__signal_caught()));

@@ -686,11 +686,62 @@ static int check_base(const char *spec, const struct cas_sweep *sw)
     return rc == CAS_ENOMEM ? 1 : 2;
 }
 
+/* Every parameter's path must name a place the config has: the base with the
+ * spec's "set" and that parameter at the first run's value is loaded, and a
+ * path the config cannot take (malformed, or a key it does not know) makes
+ * the spec bad, before any run; a value out of range stays a failed run. */
+static int check_params(const char *spec, const struct cas_sweep *sw)
+{
+    const char **sets = calloc(sw->n_sets + 1, sizeof *sets);
+    if (!sets) {
+        fputs("cascade: out of memory\n", stderr);
+        return 1;
+    }
+    for (size_t k = 0; k < sw->n_sets; k++) /* sw->sets is NULL without a "set" */
+        sets[k] = sw->sets[k];
+    int rc = 0;
+    for (size_t p = 0; rc == 0 && p < sw->n_params && sw->n_runs; p++) {
+        size_t len = strlen(sw->params[p]) + strlen(sw->runs[0].values[p]) + 2;
+        char *set = malloc(len);
+        if (!set) {
+            fputs("cascade: out of memory\n", stderr);
+            rc = 1;
+            break;
+        }
+        snprintf(set, len, "%s=%s", sw->params[p], sw->runs[0].values[p]);
+        sets[sw->n_sets] = set;
+        struct cas_config cfg;
+        struct cas_err err = {0};
+        int r = sw->base_path
+                    ? cas_config_load(&cfg, sw->base_path, sets, sw->n_sets + 1, &err)
+                    : cas_config_parse(&cfg, sw->base_text, "base", sets, sw->n_sets + 1, &err);
+        if (r == 0)
+            cas_config_release(&cfg);
+        else if (r == CAS_ENOMEM)
+            rc = 1, fputs("cascade: out of memory\n", stderr);
+        else if (strncmp(err.path, "--set ", 6) == 0 || strncmp(err.msg, "unknown key", 11) == 0) {
+            /* the place named once: the parameter, then where inside it, if elsewhere */
+            bool elsewhere = strncmp(err.path, "--set ", 6) != 0 && strcmp(err.path, sw->params[p]);
+            fprintf(stderr, "cascade: %s: parameters.%s: %s%s%s\n", spec, sw->params[p],
+                    elsewhere ? err.path : "", elsewhere ? ": " : "", err.msg);
+            rc = 2;
+        }
+        free(set);
+    }
+    free(sets);
+    return rc;
+}
+
 /* DIR: new, or (resuming or sharding) one holding the same manifest. */
 static int prepare_dir(const char *dir, const struct cas_sweep *sw, const char *manifest,
                        const struct sweep_args *a)
 {
     struct stat st;
+    if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) { /* the output-path policy */
+        fprintf(stderr, "cascade: sweep output '%s' is a symbolic link; choose another with -o\n",
+                dir);
+        return 2;
+    }
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         fprintf(stderr,
                 "cascade: sweep output '%s' exists and is not a directory; choose "
@@ -817,7 +868,7 @@ int cas_cli_sweep(int argc, char **argv)
     if (!manifest) {
         fputs("cascade: out of memory\n", stderr);
         rc = 1;
-    } else if ((rc = check_base(a.spec, &sw)) == 0) {
+    } else if ((rc = check_base(a.spec, &sw)) == 0 && (rc = check_params(a.spec, &sw)) == 0) {
         if (a.dry_run)
             fputs(manifest, stdout);
         else

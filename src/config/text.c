@@ -219,6 +219,42 @@ static int json_error(const char *text, const char *end, const char *source, str
                        len - pos > SNIPPET_LEN ? "..." : "");
 }
 
+/* Where JSON text has the escape \u0000 inside a string, or NULL. cJSON keeps
+ * strings NUL-terminated, so such a string would silently end there ("ab\u0000/x"
+ * read as "ab"): what is checked would not be what was written. */
+static const char *nul_escape(const char *text)
+{
+    bool in_string = false;
+    for (const char *p = text; *p; p++) {
+        if (!in_string)
+            in_string = *p == '"';
+        else if (*p == '"')
+            in_string = false;
+        else if (*p == '\\') {
+            if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0)
+                return p;
+            if (p[1])
+                p++;
+        }
+    }
+    return NULL;
+}
+
+static int nul_error(const char *text, const char *at, const char *subject, struct cas_err *err)
+{
+    char path[160];
+    if (subject)
+        snprintf(path, sizeof path, "%s", subject);
+    else {
+        size_t line = 1;
+        for (const char *q = text; q < at; q++)
+            line += *q == '\n';
+        snprintf(path, sizeof path, "line %zu", line);
+    }
+    return cas_err_set(err, CAS_EINVAL, path,
+                       "a string holds \\u0000 (a NUL character), which no value may contain");
+}
+
 int cas__config_read_text(cJSON **root, const char *text, const char *source, struct cas_err *err)
 {
     const char *end = NULL;
@@ -228,6 +264,12 @@ int cas__config_read_text(cJSON **root, const char *text, const char *source, st
     *root = cJSON_ParseWithOpts(text, &end, true);
     if (!*root)
         return json_error(text, end, source, err);
+    const char *nul = nul_escape(text);
+    if (nul) {
+        cJSON_Delete(*root);
+        *root = NULL;
+        return nul_error(text, nul, NULL, err);
+    }
     if (cJSON_IsObject(*root))
         return 0;
     int rc =
@@ -390,6 +432,10 @@ int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err)
     size_t len = (size_t)(eq - set);
     snprintf(subject, sizeof subject, "--set %s", cas__escape(esc, sizeof esc, set, len));
     cJSON *value = cJSON_ParseWithOpts(eq + 1, NULL, true);
+    if (value && nul_escape(eq + 1)) {
+        cJSON_Delete(value);
+        return nul_error(eq + 1, NULL, subject, err);
+    }
     if (!value)
         value = cJSON_CreateString(eq + 1);
     if (!value)

@@ -1,5 +1,12 @@
 /* output: paths, and files written whole or not at all (a temporary beside the
- * destination, renamed into place only once complete). */
+ * destination, renamed into place only once complete).
+ *
+ * The temporary is written through a stdio stream whose writes this file does
+ * itself (fopencookie), so that the first failed write's own error (ENOSPC,
+ * EDQUOT, EFBIG...) is kept and given by commit: stdio only remembers that
+ * one failed, and the errno of a write inside fprintf is gone by the time the
+ * caller asks. */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +25,70 @@ char *cas_path_join(const char *dir, const char *file)
     return p;
 }
 
+/* The stream's writes: all of it, or less with the first error kept in the file. */
+static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
+{
+    struct cas_atomic_file *a = cookie;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(a->fd, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (!a->error)
+                a->error = n < 0 ? errno : ENOSPC;
+            errno = a->error;
+            /* short of size: stdio marks the stream in error. Not -1: glibc 2.36
+             * takes it for a huge count in fwrite and reads past the buffer. */
+            return (ssize_t)done;
+        }
+        done += (size_t)n;
+    }
+    return (ssize_t)size;
+}
+
+static int cookie_close(void *cookie)
+{
+    struct cas_atomic_file *a = cookie;
+    int rc = close(a->fd);
+    if (rc != 0 && !a->error)
+        a->error = errno;
+    a->fd = -1;
+    return rc;
+}
+
+/* clang-format off */
+static const char *kind_of(mode_t m)
+{
+    return S_ISLNK(m) ? "a symbolic link" : S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO"
+         : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+/* clang-format on */
+
+int cas_output_check(const char *path, const char *const *inputs, size_t n, char *why,
+                     size_t why_len)
+{
+    struct stat st, in;
+    if (lstat(path, &st) != 0)
+        return 0; /* absent (or unreachable: the write says why) */
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "it is %s", kind_of(st.st_mode));
+        return CAS_EINVAL;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (inputs[k] && stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
+            in.st_ino == st.st_ino) {
+            snprintf(why, why_len, "it is the input '%s'", inputs[k]);
+            return CAS_EINVAL;
+        }
+    return 0;
+}
+
 int cas_atomic_open(struct cas_atomic_file *a, const char *path)
 {
     size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
-    *a = (struct cas_atomic_file){.path = path, .tmp = malloc(n)};
+    *a = (struct cas_atomic_file){.path = path, .tmp = malloc(n), .fd = -1};
     if (!a->tmp) {
         errno = ENOMEM;
         return CAS_ENOMEM;
@@ -30,16 +97,20 @@ int cas_atomic_open(struct cas_atomic_file *a, const char *path)
     int fd = mkstemp(a->tmp);
     mode_t mask = umask(0);
     umask(mask);
-    if (fd >= 0 && (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fdopen(fd, "w")))) {
-        int e = errno;
-        close(fd);
-        unlink(a->tmp);
-        errno = e;
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    if (fd >= 0) {
+        a->fd = fd;
+        if (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fopencookie(a, "w", io))) {
+            int e = errno;
+            close(fd);
+            unlink(a->tmp);
+            errno = e;
+        }
     }
     if (!a->f) {
         int e = errno;
         free(a->tmp);
-        a->tmp = NULL;
+        *a = (struct cas_atomic_file){.path = path, .fd = -1};
         errno = e;
         return CAS_EIO;
     }
@@ -49,17 +120,17 @@ int cas_atomic_open(struct cas_atomic_file *a, const char *path)
 int cas_atomic_commit(struct cas_atomic_file *a)
 {
     bool ok = !ferror(a->f);
-    if (fclose(a->f) != 0)
+    if (fclose(a->f) != 0 || !ok || a->error) {
         ok = false;
-    else if (!ok)
-        errno = EIO;
+        errno = a->error ? a->error : EIO; /* the write's own reason, ENOSPC say */
+    }
     if (ok && rename(a->tmp, a->path) != 0)
         ok = false;
     int e = errno;
     if (!ok)
         unlink(a->tmp);
     free(a->tmp);
-    *a = (struct cas_atomic_file){.path = a->path};
+    *a = (struct cas_atomic_file){.path = a->path, .fd = -1};
     errno = e;
     return ok ? 0 : CAS_EIO;
 }
@@ -71,7 +142,7 @@ void cas_atomic_discard(struct cas_atomic_file *a)
     fclose(a->f);
     unlink(a->tmp);
     free(a->tmp);
-    *a = (struct cas_atomic_file){.path = a->path};
+    *a = (struct cas_atomic_file){.path = a->path, .fd = -1};
 }
 
 int cas_write_file_atomic(const char *path, const char *text)

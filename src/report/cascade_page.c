@@ -30,8 +30,7 @@
 
 struct step_line {
     long long step;
-    char *text;  /* the JSON line as written */
-    cJSON *json; /* parsed */
+    cJSON *json; /* the line, parsed and checked (replay_step_bad) */
 };
 
 struct data {
@@ -96,9 +95,79 @@ static bool wanted(const struct data *d, long long step)
     return false;
 }
 
-/* replay.jsonl: every line must be a JSON object with a step and an
- * instrument; the lines of the players' instrument near the top cascades
- * are kept. 0, or 1/2 (said). */
+/* A JSON number that is a step or a count: an integer from 0 to 9e15, so
+ * that it converts to long long exactly (a double as large as 1e300, NaN or
+ * infinity would not: the conversion's behaviour is undefined). */
+static bool is_step(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 9e15 &&
+           v->valuedouble == floor(v->valuedouble);
+}
+
+static bool is_finite_number(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+}
+
+/* Whether every item of `a` is an array of exactly n items, each a finite
+ * number or (from index first_text on) a string. */
+static bool all_tuples(const cJSON *a, int n, int first_text)
+{
+    const cJSON *t, *x;
+    if (!cJSON_IsArray(a))
+        return false;
+    cJSON_ArrayForEach(t, a)
+    {
+        if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != n)
+            return false;
+        int k = 0;
+        cJSON_ArrayForEach(x, t)
+        {
+            if (k < first_text ? !is_finite_number(x) : !cJSON_IsString(x))
+                return false;
+            k++;
+        }
+    }
+    return true;
+}
+
+static bool all_steps(const cJSON *a)
+{
+    const cJSON *x;
+    if (!cJSON_IsArray(a))
+        return false;
+    cJSON_ArrayForEach(x, a) if (!is_step(x)) return false;
+    return true;
+}
+
+/* What is wrong with a line of replay.jsonl (docs/outputs.md), or NULL. */
+static const char *replay_step_bad(const cJSON *j)
+{
+    const cJSON *index = cJSON_GetObjectItem(j, "index");
+    if (!cJSON_IsObject(j))
+        return "not a replay step (a JSON object with step, instrument, bids, asks and trades)";
+    if (!is_step(cJSON_GetObjectItem(j, "step")))
+        return "'step' is not a step (an integer from 0 to 9e15)";
+    if (!cJSON_IsString(cJSON_GetObjectItem(j, "instrument")))
+        return "'instrument' is not a string";
+    if (!all_tuples(cJSON_GetObjectItem(j, "bids"), 2, 2) ||
+        !all_tuples(cJSON_GetObjectItem(j, "asks"), 2, 2))
+        return "'bids' and 'asks' must be lists of [price, lots]";
+    if (!is_finite_number(cJSON_GetObjectItem(j, "last")) ||
+        !is_finite_number(cJSON_GetObjectItem(j, "mark")) ||
+        (!cJSON_IsNull(index) && !is_finite_number(index)))
+        return "'last' and 'mark' must be numbers, 'index' a number or null";
+    if (!all_tuples(cJSON_GetObjectItem(j, "trades"), 4, 2))
+        return "'trades' must be a list of [price, lots, side, cause]";
+    if (!all_steps(cJSON_GetObjectItem(j, "liquidations")) ||
+        !all_steps(cJSON_GetObjectItem(j, "finished")))
+        return "'liquidations' and 'finished' must be lists of liquidation ids";
+    return NULL;
+}
+
+/* replay.jsonl: every line must be a replay step, the steps of an
+ * instrument in order; the lines of the players' instrument near the top
+ * cascades are kept. 0, or 1/2 (said). */
 static int read_replay(struct data *d)
 {
     char *path = cas_path_join(d->dir, "replay.jsonl");
@@ -117,47 +186,62 @@ static int read_replay(struct data *d)
     char *line = NULL;
     size_t cap = 0;
     long lineno = 0;
+    long long last = -1; /* the players' instrument's last step */
     int rc = 0;
     ssize_t len;
+    errno = 0;
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
-        cJSON *j = (size_t)len == strlen(line) ? cJSON_Parse(line) : NULL;
-        const cJSON *step = cJSON_GetObjectItem(j, "step"),
-                    *ins = cJSON_GetObjectItem(j, "instrument");
-        if (!cJSON_IsObject(j) || !cJSON_IsNumber(step) || !cJSON_IsString(ins) ||
-            !cJSON_IsArray(cJSON_GetObjectItem(j, "bids")) ||
-            !cJSON_IsArray(cJSON_GetObjectItem(j, "asks")) ||
-            !cJSON_IsArray(cJSON_GetObjectItem(j, "trades"))) {
-            fprintf(stderr,
-                    "cascade: %s:%ld: not a replay step (a JSON object with step, "
-                    "instrument, bids, asks and trades)\n",
-                    path, lineno);
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        /* the whole line one JSON value: nothing may follow it */
+        cJSON *j = (size_t)len == strlen(line) ? cJSON_ParseWithOpts(line, NULL, true) : NULL;
+        const char *bad = j ? replay_step_bad(j) : "not JSON (or a NUL byte)";
+        if (bad) {
+            fprintf(stderr, "cascade: %s:%ld: %s\n", path, lineno, bad);
             cJSON_Delete(j);
             rc = 2;
             break;
         }
-        long long s = (long long)step->valuedouble;
+        const char *ins = cJSON_GetObjectItem(j, "instrument")->valuestring;
+        long long s = (long long)cJSON_GetObjectItem(j, "step")->valuedouble; /* is_step */
         if (!d->instrument && d->n_ranges) { /* no cascade: the ranges of the first instrument */
-            snprintf(d->first, sizeof d->first, "%s", ins->valuestring);
+            snprintf(d->first, sizeof d->first, "%s", ins);
             d->instrument = d->first;
         }
-        if (!d->instrument || strcmp(ins->valuestring, d->instrument) != 0 || !wanted(d, s)) {
+        if (!d->instrument || strcmp(ins, d->instrument) != 0) {
+            cJSON_Delete(j);
+            continue;
+        }
+        if (s <= last) {
+            fprintf(stderr, "cascade: %s:%ld: 'step' %lld of %s does not follow %lld\n", path,
+                    lineno, s, ins, last);
+            cJSON_Delete(j);
+            rc = 2;
+            break;
+        }
+        last = s;
+        if (!wanted(d, s)) {
             cJSON_Delete(j);
             continue;
         }
         if (d->n_steps == d->cap_steps) {
-            d->cap_steps = d->cap_steps ? 2 * d->cap_steps : 256;
-            struct step_line *v = realloc(d->steps, d->cap_steps * sizeof *v);
+            size_t cap_steps = d->cap_steps ? 2 * d->cap_steps : 256;
+            struct step_line *v = realloc(d->steps, cap_steps * sizeof *v);
             if (!v) {
                 cJSON_Delete(j);
+                fputs("cascade: out of memory\n", stderr);
                 rc = 1;
                 break;
             }
             d->steps = v;
+            d->cap_steps = cap_steps;
         }
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = 0;
-        d->steps[d->n_steps++] = (struct step_line){s, strdup(line), j};
+        d->steps[d->n_steps++] = (struct step_line){s, j};
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, strerror(errno));
+        rc = 1;
     }
     free(line);
     fclose(f);
@@ -170,19 +254,19 @@ static int read_replay(struct data *d)
 struct node {
     size_t row; /* in liquidations.csv */
     long long id, parent;
-    int generation;
-    int y; /* preorder rank */
+    long long generation; /* at most the row's id (cas__read_liquidations): no overflow below */
+    long long y;          /* preorder rank */
 };
 
-static int preorder(struct node *n, size_t count, long long id, int *next)
+static int preorder(struct node *n, size_t count, long long id, long long *next)
 {
     for (size_t k = 0; k < count; k++)
         if (n[k].id == id) {
             n[k].y = (*next)++;
             break;
         }
-    for (size_t k = 0; k < count; k++)
-        if (n[k].parent == id)
+    for (size_t k = 0; k < count; k++) /* each node once, whatever the parents say */
+        if (n[k].parent == id && n[k].y < 0)
             preorder(n, count, n[k].id, next);
     return 0;
 }
@@ -193,7 +277,7 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
     const char *cid = cas__rows_get(&d->cas, c, "id");
     struct node n[MAX_NODES];
     size_t count = 0, members = 0;
-    int depth = 1;
+    long long depth = 1;
     for (size_t k = 0; k < d->liq.n; k++) {
         if (strcmp(cas__rows_get(&d->liq, k, "cascade"), cid) != 0)
             continue;
@@ -204,43 +288,43 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
         n[count] = (struct node){k, cas__rows_int(&d->liq, k, "id"),
                                  strncmp(trig, "liquidation:", 12) == 0 ? strtoll(trig + 12, NULL, 10)
                                                                         : 0,
-                                 (int)cas__rows_int(&d->liq, k, "generation"), -1};
+                                 cas__rows_int(&d->liq, k, "generation"), -1};
         depth = n[count].generation > depth ? n[count].generation : depth;
         count++;
     }
-    int next = 0;
+    long long next = 0;
     for (size_t k = 0; k < count; k++)
-        if (n[k].parent == 0 || n[k].generation == 1)
+        if ((n[k].parent == 0 || n[k].generation == 1) && n[k].y < 0)
             preorder(n, count, n[k].id, &next);
     for (size_t k = 0; k < count; k++) /* parents beyond the drawn ones */
         if (n[k].y < 0)
             n[k].y = next++;
-    const int bw = 275, bh = 38, gx = 40, gy = 10;
-    int width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
+    const long long bw = 275, bh = 38, gx = 40, gy = 10;
+    long long width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
     fprintf(html, "<svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-                  "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+                  "viewBox=\"0 0 %lld %lld\" width=\"%lld\" height=\"%lld\" role=\"img\" "
                   "aria-label=\"the causal tree of cascade %s\">\n",
             cid, width, height, width, height, cid);
     for (size_t k = 0; k < count; k++) /* edges first, under the boxes */
         for (size_t p = 0; p < count; p++)
             if (n[p].id == n[k].parent) {
-                int x1 = 5 + (n[p].generation - 1) * (bw + gx) + bw, y1 = 5 + n[p].y * (bh + gy) + bh / 2;
-                int x2 = 5 + (n[k].generation - 1) * (bw + gx), y2 = 5 + n[k].y * (bh + gy) + bh / 2;
-                fprintf(html, "<path d=\"M%d %d C%d %d %d %d %d %d\" fill=\"none\" "
+                long long x1 = 5 + (n[p].generation - 1) * (bw + gx) + bw, y1 = 5 + n[p].y * (bh + gy) + bh / 2;
+                long long x2 = 5 + (n[k].generation - 1) * (bw + gx), y2 = 5 + n[k].y * (bh + gy) + bh / 2;
+                fprintf(html, "<path d=\"M%lld %lld C%lld %lld %lld %lld %lld %lld\" fill=\"none\" "
                               "stroke=\"#b33\" stroke-width=\"1.5\"/>\n",
                         x1, y1, x1 + gx / 2, y1, x2 - gx / 2, y2, x2, y2);
             }
     for (size_t k = 0; k < count; k++) {
         size_t r = n[k].row;
-        int x = 5 + (n[k].generation - 1) * (bw + gx), y = 5 + n[k].y * (bh + gy);
+        long long x = 5 + (n[k].generation - 1) * (bw + gx), y = 5 + n[k].y * (bh + gy);
         bool is_long = strcmp(cas__rows_get(&d->liq, r, "side"), "long") == 0;
         const char *acct = cas__rows_get(&d->liq, r, "account");
-        fprintf(html, "<g><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" "
-                      "fill=\"%s\" stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"12\">",
+        fprintf(html, "<g><rect x=\"%lld\" y=\"%lld\" width=\"%lld\" height=\"%lld\" rx=\"4\" "
+                      "fill=\"%s\" stroke=\"#888\"/>\n<text x=\"%lld\" y=\"%lld\" font-size=\"12\">",
                 x, y, bw, bh, is_long ? "#fde0dd" : "#fee8c8", x + 6, y + 15);
         fprintf(html, "#%lld account %s ", n[k].id, acct);
         cas__html_text(html, type_of(d, acct));
-        fprintf(html, " %s %s lots %s×</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+        fprintf(html, " %s %s lots %s×</text>\n<text x=\"%lld\" y=\"%lld\" font-size=\"11\" "
                       "fill=\"#444\">mark %s / liquidation price %s</text></g>\n",
                 cas__rows_get(&d->liq, r, "side"), cas__rows_get(&d->liq, r, "lots"),
                 cas__rows_get(&d->liq, r, "leverage"), x + 6, y + 31,
@@ -423,95 +507,126 @@ static const char *const player_script[] = {
     NULL,
 };
 
-/* The player's data: the steps, and the liquidations they mention. */
-static void write_data(FILE *html, const struct data *d, long long start)
+/* A liquidations.csv number (checked by cas__read_liquidations) as JSON: null when empty. */
+static cJSON *liq_number(const struct data *d, size_t r, const char *col)
 {
-    fprintf(html,
-            "<script type=\"application/json\" id=\"replay-data\">{\"instrument\":\"%s\","
-            "\"start\":%lld,\"steps\":[",
-            d->instrument, start);
-    for (size_t k = 0; k < d->n_steps; k++)
-        fprintf(html, "%s%s", k ? ",\n" : "", d->steps[k].text);
-    fputs("],\n\"liqs\":{", html);
-    bool first = true;
-    for (size_t r = 0; r < d->liq.n; r++) {
+    double v = cas__rows_num(&d->liq, r, col);
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/* The player's data: the steps, and the liquidations they mention. Built as
+ * JSON and written through cas__script_json, the page's one rule for what
+ * goes inside a <script> element. 0 or 1 (out of memory, said). */
+static int write_data(FILE *html, const struct data *d, long long start)
+{
+    cJSON *root = cJSON_CreateObject(), *steps = cJSON_AddArrayToObject(root, "steps");
+    cJSON *liqs = cJSON_AddObjectToObject(root, "liqs"),
+          *types = cJSON_AddObjectToObject(root, "types");
+    bool ok = cJSON_AddStringToObject(root, "instrument", d->instrument) &&
+              cJSON_AddNumberToObject(root, "start", (double)start) && steps && liqs && types;
+    for (size_t k = 0; ok && k < d->n_steps; k++)
+        ok = cJSON_AddItemReferenceToArray(steps, d->steps[k].json);
+    for (size_t r = 0; ok && r < d->liq.n; r++) {
         long long step = cas__rows_int(&d->liq, r, "step");
         if (strcmp(cas__rows_get(&d->liq, r, "instrument"), d->instrument) != 0 ||
             d->n_steps == 0 || step < d->steps[0].step || step > d->steps[d->n_steps - 1].step)
             continue;
-        const char *lp = cas__rows_get(&d->liq, r, "liquidation_price"),
-                   *vw = cas__rows_get(&d->liq, r, "fill_vwap");
-        fprintf(html,
-                "%s\"%s\":{\"step\":%lld,\"account\":\"%s\",\"side\":\"%s\",\"lots\":%s,"
-                "\"leverage\":%s,\"mark\":%s,\"liq\":%s,\"vwap\":%s,\"trigger\":\"%s\","
-                "\"cascade\":%s}",
-                first ? "" : ",\n", cas__rows_get(&d->liq, r, "id"), step,
-                cas__rows_get(&d->liq, r, "account"), cas__rows_get(&d->liq, r, "side"),
-                cas__rows_get(&d->liq, r, "lots"), cas__rows_get(&d->liq, r, "leverage"),
-                cas__rows_get(&d->liq, r, "mark"), *lp ? lp : "null", *vw ? vw : "null",
-                cas__rows_get(&d->liq, r, "trigger"), cas__rows_get(&d->liq, r, "cascade"));
-        first = false;
+        cJSON *q = cJSON_AddObjectToObject(liqs, cas__rows_get(&d->liq, r, "id"));
+        ok = q && cJSON_AddNumberToObject(q, "step", (double)step) &&
+             cJSON_AddStringToObject(q, "account", cas__rows_get(&d->liq, r, "account")) &&
+             cJSON_AddStringToObject(q, "side", cas__rows_get(&d->liq, r, "side")) &&
+             cJSON_AddNumberToObject(q, "lots", cas__rows_num(&d->liq, r, "lots")) &&
+             cJSON_AddItemToObject(q, "leverage", liq_number(d, r, "leverage")) &&
+             cJSON_AddItemToObject(q, "mark", liq_number(d, r, "mark")) &&
+             cJSON_AddItemToObject(q, "liq", liq_number(d, r, "liquidation_price")) &&
+             cJSON_AddItemToObject(q, "vwap", liq_number(d, r, "fill_vwap")) &&
+             cJSON_AddStringToObject(q, "trigger", cas__rows_get(&d->liq, r, "trigger")) &&
+             cJSON_AddNumberToObject(q, "cascade", cas__rows_num(&d->liq, r, "cascade"));
     }
-    fputs("},\n\"types\":{", html);
-    for (size_t k = 0; k < d->acc.n; k++)
-        fprintf(html, "%s\"%s\":\"%s\"", k ? "," : "", cas__rows_get(&d->acc, k, "account"),
-                cas__rows_get(&d->acc, k, "type"));
-    fputs("}}</script>\n", html);
+    for (size_t k = 0; ok && k < d->acc.n; k++)
+        if (!cJSON_GetObjectItemCaseSensitive(types, cas__rows_get(&d->acc, k, "account")))
+            ok = cJSON_AddStringToObject(types, cas__rows_get(&d->acc, k, "account"),
+                                         cas__rows_get(&d->acc, k, "type"));
+    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root); /* the steps were references: they stay */
+    if (!text) {
+        fputs("cascade: out of memory\n", stderr);
+        return 1;
+    }
+    fputs("<script type=\"application/json\" id=\"replay-data\">", html);
+    cas__script_json(html, text);
+    fputs("</script>\n", html);
+    free(text);
+    return 0;
 }
 
-/* clang-format off */
-static int load(struct data *d)
+/* record.replay of config.json (the step ranges the run replayed), when the
+ * run directory has a config.json: a list of [from, to] steps. 0, 1 or 2 (said). */
+static int read_ranges(struct data *d)
 {
-    static const char *const liq_cols[] = {"id", "step", "account", "instrument", "side", "lots",
-                                           "mark", "fill_vwap", "liquidation_price", "leverage",
-                                           "trigger", "cascade", "generation"};
-    static const char *const liq_ints[] = {"id", "step", "account", "cascade", "generation"};
-    static const char *const cas_cols[] = {"id", "instrument", "start_step", "end_step",
-                                           "finish_step", "liquidations", "notional"};
-    static const char *const cas_ints[] = {"id", "start_step", "end_step", "finish_step",
-                                           "liquidations"};
-    static const char *const acc_cols[] = {"account", "type"};
-    int rc;
-    if ((rc = cas__rows_read(&d->liq, d->dir, "liquidations.csv", liq_cols, 13, liq_ints, 5,
-                             true)) ||
-        (rc = cas__rows_read(&d->cas, d->dir, "cascades.csv", cas_cols, 7, cas_ints, 5, true)))
-        return rc;
-    rc = cas__rows_read(&d->acc, d->dir, "accounts.csv", acc_cols, 2, NULL, 0, false);
-    if (rc > 0)
-        return rc;
-    for (size_t k = 0; k < d->liq.n; k++)
-        if (cas__rows_int(&d->liq, k, "id") != (long long)k + 1)
-            return fprintf(stderr, "cascade: %s/liquidations.csv:%zu: ids must be 1, 2, ... in "
-                                   "order\n", d->dir, k + 2), 2;
-    pick_top(d);
-    /* the step ranges the config asked to replay (record.replay) */
-    char *path = cas_path_join(d->dir, "config.json"), *text = NULL;
-    if (path && cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, NULL, 0) == 0) {
-        cJSON *cfg = cJSON_Parse(text);
-        const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "record"), "replay"), *p;
-        cJSON_ArrayForEach(p, r) {
-            if (d->n_ranges == 16 || cJSON_GetArraySize(p) != 2)
-                break;
-            d->ranges[d->n_ranges][0] = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(p, 0));
-            d->ranges[d->n_ranges++][1] = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(p, 1));
-        }
-        cJSON_Delete(cfg);
+    char *path = cas_path_join(d->dir, "config.json"), *text = NULL, why[96] = "";
+    if (!path) {
+        fputs("cascade: out of memory\n", stderr);
+        return 1;
     }
+    int rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
+    if (rc && errno == ENOENT) {
+        free(path);
+        return 0;
+    }
+    cJSON *cfg = rc ? NULL : cJSON_Parse(text);
+    if (!cfg) {
+        fprintf(stderr, "cascade: %s: cannot read it: %s\n", path, rc ? why : "not JSON");
+        free(text);
+        free(path);
+        return rc == CAS_ENOMEM || rc == CAS_EIO ? 1 : 2;
+    }
+    const cJSON *ranges = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "record"), "replay"), *p;
+    rc = 0;
+    if (ranges && !cJSON_IsArray(ranges))
+        rc = 2;
+    cJSON_ArrayForEach(p, ranges)
+    {
+        const cJSON *a = cJSON_GetArrayItem(p, 0), *b = cJSON_GetArrayItem(p, 1);
+        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !is_step(a) || !is_step(b) ||
+            a->valuedouble > b->valuedouble) {
+            rc = 2;
+            break;
+        }
+        if (d->n_ranges < 16) { /* the validator allows no more */
+            d->ranges[d->n_ranges][0] = (long long)a->valuedouble;
+            d->ranges[d->n_ranges++][1] = (long long)b->valuedouble;
+        }
+    }
+    if (rc)
+        fprintf(stderr, "cascade: %s: record.replay: not a list of [from, to] steps\n", path);
+    cJSON_Delete(cfg);
     free(text);
     free(path);
+    return rc;
+}
+
+static int load(struct data *d)
+{
+    int rc;
+    if ((rc = cas__read_liquidations(&d->liq, d->dir)) ||
+        (rc = cas__read_cascades(&d->cas, d->dir)))
+        return rc;
+    if ((rc = cas__read_accounts(&d->acc, d->dir, false)) > 0)
+        return rc;
+    pick_top(d);
+    if ((rc = read_ranges(d)))
+        return rc;
     return read_replay(d);
 }
-/* clang-format on */
 
 static void release(struct data *d)
 {
     cas__rows_free(&d->liq);
     cas__rows_free(&d->cas);
     cas__rows_free(&d->acc);
-    for (size_t k = 0; k < d->n_steps; k++) {
-        free(d->steps[k].text);
+    for (size_t k = 0; k < d->n_steps; k++)
         cJSON_Delete(d->steps[k].json);
-    }
     free(d->steps);
 }
 
@@ -588,7 +703,10 @@ int cas__report_cascades(FILE *html, const char *dir)
               "step. Add <code>#replay=STEP</code> to the page's address to open it at a step "
               "(<code>&amp;play</code> to start it). From replay.jsonl.</p>\n",
               html);
-        write_data(html, &d, start);
+        if ((rc = write_data(html, &d, start))) {
+            release(&d);
+            return rc;
+        }
         fputs("<script>\n", html);
         for (size_t k = 0; player_script[k]; k++)
             fputs(player_script[k], html);

@@ -37,7 +37,13 @@ int cas__csv_int(const struct csv *c, int col, const char *name, long long *out)
  * row struct: a long long (INT), a double (NUM; NUM_OR_EMPTY gives NaN for
  * an empty field). TEXT columns are only required; the reader takes them from
  * c->field. */
-enum cas_csv_kind { CAS_CSV_TEXT, CAS_CSV_INT, CAS_CSV_NUM, CAS_CSV_NUM_OR_EMPTY };
+enum cas_csv_kind {
+    CAS_CSV_TEXT,
+    CAS_CSV_INT,
+    CAS_CSV_INT_OR_EMPTY, /* -1 when empty */
+    CAS_CSV_NUM,
+    CAS_CSV_NUM_OR_EMPTY
+};
 struct cas_csv_field {
     const char *name;
     enum cas_csv_kind kind;
@@ -65,20 +71,38 @@ struct cas_rows {
     size_t n, cap;
 };
 
-/* Read RUNDIR/file, which must have the `need` columns (n of them), checking
- * that the columns in `ints` are non-negative integers (or empty). 0, -1 when
- * absent (said, as "not a run directory", only if required), 1 or 2 (said). */
-int cas__rows_read(struct cas_rows *t, const char *dir, const char *file, const char *const *need,
-                   int n, const char *const *ints, int n_ints, bool required);
+/* Read RUNDIR/file, which must have the n columns of the table `need`, each
+ * field checked as its kind says (a non-negative integer, a finite number,
+ * either perhaps empty; TEXT as it is): what is held was validated, so that
+ * cas__rows_int and cas__rows_num read it back exactly. 0, -1 when absent
+ * (said, as "not a run directory", only if required), 1 or 2 (said). */
+int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
+                   const struct cas_csv_field *need, int n, bool required);
 void cas__rows_free(struct cas_rows *t);
 /* Row r's field `name` ("" when there is no such column), as text, integer
- * or number (NaN when empty). */
+ * (-1 when empty) or number (NaN when empty). */
 const char *cas__rows_get(const struct cas_rows *t, size_t r, const char *name);
 long long cas__rows_int(const struct cas_rows *t, size_t r, const char *name);
 double cas__rows_num(const struct cas_rows *t, size_t r, const char *name);
 /* Column `col` of the first row whose column `key_col` is `key`; NULL if none. */
 const char *cas__rows_lookup(const struct cas_rows *t, const char *key_col, const char *key,
                              const char *col);
+
+/* The tables of a run directory that the page's trees and player and
+ * `cascade narrate` share, read with every column either needs and checked
+ * within the file: liquidations.csv (ids 1, 2, ... in order, steps in order,
+ * side long or short, mode engine or keeper, finished 0 or 1, a finish no
+ * earlier than the trigger, generation and cascade at least 1), cascades.csv
+ * (ids 1, 2, ... in order, start <= end <= finish, side long or short, at
+ * least one liquidation and one generation), accounts.csv, trades.csv (steps
+ * in order, taker_side buy or sell, order ids unsigned integers). 0, -1 when
+ * an optional one is absent, 1 or 2 (said). */
+int cas__read_liquidations(struct cas_rows *t, const char *dir);
+int cas__read_cascades(struct cas_rows *t, const char *dir);
+int cas__read_accounts(struct cas_rows *t, const char *dir, bool required);
+int cas__read_trades(struct cas_rows *t, const char *dir);
+/* The row of cascades.csv whose id is `id`; false when there is none. */
+bool cas__cascade_row(const struct cas_rows *cas, long long id, size_t *row);
 
 /* The order of cascades everywhere (the report's table, its trees, narrate):
  * more liquidations first, then more notional, then the lower id. Whether

@@ -13,6 +13,7 @@
  * table), one cascade, or a range of steps.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,51 +53,89 @@ static unsigned long long owner_of(const char *order)
     return cas_order_account(strtoull(order, NULL, 10));
 }
 
-/* clang-format off */
+/* config.json: what narrate takes from it (the name, the seed, the shocks)
+ * must have the types it is told with; 0 or 2 (said, with the JSON path). */
+static int check_config(const struct run *r, const char *path)
+{
+    const cJSON *cfg = r->config, *name = cJSON_GetObjectItem(cfg, "name"),
+                *seed = cJSON_GetObjectItem(cfg, "seed"),
+                *shocks = cJSON_GetObjectItem(cfg, "shocks");
+    if (!cJSON_IsObject(cfg)) {
+        fprintf(stderr, "cascade: %s: not a JSON object\n", path);
+        return 2;
+    }
+    if ((name && !cJSON_IsString(name)) || (seed && !cJSON_IsNumber(seed)) ||
+        (shocks && !cJSON_IsArray(shocks))) {
+        fprintf(stderr, "cascade: %s: %s: not a %s\n", path,
+                name && !cJSON_IsString(name)   ? "name"
+                : seed && !cJSON_IsNumber(seed) ? "seed"
+                                                : "shocks",
+                name && !cJSON_IsString(name)   ? "string"
+                : seed && !cJSON_IsNumber(seed) ? "number"
+                                                : "list");
+        return 2;
+    }
+    static const char *const strings[] = {"kind", "instrument", "position"};
+    static const char *const numbers[] = {"qty", "price", "pct", "holders"};
+    int k = 0;
+    const cJSON *sh;
+    cJSON_ArrayForEach(sh, shocks)
+    {
+        const cJSON *step = cJSON_GetObjectItem(sh, "step"),
+                    *side = cJSON_GetObjectItem(sh, "side");
+        const char *bad = NULL, *key = NULL;
+        if (!cJSON_IsObject(sh))
+            bad = "not an object";
+        else if (!cJSON_IsNumber(step) || !(step->valuedouble >= 0) || step->valuedouble > 9e15 ||
+                 step->valuedouble != floor(step->valuedouble))
+            key = "step", bad = "not a step (an integer, 0 or more)";
+        else if (side && (!cJSON_IsString(side) || (strcmp(side->valuestring, "buy") != 0 &&
+                                                    strcmp(side->valuestring, "sell") != 0)))
+            key = "side", bad = "not \"buy\" or \"sell\"";
+        for (size_t i = 0; !bad && i < sizeof strings / sizeof *strings; i++)
+            if (cJSON_GetObjectItem(sh, strings[i]) &&
+                !cJSON_IsString(cJSON_GetObjectItem(sh, strings[i])))
+                key = strings[i], bad = "not a string";
+        for (size_t i = 0; !bad && i < sizeof numbers / sizeof *numbers; i++)
+            if (cJSON_GetObjectItem(sh, numbers[i]) &&
+                !cJSON_IsNumber(cJSON_GetObjectItem(sh, numbers[i])))
+                key = numbers[i], bad = "not a number";
+        if (bad) {
+            fprintf(stderr, "cascade: %s: shocks[%d]%s%s: %s\n", path, k, key ? "." : "",
+                    key ? key : "", bad);
+            return 2;
+        }
+        k++;
+    }
+    return 0;
+}
+
 static int load(struct run *r)
 {
-    static const char *const liq_cols[] = {"id",         "step",         "account",
-                                           "instrument", "side",         "lots",
-                                           "mark",       "fill_vwap",    "worst_fill",
-                                           "bankruptcy", "liquidation_price", "leverage",
-                                           "mode",       "filled_lots",  "adl_lots",
-                                           "insurance_change", "finished", "finish_step",
-                                           "trigger",    "cascade",      "generation"};
-    static const char *const liq_ints[] = {"id", "step", "account", "cascade", "generation",
-                                           "finish_step"};
-    static const char *const cas_cols[] = {
-        "id",          "root_cause",  "instrument",   "side",         "start_step",
-        "end_step",    "finish_step", "generations",  "liquidations", "notional",
-        "price_start", "price_extreme", "extreme_step", "gap_to_index_bps", "price_end",
-        "move_bps",    "recovery_half_steps"};
-    static const char *const cas_ints[] = {"id", "start_step", "end_step", "finish_step",
-                                           "extreme_step", "liquidations"};
-    static const char *const acc_cols[] = {"account", "type"};
-    static const char *const tr_cols[] = {"step", "instrument", "price", "qty", "taker_side",
-                                          "taker_order", "maker_order", "cause"};
-    static const char *const tr_ints[] = {"step", "qty"};
     int rc;
-    if ((rc = cas__rows_read(&r->liq, r->dir, "liquidations.csv", liq_cols, 21, liq_ints, 6, true)) ||
-        (rc = cas__rows_read(&r->cas, r->dir, "cascades.csv", cas_cols, 17, cas_ints, 6, true)) ||
-        (rc = cas__rows_read(&r->acc, r->dir, "accounts.csv", acc_cols, 2, NULL, 0, true)))
+    if ((rc = cas__read_liquidations(&r->liq, r->dir)) ||
+        (rc = cas__read_cascades(&r->cas, r->dir)) ||
+        (rc = cas__read_accounts(&r->acc, r->dir, true)))
         return rc;
-    rc = cas__rows_read(&r->trades, r->dir, "trades.csv", tr_cols, 8, tr_ints, 2, false);
+    rc = cas__read_trades(&r->trades, r->dir);
     if (rc > 0)
         return rc;
     r->have_trades = rc == 0;
-    char *path = cas_path_join(r->dir, "config.json"), *text = NULL;
-    if (path && cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, NULL, 0) == 0)
-        r->config = cJSON_Parse(text);
-    free(text);
-    if (!r->config) {
-        fprintf(stderr, "cascade: %s: cannot read it as JSON\n", path ? path : "config.json");
-        free(path);
-        return 2;
+    char *path = cas_path_join(r->dir, "config.json"), *text = NULL, why[96] = "";
+    if (!path) {
+        fputs("cascade: out of memory\n", stderr);
+        return 1;
     }
+    rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
+    if (rc == 0 && !(r->config = cJSON_Parse(text)))
+        snprintf(why, sizeof why, "not JSON");
+    rc = rc == CAS_ENOMEM || rc == CAS_EIO ? 1 : r->config ? check_config(r, path) : 2;
+    if (rc && !r->config)
+        fprintf(stderr, "cascade: %s: cannot read it: %s\n", path, why);
+    free(text);
     free(path);
-    return 0;
+    return rc;
 }
-/* clang-format on */
 
 /* ---- telling ---- */
 
@@ -113,11 +152,13 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
                 cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
         return;
     }
-    const cJSON *side = cJSON_GetObjectItem(sh, "side"), *qty = cJSON_GetObjectItem(sh, "qty");
-    fprintf(
-        r->out, "a %s %s of %.0f lots on %s", strcmp(what, "limit_order") == 0 ? "limit" : "market",
-        cJSON_IsString(side) ? side->valuestring : "?",
-        cJSON_IsNumber(qty) ? qty->valuedouble : NAN, cJSON_IsString(ins) ? ins->valuestring : "?");
+    const cJSON *qty = cJSON_GetObjectItem(sh, "qty");
+    const char *side = cJSON_GetStringValue(cJSON_GetObjectItem(sh, "side"));
+    bool sells = side && strcmp(side, "sell") == 0;
+    fprintf(r->out, "a %s %s of %.0f lots on %s",
+            strcmp(what, "limit_order") == 0 ? "limit" : "market", side ? side : "?",
+            cJSON_IsNumber(qty) ? qty->valuedouble : NAN,
+            cJSON_IsString(ins) ? ins->valuestring : "?");
     if (strcmp(what, "limit_order") == 0) {
         const cJSON *price = cJSON_GetObjectItem(sh, "price");
         fprintf(r->out, " at %.10g", cJSON_IsNumber(price) ? price->valuedouble : NAN);
@@ -126,30 +167,28 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
     if (cJSON_IsString(position) && strcmp(position->valuestring, "close") == 0) {
         const cJSON *holders = cJSON_GetObjectItem(sh, "holders");
         if (cJSON_IsNumber(holders))
-            fprintf(r->out, ", closing the %ss of agents[%.0f]",
-                    side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short",
+            fprintf(r->out, ", closing the %ss of agents[%.0f]", sells ? "long" : "short",
                     holders->valuedouble);
         else
-            fprintf(r->out, ", the shock account closing its %s",
-                    side && strcmp(side->valuestring, "sell") == 0 ? "long" : "short");
+            fprintf(r->out, ", the shock account closing its %s", sells ? "long" : "short");
     }
     if (r->have_trades) {
         char cause[32];
         snprintf(cause, sizeof cause, "shock:%d", k);
-        long long lots = 0, fills = 0;
+        long long fills = 0;
+        double lots = 0; /* a sum of lots read from the file: a double cannot overflow */
         double hi = -INFINITY, lo = INFINITY;
         for (size_t t = 0; t < r->trades.n; t++)
             if (strcmp(cas__rows_get(&r->trades, t, "cause"), cause) == 0) {
                 double p = cas__rows_num(&r->trades, t, "price");
-                lots += cas__rows_int(&r->trades, t, "qty");
+                lots += (double)cas__rows_int(&r->trades, t, "qty");
                 fills++;
                 hi = fmax(hi, p);
                 lo = fmin(lo, p);
             }
         if (fills)
-            fprintf(r->out, ", which took %lld lots in %lld fills from %.10g to %.10g", lots, fills,
-                    side && strcmp(side->valuestring, "sell") == 0 ? hi : lo,
-                    side && strcmp(side->valuestring, "sell") == 0 ? lo : hi);
+            fprintf(r->out, ", which took %.0f lots in %lld fills from %.10g to %.10g", lots, fills,
+                    sells ? hi : lo, sells ? lo : hi);
     }
     fputs("\n", r->out);
 }
@@ -209,7 +248,8 @@ static void tell_liquidation(const struct run *r, size_t k)
 
 struct by_type {
     const char *type;
-    long long fills, bought, sold;
+    long long fills;
+    double bought, sold; /* sums of lots read from the file */
 };
 
 /* What each agent type did in steps [from, to]: fills of its orders, lots
@@ -223,12 +263,12 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
     }
     struct by_type types[32];
     size_t nt = 0;
-    long long venue = 0;
+    double venue = 0;
     for (size_t t = 0; t < r->trades.n; t++) {
         long long step = cas__rows_int(&r->trades, t, "step");
         if (step < from || step > to)
             continue;
-        long long qty = cas__rows_int(&r->trades, t, "qty");
+        double qty = (double)cas__rows_int(&r->trades, t, "qty");
         bool taker_buys = strcmp(cas__rows_get(&r->trades, t, "taker_side"), "buy") == 0;
         for (int side = 0; side < 2; side++) {
             unsigned long long acct =
@@ -255,9 +295,9 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
     }
     fprintf(r->out, "Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
     if (venue > 0)
-        fprintf(r->out, "  the venue's liquidation orders took %lld lots\n", venue);
+        fprintf(r->out, "  the venue's liquidation orders took %.0f lots\n", venue);
     for (size_t k = 0; k < nt; k++)
-        fprintf(r->out, "  %-14s %lld fills, bought %lld lots, sold %lld lots\n", types[k].type,
+        fprintf(r->out, "  %-14s %lld fills, bought %.0f lots, sold %.0f lots\n", types[k].type,
                 types[k].fills, types[k].bought, types[k].sold);
     if (nt == 0)
         say(r->out, "  no agent traded");
@@ -298,12 +338,13 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
             fprintf(r->out, "Nobody was liquidated in %s: there is no cascade to tell.\n", r->dir);
             return 0;
         }
-        if (cascade > 0 && (size_t)cascade > r->cas.n) {
+        if (cascade > 0 && !cas__cascade_row(&r->cas, cascade, &c)) {
             fprintf(stderr, "cascade: %s has %zu cascade%s; there is no cascade %lld\n", r->dir,
                     r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
             return 2;
         }
-        c = cascade > 0 ? (size_t)cascade - 1 : cas__largest_cascade(&r->cas);
+        if (cascade <= 0)
+            c = cas__largest_cascade(&r->cas);
         from = cas__rows_int(&r->cas, c, "start_step");
         to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step")
                                                        : INT64_MAX;
@@ -375,6 +416,10 @@ int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long lo
     int rc = load(&r);
     if (rc == 0)
         rc = narrate(&r, cascade, from, to);
+    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+        fprintf(stderr, "cascade: cannot write the narration: %s\n", strerror(errno));
+        rc = 1;
+    }
     cas__rows_free(&r.liq);
     cas__rows_free(&r.cas);
     cas__rows_free(&r.acc);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,10 +99,11 @@ struct cas_report {
     size_t n_returns;
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
-    double step_seconds; /* from timeseries.csv: time_s / step */
-    double unit_seconds; /* the time axis' unit, in seconds */
-    const char *unit;    /* its name: "s", "min" or "h" */
-    char tmpdir[4096];   /* gnuplot's working directory */
+    double step_seconds;  /* from timeseries.csv: time_s / step */
+    double unit_seconds;  /* the time axis' unit, in seconds */
+    const char *unit;     /* its name: "s", "min" or "h" */
+    char tmpdir[4096];    /* gnuplot's working directory */
+    int (*stopped)(void); /* cas_report_write's: a signal number when to stop, else 0 */
 };
 
 /* clang-format off */
@@ -211,6 +213,9 @@ static int cascade_line(void *ctx, const struct csv *c, const int *idx)
         return rc;
     if (k->end < k->start)
         return cas__csv_bad(c, "'end_step' %lld is before 'start_step' %lld", k->end, k->start);
+    if (isfinite(k->finish) &&
+        (k->finish < (double)k->end || k->finish > 9e15 || k->finish != floor(k->finish)))
+        return cas__csv_bad(c, "'finish_step' is not a step from 'end_step' %lld on", k->end);
     snprintf(k->root_cause, sizeof k->root_cause, "%s", c->field[idx[C_CAUSE]]);
     snprintf(k->instrument, sizeof k->instrument, "%s", c->field[idx[C_INSTR]]);
     snprintf(k->side, sizeof k->side, "%s", c->field[idx[C_SIDE]]);
@@ -404,6 +409,18 @@ void cas__html_text(FILE *f, const char *s)
     }
 }
 
+void cas__script_json(FILE *f, const char *json)
+{
+    for (; *json; json++) {
+        switch (*json) {
+        case '<': fputs("\\u003c", f); break;
+        case '>': fputs("\\u003e", f); break;
+        case '&': fputs("\\u0026", f); break;
+        default: fputc(*json, f);
+        }
+    }
+}
+
 /* A double-quoted gnuplot string holding s. */
 static void gp_string(FILE *f, const char *s)
 {
@@ -423,6 +440,16 @@ static void dat_num(FILE *f, double v)
         fprintf(f, " %.10g", v);
     else
         fputs(" NaN", f);
+}
+
+/* v as an index below n (n > 0): floor(v), clamped to [0, n - 1]; NaN gives 0.
+ * A double from the input converts to an integer only through here or after a
+ * range check: out of range, the conversion's behaviour is undefined. */
+static size_t index_below(double v, size_t n)
+{
+    if (!(v >= 0))
+        return 0;
+    return v >= (double)(n - 1) ? n - 1 : (size_t)v;
 }
 
 /* Events of step S and the row labelled S are drawn at the end of step S. */
@@ -507,9 +534,21 @@ static void tmp_remove(struct cas_report *r)
 
 /* Run `gnuplot NAME.gp` in the temporary directory, its output to NAME.log.
  * 0 ok; 1 failed (said, with gnuplot's first complaint). */
+/* 1 after saying so when the caller asked the page to stop (a signal), else 0. */
+static int stop_now(const struct cas_report *r)
+{
+    int signo = r->stopped ? r->stopped() : 0;
+    if (signo)
+        fprintf(stderr, "cascade: stopped by signal %d (%s); no page written\n", signo,
+                strsignal(signo));
+    return signo ? 1 : 0;
+}
+
 static int gnuplot_run(const struct cas_report *r, const char *name, const char *title)
 {
     char script[64], log[64];
+    if (stop_now(r))
+        return 1;
     snprintf(script, sizeof script, "%s.gp", name);
     snprintf(log, sizeof log, "%s.log", name);
     fflush(NULL);
@@ -529,11 +568,18 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
         _exit(127);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             fprintf(stderr, "cascade: waiting for gnuplot: %s\n", strerror(errno));
             return 1;
         }
+        if (r->stopped && r->stopped()) { /* end gnuplot, then say so */
+            kill(pid, SIGTERM);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            return stop_now(r);
+        }
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
@@ -1074,8 +1120,8 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
         yhi = fmax(yhi, row_price(&r->ts[i]));
     }
     size_t cols = n_pub < HEAT_COLS ? n_pub : HEAT_COLS;
-    size_t rows = (size_t)ceil((phi - plo) / width);
-    rows = rows < 16 ? 16 : rows > HEAT_ROWS ? HEAT_ROWS : rows;
+    size_t rows = index_below(ceil((phi - plo) / width), HEAT_ROWS + 1);
+    rows = rows < 16 ? 16 : rows;
     double *cell = calloc(cols * rows, sizeof *cell);
     size_t *pubs = calloc(cols, sizeof *pubs);
     if (!cell || !pubs) {
@@ -1087,10 +1133,8 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
     double row_h = (phi - plo) / (double)rows, col_w = (t1 - t0) / (double)cols;
     for (size_t i = 0; i < r->n_map; i++) {
         const struct map_row *m = &r->map[i];
-        size_t c = (size_t)((m->step - t0) / col_w);
-        size_t k = (size_t)(((m->lo + m->hi) / 2 - plo) / row_h);
-        c = c < cols ? c : cols - 1;
-        k = k < rows ? k : rows - 1;
+        size_t c = index_below((m->step - t0) / col_w, cols);
+        size_t k = index_below(((m->lo + m->hi) / 2 - plo) / row_h, rows);
         cell[c * rows + k] += m->notional;
         if (i == 0 || m->step != r->map[i - 1].step)
             pubs[c]++;
@@ -1276,8 +1320,7 @@ static int fig_returns(const struct cas_report *r, FILE *html)
     if (!count)
         return out_of_memory();
     for (size_t i = 0; i < n; i++) {
-        size_t b = (size_t)((x[i] - lo) / w);
-        count[b < bins ? b : bins - 1]++;
+        count[index_below((x[i] - lo) / w, bins)]++;
     }
     FILE *f = tmp_open(r, "hist.dat", "w");
     if (!f) {
@@ -1933,15 +1976,17 @@ static int read_run(struct cas_report *r)
         char *p = cas_path_join(r->rundir, required[i]);
         if (!p)
             return out_of_memory();
-        bool ok = stat(p, &st) == 0;
-        free(p);
-        if (!ok) {
+        int e = stat(p, &st) == 0 ? 0 : errno;
+        if (e == ENOENT) /* absent: not a run directory; else (a symlink loop...) say why */
             fprintf(stderr,
                     "cascade: '%s' is not a run directory (no %s); "
                     "'cascade run' writes one\n",
                     r->rundir, required[i]);
+        else if (e)
+            fprintf(stderr, "cascade: %s: cannot open: %s\n", p, strerror(e));
+        free(p);
+        if (e)
             return 2;
-        }
     }
     int rc;
     if ((rc = read_cascades_and_instruments(r)))
@@ -2016,11 +2061,13 @@ static int write_report(struct cas_report *r, struct cas_report *r2, const char 
     }
     FILE *html = page.f;
     rc = r2 ? write_compare_page(r, r2, html) : write_page(r, html);
-    if (fchmod(fileno(html), 0644) != 0 || fflush(html) != 0) {
+    if (fchmod(page.fd, 0644) != 0 || fflush(html) != 0) {
         if (!rc)
             fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
         rc = rc ? rc : 1;
     }
+    if (rc == 0)
+        rc = stop_now(r);
     if (rc) {
         cas_atomic_discard(&page);
     } else if (cas_atomic_commit(&page)) {
@@ -2042,6 +2089,8 @@ int cas__report_check(const char *rundir, FILE *html)
         instruments_table(r, html);
         agents_table(r, html, "By type");
         rc = cascade_table(r, html);
+        if (rc == 0)
+            rc = cas__report_cascades(html, rundir);
     }
     cas_report_free(r);
     return rc;
@@ -2099,8 +2148,10 @@ size_t cas_report_n_instruments(const struct cas_report *r)
     return r->n_insts;
 }
 
-int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out)
+int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
+                     int (*stopped)(void))
 {
+    r->stopped = stopped;
     if (!gnuplot_on_path()) {
         fputs("cascade: report needs gnuplot (apt-get install gnuplot-nox)\n", stderr);
         return 1;
