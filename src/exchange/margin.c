@@ -206,6 +206,26 @@ cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bo
     return t >= MAXP ? TRIGGER_NONE_SHORT : t + 1;
 }
 
+/* How far, in ticks, a position's trigger can lie from the liquidation price
+ * the closed form gives it (cas_margin_liquidation_price), for any position
+ * on the side: the integer MM differs from the real one by less than
+ * n_tiers + 1 money units (one ceiling, and one per tier in cum), and equity
+ * minus MM moves by at least K (1 - e_max) per tick on a long of one lot (K
+ * (1 + e) >= K on a short), so the roots lie within (n_tiers + 2) / slope
+ * ticks, plus one for the tick the trigger is rounded to. Infinite when a
+ * long's rate reaches 100% (equity minus MM can then be flat). */
+double cas__trigger_margin(const struct instrument *in, enum cas_side side)
+{
+    double slope = (double)in->spec.contract_units;
+    if (side == CAS_BUY) {
+        int64_t emax = 0;
+        for (uint32_t t = 0; t < in->spec.n_tiers; t++)
+            emax = in->eff[t] > emax ? in->eff[t] : emax;
+        slope *= 1 - (double)emax / (double)RATE_ONE;
+    }
+    return slope > 0 ? ((double)in->spec.n_tiers + 2) / slope + 1 : INFINITY;
+}
+
 /* ---- initial margin ---- */
 
 int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 notional)
