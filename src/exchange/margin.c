@@ -96,6 +96,18 @@ static double liq_real(const struct cas_instrument_spec *spec, const int64_t *ef
     return p;
 }
 
+/* The liquidation price from rates already scaled (an instrument's eff). */
+static double liq_price(const struct cas_instrument_spec *spec, const int64_t *eff, cas_lots lots,
+                        cas_money cash)
+{
+    if (lots == 0 || spec->n_tiers == 0 || spec->n_tiers > CAS_MAX_TIERS)
+        return NAN;
+    double p = liq_real(spec, eff, (double)lots, (double)cash);
+    if (lots > 0 && !(p > 0))
+        return NAN;
+    return p;
+}
+
 double cas_margin_liquidation_price(const struct cas_instrument_spec *spec, cas_lots lots,
                                     cas_money cash, int64_t scale_ppm)
 {
@@ -104,10 +116,7 @@ double cas_margin_liquidation_price(const struct cas_instrument_spec *spec, cas_
     if (lots == 0 || spec->n_tiers == 0 || spec->n_tiers > CAS_MAX_TIERS)
         return NAN;
     cas__tiers_prepare(spec, scale_ppm, eff, cum);
-    double p = liq_real(spec, eff, (double)lots, (double)cash);
-    if (lots > 0 && !(p > 0))
-        return NAN;
-    return p;
+    return liq_price(spec, eff, lots, cash);
 }
 
 double cas_margin_bankruptcy_price(const struct cas_instrument_spec *spec, cas_lots lots,
@@ -325,6 +334,7 @@ void cas__position_view(const struct cas_exchange *ex, uint32_t account, uint32_
     out->margin = iso ? p->cash + p->cost : 0; /* what was put in, plus realized flows */
     cas_money liq = iso ? p->cash : cross_cash(ex, account, instrument, true);
     cas_money bk = iso ? p->cash : cross_cash(ex, account, instrument, false);
-    out->liquidation = cas_margin_liquidation_price(&in->spec, p->lots, liq, in->scale_ppm);
+    /* the instrument's rates are those cas_margin_liquidation_price would prepare */
+    out->liquidation = liq_price(&in->spec, in->eff, p->lots, liq);
     out->bankruptcy = cas_margin_bankruptcy_price(&in->spec, p->lots, bk);
 }
