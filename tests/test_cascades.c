@@ -219,3 +219,42 @@ Test(cascades, a_late_member_reopens_the_span)
     cr_assert_eq(c->recovery_steps, 1); /* 100 >= 92.5 at step 22 */
     cas_cascades_destroy(cs);
 }
+
+/* Trades on two instruments, many a step: each running cascade takes the extreme of
+ * its own instrument's trades on its own side over its span (the trades of the step it
+ * started in included, those before it and after its span not), as if every trade had
+ * been given to every running cascade. */
+Test(cascades, each_running_cascade_takes_its_instruments_extreme_trades)
+{
+    double initial[2] = {100, 200}, close[2] = {100, 200}, index[2] = {100, 200};
+    struct cas_cascades *cs;
+    cr_assert_eq(cas_cascades_create(&cs, 2, initial), 0);
+    struct cas_liquidation a = liq(1, 2, CAS_BUY, CAS_CAUSE_INDEX, 2);
+    struct cas_liquidation b = liq(2, 3, CAS_SELL, CAS_CAUSE_INDEX, 3);
+    b.instrument = 1;
+    double low0 = INFINITY, high1 = -INFINITY;
+    for (cas_step t = 0; t < 8; t++) {
+        if (t == 2)
+            cr_assert_eq(cas_cascades_liquidation(cs, &a, 1), 0);
+        for (int k = 0; k < 50; k++) {
+            double p0 = 100 - (double)((k * 37 + t * 11) % 23) / 2, p1 = 200 + (k * 29 + t) % 17;
+            if (t == 3 && k == 25)
+                cr_assert_eq(cas_cascades_liquidation(cs, &b, 1), 0);
+            cas_cascades_trade(cs, 0, p0 - (t == 0 || t == 7 ? 30 : 0));
+            cas_cascades_trade(cs, 1, p1 + (t == 1 || t == 6 ? 50 : 0));
+            low0 = t >= 2 && t <= 5 && p0 < low0 ? p0 : low0;
+            high1 = t >= 3 && t <= 4 && p1 > high1 ? p1 : high1;
+        }
+        if (t == 5)
+            cas_cascades_finished(cs, 1, t);
+        if (t == 4)
+            cas_cascades_finished(cs, 2, t);
+        cas_cascades_step_end(cs, t, close, index);
+    }
+    cr_assert_eq(cas_cascades_count(cs), 2);
+    cr_assert_float_eq(cas_cascades_get(cs, 0)->price_extreme, low0, 1e-12);
+    cr_assert_float_eq(cas_cascades_get(cs, 1)->price_extreme, high1, 1e-12);
+    cr_assert_lt(low0, 95);
+    cr_assert_gt(high1, 210);
+    cas_cascades_destroy(cs);
+}

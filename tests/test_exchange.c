@@ -1235,3 +1235,186 @@ Test(exchange, positions_from_before_the_run_and_deposits)
     cr_assert_eq(cas_exchange_count_under_water(ex, 0), 0);
     cr_assert_eq(position(ex, s, 0).margin, ps.margin + 5);
 }
+
+/* ---- the readers of the risk index at scale -------------------------------------- */
+
+/* A venue of `n` accounts (isolated and, unless cross_only, cross) each holding one
+ * position of random size and leverage, opened against a deep maker at prices spread
+ * over +/-20% of 1000 (so that liquidation prices form a map), on a tiered perpetual;
+ * then liquidation is switched off, so that marks, funding and margin scales can move
+ * freely and every position stays. */
+static struct cas_exchange *scale_world(struct cas_rng *g, uint32_t n, bool cross_only)
+{
+    struct cas_instrument_spec s = perp();
+    s.initial_price = 1000;
+    s.n_tiers = 3;
+    s.tiers[0] = (struct cas_tier){0, 4000, 100};
+    s.tiers[1] = (struct cas_tier){50000, 10000, 50};
+    s.tiers[2] = (struct cas_tier){200000, 25000, 20};
+    struct cas_exchange *x = make(&s, 1, 0, NULL);
+    uint32_t maker = open_acct(x, (cas_money)1 << 50, CAS_CROSS, 100);
+    for (uint32_t k = 0; k < n; k++) {
+        bool iso = !cross_only && cas_rng_bounded(g, 2);
+        uint32_t a = open_acct(x, cas_rng_range(g, 200, 20000), iso ? CAS_ISOLATED : CAS_CROSS,
+                               (int32_t)cas_rng_range(g, 1, 60));
+        cas_ticks price = 800 + cas_rng_range(g, 0, 400);
+        cas_lots q = cas_rng_range(g, 1, 300);
+        enum cas_side side = cas_rng_bounded(g, 2) ? BUY : SELL;
+        enum cas_reject rej;
+        struct cas_submit_result res;
+        rest(x, maker, 0, side == BUY ? SELL : BUY, price, q);
+        submit(x, a, 0, side, CAS_IOC, price, q, &rej, &res); /* refused: the maker's order
+                                                                  rests on, harmlessly */
+    }
+    cas_exchange_disable_liquidation(x);
+    return x;
+}
+
+/* One random change of a scale world: a mark, a funding payment or a margin scale. */
+static void scale_move(struct cas_exchange *x, struct cas_rng *g)
+{
+    uint32_t op = cas_rng_bounded(g, 4);
+    if (op < 2)
+        cr_assert_eq(cas_exchange_set_mark(x, 0, 600 + cas_rng_range(g, 0, 800), NOCAUSE), 0);
+    else if (op == 2)
+        cr_assert_eq(cas_exchange_pay_funding(x, 0, cas_rng_range(g, -20000, 20000)), 0);
+    else
+        cr_assert_eq(cas_exchange_set_mmr_scale(x, 0, cas_rng_range(g, 300000, 5000000)), 0);
+}
+
+/* The liquidation map as the venue bins it (src/sim/venue.c), over `list` (or every
+ * account when NULL), in the order given. */
+static void bin_map(const struct cas_exchange *x, const uint32_t *list, uint32_t n, double lo,
+                    double bin, double *longs, double *shorts)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        struct cas_position_view v;
+        cas_exchange_position(x, list ? list[k] : k, 0, &v);
+        if (v.lots == 0 || !isfinite(v.liquidation))
+            continue;
+        double b = floor((v.liquidation - lo) / bin);
+        if (b < 0 || b >= 128)
+            continue;
+        double notional = (double)(v.lots < 0 ? -v.lots : v.lots) * 1000.0;
+        (v.lots > 0 ? longs : shorts)[(size_t)b] += notional;
+    }
+}
+
+/* The map read from the candidates is the map a scan of every account makes, to the
+ * byte, over many random states and windows; and the candidates are in account order,
+ * without repeats, and include every account whose price is in the window. */
+Test(exchange, liquidation_candidates_give_the_map_a_full_scan_gives, .timeout = 120)
+{
+    struct cas_rng g;
+    cas_rng_init(&g, 18, 1);
+    struct cas_exchange *x = scale_world(&g, 600, false);
+    uint32_t *acc = NULL, n = 0, cap = 0, fewer = 0;
+    for (int round = 0; round < 200; round++) {
+        scale_move(x, &g);
+        ok(x);
+        double mark = (double)cas_exchange_mark(x, 0);
+        double span = round % 3 == 0 ? 0.5 : cas_rng_uniform(&g, 0, 0.6);
+        double lo = mark * (1 - span / 2), bin = mark * span / 128;
+        cr_assert_eq(cas_exchange_liquidation_candidates(x, 0, lo, lo + bin * 128, &acc, &n, &cap),
+                     0);
+        for (uint32_t k = 1; k < n; k++)
+            cr_assert_lt(acc[k - 1], acc[k], "candidates out of order or repeated");
+        double l1[128] = {0}, s1[128] = {0}, l2[128] = {0}, s2[128] = {0};
+        bin_map(x, acc, n, lo, bin, l1, s1);
+        bin_map(x, NULL, cas_exchange_n_accounts(x), lo, bin, l2, s2);
+        cr_assert(memcmp(l1, l2, sizeof l1) == 0 && memcmp(s1, s2, sizeof s1) == 0,
+                  "round %d: the map from the candidates differs from the scan's", round);
+        fewer += n < cas_exchange_n_accounts(x) / 2;
+    }
+    cr_assert_gt(fewer, 100, "the candidates were rarely fewer than half the accounts");
+    free(acc);
+    cas_exchange_destroy(x);
+}
+
+/* With liquidation off, the positions past the mark's trigger on each side are exactly
+ * the accounts under water (cross accounts of one position: equity below maintenance),
+ * in account order, and count_under_water counts them. */
+Test(exchange, triggered_positions_are_the_accounts_under_water, .timeout = 120)
+{
+    struct cas_rng g;
+    cas_rng_init(&g, 18, 2);
+    struct cas_exchange *x = scale_world(&g, 400, true);
+    uint32_t *lo = NULL, *hi = NULL, nl = 0, ns = 0, cl = 0, cs = 0, seen = 0;
+    for (int round = 0; round < 200; round++) {
+        scale_move(x, &g);
+        cas_ticks mark = cas_exchange_mark(x, 0);
+        cr_assert_eq(cas_exchange_triggered(x, 0, BUY, mark, CAS_BOOK_MAX_PRICE, &lo, &nl, &cl), 0);
+        cr_assert_eq(cas_exchange_triggered(x, 0, SELL, 1, mark, &hi, &ns, &cs), 0);
+        uint32_t kl = 0, ks = 0, under = 0;
+        for (uint32_t a = 1; a < cas_exchange_n_accounts(x); a++) {
+            struct cas_account_view v = account_of(x, a);
+            cas_lots lots = position(x, a, 0).lots;
+            bool water = lots != 0 && v.equity < v.maintenance;
+            under += water;
+            bool listed = lots > 0 ? kl < nl && lo[kl] == a : ks < ns && hi[ks] == a;
+            cr_assert_eq(listed, water, "round %d account %u: listed %d, under water %d", round, a,
+                         listed, water);
+            kl += listed && lots > 0;
+            ks += listed && lots < 0;
+        }
+        cr_assert_eq(kl, nl);
+        cr_assert_eq(ks, ns);
+        cr_assert_eq(cas_exchange_count_under_water(x, 0), under);
+        seen += under > 0 && under < 200;
+    }
+    cr_assert_gt(seen, 50, "too few rounds with some accounts under water");
+    free(lo);
+    free(hi);
+    cas_exchange_destroy(x);
+}
+
+/* ADL closes the opposite positions in rank order (here PnL: the shorts that gained
+ * most first, the lower account among equals), as a sort of all of them would, and
+ * stops when the job is closed. */
+Test(exchange, adl_takes_the_top_ranked_positions_in_sorted_order)
+{
+    struct cas_instrument_spec s = market_style();
+    s.adl_rank = CAS_ADL_PNL;
+    open_venue(&s, 1, 0);
+    uint32_t a, m, b, sh[60];
+    open_accounts((struct acct[]){{143, CAS_ISOLATED, 7, &a, 0},
+                                  {BIG, CAS_CROSS, 10, &m, 0},
+                                  {100000, CAS_CROSS, 10, &b, 0},
+                                  {0}});
+    struct cas_rng g;
+    cas_rng_init(&g, 18, 3);
+    cas_lots total = 0;
+    double rank[60];
+    for (int k = 0; k < 60; k++) {
+        sh[k] = open_acct(ex, 100000, CAS_CROSS, 10);
+        cas_ticks price = 95 + cas_rng_range(&g, 0, 10); /* ties among equal prices */
+        trade(ex, 0, m, sh[k], price, 1 + k % 3);
+        total += 1 + k % 3;
+        rank[k] = (double)((price - 85) * (1 + k % 3)); /* PnL at the mark of 85 */
+    }
+    trade(ex, 0, a, m, 100, 10); /* a: long 10 at 100 (bankruptcy 85.7) */
+    rest(ex, b, 0, BUY, 80, 10);
+    mark_to(85);
+    cr_assert_eq(r.n_liq, 1);
+    cr_assert_gt(r.n_adl, 2);
+    int order[60];
+    for (int k = 0; k < 60; k++)
+        order[k] = k;
+    for (int i = 1; i < 60; i++) /* insertion sort: rank descending, account ascending */
+        for (int j = i;
+             j > 0 && (rank[order[j]] > rank[order[j - 1]] ||
+                       (rank[order[j]] == rank[order[j - 1]] && sh[order[j]] < sh[order[j - 1]]));
+             j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    cas_lots closed = 0;
+    for (size_t k = 0; k < r.n_adl; k++) {
+        cr_assert_eq(r.adl[k].account, sh[order[k]], "ADL %zu: account %u, expected %u", k,
+                     r.adl[k].account, sh[order[k]]);
+        closed += r.adl[k].lots;
+    }
+    cr_assert_eq(closed, 10);
+    cr_assert_gt(total, 10);
+}

@@ -231,7 +231,8 @@ struct cas_agent_type {
     /* OPTIONAL: free what init allocated (the state's storage is the sim's). */
     void (*release)(void *state);
     /* Does the type read the public liquidation map? The venue publishes it
-     * (O(accounts) every 60 steps) only when some agent or the recorder does. */
+     * (every 60 steps, reading the positions near its window) only when some
+     * agent or the recorder does. */
     bool reads_liq_map;
     /* OPTIONAL: the figures the type reports of itself at the end of a run, and
      * one agent's value of figure k (it must not change the agent). */

@@ -60,7 +60,8 @@ struct cas_cascades;
 int cas_cascades_create(struct cas_cascades **out, uint32_t n_instruments, const double *initial);
 void cas_cascades_destroy(struct cas_cascades *cs);
 
-/* A trade on an instrument, at `price` ticks, in the step running now. */
+/* A trade on an instrument, at `price` ticks, in the step running now: O(1),
+ * the running cascades see the step's extremes at cas_cascades_step_end. */
 void cas_cascades_trade(struct cas_cascades *cs, uint32_t instrument, double price);
 
 /* A liquidation was triggered (ids 1, 2, ... in order, l->step the step

@@ -287,8 +287,36 @@ uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instr
 
 /* Accounts with a position on the instrument that is liquidatable now (equity
  * below maintenance margin), in either mode, also when liquidation is
- * disabled: the accounts a counterfactual run leaves under water. O(accounts). */
+ * disabled: the accounts a counterfactual run leaves under water. From the
+ * risk heaps (the positions past the mark's trigger), the keeper set and the
+ * multi-position accounts: O(those), not O(accounts). */
 uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument);
+
+/* The accounts whose position on perpetual `instrument` is in the risk heap
+ * of `side` (CAS_BUY: the longs) with a trigger tick in [lo, hi], in
+ * ascending account order: written to *accounts, grown as needed (the caller
+ * frees it; *cap its room), *n of them. The heaps hold every open isolated
+ * position and every cross account's only perpetual position that some mark
+ * in [1, CAS_BOOK_MAX_PRICE] liquidates, except those being liquidated or
+ * listed for keepers; a long is liquidatable at marks up to its trigger, a
+ * short from its trigger up. O(found log found + the entries beyond the far
+ * end of the range), not O(accounts). 0, CAS_EINVAL or CAS_ENOMEM. */
+int cas_exchange_triggered(const struct cas_exchange *ex, uint32_t instrument, enum cas_side side,
+                           cas_ticks lo, cas_ticks hi, uint32_t **accounts, uint32_t *n,
+                           uint32_t *cap);
+
+/* The accounts that may hold a position on perpetual `instrument` whose
+ * liquidation price (cas_exchange_position's) lies in [lo, hi] ticks, in
+ * ascending account order, written as cas_exchange_triggered writes: every
+ * account that does, and perhaps some near the window. From the heaps, with
+ * the triggers widened by how far a trigger tick can lie from the
+ * real-valued price, plus the keeper set and the multi-position accounts;
+ * every open position when that margin is unbounded (a maintenance rate of
+ * 100%) or the window reaches the ends of the price range. What the
+ * liquidation map reads (src/sim/venue.c). 0, CAS_EINVAL or CAS_ENOMEM. */
+int cas_exchange_liquidation_candidates(const struct cas_exchange *ex, uint32_t instrument,
+                                        double lo, double hi, uint32_t **accounts, uint32_t *n,
+                                        uint32_t *cap);
 
 /* Keeper mode: `keeper` takes over up to `lots` (clipped to the close factor
  * of the position) of `target`'s position at the mark minus the bonus (plus,

@@ -19,7 +19,9 @@
  * Push: append at v[n] and call NAME_up(ctx, v, n). Pop: move v[n - 1] to
  * v[0] and call NAME_down(ctx, v, n - 1, 0). Remove slot k: move the last
  * element there, then NAME_up and NAME_down it. Re-key slot k: change it,
- * then NAME_up and NAME_down it.
+ * then NAME_up and NAME_down it. NAME_make(ctx, v, n) orders n elements at
+ * once (Floyd: O(n), where n pushes cost O(n log n)); PLACED is called for
+ * those it moves, so an indexed heap records every slot itself first.
  */
 #ifndef CASCADE_HEAP_H
 #define CASCADE_HEAP_H
@@ -52,6 +54,11 @@
             NAME##_put(ctx, v, k, v[c]);                                       \
         }                                                                      \
         NAME##_put(ctx, v, k, e);                                              \
+    }                                                                          \
+    static inline void NAME##_make(CTX ctx, TYPE *v, uint32_t n)               \
+    {                                                                          \
+        for (uint32_t k = n / 2; k-- > 0;)                                     \
+            NAME##_down(ctx, v, n, k);                                         \
     }
 
 #endif

@@ -8,10 +8,14 @@
  * back-pointers, and each position present iff it should be, with the trigger
  * an exhaustive bisection finds. Liquidations: in engine mode no position or
  * multi-position account is left liquidatable; in keeper mode the set holds
- * exactly the liquidatable positions. Every book passes cas_book_check.
+ * exactly the liquidatable positions. The open lists hold exactly the open
+ * positions; what reads the index instead of scanning (count_under_water,
+ * the liquidation candidates, the ADL queue) agrees with a scan. Every book
+ * passes cas_book_check.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exchange/exchangeInt.h"
 
@@ -220,10 +224,95 @@ static bool check_account(const struct cas_exchange *ex, uint32_t a, char *why, 
     return true;
 }
 
+/* The open list holds exactly the open positions, each at its slot. */
+static bool check_open(const struct cas_exchange *ex, uint32_t i, char *why, size_t len)
+{
+    const struct instrument *in = &ex->inst[i];
+    uint32_t n = 0;
+    for (uint32_t a = 0; a < ex->n_acct; a++) {
+        const struct position *p = pos_at(ex, a, i);
+        n += p->lots != 0;
+        bool listed = p->open_idx != NIL && p->open_idx < in->n_open && in->open[p->open_idx] == a;
+        if ((p->lots != 0) != listed || (p->lots == 0 && p->open_idx != NIL))
+            return cas_check_failed(why, len, "account %u instrument %u: open list slot", a, i);
+    }
+    if (n != in->n_open)
+        return cas_check_failed(why, len, "instrument %u: %u open positions, %u listed", i, n,
+                                in->n_open);
+    return true;
+}
+
+/* The readers of the risk index against full scans: count_under_water, the
+ * liquidation candidates of two windows around the mark (each account whose
+ * liquidation price is in the window must be among them) and the ADL queue of
+ * each side (the same order as a sort). */
+static int cmp_ranked(const void *x, const void *y)
+{
+    const struct cas__ranked *a = x, *b = y;
+    if (a->rank != b->rank)
+        return a->rank > b->rank ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+static bool check_readers(const struct cas_exchange *ex, uint32_t i, char *why, size_t len)
+{
+    uint32_t under = 0, *acc = NULL, n = 0, cap = 0, rn = 0, rcap = 0;
+    struct cas__ranked *r = NULL, *sorted = NULL;
+    bool ok = true;
+    for (uint32_t a = 0; a < ex->n_acct; a++)
+        under += cas__position_liquidatable(ex, a, i);
+    if (under != cas_exchange_count_under_water(ex, i))
+        ok = cas_check_failed(why, len, "instrument %u: %u under water, counted %u", i, under,
+                              cas_exchange_count_under_water(ex, i));
+    double m = (double)ex->inst[i].mark, windows[2][2] = {{m * 0.75, m * 1.25}, {m * 0.99, m}};
+    for (int w = 0; w < 2 && ok; w++) {
+        if (cas_exchange_liquidation_candidates(ex, i, windows[w][0], windows[w][1], &acc, &n,
+                                                &cap))
+            continue; /* out of memory: nothing to compare */
+        for (uint32_t a = 0, k = 0; a < ex->n_acct && ok; a++) {
+            struct cas_position_view v;
+            cas__position_view(ex, a, i, &v);
+            while (k < n && acc[k] < a)
+                k++;
+            bool in =
+                v.lots != 0 && v.liquidation >= windows[w][0] && v.liquidation <= windows[w][1];
+            if (in && (k == n || acc[k] != a))
+                ok = cas_check_failed(why, len,
+                                      "instrument %u: account %u (liquidation %.3f) missing from "
+                                      "the candidates of [%.3f, %.3f]",
+                                      i, a, v.liquidation, windows[w][0], windows[w][1]);
+        }
+    }
+    for (int side = 0; side < 2 && ok; side++) {
+        if (cas__adl_ranks(ex, i, side == 0, &r, &rn, &rcap))
+            break;
+        free(sorted);
+        if (!(sorted = malloc((rn ? rn : 1) * sizeof *sorted)))
+            break;
+        memcpy(sorted, r, rn * sizeof *r);
+        qsort(sorted, rn, sizeof *sorted, cmp_ranked);
+        cas__adl_queue(r, rn);
+        for (uint32_t k = 0; rn > 0 && ok; k++)
+            if (cas__adl_next(r, &rn) != sorted[k].account)
+                ok = cas_check_failed(why, len,
+                                      "instrument %u: ADL queue differs from the sort "
+                                      "at %u",
+                                      i, k);
+    }
+    free(acc);
+    free(r);
+    free(sorted);
+    return ok;
+}
+
 bool cas_exchange_check(const struct cas_exchange *ex, char *why, size_t why_len)
 {
     if (!check_money(ex, why, why_len) || !check_heaps(ex, why, why_len))
         return false;
+    for (uint32_t i = 0; i < ex->n_inst; i++)
+        if (!check_open(ex, i, why, why_len) ||
+            (is_perp(ex, i) && !check_readers(ex, i, why, why_len)))
+            return false;
     for (uint32_t a = 0; a < ex->n_acct; a++)
         if (!check_account(ex, a, why, why_len))
             return false;

@@ -6,6 +6,7 @@
  * risk.c, margin arithmetic in margin.c (docs/architecture.md draws the
  * order). Reduce-only orders are clipped to the position when submitted.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "exchange/exchangeInt.h"
@@ -94,6 +95,7 @@ void cas_exchange_destroy(struct cas_exchange *ex)
         cas_book_destroy(ex->inst[i].book);
         free(ex->inst[i].heap[0].v);
         free(ex->inst[i].heap[1].v);
+        free(ex->inst[i].open);
         free(ex->inst[i].set);
     }
     free(ex->inst);
@@ -114,6 +116,12 @@ int cas_exchange_reserve_accounts(struct cas_exchange *ex, uint32_t n)
         return CAS_ERANGE;
     if (n <= ex->cap_acct)
         return 0;
+    for (uint32_t i = 0; i < ex->n_inst; i++) {
+        uint32_t *o = realloc(ex->inst[i].open, (size_t)n * sizeof *o);
+        if (!o)
+            return CAS_ENOMEM;
+        ex->inst[i].open = o;
+    }
     struct account *a = realloc(ex->acct, (size_t)n * sizeof *a);
     if (!a)
         return CAS_ENOMEM;
@@ -143,7 +151,7 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
     ex->acct[a] =
         (struct account){.cash = collateral, .leverage = leverage, .mode = mode, .multi_idx = NIL};
     for (uint32_t i = 0; i < ex->n_inst; i++)
-        *pos_at(ex, a, i) = (struct position){.heap_idx = NIL};
+        *pos_at(ex, a, i) = (struct position){.heap_idx = NIL, .open_idx = NIL};
     ex->deposited += collateral;
     ex->pools += collateral;
     *id = a;
@@ -365,15 +373,105 @@ uint32_t cas_exchange_liquidatable(const struct cas_exchange *ex, uint32_t instr
     return n;
 }
 
+/* Past the mark's trigger in the heaps (a long is liquidatable at marks up to
+ * its trigger, a short from its trigger up), and the keeper set and the
+ * multi-position accounts computed in full: O(found + set + multi). */
 uint32_t cas_exchange_count_under_water(const struct cas_exchange *ex, uint32_t instrument)
 {
-    uint32_t n = 0;
     if (instrument >= ex->n_inst || !is_perp(ex, instrument))
         return 0;
-    for (uint32_t a = 0; a < ex->n_acct; a++)
-        if (pos_at(ex, a, instrument)->lots != 0 && cas__position_liquidatable(ex, a, instrument))
-            n++;
+    const struct instrument *in = &ex->inst[instrument];
+    uint32_t n = 0;
+    cas__heap_range(ex, instrument, CAS_BUY, in->mark, MAXP, NULL, &n, NULL);
+    cas__heap_range(ex, instrument, CAS_SELL, 1, in->mark, NULL, &n, NULL);
+    for (uint32_t k = 0; k < in->set_n; k++)
+        n += cas__position_liquidatable(ex, in->set[k].account, instrument);
+    for (uint32_t k = 0; k < ex->n_multi; k++) {
+        const struct position *p = pos_at(ex, ex->multi[k], instrument);
+        n += p->lots != 0 && !p->in_set && cas__position_liquidatable(ex, ex->multi[k], instrument);
+    }
     return n;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Sort accounts [from, n) of *v and drop repeats. */
+static void sort_unique(uint32_t *v, uint32_t from, uint32_t *n)
+{
+    if (*n - from < 2)
+        return;
+    qsort(v + from, *n - from, sizeof *v, cmp_u32);
+    uint32_t m = from;
+    for (uint32_t k = from; k < *n; k++)
+        if (m == from || v[m - 1] != v[k])
+            v[m++] = v[k];
+    *n = m;
+}
+
+int cas_exchange_triggered(const struct cas_exchange *ex, uint32_t instrument, enum cas_side side,
+                           cas_ticks lo, cas_ticks hi, uint32_t **accounts, uint32_t *n,
+                           uint32_t *cap)
+{
+    *n = 0;
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument) ||
+        (side != CAS_BUY && side != CAS_SELL))
+        return CAS_EINVAL;
+    int rc = cas__heap_range(ex, instrument, side, lo, hi, accounts, n, cap);
+    if (rc == 0)
+        sort_unique(*accounts, 0, n);
+    return rc;
+}
+
+static cas_ticks to_tick(double x)
+{
+    return x < 0 ? 0 : x > (double)MAXP + 1 ? MAXP + 1 : (cas_ticks)x;
+}
+
+int cas_exchange_liquidation_candidates(const struct cas_exchange *ex, uint32_t instrument,
+                                        double lo, double hi, uint32_t **accounts, uint32_t *n,
+                                        uint32_t *cap)
+{
+    *n = 0;
+    if (instrument >= ex->n_inst || !is_perp(ex, instrument))
+        return CAS_EINVAL;
+    const struct instrument *in = &ex->inst[instrument];
+    double eps = 2 + (fabs(lo) + fabs(hi)) * 1e-9; /* the closed form's own rounding */
+    double ml = cas__trigger_margin(in, CAS_BUY) + eps,
+           ms = cas__trigger_margin(in, CAS_SELL) + eps;
+    /* positions with no trigger (kept out of the heaps) have their price below 1 + ml (longs)
+     * or above MAXP - ms (shorts): a window that reaches there, or an unbounded margin, takes
+     * every open position */
+    if (!(lo - ml > 1) || !(hi + ms < (double)MAXP - 1)) {
+        if (cas__grow((void **)accounts, cap, in->n_open ? in->n_open : 1, sizeof **accounts))
+            return CAS_ENOMEM;
+        for (uint32_t k = 0; k < in->n_open; k++)
+            (*accounts)[k] = in->open[k];
+        *n = in->n_open;
+        sort_unique(*accounts, 0, n);
+        return 0;
+    }
+    int rc = cas__heap_range(ex, instrument, CAS_BUY, to_tick(floor(lo - ml)),
+                             to_tick(ceil(hi + ml)), accounts, n, cap);
+    if (rc == 0)
+        rc = cas__heap_range(ex, instrument, CAS_SELL, to_tick(floor(lo - ms)),
+                             to_tick(ceil(hi + ms)), accounts, n, cap);
+    uint32_t more = in->set_n + ex->n_multi;
+    if (rc == 0 &&
+        (rc = cas__grow((void **)accounts, cap, *n + more + 1, sizeof **accounts)) == 0) {
+        for (uint32_t k = 0; k < in->set_n; k++)
+            (*accounts)[(*n)++] = in->set[k].account;
+        for (uint32_t k = 0; k < ex->n_multi; k++)
+            if (pos_at(ex, ex->multi[k], instrument)->lots != 0)
+                (*accounts)[(*n)++] = ex->multi[k];
+    }
+    if (rc)
+        return CAS_ENOMEM;
+    sort_unique(*accounts, 0, n);
+    return 0;
 }
 
 int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64_t rate_ppm)
@@ -382,10 +480,9 @@ int cas_exchange_pay_funding(struct cas_exchange *ex, uint32_t instrument, int64
         return CAS_EINVAL;
     const struct instrument *in = &ex->inst[instrument];
     i128 unit = (i128)in->mark * in->spec.contract_units * rate_ppm, paid = 0, received = 0;
-    for (uint32_t a = 0; a < ex->n_acct; a++) {
+    for (uint32_t k = 0; k < in->n_open; k++) { /* each payment stands alone: any order */
+        uint32_t a = in->open[k];
         struct position *p = pos_at(ex, a, instrument);
-        if (p->lots == 0)
-            continue;
         i128 x = p->lots * unit;
         cas_money d = (cas_money)(x > 0 ? -div_ceil(x, CAS_PPM) : div_floor(-x, CAS_PPM));
         paid += d < 0 ? -d : 0;

@@ -20,6 +20,12 @@
  * perpetuals live instead in the `multi` list and are checked by a full
  * computation whenever a mark moves or one of them changes.
  *
+ * Open positions. Per instrument, `open` lists the accounts with a position
+ * open there (lots != 0), in no order; a position knows its slot (open_idx).
+ * It has room for every account (grown with them), so adding never fails.
+ * What must visit every open position (funding, dynamic margin, ADL, the
+ * scans of the check) walks it instead of every account.
+ *
  * Order ids are ((account + 1) << 39) | seq (seq wraps after 2^39 orders), so
  * 2^24 - 2 accounts fit below bit 63, which the sim keeps for stop ids; the
  * engine's orders use account ENGINE_ACCOUNT, and never rest (they are IOC or
@@ -52,8 +58,9 @@ struct position {
     cas_ticks trigger;  /* valid while heap_idx != NIL */
     uint32_t heap_idx;  /* slot in inst->heap[heap_side], NIL when absent */
     enum cas_side heap_side;
-    bool liquidating; /* an engine job holds what was taken from it */
-    bool in_set;      /* keeper mode: listed as liquidatable */
+    uint32_t open_idx; /* slot in inst->open, NIL when flat */
+    bool liquidating;  /* an engine job holds what was taken from it */
+    bool in_set;       /* keeper mode: listed as liquidatable */
 };
 
 struct account {
@@ -93,6 +100,8 @@ struct instrument {
     int64_t eff[CAS_MAX_TIERS];   /* mmr x scale per tier, capped at RATE_ONE */
     cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */
     struct risk_heap heap[2];
+    uint32_t *open; /* accounts with lots != 0 here, in no order; room for cap_acct */
+    uint32_t n_open;
     struct set_entry *set; /* keeper: liquidatable accounts, ascending */
     uint32_t set_n, set_cap;
     cas_ticks band_lo, band_hi;
@@ -195,6 +204,22 @@ static inline void oi_move(struct cas_exchange *ex, uint32_t i, cas_lots before,
     oi[1] += (after < 0 ? -after : 0) - (before < 0 ? -before : 0);
 }
 
+/* Position (a, i)'s lots may have gone to or from zero: keep inst->open. */
+static inline void open_note(struct cas_exchange *ex, uint32_t a, uint32_t i)
+{
+    struct position *p = pos_at(ex, a, i);
+    struct instrument *in = &ex->inst[i];
+    if (p->lots != 0 && p->open_idx == NIL) {
+        p->open_idx = in->n_open;
+        in->open[in->n_open++] = a;
+    } else if (p->lots == 0 && p->open_idx != NIL) {
+        uint32_t last = in->open[--in->n_open];
+        in->open[p->open_idx] = last;
+        pos_at(ex, last, i)->open_idx = p->open_idx;
+        p->open_idx = NIL;
+    }
+}
+
 /* Both fit in 64 bits, where a division is one instruction instead of a call
  * to __divmodti4; the quotient and remainder are the same. */
 static inline bool fits64(i128 num, i128 den)
@@ -245,6 +270,7 @@ i128 cas__mm(const struct cas_instrument_spec *spec, const int64_t *eff, const c
              i128 notional);
 bool cas__liquidatable_one(const struct instrument *in, cas_lots lots, i128 cash, cas_ticks mark);
 cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bool exhaustive);
+double cas__trigger_margin(const struct instrument *in, enum cas_side side);
 int32_t cas__leverage(const struct instrument *in, int32_t account_lev, i128 notional);
 i128 cas__initial(const struct instrument *in, int32_t account_lev, cas_lots lots, cas_ticks price);
 cas_money cas__backing_cash(const struct cas_exchange *ex, uint32_t a, uint32_t i);
@@ -257,6 +283,8 @@ void cas__position_view(const struct cas_exchange *ex, uint32_t account, uint32_
 void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a);
 void cas__reindex(struct cas_exchange *ex, uint32_t a, uint32_t i);
 void cas__reindex_instrument(struct cas_exchange *ex, uint32_t i);
+int cas__heap_range(const struct cas_exchange *ex, uint32_t i, enum cas_side s, cas_ticks lo,
+                    cas_ticks hi, uint32_t **out, uint32_t *n, uint32_t *cap);
 void cas__account_refresh(struct cas_exchange *ex, uint32_t a);
 void cas__touch(struct cas_exchange *ex, uint32_t a, uint32_t i);
 void cas__set_add(struct cas_exchange *ex, uint32_t i, uint32_t a);
@@ -291,6 +319,14 @@ int cas__risk_run(struct cas_exchange *ex);
 int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i);
 int cas__work_job(struct cas_exchange *ex, uint32_t j);
 int cas__jobs_resume(struct cas_exchange *ex, cas_step step);
+struct cas__ranked {
+    double rank;
+    uint32_t account;
+};
+int cas__adl_ranks(const struct cas_exchange *ex, uint32_t i, bool job_long, struct cas__ranked **r,
+                   uint32_t *n, uint32_t *cap);
+void cas__adl_queue(struct cas__ranked *r, uint32_t n);
+uint32_t cas__adl_next(struct cas__ranked *r, uint32_t *n);
 int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t target,
                           uint32_t instrument, cas_lots lots, cas_lots *taken);
 

@@ -11,8 +11,8 @@
  * halt, band, or an empty book). When it is flat its cash goes to the fund
  * (a shortfall is paid from it). ADL closes lots of a job against accounts'
  * opposite positions at the job's bankruptcy price, ranked as the instrument
- * says; it scans every account (O(accounts)), which is fine because it is
- * rare.
+ * says: the open positions are ranked (O(open)) and taken from a heap in rank
+ * order, O(log open) each, so an event costs what it closes, not a sort.
  *
  * The risk loop (cas__risk_run) runs after every operation: it pops, per
  * instrument, the entries of the risk index (risk.c) the mark has crossed, in
@@ -29,6 +29,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cascade/heap.h"
 #include "exchange/exchangeInt.h"
 
 static double job_bankruptcy(const struct cas_exchange *ex, const struct job *jb)
@@ -94,6 +95,7 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
     cas__heap_remove(ex, i, a);
     p->lots = 0; /* the lots (and the cash) move to the job: open interest is unchanged */
     p->cost = 0;
+    open_note(ex, a, i);
     p->liquidating = true;
     ex->acct[a].n_perp--;
     ex->acct[a].live_jobs++;
@@ -169,18 +171,17 @@ int cas__liquidate_engine(struct cas_exchange *ex, uint32_t a, uint32_t i)
 
 /* ---- ADL ---- */
 
-struct ranked {
-    double rank;
-    uint32_t account;
-};
-
-static int cmp_ranked(const void *x, const void *y)
+/* A strict total order (rank descending, then account): where an opposite
+ * position comes in the ADL queue never depends on where it sits. */
+static bool ranked_before(const void *ctx, const struct cas__ranked *x, const struct cas__ranked *y)
 {
-    const struct ranked *a = x, *b = y;
-    if (a->rank != b->rank)
-        return a->rank > b->rank ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
+    (void)ctx;
+    if (x->rank != y->rank)
+        return x->rank > y->rank;
+    return x->account < y->account;
 }
+
+CAS_HEAP(adl_queue, struct cas__ranked, const void *, ranked_before, CAS_HEAP_NOTHING_PLACED)
 
 /* BitMEX: PnL% x effective leverage when PnL% > 0, else PnL% / leverage,
  * effective leverage = |mark value| / (mark value - bankrupt value), the
@@ -250,30 +251,60 @@ static void adl_pair(struct cas_exchange *ex, uint32_t j, uint32_t c, uint32_t j
     }
 }
 
-/* Auto-deleverage q lots of job j: opposite account positions in rank order,
- * then (only when no account holds any, e.g. two jobs on opposite sides)
- * other jobs' opposite lots. */
+/* The opposite positions of a job on instrument i (the account positions on
+ * the side other than `job_long`'s) with their ranks, from the open list, in
+ * no order, into *r (grown; the caller frees it). */
+int cas__adl_ranks(const struct cas_exchange *ex, uint32_t i, bool job_long, struct cas__ranked **r,
+                   uint32_t *n, uint32_t *cap)
+{
+    const struct instrument *in = &ex->inst[i];
+    *n = 0;
+    if (cas__grow((void **)r, cap, in->n_open ? in->n_open : 1, sizeof **r))
+        return CAS_ENOMEM;
+    for (uint32_t k = 0; k < in->n_open; k++) {
+        uint32_t a = in->open[k];
+        cas_lots l = pos_at(ex, a, i)->lots;
+        if ((l > 0) != job_long)
+            (*r)[(*n)++] = (struct cas__ranked){.rank = adl_rank(ex, a, i), .account = a};
+    }
+    return 0;
+}
+
+/* Make r[0, n) a queue that cas__adl_next empties in ADL order: O(n). */
+void cas__adl_queue(struct cas__ranked *r, uint32_t n)
+{
+    adl_queue_make(NULL, r, n);
+}
+
+/* The next of the queue in ADL order (n > 0): O(log n), so closing k
+ * positions costs O(n + k log n) where a sort cost O(n log n). */
+uint32_t cas__adl_next(struct cas__ranked *r, uint32_t *n)
+{
+    uint32_t a = r[0].account;
+    if (--*n > 0) {
+        r[0] = r[*n];
+        adl_queue_down(NULL, r, *n, 0);
+    }
+    return a;
+}
+
+/* Auto-deleverage q lots of job j: opposite account positions in rank order
+ * (ranked before any is closed), then (only when no account holds any, e.g.
+ * two jobs on opposite sides) other jobs' opposite lots. */
 static int adl(struct cas_exchange *ex, uint32_t j, cas_lots q)
 {
-    uint32_t i = ex->jobs[j].instrument, n = 0;
+    uint32_t i = ex->jobs[j].instrument, n = 0, cap = 0;
     bool job_long = ex->jobs[j].lots > 0;
-    struct ranked *r = NULL;
-    uint32_t cap = 0;
-    for (uint32_t a = 0; a < ex->n_acct; a++) {
-        cas_lots l = pos_at(ex, a, i)->lots;
-        if (l == 0 || (l > 0) == job_long)
-            continue;
-        if (cas__grow((void **)&r, &cap, n + 1, sizeof *r)) {
-            free(r);
-            return CAS_ENOMEM;
-        }
-        r[n++] = (struct ranked){.rank = adl_rank(ex, a, i), .account = a};
+    struct cas__ranked *r = NULL;
+    if (cas__adl_ranks(ex, i, job_long, &r, &n, &cap)) {
+        free(r);
+        return CAS_ENOMEM;
     }
-    if (n > 0)
-        qsort(r, n, sizeof *r, cmp_ranked);
-    for (uint32_t k = 0; k < n && q > 0; k++) {
-        cas_lots l = abs_lots(pos_at(ex, r[k].account, i)->lots), take = l < q ? l : q;
-        adl_pair(ex, j, r[k].account, NIL, take);
+    cas__adl_queue(r, n);
+    while (n > 0 && q > 0) {
+        uint32_t a = cas__adl_next(r, &n);
+        cas_lots l = abs_lots(pos_at(ex, a, i)->lots), take = l < q ? l : q;
+        adl_pair(ex, j, a, NIL, take);
         q -= take;
     }
     free(r);

@@ -96,6 +96,18 @@ static double liq_real(const struct cas_instrument_spec *spec, const int64_t *ef
     return p;
 }
 
+/* The liquidation price from rates already scaled (an instrument's eff). */
+static double liq_price(const struct cas_instrument_spec *spec, const int64_t *eff, cas_lots lots,
+                        cas_money cash)
+{
+    if (lots == 0 || spec->n_tiers == 0 || spec->n_tiers > CAS_MAX_TIERS)
+        return NAN;
+    double p = liq_real(spec, eff, (double)lots, (double)cash);
+    if (lots > 0 && !(p > 0))
+        return NAN;
+    return p;
+}
+
 double cas_margin_liquidation_price(const struct cas_instrument_spec *spec, cas_lots lots,
                                     cas_money cash, int64_t scale_ppm)
 {
@@ -104,10 +116,7 @@ double cas_margin_liquidation_price(const struct cas_instrument_spec *spec, cas_
     if (lots == 0 || spec->n_tiers == 0 || spec->n_tiers > CAS_MAX_TIERS)
         return NAN;
     cas__tiers_prepare(spec, scale_ppm, eff, cum);
-    double p = liq_real(spec, eff, (double)lots, (double)cash);
-    if (lots > 0 && !(p > 0))
-        return NAN;
-    return p;
+    return liq_price(spec, eff, lots, cash);
 }
 
 double cas_margin_bankruptcy_price(const struct cas_instrument_spec *spec, cas_lots lots,
@@ -204,6 +213,26 @@ cas_ticks cas__trigger(const struct instrument *in, cas_lots lots, i128 cash, bo
     if (lots > 0)
         return t; /* 0 = none */
     return t >= MAXP ? TRIGGER_NONE_SHORT : t + 1;
+}
+
+/* How far, in ticks, a position's trigger can lie from the liquidation price
+ * the closed form gives it (cas_margin_liquidation_price), for any position
+ * on the side: the integer MM differs from the real one by less than
+ * n_tiers + 1 money units (one ceiling, and one per tier in cum), and equity
+ * minus MM moves by at least K (1 - e_max) per tick on a long of one lot (K
+ * (1 + e) >= K on a short), so the roots lie within (n_tiers + 2) / slope
+ * ticks, plus one for the tick the trigger is rounded to. Infinite when a
+ * long's rate reaches 100% (equity minus MM can then be flat). */
+double cas__trigger_margin(const struct instrument *in, enum cas_side side)
+{
+    double slope = (double)in->spec.contract_units;
+    if (side == CAS_BUY) {
+        int64_t emax = 0;
+        for (uint32_t t = 0; t < in->spec.n_tiers; t++)
+            emax = in->eff[t] > emax ? in->eff[t] : emax;
+        slope *= 1 - (double)emax / (double)RATE_ONE;
+    }
+    return slope > 0 ? ((double)in->spec.n_tiers + 2) / slope + 1 : INFINITY;
 }
 
 /* ---- initial margin ---- */
@@ -305,6 +334,7 @@ void cas__position_view(const struct cas_exchange *ex, uint32_t account, uint32_
     out->margin = iso ? p->cash + p->cost : 0; /* what was put in, plus realized flows */
     cas_money liq = iso ? p->cash : cross_cash(ex, account, instrument, true);
     cas_money bk = iso ? p->cash : cross_cash(ex, account, instrument, false);
-    out->liquidation = cas_margin_liquidation_price(&in->spec, p->lots, liq, in->scale_ppm);
+    /* the instrument's rates are those cas_margin_liquidation_price would prepare */
+    out->liquidation = liq_price(&in->spec, in->eff, p->lots, liq);
     out->bankruptcy = cas_margin_bankruptcy_price(&in->spec, p->lots, bk);
 }

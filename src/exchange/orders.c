@@ -152,6 +152,7 @@ void cas__position_change(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_l
     if (is_perp(ex, i) && was_open != (p->lots != 0))
         ac->n_perp += p->lots != 0 ? 1u : (uint32_t)-1;
     oi_move(ex, i, lots_before, p->lots);
+    open_note(ex, a, i);
     cas__touch(ex, a, i);
 }
 

@@ -229,10 +229,87 @@ void cas__set_verify(struct cas_exchange *ex, uint32_t i)
 
 /* ---- funding and dynamic margin re-index a whole instrument ---- */
 
-/* Re-index every open position on instrument i (its backing changed). */
+/* Re-index every open position on instrument i (its backing changed: a
+ * funding payment, new margin rates). On a perpetual the heaps are rebuilt:
+ * each open position's trigger recomputed and appended, then one heapify per
+ * side, O(open positions) where a re-key each would cost O(log n) moves in a
+ * heap that is being rebuilt anyway. The multi-position accounts are left to
+ * the next multi scan (multi_dirty), as cas__account_refresh leaves them. */
 void cas__reindex_instrument(struct cas_exchange *ex, uint32_t i)
 {
-    for (uint32_t a = 0; a < ex->n_acct; a++)
-        if (pos_at(ex, a, i)->lots != 0)
-            cas__touch(ex, a, i);
+    struct instrument *in = &ex->inst[i];
+    if (!is_perp(ex, i)) {
+        for (uint32_t k = 0; k < in->n_open; k++)
+            cas__touch(ex, in->open[k], i);
+        return;
+    }
+    for (int s = CAS_BUY; s <= CAS_SELL; s++) {
+        struct risk_heap *h = &in->heap[s];
+        for (uint32_t k = 0; k < h->n; k++)
+            pos_at(ex, h->v[k].account, i)->heap_idx = NIL;
+        ex->n_watched -= h->n;
+        h->n = 0;
+    }
+    for (uint32_t k = 0; k < in->n_open; k++) {
+        uint32_t a = in->open[k];
+        struct position *p = pos_at(ex, a, i);
+        const struct account *ac = &ex->acct[a];
+        if (ac->mode == CAS_CROSS && ac->n_perp >= 2) {
+            ex->multi_dirty = true;
+            continue;
+        }
+        if (p->liquidating || p->in_set)
+            continue;
+        enum cas_side s = p->lots > 0 ? CAS_BUY : CAS_SELL;
+        cas_ticks t = cas__trigger(in, p->lots, cas__backing_cash(ex, a, i), false);
+        struct risk_heap *h = &in->heap[s];
+        if ((s == CAS_BUY ? t == TRIGGER_NONE_LONG : t == TRIGGER_NONE_SHORT) ||
+            cas__grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v))
+            continue; /* out of memory: the position stays out; cas_exchange_check says so */
+        h->v[h->n] = (struct heap_entry){.trigger = t, .account = a};
+        p->heap_idx = h->n++;
+        p->heap_side = s;
+        p->trigger = t;
+        ex->n_watched++;
+    }
+    for (int s = CAS_BUY; s <= CAS_SELL; s++) {
+        struct heap_ctx c = {ex, i, (enum cas_side)s};
+        risk_heap_make(&c, in->heap[s].v, in->heap[s].n);
+    }
+}
+
+/* ---- reading the heaps by trigger ---- */
+
+/* The entries of heap (i, s) with a trigger in [lo, hi]: a depth-first walk
+ * that stops below any entry past the near end of the range (a long's
+ * subtree holds triggers no higher than its root, a short's none lower), so
+ * it visits the entries in range, those beyond its far end, and the children
+ * where it stops. Accounts are appended to *out (grown), or only counted when
+ * out is NULL; 0 or CAS_ENOMEM. */
+int cas__heap_range(const struct cas_exchange *ex, uint32_t i, enum cas_side s, cas_ticks lo,
+                    cas_ticks hi, uint32_t **out, uint32_t *n, uint32_t *cap)
+{
+    const struct risk_heap *h = &ex->inst[i].heap[s];
+    uint32_t stack[64], top = 0; /* one pending sibling per level: depth <= 32 */
+    if (h->n > 0)
+        stack[top++] = 0;
+    while (top > 0) {
+        uint32_t k = stack[--top];
+        cas_ticks t = h->v[k].trigger;
+        if (s == CAS_BUY ? t < lo : t > hi)
+            continue;
+        if (t >= lo && t <= hi) {
+            if (out && cas__grow((void **)out, cap, *n + 1, sizeof **out))
+                return CAS_ENOMEM;
+            if (out)
+                (*out)[*n] = h->v[k].account;
+            (*n)++;
+        }
+        uint32_t c = 2 * k + 1;
+        if (c + 1 < h->n)
+            stack[top++] = c + 1;
+        if (c < h->n)
+            stack[top++] = c;
+    }
+    return 0;
 }

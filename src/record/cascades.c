@@ -4,7 +4,9 @@
  *
  * Each cascade is in one of three states. Running: some member's orders are
  * not finished (or it was triggered in the step running now); every trade
- * and end-of-step price of its instrument may move its extreme. Waiting: its
+ * and end-of-step price of its instrument may move its extreme (the step's
+ * lowest and highest trades are kept per instrument, O(1) a trade, and given
+ * to the running cascades at the step's end: only the extreme counts). Waiting: its
  * span is over and the price has not yet undone half the move; end-of-step
  * prices are checked against that level. Done. A member that joins a cascade
  * whose span is over (a keeper's take-over can leave the keeper itself under
@@ -121,17 +123,15 @@ static void drop(uint32_t *v, uint32_t *n, uint32_t k)
         }
 }
 
+/* O(1): a trade only moves its step's low and high, which cas_cascades_step_end
+ * gives each running cascade (every cascade running at a step's end has run
+ * through all of its trades, or was set running with the extremes so far). */
 void cas_cascades_trade(struct cas_cascades *cs, uint32_t i, double price)
 {
     if (price < cs->step_low[i])
         cs->step_low[i] = price;
     if (price > cs->step_high[i])
         cs->step_high[i] = price;
-    for (size_t k = 0; k < cs->n_running; k++) {
-        struct cas_cascade *c = &cs->nodes[cs->running[k]].c;
-        if (c->instrument == i)
-            reach(c, price, cs->step);
-    }
 }
 
 /* Set a cascade running: this step's trades so far count. */
@@ -202,6 +202,7 @@ void cas_cascades_step_end(struct cas_cascades *cs, cas_step step, const double 
         struct node *nd = &cs->nodes[n];
         struct cas_cascade *c = &nd->c;
         uint32_t i = c->instrument;
+        reach(c, c->side == CAS_BUY ? cs->step_low[i] : cs->step_high[i], step);
         reach(c, close[i], step);
         if (c->extreme_step == step)
             c->index_at_extreme = index[i];

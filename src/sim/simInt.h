@@ -97,8 +97,9 @@ struct cas_sim {
     double money_scale; /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;    /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
-    uint32_t next_shock;   /* index of the first shock not yet applied */
-    bool publish_liq_maps; /* someone reads the liquidation map */
+    uint32_t next_shock;                      /* index of the first shock not yet applied */
+    bool publish_liq_maps;                    /* someone reads the liquidation map */
+    uint32_t *liq_accounts, cap_liq_accounts; /* the map's candidates (publish_liq_map) */
     uint64_t stop_seq;
     struct cas_rng sched;
     cas_step chunk;       /* first step the ring covers */

@@ -280,13 +280,17 @@ void cas__venue_release(struct cas_sim *s)
             free(s->instruments[i].liq_maps);
         }
     cas_stops_destroy(s->stops);
+    free(s->liq_accounts);
     cas_exchange_destroy(s->ex);
 }
 
 /* ---- the public liquidation map ---- */
 
 /* Bin the open interest of every account by liquidation price around the
- * mark: O(accounts), once every LIQ_MAP_EVERY steps. */
+ * mark, once every LIQ_MAP_EVERY steps. Only the accounts the exchange names
+ * as candidates are read (those whose trigger lies near the window, from the
+ * risk index: O(found), not O(accounts)), in account order, so the sums are
+ * those a scan of every account makes; all of them if it cannot say. */
 static void publish_liq_map(struct cas_sim *s, uint32_t i)
 {
     struct sim_instrument *in = &s->instruments[i];
@@ -297,20 +301,25 @@ static void publish_liq_map(struct cas_sim *s, uint32_t i)
     *m = (struct cas_liq_map){.published = s->step,
                               .lo = mark * (1 - LIQ_MAP_SPAN / 2),
                               .bin = mark * LIQ_MAP_SPAN / CAS_LIQ_BINS};
-    uint32_t n = cas_exchange_n_accounts(s->ex);
-    for (uint32_t a = 0; a < n; a++) {
+    uint32_t n, *list = NULL;
+    if (cas_exchange_liquidation_candidates(s->ex, i, m->lo, m->lo + m->bin * CAS_LIQ_BINS,
+                                            &s->liq_accounts, &n, &s->cap_liq_accounts) == 0)
+        list = s->liq_accounts;
+    else
+        n = cas_exchange_n_accounts(s->ex); /* out of memory: every account */
+    for (uint32_t k = 0; k < n; k++) {
         struct cas_position_view pos;
-        cas_exchange_position(s->ex, a, i, &pos);
+        cas_exchange_position(s->ex, list ? list[k] : k, i, &pos);
         if (pos.lots == 0 || !isfinite(pos.liquidation))
             continue;
-        double k = floor((pos.liquidation - m->lo) / m->bin);
-        if (k < 0 || k >= CAS_LIQ_BINS)
+        double b = floor((pos.liquidation - m->lo) / m->bin);
+        if (b < 0 || b >= CAS_LIQ_BINS)
             continue;
         double notional = (double)llabs(pos.lots) * mark * K * unit;
         if (pos.lots > 0)
-            m->longs[(size_t)k] += notional;
+            m->longs[(size_t)b] += notional;
         else
-            m->shorts[(size_t)k] += notional;
+            m->shorts[(size_t)b] += notional;
     }
     in->map_head = (in->map_head + 1) % LIQ_MAP_KEEP;
     if (in->n_maps < LIQ_MAP_KEEP)
