@@ -812,7 +812,7 @@ static void holder_venue(struct agentctx *f, cas_lots position, double equity_qu
  * around the start price by entry_vol x sqrt(age). */
 Test(holder, starts_holding_with_the_stationary_share_at_spread_entries)
 {
-    int held = 0, longs = 0;
+    int held = 0, longs = 0, early = 0;
     double log_dev = 0, log_dev2 = 0;
     for (uint64_t seed = 1; seed <= 2000; seed++) {
         struct agent a;
@@ -824,8 +824,14 @@ Test(holder, starts_holding_with_the_stationary_share_at_spread_entries)
         }
         held++;
         longs += a.setup.position > 0;
-        cr_assert_eq(a.setup.first_wake, 0, "a holder with a position checks in at step 0");
         double entry = (double)a.setup.entry;
+        /* effective leverage at the start from its own entry: 5x on a margin of 1/5 */
+        double loss = a.setup.position > 0 ? (entry - 60000) / entry : (60000 - entry) / entry;
+        double lev = (60000 / entry) / (0.2 - loss);
+        if (loss >= 0.2 || lev >= 5)
+            early += a.setup.first_wake == 0; /* past topup_at (2) x 5x / 2: step 0, if */
+        else                                  /* it tops up (80% by default) */
+            cr_assert(isnan(a.setup.first_wake), "a healthy position waits for its rate");
         cr_assert_eq(llabs(a.setup.position), (cas_lots)floor(30000 / (entry * 0.005)),
                      "seed %llu: lots of the notional at the entry", (unsigned long long)seed);
         double d = log(entry / 60000);
@@ -833,6 +839,7 @@ Test(holder, starts_holding_with_the_stationary_share_at_spread_entries)
         log_dev2 += d * d;
     }
     cr_assert(held > 1400 && held < 1600, "held %d of 2000 (expected 1500)", held);
+    cr_assert_gt(early, 0, "some positions have lost half their margin and check in at once");
     cr_assert(longs > held * 0.45 && longs < held * 0.55, "longs %d of %d", longs, held);
     /* E[z^2 x 0.25 x age/year] with E[age] = 300000 s: sd of log entry = 0.5 x sqrt(300000 /
      * 31557600) = 0.0487 */

@@ -116,7 +116,13 @@ static int holder_init(void *state, struct cas_agent_setup *s, struct cas_err *e
         return 0;
     s->position = (cas_lots)fmin(lots, 1e12) * (is_long ? 1 : -1);
     s->entry = (cas_ticks)entry;
-    s->first_wake = 0; /* it looks at its margin as the run opens */
+    /* A holder who tops up and whose position, at its own entry, has lost half its
+     * margin by the start (its effective leverage at least topup_at x leverage / 2)
+     * looks at its margin as the run opens; the others at their first check-in. */
+    double p0 = (double)s->initial_price;
+    double equity = 1 / h->leverage - (is_long ? entry - p0 : p0 - entry) / entry;
+    if (h->tops_up && (equity <= 0 || (p0 / entry) / equity >= h->topup_at * h->leverage / 2))
+        s->first_wake = 0;
     h->was_holding = true;
     return 0;
 }
