@@ -22,28 +22,33 @@
  * then NAME_up and NAME_down it. NAME_make(ctx, v, n) orders n elements at
  * once (Floyd: O(n), where n pushes cost O(n log n)); PLACED is called for
  * those it moves, so an indexed heap records every slot itself first.
+ * The four are marked unused: an instantiation that never builds a heap at
+ * once (the scheduler's) or never moves an entry up (the ADL queue's) must
+ * not trip clang's -Wunused-function.
  */
 #ifndef CASCADE_HEAP_H
 #define CASCADE_HEAP_H
+
+#define CAS__HEAP_FN __attribute__((unused)) static inline
 
 #include <stdint.h>
 
 #define CAS_HEAP_NOTHING_PLACED(ctx, v, k) ((void)(ctx), (void)(v), (void)(k))
 
 #define CAS_HEAP(NAME, TYPE, CTX, BEFORE, PLACED)                              \
-    static inline void NAME##_put(CTX ctx, TYPE *v, uint32_t k, TYPE e)        \
+    CAS__HEAP_FN void NAME##_put(CTX ctx, TYPE *v, uint32_t k, TYPE e)         \
     {                                                                          \
         v[k] = e;                                                              \
         PLACED(ctx, v, k);                                                     \
     }                                                                          \
-    static inline void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                 \
+    CAS__HEAP_FN void NAME##_up(CTX ctx, TYPE *v, uint32_t k)                  \
     {                                                                          \
         TYPE e = v[k];                                                         \
         for (uint32_t p; k > 0 && BEFORE(ctx, &e, &v[p = (k - 1) / 2]); k = p) \
             NAME##_put(ctx, v, k, v[p]);                                       \
         NAME##_put(ctx, v, k, e);                                              \
     }                                                                          \
-    static inline void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)   \
+    CAS__HEAP_FN void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)    \
     {                                                                          \
         TYPE e = v[k];                                                         \
         for (uint32_t c; (c = 2 * k + 1) < n; k = c) {                         \
@@ -55,7 +60,7 @@
         }                                                                      \
         NAME##_put(ctx, v, k, e);                                              \
     }                                                                          \
-    static inline void NAME##_make(CTX ctx, TYPE *v, uint32_t n)               \
+    CAS__HEAP_FN void NAME##_make(CTX ctx, TYPE *v, uint32_t n)                \
     {                                                                          \
         for (uint32_t k = n / 2; k-- > 0;)                                     \
             NAME##_down(ctx, v, n, k);                                         \
