@@ -33,9 +33,10 @@ struct day {
     double funding;        /* mean predicted funding rate per 8 h */
     double kurtosis, hill; /* of 1-minute returns (summary.json: stylized) */
     double acf_r[50], acf_absr[50];
-    double mark;        /* median of the mark, USDT */
-    double liquidated;  /* liquidated notional over the day, USDT (at the marks) */
-    double mm_same_btc; /* lots traded between two market makers x LOT */
+    double mark;         /* median of the mark, USDT */
+    double liquidated;   /* liquidated notional over the day, USDT (at the marks) */
+    double mm_same_btc;  /* lots traded between two market makers x LOT */
+    double oi_lo, oi_hi; /* the day's lowest and highest oi_long over its first row's */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -101,6 +102,11 @@ static struct day measure(unsigned seed)
         }
     }
     cr_assert(nd > 0 && ns > 0 && nf > 0);
+    d.oi_lo = d.oi_hi = 1;
+    for (size_t r = 0; r < n; r++) { /* before quantile sorts the rows */
+        d.oi_lo = fmin(d.oi_lo, oi[r] / oi[0]);
+        d.oi_hi = fmax(d.oi_hi, oi[r] / oi[0]);
+    }
     d.oi_btc = quantile(oi, n, 0.5);
     d.depth1_btc = quantile(depth, nd, 0.5);
     d.spread_ticks = quantile(spread, ns, 0.5);
@@ -197,6 +203,12 @@ static void open_interest_at_the_venue_s_scale(void)
     double turn = median_of(turnover), liq = median_of(liquidated_share);
     cr_log_info("medians: turnover %.2f a day, liquidated %.3f%% of OI", turn, 100 * liq);
     cr_assert(turn >= 0.8 && turn <= 3, "volume %.2f times open interest a day", turn);
+    /* held through the day: every row within 5% of the first (seeds 1-8 and 101-106:
+     * -3.2% to +3.4%) */
+    for (unsigned s = 0; s < n_seeds(); s++)
+        cr_assert(days[s].oi_lo > 0.95 && days[s].oi_hi < 1.05,
+                  "seed %u: open interest from %.3f to %.3f of its start", s + 1, days[s].oi_lo,
+                  days[s].oi_hi);
     cr_assert_leq(liq, 0.005, "a calm day liquidated %.3f%% of open interest", 100 * liq);
 }
 

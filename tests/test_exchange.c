@@ -1215,7 +1215,7 @@ Test(exchange, positions_from_before_the_run_and_deposits)
     cr_assert_eq(cas_exchange_count_under_water(ex, 0), 1);
     char why[256];
     cr_assert(!cas_exchange_check(ex, why, sizeof why), "the long is under water, unliquidated");
-    /* refused: the same account, a spot or unknown instrument, no lots */
+    /* refused: the same account, an unknown account, no lots, no price */
     cr_assert_eq(cas_exchange_open_position(ex, 0, l, l, 100, 1), CAS_EINVAL);
     cr_assert_eq(cas_exchange_open_position(ex, 0, l, 99, 100, 1), CAS_EINVAL);
     cr_assert_eq(cas_exchange_open_position(ex, 0, l, x, 100, 0), CAS_EINVAL);

@@ -54,6 +54,15 @@
     }                                                                              \
     static void load_params(struct NAME *x, struct cas_agent_setup *s)
 
+/* The price a market order on `side` takes first: the best ask for a buy, the best bid
+ * for a sell, the last trade when that side is empty. */
+static inline double cas__touch_price(const struct cas_market_view *v, enum cas_side side)
+{
+    if (side == CAS_BUY)
+        return (double)(v->has_ask ? v->best_ask : v->last);
+    return (double)(v->has_bid ? v->best_bid : v->last);
+}
+
 /* The type's figures of itself: `measures` and the function reading one. */
 #define CAS__MEASURES(fn)                                                               \
     .measures = measures, .n_measures = (uint32_t)(sizeof measures / sizeof *measures), \

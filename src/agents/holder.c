@@ -75,17 +75,15 @@
 
 struct holder {
     CAS__PARAM_FIELDS(PARAMS)
-    double collateral;      /* the deposit, notional / leverage (load_params reads it) */
-    double quote_per_tick;  /* quote currency of one tick on one lot */
-    double money_per_quote; /* the venue's money units per quote currency (set at the
-                               first check-in, from the view) */
-    double close_at;        /* holding: time in steps when the holding time is over */
-    double open_at;         /* flat: time in steps when the flat spell is over */
-    bool was_holding;       /* held a position at the last check-in */
-    double last_check;      /* time in steps of the last check-in */
-    bool tops_up;           /* drawn once: does it top up its margin? */
-    bool working;           /* trading toward `target` */
-    cas_lots target;        /* the position it is working toward (signed lots) */
+    double collateral;     /* the deposit, notional / leverage (load_params reads it) */
+    double quote_per_tick; /* quote currency of one tick on one lot */
+    double close_at;       /* holding: time in steps when the holding time is over */
+    double open_at;        /* flat: time in steps when the flat spell is over */
+    bool was_holding;      /* held a position at the last check-in */
+    double last_check;     /* time in steps of the last check-in */
+    bool tops_up;          /* drawn once: does it top up its margin? */
+    bool working;          /* trading toward `target` */
+    cas_lots target;       /* the position it is working toward (signed lots) */
 };
 
 CAS__PARAMS(holder, PARAMS);
@@ -127,11 +125,10 @@ static int holder_init(void *state, struct cas_agent_setup *s, struct cas_err *e
     return 0;
 }
 
-static double touch(const struct cas_market_view *v, enum cas_side side)
+/* The venue's money units per quote currency. */
+static double money_per_quote(const struct holder *h, const struct cas_market_view *v)
 {
-    if (side == CAS_BUY)
-        return (double)(v->has_ask ? v->best_ask : v->last);
-    return (double)(v->has_bid ? v->best_bid : v->last);
+    return (double)v->contract_units / h->quote_per_tick;
 }
 
 /* One market order toward the target, of at most `clip`; reduce-only when it only
@@ -140,12 +137,13 @@ static void work(struct holder *h, struct cas_agent_ctx *ctx)
 {
     const struct cas_market_view *v = ctx->view;
     cas_lots gap = h->target - v->position;
-    if (gap == 0 || (h->target != 0 && (h->target > 0) != (v->position >= 0) && v->position != 0)) {
-        h->working = false; /* there, or liquidated and flipped by nobody: stop */
+    bool flipped = v->position != 0 && h->target != 0 && (v->position > 0) != (h->target > 0);
+    if (gap == 0 || flipped) { /* there, or on the other side than the target: stop */
+        h->working = false;
         return;
     }
     enum cas_side side = gap > 0 ? CAS_BUY : CAS_SELL;
-    double most = floor(h->clip / (touch(v, side) * h->quote_per_tick));
+    double most = floor(h->clip / (cas__touch_price(v, side) * h->quote_per_tick));
     cas_lots q = llabs(gap);
     if (most >= 1 && (double)q > most)
         q = (cas_lots)most;
@@ -168,9 +166,9 @@ static void open_position(struct holder *h, struct cas_agent_ctx *ctx)
 {
     const struct cas_market_view *v = ctx->view;
     enum cas_side side = cas_rng_bernoulli(ctx->rng, h->long_prob) ? CAS_BUY : CAS_SELL;
-    double equity = (double)v->equity / h->money_per_quote;
+    double equity = (double)v->equity / money_per_quote(h, v);
     double notional = fmin(h->notional, 0.95 * equity * h->leverage);
-    double lots = floor(notional / (touch(v, side) * h->quote_per_tick));
+    double lots = floor(notional / (cas__touch_price(v, side) * h->quote_per_tick));
     h->close_at = v->now + cas_rng_exponential(ctx->rng, 1 / h->hold_steps);
     if (lots >= 1)
         aim(h, ctx, (cas_lots)fmin(lots, 1e12) * (side == CAS_BUY ? 1 : -1));
@@ -189,7 +187,7 @@ static void manage(struct holder *h, struct cas_agent_ctx *ctx, double dt)
     double equity = (double)v->equity;
     if (h->tops_up && equity > 0 && notional / equity >= h->topup_at * h->leverage) {
         ctx->ops->deposit(ctx->sink, ctx->instrument,
-                          (notional / h->leverage - equity) / h->money_per_quote);
+                          (notional / h->leverage - equity) / money_per_quote(h, v));
         return;
     }
     if (!cas_rng_bernoulli(ctx->rng, 1 - cas_exp(-dt / h->adjust_steps)))
@@ -203,8 +201,8 @@ static void manage(struct holder *h, struct cas_agent_ctx *ctx, double dt)
     }
     /* an addition comes with its own margin, as a deposit */
     double added = (double)q * (double)v->mark * (double)v->contract_units;
-    if (ctx->ops->deposit(ctx->sink, ctx->instrument, added / h->leverage / h->money_per_quote) ==
-        0)
+    if (ctx->ops->deposit(ctx->sink, ctx->instrument,
+                          added / h->leverage / money_per_quote(h, v)) == 0)
         aim(h, ctx, sign * (held + q));
 }
 
@@ -214,7 +212,6 @@ static void holder_act(void *state, struct cas_agent_ctx *ctx)
     const struct cas_market_view *v = ctx->view;
     if (v->liquidating || v->halted)
         return;
-    h->money_per_quote = (double)v->contract_units / h->quote_per_tick;
     double dt = v->now - h->last_check; /* since the last check-in */
     h->last_check = v->now;
     if (h->working) {

@@ -102,14 +102,6 @@ static double mid(const struct cas_market_view *v)
     return (double)v->last;
 }
 
-/* The price a market order on `side` takes first. */
-static double touch(const struct cas_market_view *v, enum cas_side side)
-{
-    if (side == CAS_BUY)
-        return (double)(v->has_ask ? v->best_ask : v->last);
-    return (double)(v->has_bid ? v->best_bid : v->last);
-}
-
 /* Sign of the mid's change since the newest observation at least lookback steps
  * old (0 without one), then remember the mid seen now. */
 static int observe(struct leveraged *l, const struct cas_market_view *v)
@@ -183,7 +175,7 @@ static void enter_also(const struct leveraged *l, struct cas_agent_ctx *ctx, enu
 {
     struct cas_market_view w;
     cas_agent_view(ctx, (uint32_t)l->also, &w);
-    double lots = floor(notional / (touch(&w, side) * (double)w.contract_units));
+    double lots = floor(notional / (cas__touch_price(&w, side) * (double)w.contract_units));
     if (!(lots >= 1))
         return;
     struct cas_order_req req = {
@@ -219,7 +211,7 @@ static void enter(struct leveraged *l, struct cas_agent_ctx *ctx, int dir)
         notional /= 2;
         enter_also(l, ctx, side, notional);
     }
-    double lots = floor(notional / (touch(v, side) * (double)v->contract_units));
+    double lots = floor(notional / (cas__touch_price(v, side) * (double)v->contract_units));
     if (!(lots >= 1))
         return; /* no equity left, or not enough for one lot */
     struct cas_order_req req = {

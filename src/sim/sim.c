@@ -275,17 +275,18 @@ uint32_t cas__agent_of(const struct cas_sim *s, uint32_t account)
     return account < s->n_owner ? s->owner[account] : UINT32_MAX;
 }
 
-static void hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
-                      const struct cas_fill *f, bool maker)
+/* Tell the agent behind `account` of a fill; its index, or UINT32_MAX for none. */
+static uint32_t hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
+                          const struct cas_fill *f, bool maker)
 {
     uint32_t g = cas__agent_of(s, account);
     if (g == UINT32_MAX)
-        return;
+        return g;
     s->agents[g].stats.trades++;
     bool buys = (f->taker_side == CAS_BUY) != maker;
     *(buys ? &s->agents[g].stats.bought : &s->agents[g].stats.sold) += f->qty;
     if (!s->agents[g].type->on_fill)
-        return;
+        return g;
     struct cas_agent_fill af = {
         .instrument = instrument,
         .order_id = maker ? f->maker_id : f->taker_id,
@@ -296,14 +297,14 @@ static void hear_fill(struct cas_sim *s, uint32_t account, uint32_t instrument,
         .left = maker ? f->maker_left : 0,
     };
     s->agents[g].type->on_fill(s->agents[g].state, &af);
+    return g;
 }
 
 void cas__agents_hear_fill(struct cas_sim *s, uint32_t instrument, const struct cas_fill *f,
                            uint32_t taker, uint32_t maker)
 {
-    hear_fill(s, taker, instrument, f, false);
-    hear_fill(s, maker, instrument, f, true);
-    uint32_t gt = cas__agent_of(s, taker), gm = cas__agent_of(s, maker);
+    uint32_t gt = hear_fill(s, taker, instrument, f, false);
+    uint32_t gm = hear_fill(s, maker, instrument, f, true);
     if (gt != UINT32_MAX && gm != UINT32_MAX && s->agents[gt].type == s->agents[gm].type)
         s->agents[gt].stats.same_type += f->qty;
 }
@@ -440,8 +441,6 @@ static int open_seeds(struct cas_sim *s, struct cas_err *err)
         const struct seed *sd = &s->seeds[k];
         struct agent *a = &s->agents[sd->agent];
         s->counters.unmatched_lots += (uint64_t)(sd->lots < 0 ? -sd->lots : sd->lots);
-        if (k > 0 && s->seeds[k - 1].agent == sd->agent)
-            continue;
         struct cas_account_view v;
         cas_exchange_account(s->ex, a->account, &v);
         if (v.equity >= v.maintenance || v.initial <= v.equity)
