@@ -551,41 +551,56 @@ void cas_sweep_release(struct cas_sweep *sw)
     memset(sw, 0, sizeof *sw);
 }
 
+/* manifest.jsonl: a line {"id":..,"index":..,"parameters":{..},"seed":..} a run, the
+ * parameters' values being the JSON texts of the expansion. The lines are assembled
+ * directly: a cJSON tree a run made a sweep near its caps take a minute to write. */
+static int append(char **out, uint32_t *cap, size_t *len, const char *s, size_t n)
+{
+    if (*len + n + 1 > UINT32_MAX / 2 ||
+        cas__grow((void **)out, cap, (uint32_t)(*len + n + 1), 1) < 0)
+        return -1;
+    memcpy(*out + *len, s, n);
+    *len += n;
+    (*out)[*len] = 0;
+    return 0;
+}
+
 char *cas_sweep_manifest(const struct cas_sweep *sw)
 {
     uint32_t cap = 4096;
     size_t len = 0;
     char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    out[0] = 0;
-    for (size_t i = 0; i < sw->n_runs; i++) {
+    char **keys = calloc(sw->n_params ? sw->n_params : 1, sizeof *keys); /* "name", escaped */
+    int rc = out && keys ? 0 : -1;
+    if (out)
+        out[0] = 0;
+    for (size_t p = 0; rc == 0 && p < sw->n_params; p++) {
+        cJSON *name = cJSON_CreateString(sw->params[p]);
+        keys[p] = name ? cJSON_PrintUnformatted(name) : NULL;
+        cJSON_Delete(name);
+        rc = keys[p] ? 0 : -1;
+    }
+    for (size_t i = 0; rc == 0 && i < sw->n_runs; i++) {
         const struct cas_sweep_run *run = &sw->runs[i];
-        struct cas__build b = {0};
-        cJSON *o = cJSON_CreateObject(), *params;
-        cas__put(&b, o, "id", cJSON_CreateString(run->id));
-        cas__put(&b, o, "index", cas__raw_int((double)run->index));
-        params = cas__put(&b, o, "parameters", cJSON_CreateObject());
-        for (size_t p = 0; p < sw->n_params; p++)
-            cas__put(&b, params, sw->params[p], cJSON_CreateRaw(run->values[p]));
-        cas__put(&b, o, "seed", cas__raw_int((double)run->seed));
-        char *line = o && !b.failed ? cJSON_PrintUnformatted(o) : NULL;
-        cJSON_Delete(o);
-        size_t n = line ? strlen(line) : 0;
-        if (line && (len + n + 2 > UINT32_MAX / 2 ||
-                     cas__grow((void **)&out, &cap, (uint32_t)(len + n + 2), 1) < 0)) {
-            cJSON_free(line);
-            line = NULL;
-        }
-        if (!line) {
-            free(out);
-            return NULL;
-        }
-        memcpy(out + len, line, n);
-        len += n;
-        out[len++] = '\n';
-        out[len] = 0;
-        cJSON_free(line);
+        char head[sizeof run->id + 64], tail[48];
+        int nh = snprintf(head, sizeof head, "{\"id\":\"%s\",\"index\":%zu,\"parameters\":{",
+                          run->id, run->index);
+        int nt = snprintf(tail, sizeof tail, "},\"seed\":%llu}\n", (unsigned long long)run->seed);
+        rc = append(&out, &cap, &len, head, (size_t)nh);
+        for (size_t p = 0; rc == 0 && p < sw->n_params; p++)
+            rc = (p ? append(&out, &cap, &len, ",", 1) : 0) ||
+                 append(&out, &cap, &len, keys[p], strlen(keys[p])) ||
+                 append(&out, &cap, &len, ":", 1) ||
+                 append(&out, &cap, &len, run->values[p], strlen(run->values[p]));
+        if (rc == 0)
+            rc = append(&out, &cap, &len, tail, (size_t)nt);
+    }
+    for (size_t p = 0; keys && p < sw->n_params; p++)
+        cJSON_free(keys[p]);
+    free(keys);
+    if (rc) {
+        free(out);
+        return NULL;
     }
     return out;
 }
