@@ -143,6 +143,14 @@ static void expect_same_instrument(const struct cas_instrument_config *x,
     cr_assert_eq(x->gbm.jump_sd, y->gbm.jump_sd);
     cr_assert_str_eq(x->index_file, y->index_file);
     cr_assert_eq(x->index_spot, y->index_spot);
+    cr_assert_eq(x->n_constituents, y->n_constituents);
+    for (uint32_t k = 0; k < x->n_constituents; k++) {
+        cr_assert_eq(x->constituent[k], y->constituent[k]);
+        cr_assert_eq(x->weight[k], y->weight[k]);
+    }
+    cr_assert_eq(x->outliers, y->outliers);
+    cr_assert_eq(x->outlier_band, y->outlier_band);
+    cr_assert_eq(x->index_by_name, y->index_by_name);
     cr_assert_eq(x->mark_method, y->mark_method);
     cr_assert_eq(x->mark_ema_steps, y->mark_ema_steps);
     cr_assert_eq(x->funding_on, y->funding_on);
@@ -1070,6 +1078,35 @@ Test(config, mark_method_and_index_sources)
     cr_assert_eq(cfg.instruments[0].index_source, CAS_INDEX_SPOT);
     cr_assert_eq(cfg.instruments[0].index_spot, 1);
     cas_config_release(&cfg);
+    /* or a weighted set of them; the hedge book is the heaviest */
+    parse_ok(&cfg,
+             "{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+             " [{'instrument': 'A', 'weight': 0.2}, {'instrument': 'B', 'weight': 0.5},"
+             " {'instrument': 'C'}], 'outliers': 'drop', 'outlier_band': 0.05}},"
+             " {'name': 'A', 'initial_price': 100}, {'name': 'B', 'initial_price': 100},"
+             " {'name': 'C', 'initial_price': 100}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].n_constituents, 3);
+    cr_assert_eq(cfg.instruments[0].constituent[1], 2);
+    cr_assert_eq(cfg.instruments[0].weight[0], 0.2);
+    cr_assert_eq(cfg.instruments[0].weight[2], 1, "a weight defaults to 1");
+    cr_assert_eq(cfg.instruments[0].index_spot, 3, "C weighs 1, the most");
+    cr_assert_eq(cfg.instruments[0].outliers, CAS_OUTLIERS_DROP);
+    cr_assert_eq(cfg.instruments[0].outlier_band, 0.05);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"outliers\":\t\"drop\""));
+    cas_config_release(&cfg);
+    expect_idempotent("{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+                      " [{'instrument': 'A', 'weight': 0.2}, {'instrument': 'B'}]}},"
+                      " {'name': 'A', 'initial_price': 100}, {'name': 'B', 'initial_price': 9}]}");
+    expect_idempotent("{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'A'}},"
+                      " {'name': 'A', 'initial_price': 100}]}");
+    parse_ok(&cfg,
+             "{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+             " [{'instrument': 'A'}]}}, {'name': 'A', 'initial_price': 100}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].outliers, CAS_OUTLIERS_CLAMP, "Binance's newer text");
+    cr_assert_eq(cfg.instruments[0].outlier_band, 0.01);
+    cas_config_release(&cfg);
     parse_ok(&cfg, ONE_PERP(", 'index': {'source': 'path', 'file': 'data/p.csv'}"), NULL, 0);
     cr_assert_eq(cfg.instruments[0].index_source, CAS_INDEX_PATH);
     cr_assert_str_eq(cfg.instruments[0].index_file, "data/p.csv", "text: relative to the cwd");
@@ -1095,7 +1132,41 @@ Test(config, index_errors)
                  " source 'gbm' or 'path'");
     expect_error(ONE_PERP(", 'index': {'source': 'spot'}"), CAS_EINVAL,
                  "instruments[0].index.instrument",
-                 "missing required key 'instrument'; name the spot instrument to follow");
+                 "missing required key 'instrument'; name the spot instrument to follow, or "
+                 "list 'constituents'");
+#define SPOTS " {'name': 'A', 'initial_price': 1}, {'name': 'B', 'initial_price': 1}]}"
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'A',"
+                 " 'constituents': [{'instrument': 'B'}]}}," SPOTS,
+                 CAS_EINVAL, "instruments[0].index.constituents",
+                 "give either 'instrument' (one spot book) or 'constituents', not both");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'instrument': 'A',"
+                 " 'outliers': 'drop'}}," SPOTS,
+                 CAS_EINVAL, "instruments[0].index.outliers",
+                 "an index of one spot book has no outliers; list 'constituents' instead of "
+                 "'instrument'");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+                 " [{'instrument': 'A'}, {'instrument': 'B'}, {'instrument': 'A'}]}}," SPOTS,
+                 CAS_EEXIST, "instruments[0].index.constituents[2].instrument",
+                 "'A' is already constituents[0]; list each spot book once");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+                 " [{'instrument': 'A', 'weight': 0}]}}," SPOTS,
+                 CAS_ERANGE, "instruments[0].index.constituents[0].weight",
+                 "must be greater than 0 and at most 1000000000, got 0");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+                 " [{'instrument': 'B'}, {'book': 'A'}]}}," SPOTS,
+                 CAS_EINVAL, "instruments[0].index.constituents[1].book",
+                 "unknown key 'book' (known keys: instrument, weight)");
+    expect_error("{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+                 " [{'instrument': 'B'}], 'outliers': 'cap'}}," SPOTS,
+                 CAS_EINVAL, "instruments[0].index.outliers",
+                 "unknown outlier rule 'cap' (known rules: clamp, drop, none)");
+    expect_error(
+        "{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents': []}}," SPOTS,
+        CAS_ERANGE, "instruments[0].index.constituents", "must have at least 1 entry, got 0");
+    expect_error(ONE_PERP(", 'index': {'outliers': 'drop'}"), CAS_EINVAL,
+                 "instruments[0].index.outliers",
+                 "'outliers' is only for source 'spot'; remove it or change 'source'");
+#undef SPOTS
     expect_error(ONE_PERP(", 'index': {'source': 'path', 'vol_annual': 1, 'file': 'x'}"),
                  CAS_EINVAL, "instruments[0].index.vol_annual",
                  "'vol_annual' is only for source 'gbm'; remove it or change 'source'");

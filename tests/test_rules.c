@@ -101,6 +101,45 @@ Test(index, spot_follows_what_it_is_set_to)
     cr_assert_eq(cas_index_advance(&ix, 2), 130.25);
 }
 
+/* Binance's example weights for BTCUSDT (2025-04-23): binance, coinbase, four at 0.0769,
+ * gateio. */
+Test(index, composite_is_the_weighted_average_with_outliers_held_to_the_median)
+{
+    const double w[] = {0.5128, 0.1538, 0.0769, 0.0769, 0.0769, 0.0769, 0.0256};
+    const double calm[] = {100, 100.2, 99.9, 100.1, 100, 99.8, 100.3};
+    double avg = 0;
+    for (int k = 0; k < 7; k++)
+        avg += w[k] * calm[k] / 0.9998;
+    /* within the band every rule is the weighted average */
+    for (int r = 0; r < 3; r++)
+        cr_assert_float_eq(cas_index_composite(calm, w, 7, (enum cas_index_outliers)r, 0.01), avg,
+                           1e-9);
+    /* the main venue falls 10%: the median is 100, so clamp holds it at 99 */
+    double crash[7];
+    memcpy(crash, calm, sizeof crash);
+    crash[0] = 90;
+    double rest = 0, rest_w = 0;
+    for (int k = 1; k < 7; k++) {
+        rest += w[k] * crash[k];
+        rest_w += w[k];
+    }
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_CLAMP, 0.01),
+                       (rest + w[0] * 99) / 0.9998, 1e-9);
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_DROP, 0.05), rest / rest_w,
+                       1e-9);
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_NONE, 0.01),
+                       (rest + w[0] * 90) / 0.9998, 1e-9);
+    /* two books: the median is their mean, so neither is an outlier at a 6% band */
+    const double two[] = {90, 100}, w2[] = {3, 1};
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.06), 92.5, 1e-9);
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.01),
+                       (3 * 94.05 + 95.95) / 4, 1e-9);
+    /* every book dropped: the median */
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_DROP, 0.01), 95, 1e-9);
+    /* one book is its own index */
+    cr_assert_eq(cas_index_composite(two, w2, 1, CAS_OUTLIERS_CLAMP, 0.01), 90);
+}
+
 /* ---- index: CSV path ---- */
 
 static char *data_path(const char *name)

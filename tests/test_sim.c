@@ -544,3 +544,45 @@ Test(sim, positions_from_the_start_are_matched_flat_and_conserved)
     }
     finish(sim, &cfg);
 }
+
+/* A perpetual's index over three spot books (mids 100, 90 and 100, weights 0.5, 0.3 and
+ * 0.2) is their weighted average with the outlier held to the median x (1 - band). */
+Test(sim, composite_index_follows_its_constituents_books)
+{
+    static const char *const rules[] = {"clamp", "drop", "none"};
+    static const double expect[] = {0.5 * 100 + 0.3 * 99 + 0.2 * 100, 100,
+                                    0.5 * 100 + 0.3 * 90 + 0.2 * 100};
+    for (int r = 0; r < 3; r++) {
+        char json[2048];
+        snprintf(
+            json, sizeof json,
+            "{\"steps\": 5, \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\","
+            " \"tick_size\": 1, \"initial_price\": 95, \"index\": {\"source\": \"spot\", \"constituents\":"
+            " [{\"instrument\": \"A\", \"weight\": 0.5}, {\"instrument\": \"B\", \"weight\":"
+            " 0.3}, {\"instrument\": \"C\", \"weight\": 0.2}], \"outliers\": \"%s\"}},"
+            " {\"name\": \"A\", \"initial_price\": 100, \"tick_size\": 1}, {\"name\": \"B\", \"tick_size\": 1, \"initial_price\":"
+            " 100}, {\"name\": \"C\", \"tick_size\": 1, \"initial_price\": 100}], \"agents\": [],"
+            " \"shocks\": ["
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"A\", \"side\": \"buy\","
+            " \"qty\": 1, \"price\": 99},"
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"A\", \"side\":"
+            " \"sell\", \"qty\": 1, \"price\": 101},"
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"B\", \"side\": \"buy\","
+            " \"qty\": 1, \"price\": 89},"
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"B\", \"side\":"
+            " \"sell\", \"qty\": 1, \"price\": 91},"
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"C\", \"side\": \"buy\","
+            " \"qty\": 1, \"price\": 98},"
+            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"C\", \"side\":"
+            " \"sell\", \"qty\": 1, \"price\": 102}]}",
+            rules[r]);
+        struct cas_config cfg;
+        struct cas_sim *sim = start(&cfg, json, NULL);
+        run_steps(sim, 1);
+        cr_assert_float_eq(cas_sim_index(sim, 0), 100, 1e-9, "step 0: the initial prices, not %g",
+                           cas_sim_index(sim, 0));
+        run_steps(sim, 1);
+        cr_assert_float_eq(cas_sim_index(sim, 0), expect[r], 1e-9, "%s", rules[r]);
+        finish(sim, &cfg);
+    }
+}

@@ -161,6 +161,14 @@ struct cas_order_req {
                               it (a buy stop when last >= stop, a sell stop when
                               last <= stop), then sent as a market order; type, price and
                               expire_at are then ignored */
+    /* The order answers forced flow: the taker orders on `answer_side` of instrument
+     * `answer_on` in this step and the one before. When liquidations' orders (or orders
+     * answering them) were among them, the order's cause is the liquidation with the
+     * most of those lots, as `carried` (an arbitrage desk's spot hedge against the
+     * perpetual it bought from a liquidation's sales); otherwise it is the agent's own. */
+    bool answer;
+    uint32_t answer_on;
+    enum cas_side answer_side;
 };
 
 struct cas_agent_ctx {

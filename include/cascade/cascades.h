@@ -46,6 +46,8 @@ struct cas_cascade {
                                  price_start when none went beyond it */
     cas_step extreme_step;   /* the first step it was reached */
     double index_at_extreme; /* the index at the end of extreme_step */
+    double index_start;      /* the index at the end of the step before start (the initial
+                                 price at step 0) */
     double price_end;        /* at the end of finish (of the last step seen while unfinished) */
     double move_bps;         /* (start - extreme) / start, in bp, positive in the cascade's
                                  direction */

@@ -8,7 +8,9 @@
  *         perpetuals only:
  *         "venue": NAME | "PATH.json" | { "name", "description", RULES },
  *         "index": { "source": "gbm" | "path" | "spot", "vol_annual", "drift_annual",
- *                    "jumps_per_day", "jump_mean", "jump_sd" | "file" | "instrument" },
+ *                    "jumps_per_day", "jump_mean", "jump_sd" | "file" | "instrument" |
+ *                    "constituents": [ { "instrument", "weight" } ], "outliers",
+ *                    "outlier_band" },
  *         RULES: one object per venue rule declared in src/config/rules.c ("mark",
  *                "funding", ...; a rule that can be switched off may be false) } ],
  *     "agents": [ { "type", "count", "instrument", "margin", "params": { ... } } ],
@@ -47,7 +49,17 @@ struct cas_instrument_config {
     enum cas_index_source index_source;
     struct cas_gbm_params gbm; /* per step, converted from the annual figures */
     char index_file[512];      /* PATH: relative paths resolved against the config's directory */
-    uint32_t index_spot;       /* SPOT: index of the spot instrument */
+    /* SPOT: the spot books the index is computed from (Binance's index is a weighted
+     * average of several spot venues, outliers held to the median; see cas_index_composite
+     * in rules.h). index_spot is the constituent of the largest weight (the first of them
+     * on a tie): the book basis arbitrageurs hedge on. */
+    uint32_t index_spot;
+    uint32_t n_constituents;                    /* 1 .. CAS_MAX_CONSTITUENTS */
+    uint32_t constituent[CAS_MAX_CONSTITUENTS]; /* instruments' indexes */
+    double weight[CAS_MAX_CONSTITUENTS];        /* as written, > 0 */
+    enum cas_index_outliers outliers;
+    double outlier_band; /* fraction of the median */
+    bool index_by_name;  /* written as "instrument": one constituent, no outlier rule */
     enum cas_mark_method mark_method;
     cas_step mark_ema_steps;
     bool funding_on;

@@ -101,6 +101,9 @@ enum cas_cause_kind {
     CAS_CAUSE_INDEX,       /* a move of the index (exogenous process) */
     CAS_CAUSE_FUNDING,     /* a funding payment */
     CAS_CAUSE_MARGIN,      /* a change of margin rates (dynamic margin) */
+    CAS_CAUSE_CARRIED,     /* liquidation `id`'s orders carried to another market: an order
+                              answering them (an arbitrage desk's), or an index move that
+                              such orders made on its spot books */
 };
 
 struct cas_cause {

@@ -20,7 +20,19 @@
 enum cas_index_source {
     CAS_INDEX_GBM,  /* geometric Brownian motion with optional Poisson jumps */
     CAS_INDEX_PATH, /* a CSV path file: header "step,price", price in quote currency */
-    CAS_INDEX_SPOT, /* the mid (else last) of a spot instrument's book in the same run */
+    CAS_INDEX_SPOT, /* spot books of the same run: their mids (else lasts), weighted */
+};
+
+/* The most spot books one index is computed from. */
+#define CAS_MAX_CONSTITUENTS 16
+
+/* What a composite index does with a constituent far from the constituents' median. */
+enum cas_index_outliers {
+    CAS_OUTLIERS_CLAMP, /* held to median x (1 +- band): Binance's newer text (x = 1% for BTC),
+                           OKX's (2%) */
+    CAS_OUTLIERS_DROP,  /* beyond median x (1 +- band) it weighs nothing: Binance's older text
+                           (5%) */
+    CAS_OUTLIERS_NONE,  /* the plain weighted average */
 };
 
 struct cas_gbm_params {
@@ -53,6 +65,12 @@ int cas_index_load_path(struct cas_index *ix, const char *file, double tick_size
 /* An index that follows a spot book: the sim sets it with cas_index_set. */
 void cas_index_init_spot(struct cas_index *ix, double p0);
 void cas_index_set(struct cas_index *ix, double price);
+/* A composite index: the weighted average of the constituents' prices[n] (ticks, > 0)
+ * with weights[n] (> 0), outliers treated by `rule` against the plain median of the
+ * prices (the mean of the middle two for an even n) with the fraction `band`. When every
+ * constituent is dropped the median is the index. */
+double cas_index_composite(const double *prices, const double *weights, size_t n,
+                           enum cas_index_outliers rule, double band);
 /* Move to `step` (GBM: one step of the process; PATH: that step's price). */
 double cas_index_advance(struct cas_index *ix, cas_step step);
 /* Multiply the index by (1 + pct): a shock. */

@@ -13,7 +13,8 @@
  * index it unwinds `clip` per wake-up toward flat (reduce-only, within the exit level);
  * between the two levels it holds. When the perpetual's index is the mid of a spot book
  * in the run, the arbitrageur hedges on that book with the same account: after its perp
- * order it trades spot at market until its spot position offsets the perp position in
+ * order (on the constituent of the largest weight when the index has several) it trades
+ * spot at market until its spot position offsets the perp position in
  * notional (the same lots when the two books share tick and lot sizes; a spot short is
  * allowed). A hedge that was refused is retried at the next wake-up.
  *
@@ -157,10 +158,14 @@ static void hedge(struct cas_agent_ctx *ctx, uint32_t spot)
     cas_lots diff = (cas_lots)target - sv.position;
     if (diff == 0)
         return;
+    /* selling spot against a perpetual bought answers the perpetual's sellers */
     struct cas_order_req req = {.side = diff > 0 ? CAS_BUY : CAS_SELL,
                                 .type = CAS_MARKET,
                                 .qty = diff > 0 ? diff : -diff,
-                                .expire_at = INFINITY};
+                                .expire_at = INFINITY,
+                                .answer = true,
+                                .answer_on = ctx->instrument,
+                                .answer_side = diff > 0 ? CAS_BUY : CAS_SELL};
     uint64_t id;
     cas_agent_submit_on(ctx, spot, &req, &id); /* refused: retried at the next wake-up */
 }

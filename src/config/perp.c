@@ -24,6 +24,8 @@
 #define STEPS_MAX 1e12 /* durations longer than this many steps are refused */
 
 static const char *const index_sources[] = {"gbm", "path", "spot"};
+/* In the order of enum cas_index_outliers. */
+static const char *const outlier_rules[] = {"clamp", "drop", "none"};
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
 
@@ -96,10 +98,12 @@ static const struct {
     const char *key;
     enum cas_index_source source;
 } index_keys[] = {
-    {"source", CAS_INDEX_GBM},       {"vol_annual", CAS_INDEX_GBM},
-    {"drift_annual", CAS_INDEX_GBM}, {"jumps_per_day", CAS_INDEX_GBM},
-    {"jump_mean", CAS_INDEX_GBM},    {"jump_sd", CAS_INDEX_GBM},
-    {"file", CAS_INDEX_PATH},        {"instrument", CAS_INDEX_SPOT},
+    {"source", CAS_INDEX_GBM},        {"vol_annual", CAS_INDEX_GBM},
+    {"drift_annual", CAS_INDEX_GBM},  {"jumps_per_day", CAS_INDEX_GBM},
+    {"jump_mean", CAS_INDEX_GBM},     {"jump_sd", CAS_INDEX_GBM},
+    {"file", CAS_INDEX_PATH},         {"instrument", CAS_INDEX_SPOT},
+    {"constituents", CAS_INDEX_SPOT}, {"outliers", CAS_INDEX_SPOT},
+    {"outlier_band", CAS_INDEX_SPOT},
 };
 
 static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_index_source src)
@@ -169,50 +173,126 @@ static int read_index(struct cas__rule_ctx *c, const cJSON *o)
         rc = read_gbm(c, ix);
     else if (src == CAS_INDEX_PATH)
         rc = read_index_file(c, ix);
-    else if (!cas__member(ix, "instrument"))
+    else if (cas__member(ix, "instrument") && cas__member(ix, "constituents"))
+        rc = cas__fail(c->w, "constituents", CAS_EINVAL,
+                       "give either 'instrument' (one spot book) or 'constituents', not both");
+    else if (cas__member(ix, "instrument") &&
+             (cas__member(ix, "outliers") || cas__member(ix, "outlier_band")))
+        rc = cas__fail(c->w, cas__member(ix, "outliers") ? "outliers" : "outlier_band", CAS_EINVAL,
+                       "an index of one spot book has no outliers; list 'constituents' instead "
+                       "of 'instrument'");
+    else if (!cas__member(ix, "instrument") && !cas__member(ix, "constituents"))
         rc = cas__fail(c->w, "instrument", CAS_EINVAL,
-                       "missing required key 'instrument'; name the spot instrument to follow");
+                       "missing required key 'instrument'; name the spot instrument to follow, "
+                       "or list 'constituents'");
     if (rc)
         return rc;
     cas__pop(c->w, mark);
     return 0;
 }
 
-int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i)
+/* The spot instrument named at `key` of obj: *out its index. */
+static int link_spot(struct cas__parse *p, const cJSON *obj, const char *key, uint32_t *out)
 {
     const struct cas_config *cfg = p->cfg;
-    struct cas_instrument_config *ins = &cfg->instruments[i];
-    const cJSON *ix = cas__member(o, "index");
     const char *s;
     char esc[48];
-    if (ins->spec.kind != CAS_PERPETUAL || ins->index_source != CAS_INDEX_SPOT)
-        return 0;
-    size_t mark = cas__push_key(&p->w, "index");
-    int rc = cas__read_string(&p->w, ix, "instrument", &s);
+    int rc = cas__read_string(&p->w, obj, key, &s);
     if (rc)
         return rc;
+    if (!s)
+        return cas__fail(&p->w, key, CAS_EINVAL,
+                         "missing required key '%s'; name a spot instrument", key);
     struct cas__choices ch = {.word = s};
     for (uint32_t j = 0; j < cfg->n_instruments; j++) {
         const struct cas_instrument_config *t = &cfg->instruments[j];
         if (strcmp(s, t->name) == 0 && t->spec.kind == CAS_SPOT) {
-            ins->index_spot = j;
-            cas__pop(&p->w, mark);
+            *out = j;
             return 0;
         }
         if (strcmp(s, t->name) == 0)
-            return cas__fail(&p->w, "instrument", CAS_EINVAL,
+            return cas__fail(&p->w, key, CAS_EINVAL,
                              "'%s' is a perpetual; the index must follow a spot instrument",
                              cas__escape(esc, sizeof esc, s, SIZE_MAX));
         if (t->spec.kind == CAS_SPOT)
             cas__choices_add(&ch, t->name);
     }
     if (!ch.list[0])
-        return cas__fail(&p->w, "instrument", CAS_ENOTFOUND,
+        return cas__fail(&p->w, key, CAS_ENOTFOUND,
                          "unknown instrument '%s'; add a spot instrument for the index to"
                          " follow, or use source 'gbm' or 'path'",
                          cas__escape(esc, sizeof esc, s, SIZE_MAX));
-    return cas__unknown(&p->w, "instrument", CAS_ENOTFOUND, "spot instrument", &ch,
-                        "known spot instruments", true);
+    return cas__unknown(&p->w, key, CAS_ENOTFOUND, "spot instrument", &ch, "known spot instruments",
+                        true);
+}
+
+/* "constituents": [{"instrument", "weight"}, ...], each book once, and the outlier rule. */
+static int link_constituents(struct cas__parse *p, const cJSON *ix,
+                             struct cas_instrument_config *ins)
+{
+    static const char *const keys[] = {"instrument", "weight"};
+    static const struct cas__range weight_r = {0, 1e9, true, false, false};
+    static const struct cas__range band_r = {0, 1, true, false, true};
+    const cJSON *arr;
+    size_t n;
+    int rule, rc = cas__read_array(&p->w, ix, "constituents", 1, CAS_MAX_CONSTITUENTS, &arr, &n);
+    if (rc)
+        return rc;
+    size_t mark = cas__push_key(&p->w, "constituents"), k = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, k++) {
+        size_t m = cas__push_index(&p->w, k);
+        if (!cJSON_IsObject(c))
+            return cas__fail(&p->w, NULL, CAS_EINVAL,
+                             "must be an object {\"instrument\": NAME, \"weight\": W}");
+        if ((rc = cas__check_keys(&p->w, c, keys, N_OF(keys))) != 0 ||
+            (rc = link_spot(p, c, "instrument", &ins->constituent[k])) != 0 ||
+            (rc = cas__read_number(&p->w, c, "weight", &weight_r, 1, &ins->weight[k])) != 0)
+            return rc;
+        for (size_t j = 0; j < k; j++)
+            if (ins->constituent[j] == ins->constituent[k])
+                return cas__fail(&p->w, "instrument", CAS_EEXIST,
+                                 "'%s' is already constituents[%zu]; list each spot book once",
+                                 p->cfg->instruments[ins->constituent[k]].name, j);
+        cas__pop(&p->w, m);
+    }
+    cas__pop(&p->w, mark);
+    ins->n_constituents = (uint32_t)n;
+    if ((rc = cas__read_choice(&p->w, ix, "outliers", outlier_rules, N_OF(outlier_rules), 0,
+                               "outlier rule", "known rules", &rule)) != 0 ||
+        (rc = cas__read_number(&p->w, ix, "outlier_band", &band_r, 0.01, &ins->outlier_band)) != 0)
+        return rc;
+    ins->outliers = (enum cas_index_outliers)rule;
+    return 0;
+}
+
+int cas__link_index(struct cas__parse *p, const cJSON *o, size_t i)
+{
+    struct cas_instrument_config *ins = &p->cfg->instruments[i];
+    const cJSON *ix = cas__member(o, "index");
+    if (ins->spec.kind != CAS_PERPETUAL || ins->index_source != CAS_INDEX_SPOT)
+        return 0;
+    size_t mark = cas__push_key(&p->w, "index");
+    int rc;
+    ins->index_by_name = cas__member(ix, "instrument") != NULL;
+    if (ins->index_by_name) {
+        rc = link_spot(p, ix, "instrument", &ins->constituent[0]);
+        ins->n_constituents = 1;
+        ins->weight[0] = 1;
+        ins->outliers = CAS_OUTLIERS_NONE;
+    } else {
+        rc = link_constituents(p, ix, ins);
+    }
+    if (rc)
+        return rc;
+    ins->index_spot = ins->constituent[0];
+    double best = ins->weight[0];
+    for (uint32_t k = 1; k < ins->n_constituents; k++)
+        if (ins->weight[k] > best) {
+            best = ins->weight[k];
+            ins->index_spot = ins->constituent[k];
+        }
+    cas__pop(&p->w, mark);
+    return 0;
 }
 
 /* ---- the rules: read from the table of rules.c ---------------------------------------------- */
@@ -550,8 +630,18 @@ static void resolve_index(struct cas__build *b, cJSON *o, const struct cas_confi
     cas__put(b, ix, "source", cJSON_CreateString(index_sources[ins->index_source]));
     if (ins->index_source == CAS_INDEX_PATH) {
         cas__put(b, ix, "file", cJSON_CreateString(ins->index_file));
-    } else if (ins->index_source == CAS_INDEX_SPOT) {
+    } else if (ins->index_source == CAS_INDEX_SPOT && ins->index_by_name) {
         cas__put(b, ix, "instrument", cJSON_CreateString(cfg->instruments[ins->index_spot].name));
+    } else if (ins->index_source == CAS_INDEX_SPOT) {
+        cJSON *arr = cas__put(b, ix, "constituents", cJSON_CreateArray());
+        for (uint32_t k = 0; k < ins->n_constituents; k++) {
+            cJSON *c = cas__put(b, arr, NULL, cJSON_CreateObject());
+            cas__put(b, c, "instrument",
+                     cJSON_CreateString(cfg->instruments[ins->constituent[k]].name));
+            cas__put(b, c, "weight", cas__raw_real(ins->weight[k]));
+        }
+        cas__put(b, ix, "outliers", cJSON_CreateString(outlier_rules[ins->outliers]));
+        cas__put(b, ix, "outlier_band", cas__raw_real(ins->outlier_band));
     } else {
         cas__put(b, ix, "vol_annual", cas__raw_real(wr->vol_annual));
         cas__put(b, ix, "drift_annual", cas__raw_real(wr->drift_annual));

@@ -38,6 +38,7 @@ struct member {
 struct cas_cascades {
     uint32_t n_instruments;
     double *prev_close;           /* per instrument: the price at the end of the last step */
+    double *prev_index;           /* per instrument: the index then */
     double *step_low, *step_high; /* per instrument: trades in the step running now */
     cas_step step;                /* the step running now */
     struct node *nodes;
@@ -52,6 +53,7 @@ int cas_cascades_create(struct cas_cascades **out, uint32_t n, const double *ini
 {
     struct cas_cascades *cs = calloc(1, sizeof *cs);
     if (!cs || !(cs->prev_close = malloc(n * sizeof *cs->prev_close)) ||
+        !(cs->prev_index = malloc(n * sizeof *cs->prev_index)) ||
         !(cs->step_low = malloc(n * sizeof *cs->step_low)) ||
         !(cs->step_high = malloc(n * sizeof *cs->step_high))) {
         cas_cascades_destroy(cs);
@@ -59,7 +61,7 @@ int cas_cascades_create(struct cas_cascades **out, uint32_t n, const double *ini
     }
     cs->n_instruments = n;
     for (uint32_t i = 0; i < n; i++) {
-        cs->prev_close[i] = initial[i];
+        cs->prev_close[i] = cs->prev_index[i] = initial[i];
         cs->step_low[i] = INFINITY;
         cs->step_high[i] = -INFINITY;
     }
@@ -72,6 +74,7 @@ void cas_cascades_destroy(struct cas_cascades *cs)
     if (!cs)
         return;
     free(cs->prev_close);
+    free(cs->prev_index);
     free(cs->step_low);
     free(cs->step_high);
     free(cs->nodes);
@@ -150,7 +153,8 @@ static int run(struct cas_cascades *cs, uint32_t k)
 int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l,
                              cas_money notional)
 {
-    uint64_t parent = l->cause.kind == CAS_CAUSE_LIQUIDATION ? l->cause.id : 0;
+    bool caused = l->cause.kind == CAS_CAUSE_LIQUIDATION || l->cause.kind == CAS_CAUSE_CARRIED;
+    uint64_t parent = caused ? l->cause.id : 0;
     if (l->id > UINT32_MAX ||
         cas__grow((void **)&cs->members, &cs->cap_members, (uint32_t)l->id, sizeof *cs->members))
         return CAS_ENOMEM;
@@ -167,7 +171,8 @@ int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidati
             .c = {.id = cs->n_nodes + 1, .root = l->id, .cause = l->cause,
                   .instrument = l->instrument, .side = l->side, .start = l->step,
                   .end = l->step, .finish = -1, .price_start = start, .price_extreme = start,
-                  .extreme_step = l->step, .index_at_extreme = NAN, .price_end = start,
+                  .extreme_step = l->step, .index_at_extreme = NAN,
+                  .index_start = cs->prev_index[l->instrument], .price_end = start,
                   .recovery_steps = -1},
             .state = DONE, .last_finish = l->step};
         *m = (struct member){(uint32_t)cs->n_nodes++, 1};
@@ -232,6 +237,7 @@ void cas_cascades_step_end(struct cas_cascades *cs, cas_step step, const double 
     }
     for (uint32_t i = 0; i < cs->n_instruments; i++) {
         cs->prev_close[i] = close[i];
+        cs->prev_index[i] = index[i];
         cs->step_low[i] = INFINITY;
         cs->step_high[i] = -INFINITY;
     }

@@ -60,7 +60,7 @@ static const char *const cause_names[] = {
     [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
     [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
     [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
-    [CAS_CAUSE_MARGIN] = "margin",
+    [CAS_CAUSE_MARGIN] = "margin",     [CAS_CAUSE_CARRIED] = "carried",
 };
 
 void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
@@ -418,7 +418,9 @@ const struct column cas__liq_columns[] = {
                               "unfinished"}, lq_finish_step},
     {{"trigger", "", "the cause of the move that put the account under water: `shock:N` (the "
                      "Nth configured shock), `liquidation:ID` (that liquidation's orders moved "
-                     "the mark: a cascade), `order:ACCOUNT` (an order of that account), "
+                     "the mark: a cascade), `carried:ID` (the index moved, its spot books "
+                     "sold or bought by orders answering liquidation ID's: a cascade that "
+                     "travelled through spot), `order:ACCOUNT` (an order of that account), "
                      "`index:STEP` (the index moved), `funding:N` (the Nth funding payment), "
                      "`margin:SCALE` (dynamic margin raised the rates to SCALE ppm of the "
                      "configured ones)"}, lq_trigger},
@@ -483,6 +485,13 @@ static void cs_price_end(struct line *f, const void *x)
     put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
 }
 static void cs_move(struct line *f, const void *x) { put_fixed(f, CS(x)->move_bps, 2); }
+static void cs_index_move(struct line *f, const void *x)
+{
+    const struct cas_cascade *c = CS(x);
+    double move = (c->index_start - c->index_at_extreme) / c->index_start * 1e4;
+    if (CPERP(x) && isfinite(move))
+        put_fixed(f, c->side == CAS_BUY ? move : -move, 2);
+}
 static void cs_recovery(struct line *f, const void *x)
 {
     if (CS(x)->recovery_steps >= 0)
@@ -526,6 +535,11 @@ const struct column cas__cascade_columns[] = {
                                      "when unfinished)"}, cs_price_end},
     {{"move_bps", "bp", "(`price_start` − `price_extreme`) / `price_start` × 10⁴, positive in "
                         "the cascade's direction"}, cs_move},
+    {{"index_move_bps", "bp", "the index's move over the same span: (the index at the end of "
+                              "the step before `start_step` − `index_at_extreme`) / that × "
+                              "10⁴, positive in the cascade's direction; with an index of spot "
+                              "books, the part of the fall that happened on spot (empty on "
+                              "spot)"}, cs_index_move},
     {{"recovery_half_steps", "steps", "steps from `extreme_step` to the first later end of "
                                       "step at which the price had undone half the move; empty "
                                       "if it never did before the run ended"}, cs_recovery},
@@ -562,8 +576,9 @@ const struct column cas__trade_columns[] = {
                          "(the venue's own liquidation orders use account 16777215)"}, tr_taker},
     {{"maker_order", "", "the resting order's id"}, tr_maker},
     {{"cause", "", "why the incoming order was sent: `liquidation:ID` (liquidation ID's "
-                   "engine order), `order:ACCOUNT` (that account's order, a triggered stop "
-                   "included), `shock:N` (the Nth configured shock)"}, tr_cause},
+                   "engine order), `carried:ID` (an order answering liquidation ID's: a basis "
+                   "arbitrageur's hedge on spot), `order:ACCOUNT` (that account's order, a "
+                   "triggered stop included), `shock:N` (the Nth configured shock)"}, tr_cause},
 };
 const size_t cas__n_trade_columns = sizeof cas__trade_columns / sizeof *cas__trade_columns;
 

@@ -285,9 +285,10 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
         if (count == MAX_NODES)
             continue;
         const char *trig = cas__rows_get(&d->liq, k, "trigger");
-        n[count] = (struct node){k, cas__rows_int(&d->liq, k, "id"),
-                                 strncmp(trig, "liquidation:", 12) == 0 ? strtoll(trig + 12, NULL, 10)
-                                                                        : 0,
+        long long parent = strncmp(trig, "liquidation:", 12) == 0 ? strtoll(trig + 12, NULL, 10)
+                           : strncmp(trig, "carried:", 8) == 0    ? strtoll(trig + 8, NULL, 10)
+                                                                   : 0;
+        n[count] = (struct node){k, cas__rows_int(&d->liq, k, "id"), parent,
                                  cas__rows_int(&d->liq, k, "generation"), -1};
         depth = n[count].generation > depth ? n[count].generation : depth;
         count++;

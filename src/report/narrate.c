@@ -208,6 +208,10 @@ static void tell_liquidation(const struct run *r, size_t k)
     if (strncmp(trigger, "liquidation:", 12) == 0)
         fprintf(r->out, ", set off by liquidation %s's orders (generation %s of cascade %s).\n",
                trigger + 12, cas__rows_get(l, k, "generation"), cas__rows_get(l, k, "cascade"));
+    else if (strncmp(trigger, "carried:", 8) == 0)
+        fprintf(r->out, ", set off by liquidation %s's orders, carried across markets by arbitrage"
+               " (generation %s of cascade %s).\n",
+               trigger + 8, cas__rows_get(l, k, "generation"), cas__rows_get(l, k, "cascade"));
     else if (strncmp(trigger, "shock:", 6) == 0)
         fprintf(r->out, ", set off by shock %s: the root of cascade %s.\n", trigger + 6,
                cas__rows_get(l, k, "cascade"));

@@ -1530,7 +1530,8 @@ static int cascade_table(const struct cas_report *r, FILE *html)
     fprintf(html,
             "</tbody>\n</table>\n<p class=\"small\">By liquidations (then notional), from "
             "cascades.csv: %zu cascade%s in all. A cascade is a causal tree of "
-            "liquidations: each member's trigger was the previous one's orders.</p>"
+            "liquidations: each member's trigger was its parent's orders, or its parent's "
+            "orders carried to the index's spot books by arbitrage.</p>"
             "</section>\n",
             r->n_cas, r->n_cas == 1 ? "" : "s");
     free(k);

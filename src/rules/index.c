@@ -1,4 +1,5 @@
-/* index: the index price — a GBM with Poisson jumps, a CSV path, or a spot price.
+/* index: the index price — a GBM with Poisson jumps, a CSV path, or spot prices (one
+ * book's, or a weighted composite of several with the venue's outlier rule).
  *
  * The index is a real number of ticks, always > 0. GBM draws only from the
  * index's own stream, so its path depends on nothing else in the run. A PATH
@@ -41,6 +42,39 @@ void cas_index_init_spot(struct cas_index *ix, double p0)
 void cas_index_set(struct cas_index *ix, double price)
 {
     ix->price = price;
+}
+
+/* The plain median of p[n], n >= 1: the middle price, or the mean of the middle two. */
+static double median_of(const double *p, size_t n)
+{
+    double v[CAS_MAX_CONSTITUENTS];
+    size_t m = n < CAS_MAX_CONSTITUENTS ? n : CAS_MAX_CONSTITUENTS;
+    for (size_t i = 0; i < m; i++) { /* insertion sort: a handful of prices */
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > p[i]; j--)
+            v[j] = v[j - 1];
+        v[j] = p[i];
+    }
+    return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
+double cas_index_composite(const double *prices, const double *weights, size_t n,
+                           enum cas_index_outliers rule, double band)
+{
+    if (n == 1)
+        return prices[0];
+    double med = median_of(prices, n), lo = med * (1 - band), hi = med * (1 + band);
+    double sum = 0, wsum = 0;
+    for (size_t i = 0; i < n && i < CAS_MAX_CONSTITUENTS; i++) {
+        double p = prices[i];
+        if (rule == CAS_OUTLIERS_CLAMP)
+            p = p < lo ? lo : p > hi ? hi : p;
+        else if (rule == CAS_OUTLIERS_DROP && (p < lo || p > hi))
+            continue;
+        sum += weights[i] * p;
+        wsum += weights[i];
+    }
+    return wsum > 0 ? sum / wsum : med;
 }
 
 /* The index is held within [DBL_MIN, 2^40] ticks: positive (an underflow would make the

@@ -166,6 +166,8 @@ static int submit_on(void *impl, uint32_t instrument, const struct cas_order_req
                           .qty = req->qty,
                           .reduce_only = req->reduce_only};
     struct cas_cause cause = {CAS_CAUSE_ORDER, a->account};
+    if (req->answer && req->answer_on < s->n_instruments)
+        cause = cas__venue_answer_cause(s, req->answer_on, req->answer_side, cause);
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, id, &res);
     if (rc < 0)

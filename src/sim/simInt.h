@@ -28,6 +28,19 @@ enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3 };
 #define LIQ_MAP_KEEP 16  /* publications kept, for lagged readers */
 #define LIQ_MAP_SPAN 0.5 /* the map covers the mark -/+ 25% */
 
+/* Forced flow: the lots liquidations' orders, and orders answering them, took on one side
+ * of an instrument in one step, by liquidation (the FLOW_KEEP largest; a newcomer takes
+ * the smallest one's place once it has more lots). */
+#define FLOW_KEEP 8
+struct flow_window {
+    cas_step step;
+    uint32_t n;
+    struct {
+        uint64_t liq;
+        cas_lots lots;
+    } e[FLOW_KEEP];
+};
+
 struct sim_instrument {
     bool perp;
     struct cas_liq_map *liq_maps; /* ring of LIQ_MAP_KEEP publications (perpetuals) */
@@ -38,9 +51,10 @@ struct sim_instrument {
     struct cas_volmargin vol;
     int64_t scale_ppm; /* maintenance scale last given to the exchange */
     bool halted;
-    bool halt_band;      /* a price band that halts trading is configured */
-    uint32_t n_arb;      /* agents on it whose type reports at_limit */
-    uint32_t n_at_limit; /* those of them at their limit after their last wake-up */
+    bool halt_band;                /* a price band that halts trading is configured */
+    uint32_t n_arb;                /* agents on it whose type reports at_limit */
+    uint32_t n_at_limit;           /* those of them at their limit after their last wake-up */
+    struct flow_window flow[2][2]; /* [taker side][step & 1]: this step's and the last */
 };
 
 struct agent {
@@ -129,6 +143,11 @@ int cas__venue_end_step(struct cas_sim *s);
  * Refusals count as rejected; a refusal at a HALT band trips the halt. */
 int cas__venue_submit(struct cas_sim *s, const struct cas_order *o, struct cas_cause cause,
                       uint64_t *id, struct cas_submit_result *res);
+/* The cause of an order that answers the forced flow on `side` of instrument i (see
+ * struct cas_order_req): carried from the liquidation with the most lots there in this
+ * step and the one before, else `own`. */
+struct cas_cause cas__venue_answer_cause(const struct cas_sim *s, uint32_t i, enum cas_side side,
+                                         struct cas_cause own);
 /* The liquidation map `lag` publications old, or NULL. */
 const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t instrument,
                                              uint32_t lag);

@@ -23,11 +23,80 @@
 
 /* ---- exchange events, passed on to the observer ---- */
 
+/* ---- forced flow, by liquidation ---- */
+
+static void flow_add(struct flow_window *w, cas_step step, uint64_t liq, cas_lots lots)
+{
+    if (w->step != step) {
+        w->step = step;
+        w->n = 0;
+    }
+    uint32_t k = 0, small = 0;
+    for (; k < w->n && w->e[k].liq != liq; k++)
+        small = w->e[k].lots < w->e[small].lots ? k : small;
+    if (k < w->n) {
+        w->e[k].lots += lots;
+        return;
+    }
+    if (w->n < FLOW_KEEP)
+        k = w->n++;
+    else if (lots > w->e[small].lots)
+        k = small;
+    else
+        return;
+    w->e[k].liq = liq;
+    w->e[k].lots = lots;
+}
+
+/* The lots of liquidation `liq` in window w if it describes step `a` or `b`. */
+static cas_lots flow_lots(const struct flow_window *w, cas_step a, cas_step b, uint64_t liq)
+{
+    if (w->step != a && w->step != b)
+        return 0;
+    for (uint32_t k = 0; k < w->n; k++)
+        if (w->e[k].liq == liq)
+            return w->e[k].lots;
+    return 0;
+}
+
+/* The liquidation with the most lots on `side` of instrument i in steps `step` and
+ * `step - 1`, weighted by `weight`, if it beats *best_lots (the smaller id on a tie). */
+static void flow_best(const struct sim_instrument *in, enum cas_side side, cas_step step,
+                      double weight, uint64_t *best, double *best_lots)
+{
+    for (int w = 0; w < 2; w++) {
+        const struct flow_window *fw = &in->flow[side][w];
+        if (fw->step != step && fw->step != step - 1)
+            continue;
+        for (uint32_t k = 0; k < fw->n; k++) {
+            uint64_t liq = fw->e[k].liq;
+            double lots = weight * (double)(flow_lots(&in->flow[side][0], step, step - 1, liq) +
+                                            flow_lots(&in->flow[side][1], step, step - 1, liq));
+            if (lots > *best_lots || (lots == *best_lots && liq < *best)) {
+                *best = liq;
+                *best_lots = lots;
+            }
+        }
+    }
+}
+
+struct cas_cause cas__venue_answer_cause(const struct cas_sim *s, uint32_t i, enum cas_side side,
+                                         struct cas_cause own)
+{
+    uint64_t best = 0;
+    double lots = 0;
+    flow_best(&s->instruments[i], side, s->step, 1, &best, &lots);
+    return lots > 0 ? (struct cas_cause){CAS_CAUSE_CARRIED, best} : own;
+}
+
 static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill, uint32_t taker,
                     uint32_t maker, struct cas_cause cause)
 {
     struct cas_sim *s = ctx;
     s->counters.trades++;
+    if (cause.kind == CAS_CAUSE_LIQUIDATION || cause.kind == CAS_CAUSE_CARRIED)
+        flow_add(&s->instruments[instrument].flow[fill->taker_side][s->step & 1], s->step, cause.id,
+                 fill->qty);
     cas__agents_hear_fill(s, instrument, fill, taker, maker);
     if (s->obs.on_trade)
         s->obs.on_trade(s->obs.ctx, instrument, fill, cause);
@@ -418,16 +487,40 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
     return rc == CAS_EINVAL || rc == CAS_ERANGE ? 0 : rc;
 }
 
-static void move_index(struct cas_sim *s, uint32_t i)
+/* Move the index to this step; returns the move's cause. An exogenous index is its own
+ * cause. An index of spot books moved by trades that carried a liquidation's orders there
+ * (cas_order_req.answer) is that liquidation's carried effect: the liquidation with the
+ * most notional among the constituents' taker orders in the direction of the move, over
+ * the last step and this one, each book's weighted by its index weight. */
+static struct cas_cause move_index(struct cas_sim *s, uint32_t i)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
     struct cas_index *ix = &s->instruments[i].index;
+    struct cas_cause own = {CAS_CAUSE_INDEX, (uint64_t)s->step};
     if (ic->index_source != CAS_INDEX_SPOT) {
         cas_index_advance(ix, s->step);
-        return;
+        return own;
     }
-    const struct cas_instrument_config *spot = &s->cfg->instruments[ic->index_spot];
-    cas_index_set(ix, cas_sim_price(s, ic->index_spot) * spot->tick_size / ic->tick_size);
+    double prices[CAS_MAX_CONSTITUENTS]; /* in the perpetual's ticks */
+    for (uint32_t k = 0; k < ic->n_constituents; k++) {
+        const struct cas_instrument_config *spot = &s->cfg->instruments[ic->constituent[k]];
+        prices[k] = cas_sim_price(s, ic->constituent[k]) * spot->tick_size / ic->tick_size;
+    }
+    double was = ix->price;
+    cas_index_set(ix, cas_index_composite(prices, ic->weight, ic->n_constituents, ic->outliers,
+                                          ic->outlier_band));
+    if (ix->price == was)
+        return own;
+    enum cas_side side = ix->price < was ? CAS_SELL : CAS_BUY;
+    uint64_t best = 0;
+    double most = 0;
+    for (uint32_t k = 0; k < ic->n_constituents; k++) {
+        uint32_t c = ic->constituent[k];
+        double lot_notional =
+            cas_sim_price(s, c) * (double)s->cfg->instruments[c].spec.contract_units;
+        flow_best(&s->instruments[c], side, s->step, ic->weight[k] * lot_notional, &best, &most);
+    }
+    return most > 0 ? (struct cas_cause){CAS_CAUSE_CARRIED, best} : own;
 }
 
 int cas__venue_begin_step(struct cas_sim *s)
@@ -443,10 +536,9 @@ int cas__venue_begin_step(struct cas_sim *s)
         }
         if (!in->perp)
             continue;
-        move_index(s, i);
+        struct cas_cause cause = move_index(s, i);
         mark_context(s, i);
-        rc = cas_exchange_update_mark(s->ex, i,
-                                      (struct cas_cause){CAS_CAUSE_INDEX, (uint64_t)s->step});
+        rc = cas_exchange_update_mark(s->ex, i, cause);
         check_halt(s, i);
     }
     while (rc == 0 && s->next_shock < s->cfg->n_shocks &&

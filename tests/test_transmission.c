@@ -1,0 +1,101 @@
+/* test_transmission: a cascade that travels from the perpetual to spot and back (issue 19).
+ * tests/data/transmission.json is the long squeeze with its index made of a spot book of
+ * its own liquidity, marked by Binance's median, ten arbitrage desks that hedge on spot,
+ * and 400 leveraged traders. Over seeds: the desks' orders answering liquidations carry
+ * them as `carried:ID`, the index moves those spot sales make carry them on, and the
+ * liquidations those moves trigger are the carried liquidation's children in one tree. */
+#include <math.h>
+
+#include "lib/runs.h"
+
+TestSuite(transmission, .init = runs_setup, .fini = runs_teardown, .timeout = 600);
+
+/* The id in "carried:ID", or 0 when the text is another cause. */
+static long long carried_id(const char *cause)
+{
+    return strncmp(cause, "carried:", 8) == 0 ? strtoll(cause + 8, NULL, 10) : 0;
+}
+
+/* The row of liquidation `id` (rows are written as liquidations finish, not in id order). */
+static size_t row_of(const struct table *l, long long id)
+{
+    for (size_t r = 0; r < l->n_rows; r++)
+        if (integer(l, r, "id") == id)
+            return r;
+    cr_assert_fail("no liquidation %lld", id);
+    return 0;
+}
+
+Test(transmission, carried_liquidations_are_children_of_what_carried_them)
+{
+    for (unsigned seed = 1; seed <= 4; seed++) {
+        char dir[32], path[96];
+        snprintf(dir, sizeof dir, "t-%u", seed);
+        cr_assert_eq(run_cascade("run '%s/tests/data/transmission.json' --seed %u -o %s --quiet"
+                                 " --set record.trades=true --set record.sample_every=1",
+                                 source_root(), seed, dir),
+                     0);
+        struct table l, c, t, ts;
+        snprintf(path, sizeof path, "%s/liquidations.csv", dir);
+        table_read(&l, path);
+        snprintf(path, sizeof path, "%s/cascades.csv", dir);
+        table_read(&c, path);
+        snprintf(path, sizeof path, "%s/trades.csv", dir);
+        table_read(&t, path);
+        snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+        table_read(&ts, path);
+        size_t carried = 0;
+        for (size_t r = 0; r < l.n_rows; r++) {
+            long long parent = carried_id(cell(&l, r, "trigger"));
+            if (!parent)
+                continue;
+            carried++;
+            long long id = integer(&l, r, "id");
+            cr_assert(parent >= 1 && parent < id, "seed %u: liquidation %lld carried from %lld",
+                      seed, id, parent);
+            size_t p = row_of(&l, parent);
+            cr_assert_eq(integer(&l, r, "cascade"), integer(&l, p, "cascade"),
+                         "seed %u: liquidation %lld is in its parent's tree", seed, id);
+            cr_assert_eq(integer(&l, r, "generation"), integer(&l, p, "generation") + 1);
+        }
+        cr_assert_geq(carried, 1, "seed %u: no liquidation was carried", seed);
+        /* the largest cascade, told: a carried member says how it was set off */
+        cr_assert_eq(run_cascade("narrate %s", dir), 0);
+        char *told = slurp_file("out.txt");
+        cr_assert_not_null(strstr(told, "'s orders, carried across markets by arbitrage"),
+                           "seed %u: %s", seed, told);
+        free(told);
+        for (size_t r = 0; r < c.n_rows; r++)
+            cr_assert_eq(carried_id(cell(&c, r, "root_cause")), 0, "a root is never carried");
+        /* the desks' spot sales answering a liquidation's sales name it */
+        size_t spot_carried = 0;
+        for (size_t r = 0; r < t.n_rows; r++) {
+            long long id = carried_id(cell(&t, r, "cause"));
+            if (!id)
+                continue;
+            cr_assert(id >= 1 && (size_t)id <= l.n_rows, "seed %u: carried:%lld", seed, id);
+            spot_carried += strcmp(cell(&t, r, "instrument"), "BTC") == 0;
+        }
+        cr_assert_geq(spot_carried, 1, "seed %u: no spot trade carried a liquidation", seed);
+        /* each cascade's index move, against the index of timeseries.csv (every step) */
+        for (size_t r = 0; r < c.n_rows; r++) {
+            long long start = integer(&c, r, "start_step");
+            double before = NAN, extreme = num(&c, r, "index_at_extreme");
+            for (size_t k = 0; k < ts.n_rows; k++)
+                if (integer(&ts, k, "step") == start - 1 &&
+                    strcmp(cell(&ts, k, "instrument"), "BTC-PERP") == 0)
+                    before = num(&ts, k, "index");
+            if (start == 0)
+                continue;
+            double move = (before - extreme) / before * 1e4;
+            if (strcmp(cell(&c, r, "side"), "short") == 0)
+                move = -move;
+            cr_assert_float_eq(num(&c, r, "index_move_bps"), move, 0.02, "seed %u cascade %s", seed,
+                               cell(&c, r, "id"));
+        }
+        table_free(&l);
+        table_free(&c);
+        table_free(&t);
+        table_free(&ts);
+    }
+}
