@@ -242,6 +242,10 @@ struct cas_agent_type {
      * (every 60 steps, reading the positions near its window) only when some
      * agent or the recorder does. */
     bool reads_liq_map;
+    /* Is it an arbitrage desk, trading a perpetual against its index's spot books with
+     * one account? Its holdings on every instrument and its equity are reported
+     * (cas_sim_desks; timeseries.csv: desk_lots, desk_equity). */
+    bool desk;
     /* OPTIONAL: the figures the type reports of itself at the end of a run, and
      * one agent's value of figure k (it must not change the agent). */
     const struct cas_measure_spec *measures;

@@ -101,6 +101,13 @@ uint32_t cas_sim_agent_account(const struct cas_sim *sim, uint32_t agent);
  * CAS_NO_ACCOUNT when the config has none. */
 uint32_t cas_sim_shock_account(const struct cas_sim *sim);
 struct cas_sim_counters cas_sim_counters(const struct cas_sim *sim);
+/* The arbitrage desks (agent types with `desk`) on `instrument`: their net position on it
+ * in lots (signed: the perpetual leg on a perpetual, the spot hedge on a spot book), and
+ * the equity of the accounts of those whose population trades it (money units; the
+ * capital they have left, both legs at the marks). *n = how many desks that is; 0 and
+ * no equity when none trades it. O(desks). */
+void cas_sim_desks(const struct cas_sim *sim, uint32_t instrument, cas_lots *lots,
+                   cas_money *equity, uint32_t *n);
 /* Of the agents trading `instrument` that have a capital limit (basis arbitrageurs,
  * fundamental traders), how many were stopped by it at their last wake-up: *at_limit of
  * *of. O(agents). */

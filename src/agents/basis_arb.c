@@ -197,4 +197,4 @@ static void basis_arb_act(void *state, struct cas_agent_ctx *ctx)
 
 CAS__AGENT_TYPE(basis_arb,
                 .summary = "basis arbitrage: sell the perpetual rich to its index, buy it cheap",
-                .at_limit = basis_arb_at_limit);
+                .at_limit = basis_arb_at_limit, .desk = true);

@@ -259,6 +259,23 @@ static void ts_fund(struct line *f, const void *x)
     put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
 }
 static void ts_adl(struct line *f, const void *x) { put_uint(f, TS(x)->s->adl); }
+static void ts_desk_lots(struct line *f, const void *x)
+{
+    cas_lots lots;
+    cas_money equity;
+    uint32_t n;
+    cas_sim_desks(TS(x)->sim, TS(x)->i, &lots, &equity, &n);
+    put_int(f, lots);
+}
+static void ts_desk_equity(struct line *f, const void *x)
+{
+    cas_lots lots;
+    cas_money equity;
+    uint32_t n;
+    cas_sim_desks(TS(x)->sim, TS(x)->i, &lots, &equity, &n);
+    if (n > 0)
+        put_money(f, equity, TS(x)->r->cfg->money_decimals);
+}
 static void ts_arb_at_limit(struct line *f, const void *x)
 {
     uint32_t at_limit, of;
@@ -314,6 +331,12 @@ const struct column cas__ts_columns[] = {
                                "their last wake-up, wanted to trade against the mispricing but "
                                "were stopped by their capital limit (`max_notional`) or refused "
                                "margin"}, ts_arb_at_limit},
+    {{"desk_lots", "lots", "the basis arbitrageurs' net position on this instrument: their "
+                           "perpetual leg on a perpetual's rows, their spot hedge on a spot "
+                           "book's"}, ts_desk_lots},
+    {{"desk_equity", "quote currency", "the equity of the basis arbitrageurs trading this "
+                                       "instrument, both legs at the marks: the capital they "
+                                       "have left; empty where none trades"}, ts_desk_equity},
 };
 const size_t cas__n_ts_columns = sizeof cas__ts_columns / sizeof *cas__ts_columns;
 

@@ -521,9 +521,15 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         cas_sim_destroy(s);
         return rc;
     }
-    /* the agents that can say they are at their capital limit (cas_sim_arbitrage) */
+    /* the agents that can say they are at their capital limit (cas_sim_arbitrage), and the
+     * arbitrage desks (cas_sim_desks) */
     for (uint32_t g = 0; g < s->n_agents; g++) {
         const struct agent *a = &s->agents[g];
+        if (a->type->desk) {
+            if (!s->desks && !(s->desks = malloc(s->n_agents * sizeof *s->desks)))
+                goto nomem;
+            s->desks[s->n_desks++] = g;
+        }
         if (a->type->at_limit) {
             s->instruments[a->instrument].n_arb++;
             s->instruments[a->instrument].n_at_limit += a->type->at_limit(a->state);
@@ -548,6 +554,7 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->owner);
     free(s->instruments);
     free(s->agents);
+    free(s->desks);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);
@@ -789,6 +796,24 @@ double cas_sim_agent_measure(const struct cas_sim *s, uint32_t agent, uint32_t k
 void cas_sim_agent_stats(const struct cas_sim *s, uint32_t agent, struct cas_agent_stats *out)
 {
     *out = s->agents[agent].stats;
+}
+
+void cas_sim_desks(const struct cas_sim *s, uint32_t instrument, cas_lots *lots, cas_money *equity,
+                   uint32_t *n)
+{
+    *lots = 0;
+    *equity = 0;
+    *n = 0;
+    for (uint32_t k = 0; k < s->n_desks; k++) {
+        const struct agent *a = &s->agents[s->desks[k]];
+        struct cas_holding h;
+        cas_exchange_holding(s->ex, a->account, instrument, &h);
+        *lots += h.lots;
+        if (a->instrument == instrument) {
+            *equity += h.equity;
+            ++*n;
+        }
+    }
 }
 
 void cas_sim_arbitrage(const struct cas_sim *s, uint32_t instrument, uint32_t *at_limit,

@@ -128,7 +128,8 @@ struct cas_sim {
     struct expiry *far_exp;     /* expiries at chunk + RING or later, in push order */
     size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
-    struct seed *seeds; /* positions held from the start, until they are opened */
+    uint32_t *desks, n_desks; /* the agents whose type is an arbitrage desk */
+    struct seed *seeds;       /* positions held from the start, until they are opened */
     uint32_t n_seeds, cap_seeds;
     int error; /* first allocation failure inside a step */
 };
