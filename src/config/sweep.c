@@ -17,12 +17,18 @@
 #include "cascade/sweep.h"
 #include "config/configInt.h"
 
+/* The fuzz build divides the size caps (a spec near them takes a second to expand, and
+ * the fuzzer would spend its time there); everything else is the same. */
+#ifndef CAS_SWEEP_CAPS_DIVISOR
+#define CAS_SWEEP_CAPS_DIVISOR 1
+#endif
+
 enum {
     MAX_PARAMS = 64,
-    MAX_VALUES = 100000,
-    MAX_RUNS = 1000000,
-    MAX_CELLS = 10000000, /* runs x parameters: the manifest's values */
-    MAX_MANIFEST_MB = 256,
+    MAX_VALUES = 100000 / CAS_SWEEP_CAPS_DIVISOR,
+    MAX_RUNS = 1000000 / CAS_SWEEP_CAPS_DIVISOR,
+    MAX_CELLS = 10000000 / CAS_SWEEP_CAPS_DIVISOR, /* runs x parameters: the manifest's values */
+    MAX_MANIFEST_MB = 256 / CAS_SWEEP_CAPS_DIVISOR,
     MAX_COLLECT = 1000,
 };
 
