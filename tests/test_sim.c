@@ -586,3 +586,27 @@ Test(sim, composite_index_follows_its_constituents_books)
         finish(sim, &cfg);
     }
 }
+
+/* A population whose rates would wake the agents 3e8 times a step (a fuzzed config that
+ * asked the scheduler for gigabytes) is refused before the run, at its path. */
+Test(sim, wake_ups_beyond_the_cap_are_refused)
+{
+    struct cas_config cfg;
+    load(&cfg, "{\"instruments\": [{\"name\": \"X\", \"initial_price\": 100}], \"agents\":"
+               " [{\"type\": \"fundamental\", \"count\": 3}, {\"type\": \"noise\", \"count\": 100,"
+               " \"params\": {\"alpha\": 1000000, \"window\": 150, \"sigma\": 1}}]}");
+    struct cas_sim *sim = NULL;
+    struct cas_err err = {0};
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), CAS_ERANGE);
+    cr_assert_null(sim);
+    cr_assert_str_eq(err.path, "agents[1]");
+    cr_assert_not_null(strstr(err.msg, "the agents would wake 3e+08 times a step"), "%s", err.msg);
+    cas_config_release(&cfg);
+    /* at the cap's side of it, the same population runs */
+    load(&cfg, "{\"instruments\": [{\"name\": \"X\", \"initial_price\": 100}], \"agents\":"
+               " [{\"type\": \"noise\", \"count\": 100, \"params\": {\"alpha\": 1000, \"window\":"
+               " 150, \"sigma\": 1}}]}");
+    cr_assert_eq(cas_sim_create(&sim, &cfg, NULL, &err), 0, "%s", err.msg);
+    cas_sim_destroy(sim);
+    cas_config_release(&cfg);
+}

@@ -345,9 +345,11 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
     const struct cas_config *cfg = s->cfg;
     size_t offset = 0;
     uint32_t g = 0;
+    double total_rate = 0;
     for (uint32_t p = 0; p < cfg->n_populations; p++) {
         const struct cas_population_config *pop = &cfg->populations[p];
         size_t size = (pop->type->state_size + 15) & ~(size_t)15;
+        double pop_rate = 0;
         for (uint32_t i = 0; i < pop->count; i++, g++) {
             struct agent *a = &s->agents[g];
             a->type = pop->type;
@@ -397,11 +399,23 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                     (struct seed){.agent = g, .lots = setup.position, .entry = setup.entry};
             }
             a->rate = a->type->rate(a->state);
+            pop_rate += a->rate;
             if (a->rate > 0) {
                 a->next_t = setup.first_wake >= 0 ? setup.first_wake
                                                   : cas_rng_exponential(&a->rng, a->rate);
                 wake_insert(s, g);
             }
+        }
+        /* a step's wake-ups are held at once: a run that would wake its agents more
+         * often than this would take seconds a step and gigabytes to schedule */
+        total_rate += pop_rate;
+        if (!(total_rate <= CAS_SIM_MAX_WAKEUPS)) {
+            char path[32];
+            snprintf(path, sizeof path, "agents[%u]", p);
+            return cas_err_set(err, CAS_ERANGE, path,
+                               "the agents would wake %.3g times a step (%.3g of them this "
+                               "population's); at most %.0e are allowed: lower its rates",
+                               total_rate, pop_rate, CAS_SIM_MAX_WAKEUPS);
         }
     }
     return 0;
