@@ -28,7 +28,7 @@ static void fake_init(struct agentctx *f)
     for (uint32_t i = 0; i < AGENTCTX_INSTR; i++) {
         struct cas_market_view *v = &f->views[i];
         set_book(f, i, 59999, 60001);
-        v->index = 60000;
+        v->index = v->value = 60000; /* a perpetual's value is its index */
         v->equity = 1000000000000;
         v->contract_units = 500;
         v->index_instrument = UINT32_MAX;
@@ -319,7 +319,9 @@ Test(agents_flow, fundamental_bias_is_persistent_and_varied)
     cr_assert_gt(sellers, 5);
 }
 
-Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
+/* On spot the index is the book's own mid; the anchor is the instrument's value, which
+ * moves apart from the initial price (news, a GBM value). */
+Test(agents_flow, fundamental_on_spot_anchors_on_the_value)
 {
     struct agent a;
     struct agentctx f;
@@ -328,10 +330,18 @@ Test(agents_flow, fundamental_on_spot_anchors_on_initial_price)
     cr_assert_eq(agent_start(&a), 0);
     fake_init(&f);
     set_book(&f, PERP, 62999, 63001);
-    f.views[PERP].index = 63000; /* on spot the index is the book's own mid */
+    f.views[PERP].index = 63000;
     agent_act(&a, &f);
     cr_assert_eq(f.n_orders, 1);
-    cr_assert_eq(f.orders[0].req.side, CAS_SELL);
+    cr_assert_eq(f.orders[0].req.side, CAS_SELL, "value 60000: 5% rich");
+    f.views[PERP].value = 66000; /* news: the value rose 10% */
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2);
+    cr_assert_eq(f.orders[1].req.side, CAS_BUY, "value 66000: 4.5% cheap");
+    cr_assert_eq(f.orders[1].req.qty, 9, "2 lots per 1%% of 4.76%% at the belief, rounded");
+    f.views[PERP].value = 63000;
+    agent_act(&a, &f);
+    cr_assert_eq(f.n_orders, 2, "at the value: nothing to do");
 }
 
 Test(agents_flow, fundamental_is_deterministic)

@@ -1,10 +1,11 @@
 /* fundamental: value traders, the chartist-fundamentalist models' anchor (Chiarella & Iori
  * 2002; Lux & Marchesi 1999).
  *
- * A fundamental trader believes the instrument is worth its index, each with its own
- * persistent error: belief = index x (1 + b), b drawn once from a normal of sd `bias_sd`
- * (on a spot book, whose index is its own price, the anchor is the initial price instead:
- * a constant fundamental value, as in Chiarella & Iori). At each wake-up (`rate` per step)
+ * A fundamental trader believes the instrument is worth its fundamental value, each with its
+ * own persistent error: belief = value x (1 + b), b drawn once from a normal of sd `bias_sd`.
+ * The value is the market view's `value`: on a perpetual its index; on a spot book, whose
+ * index is its own price, the initial price: a constant fundamental value, as in Chiarella
+ * & Iori. At each wake-up (`rate` per step)
  * it compares the market price (the mid, else the last trade) with its belief. When the
  * price is below belief by more than `threshold` (a fraction) it buys, above it sells; the
  * order's size is proportional to the mispricing, `aggression` quote currency per 1% of it,
@@ -16,8 +17,8 @@
  * (at_limit) when at its last wake-up the mispricing called for a trade and its position
  * was already at `max_notional` that way.
  *
- * What to look for in a run: fundamentals pull the price back toward the index after a
- * shock, and the spread of their biases sets how tightly; with a leveraged crowd, whether
+ * What to look for in a run: fundamentals pull the price back toward the index (on spot, the
+ * value) after a shock, and the spread of their biases sets how tightly; with a leveraged crowd, whether
  * their capped inventory is enough to absorb a cascade's forced selling, or runs out.
  */
 #include <math.h>
@@ -45,8 +46,6 @@ struct fundamental {
     CAS__PARAM_FIELDS(PARAMS)
     double lot_value; /* quote currency per lot per tick */
     bool at_limit;
-    bool spot; /* anchor on the initial price, not the index */
-    cas_ticks initial_price;
     bool have_bias; /* the bias is drawn at the first wake-up (init has no stream) */
     double bias;
     uint64_t working; /* id of the resting limit order, 0 when none */
@@ -60,8 +59,6 @@ static int fundamental_init(void *state, struct cas_agent_setup *s, struct cas_e
     (void)err;
     load_params(f, s);
     f->lot_value = s->tick_size * s->lot_size;
-    f->spot = !s->perpetual;
-    f->initial_price = s->initial_price;
     return 0;
 }
 
@@ -118,11 +115,10 @@ static void fundamental_act(void *state, struct cas_agent_ctx *ctx)
     f->at_limit = false;
     if (v->liquidating || v->halted)
         return;
-    double anchor = f->spot ? (double)f->initial_price : v->index;
     double price = market_price(v);
-    if (!(anchor > 0) || !(price > 0))
+    if (!(v->value > 0) || !(price > 0))
         return;
-    cas_lots q = order_lots(f, anchor * (1 + f->bias), price, v->position);
+    cas_lots q = order_lots(f, v->value * (1 + f->bias), price, v->position);
     if (q == 0)
         return;
     struct cas_order_req req = {

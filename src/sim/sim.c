@@ -656,6 +656,7 @@ static void fill_view(const struct cas_sim *s, const struct agent *a, uint32_t i
     else
         v->index =
             v->has_bid && v->has_ask ? (double)(v->best_bid + v->best_ask) / 2 : (double)v->last;
+    v->value = cas_sim_value(s, instrument);
     v->funding_rate = cas_sim_funding_rate(s, instrument);
     v->index_instrument = ic->spec.kind == CAS_PERPETUAL && ic->index_source == CAS_INDEX_SPOT
                               ? ic->index_spot
@@ -755,6 +756,13 @@ double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
     if (s->instruments[instrument].perp)
         return s->instruments[instrument].index.price;
     return cas_sim_price(s, instrument);
+}
+
+double cas_sim_value(const struct cas_sim *s, uint32_t instrument)
+{
+    if (s->instruments[instrument].perp)
+        return s->instruments[instrument].index.price;
+    return (double)s->cfg->instruments[instrument].initial_price;
 }
 
 double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)
