@@ -219,6 +219,43 @@ Test(cli, config_errors_are_one_line_exit_2_and_leave_nothing)
                        "agents[0].params.mu:");
 }
 
+/* A spot book and a perpetual whose index follows it. */
+static const char spot_and_perp[] =
+    "{\"name\": \"news\", \"steps\": 100,\n"
+    " \"instruments\": [{\"name\": \"X\", \"tick_size\": 0.5, \"initial_price\": 100},\n"
+    "   {\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 0.5, \"initial_price\": 100,\n"
+    "    \"index\": {\"source\": \"spot\", \"instrument\": \"X\"}}]}\n";
+
+/* News moves a spot book's value; a perpetual's value is its index, and an index that
+ * follows a spot book moves with the news on that book. */
+Test(cli, value_and_news_errors_are_one_line_exit_2)
+{
+    write_file("news.json", spot_and_perp);
+    assert_input_error("news.json --set 'shocks=[{\"step\":1,\"kind\":\"news\",\"instrument\":"
+                       "\"P\",\"pct\":-0.1}]'",
+                       "cascade: news.json: shocks[0].instrument: 'P' is a perpetual; news moves a"
+                       " spot instrument's value (use 'index_jump' to move a perpetual's index)");
+    assert_input_error("news.json --set 'shocks=[{\"step\":1,\"kind\":\"index_jump\","
+                       "\"instrument\":\"P\",\"pct\":-0.1}]'",
+                       "cascade: news.json: shocks[0].instrument: the index of 'P' follows its"
+                       " spot book 'X', which would undo the jump at the next step; use a 'news'"
+                       " shock on 'X'");
+    assert_input_error("news.json --set 'shocks=[{\"step\":1,\"kind\":\"news\",\"pct\":-1}]'",
+                       "cascade: news.json: shocks[0].pct: must be greater than -1, got -1");
+    assert_input_error("news.json --set 'shocks=[{\"step\":1,\"kind\":\"news\",\"pct\":0.1,"
+                       "\"over_steps\":0}]'",
+                       "cascade: news.json: shocks[0].over_steps: must be between 1 and");
+    assert_input_error("news.json --set 'shocks=[{\"step\":1,\"kind\":\"news\",\"pct\":0.1,"
+                       "\"over_steps\":1.5}]'",
+                       "cascade: news.json: shocks[0].over_steps: must be an integer, got 1.5");
+    assert_input_error("news.json --set 'instruments[1].value={\"vol_annual\":0.5}'",
+                       "cascade: news.json: instruments[1].value: 'value' is only for spot"
+                       " instruments; a perpetual's value is its 'index'");
+    assert_input_error("news.json --set 'instruments[0].value={\"vol_anual\":0.5}'",
+                       "cascade: news.json: instruments[0].value.vol_anual: unknown key"
+                       " 'vol_anual' (did you mean 'vol_annual'?)");
+}
+
 /* The cases of tests/data/cli-usage.test (its first lines say how they read):
  * each command's usage errors and help. */
 Test(cli, usage_and_help)

@@ -135,6 +135,10 @@ static void expect_same_instrument(const struct cas_instrument_config *x,
     cr_assert_eq(x->initial_price, y->initial_price);
     cr_assert_str_eq(x->venue, y->venue);
     expect_same_spec(&x->spec, &y->spec);
+    cr_assert_eq(x->value_on, y->value_on);
+    cr_assert_eq(x->value.drift, y->value.drift);
+    cr_assert_eq(x->value.vol, y->value.vol);
+    cr_assert_eq(x->value.jump_rate, y->value.jump_rate);
     cr_assert_eq(x->index_source, y->index_source);
     cr_assert_eq(x->gbm.drift, y->gbm.drift);
     cr_assert_eq(x->gbm.vol, y->gbm.vol);
@@ -209,6 +213,7 @@ static void expect_same(const struct cas_config *a, const struct cas_config *b)
         cr_assert_eq(x->price, y->price, "shocks[%u]", i);
         cr_assert_eq(x->price_written, y->price_written, "shocks[%u]", i);
         cr_assert_eq(x->pct, y->pct, "shocks[%u]", i);
+        cr_assert_eq(x->over_steps, y->over_steps, "shocks[%u]", i);
         cr_assert_eq(x->position, y->position, "shocks[%u]", i);
         cr_assert_eq(x->holders, y->holders, "shocks[%u]", i);
     }
@@ -1198,6 +1203,69 @@ Test(config, spot_instruments_reject_perpetual_keys)
                  "instruments[0].fess", "unknown key 'fess' (did you mean 'fees'?)");
 }
 
+/* ---- a spot instrument's value ---- */
+
+#define SPOT_VALUE(V) \
+    "{'step_seconds': 60, 'instruments': [{'name': 'S', 'initial_price': 100" V "}]}"
+
+/* Without a "value" object a spot instrument's value is constant and the resolved config
+ * says nothing of it (so every run without one writes the config.json it wrote before
+ * values existed); with one it is a GBM whose annual figures convert as the index's do, and
+ * the object is written back as given. */
+Test(config, spot_value_converts_like_the_index_and_is_written_back)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg, SPOT_VALUE(""), NULL, 0);
+    cr_assert_not(cfg.instruments[0].value_on);
+    cr_assert_eq(cfg.instruments[0].value.vol, 0);
+    cr_assert_eq(cfg.instruments[0].value.drift, 0);
+    cr_assert_null(strstr(cfg.resolved_json, "\"value\""), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+
+    parse_ok(&cfg,
+             "{'step_seconds': 60, 'instruments': [{'name': 'S', 'initial_price': 100,"
+             " 'value': {'vol_annual': 0.8, 'drift_annual': -0.2}}, " PERP ","
+             " 'index': {'vol_annual': 0.8, 'drift_annual': -0.2}}]}",
+             NULL, 0);
+    const struct cas_instrument_config *v = &cfg.instruments[0], *ix = &cfg.instruments[1];
+    cr_assert(v->value_on);
+    cr_assert_eq(v->value.vol, ix->gbm.vol, "per step as the index: %.17g", v->value.vol);
+    cr_assert_eq(v->value.drift, ix->gbm.drift);
+    cr_assert_float_eq(v->value.vol, 0.8 * sqrt(60 / 31536000.0), 1e-15);
+    cr_assert_float_eq(v->value.drift, -0.2 * 60 / 31536000.0, 1e-18);
+    cr_assert_eq(v->value.jump_rate, 0, "a value has no jumps: news moves it");
+    cr_assert_not(ix->value_on, "a perpetual's value is its index");
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"value\":\t{"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+
+    parse_ok(&cfg, SPOT_VALUE(", 'value': {}"), NULL, 0);
+    cr_assert(cfg.instruments[0].value_on);
+    cr_assert_eq(cfg.instruments[0].value.vol, 0, "an empty object: no volatility");
+    cr_assert_eq(cfg.instruments[0].value.drift, 0);
+    cas_config_release(&cfg);
+
+    expect_idempotent(SPOT_VALUE(", 'value': {'vol_annual': 0.35}"));
+    expect_idempotent(SPOT_VALUE(", 'value': {'drift_annual': 1e-3}"));
+    expect_idempotent(SPOT_VALUE(", 'value': {}"));
+}
+
+Test(config, spot_value_errors)
+{
+    expect_error(SPOT_VALUE(", 'value': {'vol_anual': 0.5}"), CAS_EINVAL,
+                 "instruments[0].value.vol_anual",
+                 "unknown key 'vol_anual' (did you mean 'vol_annual'?)");
+    expect_error(SPOT_VALUE(", 'value': {'vol_annual': -0.1}"), CAS_ERANGE,
+                 "instruments[0].value.vol_annual", "must be between 0 and 100, got -0.1");
+    expect_error(SPOT_VALUE(", 'value': {'drift_annual': 101}"), CAS_ERANGE,
+                 "instruments[0].value.drift_annual", "must be between -100 and 100, got 101");
+    expect_error(SPOT_VALUE(", 'value': 0.5"), CAS_EINVAL, "instruments[0].value",
+                 "must be an object, got a number");
+    expect_error(ONE_PERP(", 'value': {'vol_annual': 0.5}"), CAS_EINVAL, "instruments[0].value",
+                 "'value' is only for spot instruments; a perpetual's value is its 'index'");
+    expect_error(SPOT_VALUE(", 'valeu': {}"), CAS_EINVAL, "instruments[0].valeu",
+                 "unknown key 'valeu' (did you mean 'value'?)");
+}
+
 Test(config, margin_tiers_convert_to_money_and_ppm)
 {
     struct cas_config cfg;
@@ -2149,9 +2217,10 @@ Test(config, shock_errors)
                  "shocks[1].step", "missing required key 'step'; give the step it happens at");
     expect_error(SHOCK("{'step': 1, 'side': 'buy', 'qty': 1}"), CAS_EINVAL, "shocks[1].kind",
                  "missing required key 'kind' (known kinds: market_order, limit_order,"
-                 " index_jump)");
+                 " index_jump, news)");
     expect_error(SHOCK("{'step': 1, 'kind': 'jump'}"), CAS_EINVAL, "shocks[1].kind",
-                 "unknown shock kind 'jump' (known kinds: market_order, limit_order, index_jump)");
+                 "unknown shock kind 'jump' (known kinds: market_order, limit_order, index_jump,"
+                 " news)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'qty': 1}"), CAS_EINVAL,
                  "shocks[1].side", "missing required key 'side' (known sides: buy, sell)");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'short', 'qty': 1}"),
@@ -2162,7 +2231,8 @@ Test(config, shock_errors)
                  "shocks[1].qty", "must be between 1 and 1000000000000, got 0");
     expect_error(SHOCK("{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1,"
                        " 'pct': 0.1}"),
-                 CAS_EINVAL, "shocks[1].pct", "'pct' is only for kind 'index_jump'; remove it");
+                 CAS_EINVAL, "shocks[1].pct",
+                 "'pct' is only for kinds 'index_jump' and 'news'; remove it");
     expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'side': 'buy',"
                        " 'pct': 0.1}"),
                  CAS_EINVAL, "shocks[1].side",
@@ -2208,6 +2278,76 @@ Test(config, shock_errors)
                        : "{'step': 1, 'kind': 'market_order', 'side': 'buy', 'qty': 1}");
     strcat(text, "]}");
     expect_error(text, CAS_ERANGE, "shocks", "must have at most 1024 entries, got 1025");
+}
+
+/* News: a move of a spot instrument's value, at once by default or spread over steps,
+ * written back with both keys so that the resolved config runs the same shock. */
+Test(config, news_shocks_are_read_and_written_back)
+{
+    static const char text[] =
+        "{" SHOCK_INSTRUMENTS ", 'shocks': ["
+        "{'step': 5, 'kind': 'news', 'instrument': 'S', 'pct': -0.03, 'over_steps': 600},"
+        "{'step': 7, 'kind': 'news', 'pct': 0.5}]}";
+    struct cas_config cfg;
+    parse_ok(&cfg, text, NULL, 0);
+    cr_assert_eq(cfg.n_shocks, 2);
+    const struct cas_shock_config *s = cfg.shocks;
+    cr_assert_eq(s[0].kind, CAS_SHOCK_NEWS);
+    cr_assert_eq(s[0].instrument, 0);
+    cr_assert_eq(s[0].pct, -0.03);
+    cr_assert_eq(s[0].over_steps, 600);
+    cr_assert_eq(s[1].instrument, 0, "the first instrument by default");
+    cr_assert_eq(s[1].pct, 0.5);
+    cr_assert_eq(s[1].over_steps, 1, "at once by default");
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"over_steps\":\t600"), "%s", cfg.resolved_json);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"over_steps\":\t1\n"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+    expect_idempotent(text);
+}
+
+Test(config, news_shock_errors)
+{
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'instrument': 'P', 'pct': -0.1}"), CAS_EINVAL,
+                 "shocks[1].instrument",
+                 "'P' is a perpetual; news moves a spot instrument's value (use 'index_jump' to"
+                 " move a perpetual's index)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': -1}"), CAS_ERANGE, "shocks[1].pct",
+                 "must be greater than -1, got -1");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 1e999}"), CAS_ERANGE, "shocks[1].pct",
+                 "is too large; write a finite number");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news'}"), CAS_EINVAL, "shocks[1].pct",
+                 "missing required key 'pct'; give the move of the value as a fraction, e.g. -0.03"
+                 " for a 3% fall");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 0.1, 'over_steps': 0}"), CAS_ERANGE,
+                 "shocks[1].over_steps", "must be between 1 and 1000000000, got 0");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 0.1, 'over_steps': 2.5}"), CAS_EINVAL,
+                 "shocks[1].over_steps", "must be an integer, got 2.5");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 0.1, 'over_steps': '60'}"), CAS_EINVAL,
+                 "shocks[1].over_steps", "must be an integer, got a string");
+    expect_error(SHOCK("{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'pct': 0.1,"
+                       " 'over_steps': 5}"),
+                 CAS_EINVAL, "shocks[1].over_steps",
+                 "'over_steps' is only for kind 'news'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 0.1, 'side': 'sell'}"), CAS_EINVAL,
+                 "shocks[1].side",
+                 "'side' is only for kinds 'market_order' and 'limit_order'; remove it");
+    expect_error(SHOCK("{'step': 1, 'kind': 'news', 'pct': 0.1, 'over_step': 5}"), CAS_EINVAL,
+                 "shocks[1].over_step", "unknown key 'over_step' (did you mean 'over_steps'?)");
+    expect_error(SHOCK("{'step': 1, 'kind': 'nwes', 'pct': 0.1}"), CAS_EINVAL, "shocks[1].kind",
+                 "unknown shock kind 'nwes' (did you mean 'news'? known kinds: market_order,"
+                 " limit_order, index_jump, news)");
+}
+
+/* An index that follows a spot book is set from that book at the start of every step: a
+ * jump would last one step and vanish. The news belongs on the book. */
+Test(config, index_jump_on_an_index_that_follows_spot_is_refused)
+{
+    expect_error("{'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100}, " PERP ","
+                 " 'index': {'source': 'spot', 'instrument': 'S'}}], 'shocks': [{'step': 1,"
+                 " 'kind': 'index_jump', 'instrument': 'P', 'pct': -0.1}]}",
+                 CAS_EINVAL, "shocks[0].instrument",
+                 "the index of 'P' follows its spot book 'S', which would undo the jump at the"
+                 " next step; use a 'news' shock on 'S'");
 }
 
 /* A limit order's price is quote currency, stored in ticks of its instrument, and
@@ -2269,12 +2409,13 @@ Test(config, limit_order_shock_errors)
                  "'price' is only for kind 'limit_order'; remove it");
     expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
                        " 'price': 100, 'pct': 0.1}"),
-                 CAS_EINVAL, "shocks[1].pct", "'pct' is only for kind 'index_jump'; remove it");
+                 CAS_EINVAL, "shocks[1].pct",
+                 "'pct' is only for kinds 'index_jump' and 'news'; remove it");
     expect_error(SHOCK("{'step': 1, 'kind': 'limit_oder', 'side': 'buy', 'qty': 1,"
                        " 'price': 100}"),
                  CAS_EINVAL, "shocks[1].kind",
                  "unknown shock kind 'limit_oder' (did you mean 'limit_order'? known kinds:"
-                 " market_order, limit_order, index_jump)");
+                 " market_order, limit_order, index_jump, news)");
     expect_error(SHOCK("{'step': 1, 'kind': 'limit_order', 'side': 'buy', 'qty': 1,"
                        " 'prize': 100}"),
                  CAS_EINVAL, "shocks[1].prize", "unknown key 'prize' (did you mean 'price'?)");

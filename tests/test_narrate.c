@@ -144,6 +144,29 @@ Test(narrate, a_range_of_steps_tells_every_liquidation_in_it)
     free(text);
 }
 
+/* News is told as a move of the value, with its ramp; an index jump as a jump. */
+Test(narrate, news_and_index_jumps_are_told_as_what_they_move)
+{
+    write_file(
+        "news.json",
+        "{\"steps\": 50, \"instruments\": [{\"name\": \"S\", \"initial_price\": 100},"
+        " {\"name\": \"P\", \"kind\": \"perpetual\", \"initial_price\": 100}],"
+        " \"agents\": [{\"type\": \"noise\", \"count\": 5}],"
+        " \"shocks\": [{\"step\": 10, \"kind\": \"news\", \"pct\": -0.03, \"over_steps\": 20},"
+        " {\"step\": 20, \"kind\": \"news\", \"pct\": 0.5},"
+        " {\"step\": 30, \"kind\": \"index_jump\", \"instrument\": \"P\", \"pct\": -0.1}]}");
+    cr_assert_eq(run_cascade("run news.json -o r --quiet"), 0);
+    char *text = narrate("r --from 0");
+    cr_assert_not_null(strstr(text, "step 10     shock 1: news moves the value of S by -3% over 20"
+                                    " steps\n"),
+                       "%s", text);
+    cr_assert_not_null(strstr(text, "step 20     shock 2: news moves the value of S by +50%\n"),
+                       "%s", text);
+    cr_assert_not_null(strstr(text, "step 30     shock 3: the index of P jumps by -10%\n"), "%s",
+                       text);
+    free(text);
+}
+
 Test(narrate, without_trades_it_says_what_is_missing)
 {
     squeeze("r", false);

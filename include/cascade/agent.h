@@ -99,8 +99,8 @@ struct cas_market_view {
     double entry;              /* entry price of the position, ticks (0 when flat) */
     cas_money contract_units;  /* money per tick per lot: notional = ticks * lots * this */
     double index;              /* index price, ticks (perpetuals; the mid or last on spot) */
-    double value;              /* fundamental value, ticks: spot, the initial price;
-                                  perpetuals, the index */
+    double value;              /* fundamental value, ticks: spot, the instrument's value
+                                  process (docs/config.md); perpetuals, the index */
     double funding_rate;       /* predicted funding rate per interval (0 on spot) */
     uint32_t index_instrument; /* the spot instrument the index follows, or UINT32_MAX */
     bool halted;               /* trading on the instrument is halted */

@@ -5,6 +5,8 @@
  *     "record": { "sample_every", "trades", "liqmap", "stylized_horizon_steps",
  *                 "amplification_horizon_steps" },
  *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price",
+ *         spot only:
+ *         "value": { "vol_annual", "drift_annual" },
  *         perpetuals only:
  *         "venue": NAME | "PATH.json" | { "name", "description", RULES },
  *         "index": { "source": "gbm" | "path" | "spot", "vol_annual", "drift_annual",
@@ -14,8 +16,8 @@
  *         RULES: one object per venue rule declared in src/config/rules.c ("mark",
  *                "funding", ...; a rule that can be switched off may be false) } ],
  *     "agents": [ { "type", "count", "instrument", "margin", "params": { ... } } ],
- *     "shocks": [ { "step", "kind": "market_order" | "limit_order" | "index_jump",
- *                   "instrument", "side", "qty", "price" | "pct",
+ *     "shocks": [ { "step", "kind": "market_order" | "limit_order" | "index_jump" | "news",
+ *                   "instrument", "side", "qty", "price" | "pct", "over_steps",
  *                   "position": "open" | "close", "holders" } ] }
  * A perpetual's RULES come from its venue profile (built in from
  * configs/venues/NAME.json, a file, or written in place), overridden key by
@@ -45,6 +47,11 @@ struct cas_instrument_config {
     /* The exchange's rules, converted: money units, ppm, steps. For spot only
      * name, kind, contract_units and initial_price are meaningful. */
     struct cas_instrument_spec spec;
+    /* spot only: the fundamental value, a process in ticks from initial_price: constant
+     * without a "value" object (value_on false), else a GBM of these per-step figures,
+     * converted from the annual ones as the index's are (no jumps) */
+    bool value_on;
+    struct cas_gbm_params value;
     /* perpetuals only */
     enum cas_index_source index_source;
     struct cas_gbm_params gbm; /* per step, converted from the annual figures */
@@ -70,7 +77,12 @@ struct cas_instrument_config {
     struct cas_volmargin_params dynamic_margin;
 };
 
-enum cas_shock_kind { CAS_SHOCK_MARKET_ORDER, CAS_SHOCK_LIMIT_ORDER, CAS_SHOCK_INDEX_JUMP };
+enum cas_shock_kind {
+    CAS_SHOCK_MARKET_ORDER,
+    CAS_SHOCK_LIMIT_ORDER,
+    CAS_SHOCK_INDEX_JUMP,
+    CAS_SHOCK_NEWS, /* a move of a spot instrument's value, at once or spread over steps */
+};
 
 /* Whose order a market-order shock is: the shock account opening a position, or the
  * holders of the opposite position closing theirs. */
@@ -80,11 +92,12 @@ struct cas_shock_config {
     cas_step step; /* applied at the start of this step */
     enum cas_shock_kind kind;
     uint32_t instrument;
-    enum cas_side side;               /* MARKET_ORDER, LIMIT_ORDER */
-    cas_lots qty;                     /* MARKET_ORDER, LIMIT_ORDER */
-    cas_ticks price;                  /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
-    double price_written;             /* LIMIT_ORDER: the limit as written, in quote currency */
-    double pct;                       /* INDEX_JUMP: the index is multiplied by 1 + pct */
+    enum cas_side side;   /* MARKET_ORDER, LIMIT_ORDER */
+    cas_lots qty;         /* MARKET_ORDER, LIMIT_ORDER */
+    cas_ticks price;      /* LIMIT_ORDER: the limit, in ticks; it rests until filled */
+    double price_written; /* LIMIT_ORDER: the limit as written, in quote currency */
+    double pct;           /* INDEX_JUMP: the index is multiplied by 1 + pct; NEWS: the value */
+    cas_step over_steps;  /* NEWS: the steps from `step` the move is spread over; 1 otherwise */
     enum cas_shock_position position; /* MARKET_ORDER; OPEN for the others */
     uint32_t holders; /* CLOSE: the population whose agents close, UINT32_MAX for any */
 };

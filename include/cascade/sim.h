@@ -93,7 +93,8 @@ cas_ticks cas_sim_mark(const struct cas_sim *sim, uint32_t instrument);
 double cas_sim_price(const struct cas_sim *sim, uint32_t instrument);
 /* Index price in ticks (perpetuals; the price itself on spot). */
 double cas_sim_index(const struct cas_sim *sim, uint32_t instrument);
-/* Fundamental value in ticks: a spot instrument's initial price; a perpetual's index. */
+/* Fundamental value in ticks: a spot instrument's value process (its initial price unless
+ * a "value" object or a news shock moves it); a perpetual's index. */
 double cas_sim_value(const struct cas_sim *sim, uint32_t instrument);
 /* The predicted funding rate (fraction per interval; 0 on spot or when off). */
 double cas_sim_funding_rate(const struct cas_sim *sim, uint32_t instrument);

@@ -3,9 +3,10 @@
  *
  * A fundamental trader believes the instrument is worth its fundamental value, each with its
  * own persistent error: belief = value x (1 + b), b drawn once from a normal of sd `bias_sd`.
- * The value is the market view's `value`: on a perpetual its index; on a spot book, whose
- * index is its own price, the initial price: a constant fundamental value, as in Chiarella
- * & Iori. At each wake-up (`rate` per step)
+ * The value is the market view's `value`: on a perpetual its index; on a spot book the
+ * instrument's value process, which starts at the initial price and stays there unless the
+ * config moves it (a GBM through the instrument's "value" object, news shocks): a constant
+ * fundamental value by default, as in Chiarella & Iori. At each wake-up (`rate` per step)
  * it compares the market price (the mid, else the last trade) with its belief. When the
  * price is below belief by more than `threshold` (a fraction) it buys, above it sells; the
  * order's size is proportional to the mispricing, `aggression` quote currency per 1% of it,
@@ -18,8 +19,9 @@
  * was already at `max_notional` that way.
  *
  * What to look for in a run: fundamentals pull the price back toward the index (on spot, the
- * value) after a shock, and the spread of their biases sets how tightly; with a leveraged crowd, whether
- * their capped inventory is enough to absorb a cascade's forced selling, or runs out.
+ * value) after a shock, and the spread of their biases sets how tightly; on spot they carry
+ * news into the price; with a leveraged crowd, whether their capped inventory is enough to
+ * absorb a cascade's forced selling, or runs out.
  */
 #include <math.h>
 

@@ -34,9 +34,13 @@ static const struct cas__range price_range = {0, INFINITY, true, false, false};
 
 static const char *const kinds[] = {"spot", "perpetual"};
 
-/* The keys every instrument has; perpetuals add cas__perp_keys (venue, index, the rules). */
-static const char *const common_keys[] = {"name", "kind", "tick_size", "lot_size", "initial_price"};
+/* The keys every instrument has, then a spot instrument's own ("value"); perpetuals add
+ * cas__perp_keys (venue, index, the rules). */
+static const char *const common_keys[] = {"name",     "kind",          "tick_size",
+                                          "lot_size", "initial_price", "value"};
 enum { FIRST_PERP_KEY = sizeof common_keys / sizeof *common_keys };
+
+#define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures, as in perp.c */
 
 /* Every key of an instrument into keys[2 + FIRST_PERP_KEY + CAS__MAX_RULES]; returns how many. */
 static size_t instrument_keys(const char **keys)
@@ -157,6 +161,33 @@ static int reject_perp_keys(struct cas__parse *p, const cJSON *o, const char *co
     return 0;
 }
 
+/* A spot instrument's value: absent, constant at initial_price; an object, a GBM whose
+ * annual figures mean what the index's do (perp.c), defaulting to 0 (a value moves only
+ * as far as the object says). Written back as given, and only when given. */
+static int read_value(struct cas__parse *p, const cJSON *o, size_t i)
+{
+    static const char *const keys[] = {"vol_annual", "drift_annual"};
+    static const struct cas__range vol = {0, 100, false, false, false};
+    static const struct cas__range drift = {-100, 100, false, false, false};
+    struct cas_instrument_config *ins = &p->cfg->instruments[i];
+    struct cas__written *wr = &p->written[i];
+    const cJSON *v;
+    int rc = cas__read_object(&p->w, o, "value", &v);
+    if (rc || !v)
+        return rc;
+    size_t mark = cas__push_key(&p->w, "value");
+    if ((rc = cas__check_keys(&p->w, v, keys, sizeof keys / sizeof *keys)) != 0 ||
+        (rc = cas__read_number(&p->w, v, "vol_annual", &vol, 0, &wr->value_vol_annual)) != 0 ||
+        (rc = cas__read_number(&p->w, v, "drift_annual", &drift, 0, &wr->value_drift_annual)) != 0)
+        return rc;
+    cas__pop(&p->w, mark);
+    double dt = p->cfg->step_seconds;
+    ins->value_on = true;
+    ins->value = (struct cas_gbm_params){.drift = wr->value_drift_annual * dt / YEAR_SECONDS,
+                                         .vol = wr->value_vol_annual * sqrt(dt / YEAR_SECONDS)};
+    return 0;
+}
+
 static int read_instrument(struct cas__parse *p, const cJSON *o, size_t i)
 {
     struct cas_instrument_config *ins = &p->cfg->instruments[i];
@@ -178,7 +209,11 @@ static int read_instrument(struct cas__parse *p, const cJSON *o, size_t i)
     ins->spec.kind = kind == 0 ? CAS_SPOT : CAS_PERPETUAL;
     ins->spec.initial_price = ins->initial_price;
     if (ins->spec.kind == CAS_SPOT)
-        return reject_perp_keys(p, o, keys, n_keys);
+        return (rc = reject_perp_keys(p, o, keys, n_keys)) != 0 ? rc : read_value(p, o, i);
+    if (cas__member(o, "value"))
+        return cas__fail(&p->w, "value", CAS_EINVAL,
+                         "'value' is only for spot instruments; a perpetual's value is its"
+                         " 'index'");
     return cas__read_perpetual(p, o, (uint32_t)i);
 }
 
@@ -462,6 +497,11 @@ static void resolve_instrument(struct cas__build *b, cJSON *arr, const struct ca
     cas__put(b, o, "tick_size", cas__raw_real(ins->tick_size));
     cas__put(b, o, "lot_size", cas__raw_real(ins->lot_size));
     cas__put(b, o, "initial_price", cas__raw_real(wr->price));
+    if (ins->value_on) {
+        cJSON *v = cas__put(b, o, "value", cJSON_CreateObject());
+        cas__put(b, v, "vol_annual", cas__raw_real(wr->value_vol_annual));
+        cas__put(b, v, "drift_annual", cas__raw_real(wr->value_drift_annual));
+    }
     if (ins->spec.kind == CAS_PERPETUAL)
         cas__resolve_perpetual(b, o, cfg, i, wr);
 }

@@ -184,6 +184,7 @@ struct cas__written {
     double ema_seconds, interval_hours;
     double band_window_seconds, halt_seconds, slice_cooldown_seconds;
     double dm_window_seconds, base_vol_annual;
+    double value_vol_annual, value_drift_annual; /* a spot instrument's "value" */
 };
 
 struct cas__parse {

@@ -1,10 +1,11 @@
 /* shocks: scheduled shocks — a market order sent at a step, a limit order placed in the
- * book, or a jump of a perpetual's index — read from the top-level "shocks" array and
- * written back.
+ * book, a jump of a perpetual's index, or news that moves a spot instrument's value — read
+ * from the top-level "shocks" array and written back.
  *
  * cfg->shocks is ordered by step; shocks at the same step keep the order they were
  * written in (a stable sort), so the sim can apply them with one cursor.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 enum { MAX_SHOCKS = 1024 };
 
 /* In the order of enum cas_shock_kind. */
-static const char *const shock_kinds[] = {"market_order", "limit_order", "index_jump"};
+static const char *const shock_kinds[] = {"market_order", "limit_order", "index_jump", "news"};
 static const char *const sides[] = {"buy", "sell"};
 /* In the order of enum cas_shock_position. */
 static const char *const positions[] = {"open", "close"};
@@ -30,7 +31,8 @@ static const struct {
     {"side", ORDERS},
     {"qty", ORDERS},
     {"price", KIND(CAS_SHOCK_LIMIT_ORDER)},
-    {"pct", KIND(CAS_SHOCK_INDEX_JUMP)},
+    {"pct", KIND(CAS_SHOCK_INDEX_JUMP) | KIND(CAS_SHOCK_NEWS)},
+    {"over_steps", KIND(CAS_SHOCK_NEWS)},
     {"position", KIND(CAS_SHOCK_MARKET_ORDER)},
     {"holders", KIND(CAS_SHOCK_MARKET_ORDER)},
 };
@@ -112,14 +114,46 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
                          "'%s' is a spot instrument; an index_jump needs a perpetual (it moves"
                          " the perpetual's index)",
                          cas__escape(esc, sizeof esc, ins->name, SIZE_MAX));
+    if (ins->index_source == CAS_INDEX_SPOT) {
+        char book[48];
+        cas__escape(book, sizeof book, p->cfg->instruments[ins->index_spot].name, SIZE_MAX);
+        return cas__fail(&p->w, "instrument", CAS_EINVAL,
+                         "the index of '%s' follows its spot book '%s', which would undo the jump"
+                         " at the next step; use a 'news' shock on '%s'",
+                         cas__escape(esc, sizeof esc, ins->name, SIZE_MAX), book, book);
+    }
     return cas__require_number(&p->w, o, "pct", &pct,
                                "; give the jump as a fraction, e.g. -0.1 for a 10% drop", &s->pct);
 }
 
+/* News moves a spot instrument's value by (1 + pct), spread over over_steps steps. */
+static int read_news(struct cas__parse *p, const cJSON *o, struct cas_shock_config *s)
+{
+    static const struct cas__range pct = {-1, INFINITY, true, false, false};
+    static const struct cas__range over = {1, 1e9, false, true, false};
+    const struct cas_instrument_config *ins = &p->cfg->instruments[s->instrument];
+    char esc[48];
+    double n;
+    int rc;
+    if (ins->spec.kind != CAS_SPOT)
+        return cas__fail(&p->w, "instrument", CAS_EINVAL,
+                         "'%s' is a perpetual; news moves a spot instrument's value (use"
+                         " 'index_jump' to move a perpetual's index)",
+                         cas__escape(esc, sizeof esc, ins->name, SIZE_MAX));
+    if ((rc = cas__require_number(&p->w, o, "pct", &pct,
+                                  "; give the move of the value as a fraction, e.g. -0.03 for a"
+                                  " 3% fall",
+                                  &s->pct)) != 0 ||
+        (rc = cas__read_number(&p->w, o, "over_steps", &over, 1, &n)) != 0)
+        return rc;
+    s->over_steps = (cas_step)n;
+    return 0;
+}
+
 static int read_shock(struct cas__parse *p, const cJSON *o, size_t i)
 {
-    static const char *const keys[] = {"step",  "kind", "instrument", "side",   "qty",
-                                       "price", "pct",  "position",   "holders"};
+    static const char *const keys[] = {"step",  "kind", "instrument", "side",     "qty",
+                                       "price", "pct",  "over_steps", "position", "holders"};
     struct cas_shock_config *s = &p->cfg->shocks[i];
     const struct cas__range step = {0, (double)(p->cfg->steps - 1), false, true, false};
     double d;
@@ -138,9 +172,12 @@ static int read_shock(struct cas__parse *p, const cJSON *o, size_t i)
     s->kind = (enum cas_shock_kind)kind;
     s->position = CAS_SHOCK_OPEN;
     s->holders = UINT32_MAX;
+    s->over_steps = 1;
     for (size_t k = 0; k < sizeof kind_keys / sizeof *kind_keys; k++)
         if (!(kind_keys[k].kinds & KIND(kind)) && cas__member(o, kind_keys[k].key))
             return wrong_kind(&p->w, kind_keys[k].key, kind_keys[k].kinds);
+    if (s->kind == CAS_SHOCK_NEWS)
+        return read_news(p, o, s);
     return s->kind == CAS_SHOCK_INDEX_JUMP ? read_index_jump(p, o, s) : read_order(p, o, s);
 }
 
@@ -182,7 +219,7 @@ void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_con
         cas__put(b, o, "step", cas__raw_int((double)s->step));
         cas__put(b, o, "kind", cJSON_CreateString(shock_kinds[s->kind]));
         cas__put(b, o, "instrument", cJSON_CreateString(cfg->instruments[s->instrument].name));
-        if (s->kind != CAS_SHOCK_INDEX_JUMP) {
+        if (s->kind == CAS_SHOCK_MARKET_ORDER || s->kind == CAS_SHOCK_LIMIT_ORDER) {
             cas__put(b, o, "side", cJSON_CreateString(sides[s->side == CAS_SELL]));
             cas__put(b, o, "qty", cas__raw_int((double)s->qty));
             if (s->kind == CAS_SHOCK_LIMIT_ORDER)
@@ -193,6 +230,8 @@ void cas__resolve_shocks(struct cas__build *b, cJSON *root, const struct cas_con
                 cas__put(b, o, "holders", cas__raw_int((double)s->holders));
         } else {
             cas__put(b, o, "pct", cas__raw_real(s->pct));
+            if (s->kind == CAS_SHOCK_NEWS)
+                cas__put(b, o, "over_steps", cas__raw_int((double)s->over_steps));
         }
     }
 }

@@ -233,7 +233,9 @@ static void write_cascades(FILE *f, const struct cas_recorder *r)
 
 bool cas__shock_down(const struct cas_shock_config *sh)
 {
-    return sh->kind == CAS_SHOCK_INDEX_JUMP ? sh->pct < 0 : sh->side == CAS_SELL;
+    if (sh->kind == CAS_SHOCK_INDEX_JUMP || sh->kind == CAS_SHOCK_NEWS)
+        return sh->pct < 0;
+    return sh->side == CAS_SELL;
 }
 
 static double move_bps(const struct shock_move *m, bool down)

@@ -76,7 +76,7 @@ static int check_config(const struct run *r, const char *path)
         return 2;
     }
     static const char *const strings[] = {"kind", "instrument", "position"};
-    static const char *const numbers[] = {"qty", "price", "pct", "holders"};
+    static const char *const numbers[] = {"qty", "price", "pct", "over_steps", "holders"};
     int k = 0;
     const cJSON *sh;
     cJSON_ArrayForEach(sh, shocks)
@@ -150,6 +150,17 @@ static void tell_shock(const struct run *r, int k, const cJSON *sh)
         fprintf(r->out, "the index of %s jumps by %+.4g%%\n",
                 cJSON_IsString(ins) ? ins->valuestring : "?",
                 cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
+        return;
+    }
+    if (strcmp(what, "news") == 0) {
+        const cJSON *pct = cJSON_GetObjectItem(sh, "pct"),
+                    *over = cJSON_GetObjectItem(sh, "over_steps");
+        fprintf(r->out, "news moves the value of %s by %+.4g%%",
+                cJSON_IsString(ins) ? ins->valuestring : "?",
+                cJSON_IsNumber(pct) ? pct->valuedouble * 100 : NAN);
+        if (cJSON_IsNumber(over) && over->valuedouble > 1)
+            fprintf(r->out, " over %.0f steps", over->valuedouble);
+        fputs("\n", r->out);
         return;
     }
     const cJSON *qty = cJSON_GetObjectItem(sh, "qty");

@@ -760,9 +760,8 @@ double cas_sim_index(const struct cas_sim *s, uint32_t instrument)
 
 double cas_sim_value(const struct cas_sim *s, uint32_t instrument)
 {
-    if (s->instruments[instrument].perp)
-        return s->instruments[instrument].index.price;
-    return (double)s->cfg->instruments[instrument].initial_price;
+    const struct sim_instrument *in = &s->instruments[instrument];
+    return in->perp ? in->index.price : in->value.price;
 }
 
 double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)
@@ -796,7 +795,8 @@ uint32_t cas_sim_agent_account(const struct cas_sim *s, uint32_t agent)
 uint32_t cas_sim_shock_account(const struct cas_sim *s)
 {
     for (uint32_t k = 0; k < s->cfg->n_shocks; k++)
-        if (s->cfg->shocks[k].kind != CAS_SHOCK_INDEX_JUMP)
+        if (s->cfg->shocks[k].kind == CAS_SHOCK_MARKET_ORDER ||
+            s->cfg->shocks[k].kind == CAS_SHOCK_LIMIT_ORDER)
             return s->shock_account;
     return CAS_NO_ACCOUNT;
 }

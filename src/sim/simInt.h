@@ -22,7 +22,7 @@
 #include "cascade/rules.h"
 #include "cascade/sim.h"
 
-enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3 };
+enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3, STREAM_VALUE = 4 };
 
 #define LIQ_MAP_EVERY 60 /* steps between publications of the liquidation map */
 #define LIQ_MAP_KEEP 16  /* publications kept, for lagged readers */
@@ -46,6 +46,9 @@ struct sim_instrument {
     struct cas_liq_map *liq_maps; /* ring of LIQ_MAP_KEEP publications (perpetuals) */
     uint32_t n_maps, map_head;    /* how many are published (<= KEEP); next slot */
     struct cas_index index;
+    /* spot: the fundamental value, ticks; a GBM of its own stream (STREAM_VALUE) that moves
+     * only with a "value" object, scaled by news shocks (docs/architecture.md) */
+    struct cas_index value;
     struct cas_funding funding;
     struct cas_band band;
     struct cas_volmargin vol;
@@ -97,6 +100,12 @@ struct seed {
     cas_ticks entry;
 };
 
+/* A news shock spread over steps, from the step after its own to its last. */
+struct ramp {
+    uint32_t shock; /* index in cfg->shocks */
+    double pct;     /* each step's move: (1 + pct)^(1 / over_steps) - 1 */
+};
+
 struct cas_sim {
     const struct cas_config *cfg;
     struct cas_sim_observer obs;
@@ -111,7 +120,9 @@ struct cas_sim {
     double money_scale; /* 10^money_decimals: collateral to integer money */
     uint32_t *owner;    /* account id -> agent index, UINT32_MAX for none */
     uint32_t n_owner;
-    uint32_t next_shock;                      /* index of the first shock not yet applied */
+    uint32_t next_shock; /* index of the first shock not yet applied */
+    struct ramp *ramps;  /* the news ramps running, in the order they struck */
+    uint32_t n_ramps;
     bool publish_liq_maps;                    /* someone reads the liquidation map */
     uint32_t *liq_accounts, cap_liq_accounts; /* the map's candidates (publish_liq_map) */
     uint64_t stop_seq;

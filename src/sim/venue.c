@@ -1,11 +1,12 @@
 /* venue: the rules of each instrument wired to the exchange — index, mark,
- * funding, price band, dynamic margin, stop orders and shocks.
+ * funding, price band, dynamic margin, stop orders and shocks — and each spot
+ * instrument's fundamental value.
  *
  * The exchange keeps accounts and runs the risk engine; this file decides
- * when the rules act: indexes move and marks refresh at the start of a step,
- * shocks strike right after, samples, funding payments, bands and margin
- * scales are taken at its end, and every order is followed by the stop orders
- * its trades triggered. The exchange computes marks itself, by each
+ * when the rules act: indexes and values move and marks refresh at the start
+ * of a step, shocks strike right after, samples, funding payments, bands and
+ * margin scales are taken at its end, and every order is followed by the stop
+ * orders its trades triggered. The exchange computes marks itself, by each
  * instrument's method (src/rules/mark.c); this file gives it what the method
  * reads besides the book (mark_context) whenever that changes.
  */
@@ -253,6 +254,17 @@ static int init_index(struct cas_sim *s, uint32_t i, struct cas_err *err)
     return 0;
 }
 
+/* A spot instrument's value: a GBM from the initial price on its own stream, so its path
+ * depends on the seed and its "value" object only; without one it is never advanced and
+ * stays where news puts it. */
+static void init_value(struct cas_sim *s, uint32_t i)
+{
+    const struct cas_instrument_config *ic = &s->cfg->instruments[i];
+    struct cas_rng rng;
+    cas_rng_derive(&rng, s->cfg->seed, STREAM_VALUE, i);
+    cas_index_init_gbm(&s->instruments[i].value, (double)ic->initial_price, &ic->value, &rng);
+}
+
 static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
@@ -260,6 +272,8 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     in->perp = ic->spec.kind == CAS_PERPETUAL;
     in->halt_band = ic->band_on && ic->band.action == CAS_BAND_HALT;
     in->scale_ppm = CAS_PPM;
+    if (!in->perp)
+        init_value(s, i);
     if (in->perp && !(in->liq_maps = calloc(LIQ_MAP_KEEP, sizeof *in->liq_maps)))
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     int rc = init_index(s, i, err);
@@ -327,8 +341,14 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
             apply_band(s, i);
     }
     bool orders = false;
-    for (uint32_t k = 0; k < cfg->n_shocks; k++)
-        orders |= cfg->shocks[k].kind != CAS_SHOCK_INDEX_JUMP;
+    uint32_t ramps = 0;
+    for (uint32_t k = 0; k < cfg->n_shocks; k++) {
+        enum cas_shock_kind kind = cfg->shocks[k].kind;
+        orders |= kind == CAS_SHOCK_MARKET_ORDER || kind == CAS_SHOCK_LIMIT_ORDER;
+        ramps += kind == CAS_SHOCK_NEWS && cfg->shocks[k].over_steps > 1;
+    }
+    if (ramps && !(s->ramps = calloc(ramps, sizeof *s->ramps)))
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
     if (!orders)
         return 0;
     double shock_money = fmin(SHOCK_COLLATERAL * cas_pow10(cfg->money_decimals), 1e17);
@@ -349,6 +369,7 @@ void cas__venue_release(struct cas_sim *s)
             free(s->instruments[i].liq_maps);
         }
     cas_stops_destroy(s->stops);
+    free(s->ramps);
     free(s->liq_accounts);
     cas_exchange_destroy(s->ex);
 }
@@ -461,10 +482,47 @@ static int close_positions(struct cas_sim *s, const struct cas_shock_config *sh,
     return rc;
 }
 
+/* News: the spot value moves by (1 + pct), spread geometrically over over_steps steps:
+ * (1 + pct)^(1 / over_steps) in this step, and, through its ramp, in each of the next
+ * over_steps - 1 (run_ramps). The market learns of it only through the agents who anchor
+ * on the value. */
+static void strike_news(struct cas_sim *s, uint32_t k)
+{
+    const struct cas_shock_config *sh = &s->cfg->shocks[k];
+    struct cas_index *value = &s->instruments[sh->instrument].value;
+    if (sh->over_steps <= 1) {
+        cas_index_jump(value, sh->pct);
+        return;
+    }
+    double pct = cas_exp(cas_log1p(sh->pct) / (double)sh->over_steps) - 1;
+    cas_index_jump(value, pct);
+    s->ramps[s->n_ramps++] = (struct ramp){k, pct};
+}
+
+/* The news ramps that struck in earlier steps move their values on; those whose last step
+ * has passed are dropped. In the order they struck, so overlapping ramps multiply the same
+ * way on every run. */
+static void run_ramps(struct cas_sim *s)
+{
+    uint32_t kept = 0;
+    for (uint32_t r = 0; r < s->n_ramps; r++) {
+        const struct cas_shock_config *sh = &s->cfg->shocks[s->ramps[r].shock];
+        if (s->step >= sh->step + sh->over_steps)
+            continue;
+        cas_index_jump(&s->instruments[sh->instrument].value, s->ramps[r].pct);
+        s->ramps[kept++] = s->ramps[r];
+    }
+    s->n_ramps = kept;
+}
+
 static int apply_shock(struct cas_sim *s, uint32_t k)
 {
     const struct cas_shock_config *sh = &s->cfg->shocks[k];
     struct cas_cause cause = {CAS_CAUSE_SHOCK, k + 1};
+    if (sh->kind == CAS_SHOCK_NEWS) {
+        strike_news(s, k);
+        return 0;
+    }
     if (sh->kind == CAS_SHOCK_INDEX_JUMP) {
         cas_index_jump(&s->instruments[sh->instrument].index, sh->pct);
         mark_context(s, sh->instrument);
@@ -534,13 +592,18 @@ int cas__venue_begin_step(struct cas_sim *s)
             cas_exchange_set_halt(s->ex, i, false);
             in->halted = false;
         }
-        if (!in->perp)
+        if (!in->perp) {
+            if (s->cfg->instruments[i].value_on)
+                cas_index_advance(&in->value, s->step);
             continue;
+        }
         struct cas_cause cause = move_index(s, i);
         mark_context(s, i);
         rc = cas_exchange_update_mark(s->ex, i, cause);
         check_halt(s, i);
     }
+    if (s->n_ramps)
+        run_ramps(s);
     while (rc == 0 && s->next_shock < s->cfg->n_shocks &&
            s->cfg->shocks[s->next_shock].step <= s->step)
         rc = apply_shock(s, s->next_shock++);
