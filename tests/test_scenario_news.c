@@ -1,7 +1,8 @@
 /* test_scenario_news: a spot instrument's fundamental value and the news that moves it
  * (docs/config.md: the instrument's "value" object and the `news` shock), run in process:
- * the value follows a news ramp step by step and composes with other ramps and with its
- * GBM; its path is made by the seed and the "value" object alone, whatever the agents do.
+ * the value follows a news ramp step by step, in timeseries.csv's `value` too, and
+ * composes with other ramps and with its GBM; its path is made by the seed and the "value"
+ * object alone, whatever the agents do.
  *
  * The market: a spot book of BTC (tick 5, lot 0.01, 60,000) with configs/default.json's
  * liquidity (100 noise traders, 4 market makers, 20 fundamental traders), news of -5%
@@ -149,6 +150,40 @@ Test(scenario_news, the_value_follows_its_ramps_step_by_step)
     cr_assert(near(p->value[3000], P0 * 0.95 * 1.02 * 1.1, 1e-12), "at once: %.17g",
               p->value[3000]);
     free(p);
+    free(text);
+}
+
+/* The same through the program: timeseries.csv's `value` column is the value in quote
+ * currency (2 decimals beyond the tick's) on the spot book, and empty on a perpetual. */
+Test(scenario_news, the_value_column_follows_the_ramp, .init = runs_setup, .fini = runs_teardown)
+{
+    char *text = experiment(", {\"name\": \"P\", \"kind\": \"perpetual\", \"tick_size\": 5,"
+                            " \"lot_size\": 0.01, \"initial_price\": 60000,"
+                            " \"index\": {\"source\": \"spot\", \"instrument\": \"BTC\"}}",
+                            "", MINUS_5_OVER_300);
+    write_file("news.json", text);
+    cr_assert_eq(run_cascade("run news.json -q --steps 2400 --set record.sample_every=1 -o r"), 0);
+    struct table t;
+    table_read(&t, "r/timeseries.csv");
+    size_t spot = 0;
+    for (size_t r = 1; r < t.n_rows; r++) {
+        if (strcmp(cell(&t, r, "instrument"), "P") == 0) {
+            cr_assert_str_eq(cell(&t, r, "value"), "", "row %zu: a perpetual's value is its index",
+                             r);
+            continue;
+        }
+        cas_step step = integer(&t, r, "step");
+        double want = 60000 * ramp(step, NEWS, RAMP, -0.05);
+        cr_assert(fabs(num(&t, r, "value") - want) <= 0.005 + 1e-9, "step %lld: %s, want %.4f",
+                  (long long)step, cell(&t, r, "value"), want);
+        if (step < NEWS)
+            cr_assert_str_eq(cell(&t, r, "value"), "60000.00");
+        if (step >= NEWS + RAMP - 1)
+            cr_assert_str_eq(cell(&t, r, "value"), "57000.00");
+        spot++;
+    }
+    cr_assert_eq(spot, 2400u);
+    table_free(&t);
     free(text);
 }
 

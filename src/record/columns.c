@@ -202,6 +202,11 @@ static void ts_index(struct line *f, const void *x)
         put_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
                        TS(x)->s->decimals + 2);
 }
+static void ts_value(struct line *f, const void *x)
+{
+    if (!PERP(x))
+        put_price(f, cas_sim_value(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals + 2);
+}
 static void ts_spread(struct line *f, const void *x)
 {
     if (TS(x)->has_bid && TS(x)->has_ask)
@@ -303,6 +308,10 @@ const struct column cas__ts_columns[] = {
     {{"mark", "quote currency", "the venue's mark price (perpetuals: by the instrument's "
                                 "`mark.method`; spot: mid, else last)"}, ts_mark},
     {{"index", "quote currency", "the perpetual's index price; empty on spot"}, ts_index},
+    {{"value", "quote currency", "the spot instrument's fundamental value, which fundamental "
+                                 "traders anchor on: the initial price unless the instrument's "
+                                 "`value` process or a `news` shock moves it; empty on "
+                                 "perpetuals (their value is the index)"}, ts_value},
     {{"spread_ticks", "ticks", "ask − bid; empty unless both sides are quoted"}, ts_spread},
     {{"bid_qty", "lots", "lots resting at the best bid (0 when none)"}, ts_bid_qty},
     {{"ask_qty", "lots", "lots resting at the best ask (0 when none)"}, ts_ask_qty},
