@@ -2348,6 +2348,13 @@ Test(config, index_jump_on_an_index_that_follows_spot_is_refused)
                  CAS_EINVAL, "shocks[0].instrument",
                  "the index of 'P' follows its spot book 'S', which would undo the jump at the"
                  " next step; use a 'news' shock on 'S'");
+    expect_error("{'steps': 100, 'instruments': [{'name': 'S', 'initial_price': 100},"
+                 " {'name': 'T', 'initial_price': 100}, " PERP ", 'index': {'source': 'spot',"
+                 " 'constituents': [{'instrument': 'S'}, {'instrument': 'T', 'weight': 2}]}}],"
+                 " 'shocks': [{'step': 1, 'kind': 'index_jump', 'instrument': 'P', 'pct': -0.1}]}",
+                 CAS_EINVAL, "shocks[0].instrument",
+                 "the index of 'P' follows 2 spot books ('T' weighs most), which would undo the"
+                 " jump at the next step; use 'news' shocks on them");
 }
 
 /* A limit order's price is quote currency, stored in ticks of its instrument, and

@@ -115,12 +115,19 @@ static int read_index_jump(struct cas__parse *p, const cJSON *o, struct cas_shoc
                          " the perpetual's index)",
                          cas__escape(esc, sizeof esc, ins->name, SIZE_MAX));
     if (ins->index_source == CAS_INDEX_SPOT) {
+        /* the index is set from its books at the start of every step */
         char book[48];
+        cas__escape(esc, sizeof esc, ins->name, SIZE_MAX);
         cas__escape(book, sizeof book, p->cfg->instruments[ins->index_spot].name, SIZE_MAX);
+        if (ins->n_constituents > 1)
+            return cas__fail(&p->w, "instrument", CAS_EINVAL,
+                             "the index of '%s' follows %u spot books ('%s' weighs most), which"
+                             " would undo the jump at the next step; use 'news' shocks on them",
+                             esc, (unsigned)ins->n_constituents, book);
         return cas__fail(&p->w, "instrument", CAS_EINVAL,
                          "the index of '%s' follows its spot book '%s', which would undo the jump"
                          " at the next step; use a 'news' shock on '%s'",
-                         cas__escape(esc, sizeof esc, ins->name, SIZE_MAX), book, book);
+                         esc, book, book);
     }
     return cas__require_number(&p->w, o, "pct", &pct,
                                "; give the jump as a fraction, e.g. -0.1 for a 10% drop", &s->pct);
