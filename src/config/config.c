@@ -40,8 +40,6 @@ static const char *const common_keys[] = {"name",     "kind",          "tick_siz
                                           "lot_size", "initial_price", "value"};
 enum { FIRST_PERP_KEY = sizeof common_keys / sizeof *common_keys };
 
-#define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures, as in perp.c */
-
 /* Every key of an instrument into keys[2 + FIRST_PERP_KEY + CAS__MAX_RULES]; returns how many. */
 static size_t instrument_keys(const char **keys)
 {

@@ -104,6 +104,7 @@ struct cas__origin {
     const char *sep;      /* ": " after a label, "." after a JSON path */
 };
 
+#define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures (index, value) */
 /* A position in the tree: the JSON path so far (top-level keys bare, ".key" below them,
  * "[i]" for indexes) and where failures go. */
 struct cas__walk {

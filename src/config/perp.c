@@ -19,7 +19,6 @@
 #include "cascade/fmath.h"
 #include "config/configInt.h"
 
-#define YEAR_SECONDS 31536000.0 /* 365 days: the unit of the annual figures */
 #define DAY_SECONDS 86400.0
 #define STEPS_MAX 1e12 /* durations longer than this many steps are refused */
 
