@@ -1110,6 +1110,15 @@ Test(config, mark_method_and_index_sources)
              " [{'instrument': 'A'}]}}, {'name': 'A', 'initial_price': 100}]}",
              NULL, 0);
     cr_assert_eq(cfg.instruments[0].outliers, CAS_OUTLIERS_CLAMP, "Binance's newer text");
+    cas_config_release(&cfg);
+    /* two heaviest books of equal weight: the hedge book is the first of them */
+    parse_ok(&cfg,
+             "{'instruments': [" PERP ", 'index': {'source': 'spot', 'constituents':"
+             " [{'instrument': 'A', 'weight': 1}, {'instrument': 'C', 'weight': 2},"
+             " {'instrument': 'B', 'weight': 2}]}}, {'name': 'A', 'initial_price': 100},"
+             " {'name': 'B', 'initial_price': 100}, {'name': 'C', 'initial_price': 100}]}",
+             NULL, 0);
+    cr_assert_eq(cfg.instruments[0].index_spot, 3, "C, listed before B");
     cr_assert_eq(cfg.instruments[0].outlier_band, 0.01);
     cas_config_release(&cfg);
     parse_ok(&cfg, ONE_PERP(", 'index': {'source': 'path', 'file': 'data/p.csv'}"), NULL, 0);

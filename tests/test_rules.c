@@ -112,8 +112,8 @@ Test(index, composite_is_the_weighted_average_with_outliers_held_to_the_median)
         avg += w[k] * calm[k] / 0.9998;
     /* within the band every rule is the weighted average */
     for (int r = 0; r < 3; r++)
-        cr_assert_float_eq(cas_index_composite(calm, w, 7, (enum cas_index_outliers)r, 0.01), avg,
-                           1e-9);
+        cr_assert_float_eq(cas_index_composite(calm, w, 7, (enum cas_index_outliers)r, 0.01, NULL),
+                           avg, 1e-9);
     /* the main venue falls 10%: the median is 100, so clamp holds it at 99 */
     double crash[7];
     memcpy(crash, calm, sizeof crash);
@@ -123,21 +123,27 @@ Test(index, composite_is_the_weighted_average_with_outliers_held_to_the_median)
         rest += w[k] * crash[k];
         rest_w += w[k];
     }
-    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_CLAMP, 0.01),
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_CLAMP, 0.01, NULL),
                        (rest + w[0] * 99) / 0.9998, 1e-9);
-    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_DROP, 0.05), rest / rest_w,
-                       1e-9);
-    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_NONE, 0.01),
+    double used[7];
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_DROP, 0.05, used),
+                       rest / rest_w, 1e-9);
+    cr_assert_eq(used[0], 0, "the dropped book counted for nothing");
+    for (int k = 1; k < 7; k++)
+        cr_assert_eq(used[k], w[k]);
+    cas_index_composite(crash, w, 7, CAS_OUTLIERS_CLAMP, 0.01, used);
+    cr_assert_eq(used[0], w[0], "a clamped book keeps its weight");
+    cr_assert_float_eq(cas_index_composite(crash, w, 7, CAS_OUTLIERS_NONE, 0.01, NULL),
                        (rest + w[0] * 90) / 0.9998, 1e-9);
     /* two books: the median is their mean, so neither is an outlier at a 6% band */
     const double two[] = {90, 100}, w2[] = {3, 1};
-    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.06), 92.5, 1e-9);
-    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.01),
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.06, NULL), 92.5, 1e-9);
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_CLAMP, 0.01, NULL),
                        (3 * 94.05 + 95.95) / 4, 1e-9);
     /* every book dropped: the median */
-    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_DROP, 0.01), 95, 1e-9);
+    cr_assert_float_eq(cas_index_composite(two, w2, 2, CAS_OUTLIERS_DROP, 0.01, NULL), 95, 1e-9);
     /* one book is its own index */
-    cr_assert_eq(cas_index_composite(two, w2, 1, CAS_OUTLIERS_CLAMP, 0.01), 90);
+    cr_assert_eq(cas_index_composite(two, w2, 1, CAS_OUTLIERS_CLAMP, 0.01, NULL), 90);
 }
 
 /* ---- index: CSV path ---- */

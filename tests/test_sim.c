@@ -545,37 +545,39 @@ Test(sim, positions_from_the_start_are_matched_flat_and_conserved)
     finish(sim, &cfg);
 }
 
-/* A perpetual's index over three spot books (mids 100, 90 and 100, weights 0.5, 0.3 and
- * 0.2) is their weighted average with the outlier held to the median x (1 - band). */
+/* A perpetual's index over three spot books (mids 100, 90 and 100, weights 5, 3 and 2: a
+ * weighted average divides by their sum) is their weighted average with the outlier held
+ * to the median x (1 - band), dropped, or kept. */
 Test(sim, composite_index_follows_its_constituents_books)
 {
     static const char *const rules[] = {"clamp", "drop", "none"};
-    static const double expect[] = {0.5 * 100 + 0.3 * 99 + 0.2 * 100, 100,
-                                    0.5 * 100 + 0.3 * 90 + 0.2 * 100};
+    static const double expect[] = {(5 * 100 + 3 * 99 + 2 * 100) / 10.0, 100,
+                                    (5 * 100 + 3 * 90 + 2 * 100) / 10.0};
     for (int r = 0; r < 3; r++) {
         char json[2048];
+#define BOOK(N) " {\"name\": \"" N "\", \"initial_price\": 100, \"tick_size\": 1}"
+#define QUOTE(N, SIDE, P)                                                                   \
+    "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"" N "\", \"side\": \"" SIDE \
+    "\", \"qty\": 1, \"price\": " P "}"
         snprintf(
             json, sizeof json,
             "{\"steps\": 5, \"instruments\": [{\"name\": \"P\", \"kind\": \"perpetual\","
-            " \"tick_size\": 1, \"initial_price\": 95, \"index\": {\"source\": \"spot\", \"constituents\":"
-            " [{\"instrument\": \"A\", \"weight\": 0.5}, {\"instrument\": \"B\", \"weight\":"
-            " 0.3}, {\"instrument\": \"C\", \"weight\": 0.2}], \"outliers\": \"%s\"}},"
-            " {\"name\": \"A\", \"initial_price\": 100, \"tick_size\": 1}, {\"name\": \"B\", \"tick_size\": 1, \"initial_price\":"
-            " 100}, {\"name\": \"C\", \"tick_size\": 1, \"initial_price\": 100}], \"agents\": [],"
-            " \"shocks\": ["
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"A\", \"side\": \"buy\","
-            " \"qty\": 1, \"price\": 99},"
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"A\", \"side\":"
-            " \"sell\", \"qty\": 1, \"price\": 101},"
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"B\", \"side\": \"buy\","
-            " \"qty\": 1, \"price\": 89},"
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"B\", \"side\":"
-            " \"sell\", \"qty\": 1, \"price\": 91},"
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"C\", \"side\": \"buy\","
-            " \"qty\": 1, \"price\": 98},"
-            "{\"step\": 0, \"kind\": \"limit_order\", \"instrument\": \"C\", \"side\":"
-            " \"sell\", \"qty\": 1, \"price\": 102}]}",
+            " \"tick_size\": 1, \"initial_price\": 95, \"index\": {\"source\": \"spot\","
+            " \"constituents\": [{\"instrument\": \"A\", \"weight\": 5}, {\"instrument\":"
+            " \"B\", \"weight\": 3}, {\"instrument\": \"C\", \"weight\": 2}],"
+            " \"outliers\": \"%s\"}}," BOOK("A") "," BOOK("B") "," BOOK(
+                "C") "],"
+                     " \"agents\": [], \"shocks\": [" QUOTE("A", "buy", "99") "," QUOTE(
+                         "A", "sell",
+                         "101") "," QUOTE("B", "buy",
+                                          "89") "," QUOTE("B", "sell",
+                                                          "91") "," QUOTE("C", "buy",
+                                                                          "98") "," QUOTE("C",
+                                                                                          "sell",
+                                                                                          "102") "]}",
             rules[r]);
+#undef BOOK
+#undef QUOTE
         struct cas_config cfg;
         struct cas_sim *sim = start(&cfg, json, NULL);
         run_steps(sim, 1);

@@ -68,9 +68,11 @@ void cas_index_set(struct cas_index *ix, double price);
 /* A composite index: the weighted average of the constituents' prices[n] (ticks, > 0)
  * with weights[n] (> 0), outliers treated by `rule` against the plain median of the
  * prices (the mean of the middle two for an even n) with the fraction `band`. When every
- * constituent is dropped the median is the index. */
+ * constituent is dropped the median is the index. used[n] (NULL: not wanted) receives the
+ * weight each constituent counted with: its own, 0 when dropped (all 0 when every one
+ * was). */
 double cas_index_composite(const double *prices, const double *weights, size_t n,
-                           enum cas_index_outliers rule, double band);
+                           enum cas_index_outliers rule, double band, double *used);
 /* Move to `step` (GBM: one step of the process; PATH: that step's price). */
 double cas_index_advance(struct cas_index *ix, cas_step step);
 /* Multiply the index by (1 + pct): a shock. */

@@ -16,14 +16,14 @@
 #ifndef CASCADE_SIM_H
 #define CASCADE_SIM_H
 
-/* The most wake-ups a step, all agents together (their rates' sum), that a simulation
- * accepts: cas_sim_create refuses more (CAS_ERANGE at the population that passes it). */
-#define CAS_SIM_MAX_WAKEUPS 1e6
-
 #include "cascade/agent.h"
 #include "cascade/book.h"
 #include "cascade/config.h"
 #include "cascade/exchange.h"
+
+/* The most wake-ups a step, all agents together (their rates' sum), that a simulation
+ * accepts: cas_sim_create refuses more (CAS_ERANGE at the population that passes it). */
+#define CAS_SIM_MAX_WAKEUPS 1e6
 
 struct cas_sim;
 

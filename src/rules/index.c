@@ -59,18 +59,25 @@ static double median_of(const double *p, size_t n)
 }
 
 double cas_index_composite(const double *prices, const double *weights, size_t n,
-                           enum cas_index_outliers rule, double band)
+                           enum cas_index_outliers rule, double band, double *used)
 {
-    if (n == 1)
+    if (n == 1) {
+        if (used)
+            used[0] = weights[0];
         return prices[0];
+    }
     double med = median_of(prices, n), lo = med * (1 - band), hi = med * (1 + band);
     double sum = 0, wsum = 0;
     for (size_t i = 0; i < n && i < CAS_MAX_CONSTITUENTS; i++) {
         double p = prices[i];
+        if (used)
+            used[i] = 0;
         if (rule == CAS_OUTLIERS_CLAMP)
             p = p < lo ? lo : p > hi ? hi : p;
         else if (rule == CAS_OUTLIERS_DROP && (p < lo || p > hi))
             continue;
+        if (used)
+            used[i] = weights[i];
         sum += weights[i] * p;
         wsum += weights[i];
     }

@@ -537,13 +537,15 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
     }
     /* the agents that can say they are at their capital limit (cas_sim_arbitrage), and the
      * arbitrage desks (cas_sim_desks) */
+    uint32_t desks = 0;
+    for (uint32_t g = 0; g < s->n_agents; g++)
+        desks += s->agents[g].type->desk;
+    if (desks && !(s->desks = malloc(desks * sizeof *s->desks)))
+        goto nomem;
     for (uint32_t g = 0; g < s->n_agents; g++) {
         const struct agent *a = &s->agents[g];
-        if (a->type->desk) {
-            if (!s->desks && !(s->desks = malloc(s->n_agents * sizeof *s->desks)))
-                goto nomem;
+        if (a->type->desk)
             s->desks[s->n_desks++] = g;
-        }
         if (a->type->at_limit) {
             s->instruments[a->instrument].n_arb++;
             s->instruments[a->instrument].n_at_limit += a->type->at_limit(a->state);
@@ -569,6 +571,7 @@ void cas_sim_destroy(struct cas_sim *s)
     free(s->instruments);
     free(s->agents);
     free(s->desks);
+    free(s->flows);
     free(s->states);
     free(s->wake_ring);
     free(s->pending);

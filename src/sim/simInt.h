@@ -29,16 +29,16 @@ enum { STREAM_SCHEDULER = 1, STREAM_AGENT = 2, STREAM_INDEX = 3, STREAM_VALUE = 
 #define LIQ_MAP_SPAN 0.5 /* the map covers the mark -/+ 25% */
 
 /* Forced flow: the lots liquidations' orders, and orders answering them, took on one side
- * of an instrument in one step, by liquidation (the FLOW_KEEP largest; a newcomer takes
- * the smallest one's place once it has more lots). */
-#define FLOW_KEEP 8
+ * of an instrument in one step, by liquidation (every one of them, in the order they
+ * first traded). */
+struct flow {
+    uint64_t liq;
+    double lots; /* lots; weighted notional once gathered by flow_gather (venue.c) */
+};
 struct flow_window {
     cas_step step;
-    uint32_t n;
-    struct {
-        uint64_t liq;
-        cas_lots lots;
-    } e[FLOW_KEEP];
+    uint32_t n, cap;
+    struct flow *e;
 };
 
 struct sim_instrument {
@@ -140,7 +140,9 @@ struct cas_sim {
     size_t n_far_exp, cap_far_exp;
     struct cas_sim_counters counters;
     uint32_t *desks, n_desks; /* the agents whose type is an arbitrage desk */
-    struct seed *seeds;       /* positions held from the start, until they are opened */
+    struct flow *flows;       /* flow_gather's room: the forced flows of a few windows */
+    uint32_t n_flows, cap_flows;
+    struct seed *seeds; /* positions held from the start, until they are opened */
     uint32_t n_seeds, cap_seeds;
     int error; /* first allocation failure inside a step */
 };
@@ -158,7 +160,7 @@ int cas__venue_submit(struct cas_sim *s, const struct cas_order *o, struct cas_c
 /* The cause of an order that answers the forced flow on `side` of instrument i (see
  * struct cas_order_req): carried from the liquidation with the most lots there in this
  * step and the one before, else `own`. */
-struct cas_cause cas__venue_answer_cause(const struct cas_sim *s, uint32_t i, enum cas_side side,
+struct cas_cause cas__venue_answer_cause(struct cas_sim *s, uint32_t i, enum cas_side side,
                                          struct cas_cause own);
 /* The liquidation map `lag` publications old, or NULL. */
 const struct cas_liq_map *cas__venue_liq_map(const struct cas_sim *s, uint32_t instrument,

@@ -26,68 +26,75 @@
 
 /* ---- forced flow, by liquidation ---- */
 
-static void flow_add(struct flow_window *w, cas_step step, uint64_t liq, cas_lots lots)
+static int flow_add(struct flow_window *w, cas_step step, uint64_t liq, cas_lots lots)
 {
     if (w->step != step) {
         w->step = step;
         w->n = 0;
     }
-    uint32_t k = 0, small = 0;
-    for (; k < w->n && w->e[k].liq != liq; k++)
-        small = w->e[k].lots < w->e[small].lots ? k : small;
-    if (k < w->n) {
-        w->e[k].lots += lots;
-        return;
+    uint32_t k = 0;
+    while (k < w->n && w->e[k].liq != liq)
+        k++;
+    if (k == w->n) {
+        if (cas__grow((void **)&w->e, &w->cap, w->n + 1, sizeof *w->e) < 0)
+            return CAS_ENOMEM;
+        w->e[w->n++] = (struct flow){liq, 0};
     }
-    if (w->n < FLOW_KEEP)
-        k = w->n++;
-    else if (lots > w->e[small].lots)
-        k = small;
-    else
-        return;
-    w->e[k].liq = liq;
-    w->e[k].lots = lots;
-}
-
-/* The lots of liquidation `liq` in window w if it describes step `a` or `b`. */
-static cas_lots flow_lots(const struct flow_window *w, cas_step a, cas_step b, uint64_t liq)
-{
-    if (w->step != a && w->step != b)
-        return 0;
-    for (uint32_t k = 0; k < w->n; k++)
-        if (w->e[k].liq == liq)
-            return w->e[k].lots;
+    w->e[k].lots += (double)lots;
     return 0;
 }
 
-/* The liquidation with the most lots on `side` of instrument i in steps `step` and
- * `step - 1`, weighted by `weight`, if it beats *best_lots (the smaller id on a tie). */
-static void flow_best(const struct sim_instrument *in, enum cas_side side, cas_step step,
-                      double weight, uint64_t *best, double *best_lots)
+/* Add window w's flows, if it describes step `step` or the one before, each times
+ * `weight`, to s->flows. */
+static int flow_gather(struct cas_sim *s, const struct flow_window *w, cas_step step, double weight)
 {
-    for (int w = 0; w < 2; w++) {
-        const struct flow_window *fw = &in->flow[side][w];
-        if (fw->step != step && fw->step != step - 1)
-            continue;
-        for (uint32_t k = 0; k < fw->n; k++) {
-            uint64_t liq = fw->e[k].liq;
-            double lots = weight * (double)(flow_lots(&in->flow[side][0], step, step - 1, liq) +
-                                            flow_lots(&in->flow[side][1], step, step - 1, liq));
-            if (lots > *best_lots || (lots == *best_lots && liq < *best)) {
-                *best = liq;
-                *best_lots = lots;
-            }
-        }
-    }
+    if ((w->step != step && w->step != step - 1) || w->n == 0 || !(weight > 0))
+        return 0;
+    if (cas__grow((void **)&s->flows, &s->cap_flows, s->n_flows + w->n, sizeof *s->flows) < 0)
+        return CAS_ENOMEM;
+    for (uint32_t k = 0; k < w->n; k++)
+        s->flows[s->n_flows++] = (struct flow){w->e[k].liq, weight * w->e[k].lots};
+    return 0;
 }
 
-struct cas_cause cas__venue_answer_cause(const struct cas_sim *s, uint32_t i, enum cas_side side,
+static int by_liq(const void *a, const void *b)
+{
+    uint64_t x = ((const struct flow *)a)->liq, y = ((const struct flow *)b)->liq;
+    return (x > y) - (x < y);
+}
+
+/* The liquidation whose gathered flows add up to the most (the smaller id on a tie), as
+ * `carried`; `own` when none was gathered. Empties s->flows. */
+static struct cas_cause flow_most(struct cas_sim *s, struct cas_cause own)
+{
+    qsort(s->flows, s->n_flows, sizeof *s->flows, by_liq);
+    uint64_t best = 0;
+    double most = 0;
+    for (uint32_t k = 0; k < s->n_flows;) {
+        uint64_t liq = s->flows[k].liq;
+        double sum = 0;
+        for (; k < s->n_flows && s->flows[k].liq == liq; k++)
+            sum += s->flows[k].lots;
+        if (sum > most) { /* ids ascend: a tie keeps the smaller */
+            best = liq;
+            most = sum;
+        }
+    }
+    s->n_flows = 0;
+    return most > 0 ? (struct cas_cause){CAS_CAUSE_CARRIED, best} : own;
+}
+
+struct cas_cause cas__venue_answer_cause(struct cas_sim *s, uint32_t i, enum cas_side side,
                                          struct cas_cause own)
 {
-    uint64_t best = 0;
-    double lots = 0;
-    flow_best(&s->instruments[i], side, s->step, 1, &best, &lots);
-    return lots > 0 ? (struct cas_cause){CAS_CAUSE_CARRIED, best} : own;
+    const struct sim_instrument *in = &s->instruments[i];
+    s->n_flows = 0;
+    if (flow_gather(s, &in->flow[side][0], s->step, 1) < 0 ||
+        flow_gather(s, &in->flow[side][1], s->step, 1) < 0) {
+        s->error = s->error ? s->error : CAS_ENOMEM;
+        return own;
+    }
+    return flow_most(s, own);
 }
 
 static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill, uint32_t taker,
@@ -95,9 +102,11 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *fill,
 {
     struct cas_sim *s = ctx;
     s->counters.trades++;
-    if (cause.kind == CAS_CAUSE_LIQUIDATION || cause.kind == CAS_CAUSE_CARRIED)
+    if ((cause.kind == CAS_CAUSE_LIQUIDATION || cause.kind == CAS_CAUSE_CARRIED) &&
         flow_add(&s->instruments[instrument].flow[fill->taker_side][s->step & 1], s->step, cause.id,
-                 fill->qty);
+                 fill->qty) < 0 &&
+        !s->error)
+        s->error = CAS_ENOMEM;
     cas__agents_hear_fill(s, instrument, fill, taker, maker);
     if (s->obs.on_trade)
         s->obs.on_trade(s->obs.ctx, instrument, fill, cause);
@@ -367,6 +376,9 @@ void cas__venue_release(struct cas_sim *s)
             cas_band_release(&s->instruments[i].band);
             cas_volmargin_release(&s->instruments[i].vol);
             free(s->instruments[i].liq_maps);
+            for (int side = 0; side < 2; side++)
+                for (int w = 0; w < 2; w++)
+                    free(s->instruments[i].flow[side][w].e);
         }
     cas_stops_destroy(s->stops);
     free(s->ramps);
@@ -548,8 +560,9 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
 /* Move the index to this step; returns the move's cause. An exogenous index is its own
  * cause. An index of spot books moved by trades that carried a liquidation's orders there
  * (cas_order_req.answer) is that liquidation's carried effect: the liquidation with the
- * most notional among the constituents' taker orders in the direction of the move, over
- * the last step and this one, each book's weighted by its index weight. */
+ * most notional among the constituents' carried taker orders in the direction of the move,
+ * over the last step and this one, added up across the books, each book's weighted by the
+ * weight it counted with in this index (none when the outlier rule dropped it). */
 static struct cas_cause move_index(struct cas_sim *s, uint32_t i)
 {
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
@@ -564,21 +577,25 @@ static struct cas_cause move_index(struct cas_sim *s, uint32_t i)
         const struct cas_instrument_config *spot = &s->cfg->instruments[ic->constituent[k]];
         prices[k] = cas_sim_price(s, ic->constituent[k]) * spot->tick_size / ic->tick_size;
     }
-    double was = ix->price;
+    double was = ix->price, used[CAS_MAX_CONSTITUENTS];
     cas_index_set(ix, cas_index_composite(prices, ic->weight, ic->n_constituents, ic->outliers,
-                                          ic->outlier_band));
+                                          ic->outlier_band, used));
     if (ix->price == was)
         return own;
     enum cas_side side = ix->price < was ? CAS_SELL : CAS_BUY;
-    uint64_t best = 0;
-    double most = 0;
+    s->n_flows = 0;
     for (uint32_t k = 0; k < ic->n_constituents; k++) {
         uint32_t c = ic->constituent[k];
         double lot_notional =
             cas_sim_price(s, c) * (double)s->cfg->instruments[c].spec.contract_units;
-        flow_best(&s->instruments[c], side, s->step, ic->weight[k] * lot_notional, &best, &most);
+        for (int w = 0; w < 2; w++)
+            if (flow_gather(s, &s->instruments[c].flow[side][w], s->step, used[k] * lot_notional) <
+                0) {
+                s->error = s->error ? s->error : CAS_ENOMEM;
+                return own;
+            }
     }
-    return most > 0 ? (struct cas_cause){CAS_CAUSE_CARRIED, best} : own;
+    return flow_most(s, own);
 }
 
 int cas__venue_begin_step(struct cas_sim *s)
