@@ -67,7 +67,8 @@ static int by_liq(const void *a, const void *b)
  * `carried`; `own` when none was gathered. Empties s->flows. */
 static struct cas_cause flow_most(struct cas_sim *s, struct cas_cause own)
 {
-    qsort(s->flows, s->n_flows, sizeof *s->flows, by_liq);
+    if (s->n_flows > 1) /* qsort's base must not be NULL, even for no element */
+        qsort(s->flows, s->n_flows, sizeof *s->flows, by_liq);
     uint64_t best = 0;
     double most = 0;
     for (uint32_t k = 0; k < s->n_flows;) {
