@@ -264,22 +264,11 @@ static void ts_fund(struct line *f, const void *x)
     put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
 }
 static void ts_adl(struct line *f, const void *x) { put_uint(f, TS(x)->s->adl); }
-static void ts_desk_lots(struct line *f, const void *x)
-{
-    cas_lots lots;
-    cas_money equity;
-    uint32_t n;
-    cas_sim_desks(TS(x)->sim, TS(x)->i, &lots, &equity, &n);
-    put_int(f, lots);
-}
+static void ts_desk_lots(struct line *f, const void *x) { put_int(f, TS(x)->desk_lots); }
 static void ts_desk_equity(struct line *f, const void *x)
 {
-    cas_lots lots;
-    cas_money equity;
-    uint32_t n;
-    cas_sim_desks(TS(x)->sim, TS(x)->i, &lots, &equity, &n);
-    if (n > 0)
-        put_money(f, equity, TS(x)->r->cfg->money_decimals);
+    if (TS(x)->n_desks > 0)
+        put_money(f, TS(x)->desk_equity, TS(x)->r->cfg->money_decimals);
 }
 static void ts_arb_at_limit(struct line *f, const void *x)
 {
@@ -570,8 +559,8 @@ const struct column cas__cascade_columns[] = {
     {{"index_move_bps", "bp", "the index's move over the same span: (the index at the end of "
                               "the step before `start_step` − `index_at_extreme`) / that × "
                               "10⁴, positive in the cascade's direction; with an index of spot "
-                              "books, the part of the fall that happened on spot (empty on "
-                              "spot)"}, cs_index_move},
+                              "books, the part of the fall that happened on spot (negative when "
+                              "the index moved the other way; empty on spot)"}, cs_index_move},
     {{"recovery_half_steps", "steps", "steps from `extreme_step` to the first later end of "
                                       "step at which the price had undone half the move; empty "
                                       "if it never did before the run ended"}, cs_recovery},

@@ -145,6 +145,9 @@ struct ts_row {
     const struct series *s;
     cas_ticks bid, ask;
     bool has_bid, has_ask;
+    cas_lots desk_lots; /* cas_sim_desks, once for the row's two columns */
+    cas_money desk_equity;
+    uint32_t n_desks;
 };
 struct liq_out {
     const struct cas_recorder *r;

@@ -320,6 +320,7 @@ static void write_row(struct cas_recorder *r, const struct cas_sim *sim, uint32_
     const struct cas_book *b = cas_sim_book(sim, i);
     row.has_bid = cas_book_best_bid(b, &row.bid);
     row.has_ask = cas_book_best_ask(b, &row.ask);
+    cas_sim_desks(sim, i, &row.desk_lots, &row.desk_equity, &row.n_desks);
     cas__put_row(r->ts, cas__ts_columns, cas__n_ts_columns, &row);
     reset_row(&r->series[i]);
 }
