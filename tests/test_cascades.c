@@ -11,8 +11,13 @@
 static struct cas_liquidation liq(uint64_t id, cas_step step, enum cas_side side,
                                   enum cas_cause_kind kind, uint64_t cause)
 {
-    return (struct cas_liquidation){
-        .id = id, .step = step, .side = side, .cause = {kind, cause}, .lots = 1, .mark = 100};
+    return (struct cas_liquidation){.id = id,
+                                    .step = step,
+                                    .side = side,
+                                    .cause = {kind, cause},
+                                    .lots = 1,
+                                    .mark = 100,
+                                    .notional = 1};
 }
 
 struct path {
@@ -41,8 +46,11 @@ static struct cas_cascades *replay(const struct cas_liquidation *l, const cas_st
     cr_assert_eq(cas_cascades_create(&cs, 1, &p->initial), 0);
     for (cas_step t = 0; t < STEPS; t++) {
         for (size_t k = 0; k < n; k++)
-            if (l[k].step == t)
-                cr_assert_eq(cas_cascades_liquidation(cs, &l[k], notional[k]), 0);
+            if (l[k].step == t) {
+                struct cas_liquidation lk = l[k];
+                lk.notional = notional[k];
+                cr_assert_eq(cas_cascades_liquidation(cs, &lk), 0);
+            }
         if (!isnan(p->high[t]))
             cas_cascades_trade(cs, 0, p->high[t]);
         if (!isnan(p->low[t]))
@@ -235,11 +243,11 @@ Test(cascades, each_running_cascade_takes_its_instruments_extreme_trades)
     double low0 = INFINITY, high1 = -INFINITY;
     for (cas_step t = 0; t < 8; t++) {
         if (t == 2)
-            cr_assert_eq(cas_cascades_liquidation(cs, &a, 1), 0);
+            cr_assert_eq(cas_cascades_liquidation(cs, &a), 0);
         for (int k = 0; k < 50; k++) {
             double p0 = 100 - (double)((k * 37 + t * 11) % 23) / 2, p1 = 200 + (k * 29 + t) % 17;
             if (t == 3 && k == 25)
-                cr_assert_eq(cas_cascades_liquidation(cs, &b, 1), 0);
+                cr_assert_eq(cas_cascades_liquidation(cs, &b), 0);
             cas_cascades_trade(cs, 0, p0 - (t == 0 || t == 7 ? 30 : 0));
             cas_cascades_trade(cs, 1, p1 + (t == 1 || t == 6 ? 50 : 0));
             low0 = t >= 2 && t <= 5 && p0 < low0 ? p0 : low0;

@@ -641,6 +641,32 @@ Test(exchange, mark_move_liquidates_exactly_the_crossed_in_order)
     cr_assert_eq(r.n_done, 3);
     cr_assert_eq(r.done[0].insurance_change, 0);
     cr_assert_eq(totals(ex).liquidated_notional, 3 * 850);
+    cr_assert_eq(r.liq[0].notional, 850);
+}
+
+/* Two shorts of 4 lots of 2^30 units each (notional 2^32 x price): a mark of
+ * 2^40 puts each notional at 2^72, past 64 bits. Each liquidation's notional and
+ * the venue's total are held to INT64_MAX, not wrapped (the config fuzzer found
+ * a run whose index ran away to such marks). */
+Test(exchange, liquidated_notional_is_held_to_the_largest_money_not_wrapped)
+{
+    struct cas_instrument_spec s = perp();
+    s.contract_units = (int64_t)1 << 30;
+    open_venue(&s, 1, 0);
+    uint32_t m = open_acct(ex, INT64_MAX / 8, CAS_CROSS, 100);
+    uint32_t a = open_acct(ex, (cas_money)1 << 36, CAS_ISOLATED, 10);
+    uint32_t b = open_acct(ex, (cas_money)1 << 36, CAS_ISOLATED, 10);
+    trade(ex, 0, m, a, 100, 4);
+    trade(ex, 0, m, b, 100, 4);
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, CAS_BOOK_MAX_PRICE, SHOCK(1)), 0);
+    ok(ex);
+    cr_assert_eq(r.n_liq, 2);
+    cr_assert_eq(r.liq[0].notional, INT64_MAX);
+    cr_assert_eq(r.liq[1].notional, INT64_MAX);
+    cr_assert_eq(totals(ex).liquidated_notional, INT64_MAX);
+    cr_assert_eq(cas_money_add_held(INT64_MIN + 1, -2), INT64_MIN);
+    cr_assert_eq(cas_money_add_held(INT64_MAX - 1, 1), INT64_MAX);
+    cr_assert_eq(cas_money_add_held(-5, 3), -2);
 }
 
 /* Surplus: a (lev 10, BP 90) is liquidated at mark 89; its IOC sell at 90

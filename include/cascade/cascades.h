@@ -67,9 +67,9 @@ void cas_cascades_destroy(struct cas_cascades *cs);
 void cas_cascades_trade(struct cas_cascades *cs, uint32_t instrument, double price);
 
 /* A liquidation was triggered (ids 1, 2, ... in order, l->step the step
- * running now); `notional` at its mark. 0 or CAS_ENOMEM. */
-int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l,
-                             cas_money notional);
+ * running now; its cascade's notional adds l->notional, held to INT64_MAX).
+ * 0 or CAS_ENOMEM. */
+int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l);
 
 /* Liquidation `id`'s orders are finished, in step `step`. */
 void cas_cascades_finished(struct cas_cascades *cs, uint64_t id, cas_step step);

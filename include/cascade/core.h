@@ -42,6 +42,18 @@ struct cas_err {
     char msg[192];  /* lowercase, no final period, subject in quotes */
 };
 
+/* a + b held to [INT64_MIN, INT64_MAX]: for totals of notionals (lots x mark x
+ * units), which a runaway price can push past the range of money, where a
+ * total is reported and a true sum cannot be. Balances never use it: they are
+ * conserved exactly. */
+static inline cas_money cas_money_add_held(cas_money a, cas_money b)
+{
+    cas_money s;
+    if (!__builtin_add_overflow(a, b, &s))
+        return s;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* The text of an error code ("unknown error" for codes not in the map). */
 const char *cas_strerror(int code);
 

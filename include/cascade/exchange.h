@@ -119,6 +119,7 @@ struct cas_liquidation {
     enum cas_side side; /* the side of the liquidated position (CAS_BUY = long) */
     cas_lots lots;      /* lots taken over (engine) or transferred (keeper) */
     cas_ticks mark;     /* mark when it was triggered */
+    cas_money notional; /* lots x mark x contract units, held to INT64_MAX */
     double bankruptcy;  /* bankruptcy price in ticks */
     double liquidation; /* the position's liquidation price in ticks just before it was
                                taken (other positions held at their marks); NaN when none */

@@ -248,6 +248,14 @@ static inline i128 div_ceil(i128 num, i128 den)
     return (num % den != 0 && num > 0) ? q + 1 : q;
 }
 
+/* lots x price x contract units in money, held to [0, INT64_MAX] (lots >= 0):
+ * the notional of a position, which a runaway price can take past 64 bits. */
+static inline cas_money notional_held(cas_lots lots, cas_ticks price, int64_t units)
+{
+    i128 n = (i128)lots * price * units;
+    return n > INT64_MAX ? INT64_MAX : n < 0 ? 0 : (cas_money)n;
+}
+
 /* a * b / c truncated toward zero (c > 0), exactly as (i128)a * b / c. */
 static inline int64_t mul_div(int64_t a, int64_t b, int64_t c)
 {

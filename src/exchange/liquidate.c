@@ -84,7 +84,7 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
         return CAS_ENOMEM;
     struct job *jb = &ex->jobs[j];
     cas_lots lots = p->lots, al = abs_lots(lots);
-    cas_money notional = al * in->mark * in->spec.contract_units;
+    cas_money notional = notional_held(al, in->mark, in->spec.contract_units);
     *jb = (struct job){.id = ++ex->n_liq, .account = a, .instrument = i, .lots = lots,
                        .lots0 = lots, .cash = cash, .cash0 = cash, .live = true};
     if (in->spec.liq_slice_ppm > 0 && notional >= in->spec.liq_slice_above) {
@@ -100,10 +100,10 @@ static int take_over(struct cas_exchange *ex, uint32_t a, uint32_t i, cas_money 
     ex->acct[a].n_perp--;
     ex->acct[a].live_jobs++;
     ex->n_engine++;
-    ex->liq_notional += notional;
+    ex->liq_notional = cas_money_add_held(ex->liq_notional, notional);
     struct cas_liquidation l = {.id = jb->id, .step = ex->step, .account = a, .instrument = i,
                                 .side = lots > 0 ? CAS_BUY : CAS_SELL, .lots = al,
-                                .mark = in->mark, .bankruptcy = job_bankruptcy(ex, jb),
+                                .mark = in->mark, .notional = notional, .bankruptcy = job_bankruptcy(ex, jb),
                                 .liquidation = liq, .leverage = ex->acct[a].leverage,
                                 .mode = CAS_LIQ_ENGINE, .keeper = CAS_NO_ACCOUNT,
                                 .cause = ex->cause};
@@ -672,11 +672,12 @@ int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t tar
     struct account *ta = &ex->acct[target];
     ta->liquidations++;
     ex->n_keeper++;
-    ex->liq_notional += q * in->mark * in->spec.contract_units;
+    cas_money notional = notional_held(q, in->mark, in->spec.contract_units);
+    ex->liq_notional = cas_money_add_held(ex->liq_notional, notional);
     struct cas_liquidation l = {.id = ++ex->n_liq, .step = ex->step, .account = target,
                                 .instrument = instrument,
                                 .side = target_long ? CAS_BUY : CAS_SELL, .lots = q,
-                                .mark = in->mark, .bankruptcy = before.bankruptcy,
+                                .mark = in->mark, .notional = notional, .bankruptcy = before.bankruptcy,
                                 .liquidation = before.liquidation, .leverage = ta->leverage,
                                 .mode = CAS_LIQ_KEEPER, .keeper = keeper, .cause = cause};
     emit_liquidation(ex, &l);

@@ -150,8 +150,7 @@ static int run(struct cas_cascades *cs, uint32_t k)
 }
 
 /* clang-format off */
-int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l,
-                             cas_money notional)
+int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidation *l)
 {
     bool caused = l->cause.kind == CAS_CAUSE_LIQUIDATION || l->cause.kind == CAS_CAUSE_CARRIED;
     uint64_t parent = caused ? l->cause.id : 0;
@@ -180,7 +179,7 @@ int cas_cascades_liquidation(struct cas_cascades *cs, const struct cas_liquidati
     struct node *nd = &cs->nodes[m->cascade];
     struct cas_cascade *c = &nd->c;
     c->liquidations++;
-    c->notional += notional;
+    c->notional = cas_money_add_held(c->notional, l->notional);
     c->end = l->step > c->end ? l->step : c->end;
     c->finish = -1;
     c->generations = m->generation > c->generations ? m->generation : c->generations;

@@ -268,15 +268,13 @@ static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
     struct cas_recorder *r = ctx;
     struct series *s = &r->series[liq->instrument];
     s->liquidations++;
-    cas_money notional =
-        liq->lots * liq->mark * r->cfg->instruments[liq->instrument].spec.contract_units;
-    s->liquidated += notional;
+    s->liquidated = cas_money_add_held(s->liquidated, liq->notional);
     struct liq_row *row = liq_slot(r, liq->id);
     if (!row)
         return;
     row->liq = *liq;
     row->worst_fill = NAN;
-    if (cas_cascades_liquidation(r->cascades, liq, notional))
+    if (cas_cascades_liquidation(r->cascades, liq))
         r->out_of_memory = true;
     if (r->replay)
         cas__replay_liquidation(r->replay, liq->instrument, liq->id, false);
