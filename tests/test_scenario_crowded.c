@@ -1,40 +1,61 @@
-/* test_scenario_crowded: the default day crowded with leverage (issue 10), which traded the
- * perpetual down to one tick on some seeds before arbitrage was sized by the mispricing. A
- * program of its own: twelve full days are most of a sanitized build's time budget. */
+/* test_scenario_crowded: the default day crowded with leverage, on the venue's own rules
+ * (issue 19: "no market crashes for no reason"). A program of its own: its days are most of a
+ * sanitized build's time budget. */
 #include "lib/runs.h"
+
+#include <stdlib.h>
 
 TestSuite(scenario_crowded, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
 
-/* The default day with 80 traders at 40x on 3,000 each (issue 10): before capital-sized
- * arbitrage, seeds 44, 45, 46 and 49 traded the perpetual down to one tick or nine while
- * the index stayed near 60,000. Now on seeds 41-52 no trade is below a tenth of the index's
- * start, the day ends within 3% of the index, and the perpetual is never more than 3% away
- * for more than five minutes at a time (119 steps at the longest, on seed 43, with the
- * ziggurat's streams and the project's math; 38 before). */
-Test(scenario_crowded, a_crowded_day_never_crashes_to_a_tick)
+/* configs/README.md: "the default day with its leveraged population at 1, 2 and 4 times its
+ * count, 1 and 15 times its collateral, and 20x and 40x leverage (12 combinations, no
+ * shock) never trades below 70% of its start, on seeds 1-8". The day runs on Binance's
+ * rules as its profile gives them: the median mark, the 5% price band, liquidation by IOC
+ * orders at the bankruptcy price. Under the perpetual's own mid, no band and market-order
+ * liquidation (as shipped before issue 19) the crowdest of them fell to 29% of its start on
+ * seed 111. Also, from issue 10, whose runs traded the perpetual down to a tick while the
+ * index stayed near 60,000: every day ends within 3% of its index and is never more than 3%
+ * from it for more than 300 steps in a row. Last measured: lowest trade 94.2% of the start
+ * over the 96 days (seed 2; on the unseen seeds 301-305, 95.1%). The sanitized build
+ * (CASCADE_QUICK) runs seed 1 only. */
+Test(scenario_crowded, twelve_crowded_days_never_fall_below_seventy_percent)
 {
-    double worst_far = 0;
-    for (unsigned s = 41; s <= 52; s++) {
-        char dir[32];
-        snprintf(dir, sizeof dir, "crowded-%u", s);
-        cr_assert_eq(run_cascade("run --seed %u -o %s --quiet --set agents[4].count=80"
-                                 " --set agents[4].params.collateral=3000"
-                                 " --set agents[4].params.leverage=40",
-                                 s, dir),
-                     0);
-        double low = summary_num(dir, "min"), far = summary_num(dir, "far_longest_steps");
-        char path[64];
-        snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-        struct table t;
-        table_read(&t, path);
-        double end = fabs(num(&t, t.n_rows - 1, "mark") / num(&t, t.n_rows - 1, "index") - 1);
-        table_free(&t);
-        cr_log_info("seed %u: lowest trade %.0f, longest run 3%% away %.0f steps, end %.2f%%", s,
-                    low, far, end * 100);
-        cr_assert_gt(low, 6000, "seed %u: traded at %.0f", s, low);
-        cr_assert_lt(end, 0.03, "seed %u: ends %.1f%% from the index", s, end * 100);
-        worst_far = far > worst_far ? far : worst_far;
-    }
-    cr_log_info("the longest run more than 3%% from the index: %.0f steps", worst_far);
-    cr_assert_leq(worst_far, 300, "%.0f steps in a row more than 3%% from the index", worst_far);
+    static const int counts[] = {40, 80, 160}, collateral[] = {200, 3000}, leverage[] = {20, 40};
+    unsigned last_seed = getenv("CASCADE_QUICK") ? 1 : 8;
+    double lowest = 1, worst_end = 0, worst_far = 0;
+    for (unsigned s = 1; s <= last_seed; s++)
+        for (int n = 0; n < 3; n++)
+            for (int c = 0; c < 2; c++)
+                for (int l = 0; l < 2; l++) {
+                    char dir[64];
+                    snprintf(dir, sizeof dir, "crowded-%u-%d-%d-%d", s, counts[n], collateral[c],
+                             leverage[l]);
+                    cr_assert_eq(run_cascade("run --seed %u -o %s --quiet"
+                                             " --set agents[4].count=%d"
+                                             " --set agents[4].params.collateral=%d"
+                                             " --set agents[4].params.leverage=%d",
+                                             s, dir, counts[n], collateral[c], leverage[l]),
+                                 0);
+                    double low = summary_num(dir, "min") / 60000;
+                    double far = summary_num(dir, "far_longest_steps");
+                    char path[96];
+                    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+                    struct table t;
+                    table_read(&t, path);
+                    double end =
+                        fabs(num(&t, t.n_rows - 1, "mark") / num(&t, t.n_rows - 1, "index") - 1);
+                    table_free(&t);
+                    cr_log_info("%s: lowest trade %.1f%% of the start, longest run 3%% away "
+                                "%.0f steps, end %.2f%% from the index",
+                                dir, low * 100, far, end * 100);
+                    cr_assert_gt(low, 0.7, "%s: traded at %.1f%% of the start", dir, low * 100);
+                    cr_assert_lt(end, 0.03, "%s: ends %.1f%% from the index", dir, end * 100);
+                    cr_assert_leq(far, 300, "%s: %.0f steps in a row more than 3%% away", dir, far);
+                    lowest = low < lowest ? low : lowest;
+                    worst_end = end > worst_end ? end : worst_end;
+                    worst_far = far > worst_far ? far : worst_far;
+                    runs_remove(dir);
+                }
+    cr_log_info("lowest %.1f%%, farthest end %.2f%%, longest run 3%% away %.0f steps", lowest * 100,
+                worst_end * 100, worst_far);
 }
