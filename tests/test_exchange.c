@@ -1192,20 +1192,40 @@ Test(property, random_trading_conserves_money_and_lots_keeper, .timeout = 120)
 }
 
 /* The exchange computes marks by the instrument's method from its own book and last
- * trade and from the context the venue gives it; without a method the mark is the last
+ * trade and from the context the venue gives it, which the exchange asks for (the
+ * observer's mark_context) and keeps no copy of; without a method the mark is the last
  * trade. A fair mark (BitMEX) is the index carried by the funding basis. */
+struct context {
+    double index, rate, left;
+    int asked;
+};
+
+static void answer_context(void *ctx, uint32_t i, double *index, double *rate, double *left)
+{
+    struct context *c = ctx;
+    cr_assert_eq(i, 0);
+    c->asked++;
+    *index = c->index;
+    *rate = c->rate;
+    *left = c->left;
+}
+
 Test(exchange, marks_by_the_method_from_the_context)
 {
     struct cas_instrument_spec s = perp();
     struct cas_mark fair;
     cas_mark_init(&fair, CAS_MARK_FAIR, 1);
     struct cas_err err = {0};
-    cr_assert_eq(cas_exchange_create(&ex, &s, 1, 0, NULL, &fair, &err), 0, "%s", err.msg);
-    cas_exchange_set_mark_context(ex, 0, 80, 0.05, 0.5);
+    struct context c = {0};
+    struct cas_exchange_observer obs = {.ctx = &c, .mark_context = answer_context};
+    cr_assert_eq(cas_exchange_create(&ex, &s, 1, 0, &obs, &fair, &err), 0, "%s", err.msg);
+    c = (struct context){80, 0.05, 0.5, 0};
     cr_assert_eq(cas_exchange_mark(ex, 0), 100, "a new context alone moves nothing");
+    cr_assert_eq(c.asked, 0);
     cr_assert_eq(cas_exchange_update_mark(ex, 0, NOCAUSE), 0);
     cr_assert_eq(cas_exchange_mark(ex, 0), 82, "80 x (1 + 0.05 x 0.5) = 82");
-    cas_exchange_set_mark_context(ex, 0, 120, -0.1, 1);
+    cr_assert_eq(c.asked, 1, "asked once for one mark");
+    c = (struct context){120, -0.1, 1, 0};
     cr_assert_eq(cas_exchange_update_mark(ex, 0, NOCAUSE), 0);
     cr_assert_eq(cas_exchange_mark(ex, 0), 108);
     cr_assert_eq(cas_exchange_update_mark(ex, 1, NOCAUSE), CAS_EINVAL);

@@ -155,6 +155,13 @@ struct cas_exchange_observer {
     void (*on_liquidation)(void *ctx, const struct cas_liquidation *liq);
     void (*on_liquidation_done)(void *ctx, const struct cas_liquidation_done *done);
     void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
+    /* Not an event but a question: what the mark methods read besides the book and the
+     * last trade, asked each time the exchange computes a mark or samples its basis. The
+     * venue owns these figures (its index, its funding clock) and the exchange keeps no
+     * copy: the index (ticks), the predicted funding rate (a fraction per interval) and
+     * the fraction of the funding interval left. NULL reads zeros. */
+    void (*mark_context)(void *ctx, uint32_t instrument, double *index, double *funding_rate,
+                         double *time_to_funding);
 };
 
 struct cas_exchange;
@@ -173,7 +180,7 @@ static inline uint32_t cas_order_account(uint64_t id)
  * (counted as deposited). A NULL observer is allowed. marks, if not NULL, is
  * one mark method per instrument (src/rules/mark.c; copied): the exchange then
  * computes each mark itself after every batch of fills, from its book, its
- * last trade and the figures cas_exchange_set_mark_context gave it. With NULL
+ * last trade and what the observer's mark_context answers. With NULL
  * marks an instrument's mark is its last trade, or what cas_exchange_set_mark
  * set. */
 int cas_exchange_create(struct cas_exchange **out, const struct cas_instrument_spec *specs,
@@ -252,13 +259,8 @@ int cas_exchange_begin_step(struct cas_exchange *ex, cas_step step, struct cas_c
  * risk engine under `cause`. */
 int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_ticks mark,
                           struct cas_cause cause);
-/* What the mark methods read besides the book and the last trade: the index
- * (ticks), the predicted funding rate (a fraction per interval) and the
- * fraction of the funding interval left. The venue sets them whenever one
- * changes (a new step, an index move, a funding sample or payment). */
-void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument, double index,
-                                   double funding_rate, double time_to_funding);
-/* Recompute the mark by the instrument's method (after a context change) and
+/* Recompute the mark by the instrument's method (after a change of what the
+ * observer's mark_context answers) and
  * run the risk engine under `cause`, as cas_exchange_set_mark does. */
 int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument, struct cas_cause cause);
 /* Once per step: feed the mark method's basis EMA (cas_mark_sample). */
@@ -278,6 +280,11 @@ int cas_exchange_set_mmr_scale(struct cas_exchange *ex, uint32_t instrument, int
 void cas_exchange_set_band(struct cas_exchange *ex, uint32_t instrument, cas_ticks lo,
                            cas_ticks hi);
 void cas_exchange_set_halt(struct cas_exchange *ex, uint32_t instrument, bool halted);
+/* Whether trading on the instrument is halted; false for an unknown instrument. */
+bool cas_exchange_halted(const struct cas_exchange *ex, uint32_t instrument);
+/* The instrument's maintenance scale (1e6 = 1x, cas_exchange_set_mmr_scale); 0 for an
+ * unknown instrument. */
+int64_t cas_exchange_mmr_scale(const struct cas_exchange *ex, uint32_t instrument);
 
 /* Counterfactual runs: from now on nobody is liquidated, in either mode;
  * under-water accounts keep their positions and their losses (equity may go

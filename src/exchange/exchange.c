@@ -303,17 +303,6 @@ int cas_exchange_set_mark(struct cas_exchange *ex, uint32_t instrument, cas_tick
     return cas__risk_run(ex);
 }
 
-void cas_exchange_set_mark_context(struct cas_exchange *ex, uint32_t instrument, double index,
-                                   double funding_rate, double time_to_funding)
-{
-    if (instrument >= ex->n_inst)
-        return;
-    struct instrument *in = &ex->inst[instrument];
-    in->mark_index = index;
-    in->mark_funding_rate = funding_rate;
-    in->mark_time_to_funding = time_to_funding;
-}
-
 int cas_exchange_update_mark(struct cas_exchange *ex, uint32_t instrument, struct cas_cause cause)
 {
     if (instrument >= ex->n_inst)
@@ -341,6 +330,16 @@ void cas_exchange_set_halt(struct cas_exchange *ex, uint32_t instrument, bool ha
 {
     if (instrument < ex->n_inst)
         ex->inst[instrument].halted = halted;
+}
+
+bool cas_exchange_halted(const struct cas_exchange *ex, uint32_t instrument)
+{
+    return instrument < ex->n_inst && ex->inst[instrument].halted;
+}
+
+int64_t cas_exchange_mmr_scale(const struct cas_exchange *ex, uint32_t instrument)
+{
+    return instrument < ex->n_inst ? ex->inst[instrument].scale_ppm : 0;
 }
 
 /* ---- engine steps and keeper liquidations ---- */

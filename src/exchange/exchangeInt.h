@@ -94,8 +94,6 @@ struct instrument {
     struct cas_book *book;
     cas_ticks mark, last;
     struct cas_mark mark_rule; /* its method and basis EMA, when the venue gave one */
-    double mark_index;         /* the mark context (cas_exchange_set_mark_context) */
-    double mark_funding_rate, mark_time_to_funding;
     int64_t scale_ppm;
     int64_t eff[CAS_MAX_TIERS];   /* mmr x scale per tier, capped at RATE_ONE */
     cas_money cum[CAS_MAX_TIERS]; /* cum amounts at this scale (see margin.c) */

@@ -60,14 +60,16 @@ void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *
 
 /* ---- marks ---- */
 
-static void mark_inputs(const struct instrument *in, struct cas_mark_inputs *out)
+static void mark_inputs(const struct cas_exchange *ex, uint32_t i, struct cas_mark_inputs *out)
 {
+    const struct instrument *in = &ex->inst[i];
     out->has_bid = cas_book_best_bid(in->book, &out->bid);
     out->has_ask = cas_book_best_ask(in->book, &out->ask);
     out->last = in->last;
-    out->index = in->mark_index;
-    out->funding_rate = in->mark_funding_rate;
-    out->time_to_funding = in->mark_time_to_funding;
+    out->index = out->funding_rate = out->time_to_funding = 0;
+    if (ex->obs.mark_context)
+        ex->obs.mark_context(ex->obs.ctx, i, &out->index, &out->funding_rate,
+                             &out->time_to_funding);
 }
 
 /* The mark after a change of the book, the last trade or the context: the
@@ -78,7 +80,7 @@ void cas__refresh_mark(struct cas_exchange *ex, uint32_t i)
     cas_ticks m = in->last;
     if (ex->has_marks) {
         struct cas_mark_inputs inputs;
-        mark_inputs(in, &inputs);
+        mark_inputs(ex, i, &inputs);
         m = cas_mark_price(&in->mark_rule, &inputs);
     }
     m = m < 1 ? 1 : m > MAXP ? MAXP : m;
@@ -92,7 +94,7 @@ void cas__sample_mark(struct cas_exchange *ex, uint32_t i)
 {
     struct instrument *in = &ex->inst[i];
     struct cas_mark_inputs inputs;
-    mark_inputs(in, &inputs);
+    mark_inputs(ex, i, &inputs);
     cas_mark_sample(&in->mark_rule, &inputs);
 }
 

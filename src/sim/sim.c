@@ -777,12 +777,12 @@ double cas_sim_funding_rate(const struct cas_sim *s, uint32_t instrument)
 
 bool cas_sim_halted(const struct cas_sim *s, uint32_t instrument)
 {
-    return s->instruments[instrument].halted;
+    return cas_exchange_halted(s->ex, instrument);
 }
 
 int64_t cas_sim_margin_scale(const struct cas_sim *s, uint32_t instrument)
 {
-    return s->instruments[instrument].scale_ppm;
+    return cas_exchange_mmr_scale(s->ex, instrument);
 }
 
 uint32_t cas_sim_n_agents(const struct cas_sim *s)

@@ -52,8 +52,6 @@ struct sim_instrument {
     struct cas_funding funding;
     struct cas_band band;
     struct cas_volmargin vol;
-    int64_t scale_ppm; /* maintenance scale last given to the exchange */
-    bool halted;
     bool halt_band;                /* a price band that halts trading is configured */
     uint32_t n_arb;                /* agents on it whose type reports at_limit */
     uint32_t n_at_limit;           /* those of them at their limit after their last wake-up */

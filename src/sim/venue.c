@@ -7,8 +7,14 @@
  * of a step, shocks strike right after, samples, funding payments, bands and
  * margin scales are taken at its end, and every order is followed by the stop
  * orders its trades triggered. The exchange computes marks itself, by each
- * instrument's method (src/rules/mark.c); this file gives it what the method
- * reads besides the book (mark_context) whenever that changes.
+ * instrument's method (src/rules/mark.c), and asks this file for what the
+ * method reads besides the book (read_mark_context) each time.
+ *
+ * Each figure has one owner. This file owns the rules' state: the index, the
+ * funding clock and its samples, the band's window, the volatility behind the
+ * dynamic margin, each spot book's value. The exchange owns what its risk
+ * engine acts on: the mark, the halt, the maintenance scale; this file sets
+ * them and reads them back, and keeps no copy.
  */
 #include <math.h>
 #include <stdio.h>
@@ -135,27 +141,29 @@ static void on_adl(void *ctx, const struct cas_adl_event *adl)
         s->obs.on_adl(s->obs.ctx, adl);
 }
 
-struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
-{
-    return (struct cas_exchange_observer){s, on_fill, on_liquidation, on_liquidation_done, on_adl};
-}
-
 /* ---- prices ---- */
 
-/* Give the exchange what its mark method reads besides its book: the index and
- * the funding clock. Called whenever one of them changes, so the exchange's
- * marks inside a cascade are what the method gives at that moment. */
-static void mark_context(struct cas_sim *s, uint32_t i)
+/* What the exchange's mark method reads besides its book, asked each time it
+ * computes a mark: the index and the funding clock, as they are at that
+ * moment (the exchange keeps no copy). */
+static void read_mark_context(void *ctx, uint32_t i, double *index, double *rate, double *left)
 {
+    const struct cas_sim *s = ctx;
     const struct cas_instrument_config *ic = &s->cfg->instruments[i];
     const struct sim_instrument *in = &s->instruments[i];
-    double rate = 0, left = 0;
+    *index = in->index.price;
+    *rate = *left = 0;
     if (in->perp && ic->funding_on) {
         cas_step interval = ic->funding.interval;
-        rate = cas_funding_rate(&in->funding);
-        left = (double)(interval - s->step % interval) / (double)interval;
+        *rate = cas_funding_rate(&in->funding);
+        *left = (double)(interval - s->step % interval) / (double)interval;
     }
-    cas_exchange_set_mark_context(s->ex, i, in->index.price, rate, left);
+}
+
+struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
+{
+    return (struct cas_exchange_observer){
+        s, on_fill, on_liquidation, on_liquidation_done, on_adl, read_mark_context};
 }
 
 /* ---- orders and stops ---- */
@@ -171,7 +179,6 @@ static void trip_if_outside(struct cas_sim *s, uint32_t i)
         return;
     cas_band_trip(&in->band, s->step);
     cas_exchange_set_halt(s->ex, i, true);
-    in->halted = true;
 }
 
 /* After every order: a halting band trips once the last trade leaves it (the
@@ -179,7 +186,7 @@ static void trip_if_outside(struct cas_sim *s, uint32_t i)
 static inline void check_halt(struct cas_sim *s, uint32_t i)
 {
     const struct sim_instrument *in = &s->instruments[i];
-    if (in->halt_band && !in->halted)
+    if (in->halt_band && !cas_exchange_halted(s->ex, i))
         trip_if_outside(s, i);
 }
 
@@ -281,7 +288,6 @@ static int init_rules(struct cas_sim *s, uint32_t i, struct cas_err *err)
     struct sim_instrument *in = &s->instruments[i];
     in->perp = ic->spec.kind == CAS_PERPETUAL;
     in->halt_band = ic->band_on && ic->band.action == CAS_BAND_HALT;
-    in->scale_ppm = CAS_PPM;
     if (!in->perp)
         init_value(s, i);
     if (in->perp && !(in->liq_maps = calloc(LIQ_MAP_KEEP, sizeof *in->liq_maps)))
@@ -344,7 +350,6 @@ int cas__venue_init(struct cas_sim *s, struct cas_err *err)
                 snprintf(err->path, sizeof err->path, "instruments[%u]", i);
             return rc;
         }
-        mark_context(s, i);
         if (s->instruments[i].perp)
             cas_exchange_update_mark(s->ex, i, (struct cas_cause){CAS_CAUSE_NONE, 0});
         if (cfg->instruments[i].band_on)
@@ -538,7 +543,6 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
     }
     if (sh->kind == CAS_SHOCK_INDEX_JUMP) {
         cas_index_jump(&s->instruments[sh->instrument].index, sh->pct);
-        mark_context(s, sh->instrument);
         int rc = cas_exchange_update_mark(s->ex, sh->instrument, cause);
         check_halt(s, sh->instrument);
         return rc;
@@ -601,22 +605,17 @@ static struct cas_cause move_index(struct cas_sim *s, uint32_t i)
 
 int cas__venue_begin_step(struct cas_sim *s)
 {
-    for (uint32_t i = 0; i < s->n_instruments; i++)
-        mark_context(s, i); /* the funding clock moved on */
     int rc = cas_exchange_begin_step(s->ex, s->step, (struct cas_cause){CAS_CAUSE_NONE, 0});
     for (uint32_t i = 0; rc == 0 && i < s->n_instruments; i++) {
         struct sim_instrument *in = &s->instruments[i];
-        if (in->halted && !cas_band_halted(&in->band, s->step)) {
+        if (cas_exchange_halted(s->ex, i) && !cas_band_halted(&in->band, s->step))
             cas_exchange_set_halt(s->ex, i, false);
-            in->halted = false;
-        }
         if (!in->perp) {
             if (s->cfg->instruments[i].value_on)
                 cas_index_advance(&in->value, s->step);
             continue;
         }
         struct cas_cause cause = move_index(s, i);
-        mark_context(s, i);
         rc = cas_exchange_update_mark(s->ex, i, cause);
         check_halt(s, i);
     }
@@ -631,7 +630,6 @@ int cas__venue_begin_step(struct cas_sim *s)
 static int pay_funding(struct cas_sim *s, uint32_t i)
 {
     double rate = cas_funding_settle(&s->instruments[i].funding);
-    mark_context(s, i);
     s->counters.fundings++;
     if (s->obs.on_funding)
         s->obs.on_funding(s->obs.ctx, i, rate);
@@ -642,10 +640,9 @@ static int update_margin_scale(struct cas_sim *s, uint32_t i, double mark)
 {
     struct sim_instrument *in = &s->instruments[i];
     cas_volmargin_observe(&in->vol, mark);
-    int64_t scale = cas_volmargin_scale_ppm(&in->vol);
-    if (llabs(scale - in->scale_ppm) * CAS_PPM < SCALE_STEP_PPM * in->scale_ppm)
+    int64_t scale = cas_volmargin_scale_ppm(&in->vol), now = cas_exchange_mmr_scale(s->ex, i);
+    if (llabs(scale - now) * CAS_PPM < SCALE_STEP_PPM * now)
         return 0;
-    in->scale_ppm = scale;
     return cas_exchange_set_mmr_scale(s->ex, i, scale);
 }
 
@@ -667,7 +664,6 @@ int cas__venue_end_step(struct cas_sim *s)
             cas_funding_sample(
                 &in->funding,
                 cas_funding_premium(&in->funding, cas_exchange_book(s->ex, i), in->index.price));
-            mark_context(s, i);
             if ((s->step + 1) % ic->funding.interval == 0)
                 rc = pay_funding(s, i);
         }
