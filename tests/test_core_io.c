@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 static char dir[64];
 

@@ -143,9 +143,6 @@ struct cas_config {
     char *resolved_json;             /* every key, defaults filled in; owned */
 };
 
-/* The embedded default experiment (configs/default.json), NUL-terminated. */
-extern const char cas__default_config[];
-
 /* Parse `text` (named `source` in messages: a file name or "<default>"),
  * apply each "PATH=VALUE" of `sets` in order (VALUE is JSON, or else taken as
  * a string), fill defaults and validate. On success 0 and *cfg filled (release

@@ -68,13 +68,6 @@ int cas_err_set(struct cas_err *err, int code, const char *path, const char *fmt
 bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Library-internal: make the array *v (of *cap elements of `size` bytes) hold
- * at least `need`, doubling from 16 up to 2^31 elements; *v and *cap change
- * only on success. 0 or CAS_ENOMEM. */
-int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
-/* The same, with the elements it adds zeroed (tables indexed by an id). */
-int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
-
 /* Input size limits (docs/limits.md): a JSON file (config, venue profile,
  * sweep spec, summary.json) and a CSV file (index path, replay orders, the
  * CSV files `cascade report` reads). */

@@ -46,12 +46,6 @@ int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *ou
 int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
                        long long to);
 
-/* Read the run directory as cas_report_read does and write the headline, the
- * instruments, the agents, the cascade table, the trees and the player's data
- * (all but gnuplot's figures) to html: the fuzz target of the report's readers
- * (tests/fuzz/fuzz_report.c). 0, or the status reading gave (message printed). */
-int cas__report_check(const char *rundir, FILE *html);
-
 /* Where a page goes by default: RUNDIR/report.html, or for two runs
  * RUN_A/compare-BASENAME_B.html (malloc'ed; NULL when out of memory). */
 char *cas_report_default_path(const char *rundir, const char *rundir2);

@@ -155,13 +155,6 @@ struct cas_ring {
     cas_step size, n, head;
 };
 
-/* An empty ring of `size` >= 1 values: 0 or CAS_ENOMEM (*r then holds nothing). */
-int cas__ring_init(struct cas_ring *r, cas_step size);
-void cas__ring_release(struct cas_ring *r);
-/* Store x: over the oldest value when full (returns true, *old = it), else after the
- * newest. head comes back to 0 each time the ring wraps. */
-bool cas__ring_push(struct cas_ring *r, double x, double *old);
-
 /* ---- price band (circuit breaker) ---- */
 
 enum cas_band_action { CAS_BAND_REJECT, CAS_BAND_HALT };

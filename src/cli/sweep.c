@@ -24,6 +24,7 @@
 #include "cascade/config.h"
 #include "cascade/sweep.h"
 #include "cli/cli.h"
+#include "core/coreInt.h"
 
 static const char sweep_usage[] =
     "usage: cascade sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"

@@ -18,6 +18,9 @@
 
 #include "cascade/config.h"
 
+/* The embedded default experiment (configs/default.json), NUL-terminated. */
+extern const char cas__default_config[];
+
 enum {
     CAS__WORD_MAX = 64, /* names longer than this get no did-you-mean */
     CAS__MAX_INSTRUMENTS = 64,

@@ -16,6 +16,7 @@
 #include "cascade/rng.h"
 #include "cascade/sweep.h"
 #include "config/configInt.h"
+#include "core/coreInt.h"
 
 /* The fuzz build divides the size caps (a spec near them takes a second to expand, and
  * the fuzzer would spend its time there); everything else is the same. */

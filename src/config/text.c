@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/configInt.h"
+#include "core/coreInt.h"
 
 enum {
     SNIPPET_LEN = 16 /* bytes of input shown at a JSON syntax error */

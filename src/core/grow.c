@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size)
 {

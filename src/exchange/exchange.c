@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/coreInt.h"
 #include "exchange/exchangeInt.h"
 
 /* ---- lifecycle ---- */

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 
 #include "cascade/heap.h"
+#include "core/coreInt.h"
 #include "exchange/exchangeInt.h"
 
 static double job_bankruptcy(const struct cas_exchange *ex, const struct job *jb)

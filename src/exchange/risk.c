@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cascade/heap.h"
+#include "core/coreInt.h"
 #include "exchange/exchangeInt.h"
 
 /* ---- indexed heaps ---- */

@@ -20,6 +20,7 @@
 
 #include "cascade/cascades.h"
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 enum state { RUNNING, WAITING, DONE };
 

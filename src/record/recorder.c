@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cascade/fmath.h"
+#include "core/coreInt.h"
 #include "record/recordInt.h"
 
 static void reset_row(struct series *s)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/coreInt.h"
 #include "record/recordInt.h"
 
 #define REPLAY_LEVELS 10

@@ -30,8 +30,10 @@
 #include "cascade/core.h"
 #include "cascade/report.h"
 #include "cascade/stats.h"
+#include "core/coreInt.h"
 #include "report/cascade_page.h"
 #include "report/csv.h"
+#include "report/reportInt.h"
 
 #define MAX_LAG 50
 #define TOP_CASCADES 10

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "cascade/rules.h"
+#include "rules/rulesInt.h"
 
 /* ref * (1 -/+ pct) is rarely exact in binary (100 * 0.95 = 95.00000000000001):
  * a relative slack keeps such values on their integer before ceil/floor. */

@@ -19,6 +19,7 @@
 
 #include "cascade/fmath.h"
 #include "cascade/rules.h"
+#include "core/coreInt.h"
 
 void cas_index_init_gbm(struct cas_index *ix, double p0, const struct cas_gbm_params *p,
                         const struct cas_rng *rng)

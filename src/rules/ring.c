@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cascade/rules.h"
+#include "rules/rulesInt.h"
 
 int cas__ring_init(struct cas_ring *r, cas_step size)
 {

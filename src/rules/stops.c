@@ -15,6 +15,7 @@
 
 #include "cascade/heap.h"
 #include "cascade/rules.h"
+#include "core/coreInt.h"
 
 struct entry {
     struct cas_stop stop;

@@ -9,6 +9,7 @@
 
 #include "cascade/fmath.h"
 #include "cascade/rules.h"
+#include "rules/rulesInt.h"
 
 #define PPM 1000000.0
 

@@ -12,6 +12,7 @@
 
 #include "cascade/fmath.h"
 #include "cascade/heap.h"
+#include "core/coreInt.h"
 #include "sim/simInt.h"
 
 #define MAX_AGENTS ((1u << 24) - 3) /* the accounts the exchange can open, less the shock's */

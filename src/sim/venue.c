@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "cascade/fmath.h"
+#include "core/coreInt.h"
 #include "sim/simInt.h"
 
 #define SHOCK_COLLATERAL \

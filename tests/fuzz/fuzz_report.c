@@ -13,6 +13,7 @@
 
 #include "cascade/report.h"
 #include "cascade/sweep.h"
+#include "report/reportInt.h"
 
 static const char *const files[] = {
     "timeseries.csv", "liquidations.csv", "cascades.csv",

@@ -3,6 +3,7 @@
 #include "fuzz_common.h"
 
 #include "cascade/config.h"
+#include "config/configInt.h"
 
 static void fuzz_one(char *text)
 {

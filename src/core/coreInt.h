@@ -1,0 +1,14 @@
+/* coreInt: what the library's modules share of core/ and no embedder needs; private to
+ * src/ (the tests include it too). */
+#ifndef CASCADE_CORE_INT_H
+#define CASCADE_CORE_INT_H
+
+#include "cascade/core.h"
+
+/* Make the array *v (of *cap elements of `size` bytes) hold at least `need`, doubling
+ * from 16 up to 2^31 elements; *v and *cap change only on success. 0 or CAS_ENOMEM. */
+int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
+/* The same, with the elements it adds zeroed (tables indexed by an id). */
+int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
+
+#endif
