@@ -1,0 +1,80 @@
+/* test_install: what `meson install` puts in place is a library a C program links and a
+ * program that runs (docs/embedding.md). Installs this build into a DESTDIR of the scratch
+ * directory, builds examples/embed/squeeze.c against it with pkg-config and runs it. The
+ * release build only (tests/meson.build): a sanitized library needs its runtime linked. */
+#include "lib/runs.h"
+
+TestSuite(install, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
+
+/* Run a shell command in the scratch directory, its output to sh.txt there. */
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+{
+    char cmd[8192], full[9000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "cd '%s' && (%s) >sh.txt 2>&1", run_tmp, cmd);
+    int status = system(full);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* summary.json's performance.trades: the run's fills, every instrument's. */
+static double performance_trades(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = slurp_file(path);
+    cr_assert_not_null(text, "no %s", path);
+    const char *perf = strstr(text, "\"performance\"");
+    cr_assert_not_null(perf);
+    const char *at = strstr(perf, "\"trades\": ");
+    cr_assert_not_null(at);
+    double v = strtod(at + strlen("\"trades\": "), NULL);
+    free(text);
+    return v;
+}
+
+/* The example's line for a run equals what `cascade run` writes in summary.json for it:
+ * liquidations, the lowest trade, the mark at the end (long-squeeze, seed 2). The installed
+ * headers declare nothing of the library's private `cas__` names, the program and both
+ * libraries are in place with a versioned shared object, and the installed program runs. */
+Test(install, the_installed_library_builds_and_runs_the_embedding_example)
+{
+    const char *build = getenv("CASCADE_BUILD_ROOT");
+    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
+    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
+                 "meson install failed");
+    cr_assert_eq(sh("test -x \"$(find root -path '*/bin/cascade')\" && "
+                    "find root -name 'libcascade.so.0.*' | grep -q . && "
+                    "find root -name libcascade.a | grep -q . && "
+                    "find root -name cascade.pc | grep -q . && "
+                    "test -f \"$(find root -path '*/include/cascade/sim.h')\""),
+                 0, "a file is missing from the installation");
+    cr_assert_eq(
+        sh("grep -rl 'cas__' \"$(dirname \"$(find root -path '*/include/cascade/sim.h')\")\""), 1,
+        "an installed header declares a private name");
+    cr_assert_eq(sh("export PKG_CONFIG_SYSROOT_DIR=\"$PWD/root\" "
+                    "PKG_CONFIG_PATH=\"$PWD/$(dirname \"$(find root -name cascade.pc)\")\" && "
+                    "cc -std=c17 -Wall -Wextra -Werror '%s/examples/embed/squeeze.c' "
+                    "$(pkg-config --cflags --libs cascade) -o squeeze",
+                    source_root()),
+                 0, "the example does not build against the installed library");
+    cr_assert_eq(sh("LD_LIBRARY_PATH=\"$PWD/$(dirname \"$(find root -name libcascade.so)\")\" "
+                    "./squeeze '%s/configs/long-squeeze.json' 2 > line.txt",
+                    source_root()),
+                 0, "the example did not run");
+    cr_assert_eq(
+        run_cascade("run '%s/configs/long-squeeze.json' --seed 2 -o ls2 -q", source_root()), 0);
+    char line[512], want[512];
+    read_into("line.txt", line, sizeof line);
+    snprintf(want, sizeof want,
+             "long-squeeze seed 2: 4800 steps, %.0f trades, %.0f liquidations, lowest trade "
+             "%.2f, mark at the end %.2f\n",
+             performance_trades("ls2"), summary_num("ls2", "count"), summary_num("ls2", "min"),
+             summary_num("ls2", "final"));
+    cr_log_info("%s", line);
+    cr_assert_str_eq(line, want);
+    cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" --version"), 0);
+}
