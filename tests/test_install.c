@@ -78,3 +78,38 @@ Test(install, the_installed_library_builds_and_runs_the_embedding_example)
     cr_assert_str_eq(line, want);
     cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" --version"), 0);
 }
+
+/* The manual pages: cascade(1) and one per command, in man1, which `man -l` renders, each
+ * naming every option its command's --help lists (they are made from it, scripts/man.py). */
+Test(install, the_manual_pages_render_with_every_option_of_the_help)
+{
+    const char *build = getenv("CASCADE_BUILD_ROOT");
+    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
+    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
+                 "meson install failed");
+    static const char *const pages[] = {"",        "-run",     "-validate", "-replay",
+                                        "-report", "-narrate", "-sweep"};
+    for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
+        cr_assert_eq(sh("p=$(find root -path '*/man1/cascade%s.1') && test -f \"$p\" && "
+                        "MANWIDTH=200 LC_ALL=C.UTF-8 man -l \"$p\" > page.txt",
+                        pages[k]),
+                     0, "cascade%s.1 is not installed in man1 or does not render", pages[k]);
+        cr_assert_eq(run_cascade("%s --help", pages[k][0] ? pages[k] + 1 : ""), 0);
+        char help[8192], page[32768];
+        read_into("out.txt", help, sizeof help);
+        read_into("page.txt", page, sizeof page);
+        cr_assert(strstr(page, "SYNOPSIS") && strstr(page, "SEE ALSO"), "cascade%s.1", pages[k]);
+        int options = 0;
+        for (char *line = strtok(help, "\n"); line; line = strtok(NULL, "\n")) {
+            if (strncmp(line, "  -", 3) != 0)
+                continue;
+            char *end = strstr(line + 2, "  ");
+            if (end)
+                *end = 0;
+            cr_assert_not_null(strstr(page, line + 2), "cascade%s.1 does not name '%s'", pages[k],
+                               line + 2);
+            options++;
+        }
+        cr_assert_gt(options, 0, "cascade%s --help lists no option", pages[k]);
+    }
+}

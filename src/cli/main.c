@@ -26,7 +26,7 @@ static const char usage[] =
     "                         tell a cascade (the largest by default) event by event\n"
     "  sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"
     "  sweep --merge DIR      run a parameter sweep into DIR (docs/sweeps.md)\n"
-    "  --help, -h             this help; 'cascade <command> --help' for a command's\n"
+    "  --help, -h             this help; 'cascade <command> --help' for a command's own\n"
     "  --version              the version\n"
     "\n"
     "exit status: 0 ok, 1 runtime failure, 2 bad usage or input\n"
