@@ -113,3 +113,22 @@ Test(install, the_manual_pages_render_with_every_option_of_the_help)
         cr_assert_gt(options, 0, "cascade%s --help lists no option", pages[k]);
     }
 }
+
+/* The bash completion, installed where bash-completion looks, offers the commands and each
+ * command's options as --help lists them. */
+Test(install, bash_completes_the_commands_and_their_options)
+{
+    const char *build = getenv("CASCADE_BUILD_ROOT");
+    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
+    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
+                 "meson install failed");
+    cr_assert_eq(sh("f=$(find root -path '*/bash-completion/completions/cascade.bash') && "
+                    "bash -c 'source \"$0\"; "
+                    "COMP_WORDS=(cascade r); COMP_CWORD=1; _cascade; echo \"${COMPREPLY[*]}\"; "
+                    "COMP_WORDS=(cascade sweep --re); COMP_CWORD=2; _cascade; "
+                    "echo \"${COMPREPLY[*]}\"' \"$f\" > completions.txt"),
+                 0, "the completion is not installed or does not load");
+    char got[512];
+    read_into("completions.txt", got, sizeof got);
+    cr_assert_str_eq(got, "run replay report\n--resume\n");
+}
