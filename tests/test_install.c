@@ -77,6 +77,17 @@ Test(install, the_installed_library_builds_and_runs_the_embedding_example)
     cr_log_info("%s", line);
     cr_assert_str_eq(line, want);
     cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" --version"), 0);
+    /* the scenario library beside the installed program: a shipped scenario by name */
+    cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" list > list.txt && "
+                    "\"$(find root -path '*/bin/cascade')\" run long-squeeze --steps 2500 "
+                    "-o by-name -q"),
+                 0, "the installed program does not find the shipped scenarios");
+    char list[4096], want_line[1024];
+    read_into("list.txt", list, sizeof list);
+    snprintf(want_line, sizeof want_line, "/share/cascade/long-squeeze.json\n");
+    cr_assert_not_null(strstr(list, want_line), "%s", list);
+    cr_assert_not_null(strstr(list, "/share/cascade/btc-perp.json\n"), "%s", list);
+    cr_assert_lt(summary_num("by-name", "min"), 60000);
 }
 
 /* The manual pages: cascade(1) and one per command, in man1, which `man -l` renders, each

@@ -15,6 +15,18 @@ int cas_cli_replay(int argc, char **argv);
 int cas_cli_report(int argc, char **argv);
 int cas_cli_sweep(int argc, char **argv);
 int cas_cli_narrate(int argc, char **argv);
+int cas_cli_list(int argc, char **argv);
+
+/* The scenario library (scenarios.c): the directory of the shipped configs
+ * ($CASCADE_DATADIR, else ../share/cascade or ../configs beside the program) into out:
+ * 0, or -1 when there is none. */
+int cas__scenario_dir(char *out, size_t n);
+/* Whether arg can name a shipped scenario: letters, digits, '-', '_', '.', not first '.'. */
+bool cas__scenario_name(const char *arg);
+/* ... and is a bare name: not ending in .json (a file name, never looked up). */
+bool cas__scenario_bare(const char *arg);
+/* The file of the shipped scenario a bare name names (NAME.json there) into out: 0, or -1. */
+int cas__scenario_find(const char *arg, char *out, size_t n);
 
 /* Shared by the commands (files.c). */
 /* True when `path` does not exist or is an empty directory. */

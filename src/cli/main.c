@@ -26,6 +26,7 @@ static const char usage[] =
     "                         tell a cascade (the largest by default) event by event\n"
     "  sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"
     "  sweep --merge DIR      run a parameter sweep into DIR (docs/sweeps.md)\n"
+    "  list                   the shipped scenarios, which run and validate take by name\n"
     "  --help, -h             this help; 'cascade <command> --help' for a command's own\n"
     "  --version              the version\n"
     "\n"
@@ -38,6 +39,7 @@ static const struct {
 } commands[] = {
     {"run", cas_cli_run},       {"validate", cas_cli_validate}, {"replay", cas_cli_replay},
     {"report", cas_cli_report}, {"narrate", cas_cli_narrate},   {"sweep", cas_cli_sweep},
+    {"list", cas_cli_list},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -28,7 +28,8 @@ static const char run_usage[] =
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
     "liquidations.csv, cascades.csv, liqmap.csv and summary.json. Prints the run\n"
-    "directory's path on stdout.\n"
+    "directory's path on stdout. A CONFIG that is no file but the name of a shipped\n"
+    "scenario ('cascade list') runs that scenario: 'cascade run long-squeeze'.\n"
     "\n";
 
 static const char validate_usage[] =
@@ -36,6 +37,7 @@ static const char validate_usage[] =
     "\n"
     "Loads CONFIG, applies the overrides and checks every value and every agent's\n"
     "parameters, without running anything. Exit status 0 if it is valid, 2 if not.\n"
+    "CONFIG may name a shipped scenario, as for 'cascade run'.\n"
     "\n";
 
 struct run_args {
@@ -44,6 +46,7 @@ struct run_args {
     const char *sets[MAX_SETS];
     size_t n_sets;
     char seed_set[64], steps_set[64];
+    char scenario[4352]; /* CONFIG's file in the scenario library, when it named one */
     bool quiet;
     bool counterfactual;
 };
@@ -123,6 +126,10 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
         return rc;
     if (validate && !a->config)
         return cas_usage_error(&cmd, "validate needs a CONFIG file");
+    /* A bare name that is not a file: a shipped scenario (cascade list) */
+    if (a->config && access(a->config, F_OK) != 0 && errno == ENOENT &&
+        cas__scenario_find(a->config, a->scenario, sizeof a->scenario) == 0)
+        a->config = a->scenario;
     /* The explicit flags win over --set: they come last. */
     if (a->seed_set[0])
         a->sets[a->n_sets++] = a->seed_set;
@@ -147,7 +154,14 @@ static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_
 {
     struct cas_err err = {0};
     if (cas_config_load(cfg, a->config, a->sets, a->n_sets, &err) < 0) {
-        print_config_error(a->config, &err);
+        if (a->config && cas__scenario_bare(a->config) && access(a->config, F_OK) != 0 &&
+            errno == ENOENT)
+            fprintf(stderr,
+                    "cascade: %s: no such file, and no shipped scenario of that name (see "
+                    "'cascade list')\n",
+                    a->config);
+        else
+            print_config_error(a->config, &err);
         return 2;
     }
     int rc = cas_sim_create(sim, cfg, obs, &err);
