@@ -221,9 +221,12 @@ static void fire_stops(struct cas_sim *s)
             cas_ticks last = cas_exchange_last(s->ex, i);
             uint32_t n = cas_stops_triggered(s->stops, i, last, batch, 64);
             for (uint32_t k = 0; k < n; k++) {
-                struct cas_order o = {batch[k].account,    i, batch[k].side,
-                                      CAS_MARKET,          0, batch[k].qty,
-                                      batch[k].reduce_only};
+                struct cas_order o = {.account = batch[k].account,
+                                      .instrument = i,
+                                      .side = batch[k].side,
+                                      .type = CAS_MARKET,
+                                      .qty = batch[k].qty,
+                                      .reduce_only = batch[k].reduce_only};
                 uint64_t id;
                 struct cas_submit_result res;
                 s->counters.stops++;
@@ -490,7 +493,12 @@ static int close_positions(struct cas_sim *s, const struct cas_shock_config *sh,
     for (uint32_t i = 0; i < n && sent < sh->qty && rc == 0; i++) {
         cas_lots q = h[i].lots < sh->qty - sent ? h[i].lots : sh->qty - sent;
         sent += q;
-        struct cas_order o = {h[i].account, sh->instrument, sh->side, CAS_MARKET, 0, q, true};
+        struct cas_order o = {.account = h[i].account,
+                              .instrument = sh->instrument,
+                              .side = sh->side,
+                              .type = CAS_MARKET,
+                              .qty = q,
+                              .reduce_only = true};
         uint64_t id;
         struct cas_submit_result res;
         rc = cas__venue_submit(s, &o, cause, &id, &res);
@@ -552,9 +560,12 @@ static int apply_shock(struct cas_sim *s, uint32_t k)
         return close_positions(s, sh, cause);
     /* A limit order rests until filled: the shock account never cancels. */
     bool limit = sh->kind == CAS_SHOCK_LIMIT_ORDER;
-    struct cas_order o = {
-        s->shock_account,      sh->instrument, sh->side, limit ? CAS_LIMIT : CAS_MARKET,
-        limit ? sh->price : 0, sh->qty,        false};
+    struct cas_order o = {.account = s->shock_account,
+                          .instrument = sh->instrument,
+                          .side = sh->side,
+                          .type = limit ? CAS_LIMIT : CAS_MARKET,
+                          .price = limit ? sh->price : 0,
+                          .qty = sh->qty};
     uint64_t id;
     struct cas_submit_result res;
     int rc = cas__venue_submit(s, &o, cause, &id, &res);
