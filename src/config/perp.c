@@ -18,6 +18,7 @@
 
 #include "cascade/fmath.h"
 #include "config/configInt.h"
+#include "core/coreInt.h"
 
 #define DAY_SECONDS 86400.0
 #define STEPS_MAX 1e12 /* durations longer than this many steps are refused */
@@ -25,8 +26,6 @@
 static const char *const index_sources[] = {"gbm", "path", "spot"};
 /* In the order of enum cas_index_outliers. */
 static const char *const outlier_rules[] = {"clamp", "drop", "none"};
-
-#define N_OF(a) (sizeof(a) / sizeof *(a))
 
 /* ---- small readers ----------------------------------------------------------------------- */
 

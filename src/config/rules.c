@@ -13,9 +13,9 @@
 #include "cascade/fmath.h"
 
 #include "config/configInt.h"
+#include "core/coreInt.h"
 
 /* clang-format off */
-#define N_OF(a) (sizeof(a) / sizeof *(a))
 #define INS(m)  offsetof(struct cas_instrument_config, m)
 #define WR(m)   offsetof(struct cas__written, m)
 

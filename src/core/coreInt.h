@@ -5,6 +5,9 @@
 
 #include "cascade/core.h"
 
+/* The number of elements of an array (not of a pointer). */
+#define N_OF(a) (sizeof(a) / sizeof *(a))
+
 /* Make the array *v (of *cap elements of `size` bytes) hold at least `need`, doubling
  * from 16 up to 2^31 elements; *v and *cap change only on success. 0 or CAS_ENOMEM. */
 int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);

@@ -4,7 +4,7 @@
  * by gnuplot (run as a child process, one script per figure, in a private
  * temporary directory) and inlined as SVG, a table of the largest cascades,
  * what each agent type did, the largest cascades as trees and a replay player
- * (report_cascade.c). It opens offline from the file: its one script is
+ * (cascade_page.c). It opens offline from the file: its one script is
  * inline, with its data; no external file, no network address. Figures come
  * from the run's CSVs and summary.json (parsed with cJSON). Bad input is found
  * before anything is written; the page is written to a temporary name beside
@@ -120,7 +120,6 @@ static int out_of_memory(void)
 /* A column of one of the row structs below, or a column only required. */
 #define FIELD(type, name, kind, member) {name, CAS_CSV_##kind, offsetof(type, member)}
 #define TEXT(name) {name, CAS_CSV_TEXT, 0}
-#define COUNT(table) ((int)(sizeof table / sizeof *table))
 
 /* Each reader is a table of the columns it needs and a function that takes
  * one line (cas__csv_each). */
@@ -157,7 +156,7 @@ static int ts_line(void *ctx, const struct csv *c, const int *idx)
         return out_of_memory();
     struct ts_row *t = &r->ts[r->n_ts];
     t->step = (double)step;
-    if ((rc = cas__csv_read_fields(c, ts_fields, COUNT(ts_fields), idx, t)) == 0)
+    if ((rc = cas__csv_read_fields(c, ts_fields, (int)N_OF(ts_fields), idx, t)) == 0)
         r->n_ts++;
     return rc;
 }
@@ -176,7 +175,7 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
     struct cas_report *r = ctx;
     struct liq_line l;
     const char *side = c->field[idx[2]];
-    int rc = cas__csv_read_fields(c, liq_fields, COUNT(liq_fields), idx, &l);
+    int rc = cas__csv_read_fields(c, liq_fields, (int)N_OF(liq_fields), idx, &l);
     if (rc)
         return rc;
     if (strcmp(side, "long") != 0 && strcmp(side, "short") != 0)
@@ -210,7 +209,7 @@ static int cascade_line(void *ctx, const struct csv *c, const int *idx)
     if (cas__grow((void **)&r->cas, &r->cap_cas, (uint32_t)r->n_cas + 1, sizeof *r->cas) < 0)
         return out_of_memory();
     struct cascade_row *k = &r->cas[r->n_cas];
-    int rc = cas__csv_read_fields(c, cascade_fields, COUNT(cascade_fields), idx, k);
+    int rc = cas__csv_read_fields(c, cascade_fields, (int)N_OF(cascade_fields), idx, k);
     if (rc)
         return rc;
     if (k->end < k->start)
@@ -241,7 +240,7 @@ static int map_line(void *ctx, const struct csv *c, const int *idx)
 {
     struct cas_report *r = ctx;
     struct map_line m;
-    int rc = cas__csv_read_fields(c, map_fields, COUNT(map_fields), idx, &m);
+    int rc = cas__csv_read_fields(c, map_fields, (int)N_OF(map_fields), idx, &m);
     if (rc)
         return rc;
     if (m.hi <= m.lo)
@@ -271,7 +270,7 @@ static int price_line(void *ctx, const struct csv *c, const int *idx)
     struct cas_report *r = ctx;
     const char *name = c->field[idx[0]];
     struct price_line p;
-    int rc = cas__csv_read_fields(c, price_fields, COUNT(price_fields), idx, &p);
+    int rc = cas__csv_read_fields(c, price_fields, (int)N_OF(price_fields), idx, &p);
     if (rc)
         return rc;
     double price = isfinite(p.mid) ? p.mid : p.last;
@@ -312,7 +311,7 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
 {
     struct cas_report *r = ctx;
     struct cf_line l = {0};
-    int rc = cas__csv_read_fields(c, cf_fields, COUNT(cf_fields), idx, &l);
+    int rc = cas__csv_read_fields(c, cf_fields, (int)N_OF(cf_fields), idx, &l);
     if (rc || strcmp(c->field[idx[1]], r->instrument) != 0)
         return rc;
     if (cas__grow((void **)&r->cf, &r->cap_cf, (uint32_t)r->n_cf + 1, sizeof *r->cf) < 0)
@@ -324,7 +323,8 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
 
 /* Read one file of the run directory through its table and line function;
  * an optional file (liqmap.csv, timeseries-counterfactual.csv) may be absent. */
-#define READ(r, file, fields, line) cas__csv_each((r)->rundir, file, fields, COUNT(fields), line, r)
+#define READ(r, file, fields, line) \
+    cas__csv_each((r)->rundir, file, fields, (int)N_OF(fields), line, r)
 
 static int read_tables(struct cas_report *r)
 {
