@@ -1,4 +1,4 @@
-/* report_cascade: the report's cascade sections — the causal tree of each of
+/* cascade_page: the report's cascade sections — the causal tree of each of
  * the largest cascades, drawn, above its price path with every trade inside
  * each step; and the replay player.
  *
