@@ -6,18 +6,14 @@
 
 TestSuite(install, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
 
-/* Run a shell command in the scratch directory, its output to sh.txt there. */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+/* Install this build into root/ of the scratch directory, as `DESTDIR=root meson install`. */
+static void install(void)
 {
-    char cmd[8192], full[9000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "cd '%s' && (%s) >sh.txt 2>&1", run_tmp, cmd);
-    int status = system(full);
-    cr_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
+    const char *build = getenv("CASCADE_BUILD_ROOT");
+    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
+    cr_assert_eq(
+        run_sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
+        "meson install failed");
 }
 
 /* summary.json's performance.trades: the run's fills, every instrument's. */
@@ -42,28 +38,25 @@ static double performance_trades(const char *dir)
  * libraries are in place with a versioned shared object, and the installed program runs. */
 Test(install, the_installed_library_builds_and_runs_the_embedding_example)
 {
-    const char *build = getenv("CASCADE_BUILD_ROOT");
-    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
-    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
-                 "meson install failed");
-    cr_assert_eq(sh("test -x \"$(find root -path '*/bin/cascade')\" && "
-                    "find root -name 'libcascade.so.0.*' | grep -q . && "
-                    "find root -name libcascade.a | grep -q . && "
-                    "find root -name cascade.pc | grep -q . && "
-                    "test -f \"$(find root -path '*/include/cascade/sim.h')\""),
+    install();
+    cr_assert_eq(run_sh("test -x \"$(find root -path '*/bin/cascade')\" && "
+                        "find root -name 'libcascade.so.0.*' | grep -q . && "
+                        "find root -name libcascade.a | grep -q . && "
+                        "find root -name cascade.pc | grep -q . && "
+                        "test -f \"$(find root -path '*/include/cascade/sim.h')\""),
                  0, "a file is missing from the installation");
     cr_assert_eq(
-        sh("grep -rl 'cas__' \"$(dirname \"$(find root -path '*/include/cascade/sim.h')\")\""), 1,
-        "an installed header declares a private name");
-    cr_assert_eq(sh("export PKG_CONFIG_SYSROOT_DIR=\"$PWD/root\" "
-                    "PKG_CONFIG_PATH=\"$PWD/$(dirname \"$(find root -name cascade.pc)\")\" && "
-                    "cc -std=c17 -Wall -Wextra -Werror '%s/examples/embed/squeeze.c' "
-                    "$(pkg-config --cflags --libs cascade) -o squeeze",
-                    source_root()),
+        run_sh("grep -rl 'cas__' \"$(dirname \"$(find root -path '*/include/cascade/sim.h')\")\""),
+        1, "an installed header declares a private name");
+    cr_assert_eq(run_sh("export PKG_CONFIG_SYSROOT_DIR=\"$PWD/root\" "
+                        "PKG_CONFIG_PATH=\"$PWD/$(dirname \"$(find root -name cascade.pc)\")\" && "
+                        "cc -std=c17 -Wall -Wextra -Werror '%s/examples/embed/squeeze.c' "
+                        "$(pkg-config --cflags --libs cascade) -o squeeze",
+                        source_root()),
                  0, "the example does not build against the installed library");
-    cr_assert_eq(sh("LD_LIBRARY_PATH=\"$PWD/$(dirname \"$(find root -name libcascade.so)\")\" "
-                    "./squeeze '%s/configs/long-squeeze.json' 2 > line.txt",
-                    source_root()),
+    cr_assert_eq(run_sh("LD_LIBRARY_PATH=\"$PWD/$(dirname \"$(find root -name libcascade.so)\")\" "
+                        "./squeeze '%s/configs/long-squeeze.json' 2 > line.txt",
+                        source_root()),
                  0, "the example did not run");
     cr_assert_eq(
         run_cascade("run '%s/configs/long-squeeze.json' --seed 2 -o ls2 -q", source_root()), 0);
@@ -76,11 +69,11 @@ Test(install, the_installed_library_builds_and_runs_the_embedding_example)
              summary_num("ls2", "final"));
     cr_log_info("%s", line);
     cr_assert_str_eq(line, want);
-    cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" --version"), 0);
+    cr_assert_eq(run_sh("\"$(find root -path '*/bin/cascade')\" --version"), 0);
     /* the scenario library beside the installed program: a shipped scenario by name */
-    cr_assert_eq(sh("\"$(find root -path '*/bin/cascade')\" list > list.txt && "
-                    "\"$(find root -path '*/bin/cascade')\" run long-squeeze --steps 2500 "
-                    "-o by-name -q"),
+    cr_assert_eq(run_sh("\"$(find root -path '*/bin/cascade')\" list > list.txt && "
+                        "\"$(find root -path '*/bin/cascade')\" run long-squeeze --steps 2500 "
+                        "-o by-name -q"),
                  0, "the installed program does not find the shipped scenarios");
     char list[4096], want_line[1024];
     read_into("list.txt", list, sizeof list);
@@ -94,16 +87,13 @@ Test(install, the_installed_library_builds_and_runs_the_embedding_example)
  * naming every option its command's --help lists (they are made from it, scripts/man.py). */
 Test(install, the_manual_pages_render_with_every_option_of_the_help)
 {
-    const char *build = getenv("CASCADE_BUILD_ROOT");
-    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
-    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
-                 "meson install failed");
+    install();
     static const char *const pages[] = {"",        "-run",     "-validate", "-replay",
                                         "-report", "-narrate", "-sweep"};
     for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
-        cr_assert_eq(sh("p=$(find root -path '*/man1/cascade%s.1') && test -f \"$p\" && "
-                        "MANWIDTH=200 LC_ALL=C.UTF-8 man -l \"$p\" > page.txt",
-                        pages[k]),
+        cr_assert_eq(run_sh("p=$(find root -path '*/man1/cascade%s.1') && test -f \"$p\" && "
+                            "MANWIDTH=200 LC_ALL=C.UTF-8 man -l \"$p\" > page.txt",
+                            pages[k]),
                      0, "cascade%s.1 is not installed in man1 or does not render", pages[k]);
         cr_assert_eq(run_cascade("%s --help", pages[k][0] ? pages[k] + 1 : ""), 0);
         char help[8192], page[32768];
@@ -129,15 +119,12 @@ Test(install, the_manual_pages_render_with_every_option_of_the_help)
  * command's options as --help lists them. */
 Test(install, bash_completes_the_commands_and_their_options)
 {
-    const char *build = getenv("CASCADE_BUILD_ROOT");
-    cr_assert_not_null(build, "CASCADE_BUILD_ROOT is not set (run through meson test)");
-    cr_assert_eq(sh("meson install -C '%s' --no-rebuild --destdir \"$PWD/root\" --quiet", build), 0,
-                 "meson install failed");
-    cr_assert_eq(sh("f=$(find root -path '*/bash-completion/completions/cascade.bash') && "
-                    "bash -c 'source \"$0\"; "
-                    "COMP_WORDS=(cascade r); COMP_CWORD=1; _cascade; echo \"${COMPREPLY[*]}\"; "
-                    "COMP_WORDS=(cascade sweep --re); COMP_CWORD=2; _cascade; "
-                    "echo \"${COMPREPLY[*]}\"' \"$f\" > completions.txt"),
+    install();
+    cr_assert_eq(run_sh("f=$(find root -path '*/bash-completion/completions/cascade.bash') && "
+                        "bash -c 'source \"$0\"; "
+                        "COMP_WORDS=(cascade r); COMP_CWORD=1; _cascade; echo \"${COMPREPLY[*]}\"; "
+                        "COMP_WORDS=(cascade sweep --re); COMP_CWORD=2; _cascade; "
+                        "echo \"${COMPREPLY[*]}\"' \"$f\" > completions.txt"),
                  0, "the completion is not installed or does not load");
     char got[512];
     read_into("completions.txt", got, sizeof got);

@@ -68,6 +68,27 @@ __attribute__((format(printf, 1, 2))) static inline int run_cascade(const char *
     return status;
 }
 
+/* Run a shell command line in the scratch directory (stdout and stderr to out.txt and
+ * err.txt there); its exit status. */
+static inline int run_sh_v(const char *fmt, va_list ap)
+{
+    char line[8192], cmd[8704];
+    vsnprintf(line, sizeof line, fmt, ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) >out.txt 2>err.txt", run_tmp, line);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+__attribute__((format(printf, 1, 2))) static inline int run_sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int status = run_sh_v(fmt, ap);
+    va_end(ap);
+    return status;
+}
+
 /* The first n - 1 bytes of a file of the scratch directory (or an absolute
  * path) into buf, NUL-terminated; empty when it cannot be read. */
 static inline void read_into(const char *path, char *buf, size_t n)
