@@ -31,6 +31,7 @@
 
 #define CAS__HEAP_FN __attribute__((unused)) static inline
 
+#include <assert.h>
 #include <stdint.h>
 
 #define CAS_HEAP_NOTHING_PLACED(ctx, v, k) ((void)(ctx), (void)(v), (void)(k))
@@ -50,6 +51,7 @@
     }                                                                          \
     CAS__HEAP_FN void NAME##_down(CTX ctx, TYPE *v, uint32_t n, uint32_t k)    \
     {                                                                          \
+        assert(k < n || (k == 0 && n == 0));                                   \
         TYPE e = v[k];                                                         \
         for (uint32_t c; (c = 2 * k + 1) < n; k = c) {                         \
             if (c + 1 < n && BEFORE(ctx, &v[c + 1], &v[c]))                    \

@@ -10,6 +10,7 @@
  * an order that could rest when its lots would push the lots resting on its
  * side past INT64_MAX, so that no level or side total can overflow.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -90,6 +91,7 @@ static inline bool bitmap_test(const struct bitmap *bm, uint32_t i)
 
 static inline void bitmap_set(struct bitmap *bm, uint32_t i)
 {
+    assert(i < bm->nbits);
     for (uint32_t k = 0; k <= bm->top; k++, i >>= 6) {
         uint64_t *w = &bm->words[k][i >> 6];
         uint64_t old = *w;
@@ -101,6 +103,7 @@ static inline void bitmap_set(struct bitmap *bm, uint32_t i)
 
 static inline void bitmap_clear(struct bitmap *bm, uint32_t i)
 {
+    assert(i < bm->nbits);
     for (uint32_t k = 0; k <= bm->top; k++, i >>= 6) {
         uint64_t *w = &bm->words[k][i >> 6];
         *w &= ~(UINT64_C(1) << (i & 63));
@@ -290,12 +293,14 @@ static int pool_grow(struct cas_book *b)
 static inline uint32_t pool_take(struct cas_book *b)
 {
     uint32_t oi = b->free_head;
+    assert(oi != NIL && oi < b->pool_cap); /* reserve() grew the pool first */
     b->free_head = b->pool[oi].next;
     return oi;
 }
 
 static inline void pool_put(struct cas_book *b, uint32_t oi)
 {
+    assert(oi < b->pool_cap);
     b->pool[oi].next = b->free_head;
     b->free_head = oi;
 }
@@ -304,6 +309,7 @@ static inline void pool_put(struct cas_book *b, uint32_t oi)
 
 static inline cas_ticks tick_of(const struct cas_book *b, uint32_t li)
 {
+    assert(li < b->win.width);
     return b->win.lo + (cas_ticks)li;
 }
 
@@ -334,6 +340,7 @@ static uint32_t level_worst(const struct cas_book *b, enum cas_side side)
 static inline void level_vacate(struct cas_book *b, enum cas_side side, uint32_t li)
 {
     struct bitmap *bm = &b->win.occ[side];
+    assert(bitmap_test(bm, li));
     bitmap_clear(bm, li);
     if (b->best[side] == li)
         b->best[side] = side == CAS_SELL ? bitmap_next(bm, li) : bitmap_prev(bm, li);
@@ -341,6 +348,7 @@ static inline void level_vacate(struct cas_book *b, enum cas_side side, uint32_t
 
 static inline void level_unlink(struct cas_book *b, struct level *l, const struct order *o)
 {
+    assert(l->count > 0 && o->qty > 0 && l->qty >= o->qty);
     if (o->prev != NIL)
         b->pool[o->prev].next = o->next;
     else
@@ -351,6 +359,7 @@ static inline void level_unlink(struct cas_book *b, struct level *l, const struc
         l->tail = o->prev;
     l->count--;
     l->qty -= o->qty;
+    assert((l->count == 0) == (l->head == NIL) && (l->head == NIL) == (l->tail == NIL));
 }
 
 /* ---- create and destroy ----------------------------------------------- */

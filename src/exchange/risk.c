@@ -10,6 +10,7 @@
  * positions found under water in a sorted set until a keeper takes them. The
  * loop that acts on the index is cas__risk_run (liquidate.c).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,7 @@ void cas__heap_remove(struct cas_exchange *ex, uint32_t i, uint32_t a)
     enum cas_side s = p->heap_side;
     struct risk_heap *h = &ex->inst[i].heap[s];
     uint32_t k = p->heap_idx;
+    assert(k < h->n && h->v[k].account == a); /* the slot the position knows is its own */
     p->heap_idx = NIL;
     struct heap_entry last = h->v[--h->n];
     ex->n_watched--;
@@ -82,6 +84,8 @@ static bool heap_set(struct cas_exchange *ex, uint32_t i, enum cas_side s, uint3
 {
     struct position *p = pos_at(ex, a, i);
     struct risk_heap *h = &ex->inst[i].heap[s];
+    assert(p->heap_idx == NIL ||
+           (p->heap_side == s && p->heap_idx < h->n && h->v[p->heap_idx].account == a));
     if (p->heap_idx != NIL && h->v[p->heap_idx].trigger == trigger)
         return true; /* same key: nothing moves */
     if (p->heap_idx == NIL) {
