@@ -609,15 +609,10 @@ int cas_config_load(struct cas_config *cfg, const char *path, const char *const 
     int rc = cas__read_file(path, path, "", &text, err);
     if (rc)
         return rc;
-    /* the file's directory: "" for a bare name, "/" for a file at the root */
-    const char *slash = strrchr(path, '/');
-    size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-    if (!(base = malloc(n + 1))) {
+    if (!(base = cas__dir_of(path))) {
         free(text);
         return cas_err_set(err, CAS_ENOMEM, path, "out of memory");
     }
-    memcpy(base, path, n);
-    base[n] = '\0';
     rc = parse(cfg, text, path, base, sets, n_sets, err);
     free(base);
     free(text);

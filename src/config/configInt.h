@@ -81,6 +81,10 @@ int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err);
 int cas__read_file(const char *path, const char *err_path, const char *what, char **out,
                    struct cas_err *err);
 
+/* The directory of the file at path, malloc'ed: "" for a bare name, "/" for a file at the
+ * root; NULL when out of memory. Files a config or a sweep names are relative to it. */
+char *cas__dir_of(const char *path);
+
 /* ---- text out (text.c) ---------------------------------------------------------------- */
 
 /* Adding to a tree: the first failure is remembered and every later add is skipped. */

@@ -521,15 +521,11 @@ int cas_sweep_load(struct cas_sweep *sw, const char *path, struct cas_err *err)
     int rc = cas__read_file(path, path, "", &text, err);
     if (rc)
         return rc;
-    const char *slash = strrchr(path, '/');
-    size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-    char *dir = malloc(n + 1);
+    char *dir = cas__dir_of(path);
     if (!dir) {
         free(text);
         return cas_err_set(err, CAS_ENOMEM, path, "out of memory");
     }
-    memcpy(dir, path, n);
-    dir[n] = 0;
     rc = cas_sweep_parse(sw, text, path, dir, err);
     free(dir);
     free(text);

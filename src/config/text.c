@@ -447,6 +447,18 @@ int cas__config_apply_set(cJSON *root, const char *set, struct cas_err *err)
 
 /* ---- files ------------------------------------------------------------------------------- */
 
+char *cas__dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (dir) {
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    return dir;
+}
+
 int cas__read_file(const char *path, const char *err_path, const char *what, char **out,
                    struct cas_err *err)
 {
