@@ -165,26 +165,6 @@ static int write_atomic(const char *dir, const char *name, const char *text)
     return rc ? -1 : 0;
 }
 
-/* Remove a flat directory (a run's temporary directory) or a file. */
-static void remove_entry(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char *p = cas_path_join(path, e->d_name);
-        if (p)
-            unlink(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 /* The run whose id is the first len characters of name, or -1. Ids are r + digits,
  * all of one width, so the index is the number. */
 static long run_of(const struct cas_sweep *sw, const char *name, size_t len)
@@ -641,7 +621,7 @@ static int prepare_runs(const char *dir, const struct cas_sweep *sw, const struc
         }
         char *p = cas_path_join(runs, e->d_name);
         if (p)
-            remove_entry(p);
+            cas__remove_flat(p);
         free(p);
     }
     *n_todo = 0;

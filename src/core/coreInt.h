@@ -14,4 +14,9 @@ int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
 /* The same, with the elements it adds zeroed (tables indexed by an id). */
 int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
 
+/* Remove a flat directory of ours (a temporary directory holding files only): every
+ * entry, then the directory; a file at path is unlinked. Failures are passed over: it
+ * clears up after an error or a signal (output.c). */
+void cas__remove_flat(const char *path);
+
 #endif

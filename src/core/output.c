@@ -7,6 +7,7 @@
  * one failed, and the errno of a write inside fprintf is gone by the time the
  * caller asks. */
 #define _GNU_SOURCE /* fopencookie */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 char *cas_path_join(const char *dir, const char *file)
 {
@@ -153,4 +155,23 @@ int cas_write_file_atomic(const char *path, const char *text)
         return rc;
     fputs(text, a.f);
     return cas_atomic_commit(&a);
+}
+
+void cas__remove_flat(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = cas_path_join(path, e->d_name);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(path);
 }

@@ -11,7 +11,6 @@
  * its destination and renamed into place, so it appears whole or not at all.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -518,19 +517,7 @@ static void tmp_remove(struct cas_report *r)
 {
     if (!r->tmpdir[0])
         return;
-    DIR *d = opendir(r->tmpdir);
-    if (d) {
-        for (struct dirent *e; (e = readdir(d));) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *p = cas_path_join(r->tmpdir, e->d_name);
-            if (p)
-                unlink(p);
-            free(p);
-        }
-        closedir(d);
-    }
-    rmdir(r->tmpdir);
+    cas__remove_flat(r->tmpdir);
     r->tmpdir[0] = 0;
 }
 
