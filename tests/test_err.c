@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 Test(err, every_code_has_its_own_text)
 {
@@ -60,4 +61,20 @@ Test(err, cas_check_failed_says_why_and_returns_false)
     char zero[4] = "abc";
     cr_assert_not(cas_check_failed(zero, 0, "x"));
     cr_assert_str_eq(zero, "abc", "a zero-length buffer is left alone");
+}
+
+/* An input file's line as an error path: "FILE:LINE"; a name too long for the path keeps
+ * its tail and the line number (the replay reader once cut the number off instead). */
+Test(err, file_line_keeps_the_line_number_of_a_long_name)
+{
+    char where[sizeof((struct cas_err){0}).path], name[300];
+    cas__file_line(where, sizeof where, "orders.csv", 12);
+    cr_assert_str_eq(where, "orders.csv:12");
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = 0;
+    name[sizeof name - 2] = 'z';
+    cas__file_line(where, sizeof where, name, 1234567);
+    cr_assert_eq(strlen(where), sizeof where - 1);
+    cr_assert_eq(strncmp(where, "...", 3), 0);
+    cr_assert_eq(strcmp(where + strlen(where) - 9, "z:1234567"), 0, "%s", where);
 }

@@ -15,6 +15,7 @@
 
 #include "cascade/book.h"
 #include "cascade/replay.h"
+#include "core/coreInt.h"
 
 #define HEADER CAS_REPLAY_HEADER
 #define TYPES CAS_REPLAY_TYPES
@@ -52,7 +53,7 @@ static int bad_line(const struct source *src, const char *fmt, ...)
     if (!src->err)
         return CAS_EINVAL;
     char path[sizeof src->err->path];
-    snprintf(path, sizeof path, "%s:%ld", src->name, src->line);
+    cas__file_line(path, sizeof path, src->name, src->line);
     char msg[sizeof src->err->msg];
     va_list ap;
     va_start(ap, fmt);

@@ -14,6 +14,11 @@ int cas__grow(void **v, uint32_t *cap, uint32_t need, size_t size);
 /* The same, with the elements it adds zeroed (tables indexed by an id). */
 int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
 
+/* "FILE:LINE" into where (size >= 32), as an error's path names a line of an input file;
+ * a file name too long for it loses its head ("...tail:LINE"), never the line number
+ * (err.c). */
+void cas__file_line(char *where, size_t size, const char *file, long line);
+
 /* Remove a flat directory of ours (a temporary directory holding files only): every
  * entry, then the directory; a file at path is unlinked. Failures are passed over: it
  * clears up after an error or a signal (output.c). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 
 const char *cas_strerror(int code)
 {
@@ -39,4 +40,19 @@ bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
         va_end(ap);
     }
     return false;
+}
+
+void cas__file_line(char *where, size_t size, const char *file, long line)
+{
+    char num[24];
+    size_t nlen = (size_t)snprintf(num, sizeof num, ":%ld", line);
+    size_t flen = strlen(file), room = size - 1 - nlen, hlen = 0;
+    if (flen > room) {
+        memcpy(where, "...", 3);
+        hlen = 3;
+        file += flen - (room - hlen);
+        flen = room - hlen;
+    }
+    memcpy(where + hlen, file, flen);
+    memcpy(where + hlen + flen, num, nlen + 1);
 }

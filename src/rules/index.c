@@ -145,30 +145,13 @@ struct path_reader {
     uint32_t len, alloc; /* a path holds at most 2^31 prices (cas__grow's doubling) */
 };
 
-/* "FILE:LINE" into where; a file name too long for it loses its head, not
- * the line number. */
-static void file_line(char *where, size_t size, const char *file, long line)
-{
-    char num[24];
-    size_t nlen = (size_t)snprintf(num, sizeof num, ":%ld", line);
-    size_t flen = strlen(file), room = size - 1 - nlen, hlen = 0;
-    if (flen > room) {
-        memcpy(where, "...", 3);
-        hlen = 3;
-        file += flen - (room - hlen);
-        flen = room - hlen;
-    }
-    memcpy(where + hlen, file, flen);
-    memcpy(where + hlen + flen, num, nlen + 1);
-}
-
 static int path_error(const struct path_reader *r, struct cas_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int path_error(const struct path_reader *r, struct cas_err *err, const char *fmt, ...)
 {
     char where[sizeof err->path], msg[sizeof err->msg];
-    file_line(where, sizeof where, r->file, r->lineno);
+    cas__file_line(where, sizeof where, r->file, r->lineno);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
