@@ -19,7 +19,6 @@
 #include "config/configInt.h"
 
 #define SEED_MAX 9007199254740992.0  /* 2^53 */
-#define TICKS_MAX 1099511627776.0    /* 2^40 */
 #define UNITS_MAX 9007199254740992.0 /* 2^53: contract_units */
 
 static const struct cas__range seed_range = {0, SEED_MAX, false, true, false};
@@ -28,7 +27,6 @@ static const struct cas__range step_seconds_range = {0, 86400, true, false, fals
 static const struct cas__range decimals_range = {0, 9, false, true, false};
 static const struct cas__range count_range = {1, 16777213, false, true, false}; /* 2^24 - 3 */
 static const struct cas__range size_range = {0, 1e9, true, false, false};       /* tick, lot */
-static const struct cas__range price_range = {0, INFINITY, true, false, false};
 
 /* ---- instruments ------------------------------------------------------------------------ */
 
@@ -63,43 +61,6 @@ static int read_instrument_name(struct cas__parse *p, const cJSON *o, size_t i)
             return cas__fail(&p->w, "name", CAS_EEXIST,
                              "duplicate instrument name '%s' (instruments[%zu] has it); rename one",
                              s, j);
-    return 0;
-}
-
-int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
-                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i))
-{
-    size_t mark = cas__push_key(&p->w, key), i = 0;
-    for (const cJSON *c = arr->child; c; c = c->next, i++) {
-        size_t m = cas__push_index(&p->w, i);
-        int rc = read(p, c, i);
-        if (rc)
-            return rc;
-        cas__pop(&p->w, m);
-    }
-    cas__pop(&p->w, mark);
-    return 0;
-}
-
-int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
-                    const char *hint, cas_ticks *ticks, double *written)
-{
-    double price;
-    int rc = cas__require_number(w, o, key, &price_range, hint, &price);
-    if (rc)
-        return rc;
-    double t = price / tick_size;
-    long long r = t <= TICKS_MAX + 1 ? llround(t) : 0;
-    if (r > 0 && fabs(t - (double)r) > 1e-9 * t)
-        return cas__fail(w, key, CAS_EINVAL,
-                         "must be a multiple of tick_size %s, got %s (%s ticks)",
-                         cas__num(tick_size).s, cas__num(price).s, cas__num(t).s);
-    if (r < 1 || r > (long long)TICKS_MAX)
-        return cas__fail(w, key, CAS_ERANGE,
-                         "is %s ticks of %s; it must be 1 to 1099511627776 (2^40) ticks",
-                         cas__num(t).s, cas__num(tick_size).s);
-    *ticks = r;
-    *written = price;
     return 0;
 }
 
@@ -259,26 +220,6 @@ static int read_type(struct cas__walk *w, const cJSON *o, const struct cas_agent
         return cas__fail(w, "type", CAS_EINVAL, "missing required key 'type' (known types: %s)",
                          c.list);
     return cas__unknown(w, "type", CAS_ENOTFOUND, "agent type", &c, "known types", true);
-}
-
-int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out)
-{
-    const struct cas_config *cfg = p->cfg;
-    const char *s;
-    int rc = cas__read_string(&p->w, o, "instrument", &s);
-    *out = 0;
-    if (rc || !s)
-        return rc;
-    struct cas__choices c = {.word = s};
-    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
-        if (strcmp(s, cfg->instruments[i].name) == 0) {
-            *out = i;
-            return 0;
-        }
-        cas__choices_add(&c, cfg->instruments[i].name);
-    }
-    return cas__unknown(&p->w, "instrument", CAS_ENOTFOUND, "instrument", &c, "known instruments",
-                        true);
 }
 
 /* Validate params against the type's table; pop's params[] and dists[] receive every value

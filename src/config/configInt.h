@@ -2,7 +2,9 @@
  *
  * text.c turns text into trees and trees into text (JSON in, --set, resolved JSON out,
  * the one-line pieces of messages); walk.c reads values out of a tree against the schema
- * and reports the first failure at its JSON path; config.c holds the top level, the
+ * and reports the first failure at its JSON path, and holds the readers the other files
+ * share (array entries, prices, instrument names), so that config.c, perp.c and shocks.c
+ * use walk.c and never one another; config.c holds the top level, the
  * instruments' common keys and the agents; dist.c an agent parameter's value, a number or
  * a distribution; perp.c a perpetual's venue rules and venue profiles; shocks.c the
  * scheduled shocks.
@@ -206,18 +208,18 @@ struct cas__parse {
 };
 _Static_assert(CAS_MAX_PARAMS <= 16, "dist_objects holds one bit per param");
 
-/* config.c: each entry of the array arr at key, read by read(p, entry, i) with the walk at
+/* walk.c: each entry of the array arr at key, read by read(p, entry, i) with the walk at
  * KEY[i]; the first failure wins. */
 int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
                       int (*read)(struct cas__parse *p, const cJSON *o, size_t i));
 
-/* config.c: the price at o's key (required; missing, an error ending with `hint`), in
+/* walk.c: the price at o's key (required; missing, an error ending with `hint`), in
  * quote currency: a whole number of tick_size (within 1e-9 relative), 1 to 2^40 ticks.
  * *ticks = it in ticks, *written = it as written. */
 int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
                     const char *hint, cas_ticks *ticks, double *written);
 
-/* config.c: the instrument named at o's "instrument" (the first when absent); unknown
+/* walk.c: the instrument named at o's "instrument" (the first when absent); unknown
  * names get a did-you-mean. */
 int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out);
 

@@ -350,3 +350,66 @@ int cas__read_money(struct cas__walk *w, const cJSON *obj, const char *key, doub
     *out = (cas_money)whole;
     return 0;
 }
+
+/* ---- readers the config's files share (config.c, shocks.c, perp.c) -------------------- */
+
+#define TICKS_MAX 1099511627776.0 /* 2^40 */
+
+static const struct cas__range price_range = {0, INFINITY, true, false, false};
+
+int cas__read_entries(struct cas__parse *p, const char *key, const cJSON *arr,
+                      int (*read)(struct cas__parse *p, const cJSON *o, size_t i))
+{
+    size_t mark = cas__push_key(&p->w, key), i = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, i++) {
+        size_t m = cas__push_index(&p->w, i);
+        int rc = read(p, c, i);
+        if (rc)
+            return rc;
+        cas__pop(&p->w, m);
+    }
+    cas__pop(&p->w, mark);
+    return 0;
+}
+
+int cas__read_price(struct cas__walk *w, const cJSON *o, const char *key, double tick_size,
+                    const char *hint, cas_ticks *ticks, double *written)
+{
+    double price;
+    int rc = cas__require_number(w, o, key, &price_range, hint, &price);
+    if (rc)
+        return rc;
+    double t = price / tick_size;
+    long long r = t <= TICKS_MAX + 1 ? llround(t) : 0;
+    if (r > 0 && fabs(t - (double)r) > 1e-9 * t)
+        return cas__fail(w, key, CAS_EINVAL,
+                         "must be a multiple of tick_size %s, got %s (%s ticks)",
+                         cas__num(tick_size).s, cas__num(price).s, cas__num(t).s);
+    if (r < 1 || r > (long long)TICKS_MAX)
+        return cas__fail(w, key, CAS_ERANGE,
+                         "is %s ticks of %s; it must be 1 to 1099511627776 (2^40) ticks",
+                         cas__num(t).s, cas__num(tick_size).s);
+    *ticks = r;
+    *written = price;
+    return 0;
+}
+
+int cas__read_instrument_ref(struct cas__parse *p, const cJSON *o, uint32_t *out)
+{
+    const struct cas_config *cfg = p->cfg;
+    const char *s;
+    int rc = cas__read_string(&p->w, o, "instrument", &s);
+    *out = 0;
+    if (rc || !s)
+        return rc;
+    struct cas__choices c = {.word = s};
+    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
+        if (strcmp(s, cfg->instruments[i].name) == 0) {
+            *out = i;
+            return 0;
+        }
+        cas__choices_add(&c, cfg->instruments[i].name);
+    }
+    return cas__unknown(&p->w, "instrument", CAS_ENOTFOUND, "instrument", &c, "known instruments",
+                        true);
+}
