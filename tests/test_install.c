@@ -130,3 +130,45 @@ Test(install, bash_completes_the_commands_and_their_options)
     read_into("completions.txt", got, sizeof got);
     cr_assert_str_eq(got, "run replay report\n--resume\n");
 }
+
+/* Debian's python3 (the one python3-pandas installs for), else the first on the PATH. */
+#define PYTHON "\"$(command -v /usr/bin/python3 || command -v python3)\""
+
+/* examples/python/run.py drives the installed shared library with ctypes (cas_run_*,
+ * cascade/run.h): its figures are `cascade run`'s for the same run, the time series it has
+ * the library write is `cascade run`'s timeseries.csv byte for byte, and with pandas
+ * installed (scripts/test installs python3-pandas) it reads that file back. A config that
+ * does not load is one line from the library, exit 2, and no file left behind. */
+Test(install, the_python_example_runs_a_config_through_the_shared_library)
+{
+    install();
+    cr_assert_eq(
+        run_cascade("run '%s/configs/long-squeeze.json' --seed 2 -o ls2 -q", source_root()), 0);
+    cr_assert_eq(
+        run_sh("LD_LIBRARY_PATH=\"$PWD/$(dirname \"$(find root -name libcascade.so.0)\")\" " PYTHON
+               " '%s/examples/python/run.py' '%s/configs/long-squeeze.json' 2 "
+               "ts.csv",
+               source_root(), source_root()),
+        0, "run.py failed");
+    char got[1024], want[512];
+    read_into("out.txt", got, sizeof got);
+    snprintf(want, sizeof want,
+             "long-squeeze: 4800 steps, %.0f trades, %.0f liquidations, mark at the end %.2f\n",
+             performance_trades("ls2"), summary_num("ls2", "count"), summary_num("ls2", "final"));
+    cr_log_info("%s", got);
+    cr_assert_eq(strncmp(got, want, strlen(want)), 0, "got %s, want %s", got, want);
+    cr_assert_eq(run_sh("cmp ts.csv ls2/timeseries.csv"), 0,
+                 "the library's time series differs from cascade run's");
+    if (run_sh(PYTHON " -c 'import pandas'") == 0)
+        cr_assert_not_null(strstr(got, "ts.csv: "), "pandas did not read the time series: %s", got);
+    cr_assert_eq(
+        run_sh("LD_LIBRARY_PATH=\"$PWD/$(dirname \"$(find root -name libcascade.so.0)\")\" " PYTHON
+               " '%s/examples/python/run.py' '%s/configs/long-squeeze.json' "
+               "not-a-seed bad.csv",
+               source_root(), source_root()),
+        2);
+    read_into("err.txt", got, sizeof got);
+    cr_assert_not_null(strstr(got, "run.py: "), "%s", got);
+    cr_assert_not_null(strstr(got, "seed"), "%s", got);
+    cr_assert_neq(run_sh("test -e bad.csv"), 0, "a failed open left its file");
+}
