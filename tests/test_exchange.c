@@ -582,6 +582,24 @@ Test(exchange, reduce_only_is_clipped_to_the_position)
 
 /* Band [90, 110]: a limit at 111 or 89 is refused, 105 accepted; a market
  * buy whose best ask (112) is outside is refused. A halt refuses all. */
+/* Money is kept in 64 bits: an order whose notional passes 2^59 money units is refused, as
+ * is every order of an account whose cash is already past 2^61, and nothing changes. The
+ * config fuzzer found a spot book priced near 2^40 ticks whose sellers' cash overflowed
+ * after two fills (tests/fuzz/corpus/config/spot-cash-overflow). */
+Test(exchange, an_order_beyond_the_range_of_money_is_refused)
+{
+    struct cas_instrument_spec s = perp();
+    s.contract_units = (int64_t)1 << 20;
+    open_venue(&s, 1, 0);
+    uint32_t m, a;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {BIG, CAS_CROSS, 100, &a, 0}, {0}});
+    rest(ex, m, 0, SELL, (cas_ticks)1 << 38, 1);                         /* 2^58: within */
+    refused(a, BUY, CAS_LIMIT, (cas_ticks)1 << 39, 2, CAS_REJECT_SIZE);  /* 2^60 */
+    refused(a, SELL, CAS_LIMIT, (cas_ticks)1 << 38, 4, CAS_REJECT_SIZE); /* 2^60 */
+    cr_assert_eq(cas_book_orders(cas_exchange_book(ex, 0)), 1u, "a refused order rested");
+    ok(ex);
+}
+
 Test(exchange, band_and_halt_refuse_orders)
 {
     open_perp(0);

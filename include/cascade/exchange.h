@@ -233,7 +233,16 @@ enum cas_reject {
     CAS_REJECT_REDUCE_ONLY, /* reduce-only with nothing to reduce */
     CAS_REJECT_BAND,        /* outside the price band (set by cas_exchange_set_band) */
     CAS_REJECT_HALTED,      /* trading on the instrument is halted */
+    CAS_REJECT_SIZE,        /* money is kept in 64 bits: its notional at the price it is
+                               checked at passes CAS_ORDER_MAX_NOTIONAL, or the account's
+                               cash is already past CAS_CASH_MAX either way */
 };
+
+/* The bounds of CAS_REJECT_SIZE, in money units: an order's notional (2^59) and the cash
+ * an account may hold when it sends one (2^61), far beyond any market's (a lot worth
+ * 5.8e11 quote at 6 decimals), so that fills and their sums stay within 64 bits. */
+#define CAS_ORDER_MAX_NOTIONAL ((cas_money)1 << 59)
+#define CAS_CASH_MAX ((cas_money)1 << 61)
 
 /* Submit an order for an account under a cause. It is matched at once;
  * trades settle, marks are recomputed by their methods, and the risk
