@@ -241,12 +241,13 @@ static enum cas_reject screen(const struct cas_exchange *ex, const struct cas_or
         if (*qty > abs_lots(p->lots))
             *qty = abs_lots(p->lots);
     }
-    i128 notional = (i128)*qty * check_price(in, o) * in->spec.contract_units;
+    cas_ticks at = check_price(in, o);
+    i128 notional = (i128)*qty * at * in->spec.contract_units;
     if (notional > CAS_ORDER_MAX_NOTIONAL || ac->cash > CAS_CASH_MAX || ac->cash < -CAS_CASH_MAX ||
         p->cash > CAS_CASH_MAX || p->cash < -CAS_CASH_MAX)
         return CAS_REJECT_SIZE;
-    if (is_perp(ex, o->instrument) && !cas__margin_ok(ex, o->account, o->instrument, o->side, *qty,
-                                                      check_price(in, o), in->spec.taker_fee_ppm))
+    if (is_perp(ex, o->instrument) &&
+        !cas__margin_ok(ex, o->account, o->instrument, o->side, *qty, at, in->spec.taker_fee_ppm))
         return CAS_REJECT_MARGIN;
     return CAS_REJECT_NONE;
 }
