@@ -78,3 +78,29 @@ Test(err, file_line_keeps_the_line_number_of_a_long_name)
     cr_assert_eq(strncmp(where, "...", 3), 0);
     cr_assert_eq(strcmp(where + strlen(where) - 9, "z:1234567"), 0, "%s", where);
 }
+
+/* One line for the program's stderr and an embedder's buffer alike: the path left out when
+ * it is empty or names the config itself, "<default>" for no config, the code's text when
+ * there is no message, and cut to the buffer, never past it. */
+Test(err, config_error_is_one_line)
+{
+    char out[128];
+    struct cas_err e = {0};
+    cas_err_set(&e, CAS_EINVAL, "agents[2].count", "must be at least 1");
+    cas__config_error(out, sizeof out, "a.json", &e);
+    cr_assert_str_eq(out, "a.json: agents[2].count: must be at least 1");
+    cas__config_error(out, sizeof out, NULL, &e);
+    cr_assert_str_eq(out, "<default>: agents[2].count: must be at least 1");
+    cas_err_set(&e, CAS_EIO, "a.json", "cannot read");
+    cas__config_error(out, sizeof out, "a.json", &e);
+    cr_assert_str_eq(out, "a.json: cannot read");
+    struct cas_err bare = {.code = CAS_ENOMEM};
+    cas__config_error(out, sizeof out, "a.json", &bare);
+    char want[128];
+    snprintf(want, sizeof want, "a.json: %s", cas_strerror(CAS_ENOMEM));
+    cr_assert_str_eq(out, want);
+    char small[8] = "xxxxxxx";
+    cas__config_error(small, 5, "a.json", &e);
+    cr_assert_str_eq(small, "a.js");
+    cr_assert_eq(small[5], 'x', "written past the size given");
+}

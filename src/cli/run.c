@@ -18,6 +18,7 @@
 #include "cascade/record.h"
 #include "cascade/sim.h"
 #include "cli/cli.h"
+#include "core/coreInt.h"
 
 #define MAX_SETS 256
 
@@ -141,11 +142,9 @@ static int parse_args(int argc, char **argv, struct run_args *a, bool validate)
 
 static void print_config_error(const char *config, const struct cas_err *err)
 {
-    const char *src = config ? config : "<default>";
-    if (err->path[0] && strcmp(err->path, src) != 0)
-        fprintf(stderr, "cascade: %s: %s: %s\n", src, err->path, err->msg);
-    else
-        fprintf(stderr, "cascade: %s: %s\n", src, err->msg);
+    char line[sizeof err->path + sizeof err->msg + 4096]; /* the config's name: up to PATH_MAX */
+    cas__config_error(line, sizeof line, config, err);
+    fprintf(stderr, "cascade: %s\n", line);
 }
 
 /* Load the config and build the sim: what can be wrong with the input shows here. */

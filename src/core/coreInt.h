@@ -19,6 +19,11 @@ int cas__grow_zeroed(void **v, uint32_t *cap, uint32_t need, size_t size);
  * (err.c). */
 void cas__file_line(char *where, size_t size, const char *file, long line);
 
+/* A config's error as one line, "CONFIG: PATH: MESSAGE" (the PATH left out when it is empty
+ * or the config itself; "<default>" for no config; the code's text when there is no
+ * message), for the program's stderr and an embedder's error buffer alike (err.c). */
+void cas__config_error(char *out, size_t size, const char *config, const struct cas_err *err);
+
 /* Remove a flat directory of ours (a temporary directory holding files only): every
  * entry, then the directory; a file at path is unlinked. Failures are passed over: it
  * clears up after an error or a signal (output.c). */

@@ -42,6 +42,18 @@ bool cas_check_failed(char *why, size_t why_len, const char *fmt, ...)
     return false;
 }
 
+void cas__config_error(char *out, size_t size, const char *config, const struct cas_err *err)
+{
+    if (!out || size == 0)
+        return;
+    const char *src = config ? config : "<default>";
+    const char *msg = err->msg[0] ? err->msg : cas_strerror(err->code);
+    if (err->path[0] && strcmp(err->path, src) != 0)
+        snprintf(out, size, "%s: %s: %s", src, err->path, msg);
+    else
+        snprintf(out, size, "%s: %s", src, msg);
+}
+
 void cas__file_line(char *where, size_t size, const char *file, long line)
 {
     char num[24];

@@ -12,6 +12,7 @@
 #include "cascade/exchange.h"
 #include "cascade/record.h"
 #include "cascade/run.h"
+#include "core/coreInt.h"
 
 struct cas_run {
     struct cas_config cfg;
@@ -19,17 +20,6 @@ struct cas_run {
     struct cas_recorder *rec;
     FILE *timeseries;
 };
-
-static void say(char *error, size_t size, const char *config, const struct cas_err *err)
-{
-    if (!error || size == 0)
-        return;
-    const char *src = config ? config : "<default>";
-    if (err->path[0] && strcmp(err->path, src) != 0)
-        snprintf(error, size, "%s: %s: %s", src, err->path, err->msg);
-    else
-        snprintf(error, size, "%s: %s", src, err->msg[0] ? err->msg : cas_strerror(err->code));
-}
 
 struct cas_run *cas_run_open(const char *config, const char *const *sets, size_t n_sets,
                              const char *timeseries, char *error, size_t error_size)
@@ -40,7 +30,7 @@ struct cas_run *cas_run_open(const char *config, const char *const *sets, size_t
     struct cas_run *r = calloc(1, sizeof *r);
     if (!r) {
         cas_err_set(&err, CAS_ENOMEM, "", "out of memory");
-        say(error, error_size, config, &err);
+        cas__config_error(error, error_size, config, &err);
         return NULL;
     }
     if (cas_config_load(&r->cfg, config, sets, n_sets, &err) < 0)
@@ -59,7 +49,7 @@ struct cas_run *cas_run_open(const char *config, const char *const *sets, size_t
         goto fail;
     return r;
 fail:
-    say(error, error_size, config, &err);
+    cas__config_error(error, error_size, config, &err);
     bool created = r->timeseries != NULL;
     cas_run_close(r);
     if (created)
