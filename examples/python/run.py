@@ -12,32 +12,30 @@ import os
 import sys
 
 
+# Each function the example calls: its result's type and its arguments' (include/cascade/run.h
+# and sim.h); ctypes would otherwise take every value for a C int.
+RUN, SIM = ctypes.c_void_p, ctypes.c_void_p
+SIGNATURES = {
+    "cas_run_open": (RUN, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
+                           ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),
+    "cas_run_advance": (ctypes.c_int64, [RUN, ctypes.c_int64]),
+    "cas_run_name": (ctypes.c_char_p, [RUN]),
+    "cas_run_steps": (ctypes.c_int64, [RUN]),
+    "cas_run_tick_size": (ctypes.c_double, [RUN, ctypes.c_uint32]),
+    "cas_run_trades": (ctypes.c_uint64, [RUN]),
+    "cas_run_liquidations": (ctypes.c_uint64, [RUN]),
+    "cas_run_sim": (SIM, [RUN]),
+    "cas_run_close": (ctypes.c_int, [RUN]),
+    "cas_sim_mark": (ctypes.c_int64, [SIM, ctypes.c_uint32]),
+    "cas_sim_now": (ctypes.c_int64, [SIM]),
+}
+
+
 def load():
     lib = ctypes.CDLL(os.environ.get("CASCADE_LIB") or "libcascade.so.0")
-    run_p, sim_p = ctypes.c_void_p, ctypes.c_void_p
-    lib.cas_run_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
-                                 ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.cas_run_open.restype = run_p
-    lib.cas_run_advance.argtypes = [run_p, ctypes.c_int64]
-    lib.cas_run_advance.restype = ctypes.c_int64
-    lib.cas_run_name.argtypes = [run_p]
-    lib.cas_run_name.restype = ctypes.c_char_p
-    lib.cas_run_steps.argtypes = [run_p]
-    lib.cas_run_steps.restype = ctypes.c_int64
-    lib.cas_run_tick_size.argtypes = [run_p, ctypes.c_uint32]
-    lib.cas_run_tick_size.restype = ctypes.c_double
-    lib.cas_run_trades.argtypes = [run_p]
-    lib.cas_run_trades.restype = ctypes.c_uint64
-    lib.cas_run_liquidations.argtypes = [run_p]
-    lib.cas_run_liquidations.restype = ctypes.c_uint64
-    lib.cas_run_sim.argtypes = [run_p]
-    lib.cas_run_sim.restype = sim_p
-    lib.cas_run_close.argtypes = [run_p]
-    lib.cas_run_close.restype = ctypes.c_int
-    lib.cas_sim_mark.argtypes = [sim_p, ctypes.c_uint32]
-    lib.cas_sim_mark.restype = ctypes.c_int64
-    lib.cas_sim_now.argtypes = [sim_p]
-    lib.cas_sim_now.restype = ctypes.c_int64
+    for name, (restype, argtypes) in SIGNATURES.items():
+        function = getattr(lib, name)
+        function.restype, function.argtypes = restype, argtypes
     return lib
 
 
