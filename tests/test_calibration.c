@@ -13,14 +13,9 @@ TestSuite(calibration, .init = runs_setup, .fini = runs_teardown, .timeout = 900
 #define LOT 0.001 /* BTC per lot (Binance BTCUSDT's minimum quantity) */
 #define TICK 0.1  /* USDT per tick (Binance BTCUSDT's tick size) */
 
-static bool quick(void)
-{
-    return getenv("CASCADE_QUICK") != NULL;
-}
-
 static unsigned n_seeds(void)
 {
-    return quick() ? 2 : MAX_SEEDS;
+    return sweep_quick() ? 2 : MAX_SEEDS;
 }
 
 struct day {
@@ -75,7 +70,7 @@ static struct day measure(unsigned seed)
     char dir[32], path[64];
     snprintf(dir, sizeof dir, "btc-%u", seed);
     cr_assert_eq(run_cascade("run '%s/configs/btc-perp.json' --seed %u -o %s --quiet%s",
-                             source_root(), seed, dir, quick() ? " --steps 7200" : ""),
+                             source_root(), seed, dir, sweep_quick() ? " --steps 7200" : ""),
                  0);
     struct day d = {0};
     struct table t;
@@ -198,7 +193,7 @@ static void open_interest_at_the_venue_s_scale(void)
     cr_log_info("medians: OI / depth %.0f, makers with makers %.2f%%", ratio, 100 * mm);
     cr_assert_geq(ratio, 300, "open interest %.0f times the depth within 1%%", ratio);
     cr_assert_lt(mm, 0.3, "makers' trades with one another %.1f%% of volume", 100 * mm);
-    if (quick())
+    if (sweep_quick())
         return;
     double turn = median_of(turnover), liq = median_of(liquidated_share);
     cr_log_info("medians: turnover %.2f a day, liquidated %.3f%% of OI", turn, 100 * liq);
@@ -294,7 +289,7 @@ Test(calibration, the_calibrated_day_beside_published_figures)
 {
     measure_all();
     open_interest_at_the_venue_s_scale();
-    if (quick())
+    if (sweep_quick())
         return;
     liquidity_at_the_stated_scale();
     basis_and_funding();

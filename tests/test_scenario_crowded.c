@@ -21,7 +21,7 @@ TestSuite(scenario_crowded, .init = runs_setup, .fini = runs_teardown, .timeout 
 Test(scenario_crowded, twelve_crowded_days_never_fall_below_seventy_percent)
 {
     static const int counts[] = {40, 80, 160}, collateral[] = {200, 3000}, leverage[] = {20, 40};
-    unsigned last_seed = getenv("CASCADE_QUICK") ? 1 : 8;
+    unsigned last_seed = sweep_seeds(8);
     double lowest = 1, worst_end = 0, worst_far = 0;
     for (unsigned s = 1; s <= last_seed; s++)
         for (int n = 0; n < 3; n++)

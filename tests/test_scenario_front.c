@@ -134,11 +134,12 @@ struct arm {
 static void run_arm(struct arm *a, const char *const *sets, size_t n, const char *label)
 {
     *a = (struct arm){0};
-    for (unsigned s = 0; s < SEEDS; s++) {
+    unsigned seeds = sweep_seeds(SEEDS);
+    for (unsigned s = 0; s < seeds; s++) {
         struct metrics m = a->seed[s] = run(sets, n, s + 1);
-        a->pnl += m.front_pnl / SEEDS;
-        a->notional += m.liq_notional / SEEDS;
-        a->drop += m.drop_bps / SEEDS;
+        a->pnl += m.front_pnl / seeds;
+        a->notional += m.liq_notional / seeds;
+        a->drop += m.drop_bps / seeds;
         a->liquidations += m.liquidations;
         a->earned += m.front_pnl > 0;
         a->traded += m.front_orders > 0;
@@ -154,7 +155,7 @@ static void run_arm(struct arm *a, const char *const *sets, size_t n, const char
     }
     cr_log_info("%s: PnL %.0f on average, gained on %d of %d seeds; %llu liquidations in all, "
                 "notional %.0f and fall %.0f bps on average",
-                label, a->pnl, a->earned, SEEDS, (unsigned long long)a->liquidations, a->notional,
+                label, a->pnl, a->earned, seeds, (unsigned long long)a->liquidations, a->notional,
                 a->drop);
 }
 
@@ -185,7 +186,7 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 60
     int fewer = 0;
     cr_assert_eq(with.seed[0].front_first, 167u, "the front-runners' first account moved");
     cr_assert_eq(with.seed[0].front_last, 186u, "the front-runners' last account moved");
-    for (unsigned s = 0; s < SEEDS; s++) {
+    for (unsigned s = 0; s < sweep_seeds(SEEDS); s++) {
         cr_assert_eq(without.seed[s].front_orders, 0u, "seed %u: inert front-runners traded",
                      s + 1);
         cr_assert_eq(without.seed[s].front_pnl, 0, "seed %u: inert front-runners' PnL", s + 1);
@@ -193,6 +194,8 @@ Test(scenario_front, front_runners_earn_and_the_cascade_is_larger, .timeout = 60
                      with.seed[s].front_pnl);
         fewer += with.seed[s].liquidations < without.seed[s].liquidations;
     }
+    if (sweep_quick())
+        return;
     cr_assert_leq(fewer, 2, "fewer liquidations with front-runners on %d of %d seeds", fewer,
                   SEEDS);
     cr_assert(with.pnl > 300 && with.pnl < 1000, "front-runners' mean PnL %.0f", with.pnl);
@@ -220,6 +223,8 @@ Test(scenario_front, without_the_shock_front_runners_lose, .timeout = 600)
     const char *sets[] = {"shocks[0].pct=0"};
     run_arm(&calm, sets, 1, "no shock");
     cr_assert_eq(calm.earned, 0, "front-runners gained on %d seeds without a shock", calm.earned);
+    if (sweep_quick())
+        return;
     cr_assert_lt(calm.pnl, 0, "front-runners' mean PnL %.0f without a shock", calm.pnl);
     cr_assert_leq(calm.traded, SEEDS / 2,
                   "front-runners traded on %d of %d seeds without a "
@@ -238,7 +243,10 @@ Test(scenario_front, a_deeper_fall_leaves_the_cascade_slightly_smaller, .timeout
     const char *big[] = {"shocks[0].pct=-0.025"}, *big_inert[] = {big[0], INERT};
     run_arm(&with, big, 1, "2.5% fall");
     run_arm(&without, big_inert, 2, "2.5% fall, no collateral");
-    cr_assert_eq(with.earned, SEEDS, "front-runners gained on only %d seeds", with.earned);
+    cr_assert_eq(with.earned, (int)sweep_seeds(SEEDS), "front-runners gained on only %d seeds",
+                 with.earned);
+    if (sweep_quick())
+        return;
     cr_assert_lt(with.notional, without.notional,
                  "liquidated %.0f with front-runners, %.0f "
                  "without",
@@ -265,7 +273,7 @@ Test(scenario_front, a_market_order_shock_leaves_nothing_to_front_run, .timeout 
     run_arm(&mkt, sets, 1, "market-order shock");
     cr_assert_eq(mkt.earned, 0, "front-runners gained on %d seeds", mkt.earned);
     int mostly_in_step = 0, traded = 0, fell = 0;
-    for (unsigned s = 0; s < SEEDS; s++) {
+    for (unsigned s = 0; s < sweep_seeds(SEEDS); s++) {
         const struct metrics *m = &mkt.seed[s];
         traded += m->front_orders > 0;
         fell += m->drop_bps > 100;
@@ -273,6 +281,8 @@ Test(scenario_front, a_market_order_shock_leaves_nothing_to_front_run, .timeout 
                      m->end_gap_bps);
         mostly_in_step += 2 * m->in_shock_step > m->liquidations;
     }
+    if (sweep_quick())
+        return;
     cr_assert_geq(mostly_in_step, SEEDS - 2,
                   "most liquidations in the shock's step on only "
                   "%d of %d seeds",
@@ -289,8 +299,11 @@ Test(scenario_front, deep_arbitrage_leaves_front_runners_nothing, .timeout = 600
 {
     double pnl = 0;
     const char *deep[] = {"agents[3].params={}"};
-    for (unsigned s = 0; s < SEEDS; s++)
-        pnl += run(deep, 1, s + 1).front_pnl / SEEDS;
+    unsigned seeds = sweep_seeds(SEEDS);
+    for (unsigned s = 0; s < seeds; s++)
+        pnl += run(deep, 1, s + 1).front_pnl / seeds;
     cr_log_info("front-runners' PnL with deep arbitrage: %.0f on average", pnl);
+    if (sweep_quick())
+        return;
     cr_assert_lt(pnl, 0, "front-runners still earn %.0f against deep arbitrage", pnl);
 }

@@ -92,7 +92,7 @@ Test(scenario_gamma, short_gamma_dealers_raise_realized_volatility, .timeout = 6
     struct metrics sg[SEEDS], lg[SEEDS], none[SEEDS];
     double vol_s = 0, vol_l = 0, calm_s = 0, calm_l = 0, fall_s = 0, fall_l = 0;
     int higher = 0, higher_calm = 0, deeper = 0;
-    for (unsigned k = 0; k < SEEDS; k++) {
+    for (unsigned k = 0; k < sweep_seeds(SEEDS); k++) {
         sg[k] = run(1, k + 1, NULL);
         lg[k] = run(0, k + 1, NULL);
         none[k] = run(1, k + 1, "agents[3].params.flow_rate=0");
@@ -117,6 +117,8 @@ Test(scenario_gamma, short_gamma_dealers_raise_realized_volatility, .timeout = 6
         cr_assert(sg[k].one_sided == 0 && lg[k].one_sided == 0, "seed %u: a side of the book empty",
                   k + 1);
     }
+    if (sweep_quick())
+        return;
     cr_log_info("mean vol ratio %.2f over the run, %.2f in the calm; fall %.0f / %.0f bps",
                 vol_s / vol_l, calm_s / calm_l, fall_s, fall_l);
     cr_assert(vol_s > 1.4 * vol_l && vol_s < 2.2 * vol_l,
@@ -148,7 +150,7 @@ Test(scenario_gamma, short_gamma_dealers_raise_realized_volatility, .timeout = 6
  * long, with a side of the book empty at 100-204 step ends. */
 Test(scenario_gamma, three_times_the_gamma_is_unstable_both_ways, .timeout = 600)
 {
-    for (unsigned k = 0; k < SEEDS; k++) {
+    for (unsigned k = 0; k < sweep_seeds(SEEDS); k++) {
         struct metrics s3 = run(1, k + 1, "agents[3].params.contract_lots=3");
         struct metrics l3 = run(0, k + 1, "agents[3].params.contract_lots=3");
         cr_log_info("seed %u, three times the gamma: vol %.4f%% short, %.4f%% long; a side of "

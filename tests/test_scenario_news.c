@@ -246,7 +246,7 @@ Test(scenario_news, the_spot_price_follows_the_news_to_the_value, .timeout = 300
 {
     char *text = experiment("", "", MINUS_5_OVER_300);
     struct path *p = new_path();
-    for (unsigned seed = 1; seed <= SEEDS; seed++) {
+    for (unsigned seed = 1; seed <= sweep_seeds(SEEDS); seed++) {
         run(text, NULL, 0, seed, p);
         cas_step settled = NEWS + RAMP - 1 + SETTLED;
         double before = p->mid[NEWS - 1], fall = 1 - p->mid[settled] / before, gap = 0;
@@ -285,7 +285,7 @@ Test(scenario_news, a_perpetual_on_the_book_follows_the_news, .timeout = 300)
                             " \"mark\": {\"method\": \"mid\"}, \"price_band\": false}",
                             agents, MINUS_5_OVER_300);
     struct path *p = new_path();
-    for (unsigned seed = 1; seed <= SEEDS; seed++) {
+    for (unsigned seed = 1; seed <= sweep_seeds(SEEDS); seed++) {
         run(text, NULL, 0, seed, p);
         cas_step settled = NEWS + RAMP - 1 + SETTLED;
         double index_fall = 1 - p->index1[settled] / p->index1[NEWS - 1],

@@ -123,7 +123,7 @@ static void carried_causes_are_the_largest(const struct table *t, const struct t
 
 Test(transmission, carried_liquidations_are_children_of_what_carried_them)
 {
-    for (unsigned seed = 1; seed <= 4; seed++) {
+    for (unsigned seed = 1; seed <= sweep_seeds(4); seed++) {
         char dir[32], path[96];
         snprintf(dir, sizeof dir, "t-%u", seed);
         cr_assert_eq(run_cascade("run '%s/tests/data/transmission.json' --seed %u -o %s --quiet"
