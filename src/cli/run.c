@@ -28,9 +28,14 @@ static const char run_usage[] =
     "\n"
     "Runs the experiment in CONFIG (the built-in default, configs/default.json,\n"
     "without it) and writes a run directory: config.json, timeseries.csv,\n"
-    "liquidations.csv, cascades.csv, liqmap.csv and summary.json. Prints the run\n"
-    "directory's path on stdout. A CONFIG that is no file but the name of a shipped\n"
-    "scenario ('cascade list') runs that scenario: 'cascade run long-squeeze'.\n"
+    "liquidations.csv, cascades.csv, accounts.csv and summary.json; liqmap.csv\n"
+    "unless record.liqmap is false, replay.jsonl unless record.replay_window_steps\n"
+    "is 0 and record.replay empty, trades.csv with record.trades, and\n"
+    "timeseries-counterfactual.csv with --counterfactual (docs/outputs.md). Prints\n"
+    "the run directory's path on stdout; progress goes to stderr when it is a\n"
+    "terminal, and a one-line summary to stderr unless --quiet. A CONFIG that is no\n"
+    "file but the name of a shipped scenario ('cascade list') runs that scenario:\n"
+    "'cascade run long-squeeze'.\n"
     "\n";
 
 static const char validate_usage[] =
