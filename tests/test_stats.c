@@ -111,3 +111,57 @@ Test(stats, garch_absolute_returns_decay_slowly)
     cr_assert_gt(a50, 0.03, "acf |r| lag 50 %f", a50);
     cr_assert_lt(a50, a1);
 }
+
+/* The measures of summary.json's stylized block, worked by hand on small series. */
+Test(stats, stylized_measures_by_hand)
+{
+    /* Hill, k = 2 of |x| = 8, 4, 2, 1, 1: the floor is the third largest, 2;
+     * mean(log(8/2), log(4/2)) = 1.5 log 2 */
+    const double h[] = {1, -8, 2, 4, -1};
+    cr_assert_float_eq(cas_stats_hill(h, 5, 2), 1 / (1.5 * log(2)), 1e-12);
+    /* 1..8: quartiles at h = 1.75 and 5.25 (type 7): 2.75 and 6.25, IQR 3.5; the
+     * population variance 5.25 */
+    const double v[] = {8, 1, 7, 2, 6, 3, 5, 4};
+    cr_assert_float_eq(cas_stats_quantile(v, 8, 0.25), 2.75, 1e-12);
+    cr_assert_float_eq(cas_stats_quantile(v, 8, 0.75), 6.25, 1e-12);
+    cr_assert_float_eq(cas_stats_quantile(v, 8, 0.5), 4.5, 1e-12);
+    cr_assert_float_eq(cas_stats_quantile(v, 8, 1), 8, 1e-12);
+    cr_assert_float_eq(cas_stats_std_over_iqr(v, 8), sqrt(5.25) / 3.5, 1e-12);
+    cr_assert(isnan(cas_stats_std_over_iqr(v, 1)));
+    const double flat_body[] = {0, 0, 0, 0, 0, 0, 0, 1}; /* IQR 0 */
+    cr_assert(isnan(cas_stats_std_over_iqr(flat_body, 8)));
+    /* 1, -1, 1, -1, ... (n = 6, mean 0, den 6): acf at lag k = (-1)^k (6 - k) / 6;
+     * |x| is constant, so its acf is undefined */
+    const double alt[] = {1, -1, 1, -1, 1, -1};
+    cr_assert_float_eq(cas_stats_acf_mean(alt, 6, false, 1, 2), (-5.0 / 6 + 4.0 / 6) / 2, 1e-12);
+    cr_assert_float_eq(cas_stats_acf_mean(alt, 6, false, 2, 4), (4.0 / 6 - 3.0 / 6 + 2.0 / 6) / 3,
+                       1e-12);
+    cr_assert(isnan(cas_stats_acf_mean(alt, 6, true, 1, 2)));
+    /* lag 5 has one pair: too few, so the mean over lags 2..5 is undefined */
+    cr_assert(isnan(cas_stats_acf_mean(alt, 6, false, 2, 5)));
+    cr_assert(isnan(cas_stats_acf_mean(alt, 6, false, 0, 2)));
+}
+
+/* std / IQR: 1 / (2 x 0.6745) = 0.741 for Gaussian returns; about 1.7 for BTC's
+ * 1-minute returns; Student-t with 3 degrees of freedom (std sqrt 3, IQR 2 x 0.7649)
+ * gives 1.13. */
+Test(stats, std_over_iqr_of_known_distributions)
+{
+    struct cas_rng r;
+    cas_rng_init(&r, 11, 11);
+    for (int i = 0; i < N; i++)
+        x[i] = cas_rng_normal(&r, 0, 1);
+    double g = cas_stats_std_over_iqr(x, N);
+    cr_assert_lt(fabs(g - 0.7413), 0.01, "Gaussian std / IQR %f", g);
+    for (int i = 0; i < N; i++) {
+        double chi = 0;
+        for (int k = 0; k < 3; k++) {
+            double z = cas_rng_normal(&r, 0, 1);
+            chi += z * z;
+        }
+        x[i] = cas_rng_normal(&r, 0, 1) / sqrt(chi / 3);
+    }
+    double t = cas_stats_std_over_iqr(x, N);
+    cr_assert_gt(t, 1.0, "Student-t3 std / IQR %f", t); /* its sample std converges slowly */
+    cr_assert_lt(t, 1.4, "Student-t3 std / IQR %f", t);
+}

@@ -102,6 +102,64 @@ double cas_stats_acf_abs(const double *x, size_t n, size_t lag)
     return acf(x, n, lag, true);
 }
 
+double cas_stats_acf_mean(const double *x, size_t n, bool absolute, size_t from, size_t to)
+{
+    if (from == 0 || to < from || n < to + 2)
+        return NAN;
+    double m, den, sum = 0;
+    acf_base(x, n, absolute, &m, &den);
+    for (size_t lag = from; lag <= to; lag++)
+        sum += acf_at(x, n, lag, absolute, m, den);
+    return sum / (double)(to - from + 1);
+}
+
+static int ascending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of v[n], sorted ascending. */
+static double quantile_sorted(const double *v, size_t n, double q)
+{
+    double h = q * (double)(n - 1);
+    size_t lo = (size_t)h;
+    if (lo + 1 >= n)
+        return v[n - 1];
+    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+double cas_stats_quantile(const double *x, size_t n, double q)
+{
+    if (n == 0 || !(q >= 0 && q <= 1))
+        return NAN;
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        v[i] = x[i];
+    qsort(v, n, sizeof *v, ascending);
+    double r = quantile_sorted(v, n, q);
+    free(v);
+    return r;
+}
+
+double cas_stats_std_over_iqr(const double *x, size_t n)
+{
+    if (n < 2)
+        return NAN;
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        v[i] = x[i];
+    qsort(v, n, sizeof *v, ascending);
+    double iqr = quantile_sorted(v, n, 0.75) - quantile_sorted(v, n, 0.25);
+    free(v);
+    double sd = sqrt(cas_stats_variance(x, n));
+    return iqr > 0 ? sd / iqr : NAN;
+}
+
 static int by_size_desc(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
