@@ -395,7 +395,7 @@ Test(config, unknown_key_in_record_and_instrument)
 {
     expect_error("{'record': {'sample': 1}, " MIN_INSTRUMENTS "}", CAS_EINVAL, "record.sample",
                  "unknown key 'sample' (known keys: sample_every, trades, liqmap, "
-                 "stylized_horizon_steps, amplification_horizon_steps, replay_window_steps, "
+                 "stylized_warmup_s, amplification_horizon_steps, replay_window_steps, "
                  "replay)");
     expect_error("{'instruments': [{'name': 'a', 'initial_price': 1},"
                  " {'name': 'b', 'initial_price': 1, 'tick_sise': 1}]}",
@@ -403,7 +403,8 @@ Test(config, unknown_key_in_record_and_instrument)
                  "unknown key 'tick_sise' (did you mean 'tick_size'?)");
 }
 
-/* record.replay: pairs of steps, in range and in order; the horizons at most steps. */
+/* record.replay: pairs of steps, in range and in order; the horizons at most steps; the
+ * stylized facts' warm-up a number of seconds, 0 or more. */
 Test(config, record_replay_ranges_and_horizons)
 {
     expect_error("{'steps': 100, 'record': {'replay': [[1, 2], [5]]}, " MIN_INSTRUMENTS "}",
@@ -416,6 +417,10 @@ Test(config, record_replay_ranges_and_horizons)
     expect_error(
         "{'steps': 100, 'record': {'amplification_horizon_steps': 101}, " MIN_INSTRUMENTS "}",
         CAS_ERANGE, "record.amplification_horizon_steps", "must not exceed 'steps' (100), got 101");
+    expect_error("{'record': {'stylized_warmup_s': -1}, " MIN_INSTRUMENTS "}", CAS_ERANGE,
+                 "record.stylized_warmup_s", "must be between 0 and 1000000000, got -1");
+    expect_error("{'record': {'stylized_warmup_s': 'an hour'}, " MIN_INSTRUMENTS "}", CAS_EINVAL,
+                 "record.stylized_warmup_s", "must be a number, got a string");
     struct cas_config cfg = {0};
     struct cas_err err = {0};
     char text[] = "{\"steps\": 1000, \"record\": {\"replay\": [[10, 20], [30, 30]]}, "
@@ -424,7 +429,7 @@ Test(config, record_replay_ranges_and_horizons)
     cr_assert_eq(cfg.n_replay, 2);
     cr_assert_eq(cfg.replay[1][0], 30);
     cr_assert_eq(cfg.replay_window, 60);
-    cr_assert_eq(cfg.stylized_horizon, 60);
+    cr_assert_eq(cfg.stylized_warmup_s, 3600);
     cr_assert_eq(cfg.amplification_horizon, 600);
     cr_assert_not_null(strstr(cfg.resolved_json, "[[10, 20], [30, 30]]"), "%s", cfg.resolved_json);
     cas_config_release(&cfg);

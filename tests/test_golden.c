@@ -101,11 +101,24 @@
  *   recovery: half the move is regained at 964 + (995 - 964) / 2 = 979.5; the price is
  *   970 after step 104, 977.5 from step 115 and 980 from step 125, so
  *   recovery_half_steps = 125 - 104 = 21.
+ * THE STYLIZED FACTS (summary.json's stylized; the config sets record.stylized_warmup_s 0,
+ * so nothing is left out). One-minute returns are 60 steps apart: the initial price 1000,
+ * then the price (the mid) at the ends of steps 59, 119, 179, 239 and 299: 995, 977.5,
+ * 980, 980, 980 (above). Five returns: log(995 / 1000), log(977.5 / 995),
+ * log(980 / 977.5), 0, 0. Sorted, they are b < a < 0 = 0 < c, so the quartiles (type 7,
+ * h = 1 and 3) are a = log 0.995 and 0: IQR -log 0.995; std_over_iqr = the population
+ * standard deviation over it, 1.452064759. hill_index is null (5 / 20 = 0 returns in the
+ * top 5%), acf_r defined at lags 1-3 only (two pairs at least). The basis at the mark
+ * (the last trade) and the index (1000): 0 at the ends of steps 0-99 (mark 1000), then
+ * 180, 240, 260, 320 bp (steps 100-103: last trades 982, 976, 974, 968) and 360 bp from
+ * step 104 on (964; 196 steps): the 150th of 300 is 360, basis_median_bps. No funding:
+ * funding_prints 0, its shares null.
  * And in summary.json: prices.min 964 (a trade), prices.max 1000 (the entries),
  * dislocation.max_drawdown_bps (1000 - 964) / 1000 x 1e4 = 360, cascades.largest_move_bps
  * 311.5577889, longest_duration_steps 5, max_generations 4; liquidations.count 5 and
  * notional 489600; insurance_fund.final 1802.
  */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 
 #include "lib/runs.h"
@@ -344,4 +357,43 @@ Test(golden, cascade_figures_are_the_hand_worked_ones)
     cr_assert_float_eq(num(&t, 1, "move_bps"), 31.0 / 995 * 1e4, 0.006);
     cr_assert_eq(integer(&t, 1, "recovery_half_steps"), 21);
     table_free(&t);
+}
+
+/* summary.json's stylized block: the hand-worked returns, quartiles and basis above. */
+Test(golden, stylized_facts_are_the_hand_worked_ones)
+{
+    char *text = slurp_file("run/summary.json");
+    cJSON *sum = cJSON_Parse(text), *st = cJSON_GetObjectItem(sum, "stylized");
+    cr_assert(cJSON_IsObject(st));
+    double r[5] = {log(995.0 / 1000), log(977.5 / 995), log(980 / 977.5), 0, 0}, m = 0, v = 0;
+    for (int k = 0; k < 5; k++)
+        m += r[k] / 5;
+    for (int k = 0; k < 5; k++)
+        v += (r[k] - m) * (r[k] - m) / 5;
+    double sd_iqr = sqrt(v) / (0 - r[0]);
+    cr_assert_float_eq(sd_iqr, 1.452064759, 1e-9, "the worked figure itself");
+#define GET(key) cJSON_GetObjectItem(st, key)
+    cr_assert_eq(GET("warmup_s")->valuedouble, 0);
+    cr_assert_eq(GET("horizon_steps")->valuedouble, 60);
+    cr_assert_eq(GET("returns")->valuedouble, 5);
+    cr_assert_float_eq(GET("std_over_iqr")->valuedouble, sd_iqr, 1e-9);
+    cr_assert(cJSON_IsNull(GET("hill_index")));
+    cr_assert(cJSON_IsNull(GET("acf_absr_mean_30_120")));
+    const cJSON *acf = GET("acf_r");
+    cr_assert_eq(cJSON_GetArraySize(acf), 120);
+    double den = 0, num1 = 0;
+    for (int k = 0; k < 5; k++)
+        den += (r[k] - m) * (r[k] - m);
+    for (int k = 0; k + 1 < 5; k++)
+        num1 += (r[k] - m) * (r[k + 1] - m);
+    cr_assert_float_eq(cJSON_GetArrayItem(acf, 0)->valuedouble, num1 / den, 1e-6);
+    cr_assert(cJSON_IsNumber(cJSON_GetArrayItem(acf, 2)));
+    cr_assert(cJSON_IsNull(cJSON_GetArrayItem(acf, 3)), "lag 4 has one pair");
+    cr_assert_eq(GET("basis_median_bps")->valuedouble, 360);
+    cr_assert_eq(GET("funding_prints")->valuedouble, 0);
+    cr_assert(cJSON_IsNull(GET("funding_at_interest_share")));
+    cr_assert(cJSON_IsNull(GET("funding_positive_share")));
+#undef GET
+    cJSON_Delete(sum);
+    free(text);
 }

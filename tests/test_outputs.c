@@ -497,8 +497,10 @@ Test(outputs, agent_measures_say_what_the_agents_hold)
 
 /* Memory does not grow with steps (issue 13): the recorder follows cascades,
  * the drawdown and the shocks' windows as the run goes and keeps only the
- * stylized samples (one price every record.stylized_horizon_steps). Before,
- * it kept 32 bytes per step and instrument: 16 MB more for 500,000 steps. */
+ * stylized facts' prices (one a minute after the warm-up: 8 bytes every 60
+ * steps, 67 kB for 500,000) and their basis histogram (of a fixed size).
+ * Before, it kept 32 bytes per step and instrument: 16 MB more for 500,000
+ * steps. */
 static double peak_rss_mb(const char *dir)
 {
     char path[256];
@@ -514,7 +516,7 @@ static double peak_rss_mb(const char *dir)
 
 Test(outputs, memory_does_not_grow_with_steps)
 {
-    const char *args = "--set record.sample_every=10000 --set record.stylized_horizon_steps=10000"
+    const char *args = "--set record.sample_every=10000"
                        " --set 'agents=[{\"type\":\"noise\",\"count\":4}]'";
     cr_assert_eq(run_cascade("run '%s/configs/default.json' -o short -q --steps 10000 %s",
                              source_root(), args),
@@ -525,4 +527,144 @@ Test(outputs, memory_does_not_grow_with_steps)
     double a = peak_rss_mb("short"), b = peak_rss_mb("long");
     cr_log_info("peak memory: %.1f MiB for 10,000 steps, %.1f MiB for 500,000", a, b);
     cr_assert_lt(b - a, 4, "memory grew by %.1f MiB over 490,000 more steps", b - a);
+}
+
+/* ---- summary.json's stylized facts against the time series of every step ---- */
+
+static int ascending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sample autocorrelation of x (or |x|) at lag, as docs/outputs.md defines it. */
+static double acf_of(const double *x, size_t n, size_t lag, bool absolute)
+{
+    double m = 0, den = 0, num = 0;
+    for (size_t i = 0; i < n; i++)
+        m += (absolute ? fabs(x[i]) : x[i]) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double d = (absolute ? fabs(x[i]) : x[i]) - m;
+        den += d * d;
+    }
+    for (size_t i = 0; i + lag < n; i++)
+        num +=
+            ((absolute ? fabs(x[i]) : x[i]) - m) * ((absolute ? fabs(x[i + lag]) : x[i + lag]) - m);
+    return num / den;
+}
+
+/* Four hours of the calibrated day with a row every step: the block's measures
+ * recomputed here from timeseries.csv (1-minute returns of the mid from the end of
+ * the warm-up's last step, 3599; |mark / index - 1| at each step end from 3600 on). */
+Test(outputs, stylized_facts_hold_against_every_step)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/btc-perp.json' --steps 14400 -o sty -q "
+                             "--set record.sample_every=1",
+                             source_root()),
+                 0);
+    struct table t;
+    table_read(&t, "sty/timeseries.csv");
+    cr_assert_eq(t.n_rows - 1, 14400u);
+    size_t n_ret = (14400 - 3600) / 60, n_basis = 14400 - 3600;
+    double *ret = calloc(n_ret, sizeof *ret), *basis = calloc(n_basis, sizeof *basis);
+    double prev = NAN;
+    size_t k = 0, b = 0;
+    for (size_t r = 1; r < t.n_rows; r++) {
+        long long step = integer(&t, r, "step");
+        double mid = num(&t, r, "mid"), p = isfinite(mid) ? mid : num(&t, r, "last");
+        if (step >= 3599 && (step - 3599) % 60 == 0) {
+            if (step > 3599)
+                ret[k++] = log(p / prev);
+            prev = p;
+        }
+        if (step >= 3600)
+            basis[b++] = fabs(num(&t, r, "mark") / num(&t, r, "index") - 1) * 1e4;
+    }
+    table_free(&t);
+    cr_assert_eq(k, n_ret);
+    cr_assert_eq(b, n_basis);
+    char *text = slurp_file("sty/summary.json");
+    cJSON *sum = cJSON_Parse(text), *st = cJSON_GetObjectItem(sum, "stylized");
+#define GET(key) cJSON_GetObjectItem(st, key)->valuedouble
+    cr_assert_eq(GET("warmup_s"), 3600);
+    cr_assert_eq(GET("horizon_steps"), 60);
+    cr_assert_eq(GET("returns"), (double)n_ret);
+    /* the mid is printed exactly (to half a tick): these are the recorder's returns */
+    double *sorted = malloc(n_ret * sizeof *sorted), m = 0, var = 0;
+    for (size_t i = 0; i < n_ret; i++) {
+        sorted[i] = fabs(ret[i]);
+        m += ret[i] / (double)n_ret;
+    }
+    for (size_t i = 0; i < n_ret; i++)
+        var += (ret[i] - m) * (ret[i] - m) / (double)n_ret;
+    qsort(sorted, n_ret, sizeof *sorted, ascending);
+    size_t top = n_ret / 20; /* the Hill index from the largest 5% */
+    double logs = 0, floor_value = sorted[n_ret - 1 - top];
+    for (size_t i = 0; i < top; i++)
+        logs += log(sorted[n_ret - 1 - i] / floor_value);
+    cr_assert_float_eq(GET("hill_index"), (double)top / logs, 1e-6);
+    for (size_t i = 0; i < n_ret; i++)
+        sorted[i] = ret[i];
+    qsort(sorted, n_ret, sizeof *sorted, ascending);
+    double h1 = 0.25 * (double)(n_ret - 1), h3 = 0.75 * (double)(n_ret - 1);
+    double q1 =
+        sorted[(size_t)h1] + (h1 - floor(h1)) * (sorted[(size_t)h1 + 1] - sorted[(size_t)h1]);
+    double q3 =
+        sorted[(size_t)h3] + (h3 - floor(h3)) * (sorted[(size_t)h3 + 1] - sorted[(size_t)h3]);
+    cr_assert_float_eq(GET("std_over_iqr"), sqrt(var) / (q3 - q1), 1e-6);
+    const cJSON *acf_r = cJSON_GetObjectItem(st, "acf_r"),
+                *acf_absr = cJSON_GetObjectItem(st, "acf_absr");
+    cr_assert_eq(cJSON_GetArraySize(acf_r), 120);
+    cr_assert_eq(cJSON_GetArraySize(acf_absr), 120);
+    double mean_far = 0;
+    for (size_t lag = 1; lag <= 120; lag++) {
+        cr_assert_float_eq(cJSON_GetArrayItem(acf_r, (int)lag - 1)->valuedouble,
+                           acf_of(ret, n_ret, lag, false), 2e-6, "acf_r at lag %zu", lag);
+        cr_assert_float_eq(cJSON_GetArrayItem(acf_absr, (int)lag - 1)->valuedouble,
+                           acf_of(ret, n_ret, lag, true), 2e-6, "acf_absr at lag %zu", lag);
+        if (lag >= 30)
+            mean_far += acf_of(ret, n_ret, lag, true) / 91;
+    }
+    cr_assert_float_eq(GET("acf_absr_mean_30_120"), mean_far, 1e-9);
+    /* the lower median of the step ends' basis, within the 0.01 bp of the recorder's bins
+     * (and the 0.0001 bp of the printed index) */
+    qsort(basis, n_basis, sizeof *basis, ascending);
+    double median = basis[(n_basis + 1) / 2 - 1];
+    cr_assert_float_eq(GET("basis_median_bps"), median, 0.011, "median basis %f", median);
+    /* no 8-hour print after the first hour of a four-hour run */
+    cr_assert_eq(GET("funding_prints"), 0);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "funding_at_interest_share")));
+#undef GET
+    cJSON_Delete(sum);
+    free(text);
+    free(sorted);
+    free(ret);
+    free(basis);
+}
+
+/* Funding prints after the warm-up, with nobody trading: no premium, so every print is
+ * the interest rate (the clamp holds it there), positive or negative as the interest. */
+Test(outputs, funding_prints_are_counted_after_the_warm_up)
+{
+#define FUNDING_RUN(dir, more)                                                                  \
+    run_cascade("run '%s/configs/btc-perp.json' --steps 10800 -o " dir " -q --set 'agents=[]' " \
+                "--set instruments[0].funding.interval_hours=1" more,                           \
+                source_root())
+    cr_assert_eq(FUNDING_RUN("up", ""), 0);
+    cr_assert_eq(FUNDING_RUN("down", " --set instruments[0].funding.interest=-0.0001"), 0);
+    cr_assert_eq(FUNDING_RUN("late", " --set record.stylized_warmup_s=20000"), 0);
+#undef FUNDING_RUN
+    /* prints at the ends of steps 3599 (in the warm-up), 7199 and 10799 */
+    cr_assert_eq(summary_num("up", "funding_prints"), 2);
+    cr_assert_eq(summary_num("up", "funding_at_interest_share"), 1);
+    cr_assert_eq(summary_num("up", "funding_positive_share"), 1);
+    cr_assert_eq(summary_num("down", "funding_prints"), 2);
+    cr_assert_eq(summary_num("down", "funding_at_interest_share"), 1);
+    cr_assert_eq(summary_num("down", "funding_positive_share"), 0);
+    /* a warm-up longer than the run: nothing measured, every figure null */
+    cr_assert_eq(summary_num("late", "returns"), 0);
+    cr_assert_eq(summary_num("late", "funding_prints"), 0);
+    cr_assert(isnan(summary_num("late", "funding_positive_share")));
+    cr_assert(isnan(summary_num("late", "basis_median_bps")));
+    cr_assert(isnan(summary_num("late", "std_over_iqr")));
 }

@@ -2,7 +2,7 @@
  *
  * The JSON shape (every key documented in docs/config.md):
  *   { "name", "seed", "steps", "step_seconds", "money_decimals", "insurance_fund",
- *     "record": { "sample_every", "trades", "liqmap", "stylized_horizon_steps",
+ *     "record": { "sample_every", "trades", "liqmap", "stylized_warmup_s",
  *                 "amplification_horizon_steps" },
  *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price",
  *         spot only:
@@ -124,7 +124,8 @@ struct cas_config {
     cas_step steps;
     double step_seconds;
     cas_step sample_every;                     /* steps between time-series rows */
-    cas_step stylized_horizon;                 /* record.stylized_horizon_steps: return horizon */
+    double stylized_warmup_s;                  /* record.stylized_warmup_s: simulated seconds
+                                                  the stylized facts leave out */
     cas_step amplification_horizon;            /* record.amplification_horizon_steps */
     cas_step replay_window;                    /* record.replay_window_steps: replay.jsonl around
                                           liquidations; 0 = none */

@@ -355,15 +355,16 @@ static int read_replay_ranges(struct cas__parse *p, const cJSON *rec)
     return 0;
 }
 
-/* record.sample_every and record.stylized_horizon_steps: 1..steps, by default
- * 60, or steps when there are fewer; record.amplification_horizon_steps:
- * 1..steps, by default 600 or steps. record.trades: write trades.csv;
- * record.liqmap: write liqmap.csv. */
+/* record.sample_every: 1..steps, by default 60, or steps when there are fewer;
+ * record.amplification_horizon_steps: 1..steps, by default 600 or steps.
+ * record.stylized_warmup_s: 0..1e9 seconds of simulated time left out of
+ * summary.json's stylized facts, by default 3600. record.trades: write
+ * trades.csv; record.liqmap: write liqmap.csv. */
 /* clang-format off */
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
     static const char *const keys[] = {"sample_every", "trades", "liqmap",
-                                       "stylized_horizon_steps", "amplification_horizon_steps",
+                                       "stylized_warmup_s", "amplification_horizon_steps",
                                        "replay_window_steps", "replay"};
     struct cas_config *cfg = p->cfg;
     const double steps = (double)cfg->steps;
@@ -378,10 +379,12 @@ static int read_record(struct cas__parse *p, const cJSON *root)
         (rc = read_flag(p, rec, "liqmap", true, &cfg->record_liqmap)) != 0)
         return rc;
     if ((rc = read_record_steps(p, rec, "sample_every", fmin(60, steps), &cfg->sample_every)) ||
-        (rc = read_record_steps(p, rec, "stylized_horizon_steps", fmin(60, steps),
-                                &cfg->stylized_horizon)) ||
         (rc = read_record_steps(p, rec, "amplification_horizon_steps", fmin(600, steps),
                                 &cfg->amplification_horizon)))
+        return rc;
+    const struct cas__range warmup = {0, 1e9, false, false, false};
+    if ((rc = cas__read_number(&p->w, rec, "stylized_warmup_s", &warmup, 3600,
+                               &cfg->stylized_warmup_s)) != 0)
         return rc;
     const struct cas__range window = {0, 100000, false, true, false};
     double d;
@@ -476,7 +479,7 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
     cas__put(&b, rec, "sample_every", cas__raw_int((double)cfg->sample_every));
     cas__put(&b, rec, "trades", cJSON_CreateBool(cfg->record_trades));
     cas__put(&b, rec, "liqmap", cJSON_CreateBool(cfg->record_liqmap));
-    cas__put(&b, rec, "stylized_horizon_steps", cas__raw_int((double)cfg->stylized_horizon));
+    cas__put(&b, rec, "stylized_warmup_s", cas__raw_real(cfg->stylized_warmup_s));
     cas__put(&b, rec, "amplification_horizon_steps",
              cas__raw_int((double)cfg->amplification_horizon));
     cas__put(&b, rec, "replay_window_steps", cas__raw_int((double)cfg->replay_window));

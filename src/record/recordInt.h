@@ -64,6 +64,31 @@ struct account_flow {
     double bonus;       /* keeper: money units of discount to the mark on them */
 };
 
+/* summary.json's stylized facts: the first instrument after the warm-up
+ * (record.stylized_warmup_s), followed step by step in memory that grows with
+ * minutes, not steps. */
+/* The bins of the basis histogram: 0.01 bp wide below 50 bp, 1 bp below 1000 bp, 10 bp
+ * below 10000 bp, and one for the rest (cas__basis_bin). */
+#define CAS__BASIS_BINS (5000 + 950 + 900 + 1)
+struct stylized {
+    cas_step warmup; /* steps left out: ceil(record.stylized_warmup_s / step_seconds) */
+    cas_step minute; /* steps of one return: 60 s / step_seconds rounded, at least 1 */
+    double *prices;  /* the price at the end of steps warmup - 1 + k minute (k = 0, 1, ...;
+                        the initial price for k = 0 when warmup is 0) */
+    uint32_t n_prices, cap_prices;
+    /* perpetual: |mark / index - 1| in bp at each step's end after the warm-up, counted
+     * in bins (cas__basis_bin) with their sum; NULL on spot */
+    uint32_t *basis_n;
+    double *basis_sum;
+    uint64_t basis_steps;
+    /* perpetual: funding payments after the warm-up; those paid at the interest rate
+     * (to the ppm the venue pays in) and those above 0 */
+    uint64_t fundings, at_interest, positive;
+};
+
+/* The bin of a basis in bp (NaN: the last). */
+size_t cas__basis_bin(double bps);
+
 struct cas_recorder {
     const struct cas_config *cfg;
     FILE *ts;
@@ -97,9 +122,7 @@ struct cas_recorder {
     struct shock_move *shocks;
     struct account_flow *flows; /* by account */
     uint32_t cap_flows;
-    double *samples; /* the first instrument's price at the end of steps h-1, 2h-1, ...
-                                (h = record.stylized_horizon_steps) */
-    uint32_t n_samples, cap_samples;
+    struct stylized sty;
     bool out_of_memory;
 };
 

@@ -4,8 +4,9 @@
  * sides are quoted, else its last trade price. Cascades (cascades.c), the
  * drawdown and each shock's move are followed as the run goes, trade by
  * trade and step by step, so that they are measured with what happened inside
- * a step; nothing is kept per step except the first instrument's price every
- * record.stylized_horizon_steps (for the stylized facts). Liquidations are
+ * a step; nothing is kept per step except, for the stylized facts after the
+ * warm-up, the first instrument's price every minute of simulated time and a
+ * fixed histogram of its basis (struct stylized). Liquidations are
  * kept in memory, indexed by their id (1, 2, ...), and written in id order at
  * the end, since an engine liquidation's fills and fund change are known only
  * when its job ends. Columns are declared in columns.c; summary.json is
@@ -28,6 +29,76 @@ static void reset_row(struct series *s)
     s->adl = 0;
     s->row_low = INFINITY;
     s->row_high = -INFINITY;
+}
+
+/* ---- the stylized facts ---- */
+
+size_t cas__basis_bin(double bps)
+{
+    if (bps < 50)
+        return bps > 0 ? (size_t)(bps * 100) : 0;
+    if (bps < 1000)
+        return 5000 + (size_t)(bps - 50);
+    if (bps < 10000)
+        return 5950 + (size_t)((bps - 1000) / 10);
+    return CAS__BASIS_BINS - 1;
+}
+
+static int push_price(struct stylized *st, double p)
+{
+    if (cas__grow((void **)&st->prices, &st->cap_prices, st->n_prices + 1, sizeof *st->prices))
+        return CAS_ENOMEM;
+    st->prices[st->n_prices++] = p;
+    return 0;
+}
+
+/* The warm-up and the minute in steps; the histogram of a perpetual's basis; the first
+ * price when there is no warm-up (the initial price: the end of "step -1"). */
+static int stylized_init(struct stylized *st, const struct cas_config *cfg)
+{
+    double w = cfg->stylized_warmup_s / cfg->step_seconds;
+    /* ceil, forgiving the last bits of a division that should be whole (3600 / 0.1) */
+    w = ceil(w - 1e-9 * fmax(1, w));
+    st->warmup = w > (double)cfg->steps ? cfg->steps + 1 : (cas_step)w;
+    st->minute = (cas_step)llround(60 / cfg->step_seconds);
+    if (st->minute < 1)
+        st->minute = 1;
+    if (cfg->instruments[0].spec.kind == CAS_PERPETUAL &&
+        (!(st->basis_n = calloc(CAS__BASIS_BINS, sizeof *st->basis_n)) ||
+         !(st->basis_sum = calloc(CAS__BASIS_BINS, sizeof *st->basis_sum))))
+        return CAS_ENOMEM;
+    return st->warmup == 0 ? push_price(st, (double)cfg->instruments[0].initial_price) : 0;
+}
+
+/* At the end of step `step`: the price every minute from the warm-up's end, the basis of
+ * every step after it. */
+static void stylized_step(struct cas_recorder *r, const struct cas_sim *sim, cas_step step)
+{
+    struct stylized *st = &r->sty;
+    cas_step since = step + 1 - st->warmup;
+    if (since < 0)
+        return;
+    if (since % st->minute == 0 && push_price(st, r->close[0]))
+        r->out_of_memory = true;
+    if (st->basis_n && since > 0) {
+        double mark = (double)cas_exchange_mark(cas_sim_exchange(sim), 0);
+        double bps = fabs(mark / cas_sim_index(sim, 0) - 1) * 1e4;
+        size_t k = cas__basis_bin(bps);
+        st->basis_n[k]++;
+        st->basis_sum[k] += isfinite(bps) ? bps : 0;
+        st->basis_steps++;
+    }
+}
+
+static void on_funding(void *ctx, uint32_t instrument, double rate)
+{
+    struct cas_recorder *r = ctx;
+    if (instrument != 0 || r->step < r->sty.warmup)
+        return;
+    long long paid = llround(rate * CAS_PPM);
+    r->sty.fundings++;
+    r->sty.at_interest += paid == llround(r->cfg->instruments[0].funding.interest * CAS_PPM);
+    r->sty.positive += paid > 0;
 }
 
 int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg, FILE *ts,
@@ -61,6 +132,10 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     r->lo = INFINITY;
     r->hi = -INFINITY;
     r->dd.recovery = -1;
+    if (stylized_init(&r->sty, cfg)) {
+        cas_recorder_destroy(r);
+        return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
+    }
     cas__put_header(ts, cas__ts_columns, cas__n_ts_columns);
     *out = r;
     return 0;
@@ -78,7 +153,9 @@ void cas_recorder_destroy(struct cas_recorder *r)
     free(r->index);
     free(r->shocks);
     free(r->flows);
-    free(r->samples);
+    free(r->sty.prices);
+    free(r->sty.basis_n);
+    free(r->sty.basis_sum);
     free(r->map_seen);
     cas__replay_destroy(r->replay);
     free(r);
@@ -342,14 +419,6 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
             follow_shocks(r, i, r->close[i]);
     }
     r->final = r->close[0];
-    if ((r->step + 1) % r->cfg->stylized_horizon == 0) {
-        if (cas__grow((void **)&r->samples, &r->cap_samples, r->n_samples + 1,
-                      sizeof *r->samples)) {
-            r->out_of_memory = true;
-            return;
-        }
-        r->samples[r->n_samples++] = r->close[0];
-    }
 }
 
 /* Runs of step ends far from the index, and those no halt or capital limit explains. */
@@ -392,6 +461,7 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
     double p = r->close[0];
     follow_price(r, p);
+    stylized_step(r, sim, r->step);
     if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
         double basis = fabs(p / cas_sim_index(sim, 0) - 1);
         r->max_basis = fmax(r->max_basis, basis);
@@ -412,6 +482,7 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
                                      .on_liquidation = on_liquidation,
                                      .on_liquidation_done = on_liquidation_done,
                                      .on_adl = on_adl,
+                                     .on_funding = on_funding,
                                      .on_step = on_step};
 }
 

@@ -28,18 +28,41 @@ const struct cas_column cas__summary_keys[] = {
                                         "quoted"},
     {"book.mean_depth_best_lots", "lots", "mean over step ends of (lots at best bid + lots at "
                                           "best ask) / 2"},
-    {"stylized.horizon_steps", "steps", "return horizon: `record.stylized_horizon_steps`"},
-    {"stylized.returns", "count", "number of log returns of the end-of-step price at that "
-                                  "horizon"},
-    {"stylized.excess_kurtosis", "", "m4 / m2² − 3 of those returns (0 for Gaussian returns)"},
-    {"stylized.acf_r_lag1", "", "autocorrelation of returns at lag 1"},
-    {"stylized.acf_absr_lag1", "", "autocorrelation of absolute returns at lag 1 (volatility "
-                                   "clustering)"},
-    {"stylized.hill_index", "", "Hill estimator of the tail index of \\|returns\\| from the "
-                                "largest 5% (about 3 for real markets' fat tails; large for "
-                                "Gaussian returns)"},
-    {"stylized.acf_r", "", "autocorrelations of returns at lags 1 to 50, an array"},
-    {"stylized.acf_absr", "", "autocorrelations of absolute returns at lags 1 to 50, an array"},
+    {"stylized.warmup_s", "seconds", "simulated time left out at the start: "
+                                     "`record.stylized_warmup_s` (3600 by default); the "
+                                     "figures below are measured on the steps after it"},
+    {"stylized.horizon_steps", "steps", "the steps of one 1-minute return: 60 / "
+                                        "`step_seconds` rounded to the nearest whole number, "
+                                        "at least 1"},
+    {"stylized.horizon_s", "seconds", "the length of one return, `horizon_steps` × "
+                                      "`step_seconds` (60 unless `step_seconds` does not "
+                                      "divide 60)"},
+    {"stylized.returns", "count", "log returns of the price (mid, else last trade) at every "
+                                  "step end a horizon apart, from the warm-up's end"},
+    {"stylized.hill_index", "", "Hill estimator of the tail index of \\|returns\\| from "
+                                "the largest 5% (⌊returns / 20⌋ of them; about 3 for real "
+                                "markets' fat tails, large for Gaussian returns)"},
+    {"stylized.std_over_iqr", "", "standard deviation of the returns over their "
+                                  "inter-quartile range (0.74 for Gaussian returns, more "
+                                  "for fat tails around a narrow body)"},
+    {"stylized.excess_kurtosis", "", "m4 / m2² − 3 of the returns (0 for Gaussian returns)"},
+    {"stylized.acf_absr_mean_30_120", "", "the mean of the autocorrelations of absolute "
+                                          "returns at lags 30 to 120 (returns, that is "
+                                          "minutes): volatility clustering over hours"},
+    {"stylized.acf_r", "", "autocorrelations of returns at lags 1 to 120, an array"},
+    {"stylized.acf_absr", "", "autocorrelations of absolute returns at lags 1 to 120, an "
+                              "array"},
+    {"stylized.basis_median_bps", "bp", "median of \\|mark / index − 1\\| at the step ends "
+                                        "after the warm-up (`null` on spot), within 0.01 bp "
+                                        "below 50 bp (the mean of the values in the median's "
+                                        "bin of a histogram: bins of 0.01 bp below 50 bp, 1 bp "
+                                        "below 1000, 10 bp below 10000)"},
+    {"stylized.funding_prints", "count", "funding payments after the warm-up (`null` on "
+                                         "spot)"},
+    {"stylized.funding_at_interest_share", "", "the share of them paid at the interest "
+                                               "rate, to the ppm the venue pays in: the "
+                                               "clamp held the rate there"},
+    {"stylized.funding_positive_share", "", "the share of them above 0 (longs paid shorts)"},
     {"dislocation.max_basis_bps", "bp", "largest \\|price / index − 1\\| at step ends "
                                         "(perpetuals; `null` on spot)"},
     {"dislocation.max_drawdown_bps", "bp", "largest fall of the price from a running peak, "
@@ -181,13 +204,15 @@ static void put_money_key(FILE *f, const char *key, cas_money m, int decimals, c
     fputs(sep, f);
 }
 
+#define STYLIZED_LAGS 120 /* summary.json's acf_r and acf_absr: lags 1..120 */
+
 static void put_array(FILE *f, const char *key, const double *ret, size_t n, bool absolute,
                       const char *sep)
 {
-    double acf[50];
-    cas_stats_acfs(ret, n, absolute, 50, acf);
+    double acf[STYLIZED_LAGS];
+    cas_stats_acfs(ret, n, absolute, STYLIZED_LAGS, acf);
     fprintf(f, "\"%s\": [", key);
-    for (size_t lag = 1; lag <= 50; lag++) {
+    for (size_t lag = 1; lag <= STYLIZED_LAGS; lag++) {
         double v = acf[lag - 1];
         if (isfinite(v))
             fprintf(f, "%s%.6g", lag > 1 ? ", " : "", v);
@@ -397,16 +422,56 @@ static void write_agents(FILE *f, const struct cas_recorder *r, const struct cas
     fputs("},\n", f);
 }
 
-/* Log returns of the first instrument's end-of-step price at the stylized
- * horizon h: between the ends of steps h-1, 2h-1, ...; a new array (free it). */
+/* The 1-minute log returns of the first instrument's price from the warm-up's end
+ * (struct stylized); a new array (free it). */
 static double *stylized_returns(const struct cas_recorder *r, size_t *n_ret)
 {
-    size_t n = r->n_samples;
+    size_t n = r->sty.n_prices;
     *n_ret = n > 1 ? n - 1 : 0;
     double *ret = malloc((*n_ret ? *n_ret : 1) * sizeof *ret);
     for (size_t i = 0; ret && i < *n_ret; i++)
-        ret[i] = cas_log(r->samples[i + 1] / r->samples[i]);
+        ret[i] = cas_log(r->sty.prices[i + 1] / r->sty.prices[i]);
     return ret;
+}
+
+/* The lower median of the basis (the ceil(n / 2)-th smallest of n step ends): the mean
+ * of the values in its bin, so within a bin's width of it (0.01 bp below 50 bp) and
+ * exact when they are equal; NaN when no step was counted. */
+static double basis_median(const struct stylized *st)
+{
+    if (!st->basis_n || st->basis_steps == 0)
+        return NAN;
+    uint64_t half = (st->basis_steps + 1) / 2, seen = 0;
+    for (size_t k = 0; k < CAS__BASIS_BINS; k++)
+        if ((seen += st->basis_n[k]) >= half)
+            return st->basis_sum[k] / st->basis_n[k];
+    return NAN; /* not reached: the bins add up to basis_steps */
+}
+
+static void write_stylized(FILE *f, const struct cas_recorder *r, const double *ret, size_t n)
+{
+    const struct cas_config *cfg = r->cfg;
+    const struct stylized *st = &r->sty;
+    fputs("  \"stylized\": {", f);
+    put_num(f, "warmup_s", cfg->stylized_warmup_s, ", ");
+    fprintf(f, "\"horizon_steps\": %lld, ", (long long)st->minute);
+    put_num(f, "horizon_s", (double)st->minute * cfg->step_seconds, ", ");
+    fprintf(f, "\"returns\": %zu, ", n);
+    put_num(f, "hill_index", cas_stats_hill(ret, n, n / 20), ", ");
+    put_num(f, "std_over_iqr", cas_stats_std_over_iqr(ret, n), ", ");
+    put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n), ", ");
+    put_num(f, "acf_absr_mean_30_120", cas_stats_acf_mean(ret, n, true, 30, 120), ", ");
+    put_array(f, "acf_r", ret, n, false, ", ");
+    put_array(f, "acf_absr", ret, n, true, ", ");
+    put_num(f, "basis_median_bps", basis_median(st), ", ");
+    double prints = (double)st->fundings;
+    if (cfg->instruments[0].spec.kind != CAS_PERPETUAL)
+        fputs("\"funding_prints\": null, ", f);
+    else
+        fprintf(f, "\"funding_prints\": %llu, ", (unsigned long long)st->fundings);
+    put_num(f, "funding_at_interest_share", prints > 0 ? (double)st->at_interest / prints : NAN,
+            ", ");
+    put_num(f, "funding_positive_share", prints > 0 ? (double)st->positive / prints : NAN, "},\n");
 }
 
 int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_sim *sim,
@@ -434,14 +499,7 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     put_num(f, "mean_spread_ticks", r->spread_steps ? r->spread_sum / (double)r->spread_steps : NAN,
             ", ");
     put_num(f, "mean_depth_best_lots", steps > 0 ? r->depth_sum / steps : NAN, "},\n");
-    fprintf(f, "  \"stylized\": {\"horizon_steps\": %lld, \"returns\": %zu, ",
-            (long long)cfg->stylized_horizon, n_ret);
-    put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n_ret), ", ");
-    put_num(f, "acf_r_lag1", cas_stats_acf(ret, n_ret, 1), ", ");
-    put_num(f, "acf_absr_lag1", cas_stats_acf_abs(ret, n_ret, 1), ", ");
-    put_num(f, "hill_index", cas_stats_hill(ret, n_ret, n_ret / 20), ", ");
-    put_array(f, "acf_r", ret, n_ret, false, ", ");
-    put_array(f, "acf_absr", ret, n_ret, true, "},\n");
+    write_stylized(f, r, ret, n_ret);
     write_dislocation(f, r);
     write_venue(f, cfg, sim);
     write_cascades(f, r);
