@@ -1,7 +1,8 @@
 /* report: a run directory read and written as one self-contained HTML page
  * (src/report/: report.c the tables, headline, figures and captions;
  * cascade_page.c the trees, cascade price paths and replay player;
- * narrate.c a cascade told in words; csv.c the CSV reader).
+ * narrate.c a cascade told in words; facts.c the stylized facts beside
+ * their published ranges; csv.c the CSV reader).
  *
  * Every function says what went wrong on stderr in one line starting
  * "cascade: " and returns 0, 1 (a failure outside the input: memory, disk,
@@ -11,6 +12,7 @@
 #ifndef CASCADE_REPORT_H
 #define CASCADE_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,6 +47,13 @@ int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *ou
  * -1: from the start, to the end). 0, 1 or 2 as above. */
 int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
                        long long to);
+
+/* Print the stylized facts of the run in `rundir` (summary.json's `stylized`)
+ * to `out`, one line per measure with the range published for BTC and
+ * whether the run is inside it (`cascade facts`); with `json`, one JSON
+ * object instead. 0, 1 or 2 as above: a summary.json that is missing, not
+ * JSON or without a measure is bad input, said with the file and JSON path. */
+int cas_report_facts(FILE *out, const char *rundir, bool json);
 
 /* Where a page goes by default: RUNDIR/report.html, or for two runs
  * RUN_A/compare-BASENAME_B.html (malloc'ed; NULL when out of memory). */

@@ -15,6 +15,7 @@ int cas_cli_replay(int argc, char **argv);
 int cas_cli_report(int argc, char **argv);
 int cas_cli_sweep(int argc, char **argv);
 int cas_cli_narrate(int argc, char **argv);
+int cas_cli_facts(int argc, char **argv);
 int cas_cli_list(int argc, char **argv);
 
 /* The scenario library (scenarios.c): the directory of the shipped configs

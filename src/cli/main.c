@@ -27,6 +27,7 @@ static const char usage[] =
     "                         two run directories, one page comparing them\n"
     "  narrate RUNDIR [--cascade N] [--from STEP --to STEP]\n"
     "                         tell a cascade (the largest by default) event by event\n"
+    "  facts RUNDIR [--json]  the run's stylized facts beside their published ranges\n"
     "  sweep SPEC.json [-o DIR] [-j N] [--shard K/N] [--resume] [--dry-run]\n"
     "  sweep --merge DIR      run a parameter sweep into DIR (docs/sweeps.md)\n"
     "  list                   the shipped scenarios, which run and validate take by name\n"
@@ -41,8 +42,8 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"run", cas_cli_run},       {"validate", cas_cli_validate}, {"replay", cas_cli_replay},
-    {"report", cas_cli_report}, {"narrate", cas_cli_narrate},   {"sweep", cas_cli_sweep},
-    {"list", cas_cli_list},
+    {"report", cas_cli_report}, {"narrate", cas_cli_narrate},   {"facts", cas_cli_facts},
+    {"sweep", cas_cli_sweep},   {"list", cas_cli_list},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
