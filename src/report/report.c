@@ -1656,8 +1656,10 @@ static size_t head_rows(const struct cas_report *r, struct head *h)
         "initial");
     SUM("insurance fund at the end (the venue's)", "quote currency", 0, "insurance_fund", "final");
     if (is_first) {
-        SUM("excess kurtosis of returns (0 if normal)", NULL, -3, "stylized", "excess_kurtosis");
-        SUM("tail index, Hill (about 3 in real markets)", NULL, -3, "stylized", "hill_index");
+        SUM("excess kurtosis of 1-minute returns after the warm-up (0 if normal)", NULL, -3,
+            "stylized", "excess_kurtosis");
+        SUM("tail index of 1-minute returns, Hill (about 3 in real markets)", NULL, -3, "stylized",
+            "hill_index");
     }
 #undef ROW
 #undef NUM
