@@ -653,6 +653,7 @@ Test(outputs, funding_prints_are_counted_after_the_warm_up)
     cr_assert_eq(FUNDING_RUN("up", ""), 0);
     cr_assert_eq(FUNDING_RUN("down", " --set instruments[0].funding.interest=-0.0001"), 0);
     cr_assert_eq(FUNDING_RUN("late", " --set record.stylized_warmup_s=20000"), 0);
+    cr_assert_eq(FUNDING_RUN("eight", " --set step_seconds=8"), 0);
 #undef FUNDING_RUN
     /* prints at the ends of steps 3599 (in the warm-up), 7199 and 10799 */
     cr_assert_eq(summary_num("up", "funding_prints"), 2);
@@ -667,4 +668,14 @@ Test(outputs, funding_prints_are_counted_after_the_warm_up)
     cr_assert(isnan(summary_num("late", "funding_positive_share")));
     cr_assert(isnan(summary_num("late", "basis_median_bps")));
     cr_assert(isnan(summary_num("late", "std_over_iqr")));
+    /* 8-second steps: a "minute" is 60 / 8 = 7.5 rounded, 8 steps, 64 s; the warm-up is
+     * 3600 / 8 = 450 steps, and the 10350 steps after it hold 1293 whole returns */
+    cr_assert_eq(summary_num("eight", "horizon_steps"), 8);
+    cr_assert_eq(summary_num("eight", "horizon_s"), 64);
+    cr_assert_eq(summary_num("eight", "returns"), (10800 - 450) / 8);
+    cr_assert_eq(run_cascade("facts eight"), 0);
+    char *out = slurp_file("out.txt");
+    cr_assert_not_null(strstr(out, "returns of 64 s after a 3600 s warm-up"), "%s", out);
+    cr_assert_not_null(strstr(out, "note: the returns are not of 1 minute"), "%s", out);
+    free(out);
 }
