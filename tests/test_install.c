@@ -89,7 +89,7 @@ Test(install, the_manual_pages_render_with_every_option_of_the_help)
 {
     install();
     static const char *const pages[] = {"",        "-run",     "-validate", "-replay",
-                                        "-report", "-narrate", "-sweep"};
+                                        "-report", "-narrate", "-facts",    "-sweep"};
     for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
         cr_assert_eq(run_sh("p=$(find root -path '*/man1/cascade%s.1') && test -f \"$p\" && "
                             "MANWIDTH=200 LC_ALL=C.UTF-8 man -l \"$p\" > page.txt",
