@@ -2553,7 +2553,7 @@ Test(config, record_trades_flag)
 /* v as docs/config.md writes it: %g with a bare exponent (1e9) and a real minus sign. */
 static const char *doc_num(char *out, size_t size, double v)
 {
-    char t[32], *e;
+    char t[24], *e; /* %g of a double is at most 13 characters */
     snprintf(t, sizeof t, "%g", fabs(v));
     if ((e = strstr(t, "e+")) != NULL) {
         char *d = e + 2;
