@@ -1,8 +1,9 @@
 /* report: a run directory read and written as one self-contained HTML page
- * (src/report/: report.c the tables, headline, figures and captions;
- * cascade_page.c the trees, cascade price paths and replay player;
- * narrate.c a cascade told in words; facts.c the stylized facts beside
- * their published ranges; csv.c the CSV reader).
+ * (src/report/: run.c reads the run directory; page.c writes the page, its
+ * headline and tables; figures.c and captions.c the figures, drawn by gnuplot
+ * through gnuplot.c; cascade_page.c the trees, cascade price paths and replay
+ * player; narrate.c a cascade told in words; facts.c the stylized facts
+ * beside their published ranges; csv.c the CSV reader).
  *
  * Every function says what went wrong on stderr in one line starting
  * "cascade: " and returns 0, 1 (a failure outside the input: memory, disk,

@@ -23,6 +23,7 @@
 #include "cascade/core.h"
 #include "report/cascade_page.h"
 #include "report/csv.h"
+#include "report/html.h"
 
 #define TOP 3        /* cascades drawn and replayed */
 #define MAX_NODES 60 /* tree nodes drawn per cascade */

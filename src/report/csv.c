@@ -193,7 +193,7 @@ void cas__rows_free(struct cas_rows *t)
     memset(t, 0, sizeof *t);
 }
 
-static int out_of_memory(void)
+int cas__out_of_memory(void)
 {
     fputs("cascade: out of memory\n", stderr);
     return 1;
@@ -219,12 +219,12 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
     }
     t->ncol = c.ncol;
     if (!(t->head = calloc((size_t)c.ncol, sizeof *t->head))) {
-        status = out_of_memory();
+        status = cas__out_of_memory();
         goto done;
     }
     for (int k = 0; k < c.ncol; k++)
         if (!(t->head[k] = strdup(c.field[k]))) {
-            status = out_of_memory();
+            status = cas__out_of_memory();
             goto done;
         }
     while (cas__csv_next(&c, &status)) {
@@ -247,7 +247,7 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
             size_t cap = t->cap ? 2 * t->cap : 256;
             char ***v = realloc(t->row, cap * sizeof *v);
             if (!v) {
-                status = out_of_memory();
+                status = cas__out_of_memory();
                 goto done;
             }
             t->row = v;
@@ -255,13 +255,13 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
         }
         char **r = calloc((size_t)c.nf, sizeof *r);
         if (!r) {
-            status = out_of_memory();
+            status = cas__out_of_memory();
             goto done;
         }
         t->row[t->n++] = r;
         for (int j = 0; j < c.nf; j++)
             if (!(r[j] = strdup(c.field[j]))) {
-                status = out_of_memory();
+                status = cas__out_of_memory();
                 goto done;
             }
     }

@@ -18,6 +18,8 @@ struct csv {
     int nf, ncol;
 };
 
+/* Say "cascade: out of memory" on stderr; returns 1. */
+int cas__out_of_memory(void);
 /* Say "cascade: PATH:LINE: ..." on stderr; returns 2. */
 __attribute__((format(printf, 2, 3))) int cas__csv_bad(const struct csv *c, const char *fmt, ...);
 void cas__csv_close(struct csv *c);

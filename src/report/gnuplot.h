@@ -1,0 +1,37 @@
+/* gnuplot: drawing the page's figures with gnuplot (gnuplot.c), for the figures
+ * (figures.c) and the page (page.c). Each returns 0 or 1 after saying what failed on
+ * stderr in one line "cascade: ...". */
+#ifndef CASCADE_REPORT_GNUPLOT_H
+#define CASCADE_REPORT_GNUPLOT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "report/reportInt.h"
+
+/* What a page without gnuplot says. */
+#define CAS__NEEDS_GNUPLOT "report needs gnuplot (apt-get install gnuplot-nox)"
+
+/* Whether an executable gnuplot is on the PATH (/usr/bin:/bin without one). */
+bool cas__gnuplot_on_path(void);
+
+/* Make r->tmpdir, gnuplot's working directory: 0 or 1. cas__tmp_remove removes it
+ * and every file in it (all ours), and forgets it; nothing when there is none. */
+int cas__tmp_make(struct cas_report *r);
+void cas__tmp_remove(struct cas_report *r);
+/* Create the file `name` in it for writing: NULL on failure (nothing said). */
+FILE *cas__tmp_create(const struct cas_report *r, const char *name);
+
+/* 1 after saying "stopped by signal N (NAME); no page written" when the caller's
+ * `stopped` returns a signal number, else 0. */
+int cas__stop_now(const struct cas_report *r);
+
+/* The script NAME.gp begun (SVG terminal, output NAME.svg, the title): NULL on failure. */
+FILE *cas__script_begin(const struct cas_report *r, const char *name, const char *title);
+/* Close the script, run gnuplot on it, and write the figure to html as Figure num: the SVG
+ * (without its XML declaration, its ids prefixed "figN-", the title as its <title>), the
+ * caption, r->facts as the caption's data-facts (then cleared) and the note (or NULL). */
+int cas__figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num, const char *name,
+                    const char *title, const char *caption, const char *note);
+
+#endif
