@@ -1,7 +1,7 @@
 /* test_report_module: the report module on its own, through its API
  * (include/cascade/report.h), on a run directory written by hand: two
  * instruments, a cascade on the second. Which instrument the page describes,
- * bad input refused with exit-status codes, and the page's captions saying
+ * bad input refused with CAS_EINVAL, and the page's captions saying
  * what these files hold. */
 #include "cascade/report.h"
 #include "lib/runs.h"
@@ -66,38 +66,39 @@ Test(report_module, the_page_describes_the_largest_cascade_s_instrument)
     char dir[600];
     snprintf(dir, sizeof dir, "%s/h", run_tmp);
     struct cas_report *r = NULL;
-    cr_assert_eq(cas_report_read(&r, dir, NULL), 0);
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), 0);
     cr_assert_str_eq(cas_report_instrument(r), "P", "the cascade's instrument, not the first");
     cr_assert_eq(cas_report_n_instruments(r), 2);
     cas_report_free(r);
-    cr_assert_eq(cas_report_read(&r, dir, "S"), 0);
+    cr_assert_eq(cas_report_read(&r, dir, "S", NULL), 0);
     cr_assert_str_eq(cas_report_instrument(r), "S");
     cas_report_free(r);
     r = NULL;
-    cr_assert_eq(cas_report_read(&r, dir, "Q"), 2, "no instrument Q");
+    cr_assert_eq(cas_report_read(&r, dir, "Q", NULL), CAS_EINVAL, "no instrument Q");
     cr_assert_null(r);
     cr_assert_eq(cas_report_n_figures(), 8);
     cr_assert_str_eq(cas_report_figure(0), "prices, liquidations and cascades");
     cr_assert_null(cas_report_figure(8));
 }
 
-Test(report_module, bad_input_is_refused_with_2)
+Test(report_module, bad_input_is_refused_with_einval)
 {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/h", run_tmp);
     struct cas_report *r = NULL;
     write_run("h");
     put("h", "summary.json", "{\"version\": ");
-    cr_assert_eq(cas_report_read(&r, dir, NULL), 2, "summary.json is not JSON");
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), CAS_EINVAL, "summary.json is not JSON");
     write_run("h");
     put("h", "cascades.csv", "id,root_cause\n1,shock:1\n");
-    cr_assert_eq(cas_report_read(&r, dir, NULL), 2, "cascades.csv lacks its columns");
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), CAS_EINVAL,
+                 "cascades.csv lacks its columns");
     write_run("h");
     char path[700];
     snprintf(path, sizeof path, "%s/liquidations.csv", dir);
     cr_assert_eq(remove(path), 0);
-    cr_assert_eq(cas_report_read(&r, dir, NULL), 2, "no liquidations.csv");
-    cr_assert_eq(cas_report_read(&r, "/nonexistent/run", NULL), 2);
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), CAS_EINVAL, "no liquidations.csv");
+    cr_assert_eq(cas_report_read(&r, "/nonexistent/run", NULL, NULL), CAS_EINVAL);
     cr_assert_null(r);
 }
 
@@ -110,8 +111,8 @@ Test(report_module, captions_say_what_the_files_hold)
     snprintf(dir, sizeof dir, "%s/h", run_tmp);
     snprintf(out, sizeof out, "%s/page.html", run_tmp);
     struct cas_report *r = NULL;
-    cr_assert_eq(cas_report_read(&r, dir, NULL), 0);
-    cr_assert_eq(cas_report_write(r, NULL, out, NULL), 0);
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), 0);
+    cr_assert_eq(cas_report_write(r, NULL, out, NULL, NULL), 0);
     cas_report_free(r);
     char *html = slurp_file(out);
     cr_assert_not_null(html);
@@ -126,8 +127,8 @@ Test(report_module, captions_say_what_the_files_hold)
     cr_assert_not_null(strstr(html, "<tr><td>S</td><td>spot</td>"), "instrument S described");
     free(html);
     /* the spot instrument's page: nobody liquidated there */
-    cr_assert_eq(cas_report_read(&r, dir, "S"), 0);
-    cr_assert_eq(cas_report_write(r, NULL, out, NULL), 0);
+    cr_assert_eq(cas_report_read(&r, dir, "S", NULL), 0);
+    cr_assert_eq(cas_report_write(r, NULL, out, NULL, NULL), 0);
     cas_report_free(r);
     html = slurp_file(out);
     cr_assert_not_null(strstr(html, "Nobody was liquidated on S."));

@@ -5,10 +5,16 @@
  * player; narrate.c a cascade told in words; facts.c the stylized facts
  * beside their published ranges; csv.c the CSV reader).
  *
- * Every function says what went wrong on stderr in one line starting
- * "cascade: " and returns 0, 1 (a failure outside the input: memory, disk,
- * gnuplot missing) or 2 (bad input: the file and line named). What a page
- * holds is documented in docs/outputs.md (report.html).
+ * Every function that can fail returns 0 or a negative CAS_E* code and fills
+ * err (which may be NULL): CAS_EINVAL for bad input, err->path naming the
+ * file ("FILE:LINE", or "FILE" alone when no line is at fault; "" when the
+ * message names what is wrong itself, as "'DIR' is not a run directory") and
+ * err->msg what is wrong; CAS_ENOMEM, CAS_EIO (a file not read or written,
+ * gnuplot failing, or the page stopped by `stopped`) and CAS_ENOTFOUND (no
+ * gnuplot) for failures outside the input. They print nothing and never exit:
+ * `cascade report` and `cascade narrate` print "cascade: PATH: MSG" (or
+ * "cascade: MSG" without a path) and exit 2 for CAS_EINVAL, else 1. What a
+ * page holds is documented in docs/outputs.md (report.html).
  */
 #ifndef CASCADE_REPORT_H
 #define CASCADE_REPORT_H
@@ -17,13 +23,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cascade/core.h"
+
 struct cas_report;
 
 /* Read the run directory `rundir` (borrowed; it must outlive the report):
  * timeseries.csv, liquidations.csv, cascades.csv, summary.json, and what
  * else is there. The page describes `instrument` (NULL: the instrument of
  * the largest cascade, else the first). */
-int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument);
+int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument,
+                    struct cas_err *err);
 void cas_report_free(struct cas_report *r);
 
 /* The instrument the page describes; how many instruments the run has. */
@@ -38,23 +47,26 @@ const char *cas_report_figure(size_t k);
  * `out`, whole or not at all. Needs gnuplot on the PATH. `stopped` (NULL:
  * never) is polled before each figure and while gnuplot runs: when it returns
  * a signal number the page stops there, gnuplot is ended, the temporary page
- * and gnuplot's directory are removed, and 1 is returned (said). */
+ * and gnuplot's directory are removed, and CAS_EIO is returned ("stopped by
+ * signal N (NAME); no page written"). */
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
-                     int (*stopped)(void));
+                     int (*stopped)(void), struct cas_err *err);
 
 /* Tell a cascade of the run in `rundir` to `out`, event by event (`cascade
  * narrate`): cascade `cascade` of cascades.csv (0: the largest), or with
  * from or to >= 0 every shock and liquidation of those steps (inclusive;
- * -1: from the start, to the end). 0, 1 or 2 as above. */
+ * -1: from the start, to the end). 0 or a CAS_E* code as above; nothing but
+ * the telling is written, and only to out. */
 int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
-                       long long to);
+                       long long to, struct cas_err *err);
 
 /* Print the stylized facts of the run in `rundir` (summary.json's `stylized`)
  * to `out`, one line per measure with the range published for BTC and
  * whether the run is inside it (`cascade facts`); with `json`, one JSON
- * object instead. 0, 1 or 2 as above: a summary.json that is missing, not
- * JSON or without a measure is bad input, said with the file and JSON path. */
-int cas_report_facts(FILE *out, const char *rundir, bool json);
+ * object instead. 0 or a CAS_E* code as above: a summary.json that is
+ * missing, not JSON or without a measure is CAS_EINVAL, err->path the file
+ * (FILE:LINE when it is not JSON) and err->msg the JSON path and what is wrong. */
+int cas_report_facts(FILE *out, const char *rundir, bool json, struct cas_err *err);
 
 /* Where a page goes by default: RUNDIR/report.html, or for two runs
  * RUN_A/compare-BASENAME_B.html (malloc'ed; NULL when out of memory). */

@@ -49,5 +49,9 @@ int cas__signal_caught(void);
 void cas__signal_die(void);
 /* Monotonic seconds, for progress and performance figures only. */
 double cas__now_s(void);
+/* A library call's error as the command's one line on stderr: "cascade: PATH: MSG", or
+ * "cascade: MSG" when err's path is empty (the code's text when there is no message); and
+ * the exit status it calls for: 2 for bad input (CAS_EINVAL), else 1. */
+int cas__cli_error(int code, const struct cas_err *err);
 
 #endif

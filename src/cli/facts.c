@@ -50,5 +50,7 @@ int cas_cli_facts(int argc, char **argv)
         return rc == CAS_PARSE_HELP ? 0 : rc;
     if (!dir)
         return cas_usage_error(&cmd, "facts needs a RUNDIR");
-    return cas_report_facts(stdout, dir, json);
+    struct cas_err err = {0};
+    rc = cas_report_facts(stdout, dir, json, &err);
+    return rc ? cas__cli_error(rc, &err) : 0;
 }

@@ -1,4 +1,4 @@
-/* files: small filesystem, signal and clock helpers shared by the commands. */
+/* files: small filesystem, signal, clock and error helpers shared by the commands. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -111,4 +111,14 @@ double cas__now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cas__cli_error(int code, const struct cas_err *err)
+{
+    const char *msg = err->msg[0] ? err->msg : cas_strerror(code);
+    if (err->path[0])
+        fprintf(stderr, "cascade: %s: %s\n", err->path, msg);
+    else
+        fprintf(stderr, "cascade: %s\n", msg);
+    return code == CAS_EINVAL ? 2 : 1;
 }

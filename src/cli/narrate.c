@@ -72,5 +72,7 @@ int cas_cli_narrate(int argc, char **argv)
         fprintf(stderr, "cascade: --to %lld is before --from %lld\n", to, from);
         return 2;
     }
-    return cas_report_narrate(stdout, dir, cascade, from, to);
+    struct cas_err err = {0};
+    rc = cas_report_narrate(stdout, dir, cascade, from, to, &err);
+    return rc ? cas__cli_error(rc, &err) : 0;
 }

@@ -87,18 +87,24 @@ int cas_cli_report(int argc, char **argv)
      * what it had written (the page's temporary, gnuplot's directory). */
     cas__signals_catch();
     struct cas_report *r = NULL, *r2 = NULL;
-    if ((rc = check_output(output ? output : out, runs)) ||
-        (rc = cas_report_read(&r, rundir, instrument)) ||
-        (rundir2 && (rc = cas_report_read(&r2, rundir2, instrument))))
+    struct cas_err err = {0};
+    if ((rc = check_output(output ? output : out, runs)))
         goto done;
+    if ((rc = cas_report_read(&r, rundir, instrument, &err)) ||
+        (rundir2 && (rc = cas_report_read(&r2, rundir2, instrument, &err)))) {
+        rc = cas__cli_error(rc, &err);
+        goto done;
+    }
     if (cas__signal_caught()) {
         fprintf(stderr, "cascade: stopped by signal %d (%s); no page written\n",
                 cas__signal_caught(), strsignal(cas__signal_caught()));
         rc = 1;
         goto done;
     }
-    if ((rc = cas_report_write(r, r2, output ? output : out, cas__signal_caught)))
+    if ((rc = cas_report_write(r, r2, output ? output : out, cas__signal_caught, &err))) {
+        rc = cas__cli_error(rc, &err);
         goto done;
+    }
     printf("%s\n", output ? output : out);
 done:
     cas_report_free(r);

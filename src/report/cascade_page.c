@@ -10,7 +10,8 @@
  * narration per event. #replay=STEP in the page's address opens it at that
  * step (#replay=STEP&play also starts it). Its root element is #replay, whose
  * data-step attribute is the step shown; #replay-narration holds that step's
- * narration.
+ * narration. An error fills the caller's struct cas_err and returns its CAS_E*
+ * code; nothing is printed.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ struct step_line {
 
 struct data {
     const char *dir;
+    struct cas_err *err; /* the caller's; may be NULL */
     struct cas_rows liq, cas, acc;
     struct step_line *steps; /* replay.jsonl lines of the players' instrument */
     size_t n_steps, cap_steps;
@@ -168,18 +170,18 @@ static const char *replay_step_bad(const cJSON *j)
 
 /* replay.jsonl: every line must be a replay step, the steps of an
  * instrument in order; the lines of the players' instrument near the top
- * cascades are kept. 0, or 1/2 (said). */
+ * cascades are kept. 0, or an error's code. */
 static int read_replay(struct data *d)
 {
     char *path = cas_path_join(d->dir, "replay.jsonl");
     if (!path)
-        return 1;
+        return cas__report_oom(d->err);
     char why[96];
     FILE *f = cas_open_input(path, CAS_MAX_CSV_BYTES, why, sizeof why);
     if (!f) {
-        int rc = errno == ENOENT ? 0 : 2;
-        if (rc)
-            fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
+        int rc = errno == ENOENT
+                     ? 0
+                     : cas__report_err(d->err, CAS_EINVAL, path, 0, "cannot open: %s", why);
         free(path);
         return rc;
     }
@@ -199,9 +201,8 @@ static int read_replay(struct data *d)
         cJSON *j = (size_t)len == strlen(line) ? cJSON_ParseWithOpts(line, NULL, true) : NULL;
         const char *bad = j ? replay_step_bad(j) : "not JSON (or a NUL byte)";
         if (bad) {
-            fprintf(stderr, "cascade: %s:%ld: %s\n", path, lineno, bad);
+            rc = cas__report_err(d->err, CAS_EINVAL, path, lineno, "%s", bad);
             cJSON_Delete(j);
-            rc = 2;
             break;
         }
         const char *ins = cJSON_GetObjectItem(j, "instrument")->valuestring;
@@ -215,10 +216,9 @@ static int read_replay(struct data *d)
             continue;
         }
         if (s <= last) {
-            fprintf(stderr, "cascade: %s:%ld: 'step' %lld of %s does not follow %lld\n", path,
-                    lineno, s, ins, last);
+            rc = cas__report_err(d->err, CAS_EINVAL, path, lineno,
+                                 "'step' %lld of %s does not follow %lld", s, ins, last);
             cJSON_Delete(j);
-            rc = 2;
             break;
         }
         last = s;
@@ -231,8 +231,7 @@ static int read_replay(struct data *d)
             struct step_line *v = realloc(d->steps, cap_steps * sizeof *v);
             if (!v) {
                 cJSON_Delete(j);
-                fputs("cascade: out of memory\n", stderr);
-                rc = 1;
+                rc = cas__report_oom(d->err);
                 break;
             }
             d->steps = v;
@@ -240,10 +239,8 @@ static int read_replay(struct data *d)
         }
         d->steps[d->n_steps++] = (struct step_line){s, j};
     }
-    if (rc == 0 && ferror(f)) {
-        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, strerror(errno));
-        rc = 1;
-    }
+    if (rc == 0 && ferror(f))
+        rc = cas__report_err(d->err, CAS_EIO, path, 0, "cannot read: %s", strerror(errno));
     free(line);
     fclose(f);
     free(path);
@@ -518,7 +515,7 @@ static cJSON *liq_number(const struct data *d, size_t r, const char *col)
 
 /* The player's data: the steps, and the liquidations they mention. Built as
  * JSON and written through cas__script_json, the page's one rule for what
- * goes inside a <script> element. 0 or 1 (out of memory, said). */
+ * goes inside a <script> element. 0 or CAS_ENOMEM. */
 static int write_data(FILE *html, const struct data *d, long long start)
 {
     cJSON *root = cJSON_CreateObject(), *steps = cJSON_AddArrayToObject(root, "steps");
@@ -551,10 +548,8 @@ static int write_data(FILE *html, const struct data *d, long long start)
                                          cas__rows_get(&d->acc, k, "type"));
     char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root); /* the steps were references: they stay */
-    if (!text) {
-        fputs("cascade: out of memory\n", stderr);
-        return 1;
-    }
+    if (!text)
+        return cas__report_oom(d->err);
     fputs("<script type=\"application/json\" id=\"replay-data\">", html);
     cas__script_json(html, text);
     fputs("</script>\n", html);
@@ -563,14 +558,12 @@ static int write_data(FILE *html, const struct data *d, long long start)
 }
 
 /* record.replay of config.json (the step ranges the run replayed), when the
- * run directory has a config.json: a list of [from, to] steps. 0, 1 or 2 (said). */
+ * run directory has a config.json: a list of [from, to] steps. 0 or an error's code. */
 static int read_ranges(struct data *d)
 {
     char *path = cas_path_join(d->dir, "config.json"), *text = NULL, why[96] = "";
-    if (!path) {
-        fputs("cascade: out of memory\n", stderr);
-        return 1;
-    }
+    if (!path)
+        return cas__report_oom(d->err);
     int rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
     if (rc && errno == ENOENT) {
         free(path);
@@ -578,21 +571,22 @@ static int read_ranges(struct data *d)
     }
     cJSON *cfg = rc ? NULL : cJSON_Parse(text);
     if (!cfg) {
-        fprintf(stderr, "cascade: %s: cannot read it: %s\n", path, rc ? why : "not JSON");
+        rc = cas__report_err(d->err, rc == CAS_ENOMEM || rc == CAS_EIO ? rc : CAS_EINVAL, path, 0,
+                             "cannot read it: %s", rc ? why : "not JSON");
         free(text);
         free(path);
-        return rc == CAS_ENOMEM || rc == CAS_EIO ? 1 : 2;
+        return rc;
     }
     const cJSON *ranges = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "record"), "replay"), *p;
     rc = 0;
     if (ranges && !cJSON_IsArray(ranges))
-        rc = 2;
+        rc = CAS_EINVAL;
     cJSON_ArrayForEach(p, ranges)
     {
         const cJSON *a = cJSON_GetArrayItem(p, 0), *b = cJSON_GetArrayItem(p, 1);
         if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !is_step(a) || !is_step(b) ||
             a->valuedouble > b->valuedouble) {
-            rc = 2;
+            rc = CAS_EINVAL;
             break;
         }
         if (d->n_ranges < 16) { /* the validator allows no more */
@@ -601,7 +595,7 @@ static int read_ranges(struct data *d)
         }
     }
     if (rc)
-        fprintf(stderr, "cascade: %s: record.replay: not a list of [from, to] steps\n", path);
+        cas__report_err(d->err, rc, path, 0, "record.replay: not a list of [from, to] steps");
     cJSON_Delete(cfg);
     free(text);
     free(path);
@@ -611,10 +605,10 @@ static int read_ranges(struct data *d)
 static int load(struct data *d)
 {
     int rc;
-    if ((rc = cas__read_liquidations(&d->liq, d->dir)) ||
-        (rc = cas__read_cascades(&d->cas, d->dir)))
+    if ((rc = cas__read_liquidations(&d->liq, d->dir, d->err)) ||
+        (rc = cas__read_cascades(&d->cas, d->dir, d->err)))
         return rc;
-    if ((rc = cas__read_accounts(&d->acc, d->dir, false)) > 0)
+    if ((rc = cas__read_accounts(&d->acc, d->dir, false, d->err)) && rc != CAS_ENOTFOUND)
         return rc;
     pick_top(d);
     if ((rc = read_ranges(d)))
@@ -632,9 +626,9 @@ static void release(struct data *d)
     free(d->steps);
 }
 
-int cas__report_cascades(FILE *html, const char *dir)
+int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
 {
-    struct data d = {.dir = dir};
+    struct data d = {.dir = dir, .err = err};
     int rc = load(&d);
     if (rc) {
         release(&d);
@@ -723,5 +717,7 @@ int cas__report_cascades(FILE *html, const char *dir)
               html);
     }
     release(&d);
-    return ferror(html) ? 1 : 0;
+    return ferror(html) ? cas__report_err(err, CAS_EIO, NULL, 0, "cannot write the page: %s",
+                                          strerror(errno))
+                        : 0;
 }

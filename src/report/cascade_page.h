@@ -5,7 +5,10 @@
 
 #include <stdio.h>
 
-/* Write the sections for the run in `dir` to html: 0, or 1/2 (said). */
-int cas__report_cascades(FILE *html, const char *dir);
+#include "cascade/core.h"
+
+/* Write the sections for the run in `dir` to html: 0, or a CAS_E* code with err (which
+ * may be NULL) filled. */
+int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err);
 
 #endif

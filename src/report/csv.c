@@ -1,6 +1,7 @@
 /* csv: reading the CSV files of a run directory, for the commands that read
  * one (report, narrate): one line at a time, fields split in place, every
- * error one line "cascade: FILE:LINE: what is wrong" on stderr. */
+ * error a CAS_E* code with the caller's struct cas_err filled (the path
+ * FILE:LINE, the message what is wrong); nothing is printed. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,17 +11,48 @@
 #include <sys/types.h>
 
 #include "cascade/core.h"
+#include "core/coreInt.h"
 #include "report/csv.h"
+
+/* The error's path: FILE:LINE (line > 0), FILE, or nothing (file NULL). */
+static void fill_err(struct cas_err *err, int code, const char *file, long line, const char *fmt,
+                     va_list ap)
+{
+    err->code = code;
+    err->path[0] = 0;
+    if (file && line > 0)
+        cas__file_line(err->path, sizeof err->path, file, line);
+    else if (file)
+        snprintf(err->path, sizeof err->path, "%s", file);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int cas__report_err(struct cas_err *err, int code, const char *file, long line, const char *fmt,
+                    ...)
+{
+    if (!err)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    fill_err(err, code, file, line, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int cas__report_oom(struct cas_err *err)
+{
+    return cas__report_err(err, CAS_ENOMEM, NULL, 0, "out of memory");
+}
 
 int cas__csv_bad(const struct csv *c, const char *fmt, ...)
 {
+    if (!c->err)
+        return CAS_EINVAL;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "cascade: %s:%ld: ", c->path, c->lineno);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fill_err(c->err, CAS_EINVAL, c->path, c->lineno, fmt, ap);
     va_end(ap);
-    return 2;
+    return CAS_EINVAL;
 }
 
 void cas__csv_close(struct csv *c)
@@ -32,17 +64,14 @@ void cas__csv_close(struct csv *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Read the next line and split it into c->field: 1 when there was one; 0 at
- * the end of the file, or on an error, when *status is set to 1 or 2 (said). */
 int cas__csv_next(struct csv *c, int *status)
 {
     errno = 0;
     ssize_t len = getline(&c->line, &c->cap, c->f);
     if (len < 0) {
-        if (ferror(c->f) || errno == ENOMEM) {
-            fprintf(stderr, "cascade: %s: cannot read: %s\n", c->path, strerror(errno));
-            *status = 1;
-        }
+        if (ferror(c->f) || errno == ENOMEM)
+            *status = cas__report_err(c->err, errno == ENOMEM ? CAS_ENOMEM : CAS_EIO, c->path, 0,
+                                      "cannot read: %s", strerror(errno));
         return 0;
     }
     c->lineno++;
@@ -72,20 +101,18 @@ int cas__csv_next(struct csv *c, int *status)
     return 1;
 }
 
-/* Open RUNDIR/file and read its header, mapping the n wanted columns to
- * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
 int cas__csv_open(struct csv *c, const char *rundir, const char *file, const char *const *names,
-                  int n, int *idx)
+                  int n, int *idx, struct cas_err *err)
 {
     memset(c, 0, sizeof *c);
+    c->err = err;
     if (!(c->path = cas_path_join(rundir, file)))
-        return 1;
+        return cas__report_oom(err);
     char why[96];
     if (!(c->f = cas_open_input(c->path, CAS_MAX_CSV_BYTES, why, sizeof why))) {
         if (errno == ENOENT)
-            return -1;
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", c->path, why);
-        return 2;
+            return CAS_ENOTFOUND;
+        return cas__report_err(err, CAS_EINVAL, c->path, 0, "cannot open: %s", why);
     }
     int status = 0;
     if (!cas__csv_next(c, &status)) {
@@ -105,12 +132,12 @@ int cas__csv_open(struct csv *c, const char *rundir, const char *file, const cha
 }
 
 int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
-                         const struct cas_csv_field *f, int n, int *idx)
+                         const struct cas_csv_field *f, int n, int *idx, struct cas_err *err)
 {
     const char *names[CAS_CSV_MAX_FIELDS];
     for (int k = 0; k < n; k++)
         names[k] = f[k].name;
-    return cas__csv_open(c, rundir, file, names, n, idx);
+    return cas__csv_open(c, rundir, file, names, n, idx, err);
 }
 
 int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n, const int *idx,
@@ -131,18 +158,18 @@ int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int
 }
 
 int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
-                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx)
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx,
+                  struct cas_err *err)
 {
     int idx[CAS_CSV_MAX_FIELDS], status = 0;
     struct csv c;
-    int rc = cas__csv_open_fields(&c, rundir, file, f, n, idx);
+    int rc = cas__csv_open_fields(&c, rundir, file, f, n, idx, err);
     while (rc == 0 && cas__csv_next(&c, &status))
         rc = line(ctx, &c, idx);
     cas__csv_close(&c);
     return rc ? rc : status;
 }
 
-/* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
 int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty, double *out)
 {
     const char *s = c->field[col];
@@ -163,7 +190,6 @@ int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_emp
     return 0;
 }
 
-/* The same for a count or a step: a non-negative integer. */
 int cas__csv_int(const struct csv *c, int col, const char *name, long long *out)
 {
     double v = 0;
@@ -193,38 +219,28 @@ void cas__rows_free(struct cas_rows *t)
     memset(t, 0, sizeof *t);
 }
 
-int cas__out_of_memory(void)
-{
-    fputs("cascade: out of memory\n", stderr);
-    return 1;
-}
-
-/* Read RUNDIR/file, which must have the n columns of `need`, each field
- * checked as its kind says. 0, -1 when absent (said only if required), 1 or 2
- * (said). */
 int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
-                   const struct cas_csv_field *need, int n, bool required)
+                   const struct cas_csv_field *need, int n, bool required, struct cas_err *err)
 {
     struct csv c;
     int idx[CAS_CSV_MAX_FIELDS], status = 0;
     memset(t, 0, sizeof *t);
-    int rc = cas__csv_open_fields(&c, dir, file, need, n, idx);
-    if (rc == -1 && required) {
-        fprintf(stderr, "cascade: '%s' is not a run directory (no %s)\n", dir, file);
-        rc = 2;
-    }
+    int rc = cas__csv_open_fields(&c, dir, file, need, n, idx, err);
+    if (rc == CAS_ENOTFOUND && required)
+        rc = cas__report_err(err, CAS_EINVAL, NULL, 0, "'%s' is not a run directory (no %s)", dir,
+                             file);
     if (rc) {
         cas__csv_close(&c);
         return rc;
     }
     t->ncol = c.ncol;
     if (!(t->head = calloc((size_t)c.ncol, sizeof *t->head))) {
-        status = cas__out_of_memory();
+        status = cas__report_oom(err);
         goto done;
     }
     for (int k = 0; k < c.ncol; k++)
         if (!(t->head[k] = strdup(c.field[k]))) {
-            status = cas__out_of_memory();
+            status = cas__report_oom(err);
             goto done;
         }
     while (cas__csv_next(&c, &status)) {
@@ -239,7 +255,7 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
             if ((kind == CAS_CSV_INT || kind == CAS_CSV_INT_OR_EMPTY
                      ? cas__csv_int(&c, idx[k], need[k].name, &v)
                      : cas__csv_num(&c, idx[k], need[k].name, false, &x)) != 0) {
-                status = 2;
+                status = CAS_EINVAL;
                 goto done;
             }
         }
@@ -247,7 +263,7 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
             size_t cap = t->cap ? 2 * t->cap : 256;
             char ***v = realloc(t->row, cap * sizeof *v);
             if (!v) {
-                status = cas__out_of_memory();
+                status = cas__report_oom(err);
                 goto done;
             }
             t->row = v;
@@ -255,13 +271,13 @@ int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
         }
         char **r = calloc((size_t)c.nf, sizeof *r);
         if (!r) {
-            status = cas__out_of_memory();
+            status = cas__report_oom(err);
             goto done;
         }
         t->row[t->n++] = r;
         for (int j = 0; j < c.nf; j++)
             if (!(r[j] = strdup(c.field[j]))) {
-                status = cas__out_of_memory();
+                status = cas__report_oom(err);
                 goto done;
             }
     }
@@ -328,17 +344,23 @@ size_t cas__largest_cascade(const struct cas_rows *cas)
     }
 #define N_COLS(table) ((int)(sizeof table / sizeof *table))
 
-/* "cascade: DIR/FILE:LINE: ..." for data row k (the header is line 1); returns 2. */
-__attribute__((format(printf, 4, 5))) static int row_bad(const char *dir, const char *file,
-                                                         size_t k, const char *fmt, ...)
+/* The error at DIR/FILE:LINE for data row k (the header is line 1): CAS_EINVAL. */
+__attribute__((format(printf, 5, 6))) static int row_bad(struct cas_err *err, const char *dir,
+                                                         const char *file, size_t k,
+                                                         const char *fmt, ...)
 {
+    if (!err)
+        return CAS_EINVAL;
+    char *path = malloc(strlen(dir) + strlen(file) + 2);
+    if (!path)
+        return cas__report_oom(err);
+    sprintf(path, "%s/%s", dir, file);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "cascade: %s/%s:%zu: ", dir, file, k + 2);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fill_err(err, CAS_EINVAL, path, (long)k + 2, fmt, ap);
     va_end(ap);
-    return 2;
+    free(path);
+    return CAS_EINVAL;
 }
 
 static bool one_of(const char *s, const char *a, const char *b)
@@ -369,58 +391,61 @@ static const struct cas_csv_field tr_cols[] = {
     COL("cause", TEXT)};
 /* clang-format on */
 
-int cas__read_liquidations(struct cas_rows *t, const char *dir)
+int cas__read_liquidations(struct cas_rows *t, const char *dir, struct cas_err *err)
 {
     static const char file[] = "liquidations.csv";
-    int rc = cas__rows_read(t, dir, file, liq_cols, N_COLS(liq_cols), true);
+    int rc = cas__rows_read(t, dir, file, liq_cols, N_COLS(liq_cols), true, err);
     for (size_t k = 0; rc == 0 && k < t->n; k++) {
         long long step = cas__rows_int(t, k, "step"), finish = cas__rows_int(t, k, "finish_step");
         if (cas__rows_int(t, k, "id") != (long long)k + 1)
-            rc = row_bad(dir, file, k, "'id' must be %zu: ids are 1, 2, ... in order", k + 1);
+            rc = row_bad(err, dir, file, k, "'id' must be %zu: ids are 1, 2, ... in order", k + 1);
         else if (k && step < cas__rows_int(t, k - 1, "step"))
-            rc = row_bad(dir, file, k, "'step' %lld is before the previous row's", step);
+            rc = row_bad(err, dir, file, k, "'step' %lld is before the previous row's", step);
         else if (!one_of(cas__rows_get(t, k, "side"), "long", "short"))
-            rc = row_bad(dir, file, k, "'side' must be long or short");
+            rc = row_bad(err, dir, file, k, "'side' must be long or short");
         else if (!one_of(cas__rows_get(t, k, "mode"), "engine", "keeper"))
-            rc = row_bad(dir, file, k, "'mode' must be engine or keeper");
+            rc = row_bad(err, dir, file, k, "'mode' must be engine or keeper");
         else if (cas__rows_int(t, k, "finished") > 1)
-            rc = row_bad(dir, file, k, "'finished' must be 0 or 1");
+            rc = row_bad(err, dir, file, k, "'finished' must be 0 or 1");
         else if (finish >= 0 && finish < step)
-            rc = row_bad(dir, file, k, "'finish_step' %lld is before 'step' %lld", finish, step);
+            rc = row_bad(err, dir, file, k, "'finish_step' %lld is before 'step' %lld", finish,
+                         step);
         else if (cas__rows_int(t, k, "cascade") < 1 || cas__rows_int(t, k, "generation") < 1 ||
                  cas__rows_int(t, k, "generation") > (long long)k + 1)
-            rc = row_bad(dir, file, k,
+            rc = row_bad(err, dir, file, k,
                          "'cascade' must be at least 1 and 'generation' from 1 to "
                          "the row's id");
     }
     return rc;
 }
 
-int cas__read_cascades(struct cas_rows *t, const char *dir)
+int cas__read_cascades(struct cas_rows *t, const char *dir, struct cas_err *err)
 {
     static const char file[] = "cascades.csv";
-    int rc = cas__rows_read(t, dir, file, cas_cols, N_COLS(cas_cols), true);
+    int rc = cas__rows_read(t, dir, file, cas_cols, N_COLS(cas_cols), true, err);
     for (size_t k = 0; rc == 0 && k < t->n; k++) {
         long long start = cas__rows_int(t, k, "start_step"), end = cas__rows_int(t, k, "end_step"),
                   finish = cas__rows_int(t, k, "finish_step");
         if (cas__rows_int(t, k, "id") != (long long)k + 1)
-            rc = row_bad(dir, file, k, "'id' must be %zu: ids are 1, 2, ... in order", k + 1);
+            rc = row_bad(err, dir, file, k, "'id' must be %zu: ids are 1, 2, ... in order", k + 1);
         else if (end < start)
-            rc = row_bad(dir, file, k, "'end_step' %lld is before 'start_step' %lld", end, start);
+            rc = row_bad(err, dir, file, k, "'end_step' %lld is before 'start_step' %lld", end,
+                         start);
         else if (finish >= 0 && finish < end)
-            rc = row_bad(dir, file, k, "'finish_step' %lld is before 'end_step' %lld", finish, end);
+            rc = row_bad(err, dir, file, k, "'finish_step' %lld is before 'end_step' %lld", finish,
+                         end);
         else if (!one_of(cas__rows_get(t, k, "side"), "long", "short"))
-            rc = row_bad(dir, file, k, "'side' must be long or short");
+            rc = row_bad(err, dir, file, k, "'side' must be long or short");
         else if (cas__rows_int(t, k, "generations") < 1 ||
                  cas__rows_int(t, k, "liquidations") < cas__rows_int(t, k, "generations"))
-            rc = row_bad(dir, file, k, "'generations' must be from 1 to 'liquidations'");
+            rc = row_bad(err, dir, file, k, "'generations' must be from 1 to 'liquidations'");
     }
     return rc;
 }
 
-int cas__read_accounts(struct cas_rows *t, const char *dir, bool required)
+int cas__read_accounts(struct cas_rows *t, const char *dir, bool required, struct cas_err *err)
 {
-    return cas__rows_read(t, dir, "accounts.csv", acc_cols, N_COLS(acc_cols), required);
+    return cas__rows_read(t, dir, "accounts.csv", acc_cols, N_COLS(acc_cols), required, err);
 }
 
 /* An order id: an unsigned 64-bit integer in decimal. */
@@ -433,19 +458,19 @@ static bool is_order_id(const char *s)
     return errno == 0;
 }
 
-int cas__read_trades(struct cas_rows *t, const char *dir)
+int cas__read_trades(struct cas_rows *t, const char *dir, struct cas_err *err)
 {
     static const char file[] = "trades.csv";
-    int rc = cas__rows_read(t, dir, file, tr_cols, N_COLS(tr_cols), false);
+    int rc = cas__rows_read(t, dir, file, tr_cols, N_COLS(tr_cols), false, err);
     for (size_t k = 0; rc == 0 && k < t->n; k++) {
         long long step = cas__rows_int(t, k, "step");
         if (k && step < cas__rows_int(t, k - 1, "step"))
-            rc = row_bad(dir, file, k, "'step' %lld is before the previous row's", step);
+            rc = row_bad(err, dir, file, k, "'step' %lld is before the previous row's", step);
         else if (!one_of(cas__rows_get(t, k, "taker_side"), "buy", "sell"))
-            rc = row_bad(dir, file, k, "'taker_side' must be buy or sell");
+            rc = row_bad(err, dir, file, k, "'taker_side' must be buy or sell");
         else if (!is_order_id(cas__rows_get(t, k, "taker_order")) ||
                  !is_order_id(cas__rows_get(t, k, "maker_order")))
-            rc = row_bad(dir, file, k, "an order id is not an unsigned integer");
+            rc = row_bad(err, dir, file, k, "an order id is not an unsigned integer");
     }
     return rc;
 }

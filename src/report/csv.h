@@ -1,10 +1,24 @@
-/* csv: the CSV reader of run directories (csv.c), for the report and `cascade narrate`. Status codes follow the
- * commands': 0 ok, 1 a failure outside the input (said), 2 bad input (said). */
+/* csv: the CSV reader of run directories (csv.c), for the report and `cascade narrate`, and
+ * the report module's errors. Functions return 0 or a negative CAS_E* code: CAS_EINVAL for bad
+ * input, CAS_ENOMEM and CAS_EIO for failures outside it, each with the caller's struct cas_err
+ * (which may be NULL) filled; CAS_ENOTFOUND, with nothing filled, for an absent file where one
+ * may be absent. Nothing here prints. */
 #ifndef CASCADE_REPORT_CSV_H
 #define CASCADE_REPORT_CSV_H
 
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "cascade/core.h"
+
+/* Fill err (which may be NULL): the code, the path "FILE:LINE" (line > 0; a name too long
+ * for the path loses its head, as cas__file_line says), "FILE" (line 0) or "" (file NULL),
+ * and the message; returns code. */
+__attribute__((format(printf, 5, 6))) int cas__report_err(struct cas_err *err, int code,
+                                                          const char *file, long line,
+                                                          const char *fmt, ...);
+/* cas__report_err(err, CAS_ENOMEM, NULL, 0, "out of memory"). */
+int cas__report_oom(struct cas_err *err);
 
 #define CAS_CSV_MAX_FIELDS 64
 
@@ -16,21 +30,20 @@ struct csv {
     long lineno;
     char *field[CAS_CSV_MAX_FIELDS];
     int nf, ncol;
+    struct cas_err *err; /* the open's, for every error of the file; may be NULL */
 };
 
-/* Say "cascade: out of memory" on stderr; returns 1. */
-int cas__out_of_memory(void);
-/* Say "cascade: PATH:LINE: ..." on stderr; returns 2. */
+/* The error at PATH:LINE (c->err); returns CAS_EINVAL. */
 __attribute__((format(printf, 2, 3))) int cas__csv_bad(const struct csv *c, const char *fmt, ...);
 void cas__csv_close(struct csv *c);
 /* Read the next line and split it into c->field: 1 when there was one; 0 at
- * the end of the file, or on an error, when *status is set to 1 or 2 (said). */
+ * the end of the file, or on an error, when *status is set to its code. */
 int cas__csv_next(struct csv *c, int *status);
 /* Open RUNDIR/file and read its header, mapping the n wanted columns to
- * idx[]. 0 ok, -1 absent (nothing said), 1 or 2 failed (said). */
+ * idx[]. 0, CAS_ENOTFOUND when absent, or the error's code. */
 int cas__csv_open(struct csv *c, const char *rundir, const char *file, const char *const *names,
-                  int n, int *idx);
-/* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or 2 (said). */
+                  int n, int *idx, struct cas_err *err);
+/* Field `col` (named `name`) as a number; empty gives NaN when allowed. 0 or CAS_EINVAL. */
 int cas__csv_num(const struct csv *c, int col, const char *name, bool may_be_empty, double *out);
 /* The same for a count or a step: a non-negative integer. */
 int cas__csv_int(const struct csv *c, int col, const char *name, long long *out);
@@ -53,17 +66,18 @@ struct cas_csv_field {
 };
 /* cas__csv_open for the n (at most CAS_CSV_MAX_FIELDS) columns of a table. */
 int cas__csv_open_fields(struct csv *c, const char *rundir, const char *file,
-                         const struct cas_csv_field *f, int n, int *idx);
-/* Parse the line's number fields into row, in the table's order: 0, or 2 at
- * the first bad one (said). */
+                         const struct cas_csv_field *f, int n, int *idx, struct cas_err *err);
+/* Parse the line's number fields into row, in the table's order: 0, or CAS_EINVAL at
+ * the first bad one. */
 int cas__csv_read_fields(const struct csv *c, const struct cas_csv_field *f, int n, const int *idx,
                          void *row);
 
 /* Open RUNDIR/file with the columns of a field table and call line(ctx, c,
- * idx) for every line, which returns 0 to go on or a status (1 or 2, said).
- * 0 at the end, -1 when the file is absent (nothing said), else the status. */
+ * idx) for every line, which returns 0 to go on or an error's code (c->err filled).
+ * 0 at the end, CAS_ENOTFOUND when the file is absent, else the code. */
 int cas__csv_each(const char *rundir, const char *file, const struct cas_csv_field *f, int n,
-                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx);
+                  int (*line)(void *ctx, const struct csv *c, const int *idx), void *ctx,
+                  struct cas_err *err);
 
 /* A CSV held in memory: its header and every row's fields, as text. */
 struct cas_rows {
@@ -76,10 +90,11 @@ struct cas_rows {
 /* Read RUNDIR/file, which must have the n columns of the table `need`, each
  * field checked as its kind says (a non-negative integer, a finite number,
  * either perhaps empty; TEXT as it is): what is held was validated, so that
- * cas__rows_int and cas__rows_num read it back exactly. 0, -1 when absent
- * (said, as "not a run directory", only if required), 1 or 2 (said). */
+ * cas__rows_int and cas__rows_num read it back exactly. 0; CAS_ENOTFOUND when
+ * absent and not required (CAS_EINVAL, "not a run directory", when required); or
+ * the error's code. */
 int cas__rows_read(struct cas_rows *t, const char *dir, const char *file,
-                   const struct cas_csv_field *need, int n, bool required);
+                   const struct cas_csv_field *need, int n, bool required, struct cas_err *err);
 void cas__rows_free(struct cas_rows *t);
 /* Row r's field `name` ("" when there is no such column), as text, integer
  * (-1 when empty) or number (NaN when empty). */
@@ -97,12 +112,12 @@ const char *cas__rows_lookup(const struct cas_rows *t, const char *key_col, cons
  * earlier than the trigger, generation and cascade at least 1), cascades.csv
  * (ids 1, 2, ... in order, start <= end <= finish, side long or short, at
  * least one liquidation and one generation), accounts.csv, trades.csv (steps
- * in order, taker_side buy or sell, order ids unsigned integers). 0, -1 when
- * an optional one is absent, 1 or 2 (said). */
-int cas__read_liquidations(struct cas_rows *t, const char *dir);
-int cas__read_cascades(struct cas_rows *t, const char *dir);
-int cas__read_accounts(struct cas_rows *t, const char *dir, bool required);
-int cas__read_trades(struct cas_rows *t, const char *dir);
+ * in order, taker_side buy or sell, order ids unsigned integers). 0,
+ * CAS_ENOTFOUND when an optional one is absent, or the error's code. */
+int cas__read_liquidations(struct cas_rows *t, const char *dir, struct cas_err *err);
+int cas__read_cascades(struct cas_rows *t, const char *dir, struct cas_err *err);
+int cas__read_accounts(struct cas_rows *t, const char *dir, bool required, struct cas_err *err);
+int cas__read_trades(struct cas_rows *t, const char *dir, struct cas_err *err);
 /* The row of cascades.csv whose id is `id`; false when there is none. */
 bool cas__cascade_row(const struct cas_rows *cas, long long id, size_t *row);
 

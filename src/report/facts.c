@@ -8,7 +8,8 @@
  * docs/outputs.md ("cascade facts") cites each source in full. A measure the
  * run was too short for is `null` in summary.json and "n/a" here. A
  * summary.json that is missing, not JSON, or without a measure of the right
- * type is bad input: one line naming the file and the JSON path, status 2.
+ * type is bad input: CAS_EINVAL, the caller's struct cas_err naming the file,
+ * its message the JSON path and what is wrong; nothing is printed but the facts.
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 
 #include "cascade/core.h"
 #include "cascade/report.h"
+#include "report/csv.h"
 
 /* A published range: low < v (or low <= v) and v <= high; NaN for no bound. */
 struct fact {
@@ -57,13 +59,13 @@ static const struct fact facts[] = {
 struct source {
     const char *path; /* RUNDIR/summary.json, for messages */
     const cJSON *sty;
+    struct cas_err *err; /* the caller's; may be NULL */
 };
 
 static int bad(const struct source *s, const char *key, const char *what)
 {
-    fprintf(stderr, "cascade: %s: stylized%s%s: %s\n", s->path, key ? "." : "", key ? key : "",
-            what);
-    return 2;
+    return cas__report_err(s->err, CAS_EINVAL, s->path, 0, "stylized%s%s: %s", key ? "." : "",
+                           key ? key : "", what);
 }
 
 static const char *type_name(const cJSON *v)
@@ -75,7 +77,7 @@ static const char *type_name(const cJSON *v)
                                : "something else";
 }
 
-/* stylized.KEY: a number into *v, or NaN for null (when null_ok); 0 or 2 (said). */
+/* stylized.KEY: a number into *v, or NaN for null (when null_ok); 0 or CAS_EINVAL. */
 static int number(const struct source *s, const char *key, bool null_ok, double *v)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(s->sty, key);
@@ -238,39 +240,32 @@ static int write_json(FILE *out, const struct source *s, const struct measured *
     }
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
-    if (!text) {
-        fputs("cascade: out of memory\n", stderr);
-        return 1;
-    }
+    if (!text)
+        return cas__report_oom(s->err);
     fprintf(out, "%s\n", text);
     cJSON_free(text);
     return 0;
 }
 
-int cas_report_facts(FILE *out, const char *rundir, bool json)
+int cas_report_facts(FILE *out, const char *rundir, bool json, struct cas_err *err)
 {
     char *path = cas_path_join(rundir, "summary.json");
-    if (!path) {
-        fputs("cascade: out of memory\n", stderr);
-        return 1;
-    }
+    if (!path)
+        return cas__report_oom(err);
     char why[96], *text = NULL;
     cJSON *sum = NULL;
-    struct source s = {.path = path};
+    struct source s = {.path = path, .err = err};
     int rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
     if (rc == CAS_EINVAL) {
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
-        rc = 2;
+        cas__report_err(err, rc, path, 0, "cannot open: %s", why);
     } else if (rc) {
-        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, why);
-        rc = 1;
+        cas__report_err(err, rc, path, 0, "cannot read: %s", why);
     } else if (!cJSON_IsObject(sum = cJSON_Parse(text))) {
         const char *at = cJSON_GetErrorPtr();
         long line = 1;
         for (const char *q = text; q && at && q < at && *q; q++)
             line += *q == '\n';
-        fprintf(stderr, "cascade: %s:%ld: not a JSON object\n", path, line);
-        rc = 2;
+        rc = cas__report_err(err, CAS_EINVAL, path, line, "not a JSON object");
     } else if (!cJSON_IsObject(s.sty = cJSON_GetObjectItemCaseSensitive(sum, "stylized"))) {
         rc = bad(&s, NULL, s.sty ? "must be an object" : "missing");
     } else {

@@ -3,8 +3,8 @@
  * says why it is skipped; and the two runs' figure of a comparison page.
  *
  * Each writes its data files and script in gnuplot's directory; what the page shows of a
- * figure is the SVG gnuplot draws. An error returns 1 (said on stderr, but for a data
- * file gnuplot's directory would not take).
+ * figure is the SVG gnuplot draws. An error fills the report's struct cas_err (r->err) and
+ * returns its CAS_E* code; nothing is printed.
  */
 #include <math.h>
 #include <stddef.h>
@@ -77,7 +77,7 @@ static int write_ts_dat(const struct cas_report *r)
 {
     FILE *f = cas__tmp_create(r, "ts.dat");
     if (!f)
-        return 1;
+        return CAS_EIO;
     for (size_t i = 0; i < r->n_ts; i++) {
         const struct ts_row *t = &r->ts[i];
         dat_num(f, cas__to_time(r, t->step));
@@ -94,18 +94,18 @@ static int write_ts_dat(const struct cas_report *r)
         dat_num(f, t->low);
         fputc('\n', f);
     }
-    if (fclose(f) != 0)
-        return 1;
+    if (cas__tmp_close(r, f, "ts.dat"))
+        return CAS_EIO;
     if (!r->n_cf)
         return 0;
     if (!(f = cas__tmp_create(r, "cf.dat")))
-        return 1;
+        return CAS_EIO;
     for (size_t i = 0; i < r->n_cf; i++) {
         dat_num(f, cas__to_time(r, r->cf[i].step));
         dat_num(f, cas__row_price(&r->cf[i]));
         fputc('\n', f);
     }
-    return fclose(f) != 0;
+    return cas__tmp_close(r, f, "cf.dat");
 }
 
 static int fig_prices(const struct cas_report *r, FILE *html)
@@ -117,17 +117,17 @@ static int fig_prices(const struct cas_report *r, FILE *html)
     }
     FILE *f = cas__tmp_create(r, "liq.dat");
     if (!f)
-        return 1;
+        return CAS_EIO;
     for (size_t i = 0; i < r->n_liq; i++) {
         dat_num(f, cas__to_time(r, r->liq[i].step));
         dat_num(f, r->liq[i].mark);
         fprintf(f, " %d\n", r->liq[i].is_long);
     }
-    if (fclose(f) != 0)
-        return 1;
+    if (cas__tmp_close(r, f, "liq.dat"))
+        return CAS_EIO;
     FILE *gp = cas__script_begin(r, "fig1", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     time_axis(r, gp);
     fputs("set ylabel 'price (quote currency)'\n", gp);
     /* Cascades on this instrument, shaded: at least 0.4% of the axis wide to be
@@ -199,7 +199,7 @@ static int fig_liquidated(const struct cas_report *r, FILE *html)
     }
     FILE *gp = cas__script_begin(r, "fig2", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     time_axis(r, gp);
     double every = r->n_ts > 1 ? (r->ts[1].step - r->ts[0].step) * r->step_seconds : 0;
     fprintf(gp,
@@ -252,7 +252,7 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
     if (!cell || !pubs) {
         free(cell);
         free(pubs);
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     }
     double t0 = r->map[0].step, t1 = r->map[r->n_map - 1].step + interval;
     double row_h = (phi - plo) / (double)rows, col_w = (t1 - t0) / (double)cols;
@@ -265,7 +265,7 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
             pubs[c]++;
     }
     FILE *f = cas__tmp_create(r, "heat.dat");
-    int rc = 1;
+    int rc = CAS_EIO;
     double vmin = INFINITY, vmax = 0;
     if (!f)
         goto out;
@@ -282,7 +282,7 @@ static int fig_heatmap(const struct cas_report *r, FILE *html)
                         cas__to_time(r, t0 + ((double)c + 0.5) * col_w),
                         plo + ((double)k + 0.5) * row_h, cas__to_time(r, col_w / 2), row_h / 2,
                         cell[c * rows + k] / (double)pubs[c]);
-    if (fclose(f) != 0)
+    if (cas__tmp_close(r, f, "heat.dat"))
         goto out;
     FILE *gp = cas__script_begin(r, "fig3", title);
     if (!gp)
@@ -343,7 +343,7 @@ static int fig_depth(const struct cas_report *r, FILE *html)
     }
     FILE *gp = cas__script_begin(r, "fig4", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     time_axis(r, gp);
     fputs("set ylabel 'resting (lots, both sides)'\n"
           "set yrange [0:*]\n"
@@ -366,7 +366,7 @@ static int fig_oi_funding(const struct cas_report *r, FILE *html)
     }
     FILE *gp = cas__script_begin(r, "fig5", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     time_axis(r, gp);
     fputs("set ylabel 'open interest (lots, long)'\n"
           "set yrange [0:*]\n",
@@ -398,7 +398,7 @@ static int fig_insurance(const struct cas_report *r, FILE *html)
     }
     FILE *gp = cas__script_begin(r, "fig6", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     time_axis(r, gp);
     fputs("set ylabel 'balance (quote currency)'\n"
           "set format y '%.0f'\n"
@@ -445,27 +445,27 @@ static int fig_returns(const struct cas_report *r, FILE *html)
     double w = (hi - lo) / (double)bins;
     size_t *count = calloc(bins, sizeof *count);
     if (!count)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     for (size_t i = 0; i < n; i++) {
         count[index_below((x[i] - lo) / w, bins)]++;
     }
     FILE *f = cas__tmp_create(r, "hist.dat");
     if (!f) {
         free(count);
-        return 1;
+        return CAS_EIO;
     }
     for (size_t b = 0; b < bins; b++)
         if (count[b])
             fprintf(f, "%.10g %.10g\n", lo + ((double)b + 0.5) * w,
                     (double)count[b] / ((double)n * w));
     free(count);
-    if (fclose(f) != 0)
-        return 1;
+    if (cas__tmp_close(r, f, "hist.dat"))
+        return CAS_EIO;
     double floor_density = 0.5 / ((double)n * w);
     double every = r->n_ts > 1 ? (r->ts[1].step - r->ts[0].step) * r->step_seconds : 0;
     FILE *gp = cas__script_begin(r, "fig7", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     fprintf(gp,
             "set xlabel 'log return over %.10g s (bp)'\n"
             "set ylabel 'density (per bp, log scale)'\n"
@@ -515,10 +515,10 @@ static int fig_acf(const struct cas_report *r, FILE *html)
             dat_num(f, b);
             fputc('\n', f);
         }
-        if (fclose(f) != 0)
-            return 1;
+        if (cas__tmp_close(r, f, "acf.dat"))
+            return CAS_EIO;
     } else if (max_lag) {
-        return 1;
+        return CAS_EIO;
     }
     if (!any) {
         figure_skipped(html, 8, "autocorrelations",
@@ -528,7 +528,7 @@ static int fig_acf(const struct cas_report *r, FILE *html)
     double every = r->n_ts > 1 ? (r->ts[1].step - r->ts[0].step) * r->step_seconds : 0;
     FILE *gp = cas__script_begin(r, "fig8", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     fprintf(gp,
             "set xlabel 'lag (returns of %.10g s)'\n"
             "set ylabel 'autocorrelation'\n"
@@ -585,7 +585,7 @@ int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FIL
     for (int k = 0; k < 2; k++) {
         FILE *f = cas__tmp_create(a, k ? "b.dat" : "a.dat");
         if (!f)
-            return 1;
+            return CAS_EIO;
         for (size_t i = 0; i < runs[k]->n_ts; i++) {
             const struct ts_row *t = &runs[k]->ts[i];
             dat_num(f, t->step);
@@ -593,13 +593,13 @@ int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FIL
             dat_num(f, t->low);
             fputc('\n', f);
         }
-        if (fclose(f) != 0)
-            return 1;
+        if (cas__tmp_close(a, f, k ? "b.dat" : "a.dat"))
+            return CAS_EIO;
     }
     const char *title = "Figure 1: the price in both runs, by step";
     FILE *gp = cas__script_begin(a, "cmp1", title);
     if (!gp)
-        return 1;
+        return CAS_EIO;
     fputs(
         "set xlabel 'step'\nset ylabel 'price (quote currency)'\n"
         "plot 'a.dat' using 1:2 with lines lw 2 lc rgb '#1f5fa8' title 'A: price', \\\n"
@@ -650,7 +650,7 @@ int cas__figures(struct cas_report *r, FILE *html)
     r->facts = facts;
     if (!(r->returns = log_returns(r, &r->n_returns))) {
         r->facts = NULL;
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     }
     int rc = write_ts_dat(r);
     for (size_t k = 0; k < sizeof figures / sizeof *figures && rc == 0; k++)

@@ -9,7 +9,7 @@
 #include "report/reportInt.h"
 
 /* Every figure of the page of r, in order (cas_report_figure names them), to html, with
- * gnuplot working in r->tmpdir: 0, or 1 at the first failure (said, when it is said). */
+ * gnuplot working in r->tmpdir: 0, or the first failure's CAS_E* code (r->err filled). */
 int cas__figures(struct cas_report *r, FILE *html);
 /* Figure 1 of a page comparing two runs: both prices by step, in a's r->tmpdir. */
 int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FILE *html);

@@ -4,7 +4,7 @@
  *
  * The child writes only to its own log in that directory and ends with _exit; the parent
  * polls the caller's `stopped` while it waits, ends gnuplot on a signal and says so. Every
- * failure is said on stderr in one line "cascade: ..." and returns 1.
+ * failure fills the report's struct cas_err and returns a CAS_E* code; nothing is printed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +20,7 @@
 
 #include "cascade/core.h"
 #include "core/coreInt.h"
+#include "report/csv.h"
 #include "report/gnuplot.h"
 #include "report/html.h"
 
@@ -60,9 +61,10 @@ int cas__tmp_make(struct cas_report *r)
     snprintf(r->tmpdir, sizeof r->tmpdir, "%s/cascade-report-XXXXXX",
              tmpbase && *tmpbase ? tmpbase : "/tmp");
     if (!mkdtemp(r->tmpdir)) {
-        fprintf(stderr, "cascade: cannot create '%s': %s\n", r->tmpdir, strerror(errno));
+        int rc = cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot create '%s': %s", r->tmpdir,
+                                 strerror(errno));
         r->tmpdir[0] = 0;
-        return 1;
+        return rc;
     }
     return 0;
 }
@@ -77,7 +79,19 @@ static FILE *tmp_open(const struct cas_report *r, const char *name, const char *
 
 FILE *cas__tmp_create(const struct cas_report *r, const char *name)
 {
-    return tmp_open(r, name, "w");
+    FILE *f = tmp_open(r, name, "w");
+    if (!f)
+        cas__report_err(r->err, errno == ENOMEM ? CAS_ENOMEM : CAS_EIO, NULL, 0,
+                        "cannot write gnuplot's file '%s': %s", name, strerror(errno));
+    return f;
+}
+
+int cas__tmp_close(const struct cas_report *r, FILE *f, const char *name)
+{
+    if (fclose(f) == 0)
+        return 0;
+    return cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write gnuplot's file '%s': %s", name,
+                           strerror(errno));
 }
 
 void cas__tmp_remove(struct cas_report *r)
@@ -91,14 +105,14 @@ void cas__tmp_remove(struct cas_report *r)
 int cas__stop_now(const struct cas_report *r)
 {
     int signo = r->stopped ? r->stopped() : 0;
-    if (signo)
-        fprintf(stderr, "cascade: stopped by signal %d (%s); no page written\n", signo,
-                strsignal(signo));
-    return signo ? 1 : 0;
+    if (!signo)
+        return 0;
+    return cas__report_err(r->err, CAS_EIO, NULL, 0, "stopped by signal %d (%s); no page written",
+                           signo, strsignal(signo));
 }
 
 /* Run `gnuplot NAME.gp` in the temporary directory, its output to NAME.log.
- * 0 ok; 1 failed (said, with gnuplot's first complaint). */
+ * 0, or CAS_EIO (with gnuplot's first complaint) or CAS_ENOTFOUND (no gnuplot). */
 static int gnuplot_run(const struct cas_report *r, const char *name, const char *title)
 {
     char script[64], log[64];
@@ -109,10 +123,9 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
     snprintf(log, sizeof log, "%s.log", name);
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "cascade: cannot start gnuplot: %s\n", strerror(errno));
-        return 1;
-    }
+    if (pid < 0)
+        return cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot start gnuplot: %s",
+                               strerror(errno));
     if (pid == 0) {
         int fd;
         if (chdir(r->tmpdir) != 0 || (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
@@ -125,10 +138,9 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
     }
     int status;
     while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            fprintf(stderr, "cascade: waiting for gnuplot: %s\n", strerror(errno));
-            return 1;
-        }
+        if (errno != EINTR)
+            return cas__report_err(r->err, CAS_EIO, NULL, 0, "waiting for gnuplot: %s",
+                                   strerror(errno));
         if (r->stopped && r->stopped()) { /* end gnuplot, then say so */
             kill(pid, SIGTERM);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -138,10 +150,8 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        fputs("cascade: " CAS__NEEDS_GNUPLOT "\n", stderr);
-        return 1;
-    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return cas__report_err(r->err, CAS_ENOTFOUND, NULL, 0, CAS__NEEDS_GNUPLOT);
     /* gnuplot's first non-blank line of complaint, for the one-line message. */
     char first[200] = "";
     FILE *f = tmp_open(r, log, "r");
@@ -158,12 +168,12 @@ static int gnuplot_run(const struct cas_report *r, const char *name, const char 
         fclose(f);
     }
     if (WIFEXITED(status))
-        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (exit status %d)%s%s\n", title,
-                WEXITSTATUS(status), first[0] ? ": " : "", first);
-    else
-        fprintf(stderr, "cascade: gnuplot failed on the figure '%s' (killed by signal %d)\n", title,
-                WTERMSIG(status));
-    return 1;
+        return cas__report_err(r->err, CAS_EIO, NULL, 0,
+                               "gnuplot failed on the figure '%s' (exit status %d)%s%s", title,
+                               WEXITSTATUS(status), first[0] ? ": " : "", first);
+    return cas__report_err(r->err, CAS_EIO, NULL, 0,
+                           "gnuplot failed on the figure '%s' (killed by signal %d)", title,
+                           WTERMSIG(status));
 }
 
 /* Copy gnuplot's SVG into the page: without its XML declaration, with the
@@ -175,10 +185,8 @@ static int inline_svg(const struct cas_report *r, FILE *html, int num, const cha
     char file[64];
     snprintf(file, sizeof file, "%s.svg", name);
     FILE *f = tmp_open(r, file, "r");
-    if (!f) {
-        fprintf(stderr, "cascade: gnuplot wrote no figure '%s'\n", title);
-        return 1;
-    }
+    if (!f)
+        return cas__report_err(r->err, CAS_EIO, NULL, 0, "gnuplot wrote no figure '%s'", title);
     char *svg = NULL;
     size_t cap = 0;
     ssize_t len = getdelim(&svg, &cap, 0, f);
@@ -186,8 +194,8 @@ static int inline_svg(const struct cas_report *r, FILE *html, int num, const cha
     const char *p = len > 0 ? strstr(svg, "<svg") : NULL;
     if (!p) {
         free(svg);
-        fprintf(stderr, "cascade: gnuplot wrote no SVG for the figure '%s'\n", title);
-        return 1;
+        return cas__report_err(r->err, CAS_EIO, NULL, 0, "gnuplot wrote no SVG for the figure '%s'",
+                               title);
     }
     static const char *const refs[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
     char prefix[16];
@@ -246,10 +254,9 @@ FILE *cas__script_begin(const struct cas_report *r, const char *name, const char
 int cas__figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num, const char *name,
                     const char *title, const char *caption, const char *note)
 {
-    if (fclose(gp) != 0) {
-        fprintf(stderr, "cascade: cannot write gnuplot's script: %s\n", strerror(errno));
-        return 1;
-    }
+    if (fclose(gp) != 0)
+        return cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write gnuplot's script: %s",
+                               strerror(errno));
     int rc = gnuplot_run(r, name, title);
     if (rc)
         return rc;

@@ -1,6 +1,6 @@
 /* gnuplot: drawing the page's figures with gnuplot (gnuplot.c), for the figures
- * (figures.c) and the page (page.c). Each returns 0 or 1 after saying what failed on
- * stderr in one line "cascade: ...". */
+ * (figures.c) and the page (page.c). Each returns 0 or a CAS_E* code with the report's
+ * err filled (r->err; the messages are those `cascade report` prints). */
 #ifndef CASCADE_REPORT_GNUPLOT_H
 #define CASCADE_REPORT_GNUPLOT_H
 
@@ -15,15 +15,17 @@
 /* Whether an executable gnuplot is on the PATH (/usr/bin:/bin without one). */
 bool cas__gnuplot_on_path(void);
 
-/* Make r->tmpdir, gnuplot's working directory: 0 or 1. cas__tmp_remove removes it
+/* Make r->tmpdir, gnuplot's working directory: 0 or CAS_EIO. cas__tmp_remove removes it
  * and every file in it (all ours), and forgets it; nothing when there is none. */
 int cas__tmp_make(struct cas_report *r);
 void cas__tmp_remove(struct cas_report *r);
-/* Create the file `name` in it for writing: NULL on failure (nothing said). */
+/* Create the file `name` in it for writing: NULL on failure (r->err filled). Close one:
+ * 0, or CAS_EIO when what was written did not reach the file. */
 FILE *cas__tmp_create(const struct cas_report *r, const char *name);
+int cas__tmp_close(const struct cas_report *r, FILE *f, const char *name);
 
-/* 1 after saying "stopped by signal N (NAME); no page written" when the caller's
- * `stopped` returns a signal number, else 0. */
+/* CAS_EIO ("stopped by signal N (NAME); no page written") when the caller's `stopped`
+ * returns a signal number, else 0. */
 int cas__stop_now(const struct cas_report *r);
 
 /* The script NAME.gp begun (SVG terminal, output NAME.svg, the title): NULL on failure. */

@@ -10,7 +10,9 @@
  * it); and the cascade's figures. Every figure is read from the run's files,
  * printed as they print it. The window is the largest cascade (most
  * liquidations, then notional, then the lower id: the order of the report's
- * table), one cascade, or a range of steps.
+ * table), one cascade, or a range of steps. The telling goes to the stream
+ * the caller passes, and only there: an error fills the caller's struct
+ * cas_err and returns its CAS_E* code.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -36,6 +38,7 @@ static void say(FILE *out, const char *s)
 struct run {
     const char *dir;
     FILE *out;
+    struct cas_err *err; /* the caller's; may be NULL */
     struct cas_rows liq, cas, acc, trades;
     bool have_trades;
     cJSON *config; /* config.json, or NULL */
@@ -54,27 +57,24 @@ static unsigned long long owner_of(const char *order)
 }
 
 /* config.json: what narrate takes from it (the name, the seed, the shocks)
- * must have the types it is told with; 0 or 2 (said, with the JSON path). */
+ * must have the types it is told with; 0 or CAS_EINVAL (the file, and the JSON path
+ * leading the message). */
 static int check_config(const struct run *r, const char *path)
 {
     const cJSON *cfg = r->config, *name = cJSON_GetObjectItem(cfg, "name"),
                 *seed = cJSON_GetObjectItem(cfg, "seed"),
                 *shocks = cJSON_GetObjectItem(cfg, "shocks");
-    if (!cJSON_IsObject(cfg)) {
-        fprintf(stderr, "cascade: %s: not a JSON object\n", path);
-        return 2;
-    }
+    if (!cJSON_IsObject(cfg))
+        return cas__report_err(r->err, CAS_EINVAL, path, 0, "not a JSON object");
     if ((name && !cJSON_IsString(name)) || (seed && !cJSON_IsNumber(seed)) ||
-        (shocks && !cJSON_IsArray(shocks))) {
-        fprintf(stderr, "cascade: %s: %s: not a %s\n", path,
-                name && !cJSON_IsString(name)   ? "name"
-                : seed && !cJSON_IsNumber(seed) ? "seed"
-                                                : "shocks",
-                name && !cJSON_IsString(name)   ? "string"
-                : seed && !cJSON_IsNumber(seed) ? "number"
-                                                : "list");
-        return 2;
-    }
+        (shocks && !cJSON_IsArray(shocks)))
+        return cas__report_err(r->err, CAS_EINVAL, path, 0, "%s: not a %s",
+                               name && !cJSON_IsString(name)   ? "name"
+                               : seed && !cJSON_IsNumber(seed) ? "seed"
+                                                               : "shocks",
+                               name && !cJSON_IsString(name)   ? "string"
+                               : seed && !cJSON_IsNumber(seed) ? "number"
+                                                               : "list");
     static const char *const strings[] = {"kind", "instrument", "position"};
     static const char *const numbers[] = {"qty", "price", "pct", "over_steps", "holders"};
     int k = 0;
@@ -100,11 +100,9 @@ static int check_config(const struct run *r, const char *path)
             if (cJSON_GetObjectItem(sh, numbers[i]) &&
                 !cJSON_IsNumber(cJSON_GetObjectItem(sh, numbers[i])))
                 key = numbers[i], bad = "not a number";
-        if (bad) {
-            fprintf(stderr, "cascade: %s: shocks[%d]%s%s: %s\n", path, k, key ? "." : "",
-                    key ? key : "", bad);
-            return 2;
-        }
+        if (bad)
+            return cas__report_err(r->err, CAS_EINVAL, path, 0, "shocks[%d]%s%s: %s", k,
+                                   key ? "." : "", key ? key : "", bad);
         k++;
     }
     return 0;
@@ -113,25 +111,25 @@ static int check_config(const struct run *r, const char *path)
 static int load(struct run *r)
 {
     int rc;
-    if ((rc = cas__read_liquidations(&r->liq, r->dir)) ||
-        (rc = cas__read_cascades(&r->cas, r->dir)) ||
-        (rc = cas__read_accounts(&r->acc, r->dir, true)))
+    if ((rc = cas__read_liquidations(&r->liq, r->dir, r->err)) ||
+        (rc = cas__read_cascades(&r->cas, r->dir, r->err)) ||
+        (rc = cas__read_accounts(&r->acc, r->dir, true, r->err)))
         return rc;
-    rc = cas__read_trades(&r->trades, r->dir);
-    if (rc > 0)
+    rc = cas__read_trades(&r->trades, r->dir, r->err);
+    if (rc && rc != CAS_ENOTFOUND)
         return rc;
     r->have_trades = rc == 0;
     char *path = cas_path_join(r->dir, "config.json"), *text = NULL, why[96] = "";
-    if (!path) {
-        fputs("cascade: out of memory\n", stderr);
-        return 1;
-    }
+    if (!path)
+        return cas__report_oom(r->err);
     rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
     if (rc == 0 && !(r->config = cJSON_Parse(text)))
         snprintf(why, sizeof why, "not JSON");
-    rc = rc == CAS_ENOMEM || rc == CAS_EIO ? 1 : r->config ? check_config(r, path) : 2;
-    if (rc && !r->config)
-        fprintf(stderr, "cascade: %s: cannot read it: %s\n", path, why);
+    if (r->config)
+        rc = check_config(r, path);
+    else
+        rc = cas__report_err(r->err, rc == CAS_ENOMEM || rc == CAS_EIO ? rc : CAS_EINVAL, path, 0,
+                             "cannot read it: %s", why);
     free(text);
     free(path);
     return rc;
@@ -353,11 +351,10 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
             fprintf(r->out, "Nobody was liquidated in %s: there is no cascade to tell.\n", r->dir);
             return 0;
         }
-        if (cascade > 0 && !cas__cascade_row(&r->cas, cascade, &c)) {
-            fprintf(stderr, "cascade: %s has %zu cascade%s; there is no cascade %lld\n", r->dir,
-                    r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
-            return 2;
-        }
+        if (cascade > 0 && !cas__cascade_row(&r->cas, cascade, &c))
+            return cas__report_err(r->err, CAS_EINVAL, NULL, 0,
+                                   "%s has %zu cascade%s; there is no cascade %lld", r->dir,
+                                   r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
         if (cascade <= 0)
             c = cas__largest_cascade(&r->cas);
         from = cas__rows_int(&r->cas, c, "start_step");
@@ -425,16 +422,15 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
 }
 
 int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
-                       long long to)
+                       long long to, struct cas_err *err)
 {
-    struct run r = {.dir = rundir, .out = out};
+    struct run r = {.dir = rundir, .out = out, .err = err};
     int rc = load(&r);
     if (rc == 0)
         rc = narrate(&r, cascade, from, to);
-    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
-        fprintf(stderr, "cascade: cannot write the narration: %s\n", strerror(errno));
-        rc = 1;
-    }
+    if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+        rc = cas__report_err(err, CAS_EIO, NULL, 0, "cannot write the narration: %s",
+                             strerror(errno));
     cas__rows_free(&r.liq);
     cas__rows_free(&r.cas);
     cas__rows_free(&r.acc);

@@ -6,8 +6,8 @@
  * It opens offline from the file: its one script is inline, with its data; no external
  * file, no network address. The page is written to a temporary name beside its
  * destination and renamed into place, so it appears whole or not at all; gnuplot's
- * directory is removed when the page is done, written or not. What is wrong is said on
- * stderr in one line "cascade: ..."; the status is 1 or 2 as the commands'.
+ * directory is removed when the page is done, written or not. An error fills the
+ * caller's struct cas_err and returns its CAS_E* code; nothing is printed.
  */
 #include <errno.h>
 #include <math.h>
@@ -84,7 +84,7 @@ static int cascade_table(const struct cas_report *r, FILE *html)
     }
     struct cascade_row *k = malloc(r->n_cas * sizeof *k);
     if (!k)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     memcpy(k, r->cas, r->n_cas * sizeof *k);
     qsort(k, r->n_cas, sizeof *k, by_size);
     fputs("<table class=\"cascades\">\n<thead><tr><th>#</th><th>id</th><th>root cause</th>"
@@ -452,7 +452,7 @@ static int write_page(struct cas_report *r, FILE *html)
     fputs("<section id=\"agents\"><h2>What each agent type did</h2>\n", html);
     agents_table(r, html, "By type");
     fputs("</section>\n", html);
-    if ((rc = cas__report_cascades(html, r->rundir)))
+    if ((rc = cas__report_cascades(html, r->rundir, r->err)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     cas__html_text(html, version[0] ? version : CAS_VERSION);
@@ -470,43 +470,40 @@ static int write_report(struct cas_report *r, struct cas_report *r2, const char 
         return rc;
     struct cas_atomic_file page;
     if ((rc = cas_atomic_open(&page, out)) == CAS_ENOMEM)
-        return cas__out_of_memory();
-    if (rc) {
-        fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
-        return 1;
-    }
+        return cas__report_oom(r->err);
+    if (rc)
+        return cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write '%s': %s", out,
+                               strerror(errno));
     FILE *html = page.f;
     rc = r2 ? write_compare_page(r, r2, html) : write_page(r, html);
-    if (fchmod(page.fd, 0644) != 0 || fflush(html) != 0) {
-        if (!rc)
-            fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
-        rc = rc ? rc : 1;
-    }
+    if ((fchmod(page.fd, 0644) != 0 || fflush(html) != 0) && !rc)
+        rc = cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write '%s': %s", out,
+                             strerror(errno));
     if (rc == 0)
         rc = cas__stop_now(r);
-    if (rc) {
+    if (rc)
         cas_atomic_discard(&page);
-    } else if (cas_atomic_commit(&page)) {
-        fprintf(stderr, "cascade: cannot write '%s': %s\n", out, strerror(errno));
-        rc = 1;
-    }
+    else if (cas_atomic_commit(&page))
+        rc = cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write '%s': %s", out,
+                             strerror(errno));
     return rc;
 }
 
 /* ---- the module's entry points (include/cascade/report.h) ---- */
 
-int cas__report_check(const char *rundir, FILE *html)
+int cas__report_check(const char *rundir, FILE *html, struct cas_err *err)
 {
     struct cas_report *r = NULL;
-    int rc = cas_report_read(&r, rundir, NULL);
+    int rc = cas_report_read(&r, rundir, NULL, err);
     if (!rc) {
         const struct cas_report *runs[1] = {r};
         headline_table(runs, 1, html);
         instruments_table(r, html);
         agents_table(r, html, "By type");
+        r->err = err;
         rc = cascade_table(r, html);
         if (rc == 0)
-            rc = cas__report_cascades(html, rundir);
+            rc = cas__report_cascades(html, rundir, err);
     }
     cas_report_free(r);
     return rc;
@@ -528,16 +525,21 @@ char *cas_report_default_path(const char *rundir, const char *rundir2)
     }
     return cas_path_join(rundir, name);
 }
+
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
-                     int (*stopped)(void))
+                     int (*stopped)(void), struct cas_err *err)
 {
-    if (!cas__gnuplot_on_path()) {
-        fputs("cascade: " CAS__NEEDS_GNUPLOT "\n", stderr);
-        return 1;
-    }
+    if (!cas__gnuplot_on_path())
+        return cas__report_err(err, CAS_ENOTFOUND, NULL, 0, CAS__NEEDS_GNUPLOT);
     r->stopped = stopped;
+    r->err = err;
+    if (r2)
+        r2->err = err; /* its tables are written too */
     int rc = write_report(r, r2, out);
     cas__tmp_remove(r);
     r->stopped = NULL;
+    r->err = NULL;
+    if (r2)
+        r2->err = NULL;
     return rc;
 }

@@ -4,7 +4,8 @@
  * The files call only downward: the page (page.c) → the figures (figures.c, with their
  * captions, captions.c) → gnuplot (gnuplot.c) → the run's data (run.c) → the CSV reader
  * (csv.c); the page also writes the trees and the player (cascade_page.c), and every file
- * that writes HTML escapes it through html.c.
+ * that writes HTML escapes it through html.c. Nothing here prints: an error fills the
+ * struct cas_err the caller passed and returns a CAS_E* code (csv.h's cas__report_err).
  *
  * What read_run keeps true of a report it returns: ts holds the page instrument's rows of
  * timeseries.csv with steps strictly increasing, every number finite or NaN where the
@@ -89,6 +90,7 @@ struct cas_report {
     const char *unit;     /* its name: "s", "min" or "h" */
     char tmpdir[4096];    /* gnuplot's working directory while the page is written */
     int (*stopped)(void); /* cas_report_write's: a signal number when to stop, else 0 */
+    struct cas_err *err;  /* where the call being served says what went wrong; may be NULL */
 };
 
 /* ---- the run's data, read (run.c) ---- */
@@ -112,7 +114,7 @@ bool cas__any_nonzero(const struct cas_report *r, size_t offset);
 /* Read the run directory as cas_report_read does and write the headline, the
  * instruments, the agents, the cascade table, the trees and the player's data
  * (all but gnuplot's figures) to html: the fuzz target of the report's readers
- * (tests/fuzz/fuzz_report.c). 0, or the status reading gave (message printed). */
-int cas__report_check(const char *rundir, FILE *html);
+ * (tests/fuzz/fuzz_report.c). 0, or the CAS_E* code reading gave (err filled). */
+int cas__report_check(const char *rundir, FILE *html, struct cas_err *err);
 
 #endif

@@ -5,8 +5,8 @@
  *
  * Bad input is found here, before anything is written: every number finite (or
  * empty where a column may be), steps in order, the instrument asked for present
- * (reportInt.h says what a report holds). What is wrong is said on stderr in
- * one line "cascade: ..."; the status is 1 or 2 as the commands' (csv.h).
+ * (reportInt.h says what a report holds). An error fills the caller's struct
+ * cas_err and returns its CAS_E* code; nothing is printed.
  */
 #include <errno.h>
 #include <math.h>
@@ -63,7 +63,7 @@ static int ts_line(void *ctx, const struct csv *c, const int *idx)
     if (r->n_ts && (double)step <= r->ts[r->n_ts - 1].step)
         return cas__csv_bad(c, "'step' %lld does not follow %.0f", step, r->ts[r->n_ts - 1].step);
     if (cas__grow((void **)&r->ts, &r->cap_ts, (uint32_t)r->n_ts + 1, sizeof *r->ts) < 0)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     struct ts_row *t = &r->ts[r->n_ts];
     t->step = (double)step;
     if ((rc = cas__csv_read_fields(c, ts_fields, (int)N_OF(ts_fields), idx, t)) == 0)
@@ -96,7 +96,7 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
     if (strcmp(c->field[idx[1]], r->instrument) != 0)
         return 0;
     if (cas__grow((void **)&r->liq, &r->cap_liq, (uint32_t)r->n_liq + 1, sizeof *r->liq) < 0)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     r->liq[r->n_liq++] = (struct liq_row){(double)l.step, l.mark, side[0] == 'l'};
     return 0;
 }
@@ -117,7 +117,7 @@ static int cascade_line(void *ctx, const struct csv *c, const int *idx)
 {
     struct cas_report *r = ctx;
     if (cas__grow((void **)&r->cas, &r->cap_cas, (uint32_t)r->n_cas + 1, sizeof *r->cas) < 0)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     struct cascade_row *k = &r->cas[r->n_cas];
     int rc = cas__csv_read_fields(c, cascade_fields, (int)N_OF(cascade_fields), idx, k);
     if (rc)
@@ -158,7 +158,7 @@ static int map_line(void *ctx, const struct csv *c, const int *idx)
     if (strcmp(c->field[idx[1]], r->instrument) != 0 || m.l + m.s <= 0)
         return 0;
     if (cas__grow((void **)&r->map, &r->cap_map, (uint32_t)r->n_map + 1, sizeof *r->map) < 0)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     r->map[r->n_map++] = (struct map_row){(double)m.step, m.lo, m.hi, m.l + m.s};
     return 0;
 }
@@ -192,7 +192,7 @@ static int price_line(void *ctx, const struct csv *c, const int *idx)
             return cas__csv_bad(c, "more than 64 instruments");
         struct inst_row *v = realloc(r->insts, (k + 1) * sizeof *v);
         if (!v)
-            return cas__out_of_memory();
+            return cas__report_oom(r->err);
         r->insts = v;
         r->n_insts++;
         v[k] = (struct inst_row){
@@ -225,7 +225,7 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
     if (rc || strcmp(c->field[idx[1]], r->instrument) != 0)
         return rc;
     if (cas__grow((void **)&r->cf, &r->cap_cf, (uint32_t)r->n_cf + 1, sizeof *r->cf) < 0)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     l.t.step = (double)l.step;
     r->cf[r->n_cf++] = l.t;
     return 0;
@@ -234,7 +234,7 @@ static int cf_line(void *ctx, const struct csv *c, const int *idx)
 /* Read one file of the run directory through its table and line function;
  * an optional file (liqmap.csv, timeseries-counterfactual.csv) may be absent. */
 #define READ(r, file, fields, line) \
-    cas__csv_each((r)->rundir, file, fields, (int)N_OF(fields), line, r)
+    cas__csv_each((r)->rundir, file, fields, (int)N_OF(fields), line, r, (r)->err)
 
 static int read_tables(struct cas_report *r)
 {
@@ -242,12 +242,13 @@ static int read_tables(struct cas_report *r)
     int rc = READ(r, "timeseries.csv", ts_fields, ts_line);
     if (rc == 0)
         rc = READ(r, "liquidations.csv", liq_fields, liq_line);
-    if (rc == 0 && (rc = READ(r, "timeseries-counterfactual.csv", cf_fields, cf_line)) == -1)
+    if (rc == 0 &&
+        (rc = READ(r, "timeseries-counterfactual.csv", cf_fields, cf_line)) == CAS_ENOTFOUND)
         rc = 0;
     if (rc == 0) {
         rc = READ(r, "liqmap.csv", map_fields, map_line);
-        r->have_liqmap = rc != -1;
-        rc = rc == -1 ? 0 : rc;
+        r->have_liqmap = rc != CAS_ENOTFOUND;
+        rc = rc == CAS_ENOTFOUND ? 0 : rc;
     }
     return rc;
 }
@@ -265,22 +266,19 @@ static int read_summary(struct cas_report *r)
 {
     char *path = cas_path_join(r->rundir, "summary.json");
     if (!path)
-        return cas__out_of_memory();
+        return cas__report_oom(r->err);
     char why[96], *text = NULL;
     int rc = cas_read_file(path, CAS_MAX_JSON_BYTES, &text, NULL, why, sizeof why);
-    if (rc == CAS_EINVAL) {
-        fprintf(stderr, "cascade: %s: cannot open: %s\n", path, why);
-        rc = 2;
-    } else if (rc) {
-        fprintf(stderr, "cascade: %s: cannot read: %s\n", path, why);
-        rc = 1;
-    } else if (!cJSON_IsObject(r->sum = cJSON_Parse(text))) {
+    if (rc == CAS_EINVAL)
+        cas__report_err(r->err, rc, path, 0, "cannot open: %s", why);
+    else if (rc)
+        cas__report_err(r->err, rc, path, 0, "cannot read: %s", why);
+    else if (!cJSON_IsObject(r->sum = cJSON_Parse(text))) {
         const char *at = cJSON_GetErrorPtr();
         long line = 1;
         for (const char *q = text; q && at && q < at && *q; q++)
             line += *q == '\n';
-        fprintf(stderr, "cascade: %s:%ld: not a JSON object\n", path, line);
-        rc = 2;
+        rc = cas__report_err(r->err, CAS_EINVAL, path, line, "not a JSON object");
     }
     free(text);
     free(path);
@@ -354,28 +352,26 @@ static void choose_unit(struct cas_report *r)
 static int read_run(struct cas_report *r)
 {
     struct stat st;
-    if (stat(r->rundir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cascade: '%s' is not a run directory (%s)\n", r->rundir,
-                stat(r->rundir, &st) != 0 ? strerror(errno) : "not a directory");
-        return 2;
-    }
+    if (stat(r->rundir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cas__report_err(r->err, CAS_EINVAL, NULL, 0, "'%s' is not a run directory (%s)",
+                               r->rundir,
+                               stat(r->rundir, &st) != 0 ? strerror(errno) : "not a directory");
     static const char *const required[] = {"timeseries.csv", "liquidations.csv", "cascades.csv",
                                            "summary.json"};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
         char *p = cas_path_join(r->rundir, required[i]);
         if (!p)
-            return cas__out_of_memory();
+            return cas__report_oom(r->err);
         int e = stat(p, &st) == 0 ? 0 : errno;
         if (e == ENOENT) /* absent: not a run directory; else (a symlink loop...) say why */
-            fprintf(stderr,
-                    "cascade: '%s' is not a run directory (no %s); "
-                    "'cascade run' writes one\n",
-                    r->rundir, required[i]);
+            cas__report_err(r->err, CAS_EINVAL, NULL, 0,
+                            "'%s' is not a run directory (no %s); 'cascade run' writes one",
+                            r->rundir, required[i]);
         else if (e)
-            fprintf(stderr, "cascade: %s: cannot open: %s\n", p, strerror(e));
+            cas__report_err(r->err, CAS_EINVAL, p, 0, "cannot open: %s", strerror(e));
         free(p);
         if (e)
-            return 2;
+            return CAS_EINVAL;
     }
     int rc;
     if ((rc = read_cascades_and_instruments(r)))
@@ -385,12 +381,13 @@ static int read_run(struct cas_report *r)
         for (size_t k = 0; k < r->n_insts && !found; k++)
             found = strcmp(r->insts[k].name, r->want) == 0;
         if (!found) {
-            fprintf(stderr, "cascade: %s/timeseries.csv has no instrument '%s' (it has:", r->rundir,
-                    r->want);
-            for (size_t k = 0; k < r->n_insts; k++)
-                fprintf(stderr, "%s %s", k ? "," : "", r->insts[k].name);
-            fputs(")\n", stderr);
-            return 2;
+            char have[sizeof r->err->msg] = "";
+            for (size_t k = 0, len = 0; k < r->n_insts && len < sizeof have; k++)
+                len += (size_t)snprintf(have + len, sizeof have - len, "%s %s", k ? "," : "",
+                                        r->insts[k].name);
+            return cas__report_err(r->err, CAS_EINVAL, NULL, 0,
+                                   "%s/timeseries.csv has no instrument '%s' (it has:%s)",
+                                   r->rundir, r->want, have);
         }
         snprintf(r->instrument, sizeof r->instrument, "%s", r->want);
     } else if (r->n_cas) {
@@ -430,14 +427,17 @@ static void report_release(struct cas_report *r)
 
 /* ---- the module's entry points (include/cascade/report.h) ---- */
 
-int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument)
+int cas_report_read(struct cas_report **out, const char *rundir, const char *instrument,
+                    struct cas_err *err)
 {
     struct cas_report *r = calloc(1, sizeof *r);
     if (!r)
-        return cas__out_of_memory();
+        return cas__report_oom(err);
     r->rundir = rundir;
     r->want = instrument;
+    r->err = err;
     int rc = read_run(r);
+    r->err = NULL; /* the caller's, for this call only */
     if (rc) {
         report_release(r);
         free(r);
