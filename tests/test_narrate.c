@@ -1,5 +1,9 @@
 /* test_narrate: `cascade narrate` tells every liquidation of a cascade in
- * order, each with its trigger, and what it says agrees with the run's files. */
+ * order, each with its trigger, and what it says agrees with the run's files;
+ * the library's narration (cas_report_narrate) writes only to the stream it is
+ * given and says what is wrong in its struct cas_err. */
+#include "cascade/report.h"
+#include "lib/quiet.h"
 #include "lib/runs.h"
 
 TestSuite(narrate, .init = runs_setup, .fini = runs_teardown, .timeout = 300);
@@ -206,4 +210,44 @@ Test(narrate, bad_input_is_one_line_and_exit_2)
              run_tmp);
     cr_assert_eq(system(cmd), 0);
     refused("r", "r/liquidations.csv:3: 'step' is not a number: 'x'");
+}
+
+/* cas_report_narrate on a damaged run directory: CAS_EINVAL with the file and line in the
+ * error, the narration stream untouched, nothing on stderr or stdout (were it to exit,
+ * quiet.h would fail the test); on a sound one, 0 and the telling on the stream alone. */
+Test(narrate, the_library_says_what_is_wrong_in_its_error_not_on_stderr)
+{
+    squeeze("r", false);
+    char dir[600], path[700], cmd[800];
+    snprintf(dir, sizeof dir, "%s/r", run_tmp);
+    FILE *out = tmpfile();
+    cr_assert_not_null(out);
+    struct cas_err err = {0};
+    struct quiet q;
+    quiet_begin(&q);
+    int rc = cas_report_narrate(out, dir, 0, -1, -1, &err);
+    char *said = quiet_end(&q);
+    cr_assert_eq(rc, 0, "%s: %s", err.path, err.msg);
+    cr_assert_str_empty(said, "the library wrote: %s", said);
+    free(said);
+    cr_assert_gt(ftell(out), 0, "the narration went to its stream");
+    fclose(out);
+
+    snprintf(cmd, sizeof cmd, "cd '%s' && sed -i '3s/^[0-9]*,[0-9]*,/3,x,/' r/liquidations.csv",
+             run_tmp);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/liquidations.csv:3", dir);
+    out = tmpfile();
+    cr_assert_not_null(out);
+    quiet_begin(&q);
+    rc = cas_report_narrate(out, dir, 0, -1, -1, &err);
+    said = quiet_end(&q);
+    cr_assert_eq(rc, CAS_EINVAL);
+    cr_assert_eq(err.code, CAS_EINVAL);
+    cr_assert_str_eq(err.path, path, "the file and line: %s", err.path);
+    cr_assert_str_eq(err.msg, "'step' is not a number: 'x'");
+    cr_assert_str_empty(said, "the library wrote: %s", said);
+    free(said);
+    cr_assert_eq(ftell(out), 0, "nothing told of a damaged run");
+    fclose(out);
 }

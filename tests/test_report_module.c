@@ -1,9 +1,13 @@
 /* test_report_module: the report module on its own, through its API
  * (include/cascade/report.h), on a run directory written by hand: two
  * instruments, a cascade on the second. Which instrument the page describes,
- * bad input refused with CAS_EINVAL, and the page's captions saying
- * what these files hold. */
+ * bad input refused with CAS_EINVAL and the file and line in the error, the
+ * library writing nothing to stderr or stdout and not exiting, and the page's
+ * captions saying what these files hold. */
+#include <unistd.h>
+
 #include "cascade/report.h"
+#include "lib/quiet.h"
 #include "lib/runs.h"
 
 TestSuite(report_module, .init = runs_setup, .fini = runs_teardown, .timeout = 120);
@@ -133,4 +137,86 @@ Test(report_module, captions_say_what_the_files_hold)
     html = slurp_file(out);
     cr_assert_not_null(strstr(html, "Nobody was liquidated on S."));
     free(html);
+}
+
+/* The library says what is wrong in the struct cas_err it is given: a damaged run directory
+ * makes cas_report_read return CAS_EINVAL with the file and line in err, and nothing is
+ * written to stderr or stdout; were it to exit, quiet.h would fail the test. */
+Test(report_module, a_damaged_run_directory_is_an_error_not_a_message)
+{
+    write_run("h");
+    put("h", "liquidations.csv",
+        "id,step,account,instrument,side,lots,mark,fill_vwap,worst_fill,bankruptcy,"
+        "liquidation_price,leverage,mode,filled_lots,adl_lots,insurance_change,finished,"
+        "finish_step,trigger,cascade,generation\n"
+        "1,25,3,P,long,10,95,90.00,88,85.00,95.50,10,engine,10,0,-5,1,26,shock:1,1,1\n"
+        "2,26,4,P,long,10,abc,80.00,78,79.00,88.40,12,engine,10,0,-5,1,28,liquidation:1,1,2\n");
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/h", run_tmp);
+    snprintf(path, sizeof path, "%s/liquidations.csv:3", dir);
+    struct cas_report *r = NULL;
+    struct cas_err err = {0};
+    struct quiet q;
+    quiet_begin(&q);
+    int rc = cas_report_read(&r, dir, NULL, &err);
+    char *said = quiet_end(&q);
+    cr_assert_eq(rc, CAS_EINVAL);
+    cr_assert_null(r);
+    cr_assert_eq(err.code, CAS_EINVAL);
+    cr_assert_str_eq(err.path, path, "the file and line: %s", err.path);
+    cr_assert_str_eq(err.msg, "'mark' is not a number: 'abc'");
+    cr_assert_str_empty(said, "the library wrote: %s", said);
+    free(said);
+
+    /* a directory that is not there: the message names it, with no path */
+    memset(&err, 0, sizeof err);
+    quiet_begin(&q);
+    rc = cas_report_read(&r, "/nonexistent/run", NULL, &err);
+    said = quiet_end(&q);
+    cr_assert_eq(rc, CAS_EINVAL);
+    cr_assert_str_empty(err.path);
+    cr_assert_str_eq(err.msg,
+                     "'/nonexistent/run' is not a run directory (No such file or directory)");
+    cr_assert_str_empty(said, "the library wrote: %s", said);
+    free(said);
+}
+
+/* Writing the page: a replay.jsonl line that is not JSON is CAS_EINVAL at its file and line,
+ * no page is written, and nothing is said on stderr or stdout. Before the trees are read,
+ * the figures run gnuplot: with no gnuplot on the PATH the call is CAS_ENOTFOUND instead,
+ * with the message the command prints. */
+Test(report_module, writing_the_page_is_an_error_not_a_message)
+{
+    write_run("h");
+    put("h", "replay.jsonl", "{\"step\": 1,\n");
+    char dir[600], out[700], path[700];
+    snprintf(dir, sizeof dir, "%s/h", run_tmp);
+    snprintf(out, sizeof out, "%s/page.html", run_tmp);
+    snprintf(path, sizeof path, "%s/replay.jsonl:1", dir);
+    struct cas_report *r = NULL;
+    struct cas_err err = {0};
+    struct quiet q;
+    cr_assert_eq(cas_report_read(&r, dir, NULL, NULL), 0);
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        quiet_begin(&q);
+        int rc = cas_report_write(r, NULL, out, NULL, &err);
+        char *said = quiet_end(&q);
+        cr_assert_eq(rc, CAS_EINVAL);
+        cr_assert_str_eq(err.path, path, "the file and line: %s", err.path);
+        cr_assert_str_eq(err.msg, "not JSON (or a NUL byte)");
+        cr_assert_str_empty(said, "the library wrote: %s", said);
+        free(said);
+        cr_assert_eq(access(out, F_OK), -1, "no page");
+    }
+    cr_assert_eq(setenv("PATH", "/nonexistent", 1), 0);
+    memset(&err, 0, sizeof err);
+    quiet_begin(&q);
+    int rc = cas_report_write(r, NULL, out, NULL, &err);
+    char *said = quiet_end(&q);
+    cas_report_free(r);
+    cr_assert_eq(rc, CAS_ENOTFOUND);
+    cr_assert_str_eq(err.msg, "report needs gnuplot (apt-get install gnuplot-nox)");
+    cr_assert_str_empty(said, "the library wrote: %s", said);
+    free(said);
+    cr_assert_eq(access(out, F_OK), -1, "no page");
 }
