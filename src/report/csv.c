@@ -15,8 +15,9 @@
 #include "report/csv.h"
 
 /* The error's path: FILE:LINE (line > 0), FILE, or nothing (file NULL). */
-static void fill_err(struct cas_err *err, int code, const char *file, long line, const char *fmt,
-                     va_list ap)
+__attribute__((format(printf, 5, 0))) static void fill_err(struct cas_err *err, int code,
+                                                           const char *file, long line,
+                                                           const char *fmt, va_list ap)
 {
     err->code = code;
     err->path[0] = 0;
