@@ -251,3 +251,36 @@ Test(narrate, the_library_says_what_is_wrong_in_its_error_not_on_stderr)
     cr_assert_eq(ftell(out), 0, "nothing told of a damaged run");
     fclose(out);
 }
+
+/* Counts agree with their nouns (issue 22: "1 liquidations", "1 steps", "steps 2400-2400"):
+ * every cascade of long-squeeze's seed 1 is headed "N liquidation(s) in G generation(s)"
+ * in the number's form, and one that starts and finishes in the same step says "in step S"
+ * (cascade 1 there: one liquidation, set off by the shock, done within its step). */
+Test(narrate, counts_agree_with_their_nouns)
+{
+    squeeze("g", true);
+    struct table c;
+    table_read(&c, "g/cascades.csv");
+    size_t single = 0;
+    for (size_t r = 1; r < c.n_rows; r++) {
+        char args[64], want[160];
+        snprintf(args, sizeof args, "g --cascade %s", cell(&c, r, "id"));
+        char *text = narrate(args);
+        long long n = integer(&c, r, "liquidations"), g = integer(&c, r, "generations");
+        snprintf(want, sizeof want, ": %lld liquidation%s in %lld generation%s on ", n,
+                 n == 1 ? "" : "s", g, g == 1 ? "" : "s");
+        cr_assert_not_null(strstr(text, want), "cascade %s: no '%s' in: %.200s", cell(&c, r, "id"),
+                           want, text);
+        if (strcmp(cell(&c, r, "start_step"), cell(&c, r, "finish_step")) == 0) {
+            snprintf(want, sizeof want, ", in step %s.\n", cell(&c, r, "start_step"));
+            cr_assert_not_null(strstr(text, want), "cascade %s: no '%s'", cell(&c, r, "id"), want);
+            cr_assert_not_null(strstr(text, "Meanwhile, in step "), "cascade %s",
+                               cell(&c, r, "id"));
+            single++;
+        }
+        cr_assert_null(strstr(text, " 1 steps"), "cascade %s: '1 steps'", cell(&c, r, "id"));
+        free(text);
+    }
+    cr_assert_gt(single, 0, "no cascade of seed 1 starts and finishes in one step");
+    table_free(&c);
+}

@@ -306,7 +306,10 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
             *(buys ? &types[k].bought : &types[k].sold) += qty;
         }
     }
-    fprintf(r->out, "Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
+    if (from == to)
+        fprintf(r->out, "Meanwhile, in step %lld (fills of each type's orders):\n", from);
+    else
+        fprintf(r->out, "Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
     if (venue > 0)
         fprintf(r->out, "  the venue's liquidation orders took %.0f lots\n", venue);
     for (size_t k = 0; k < nt; k++)
@@ -333,8 +336,9 @@ static void tell_cascade_figures(const struct run *r, size_t c)
         fprintf(r->out, "; still working when the run ended, at %s",
                 cas__rows_get(t, c, "price_end"));
     if (*cas__rows_get(t, c, "recovery_half_steps"))
-        fprintf(r->out, "; half the move was undone %s steps after the extreme.\n",
-                cas__rows_get(t, c, "recovery_half_steps"));
+        fprintf(r->out, "; half the move was undone %s step%s after the extreme.\n",
+                cas__rows_get(t, c, "recovery_half_steps"),
+                strcmp(cas__rows_get(t, c, "recovery_half_steps"), "1") == 0 ? "" : "s");
     else
         say(r->out, "; the price never undid half the move before the run ended.");
 }
@@ -360,16 +364,21 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
         from = cas__rows_int(&r->cas, c, "start_step");
         to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step")
                                                        : INT64_MAX;
+        const char *n_liq = cas__rows_get(&r->cas, c, "liquidations"),
+                   *n_gen = cas__rows_get(&r->cas, c, "generations"),
+                   *start = cas__rows_get(&r->cas, c, "start_step"),
+                   *finish = cas__rows_get(&r->cas, c, "finish_step");
+        char span[96];
+        if (strcmp(start, finish) == 0)
+            snprintf(span, sizeof span, "in step %s", start);
+        else
+            snprintf(span, sizeof span, "from step %s to %s", start, *finish ? finish : "the end");
         fprintf(r->out,
-                "Cascade %s of %s (seed %.0f)%s: %s liquidations in %s generation%s on %s, from "
-                "step %s to step %s.\n",
+                "Cascade %s of %s (seed %.0f)%s: %s liquidation%s in %s generation%s on %s, %s.\n",
                 cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
                 cJSON_IsNumber(seed) ? seed->valuedouble : -1, cascade > 0 ? "" : ", the largest",
-                cas__rows_get(&r->cas, c, "liquidations"), cas__rows_get(&r->cas, c, "generations"),
-                strcmp(cas__rows_get(&r->cas, c, "generations"), "1") == 0 ? "" : "s",
-                cas__rows_get(&r->cas, c, "instrument"), cas__rows_get(&r->cas, c, "start_step"),
-                *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_get(&r->cas, c, "finish_step")
-                                                          : "the end");
+                n_liq, strcmp(n_liq, "1") == 0 ? "" : "s", n_gen,
+                strcmp(n_gen, "1") == 0 ? "" : "s", cas__rows_get(&r->cas, c, "instrument"), span);
     } else {
         from = from < 0 ? 0 : from;
         to = to < 0 ? INT64_MAX : to;
