@@ -498,6 +498,20 @@ static int fig_returns(const struct cas_report *r, FILE *html)
     return cas__figure_end(r, gp, html, 7, "fig7", title, caption, NULL);
 }
 
+/* P(X >= k) for X binomial of n trials of probability p, by the terms' recurrence
+ * (products and quotients only, so the same on every machine). */
+static double binomial_tail(size_t n, double p, size_t k)
+{
+    double term = 1, below = 0;
+    for (size_t i = 0; i < n; i++)
+        term *= 1 - p; /* P(X = 0) */
+    for (size_t i = 0; i < k && i <= n; i++) {
+        below += term;
+        term *= (double)(n - i) / (double)(i + 1) * p / (1 - p);
+    }
+    return k > n ? 0 : 1 - below;
+}
+
 static int fig_acf(const struct cas_report *r, FILE *html)
 {
     const double *x = r->returns;
@@ -549,18 +563,23 @@ static int fig_acf(const struct cas_report *r, FILE *html)
         out_r += fabs(cas_stats_acf(x, n, lag)) > band;
         out_a += cas_stats_acf_abs(x, n, lag) > band;
     }
-    char caption[600];
+    /* Under no correlation each lag lies beyond the band by chance with probability 0.05
+     * for returns (either side) and 0.025 for absolute returns (above it): clustering is
+     * claimed when so many absolute returns' lags lie above it that chance would give as
+     * many less than once in a hundred runs (the binomial tail). */
+    bool clustering = binomial_tail(max_lag, 0.025, out_a) < 0.01;
+    char caption[700];
     snprintf(caption, sizeof caption,
-             "Of lags 1 to %zu, %zu autocorrelations of returns and %zu of absolute returns lie "
-             "outside the ±1.96/√n band (by chance about 1 in 20 would). %s",
-             max_lag, out_r, out_a,
-             out_a >= max_lag / 4
-                 ? "Absolute returns stay correlated over many lags: calm follows calm and "
-                   "turmoil follows turmoil (volatility clustering)."
-                 : "Absolute returns do not stay correlated over many lags: no clear volatility "
-                   "clustering at this sampling interval.");
+             "Of lags 1 to %zu, %zu autocorrelations of returns lie outside the ±1.96/√n band "
+             "and %zu of absolute returns above it (by chance about %.1f and %.1f would). %s",
+             max_lag, out_r, out_a, 0.05 * (double)max_lag, 0.025 * (double)max_lag,
+             clustering ? "Absolute returns are correlated at more lags than chance gives (it "
+                          "would give as many less than once in a hundred runs): calm follows "
+                          "calm and turmoil follows turmoil (volatility clustering)."
+                        : "Absolute returns are correlated at no more lags than chance could "
+                          "give: no clear volatility clustering at this sampling interval.");
     cas__fact(r, "lags=%zu;outside_r=%zu;outside_abs=%zu;clustering=%s;", max_lag, out_r, out_a,
-              out_a >= max_lag / 4 ? "yes" : "no");
+              clustering ? "yes" : "no");
     return cas__figure_end(r, gp, html, 8, "fig8", title, caption, NULL);
 }
 
