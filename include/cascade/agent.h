@@ -81,7 +81,7 @@ struct cas_agent_setup {
     cas_ticks entry;
     struct cas_rng *rng; /* the agent's own stream, for what init draws beyond its params */
     /* time in steps of the first wake-up, >= 0; NaN (the default) for the Poisson
-     * process's first arrival */
+     * process's first arrival (a type with next_wake: for none at all) */
     double first_wake;
 };
 
@@ -228,6 +228,11 @@ struct cas_agent_type {
     /* REQUIRED: wake-ups per step; the scheduler wakes the agent as a Poisson
      * process of this rate. Constant for the agent's life. */
     double (*rate)(const void *state);
+    /* OPTIONAL: scheduled wake-ups instead of the Poisson process: the time in steps of
+     * the next wake-up after one at `now` (> now), INFINITY for none. The first is
+     * init's setup->first_wake (NaN: none); `rate` then only says how many a step the
+     * agent takes on average, for the scheduler's limit. */
+    double (*next_wake)(const void *state, double now);
     /* REQUIRED: one wake-up: look at the view, maybe submit orders. */
     void (*act)(void *state, struct cas_agent_ctx *ctx);
     /* OPTIONAL: hear a fill of one of the agent's orders (no orders from here). */

@@ -401,7 +401,11 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
             }
             a->rate = a->type->rate(a->state);
             pop_rate += a->rate;
-            if (a->rate > 0) {
+            if (a->type->next_wake) { /* scheduled: the first wake-up is init's, if any */
+                a->next_t = setup.first_wake;
+                if (a->next_t >= 0 && a->next_t < INFINITY)
+                    wake_insert(s, g);
+            } else if (a->rate > 0) {
                 a->next_t = setup.first_wake >= 0 ? setup.first_wake
                                                   : cas_rng_exponential(&a->rng, a->rate);
                 wake_insert(s, g);
@@ -620,11 +624,12 @@ static int gather_wakeups(struct cas_sim *s)
             return CAS_ENOMEM;
         s->woken[s->n_woken++] = w;
         struct agent *a = &s->agents[w.agent];
-        a->next_t = w.t + cas_rng_exponential(&a->rng, a->rate);
+        a->next_t = a->type->next_wake ? a->type->next_wake(a->state, w.t)
+                                       : w.t + cas_rng_exponential(&a->rng, a->rate);
         if (a->next_t < end) {
             if (pending_push(s, (struct wake){a->next_t, w.agent}) < 0)
                 return CAS_ENOMEM;
-        } else {
+        } else if (a->next_t < INFINITY) {
             wake_insert(s, w.agent);
         }
     }

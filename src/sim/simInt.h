@@ -4,7 +4,8 @@
  * Invariants. The scheduler is a calendar of per-step buckets: a ring of
  * RING steps starting at `chunk` (a multiple of RING / 2, at most the current
  * step) and, beyond it, a far list redistributed whenever `chunk` advances.
- * Every agent with a positive rate is in exactly one wake bucket, the one of
+ * Every agent with a positive rate (a type with scheduled wake-ups, next_wake:
+ * every agent with a next one) is in exactly one wake bucket, the one of
  * the step floor(next_t), as a singly-linked list through `next_wake`; a
  * step's wake-ups are popped in (time, agent index) order, as a heap would
  * give them, before the scheduler shuffles them. The expiry buckets hold the
@@ -64,7 +65,7 @@ struct agent {
     void *state;
     struct cas_rng rng;
     double rate;
-    double next_t;      /* next wake-up time, steps (rate > 0) */
+    double next_t;      /* next wake-up time, steps (rate > 0, or a scheduled one) */
     uint32_t next_wake; /* the next agent in its wake bucket, or NONE */
     uint32_t instrument;
     uint32_t account;
