@@ -2524,6 +2524,9 @@ Test(config, docs_list_every_agent_parameter_with_its_default)
                      p->kind == CAS_PARAM_INT ? "integer" : "real", p->def);
             cr_assert_not_null(strstr(doc, row), "%s lacks the row '%s'", path, row);
         }
+        if (types[t]->takes_orders)
+            cr_assert_not_null(strstr(doc, "| `orders` | list of orders | `[]` |"),
+                               "%s lacks the row of its script, `orders`", path);
     }
 }
 

@@ -56,6 +56,19 @@ struct cas_dist {
 double cas_param_draw(const struct cas_param_spec *spec, const struct cas_dist *dist,
                       struct cas_rng *rng);
 
+/* One order of a script (the `orders` of a type that takes one, such as `scripted`;
+ * docs/config.md): sent at the start of step `step` (time `step` exactly), after the
+ * script's earlier entries of the same step. */
+struct cas_script_order {
+    cas_step step;
+    enum cas_side side;
+    enum cas_order_type type; /* market, limit (resting until filled), ioc, post_only */
+    cas_lots qty;
+    cas_ticks price;      /* the limit types: the limit in ticks; 0 for market */
+    double price_written; /* the limit as written, in quote currency (0 for market) */
+    bool reduce_only;
+};
+
 /* What init gets: the agent's place in its population and its parameters;
  * init fills in what its account should hold. */
 struct cas_agent_setup {
@@ -83,6 +96,10 @@ struct cas_agent_setup {
     /* time in steps of the first wake-up, >= 0; NaN (the default) for the Poisson
      * process's first arrival (a type with next_wake: for none at all) */
     double first_wake;
+    /* A type with `orders`: the population's script, ordered by step (entries of one
+     * step as written), borrowed from the config, which outlives the run. */
+    const struct cas_script_order *orders;
+    uint32_t n_orders;
 };
 
 /* The market as the agent may see it, for its instrument, at the moment it acts. */
@@ -253,6 +270,9 @@ struct cas_agent_type {
      * one account? Its holdings on every instrument and its equity are reported
      * (cas_sim_desks; timeseries.csv: desk_lots, desk_equity). */
     bool desk;
+    /* Does the type take a script, the param `orders`: a list of objects, one per order
+     * (struct cas_script_order), which the config reads and init gets in setup->orders? */
+    bool takes_orders;
     /* OPTIONAL: the figures the type reports of itself at the end of a run, and
      * one agent's value of figure k (it must not change the agent). */
     const struct cas_measure_spec *measures;

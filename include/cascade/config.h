@@ -116,6 +116,10 @@ struct cas_population_config {
      * rounded as cas_param_draw does. */
     double params[CAS_MAX_PARAMS];
     struct cas_dist dists[CAS_MAX_PARAMS];
+    /* A type that takes a script (type->takes_orders): its `orders`, ordered by step,
+     * entries of one step as written; owned. NULL and 0 otherwise. */
+    struct cas_script_order *orders;
+    uint32_t n_orders;
 };
 
 struct cas_config {

@@ -223,16 +223,20 @@ static int read_type(struct cas__walk *w, const cJSON *o, const struct cas_agent
 }
 
 /* Validate params against the type's table; pop's params[] and dists[] receive every value
- * in table order, *as_objects the params written as distribution objects. */
+ * in table order, *as_objects the params written as distribution objects; a type that
+ * takes a script has its "orders" read too (orders.c). */
 static int read_params(struct cas__walk *w, const cJSON *obj, struct cas_population_config *pop,
                        uint16_t *as_objects)
 {
     const struct cas_agent_type *type = pop->type;
-    const char *names[CAS_MAX_PARAMS];
+    const char *names[CAS_MAX_PARAMS + 1];
+    uint32_t n = 0;
     int rc;
-    for (uint32_t i = 0; i < type->n_params; i++)
-        names[i] = type->params[i].name;
-    if (obj && (rc = cas__check_keys(w, obj, names, type->n_params)) != 0)
+    for (; n < type->n_params; n++)
+        names[n] = type->params[n].name;
+    if (type->takes_orders)
+        names[n++] = "orders";
+    if (obj && (rc = cas__check_keys(w, obj, names, n)) != 0)
         return rc;
     *as_objects = 0;
     for (uint32_t i = 0; i < type->n_params; i++) {
@@ -267,7 +271,8 @@ static int read_population(struct cas__parse *p, const cJSON *o, size_t i)
     pop->count = (uint32_t)count;
     pop->margin = margin == 0 ? CAS_CROSS : CAS_ISOLATED;
     size_t mark = cas__push_key(&p->w, "params");
-    if ((rc = read_params(&p->w, params, pop, &p->dist_objects[i])) != 0)
+    if ((rc = read_params(&p->w, params, pop, &p->dist_objects[i])) != 0 ||
+        (pop->type->takes_orders && (rc = cas__read_orders(p, params, pop)) != 0))
         return rc;
     cas__pop(&p->w, mark);
     return 0;
@@ -460,6 +465,8 @@ static void resolve_population(struct cas__build *b, cJSON *arr, const struct ca
     for (uint32_t i = 0; i < pop->type->n_params; i++)
         cas__resolve_param(b, params, &pop->type->params[i], &pop->dists[i], pop->params[i],
                            as_objects >> i & 1);
+    if (pop->type->takes_orders)
+        cas__resolve_orders(b, params, pop);
 }
 
 /* The config as JSON text in canonical key order, or NULL when out of memory. */
@@ -566,6 +573,8 @@ int cas_config_load(struct cas_config *cfg, const char *path, const char *const 
 void cas_config_release(struct cas_config *cfg)
 {
     free(cfg->instruments);
+    for (uint32_t i = 0; cfg->populations && i < cfg->n_populations; i++)
+        free(cfg->populations[i].orders);
     free(cfg->populations);
     free(cfg->shocks);
     cJSON_free(cfg->resolved_json);

@@ -378,6 +378,8 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
                 .leverage = 1,
                 .rng = &a->rng,
                 .first_wake = NAN,
+                .orders = pop->orders,
+                .n_orders = pop->n_orders,
             };
             int rc = a->type->init(a->state, &setup, err);
             if (rc == 0)
