@@ -110,7 +110,10 @@ static void check_table(const struct cas_agent_type *t)
     struct agent a;
     agent_new(&a, t, 1);
     cr_assert_eq(agent_start(&a), 0, "%s rejects its defaults", t->name);
-    cr_assert_gt(t->rate(a.state), 0);
+    if (t->next_wake) /* scheduled wake-ups: a script with no orders never wakes */
+        cr_assert_geq(t->rate(a.state), 0);
+    else
+        cr_assert_gt(t->rate(a.state), 0);
     cr_assert_gt(a.setup.collateral, 0, "%s opens an empty account", t->name);
     cr_assert_geq(a.setup.leverage, 1);
     agent_stop(&a);

@@ -558,8 +558,8 @@ Test(cli, collateral_range_is_the_documented_one)
     cr_assert_eq(cascade("validate small.json --set money_decimals=3"
                          " --set agents[0].params.collateral=1e12"),
                  0, "%s", err);
-    const char *types[] = {"noise",     "market_maker",  "fundamental",  "basis_arb",
-                           "leveraged", "option_dealer", "front_runner", "liquidator"};
+    const char *types[] = {"noise",         "market_maker", "fundamental", "basis_arb", "leveraged",
+                           "option_dealer", "front_runner", "liquidator",  "scripted"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/docs/agents/%s.md", getenv("CASCADE_SOURCE_ROOT"),

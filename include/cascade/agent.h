@@ -292,7 +292,7 @@ const struct cas_agent_type *const *cas_agent_types(size_t *n);
     X(noise)               \
     X(fundamental)         \
     X(market_maker)        \
-    X(leveraged) X(option_dealer) X(front_runner) X(liquidator) X(basis_arb) X(holder)
+    X(leveraged) X(option_dealer) X(front_runner) X(liquidator) X(basis_arb) X(holder) X(scripted)
 
 #define CAS__AGENT_EXTERN(name) extern const struct cas_agent_type cas_agent_##name;
 CAS_AGENT_TYPES(CAS__AGENT_EXTERN)
