@@ -13,7 +13,7 @@
  *
  * The agent is woken only at the steps of its script (the scheduler's next_wake, not a
  * Poisson process), so an idle scripted agent costs nothing a step, and it draws nothing
- * from its stream: a script adds no randomness of its own to a run.
+ * from its stream beyond its params' draws: a script adds no randomness of its own.
  */
 #include <math.h>
 
