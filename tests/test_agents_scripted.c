@@ -117,7 +117,7 @@ static const char book_config[] =
     "  {\"type\": \"scripted\", \"count\": 2, \"params\": {\"orders\": [\n"
     "     {\"step\": 5, \"side\": \"sell\", \"type\": \"limit\", \"price\": 61000, \"lots\": 1},\n"
     "     {\"step\": 5, \"side\": \"buy\", \"type\": \"post_only\", \"price\": 59000,"
-    " \"lots\": 2}]}},\n"
+    " \"lots\": 2, \"leverage\": 3}]}},\n"
     "  {\"type\": \"scripted\", \"params\": {\"orders\": [\n"
     "     {\"step\": 900, \"side\": \"sell\", \"type\": \"ioc\", \"price\": 59000, \"lots\": 3},\n"
     "     {\"step\": 17, \"side\": \"buy\", \"lots\": 1}]}}]}\n";
@@ -142,6 +142,8 @@ Test(scripted, orders_reach_the_book_at_their_steps)
     cr_assert_eq(cfg.populations[1].n_orders, 2);
     cr_assert_eq(cfg.populations[1].orders[0].step, 17, "the script is ordered by step");
     cr_assert_eq(cfg.populations[0].orders[0].price, 12200, "61000 is 12200 ticks of 5");
+    cr_assert_eq(cfg.populations[0].orders[0].leverage, 0, "no leverage of its own");
+    cr_assert_eq(cfg.populations[0].orders[1].leverage, 3);
     static struct watch w;
     struct cas_sim *sim = run_watching(&cfg, &w, 0, 3);
     /* the third agent's market buy took the best ask, 61000, at step 17; its IOC sell took
@@ -194,13 +196,15 @@ static const char leverage_config[] =
     "     {\"step\": 10, \"side\": \"sell\", \"type\": \"limit\", \"price\": 60000,"
     " \"lots\": 5}]}}]}\n";
 
-static void run_leverage(int leverage, cas_lots *position, uint64_t *rejected)
+/* leverage: the population's; order_leverage > 0: the entry's own, set at its order */
+static void run_leverage(int leverage, int order_leverage, cas_lots *position, uint64_t *rejected)
 {
-    char set[64];
+    char set[64], entry[64];
     snprintf(set, sizeof set, "agents[0].params.leverage=%d", leverage);
-    const char *sets[] = {set};
+    snprintf(entry, sizeof entry, "agents[0].params.orders[0].leverage=%d", order_leverage);
+    const char *sets[] = {set, entry};
     struct cas_config cfg;
-    parse(&cfg, leverage_config, sets, 1);
+    parse(&cfg, leverage_config, sets, order_leverage > 0 ? 2 : 1);
     static struct watch w;
     struct cas_sim *sim = run_watching(&cfg, &w, 0, 1);
     *position = w.position[0][99];
@@ -215,12 +219,19 @@ Test(scripted, the_leverage_sets_the_margin)
 {
     cas_lots pos;
     uint64_t rejected;
-    run_leverage(1, &pos, &rejected);
+    run_leverage(1, 0, &pos, &rejected);
     cr_assert_eq(pos, 0, "1x: 1,800 of notional on 1,000 of collateral");
     cr_assert_eq(rejected, 1);
-    run_leverage(2, &pos, &rejected);
+    run_leverage(2, 0, &pos, &rejected);
     cr_assert_eq(pos, 3);
     cr_assert_eq(rejected, 0);
+    /* the entry's own leverage is the account's for its order */
+    run_leverage(1, 2, &pos, &rejected);
+    cr_assert_eq(pos, 3, "an entry's leverage 2 on a population's 1");
+    cr_assert_eq(rejected, 0);
+    run_leverage(2, 1, &pos, &rejected);
+    cr_assert_eq(pos, 0, "an entry's leverage 1 on a population's 2");
+    cr_assert_eq(rejected, 1);
 }
 
 /* configs/long-squeeze.json with one more population after its five. */
@@ -254,11 +265,14 @@ static const char squeeze_long[] =
 
 enum { SQUEEZE_SCRIPTED = 167 }; /* the agents before it: 100 + 4 + 20 + 3 + 40 */
 
-static void run_squeeze(const char *text, unsigned seed, int leverage, struct watch *w)
+/* leverage: the population's (per_order false) or the entry's (the population's left at 1) */
+static void run_squeeze(const char *text, unsigned seed, int leverage, bool per_order,
+                        struct watch *w)
 {
     char seed_set[32], lev_set[64];
     snprintf(seed_set, sizeof seed_set, "seed=%u", seed);
-    snprintf(lev_set, sizeof lev_set, "agents[5].params.leverage=%d", leverage);
+    snprintf(lev_set, sizeof lev_set, "agents[5].params.%s=%d",
+             per_order ? "orders[0].leverage" : "leverage", leverage);
     const char *sets[] = {seed_set, lev_set};
     struct cas_config cfg;
     parse(&cfg, text, sets, 2);
@@ -276,12 +290,18 @@ Test(scripted, a_long_before_the_squeeze_is_liquidated_at_50x_not_at_1x)
     static struct watch w;
     unsigned seeds = sweep_seeds(4), liquidated = 0;
     for (unsigned seed = 1; seed <= seeds; seed++) {
-        run_squeeze(text, seed, 50, &w);
-        if (w.n_liquidated > 0) {
+        run_squeeze(text, seed, 50, false, &w);
+        uint32_t n = w.n_liquidated;
+        cas_step at = w.liquidated_at;
+        if (n > 0) {
             liquidated++;
-            cr_assert_geq(w.liquidated_at, 2400, "seed %u: liquidated before the shock", seed);
+            cr_assert_geq(at, 2400, "seed %u: liquidated before the shock", seed);
         }
-        run_squeeze(text, seed, 1, &w);
+        /* 50x given by the order itself: the same account from the order on */
+        run_squeeze(text, seed, 50, true, &w);
+        cr_assert_eq(w.n_liquidated, n, "seed %u", seed);
+        cr_assert(n == 0 || w.liquidated_at == at, "seed %u", seed);
+        run_squeeze(text, seed, 1, false, &w);
         cr_assert_eq(w.n_liquidated, 0, "seed %u: liquidated at 1x", seed);
     }
     cr_assert_geq(liquidated, sweep_quick() ? 1 : 3, "liquidated at 50x on %u of %u seeds",
@@ -296,7 +316,7 @@ Test(scripted, the_same_config_and_seed_give_the_same_outputs, .init = runs_setu
     char *text = squeeze_with(
         "{\"type\": \"scripted\", \"count\": 2, \"params\": {\"collateral\": 2000,"
         " \"leverage\": 20, \"orders\": ["
-        "{\"step\": 2390, \"side\": \"buy\", \"lots\": 3},"
+        "{\"step\": 2390, \"side\": \"buy\", \"lots\": 3, \"leverage\": 25},"
         "{\"step\": 2000, \"side\": \"sell\", \"type\": \"limit\", \"price\": 63000, \"lots\": 1},"
         "{\"step\": 2000, \"side\": \"buy\", \"type\": \"ioc\", \"price\": 59000, \"lots\": 1},"
         "{\"step\": 3000, \"side\": \"sell\", \"lots\": 3, \"reduce_only\": true}]}}");
@@ -363,12 +383,13 @@ static const struct {
     {"{\"step\": 1, \"side\": \"buy\", \"lots\": 1, \"reduce_only\": 1}",
      "cascade: bad.json: agents[1].params.orders[1].reduce_only: must be true or false, got a"
      " number\n"},
-    {"{\"step\": 1, \"side\": \"buy\", \"lots\": 1, \"leverage\": 5}",
-     "cascade: bad.json: agents[1].params.orders[1].leverage: an order takes no leverage of its"
-     " own; the account's is the population's param 'leverage', for every order of the script\n"},
+    {"{\"step\": 1, \"side\": \"buy\", \"lots\": 1, \"leverage\": 0}",
+     "cascade: bad.json: agents[1].params.orders[1].leverage: must be between 1 and 1000, got 0\n"},
+    {"{\"step\": 1, \"side\": \"buy\", \"lots\": 1, \"leverage\": 2.5}",
+     "cascade: bad.json: agents[1].params.orders[1].leverage: must be an integer, got 2.5\n"},
     {"{\"step\": 1, \"side\": \"buy\", \"lots\": 1, \"qty\": 1}",
      "cascade: bad.json: agents[1].params.orders[1].qty: unknown key 'qty' (known keys: step,"
-     " side, type, lots, price, reduce_only)\n"},
+     " side, type, lots, leverage, price, reduce_only)\n"},
     {"7", "cascade: bad.json: agents[1].params.orders[1]: must be an object {\"step\", \"side\","
           " \"lots\", ...}, got a number\n"},
 };
@@ -408,7 +429,7 @@ Test(scripted, the_resolved_script_reads_back_the_same)
             const struct cas_script_order *x = &a.populations[p].orders[i],
                                           *y = &b.populations[p].orders[i];
             cr_assert(x->step == y->step && x->side == y->side && x->type == y->type &&
-                          x->qty == y->qty && x->price == y->price &&
+                          x->qty == y->qty && x->leverage == y->leverage && x->price == y->price &&
                           x->reduce_only == y->reduce_only,
                       "agents[%u].params.orders[%u]", p, i);
         }

@@ -64,6 +64,7 @@ struct cas_script_order {
     enum cas_side side;
     enum cas_order_type type; /* market, limit (resting until filled), ioc, post_only */
     cas_lots qty;
+    int32_t leverage;     /* > 0: the account's leverage setting from this order on; 0: as it is */
     cas_ticks price;      /* the limit types: the limit in ticks; 0 for market */
     double price_written; /* the limit as written, in quote currency (0 for market) */
     bool reduce_only;
@@ -155,6 +156,9 @@ struct cas_agent_ops {
      * cash, an isolated account's margin on `instrument`): a top-up of margin, counted
      * in the agent's deposits. 0 or CAS_EINVAL */
     int (*deposit)(void *sink, uint32_t instrument, double amount);
+    /* set the account's leverage (>= 1; the venue caps it per instrument) for what it
+     * does from now on (cas_exchange_set_leverage). 0 or CAS_EINVAL */
+    int (*set_leverage)(void *sink, int32_t leverage);
 };
 
 /* A fill of one of the agent's orders, as the agent hears it. */

@@ -208,6 +208,12 @@ int cas_exchange_open_account(struct cas_exchange *ex, cas_money collateral,
 int cas_exchange_open_position(struct cas_exchange *ex, uint32_t instrument, uint32_t buyer,
                                uint32_t seller, cas_ticks price, cas_lots lots);
 
+/* Change an account's leverage setting (>= 1; capped per instrument when used, as at
+ * opening). It applies to what the account does from now on: the initial margin of its
+ * next orders and the margin set aside for what an isolated position opens; margin
+ * already set aside stays. 0 or CAS_EINVAL (no such account, leverage < 1). */
+int cas_exchange_set_leverage(struct cas_exchange *ex, uint32_t account, int32_t leverage);
+
 /* Deposit `amount` (>= 0) more into an account: a cross account's cash, or
  * an isolated account's margin on `instrument` when it holds a position there
  * (else its cash). Counted as deposited; the account's positions are

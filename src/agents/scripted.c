@@ -8,8 +8,10 @@
  * (good till cancelled); ioc and post_only are the book's. What the venue refuses (margin,
  * the band, a halt, reduce-only, a liquidation under way) is counted with every agent's
  * refusals (summary.json `activity.rejected`) and not sent again. The account is opened
- * from `collateral` at `leverage` (capped by the instrument's) and is an account like
- * any other: its margin is checked at each order and it can be liquidated.
+ * from `collateral` at `leverage` (capped by the instrument's), and an entry's own
+ * `leverage` changes the setting from that order on, as a trader sets it before an order
+ * (margin already set aside for an isolated position stays). It is an account like any
+ * other: its margin is checked at each order and it can be liquidated.
  *
  * The agent is woken only at the steps of its script (the scheduler's next_wake, not a
  * Poisson process), so an idle scripted agent costs nothing a step, and it draws nothing
@@ -19,11 +21,11 @@
 
 #include "agents/agentInt.h"
 
-#define PARAMS(X)                                                                              \
-    CAS__P_COLLATERAL(X, 10000, "each agent's deposit")                                        \
-    CAS__P_LEVERAGE(X, 1,                                                                      \
-                    "each agent's leverage on perpetuals, for every order of the script (the " \
-                    "venue caps it at the instrument's)")
+#define PARAMS(X)                                                                             \
+    CAS__P_COLLATERAL(X, 10000, "each agent's deposit")                                       \
+    CAS__P_LEVERAGE(X, 1,                                                                     \
+                    "each agent's leverage on perpetuals, until an entry of the script sets " \
+                    "its own (the venue caps it at the instrument's)")
 
 struct scripted {
     CAS__PARAM_FIELDS(PARAMS)
@@ -65,6 +67,8 @@ static void scripted_act(void *state, struct cas_agent_ctx *ctx)
     struct scripted *x = state;
     for (; x->next < x->n_orders && x->orders[x->next].step <= ctx->view->step; x->next++) {
         const struct cas_script_order *o = &x->orders[x->next];
+        if (o->leverage > 0) /* the setting from this order on, as a trader sets it */
+            ctx->ops->set_leverage(ctx->sink, o->leverage);
         struct cas_order_req req = {.side = o->side,
                                     .type = o->type,
                                     .price = o->price,

@@ -1,9 +1,10 @@
 /* orders: a script of orders, the list-of-objects param of a type that takes one
  * (`scripted`), read from an agent population's "params" and written back.
  *
- * Each entry is an object {step, side, type, lots, price, reduce_only}: step a whole
- * number within the run, side "buy" or "sell", type "market" (the default), "limit",
- * "ioc" or "post_only", lots a whole number > 0, price (the limit types only, and
+ * Each entry is an object {step, side, type, lots, leverage, price, reduce_only}: step a
+ * whole number within the run, side "buy" or "sell", type "market" (the default), "limit",
+ * "ioc" or "post_only", lots a whole number > 0, leverage (optional) a whole number 1 to
+ * 1000, the account's setting from that order on, price (the limit types only, and
  * required for them) in quote currency, a whole number of the instrument's tick_size,
  * reduce_only true or false (false by default). A bad entry is one error at its JSON
  * path (agents[3].params.orders[2].side). pop->orders is ordered by step with a stable
@@ -21,36 +22,37 @@ static const char *const sides[] = {"buy", "sell"};
 /* The names of the order types, and the type each names. */
 static const char *const types[] = {"market", "limit", "ioc", "post_only"};
 static const enum cas_order_type type_of[] = {CAS_MARKET, CAS_LIMIT, CAS_IOC, CAS_POST_ONLY};
-static const char *const keys[] = {"step", "side", "type", "lots", "price", "reduce_only"};
+static const char *const keys[] = {"step",     "side",  "type",       "lots",
+                                   "leverage", "price", "reduce_only"};
 
 static int read_entry(struct cas__parse *p, const cJSON *o, const struct cas_population_config *pop,
                       struct cas_script_order *out)
 {
     const struct cas__range step = {0, (double)p->cfg->steps - 1, false, true, false};
     static const struct cas__range lots = {1, 1e12, false, true, false};
+    static const struct cas__range leverage = {1, 1000, false, true, false};
     struct cas__walk *w = &p->w;
-    double k, q;
+    double k, q, lev;
     int side, type, rc;
     if (!cJSON_IsObject(o))
         return cas__fail(w, NULL, CAS_EINVAL,
                          "must be an object {\"step\", \"side\", \"lots\", ...}, got %s",
                          cas__json_kind(o));
-    if (cas__member(o, "leverage"))
-        return cas__fail(w, "leverage", CAS_EINVAL,
-                         "an order takes no leverage of its own; the account's is the "
-                         "population's param 'leverage', for every order of the script");
     if ((rc = cas__check_keys(w, o, keys, sizeof keys / sizeof *keys)) != 0 ||
         (rc = cas__require_number(w, o, "step", &step, "; give the step at which the order is sent",
                                   &k)) != 0 ||
         (rc = cas__read_choice(w, o, "side", sides, 2, -1, "side", "known sides", &side)) != 0 ||
         (rc = cas__read_choice(w, o, "type", types, 4, 0, "order type", "known order types",
                                &type)) != 0 ||
-        (rc = cas__require_number(w, o, "lots", &lots, "; give the order's size in lots", &q)) != 0)
+        (rc = cas__require_number(w, o, "lots", &lots, "; give the order's size in lots", &q)) !=
+            0 ||
+        (rc = cas__read_number(w, o, "leverage", &leverage, 0, &lev)) != 0)
         return rc;
     *out = (struct cas_script_order){.step = (cas_step)k,
                                      .side = side == 0 ? CAS_BUY : CAS_SELL,
                                      .type = type_of[type],
-                                     .qty = (cas_lots)q};
+                                     .qty = (cas_lots)q,
+                                     .leverage = (int32_t)lev};
     if (out->type == CAS_MARKET) {
         if (cas__member(o, "price"))
             return cas__fail(w, "price", CAS_EINVAL,
@@ -143,6 +145,8 @@ void cas__resolve_orders(struct cas__build *b, cJSON *params,
             t++;
         cas__put(b, e, "type", cJSON_CreateString(types[t]));
         cas__put(b, e, "lots", cas__raw_int((double)o->qty));
+        if (o->leverage > 0)
+            cas__put(b, e, "leverage", cas__raw_int(o->leverage));
         if (o->type != CAS_MARKET)
             cas__put(b, e, "price", cas__raw_real(o->price_written));
         cas__put(b, e, "reduce_only", cJSON_CreateBool(o->reduce_only));

@@ -176,6 +176,14 @@ int cas_exchange_open_position(struct cas_exchange *ex, uint32_t instrument, uin
     return 0;
 }
 
+int cas_exchange_set_leverage(struct cas_exchange *ex, uint32_t account, int32_t leverage)
+{
+    if (account >= ex->n_acct || leverage < 1)
+        return CAS_EINVAL;
+    ex->acct[account].leverage = leverage; /* read only when margin is computed: no index moves */
+    return 0;
+}
+
 int cas_exchange_deposit(struct cas_exchange *ex, uint32_t account, uint32_t instrument,
                          cas_money amount)
 {

@@ -261,6 +261,12 @@ static int deposit(void *impl, uint32_t instrument, double amount)
     return rc;
 }
 
+static int set_leverage(void *impl, int32_t leverage)
+{
+    struct sink *k = impl;
+    return cas_exchange_set_leverage(k->sim->ex, k->sim->agents[k->agent].account, leverage);
+}
+
 static const struct cas_agent_ops agent_ops = {
     .submit = submit_on,
     .cancel = cancel,
@@ -269,6 +275,7 @@ static const struct cas_agent_ops agent_ops = {
     .liquidatable = liquidatable,
     .keeper_liquidate = keeper_liquidate,
     .deposit = deposit,
+    .set_leverage = set_leverage,
 };
 
 /* ---- what agents hear ---- */

@@ -64,6 +64,7 @@ struct agentctx {
      * at the given money scale (units per quote, 1 when 0) */
     uint32_t n_deposits;
     double deposited, money_scale;
+    int32_t leverage; /* the last leverage setting asked for (0: none) */
 };
 
 /* A fill of the agent's whole order at the touch, as the venue would report it. */
@@ -186,6 +187,15 @@ static inline int agentctx_deposit(void *sink, uint32_t instrument, double amoun
     return 0;
 }
 
+static inline int agentctx_set_leverage(void *sink, int32_t leverage)
+{
+    struct agentctx *f = sink;
+    if (leverage < 1)
+        return CAS_EINVAL;
+    f->leverage = leverage;
+    return 0;
+}
+
 static const struct cas_agent_ops agentctx_ops = {
     .submit = agentctx_submit_on,
     .cancel = agentctx_cancel,
@@ -194,6 +204,7 @@ static const struct cas_agent_ops agentctx_ops = {
     .liquidatable = agentctx_liquidatable,
     .keeper_liquidate = agentctx_keeper,
     .deposit = agentctx_deposit,
+    .set_leverage = agentctx_set_leverage,
 };
 
 /* An empty venue: no orders, no map, no one to take over, any margin. */
