@@ -552,6 +552,44 @@ Test(exchange, initial_margin_check)
 }
 /* clang-format on */
 
+/* A leverage setting changed on the way (a scripted agent's entry, as a trader sets it
+ * before an order). a (cross, collateral 100, 5x) cannot buy 10 at 100 (IM 200); set to
+ * 10x it cannot buy 11 (IM 110) but buys 10 (IM 100); set to 50x it is still held to the
+ * instrument's 10x. iso (isolated, collateral 300, 10x) sets aside notional / leverage at
+ * what it opens: 10 lots at 100 at 10x, 100; set to 5x, 5 lots more, 100 more; set to 20x
+ * (held to 10x), 5 more, 50 more. Margin already set aside stays. A setting below 1, or
+ * of no account, is refused. */
+/* clang-format off */
+Test(exchange, a_changed_leverage_applies_from_the_next_order)
+{
+    struct cas_instrument_spec s = perp();
+    s.max_leverage = 10;
+    open_venue(&s, 1, 0);
+    uint32_t m, a, iso;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 10, &m, 0}, {100, CAS_CROSS, 5, &a, 0},
+                                  {300, CAS_ISOLATED, 10, &iso, 0}, {0}});
+    rest(ex, m, 0, SELL, 100, 100);
+    refused(a, BUY, CAS_LIMIT, 100, 10, CAS_REJECT_MARGIN);
+    cr_assert_eq(cas_exchange_set_leverage(ex, a, 10), 0);
+    refused(a, BUY, CAS_LIMIT, 100, 11, CAS_REJECT_MARGIN);
+    cr_assert_eq(accepted(a, BUY, CAS_LIMIT, 100, 10).filled, 10);
+    cr_assert_eq(cas_exchange_set_leverage(ex, a, 50), 0);
+    refused(a, BUY, CAS_LIMIT, 100, 1, CAS_REJECT_MARGIN);
+    cr_assert_eq(accepted(iso, BUY, CAS_MARKET, 0, 10).filled, 10);
+    cr_assert_eq(position(ex, iso, 0).margin, 100);
+    cr_assert_eq(cas_exchange_set_leverage(ex, iso, 5), 0);
+    cr_assert_eq(accepted(iso, BUY, CAS_MARKET, 0, 5).filled, 5);
+    cr_assert_eq(position(ex, iso, 0).margin, 200);
+    cr_assert_eq(cas_exchange_set_leverage(ex, iso, 20), 0);
+    cr_assert_eq(accepted(iso, BUY, CAS_MARKET, 0, 5).filled, 5);
+    cr_assert_eq(position(ex, iso, 0).margin, 250);
+    cr_assert_eq(account_of(ex, iso).cash, 50);
+    cr_assert_eq(cas_exchange_set_leverage(ex, iso, 0), CAS_EINVAL);
+    cr_assert_eq(cas_exchange_set_leverage(ex, 99, 2), CAS_EINVAL);
+    ok(ex);
+}
+/* clang-format on */
+
 /* Reduce-only: nothing to reduce, or the wrong side, is refused; more than
  * the position is clipped to it. */
 /* clang-format off */
