@@ -17,6 +17,25 @@ int cas_cli_sweep(int argc, char **argv);
 int cas_cli_narrate(int argc, char **argv);
 int cas_cli_facts(int argc, char **argv);
 int cas_cli_list(int argc, char **argv);
+/* `cascade run ARGS...` (argv[0] "run") made in this process with its messages to log
+ * and its run directory's path not printed: a sweep's run where no process can be
+ * started (sweep.c). The exit status. */
+int cas__cli_run_logged(int argc, char **argv, FILE *log);
+
+/* Whether the program can start processes (fork and exec): not as WebAssembly, where a
+ * sweep makes its runs one after another in its own process and `report` cannot run
+ * gnuplot. */
+#ifdef __EMSCRIPTEN__
+#define CAS_CLI_PROCESSES 0
+#else
+#define CAS_CLI_PROCESSES 1
+#endif
+
+/* The program's own file (scenarios.c): /proc/self/exe on Linux, else the argv[0] main was
+ * given (cas__program_set) made absolute, looked up in PATH when it has no '/' (under
+ * node, the script's path). 0, or -1 with errno set. */
+int cas__program_path(char *out, size_t n);
+void cas__program_set(const char *argv0);
 
 /* The scenario library (scenarios.c): the directory of the shipped configs
  * ($CASCADE_DATADIR, else ../share/cascade or ../configs beside the program) into out:
@@ -47,6 +66,8 @@ void cas__rmdirs(const char *path, size_t keep);
 void cas__signals_catch(void);
 int cas__signal_caught(void);
 void cas__signal_die(void);
+/* isatty, which under node (WebAssembly) asks node. */
+bool cas__is_terminal(int fd);
 /* Monotonic seconds, for progress and performance figures only. */
 double cas__now_s(void);
 /* A library call's error as the command's one line on stderr: "cascade: PATH: MSG", or

@@ -11,6 +11,22 @@
 
 #include "cli/cli.h"
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+
+/* Every standard stream is a terminal to emscripten's isatty: node knows. */
+EM_JS(int, node_isatty, (int fd), { return require('tty').isatty(fd) ? 1 : 0; })
+#endif
+
+bool cas__is_terminal(int fd)
+{
+#ifdef __EMSCRIPTEN__
+    return node_isatty(fd);
+#else
+    return isatty(fd);
+#endif
+}
+
 bool cas__dir_is_empty(const char *path)
 {
     DIR *d = opendir(path);

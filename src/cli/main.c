@@ -65,6 +65,7 @@ static int flushed(int rc)
 
 int main(int argc, char **argv)
 {
+    cas__program_set(argv[0]);
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

@@ -78,6 +78,12 @@ int cas_cli_report(int argc, char **argv)
     const char *rundir = runs[0], *rundir2 = runs[1];
     if (!rundir)
         return cas_usage_error(&cmd, "report needs a run directory");
+    if (!CAS_CLI_PROCESSES) {
+        fputs("cascade: report draws its figures with gnuplot, which this build (WebAssembly) "
+              "cannot start; make the page with the native program\n",
+              stderr);
+        return 2;
+    }
     char *out = output ? NULL : cas_report_default_path(rundir, rundir2);
     if (!output && !out) {
         fputs("cascade: out of memory\n", stderr);

@@ -22,6 +22,10 @@
 
 #define MAX_SETS 256
 
+/* Where the messages of `cascade run` and `cascade validate` go: stderr, or the log of a
+ * run that a sweep makes in its own process (cas__cli_run_logged). */
+static FILE *msgs;
+
 static const char run_usage[] =
     "usage: cascade run [CONFIG] [-o DIR] [--seed N] [--steps N] [--set PATH=VALUE ...]\n"
     "                   [--counterfactual] [--quiet]\n"
@@ -149,7 +153,7 @@ static void print_config_error(const char *config, const struct cas_err *err)
 {
     char line[sizeof err->path + sizeof err->msg + 4096]; /* the config's name: up to PATH_MAX */
     cas__config_error(line, sizeof line, config, err);
-    fprintf(stderr, "cascade: %s\n", line);
+    fprintf(msgs, "cascade: %s\n", line);
 }
 
 /* Load the config and build the sim: what can be wrong with the input shows here. */
@@ -160,7 +164,7 @@ static int prepare(const struct run_args *a, struct cas_config *cfg, struct cas_
     if (cas_config_load(cfg, a->config, a->sets, a->n_sets, &err) < 0) {
         if (a->config && cas__scenario_bare(a->config) && access(a->config, F_OK) != 0 &&
             errno == ENOENT)
-            fprintf(stderr,
+            fprintf(msgs,
                     "cascade: %s: no such file, and no shipped scenario of that name (see "
                     "'cascade list')\n",
                     a->config);
@@ -190,6 +194,7 @@ static int begin(int argc, char **argv, bool validate, struct run_args *a, struc
 
 int cas_cli_validate(int argc, char **argv)
 {
+    msgs = stderr;
     struct run_args a = {0};
     struct cas_config cfg = {0};
     struct cas_sim *sim = NULL;
@@ -213,7 +218,7 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
     if (a->output) {
         size_t len = strlen(a->output);
         if (len >= n) {
-            fprintf(stderr,
+            fprintf(msgs,
                     "cascade: the output directory's path (-o) is %zu bytes long; "
                     "the limit is %zu\n",
                     len, n - 1);
@@ -223,19 +228,18 @@ static int choose_output(const struct run_args *a, const struct cas_config *cfg,
         while (len > 1 && out[len - 1] == '/')
             out[--len] = 0;
         if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) { /* the output-path policy */
-            fprintf(stderr, "cascade: output '%s' is a symbolic link; choose another with -o\n",
-                    out);
+            fprintf(msgs, "cascade: output '%s' is a symbolic link; choose another with -o\n", out);
             return 2;
         }
         if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            fprintf(stderr,
+            fprintf(msgs,
                     "cascade: output '%s' exists and is not a directory; "
                     "choose another with -o\n",
                     out);
             return 2;
         }
         if (stat(out, &st) == 0 && !cas__dir_is_empty(out)) {
-            fprintf(stderr,
+            fprintf(msgs,
                     "cascade: output directory '%s' exists and is not empty; "
                     "remove it or choose another with -o\n",
                     out);
@@ -273,7 +277,7 @@ static FILE *open_in(const char *dir, const char *file)
     char *p = cas_path_join(dir, file);
     FILE *f = p ? fopen(p, "w") : NULL;
     if (!f)
-        fprintf(stderr, "cascade: cannot create '%s/%s': %s\n", dir, file,
+        fprintf(msgs, "cascade: cannot create '%s/%s': %s\n", dir, file,
                 p ? strerror(errno) : "out of memory");
     free(p);
     return f;
@@ -284,7 +288,7 @@ static void progress(cas_step done, cas_step total, double elapsed)
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
     cas_progress_bar(
-        stderr, (double)done, (double)total, "%3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ",
+        msgs, (double)done, (double)total, "%3d%% %lld/%lld steps  %.0f steps/s  ETA %.0fs ",
         (int)(100.0 * (double)done / (double)total), (long long)done, (long long)total, rate, eta);
 }
 
@@ -293,13 +297,13 @@ static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show
     double start = cas__now_s(), last_shown = start;
     for (cas_step s = 0; s < cfg->steps; s++) {
         if (cas__signal_caught()) {
-            fprintf(stderr, "%scascade: stopped by signal %d (%s) at step %lld\n", show ? "\n" : "",
+            fprintf(msgs, "%scascade: stopped by signal %d (%s) at step %lld\n", show ? "\n" : "",
                     cas__signal_caught(), strsignal(cas__signal_caught()), (long long)s);
             return 1;
         }
         int rc = cas_sim_step(sim);
         if (rc < 0) {
-            fprintf(stderr, "%scascade: step %lld: %s\n", show ? "\n" : "", (long long)s,
+            fprintf(msgs, "%scascade: step %lld: %s\n", show ? "\n" : "", (long long)s,
                     cas_strerror(rc));
             return 1;
         }
@@ -309,15 +313,20 @@ static int simulate(struct cas_sim *sim, const struct cas_config *cfg, bool show
         }
     }
     if (show)
-        cas_progress_clear(stderr);
+        cas_progress_clear(msgs);
     return 0;
 }
 
 static double peak_rss_mb(void)
 {
+#ifdef __EMSCRIPTEN__
+    /* no getrusage: the WebAssembly memory, which only grows, is the peak */
+    return (double)__builtin_wasm_memory_size(0) * 65536.0 / (1024.0 * 1024.0);
+#else
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0;
+#endif
 }
 
 /* The counterfactual run: same config and seed, liquidation off; its time
@@ -338,7 +347,7 @@ static int run_counterfactual(const struct cas_config *cfg, const char *dir, boo
         goto done;
     cas_sim_disable_liquidation(sim);
     if (show)
-        fputs("cascade: the counterfactual run, without liquidations\n", stderr);
+        fputs("cascade: the counterfactual run, without liquidations\n", msgs);
     rc = simulate(sim, cfg, show);
 done:
     cas_sim_destroy(sim);
@@ -379,7 +388,9 @@ static int write_outputs(const char *tmp, const struct cas_config *cfg,
     return fclose(f) != 0 ? CAS_EIO : 0;
 }
 
-int cas_cli_run(int argc, char **argv)
+/* `cascade run`: the path of the run directory to paths (NULL: not printed), every
+ * message to msgs. */
+static int run(int argc, char **argv, FILE *paths)
 {
     struct run_args a = {0};
     struct cas_config cfg = {0};
@@ -393,7 +404,7 @@ int cas_cli_run(int argc, char **argv)
     int rc = begin(argc, argv, false, &a, &cfg, &sim);
     if (rc)
         return rc < 0 ? 0 : rc;
-    bool show = !a.quiet && isatty(2);
+    bool show = !a.quiet && msgs == stderr && cas__is_terminal(2);
     if ((rc = choose_output(&a, &cfg, out, sizeof out)))
         goto out_sim;
 
@@ -406,7 +417,7 @@ int cas_cli_run(int argc, char **argv)
         *slash = 0;
         int mk = cas__mkdirs(out, &existed);
         if (mk < 0) {
-            fprintf(stderr, "cascade: cannot create '%s': %s\n", out, strerror(errno));
+            fprintf(msgs, "cascade: cannot create '%s': %s\n", out, strerror(errno));
             cas__rmdirs(out, existed);
             *slash = '/';
             rc = 1;
@@ -416,7 +427,7 @@ int cas_cli_run(int argc, char **argv)
     }
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
     if (!mkdtemp(tmp)) {
-        fprintf(stderr, "cascade: cannot create '%s': %s\n", tmp, strerror(errno));
+        fprintf(msgs, "cascade: cannot create '%s': %s\n", tmp, strerror(errno));
         rc = 1;
         goto out_parents;
     }
@@ -448,40 +459,41 @@ int cas_cli_run(int argc, char **argv)
     struct cas_run_perf perf = {cas__now_s() - start, peak_rss_mb()};
     int cf_rc = a.counterfactual ? run_counterfactual(&cfg, tmp, show, &cf) : 0;
     if (cf_rc == 1)
-        fprintf(stderr, "cascade: the counterfactual run failed\n");
+        fprintf(msgs, "cascade: the counterfactual run failed\n");
     if (cf_rc)
         goto out_tmp;
     int closed = fclose(ts) | (lm ? fclose(lm) : 0) | (tr ? fclose(tr) : 0) | (rp ? fclose(rp) : 0);
     ts = lm = tr = rp = NULL;
     int wrote = closed != 0 ? CAS_EIO : write_outputs(tmp, &cfg, rec, sim, &perf, cf);
     if (wrote < 0)
-        fprintf(stderr, "cascade: cannot write the run directory '%s': %s\n", out, strerror(errno));
+        fprintf(msgs, "cascade: cannot write the run directory '%s': %s\n", out, strerror(errno));
     if (wrote != 0)
         goto out_tmp; /* said */
     if (cas__signal_caught()) {
-        fprintf(stderr, "cascade: stopped by signal %d (%s) before the outputs were in place\n",
+        fprintf(msgs, "cascade: stopped by signal %d (%s) before the outputs were in place\n",
                 cas__signal_caught(), strsignal(cas__signal_caught()));
         goto out_tmp;
     }
     if (rename(tmp, out) != 0) {
-        fprintf(stderr, "cascade: cannot rename '%s' to '%s': %s\n", tmp, out, strerror(errno));
+        fprintf(msgs, "cascade: cannot rename '%s' to '%s': %s\n", tmp, out, strerror(errno));
         goto out_tmp;
     }
     if (!a.quiet) {
         struct cas_sim_counters c = cas_sim_counters(sim);
-        fprintf(stderr,
+        fprintf(msgs,
                 "cascade: ran '%s' (seed %llu): %lld steps, %llu orders, %llu trades "
                 "in %.2f s\n",
                 cfg.name, (unsigned long long)cfg.seed, (long long)cfg.steps,
                 (unsigned long long)c.orders, (unsigned long long)c.trades, perf.wall_s);
     }
-    printf("%s\n", out);
+    if (paths)
+        fprintf(paths, "%s\n", out);
     rc = 0;
     goto out_sim;
 
 out_tmp:
     if (err.msg[0])
-        fprintf(stderr, "cascade: %s\n", err.msg);
+        fprintf(msgs, "cascade: %s\n", err.msg);
     if (ts)
         fclose(ts);
     if (lm)
@@ -504,5 +516,19 @@ out_sim:
     cas_config_release(&cfg);
     if (rc)
         cas__signal_die(); /* ends the process when a signal stopped the run */
+    return rc;
+}
+
+int cas_cli_run(int argc, char **argv)
+{
+    msgs = stderr;
+    return run(argc, argv, stdout);
+}
+
+int cas__cli_run_logged(int argc, char **argv, FILE *log)
+{
+    msgs = log;
+    int rc = run(argc, argv, NULL);
+    msgs = stderr;
     return rc;
 }

@@ -38,6 +38,37 @@ static int found(char *out, size_t n)
     return rc;
 }
 
+static const char *program_argv0;
+
+void cas__program_set(const char *argv0)
+{
+    program_argv0 = argv0;
+}
+
+int cas__program_path(char *out, size_t n)
+{
+#ifdef __linux__
+    ssize_t len = readlink("/proc/self/exe", out, n - 1);
+    if (len <= 0)
+        return -1;
+    out[len] = 0;
+    return 0;
+#else
+    const char *arg = program_argv0, *path = getenv("PATH");
+    if (arg && strchr(arg, '/'))
+        return snprintf(out, n, "%s", arg) < (int)n ? found(out, n) : -1;
+    for (const char *dir = path && arg && arg[0] ? path : ""; *dir;) {
+        size_t len = strcspn(dir, ":");
+        if (len && snprintf(out, n, "%.*s/%s", (int)len, dir, arg) < (int)n &&
+            access(out, X_OK) == 0)
+            return found(out, n);
+        dir += len + (dir[len] == ':');
+    }
+    errno = ENOENT;
+    return -1;
+#endif
+}
+
 int cas__scenario_dir(char *out, size_t n)
 {
     const char *env = getenv("CASCADE_DATADIR");
@@ -47,10 +78,8 @@ int cas__scenario_dir(char *out, size_t n)
         return found(out, n);
     }
     char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
+    if (cas__program_path(exe, sizeof exe) < 0)
         return -1;
-    exe[len] = 0;
     char *slash = strrchr(exe, '/');
     if (!slash)
         return -1;

@@ -6,7 +6,10 @@
  * sweep.csv, built only from those files in manifest order, so it is the same whatever
  * -j, sharding or resuming produced them. While a run is under way, runs/ID.log and
  * runs/ID.tmp-* exist; a resumed sweep removes those left by a killed one. Children
- * die with the sweep (PR_SET_PDEATHSIG), so a killed sweep leaves no run behind.
+ * die with the sweep (PR_SET_PDEATHSIG, on Linux), so a killed sweep leaves no run behind.
+ * Where the program cannot start processes (WebAssembly: CAS_CLI_PROCESSES), the runs are
+ * made one after another in the sweep's own process, each with its messages in the same
+ * runs/ID.log, so that the same files come out.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
 #include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -433,70 +438,91 @@ static void progress(const struct runner *r)
                      "%zu/%zu runs  %zu failed  ETA %.0fs ", r->done, r->n_todo, r->failed, eta);
 }
 
-/* In the child: die with the sweep, run `cascade run` from inside dir, stderr to the log. */
-static void exec_run(const struct runner *r, const struct cas_sweep_run *run, pid_t parent)
+/* The arguments of `cascade run` for a run, from inside the sweep directory (argv[0]
+ * "cascade"); NULL when out of memory. Freed by free_run_argv. */
+static char **run_argv(const struct runner *r, const struct cas_sweep_run *run, size_t *argc)
 {
-    char out[64], seed[32], log[64];
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent || chdir(r->dir) != 0)
-        _exit(127);
+    char out[64], seed[32];
     snprintf(out, sizeof out, "runs/%s", run->id);
-    snprintf(log, sizeof log, "runs/%s.log", run->id);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)run->seed);
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666), null = open("/dev/null", O_RDWR);
-    if (fd < 0 || null < 0 || dup2(fd, 2) < 0 || dup2(null, 1) < 0 || dup2(null, 0) < 0)
-        _exit(127);
     const struct cas_sweep *sw = r->sw;
     size_t n = 0, cap = 10 + 2 * (sw->n_sets + sw->n_params);
-    char **argv = calloc(cap, sizeof *argv), **sets = calloc(sw->n_params + 1, sizeof *sets);
-    if (!argv || !sets)
-        _exit(127);
-    argv[n++] = "cascade";
-    argv[n++] = "run";
-    argv[n++] = (char *)r->base;
-    argv[n++] = "-o";
-    argv[n++] = out;
-    argv[n++] = "--seed";
-    argv[n++] = seed;
+    char **argv = calloc(cap, sizeof *argv);
+    if (!argv)
+        return NULL;
+    const char *fixed[] = {"cascade", "run", r->base, "-o", out, "--seed", seed};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        argv[n++] = strdup(fixed[i]);
     for (size_t i = 0; i < sw->n_sets; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sw->sets[i];
+        argv[n++] = strdup("--set");
+        argv[n++] = strdup(sw->sets[i]);
     }
     for (size_t p = 0; p < sw->n_params; p++) {
         size_t len = strlen(sw->params[p]) + strlen(run->values[p]) + 2;
-        if (!(sets[p] = malloc(len)))
-            _exit(127);
-        snprintf(sets[p], len, "%s=%s", sw->params[p], run->values[p]);
-        argv[n++] = "--set";
-        argv[n++] = sets[p];
+        argv[n++] = strdup("--set");
+        if ((argv[n++] = malloc(len)))
+            snprintf(argv[n - 1], len, "%s=%s", sw->params[p], run->values[p]);
     }
-    argv[n++] = "--quiet";
+    argv[n++] = strdup("--quiet");
     argv[n] = NULL;
+    bool whole = true;
+    for (size_t i = 0; i < n; i++)
+        whole &= argv[i] != NULL;
+    *argc = n;
+    if (!whole) {
+        for (size_t i = 0; i < n; i++)
+            free(argv[i]);
+        free(argv);
+        return NULL;
+    }
+    return argv;
+}
+
+#if CAS_CLI_PROCESSES
+/* In the child: die with the sweep, run `cascade run` from inside dir, stderr to the log. */
+static void exec_run(const struct runner *r, const struct cas_sweep_run *run, pid_t parent)
+{
+    char log[64];
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        _exit(127);
+#endif
+    if (getppid() != parent || chdir(r->dir) != 0)
+        _exit(127);
+    snprintf(log, sizeof log, "runs/%s.log", run->id);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666), null = open("/dev/null", O_RDWR);
+    if (fd < 0 || null < 0 || dup2(fd, 2) < 0 || dup2(null, 1) < 0 || dup2(null, 0) < 0)
+        _exit(127);
+    size_t argc;
+    char **argv = run_argv(r, run, &argc);
+    if (!argv)
+        _exit(127);
     execv(r->exe, argv);
     fprintf(stderr, "cascade: cannot run '%s': %s\n", r->exe, strerror(errno));
     _exit(127);
 }
+#endif
 
-/* After a child ended: a failure's first stderr line goes to runs/ID.error. */
-static void finish_run(struct runner *r, const struct cas_sweep_run *run, int wstatus)
+/* After a run ended (code its exit status, or -1 when the signal signo ended it): a
+ * failure's first stderr line goes to runs/ID.error. */
+static void finish_run(struct runner *r, const struct cas_sweep_run *run, int code, int signo)
 {
     char name[64], line[1024] = "";
     snprintf(name, sizeof name, "runs/%s.log", run->id);
     char *log = cas_path_join(r->dir, name), *text = log ? slurp(log) : NULL;
     snprintf(name, sizeof name, "runs/%s", run->id);
-    bool ok =
-        WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && exists(r->dir, name, "summary.json");
+    bool ok = code == 0 && exists(r->dir, name, "summary.json");
     /* a run the sweep's own stop ended is not a failure: it is simply not made (--resume) */
-    bool stopped = !ok && cas__signal_caught() && WIFSIGNALED(wstatus);
+    bool stopped = !ok && cas__signal_caught() && signo;
     if (!ok && !stopped) {
         const char *first = text ? text : "";
         if (strncmp(first, "cascade: ", 9) == 0)
             first += 9;
         snprintf(line, sizeof line, "%.*s", (int)strcspn(first, "\n"), first);
-        if (!line[0] && WIFSIGNALED(wstatus))
-            snprintf(line, sizeof line, "killed by signal %d", WTERMSIG(wstatus));
+        if (!line[0] && signo)
+            snprintf(line, sizeof line, "killed by signal %d", signo);
         else if (!line[0])
-            snprintf(line, sizeof line, "exit status %d and no error message",
-                     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+            snprintf(line, sizeof line, "exit status %d and no error message", code);
         strcat(line, "\n");
         snprintf(name, sizeof name, "runs/%s.error", run->id);
         write_atomic(r->dir, name, line);
@@ -509,6 +535,7 @@ static void finish_run(struct runner *r, const struct cas_sweep_run *run, int ws
     r->done += !stopped;
 }
 
+#if CAS_CLI_PROCESSES
 static int run_all(struct runner *r, const size_t *todo, long jobs)
 {
     pid_t *pids = calloc((size_t)jobs, sizeof *pids);
@@ -571,7 +598,8 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
                 continue;
             pids[s] = 0;
             running--;
-            finish_run(r, &r->sw->runs[slot_run[s]], wstatus);
+            finish_run(r, &r->sw->runs[slot_run[s]], WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1,
+                       WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
             if (r->show)
                 progress(r);
         }
@@ -587,6 +615,63 @@ static int run_all(struct runner *r, const size_t *todo, long jobs)
                 cas__signal_caught(), strsignal(cas__signal_caught()), r->done);
     return next < r->n_todo || stopping ? 1 : 0;
 }
+
+#else
+static void free_run_argv(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* One run in this process, from inside dir, its messages in runs/ID.log: 0, or -1 when it
+ * could not be started (said). */
+static int run_here(struct runner *r, const struct cas_sweep_run *run)
+{
+    char here[4096], log[64];
+    size_t argc;
+    char **argv = run_argv(r, run, &argc);
+    if (!argv || !getcwd(here, sizeof here) || chdir(r->dir) != 0) {
+        fprintf(stderr, "cascade: cannot start a run: %s\n",
+                argv ? strerror(errno) : "out of memory");
+        free_run_argv(argv);
+        return -1;
+    }
+    snprintf(log, sizeof log, "runs/%s.log", run->id);
+    FILE *f = fopen(log, "w");
+    int code = f ? cas__cli_run_logged((int)argc - 1, argv + 1, f) : 127;
+    if (f && fclose(f) != 0 && code == 0)
+        code = 1;
+    free_run_argv(argv);
+    if (chdir(here) != 0) {
+        fprintf(stderr, "cascade: cannot return to '%s': %s\n", here, strerror(errno));
+        return -1;
+    }
+    finish_run(r, run, code, 0);
+    return 0;
+}
+
+/* Without processes: every run one after another, in this process. */
+static int run_all(struct runner *r, const size_t *todo, long jobs)
+{
+    if (jobs > 1)
+        fprintf(stderr,
+                "cascade: this build of cascade cannot start processes (WebAssembly): the "
+                "runs are made one after another, not %ld at once\n",
+                jobs);
+    size_t next = 0;
+    while (next < r->n_todo) {
+        if (run_here(r, &r->sw->runs[todo[next]]) < 0)
+            break;
+        next++;
+        if (r->show)
+            progress(r);
+    }
+    if (r->show)
+        cas_progress_clear(stderr);
+    return next < r->n_todo ? 1 : 0;
+}
+#endif
 
 /* Clear what a killed sweep left of the runs about to be made: logs, temporary run
  * directories, error files (failed runs are made again). A complete run directory of a
@@ -791,25 +876,28 @@ static int sweep(const struct sweep_args *a, const struct cas_sweep *sw, const c
 {
     char dir[4096];
     struct runner r = {.sw = sw, .dir = dir, .start = cas__now_s()};
-    r.show = !a->quiet && isatty(2);
+    r.show = !a->quiet && cas__is_terminal(2);
     if (a->output)
         snprintf(dir, sizeof dir, "%s", a->output);
     else
         default_output(a->spec, dir, sizeof dir);
-    ssize_t len = readlink("/proc/self/exe", r.exe, sizeof r.exe - 1);
-    if (len <= 0) {
-        fprintf(stderr, "cascade: cannot find the cascade program (/proc/self/exe): %s\n",
+    if (CAS_CLI_PROCESSES && cas__program_path(r.exe, sizeof r.exe) < 0) {
+#ifdef __linux__
+        const char *from = "/proc/self/exe";
+#else
+        const char *from = "argv[0]";
+#endif
+        fprintf(stderr, "cascade: cannot find the cascade program (%s): %s\n", from,
                 strerror(errno));
         return 1;
     }
-    r.exe[len] = 0;
     r.base = sw->base_path ? sw->base_path : "base.json";
     size_t *todo = malloc(sw->n_runs * sizeof *todo);
     int rc = todo ? prepare_dir(dir, sw, manifest, a) : 1;
     if (rc == 0)
         rc = prepare_runs(dir, sw, a, todo, &r.n_todo);
     if (rc == 0) {
-        long jobs = a->jobs ? a->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+        long jobs = a->jobs ? a->jobs : CAS_CLI_PROCESSES ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
         rc = run_all(&r, todo, jobs < 1 ? 1 : jobs);
     }
     free(todo);
