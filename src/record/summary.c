@@ -183,7 +183,8 @@ const struct cas_column cas__summary_keys[] = {
     {"performance.trades", "count", "fills"},
     {"performance.expiries", "count", "resting orders cancelled when their lifetime ended"},
     {"performance.wakeups", "count", "agent wake-ups"},
-    {"performance.peak_rss_mb", "MiB", "peak resident memory of the process"},
+    {"performance.peak_rss_mb", "MiB",
+     "peak resident memory of the process (the WebAssembly program: the size of its memory)"},
 };
 /* clang-format on */
 const size_t cas__n_summary_keys = sizeof cas__summary_keys / sizeof *cas__summary_keys;
