@@ -149,17 +149,23 @@ static double config_steps(const char *path)
     return n;
 }
 
-/* `ARGS` run by the native program and by the WebAssembly one in the scratch directory:
- * the same exit status and the same stdout. */
-static int same_command(const char *js, const char *args)
+/* `ARGS` run by the native program and by the WebAssembly one in the scratch directory,
+ * with the environment variables env (NAME=VALUE ... or ""): the same exit status and the
+ * same stdout. */
+static int same_command_env(const char *js, const char *env, const char *args)
 {
     const char *bin = getenv("CASCADE_BIN");
-    int native = run_sh("'%s' %s >native.out 2>native.err", bin, args);
-    int wasm = run_sh("node '%s' %s >wasm.out 2>wasm.err", js, args);
+    int native = run_sh("env %s '%s' %s >native.out 2>native.err", env, bin, args);
+    int wasm = run_sh("env %s node '%s' %s >wasm.out 2>wasm.err", env, js, args);
     cr_assert_eq(native, wasm, "'cascade %s': exit status %d natively, %d under node", args, native,
                  wasm);
     same_file("native.out", "wasm.out", "stdout");
     return native;
+}
+
+static int same_command(const char *js, const char *args)
+{
+    return same_command_env(js, "", args);
 }
 
 Test(wasm, every_shipped_config_runs_byte_identical_to_native)
@@ -238,6 +244,12 @@ Test(wasm, the_other_commands_say_the_same)
     char args[4096];
     cr_assert_eq(same_command(js, "--help"), 0);
     cr_assert_eq(same_command(js, "list"), 0);
+    /* the environment reaches the program (emscripten's own is made up) */
+    snprintf(args, sizeof args, "CASCADE_DATADIR='%s/configs/bench'", source_root());
+    cr_assert_eq(same_command_env(js, args, "list"), 0);
+    static char out[4096];
+    read_into("wasm.out", out, sizeof out);
+    cr_assert_not_null(strstr(out, "rmsc04-like "), "%s", out);
     snprintf(args, sizeof args, "validate '%s/configs/keepers.json'", source_root());
     cr_assert_eq(same_command(js, args), 0);
     cr_assert_eq(same_command(js, "run --set 'agents[0].count=-1' -o x"), 2);

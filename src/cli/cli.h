@@ -66,6 +66,11 @@ void cas__rmdirs(const char *path, size_t keep);
 void cas__signals_catch(void);
 int cas__signal_caught(void);
 void cas__signal_die(void);
+#ifdef __EMSCRIPTEN__
+/* The environment node was given (CASCADE_DATADIR, PATH, TMPDIR...), set in the program's,
+ * which emscripten otherwise fills with defaults of its own. */
+void cas__environ_import(void);
+#endif
 /* isatty, which under node (WebAssembly) asks node. */
 bool cas__is_terminal(int fd);
 /* Monotonic seconds, for progress and performance figures only. */

@@ -15,7 +15,38 @@
 #include <emscripten.h>
 
 /* Every standard stream is a terminal to emscripten's isatty: node knows. */
-EM_JS(int, node_isatty, (int fd), { return require('tty').isatty(fd) ? 1 : 0; })
+EM_JS(int, node_isatty, (int fd), { return require("tty").isatty(fd) ? 1 : 0; })
+
+/* node's environment as NAME=VALUE strings one after another, each ended by a NUL, into
+ * buf when it fits in size bytes; the size it needs. */
+EM_JS(int, node_environ, (char *buf, int size), {
+    var text = "", nul = String.fromCharCode(0);
+    for (var name in process.env)
+        text += name + "=" + process.env[name] + nul;
+    var need = lengthBytesUTF8(text) + 1;
+    if (need <= size)
+        stringToUTF8(text, buf, size);
+    return need;
+})
+
+void cas__environ_import(void)
+{
+    int need = node_environ(NULL, 0);
+    char *text = malloc((size_t)need);
+    if (!text || node_environ(text, need) != need) {
+        free(text);
+        return;
+    }
+    for (char *p = text; *p; p += strlen(p) + 1) {
+        char *eq = strchr(p, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        setenv(p, eq + 1, 1);
+        *eq = '=';
+    }
+    free(text);
+}
 #endif
 
 bool cas__is_terminal(int fd)

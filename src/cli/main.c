@@ -66,6 +66,9 @@ static int flushed(int rc)
 int main(int argc, char **argv)
 {
     cas__program_set(argv[0]);
+#ifdef __EMSCRIPTEN__
+    cas__environ_import();
+#endif
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
