@@ -440,3 +440,35 @@ Test(report, missing_gnuplot_is_said_and_exit_1)
     cr_assert_str_eq(err, "cascade: report needs gnuplot (apt-get install gnuplot-nox)\n");
     cr_assert(!exists("r/report.html"));
 }
+
+/* Issue 22: a tree's boxes name their instrument (cross margin's cascades on BTC-PERP-A have
+ * members on BTC-PERP-B, which the tree's heading alone would hide), and a deep tree keeps
+ * its size in a box that scrolls instead of shrinking to the page's width. */
+Test(report, tree_boxes_name_their_instrument_and_trees_scroll)
+{
+    need(false);
+    cr_assert_eq(sh("'%s' run '%s/configs/cross-margin-contagion.json' -o cm --quiet && '%s' "
+                    "report cm",
+                    bin(), source_root(), bin()),
+                 0, "%s", err);
+    char *html = slurp_file("cm/report.html");
+    cr_assert_not_null(html);
+    size_t boxes = 0, on_b = 0;
+    for (const char *p = html; (p = strstr(p, "<g><rect")); p++) {
+        const char *name = strstr(p, "class=\"instrument\">");
+        cr_assert_not_null(name, "a tree box without its instrument");
+        name += strlen("class=\"instrument\">");
+        cr_assert(strncmp(name, "BTC-PERP-A: ", 12) == 0 ||
+                      strncmp(name, "BTC-PERP-B: ", 12) == 0 || strncmp(name, "BTC: ", 5) == 0,
+                  "a tree box names %.20s", name);
+        on_b += strncmp(name, "BTC-PERP-B: ", 12) == 0;
+        boxes++;
+    }
+    cr_assert_gt(boxes, 0, "no tree drawn");
+    cr_assert_gt(on_b, 0, "no box on BTC-PERP-B: the contagion is not in the trees");
+    cr_assert_eq(count(html, "<div class=\"tree-scroll\"><svg class=\"tree\""),
+                 count(html, "<svg class=\"tree\""), "a tree outside its scrolling box");
+    cr_assert_not_null(strstr(html, ".tree-scroll{overflow-x:auto"));
+    cr_assert_not_null(strstr(html, ".tree{max-width:none"), "trees still shrink to the page");
+    free(html);
+}

@@ -298,9 +298,9 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
     for (size_t k = 0; k < count; k++) /* parents beyond the drawn ones */
         if (n[k].y < 0)
             n[k].y = next++;
-    const long long bw = 275, bh = 38, gx = 40, gy = 10;
+    const long long bw = 330, bh = 38, gx = 40, gy = 10;
     long long width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
-    fprintf(html, "<svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+    fprintf(html, "<div class=\"tree-scroll\"><svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
                   "viewBox=\"0 0 %lld %lld\" width=\"%lld\" height=\"%lld\" role=\"img\" "
                   "aria-label=\"the causal tree of cascade %s\">\n",
             cid, width, height, width, height, cid);
@@ -324,12 +324,14 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
         fprintf(html, "#%lld account %s ", n[k].id, acct);
         cas__html_text(html, type_of(d, acct));
         fprintf(html, " %s %s lots %s×</text>\n<text x=\"%lld\" y=\"%lld\" font-size=\"11\" "
-                      "fill=\"#444\">mark %s / liquidation price %s</text></g>\n",
+                      "fill=\"#444\" class=\"instrument\">",
                 cas__rows_get(&d->liq, r, "side"), cas__rows_get(&d->liq, r, "lots"),
-                cas__rows_get(&d->liq, r, "leverage"), x + 6, y + 31,
-                cas__rows_get(&d->liq, r, "mark"), cas__rows_get(&d->liq, r, "liquidation_price"));
+                cas__rows_get(&d->liq, r, "leverage"), x + 6, y + 31);
+        cas__html_text(html, cas__rows_get(&d->liq, r, "instrument"));
+        fprintf(html, ": mark %s / liquidation price %s</text></g>\n", cas__rows_get(&d->liq, r, "mark"),
+                cas__rows_get(&d->liq, r, "liquidation_price"));
     }
-    fputs("</svg>\n", html);
+    fputs("</svg></div>\n", html);
     if (members > count)
         fprintf(html, "<p class=\"small\">The first %zu of its %zu liquidations are drawn.</p>\n",
                 count, members);
@@ -448,7 +450,8 @@ static const char player_style[] =
     "#replay-ladder{width:100%;max-width:900px;height:auto;display:block}"
     "#replay-narration{font-family:ui-monospace,monospace;font-size:.85em;white-space:pre-wrap;"
     "min-height:8em;background:#fafafa;border-top:1px solid #eee;padding:.4em}"
-    ".tree,.path{max-width:100%;height:auto;display:block;margin:.5em 0}\n";
+    ".path{max-width:100%;height:auto;display:block;margin:.5em 0}"
+    ".tree-scroll{overflow-x:auto;margin:.5em 0}.tree{max-width:none;display:block}\n";
 
 static const char *const player_script[] = {
     "(function(){\n",
