@@ -308,8 +308,15 @@ Test(report, two_runs_on_one_page)
     char *html = slurp_file("r/compare-c.html");
     cr_assert_not_null(html);
     cr_assert_not_null(strstr(html, "<h1>Two runs side by side</h1>"));
-    cr_assert_not_null(strstr(html, "<b>A</b>: <code>r</code> — long-squeeze, seed 1"));
-    cr_assert_not_null(strstr(html, "<b>B</b>: <code>c</code> — no-leverage, seed 1"));
+    /* the runs are labelled by their directories' names (issue 22: "A" and "B" read as the
+     * instruments BTC-PERP-A and -B), each run's section carries data-run */
+    cr_assert_not_null(strstr(html, "<b>r</b>: <code>r</code> — long-squeeze, seed 1"));
+    cr_assert_not_null(strstr(html, "<b>c</b>: <code>c</code> — no-leverage, seed 1"));
+    cr_assert_not_null(strstr(html, "<th>r: BTC-PERP</th><th>c: BTC-PERP</th><th>c − r</th>"));
+    cr_assert_not_null(strstr(html, "<div class=\"run\" id=\"run-a\" data-run=\"r\">"));
+    cr_assert_not_null(strstr(html, "<div class=\"run\" id=\"run-b\" data-run=\"c\">"));
+    cr_assert_null(strstr(html, "<b>A</b>"));
+    cr_assert_not_null(strstr(html, "minutes from the start"), "figure 1's axis is not in minutes");
     /* the liquidations row: A's count, the control's 0, and the difference */
     cr_assert_eq(sh("grep -o '\"count\": [0-9]*' r/summary.json | sed -n 1p | cut -d' ' -f2"), 0);
     long n = strtol(out, NULL, 10);

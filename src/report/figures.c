@@ -598,16 +598,18 @@ static bool largest_fall(const struct cas_report *r, double *bps)
 
 /* Both runs' prices (mid, else last) and lowest trades, by step, on one
  * figure: the first instrument of each. */
-int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FILE *html)
+int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, const char *label_a,
+                     const char *label_b, FILE *html)
 {
     const struct cas_report *runs[2] = {a, b};
+    const char *labels[2] = {label_a, label_b};
     for (int k = 0; k < 2; k++) {
         FILE *f = cas__tmp_create(a, k ? "b.dat" : "a.dat");
         if (!f)
             return CAS_EIO;
         for (size_t i = 0; i < runs[k]->n_ts; i++) {
             const struct ts_row *t = &runs[k]->ts[i];
-            dat_num(f, t->step);
+            dat_num(f, t->step * runs[k]->step_seconds / 60);
             dat_num(f, cas__row_price(t));
             dat_num(f, t->low);
             fputc('\n', f);
@@ -615,25 +617,37 @@ int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FIL
         if (cas__tmp_close(a, f, k ? "b.dat" : "a.dat"))
             return CAS_EIO;
     }
-    const char *title = "Figure 1: the price in both runs, by step";
+    const char *title = "Figure 1: the price in both runs, by minute";
     FILE *gp = cas__script_begin(a, "cmp1", title);
     if (!gp)
         return CAS_EIO;
-    fputs(
-        "set xlabel 'step'\nset ylabel 'price (quote currency)'\n"
-        "plot 'a.dat' using 1:2 with lines lw 2 lc rgb '#1f5fa8' title 'A: price', \\\n"
-        "     'a.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#1f5fa8' title 'A: lowest trade', \\\n"
-        "     'b.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'B: price', \\\n"
-        "     'b.dat' using 1:3 with lines lw 1 dt 3 lc rgb '#d62728' title 'B: lowest trade'\n",
-        gp);
-    char caption[400];
+    fputs("set xlabel 'minutes from the start'\nset ylabel 'price (quote currency)'\nplot ", gp);
+    static const char *const colour[2] = {"#1f5fa8", "#d62728"};
+    char key[320];
+    for (int k = 0; k < 2; k++) {
+        fprintf(gp, "%s'%s' using 1:2 with lines lw 2 lc rgb '%s' title ", k ? ", \\\n     " : "",
+                k ? "b.dat" : "a.dat", colour[k]);
+        snprintf(key, sizeof key, "%s: price", labels[k]);
+        cas__gp_string(gp, key);
+        fprintf(gp, " noenhanced, \\\n     '%s' using 1:3 with lines lw 1 dt 3 lc rgb '%s' title ",
+                k ? "b.dat" : "a.dat", colour[k]);
+        snprintf(key, sizeof key, "%s: lowest trade", labels[k]);
+        cas__gp_string(gp, key);
+        fputs(" noenhanced", gp);
+    }
+    fputc('\n', gp);
+    char caption[1400];
     double afall, bfall;
     int len = snprintf(caption, sizeof caption,
                        "The price (mid, else last) at each row of timeseries.csv, and the lowest "
-                       "trade since the previous row, of A (blue) and B (red).");
-    if (largest_fall(a, &afall) && largest_fall(b, &bfall))
+                       "trade since the previous row, of %s (blue) and %s (red), by minutes "
+                       "from each run's start.",
+                       label_a, label_b);
+    if (len > 0 && (size_t)len < sizeof caption && largest_fall(a, &afall) &&
+        largest_fall(b, &bfall))
         snprintf(caption + len, sizeof caption - (size_t)len,
-                 " The largest fall from a peak: %.0f bp in A, %.0f bp in B.", afall, bfall);
+                 " The largest fall from a peak: %.0f bp in %s, %.0f bp in %s.", afall, label_a,
+                 bfall, label_b);
     return cas__figure_end(a, gp, html, 1, "cmp1", title, caption, NULL);
 }
 

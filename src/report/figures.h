@@ -12,7 +12,8 @@
  * gnuplot working in r->tmpdir: 0, or the first failure's CAS_E* code (r->err filled). */
 int cas__figures(struct cas_report *r, FILE *html);
 /* Figure 1 of a page comparing two runs: both prices by step, in a's r->tmpdir. */
-int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, FILE *html);
+int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, const char *label_a,
+                     const char *label_b, FILE *html);
 
 /* ---- the captions (captions.c) ---- */
 

@@ -24,8 +24,7 @@
 #include "report/gnuplot.h"
 #include "report/html.h"
 
-/* A double-quoted gnuplot string holding s. */
-static void gp_string(FILE *f, const char *s)
+void cas__gp_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
@@ -246,7 +245,7 @@ FILE *cas__script_begin(const struct cas_report *r, const char *name, const char
             "set key below horizontal\n"
             "set title ",
             name);
-    gp_string(gp, title);
+    cas__gp_string(gp, title);
     fputs(" noenhanced font 'Arial,14'\n", gp);
     return gp;
 }

@@ -36,4 +36,8 @@ FILE *cas__script_begin(const struct cas_report *r, const char *name, const char
 int cas__figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num, const char *name,
                     const char *title, const char *caption, const char *note);
 
+/* A double-quoted gnuplot string holding s (a run's name, a title): quotes and backslashes
+ * escaped. */
+void cas__gp_string(FILE *f, const char *s);
+
 #endif

@@ -154,7 +154,9 @@ static const char page_style[] =
 static void agents_table(const struct cas_report *r, FILE *html, const char *title)
 {
     const cJSON *agents = cJSON_GetObjectItemCaseSensitive(r->sum, "agents"), *a;
-    fprintf(html, "<h3>%s</h3>\n", title);
+    fputs("<h3>", html);
+    cas__html_text(html, title);
+    fputs("</h3>\n", html);
     if (!cJSON_IsObject(agents) || !agents->child) {
         fputs("<p class=\"note\">No agents.</p>\n", html);
         return;
@@ -271,8 +273,10 @@ static size_t head_rows(const struct cas_report *r, struct head *h)
     return n;
 }
 
-/* The headline figures of one or two runs; with two, B − A (rows both have). */
-static void headline_table(const struct cas_report *const *runs, size_t n, FILE *html)
+/* The headline figures of one or two runs (labelled when two); with two, the second's minus
+ * the first's (rows both have). */
+static void headline_table(const struct cas_report *const *runs, const char *const *labels,
+                           size_t n, FILE *html)
 {
     struct head h[2][N_HEAD];
     size_t m[2] = {0, 0};
@@ -281,11 +285,22 @@ static void headline_table(const struct cas_report *const *runs, size_t n, FILE 
     fputs("<section><h2>Headline figures</h2>\n<table class=\"headline\">\n", html);
     fputs("<tr><th></th>", html);
     for (size_t k = 0; k < n; k++) {
-        fputs(n == 2 ? (k ? "<th>B: " : "<th>A: ") : "<th>", html);
+        fputs("<th>", html);
+        if (n == 2) {
+            cas__html_text(html, labels[k]);
+            fputs(": ", html);
+        }
         cas__html_text(html, runs[k]->instrument);
         fputs("</th>", html);
     }
-    fputs(n == 2 ? "<th>B − A</th></tr>\n" : "</tr>\n", html);
+    if (n == 2) {
+        fputs("<th>", html);
+        cas__html_text(html, labels[1]);
+        fputs(" − ", html);
+        cas__html_text(html, labels[0]);
+        fputs("</th>", html);
+    }
+    fputs("</tr>\n", html);
     for (size_t i = 0; i < m[0]; i++) {
         const struct head *a = &h[0][i], *b = NULL;
         for (size_t j = 0; n == 2 && j < m[1] && !b; j++)
@@ -374,35 +389,60 @@ static void run_heading(FILE *html, const char *label, const struct cas_report *
     fputs("</li>\n", html);
 }
 
+/* A run's label on the two-run page: its directory's last name, or the whole path when the
+ * two last names are the same. */
+static const char *run_label(const char *rundir, char *buf, size_t size)
+{
+    size_t len = strlen(rundir);
+    while (len > 1 && rundir[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && rundir[start - 1] != '/')
+        start--;
+    snprintf(buf, size, "%.*s", (int)(len - start), rundir + start);
+    return buf;
+}
+
 static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *html)
 {
+    char la[256], lb[256];
+    run_label(a->rundir, la, sizeof la);
+    run_label(b->rundir, lb, sizeof lb);
+    if (strcmp(la, lb) == 0) {
+        snprintf(la, sizeof la, "%s", a->rundir);
+        snprintf(lb, sizeof lb, "%s", b->rundir);
+    }
+    const char *labels[2] = {la, lb};
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<title>cascade report: two runs</title>\n<style>\n",
           html);
     fprintf(html, "%s</style>\n</head>\n<body>\n<header>\n<h1>Two runs side by side</h1>\n<ul>\n",
             page_style);
-    run_heading(html, "A", a);
-    run_heading(html, "B", b);
+    run_heading(html, la, a);
+    run_heading(html, lb, b);
     fputs("</ul>\n</header>\n", html);
     const struct cas_report *runs[2] = {a, b};
-    headline_table(runs, 2, html);
+    headline_table(runs, labels, 2, html);
     fputs("<section><h2>Figures</h2>\n", html);
-    int rc = cas__fig_compare(a, b, html);
+    int rc = cas__fig_compare(a, b, la, lb, html);
     if (rc)
         return rc;
     fputs("</section>\n<section id=\"agents\"><h2>What each agent type did</h2>\n", html);
-    agents_table(a, html, "A");
-    agents_table(b, html, "B");
+    agents_table(a, html, la);
+    agents_table(b, html, lb);
     fputs("</section>\n", html);
     for (int k = 0; k < 2; k++) {
-        fprintf(html, "<div class=\"run\" id=\"run-%c\"><h2>Run %c: its largest cascades</h2>\n",
-                k ? 'b' : 'a', k ? 'B' : 'A');
+        fprintf(html, "<div class=\"run\" id=\"run-%c\" data-run=\"", k ? 'b' : 'a');
+        cas__html_text(html, labels[k]);
+        fputs("\"><h2>", html);
+        cas__html_text(html, labels[k]);
+        fputs(": its largest cascades</h2>\n", html);
         if ((rc = cascade_table(runs[k], html)))
             return rc;
         fputs("</div>\n", html);
     }
-    fputs("<footer class=\"small\"><p>Written by <code>cascade report A B</code> ", html);
+    fputs("<footer class=\"small\"><p>Written by <code>cascade report RUN_A RUN_B</code> ", html);
     cas__html_text(html, CAS_VERSION);
     fputs(" from the two run directories; figures drawn by gnuplot.</p></footer>\n"
           "</body>\n</html>\n",
@@ -440,7 +480,7 @@ static int write_page(struct cas_report *r, FILE *html)
                                "first)"
                              : "");
     const struct cas_report *runs[1] = {r};
-    headline_table(runs, 1, html);
+    headline_table(runs, NULL, 1, html);
     instruments_table(r, html);
     fputs("<section><h2>Figures</h2>\n", html);
     int rc = cas__figures(r, html);
@@ -497,7 +537,7 @@ int cas__report_check(const char *rundir, FILE *html, struct cas_err *err)
     int rc = cas_report_read(&r, rundir, NULL, err);
     if (!rc) {
         const struct cas_report *runs[1] = {r};
-        headline_table(runs, 1, html);
+        headline_table(runs, NULL, 1, html);
         instruments_table(r, html);
         agents_table(r, html, "By type");
         r->err = err;
