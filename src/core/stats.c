@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cascade/fmath.h"
 #include "cascade/stats.h"
@@ -129,16 +130,24 @@ static double quantile_sorted(const double *v, size_t n, double q)
     return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
 }
 
+/* x[0..n) copied and sorted ascending (free it); NULL when out of memory. */
+static double *sorted_copy(const double *x, size_t n)
+{
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    memcpy(v, x, n * sizeof *v);
+    qsort(v, n, sizeof *v, ascending);
+    return v;
+}
+
 double cas_stats_quantile(const double *x, size_t n, double q)
 {
     if (n == 0 || !(q >= 0 && q <= 1))
         return NAN;
-    double *v = malloc(n * sizeof *v);
+    double *v = sorted_copy(x, n);
     if (!v)
         return NAN;
-    for (size_t i = 0; i < n; i++)
-        v[i] = x[i];
-    qsort(v, n, sizeof *v, ascending);
     double r = quantile_sorted(v, n, q);
     free(v);
     return r;
@@ -148,12 +157,9 @@ double cas_stats_std_over_iqr(const double *x, size_t n)
 {
     if (n < 2)
         return NAN;
-    double *v = malloc(n * sizeof *v);
+    double *v = sorted_copy(x, n);
     if (!v)
         return NAN;
-    for (size_t i = 0; i < n; i++)
-        v[i] = x[i];
-    qsort(v, n, sizeof *v, ascending);
     double iqr = quantile_sorted(v, n, 0.75) - quantile_sorted(v, n, 0.25);
     free(v);
     double sd = sqrt(cas_stats_variance(x, n));
