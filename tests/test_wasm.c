@@ -38,51 +38,6 @@ static const char *wasm_program(void)
     cr_skip_test("%s", why);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in dir that end in suffix, sorted; how many (at most cap). */
-static size_t list_dir(const char *dir, const char *suffix, char **names, size_t cap)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "cannot open %s", dir);
-    size_t n = 0, ls = strlen(suffix);
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < ls || strcmp(e->d_name + len - ls, suffix) != 0)
-            continue;
-        cr_assert_lt(n, cap, "more than %zu entries in %s", cap, dir);
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
-    return n;
-}
-
-/* Cut summary.json's "performance" object (and the separator before it) out of s. */
-static void strip_performance(char *s, const char *path)
-{
-    char *key = strstr(s, "\"performance\"");
-    cr_assert_not_null(key, "%s has no \"performance\" object", path);
-    char *end = strchr(key, '{');
-    cr_assert_not_null(end);
-    for (int depth = 0; *end; end++) {
-        depth += *end == '{';
-        depth -= *end == '}';
-        if (depth == 0)
-            break;
-    }
-    cr_assert_eq(*end, '}', "unbalanced \"performance\" object in %s", path);
-    char *from = key;
-    while (from > s && (from[-1] == ' ' || from[-1] == '\n'))
-        from--;
-    if (from > s && from[-1] == ',')
-        from--;
-    memmove(from, end + 1, strlen(end + 1) + 1);
-}
-
 /* Two files of the scratch directory: the same bytes (summary.json without its
  * "performance"). */
 static void same_file(const char *a, const char *b, const char *name)

@@ -7,6 +7,7 @@
 #define CASCADE_TESTS_RUNS_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -257,6 +258,53 @@ static inline double num(const struct table *t, size_t r, const char *name)
 static inline long long integer(const struct table *t, size_t r, const char *name)
 {
     return strtoll(cell(t, r, name), NULL, 10);
+}
+
+static inline int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir that end in suffix ("" for every name), sorted, each strdup'd; how
+ * many (at most cap). */
+static inline size_t list_dir(const char *dir, const char *suffix, char **names, size_t cap)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    size_t n = 0, ls = strlen(suffix);
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < ls || strcmp(e->d_name + len - ls, suffix) != 0)
+            continue;
+        cr_assert_lt(n, cap, "more than %zu entries in %s", cap, dir);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    return n;
+}
+
+/* Cut summary.json's "performance" object (its wall-clock figures) and the separator before
+ * it out of s, the text of `path`. */
+static inline void strip_performance(char *s, const char *path)
+{
+    char *key = strstr(s, "\"performance\"");
+    cr_assert_not_null(key, "%s has no \"performance\" object", path);
+    char *end = strchr(key, '{');
+    cr_assert_not_null(end);
+    for (int depth = 0; *end; end++) {
+        depth += *end == '{';
+        depth -= *end == '}';
+        if (depth == 0)
+            break;
+    }
+    cr_assert_eq(*end, '}', "unbalanced \"performance\" object in %s", path);
+    char *from = key;
+    while (from > s && (from[-1] == ' ' || from[-1] == '\n'))
+        from--;
+    if (from > s && from[-1] == ',')
+        from--;
+    memmove(from, end + 1, strlen(end + 1) + 1);
 }
 
 #endif
