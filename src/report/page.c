@@ -552,17 +552,9 @@ int cas__report_check(const char *rundir, FILE *html, struct cas_err *err)
 char *cas_report_default_path(const char *rundir, const char *rundir2)
 {
     /* one run: RUNDIR/report.html; two: RUN_A/compare-BASENAME_B.html */
-    char name[300] = "report.html";
-    if (rundir2) {
-        size_t len = strlen(rundir2);
-        while (len > 1 && rundir2[len - 1] == '/')
-            len--;
-        const char *base = rundir2;
-        for (size_t k = 0; k + 1 < len; k++)
-            if (rundir2[k] == '/')
-                base = rundir2 + k + 1;
-        snprintf(name, sizeof name, "compare-%.*s.html", (int)(rundir2 + len - base), base);
-    }
+    char name[300] = "report.html", base[256];
+    if (rundir2)
+        snprintf(name, sizeof name, "compare-%s.html", run_label(rundir2, base, sizeof base));
     return cas_path_join(rundir, name);
 }
 
