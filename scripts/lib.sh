@@ -58,3 +58,23 @@ build_fuzz() {
     CC=clang build_dir build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dwerror=true \
         -Db_sanitize=address,undefined -Db_lundef=false
 }
+
+# The browser tests' driver (tests/browser/): puppeteer-core from the npm registry,
+# pinned in tests/browser/package.json and, with everything it brings, in its
+# package-lock.json (npm ci), installed into build-browser/node_modules
+# (not committed); the tests find it through NODE_PATH and drive Debian's chromium.
+install_browser_driver() {
+    install_missing chromium nodejs
+    # a node not built by Debian (nodesource's nodejs) brings its own npm and conflicts
+    # with Debian's npm package
+    command -v npm >/dev/null || install_missing npm
+    local dir=build-browser
+    if [ ! -f "$dir/node_modules/puppeteer-core/package.json" ] ||
+        ! cmp -s tests/browser/package-lock.json "$dir/package-lock.json"; then
+        say "installing the browser tests' driver (puppeteer-core, npm) in $dir/"
+        mkdir -p "$dir"
+        cp tests/browser/package.json tests/browser/package-lock.json "$dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+    export CASCADE_NODE_PATH=$PWD/$dir/node_modules
+}
