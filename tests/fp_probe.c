@@ -17,7 +17,8 @@
  * one-second steps, with jumps; then sums of each kind of draw; then option values. */
 static void cascade_figures(void)
 {
-    struct cas_gbm_params g = {0, 0.5 * sqrt(1.0 / 31557600), 0.001, -0.01, 0.05};
+    struct cas_gbm_params g = {
+        .vol = 0.5 * sqrt(1.0 / 31557600), .jump_rate = 0.001, .jump_mean = -0.01, .jump_sd = 0.05};
     for (uint64_t seed = 1; seed <= 20; seed++) {
         struct cas_rng r;
         struct cas_index ix;

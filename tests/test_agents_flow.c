@@ -455,6 +455,27 @@ Test(agents_flow, market_maker_quotes_around_index_without_mid, .init = ready_mm
     cr_assert_eq(q.ask, 61003);
 }
 
+/* index_weight moves the centre from the book's mid toward the index: 1, all the way; 0.5,
+ * half way; the spread and the levels stay as they are around it. */
+Test(agents_flow, market_maker_centres_on_the_index_by_its_weight, .init = ready_mm)
+{
+    set_book(&fx.f, PERP, 59990, 60010); /* mid 60000 */
+    fx.f.views[PERP].index = 60100;
+    param(&fx.a, "index_weight", 1);
+    cr_assert_eq(agent_start(&fx.a), 0);
+    agent_act(&fx.a, &fx.f);
+    struct quotes q = quotes_since(&fx.f, 0);
+    cr_assert_eq(q.bid, 60097, "index 60100 - 3, got %lld", (long long)q.bid);
+    cr_assert_eq(q.ask, 60103);
+    param(&fx.a, "index_weight", 0.5);
+    cr_assert_eq(agent_start(&fx.a), 0);
+    size_t from = fx.f.n_orders;
+    agent_act(&fx.a, &fx.f);
+    q = quotes_since(&fx.f, from);
+    cr_assert_eq(q.bid, 60047, "half way, 60050 - 3, got %lld", (long long)q.bid);
+    cr_assert_eq(q.ask, 60053);
+}
+
 Test(agents_flow, market_maker_skews_against_inventory, .init = ready_mm)
 {
     set_book(&fx.f, PERP, 59990, 60010);

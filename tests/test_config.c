@@ -145,6 +145,13 @@ static void expect_same_instrument(const struct cas_instrument_config *x,
     cr_assert_eq(x->gbm.jump_rate, y->gbm.jump_rate);
     cr_assert_eq(x->gbm.jump_mean, y->gbm.jump_mean);
     cr_assert_eq(x->gbm.jump_sd, y->gbm.jump_sd);
+    for (int g = 0; g < 2; g++) {
+        const struct cas_gbm_params *a = g ? &x->value : &x->gbm, *b = g ? &y->value : &y->gbm;
+        cr_assert_eq(a->msm_k, b->msm_k);
+        cr_assert_eq(a->msm_m0, b->msm_m0);
+        for (uint32_t k = 0; k < a->msm_k; k++)
+            cr_assert_eq(a->msm_rate[k], b->msm_rate[k]);
+    }
     cr_assert_str_eq(x->index_file, y->index_file);
     cr_assert_eq(x->index_spot, y->index_spot);
     cr_assert_eq(x->n_constituents, y->n_constituents);
@@ -1261,6 +1268,56 @@ Test(config, spot_value_converts_like_the_index_and_is_written_back)
     expect_idempotent(SPOT_VALUE(", 'value': {'vol_annual': 0.35}"));
     expect_idempotent(SPOT_VALUE(", 'value': {'drift_annual': 1e-3}"));
     expect_idempotent(SPOT_VALUE(", 'value': {}"));
+}
+
+/* A multifractal clock on an index or a spot value: horizons evenly spaced in log from the
+ * shortest to the longest, each a rate per step; written back only when given. */
+Test(config, multifractal_clock_of_an_index_or_a_value)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             "{'step_seconds': 2, 'instruments': [{'name': 'S', 'initial_price': 100,"
+             " 'value': {'vol_annual': 0.5, 'multifractal': {}}}, " PERP ","
+             " 'index': {'multifractal': {'components': 3, 'm0': 1.7, 'shortest_s': 1,"
+             " 'longest_s': 400}}}]}",
+             NULL, 0);
+    const struct cas_gbm_params *v = &cfg.instruments[0].value, *ix = &cfg.instruments[1].gbm;
+    cr_assert_eq(v->msm_k, 5, "the defaults: 5 components");
+    cr_assert_eq(v->msm_m0, 1.6);
+    cr_assert_float_eq(v->msm_rate[0], 2 / 300.0, 1e-15, "the shortest horizon, 300 s");
+    cr_assert_float_eq(v->msm_rate[4], 2 / 172800.0, 1e-15, "the longest, two days");
+    cr_assert_eq(ix->msm_k, 3);
+    cr_assert_eq(ix->msm_m0, 1.7);
+    cr_assert_eq(ix->msm_rate[0], 1, "a horizon shorter than a step: drawn every step");
+    cr_assert_float_eq(ix->msm_rate[1], 2 / 20.0, 1e-12, "sqrt(1 x 400) = 20 s");
+    cr_assert_float_eq(ix->msm_rate[2], 2 / 400.0, 1e-15);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"longest_s\":\t400"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, ONE_PERP(""), NULL, 0);
+    cr_assert_eq(cfg.instruments[0].gbm.msm_k, 0, "no clock unless asked for");
+    cr_assert_null(strstr(cfg.resolved_json, "multifractal"));
+    cas_config_release(&cfg);
+    expect_idempotent(SPOT_VALUE(", 'value': {'multifractal': {'m0': 1.5, 'longest_s': 3600}}"));
+    expect_idempotent(ONE_PERP(", 'index': {'multifractal': {'components': 8}}"));
+}
+
+Test(config, multifractal_errors)
+{
+    expect_error(ONE_PERP(", 'index': {'multifractal': {'components': 9}}"), CAS_ERANGE,
+                 "instruments[0].index.multifractal.components", "must be between 1 and 8, got 9");
+    expect_error(ONE_PERP(", 'index': {'multifractal': {'components': 2.5}}"), CAS_EINVAL,
+                 "instruments[0].index.multifractal.components", "must be an integer, got 2.5");
+    expect_error(ONE_PERP(", 'index': {'multifractal': {'m0': 2}}"), CAS_ERANGE,
+                 "instruments[0].index.multifractal.m0",
+                 "must be at least 1 and less than 2, got 2");
+    expect_error(ONE_PERP(", 'index': {'multifractal': {'shortest_s': 600, 'longest_s': 60}}"),
+                 CAS_EINVAL, "instruments[0].index.multifractal.longest_s",
+                 "must be at least 'shortest_s' (600), got 60");
+    expect_error(SPOT_VALUE(", 'value': {'multifractal': {'m00': 1.5}}"), CAS_EINVAL,
+                 "instruments[0].value.multifractal.m00", "unknown key 'm00' (did you mean 'm0'?)");
+    expect_error(ONE_PERP(", 'index': {'source': 'path', 'file': 'x.csv', 'multifractal': {}}"),
+                 CAS_EINVAL, "instruments[0].index.multifractal",
+                 "'multifractal' is only for source 'gbm'; remove it or change 'source'");
 }
 
 Test(config, spot_value_errors)

@@ -80,6 +80,84 @@ Test(index, gbm_is_determined_by_its_stream)
     cr_assert(differs, "another stream must give another path");
 }
 
+/* The multifractal clock (Calvet & Fisher 2004): the activity is a product of K
+ * multipliers, each m0 or 2 - m0, so its mean is 1 and the variance of the log returns
+ * stays vol^2 over a long run; multiplier i changes (a fresh draw that differs) at half
+ * its rate; the returns' kurtosis is far above a Gaussian's 3, and |r| remembers its past
+ * over the horizons of the slow multipliers. */
+Test(index, multifractal_clock_keeps_the_variance_and_clusters_it)
+{
+    struct cas_gbm_params p = {
+        .vol = 0.001, .msm_k = 3, .msm_m0 = 1.6, .msm_rate = {0.1, 0.01, 0.001}};
+    struct cas_rng rng;
+    cas_rng_init(&rng, 31, 1);
+    struct cas_index ix;
+    cas_index_init_gbm(&ix, 1e6, &p, &rng);
+    enum { STEPS = 400000, BLOCK = 100 };
+    static double r[STEPS];
+    double sum_a = 0, prev = ix.price, m[3] = {0};
+    unsigned changes[3] = {0};
+    for (cas_step s = 1; s <= STEPS; s++) {
+        double px = cas_index_advance(&ix, s);
+        r[s - 1] = log(px / prev);
+        prev = px;
+        sum_a += ix.activity;
+        double prod = 1;
+        for (int k = 0; k < 3; k++) {
+            cr_assert(ix.msm_m[k] == 1.6 || ix.msm_m[k] == 2.0 - 1.6,
+                      "a multiplier is m0 or 2 - m0");
+            changes[k] += s > 1 && ix.msm_m[k] != m[k];
+            m[k] = ix.msm_m[k];
+            prod *= m[k];
+        }
+        cr_assert(ix.activity == prod, "the activity is the product of the multipliers");
+    }
+    cas_index_release(&ix);
+    cr_assert(fabs(sum_a / STEPS - 1) < 0.15, "mean activity %g", sum_a / STEPS);
+    for (int k = 0; k < 3; k++) {
+        double expect = 0.5 * p.msm_rate[k] * STEPS;
+        cr_assert(fabs(changes[k] - expect) < 0.25 * expect, "multiplier %d changed %u times", k,
+                  changes[k]);
+    }
+    double s2 = 0, s4 = 0;
+    for (int i = 0; i < STEPS; i++) {
+        s2 += r[i] * r[i];
+        s4 += r[i] * r[i] * r[i] * r[i];
+    }
+    double var = s2 / STEPS, kurt = s4 / STEPS / (var * var);
+    cr_assert(fabs(var / (p.vol * p.vol) - 1) < 0.15, "variance %g of vol^2", var / 1e-6);
+    cr_assert(kurt > 4, "kurtosis %g", kurt);
+    /* |r| summed over blocks of 100 steps: correlated with the block 10 blocks later */
+    static double b[STEPS / BLOCK];
+    double mean = 0;
+    for (int i = 0; i < STEPS / BLOCK; i++) {
+        b[i] = 0;
+        for (int j = 0; j < BLOCK; j++)
+            b[i] += fabs(r[i * BLOCK + j]);
+        mean += b[i] / (STEPS / BLOCK);
+    }
+    double c0 = 0, c10 = 0;
+    for (int i = 0; i < STEPS / BLOCK; i++)
+        c0 += (b[i] - mean) * (b[i] - mean);
+    for (int i = 0; i + 10 < STEPS / BLOCK; i++)
+        c10 += (b[i] - mean) * (b[i + 10] - mean);
+    cr_assert(c10 / c0 > 0.08, "acf of block |r| at 10 blocks %g", c10 / c0);
+}
+
+/* Without a clock, the activity stays 1 and the clock draws nothing. */
+Test(index, gbm_without_a_clock_has_activity_one)
+{
+    struct cas_gbm_params p = {.vol = 0.01};
+    struct cas_rng rng;
+    cas_rng_init(&rng, 5, 1);
+    struct cas_index ix;
+    cas_index_init_gbm(&ix, 1000, &p, &rng);
+    for (cas_step s = 1; s <= 100; s++) {
+        cas_index_advance(&ix, s);
+        cr_assert_eq(ix.activity, 1.0);
+    }
+}
+
 Test(index, jump_scales_the_gbm_level)
 {
     struct cas_gbm_params p = {0};

@@ -35,20 +35,33 @@ enum cas_index_outliers {
     CAS_OUTLIERS_NONE,  /* the plain weighted average */
 };
 
+/* The most components of a multifractal volatility clock. */
+#define CAS_MSM_MAX 8
+
 struct cas_gbm_params {
     double drift;     /* per step, of the log price */
     double vol;       /* per step: standard deviation of the log return */
     double jump_rate; /* jumps per step (Poisson) */
     double jump_mean; /* mean of a jump's log size */
     double jump_sd;   /* standard deviation of a jump's log size */
+    /* A multifractal volatility clock (Calvet & Fisher 2004), off when msm_k is 0: the
+     * step's variance is vol^2 times the product of msm_k multipliers, each m0 or 2 - m0
+     * with equal chance (mean 1), multiplier i drawn afresh with probability msm_rate[i]
+     * per step; the rates run geometrically from the shortest horizon to the longest. */
+    uint32_t msm_k;
+    double msm_m0;
+    double msm_rate[CAS_MSM_MAX];
 };
 
 struct cas_index {
     enum cas_index_source source;
     double price; /* ticks */
     struct cas_gbm_params gbm;
-    struct cas_rng rng; /* GBM: the index's own stream */
-    double *path;       /* PATH: price in ticks at each step (owned) */
+    double msm_m[CAS_MSM_MAX]; /* GBM with a multifractal clock: each multiplier now */
+    double activity;           /* GBM: their product, the step's variance over vol^2 (1 off) */
+    bool msm_drawn;            /* the multipliers have their first draw */
+    struct cas_rng rng;        /* GBM: the index's own stream */
+    double *path;              /* PATH: price in ticks at each step (owned) */
     cas_step path_len;
     double path_scale; /* PATH: product of the shocks so far, kept for later steps */
 };

@@ -2,7 +2,8 @@
  * widen or withdraw under stress (Avellaneda & Stoikov 2008; Ho & Stoll 1981).
  *
  * At each wake-up (`rate` per step) the maker cancels the quotes it left at the last one
- * and quotes afresh around the mid (else the index): `levels` bids and asks of `size` lots,
+ * and quotes afresh around the mid (else the index), moved `index_weight` of the way to the
+ * index (makers who price off the spot market): `levels` bids and asks of `size` lots,
  * the innermost `half` ticks from the centre and each next one `level_gap_ticks` further.
  * The half-spread is `spread_ticks` x (1 + `vol_widen` x vol / `vol_ref`), where vol is the
  * maker's own estimate of realized volatility: an exponential average, with half-life
@@ -51,7 +52,10 @@
     CAS__P_LEVERAGE(X, 5, "each maker's leverage on perpetuals (capped by the instrument's)") \
     X(post_only, bool, INT, 0, 0, 1, false, "",                                               \
       "1: quotes never take; a quote that would cross the opposite best is placed one tick "  \
-      "behind it, as a post-only order")
+      "behind it, as a post-only order")                                                      \
+    X(index_weight, double, REAL, 0, 0, 1, false, "",                                         \
+      "weight of the index in the quotes' centre: 0 the book's mid, 1 the index (a "          \
+      "perpetual's; on spot the mid), as makers who price off the spot market")
 
 struct market_maker {
     CAS__PARAM_FIELDS(PARAMS)
@@ -164,6 +168,8 @@ static void market_maker_act(void *state, struct cas_agent_ctx *ctx)
     if (withdrawn(m, v, vol))
         return;
     double centre = v->has_bid && v->has_ask ? 0.5 * (double)(v->best_bid + v->best_ask) : v->index;
+    if (m->index_weight > 0)
+        centre += m->index_weight * (v->index - centre);
     if (!(centre > 0))
         return;
     double half = m->spread_ticks * (1 + m->vol_widen * vol / m->vol_ref);

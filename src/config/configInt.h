@@ -186,6 +186,17 @@ int cas__read_money(struct cas__walk *w, const cJSON *obj, const char *key, doub
 
 /* ---- the schema (config.c, perp.c, shocks.c) ------------------------------------------ */
 
+struct cas__build;
+struct cas_gbm_params;
+/* A GBM's multifractal volatility clock, the object "multifractal" in obj (an index's
+ * or a spot value's; docs/config.md): absent, none (g->msm_k 0). seconds[2] keeps its
+ * horizons as written. */
+int cas__read_multifractal(struct cas__walk *w, const cJSON *obj, double step_seconds,
+                           struct cas_gbm_params *g, double seconds[2]);
+/* The clock back into obj, when there is one. */
+void cas__put_multifractal(struct cas__build *b, cJSON *obj, const struct cas_gbm_params *g,
+                           const double seconds[2]);
+
 /* Values kept as the user wrote them, for resolved_json, where the struct holds them
  * converted in a way that does not invert exactly (seconds to steps, annual to per step). */
 struct cas__written {
@@ -195,6 +206,7 @@ struct cas__written {
     double band_window_seconds, halt_seconds, slice_cooldown_seconds;
     double dm_window_seconds, base_vol_annual;
     double value_vol_annual, value_drift_annual; /* a spot instrument's "value" */
+    double msm_s[2], value_msm_s[2];             /* "multifractal": shortest_s, longest_s */
 };
 
 struct cas__parse {

@@ -96,12 +96,12 @@ static const struct {
     const char *key;
     enum cas_index_source source;
 } index_keys[] = {
-    {"source", CAS_INDEX_GBM},        {"vol_annual", CAS_INDEX_GBM},
-    {"drift_annual", CAS_INDEX_GBM},  {"jumps_per_day", CAS_INDEX_GBM},
-    {"jump_mean", CAS_INDEX_GBM},     {"jump_sd", CAS_INDEX_GBM},
-    {"file", CAS_INDEX_PATH},         {"instrument", CAS_INDEX_SPOT},
-    {"constituents", CAS_INDEX_SPOT}, {"outliers", CAS_INDEX_SPOT},
-    {"outlier_band", CAS_INDEX_SPOT},
+    {"source", CAS_INDEX_GBM},       {"vol_annual", CAS_INDEX_GBM},
+    {"drift_annual", CAS_INDEX_GBM}, {"jumps_per_day", CAS_INDEX_GBM},
+    {"jump_mean", CAS_INDEX_GBM},    {"jump_sd", CAS_INDEX_GBM},
+    {"multifractal", CAS_INDEX_GBM}, {"file", CAS_INDEX_PATH},
+    {"instrument", CAS_INDEX_SPOT},  {"constituents", CAS_INDEX_SPOT},
+    {"outliers", CAS_INDEX_SPOT},    {"outlier_band", CAS_INDEX_SPOT},
 };
 
 static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_index_source src)
@@ -118,6 +118,52 @@ static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_i
     return rc;
 }
 
+int cas__read_multifractal(struct cas__walk *w, const cJSON *obj, double step_seconds,
+                           struct cas_gbm_params *g, double seconds[2])
+{
+    static const char *const keys[] = {"components", "m0", "shortest_s", "longest_s"};
+    static const struct cas__range comps = {1, CAS_MSM_MAX, false, true, false};
+    static const struct cas__range m0 = {1, 2, false, false, true};
+    static const struct cas__range horizon = {0, 1e9, true, false, false};
+    const cJSON *m;
+    double k;
+    int rc = cas__read_object(w, obj, "multifractal", &m);
+    if (rc || !m)
+        return rc;
+    size_t mark = cas__push_key(w, "multifractal");
+    if ((rc = cas__check_keys(w, m, keys, N_OF(keys))) != 0 ||
+        (rc = cas__read_number(w, m, "components", &comps, 5, &k)) != 0 ||
+        (rc = cas__read_number(w, m, "m0", &m0, 1.6, &g->msm_m0)) != 0 ||
+        (rc = cas__read_number(w, m, "shortest_s", &horizon, 300, &seconds[0])) != 0 ||
+        (rc = cas__read_number(w, m, "longest_s", &horizon, 172800, &seconds[1])) != 0)
+        return rc;
+    if (seconds[1] < seconds[0])
+        return cas__fail(w, "longest_s", CAS_EINVAL, "must be at least 'shortest_s' (%g), got %g",
+                         seconds[0], seconds[1]);
+    cas__pop(w, mark);
+    g->msm_k = (uint32_t)k;
+    /* horizons from the shortest to the longest, evenly spaced in log; a multiplier whose
+     * horizon is a step or less is drawn afresh every step */
+    for (uint32_t i = 0; i < g->msm_k; i++) {
+        double f = g->msm_k > 1 ? (double)i / (double)(g->msm_k - 1) : 0.0;
+        double h = seconds[0] * pow(seconds[1] / seconds[0], f);
+        g->msm_rate[i] = step_seconds >= h ? 1.0 : step_seconds / h;
+    }
+    return 0;
+}
+
+void cas__put_multifractal(struct cas__build *b, cJSON *obj, const struct cas_gbm_params *g,
+                           const double seconds[2])
+{
+    if (!g->msm_k)
+        return;
+    cJSON *m = cas__put(b, obj, "multifractal", cJSON_CreateObject());
+    cas__put(b, m, "components", cas__raw_int(g->msm_k));
+    cas__put(b, m, "m0", cas__raw_real(g->msm_m0));
+    cas__put(b, m, "shortest_s", cas__raw_real(seconds[0]));
+    cas__put(b, m, "longest_s", cas__raw_real(seconds[1]));
+}
+
 static int read_gbm(struct cas__rule_ctx *c, const cJSON *ix)
 {
     static const struct cas__range vol = {0, 100, false, false, false};
@@ -132,7 +178,8 @@ static int read_gbm(struct cas__rule_ctx *c, const cJSON *ix)
         (rc = cas__read_number(c->w, ix, "drift_annual", &drift, 0, &wr->drift_annual)) != 0 ||
         (rc = cas__read_number(c->w, ix, "jumps_per_day", &jumps, 0, &wr->jumps_per_day)) != 0 ||
         (rc = cas__read_number(c->w, ix, "jump_mean", &mean, 0, &g->jump_mean)) != 0 ||
-        (rc = cas__read_number(c->w, ix, "jump_sd", &sd, 0.05, &g->jump_sd)) != 0)
+        (rc = cas__read_number(c->w, ix, "jump_sd", &sd, 0.05, &g->jump_sd)) != 0 ||
+        (rc = cas__read_multifractal(c->w, ix, c->step_seconds, g, wr->msm_s)) != 0)
         return rc;
     g->vol = wr->vol_annual * sqrt(c->step_seconds / YEAR_SECONDS);
     g->drift = wr->drift_annual * c->step_seconds / YEAR_SECONDS;
@@ -646,6 +693,7 @@ static void resolve_index(struct cas__build *b, cJSON *o, const struct cas_confi
         cas__put(b, ix, "jumps_per_day", cas__raw_real(wr->jumps_per_day));
         cas__put(b, ix, "jump_mean", cas__raw_real(ins->gbm.jump_mean));
         cas__put(b, ix, "jump_sd", cas__raw_real(ins->gbm.jump_sd));
+        cas__put_multifractal(b, ix, &ins->gbm, wr->msm_s);
     }
 }
 

@@ -28,6 +28,7 @@ void cas_index_init_gbm(struct cas_index *ix, double p0, const struct cas_gbm_pa
     ix->source = CAS_INDEX_GBM;
     ix->price = p0;
     ix->gbm = *p;
+    ix->activity = 1.0;
     ix->rng = *rng;
     ix->path_scale = 1.0;
 }
@@ -93,12 +94,34 @@ static double held(double p)
     return p < DBL_MIN ? DBL_MIN : p > (double)CAS_BOOK_MAX_PRICE ? (double)CAS_BOOK_MAX_PRICE : p;
 }
 
-/* One GBM step in log space: drift - vol^2/2 + vol*Z, plus N ~ Poisson(rate)
- * jumps of Normal(jump_mean, jump_sd) each. Draw order is fixed: Z, N, jumps. */
+/* The multifractal clock's step: at the first, every multiplier drawn from its stationary
+ * law (m0 or 2 - m0, even odds); after, multiplier i drawn afresh with probability
+ * msm_rate[i]. Each multiplier takes one or two draws, in order. Returns the product. */
+static double msm_step(struct cas_index *ix)
+{
+    const struct cas_gbm_params *g = &ix->gbm;
+    double a = 1.0;
+    for (uint32_t i = 0; i < g->msm_k; i++) {
+        if (!ix->msm_drawn || cas_rng_double(&ix->rng) < g->msm_rate[i])
+            ix->msm_m[i] = cas_rng_bernoulli(&ix->rng, 0.5) ? g->msm_m0 : 2.0 - g->msm_m0;
+        a *= ix->msm_m[i];
+    }
+    ix->msm_drawn = true;
+    return a;
+}
+
+/* One GBM step in log space: drift - a vol^2/2 + sqrt(a) vol Z, with a the multifractal
+ * clock's activity (1 without one), plus N ~ Poisson(rate) jumps of Normal(jump_mean,
+ * jump_sd) each. Draw order is fixed: the clock's, Z, N, jumps. */
 static double gbm_step(struct cas_index *ix)
 {
     const struct cas_gbm_params *g = &ix->gbm;
-    double r = g->drift - 0.5 * g->vol * g->vol + g->vol * cas_rng_normal(&ix->rng, 0.0, 1.0);
+    double vol = g->vol;
+    if (g->msm_k) { /* vol * sqrt(a): without a clock the step is as it always was */
+        ix->activity = msm_step(ix);
+        vol *= sqrt(ix->activity);
+    }
+    double r = g->drift - 0.5 * vol * vol + vol * cas_rng_normal(&ix->rng, 0.0, 1.0);
     uint64_t jumps = cas_rng_poisson(&ix->rng, g->jump_rate);
     for (uint64_t i = 0; i < jumps; i++)
         r += cas_rng_normal(&ix->rng, g->jump_mean, g->jump_sd);
