@@ -1844,6 +1844,29 @@ Test(config, population_margin_mode)
                  " isolated)");
 }
 
+/* A population's own maker fee: parts per million, negative for a rebate, written back
+ * only when given (every config without one writes the config.json it wrote before). */
+Test(config, population_maker_fee)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             "{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise'},"
+             " {'type': 'market_maker', 'maker_fee': -0.00001}]}",
+             NULL, 0);
+    cr_assert_not(cfg.populations[0].own_maker_fee);
+    cr_assert(cfg.populations[1].own_maker_fee);
+    cr_assert_eq(cfg.populations[1].maker_fee_ppm, -10);
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"maker_fee\":\t-1e-05"), "%s",
+                       cfg.resolved_json);
+    cas_config_release(&cfg);
+    expect_idempotent("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'maker_fee': 0.0001}]}");
+    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'maker_fee': -0.002}]}",
+                 CAS_ERANGE, "agents[0].maker_fee", "must be between -0.001 and 0.01, got -0.002");
+    expect_error("{" MIN_INSTRUMENTS ", 'agents': [{'type': 'noise', 'maker_fee': 1e-7}]}",
+                 CAS_EINVAL, "agents[0].maker_fee",
+                 "must be a whole number of parts per million (0.000001), got 1e-07");
+}
+
 /* ---- parameters given as distributions ---- */
 
 /* A config of one noise population whose params object is PARAMS. */

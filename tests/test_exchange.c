@@ -463,6 +463,31 @@ Test(exchange, maker_and_taker_fees_round_up)
     cr_assert_eq(cas_exchange_last(ex, 0), 1000);
 }
 
+/* A maker with a fee of its own, -150 ppm: on 7000, -1.05, rounded up to -1 (a rebate
+ * rounds toward zero); the taker still pays 500 ppm, 3.5 -> 4. The fees held drop by the
+ * rebate, and money is conserved (trade() checks the exchange after each trade). */
+Test(exchange, an_account_s_own_maker_fee_is_a_rebate)
+{
+    struct cas_instrument_spec s = with_fees(1000, 200, 500);
+    open_venue(&s, 1, 0);
+    uint32_t mk, tk;
+    open_accounts(
+        (struct acct[]){{100000, CAS_CROSS, 10, &mk, 0}, {100000, CAS_CROSS, 10, &tk, 0}, {0}});
+    cr_assert_eq(cas_exchange_set_maker_fee(ex, mk, -150), 0);
+    cr_assert_eq(cas_exchange_set_maker_fee(ex, mk, -10001), CAS_EINVAL, "beyond -1%");
+    cr_assert_eq(cas_exchange_set_maker_fee(ex, 99, 0), CAS_EINVAL, "no such account");
+    trade(ex, 0, tk, mk, 1000, 7); /* 7000 x -150 ppm = -1.05: a rebate of 1 */
+    struct cas_account_view v = account_of(ex, mk);
+    cr_assert_eq(v.fees_paid, -1);
+    cr_assert_eq(v.cash, 107001);
+    cr_assert_eq(account_of(ex, tk).fees_paid, 4);
+    cr_assert_eq(totals(ex).fees, 3);
+    /* as a taker it pays the instrument's taker fee: its own fee is a maker's only */
+    trade(ex, 0, mk, tk, 1000, 7);
+    cr_assert_eq(account_of(ex, mk).fees_paid, -1 + 4);
+    cr_assert_eq(account_of(ex, tk).fees_paid, 4 + 2);
+}
+
 /* Entry price and realized PnL, on paper (K = 1): a buys 10 at 100 (cost
  * 1000, entry 100), buys 10 more at 110 (cost 2100, entry 105), sells 5 at
  * 120: realized 5 x 120 - 2100 x 5/20 = 600 - 525 = 75, entry stays 105;

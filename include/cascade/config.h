@@ -109,6 +109,10 @@ struct cas_population_config {
     uint32_t count;
     uint32_t instrument;         /* index into instruments */
     enum cas_margin_mode margin; /* "margin": "cross" (default) or "isolated" */
+    /* "maker_fee": the fee its accounts pay as makers, in place of each instrument's (a
+     * venue's liquidity-provider programme; < 0 a rebate), when own_maker_fee */
+    bool own_maker_fee;
+    int64_t maker_fee_ppm;
     /* In the order of type->params. dists[i] is how param i varies across the agents
      * (CAS_DIST_CONSTANT for a plain number); params[i] its central value: a plain
      * number, a constant's value, a uniform's midpoint, a normal's or exponential's

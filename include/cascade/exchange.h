@@ -213,6 +213,11 @@ int cas_exchange_open_position(struct cas_exchange *ex, uint32_t instrument, uin
  * next orders and the margin set aside for what an isolated position opens; margin
  * already set aside stays. 0 or CAS_EINVAL (no such account, leverage < 1). */
 int cas_exchange_set_leverage(struct cas_exchange *ex, uint32_t account, int32_t leverage);
+/* Give an account a maker fee of its own, in parts per million of the notional (-10000 ..
+ * 10000; < 0 a rebate, paid out of the fees the venue holds), in place of each
+ * instrument's: a venue's fee tier or liquidity-provider programme. Rounded as every fee
+ * is, up (a rebate toward zero). 0 or CAS_EINVAL. */
+int cas_exchange_set_maker_fee(struct cas_exchange *ex, uint32_t account, int64_t ppm);
 
 /* Deposit `amount` (>= 0) more into an account: a cross account's cash, or
  * an isolated account's margin on `instrument` when it holds a position there

@@ -255,7 +255,9 @@ static const char *const margin_modes[] = {"cross", "isolated"};
 
 static int read_population(struct cas__parse *p, const cJSON *o, size_t i)
 {
-    static const char *const keys[] = {"type", "count", "instrument", "margin", "params"};
+    static const char *const keys[] = {"type",   "count",     "instrument",
+                                       "margin", "maker_fee", "params"};
+    static const struct cas__range fee = {-0.001, 0.01, false, false, false};
     struct cas_population_config *pop = &p->cfg->populations[i];
     const cJSON *params;
     double count;
@@ -269,6 +271,10 @@ static int read_population(struct cas__parse *p, const cJSON *o, size_t i)
         (rc = cas__read_choice(&p->w, o, "margin", margin_modes, 2, 0, "margin mode", "known modes",
                                &margin)) != 0 ||
         (rc = cas__read_object(&p->w, o, "params", &params)) != 0)
+        return rc;
+    pop->own_maker_fee = cas__member(o, "maker_fee") != NULL;
+    if (pop->own_maker_fee &&
+        (rc = cas__read_ppm(&p->w, o, "maker_fee", &fee, 0, &pop->maker_fee_ppm)) != 0)
         return rc;
     pop->count = (uint32_t)count;
     pop->margin = margin == 0 ? CAS_CROSS : CAS_ISOLATED;
@@ -464,6 +470,8 @@ static void resolve_population(struct cas__build *b, cJSON *arr, const struct ca
     cas__put(b, o, "count", cas__raw_int(pop->count));
     cas__put(b, o, "instrument", cJSON_CreateString(cfg->instruments[pop->instrument].name));
     cas__put(b, o, "margin", cJSON_CreateString(margin_modes[pop->margin == CAS_ISOLATED]));
+    if (pop->own_maker_fee)
+        cas__put(b, o, "maker_fee", cas__raw_real((double)pop->maker_fee_ppm / 1e6));
     cJSON *params = cas__put(b, o, "params", cJSON_CreateObject());
     for (uint32_t i = 0; i < pop->type->n_params; i++)
         cas__resolve_param(b, params, &pop->type->params[i], &pop->dists[i], pop->params[i],

@@ -184,6 +184,15 @@ int cas_exchange_set_leverage(struct cas_exchange *ex, uint32_t account, int32_t
     return 0;
 }
 
+int cas_exchange_set_maker_fee(struct cas_exchange *ex, uint32_t account, int64_t ppm)
+{
+    if (account >= ex->n_acct || ppm < -CAS_PPM / 100 || ppm > CAS_PPM / 100)
+        return CAS_EINVAL;
+    ex->acct[account].own_maker_fee = true;
+    ex->acct[account].maker_fee_ppm = ppm;
+    return 0;
+}
+
 int cas_exchange_deposit(struct cas_exchange *ex, uint32_t account, uint32_t instrument,
                          cas_money amount)
 {

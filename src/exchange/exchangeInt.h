@@ -67,6 +67,8 @@ struct account {
     cas_money cash;
     cas_money fees_paid, funding_paid;
     int32_t leverage;
+    bool own_maker_fee; /* maker_fee_ppm replaces the instrument's maker fee */
+    int64_t maker_fee_ppm;
     enum cas_margin_mode mode;
     uint32_t n_perp;    /* open perpetual positions */
     uint32_t multi_idx; /* slot in ex->multi, NIL when not there */

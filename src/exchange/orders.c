@@ -190,7 +190,9 @@ static void on_fill(void *ctx, const struct cas_fill *f)
     const struct cas_instrument_spec *s = &ex->inst[i].spec;
     enum cas_side ms = opposite(f->taker_side);
     pos_at(ex, maker, i)->open[ms] -= f->qty;
-    trade_account(ex, maker, i, ms, f->price, f->qty, s->maker_fee_ppm);
+    const struct account *mk = &ex->acct[maker];
+    trade_account(ex, maker, i, ms, f->price, f->qty,
+                  mk->own_maker_fee ? mk->maker_fee_ppm : s->maker_fee_ppm);
     uint32_t taker = CAS_NO_ACCOUNT;
     if (ex->taker_job != NIL) {
         trade_job(ex, &ex->jobs[ex->taker_job], f->taker_side, f->price, f->qty);

@@ -391,6 +391,8 @@ static int init_agents(struct cas_sim *s, struct cas_err *err)
             int rc = a->type->init(a->state, &setup, err);
             if (rc == 0)
                 rc = open_account(s, &setup, pop->margin, &a->account, &a->stats.deposit, err);
+            if (rc == 0 && pop->own_maker_fee)
+                rc = cas_exchange_set_maker_fee(s->ex, a->account, pop->maker_fee_ppm);
             if (rc == 0 && a->account < s->n_owner)
                 s->owner[a->account] = g;
             if (rc < 0) {
