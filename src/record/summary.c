@@ -84,7 +84,7 @@ const struct cas_column cas__summary_keys[] = {
     {"accounting.total_final", "quote currency", "cash of every account and of unfinished "
                                                  "liquidations, the insurance fund, fees and "
                                                  "rounding residue at the end"},
-    {"accounting.fees", "quote currency", "trading fees collected by the venue"},
+    {"accounting.fees", "quote currency", "trading fees collected by the venue, less the rebates it paid to makers with a negative `maker_fee`"},
     {"accounting.rounding_residue", "quote currency", "what the rounding rule kept (amounts "
                                                       "owed round up, amounts owed to an "
                                                       "account round down)"},
