@@ -2,7 +2,9 @@
  * set beside published figures for Binance's BTCUSDT perpetual. docs/calibration.md prints
  * these figures, measured over 32 days (seeds 1-24 and 101-108) the same way as here, and
  * the bounds below are the ones its last column prints: ranges that held on every one of
- * those days, each a little wider than what was measured. Each assertion holds a sentence
+ * those days, each a little wider than what was measured; the calm market's memory and the
+ * makers' PnL are held to the ranges issue 20 states for BTC instead, which seeds 1-8 meet
+ * and not every group of eight does (the page says which). Each assertion holds a sentence
  * of the page, matches and misses alike, so that a change of the model that moves a figure
  * fails here until the document follows. The sanitizer build (CASCADE_QUICK set by
  * tests/meson.build) runs two seeds for the first two hours only and checks what does not
@@ -22,16 +24,20 @@ static unsigned n_seeds(void)
 }
 
 struct day {
-    double volume_btc;     /* lots traded over the day x LOT */
-    double oi_btc;         /* median over rows of oi_long x LOT */
-    double depth1_btc;     /* median of depth_1pct x LOT */
-    double spread_ticks;   /* median of spread_ticks */
-    double basis_bp;       /* median of |mark / index - 1| */
-    double basis95_bp;     /* its 95th percentile */
-    double funding;        /* mean predicted funding rate per 8 h */
-    double kurtosis, hill; /* of 1-minute returns (summary.json: stylized) */
-    double acf_r[50], acf_absr[50];
-    double mark;         /* median of the mark, USDT */
+    double volume_btc;   /* lots traded over the day x LOT */
+    double oi_btc;       /* median over rows of oi_long x LOT */
+    double depth1_btc;   /* median of depth_1pct x LOT */
+    double spread_ticks; /* median of spread_ticks */
+    double basis_bp;     /* median of |mark / index - 1| */
+    double basis95_bp;   /* its 95th percentile */
+    double funding;      /* mean predicted funding rate per 8 h */
+    /* of 1-minute returns after the first hour (summary.json: stylized) */
+    double kurtosis, hill, std_iqr, absr_30_120;
+    double acf_r[60];
+    double basis_med_bp;                  /* stylized.basis_median_bps */
+    double prints, at_interest, positive; /* funding prints, shares at 0.01% and above 0 */
+    double mm_pnl;                        /* the makers' PnL, USDT */
+    double mark;                          /* median of the mark, USDT */
     double liquidated;   /* liquidated notional over the day, USDT (at the marks) */
     double mm_same_btc;  /* lots traded between two market makers x LOT */
     double oi_lo, oi_hi; /* the day's lowest and highest oi_long over its first row's */
@@ -126,22 +132,29 @@ static struct day measure(unsigned seed)
     cr_assert_eq(h, 60, "1-minute returns");
     summary_numbers(s, "excess_kurtosis", &d.kurtosis, 1);
     summary_numbers(s, "hill_index", &d.hill, 1);
-    summary_numbers(s, "acf_r", d.acf_r, 50);
-    summary_numbers(s, "acf_absr", d.acf_absr, 50);
+    summary_numbers(s, "std_over_iqr", &d.std_iqr, 1);
+    summary_numbers(s, "acf_absr_mean_30_120", &d.absr_30_120, 1);
+    summary_numbers(s, "basis_median_bps", &d.basis_med_bp, 1);
+    summary_numbers(s, "funding_prints", &d.prints, 1);
+    summary_numbers(s, "funding_at_interest_share", &d.at_interest, 1);
+    summary_numbers(s, "funding_positive_share", &d.positive, 1);
+    summary_numbers(s, "acf_r", d.acf_r, 60);
     const char *mm = strstr(s, "\"market_maker\": {");
     cr_assert_not_null(mm, "summary.json has no market makers");
     summary_numbers(mm, "same_type_lots", &d.mm_same_btc, 1);
+    summary_numbers(mm, "pnl", &d.mm_pnl, 1);
     d.mm_same_btc *= LOT;
     free(s);
     cr_log_info("seed %u: volume %.0f BTC, OI %.1f BTC, depth 1%% %.2f BTC (OI / depth %.0f), "
                 "turnover %.2f a day, liquidated %.3f%% of OI, makers with makers %.1f%% of "
                 "volume, spread %.0f ticks, |basis| %.1f bp (p95 %.1f), funding %.4f%%, "
-                "kurtosis %.2f, Hill %.2f, acf r lag 1-3 %.3f %.3f %.3f, acf |r| lag 1 %.3f",
+                "Hill %.2f, std / IQR %.2f, acf |r| 30-120 %.3f, acf r lag 1-3 %.3f %.3f %.3f, "
+                "makers' PnL %.0f",
                 seed, d.volume_btc, d.oi_btc, d.depth1_btc, d.oi_btc / d.depth1_btc,
                 d.volume_btc / d.oi_btc, 100 * d.liquidated / (d.oi_btc * d.mark),
                 100 * d.mm_same_btc / d.volume_btc, d.spread_ticks, d.basis_bp, d.basis95_bp,
-                d.funding * 100, d.kurtosis, d.hill, d.acf_r[0], d.acf_r[1], d.acf_r[2],
-                d.acf_absr[0]);
+                d.funding * 100, d.hill, d.std_iqr, d.absr_30_120, d.acf_r[0], d.acf_r[1],
+                d.acf_r[2], d.mm_pnl);
     return d;
 }
 
@@ -183,9 +196,9 @@ static double liquidated_share(const struct day *d)
  * is published; the spot depth stands in). Volume 1.30 and 2.39 times open interest a day
  * (Binance's BTC futures, two days); liquidations of an ordinary day a few tenths of a
  * percent of open interest; makers do not trade with one another (post-only quotes).
- * Measured over the 32 days: OI / depth 477-518, turnover 1.41-1.58, liquidated 0.12-0.82%
- * (the median over each eight seeds 0.32-0.41%), makers with makers none, every row of open
- * interest -3.5% to +3.4% from the first. */
+ * Measured over the 32 days: OI / depth 467-509, turnover 0.99-1.47, liquidated 0-0.86%
+ * (the median over each eight seeds 0.12-0.18%), makers with makers none, every row of open
+ * interest -3.0% to +2.2% from the first. */
 static void open_interest_at_the_venue_s_scale(void)
 {
     for (unsigned s = 0; s < n_seeds(); s++) {
@@ -202,7 +215,7 @@ static void open_interest_at_the_venue_s_scale(void)
         const struct day *d = &days[s];
         cr_assert(d->oi_btc > 2700 && d->oi_btc < 3000, "seed %u: open interest %.0f BTC", s + 1,
                   d->oi_btc);
-        cr_assert(turnover(d) > 1.35 && turnover(d) < 1.65,
+        cr_assert(turnover(d) > 0.95 && turnover(d) < 1.55,
                   "seed %u: volume %.2f times open interest a day", s + 1, turnover(d));
         /* held through the day: every row within 4% of the first */
         cr_assert(d->oi_lo > 0.96 && d->oi_hi < 1.04,
@@ -211,7 +224,7 @@ static void open_interest_at_the_venue_s_scale(void)
     }
     double liq = median_of(liquidated_share);
     cr_log_info("median liquidated %.3f%% of OI", 100 * liq);
-    cr_assert(liq > 0.002 && liq < 0.006, "a calm day liquidated %.3f%% of open interest",
+    cr_assert(liq > 0.0008 && liq < 0.0025, "a calm day liquidated %.3f%% of open interest",
               100 * liq);
 }
 
@@ -222,12 +235,12 @@ static void liquidity_at_the_stated_scale(void)
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
         /* observed 146,000-256,000 BTC a day on all of Binance's BTC futures (two days, each
-         * at its own price); x 1/40: 3,650-6,400. Measured 4,140-4,520 */
-        cr_assert(d->volume_btc > 4050 && d->volume_btc < 4600, "seed %u: volume %.0f BTC", s + 1,
+         * at its own price); x 1/40: 3,650-6,400. Measured 2,830-4,040 */
+        cr_assert(d->volume_btc > 2750 && d->volume_btc < 4150, "seed %u: volume %.0f BTC", s + 1,
                   d->volume_btc);
         /* observed 134-157 BTC within 1% of Binance's BTC spot book, both sides; x 1/40:
-         * 3.4-3.9. Measured 5.58-5.89 */
-        cr_assert(d->depth1_btc > 5.5 && d->depth1_btc < 6, "seed %u: depth %.2f BTC", s + 1,
+         * 3.4-3.9. Measured 5.72-6.04 */
+        cr_assert(d->depth1_btc > 5.6 && d->depth1_btc < 6.15, "seed %u: depth %.2f BTC", s + 1,
                   d->depth1_btc);
         /* no published figure for the perpetual; the model's post-only makers quote one tick
          * wide (the median of every day's rows) */
@@ -240,13 +253,14 @@ static void basis_and_funding(void)
 {
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
-        /* measured: median 3.2-3.7 bp, 95th percentile 7.5-8.0 bp */
-        cr_assert(d->basis_bp > 3 && d->basis_bp < 4, "seed %u: median |basis| %.1f bp", s + 1,
+        /* measured: median 0.9-2.4 bp, 95th percentile 2.3-4.0 bp (the makers quote around
+         * the index, and the desks trade against 3 bp) */
+        cr_assert(d->basis_bp > 0.7 && d->basis_bp < 2.6, "seed %u: median |basis| %.1f bp", s + 1,
                   d->basis_bp);
-        cr_assert(d->basis95_bp > 7 && d->basis95_bp < 9, "seed %u: p95 |basis| %.1f bp", s + 1,
+        cr_assert(d->basis95_bp > 2 && d->basis95_bp < 4.5, "seed %u: p95 |basis| %.1f bp", s + 1,
                   d->basis95_bp);
         /* observed 0.01% per 8 h whenever the averaged premium is within the 0.05% clamp of
-         * it; measured, the day's mean +0.0078% to +0.0101% */
+         * it; measured, the day's mean +0.0097% to +0.0100% */
         cr_assert(d->funding > 0.00005 && d->funding < 0.00012, "seed %u: funding %.5f%%", s + 1,
                   d->funding * 100);
     }
@@ -256,56 +270,67 @@ static double hill(const struct day *d)
 {
     return d->hill;
 }
-static double kurtosis(const struct day *d)
+static double std_iqr(const struct day *d)
 {
-    return d->kurtosis;
+    return d->std_iqr;
 }
-static double absr_lag1(const struct day *d)
+static double absr_30_120(const struct day *d)
 {
-    return d->acf_absr[0];
+    return d->absr_30_120;
+}
+static double basis_med(const struct day *d)
+{
+    return d->basis_med_bp;
+}
+static double mm_pnl(const struct day *d)
+{
+    return d->mm_pnl;
 }
 
-/* Stylized facts of 1-minute returns: a bounce at lags 1 and 2 (every seed: lag 1 between
- * -0.35 and 0.1, lag 2 between -0.32 and 0; measured -0.29 to 0.04 and -0.28 to -0.06),
- * little linear autocorrelation beyond (the median over seeds of each lag from 3 to 50
- * within 0.1; over each eight of the 32 days within 0.07), volatility clustering present
- * (the median over seeds of the first lag of |r| between 0.1 and 0.35, measured 0.15-0.27;
- * a calm day without liquidations that move the price may have none) but fading within
- * minutes rather than over hours (lags 11-50 of |r| average between -0.03 and 0.05 on
- * every seed, measured -0.007 to 0.032: a miss); tails heavier than a Gaussian's on most
- * days (the median excess kurtosis between 1 and 12, measured 1.5-10.1; the median Hill
- * index between 3 and 5, measured 3.3-4.7; BTC's is about 3), with a wide spread between
- * days. */
-static void stylized_facts_of_one_minute_returns(void)
+/* The calm market's memory, as issue 20 states BTC's 1-minute returns (the first hour left
+ * out), per seed and then the median over the seeds: a Hill index of the largest 5% of
+ * |r| between 2.5 and 3.8 (BTC about 3), a standard deviation at least 1.3 times the
+ * inter-quartile range (a Gaussian 0.74, BTC about 1.7), the autocorrelation of |r|
+ * averaged over lags 30-120 minutes above 0.05 (volatility that stays for hours), and the
+ * median |mark / index - 1| at most 5 bp; averaged over the seeds, the autocorrelation of
+ * returns within +-0.05 at every lag from 2 to 60 (no bounce). */
+static void the_calm_market_s_memory(void)
 {
-    for (unsigned s = 0; s < n_seeds(); s++) {
-        const struct day *d = &days[s];
-        cr_assert(d->acf_r[0] > -0.35 && d->acf_r[0] < 0.1, "seed %u: acf of r at lag 1 %.3f",
-                  s + 1, d->acf_r[0]);
-        cr_assert(d->acf_r[1] > -0.32 && d->acf_r[1] < 0, "seed %u: acf of r at lag 2 %.3f", s + 1,
-                  d->acf_r[1]);
-    }
-    for (int lag = 3; lag <= 50; lag++) {
-        double v[MAX_SEEDS];
+    double h = median_of(hill), si = median_of(std_iqr), m = median_of(absr_30_120);
+    double b = median_of(basis_med);
+    cr_log_info("medians: Hill %.2f, std / IQR %.2f, acf |r| 30-120 %.3f, |basis| %.2f bp", h, si,
+                m, b);
+    cr_assert(h >= 2.5 && h <= 3.8, "median Hill index %.2f", h);
+    cr_assert_geq(si, 1.3, "median std / IQR %.2f", si);
+    cr_assert_gt(m, 0.05, "median acf of |r| over lags 30-120 %.3f", m);
+    cr_assert_leq(b, 5, "median |basis| %.2f bp", b);
+    for (int lag = 2; lag <= 60; lag++) {
+        double mean = 0;
         for (unsigned s = 0; s < n_seeds(); s++)
-            v[s] = days[s].acf_r[lag - 1];
-        double m = quantile(v, n_seeds(), 0.5);
-        cr_assert_lt(fabs(m), 0.1, "the median acf of r at lag %d is %.3f", lag, m);
+            mean += days[s].acf_r[lag - 1] / n_seeds();
+        cr_assert(fabs(mean) <= 0.05, "the mean acf of r at lag %d is %.3f", lag, mean);
     }
-    double a1 = median_of(absr_lag1);
-    cr_assert(a1 > 0.1 && a1 < 0.35, "the median acf of |r| at lag 1 is %.3f", a1);
+}
+
+/* Funding, pooled over the seeds' 8-hour prints: at least 75% at the interest rate (the
+ * clamp holding it there) and at least 90% positive, as Binance's, BitMEX's and
+ * Hyperliquid's were in Q3 2025; and the makers, paid Binance's liquidity-provider rebate,
+ * earn their spread: their PnL over the day (fees, rebates and the inventory at the last
+ * mark included), the median over the seeds, is not negative. */
+static void funding_prints_and_makers(void)
+{
+    double prints = 0, at = 0, pos = 0;
     for (unsigned s = 0; s < n_seeds(); s++) {
-        const struct day *d = &days[s];
-        double far = 0;
-        for (int lag = 11; lag <= 50; lag++)
-            far += d->acf_absr[lag - 1] / 40;
-        cr_assert(far > -0.03 && far < 0.05, "seed %u: acf of |r| over lags 11-50 averages %.3f",
-                  s + 1, far);
+        prints += days[s].prints;
+        at += days[s].at_interest * days[s].prints;
+        pos += days[s].positive * days[s].prints;
     }
-    double h = median_of(hill), k = median_of(kurtosis);
-    cr_log_info("medians: Hill %.2f, excess kurtosis %.2f", h, k);
-    cr_assert(h > 3 && h < 5, "median Hill index %.2f", h);
-    cr_assert(k > 1 && k < 12, "median excess kurtosis %.2f", k);
+    cr_assert_gt(prints, 0);
+    cr_assert_geq(at / prints, 0.75, "%.0f of %.0f prints at the interest rate", at, prints);
+    cr_assert_geq(pos / prints, 0.9, "%.0f of %.0f prints positive", pos, prints);
+    double pnl = median_of(mm_pnl);
+    cr_log_info("makers' PnL, the median over the seeds: %.0f USDT", pnl);
+    cr_assert_geq(pnl, 0, "the makers' median PnL %.0f USDT", pnl);
 }
 
 /* One day per seed, measured once (each run takes seconds), checked three ways. */
@@ -317,5 +342,6 @@ Test(calibration, the_calibrated_day_beside_published_figures)
         return;
     liquidity_at_the_stated_scale();
     basis_and_funding();
-    stylized_facts_of_one_minute_returns();
+    the_calm_market_s_memory();
+    funding_prints_and_makers();
 }
