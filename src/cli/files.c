@@ -14,20 +14,29 @@
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
 
-/* Every standard stream is a terminal to emscripten's isatty: node knows. */
-EM_JS(int, node_isatty, (int fd), { return require("tty").isatty(fd) ? 1 : 0; })
+/* Every standard stream is a terminal to emscripten's isatty: node knows. In a browser
+ * (the lab's Web Worker, build-wasm/lab.html) there is no node: stderr is a terminal when
+ * the page asks for the progress bar (the module's "progress" option), which it draws. */
+/* clang-format off: JavaScript */
+EM_JS(int, node_isatty, (int fd), {
+    if (typeof process == "object" && process.versions && process.versions.node)
+        return require("tty").isatty(fd) ? 1 : 0;
+    return fd == 2 && Module["progress"] ? 1 : 0;
+})
 
-/* node's environment as NAME=VALUE strings one after another, each ended by a NUL, into
- * buf when it fits in size bytes; the size it needs. */
+/* node's environment (none in a browser) as NAME=VALUE strings one after another, each
+ * ended by a NUL, into buf when it fits in size bytes; the size it needs. */
 EM_JS(int, node_environ, (char *buf, int size), {
     var text = "", nul = String.fromCharCode(0);
-    for (var name in process.env)
-        text += name + "=" + process.env[name] + nul;
+    var env = typeof process == "object" && process.env ? process.env : {};
+    for (var name in env)
+        text += name + "=" + env[name] + nul;
     var need = lengthBytesUTF8(text) + 1;
     if (need <= size)
         stringToUTF8(text, buf, size);
     return need;
 })
+/* clang-format on */
 
 void cas__environ_import(void)
 {

@@ -21,6 +21,8 @@ static const char report_usage[] =
     "replay player (from replay.jsonl). The figures are inline SVG drawn by\n"
     "gnuplot (Debian package gnuplot-nox); the player is one inline script; the\n"
     "page needs no network and no other file. Prints the page's path on stdout.\n"
+    "The WebAssembly program (scripts/lab), which cannot start gnuplot, writes the\n"
+    "same page with each figure's caption but not its drawing.\n"
     "\n"
     "With two run directories, one page compares them: both headlines and their\n"
     "differences, both price paths on one figure, the agents and the largest\n"
@@ -78,12 +80,6 @@ int cas_cli_report(int argc, char **argv)
     const char *rundir = runs[0], *rundir2 = runs[1];
     if (!rundir)
         return cas_usage_error(&cmd, "report needs a run directory");
-    if (!CAS_CLI_PROCESSES) {
-        fputs("cascade: report draws its figures with gnuplot, which this build (WebAssembly) "
-              "cannot start; make the page with the native program\n",
-              stderr);
-        return 2;
-    }
     char *out = output ? NULL : cas_report_default_path(rundir, rundir2);
     if (!output && !out) {
         fputs("cascade: out of memory\n", stderr);

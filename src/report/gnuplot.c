@@ -256,12 +256,24 @@ int cas__figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num, c
     if (fclose(gp) != 0)
         return cas__report_err(r->err, CAS_EIO, NULL, 0, "cannot write gnuplot's script: %s",
                                strerror(errno));
-    int rc = gnuplot_run(r, name, title);
-    if (rc)
-        return rc;
-    fprintf(html, "<figure id=\"fig%d\">\n", num);
-    if ((rc = inline_svg(r, html, num, name, title)))
-        return rc;
+    int rc;
+    if (!CAS__GNUPLOT) {
+        if ((rc = cas__stop_now(r)))
+            return rc;
+        fprintf(html, "<figure id=\"fig%d\" class=\"undrawn\" data-title=\"", num);
+        cas__html_text(html, title);
+        fputs("\">\n<p class=\"undrawn\">", html);
+        cas__html_text(html, title);
+        fputs(": drawn by gnuplot in the native program's page; this build (WebAssembly) "
+              "cannot start it.</p>\n",
+              html);
+    } else {
+        if ((rc = gnuplot_run(r, name, title)))
+            return rc;
+        fprintf(html, "<figure id=\"fig%d\">\n", num);
+        if ((rc = inline_svg(r, html, num, name, title)))
+            return rc;
+    }
     fputs("<figcaption", html);
     if (r->facts && r->facts[0]) {
         fputs(" data-facts=\"", html);

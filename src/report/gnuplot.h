@@ -9,6 +9,20 @@
 
 #include "report/reportInt.h"
 
+/* Whether this build can run gnuplot: not as WebAssembly (no fork), where the page is
+ * written with every caption, table, tree and the player, and each figure's place says
+ * that gnuplot draws it natively (the lab, build-wasm/lab.html, draws the price figure
+ * itself from the run's files: docs/lab.md). */
+#ifdef __EMSCRIPTEN__
+#define CAS__GNUPLOT 0
+#else
+#define CAS__GNUPLOT 1
+#endif
+/* What the footer says of the figures. */
+#define CAS__FIGURES_BY                        \
+    (CAS__GNUPLOT ? "figures drawn by gnuplot" \
+                  : "no figures drawn (this build, WebAssembly, cannot start gnuplot)")
+
 /* What a page without gnuplot says. */
 #define CAS__NEEDS_GNUPLOT "report needs gnuplot (apt-get install gnuplot-nox)"
 
@@ -32,7 +46,9 @@ int cas__stop_now(const struct cas_report *r);
 FILE *cas__script_begin(const struct cas_report *r, const char *name, const char *title);
 /* Close the script, run gnuplot on it, and write the figure to html as Figure num: the SVG
  * (without its XML declaration, its ids prefixed "figN-", the title as its <title>), the
- * caption, r->facts as the caption's data-facts (then cleared) and the note (or NULL). */
+ * caption, r->facts as the caption's data-facts (then cleared) and the note (or NULL).
+ * Without gnuplot (CAS__GNUPLOT 0) the figure is <figure id="figN" class="undrawn"
+ * data-title="TITLE"> with one line saying so in place of the SVG, then the same caption. */
 int cas__figure_end(const struct cas_report *r, FILE *gp, FILE *html, int num, const char *name,
                     const char *title, const char *caption, const char *note);
 

@@ -444,9 +444,8 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
     }
     fputs("<footer class=\"small\"><p>Written by <code>cascade report RUN_A RUN_B</code> ", html);
     cas__html_text(html, CAS_VERSION);
-    fputs(" from the two run directories; figures drawn by gnuplot.</p></footer>\n"
-          "</body>\n</html>\n",
-          html);
+    fprintf(html, " from the two run directories; %s.</p></footer>\n</body>\n</html>\n",
+            CAS__FIGURES_BY);
     return 0;
 }
 
@@ -496,9 +495,10 @@ static int write_page(struct cas_report *r, FILE *html)
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     cas__html_text(html, version[0] ? version : CAS_VERSION);
-    fputs(" from the run directory's CSV files; figures drawn by gnuplot. Columns and keys: "
-          "docs/outputs.md.</p></footer>\n</body>\n</html>\n",
-          html);
+    fprintf(html,
+            " from the run directory's CSV files; %s. Columns and keys: "
+            "docs/outputs.md.</p></footer>\n</body>\n</html>\n",
+            CAS__FIGURES_BY);
     return 0;
 }
 
@@ -561,7 +561,7 @@ char *cas_report_default_path(const char *rundir, const char *rundir2)
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
                      int (*stopped)(void), struct cas_err *err)
 {
-    if (!cas__gnuplot_on_path())
+    if (CAS__GNUPLOT && !cas__gnuplot_on_path())
         return cas__report_err(err, CAS_ENOTFOUND, NULL, 0, CAS__NEEDS_GNUPLOT);
     r->stopped = stopped;
     r->err = err;
