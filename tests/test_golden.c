@@ -72,7 +72,11 @@
  * (account 6 against the shock account). The traders lose 18212 in all (summary.json's
  * agents.leveraged.pnl): the five liquidated lose their whole collateral, 2000 + 2500 +
  * 2778 + 3334 + 4000 = 14612, and account 6 loses 100 x (1000 - 964) = 3600 at the final
- * mark.
+ * mark. accounts.csv's columns at the end say so: the five hold 0 lots with equity 0;
+ * account 6 holds 100 lots from 1000 with liquidation price 909.09 (above), equity 10000 -
+ * 3600 = 6400 and maintenance 1% of 100 x 964 = 964; the shock account, short 100 lots,
+ * has the same maintenance and 18212 - 1802 = 16410 more than its deposit, 1802 being what
+ * the insurance fund kept (summary.json's insurance_fund.final).
  *
  * The price ("price" below) at the end of a step is the mid when both sides are quoted,
  * which they always are here: (best bid + 1000) / 2.

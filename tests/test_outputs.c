@@ -362,6 +362,26 @@ static void check_run(const char *config, int seed, const char *extra)
                      "%s seed %d: %s bought", config, seed, a->string);
         cr_assert_eq((long long)cJSON_GetObjectItem(a, "sold_lots")->valuedouble, sold,
                      "%s seed %d: %s sold", config, seed, a->string);
+        /* and its accounts at the end: equity minus deposit is its pnl, the positions
+         * its position; a position has an entry price, a flat account none */
+        double pnl = 0;
+        long long position = 0;
+        for (size_t k = 1; k < ac.n_rows; k++) {
+            if (strcmp(cell(&ac, k, "type"), a->string) != 0)
+                continue;
+            pnl += num(&ac, k, "equity") - num(&ac, k, "deposit");
+            position += integer(&ac, k, "position_lots");
+            cr_assert_eq(cell(&ac, k, "entry")[0] != 0, integer(&ac, k, "position_lots") != 0,
+                         "%s seed %d: account %s's entry", config, seed, cell(&ac, k, "account"));
+            cr_assert_eq(cell(&ac, k, "isolated_margin")[0] != 0,
+                         strcmp(cell(&ac, k, "margin"), "isolated") == 0);
+        }
+        double want = cJSON_GetObjectItem(a, "pnl")->valuedouble;
+        cr_assert(fabs(pnl - want) <= 1e-6 * (1 + fabs(want)),
+                  "%s seed %d: %s's accounts end with %.6f over their deposits, its pnl is %.6f",
+                  config, seed, a->string, pnl, want);
+        cr_assert_eq(position, (long long)cJSON_GetObjectItem(a, "position_lots")->valuedouble,
+                     "%s seed %d: %s's positions", config, seed, a->string);
     }
     free(type_of);
     long long keeper_rows = 0, takeovers = 0;

@@ -373,12 +373,20 @@ function finish(run, m) {
                                             `leverage ${l.leverage}, mark ${l.mark} crossed its ` +
                                             `liquidation price ${l.liquidation_price})`).join("; ")
                          : "not liquidated") +
-            `; position at the end ${s.position_lots} lots; change of equity at the final mark ` +
-            `${money(s.pnl)} (fees and funding included).`;
+            `; change of equity at the final mark ${money(s.pnl)} (fees and funding included). ` +
+            (run.upto === null ? "At the end: " : `Before step ${run.upto}: `) +
+            (me.position_lots === "0" ? "no position" :
+             `${me.position_lots} lots from ${me.entry}, liquidation price ` +
+             `${me.liquidation_price || "none"}` +
+             (me.isolated_margin !== "" ? `, isolated margin ${money(me.isolated_margin)}` : "")) +
+            `; equity ${money(me.equity)} against a maintenance margin of ${money(me.maintenance)}.`;
+        st.dataset.liquidationPrice = me.liquidation_price;
     } else {
         st.hidden = true;
         delete st.dataset.liquidated;
         delete st.dataset.pnl;
+        delete st.dataset.position;
+        delete st.dataset.liquidationPrice;
     }
     const config = f["config.json"];
     $("lab-config").textContent = config;
@@ -426,7 +434,9 @@ function chart(summary, f, me, run) {
     const liqs = csv(f["liquidations.csv"]).filter((l) => l.instrument === inst);
     const orders = run.student ? cfg.agents[cfg.agents.length - 1].params.orders : [];
     const ys = [...ts.flatMap((p) => [p.last, p.mark, p.low, p.index]), ...cf.map((p) => p.price),
-                ...liqs.map((l) => +l.mark)].filter(Number.isFinite);
+                ...liqs.map((l) => +l.mark),
+                ...(me && me.position_lots !== "0" && me.instrument === inst
+                        ? [num(me.entry), num(me.liquidation_price)] : [])].filter(Number.isFinite);
     const W = 900, H = 400, L = 70, R = 20, TOP = 30, B = 80;
     const x0 = 0, x1 = ts.length ? ts[ts.length - 1].x : 1;
     let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
@@ -506,6 +516,19 @@ function chart(summary, f, me, run) {
              `fill="#111"><title>your ${o.type || "market"} ${o.side} of ${o.lots} lots at step ` +
              `${o.step}, leverage ${o.leverage}</title></path>`;
     }
+    /* the student's position at the end (or the pause): its entry and liquidation price,
+     * accounts.csv */
+    if (me && me.position_lots !== "0" && me.instrument === inst) {
+        const x = X(ts.length ? ts[ts.length - 1].x : 0);
+        for (const [v, cls, c, what] of [[me.entry, "student-entry", "#111", "your entry"],
+                                         [me.liquidation_price, "student-liquidation-price",
+                                          "#d62728", "your liquidation price"]])
+            if (v !== "")
+                g += `<line class="${cls}" x1="${L}" x2="${x}" y1="${Y(+v)}" y2="${Y(+v)}" ` +
+                     `stroke="${c}" stroke-dasharray="6 3"><title>${what} ${v}</title></line>` +
+                     `<text x="${x}" y="${Y(+v)}" dy="-3" text-anchor="end" font-size="11" ` +
+                     `fill="${c}">${what} ${v}</text>`;
+    }
     if (run.upto !== null)
         g += `<line class="pause" x1="${X(T(run.upto - 1))}" x2="${X(T(run.upto - 1))}" y1="${TOP}" ` +
              `y2="${H - B}" stroke="#111" stroke-dasharray="4 3"><title>the pause: before step ` +
@@ -562,8 +585,8 @@ function fromAddress() {
     }
     if (q.pause !== undefined)
         $("lab-pause").value = q.pause;
-    if ("run" in q)
-        start(null);
+    if ("run" in q) /* to the pause when there is one */
+        start(q.pause !== undefined ? Math.round(+q.pause) : null);
     return true;
 }
 

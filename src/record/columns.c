@@ -670,6 +670,36 @@ static void ac_deposit(struct line *f, const void *x)
 {
     put_money(f, AC(x)->deposit, AC(x)->r->cfg->money_decimals);
 }
+#define AINS(x) (&AC(x)->r->cfg->instruments[POP(x)->instrument])
+#define ADEC(x) (AC(x)->r->series[POP(x)->instrument].decimals)
+static void ac_position(struct line *f, const void *x)
+{
+    if (!SHOCK(x))
+        put_int(f, AC(x)->pos.lots);
+}
+static void ac_entry(struct line *f, const void *x)
+{
+    if (!SHOCK(x) && AC(x)->pos.lots != 0)
+        put_price(f, AC(x)->pos.entry, AINS(x), ADEC(x) + 2);
+}
+static void ac_isolated(struct line *f, const void *x)
+{
+    if (!SHOCK(x) && POP(x)->margin != CAS_CROSS)
+        put_money(f, AC(x)->pos.margin, AC(x)->r->cfg->money_decimals);
+}
+static void ac_liq_price(struct line *f, const void *x)
+{
+    if (!SHOCK(x) && AC(x)->pos.lots != 0)
+        put_price(f, AC(x)->pos.liquidation, AINS(x), ADEC(x) + 2);
+}
+static void ac_equity(struct line *f, const void *x)
+{
+    put_money(f, AC(x)->end.equity, AC(x)->r->cfg->money_decimals);
+}
+static void ac_maintenance(struct line *f, const void *x)
+{
+    put_money(f, AC(x)->end.maintenance, AC(x)->r->cfg->money_decimals);
+}
 
 const struct column cas__account_columns[] = {
     {{"account", "", "the venue's account id, as `liquidations.csv`, `trades.csv` (through "
@@ -683,6 +713,12 @@ const struct column cas__account_columns[] = {
     {{"instrument", "", "the instrument the population trades"}, ac_instrument},
     {{"margin", "", "`cross` or `isolated`"}, ac_margin},
     {{"deposit", "quote currency", "what was deposited: at the start, and as margin top-ups since (`holder`)"}, ac_deposit},
+    {{"position_lots", "lots", "at the end of the run: the position on the population's instrument, long minus short; empty for the shock account"}, ac_position},
+    {{"entry", "quote currency", "at the end: that position's average entry price; empty when flat"}, ac_entry},
+    {{"isolated_margin", "quote currency", "at the end: the margin set aside for that position on isolated margin; empty on cross margin"}, ac_isolated},
+    {{"liquidation_price", "quote currency", "at the end: the mark at which that position would be liquidated (the account's other positions held at their marks); empty when flat or when no price would liquidate it"}, ac_liq_price},
+    {{"equity", "quote currency", "at the end: the account's equity at the final marks, every position included, after fees and funding; minus `deposit`, its profit and loss"}, ac_equity},
+    {{"maintenance", "quote currency", "at the end: the account's maintenance margin at the final marks; it is liquidated when `equity` falls below it"}, ac_maintenance},
 };
 /* clang-format on */
 const size_t cas__n_account_columns = sizeof cas__account_columns / sizeof *cas__account_columns;

@@ -197,6 +197,8 @@ struct account_out {
     const struct cas_recorder *r;
     uint32_t account, agent, population; /* agent UINT32_MAX: the shock account */
     cas_money deposit;
+    struct cas_account_view end;  /* the account at the end of the run */
+    struct cas_position_view pos; /* its position on the population's instrument (agents) */
 };
 
 extern const struct column cas__ts_columns[], cas__liq_columns[], cas__cascade_columns[],

@@ -516,14 +516,17 @@ int cas_recorder_write_accounts(const struct cas_recorder *r, const struct cas_s
             cas_sim_agent_stats(sim, a, &st);
             deposit -= st.deposit;
         }
-        struct account_out row = {r, shock, UINT32_MAX, 0, deposit};
+        struct account_out row = {r, shock, UINT32_MAX, 0, deposit, v, {0}};
         cas__put_row(f, cas__account_columns, cas__n_account_columns, &row);
     }
     for (uint32_t p = 0; p < cfg->n_populations; p++)
         for (uint32_t k = 0; k < cfg->populations[p].count; k++, g++) {
             struct cas_agent_stats st;
             cas_sim_agent_stats(sim, g, &st);
-            struct account_out row = {r, cas_sim_agent_account(sim, g), g, p, st.deposit};
+            struct account_out row = {r, cas_sim_agent_account(sim, g), g, p, st.deposit, {0}, {0}};
+            cas_exchange_account(cas_sim_exchange(sim), row.account, &row.end);
+            cas_exchange_position(cas_sim_exchange(sim), row.account,
+                                  cfg->populations[p].instrument, &row.pos);
             cas__put_row(f, cas__account_columns, cas__n_account_columns, &row);
         }
     return ferror(f) ? CAS_EIO : 0;
