@@ -351,6 +351,76 @@ Test(scripted, the_same_config_and_seed_give_the_same_outputs, .init = runs_setu
     free(trades);
 }
 
+/* The lab's lesson (docs/teaching/08-lab.md): students each open one lot long at market at
+ * step 2390, isolated margin, collateral 1,000, at leverages of their choice, and compare
+ * where each was liquidated. On seeds 11-14 (seed 11 alone under CASCADE_QUICK; the lesson's
+ * figures were measured on 11-20): at 5x nobody is liquidated; at 50x and 100x the long is
+ * liquidated at step 2400 as a root of its cascade, set off by the whale's sell itself
+ * (shock:21); at 20x it is liquidated too, by another liquidation's orders; the higher the
+ * leverage, the higher the liquidation price and never a later step or a deeper
+ * generation; and what a liquidated long loses is its margin, about its notional (some
+ * 600) over the leverage: within 5% of 600 / leverage. */
+Test(scripted, the_labs_lesson_where_each_leverage_is_liquidated, .init = runs_setup,
+     .fini = runs_teardown)
+{
+    char *text = squeeze_with(squeeze_long);
+    write_file("s.json", text);
+    free(text);
+    static const int leverages[] = {5, 20, 50, 100};
+    unsigned seeds = sweep_seeds(4);
+    for (unsigned seed = 11; seed < 11 + seeds; seed++) {
+        double last_price = 0;
+        long long last_step = 0, last_gen = 0;
+        for (size_t k = 0; k < sizeof leverages / sizeof *leverages; k++) {
+            int lev = leverages[k];
+            cr_assert_eq(cascade("run s.json -o r --quiet --seed %u --set "
+                                 "agents[5].params.orders[0].leverage=%d",
+                                 seed, lev),
+                         0, "%s", err);
+            struct table ac, lq;
+            table_read(&ac, "r/accounts.csv");
+            table_read(&lq, "r/liquidations.csv");
+            const char *me = cell(&ac, ac.n_rows - 1, "account");
+            cr_assert_str_eq(cell(&ac, ac.n_rows - 1, "type"), "scripted");
+            size_t row = 0;
+            for (size_t r = 1; r < lq.n_rows; r++)
+                if (strcmp(cell(&lq, r, "account"), me) == 0)
+                    row = r;
+            if (lev == 5) {
+                cr_assert_eq(row, 0u, "seed %u: liquidated at 5x", seed);
+            } else {
+                cr_assert_neq(row, 0u, "seed %u: not liquidated at %dx", seed, lev);
+                double price = num(&lq, row, "liquidation_price");
+                long long step = integer(&lq, row, "step"), gen = integer(&lq, row, "generation");
+                if (lev >= 50) {
+                    cr_assert(step == 2400 && gen == 1 &&
+                                  strcmp(cell(&lq, row, "trigger"), "shock:21") == 0,
+                              "seed %u, %dx: step %lld, generation %lld, trigger %s", seed, lev,
+                              step, gen, cell(&lq, row, "trigger"));
+                } else {
+                    cr_assert_eq(strncmp(cell(&lq, row, "trigger"), "liquidation:", 12), 0,
+                                 "seed %u, %dx: trigger %s", seed, lev, cell(&lq, row, "trigger"));
+                }
+                if (last_price > 0)
+                    cr_assert(price > last_price && step <= last_step && gen <= last_gen,
+                              "seed %u, %dx: liquidation price %g step %lld generation %lld "
+                              "against %g, %lld, %lld at the lower leverage",
+                              seed, lev, price, step, gen, last_price, last_step, last_gen);
+                last_price = price;
+                last_step = step;
+                last_gen = gen;
+                double loss =
+                    num(&ac, ac.n_rows - 1, "deposit") - num(&ac, ac.n_rows - 1, "equity");
+                cr_assert(fabs(loss - 600.0 / lev) <= 0.05 * 600.0 / lev, "seed %u, %dx: lost %g",
+                          seed, lev, loss);
+            }
+            table_free(&ac);
+            table_free(&lq);
+            runs_remove("r");
+        }
+    }
+}
+
 /* Each bad entry: one line naming the file and the JSON path, exit status 2. */
 static const struct {
     const char *entry, *line;

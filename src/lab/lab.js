@@ -578,7 +578,7 @@ function fromAddress() {
     }
     if (q.student !== undefined) {
         $("lab-orders").tBodies[0].textContent = "";
-        for (const s of q.student.split(",")) {
+        for (const s of q.student.split(",").filter((e) => e.trim())) {
             const [step, side, lots, leverage, type, price] = s.split(":");
             addOrder({step, side, lots, leverage, type: type || "market", price: price || ""});
         }
