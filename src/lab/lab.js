@@ -34,6 +34,8 @@ function middle(v, dflt) {
 function show(v) {
     if (v === undefined)
         return "default";
+    if (v === false)
+        return "off";
     if (v && typeof v === "object" && v.dist)
         return v.dist + " " + (v.low !== undefined ? `${v.low}\u2013${v.high}`
                                                     : Object.entries(v).filter(([k]) => k !== "dist")
@@ -498,13 +500,13 @@ function chart(summary, f, me, run) {
         const c = long ? "#d62728" : "#ff7f0e";
         g += `<circle class="liquidation" cx="${X(T(+l.step))}" cy="${Y(+l.mark)}" ` +
              `r="${own ? 8 : 3}" fill="${own ? "none" : c}" stroke="${c}" ` +
-             `stroke-width="${own ? 2.5 : 1}"><title>liquidation ${l.id}: account ${l.account}, ` +
-             `${l.side} ${l.lots} lots at mark ${l.mark}</title></circle>`;
+             `stroke-width="${own ? 2.5 : 1}"><title>${esc(`liquidation ${l.id}: account ` +
+             `${l.account}, ${l.side} ${l.lots} lots at mark ${l.mark}`)}</title></circle>`;
         if (own)
             g += `<line class="student-liquidation-price" x1="${L}" x2="${W - R}" ` +
                  `y1="${Y(+l.liquidation_price)}" y2="${Y(+l.liquidation_price)}" stroke="#d62728" ` +
-                 `stroke-dasharray="2 3"><title>your liquidation price ${l.liquidation_price}` +
-                 `</title></line>`;
+                 `stroke-dasharray="2 3"><title>your liquidation price ` +
+                 `${esc(l.liquidation_price)}</title></line>`;
     }
     for (const o of orders) {
         const at = ts.find((p) => p.x >= T(o.step)) || ts[ts.length - 1];
@@ -513,8 +515,8 @@ function chart(summary, f, me, run) {
         const up = o.side === "buy", cx = +X(T(o.step) - sec / 60);
         const cy = +Y(o.type === "limit" ? o.price : at.last), d = up ? 10 : -10;
         g += `<path class="student-order" d="M${cx - 6} ${cy + d}L${cx + 6} ${cy + d}L${cx} ${cy}Z" ` +
-             `fill="#111"><title>your ${o.type || "market"} ${o.side} of ${o.lots} lots at step ` +
-             `${o.step}, leverage ${o.leverage}</title></path>`;
+             `fill="#111"><title>${esc(`your ${o.type || "market"} ${o.side} of ${o.lots} ` +
+             `lots at step ${o.step}, leverage ${o.leverage}`)}</title></path>`;
     }
     /* the student's position at the end (or the pause): its entry and liquidation price,
      * accounts.csv */
@@ -525,9 +527,9 @@ function chart(summary, f, me, run) {
                                           "#d62728", "your liquidation price"]])
             if (v !== "")
                 g += `<line class="${cls}" x1="${L}" x2="${x}" y1="${Y(+v)}" y2="${Y(+v)}" ` +
-                     `stroke="${c}" stroke-dasharray="6 3"><title>${what} ${v}</title></line>` +
+                     `stroke="${c}" stroke-dasharray="6 3"><title>${what} ${esc(v)}</title></line>` +
                      `<text x="${x}" y="${Y(+v)}" dy="-3" text-anchor="end" font-size="11" ` +
-                     `fill="${c}">${what} ${v}</text>`;
+                     `fill="${c}">${what} ${esc(v)}</text>`;
     }
     if (run.upto !== null)
         g += `<line class="pause" x1="${X(T(run.upto - 1))}" x2="${X(T(run.upto - 1))}" y1="${TOP}" ` +

@@ -10,7 +10,8 @@
 // the same run directory byte for byte (summary.json's performance aside); a moved
 // slider runs with the native program's --set; a bad value shows the program's one-line
 // error; a run to a pause is the native run with --steps, and the beginning of the run
-// to the end. On the first seed, the stop
+// to the end. The page is one file under 3 MB that asks for nothing else, and shows the C
+// report (its captions and player) with the lab's figure 1 in figure 1's place. On the first seed, the stop
 // button ends a whole-day run. Screenshots go to SHOTS_DIR. Prints what it checked;
 // exits 1 on the first difference. puppeteer-core is found through CASCADE_NODE_PATH
 // (scripts/lib.sh, install_browser_driver).
@@ -19,7 +20,8 @@ import {createRequire} from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [lab, bin, configs, work, shots, ...seeds] = process.argv.slice(2);
+const [lab, bin, configs, workArg, shots, ...seeds] = process.argv.slice(2);
+const work = path.resolve(workArg || '.');
 if (!seeds.length) {
     console.error('usage: lab.mjs LAB_HTML CASCADE_BIN CONFIGS_DIR WORK_DIR SHOTS_DIR SEED...');
     process.exit(2);
@@ -74,6 +76,12 @@ function sameDir(a, b, what) {
     return names.length;
 }
 
+// one file, under 3 MB, that loads nothing else
+const html = fs.readFileSync(lab, 'utf8');
+check(fs.statSync(lab).size < 3000000, `${lab} is ${fs.statSync(lab).size} bytes`);
+check(!/<(script|link|img|iframe)\b[^>]*\s(src|href)\s*=/i.test(html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '')),
+      `${lab} refers to another file`);
+
 const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || 'chromium',
     args: ['--no-sandbox', '--headless=new', '--disable-gpu',
@@ -84,6 +92,12 @@ await page.setViewport({width: 1100, height: 900});
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
 const url = 'file://' + path.resolve(lab);
+// nothing but the page itself, its workers' blobs and data: nothing from a network
+page.on('request', (r) => {
+    const u = r.url();
+    if (!(u.startsWith(url) || /^(blob|data|about):/.test(u)))
+        errors.push('the page asked for ' + u);
+});
 
 // Open the lab at #HASH (a fresh load) and, with wait, wait for its run to end.
 async function open(hash, wait = true) {
@@ -134,8 +148,24 @@ for (const [n, seed] of seeds.entries()) {
           `seed ${seed}: ${s.liquidations} liquidations in the lab, ` +
           `${ref.summary.liquidations.count} natively`);
     check(s.student === null, `seed ${seed}: a student shown without one`);
-    if (n === 0)
+    if (n === 0) {
         await shot(`lab-long-squeeze-seed${seed}`);
+        // the report is the C report's page: its captions, trees and player, with the
+        // lab's figure 1 in figure 1's place
+        await page.waitForFunction(() => {
+            const d = document.getElementById('lab-report').contentDocument;
+            return d && d.querySelector('#fig1 svg.lab-fig1');
+        }, {timeout: 30000});
+        const rep = await page.evaluate(() => {
+            const d = document.getElementById('lab-report').contentDocument;
+            return {undrawn: d.querySelectorAll('figure.undrawn').length,
+                    captions: d.querySelectorAll('figure.undrawn figcaption').length,
+                    player: !!d.getElementById('replay'),
+                    liquidations: d.body.textContent.includes('liquidations')};
+        });
+        check(rep.undrawn >= 6 && rep.captions === rep.undrawn && rep.player,
+              `seed ${seed}: the report in the lab: ${JSON.stringify(rep)}`);
+    }
 
     // a student inside the cascade
     for (const spec of studentSpecs) {
