@@ -399,8 +399,12 @@ function finish(run, m) {
     a.download = `${run.name}-seed${run.seed}${run.upto === null ? "" : "-to" + run.upto}.json`;
     $("lab-command").textContent = `cascade run ${a.download} ` +
         (run.upto === null ? "--counterfactual" : `--steps ${run.upto}`);
-    const svg = chart(summary, f, me, run);
+    const svg = chart(summary, f, me, run, false);
     $("lab-chart").innerHTML = svg;
+    $("lab-zoom").checked = false;
+    $("lab-zoom").onchange = () => {
+        $("lab-chart").innerHTML = chart(summary, f, me, run, $("lab-zoom").checked);
+    };
     const frame = $("lab-report");
     if (m.report !== null) {
         frame.onload = () => {
@@ -424,23 +428,35 @@ function finish(run, m) {
  * their step and mark (long and short apart); rows and events of step S at the end of
  * step S, in minutes. The lab adds the student's orders, its liquidations with their
  * liquidation price, and the pause. An SVG string. */
-function chart(summary, f, me, run) {
+function chart(summary, f, me, run, zoom) {
     const inst = summary.instrument, cfg = JSON.parse(f["config.json"]);
     const sec = cfg.step_seconds || 1, T = (step) => (step + 1) * sec / 60;
     const num = (v) => (v === undefined || v === "" ? NaN : +v);
     const series = (text) => csv(text).filter((r) => r.instrument === inst).map((r) => ({
         x: T(+r.step), last: num(r.last), mark: num(r.mark), low: num(r.low), index: num(r.index),
         price: r.mid !== "" ? num(r.mid) : num(r.last)}));
-    const ts = series(f["timeseries.csv"]);
-    const cf = f["timeseries-counterfactual.csv"] ? series(f["timeseries-counterfactual.csv"]) : [];
-    const liqs = csv(f["liquidations.csv"]).filter((l) => l.instrument === inst);
-    const orders = run.student ? cfg.agents[cfg.agents.length - 1].params.orders : [];
+    let ts = series(f["timeseries.csv"]);
+    let cf = f["timeseries-counterfactual.csv"] ? series(f["timeseries-counterfactual.csv"]) : [];
+    let liqs = csv(f["liquidations.csv"]).filter((l) => l.instrument === inst);
+    let orders = run.student ? cfg.agents[cfg.agents.length - 1].params.orders : [];
+    /* zoomed: from 5 minutes before the first liquidation (or the student's first order) to
+     * 15 minutes after the first liquidation */
+    let x0 = 0, x1 = ts.length ? ts[ts.length - 1].x : 1;
+    if (zoom && liqs.length) {
+        const first = Math.min(+liqs[0].step, ...orders.map((o) => o.step));
+        x0 = Math.max(x0, T(first) - 5);
+        x1 = Math.min(x1, T(+liqs[0].step) + 15);
+        const inX = (x) => x >= x0 && x <= x1;
+        ts = ts.filter((p) => inX(p.x));
+        cf = cf.filter((p) => inX(p.x));
+        liqs = liqs.filter((l) => inX(T(+l.step)));
+        orders = orders.filter((o) => inX(T(o.step)));
+    }
     const ys = [...ts.flatMap((p) => [p.last, p.mark, p.low, p.index]), ...cf.map((p) => p.price),
                 ...liqs.map((l) => +l.mark),
                 ...(me && me.position_lots !== "0" && me.instrument === inst
                         ? [num(me.entry), num(me.liquidation_price)] : [])].filter(Number.isFinite);
     const W = 900, H = 400, L = 70, R = 20, TOP = 30, B = 80;
-    const x0 = 0, x1 = ts.length ? ts[ts.length - 1].x : 1;
     let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
     const pad = (y1 - y0) * 0.05 || 1;
     y0 -= pad;
@@ -467,19 +483,22 @@ function chart(summary, f, me, run) {
     /* the cascades, shaded */
     const spans = [];
     for (const k of csv(f["cascades.csv"]).filter((c) => c.instrument === inst)) {
-        let a = T(+k.start_step - 1), b = T(k.finish_step === "" ? +ts[ts.length - 1].x : +k.finish_step);
-        if (b - a < x1 * 0.004) {
-            a = (a + b - x1 * 0.004) / 2;
-            b = a + x1 * 0.004;
+        let a = T(+k.start_step - 1), b = k.finish_step === "" ? x1 : T(+k.finish_step);
+        if (b - a < (x1 - x0) * 0.004) {
+            a = (a + b - (x1 - x0) * 0.004) / 2;
+            b = a + (x1 - x0) * 0.004;
         }
         if (spans.length && a <= spans[spans.length - 1][1])
             spans[spans.length - 1][1] = Math.max(spans[spans.length - 1][1], b);
         else
             spans.push([a, b]);
     }
-    for (const [a, b] of spans)
-        g += `<rect class="cascade" x="${X(a)}" y="${TOP}" width="${(X(b) - X(a)).toFixed(1)}" ` +
-             `height="${H - TOP - B}" fill="#f4b6b6" fill-opacity="0.45"/>`;
+    for (let [a, b] of spans) {
+        [a, b] = [Math.max(a, x0), Math.min(b, x1)];
+        if (b > a)
+            g += `<rect class="cascade" x="${X(a)}" y="${TOP}" width="${(X(b) - X(a)).toFixed(1)}" ` +
+                 `height="${H - TOP - B}" fill="#f4b6b6" fill-opacity="0.45"/>`;
+    }
     for (let k = 0; k <= 5; k++) {
         const y = y0 + (y1 - y0) * k / 5, x = x0 + (x1 - x0) * k / 5;
         g += `<line x1="${L}" x2="${W - R}" y1="${Y(y)}" y2="${Y(y)}" stroke="#ddd"/>` +
@@ -531,7 +550,7 @@ function chart(summary, f, me, run) {
                      `<text x="${x}" y="${Y(+v)}" dy="-3" text-anchor="end" font-size="11" ` +
                      `fill="${c}">${what} ${esc(v)}</text>`;
     }
-    if (run.upto !== null)
+    if (run.upto !== null && T(run.upto - 1) >= x0 && T(run.upto - 1) <= x1)
         g += `<line class="pause" x1="${X(T(run.upto - 1))}" x2="${X(T(run.upto - 1))}" y1="${TOP}" ` +
              `y2="${H - B}" stroke="#111" stroke-dasharray="4 3"><title>the pause: before step ` +
              `${run.upto}</title></line>`;
