@@ -4,9 +4,10 @@
  * own --set overrides (so a bad value is the program's one-line error), runs `cascade run
  * --counterfactual` and `cascade report` in a Web Worker (src/lab/worker.js), and shows
  * what they wrote: summary.json's figures, the report page, the config.json the run
- * resolved (downloadable), and figure 1 of the report (the price with its liquidations
- * and the counterfactual), which gnuplot draws natively and this script draws here from
- * the same files. */
+ * resolved (downloadable), and the report's figures, which gnuplot draws natively and this
+ * script draws here from the same files: figure 1 (the price with its liquidations and
+ * the counterfactual, with the student's orders) on the page and in the report, figures
+ * 2 to 8 in the report. */
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -407,11 +408,18 @@ function finish(run, m) {
     };
     const frame = $("lab-report");
     if (m.report !== null) {
+        /* each figure the report left undrawn (gnuplot's, natively) drawn in its place,
+         * under the report's own caption; the ones the report skips have no place */
+        const figs = {1: svg, ...labFigures(f)};
         frame.onload = () => {
-            const fig = frame.contentDocument && frame.contentDocument.getElementById("fig1");
-            const p = fig && fig.querySelector("p.undrawn");
-            if (p)
-                p.outerHTML = svg;
+            const doc = frame.contentDocument;
+            for (const fig of doc ? doc.querySelectorAll("figure.undrawn") : []) {
+                const p = fig.querySelector("p.undrawn"), drawn = figs[fig.id.replace(/^fig/, "")];
+                if (p && drawn) {
+                    p.outerHTML = drawn;
+                    fig.classList.replace("undrawn", "lab-drawn");
+                }
+            }
         };
         frame.srcdoc = m.report;
     } else
@@ -507,8 +515,10 @@ function chart(summary, f, me, run, zoom) {
              `<text x="${X(x)}" y="${H - B + 16}" text-anchor="middle" font-size="11">` +
              `${Math.round(x)}</text>`;
     }
-    g += `<text x="${(L + W - R) / 2}" y="${H - B + 32}" text-anchor="middle" font-size="11">` +
-         `minutes from the start</text>`;
+    g += `<text class="xlabel" x="${(L + W - R) / 2}" y="${H - B + 32}" text-anchor="middle" ` +
+         `font-size="11">time (min)</text>` +
+         `<text class="ylabel" transform="translate(14 ${(TOP + H - B) / 2}) rotate(-90)" ` +
+         `text-anchor="middle" font-size="11">price (quote currency)</text>`;
     g += line(ts, "last", `class="last" stroke="#999999" stroke-width="1"`) +
          line(ts, "mark", `class="mark" stroke="#1f5fa8" stroke-width="2"`) +
          line(ts, "low", `class="low" stroke="#b0b0b0" stroke-width="1" stroke-dasharray="1 3"`) +
@@ -564,6 +574,440 @@ function chart(summary, f, me, run, zoom) {
              `<text x="${kx + 18}" y="${ky}" font-size="11">${esc(t)}</text>`;
     });
     return g + "</svg>";
+}
+
+/* ---- figures 2 to 8 of the report, as gnuplot draws them natively ---- */
+
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
+
+/* A number as C's %.10g writes it for the usual magnitudes (the axis labels' units). */
+const g10 = (v) => String(Number(v.toPrecision(10)));
+
+/* Ticks at 1, 2 or 5 times a power of ten, about n of them over [lo, hi]. */
+function ticks(lo, hi, n = 6) {
+    const span = hi - lo;
+    if (!(span > 0))
+        return {list: [lo], step: Math.abs(lo) || 1};
+    const raw = span / n, p = 10 ** Math.floor(Math.log10(raw)), m = raw / p;
+    const step = (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p, list = [];
+    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++)
+        list.push(k * step);
+    return {list, step};
+}
+
+/* An axis' range as gnuplot autoscales it: out to the ticks around the data, an end
+ * given (the "0" of "[0:*]") kept as it is. */
+function autoscale(values, lo, hi) {
+    const v = values.filter(Number.isFinite);
+    let a = lo ?? (v.length ? Math.min(...v) : 0), b = hi ?? (v.length ? Math.max(...v) : 1);
+    if (a === b) {
+        a -= Math.abs(a) * 0.1 || 1;
+        b += Math.abs(b) * 0.1 || 1;
+    }
+    const {step} = ticks(a, b);
+    return [lo ?? Math.floor(a / step + 1e-9) * step, hi ?? Math.ceil(b / step - 1e-9) * step];
+}
+
+/* A tick's label: as many decimals as the step needs, thousands grouped. */
+function tickText(v, step) {
+    const d = step >= 1 ? 0 : Math.min(8, Math.ceil(-Math.log10(step) - 1e-9));
+    return (Math.abs(v) < step * 1e-6 ? 0 : v).toLocaleString("en", {minimumFractionDigits: d,
+                                                                      maximumFractionDigits: d});
+}
+
+/* A polyline through points [x, y] (a non-finite y lifts the pen) as path data. */
+function pathData(pts, X, Y) {
+    let d = "", pen = false;
+    for (const [x, y] of pts) {
+        if (!Number.isFinite(y) || !Number.isFinite(x)) {
+            pen = false;
+            continue;
+        }
+        d += (pen ? "L" : "M") + X(x).toFixed(1) + " " + Y(y).toFixed(1);
+        pen = true;
+    }
+    return d;
+}
+
+/* One figure as an SVG string, the frame gnuplot's script sets (src/report/gnuplot.c,
+ * cas__script_begin: title, grid, border, the key below): o.num, o.title, o.inst;
+ * o.x = [lo, hi], o.y = [lo, hi] (o.ylog: a log axis, ticks at powers of ten),
+ * o.y2 = [lo, hi] for a right axis; o.xlabel, o.ylabel, o.y2label; o.layers(X, Y, Y2):
+ * the data, an SVG string, drawn inside the axes; o.key: [colour, label, dashed] below;
+ * o.right: room on the right (a colour bar) and o.extra(X, Y, box): drawn there. */
+function plot(o) {
+    const W = 900, L = 90, TOP = 34, rows = Math.ceil(o.key.length / 3);
+    const R = o.right || (o.y2 ? 80 : 25), H = 330 + rows * 18, B = 52 + rows * 18;
+    const [x0, x1] = o.x, [y0, y1] = o.y;
+    const X = (x) => L + (x - x0) / (x1 - x0 || 1) * (W - L - R);
+    const lin = (lo, hi) => (y) => TOP + (hi - y) / (hi - lo || 1) * (H - TOP - B);
+    const Y = o.ylog ? (y) => lin(Math.log10(y0), Math.log10(y1))(Math.log10(y)) : lin(y0, y1);
+    const Y2 = o.y2 ? lin(o.y2[0], o.y2[1]) : null;
+    const clip = `lab-fig${o.num}-clip`;
+    let g = `<svg xmlns="http://www.w3.org/2000/svg" class="fig lab-fig lab-fig${o.num}" ` +
+            `viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">` +
+            `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${esc(o.title)} ` +
+            `(${esc(o.inst)}; drawn by the lab)</text>` +
+            `<clipPath id="${clip}"><rect x="${L}" y="${TOP}" width="${W - L - R}" ` +
+            `height="${H - TOP - B}"/></clipPath>`;
+    const xt = ticks(x0, x1);
+    for (const x of xt.list)
+        g += `<line x1="${X(x).toFixed(1)}" x2="${X(x).toFixed(1)}" y1="${TOP}" y2="${H - B}" ` +
+             `stroke="#ddd"/><text x="${X(x).toFixed(1)}" y="${H - B + 15}" text-anchor="middle" ` +
+             `font-size="11">${tickText(x, xt.step)}</text>`;
+    const yt = o.ylog ? {list: [], step: 1} : ticks(y0, y1);
+    if (o.ylog)
+        for (let e = Math.ceil(Math.log10(y0) - 1e-9); e <= Math.log10(y1) + 1e-9; e++)
+            yt.list.push(10 ** e);
+    for (const y of yt.list)
+        g += `<line x1="${L}" x2="${W - R}" y1="${Y(y).toFixed(1)}" y2="${Y(y).toFixed(1)}" ` +
+             `stroke="#ddd"/><text x="${L - 5}" y="${Y(y).toFixed(1)}" dy="4" text-anchor="end" ` +
+             `font-size="11">${o.ylog ? `10<tspan dy="-5" font-size="9">${Math.round(Math.log10(y))}` +
+                                          `</tspan>` : tickText(y, yt.step)}</text>`;
+    if (o.y2) {
+        const t2 = ticks(o.y2[0], o.y2[1]);
+        for (const y of t2.list)
+            g += `<text x="${W - R + 5}" y="${Y2(y).toFixed(1)}" dy="4" font-size="11">` +
+                 `${tickText(y, t2.step)}</text>`;
+    }
+    g += `<g clip-path="url(#${clip})">${o.layers(X, Y, Y2)}</g>` +
+         `<rect x="${L}" y="${TOP}" width="${W - L - R}" height="${H - TOP - B}" fill="none" ` +
+         `stroke="#444"/>` +
+         `<text class="xlabel" x="${(L + W - R) / 2}" y="${H - B + 32}" text-anchor="middle" ` +
+         `font-size="12">${esc(o.xlabel)}</text>` +
+         `<text class="ylabel" transform="translate(16 ${(TOP + H - B) / 2}) rotate(-90)" ` +
+         `text-anchor="middle" font-size="12">${esc(o.ylabel)}</text>`;
+    if (o.y2label)
+        g += `<text class="ylabel y2label" transform="translate(${W - 12} ${(TOP + H - B) / 2}) ` +
+             `rotate(90)" text-anchor="middle" font-size="12">${esc(o.y2label)}</text>`;
+    if (o.extra)
+        g += o.extra(X, Y, {x: W - R, top: TOP, bottom: H - B});
+    o.key.forEach(([c, t, dashed], i) => {
+        const kx = L + (i % 3) * 270, ky = H - B + 52 + Math.floor(i / 3) * 18;
+        g += `<line x1="${kx}" x2="${kx + 24}" y1="${ky - 4}" y2="${ky - 4}" stroke="${c}" ` +
+             `stroke-width="${dashed ? 1.5 : 4}"${dashed ? ` stroke-dasharray="4 3"` : ""}/>` +
+             `<text x="${kx + 30}" y="${ky}" font-size="11">${esc(t)}</text>`;
+    });
+    return g + "</svg>";
+}
+
+/* What `cascade report` reads of a run directory for its figures (src/report/run.c):
+ * the page's instrument (the largest cascade's: most liquidations, then notional; else
+ * timeseries.csv's first), its rows, the step's length (from the first row's time_s)
+ * and the time axis' unit (s up to 3 minutes, min up to 3 hours, else h). */
+function reportData(f) {
+    const num = (v) => (v === undefined || v === "" ? NaN : +v);
+    const all = csv(f["timeseries.csv"]);
+    let best = null;
+    for (const c of csv(f["cascades.csv"]))
+        if (!best || +c.liquidations > +best.liquidations ||
+            (+c.liquidations === +best.liquidations && +c.notional > +best.notional))
+            best = c;
+    const inst = best ? best.instrument : all.length ? all[0].instrument : "";
+    const rows = all.filter((r) => r.instrument === inst).map((r) => ({
+        step: +r.step, time: +r.time_s, last: num(r.last), mark: num(r.mark),
+        price: r.mid !== "" ? num(r.mid) : num(r.last), depth1: num(r.depth_1pct),
+        depth5: num(r.depth_5pct), oi: num(r.oi_long), funding: num(r.funding_rate),
+        liq: num(r.liquidated_notional), insurance: num(r.insurance_fund), index: num(r.index)}));
+    const sec = rows.length && rows[0].time > 0 ? rows[0].time / (rows[0].step + 1) : 1;
+    const total = rows.length ? rows[rows.length - 1].step * sec : 0;
+    const unitSec = total > 3 * 3600 ? 3600 : total > 180 ? 60 : 1;
+    const d = {inst, rows, sec, unit: total > 3 * 3600 ? "h" : total > 180 ? "min" : "s",
+               T: (step) => (step + 1) * sec / unitSec};
+    d.end = rows.length ? d.T(rows[rows.length - 1].step) : 1;
+    d.every = rows.length > 1 ? (rows[1].step - rows[0].step) * sec : 0;
+    for (const r of rows)
+        r.x = d.T(r.step);
+    /* the log returns of the price between rows, in bp (figures 7 and 8) */
+    d.returns = [];
+    for (let i = 1; i < rows.length; i++)
+        if (rows[i - 1].price > 0 && rows[i].price > 0)
+            d.returns.push(1e4 * Math.log(rows[i].price / rows[i - 1].price));
+    return d;
+}
+
+/* gnuplot's palette `defined (0 c0, 1 c1, ...)` at g in [0, 1]. */
+function palette(colours, g) {
+    const at = Math.min(Math.max(g, 0), 1) * (colours.length - 1), k = Math.min(Math.floor(at),
+                                                                               colours.length - 2);
+    const c = (s, i) => parseInt(s.slice(1 + 2 * i, 3 + 2 * i), 16);
+    return "#" + [0, 1, 2].map((i) => Math.round(c(colours[k], i) + (c(colours[k + 1], i) -
+                    c(colours[k], i)) * (at - k)).toString(16).padStart(2, "0")).join("");
+}
+
+/* gnuplot's format '%.0s%c': the mantissa and an SI prefix (20k, 5M). */
+function si(v) {
+    const e = Math.max(-3, Math.min(12, Math.floor(Math.log10(v) / 3 + 1e-9) * 3));
+    return (v / 10 ** e).toFixed(0) + {"-3": "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"}[e];
+}
+
+/* The time axis of figures 2 to 6 (figures.c, time_axis). */
+const timeAxis = (d) => ({x: [0, d.end], xlabel: `time (${d.unit})`});
+
+/* Figure 2 (fig_liquidated): liquidated_notional per row, impulses from 0. Each bar
+ * carries its row's value (data-y) for the browser test. */
+function fig2(d) {
+    const bars = d.rows.filter((r) => Number.isFinite(r.liq) && r.liq !== 0);
+    return plot({num: 2, title: "Figure 2: liquidated notional", inst: d.inst, ...timeAxis(d),
+                 y: autoscale(bars.map((r) => r.liq), 0),
+                 ylabel: `notional per ${g10(d.every)} s (quote currency)`,
+                 key: [["#d62728", "liquidated notional, at the mark when triggered"]],
+                 layers: (X, Y) => bars.map((r) =>
+                     `<path class="bar" data-x="${r.x}" data-y="${r.liq}" d="M${X(r.x).toFixed(1)} ` +
+                     `${Y(0).toFixed(1)}V${Y(r.liq).toFixed(1)}" stroke="#d62728" ` +
+                     `stroke-width="2"/>`).join("")});
+}
+
+/* Figure 3 (fig_heatmap): liqmap.csv's long + short notional per price bin and
+ * publication, averaged into at most 150 columns by at most 160 rows as figures.c bins
+ * it, colour on a log scale; the price over it. */
+function fig3(d, f) {
+    const HEAT_COLS = 150, HEAT_ROWS = 160;
+    const below = (v, n) => (!(v >= 0) ? 0 : v >= n - 1 ? n - 1 : Math.floor(v));
+    const map = csv(f["liqmap.csv"] || "").filter((m) => m.instrument === d.inst)
+        .map((m) => ({step: +m.step, lo: +m.price_lo, hi: +m.price_hi,
+                      notional: +m.long_notional + +m.short_notional}))
+        .filter((m) => m.notional > 0);
+    if (!map.length || !d.rows.length)
+        return null;
+    let interval = 0, plo = Infinity, phi = -Infinity, width = Infinity, nPub = 0;
+    map.forEach((m, i) => {
+        if (i === 0 || m.step !== map[i - 1].step) {
+            nPub++;
+            if (i > 0 && (interval === 0 || m.step - map[i - 1].step < interval))
+                interval = m.step - map[i - 1].step;
+        }
+        plo = Math.min(plo, m.lo);
+        phi = Math.max(phi, m.hi);
+        width = Math.min(width, m.hi - m.lo);
+    });
+    if (interval <= 0)
+        interval = 60;
+    let ylo = plo, yhi = phi;
+    for (const r of d.rows) {
+        ylo = Math.min(ylo, r.price);
+        yhi = Math.max(yhi, r.price);
+    }
+    const cols = Math.min(nPub, HEAT_COLS);
+    const rows = Math.max(16, below(Math.ceil((phi - plo) / width), HEAT_ROWS + 1));
+    const cell = new Float64Array(cols * rows), pubs = new Uint32Array(cols);
+    const t0 = map[0].step, t1 = map[map.length - 1].step + interval;
+    const rowH = (phi - plo) / rows, colW = (t1 - t0) / cols;
+    map.forEach((m, i) => {
+        const c = below((m.step - t0) / colW, cols);
+        cell[c * rows + below(((m.lo + m.hi) / 2 - plo) / rowH, rows)] += m.notional;
+        if (i === 0 || m.step !== map[i - 1].step)
+            pubs[c]++;
+    });
+    const cells = [];
+    let vmin = Infinity, vmax = 0;
+    for (let c = 0; c < cols; c++)
+        for (let k = 0; k < rows; k++)
+            if (cell[c * rows + k] > 0 && pubs[c]) {
+                const v = cell[c * rows + k] / pubs[c];
+                vmin = Math.min(vmin, v);
+                vmax = Math.max(vmax, v);
+                /* centre and half sizes, as heat.dat has them (the half width through
+                 * the time axis' conversion, as figures.c converts it) */
+                cells.push({x: d.T(t0 + (c + 0.5) * colW), y: plo + (k + 0.5) * rowH,
+                            hw: d.T(colW / 2), hh: rowH / 2, v});
+            }
+    const cb = [vmin, vmax * 1.0001], colours = ["#fff7bc", "#fec44f", "#ec7014", "#993404",
+                                                  "#3b0f02"];
+    const gray = (v) => (Math.log(v) - Math.log(cb[0])) / (Math.log(cb[1]) - Math.log(cb[0]) || 1);
+    /* colour ticks at 1, 2 and 5 times powers of ten, else the ends */
+    const cbt = [];
+    for (let dec = 10 ** Math.floor(Math.log10(vmin)); dec <= vmax; dec *= 10)
+        for (const m of [1, 2, 5])
+            if (m * dec >= vmin && m * dec <= vmax)
+                cbt.push(m * dec);
+    if (!cbt.length)
+        cbt.push(vmin, vmax);
+    return plot({num: 3, title: "Figure 3: liquidation levels (the venue's liquidation map)",
+                 inst: d.inst, ...timeAxis(d), right: 150,
+                 y: [ylo - (yhi - ylo) * 0.02, yhi + (yhi - ylo) * 0.02],
+                 ylabel: "liquidation price (quote currency)",
+                 key: [["#1f5fa8", "price"]],
+                 layers: (X, Y) => cells.map((c) => {
+                     const x = X(c.x - c.hw), y = Y(c.y + c.hh);
+                     return `<rect class="cell" x="${x.toFixed(1)}" y="${y.toFixed(1)}" ` +
+                            `width="${(X(c.x + c.hw) - x).toFixed(1)}" ` +
+                            `height="${(Y(c.y - c.hh) - y).toFixed(1)}" ` +
+                            `fill="${palette(colours, gray(c.v))}" data-v="${c.v}"/>`;
+                 }).join("") + `<path class="price" d="${pathData(d.rows.map((r) => [r.x, r.price]),
+                                                                   X, Y)}" fill="none" ` +
+                 `stroke="#1f5fa8" stroke-width="2"/>`,
+                 extra: (X, Y, box) => {
+                     const bx = box.x + 20, h = box.bottom - box.top, n = 40;
+                     let s = "";
+                     for (let i = 0; i < n; i++)
+                         s += `<rect x="${bx}" y="${(box.top + h * (n - 1 - i) / n).toFixed(1)}" ` +
+                              `width="16" height="${(h / n + 0.5).toFixed(1)}" ` +
+                              `fill="${palette(colours, (i + 0.5) / n)}"/>`;
+                     s += `<rect x="${bx}" y="${box.top}" width="16" height="${h}" fill="none" ` +
+                          `stroke="#444"/>`;
+                     for (const t of cbt) {
+                         const y = (box.top + h * (1 - gray(t))).toFixed(1);
+                         s += `<line x1="${bx + 16}" x2="${bx + 20}" y1="${y}" y2="${y}" ` +
+                              `stroke="#444"/><text x="${bx + 23}" y="${y}" dy="4" font-size="11">` +
+                              `${si(t)}</text>`;
+                     }
+                     return s + `<text class="ylabel cblabel" transform="translate(${bx + 70} ` +
+                                `${(box.top + box.bottom) / 2}) rotate(90)" text-anchor="middle" ` +
+                                `font-size="12">notional liquidated there (quote currency)</text>`;
+                 }});
+}
+
+/* Figure 4 (fig_depth): depth_5pct and depth_1pct, from 0. */
+function fig4(d) {
+    const ys = d.rows.flatMap((r) => [r.depth1, r.depth5]);
+    return plot({num: 4, title: "Figure 4: depth of the book near the mid", inst: d.inst,
+                 ...timeAxis(d), y: autoscale(ys, 0), ylabel: "resting (lots, both sides)",
+                 key: [["#9ecae1", "within ±5% of the mid"], ["#08519c", "within ±1% of the mid"]],
+                 layers: (X, Y) =>
+                     `<path class="depth5" d="${pathData(d.rows.map((r) => [r.x, r.depth5]), X, Y)}" ` +
+                     `fill="none" stroke="#9ecae1" stroke-width="2"/>` +
+                     `<path class="depth1" d="${pathData(d.rows.map((r) => [r.x, r.depth1]), X, Y)}" ` +
+                     `fill="none" stroke="#08519c" stroke-width="2"/>`});
+}
+
+/* Figure 5 (fig_oi_funding): oi_long from 0 on the left, funding_rate in % on the right
+ * when any row has one. */
+function fig5(d) {
+    const funding = d.rows.some((r) => Number.isFinite(r.funding));
+    const fp = d.rows.map((r) => [r.x, r.funding * 100]);
+    return plot({num: 5, title: "Figure 5: open interest and funding rate", inst: d.inst,
+                 ...timeAxis(d), y: autoscale(d.rows.map((r) => r.oi), 0),
+                 ylabel: "open interest (lots, long)",
+                 y2: funding ? autoscale(fp.map((p) => p[1])) : null,
+                 y2label: funding ? "funding rate (% per interval)" : null,
+                 key: funding ? [["#1f5fa8", "open interest (left)"],
+                                 ["#e6550d", "predicted funding rate (right)"]]
+                              : [["#1f5fa8", "open interest"]],
+                 layers: (X, Y, Y2) =>
+                     `<path class="oi" d="${pathData(d.rows.map((r) => [r.x, r.oi]), X, Y)}" ` +
+                     `fill="none" stroke="#1f5fa8" stroke-width="2"/>` +
+                     (funding ? `<path class="funding" d="${pathData(fp, X, Y2)}" fill="none" ` +
+                                `stroke="#e6550d" stroke-width="1.5"/>` : "")});
+}
+
+/* Figure 6 (fig_insurance): insurance_fund with steps, 8% of the axis free above and
+ * below. */
+function fig6(d) {
+    const v = d.rows.map((r) => r.insurance).filter(Number.isFinite);
+    const lo = Math.min(...v), hi = Math.max(...v), pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.08 || 1;
+    const pts = [];
+    d.rows.forEach((r, i) => {
+        if (i > 0)
+            pts.push([r.x, d.rows[i - 1].insurance]);
+        pts.push([r.x, r.insurance]);
+    });
+    return plot({num: 6, title: "Figure 6: the insurance fund", inst: d.inst, ...timeAxis(d),
+                 y: [lo - pad, hi + pad], ylabel: "balance (quote currency)",
+                 key: [["#756bb1", "insurance fund"]],
+                 layers: (X, Y) => `<path class="insurance" d="${pathData(pts, X, Y)}" ` +
+                                   `fill="none" stroke="#756bb1" stroke-width="2"/>`});
+}
+
+/* Figure 7 (fig_returns): the returns' histogram as a density (per bp, log scale),
+ * figures.c's bins, against the normal density of the same mean and sd. */
+function fig7(d) {
+    const x = d.returns, n = x.length;
+    if (n < 10)
+        return null;
+    const mean = x.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) * (b - mean), 0) / n);
+    if (!(sd > 0))
+        return null;
+    const lo = Math.min(...x), hi = Math.max(...x);
+    const bins = Math.min(120, Math.max(20, Math.floor(Math.sqrt(n)) * 2)), w = (hi - lo) / bins;
+    const count = new Array(bins).fill(0);
+    for (const v of x) {
+        const b = (v - lo) / w;
+        count[!(b >= 0) ? 0 : b >= bins - 1 ? bins - 1 : Math.floor(b)]++;
+    }
+    const hist = count.map((c, b) => [lo + (b + 0.5) * w, c / (n * w)]).filter((h) => h[1] > 0);
+    const normal = (v) => Math.exp(-0.5 * ((v - mean) / sd) ** 2) / (sd * Math.sqrt(2 * Math.PI));
+    const x0 = lo - w, x1 = hi + w, curve = [];
+    for (let i = 0; i < 1000; i++) {
+        const v = x0 + (x1 - x0) * i / 999;
+        curve.push([v, normal(v)]);
+    }
+    const floor = 0.5 / (n * w), top = Math.max(...hist.map((h) => h[1]), normal(mean));
+    return plot({num: 7, title: "Figure 7: distribution of returns against a normal",
+                 inst: d.inst, x: [x0, x1], xlabel: `log return over ${g10(d.every)} s (bp)`,
+                 y: [floor, 10 ** Math.ceil(Math.log10(top))], ylog: true,
+                 ylabel: "density (per bp, log scale)",
+                 key: [["#1f5fa8", `returns (${n})`],
+                       ["#d62728", `normal, same mean and sd (${Number(sd.toPrecision(3))} bp)`]],
+                 layers: (X, Y) => hist.map(([c, v]) => {
+                     const a = X(c - w / 2);
+                     return `<rect class="bin" x="${a.toFixed(1)}" y="${Y(v).toFixed(1)}" ` +
+                            `width="${(X(c + w / 2) - a).toFixed(1)}" ` +
+                            `height="${(Y(floor) - Y(v)).toFixed(1)}" fill="#1f5fa8" ` +
+                            `fill-opacity="0.5" stroke="#1f5fa8" data-y="${v}"/>`;
+                 }).join("") + `<path class="normal" d="${pathData(curve.filter((p) => p[1] >= floor),
+                                                                    X, Y)}" fill="none" ` +
+                 `stroke="#d62728" stroke-width="2"/>`});
+}
+
+/* The autocorrelation at a lag of the returns (or of their absolute values), as
+ * src/core/stats.c computes it; NaN without enough returns or variation. */
+function acf(x, lag, absolute) {
+    const n = x.length, v = absolute ? x.map(Math.abs) : x;
+    if (lag === 0 || n < lag + 2)
+        return NaN;
+    const m = v.reduce((a, b) => a + b, 0) / n;
+    let den = 0, num = 0;
+    for (const e of v)
+        den += (e - m) * (e - m);
+    for (let i = 0; i + lag < n; i++)
+        num += (v[i] - m) * (v[i + lag] - m);
+    return den > 0 ? num / den : NaN;
+}
+
+/* Figure 8 (fig_acf): the autocorrelations of the returns and of their absolute values,
+ * lags 1 to 50 (fewer with fewer returns), with the ±1.96/√n band. */
+function fig8(d) {
+    const x = d.returns, n = x.length, maxLag = n > 52 ? 50 : n > 3 ? n - 2 : 0;
+    const lags = [];
+    for (let lag = 1; lag <= maxLag; lag++)
+        lags.push([lag, acf(x, lag, false), acf(x, lag, true)]);
+    if (!lags.some((l) => Number.isFinite(l[1]) || Number.isFinite(l[2])))
+        return null;
+    const band = 1.96 / Math.sqrt(n);
+    const bars = (k, dx, c) => lags.filter((l) => Number.isFinite(l[k])).map((l) =>
+        (X, Y) => `<path class="${k === 1 ? "acf" : "acf-abs"}" data-x="${l[0]}" data-y="${l[k]}" ` +
+                  `d="M${X(l[0] + dx).toFixed(1)} ${Y(0).toFixed(1)}V${Y(l[k]).toFixed(1)}" ` +
+                  `stroke="${c}" stroke-width="3"/>`);
+    const all = [...bars(1, -0.15, "#1f5fa8"), ...bars(2, 0.15, "#e6550d")];
+    const hline = (y, attrs) => (X, Y) => `<line x1="${X(0)}" x2="${X(maxLag + 1)}" ` +
+        `y1="${Y(y).toFixed(1)}" y2="${Y(y).toFixed(1)}" ${attrs}/>`;
+    const rules = [hline(band, `stroke="#888888" stroke-dasharray="4 3"`),
+                   hline(-band, `stroke="#888888" stroke-dasharray="4 3"`),
+                   hline(0, `stroke="#444444"`)];
+    return plot({num: 8, title: "Figure 8: autocorrelation of returns and of absolute returns",
+                 inst: d.inst, x: [0, maxLag + 1], xlabel: `lag (returns of ${g10(d.every)} s)`,
+                 y: autoscale([...lags.flatMap((l) => [l[1], l[2]]), band, -band]),
+                 ylabel: "autocorrelation",
+                 key: [["#1f5fa8", "returns"], ["#e6550d", "|returns|"],
+                       ["#888888", "±1.96/√n (no correlation)", true]],
+                 layers: (X, Y) => [...rules, ...all].map((l) => l(X, Y)).join("")});
+}
+
+/* Figures 2 to 8 of the report for a run's files: {number: SVG string}; a figure the
+ * data cannot draw (which the report skips too) is left out. */
+function labFigures(f) {
+    const d = reportData(f), out = {};
+    if (!d.rows.length)
+        return out;
+    for (const [num, draw] of [[2, fig2], [3, fig3], [4, fig4], [5, fig5], [6, fig6], [7, fig7],
+                               [8, fig8]]) {
+        const svg = draw(d, f);
+        if (svg)
+            out[num] = svg;
+    }
+    return out;
 }
 
 /* ---- the address: #scenario=NAME&seed=N&set=P=V;P=V&student=...&run ---- */
