@@ -11,7 +11,9 @@
 // slider runs with the native program's --set; a bad value shows the program's one-line
 // error; a run to a pause is the native run with --steps, and the beginning of the run
 // to the end. The page is one file under 3 MB that asks for nothing else, and shows the C
-// report (its captions and player) with the lab's figure 1 in figure 1's place. On the first seed, the stop
+// report (its captions and player) with the lab's drawing in the place of every figure the
+// report does not skip (data inside the axes, the axes' labels, no placeholder left), figure
+// 2's tallest bar the native run's largest liquidated_notional. On the first seed, the stop
 // button ends a whole-day run. Screenshots go to SHOTS_DIR. Prints what it checked;
 // exits 1 on the first difference. puppeteer-core is found through CASCADE_NODE_PATH
 // (scripts/lib.sh, install_browser_driver).
@@ -158,13 +160,79 @@ for (const [n, seed] of seeds.entries()) {
         }, {timeout: 30000});
         const rep = await page.evaluate(() => {
             const d = document.getElementById('lab-report').contentDocument;
-            return {undrawn: d.querySelectorAll('figure.undrawn').length,
-                    captions: d.querySelectorAll('figure.undrawn figcaption').length,
+            const figs = [...d.querySelectorAll('figure')].filter((f) => /^fig\d+$/.test(f.id));
+            return {figures: figs.map((f) => {
+                        const svg = f.querySelector('svg.fig');
+                        const text = (sel) => (svg && svg.querySelector(sel) || {}).textContent || '';
+                        // the data: marks inside the axes (figure 1: its lines and points)
+                        const data = !svg ? 0 : [...svg.querySelectorAll(
+                            svg.classList.contains('lab-fig1') ? 'path, circle'
+                                : 'g[clip-path] path, g[clip-path] rect, g[clip-path] circle')]
+                            .filter((e) => e.tagName !== 'path' || e.getAttribute('d')).length;
+                        return {id: f.id, skipped: f.classList.contains('skipped'),
+                                svg: !!svg && svg.classList.contains(`lab-${f.id}`), data,
+                                xlabel: text('text.xlabel'), ylabel: text('text.ylabel'),
+                                caption: !!f.querySelector('figcaption')};
+                    }),
+                    placeholders: d.querySelectorAll('p.undrawn, figure.undrawn').length,
                     player: !!d.getElementById('replay'),
-                    liquidations: d.body.textContent.includes('liquidations')};
+                    acf: [...d.querySelectorAll('#fig8 svg path[data-y]')].map((b) => ({
+                        abs: b.classList.contains('acf-abs'), y: Number(b.dataset.y)})),
+                    facts7: (d.querySelector('#fig7 figcaption') || {dataset: {}}).dataset.facts,
+                    facts8: (d.querySelector('#fig8 figcaption') || {dataset: {}}).dataset.facts,
+                    bars: [...d.querySelectorAll('#fig2 svg path.bar')].map((b) => ({
+                        y: Number(b.dataset.y), top: Number(b.getAttribute('d').split('V')[1])}))};
         });
-        check(rep.undrawn >= 6 && rep.captions === rep.undrawn && rep.player,
+        const drawn = rep.figures.filter((f) => !f.skipped);
+        check(rep.figures.length === 8 && rep.placeholders === 0 && rep.player &&
+              drawn.length >= 6 && drawn.every((f) => f.caption),
               `seed ${seed}: the report in the lab: ${JSON.stringify(rep)}`);
+        // every figure the report does not skip drawn by the lab: data inside its axes,
+        // and its axes' labels with their units
+        for (const f of drawn)
+            check(f.svg && f.data > 0 && /\(.+\)/.test(f.xlabel) && /\S/.test(f.ylabel),
+                  `seed ${seed}: ${f.id} in the lab's report: ${JSON.stringify(f)}`);
+        // figure 2's tallest bar is the largest liquidated_notional of the native run's
+        // timeseries.csv, on the report's instrument (its largest cascade's: most
+        // liquidations, then notional), as figures.c plots it: one impulse per row
+        const rows = (file) => {
+            const [head, ...lines] = fs.readFileSync(path.join(ref.dir, file), 'utf8')
+                .trim().split('\n').map((l) => l.split(','));
+            return lines.map((l) => Object.fromEntries(head.map((h, i) => [h, l[i]])));
+        };
+        const best = rows('cascades.csv').reduce((a, c) => (!a || +c.liquidations > +a.liquidations ||
+            (+c.liquidations === +a.liquidations && +c.notional > +a.notional) ? c : a), null);
+        const ts = rows('timeseries.csv');
+        const inst = best ? best.instrument : ts[0].instrument;
+        const most = Math.max(...ts.filter((r) => r.instrument === inst)
+                                    .map((r) => Number(r.liquidated_notional)));
+        check(drawn.some((f) => f.id === 'fig2') && most > 0 && rep.bars.length > 0,
+              `seed ${seed}: figure 2 drawn with ${rep.bars.length} bars, natively at most ${most}`);
+        const tallest = rep.bars.reduce((a, b) => (b.top < a.top ? b : a));
+        check(Math.max(...rep.bars.map((b) => b.y)) === most && tallest.y === most,
+              `seed ${seed}: figure 2's tallest bar is ${tallest.y} (largest value ` +
+              `${Math.max(...rep.bars.map((b) => b.y))}), the native run's largest ` +
+              `liquidated_notional ${most}`);
+        // figure 8's bars beyond the ±1.96/√n band: as many as the C report's caption counts
+        // (its data-facts; n, the returns, from figure 7's), from the same returns
+        const fact = (facts, k) => Number(((facts || '').match(new RegExp(`(?:^|;)${k}=(\\d+)`)) ||
+                                           [])[1]);
+        const band = 1.96 / Math.sqrt(fact(rep.facts7, 'returns'));
+        const beyond = [rep.acf.filter((b) => !b.abs && Math.abs(b.y) > band).length,
+                        rep.acf.filter((b) => b.abs && b.y > band).length];
+        check(Number.isFinite(band) && rep.acf.filter((b) => !b.abs).length === fact(rep.facts8, 'lags') &&
+              beyond[0] === fact(rep.facts8, 'outside_r') && beyond[1] === fact(rep.facts8, 'outside_abs'),
+              `seed ${seed}: figure 8 has ${beyond} bars beyond the band; its caption: ${rep.facts8}`);
+        console.log(`lab: seed ${seed}: the report's figures ${drawn.map((f) => f.id).join(' ')} ` +
+                    `drawn by the lab; figure 2's tallest bar ${most} and figure 8's ` +
+                    `${beyond} bars beyond the band, as natively`);
+        const frame = await page.$('#lab-report');
+        await frame.screenshot({path: path.join(shots, `lab-report-seed${seed}.png`)});
+        await (await frame.contentFrame()).evaluate(() => {
+            document.getElementById('fig2').scrollIntoView();
+        });
+        await frame.screenshot({path: path.join(shots, `lab-report-figures-seed${seed}.png`)});
+        console.log('lab: screenshot ' + path.join(shots, `lab-report-figures-seed${seed}.png`));
     }
 
     // a student inside the cascade
