@@ -400,11 +400,11 @@ function finish(run, m) {
     a.download = `${run.name}-seed${run.seed}${run.upto === null ? "" : "-to" + run.upto}.json`;
     $("lab-command").textContent = `cascade run ${a.download} ` +
         (run.upto === null ? "--counterfactual" : `--steps ${run.upto}`);
-    const svg = chart(summary, f, me, run, false);
+    const svg = chart(f, me, run, false);
     $("lab-chart").innerHTML = svg;
     $("lab-zoom").checked = false;
     $("lab-zoom").onchange = () => {
-        $("lab-chart").innerHTML = chart(summary, f, me, run, $("lab-zoom").checked);
+        $("lab-chart").innerHTML = chart(f, me, run, $("lab-zoom").checked);
     };
     const frame = $("lab-report");
     if (m.report !== null) {
@@ -428,155 +428,7 @@ function finish(run, m) {
     setState("done", run.upto === null ? "done" : `paused at step ${run.upto}`);
 }
 
-/* Figure 1 of the report as gnuplot draws it natively (src/report/figures.c, fig_prices,
- * with its colours): the report's instrument's last trade, mark, lowest trade since the
- * previous row and index from timeseries.csv, the counterfactual's price (mid, else last)
- * from timeseries-counterfactual.csv, the cascades of cascades.csv shaded (at least 0.4%
- * of the axis wide, overlapping ones merged), the liquidations of liquidations.csv at
- * their step and mark (long and short apart); rows and events of step S at the end of
- * step S, in minutes. The lab adds the student's orders, its liquidations with their
- * liquidation price, and the pause. An SVG string. */
-function chart(summary, f, me, run, zoom) {
-    const inst = summary.instrument, cfg = JSON.parse(f["config.json"]);
-    const sec = cfg.step_seconds || 1, T = (step) => (step + 1) * sec / 60;
-    const num = (v) => (v === undefined || v === "" ? NaN : +v);
-    const series = (text) => csv(text).filter((r) => r.instrument === inst).map((r) => ({
-        x: T(+r.step), last: num(r.last), mark: num(r.mark), low: num(r.low), index: num(r.index),
-        price: r.mid !== "" ? num(r.mid) : num(r.last)}));
-    let ts = series(f["timeseries.csv"]);
-    let cf = f["timeseries-counterfactual.csv"] ? series(f["timeseries-counterfactual.csv"]) : [];
-    let liqs = csv(f["liquidations.csv"]).filter((l) => l.instrument === inst);
-    let orders = run.student ? cfg.agents[cfg.agents.length - 1].params.orders : [];
-    /* zoomed: from 5 minutes before the first liquidation (or the student's first order) to
-     * 15 minutes after the first liquidation */
-    let x0 = 0, x1 = ts.length ? ts[ts.length - 1].x : 1;
-    if (zoom && liqs.length) {
-        const first = Math.min(+liqs[0].step, ...orders.map((o) => o.step));
-        x0 = Math.max(x0, T(first) - 5);
-        x1 = Math.min(x1, T(+liqs[0].step) + 15);
-        const inX = (x) => x >= x0 && x <= x1;
-        ts = ts.filter((p) => inX(p.x));
-        cf = cf.filter((p) => inX(p.x));
-        liqs = liqs.filter((l) => inX(T(+l.step)));
-        orders = orders.filter((o) => inX(T(o.step)));
-    }
-    const ys = [...ts.flatMap((p) => [p.last, p.mark, p.low, p.index]), ...cf.map((p) => p.price),
-                ...liqs.map((l) => +l.mark),
-                ...(me && me.position_lots !== "0" && me.instrument === inst
-                        ? [num(me.entry), num(me.liquidation_price)] : [])].filter(Number.isFinite);
-    const W = 900, H = 400, L = 70, R = 20, TOP = 30, B = 80;
-    let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
-    const pad = (y1 - y0) * 0.05 || 1;
-    y0 -= pad;
-    y1 += pad;
-    const X = (x) => (L + (x - x0) / (x1 - x0 || 1) * (W - L - R)).toFixed(1);
-    const Y = (y) => (TOP + (y1 - y) / (y1 - y0) * (H - TOP - B)).toFixed(1);
-    const line = (pts, key, attrs) => {
-        let d = "", pen = false;
-        for (const p of pts) {
-            if (!Number.isFinite(p[key])) {
-                pen = false;
-                continue;
-            }
-            d += (pen ? "L" : "M") + X(p.x) + " " + Y(p[key]);
-            pen = true;
-        }
-        return d ? `<path d="${d}" fill="none" ${attrs}/>` : "";
-    };
-    const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
-    let g = `<svg xmlns="http://www.w3.org/2000/svg" class="fig lab-fig1" viewBox="0 0 ${W} ${H}" ` +
-            `role="img" aria-label="Figure 1: prices, liquidations and cascades">` +
-            `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">Figure 1: prices, ` +
-            `liquidations and cascades (${esc(inst)}; drawn by the lab)</text>`;
-    /* the cascades, shaded */
-    const spans = [];
-    for (const k of csv(f["cascades.csv"]).filter((c) => c.instrument === inst)) {
-        let a = T(+k.start_step - 1), b = k.finish_step === "" ? x1 : T(+k.finish_step);
-        if (b - a < (x1 - x0) * 0.004) {
-            a = (a + b - (x1 - x0) * 0.004) / 2;
-            b = a + (x1 - x0) * 0.004;
-        }
-        if (spans.length && a <= spans[spans.length - 1][1])
-            spans[spans.length - 1][1] = Math.max(spans[spans.length - 1][1], b);
-        else
-            spans.push([a, b]);
-    }
-    for (let [a, b] of spans) {
-        [a, b] = [Math.max(a, x0), Math.min(b, x1)];
-        if (b > a)
-            g += `<rect class="cascade" x="${X(a)}" y="${TOP}" width="${(X(b) - X(a)).toFixed(1)}" ` +
-                 `height="${H - TOP - B}" fill="#f4b6b6" fill-opacity="0.45"/>`;
-    }
-    for (let k = 0; k <= 5; k++) {
-        const y = y0 + (y1 - y0) * k / 5, x = x0 + (x1 - x0) * k / 5;
-        g += `<line x1="${L}" x2="${W - R}" y1="${Y(y)}" y2="${Y(y)}" stroke="#ddd"/>` +
-             `<text x="${L - 4}" y="${Y(y)}" text-anchor="end" font-size="11" dy="4">` +
-             `${Math.round(y).toLocaleString("en")}</text>` +
-             `<text x="${X(x)}" y="${H - B + 16}" text-anchor="middle" font-size="11">` +
-             `${Math.round(x)}</text>`;
-    }
-    g += `<text class="xlabel" x="${(L + W - R) / 2}" y="${H - B + 32}" text-anchor="middle" ` +
-         `font-size="11">time (min)</text>` +
-         `<text class="ylabel" transform="translate(14 ${(TOP + H - B) / 2}) rotate(-90)" ` +
-         `text-anchor="middle" font-size="11">price (quote currency)</text>`;
-    g += line(ts, "last", `class="last" stroke="#999999" stroke-width="1"`) +
-         line(ts, "mark", `class="mark" stroke="#1f5fa8" stroke-width="2"`) +
-         line(ts, "low", `class="low" stroke="#b0b0b0" stroke-width="1" stroke-dasharray="1 3"`) +
-         line(ts, "index", `class="index" stroke="#2ca02c" stroke-width="2" stroke-dasharray="6 4"`) +
-         line(cf, "price", `class="counterfactual" stroke="#9467bd" stroke-width="2"`);
-    for (const l of liqs) {
-        const own = me && l.account === me.account, long = l.side === "long";
-        const c = long ? "#d62728" : "#ff7f0e";
-        g += `<circle class="liquidation" cx="${X(T(+l.step))}" cy="${Y(+l.mark)}" ` +
-             `r="${own ? 8 : 3}" fill="${own ? "none" : c}" stroke="${c}" ` +
-             `stroke-width="${own ? 2.5 : 1}"><title>${esc(`liquidation ${l.id}: account ` +
-             `${l.account}, ${l.side} ${l.lots} lots at mark ${l.mark}`)}</title></circle>`;
-        if (own)
-            g += `<line class="student-liquidation-price" x1="${L}" x2="${W - R}" ` +
-                 `y1="${Y(+l.liquidation_price)}" y2="${Y(+l.liquidation_price)}" stroke="#d62728" ` +
-                 `stroke-dasharray="2 3"><title>your liquidation price ` +
-                 `${esc(l.liquidation_price)}</title></line>`;
-    }
-    for (const o of orders) {
-        const at = ts.find((p) => p.x >= T(o.step)) || ts[ts.length - 1];
-        if (!at)
-            continue;
-        const up = o.side === "buy", cx = +X(T(o.step) - sec / 60);
-        const cy = +Y(o.type === "limit" ? o.price : at.last), d = up ? 10 : -10;
-        g += `<path class="student-order" d="M${cx - 6} ${cy + d}L${cx + 6} ${cy + d}L${cx} ${cy}Z" ` +
-             `fill="#111"><title>${esc(`your ${o.type || "market"} ${o.side} of ${o.lots} ` +
-             `lots at step ${o.step}, leverage ${o.leverage}`)}</title></path>`;
-    }
-    /* the student's position at the end (or the pause): its entry and liquidation price,
-     * accounts.csv */
-    if (me && me.position_lots !== "0" && me.instrument === inst) {
-        const x = X(ts.length ? ts[ts.length - 1].x : 0);
-        for (const [v, cls, c, what] of [[me.entry, "student-entry", "#111", "your entry"],
-                                         [me.liquidation_price, "student-liquidation-price",
-                                          "#d62728", "your liquidation price"]])
-            if (v !== "")
-                g += `<line class="${cls}" x1="${L}" x2="${x}" y1="${Y(+v)}" y2="${Y(+v)}" ` +
-                     `stroke="${c}" stroke-dasharray="6 3"><title>${what} ${esc(v)}</title></line>` +
-                     `<text x="${x}" y="${Y(+v)}" dy="-3" text-anchor="end" font-size="11" ` +
-                     `fill="${c}">${what} ${esc(v)}</text>`;
-    }
-    if (run.upto !== null && T(run.upto - 1) >= x0 && T(run.upto - 1) <= x1)
-        g += `<line class="pause" x1="${X(T(run.upto - 1))}" x2="${X(T(run.upto - 1))}" y1="${TOP}" ` +
-             `y2="${H - B}" stroke="#111" stroke-dasharray="4 3"><title>the pause: before step ` +
-             `${run.upto}</title></line>`;
-    const key = [["#999999", "last trade"], ["#1f5fa8", "mark"], ["#2ca02c", "index"],
-                 ["#9467bd", "without liquidations (counterfactual)"], ["#f4b6b6", "cascade"],
-                 ["#d62728", "long liquidated (at mark)"], ["#ff7f0e", "short liquidated"],
-                 ["#111", "your orders (▲ buy, ▼ sell)"]];
-    key.forEach(([c, t], i) => {
-        const kx = L + (i % 4) * 205, ky = H - 34 + Math.floor(i / 4) * 18;
-        g += `<rect x="${kx}" y="${ky - 6}" width="14" height="6" fill="${c}"/>` +
-             `<text x="${kx + 18}" y="${ky}" font-size="11">${esc(t)}</text>`;
-    });
-    return g + "</svg>";
-}
-
-/* ---- figures 2 to 8 of the report, as gnuplot draws them natively ---- */
+/* ---- the report's figures, as gnuplot draws them natively ---- */
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
@@ -705,14 +557,14 @@ function reportData(f) {
             best = c;
     const inst = best ? best.instrument : all.length ? all[0].instrument : "";
     const rows = all.filter((r) => r.instrument === inst).map((r) => ({
-        step: +r.step, time: +r.time_s, last: num(r.last), mark: num(r.mark),
+        step: +r.step, time: +r.time_s, last: num(r.last), mark: num(r.mark), low: num(r.low),
         price: r.mid !== "" ? num(r.mid) : num(r.last), depth1: num(r.depth_1pct),
         depth5: num(r.depth_5pct), oi: num(r.oi_long), funding: num(r.funding_rate),
         liq: num(r.liquidated_notional), insurance: num(r.insurance_fund), index: num(r.index)}));
     const sec = rows.length && rows[0].time > 0 ? rows[0].time / (rows[0].step + 1) : 1;
     const total = rows.length ? rows[rows.length - 1].step * sec : 0;
     const unitSec = total > 3 * 3600 ? 3600 : total > 180 ? 60 : 1;
-    const d = {inst, rows, sec, unit: total > 3 * 3600 ? "h" : total > 180 ? "min" : "s",
+    const d = {inst, rows, sec, unitSec, unit: total > 3 * 3600 ? "h" : total > 180 ? "min" : "s",
                T: (step) => (step + 1) * sec / unitSec};
     d.end = rows.length ? d.T(rows[rows.length - 1].step) : 1;
     d.every = rows.length > 1 ? (rows[1].step - rows[0].step) * sec : 0;
@@ -1008,6 +860,134 @@ function labFigures(f) {
             out[num] = svg;
     }
     return out;
+}
+
+/* Figure 1 of the report as gnuplot draws it natively (src/report/figures.c, fig_prices,
+ * with its colours), through plot: the report's instrument's last trade, mark, lowest
+ * trade since the previous row and index from timeseries.csv, the counterfactual's price
+ * (mid, else last) from timeseries-counterfactual.csv, the cascades of cascades.csv
+ * shaded (at least 0.4% of the axis wide, overlapping ones merged), the liquidations of
+ * liquidations.csv at their step and mark (long and short apart); rows and events of
+ * step S at the end of step S, on the report's time axis. The lab adds the student's
+ * orders, its liquidations with their liquidation price, its position's entry and
+ * liquidation price, and the pause. An SVG string. */
+function chart(f, me, run, zoom) {
+    const cfg = JSON.parse(f["config.json"]), d = reportData(f), inst = d.inst, T = d.T;
+    const minutes = (m) => m * 60 / d.unitSec, num = (v) => (v === undefined || v === "" ? NaN : +v);
+    let ts = d.rows;
+    let cf = csv(f["timeseries-counterfactual.csv"] || "").filter((r) => r.instrument === inst)
+        .map((r) => ({x: T(+r.step), price: r.mid !== "" ? num(r.mid) : num(r.last)}));
+    let liqs = csv(f["liquidations.csv"]).filter((l) => l.instrument === inst);
+    let orders = run.student ? cfg.agents[cfg.agents.length - 1].params.orders : [];
+    const mine = me && me.position_lots !== "0" && me.instrument === inst;
+    /* zoomed: from 5 minutes before the first liquidation (or the student's first order) to
+     * 15 minutes after the first liquidation */
+    let x0 = 0, x1 = d.end;
+    if (zoom && liqs.length) {
+        const first = Math.min(+liqs[0].step, ...orders.map((o) => o.step));
+        x0 = Math.max(x0, T(first) - minutes(5));
+        x1 = Math.min(x1, T(+liqs[0].step) + minutes(15));
+        const inX = (x) => x >= x0 && x <= x1;
+        ts = ts.filter((p) => inX(p.x));
+        cf = cf.filter((p) => inX(p.x));
+        liqs = liqs.filter((l) => inX(T(+l.step)));
+        orders = orders.filter((o) => inX(T(o.step)));
+    }
+    const ys = [...ts.flatMap((p) => [p.last, p.mark, p.low, p.index]), ...cf.map((p) => p.price),
+                ...liqs.map((l) => +l.mark),
+                ...(mine ? [num(me.entry), num(me.liquidation_price)] : [])].filter(Number.isFinite);
+    let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
+    const pad = (y1 - y0) * 0.05 || 1;
+    y0 -= pad;
+    y1 += pad;
+    /* the cascades, shaded */
+    const spans = [], wide = (d.end - 0) * 0.004;
+    for (const k of csv(f["cascades.csv"]).filter((c) => c.instrument === inst)) {
+        let a = T(+k.start_step - 1), b = k.finish_step === "" ? d.end : T(+k.finish_step);
+        if (b - a < wide) {
+            a = (a + b - wide) / 2;
+            b = a + wide;
+        }
+        if (spans.length && a <= spans[spans.length - 1][1])
+            spans[spans.length - 1][1] = Math.max(spans[spans.length - 1][1], b);
+        else
+            spans.push([a, b]);
+    }
+    const index = d.rows.some((r) => Number.isFinite(r.index));
+    const key = [["#999999", "last trade"], ["#1f5fa8", "mark"],
+                 ["#b0b0b0", "lowest trade since the previous row", true],
+                 ...(index ? [["#2ca02c", "index", true]] : []),
+                 ...(cf.length ? [["#9467bd", "price without liquidations (counterfactual)"]] : []),
+                 ...(spans.length ? [["#f4b6b6", "cascade"]] : []),
+                 ...(liqs.length ? [["#d62728", "long liquidated (at mark)"],
+                                    ["#ff7f0e", "short liquidated (at mark)"]] : []),
+                 ...(orders.length ? [["#111", "your orders (▲ buy, ▼ sell)"]] : [])];
+    const layers = (X, Y) => {
+        const line = (pts, k, attrs) => `<path d="${pathData(pts.map((p) => [p.x, p[k]]), X, Y)}" ` +
+                                        `fill="none" ${attrs}/>`;
+        let g = "";
+        for (let [a, b] of spans) {
+            [a, b] = [Math.max(a, x0), Math.min(b, x1)];
+            if (b > a)
+                g += `<rect class="cascade" x="${X(a).toFixed(1)}" y="${Y(y1).toFixed(1)}" ` +
+                     `width="${(X(b) - X(a)).toFixed(1)}" height="${(Y(y0) - Y(y1)).toFixed(1)}" ` +
+                     `fill="#f4b6b6" fill-opacity="0.45"/>`;
+        }
+        g += line(ts, "last", `class="last" stroke="#999999" stroke-width="1"`) +
+             line(ts, "mark", `class="mark" stroke="#1f5fa8" stroke-width="2"`) +
+             line(ts, "low", `class="low" stroke="#b0b0b0" stroke-width="1" stroke-dasharray="1 3"`) +
+             (index ? line(ts, "index", `class="index" stroke="#2ca02c" stroke-width="2" ` +
+                                        `stroke-dasharray="6 4"`) : "") +
+             (cf.length ? line(cf, "price", `class="counterfactual" stroke="#9467bd" ` +
+                                            `stroke-width="2"`) : "");
+        for (const l of liqs) {
+            const own = me && l.account === me.account, long = l.side === "long";
+            const c = long ? "#d62728" : "#ff7f0e";
+            g += `<circle class="liquidation" cx="${X(T(+l.step)).toFixed(1)}" ` +
+                 `cy="${Y(+l.mark).toFixed(1)}" r="${own ? 8 : 3}" fill="${own ? "none" : c}" ` +
+                 `stroke="${c}" stroke-width="${own ? 2.5 : 1}"><title>${esc(`liquidation ${l.id}: ` +
+                 `account ${l.account}, ${l.side} ${l.lots} lots at mark ${l.mark}`)}</title></circle>`;
+            if (own)
+                g += `<line class="student-liquidation-price" x1="${X(x0)}" x2="${X(x1)}" ` +
+                     `y1="${Y(+l.liquidation_price).toFixed(1)}" ` +
+                     `y2="${Y(+l.liquidation_price).toFixed(1)}" stroke="#d62728" ` +
+                     `stroke-dasharray="2 3"><title>your liquidation price ` +
+                     `${esc(l.liquidation_price)}</title></line>`;
+        }
+        for (const o of orders) {
+            const at = ts.find((p) => p.x >= T(o.step)) || ts[ts.length - 1];
+            if (!at)
+                continue;
+            const up = o.side === "buy", cx = X(T(o.step - 1));
+            const cy = Y(o.type === "limit" ? o.price : at.last), dy = up ? 10 : -10;
+            g += `<path class="student-order" d="M${(cx - 6).toFixed(1)} ${(cy + dy).toFixed(1)}` +
+                 `L${(cx + 6).toFixed(1)} ${(cy + dy).toFixed(1)}L${cx.toFixed(1)} ${cy.toFixed(1)}Z" ` +
+                 `fill="#111"><title>${esc(`your ${o.type || "market"} ${o.side} of ${o.lots} ` +
+                 `lots at step ${o.step}, leverage ${o.leverage}`)}</title></path>`;
+        }
+        /* the student's position at the end (or the pause): its entry and liquidation
+         * price, accounts.csv */
+        if (mine) {
+            const x = X(ts.length ? ts[ts.length - 1].x : 0).toFixed(1);
+            for (const [v, cls, c, what] of [[me.entry, "student-entry", "#111", "your entry"],
+                                             [me.liquidation_price, "student-liquidation-price",
+                                              "#d62728", "your liquidation price"]])
+                if (v !== "")
+                    g += `<line class="${cls}" x1="${X(x0)}" x2="${x}" y1="${Y(+v).toFixed(1)}" ` +
+                         `y2="${Y(+v).toFixed(1)}" stroke="${c}" stroke-dasharray="6 3"><title>` +
+                         `${what} ${esc(v)}</title></line><text x="${x}" y="${Y(+v).toFixed(1)}" ` +
+                         `dy="-3" text-anchor="end" font-size="11" fill="${c}">${what} ${esc(v)}</text>`;
+        }
+        if (run.upto !== null && T(run.upto - 1) >= x0 && T(run.upto - 1) <= x1)
+            g += `<line class="pause" x1="${X(T(run.upto - 1)).toFixed(1)}" ` +
+                 `x2="${X(T(run.upto - 1)).toFixed(1)}" y1="${Y(y1).toFixed(1)}" ` +
+                 `y2="${Y(y0).toFixed(1)}" stroke="#111" stroke-dasharray="4 3"><title>the pause: ` +
+                 `before step ${run.upto}</title></line>`;
+        return g;
+    };
+    return plot({num: 1, title: "Figure 1: prices, liquidations and cascades", inst,
+                 x: [x0, x1], xlabel: `time (${d.unit})`, y: [y0, y1],
+                 ylabel: "price (quote currency)", key, layers});
 }
 
 /* ---- the address: #scenario=NAME&seed=N&set=P=V;P=V&student=...&run ---- */
