@@ -662,6 +662,32 @@ Test(outputs, stylized_facts_hold_against_every_step)
     free(basis);
 }
 
+/* Under 100 returns the Hill index is null: 5% of them would be fewer than 5, and one or
+ * two ratios would stand for the tail (an 80-minute squeeze has 20 returns after the hour's
+ * warm-up, and printed a "tail index" of hundreds); the other measures stay. */
+Test(outputs, hill_index_needs_five_returns_in_the_tail)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' -o few -q", source_root()), 0);
+    char *text = slurp_file("few/summary.json");
+    cJSON *sum = cJSON_Parse(text), *st = cJSON_GetObjectItem(sum, "stylized");
+    cr_assert_not_null(st);
+    cr_assert_eq(cJSON_GetObjectItem(st, "returns")->valuedouble, 20);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "hill_index")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(st, "excess_kurtosis")));
+    cJSON_Delete(sum);
+    free(text);
+    cr_assert_eq(
+        run_cascade("run '%s/configs/long-squeeze.json' -o enough -q --steps 9600", source_root()),
+        0); /* 9,600 steps: 100 returns after the warm-up, 5 in the tail */
+    text = slurp_file("enough/summary.json");
+    sum = cJSON_Parse(text);
+    st = cJSON_GetObjectItem(sum, "stylized");
+    cr_assert_eq(cJSON_GetObjectItem(st, "returns")->valuedouble, 100);
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(st, "hill_index")));
+    cJSON_Delete(sum);
+    free(text);
+}
+
 /* Funding prints after the warm-up, with nobody trading: no premium, so every print is
  * the interest rate (the clamp holds it there), positive or negative as the interest. */
 Test(outputs, funding_prints_are_counted_after_the_warm_up)

@@ -13,6 +13,8 @@
 #include "cascade/stats.h"
 #include "record/recordInt.h"
 
+#define HILL_TAIL_MIN 5 /* returns in the tail the Hill index needs */
+
 /* clang-format off */
 const struct cas_column cas__summary_keys[] = {
     {"version", "", "cascade version that wrote the run"},
@@ -41,7 +43,8 @@ const struct cas_column cas__summary_keys[] = {
                                   "step end a horizon apart, from the warm-up's end"},
     {"stylized.hill_index", "", "Hill estimator of the tail index of \\|returns\\| from "
                                 "the largest 5% (⌊returns / 20⌋ of them; about 3 for real "
-                                "markets' fat tails, large for Gaussian returns)"},
+                                "markets' fat tails, large for Gaussian returns); null below "
+                                "100 returns (fewer than 5 in the tail)"},
     {"stylized.std_over_iqr", "", "standard deviation of the returns over their "
                                   "inter-quartile range (0.74 for Gaussian returns, more "
                                   "for fat tails around a narrow body)"},
@@ -458,7 +461,8 @@ static void write_stylized(FILE *f, const struct cas_recorder *r, const double *
     fprintf(f, "\"horizon_steps\": %lld, ", (long long)st->minute);
     put_num(f, "horizon_s", (double)st->minute * cfg->step_seconds, ", ");
     fprintf(f, "\"returns\": %zu, ", n);
-    put_num(f, "hill_index", cas_stats_hill(ret, n, n / 20), ", ");
+    /* fewer than HILL_TAIL_MIN returns in the tail: one or two ratios would stand for it */
+    put_num(f, "hill_index", n / 20 >= HILL_TAIL_MIN ? cas_stats_hill(ret, n, n / 20) : NAN, ", ");
     put_num(f, "std_over_iqr", cas_stats_std_over_iqr(ret, n), ", ");
     put_num(f, "excess_kurtosis", cas_stats_excess_kurtosis(ret, n), ", ");
     put_num(f, "acf_absr_mean_30_120", cas_stats_acf_mean(ret, n, true, 30, 120), ", ");
