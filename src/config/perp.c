@@ -142,11 +142,16 @@ int cas__read_multifractal(struct cas__walk *w, const cJSON *obj, double step_se
                          seconds[0], seconds[1]);
     cas__pop(w, mark);
     g->msm_k = (uint32_t)k;
-    /* horizons from the shortest to the longest, evenly spaced in log; a multiplier whose
-     * horizon is a step or less is drawn afresh every step */
+    /* horizons from the shortest to the longest, evenly spaced in log (the project's exp and
+     * log, as every figure the simulation uses, so the rates do not depend on the machine's
+     * libm; the two ends exact); a multiplier whose horizon is a step or less is drawn
+     * afresh every step */
+    double span = cas_log(seconds[1] / seconds[0]);
     for (uint32_t i = 0; i < g->msm_k; i++) {
         double f = g->msm_k > 1 ? (double)i / (double)(g->msm_k - 1) : 0.0;
-        double h = seconds[0] * pow(seconds[1] / seconds[0], f);
+        double h = i == 0              ? seconds[0]
+                   : i + 1 == g->msm_k ? seconds[1]
+                                       : seconds[0] * cas_exp(f * span);
         g->msm_rate[i] = step_seconds >= h ? 1.0 : step_seconds / h;
     }
     return 0;
