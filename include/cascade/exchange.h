@@ -147,6 +147,21 @@ struct cas_adl_event {
     double price; /* the bankruptcy price, ticks */
 };
 
+/* A change of a book by an order: an order submitted to it (after its fills, which on_fill
+ * reported as they happened), or a resting order taken out of it (cancelled by its account,
+ * expired, or cancelled by its account's liquidation). */
+struct cas_order_event {
+    uint64_t id;
+    uint32_t account; /* CAS_NO_ACCOUNT for the engine's own orders */
+    enum cas_side side;
+    enum cas_order_type type; /* a submitted order's (after the band made a market order IOC) */
+    cas_ticks price;          /* a submitted market order's: 0 */
+    cas_lots qty;             /* submitted, or taken out */
+    cas_lots filled, rested;  /* a submitted order's: traded, and left resting */
+    bool cancel;              /* taken out rather than submitted */
+    struct cas_cause cause;   /* the cause the exchange acts under */
+};
+
 struct cas_exchange_observer {
     void *ctx;
     /* every fill; accounts are CAS_NO_ACCOUNT for the engine's own orders */
@@ -162,6 +177,8 @@ struct cas_exchange_observer {
      * the fraction of the funding interval left. NULL reads zeros. */
     void (*mark_context)(void *ctx, uint32_t instrument, double *index, double *funding_rate,
                          double *time_to_funding);
+    /* every change of a book by an order, in the order the book saw them */
+    void (*on_order)(void *ctx, uint32_t instrument, const struct cas_order_event *ev);
 };
 
 struct cas_exchange;

@@ -38,6 +38,8 @@ struct cas_sim_observer {
     void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
     void (*on_funding)(void *ctx, uint32_t instrument, double rate);
     void (*on_step)(void *ctx, const struct cas_sim *sim); /* after the step's last event */
+    /* every change of a book by an order (submitted, after its fills; or taken out) */
+    void (*on_order)(void *ctx, uint32_t instrument, const struct cas_order_event *ev);
 };
 
 struct cas_sim_counters {

@@ -215,6 +215,19 @@ int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint
     ex->taker_job = job;
     int rc = cas_book_submit(ex->inst[i].book, *id, side, type, price, qty, on_fill, ex, res);
     ex->taker_job = NIL;
+    if (rc == 0 && ex->obs.on_order) {
+        struct cas_order_event ev = {*id,
+                                     job == NIL ? account : CAS_NO_ACCOUNT,
+                                     side,
+                                     type,
+                                     type == CAS_MARKET ? 0 : price,
+                                     qty,
+                                     res->filled,
+                                     res->rested,
+                                     false,
+                                     ex->cause};
+        ex->obs.on_order(ex->obs.ctx, i, &ev);
+    }
     if (rc == 0 && res->filled > 0)
         cas__refresh_mark(ex, i);
     return rc;
@@ -344,6 +357,17 @@ int cas__cancel(struct cas_exchange *ex, uint64_t order_id)
         if (cas_book_take(ex->inst[i].book, order_id, &info) != 0)
             continue;
         pos_at(ex, owner, i)->open[info.side] -= info.qty;
+        if (ex->obs.on_order) {
+            struct cas_order_event ev = {.id = order_id,
+                                         .account = owner,
+                                         .side = info.side,
+                                         .type = CAS_LIMIT,
+                                         .price = info.price,
+                                         .qty = info.qty,
+                                         .cancel = true,
+                                         .cause = ex->cause};
+            ex->obs.on_order(ex->obs.ctx, i, &ev);
+        }
         return 0;
     }
     return CAS_ENOTFOUND;
