@@ -436,7 +436,7 @@ static void replay_steps(long long *steps, size_t *n, size_t max)
         cr_assert_not_null(j, "replay.jsonl: a line is not JSON");
         steps[(*n)++] = (long long)cJSON_GetObjectItem(j, "step")->valuedouble;
         cr_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "bids")) &&
-                  cJSON_IsArray(cJSON_GetObjectItem(j, "trades")));
+                  cJSON_IsArray(cJSON_GetObjectItem(j, "events")));
         cJSON_Delete(j);
     }
     free(text);
@@ -473,6 +473,194 @@ Test(outputs, replay_covers_the_liquidations_and_the_asked_ranges)
     cr_assert_eq(n, 11 + 31, "only the asked steps: %zu", n);
     cr_assert_eq(steps[0], 100);
     cr_assert_eq(steps[n - 1], 2420);
+}
+
+/* replay.jsonl's events rebuild each step's book: its start's levels with the step's
+ * events played over them as the page plays them (an order's fills take from the other
+ * side, what it leaves resting joins its side with its last fill) give the step's end
+ * book, level for level, and no frame's book is crossed; an order's fills add up to what
+ * it filled; each step's fills are trades.csv's rows of that step in order, with their
+ * order's side and cause; its liquidation and finished events are the liquidations.csv
+ * rows triggered and finished in it, in id order. */
+struct side_book {
+    double price[4096];
+    long long qty[4096];
+    size_t n;
+};
+
+static void book_add(struct side_book *b, double price, long long d)
+{
+    for (size_t k = 0; k < b->n; k++)
+        if (b->price[k] == price) {
+            b->qty[k] += d;
+            return;
+        }
+    cr_assert_lt(b->n, 4096);
+    b->price[b->n] = price;
+    b->qty[b->n++] = d;
+}
+
+/* The best price of a side (bids: highest), or NAN when it has no lots. */
+static double book_best(const struct side_book *b, bool bids)
+{
+    double best = NAN;
+    for (size_t k = 0; k < b->n; k++)
+        if (b->qty[k] > 0 && (isnan(best) || (bids ? b->price[k] > best : b->price[k] < best)))
+            best = b->price[k];
+    return best;
+}
+
+/* The side's levels with lots, best first, against a list of [price, lots] (the end book's
+ * top levels, as many as it has). */
+static void book_matches(struct side_book *b, bool bids, const cJSON *levels, long long step)
+{
+    struct side_book left = *b;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, levels)
+    {
+        double best = book_best(&left, bids);
+        double p = cJSON_GetArrayItem(l, 0)->valuedouble;
+        long long q = (long long)cJSON_GetArrayItem(l, 1)->valuedouble;
+        cr_assert(best == p, "step %lld: the rebuilt %s's next level is %g, the end book's %g",
+                  step, bids ? "bid" : "ask", best, p);
+        for (size_t k = 0; k < left.n; k++)
+            if (left.price[k] == p) {
+                cr_assert_eq(left.qty[k], q,
+                             "step %lld: %g holds %lld lots rebuilt, %lld at the end", step, p,
+                             left.qty[k], q);
+                left.qty[k] = 0;
+            }
+    }
+}
+
+static void check_replay_events(const char *config, unsigned seed)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/%s' -o e --quiet --seed %u --set record.trades=true",
+                             source_root(), config, seed),
+                 0);
+    struct table tr, lq;
+    table_read(&tr, "e/trades.csv");
+    table_read(&lq, "e/liquidations.csv");
+    char *text = slurp_file("e/replay.jsonl");
+    cr_assert_not_null(text);
+    size_t t0 = 1, lines = 0, events = 0; /* trades.csv's row */
+    static struct side_book bid, ask;
+    for (char *line = text; *line; line = strchr(line, '\n') + 1) {
+        cJSON *j = cJSON_Parse(line);
+        cr_assert_not_null(j);
+        long long step = (long long)cJSON_GetObjectItem(j, "step")->valuedouble;
+        const char *ins = cJSON_GetObjectItem(j, "instrument")->valuestring;
+        bid.n = ask.n = 0;
+        const cJSON *l, *start = cJSON_GetObjectItem(j, "start"), *e, *order = NULL;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItem(start, "bids"))
+            book_add(&bid, cJSON_GetArrayItem(l, 0)->valuedouble,
+                     (long long)cJSON_GetArrayItem(l, 1)->valuedouble);
+        cJSON_ArrayForEach(l, cJSON_GetObjectItem(start, "asks"))
+            book_add(&ask, cJSON_GetArrayItem(l, 0)->valuedouble,
+                     (long long)cJSON_GetArrayItem(l, 1)->valuedouble);
+        while (t0 < tr.n_rows && integer(&tr, t0, "step") < step)
+            t0++;
+        size_t t = t0; /* the step's first row; each instrument's line reads its own */
+        long long left = 0, liq_next = 0, done = 0;
+        for (size_t r = 1; r < lq.n_rows; r++) /* the first liquidation of the step */
+            if (integer(&lq, r, "step") == step && strcmp(cell(&lq, r, "instrument"), ins) == 0) {
+                liq_next = (long long)r;
+                break;
+            }
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "events"))
+        {
+            const char *kind = cJSON_GetArrayItem(e, 0)->valuestring;
+            double a1 = cJSON_GetArrayItem(e, 1) ? cJSON_GetArrayItem(e, 1)->valuedouble : 0;
+            events++;
+            if (strcmp(kind, "order") == 0) {
+                cr_assert(left == 0, "step %lld: an order before the last one's fills", step);
+                order = e;
+                left = (long long)cJSON_GetArrayItem(e, 7)->valuedouble;
+                if (left == 0 && cJSON_GetArrayItem(e, 8)->valuedouble > 0)
+                    book_add(strcmp(cJSON_GetArrayItem(e, 3)->valuestring, "buy") ? &ask : &bid,
+                             cJSON_GetArrayItem(e, 5)->valuedouble,
+                             (long long)cJSON_GetArrayItem(e, 8)->valuedouble);
+            } else if (strcmp(kind, "fill") == 0) {
+                cr_assert_not_null(order);
+                const char *side = cJSON_GetArrayItem(order, 3)->valuestring;
+                long long q = (long long)cJSON_GetArrayItem(e, 2)->valuedouble;
+                book_add(strcmp(side, "buy") ? &bid : &ask, a1, -q);
+                left -= q;
+                cr_assert_geq(left, 0, "step %lld: fills beyond the order's 'filled'", step);
+                if (left == 0 && cJSON_GetArrayItem(order, 8)->valuedouble > 0)
+                    book_add(strcmp(side, "buy") ? &ask : &bid,
+                             cJSON_GetArrayItem(order, 5)->valuedouble,
+                             (long long)cJSON_GetArrayItem(order, 8)->valuedouble);
+                /* the same fill in trades.csv */
+                while (t < tr.n_rows && integer(&tr, t, "step") == step &&
+                       strcmp(cell(&tr, t, "instrument"), ins) != 0)
+                    t++;
+                cr_assert(t < tr.n_rows && integer(&tr, t, "step") == step,
+                          "step %lld: a fill trades.csv does not have", step);
+                cr_assert(num(&tr, t, "price") == a1 && integer(&tr, t, "qty") == q &&
+                              strcmp(cell(&tr, t, "taker_side"), side) == 0 &&
+                              strcmp(cell(&tr, t, "cause"),
+                                     cJSON_GetArrayItem(order, 2)->valuestring) == 0,
+                          "step %lld: fill %g x %lld is not trades.csv's row %zu", step, a1, q, t);
+                t++;
+            } else if (strcmp(kind, "cancel") == 0) {
+                cr_assert(left == 0, "step %lld: a cancel among an order's fills", step);
+                book_add(strcmp(cJSON_GetArrayItem(e, 2)->valuestring, "buy") ? &ask : &bid,
+                         cJSON_GetArrayItem(e, 3)->valuedouble,
+                         -(long long)cJSON_GetArrayItem(e, 4)->valuedouble);
+            } else if (strcmp(kind, "liquidation") == 0) {
+                cr_assert(liq_next > 0 && (size_t)liq_next < lq.n_rows &&
+                              integer(&lq, (size_t)liq_next, "id") == (long long)a1 &&
+                              integer(&lq, (size_t)liq_next, "step") == step,
+                          "step %lld: liquidation %g is not the next of liquidations.csv", step,
+                          a1);
+                liq_next++;
+                while ((size_t)liq_next < lq.n_rows &&
+                       strcmp(cell(&lq, (size_t)liq_next, "instrument"), ins) != 0)
+                    liq_next++;
+            } else {
+                cr_assert_str_eq(kind, "finished");
+                cr_assert(a1 >= 1 && a1 < (double)lq.n_rows &&
+                              integer(&lq, (size_t)a1, "finish_step") == step,
+                          "step %lld: liquidation %g did not finish in it", step, a1);
+                done++;
+            }
+            double b = book_best(&bid, true), a = book_best(&ask, false);
+            cr_assert(isnan(b) || isnan(a) || b < a,
+                      "step %lld: a frame's book is crossed: %g / %g", step, b, a);
+        }
+        cr_assert_eq(left, 0, "step %lld: the last order's fills fall short", step);
+        book_matches(&bid, true, cJSON_GetObjectItem(j, "bids"), step);
+        book_matches(&ask, false, cJSON_GetObjectItem(j, "asks"), step);
+        /* every liquidation of the step was told */
+        cr_assert(liq_next == 0 || (size_t)liq_next >= lq.n_rows ||
+                      integer(&lq, (size_t)liq_next, "step") != step,
+                  "step %lld: liquidation %lld has no event", step,
+                  integer(&lq, (size_t)liq_next, "id"));
+        long long finishing = 0;
+        for (size_t r = 1; r < lq.n_rows; r++)
+            finishing += *cell(&lq, r, "finish_step") && integer(&lq, r, "finish_step") == step &&
+                         strcmp(cell(&lq, r, "instrument"), ins) == 0;
+        cr_assert_eq(done, finishing, "step %lld: %lld finished events, %lld in liquidations.csv",
+                     step, done, finishing);
+        cJSON_Delete(j);
+        lines++;
+    }
+    cr_assert_gt(lines, 0, "%s seed %u: nothing replayed", config, seed);
+    fprintf(stderr, "outputs: %s seed %u: %zu steps, %zu events rebuild their books\n", config,
+            seed, lines, events);
+    free(text);
+    table_free(&tr);
+    table_free(&lq);
+    runs_remove("e");
+}
+
+Test(outputs, replay_events_rebuild_each_steps_book)
+{
+    unsigned n = sweep_seeds(3);
+    for (unsigned seed = 1; seed <= n; seed++)
+        check_replay_events("long-squeeze.json", seed);
+    check_replay_events("cross-margin-contagion.json", 1);
 }
 
 /* An agent type's own measures: a short-gamma dealer's hedge trades with the

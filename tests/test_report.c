@@ -151,8 +151,8 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
     cr_assert_str_eq(err, "");
     char *html = slurp_file("r/report.html");
     cr_assert_not_null(html, "no r/report.html");
-    /* 8 gnuplot figures, 3 trees, 3 price paths, the player's ladder */
-    cr_assert_eq(count(html, "<svg"), 15, "expected 15 SVGs inline, got %zu", count(html, "<svg"));
+    /* 8 gnuplot figures, 3 trees, 3 price paths, the player's ladder and strip */
+    cr_assert_eq(count(html, "<svg"), 16, "expected 16 SVGs inline, got %zu", count(html, "<svg"));
     cr_assert_eq(count(html, "<svg class=\"tree\""), 3);
     cr_assert_eq(count(html, "<figcaption"), 8);
     cr_assert_eq(count(html, "class=\"skipped\""), 0);
@@ -195,7 +195,7 @@ Test(report, long_squeeze_page_has_every_figure_is_offline_and_renders)
 
     /* The browser parses all eight SVGs... */
     dump_dom("r/report.html");
-    cr_assert_eq(count(out, "<svg"), 15, "the DOM holds %zu svg elements", count(out, "<svg"));
+    cr_assert_eq(count(out, "<svg"), 16, "the DOM holds %zu svg elements", count(out, "<svg"));
     /* ...and draws the page without any JavaScript error. */
     screenshot("r/report.html", "report.png");
     assert_png("report.png", 1200, 4000);
@@ -252,8 +252,9 @@ static void shot_of(const char *page, const char *frag, const char *png)
     fprintf(stderr, "report: screenshot kept: %s/report-%s\n", cwd, png);
 }
 
-/* The replay player: #replay=STEP opens it at that step with that step's
- * narration; #replay=STEP&play plays it on; no console error. */
+/* The replay player: #replay=STEP opens it at that step's start (frame 0) with that
+ * step's narration; #replay=STEP&play plays it on; no console error. (Frame by frame:
+ * tests/browser/player.mjs, run by test_player.) */
 Test(report, replay_player_opens_at_a_step_and_plays)
 {
     need(true);
@@ -271,13 +272,12 @@ Test(report, replay_player_opens_at_a_step_and_plays)
     char frag[64], want[128];
     snprintf(frag, sizeof frag, "replay=%ld", step);
     dom_at("r/report.html", frag, 1000);
-    snprintf(want, sizeof want, "id=\"replay\" data-step=\"%ld\"", step);
-    cr_assert_not_null(strstr(out, want), "the player does not show step %ld", step);
+    snprintf(want, sizeof want, "id=\"replay\" data-step=\"%ld\" data-event=\"0\"", step);
+    cr_assert_not_null(strstr(out, want), "the player does not show step %ld's start", step);
     char *nar = strstr(out, "<div id=\"replay-narration\">");
     cr_assert_not_null(nar);
-    snprintf(want, sizeof want, "Step %ld\n", step);
-    cr_assert_eq(strncmp(nar + strlen("<div id=\"replay-narration\">"), want, strlen(want)), 0,
-                 "narration: %.200s", nar);
+    snprintf(want, sizeof want, "<div id=\"replay-narration\"><div class=\"now\">Step %ld, ", step);
+    cr_assert_eq(strncmp(nar, want, strlen(want)), 0, "narration: %.200s", nar);
     snprintf(want, sizeof want, "Liquidation %ld: account ", liq);
     cr_assert_not_null(strstr(nar, want), "the narration lacks '%s'", want);
     /* play: after three seconds the player is further on */
@@ -285,8 +285,12 @@ Test(report, replay_player_opens_at_a_step_and_plays)
     dom_at("r/report.html", frag, 3000);
     const char *at = strstr(out, "id=\"replay\" data-step=\"");
     cr_assert_not_null(at);
-    long now = strtol(at + strlen("id=\"replay\" data-step=\""), NULL, 10);
-    cr_assert_gt(now, step, "playing did not advance data-step (%ld)", now);
+    char *end;
+    long now = strtol(at + strlen("id=\"replay\" data-step=\""), &end, 10);
+    cr_assert_eq(strncmp(end, "\" data-event=\"", 14), 0);
+    long event = strtol(end + 14, NULL, 10);
+    cr_assert(now > step || (now == step && event > 0),
+              "playing did not move on (step %ld, event %ld)", now, event);
     /* kept: the tree, the player */
     shot_of("r/report.html", "trees", "tree.png");
     assert_png("tree.png", 1200, 1000);

@@ -50,8 +50,9 @@ struct drawdown {
 struct cas__replay;
 int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, FILE *f);
 void cas__replay_destroy(struct cas__replay *p);
-void cas__replay_trade(struct cas__replay *p, uint32_t instrument, const struct cas_fill *f,
-                       struct cas_cause cause);
+void cas__replay_trade(struct cas__replay *p, uint32_t instrument, const struct cas_fill *f);
+void cas__replay_order(struct cas__replay *p, uint32_t instrument,
+                       const struct cas_order_event *ev);
 void cas__replay_liquidation(struct cas__replay *p, uint32_t instrument, uint64_t id, bool done);
 void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step);

@@ -327,7 +327,7 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     if (r->cfg->n_shocks)
         follow_shocks(r, instrument, p);
     if (r->replay)
-        cas__replay_trade(r->replay, instrument, f, cause);
+        cas__replay_trade(r->replay, instrument, f);
     if (cause.kind == CAS_CAUSE_LIQUIDATION && cause.id <= r->n_liqs) {
         /* a fill of that liquidation's engine order */
         struct liq_row *row = &r->liqs[cause.id - 1];
@@ -339,6 +339,13 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
         struct trade_out row = {r, instrument, f, cause};
         cas__put_row(r->trades, cas__trade_columns, cas__n_trade_columns, &row);
     }
+}
+
+static void on_order(void *ctx, uint32_t instrument, const struct cas_order_event *ev)
+{
+    struct cas_recorder *r = ctx;
+    if (r->replay)
+        cas__replay_order(r->replay, instrument, ev);
 }
 
 static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
@@ -483,7 +490,8 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
                                      .on_liquidation_done = on_liquidation_done,
                                      .on_adl = on_adl,
                                      .on_funding = on_funding,
-                                     .on_step = on_step};
+                                     .on_step = on_step,
+                                     .on_order = on_order};
 }
 
 /* ---- liquidations and cascades ---- */

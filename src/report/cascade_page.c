@@ -1,17 +1,13 @@
 /* cascade_page: the report's cascade sections — the causal tree of each of
  * the largest cascades, drawn, above its price path with every trade inside
- * each step; and the replay player.
+ * each step; and the replay player's data, read from replay.jsonl.
  *
  * The tree and the path are static SVG written here (no gnuplot, no script:
- * they show without JavaScript). The player is one inline script over the
- * steps of replay.jsonl around the largest cascades, embedded as JSON in the
- * page: play, pause, step, scrub; the book's top levels as a ladder, the
- * members' liquidation prices lighting up once triggered, one line of
- * narration per event. #replay=STEP in the page's address opens it at that
- * step (#replay=STEP&play also starts it). Its root element is #replay, whose
- * data-step attribute is the step shown; #replay-narration holds that step's
- * narration. An error fills the caller's struct cas_err and returns its CAS_E*
- * code; nothing is printed.
+ * they show without JavaScript). replay.jsonl is read and checked here, every
+ * line of the shape docs/outputs.md gives, and the steps of the players'
+ * instrument around the largest cascades are handed to the player
+ * (player.c). An error fills the caller's struct cas_err and returns its
+ * CAS_E* code; nothing is printed.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,21 +21,17 @@
 #include "report/cascade_page.h"
 #include "report/csv.h"
 #include "report/html.h"
+#include "report/player.h"
 
 #define TOP 3        /* cascades drawn and replayed */
 #define MAX_NODES 60 /* tree nodes drawn per cascade */
 #define MARGIN 60    /* replayed steps before and after a cascade's span */
 
-struct step_line {
-    long long step;
-    cJSON *json; /* the line, parsed and checked (replay_step_bad) */
-};
-
 struct data {
     const char *dir;
     struct cas_err *err; /* the caller's; may be NULL */
     struct cas_rows liq, cas, acc;
-    struct step_line *steps; /* replay.jsonl lines of the players' instrument */
+    struct cas__replay_step *steps; /* replay.jsonl lines of the players' instrument */
     size_t n_steps, cap_steps;
     bool have_replay;
     size_t top[TOP];
@@ -134,37 +126,92 @@ static bool all_tuples(const cJSON *a, int n, int first_text)
     return true;
 }
 
-static bool all_steps(const cJSON *a)
+static bool is_side(const cJSON *v)
 {
-    const cJSON *x;
-    if (!cJSON_IsArray(a))
-        return false;
-    cJSON_ArrayForEach(x, a) if (!is_step(x)) return false;
-    return true;
+    return cJSON_IsString(v) &&
+           (strcmp(v->valuestring, "buy") == 0 || strcmp(v->valuestring, "sell") == 0);
+}
+
+static bool is_account(const cJSON *v)
+{
+    return cJSON_IsNull(v) || is_step(v);
+}
+
+/* What is wrong with one event of a step, or NULL; *order: whether a fill may follow. */
+static const char *event_bad(const cJSON *e, bool *order)
+{
+    const char *kind = cJSON_GetStringValue(cJSON_GetArrayItem(e, 0));
+    int n = cJSON_GetArraySize(e);
+#define AT(k) cJSON_GetArrayItem(e, k)
+    if (!cJSON_IsArray(e) || !kind)
+        return "an event must be a list opening with its kind";
+    if (strcmp(kind, "order") == 0) {
+        static const char *const types[] = {"limit", "market", "ioc", "post_only"};
+        const char *type = cJSON_GetStringValue(AT(4));
+        bool known = false;
+        for (size_t k = 0; type && k < sizeof types / sizeof *types; k++)
+            known |= strcmp(type, types[k]) == 0;
+        *order = true;
+        if (n != 9 || !is_account(AT(1)) || !cJSON_IsString(AT(2)) || !is_side(AT(3)) || !known ||
+            !(cJSON_IsNull(AT(5)) || is_finite_number(AT(5))) || !is_step(AT(6)) ||
+            !is_step(AT(7)) || !is_step(AT(8)))
+            return "an 'order' event must be [\"order\", account, cause, side, type, price, "
+                   "lots, filled, rested]";
+        return NULL;
+    }
+    if (strcmp(kind, "fill") == 0) {
+        if (!*order)
+            return "a 'fill' event must follow its order";
+        if (n != 3 || !is_finite_number(AT(1)) || !is_step(AT(2)))
+            return "a 'fill' event must be [\"fill\", price, lots]";
+        return NULL;
+    }
+    *order = false;
+    if (strcmp(kind, "cancel") == 0) {
+        if (n != 5 || !is_account(AT(1)) || !is_side(AT(2)) || !is_finite_number(AT(3)) ||
+            !is_step(AT(4)))
+            return "a 'cancel' event must be [\"cancel\", account, side, price, lots]";
+        return NULL;
+    }
+    if (strcmp(kind, "liquidation") == 0 || strcmp(kind, "finished") == 0) {
+        if (n != 2 || !is_step(AT(1)))
+            return "a 'liquidation' or 'finished' event must be [kind, liquidation id]";
+        return NULL;
+    }
+#undef AT
+    return "an event's kind must be order, fill, cancel, liquidation or finished";
 }
 
 /* What is wrong with a line of replay.jsonl (docs/outputs.md), or NULL. */
 static const char *replay_step_bad(const cJSON *j)
 {
-    const cJSON *index = cJSON_GetObjectItem(j, "index");
+    const cJSON *index = cJSON_GetObjectItem(j, "index"), *start, *e;
     if (!cJSON_IsObject(j))
-        return "not a replay step (a JSON object with step, instrument, bids, asks and trades)";
+        return "not a replay step (a JSON object with step, instrument, bids, asks, start and "
+               "events)";
     if (!is_step(cJSON_GetObjectItem(j, "step")))
         return "'step' is not a step (an integer from 0 to 9e15)";
     if (!cJSON_IsString(cJSON_GetObjectItem(j, "instrument")))
         return "'instrument' is not a string";
+    start = cJSON_GetObjectItem(j, "start");
     if (!all_tuples(cJSON_GetObjectItem(j, "bids"), 2, 2) ||
-        !all_tuples(cJSON_GetObjectItem(j, "asks"), 2, 2))
-        return "'bids' and 'asks' must be lists of [price, lots]";
+        !all_tuples(cJSON_GetObjectItem(j, "asks"), 2, 2) ||
+        !all_tuples(cJSON_GetObjectItem(start, "bids"), 2, 2) ||
+        !all_tuples(cJSON_GetObjectItem(start, "asks"), 2, 2))
+        return "'bids', 'asks' and 'start''s 'bids' and 'asks' must be lists of [price, lots]";
     if (!is_finite_number(cJSON_GetObjectItem(j, "last")) ||
         !is_finite_number(cJSON_GetObjectItem(j, "mark")) ||
         (!cJSON_IsNull(index) && !is_finite_number(index)))
         return "'last' and 'mark' must be numbers, 'index' a number or null";
-    if (!all_tuples(cJSON_GetObjectItem(j, "trades"), 4, 2))
-        return "'trades' must be a list of [price, lots, side, cause]";
-    if (!all_steps(cJSON_GetObjectItem(j, "liquidations")) ||
-        !all_steps(cJSON_GetObjectItem(j, "finished")))
-        return "'liquidations' and 'finished' must be lists of liquidation ids";
+    if (!cJSON_IsArray(cJSON_GetObjectItem(j, "events")))
+        return "'events' must be a list";
+    bool order = false;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "events"))
+    {
+        const char *bad = event_bad(e, &order);
+        if (bad)
+            return bad;
+    }
     return NULL;
 }
 
@@ -228,7 +275,7 @@ static int read_replay(struct data *d)
         }
         if (d->n_steps == d->cap_steps) {
             size_t cap_steps = d->cap_steps ? 2 * d->cap_steps : 256;
-            struct step_line *v = realloc(d->steps, cap_steps * sizeof *v);
+            struct cas__replay_step *v = realloc(d->steps, cap_steps * sizeof *v);
             if (!v) {
                 cJSON_Delete(j);
                 rc = cas__report_oom(d->err);
@@ -237,7 +284,7 @@ static int read_replay(struct data *d)
             d->steps = v;
             d->cap_steps = cap_steps;
         }
-        d->steps[d->n_steps++] = (struct step_line){s, j};
+        d->steps[d->n_steps++] = (struct cas__replay_step){s, j};
     }
     if (rc == 0 && ferror(f))
         rc = cas__report_err(d->err, CAS_EIO, path, 0, "cannot read: %s", strerror(errno));
@@ -355,9 +402,11 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
             a = k;
         b = k + 1;
         const cJSON *j = d->steps[k].json, *t;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "trades"))
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "events"))
         {
-            double p = cJSON_GetArrayItem(t, 0)->valuedouble;
+            if (strcmp(cJSON_GetArrayItem(t, 0)->valuestring, "fill") != 0)
+                continue;
+            double p = cJSON_GetArrayItem(t, 1)->valuedouble;
             lo = fmin(lo, p), hi = fmax(hi, p);
         }
         double last = cJSON_GetObjectItem(j, "last")->valuedouble;
@@ -415,11 +464,18 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
     }
     fputs("\"/>\n", html);
     for (size_t k = a; k < b; k++) {
-        const cJSON *trades = cJSON_GetObjectItem(d->steps[k].json, "trades"), *t;
-        int n = cJSON_GetArraySize(trades), i = 0;
-        cJSON_ArrayForEach(t, trades)
+        const cJSON *events = cJSON_GetObjectItem(d->steps[k].json, "events"), *t;
+        const char *cause = "";
+        int n = 0, i = 0;
+        cJSON_ArrayForEach(t, events) n +=
+            strcmp(cJSON_GetArrayItem(t, 0)->valuestring, "fill") == 0;
+        cJSON_ArrayForEach(t, events)
         {
-            const char *cause = cJSON_GetArrayItem(t, 3)->valuestring;
+            const char *kind = cJSON_GetArrayItem(t, 0)->valuestring;
+            if (strcmp(kind, "order") == 0) /* its fills follow it (replay_step_bad) */
+                cause = cJSON_GetArrayItem(t, 2)->valuestring;
+            if (strcmp(kind, "fill") != 0)
+                continue;
             const char *colour = "#999";
             if (strncmp(cause, "shock:", 6) == 0)
                 colour = "#1f77b4";
@@ -432,7 +488,7 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
             }
             double x = X((double)d->steps[k].step + (i + 0.5) / n);
             fprintf(html, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\" fill=\"%s\"/>", x,
-                    Y(cJSON_GetArrayItem(t, 0)->valuedouble), colour);
+                    Y(cJSON_GetArrayItem(t, 1)->valuedouble), colour);
             i++;
         }
     }
@@ -440,124 +496,6 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
 #undef X
 #undef Y
     return true;
-}
-
-/* ---- the player ---- */
-
-static const char player_style[] =
-    "#replay{border:1px solid #ccc;padding:.6em;border-radius:4px}"
-    "#replay .controls button{margin-right:.3em}#replay .controls input{width:40%;vertical-align:middle}"
-    "#replay-ladder{width:100%;max-width:900px;height:auto;display:block}"
-    "#replay-narration{font-family:ui-monospace,monospace;font-size:.85em;white-space:pre-wrap;"
-    "min-height:8em;background:#fafafa;border-top:1px solid #eee;padding:.4em}"
-    ".path{max-width:100%;height:auto;display:block;margin:.5em 0}"
-    ".tree-scroll{overflow-x:auto;margin:.5em 0}.tree{max-width:none;display:block}\n";
-
-static const char *const player_script[] = {
-    "(function(){\n",
-    "var D=JSON.parse(document.getElementById('replay-data').textContent);\n",
-    "var S=D.steps,root=document.getElementById('replay'),nar=document.getElementById('replay-narration');\n",
-    "var scrub=document.getElementById('replay-scrub'),label=document.getElementById('replay-label');\n",
-    "var svg=document.getElementById('replay-ladder'),NS='http://www.w3.org/2000/svg';\n",
-    "var play=document.getElementById('replay-play'),i=0,timer=null;\n",
-    "scrub.max=S.length-1;\n",
-    "var maxq=1;\n",
-    "var trig={};Object.keys(D.liqs).forEach(function(id){trig[id]=D.liqs[id].step;});\n",
-    "function el(n,a,t){var e=document.createElementNS(NS,n);for(var k in a)e.setAttribute(k,a[k]);if(t!==undefined)e.textContent=t;svg.appendChild(e);return e;}\n",
-    "function fmt(x){return (Math.round(x*100)/100).toString();}\n",
-    "function who(acct){var t=D.types[acct];return t?t:'account '+acct;}\n",
-    "function ladder(s){while(svg.firstChild)svg.removeChild(svg.firstChild);\n",
-    " var lv=s.asks.slice().reverse().map(function(l){return [l[0],l[1],'ask'];}).concat(s.bids.map(function(l){return [l[0],l[1],'bid'];}));\n",
-    " var ps=lv.map(function(l){return l[0];});ps.push(s.last);maxq=1;lv.forEach(function(l){if(l[1]>maxq)maxq=l[1];});\n"
-    " Object.keys(D.liqs).forEach(function(id){var q=D.liqs[id];if(q.liq!==null&&Math.abs(q.liq/s.last-1)<0.03)ps.push(q.liq);});\n",
-    " var hi=Math.max.apply(null,ps),lo=Math.min.apply(null,ps);if(hi==lo){hi+=1;lo-=1;}\n",
-    " var W=900,H=320,L=90,y=function(p){return 10+(hi-p)/(hi-lo)*(H-20);};\n",
-    " Object.keys(D.liqs).forEach(function(id){var q=D.liqs[id];if(q.liq===null||q.liq<lo||q.liq>hi)return;\n",
-    "  var lit=trig[id]<=s.step;el('line',{x1:L,x2:W,y1:y(q.liq),y2:y(q.liq),stroke:lit?'#d62728':'#bbb','stroke-dasharray':lit?'':'4 3','class':lit?'level lit':'level'});\n",
-    "  el('text',{x:W-4,y:y(q.liq)-2,'font-size':10,'text-anchor':'end',fill:lit?'#d62728':'#888'},'#'+id+' '+q.side+' liq '+fmt(q.liq));});\n",
-    " lv.forEach(function(l){var w=(W-L-150)*l[1]/maxq;el('rect',{x:L,y:y(l[0])-5,width:Math.max(1,w),height:10,fill:l[2]=='bid'?'#2ca02c':'#d62728','fill-opacity':0.6});\n",
-    "  el('text',{x:L-4,y:y(l[0])+4,'font-size':11,'text-anchor':'end'},fmt(l[0]));el('text',{x:L+w+4,y:y(l[0])+4,'font-size':10},l[1]);});\n",
-    " el('line',{x1:L,x2:W,y1:y(s.last),y2:y(s.last),stroke:'#1f5fa8','stroke-width':2});\n",
-    " el('text',{x:L+4,y:y(s.last)-3,'font-size':11,fill:'#1f5fa8'},'last '+fmt(s.last)+'  mark '+fmt(s.mark)+(s.index!==null?'  index '+fmt(s.index):''));}\n",
-    "function narrate(s){var out=[],g={};\n",
-    " s.trades.forEach(function(t){var c=t[3];if(!g[c])g[c]={q:0,n:0,hi:-1e300,lo:1e300,side:t[2]};var x=g[c];x.q+=t[1];x.n++;if(t[0]>x.hi)x.hi=t[0];if(t[0]<x.lo)x.lo=t[0];});\n",
-    " Object.keys(g).forEach(function(c){var x=g[c],k=c.split(':'),r=x.side=='sell'?' from '+fmt(x.hi)+' down to '+fmt(x.lo):' from '+fmt(x.lo)+' up to '+fmt(x.hi);\n",
-    "  if(k[0]=='shock')out.push('Shock '+k[1]+': '+(x.side=='sell'?'sold ':'bought ')+x.q+' lots in '+x.n+' fills'+r+'.');\n",
-    "  else if(k[0]=='liquidation')out.push('Liquidation '+k[1]+\"'s order \"+(x.side=='sell'?'sold ':'bought ')+x.q+' lots'+r+'.');});\n",
-    " var own=0,ownq=0;Object.keys(g).forEach(function(c){if(c.indexOf('order:')==0){own+=g[c].n;ownq+=g[c].q;}});\n",
-    " if(own)out.push('Agents\\' orders: '+own+' fills, '+ownq+' lots.');\n",
-    " s.liquidations.forEach(function(id){var q=D.liqs[id];if(!q){out.push('Liquidation '+id+' (another cascade).');return;}\n",
-    "  out.push('Liquidation '+id+': account '+q.account+' ('+who(q.account)+', '+q.leverage+'\\u00d7) '+q.side+' '+q.lots+' lots; the mark '+fmt(q.mark)+' crossed its liquidation price '+(q.liq===null?'-':fmt(q.liq))+'; set off by '+q.trigger+'.');});\n",
-    " s.finished.forEach(function(id){out.push('Liquidation '+id+' finished'+(D.liqs[id]&&D.liqs[id].vwap!==null?': its fills averaged '+fmt(D.liqs[id].vwap):'')+'.');});\n",
-    " if(!out.length)out.push('No shock, no liquidation, no fill.');\n",
-    " nar.textContent='Step '+s.step+'\\n'+out.join('\\n');}\n",
-    "function show(k){i=Math.max(0,Math.min(S.length-1,k));var s=S[i];root.setAttribute('data-step',s.step);scrub.value=i;\n",
-    " label.textContent='step '+s.step+' ('+(i+1)+' of '+S.length+')';ladder(s);narrate(s);}\n",
-    "function stop(){if(timer){clearInterval(timer);timer=null;}play.textContent='\\u25b6 play';}\n",
-    "function start(){if(timer)return;play.textContent='\\u275a\\u275a pause';timer=setInterval(function(){if(i>=S.length-1){stop();return;}show(i+1);},400);}\n",
-    "play.addEventListener('click',function(){if(timer)stop();else start();});\n",
-    "document.getElementById('replay-prev').addEventListener('click',function(){stop();show(i-1);});\n",
-    "document.getElementById('replay-next').addEventListener('click',function(){stop();show(i+1);});\n",
-    "scrub.addEventListener('input',function(){stop();show(parseInt(scrub.value,10));});\n",
-    "document.querySelectorAll('#replay .jump').forEach(function(b){b.addEventListener('click',function(){stop();seek(parseInt(b.getAttribute('data-to'),10));});});\n",
-    "function seek(step){var k=0;while(k<S.length-1&&S[k].step<step)k++;show(k);}\n",
-    "function fromHash(){var m=/replay=(\\d+)/.exec(location.hash);if(!m)return false;seek(parseInt(m[1],10));\n",
-    " if(/[&]play/.test(location.hash))start();root.scrollIntoView();return true;}\n",
-    "window.addEventListener('hashchange',fromHash);\n",
-    "if(!fromHash())seek(D.start);\n",
-    "})();\n",
-    NULL,
-};
-
-/* A liquidations.csv number (checked by cas__read_liquidations) as JSON: null when empty. */
-static cJSON *liq_number(const struct data *d, size_t r, const char *col)
-{
-    double v = cas__rows_num(&d->liq, r, col);
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-/* The player's data: the steps, and the liquidations they mention. Built as
- * JSON and written through cas__script_json, the page's one rule for what
- * goes inside a <script> element. 0 or CAS_ENOMEM. */
-static int write_data(FILE *html, const struct data *d, long long start)
-{
-    cJSON *root = cJSON_CreateObject(), *steps = cJSON_AddArrayToObject(root, "steps");
-    cJSON *liqs = cJSON_AddObjectToObject(root, "liqs"),
-          *types = cJSON_AddObjectToObject(root, "types");
-    bool ok = cJSON_AddStringToObject(root, "instrument", d->instrument) &&
-              cJSON_AddNumberToObject(root, "start", (double)start) && steps && liqs && types;
-    for (size_t k = 0; ok && k < d->n_steps; k++)
-        ok = cJSON_AddItemReferenceToArray(steps, d->steps[k].json);
-    for (size_t r = 0; ok && r < d->liq.n; r++) {
-        long long step = cas__rows_int(&d->liq, r, "step");
-        if (strcmp(cas__rows_get(&d->liq, r, "instrument"), d->instrument) != 0 ||
-            d->n_steps == 0 || step < d->steps[0].step || step > d->steps[d->n_steps - 1].step)
-            continue;
-        cJSON *q = cJSON_AddObjectToObject(liqs, cas__rows_get(&d->liq, r, "id"));
-        ok = q && cJSON_AddNumberToObject(q, "step", (double)step) &&
-             cJSON_AddStringToObject(q, "account", cas__rows_get(&d->liq, r, "account")) &&
-             cJSON_AddStringToObject(q, "side", cas__rows_get(&d->liq, r, "side")) &&
-             cJSON_AddNumberToObject(q, "lots", cas__rows_num(&d->liq, r, "lots")) &&
-             cJSON_AddItemToObject(q, "leverage", liq_number(d, r, "leverage")) &&
-             cJSON_AddItemToObject(q, "mark", liq_number(d, r, "mark")) &&
-             cJSON_AddItemToObject(q, "liq", liq_number(d, r, "liquidation_price")) &&
-             cJSON_AddItemToObject(q, "vwap", liq_number(d, r, "fill_vwap")) &&
-             cJSON_AddStringToObject(q, "trigger", cas__rows_get(&d->liq, r, "trigger")) &&
-             cJSON_AddNumberToObject(q, "cascade", cas__rows_num(&d->liq, r, "cascade"));
-    }
-    for (size_t k = 0; ok && k < d->acc.n; k++)
-        if (!cJSON_GetObjectItemCaseSensitive(types, cas__rows_get(&d->acc, k, "account")))
-            ok = cJSON_AddStringToObject(types, cas__rows_get(&d->acc, k, "account"),
-                                         cas__rows_get(&d->acc, k, "type"));
-    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root); /* the steps were references: they stay */
-    if (!text)
-        return cas__report_oom(d->err);
-    fputs("<script type=\"application/json\" id=\"replay-data\">", html);
-    cas__script_json(html, text);
-    fputs("</script>\n", html);
-    free(text);
-    return 0;
 }
 
 /* record.replay of config.json (the step ranges the run replayed), when the
@@ -637,7 +575,7 @@ int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
         release(&d);
         return rc;
     }
-    fprintf(html, "<style>%s</style>\n", player_style);
+    fprintf(html, "<style>%s</style>\n", cas__player_style());
     fputs("<section id=\"trees\"><h2>The largest cascades, as trees</h2>\n", html);
     if (d.n_top == 0)
         fputs("<p class=\"note\">No cascades: nobody was liquidated in this run.</p>\n", html);
@@ -674,42 +612,24 @@ int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
     }
     fputs("</section>\n", html);
     if (d.n_steps > 0) {
-        long long start =
-            d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step") - 5 : d.steps[0].step;
-        fputs("<section id=\"player\"><h2>Replay</h2>\n<div id=\"replay\" data-step=\"\">\n"
-              "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
-              "</button><button id=\"replay-prev\" type=\"button\">\u25c0 step</button>"
-              "<button id=\"replay-next\" type=\"button\">step \u25b6</button>"
-              "<input id=\"replay-scrub\" type=\"range\" min=\"0\" max=\"0\" value=\"0\"> "
-              "<span id=\"replay-label\"></span><br>",
-              html);
+        struct cas__player pl = {.instrument = d.instrument,
+                                 .steps = d.steps,
+                                 .n_steps = d.n_steps,
+                                 .start = d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step")
+                                                  : d.steps[0].step,
+                                 .liq = &d.liq,
+                                 .acc = &d.acc};
         for (size_t k = 0; k < d.n_top; k++) {
             size_t c = d.top[k];
-            if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0)
-                fprintf(html,
-                        "<button class=\"jump\" type=\"button\" data-to=\"%lld\">cascade "
-                        "%s</button>",
-                        cas__rows_int(&d.cas, c, "start_step") - 5, cas__rows_get(&d.cas, c, "id"));
+            if (strcmp(cas__rows_get(&d.cas, c, "instrument"), d.instrument) == 0) {
+                pl.jumps[pl.n_jumps].cascade = cas__rows_get(&d.cas, c, "id");
+                pl.jumps[pl.n_jumps++].step = cas__rows_int(&d.cas, c, "start_step");
+            }
         }
-        fputs("</div>\n<svg id=\"replay-ladder\" viewBox=\"0 0 900 320\" "
-              "xmlns=\"http://www.w3.org/2000/svg\"></svg>\n"
-              "<div id=\"replay-narration\">The player needs JavaScript; the trees and figures "
-              "above do not.</div>\n</div>\n",
-              html);
-        fputs("<p class=\"small\">The book's top ten levels on each side at the end of each "
-              "step (bids green, asks red; the last trade in blue), the liquidation prices of "
-              "this window's liquidations (red once triggered), and one line per event of the "
-              "step. Add <code>#replay=STEP</code> to the page's address to open it at a step "
-              "(<code>&amp;play</code> to start it). From replay.jsonl.</p>\n",
-              html);
-        if ((rc = write_data(html, &d, start))) {
+        if ((rc = cas__report_player(html, &pl, err))) {
             release(&d);
             return rc;
         }
-        fputs("<script>\n", html);
-        for (size_t k = 0; player_script[k]; k++)
-            fputs(player_script[k], html);
-        fputs("</script>\n</section>\n", html);
     } else if (d.n_top > 0) {
         fputs(d.have_replay
                   ? "<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: "
