@@ -134,7 +134,8 @@ Test(hardening, the_page_never_runs_a_script_from_the_run_directory)
     /* a type, a trigger and a replay string that would close the data's element */
     sh("sed -i '3s/,noise,/,<\\/script><script>alert(1)<\\/script>,/' r/accounts.csv");
     sh("sed -i '2s/,shock:21,/,shock:\"21<\\/script>,/' r/liquidations.csv");
-    sh("sed -i '1s/\"order:92\"/\"<\\/script><script>alert(2)<\\/script>\"/' r/replay.jsonl");
+    sh("sed -i '/^{\"step\":2400,/s/\"order:[0-9]*\"/\"<\\/script><script>alert(2)<\\/script>\"/' "
+       "r/replay.jsonl");
     expect(0, "", "report r");
     int scripts;
     cJSON *d = page_data("r/report.html", &scripts);
@@ -146,6 +147,10 @@ Test(hardening, the_page_never_runs_a_script_from_the_run_directory)
     cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
                          cJSON_GetObjectItem(cJSON_GetObjectItem(d, "liqs"), "1"), "trigger")),
                      "shock:\"21</script>");
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(d, "steps"));
+    cr_assert_not_null(strstr(text, "\"</script><script>alert(2)</script>\""),
+                       "the replay string is not in the page's data");
+    free(text);
     cJSON_Delete(d);
     /* numbers the data holds must be numbers: bad input, nothing written */
     squeeze("s");

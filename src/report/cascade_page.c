@@ -25,7 +25,7 @@
 
 #define TOP 3        /* cascades drawn and replayed */
 #define MAX_NODES 60 /* tree nodes drawn per cascade */
-#define MARGIN 60    /* replayed steps before and after a cascade's span */
+#define MARGIN 20    /* replayed steps before and after a cascade's span (every event of each) */
 
 struct data {
     const char *dir;
