@@ -54,7 +54,8 @@ static const char *const player_script[] = {
     "function el(p,n,a,t){var e=document.createElementNS(NS,n);for(var x in a)e.setAttribute(x,a[x]);if(t!==undefined)e.textContent=t;p.appendChild(e);return e;}\n",
     "function clear(p){while(p.firstChild)p.removeChild(p.firstChild);}\n",
     "function fmt(x){return x===null||x===undefined?'-':(Math.round(x*100)/100).toLocaleString('en-US',{maximumFractionDigits:2});}\n",
-    "function who(a){if(a===null)return 'the engine';var t=D.types[a];return (t?t.replace(/_/g,' '):'account')+' '+a;}\n",
+    "function kind(a){var t=D.types[a];return t?t.replace(/_/g,' '):'account';}\n",
+    "function who(a){return a===null?'the engine':kind(a)+' '+a;}\n",
     "function opp(s){return s=='buy'?'sell':'buy';}\n",
     "function plural(n,w){return n+' '+w+(n==1?'':'s');}\n",
     "/* The book of a frame: lots per price of each side, from the step's start. */\n",
@@ -129,7 +130,7 @@ static const char *const player_script[] = {
     "function cause(c){var p=c.split(':');if(p[0]=='order')return who(+p[1]);if(p[0]=='liquidation')return 'Liquidation '+p[1]+' (the engine)';\n",
     " if(p[0]=='shock')return 'Shock '+p[1];return c;}\n",
     "function line(s,j){var e=s.events[j];\n",
-    " if(e[0]=='order'){var lo=Infinity,hi=-Infinity,t=cause(e[2])+': '+e[4].replace('_','-')+' '+e[3]+' '+plural(e[6],'lot')+(e[5]!==null?' at '+fmt(e[5]):'');\n",
+    " if(e[0]=='order'){var lo=Infinity,hi=-Infinity,t=cause(e[2])+': '+({ioc:'IOC',post_only:'post-only'}[e[4]]||e[4])+' '+e[3]+' '+plural(e[6],'lot')+(e[5]!==null?' at '+fmt(e[5]):'');\n",
     "  for(var m=j+1;m<s.events.length&&s.events[m][0]=='fill';m++){lo=Math.min(lo,s.events[m][1]);hi=Math.max(hi,s.events[m][1]);}\n",
     "  var out=[];if(e[7]>0)out.push(e[7]+' filled '+(lo==hi?'at '+fmt(lo):e[3]=='sell'?'from '+fmt(hi)+' down to '+fmt(lo):'from '+fmt(lo)+' up to '+fmt(hi)));\n",
     "  if(e[8]>0)out.push(e[8]+' rest in the book');if(e[6]-e[7]-e[8]>0)out.push((e[6]-e[7]-e[8])+' dropped');return t+(out.length?': '+out.join(', '):'')+'.';}\n",
@@ -137,7 +138,7 @@ static const char *const player_script[] = {
     " if(e[0]=='cancel')return who(e[1])+' took out its '+e[2]+' of '+plural(e[4],'lot')+' at '+fmt(e[3])+'.';\n",
     " var q=D.liqs[e[1]];\n",
     " if(e[0]=='liquidation'){if(!q)return 'Liquidation '+e[1]+' (another cascade).';\n",
-    "  return 'Liquidation '+e[1]+': account '+q.account+' ('+who(q.account)+', '+q.leverage+'\\u00d7) '+q.side+' '+plural(q.lots,'lot')+'; the mark '+fmt(q.mark)+\n",
+    "  return 'Liquidation '+e[1]+': account '+q.account+' ('+kind(q.account)+', '+q.leverage+'\\u00d7) '+q.side+' '+plural(q.lots,'lot')+'; the mark '+fmt(q.mark)+\n",
     "   ' crossed its liquidation price '+fmt(q.liq)+'; set off by '+q.trigger+'.';}\n",
     " return 'Liquidation '+e[1]+' finished'+(q&&q.vwap!==null?': its fills averaged '+fmt(q.vwap):'')+'.';}\n",
     "function narrate(n,f){var s=S[n];if(told!=n){clear(nar);lines=[];told=n;nar.now=null;\n",
@@ -157,10 +158,12 @@ static const char *const player_script[] = {
     "/* Playing shows each event that moves the market (a fill, a liquidation, an order of the\n",
     " * engine or a shock) and passes over the agents' quiet quoting in one frame. */\n",
     "function loud(e){return e[0]=='fill'||e[0]=='liquidation'||e[0]=='finished'||(e[0]=='order'&&(e[1]===null||e[7]>0));}\n",
-    "function next(){var s=S[i],n=s.events.length;if(k>=n){if(i>=S.length-1){stop();return;}show(i+1,0);return;}\n",
-    " var f=k+1;while(f<n&&!loud(s.events[f-1]))f++;show(i,f);}\n",
-    "function stop(){if(timer){clearInterval(timer);timer=null;}play.textContent='\\u25b6 play';}\n",
-    "function start(){if(timer)return;play.textContent='\\u275a\\u275a pause';timer=setInterval(next,250);}\n",
+    "function next(){var s=S[i],n=s.events.length;if(k>=n){if(i>=S.length-1){stop();return;}show(i+1,0);return 400;}\n",
+    " var f=k+1;while(f<n&&!loud(s.events[f-1]))f++;show(i,f);var e=s.events[f-1];\n",
+    " return e[0]=='liquidation'?700:e[0]=='fill'?40:400;}\n",
+    "function stop(){if(timer){clearTimeout(timer);timer=null;}play.textContent='\\u25b6 play';}\n",
+    "function tick(){var d=next();if(timer)timer=setTimeout(tick,d);}\n",
+    "function start(){if(timer)return;play.textContent='\\u275a\\u275a pause';timer=setTimeout(tick,300);}\n",
     "function on(id,fn){document.getElementById(id).addEventListener('click',function(){stop();fn();keep();});}\n",
     "play.addEventListener('click',function(){if(timer)stop();else start();});\n",
     "on('replay-prev-step',function(){show(k>0?i:i-1,0);});on('replay-next-step',function(){show(i+1,0);});\n",
@@ -172,6 +175,8 @@ static const char *const player_script[] = {
     "function seek(step,f){var n=0;while(n<S.length-1&&S[n].step<step)n++;show(n,S[n].step==step?f:0);}\n",
     "function fromHash(){var m=/replay=(\\d+)(?:\\.(\\d+))?/.exec(location.hash);if(!m)return false;stop();seek(parseInt(m[1],10),m[2]?parseInt(m[2],10):0);\n",
     " if(/[&]play/.test(location.hash))start();root.scrollIntoView();return true;}\n",
+    "root.tabIndex=0;root.addEventListener('keydown',function(ev){var d={ArrowRight:'replay-next',ArrowLeft:'replay-prev',PageDown:'replay-next-step',PageUp:'replay-prev-step'}[ev.key];\n",
+    " if(d){ev.preventDefault();document.getElementById(d).click();}else if(ev.key==' '){ev.preventDefault();play.click();}});\n",
     "window.addEventListener('hashchange',fromHash);\n",
     "if(!fromHash())seek(D.start,0);\n",
     "})();\n",
@@ -271,7 +276,9 @@ int cas__report_player(FILE *html, const struct cas__player *pl, struct cas_err 
           "beyond them as markers at the ladder's edge; the strip below it, the best bid "
           "(green) and ask (red) through the step's frames, its fills as dots and its "
           "liquidations as red ticks, the cursor at the frame shown. Playing passes over the "
-          "agents' quiet quoting and shows every fill and liquidation. Add "
+          "agents' quiet quoting and shows every fill and liquidation; with the player "
+          "focused, \u2190 and \u2192 go an event back and on, Page Up and Page Down a step, "
+          "space plays or pauses. Add "
           "<code>#replay=STEP.K</code> to the page's address to open frame K of a step "
           "(<code>#replay=STEP</code>: its start; <code>&amp;play</code> to play on). From "
           "replay.jsonl.</p>\n",
