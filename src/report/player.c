@@ -41,7 +41,9 @@ static const char player_style[] =
     ".path{max-width:100%;height:auto;display:block;margin:.5em 0}"
     ".tree-scroll{overflow-x:auto;margin:.5em 0}.tree{max-width:none;display:block}\n";
 
-/* The player's script, one line an element. */
+/* The player's script, one line an element (laid out by hand: a line of script is one
+ * string, however long). */
+/* clang-format off */
 static const char *const player_script[] = {
     "(function(){\n",
     "var D=JSON.parse(document.getElementById('replay-data').textContent);\n",
@@ -183,6 +185,7 @@ static const char *const player_script[] = {
     "})();\n",
     NULL,
 };
+/* clang-format on */
 
 /* A liquidations.csv number (checked by cas__read_liquidations) as JSON: null when empty. */
 static cJSON *liq_number(const struct cas_rows *liq, size_t r, const char *col)
