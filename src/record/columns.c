@@ -77,7 +77,10 @@ void cas__put_money(FILE *f, cas_money m, int decimals)
 
 void cas__put_cause(FILE *f, struct cas_cause c)
 {
-    fprintf(f, "%s:%llu", cause_names[c.kind], (unsigned long long)c.id);
+    char buf[CAS_FMT_MAX];
+    fputs(cause_names[c.kind], f);
+    fputc(':', f);
+    fwrite(buf, 1, cas_fmt_u64(buf, c.id), f);
 }
 
 static void put_price(struct line *f, double ticks, const struct cas_instrument_config *ins,

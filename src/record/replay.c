@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cascade/fmt.h"
 #include "core/coreInt.h"
 #include "record/recordInt.h"
 
@@ -395,14 +396,24 @@ static uint32_t start_side(struct cas__replay *p, const struct shadow *b, const 
     return out;
 }
 
+/* ",N]" (the way a level, a fill and a cancel end), through cas_fmt: printf's digits */
+static void put_qty_end(FILE *f, int64_t v)
+{
+    char b[24];
+    b[0] = ',';
+    size_t n = 1 + cas_fmt_i64(b + 1, v);
+    b[n++] = ']';
+    fwrite(b, 1, n, f);
+}
+
 static void put_levels(FILE *f, const struct cas_level_info *lv, uint32_t n,
                        const struct cas_instrument_config *ins, int dec)
 {
     fputc('[', f);
     for (uint32_t k = 0; k < n; k++) {
-        fprintf(f, "%s[", k ? "," : "");
+        fputs(k ? ",[" : "[", f);
         cas__put_price(f, (double)lv[k].price, ins, dec);
-        fprintf(f, ",%lld]", (long long)lv[k].qty);
+        put_qty_end(f, lv[k].qty);
     }
     fputc(']', f);
 }
@@ -412,24 +423,21 @@ static void put_start(FILE *f, const struct level *lv, uint32_t n,
 {
     fputc('[', f);
     for (uint32_t k = 0; k < n; k++) {
-        fprintf(f, "%s[", k ? "," : "");
+        fputs(k ? ",[" : "[", f);
         cas__put_price(f, (double)lv[k].price, ins, dec);
-        fprintf(f, ",%lld]", (long long)lv[k].qty);
+        put_qty_end(f, lv[k].qty);
     }
     fputc(']', f);
-}
-
-static const char *side_name(enum cas_side side)
-{
-    return side == CAS_BUY ? "buy" : "sell";
 }
 
 static void put_account(FILE *f, uint32_t account)
 {
     if (account == CAS_NO_ACCOUNT)
         fputs("null", f);
-    else
-        fprintf(f, "%lu", (unsigned long)account);
+    else {
+        char b[24];
+        fwrite(b, 1, cas_fmt_u64(b, account), f);
+    }
 }
 
 static void put_event(FILE *f, const struct event *e, const struct cas_instrument_config *ins,
@@ -442,25 +450,37 @@ static void put_event(FILE *f, const struct event *e, const struct cas_instrumen
         put_account(f, e->account);
         fputs(",\"", f);
         cas__put_cause(f, e->cause);
-        fprintf(f, "\",\"%s\",\"%s\",", side_name(e->side), types[e->type]);
+        fputs(e->side == CAS_BUY ? "\",\"buy\",\"" : "\",\"sell\",\"", f);
+        fputs(types[e->type], f);
+        fputs("\",", f);
         if (e->type == CAS_MARKET)
             fputs("null", f);
         else
             cas__put_price(f, (double)e->price, ins, dec);
-        fprintf(f, ",%lld,%lld,%lld]", (long long)e->qty, (long long)e->filled,
-                (long long)e->rested);
+        {
+            char b[72];
+            size_t n = 0;
+            b[n++] = ',';
+            n += cas_fmt_i64(b + n, e->qty);
+            b[n++] = ',';
+            n += cas_fmt_i64(b + n, e->filled);
+            b[n++] = ',';
+            n += cas_fmt_i64(b + n, e->rested);
+            b[n++] = ']';
+            fwrite(b, 1, n, f);
+        }
         break;
     case EV_FILL:
         fputs("[\"fill\",", f);
         cas__put_price(f, (double)e->price, ins, dec);
-        fprintf(f, ",%lld]", (long long)e->qty);
+        put_qty_end(f, e->qty);
         break;
     case EV_CANCEL:
         fputs("[\"cancel\",", f);
         put_account(f, e->account);
-        fprintf(f, ",\"%s\",", side_name(e->side));
+        fputs(e->side == CAS_BUY ? ",\"buy\"," : ",\"sell\",", f);
         cas__put_price(f, (double)e->price, ins, dec);
-        fprintf(f, ",%lld]", (long long)e->qty);
+        put_qty_end(f, e->qty);
         break;
     case EV_LIQ:
     case EV_DONE:
