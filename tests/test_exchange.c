@@ -33,9 +33,7 @@ struct rec {
     struct cas_cause fill_cause[MAXREC];
     uint64_t fill_taker[MAXREC];
     uint32_t fill_taker_acct[MAXREC];
-    struct cas_order_event order[MAXREC];
-    size_t order_after[MAXREC]; /* fills reported before it */
-    size_t n_liq, n_done, n_adl, n_fill, n_order;
+    size_t n_liq, n_done, n_adl, n_fill;
 };
 
 static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, uint32_t taker,
@@ -50,17 +48,6 @@ static void on_fill(void *ctx, uint32_t instrument, const struct cas_fill *f, ui
         r->fill_taker_acct[r->n_fill] = taker;
     }
     r->n_fill++;
-}
-
-static void on_order(void *ctx, uint32_t instrument, const struct cas_order_event *ev)
-{
-    struct rec *r = ctx;
-    (void)instrument;
-    if (r->n_order < MAXREC) {
-        r->order[r->n_order] = *ev;
-        r->order_after[r->n_order] = r->n_fill;
-    }
-    r->n_order++;
 }
 
 /* An observer callback that keeps each event of type T in r->ARR (the first MAXREC of
@@ -98,8 +85,7 @@ static struct cas_exchange *make(const struct cas_instrument_spec *specs, uint32
                                  cas_money fund, struct rec *r)
 {
     struct cas_exchange_observer obs = {.ctx = r, .on_fill = on_fill, .on_liquidation = on_liq,
-                                        .on_liquidation_done = on_done, .on_adl = on_adl,
-                                        .on_order = on_order};
+                                        .on_liquidation_done = on_done, .on_adl = on_adl};
     struct cas_exchange *ex = NULL;
     struct cas_err err = {0};
     cr_assert_eq(cas_exchange_create(&ex, specs, n, fund, r ? &obs : NULL, NULL, &err), 0,
@@ -531,33 +517,61 @@ Test(exchange, entry_price_and_realized_pnl)
 
 /* The owner of an order is in its id: ((account + 1) << 39) | seq; the
  * engine's orders have no owner. */
-/* Every change of the book by an order is told once the book is done with it: a submitted
- * order after its fills, with what it filled and left resting; a cancelled one with what
- * it took out; the engine's orders with no account. */
-Test(exchange, orders_that_change_the_book_are_told)
+/* The journal has every change of a book in the order the book saw it: a submitted order
+ * before its fills, with what it filled and left resting; a cancelled one with what it
+ * took out; a refused order nothing; a liquidation's trigger, its engine order (no
+ * account, the liquidation's cause), its fill and its end. */
+Test(exchange, the_journal_keeps_every_change_of_a_book_in_order)
 {
     open_perp(0);
-    uint32_t m, b;
-    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0}, {BIG, CAS_CROSS, 100, &b, 0}, {0}});
+    uint32_t m, a, b;
+    open_accounts((struct acct[]){{BIG, CAS_CROSS, 100, &m, 0},
+                                  {100, CAS_ISOLATED, 10, &a, 0},
+                                  {BIG, CAS_CROSS, 100, &b, 0},
+                                  {0}});
     rest(ex, m, 0, SELL, 101, 2);
-    r.n_fill = r.n_order = 0;
+    struct cas_journal j = {0};
+    cas_exchange_journal(ex, &j);
     struct cas_order o = {
         .account = b, .instrument = 0, .side = BUY, .type = CAS_LIMIT, .price = 102, .qty = 5};
     uint64_t id;
     cr_assert_eq(
         cas_exchange_submit(ex, &o, (struct cas_cause){CAS_CAUSE_ORDER, b}, &id, NULL, NULL), 0);
-    cr_assert_eq(r.n_order, 1);
-    const struct cas_order_event *e = &r.order[0];
-    cr_assert(e->id == id && e->account == b && e->side == BUY && e->type == CAS_LIMIT &&
-              e->price == 102 && e->qty == 5 && e->filled == 2 && e->rested == 3 && !e->cancel &&
-              e->cause.kind == CAS_CAUSE_ORDER && e->cause.id == b);
-    cr_assert_eq(r.order_after[0], 1, "its fill is told before it");
+    cr_assert_eq(j.n, 2);
+    const struct cas_journal_event *e = &j.ev[0];
+    cr_assert(e->kind == CAS_J_ORDER && e->id == id && e->account == b && e->side == BUY &&
+              e->type == CAS_LIMIT && e->price == 102 && e->qty == 5 && e->filled == 2 &&
+              e->rested == 3 && e->cause_kind == CAS_CAUSE_ORDER && e->cause_id == b);
+    e = &j.ev[1];
+    cr_assert(e->kind == CAS_J_FILL && e->id == id && e->side == BUY && e->price == 101 &&
+                  e->qty == 2,
+              "its fill comes after it");
     cr_assert_eq(cas_exchange_cancel(ex, id), 0);
-    cr_assert_eq(r.n_order, 2);
-    e = &r.order[1];
-    cr_assert(e->id == id && e->account == b && e->side == BUY && e->price == 102 && e->qty == 3 &&
-              e->cancel);
+    cr_assert_eq(j.n, 3);
+    e = &j.ev[2];
+    cr_assert(e->kind == CAS_J_CANCEL && e->id == id && e->account == b && e->side == BUY &&
+              e->price == 102 && e->qty == 3);
+    o = (struct cas_order){
+        .account = a, .instrument = 0, .side = BUY, .type = CAS_LIMIT, .price = 95, .qty = 1000};
+    cr_assert_neq(cas_exchange_submit(ex, &o, NOCAUSE, &id, NULL, NULL), 0);
+    cr_assert_eq(j.n, 3, "a refused order changes no book");
+    /* a's long is liquidated into b's bid */
+    rest(ex, b, 0, BUY, 90, 10);
+    trade(ex, 0, a, m, 100, 10);
+    j.n = 0;
+    cr_assert_eq(cas_exchange_set_mark(ex, 0, 89, NOCAUSE), 0);
     ok(ex);
+    cr_assert_geq(j.n, 4);
+    cr_assert_eq(j.ev[0].kind, CAS_J_LIQUIDATION);
+    uint64_t liq = j.ev[0].id;
+    e = &j.ev[1];
+    cr_assert(e->kind == CAS_J_ORDER && e->account == CAS_NO_ACCOUNT && e->side == SELL &&
+              e->filled == 10 && e->cause_kind == CAS_CAUSE_LIQUIDATION && e->cause_id == liq);
+    cr_assert(j.ev[2].kind == CAS_J_FILL && j.ev[2].id == e->id && j.ev[2].price == 90 &&
+              j.ev[2].qty == 10);
+    cr_assert(j.ev[j.n - 1].kind == CAS_J_FINISHED && j.ev[j.n - 1].id == liq);
+    cas_exchange_journal(ex, NULL);
+    free(j.ev);
 }
 
 Test(exchange, order_owner_from_the_id)

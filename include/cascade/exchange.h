@@ -147,19 +147,33 @@ struct cas_adl_event {
     double price; /* the bankruptcy price, ticks */
 };
 
-/* A change of a book by an order: an order submitted to it (after its fills, which on_fill
- * reported as they happened), or a resting order taken out of it (cancelled by its account,
- * expired, or cancelled by its account's liquidation). */
-struct cas_order_event {
-    uint64_t id;
-    uint32_t account; /* CAS_NO_ACCOUNT for the engine's own orders */
-    enum cas_side side;
-    enum cas_order_type type; /* a submitted order's (after the band made a market order IOC) */
-    cas_ticks price;          /* a submitted market order's: 0 */
-    cas_lots qty;             /* submitted, or taken out */
-    cas_lots filled, rested;  /* a submitted order's: traded, and left resting */
-    bool cancel;              /* taken out rather than submitted */
-    struct cas_cause cause;   /* the cause the exchange acts under */
+/* The journal: what the exchange did to its books, one event per change, in the order the
+ * books saw them, for a recorder that shows a step from the inside (replay.jsonl). An
+ * order submitted comes before its fills, with what it filled and left resting; a fill
+ * takes lots from the maker's side; a cancel takes a resting order out (cancelled by its
+ * account, expired, or cancelled by its account's liquidation); a liquidation's trigger
+ * and its end change no book but say where in the sequence they came. */
+enum cas_journal_kind { CAS_J_ORDER, CAS_J_FILL, CAS_J_CANCEL, CAS_J_LIQUIDATION, CAS_J_FINISHED };
+
+struct cas_journal_event {
+    uint8_t kind;       /* enum cas_journal_kind */
+    uint8_t side;       /* enum cas_side: an order's, a fill's taker's, a cancelled order's */
+    uint8_t type;       /* enum cas_order_type: an order's (after the band made a market IOC) */
+    uint8_t cause_kind; /* enum cas_cause_kind: the cause an order or cancel came under */
+    uint32_t instrument;
+    uint32_t account;        /* orders and cancels; CAS_NO_ACCOUNT for the engine's orders */
+    cas_ticks price;         /* a market order's: 0 */
+    cas_lots qty;            /* submitted, filled, or taken out */
+    cas_lots filled, rested; /* an order's: traded, and left resting */
+    uint64_t cause_id;
+    uint64_t id; /* an order's, a fill's taker order's, a liquidation's */
+};
+
+/* Kept by its owner (cas_exchange_journal); the owner empties it (n = 0) when it likes. */
+struct cas_journal {
+    struct cas_journal_event *ev;
+    size_t n, cap;
+    bool failed; /* out of memory: events were lost */
 };
 
 struct cas_exchange_observer {
@@ -177,8 +191,6 @@ struct cas_exchange_observer {
      * the fraction of the funding interval left. NULL reads zeros. */
     void (*mark_context)(void *ctx, uint32_t instrument, double *index, double *funding_rate,
                          double *time_to_funding);
-    /* every change of a book by an order, in the order the book saw them */
-    void (*on_order)(void *ctx, uint32_t instrument, const struct cas_order_event *ev);
 };
 
 struct cas_exchange;
@@ -414,6 +426,10 @@ void cas_exchange_holding(const struct cas_exchange *ex, uint32_t account, uint3
                           struct cas_holding *out);
 
 const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t instrument);
+
+/* Append every change of a book to *journal from now on (NULL: stop); it must outlive the
+ * exchange or be taken back first. */
+void cas_exchange_journal(struct cas_exchange *ex, struct cas_journal *journal);
 cas_ticks cas_exchange_mark(const struct cas_exchange *ex, uint32_t instrument);
 cas_ticks cas_exchange_last(const struct cas_exchange *ex, uint32_t instrument);
 uint32_t cas_exchange_n_accounts(const struct cas_exchange *ex);

@@ -38,8 +38,9 @@ struct cas_sim_observer {
     void (*on_adl)(void *ctx, const struct cas_adl_event *adl);
     void (*on_funding)(void *ctx, uint32_t instrument, double rate);
     void (*on_step)(void *ctx, const struct cas_sim *sim); /* after the step's last event */
-    /* every change of a book by an order (submitted, after its fills; or taken out) */
-    void (*on_order)(void *ctx, uint32_t instrument, const struct cas_order_event *ev);
+    /* optional: every change of the books, appended in the order the books saw them
+     * (struct cas_journal); the sim empties it as each step begins */
+    struct cas_journal *journal;
 };
 
 struct cas_sim_counters {

@@ -611,6 +611,11 @@ const struct cas_book *cas_exchange_book(const struct cas_exchange *ex, uint32_t
     return instrument < ex->n_inst ? ex->inst[instrument].book : NULL;
 }
 
+void cas_exchange_journal(struct cas_exchange *ex, struct cas_journal *journal)
+{
+    ex->journal = journal;
+}
+
 cas_ticks cas_exchange_mark(const struct cas_exchange *ex, uint32_t instrument)
 {
     return instrument < ex->n_inst ? ex->inst[instrument].mark : 0;

@@ -136,7 +136,8 @@ struct cas_exchange {
                                    (check.c recomputes it): held = pools + fund + fees +
                                    residue, in O(1) for every timeseries row */
     struct cas_exchange_observer obs;
-    bool has_marks; /* marks by each instrument's mark_rule, else the last trade */
+    struct cas_journal *journal; /* optional: every change of a book (cas_exchange_journal) */
+    bool has_marks;              /* marks by each instrument's mark_rule, else the last trade */
     cas_step step;
     struct cas_cause cause; /* what is happening now */
     uint64_t funding_count;
@@ -222,6 +223,18 @@ static inline void open_note(struct cas_exchange *ex, uint32_t a, uint32_t i)
 
 /* Both fit in 64 bits, where a division is one instruction instead of a call
  * to __divmodti4; the quotient and remainder are the same. */
+/* The journal's next event, or NULL when there is no journal or it is out of memory. */
+struct cas_journal_event *cas__journal_grow(struct cas_journal *j);
+static inline struct cas_journal_event *cas__journal_push(struct cas_exchange *ex)
+{
+    struct cas_journal *j = ex->journal;
+    if (!j || j->failed)
+        return NULL;
+    if (j->n < j->cap)
+        return &j->ev[j->n++];
+    return cas__journal_grow(j);
+}
+
 static inline bool fits64(i128 num, i128 den)
 {
     return num >= INT64_MIN && num <= INT64_MAX && den >= 1 && den <= INT64_MAX;

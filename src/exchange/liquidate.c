@@ -39,8 +39,19 @@ static double job_bankruptcy(const struct cas_exchange *ex, const struct job *jb
            ((double)jb->lots0 * (double)ex->inst[jb->instrument].spec.contract_units);
 }
 
+/* A liquidation's trigger or end in the journal: where it came among the books' events. */
+static void journal_liquidation(struct cas_exchange *ex, uint32_t instrument, uint64_t id,
+                                bool done)
+{
+    struct cas_journal_event *e = cas__journal_push(ex);
+    if (e)
+        *e = (struct cas_journal_event){
+            .kind = done ? CAS_J_FINISHED : CAS_J_LIQUIDATION, .instrument = instrument, .id = id};
+}
+
 static void emit_liquidation(struct cas_exchange *ex, const struct cas_liquidation *l)
 {
+    journal_liquidation(ex, l->instrument, l->id, false);
     if (ex->obs.on_liquidation)
         ex->obs.on_liquidation(ex->obs.ctx, l);
 }
@@ -337,6 +348,7 @@ static int finish(struct cas_exchange *ex, uint32_t j)
     jb->live = false;
     ex->acct[jb->account].live_jobs--;
     pos_at(ex, jb->account, jb->instrument)->liquidating = false;
+    journal_liquidation(ex, jb->instrument, jb->id, true);
     if (ex->obs.on_liquidation_done)
         ex->obs.on_liquidation_done(ex->obs.ctx, &d);
     return 0;
@@ -682,7 +694,8 @@ int cas__keeper_liquidate(struct cas_exchange *ex, uint32_t keeper, uint32_t tar
                                 .liquidation = before.liquidation, .leverage = ta->leverage,
                                 .mode = CAS_LIQ_KEEPER, .keeper = keeper, .cause = cause};
     emit_liquidation(ex, &l);
-    if (ex->obs.on_liquidation_done) { /* a keeper's take-over is done at once */
+    journal_liquidation(ex, l.instrument, l.id, true); /* a keeper's take-over is done at once */
+    if (ex->obs.on_liquidation_done) {
         struct cas_liquidation_done d = {.id = l.id, .step = ex->step, .filled = q,
                                          .fill_vwap = (double)num / CAS_PPM / (double)q /
                                                       (double)in->spec.contract_units,

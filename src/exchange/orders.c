@@ -19,6 +19,7 @@
  * moved into a position at a fill is capped at what the account then has.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "exchange/exchangeInt.h"
 
@@ -51,9 +52,30 @@ void cas__fund_pay(struct cas_exchange *ex, cas_money amount)
         ex->fund_min = ex->fund;
 }
 
+struct cas_journal_event *cas__journal_grow(struct cas_journal *j)
+{
+    size_t cap = j->cap ? 2 * j->cap : 4096;
+    struct cas_journal_event *ev = cap < j->cap ? NULL : realloc(j->ev, cap * sizeof *ev);
+    if (!ev) {
+        j->failed = true;
+        return NULL;
+    }
+    j->ev = ev;
+    j->cap = cap;
+    return &j->ev[j->n++];
+}
+
 void cas__emit_fill(struct cas_exchange *ex, uint32_t i, const struct cas_fill *f, uint32_t taker,
                     uint32_t maker)
 {
+    struct cas_journal_event *e = cas__journal_push(ex);
+    if (e)
+        *e = (struct cas_journal_event){.kind = CAS_J_FILL,
+                                        .side = (uint8_t)f->taker_side,
+                                        .instrument = i,
+                                        .price = f->price,
+                                        .qty = f->qty,
+                                        .id = f->taker_id};
     if (ex->obs.on_fill)
         ex->obs.on_fill(ex->obs.ctx, i, f, taker, maker, ex->cause);
 }
@@ -213,20 +235,28 @@ int cas__book_submit(struct cas_exchange *ex, uint32_t i, uint32_t account, uint
     ex->fill_inst = i;
     ex->taker = account;
     ex->taker_job = job;
+    size_t at = ex->journal ? ex->journal->n : 0; /* where the order goes: before its fills */
     int rc = cas_book_submit(ex->inst[i].book, *id, side, type, price, qty, on_fill, ex, res);
     ex->taker_job = NIL;
-    if (rc == 0 && ex->obs.on_order) {
-        struct cas_order_event ev = {*id,
-                                     job == NIL ? account : CAS_NO_ACCOUNT,
-                                     side,
-                                     type,
-                                     type == CAS_MARKET ? 0 : price,
-                                     qty,
-                                     res->filled,
-                                     res->rested,
-                                     false,
-                                     ex->cause};
-        ex->obs.on_order(ex->obs.ctx, i, &ev);
+    struct cas_journal_event *e = rc == 0 ? cas__journal_push(ex) : NULL;
+    if (e) {
+        struct cas_journal *j = ex->journal;
+        if (j->n - 1 > at) { /* its fills are in already */
+            memmove(&j->ev[at + 1], &j->ev[at], (j->n - 1 - at) * sizeof *e);
+            e = &j->ev[at];
+        }
+        *e = (struct cas_journal_event){.kind = CAS_J_ORDER,
+                                        .side = (uint8_t)side,
+                                        .type = (uint8_t)type,
+                                        .cause_kind = (uint8_t)ex->cause.kind,
+                                        .instrument = i,
+                                        .account = job == NIL ? account : CAS_NO_ACCOUNT,
+                                        .price = type == CAS_MARKET ? 0 : price,
+                                        .qty = qty,
+                                        .filled = res->filled,
+                                        .rested = res->rested,
+                                        .cause_id = ex->cause.id,
+                                        .id = *id};
     }
     if (rc == 0 && res->filled > 0)
         cas__refresh_mark(ex, i);
@@ -357,17 +387,18 @@ int cas__cancel(struct cas_exchange *ex, uint64_t order_id)
         if (cas_book_take(ex->inst[i].book, order_id, &info) != 0)
             continue;
         pos_at(ex, owner, i)->open[info.side] -= info.qty;
-        if (ex->obs.on_order) {
-            struct cas_order_event ev = {.id = order_id,
-                                         .account = owner,
-                                         .side = info.side,
-                                         .type = CAS_LIMIT,
-                                         .price = info.price,
-                                         .qty = info.qty,
-                                         .cancel = true,
-                                         .cause = ex->cause};
-            ex->obs.on_order(ex->obs.ctx, i, &ev);
-        }
+        struct cas_journal_event *e = cas__journal_push(ex);
+        if (e)
+            *e = (struct cas_journal_event){.kind = CAS_J_CANCEL,
+                                            .side = (uint8_t)info.side,
+                                            .type = CAS_LIMIT,
+                                            .cause_kind = (uint8_t)ex->cause.kind,
+                                            .instrument = i,
+                                            .account = owner,
+                                            .price = info.price,
+                                            .qty = info.qty,
+                                            .cause_id = ex->cause.id,
+                                            .id = order_id};
         return 0;
     }
     return CAS_ENOTFOUND;

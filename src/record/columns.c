@@ -15,58 +15,27 @@
 
 /* ---- printing ---- */
 
-/* Numbers go through cas_fmt (src/core/fmt.c): printf's digits, faster. A row
- * is built in a struct line and reaches its stream in one fwrite. */
-
-static void line_flush(struct line *l)
-{
-    fwrite(l->buf, 1, l->n, l->f);
-    l->n = 0;
-}
-
-static char *line_room(struct line *l, size_t k)
-{
-    if (l->n + k > sizeof l->buf)
-        line_flush(l);
-    return l->buf + l->n;
-}
-
-static void line_str(struct line *l, const char *s)
-{
-    size_t k = strlen(s);
-    if (k > sizeof l->buf) {
-        line_flush(l);
-        fwrite(s, 1, k, l->f);
-        return;
-    }
-    memcpy(line_room(l, k), s, k);
-    l->n += k;
-}
-
-static void line_char(struct line *l, char c)
-{
-    *line_room(l, 1) = c;
-    l->n++;
-}
-
-/* The price `ticks` with `dec` decimals of the quote currency; nothing when NaN. */
-static size_t fmt_price(char *buf, double ticks, const struct cas_instrument_config *ins, int dec)
-{
-    return isnan(ticks) ? 0 : cas_fmt_fixed(buf, ticks * ins->tick_size, dec);
-}
-
 /* clang-format off */
-static const char *const cause_names[] = {
+const char *const cas__cause_names[] = {
     [CAS_CAUSE_NONE] = "none",         [CAS_CAUSE_ORDER] = "order",
     [CAS_CAUSE_LIQUIDATION] = "liquidation", [CAS_CAUSE_SHOCK] = "shock",
     [CAS_CAUSE_INDEX] = "index",       [CAS_CAUSE_FUNDING] = "funding",
     [CAS_CAUSE_MARGIN] = "margin",     [CAS_CAUSE_CARRIED] = "carried",
 };
 
-void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec)
+/* Numbers go through cas_fmt (src/core/fmt.c): printf's digits, faster. A row
+ * is built in a struct line and reaches its stream in one fwrite. */
+
+void cas__line_flush(struct line *l)
 {
-    char buf[CAS_FMT_MAX];
-    fwrite(buf, 1, fmt_price(buf, ticks, ins, dec), f);
+    fwrite(l->buf, 1, l->n, l->f);
+    l->n = 0;
+}
+
+void cas__line_long_str(struct line *l, const char *s, size_t k)
+{
+    cas__line_flush(l);
+    fwrite(s, 1, k, l->f);
 }
 
 void cas__put_money(FILE *f, cas_money m, int decimals)
@@ -75,51 +44,20 @@ void cas__put_money(FILE *f, cas_money m, int decimals)
     fwrite(buf, 1, cas_fmt_scaled(buf, m, decimals), f);
 }
 
-void cas__put_cause(FILE *f, struct cas_cause c)
-{
-    char buf[CAS_FMT_MAX];
-    fputs(cause_names[c.kind], f);
-    fputc(':', f);
-    fwrite(buf, 1, cas_fmt_u64(buf, c.id), f);
-}
-
-static void put_price(struct line *f, double ticks, const struct cas_instrument_config *ins,
-                      int dec)
-{
-    f->n += fmt_price(line_room(f, CAS_FMT_MAX), ticks, ins, dec);
-}
-
 static void put_money(struct line *f, cas_money m, int decimals)
 {
-    f->n += cas_fmt_scaled(line_room(f, CAS_FMT_MAX), m, decimals);
-}
-
-static void put_int(struct line *f, long long v)
-{
-    f->n += cas_fmt_i64(line_room(f, CAS_FMT_MAX), v);
-}
-
-static void put_uint(struct line *f, unsigned long long v)
-{
-    f->n += cas_fmt_u64(line_room(f, CAS_FMT_MAX), v);
-}
-
-static void put_cause(struct line *f, struct cas_cause c)
-{
-    line_str(f, cause_names[c.kind]);
-    line_char(f, ':');
-    put_uint(f, c.id);
+    f->n += cas_fmt_scaled(cas__line_room(f, CAS_FMT_MAX), m, decimals);
 }
 
 static void put_fixed(struct line *f, double x, int decimals)
 {
-    f->n += cas_fmt_fixed(line_room(f, CAS_FMT_MAX), x, decimals);
+    f->n += cas_fmt_fixed(cas__line_room(f, CAS_FMT_MAX), x, decimals);
 }
 
 /* x as "%.10g" (at most 17 characters) */
 static void put_g10(struct line *f, double x)
 {
-    f->n += (size_t)snprintf(line_room(f, CAS_FMT_MAX), CAS_FMT_MAX, "%.10g", x);
+    f->n += (size_t)snprintf(cas__line_room(f, CAS_FMT_MAX), CAS_FMT_MAX, "%.10g", x);
 }
 
 void cas__put_header(FILE *f, const struct column *cols, size_t n)
@@ -136,11 +74,11 @@ void cas__put_row(FILE *f, const struct column *cols, size_t n, const void *row)
     l.n = 0;
     for (size_t k = 0; k < n; k++) {
         if (k)
-            line_char(&l, ',');
+            cas__line_char(&l, ',');
         cols[k].put(&l, row);
     }
-    line_char(&l, '\n');
-    line_flush(&l);
+    cas__line_char(&l, '\n');
+    cas__line_flush(&l);
 }
 
 int cas__decimals_of(double x)
@@ -158,70 +96,70 @@ int cas__decimals_of(double x)
 #define TS(x) ((const struct ts_row *)(x))
 #define PERP(x) (TS(x)->ins->spec.kind == CAS_PERPETUAL)
 
-static void ts_step(struct line *f, const void *x) { put_int(f, TS(x)->r->step); }
+static void ts_step(struct line *f, const void *x) { cas__line_int(f, TS(x)->r->step); }
 static void ts_time(struct line *f, const void *x)
 {
     const struct cas_recorder *r = TS(x)->r;
     put_fixed(f, (double)(r->step + 1) * r->cfg->step_seconds, r->time_decimals);
 }
-static void ts_instrument(struct line *f, const void *x) { line_str(f, TS(x)->ins->name); }
+static void ts_instrument(struct line *f, const void *x) { cas__line_str(f, TS(x)->ins->name); }
 static void ts_bid(struct line *f, const void *x)
 {
     if (TS(x)->has_bid)
-        put_price(f, (double)TS(x)->bid, TS(x)->ins, TS(x)->s->decimals);
+        cas__line_price(f, (double)TS(x)->bid, TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_ask(struct line *f, const void *x)
 {
     if (TS(x)->has_ask)
-        put_price(f, (double)TS(x)->ask, TS(x)->ins, TS(x)->s->decimals);
+        cas__line_price(f, (double)TS(x)->ask, TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_mid(struct line *f, const void *x)
 {
     if (TS(x)->has_bid && TS(x)->has_ask)
-        put_price(f, (double)(TS(x)->bid + TS(x)->ask) / 2, TS(x)->ins,
+        cas__line_price(f, (double)(TS(x)->bid + TS(x)->ask) / 2, TS(x)->ins,
                        TS(x)->s->decimals + 1);
 }
 static void ts_last(struct line *f, const void *x)
 {
-    put_price(f, (double)cas_sim_last(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+    cas__line_price(f, (double)cas_sim_last(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_low(struct line *f, const void *x)
 {
     if (isfinite(TS(x)->s->row_low))
-        put_price(f, TS(x)->s->row_low, TS(x)->ins, TS(x)->s->decimals);
+        cas__line_price(f, TS(x)->s->row_low, TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_high(struct line *f, const void *x)
 {
     if (isfinite(TS(x)->s->row_high))
-        put_price(f, TS(x)->s->row_high, TS(x)->ins, TS(x)->s->decimals);
+        cas__line_price(f, TS(x)->s->row_high, TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_mark(struct line *f, const void *x)
 {
-    put_price(f, (double)cas_sim_mark(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
+    cas__line_price(f, (double)cas_sim_mark(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals);
 }
 static void ts_index(struct line *f, const void *x)
 {
     if (PERP(x))
-        put_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
+        cas__line_price(f, cas_sim_index(TS(x)->sim, TS(x)->i), TS(x)->ins,
                        TS(x)->s->decimals + 2);
 }
 static void ts_value(struct line *f, const void *x)
 {
     if (!PERP(x))
-        put_price(f, cas_sim_value(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals + 2);
+        cas__line_price(f, cas_sim_value(TS(x)->sim, TS(x)->i), TS(x)->ins, TS(x)->s->decimals + 2);
 }
 static void ts_spread(struct line *f, const void *x)
 {
     if (TS(x)->has_bid && TS(x)->has_ask)
-        put_int(f, TS(x)->ask - TS(x)->bid);
+        cas__line_int(f, TS(x)->ask - TS(x)->bid);
 }
 static void ts_bid_qty(struct line *f, const void *x)
 {
-    put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_BUY));
+    cas__line_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_BUY));
 }
 static void ts_ask_qty(struct line *f, const void *x)
 {
-    put_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_SELL));
+    cas__line_int(f, cas_book_best_qty(cas_sim_book(TS(x)->sim, TS(x)->i), CAS_SELL));
 }
 /* Lots resting within `pct` of the mid on both sides; empty without a mid. */
 static void depth_within(struct line *f, const struct ts_row *x, double pct)
@@ -230,18 +168,18 @@ static void depth_within(struct line *f, const struct ts_row *x, double pct)
         return;
     const struct cas_book *b = cas_sim_book(x->sim, x->i);
     double mid = (double)(x->bid + x->ask) / 2;
-    put_int(f, cas_book_qty_to(b, CAS_BUY, (cas_ticks)ceil(mid * (1 - pct))) +
+    cas__line_int(f, cas_book_qty_to(b, CAS_BUY, (cas_ticks)ceil(mid * (1 - pct))) +
                    cas_book_qty_to(b, CAS_SELL, (cas_ticks)floor(mid * (1 + pct))));
 }
 static void ts_depth1(struct line *f, const void *x) { depth_within(f, TS(x), 0.01); }
 static void ts_depth5(struct line *f, const void *x) { depth_within(f, TS(x), 0.05); }
-static void ts_volume(struct line *f, const void *x) { put_int(f, TS(x)->s->volume); }
-static void ts_trades(struct line *f, const void *x) { put_uint(f, TS(x)->s->trades); }
+static void ts_volume(struct line *f, const void *x) { cas__line_int(f, TS(x)->s->volume); }
+static void ts_trades(struct line *f, const void *x) { cas__line_uint(f, TS(x)->s->trades); }
 static void ts_oi(struct line *f, const struct ts_row *x, bool longs)
 {
     cas_lots l, s;
     cas_exchange_open_interest(cas_sim_exchange(x->sim), x->i, &l, &s);
-    put_int(f, longs ? l : s);
+    cas__line_int(f, longs ? l : s);
 }
 static void ts_oi_long(struct line *f, const void *x) { ts_oi(f, TS(x), true); }
 static void ts_oi_short(struct line *f, const void *x) { ts_oi(f, TS(x), false); }
@@ -255,7 +193,7 @@ static void ts_mmr_scale(struct line *f, const void *x)
     if (PERP(x))
         put_fixed(f, (double)cas_sim_margin_scale(TS(x)->sim, TS(x)->i) / CAS_PPM, 6);
 }
-static void ts_liquidations(struct line *f, const void *x) { put_uint(f, TS(x)->s->liquidations); }
+static void ts_liquidations(struct line *f, const void *x) { cas__line_uint(f, TS(x)->s->liquidations); }
 static void ts_liquidated(struct line *f, const void *x)
 {
     put_money(f, TS(x)->s->liquidated, TS(x)->r->cfg->money_decimals);
@@ -266,8 +204,8 @@ static void ts_fund(struct line *f, const void *x)
     cas_exchange_totals(cas_sim_exchange(TS(x)->sim), &t);
     put_money(f, t.insurance_fund, TS(x)->r->cfg->money_decimals);
 }
-static void ts_adl(struct line *f, const void *x) { put_uint(f, TS(x)->s->adl); }
-static void ts_desk_lots(struct line *f, const void *x) { put_int(f, TS(x)->desk_lots); }
+static void ts_adl(struct line *f, const void *x) { cas__line_uint(f, TS(x)->s->adl); }
+static void ts_desk_lots(struct line *f, const void *x) { cas__line_int(f, TS(x)->desk_lots); }
 static void ts_desk_equity(struct line *f, const void *x)
 {
     if (TS(x)->n_desks > 0)
@@ -277,11 +215,11 @@ static void ts_arb_at_limit(struct line *f, const void *x)
 {
     uint32_t at_limit, of;
     cas_sim_arbitrage(TS(x)->sim, TS(x)->i, &at_limit, &of);
-    put_uint(f, at_limit);
+    cas__line_uint(f, at_limit);
 }
 static void ts_halted(struct line *f, const void *x)
 {
-    line_char(f, cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0');
+    cas__line_char(f, cas_sim_halted(TS(x)->sim, TS(x)->i) ? '1' : '0');
 }
 
 const struct column cas__ts_columns[] = {
@@ -349,61 +287,61 @@ const size_t cas__n_ts_columns = sizeof cas__ts_columns / sizeof *cas__ts_column
 #define LDEC(x) (LQ(x)->r->series[LIQ(x)->instrument].decimals)
 #define KEEPER(x) (LIQ(x)->mode == CAS_LIQ_KEEPER)
 
-static void lq_id(struct line *f, const void *x) { put_uint(f, LIQ(x)->id); }
-static void lq_step(struct line *f, const void *x) { put_int(f, LIQ(x)->step); }
-static void lq_account(struct line *f, const void *x) { put_uint(f, LIQ(x)->account); }
-static void lq_instrument(struct line *f, const void *x) { line_str(f, LINS(x)->name); }
+static void lq_id(struct line *f, const void *x) { cas__line_uint(f, LIQ(x)->id); }
+static void lq_step(struct line *f, const void *x) { cas__line_int(f, LIQ(x)->step); }
+static void lq_account(struct line *f, const void *x) { cas__line_uint(f, LIQ(x)->account); }
+static void lq_instrument(struct line *f, const void *x) { cas__line_str(f, LINS(x)->name); }
 static void lq_side(struct line *f, const void *x)
 {
-    line_str(f, LIQ(x)->side == CAS_BUY ? "long" : "short");
+    cas__line_str(f, LIQ(x)->side == CAS_BUY ? "long" : "short");
 }
-static void lq_lots(struct line *f, const void *x) { put_int(f, LIQ(x)->lots); }
+static void lq_lots(struct line *f, const void *x) { cas__line_int(f, LIQ(x)->lots); }
 static void lq_mark(struct line *f, const void *x)
 {
-    put_price(f, (double)LIQ(x)->mark, LINS(x), LDEC(x));
+    cas__line_price(f, (double)LIQ(x)->mark, LINS(x), LDEC(x));
 }
 static void lq_vwap(struct line *f, const void *x)
 {
     if (LQ(x)->row->finished)
-        put_price(f, LQ(x)->row->done.fill_vwap, LINS(x), LDEC(x) + 2);
+        cas__line_price(f, LQ(x)->row->done.fill_vwap, LINS(x), LDEC(x) + 2);
 }
 static void lq_worst(struct line *f, const void *x)
 {
-    put_price(f, LQ(x)->row->worst_fill, LINS(x), LDEC(x));
+    cas__line_price(f, LQ(x)->row->worst_fill, LINS(x), LDEC(x));
 }
 static void lq_bankruptcy(struct line *f, const void *x)
 {
-    put_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
+    cas__line_price(f, LIQ(x)->bankruptcy, LINS(x), LDEC(x) + 2);
 }
 static void lq_liq_price(struct line *f, const void *x)
 {
-    put_price(f, LIQ(x)->liquidation, LINS(x), LDEC(x) + 2);
+    cas__line_price(f, LIQ(x)->liquidation, LINS(x), LDEC(x) + 2);
 }
-static void lq_leverage(struct line *f, const void *x) { put_int(f, LIQ(x)->leverage); }
-static void lq_mode(struct line *f, const void *x) { line_str(f, KEEPER(x) ? "keeper" : "engine"); }
+static void lq_leverage(struct line *f, const void *x) { cas__line_int(f, LIQ(x)->leverage); }
+static void lq_mode(struct line *f, const void *x) { cas__line_str(f, KEEPER(x) ? "keeper" : "engine"); }
 static void lq_filled(struct line *f, const void *x)
 {
-    put_int(f, KEEPER(x) ? LIQ(x)->lots : LQ(x)->row->done.filled);
+    cas__line_int(f, KEEPER(x) ? LIQ(x)->lots : LQ(x)->row->done.filled);
 }
-static void lq_adl(struct line *f, const void *x) { put_int(f, LQ(x)->row->done.adl); }
+static void lq_adl(struct line *f, const void *x) { cas__line_int(f, LQ(x)->row->done.adl); }
 static void lq_fund(struct line *f, const void *x)
 {
     put_money(f, LQ(x)->row->done.insurance_change, LQ(x)->r->cfg->money_decimals);
 }
-static void lq_finished(struct line *f, const void *x) { line_char(f, LQ(x)->row->finished ? '1' : '0'); }
+static void lq_finished(struct line *f, const void *x) { cas__line_char(f, LQ(x)->row->finished ? '1' : '0'); }
 static void lq_finish_step(struct line *f, const void *x)
 {
     if (LQ(x)->row->finished)
-        put_int(f, LQ(x)->row->done.step);
+        cas__line_int(f, LQ(x)->row->done.step);
 }
-static void lq_trigger(struct line *f, const void *x) { put_cause(f, LIQ(x)->cause); }
+static void lq_trigger(struct line *f, const void *x) { cas__line_cause(f, LIQ(x)->cause); }
 static void lq_cascade(struct line *f, const void *x)
 {
-    put_uint(f, cas_cascades_of(LQ(x)->r->cascades, LIQ(x)->id));
+    cas__line_uint(f, cas_cascades_of(LQ(x)->r->cascades, LIQ(x)->id));
 }
 static void lq_generation(struct line *f, const void *x)
 {
-    put_uint(f, cas_cascades_generation(LQ(x)->r->cascades, LIQ(x)->id));
+    cas__line_uint(f, cas_cascades_generation(LQ(x)->r->cascades, LIQ(x)->id));
 }
 
 const struct column cas__liq_columns[] = {
@@ -462,42 +400,42 @@ const size_t cas__n_liq_columns = sizeof cas__liq_columns / sizeof *cas__liq_col
 #define CDEC(x) (CR(x)->series[CS(x)->instrument].decimals + 1)
 #define CPERP(x) (CINS(x)->spec.kind == CAS_PERPETUAL)
 
-static void cs_id(struct line *f, const void *x) { put_uint(f, CS(x)->id); }
-static void cs_root(struct line *f, const void *x) { put_uint(f, CS(x)->root); }
-static void cs_cause(struct line *f, const void *x) { put_cause(f, CS(x)->cause); }
-static void cs_instrument(struct line *f, const void *x) { line_str(f, CINS(x)->name); }
-static void cs_side(struct line *f, const void *x) { line_str(f, CS(x)->side == CAS_BUY ? "long" : "short"); }
-static void cs_start(struct line *f, const void *x) { put_int(f, CS(x)->start); }
-static void cs_end(struct line *f, const void *x) { put_int(f, CS(x)->end); }
+static void cs_id(struct line *f, const void *x) { cas__line_uint(f, CS(x)->id); }
+static void cs_root(struct line *f, const void *x) { cas__line_uint(f, CS(x)->root); }
+static void cs_cause(struct line *f, const void *x) { cas__line_cause(f, CS(x)->cause); }
+static void cs_instrument(struct line *f, const void *x) { cas__line_str(f, CINS(x)->name); }
+static void cs_side(struct line *f, const void *x) { cas__line_str(f, CS(x)->side == CAS_BUY ? "long" : "short"); }
+static void cs_start(struct line *f, const void *x) { cas__line_int(f, CS(x)->start); }
+static void cs_end(struct line *f, const void *x) { cas__line_int(f, CS(x)->end); }
 static void cs_finish(struct line *f, const void *x)
 {
     if (CS(x)->finish >= 0)
-        put_int(f, CS(x)->finish);
+        cas__line_int(f, CS(x)->finish);
 }
 static void cs_duration(struct line *f, const void *x)
 {
     if (CS(x)->finish >= 0)
-        put_int(f, CS(x)->finish - CS(x)->start + 1);
+        cas__line_int(f, CS(x)->finish - CS(x)->start + 1);
 }
-static void cs_generations(struct line *f, const void *x) { put_uint(f, CS(x)->generations); }
-static void cs_liquidations(struct line *f, const void *x) { put_uint(f, CS(x)->liquidations); }
+static void cs_generations(struct line *f, const void *x) { cas__line_uint(f, CS(x)->generations); }
+static void cs_liquidations(struct line *f, const void *x) { cas__line_uint(f, CS(x)->liquidations); }
 static void cs_notional(struct line *f, const void *x)
 {
     put_money(f, CS(x)->notional, CR(x)->cfg->money_decimals);
 }
 static void cs_price_start(struct line *f, const void *x)
 {
-    put_price(f, CS(x)->price_start, CINS(x), CDEC(x));
+    cas__line_price(f, CS(x)->price_start, CINS(x), CDEC(x));
 }
 static void cs_price_extreme(struct line *f, const void *x)
 {
-    put_price(f, CS(x)->price_extreme, CINS(x), CDEC(x));
+    cas__line_price(f, CS(x)->price_extreme, CINS(x), CDEC(x));
 }
-static void cs_extreme_step(struct line *f, const void *x) { put_int(f, CS(x)->extreme_step); }
+static void cs_extreme_step(struct line *f, const void *x) { cas__line_int(f, CS(x)->extreme_step); }
 static void cs_index(struct line *f, const void *x)
 {
     if (CPERP(x))
-        put_price(f, CS(x)->index_at_extreme, CINS(x), CDEC(x) + 1);
+        cas__line_price(f, CS(x)->index_at_extreme, CINS(x), CDEC(x) + 1);
 }
 static void cs_gap(struct line *f, const void *x)
 {
@@ -506,7 +444,7 @@ static void cs_gap(struct line *f, const void *x)
 }
 static void cs_price_end(struct line *f, const void *x)
 {
-    put_price(f, CS(x)->price_end, CINS(x), CDEC(x));
+    cas__line_price(f, CS(x)->price_end, CINS(x), CDEC(x));
 }
 static void cs_move(struct line *f, const void *x) { put_fixed(f, CS(x)->move_bps, 2); }
 static void cs_index_move(struct line *f, const void *x)
@@ -519,7 +457,7 @@ static void cs_index_move(struct line *f, const void *x)
 static void cs_recovery(struct line *f, const void *x)
 {
     if (CS(x)->recovery_steps >= 0)
-        put_int(f, CS(x)->recovery_steps);
+        cas__line_int(f, CS(x)->recovery_steps);
 }
 
 const struct column cas__cascade_columns[] = {
@@ -575,20 +513,20 @@ const size_t cas__n_cascade_columns = sizeof cas__cascade_columns / sizeof *cas_
 #define TR(x) ((const struct trade_out *)(x))
 #define TINS(x) (&TR(x)->r->cfg->instruments[TR(x)->i])
 
-static void tr_step(struct line *f, const void *x) { put_int(f, TR(x)->r->step); }
-static void tr_instrument(struct line *f, const void *x) { line_str(f, TINS(x)->name); }
+static void tr_step(struct line *f, const void *x) { cas__line_int(f, TR(x)->r->step); }
+static void tr_instrument(struct line *f, const void *x) { cas__line_str(f, TINS(x)->name); }
 static void tr_price(struct line *f, const void *x)
 {
-    put_price(f, (double)TR(x)->f->price, TINS(x), TR(x)->r->series[TR(x)->i].decimals);
+    cas__line_price(f, (double)TR(x)->f->price, TINS(x), TR(x)->r->series[TR(x)->i].decimals);
 }
-static void tr_qty(struct line *f, const void *x) { put_int(f, TR(x)->f->qty); }
+static void tr_qty(struct line *f, const void *x) { cas__line_int(f, TR(x)->f->qty); }
 static void tr_side(struct line *f, const void *x)
 {
-    line_str(f, TR(x)->f->taker_side == CAS_BUY ? "buy" : "sell");
+    cas__line_str(f, TR(x)->f->taker_side == CAS_BUY ? "buy" : "sell");
 }
-static void tr_taker(struct line *f, const void *x) { put_uint(f, TR(x)->f->taker_id); }
-static void tr_maker(struct line *f, const void *x) { put_uint(f, TR(x)->f->maker_id); }
-static void tr_cause(struct line *f, const void *x) { put_cause(f, TR(x)->cause); }
+static void tr_taker(struct line *f, const void *x) { cas__line_uint(f, TR(x)->f->taker_id); }
+static void tr_maker(struct line *f, const void *x) { cas__line_uint(f, TR(x)->f->maker_id); }
+static void tr_cause(struct line *f, const void *x) { cas__line_cause(f, TR(x)->cause); }
 
 const struct column cas__trade_columns[] = {
     {{"step", "steps", "the step of the fill"}, tr_step},
@@ -611,8 +549,8 @@ const size_t cas__n_trade_columns = sizeof cas__trade_columns / sizeof *cas__tra
 #define LM(x) ((const struct liqmap_out *)(x))
 #define MINS(x) (&LM(x)->r->cfg->instruments[LM(x)->i])
 
-static void lm_step(struct line *f, const void *x) { put_int(f, LM(x)->m->published); }
-static void lm_instrument(struct line *f, const void *x) { line_str(f, MINS(x)->name); }
+static void lm_step(struct line *f, const void *x) { cas__line_int(f, LM(x)->m->published); }
+static void lm_instrument(struct line *f, const void *x) { cas__line_str(f, MINS(x)->name); }
 static void lm_edge(struct line *f, const struct liqmap_out *x, int k)
 {
     put_fixed(f, (x->m->lo + k * x->m->bin) * MINS(x)->tick_size, 2);
@@ -645,29 +583,29 @@ const size_t cas__n_liqmap_columns = sizeof cas__liqmap_columns / sizeof *cas__l
 #define SHOCK(x) (AC(x)->agent == UINT32_MAX)
 #define POP(x) (&AC(x)->r->cfg->populations[AC(x)->population])
 
-static void ac_account(struct line *f, const void *x) { put_uint(f, AC(x)->account); }
+static void ac_account(struct line *f, const void *x) { cas__line_uint(f, AC(x)->account); }
 static void ac_agent(struct line *f, const void *x)
 {
     if (!SHOCK(x))
-        put_uint(f, AC(x)->agent);
+        cas__line_uint(f, AC(x)->agent);
 }
 static void ac_population(struct line *f, const void *x)
 {
     if (!SHOCK(x))
-        put_uint(f, AC(x)->population);
+        cas__line_uint(f, AC(x)->population);
 }
 static void ac_type(struct line *f, const void *x)
 {
-    line_str(f, SHOCK(x) ? "shock" : POP(x)->type->name);
+    cas__line_str(f, SHOCK(x) ? "shock" : POP(x)->type->name);
 }
 static void ac_instrument(struct line *f, const void *x)
 {
     if (!SHOCK(x))
-        line_str(f, AC(x)->r->cfg->instruments[POP(x)->instrument].name);
+        cas__line_str(f, AC(x)->r->cfg->instruments[POP(x)->instrument].name);
 }
 static void ac_margin(struct line *f, const void *x)
 {
-    line_str(f, SHOCK(x) || POP(x)->margin == CAS_CROSS ? "cross" : "isolated");
+    cas__line_str(f, SHOCK(x) || POP(x)->margin == CAS_CROSS ? "cross" : "isolated");
 }
 static void ac_deposit(struct line *f, const void *x)
 {
@@ -678,12 +616,12 @@ static void ac_deposit(struct line *f, const void *x)
 static void ac_position(struct line *f, const void *x)
 {
     if (!SHOCK(x))
-        put_int(f, AC(x)->pos.lots);
+        cas__line_int(f, AC(x)->pos.lots);
 }
 static void ac_entry(struct line *f, const void *x)
 {
     if (!SHOCK(x) && AC(x)->pos.lots != 0)
-        put_price(f, AC(x)->pos.entry, AINS(x), ADEC(x) + 2);
+        cas__line_price(f, AC(x)->pos.entry, AINS(x), ADEC(x) + 2);
 }
 static void ac_isolated(struct line *f, const void *x)
 {
@@ -693,7 +631,7 @@ static void ac_isolated(struct line *f, const void *x)
 static void ac_liq_price(struct line *f, const void *x)
 {
     if (!SHOCK(x) && AC(x)->pos.lots != 0)
-        put_price(f, AC(x)->pos.liquidation, AINS(x), ADEC(x) + 2);
+        cas__line_price(f, AC(x)->pos.liquidation, AINS(x), ADEC(x) + 2);
 }
 static void ac_equity(struct line *f, const void *x)
 {

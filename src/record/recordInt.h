@@ -9,9 +9,12 @@
 #ifndef CASCADE_RECORD_INT_H
 #define CASCADE_RECORD_INT_H
 
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cascade/cascades.h"
+#include "cascade/fmt.h"
 #include "cascade/record.h"
 
 /* Per instrument. */
@@ -50,10 +53,11 @@ struct drawdown {
 struct cas__replay;
 int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, FILE *f);
 void cas__replay_destroy(struct cas__replay *p);
-void cas__replay_trade(struct cas__replay *p, uint32_t instrument, const struct cas_fill *f);
-void cas__replay_order(struct cas__replay *p, uint32_t instrument,
-                       const struct cas_order_event *ev);
-void cas__replay_liquidation(struct cas__replay *p, uint32_t instrument, uint64_t id, bool done);
+/* A liquidation triggered or finished on the instrument in this step: the step is written
+ * with the steps around it (its events come from the sim's journal). */
+void cas__replay_liquidation(struct cas__replay *p, uint32_t instrument);
+/* The journal the sim appends the step's changes of the books to (cas_sim_observer). */
+struct cas_journal *cas__replay_journal(struct cas__replay *p);
 void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step);
 bool cas__replay_failed(const struct cas__replay *p);
@@ -134,9 +138,7 @@ bool cas__shock_down(const struct cas_shock_config *sh);
 
 /* Printing: a price (ticks) with `dec` decimals of the quote currency; empty
  * when NaN. Money units with the run's decimals. */
-void cas__put_price(FILE *f, double ticks, const struct cas_instrument_config *ins, int dec);
 void cas__put_money(FILE *f, cas_money m, int decimals);
-void cas__put_cause(FILE *f, struct cas_cause c);
 /* The decimals of x (a tick size, a step length): the fewest, up to 12, that
  * write it exactly. */
 int cas__decimals_of(double x);
@@ -148,6 +150,60 @@ struct line {
     size_t n;
     char buf[4096];
 };
+
+/* Appending to a line (columns.c, replay.c). */
+void cas__line_flush(struct line *l);
+void cas__line_long_str(struct line *l, const char *s, size_t k); /* flushes, then writes */
+/* Room for k bytes at the line's end (k at most the buffer), flushing first if need be. */
+static inline char *cas__line_room(struct line *l, size_t k)
+{
+    if (l->n + k > sizeof l->buf)
+        cas__line_flush(l);
+    return l->buf + l->n;
+}
+static inline void cas__line_char(struct line *l, char c)
+{
+    *cas__line_room(l, 1) = c;
+    l->n++;
+}
+static inline void cas__line_str(struct line *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > sizeof l->buf) {
+        cas__line_long_str(l, s, k);
+        return;
+    }
+    memcpy(cas__line_room(l, k), s, k);
+    l->n += k;
+}
+/* The price `ticks` with `dec` decimals of the quote currency; nothing when NaN. */
+static inline size_t cas__fmt_price(char *buf, double ticks,
+                                    const struct cas_instrument_config *ins, int dec)
+{
+    return isnan(ticks) ? 0 : cas_fmt_fixed(buf, ticks * ins->tick_size, dec);
+}
+/* A price in ticks with dec decimals of the quote currency (nothing when NaN); integers;
+ * a cause as KIND:ID (its kind's name, cas__cause_names). */
+static inline void cas__line_price(struct line *l, double ticks,
+                                   const struct cas_instrument_config *ins, int dec)
+{
+    l->n += cas__fmt_price(cas__line_room(l, CAS_FMT_MAX), ticks, ins, dec);
+}
+static inline void cas__line_int(struct line *l, long long v)
+{
+    l->n += cas_fmt_i64(cas__line_room(l, CAS_FMT_MAX), v);
+}
+static inline void cas__line_uint(struct line *l, unsigned long long v)
+{
+    l->n += cas_fmt_u64(cas__line_room(l, CAS_FMT_MAX), v);
+}
+extern const char *const cas__cause_names[];
+static inline void cas__line_cause(struct line *l, struct cas_cause c)
+{
+    cas__line_str(l, cas__cause_names[c.kind]);
+    cas__line_char(l, ':');
+    cas__line_uint(l, c.id);
+}
 
 /* An output column: its header name, unit and meaning (as docs/outputs.md
  * gives them) and how a row's value is written (no separator). */

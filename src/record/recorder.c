@@ -326,8 +326,6 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
         cas_cascades_trade(r->cascades, instrument, p);
     if (r->cfg->n_shocks)
         follow_shocks(r, instrument, p);
-    if (r->replay)
-        cas__replay_trade(r->replay, instrument, f);
     if (cause.kind == CAS_CAUSE_LIQUIDATION && cause.id <= r->n_liqs) {
         /* a fill of that liquidation's engine order */
         struct liq_row *row = &r->liqs[cause.id - 1];
@@ -339,13 +337,6 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
         struct trade_out row = {r, instrument, f, cause};
         cas__put_row(r->trades, cas__trade_columns, cas__n_trade_columns, &row);
     }
-}
-
-static void on_order(void *ctx, uint32_t instrument, const struct cas_order_event *ev)
-{
-    struct cas_recorder *r = ctx;
-    if (r->replay)
-        cas__replay_order(r->replay, instrument, ev);
 }
 
 static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
@@ -362,7 +353,7 @@ static void on_liquidation(void *ctx, const struct cas_liquidation *liq)
     if (cas_cascades_liquidation(r->cascades, liq))
         r->out_of_memory = true;
     if (r->replay)
-        cas__replay_liquidation(r->replay, liq->instrument, liq->id, false);
+        cas__replay_liquidation(r->replay, liq->instrument);
 }
 
 static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *done)
@@ -385,7 +376,7 @@ static void on_liquidation_done(void *ctx, const struct cas_liquidation_done *do
     }
     cas_cascades_finished(r->cascades, done->id, done->step);
     if (r->replay)
-        cas__replay_liquidation(r->replay, row->liq.instrument, done->id, true);
+        cas__replay_liquidation(r->replay, row->liq.instrument);
 }
 
 static void on_adl(void *ctx, const struct cas_adl_event *adl)
@@ -491,7 +482,7 @@ struct cas_sim_observer cas_recorder_observer(struct cas_recorder *r)
                                      .on_adl = on_adl,
                                      .on_funding = on_funding,
                                      .on_step = on_step,
-                                     .on_order = on_order};
+                                     .journal = r->replay ? cas__replay_journal(r->replay) : NULL};
 }
 
 /* ---- liquidations and cascades ---- */

@@ -1,21 +1,25 @@
 /* replay: replay.jsonl, the book and every event step by step around the
  * run's liquidations, for the report's player.
  *
- * Every event that changes a book is kept in the order the book saw it (an
- * order submitted, placed before its fills; each fill; an order taken out; a
- * liquidation triggered or finished), per step and instrument, in a ring of
- * the last `window` steps, with the book at the step's end (the top
- * REPLAY_LEVELS levels of each side, the last, mark and index). A shadow of
- * each book, built from those events alone, is the book at the start of the
- * oldest step held: a step that leaves the ring, written or not, is played
- * into it. A step written gets the shadow's levels at its start down to the
- * deepest price any of its frames (the book after each event) has among its
- * top REPLAY_LEVELS, so that replaying the events over them gives every
- * frame's top levels exactly. A step with liquidation activity (a trigger or
- * a job's end) writes the ring out, itself, and every step up to `window`
- * steps after the last such step; steps in a configured range (record.replay)
- * are always written. Each step is written once, in order: one JSON line per
- * step and instrument. Nothing is kept beyond the ring.
+ * The exchange appends every change of the books to a journal (struct
+ * cas_journal, through the sim's observer), in the order the books saw them: an
+ * order submitted, before its fills; each fill; an order taken out; a
+ * liquidation triggered or finished. Each step's journal is kept (its buffer
+ * swapped, not copied) in a ring of the last `window` steps, with the step's
+ * last, mark and index. A step with liquidation activity (a trigger or a job's
+ * end) writes the ring out, itself, and every step up to `window` steps after
+ * the last such step; steps in a configured range (record.replay) are always
+ * written. Each step is written once, in order: one JSON line per step and
+ * instrument. A step that is not written costs its journal and nothing more.
+ *
+ * A step written gets its book at the end (the top REPLAY_LEVELS levels of each
+ * side) and at the start, down to the deepest price any of its frames (the book
+ * after each event) has among its top REPLAY_LEVELS, so that replaying the
+ * events over the start gives every frame's top levels exactly. Both come from
+ * a shadow of each book, lots per price: made when a run of written steps
+ * begins, from the real book at the end of the step being recorded with the
+ * journals of the steps to be written undone from the newest event back, and
+ * then played forward through each step written.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,26 +31,9 @@
 
 #define REPLAY_LEVELS 10
 
-enum ev_kind { EV_ORDER, EV_FILL, EV_CANCEL, EV_LIQ, EV_DONE };
-
-struct event {
-    uint8_t kind;     /* enum ev_kind */
-    uint8_t side;     /* enum cas_side: an order's, a fill's taker's, a cancelled order's */
-    uint8_t type;     /* enum cas_order_type: orders */
-    uint32_t account; /* orders and cancels; CAS_NO_ACCOUNT: the engine */
-    cas_ticks price;  /* 0: a market order */
-    cas_lots qty, filled, rested;
-    struct cas_cause cause; /* orders */
-    uint64_t id;            /* an order's or a fill's taker's order id; a liquidation's id */
-};
-
 struct snap {
     cas_step step;
-    uint32_t n_bid, n_ask;
-    struct cas_level_info bid[REPLAY_LEVELS], ask[REPLAY_LEVELS];
     double last, mark, index;
-    struct event *events;
-    uint32_t n_events, cap_events;
     bool active; /* a liquidation triggered or finished in the step */
 };
 
@@ -130,11 +117,16 @@ struct cas__replay {
     const struct cas_config *cfg;
     FILE *f;
     uint32_t ni;
-    cas_step window, until; /* write every step up to `until` */
-    struct snap *ring;      /* (window + 1) x ni: the steps kept, then the step running now */
-    size_t slots, head, n;  /* ring slots; the oldest kept step's; how many are kept */
-    struct shadow *shadow;  /* per instrument: the book at the start of the oldest step held */
-    struct level *work;     /* scratch for a step's start */
+    cas_step window, until;     /* write every step up to `until` */
+    struct snap *ring;          /* (window + 1) x ni: the steps kept, then the step running now */
+    struct cas_journal journal; /* the step running now's, appended to by the exchange */
+    struct cas_journal *logs;   /* window + 1: each slot's journal, the kept steps' */
+    size_t slots, head, n;      /* ring slots; the oldest kept step's; how many are kept */
+    struct shadow *shadow;      /* per instrument: the book at the start of the next step written */
+    bool shadow_ok;             /* the shadows are that: the last step ended was written */
+    struct cas_journal_event *mine; /* scratch: one step's events of one instrument */
+    uint32_t n_mine, cap_mine;
+    struct level *work; /* scratch for a step's start */
     uint32_t cap_work;
     bool failed;
 };
@@ -145,18 +137,16 @@ static struct snap *now(struct cas__replay *p, uint32_t i)
     return &p->ring[((p->head + p->n) % p->slots) * p->ni + i];
 }
 
-static void snap_free(struct snap *s)
-{
-    free(s->events);
-}
-
 void cas__replay_destroy(struct cas__replay *p)
 {
     if (!p)
         return;
-    for (size_t k = 0; p->ring && k < p->slots * p->ni; k++)
-        snap_free(&p->ring[k]);
+    for (size_t k = 0; p->logs && k < p->slots; k++)
+        free(p->logs[k].ev);
+    free(p->journal.ev);
+    free(p->logs);
     free(p->ring);
+    free(p->mine);
     for (uint32_t i = 0; p->shadow && i < p->ni; i++)
         free(p->shadow[i].qty);
     free(p->shadow);
@@ -180,8 +170,9 @@ int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, F
     p->until = -1;
     p->slots = (size_t)p->window + 1;
     p->ring = calloc(p->slots * p->ni, sizeof *p->ring);
+    p->logs = calloc(p->slots, sizeof *p->logs);
     p->shadow = calloc(p->ni, sizeof *p->shadow);
-    if (!p->ring || !p->shadow) {
+    if (!p->ring || !p->logs || !p->shadow) {
         cas__replay_destroy(p);
         return CAS_ENOMEM;
     }
@@ -189,61 +180,41 @@ int cas__replay_create(struct cas__replay **out, const struct cas_config *cfg, F
     return 0;
 }
 
-static struct event *push(struct cas__replay *p, struct snap *s)
+void cas__replay_liquidation(struct cas__replay *p, uint32_t i)
 {
-    if (cas__grow((void **)&s->events, &s->cap_events, s->n_events + 1, sizeof *s->events)) {
+    now(p, i)->active = true;
+}
+
+struct cas_journal *cas__replay_journal(struct cas__replay *p)
+{
+    return &p->journal;
+}
+
+/* The step's journal becomes its slot's; the slot's old buffer (a step written or gone)
+ * takes the next step's events. */
+static void keep_journal(struct cas__replay *p)
+{
+    struct cas_journal *l = &p->logs[(p->head + p->n) % p->slots], t = *l;
+    if (p->journal.failed)
         p->failed = true;
-        return NULL;
+    *l = p->journal;
+    p->journal = (struct cas_journal){t.ev, 0, t.cap, false};
+}
+
+/* A step's events of instrument i, into p->mine; false when out of memory. */
+static bool pick(struct cas__replay *p, const struct cas_journal *l, uint32_t i)
+{
+    p->n_mine = 0;
+    for (size_t k = 0; k < l->n; k++) {
+        if (l->ev[k].instrument != i)
+            continue;
+        if (cas__grow((void **)&p->mine, &p->cap_mine, p->n_mine + 1, sizeof *p->mine)) {
+            p->failed = true;
+            return false;
+        }
+        p->mine[p->n_mine++] = l->ev[k];
     }
-    return &s->events[s->n_events++];
-}
-
-void cas__replay_trade(struct cas__replay *p, uint32_t i, const struct cas_fill *f)
-{
-    struct event *e = push(p, now(p, i));
-    if (e)
-        *e = (struct event){.kind = EV_FILL,
-                            .side = f->taker_side,
-                            .price = f->price,
-                            .qty = f->qty,
-                            .id = f->taker_id};
-}
-
-void cas__replay_order(struct cas__replay *p, uint32_t i, const struct cas_order_event *ev)
-{
-    struct snap *s = now(p, i);
-    struct event *e = push(p, s);
-    if (!e)
-        return;
-    *e = (struct event){.kind = ev->cancel ? EV_CANCEL : EV_ORDER,
-                        .side = ev->side,
-                        .type = ev->type,
-                        .account = ev->account,
-                        .price = ev->price,
-                        .qty = ev->qty,
-                        .filled = ev->filled,
-                        .rested = ev->rested,
-                        .cause = ev->cause,
-                        .id = ev->id};
-    if (ev->cancel)
-        return;
-    /* the exchange tells of an order once the book is done with it: it goes before its
-     * fills, which are the events just before it */
-    uint32_t k = s->n_events - 1;
-    while (k > 0 && s->events[k - 1].kind == EV_FILL && s->events[k - 1].id == ev->id)
-        k--;
-    struct event order = *e;
-    memmove(&s->events[k + 1], &s->events[k], (s->n_events - 1 - k) * sizeof *s->events);
-    s->events[k] = order;
-}
-
-void cas__replay_liquidation(struct cas__replay *p, uint32_t i, uint64_t id, bool done)
-{
-    struct snap *s = now(p, i);
-    struct event *e = push(p, s);
-    if (e)
-        *e = (struct event){.kind = done ? EV_DONE : EV_LIQ, .id = id};
-    s->active = true;
+    return true;
 }
 
 /* ---- the book at the step's start ---- */
@@ -258,75 +229,91 @@ static enum cas_side opposite(enum cas_side side)
     return side == CAS_BUY ? CAS_SELL : CAS_BUY;
 }
 
-/* The deepest price of each side among the top REPLAY_LEVELS of any frame seen. */
+/* The deepest price of each side among the top REPLAY_LEVELS of any frame seen; and the
+ * last frame seen's last level of each side, while it had all REPLAY_LEVELS. */
 struct frames {
-    bool any[2];
-    cas_ticks deepest[2];
+    bool any[2], full[2];
+    cas_ticks deepest[2], last[2];
 };
+
+/* See side k of the frame the shadow is now. */
+static void see_side(struct frames *fr, const struct shadow *b, int k)
+{
+    struct cas_level_info lv[REPLAY_LEVELS];
+    enum cas_side side = k ? CAS_SELL : CAS_BUY;
+    uint32_t n = shadow_depth(b, side, REPLAY_LEVELS, lv);
+    if (n && (!fr->any[k] || better(side, fr->deepest[k], lv[n - 1].price)))
+        fr->deepest[k] = lv[n - 1].price;
+    fr->any[k] |= n > 0;
+    fr->full[k] = n == REPLAY_LEVELS;
+    fr->last[k] = n ? lv[n - 1].price : 0;
+}
 
 static void see(struct frames *fr, const struct shadow *b)
 {
-    if (!fr)
-        return;
-    struct cas_level_info lv[REPLAY_LEVELS];
-    for (int k = 0; k < 2; k++) {
-        enum cas_side side = k ? CAS_SELL : CAS_BUY;
-        uint32_t n = shadow_depth(b, side, REPLAY_LEVELS, lv);
-        if (n && (!fr->any[k] || better(side, fr->deepest[k], lv[n - 1].price)))
-            fr->deepest[k] = lv[n - 1].price;
-        fr->any[k] |= n > 0;
-    }
+    see_side(fr, b, 0);
+    see_side(fr, b, 1);
 }
 
 /* What event e changes on its book: d lots at *price of *side (d 0: nothing). */
-static cas_lots change(const struct event *e, enum cas_side *side)
+static cas_lots change(const struct cas_journal_event *e, enum cas_side *side)
 {
     *side = (enum cas_side)e->side;
-    if (e->kind == EV_ORDER)
+    if (e->kind == CAS_J_ORDER)
         return e->rested;
-    if (e->kind == EV_FILL) /* it takes from the maker's side */
+    if (e->kind == CAS_J_FILL) /* it takes from the maker's side */
         *side = opposite(*side);
-    return e->kind == EV_FILL || e->kind == EV_CANCEL ? -e->qty : 0;
+    return e->kind == CAS_J_FILL || e->kind == CAS_J_CANCEL ? -e->qty : 0;
 }
 
-static void apply(struct cas__replay *p, struct shadow *b, const struct event *e)
+/* Event e done (sign 1) or undone (-1) on the shadow. */
+static void apply(struct cas__replay *p, struct shadow *b, const struct cas_journal_event *e,
+                  cas_lots sign)
 {
     enum cas_side side;
     cas_lots d = change(e, &side);
-    if (d != 0 && !shadow_add(b, side, e->price, d))
+    if (d != 0 && !shadow_add(b, side, e->price, sign * d))
         p->failed = true;
+}
+
+/* See the frame after event e: only e's side can have changed, and only where e's price
+ * reaches its top levels (a change beyond the last of a full top leaves them as they were). */
+static void see_change(struct frames *fr, const struct shadow *b, const struct cas_journal_event *e)
+{
+    enum cas_side side;
+    if (change(e, &side) == 0)
+        return;
+    int k = side == CAS_SELL;
+    if (fr->full[k] && better(side, fr->last[k], e->price))
+        return;
+    see_side(fr, b, k);
 }
 
 /* Play event k of a step into the shadow, seeing each frame: an order's fills (the
  * events after it) first, then its resting lots with its last fill's frame, as the
- * book did; how many events that took. */
-static uint32_t play(struct cas__replay *p, struct shadow *b, const struct snap *s, uint32_t k,
-                     struct frames *fr)
+ * book did (the order's own frame, before its fills, is the one before it); how many
+ * events that took. */
+static uint32_t play(struct cas__replay *p, struct shadow *b, uint32_t k, struct frames *fr)
 {
-    const struct event *e = &s->events[k];
-    uint32_t used = 1;
-    if (e->kind == EV_ORDER) {
-        see(fr, b); /* the order's own frame: nothing changed yet */
-        while (k + used < s->n_events && s->events[k + used].kind == EV_FILL &&
-               s->events[k + used].id == e->id) {
-            apply(p, b, &s->events[k + used]);
+    const struct cas_journal_event *ev = p->mine, *e = &ev[k];
+    uint32_t n = p->n_mine, used = 1;
+    if (e->kind == CAS_J_ORDER)
+        while (k + used < n && ev[k + used].kind == CAS_J_FILL && ev[k + used].id == e->id) {
+            apply(p, b, &ev[k + used], 1);
+            see_change(fr, b, &ev[k + used]);
             used++;
-            if (k + used < s->n_events && s->events[k + used].kind == EV_FILL &&
-                s->events[k + used].id == e->id)
-                see(fr, b);
         }
-    }
-    apply(p, b, e);
-    see(fr, b);
+    apply(p, b, e, 1);
+    see_change(fr, b, e);
     return used;
 }
 
-static void play_all(struct cas__replay *p, struct shadow *b, const struct snap *s,
-                     struct frames *fr)
+/* The step's events of one instrument (p->mine) played into its shadow. */
+static void play_all(struct cas__replay *p, struct shadow *b, struct frames *fr)
 {
     see(fr, b);
-    for (uint32_t k = 0; k < s->n_events;)
-        k += play(p, b, s, k, fr);
+    for (uint32_t k = 0; k < p->n_mine;)
+        k += play(p, b, k, fr);
 }
 
 struct level {
@@ -358,8 +345,8 @@ static bool reserve_work(struct cas__replay *p, uint32_t n)
 /* One side of the book at a step's start, down to `deepest`, worked back from the book at
  * its end (the shadow, the step played) by undoing the step's changes on that side. In
  * p->work, best first, levels with lots only; how many. */
-static uint32_t start_side(struct cas__replay *p, const struct shadow *b, const struct snap *s,
-                           enum cas_side side, cas_ticks deepest)
+static uint32_t start_side(struct cas__replay *p, const struct shadow *b, enum cas_side side,
+                           cas_ticks deepest)
 {
     uint32_t n = 0;
     const cas_lots *q = &b->qty[(size_t)side * b->n];
@@ -373,14 +360,15 @@ static uint32_t start_side(struct cas__replay *p, const struct shadow *b, const 
             return 0;
         p->work[n++] = (struct level){b->lo + k, q[k], 0};
     }
-    for (uint32_t k = 0; k < s->n_events; k++) {
+    for (uint32_t k = 0; k < p->n_mine; k++) {
+        const struct cas_journal_event *e = &p->mine[k];
         enum cas_side on;
-        cas_lots d = change(&s->events[k], &on);
-        if (d == 0 || on != side || better(side, deepest, s->events[k].price))
+        cas_lots d = change(e, &on);
+        if (d == 0 || on != side || better(side, deepest, e->price))
             continue;
         if (!reserve_work(p, n + 1))
             return 0;
-        p->work[n++] = (struct level){s->events[k].price, 0, d};
+        p->work[n++] = (struct level){e->price, 0, d};
     }
     struct level *v = p->work;
     qsort(v, n, sizeof *v, side == CAS_BUY ? by_price_desc : by_price_asc);
@@ -396,141 +384,180 @@ static uint32_t start_side(struct cas__replay *p, const struct shadow *b, const 
     return out;
 }
 
-/* ",N]" (the way a level, a fill and a cancel end), through cas_fmt: printf's digits */
-static void put_qty_end(FILE *f, int64_t v)
+/* ",N]": the way a level, a fill and a cancel end */
+static void put_qty_end(struct line *l, int64_t v)
 {
-    char b[24];
-    b[0] = ',';
-    size_t n = 1 + cas_fmt_i64(b + 1, v);
-    b[n++] = ']';
-    fwrite(b, 1, n, f);
+    cas__line_char(l, ',');
+    cas__line_int(l, v);
+    cas__line_char(l, ']');
 }
 
-static void put_levels(FILE *f, const struct cas_level_info *lv, uint32_t n,
+static void put_levels(struct line *l, const struct cas_level_info *lv, uint32_t n,
                        const struct cas_instrument_config *ins, int dec)
 {
-    fputc('[', f);
+    cas__line_char(l, '[');
     for (uint32_t k = 0; k < n; k++) {
-        fputs(k ? ",[" : "[", f);
-        cas__put_price(f, (double)lv[k].price, ins, dec);
-        put_qty_end(f, lv[k].qty);
+        cas__line_str(l, k ? ",[" : "[");
+        cas__line_price(l, (double)lv[k].price, ins, dec);
+        put_qty_end(l, lv[k].qty);
     }
-    fputc(']', f);
+    cas__line_char(l, ']');
 }
 
-static void put_start(FILE *f, const struct level *lv, uint32_t n,
+static void put_start(struct line *l, const struct level *lv, uint32_t n,
                       const struct cas_instrument_config *ins, int dec)
 {
-    fputc('[', f);
+    cas__line_char(l, '[');
     for (uint32_t k = 0; k < n; k++) {
-        fputs(k ? ",[" : "[", f);
-        cas__put_price(f, (double)lv[k].price, ins, dec);
-        put_qty_end(f, lv[k].qty);
+        cas__line_str(l, k ? ",[" : "[");
+        cas__line_price(l, (double)lv[k].price, ins, dec);
+        put_qty_end(l, lv[k].qty);
     }
-    fputc(']', f);
+    cas__line_char(l, ']');
 }
 
-static void put_account(FILE *f, uint32_t account)
+static void put_account(struct line *l, uint32_t account)
 {
     if (account == CAS_NO_ACCOUNT)
-        fputs("null", f);
-    else {
-        char b[24];
-        fwrite(b, 1, cas_fmt_u64(b, account), f);
-    }
+        cas__line_str(l, "null");
+    else
+        cas__line_uint(l, account);
 }
 
-static void put_event(FILE *f, const struct event *e, const struct cas_instrument_config *ins,
-                      int dec)
+static void put_event(struct line *l, const struct cas_journal_event *e,
+                      const struct cas_instrument_config *ins, int dec)
 {
     static const char *const types[] = {"limit", "market", "ioc", "post_only"};
     switch (e->kind) {
-    case EV_ORDER:
-        fputs("[\"order\",", f);
-        put_account(f, e->account);
-        fputs(",\"", f);
-        cas__put_cause(f, e->cause);
-        fputs(e->side == CAS_BUY ? "\",\"buy\",\"" : "\",\"sell\",\"", f);
-        fputs(types[e->type], f);
-        fputs("\",", f);
+    case CAS_J_ORDER:
+        cas__line_str(l, "[\"order\",");
+        put_account(l, e->account);
+        cas__line_str(l, ",\"");
+        cas__line_cause(l, (struct cas_cause){(enum cas_cause_kind)e->cause_kind, e->cause_id});
+        cas__line_str(l, e->side == CAS_BUY ? "\",\"buy\",\"" : "\",\"sell\",\"");
+        cas__line_str(l, types[e->type]);
+        cas__line_str(l, "\",");
         if (e->type == CAS_MARKET)
-            fputs("null", f);
+            cas__line_str(l, "null");
         else
-            cas__put_price(f, (double)e->price, ins, dec);
-        {
-            char b[72];
-            size_t n = 0;
-            b[n++] = ',';
-            n += cas_fmt_i64(b + n, e->qty);
-            b[n++] = ',';
-            n += cas_fmt_i64(b + n, e->filled);
-            b[n++] = ',';
-            n += cas_fmt_i64(b + n, e->rested);
-            b[n++] = ']';
-            fwrite(b, 1, n, f);
-        }
+            cas__line_price(l, (double)e->price, ins, dec);
+        cas__line_char(l, ',');
+        cas__line_int(l, e->qty);
+        cas__line_char(l, ',');
+        cas__line_int(l, e->filled);
+        put_qty_end(l, e->rested);
         break;
-    case EV_FILL:
-        fputs("[\"fill\",", f);
-        cas__put_price(f, (double)e->price, ins, dec);
-        put_qty_end(f, e->qty);
+    case CAS_J_FILL:
+        cas__line_str(l, "[\"fill\",");
+        cas__line_price(l, (double)e->price, ins, dec);
+        put_qty_end(l, e->qty);
         break;
-    case EV_CANCEL:
-        fputs("[\"cancel\",", f);
-        put_account(f, e->account);
-        fputs(e->side == CAS_BUY ? ",\"buy\"," : ",\"sell\",", f);
-        cas__put_price(f, (double)e->price, ins, dec);
-        put_qty_end(f, e->qty);
+    case CAS_J_CANCEL:
+        cas__line_str(l, "[\"cancel\",");
+        put_account(l, e->account);
+        cas__line_str(l, e->side == CAS_BUY ? ",\"buy\"," : ",\"sell\",");
+        cas__line_price(l, (double)e->price, ins, dec);
+        put_qty_end(l, e->qty);
         break;
-    case EV_LIQ:
-    case EV_DONE:
-        fprintf(f, "[\"%s\",%llu]", e->kind == EV_LIQ ? "liquidation" : "finished",
-                (unsigned long long)e->id);
+    case CAS_J_LIQUIDATION:
+    case CAS_J_FINISHED:
+        cas__line_str(l, e->kind == CAS_J_LIQUIDATION ? "[\"liquidation\"," : "[\"finished\",");
+        cas__line_uint(l, e->id);
+        cas__line_char(l, ']');
         break;
     }
 }
 
 /* Write a step; the shadow is the book at its start, and is left at its end. */
 static void write_snap(struct cas__replay *p, const struct cas_recorder *r, uint32_t i,
-                       const struct snap *s)
+                       const struct snap *s, const struct cas_journal *log)
 {
     const struct cas_instrument_config *ins = &p->cfg->instruments[i];
     int dec = r->series[i].decimals;
-    FILE *f = p->f;
     struct frames fr = {0};
-    play_all(p, &p->shadow[i], s, &fr);
-    fprintf(f, "{\"step\":%lld,\"instrument\":\"%s\",\"bids\":", (long long)s->step, ins->name);
-    put_levels(f, s->bid, s->n_bid, ins, dec);
-    fputs(",\"asks\":", f);
-    put_levels(f, s->ask, s->n_ask, ins, dec);
-    fputs(",\"last\":", f);
-    cas__put_price(f, s->last, ins, dec);
-    fputs(",\"mark\":", f);
-    cas__put_price(f, s->mark, ins, dec);
-    fputs(",\"index\":", f);
+    if (!pick(p, log, i))
+        return;
+    play_all(p, &p->shadow[i], &fr); /* the shadow is now the book at the step's end */
+    struct cas_level_info bid[REPLAY_LEVELS], ask[REPLAY_LEVELS];
+    uint32_t n_bid = shadow_depth(&p->shadow[i], CAS_BUY, REPLAY_LEVELS, bid);
+    uint32_t n_ask = shadow_depth(&p->shadow[i], CAS_SELL, REPLAY_LEVELS, ask);
+    struct line ln;
+    struct line *l = &ln;
+    l->f = p->f;
+    l->n = 0;
+    cas__line_str(l, "{\"step\":");
+    cas__line_int(l, s->step);
+    cas__line_str(l, ",\"instrument\":\"");
+    cas__line_str(l, ins->name);
+    cas__line_str(l, "\",\"bids\":");
+    put_levels(l, bid, n_bid, ins, dec);
+    cas__line_str(l, ",\"asks\":");
+    put_levels(l, ask, n_ask, ins, dec);
+    cas__line_str(l, ",\"last\":");
+    cas__line_price(l, s->last, ins, dec);
+    cas__line_str(l, ",\"mark\":");
+    cas__line_price(l, s->mark, ins, dec);
+    cas__line_str(l, ",\"index\":");
     if (isnan(s->index))
-        fputs("null", f);
+        cas__line_str(l, "null");
     else
-        cas__put_price(f, s->index, ins, dec + 2);
+        cas__line_price(l, s->index, ins, dec + 2);
     for (int k = 0; k < 2; k++) {
         enum cas_side side = k ? CAS_SELL : CAS_BUY;
-        uint32_t n = fr.any[k] ? start_side(p, &p->shadow[i], s, side, fr.deepest[k]) : 0;
-        fputs(k ? ",\"asks\":" : ",\"start\":{\"bids\":", f);
-        put_start(f, p->work, n, ins, dec);
+        uint32_t n = fr.any[k] ? start_side(p, &p->shadow[i], side, fr.deepest[k]) : 0;
+        cas__line_str(l, k ? ",\"asks\":" : ",\"start\":{\"bids\":");
+        put_start(l, p->work, n, ins, dec);
     }
-    fputs("},\"events\":[", f);
-    for (uint32_t k = 0; k < s->n_events; k++) {
+    cas__line_str(l, "},\"events\":[");
+    for (uint32_t k = 0; k < p->n_mine; k++) {
         if (k)
-            fputc(',', f);
-        put_event(f, &s->events[k], ins, dec);
+            cas__line_char(l, ',');
+        put_event(l, &p->mine[k], ins, dec);
     }
-    fputs("]}\n", f);
+    cas__line_str(l, "]}\n");
+    cas__line_flush(l);
 }
 
-static void clear(struct snap *s)
+struct fill_ctx {
+    struct cas__replay *p;
+    struct shadow *b;
+    enum cas_side side;
+};
+
+static bool fill_level(void *ctx, const struct cas_level_info *level)
 {
-    s->n_events = 0;
-    s->active = false;
+    struct fill_ctx *c = ctx;
+    if (!shadow_add(c->b, c->side, level->price, level->qty)) {
+        c->p->failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* Make each shadow the book at the start of the oldest of the `count` steps that end with
+ * the one running now (ring slots from `first` on): the real book now, with those steps'
+ * journals undone from the newest event back. */
+static void rebuild(struct cas__replay *p, const struct cas_sim *sim, size_t first, size_t count)
+{
+    for (uint32_t i = 0; i < p->ni; i++) {
+        struct shadow *b = &p->shadow[i];
+        if (b->n)
+            memset(b->qty, 0, 2 * (size_t)b->n * sizeof *b->qty);
+        b->top[0] = b->top[1] = -1;
+        const struct cas_book *book = cas_sim_book(sim, i);
+        for (int k = 0; k < 2; k++) {
+            enum cas_side side = k ? CAS_SELL : CAS_BUY;
+            struct fill_ctx c = {p, b, side};
+            cas_book_levels(book, side, fill_level, &c);
+        }
+        for (size_t t = count; t-- > 0;) {
+            if (!pick(p, &p->logs[(first + t) % p->slots], i))
+                return;
+            for (uint32_t k = p->n_mine; k-- > 0;)
+                apply(p, b, &p->mine[k], -1);
+        }
+    }
+    p->shadow_ok = true;
 }
 
 static bool in_ranges(const struct cas_config *cfg, cas_step step)
@@ -544,25 +571,16 @@ static bool in_ranges(const struct cas_config *cfg, cas_step step)
 void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
                       const struct cas_sim *sim, cas_step step)
 {
+    keep_journal(p);
     bool active = false;
     for (uint32_t i = 0; i < p->ni; i++)
         active |= now(p, i)->active;
     if (active && p->window > 0)
         p->until = step + p->window;
     bool write = step <= p->until || in_ranges(p->cfg, step);
-    if (!write && p->window == 0) { /* nothing to keep: play the step into the shadows */
-        for (uint32_t i = 0; i < p->ni; i++) {
-            play_all(p, &p->shadow[i], now(p, i), NULL);
-            clear(now(p, i));
-        }
-        return;
-    }
     for (uint32_t i = 0; i < p->ni; i++) {
         struct snap *s = now(p, i);
-        const struct cas_book *b = cas_sim_book(sim, i);
         s->step = step;
-        s->n_bid = cas_book_depth(b, CAS_BUY, REPLAY_LEVELS, s->bid);
-        s->n_ask = cas_book_depth(b, CAS_SELL, REPLAY_LEVELS, s->ask);
         s->last = (double)cas_sim_last(sim, i);
         s->mark = (double)cas_sim_mark(sim, i);
         s->index = p->cfg->instruments[i].spec.kind == CAS_PERPETUAL ? cas_sim_index(sim, i) : NAN;
@@ -570,28 +588,26 @@ void cas__replay_step(struct cas__replay *p, const struct cas_recorder *r,
     if (write) {
         /* the kept steps just before: written before a liquidation, dropped before a
          * step that is only in a configured range (steps go out in order) */
-        for (size_t k = 0; k <= p->n; k++) {
-            size_t slot = (p->head + k) % p->slots;
-            for (uint32_t i = 0; i < p->ni; i++) {
-                struct snap *s = &p->ring[slot * p->ni + i];
-                if (k == p->n || active)
-                    write_snap(p, r, i, s);
-                else
-                    play_all(p, &p->shadow[i], s, NULL);
-                clear(s);
-            }
+        size_t first = active ? p->head : (p->head + p->n) % p->slots;
+        size_t count = active ? p->n + 1 : 1;
+        if (!p->shadow_ok) /* the step before was not written */
+            rebuild(p, sim, first, count);
+        for (size_t k = 0; k < count; k++) {
+            size_t slot = (first + k) % p->slots;
+            for (uint32_t i = 0; i < p->ni; i++)
+                write_snap(p, r, i, &p->ring[slot * p->ni + i], &p->logs[slot]);
         }
+        for (size_t k = 0; k < p->slots * p->ni; k++)
+            p->ring[k].active = false;
         p->head = p->n = 0;
     } else { /* keep the step; the oldest goes when the ring is full */
-        if (p->n == (size_t)p->window) {
-            for (uint32_t i = 0; i < p->ni; i++)
-                play_all(p, &p->shadow[i], &p->ring[p->head * p->ni + i], NULL);
+        p->shadow_ok = false;
+        if (p->n == (size_t)p->window)
             p->head = (p->head + 1) % p->slots;
-        } else {
+        else
             p->n++;
-        }
         for (uint32_t i = 0; i < p->ni; i++)
-            clear(now(p, i));
+            now(p, i)->active = false;
     }
 }
 

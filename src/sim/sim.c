@@ -543,6 +543,7 @@ int cas_sim_create(struct cas_sim **out, const struct cas_config *cfg,
         cas_sim_destroy(s);
         return rc;
     }
+    cas_exchange_journal(s->ex, s->obs.journal);
     cas_rng_derive(&s->sched, cfg->seed, STREAM_SCHEDULER, 0);
     rc = init_agents(s, err);
     if (rc == 0)
@@ -606,6 +607,7 @@ void cas_sim_destroy(struct cas_sim *s)
 void cas_sim_observe(struct cas_sim *s, const struct cas_sim_observer *observer)
 {
     s->obs = observer ? *observer : (struct cas_sim_observer){0};
+    cas_exchange_journal(s->ex, s->obs.journal);
 }
 
 /* ---- the step ---- */
@@ -699,6 +701,8 @@ static void act(struct cas_sim *s, struct agent *a, struct cas_agent_ctx *ctx)
 
 int cas_sim_step(struct cas_sim *s)
 {
+    if (s->obs.journal)
+        s->obs.journal->n = 0;
     int rc = cas__venue_begin_step(s);
     if (rc < 0)
         return rc;

@@ -142,13 +142,6 @@ static void on_adl(void *ctx, const struct cas_adl_event *adl)
         s->obs.on_adl(s->obs.ctx, adl);
 }
 
-static void on_order(void *ctx, uint32_t instrument, const struct cas_order_event *ev)
-{
-    struct cas_sim *s = ctx;
-    if (s->obs.on_order)
-        s->obs.on_order(s->obs.ctx, instrument, ev);
-}
-
 /* ---- prices ---- */
 
 /* What the exchange's mark method reads besides its book, asked each time it
@@ -171,7 +164,7 @@ static void read_mark_context(void *ctx, uint32_t i, double *index, double *rate
 struct cas_exchange_observer cas__venue_observer(struct cas_sim *s)
 {
     return (struct cas_exchange_observer){
-        s, on_fill, on_liquidation, on_liquidation_done, on_adl, read_mark_context, on_order};
+        s, on_fill, on_liquidation, on_liquidation_done, on_adl, read_mark_context};
 }
 
 /* ---- orders and stops ---- */
