@@ -876,6 +876,33 @@ Test(outputs, hill_index_needs_five_returns_in_the_tail)
     free(text);
 }
 
+/* A run whose steps are not a multiple of record.sample_every has a last row after its last
+ * step: long-squeeze cut after the shock's step (2,401 steps, rows every 10) has its row
+ * 2400, whose low is the run's lowest trade (the shock's), as summary.json says. */
+Test(outputs, the_last_steps_of_a_run_have_a_row)
+{
+    cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' -o cut -q --seed 3 --steps 2401",
+                             source_root()),
+                 0);
+    struct table t;
+    table_read(&t, "cut/timeseries.csv");
+    cr_assert_eq(integer(&t, t.n_rows - 1, "step"), 2400);
+    cr_assert_eq(integer(&t, t.n_rows - 2, "step"), 2399);
+    double low = INFINITY;
+    for (size_t k = 1; k < t.n_rows; k++) /* row 0 is the header */
+        if (cell(&t, k, "low")[0])
+            low = fmin(low, num(&t, k, "low"));
+    char *text = slurp_file("cut/summary.json");
+    cJSON *sum = cJSON_Parse(text);
+    double min = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "prices"), "min")->valuedouble;
+    cJSON_Delete(sum);
+    free(text);
+    cr_assert_float_eq(low, min, 1e-9, "the rows' lowest trade %g, summary.json's %g", low, min);
+    cr_assert_lt(num(&t, t.n_rows - 1, "low"), num(&t, t.n_rows - 2, "low") - 1000,
+                 "the shock's trades are in the last row");
+    table_free(&t);
+}
+
 /* Funding prints after the warm-up, with nobody trading: no premium, so every print is
  * the interest rate (the clamp holds it there), positive or negative as the interest. */
 Test(outputs, funding_prints_are_counted_after_the_warm_up)

@@ -465,7 +465,9 @@ static void on_step(void *ctx, const struct cas_sim *sim)
         r->max_basis = fmax(r->max_basis, basis);
         follow_far(r, sim, basis);
     }
-    if ((r->step + 1) % r->cfg->sample_every == 0)
+    /* every sample_every steps, and after the run's last step (a run cut short by --steps
+     * keeps its last steps' trades) */
+    if ((r->step + 1) % r->cfg->sample_every == 0 || r->step + 1 == r->cfg->steps)
         for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
             write_row(r, sim, i);
     for (uint32_t i = 0; i < r->cfg->n_instruments; i++)
