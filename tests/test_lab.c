@@ -2,9 +2,9 @@
  * against the native program, through tests/browser/lab.mjs (puppeteer-core): on each seed,
  * `#scenario=long-squeeze&seed=N&run` shows the native run's liquidation count; a student's
  * orders show its outcome, and the config the page offers for download, run natively,
- * gives the same outcome and the same run directory byte for byte; the report in the page
+ * gives the same outcome and the same run directory byte for byte, and a position it holds to the end has its liquidation price (accounts.csv's) on the report player's ladder; the report in the page
  * has the lab's drawing in the place of every figure it does not skip, figure 2's tallest
- * bar the native run's largest liquidated_notional; a moved slider runs as the native --set; a run to a pause is the native run with --steps; a bad value shows the
+ * bar the native run's largest liquidated_notional; a moved slider runs as the native --set; a run to a pause is the native run with --steps, and a run to a price alarm pauses after the step the native run finds and is the native run to that pause; a bad value shows the
  * program's one-line error; the stop button ends a run. Screenshots are kept in the build
  * directory (lab-screenshots/). Seeds 3, 6 and 9 in the release build, seed 3 alone under
  * CASCADE_QUICK (the sanitized build). Skipped, saying why, without the page (scripts/lab

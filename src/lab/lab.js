@@ -273,11 +273,90 @@ function compose(upto) {
 function setState(s, status) {
     lab.dataset.state = s;
     $("lab-status").textContent = status;
-    $("lab-run").disabled = $("lab-to-pause").disabled = s === "running";
+    $("lab-run").disabled = $("lab-to-pause").disabled = $("lab-to-alarm").disabled =
+        s === "running";
     $("lab-stop").disabled = s !== "running";
 }
 
-function start(upto) {
+/* A fresh worker (the last one, if any, stopped). */
+function newWorker() {
+    if (worker)
+        worker.terminate();
+    const url = URL.createObjectURL(new Blob([$("lab-worker").textContent],
+                                             {type: "text/javascript"}));
+    worker = new Worker(url);
+    URL.revokeObjectURL(url);
+    worker.onerror = (e) => {
+        failed("the worker failed: " + (e.message || "unknown error"));
+        worker = null;
+    };
+    $("lab-error").hidden = true;
+    $("lab-progress").value = 0;
+}
+
+/* The first step after which the run pauses for a price alarm, from a run's timeseries.csv
+ * with a row every step (of its first instrument; rows without a mid left out): the alarm
+ * below the first row's mid is a fall to it, above it a rise. It goes off in the first
+ * step in which a trade reaches it (the row's low, or high; the mid when nothing traded),
+ * once a whole step has traded on the far side of it (while the book fills, the first
+ * steps trade far from the start price). {step, price (that step's low or high), falls},
+ * or null when nothing reaches it. */
+function alarmStep(text, alarm) {
+    const rows = csv(text);
+    const inst = rows.length ? rows[0].instrument : null;
+    const mine = rows.filter((r) => r.instrument === inst && r.mid !== "");
+    if (!mine.length)
+        return null;
+    const falls = alarm < +mine[0].mid;
+    let armed = false;
+    for (const r of mine) {
+        const lo = r.low === "" ? +r.mid : +r.low, hi = r.high === "" ? +r.mid : +r.high;
+        if (armed && (falls ? lo <= alarm : hi >= alarm))
+            return {step: +r.step, price: falls ? r.low || r.mid : r.high || r.mid, falls};
+        if (falls ? lo > alarm : hi < alarm)
+            armed = true;
+    }
+    return null;
+}
+
+/* A run to a price alarm: the whole run first, with a row every step and nothing else
+ * (a probe), to find the step; then the run to the pause after it. */
+function startAlarm(alarm) {
+    if (!Number.isFinite(alarm) || alarm <= 0) {
+        failed(`lab: the alarm must be a price above 0, not '${$("lab-alarm").value}'`);
+        return;
+    }
+    const probe = compose(null);
+    const args = overrides().flatMap((s) => ["--set", s]);
+    args.push("--set", "record.sample_every=1", "--set", "record.replay_window_steps=0",
+              "--set", "record.trades=false");
+    newWorker();
+    setState("running", `looking for the step the price crosses ${alarm}`);
+    worker.onmessage = (ev) => {
+        const m = ev.data;
+        if (m.type === "progress") {
+            $("lab-progress").value = 0.3 * (m.total ? m.done / m.total : 0);
+            return;
+        }
+        worker.terminate();
+        worker = null;
+        if (m.status !== 0) {
+            failed(m.stderr || `cascade run failed (exit status ${m.status})`);
+            return;
+        }
+        const hit = alarmStep(m.files["timeseries.csv"], alarm);
+        const steps = JSON.parse(scenarios[probe.name]).steps;
+        if (!hit) {
+            failed(`lab: the price never crosses ${alarm} in this run (seed ${probe.seed}); ` +
+                   "try a price nearer the market, or pause at a step");
+            return;
+        }
+        start(hit.step + 1 < steps ? hit.step + 1 : null, {alarm, ...hit});
+    };
+    worker.postMessage({config: probe.text, args, report: false});
+}
+
+function start(upto, alarm = null) {
     const steps = JSON.parse(scenarios[$("lab-scenario").value]).steps;
     if (upto !== null && !(upto >= 1 && upto < steps))
         upto = null;
@@ -285,14 +364,8 @@ function start(upto) {
     const args = overrides().flatMap((s) => ["--set", s]);
     args.push(...(upto === null ? ["--counterfactual"] : ["--steps", String(upto)]));
     run.upto = upto;
-    if (worker)
-        worker.terminate();
-    const url = URL.createObjectURL(new Blob([$("lab-worker").textContent],
-                                             {type: "text/javascript"}));
-    worker = new Worker(url);
-    URL.revokeObjectURL(url);
-    $("lab-error").hidden = true;
-    $("lab-progress").value = 0;
+    run.alarm = alarm;
+    newWorker();
     setState("running", upto === null ? "running" : `running to step ${upto}`);
     const share = {run: [0, 0.45], counterfactual: [0.45, 0.45], report: [0.9, 0.1]};
     worker.onmessage = (ev) => {
@@ -308,10 +381,6 @@ function start(upto) {
         worker.terminate();
         worker = null;
         finish(run, m);
-    };
-    worker.onerror = (e) => {
-        failed("the worker failed: " + (e.message || "unknown error"));
-        worker = null;
     };
     worker.postMessage({config: run.text, args, report: true});
 }
@@ -357,9 +426,27 @@ function finish(run, m) {
     window.labLastRun = lastRun; /* the run's files, for the browser test and the console */
     $("lab-result").hidden = false;
     $("lab-liquidations").textContent = String(summary.liquidations.count);
-    $("lab-paused").textContent = run.upto === null ? ""
+    const al = run.alarm;
+    const told = al ? `A trade at ${al.price} in step ${al.step} ${al.falls ? "fell" : "rose"} ` +
+                      `through your alarm at ${al.alarm}. ` : "";
+    $("lab-paused").textContent = told + (run.upto === null
+        ? (al ? "That was the run's last step." : "")
         : `Paused at step ${run.upto}: the market as it is before that step's orders; add yours ` +
-          `at step ${run.upto} and run again.`;
+          `at step ${run.upto} and run again.`);
+    const pz = $("lab-paused").dataset;
+    if (run.upto === null)
+        delete pz.step;
+    else
+        pz.step = String(run.upto);
+    if (al) {
+        pz.alarmStep = String(al.step);
+        pz.alarmPrice = String(al.price);
+        pz.alarm = String(al.alarm);
+    } else {
+        delete pz.alarmStep;
+        delete pz.alarmPrice;
+        delete pz.alarm;
+    }
     const accounts = csv(f["accounts.csv"]);
     const me = accounts.find((a) => a.type === "scripted");
     const liqs = csv(f["liquidations.csv"]);
@@ -1030,8 +1117,13 @@ function fromAddress() {
     }
     if (q.pause !== undefined)
         $("lab-pause").value = q.pause;
-    if ("run" in q) /* to the pause when there is one */
-        start(q.pause !== undefined ? Math.round(+q.pause) : null);
+    if (q.alarm !== undefined)
+        $("lab-alarm").value = q.alarm;
+    if ("run" in q) /* to the alarm or the pause when there is one */
+        if (q.alarm !== undefined)
+            startAlarm(+q.alarm);
+        else
+            start(q.pause !== undefined ? Math.round(+q.pause) : null);
     return true;
 }
 
@@ -1051,6 +1143,7 @@ $("lab-scenario").onchange = pick;
 $("lab-add").onclick = () => addOrder({step: +$("lab-pause").value || 0});
 $("lab-run").onclick = () => start(null);
 $("lab-to-pause").onclick = () => start(Math.round(+$("lab-pause").value));
+$("lab-to-alarm").onclick = () => startAlarm(+$("lab-alarm").value);
 $("lab-stop").onclick = stop;
 pick();
 window.addEventListener("hashchange", fromAddress);

@@ -104,16 +104,19 @@ static const char *const player_script[] = {
     " function py(p){for(var r=0;r<last;r++)if(p<=rows[r][0]&&p>=rows[r+1][0])return ry(r)+(ry(r+1)-ry(r))*(rows[r][0]-p)/(rows[r][0]-rows[r+1][0]);return ry(0);}\n",
     " Object.keys(D.liqs).forEach(function(id){var q=D.liqs[id];if(q.liq===null)return;\n",
     "  var m={id:id,q:q,on:lit(id,s,st)};if(q.liq>hiP)above.push(m);else if(q.liq<loP)below.push(m);else{m.y=py(q.liq);inside.push(m);}});\n",
+    " /* a scripted account's (a lab's student's) position at the run's end, in blue */\n",
+    " D.open.forEach(function(o){var m={id:o.account,q:o,on:false,own:true};if(o.liq>hiP)above.push(m);else if(o.liq<loP)below.push(m);else{m.y=py(o.liq);inside.push(m);}});\n",
+    " function tag(m){return m.own?'account '+m.id+' ('+m.q.side+' '+m.q.lots+' at the end)':'#'+m.id+' '+m.q.side;}\n",
     " inside.sort(function(a,b){return a.y-b.y;});var prev=-1e9,placed=[],more=0;\n",
-    " inside.forEach(function(m){var c=m.on?'#d62728':'#999';\n",
+    " inside.forEach(function(m){var c=m.own?'#1f5fa8':m.on?'#d62728':'#999';\n",
     "  el(svg,'line',{x1:L,x2:W-250,y1:m.y,y2:m.y,stroke:c,'stroke-dasharray':m.on?'':'4 3','class':m.on?'level lit':'level'});\n",
     "  var ly=Math.max(m.y+4,prev+12);if(ly>ry(last)+4){more++;return;}prev=ly;\n",
     "  el(svg,'polyline',{points:(W-250)+','+m.y+' '+(W-242)+','+(ly-4)+' '+(W-236)+','+(ly-4),fill:'none',stroke:c,'stroke-width':0.8});\n",
-    "  placed.push(el(svg,'text',{x:W-4,y:ly,'font-size':10,'text-anchor':'end',fill:c},'#'+m.id+' '+m.q.side+' liq '+fmt(m.q.liq)+(m.on?' (triggered)':'')));});\n",
+    "  placed.push(el(svg,'text',Object.assign({x:W-4,y:ly,'font-size':10,'text-anchor':'end',fill:c},m.own?{'class':'own'}:{}),tag(m)+' liq '+fmt(m.q.liq)+(m.on?' (triggered)':'')));});\n",
     " if(more&&placed.length)placed[placed.length-1].textContent+=' +'+more+' more';\n",
     " function edge(ms,y,up){if(!ms.length)return;ms.sort(function(a,b){return up?a.q.liq-b.q.liq:b.q.liq-a.q.liq;});\n",
     "  var on=ms.filter(function(m){return m.on;}).length,t=(up?'\\u25b2 ':'\\u25bc ')+plural(ms.length,'liquidation price')+(up?' above':' below')+\n",
-    "   (on?' ('+on+' triggered)':'')+': ',parts=ms.slice(0,6).map(function(m){return '#'+m.id+' '+fmt(m.q.liq);});\n",
+    "   (on?' ('+on+' triggered)':'')+': ',parts=ms.filter(function(m){return m.own;}).concat(ms.filter(function(m){return !m.own;})).slice(0,6).map(function(m){return (m.own?'account ':'#')+m.id+' '+fmt(m.q.liq);});\n",
     "  el(svg,'text',{x:L,y:y,'font-size':10,fill:on?'#d62728':'#888','class':'edge'},t+parts.join(', ')+(ms.length>6?', \\u2026':''));}\n",
     " edge(above,T-6,true);edge(below,ry(last)+RH+8,false);}\n",
     "var drawn=-1,cursor=null,sx=null;\n",
@@ -224,6 +227,26 @@ static int write_data(FILE *html, const struct cas__player *pl, struct cas_err *
              cJSON_AddStringToObject(q, "trigger", cas__rows_get(liq, r, "trigger")) &&
              cJSON_AddNumberToObject(q, "cascade", cas__rows_num(liq, r, "cascade"));
     }
+    /* the positions scripted accounts (a lab's student) hold at the run's end, with their
+     * liquidation prices (accounts.csv's last columns; a row without them is left out) */
+    cJSON *open = cJSON_AddArrayToObject(root, "open");
+    ok = ok && open;
+    for (size_t k = 0; ok && k < pl->acc->n; k++) {
+        const struct cas_rows *a = pl->acc;
+        const char *lots = cas__rows_get(a, k, "position_lots"),
+                   *liqp = cas__rows_get(a, k, "liquidation_price");
+        char *end1 = NULL, *end2 = NULL;
+        double q = *lots ? strtod(lots, &end1) : NAN, p = *liqp ? strtod(liqp, &end2) : NAN;
+        if (strcmp(cas__rows_get(a, k, "type"), "scripted") != 0 ||
+            strcmp(cas__rows_get(a, k, "instrument"), pl->instrument) != 0 || !isfinite(q) ||
+            *end1 || q == 0 || !isfinite(p) || *end2 || p <= 0)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(open, o) &&
+             cJSON_AddStringToObject(o, "account", cas__rows_get(a, k, "account")) &&
+             cJSON_AddStringToObject(o, "side", q > 0 ? "long" : "short") &&
+             cJSON_AddNumberToObject(o, "lots", fabs(q)) && cJSON_AddNumberToObject(o, "liq", p);
+    }
     for (size_t k = 0; ok && k < pl->acc->n; k++)
         if (!cJSON_GetObjectItemCaseSensitive(types, cas__rows_get(pl->acc, k, "account")))
             ok = cJSON_AddStringToObject(types, cas__rows_get(pl->acc, k, "account"),
@@ -277,7 +300,9 @@ int cas__report_player(FILE *html, const struct cas__player *pl, struct cas_err 
           "engine processed them. The ladder shows the frame's top ten levels on each side "
           "(bids green, asks red, one row each, lots to the right), the liquidation prices "
           "of this window's liquidations where they fall among them (red once triggered) and "
-          "beyond them as markers at the ladder's edge; the strip below it, the best bid "
+          "beyond them as markers at the ladder's edge, and in blue the liquidation price of "
+          "each position a scripted account (a lab's student) holds at the run's end; the "
+          "strip below it, the best bid "
           "(green) and ask (red) through the step's frames, its fills as dots and its "
           "liquidations as red ticks, the cursor at the frame shown. Playing passes over the "
           "agents' quiet quoting and shows every fill and liquidation; with the player "

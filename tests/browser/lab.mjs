@@ -10,7 +10,8 @@
 // the same run directory byte for byte (summary.json's performance aside); a moved
 // slider runs with the native program's --set; a bad value shows the program's one-line
 // error; a run to a pause is the native run with --steps, and the beginning of the run
-// to the end. The page is one file under 3 MB that asks for nothing else, and shows the C
+// to the end; a run to a price alarm pauses after the step in which the native run's
+// trades first reach it, and is the native run to that pause. The page is one file under 3 MB that asks for nothing else, and shows the C
 // report (its captions and player) with the lab's drawing in the place of every figure the
 // report does not skip (data inside the axes, the axes' labels, no placeholder left), figure
 // 2's tallest bar the native run's largest liquidated_notional. On the first seed, the stop
@@ -138,7 +139,7 @@ async function shot(name) {
 
 const squeeze = path.join(configs, 'long-squeeze.json');
 const studentSpecs = ['2390:buy:1:50', '2390:buy:1:5', '2300:buy:2:20:limit:59900,2395:buy:1:30'];
-let checked = 0;
+let checked = 0, marked = 0;
 
 for (const [n, seed] of seeds.entries()) {
     // the scenario as shipped
@@ -255,6 +256,29 @@ for (const [n, seed] of seeds.entries()) {
         checked += sameDir(again.dir, got.files, `seed ${seed}, student ${spec}`);
         if (n === 0 && spec === studentSpecs[0])
             await shot(`lab-student-seed${seed}`);
+        // a position held to the end: its liquidation price is on the report player's
+        // ladder (drawn at the player's first frame), as accounts.csv gives it
+        const acc = fs.readFileSync(path.join(again.dir, 'accounts.csv'), 'utf8').trim().split('\n');
+        const ah = acc[0].split(','), row = acc.slice(1).map((l) => l.split(','))
+            .find((r) => r[ah.indexOf('type')] === 'scripted');
+        if (row && row[ah.indexOf('position_lots')] !== '0' && row[ah.indexOf('liquidation_price')] !== '') {
+            const id = row[ah.indexOf('account')], liq = +row[ah.indexOf('liquidation_price')];
+            await page.waitForFunction(() => {
+                const d = document.getElementById('lab-report').contentDocument;
+                return d && d.querySelector('#replay-ladder text');
+            }, {timeout: 30000});
+            const mark = await page.evaluate((id) => {
+                const d = document.getElementById('lab-report').contentDocument;
+                const data = JSON.parse(d.getElementById('replay-data').textContent);
+                return {open: data.open.filter((o) => o.account === id),
+                        said: [...d.querySelectorAll('#replay-ladder text')]
+                            .map((t) => t.textContent).filter((t) => t.includes('account ' + id))};
+            }, id);
+            check(mark.open.length === 1 && mark.open[0].liq === liq && mark.said.length === 1,
+                  `seed ${seed}, student ${spec}: the ladder marks ${JSON.stringify(mark)}, ` +
+                  `accounts.csv account ${id}'s liquidation price ${liq}`);
+            marked++;
+        }
     }
 
     // a slider moved: the traders' leverage
@@ -297,6 +321,39 @@ for (const [n, seed] of seeds.entries()) {
           `seed ${seed}: the run paused at 2390 is not the beginning of the whole run`);
     if (n === 0)
         await shot(`lab-paused-seed${seed}`);
+
+    // a run to a price alarm: natively, the first step in which a trade reaches 58,500
+    // after a whole step above it (the mid where nothing traded); the lab pauses after it,
+    // as the native run with --steps does
+    await open(`scenario=long-squeeze&seed=${seed}&alarm=58500&run`);
+    s = await state();
+    const seen = await page.evaluate(() => ({...document.getElementById('lab-paused').dataset}));
+    const every = native([squeeze, '--seed', seed, '--set', 'record.sample_every=1']);
+    const text = fs.readFileSync(path.join(every.dir, 'timeseries.csv'), 'utf8').trim().split('\n');
+    const head = text[0].split(',');
+    const col = (row, name) => row[head.indexOf(name)];
+    const rows = text.slice(1).map((l) => l.split(','))
+        .filter((r) => col(r, 'instrument') === 'BTC-PERP' && col(r, 'mid') !== '');
+    let armed = false, at = null;
+    for (const r of rows) {
+        const lo = col(r, 'low') === '' ? +col(r, 'mid') : +col(r, 'low');
+        if (armed && lo <= 58500) {
+            at = +col(r, 'step');
+            break;
+        }
+        armed ||= lo > 58500;
+    }
+    check(at !== null && at > 100, `seed ${seed}: natively no trade reaches 58,500 after the start`);
+    check(s.state === 'done' && seen.alarmStep === String(at) && seen.step === String(at + 1),
+          `seed ${seed}, alarm 58,500: the lab paused ${JSON.stringify(seen)} (${s.state} ` +
+          `${s.error}); natively the trade is in step ${at}`);
+    const alarmed = await labFiles();
+    const afile = path.join(work, `alarm-${seed}.json`);
+    fs.writeFileSync(afile, alarmed.download);
+    checked += sameDir(native([afile, '--steps', String(at + 1)]).dir, alarmed.files,
+                       `seed ${seed}, paused at the alarm`);
+    if (n === 0)
+        await shot(`lab-alarm-seed${seed}`);
 }
 
 // a bad value: the program's own one-line error
@@ -317,5 +374,7 @@ s = await state();
 check(s.state === 'stopped', `the stop button: the run ended ${s.state}`);
 
 await browser.close();
+check(marked > 0, 'no student held a position to the end: the ladder\'s mark went untested');
+console.log(`lab: ${marked} students' liquidation prices on the player's ladder`);
 console.log(`lab: seeds ${seeds.join(' ')}: the lab's runs are the native ones ` +
             `(${checked} files compared byte for byte)`);
