@@ -307,7 +307,12 @@ Test(hardening, a_failed_write_keeps_its_own_reason)
     char path[512];
     snprintf(path, sizeof path, "%s/big.txt", run_tmp);
     int e = atomic_write_errno(path);
+#if CAS_HAVE_FOPENCOOKIE
     cr_assert_eq(e, EFBIG, "commit gave errno %d (%s), not EFBIG", e, strerror(e));
+#else /* -Dgnu_extensions=disabled: stdio keeps no reason; the commit fails all the same */
+    cr_assert(e == EFBIG || e == EIO, "commit gave errno %d (%s), not EFBIG or EIO", e,
+              strerror(e));
+#endif
     cr_assert_eq(count("big.txt*"), 0, "the temporary was left");
 }
 

@@ -2,11 +2,15 @@
  * destination, renamed into place only once complete).
  *
  * The temporary is written through a stdio stream whose writes this file does
- * itself (fopencookie), so that the first failed write's own error (ENOSPC,
- * EDQUOT, EFBIG...) is kept and given by commit: stdio only remembers that
- * one failed, and the errno of a write inside fprintf is gone by the time the
- * caller asks. */
+ * itself (fopencookie, a GNU extension glibc, musl and emscripten have), so that
+ * the first failed write's own error (ENOSPC, EDQUOT, EFBIG...) is kept and given
+ * by commit: stdio only remembers that one failed, and the errno of a write
+ * inside fprintf is gone by the time the caller asks. Without it (meson's
+ * gnu_extensions disabled, or a C library without fopencookie) the stream is
+ * POSIX's fdopen, and commit gives the errno of the close that failed, or EIO. */
+#if CAS_HAVE_FOPENCOOKIE
 #define _GNU_SOURCE /* fopencookie */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@ char *cas_path_join(const char *dir, const char *file)
     return p;
 }
 
+#if CAS_HAVE_FOPENCOOKIE
 /* The stream's writes: all of it, or less with the first error kept in the file. */
 static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 {
@@ -58,6 +63,18 @@ static int cookie_close(void *cookie)
     a->fd = -1;
     return rc;
 }
+
+static FILE *open_stream(struct cas_atomic_file *a)
+{
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    return fopencookie(a, "w", io);
+}
+#else
+static FILE *open_stream(struct cas_atomic_file *a)
+{
+    return fdopen(a->fd, "w"); /* fclose closes a->fd */
+}
+#endif
 
 /* clang-format off */
 static const char *kind_of(mode_t m)
@@ -99,10 +116,9 @@ int cas_atomic_open(struct cas_atomic_file *a, const char *path)
     int fd = mkstemp(a->tmp);
     mode_t mask = umask(0);
     umask(mask);
-    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
     if (fd >= 0) {
         a->fd = fd;
-        if (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fopencookie(a, "w", io))) {
+        if (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = open_stream(a))) {
             int e = errno;
             close(fd);
             unlink(a->tmp);
@@ -122,9 +138,12 @@ int cas_atomic_open(struct cas_atomic_file *a, const char *path)
 int cas_atomic_commit(struct cas_atomic_file *a)
 {
     bool ok = !ferror(a->f);
+    errno = 0;
     if (fclose(a->f) != 0 || !ok || a->error) {
+        int closing = errno; /* without fopencookie, the last flush's reason */
         ok = false;
-        errno = a->error ? a->error : EIO; /* the write's own reason, ENOSPC say */
+        /* the write's own reason, ENOSPC say */
+        errno = a->error ? a->error : closing ? closing : EIO;
     }
     if (ok && rename(a->tmp, a->path) != 0)
         ok = false;

@@ -5,7 +5,7 @@
 // RUNDIR holds a run and its report.html (cascade report RUNDIR). For the largest cascade
 // (most liquidations; ties: larger notional, then lower id, as the page orders them) the
 // page is opened at #replay=STEP.K for every frame K of each step STEP of the cascade's
-// span that has fills (its first step, and up to ten after it), and each frame is held to
+// span that has fills (its first step, and up to two after it), and each frame is held to
 // replay.jsonl: #replay's data-step, data-event and data-events; the ladder's best prices
 // at frame 0 equal the step's start book's and at the last frame the step's end book's;
 // some frame's best bid is at or below the step's lowest trade. The ladder's text labels
@@ -42,7 +42,7 @@ const top = cascades.reduce((a, b) => {
 });
 const lines = readFileSync(`${dir}/replay.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     .filter((j) => j.instrument === top.instrument);
-const step = +top.start_step, last = Math.min(+(top.finish_step || top.end_step), step + 10);
+const step = +top.start_step, last = Math.min(+(top.finish_step || top.end_step), step + 2);
 const line = lines.find((j) => j.step === step);
 check(line, `replay.jsonl has step ${step} of ${top.instrument}`);
 const n = line.events.length;
