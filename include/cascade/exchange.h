@@ -172,7 +172,7 @@ struct cas_journal_event {
 /* Kept by its owner (cas_exchange_journal); the owner empties it (n = 0) when it likes. */
 struct cas_journal {
     struct cas_journal_event *ev;
-    size_t n, cap;
+    uint32_t n, cap;
     bool failed; /* out of memory: events were lost */
 };
 

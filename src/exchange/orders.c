@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/coreInt.h"
 #include "exchange/exchangeInt.h"
 
 /* ---- ids ---- */
@@ -54,14 +55,10 @@ void cas__fund_pay(struct cas_exchange *ex, cas_money amount)
 
 struct cas_journal_event *cas__journal_grow(struct cas_journal *j)
 {
-    size_t cap = j->cap ? 2 * j->cap : 4096;
-    struct cas_journal_event *ev = cap < j->cap ? NULL : realloc(j->ev, cap * sizeof *ev);
-    if (!ev) {
+    if (cas__grow((void **)&j->ev, &j->cap, j->n + 1, sizeof *j->ev)) {
         j->failed = true;
         return NULL;
     }
-    j->ev = ev;
-    j->cap = cap;
     return &j->ev[j->n++];
 }
 

@@ -392,15 +392,21 @@ static void put_qty_end(struct line *l, int64_t v)
     cas__line_char(l, ']');
 }
 
+/* Level k of a side's list: "[PRICE,QTY]", after a comma but the first. */
+static void put_level(struct line *l, uint32_t k, cas_ticks price, cas_lots qty,
+                      const struct cas_instrument_config *ins, int dec)
+{
+    cas__line_str(l, k ? ",[" : "[");
+    cas__line_price(l, (double)price, ins, dec);
+    put_qty_end(l, qty);
+}
+
 static void put_levels(struct line *l, const struct cas_level_info *lv, uint32_t n,
                        const struct cas_instrument_config *ins, int dec)
 {
     cas__line_char(l, '[');
-    for (uint32_t k = 0; k < n; k++) {
-        cas__line_str(l, k ? ",[" : "[");
-        cas__line_price(l, (double)lv[k].price, ins, dec);
-        put_qty_end(l, lv[k].qty);
-    }
+    for (uint32_t k = 0; k < n; k++)
+        put_level(l, k, lv[k].price, lv[k].qty, ins, dec);
     cas__line_char(l, ']');
 }
 
@@ -408,11 +414,8 @@ static void put_start(struct line *l, const struct level *lv, uint32_t n,
                       const struct cas_instrument_config *ins, int dec)
 {
     cas__line_char(l, '[');
-    for (uint32_t k = 0; k < n; k++) {
-        cas__line_str(l, k ? ",[" : "[");
-        cas__line_price(l, (double)lv[k].price, ins, dec);
-        put_qty_end(l, lv[k].qty);
-    }
+    for (uint32_t k = 0; k < n; k++)
+        put_level(l, k, lv[k].price, lv[k].qty, ins, dec);
     cas__line_char(l, ']');
 }
 
