@@ -266,3 +266,31 @@ Test(cascades, each_running_cascade_takes_its_instruments_extreme_trades)
     cr_assert_gt(high1, 210);
     cas_cascades_destroy(cs);
 }
+
+/* Episodes: roots of one event share one, whoever set them off. Roots 1 and 2 at step 5
+ * (the first finished at 5, the second worked until 9) and root 3 at 12 (3 steps after the
+ * last finish: within a gap of 3) are episode 1; root 4 at 17 (4 steps after 13, beyond 3)
+ * starts episode 2, and root 5 at 30 joins it because 4 is still working when the run
+ * ends. With a gap of 2, root 3 starts an episode of its own. */
+Test(cascades, episodes_group_roots_within_the_gap)
+{
+    struct cas_liquidation l[] = {
+        liq(1, 5, CAS_BUY, CAS_CAUSE_SHOCK, 1), liq(2, 5, CAS_BUY, CAS_CAUSE_SHOCK, 1),
+        liq(3, 12, CAS_BUY, CAS_CAUSE_ORDER, 7), liq(4, 17, CAS_SELL, CAS_CAUSE_INDEX, 17),
+        liq(5, 30, CAS_BUY, CAS_CAUSE_ORDER, 8)};
+    cas_step finish[] = {5, 9, 13, -1, 31};
+    cas_money notional[] = {1, 1, 1, 1, 1};
+    struct path p = flat();
+    struct cas_cascades *cs = replay(l, finish, notional, 5, &p);
+    cr_assert_eq(cas_cascades_count(cs), 5);
+    cas_cascades_episodes(cs, 3);
+    const uint64_t want[] = {1, 1, 1, 2, 2};
+    for (size_t k = 0; k < 5; k++)
+        cr_assert_eq(cas_cascades_get(cs, k)->episode, want[k], "cascade %zu: episode %llu", k + 1,
+                     (unsigned long long)cas_cascades_get(cs, k)->episode);
+    cas_cascades_episodes(cs, 2);
+    const uint64_t tight[] = {1, 1, 2, 3, 3};
+    for (size_t k = 0; k < 5; k++)
+        cr_assert_eq(cas_cascades_get(cs, k)->episode, tight[k], "gap 2, cascade %zu", k + 1);
+    cas_cascades_destroy(cs);
+}

@@ -402,8 +402,8 @@ Test(config, unknown_key_in_record_and_instrument)
 {
     expect_error("{'record': {'sample': 1}, " MIN_INSTRUMENTS "}", CAS_EINVAL, "record.sample",
                  "unknown key 'sample' (known keys: sample_every, trades, liqmap, "
-                 "stylized_warmup_s, amplification_horizon_steps, replay_window_steps, "
-                 "replay)");
+                 "stylized_warmup_s, opening_max_s, episode_gap_s, "
+                 "amplification_horizon_steps, replay_window_steps, ...)");
     expect_error("{'instruments': [{'name': 'a', 'initial_price': 1},"
                  " {'name': 'b', 'initial_price': 1, 'tick_sise': 1}]}",
                  CAS_EINVAL, "instruments[1].tick_sise",

@@ -117,9 +117,11 @@
  * 180, 240, 260, 320 bp (steps 100-103: last trades 982, 976, 974, 968) and 360 bp from
  * step 104 on (964; 196 steps): the 150th of 300 is 360, basis_median_bps. No funding:
  * funding_prints 0, its shares null.
- * And in summary.json: prices.min 964 (a trade), prices.max 1000 (the entries),
+ * And in summary.json: opening.steps 0 (the shocks are at step 0, so the book has no
+ * opening to leave out), prices.min 964 (a trade), prices.max 1000 (the entries),
  * dislocation.max_drawdown_bps (1000 - 964) / 1000 x 1e4 = 360, cascades.largest_move_bps
- * 311.5577889, longest_duration_steps 5, max_generations 4; liquidations.count 5 and
+ * 311.5577889, longest_duration_steps 5, max_generations 4, episodes 1 (one cascade, its
+ * episode 1: the largest, of 5 liquidations in 1 cascade); liquidations.count 5 and
  * notional 489600; insurance_fund.final 1802.
  */
 #include <cjson/cJSON.h>

@@ -178,8 +178,8 @@ Test(hardening, narrate_takes_cascade_ids_and_refuses_damaged_tables)
     expect(2, "v/cascades.csv:2: 'id' must be 1", "narrate v --cascade 1");
     expect(2, "v/cascades.csv:2: 'id' must be 1", "report v");
     /* end_step before start_step */
-    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
-       "1,1,shock:21,BTC-PERP,long,2400,2399,2400,/' v/cascades.csv");
+    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
+       "1,1,1,shock:21,BTC-PERP,long,2400,2399,2400,/' v/cascades.csv");
     expect(2, "v/cascades.csv:2: 'end_step' 2399 is before 'start_step' 2400", "narrate v");
     /* liquidations out of step order */
     sh("rm -r v && cp -r r v && sed -i '3s/^2,2400,/2,2300,/' v/liquidations.csv");
@@ -214,8 +214,8 @@ Test(hardening, numbers_beyond_an_integer_are_refused_not_converted)
     sh("rm -r v && cp -r r v && sed -i 's/\"replay\":.*\\[\\]/\"replay\": [[0, 1e300]]/' "
        "v/config.json && grep -q 1e300 v/config.json");
     expect(2, "v/config.json: record.replay: not a list of [from, to] steps", "report v");
-    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
-       "1,1,shock:21,BTC-PERP,long,2400,2400,1e300,/' v/cascades.csv");
+    sh("rm -r v && cp -r r v && sed -i '2s/^1,1,1,shock:21,BTC-PERP,long,2400,2400,2400,/"
+       "1,1,1,shock:21,BTC-PERP,long,2400,2400,1e300,/' v/cascades.csv");
     expect(2, "v/cascades.csv:2: 'finish_step'", "report v");
     /* and a liqmap whose steps run backwards still draws (every index clamped) */
     sh("rm -r v && cp -r r v && (head -1 r/liqmap.csv; tail -n +2 r/liqmap.csv | tac) > "

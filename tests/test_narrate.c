@@ -44,9 +44,23 @@ static size_t told(const char *text, long long *ids, size_t max)
     return n;
 }
 
-/* Check the story of cascade `cid` against liquidations.csv: its members, in
- * id order, each with its trigger. */
-static void check_members(const char *text, const char *dir, long long cid)
+/* The episode of cascade `cid` (cascades.csv's episode column). */
+static long long episode_of(const char *dir, long long cid)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/cascades.csv", dir);
+    struct table c;
+    table_read(&c, path);
+    cr_assert(cid >= 1 && (size_t)cid < c.n_rows);
+    long long e = integer(&c, (size_t)cid, "episode");
+    table_free(&c);
+    return e;
+}
+
+/* Check the story of cascade `cid` (or, when `episode` is above 0, of every cascade of
+ * that episode) against liquidations.csv: its members, in id order, each with its
+ * trigger. */
+static void check_told(const char *text, const char *dir, long long cid, long long episode)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/liquidations.csv", dir);
@@ -55,7 +69,8 @@ static void check_members(const char *text, const char *dir, long long cid)
     long long ids[512];
     size_t n = told(text, ids, 512), k = 0;
     for (size_t r = 1; r < l.n_rows; r++) {
-        if (integer(&l, r, "cascade") != cid)
+        if (episode > 0 ? episode_of(dir, integer(&l, r, "cascade")) != episode
+                        : integer(&l, r, "cascade") != cid)
             continue;
         cr_assert_lt(k, n, "liquidation %lld of cascade %lld is not told", integer(&l, r, "id"),
                      cid);
@@ -80,52 +95,131 @@ static void check_members(const char *text, const char *dir, long long cid)
         cr_assert(at && at < eol, "liquidation %lld's line lacks '%s'", ids[k], want);
         k++;
     }
-    cr_assert_eq(k, n, "told %zu liquidations, cascade %lld has %zu", n, cid, k);
+    cr_assert_eq(k, n, "told %zu liquidations, cascade %lld (episode %lld) has %zu", n, cid,
+                 episode, k);
     cr_assert_gt(k, 0);
     table_free(&l);
 }
 
-/* The row of cascades.csv with the most liquidations (the first of equals). */
-static size_t largest_cascade(const struct table *c)
+static void check_members(const char *text, const char *dir, long long cid)
 {
-    size_t best = 1;
-    for (size_t r = 2; r < c->n_rows; r++)
-        if (integer(c, r, "liquidations") > integer(c, best, "liquidations"))
-            best = r;
+    check_told(text, dir, cid, 0);
+}
+
+/* The lots the orders of the liquidations told took (trades.csv, cause liquidation:ID),
+ * and the narration's "Meanwhile" line saying so. */
+static void check_meanwhile(const char *text, const char *dir)
+{
+    long long ids[512];
+    size_t n = told(text, ids, 512);
+    char path[256];
+    snprintf(path, sizeof path, "%s/trades.csv", dir);
+    struct table t;
+    table_read(&t, path);
+    const char *from = strstr(text, "Meanwhile, in step");
+    cr_assert_not_null(from);
+    long long a, b;
+    int got = sscanf(from, "Meanwhile, in steps %lld-%lld", &a, &b);
+    if (got != 2) {
+        cr_assert_eq(sscanf(from, "Meanwhile, in step %lld", &a), 1);
+        b = a;
+    }
+    long long mine = 0, others = 0;
+    for (size_t r = 1; r < t.n_rows; r++) {
+        long long step = integer(&t, r, "step");
+        const char *cause = cell(&t, r, "cause");
+        if (step < a || step > b || strncmp(cause, "liquidation:", 12) != 0)
+            continue;
+        long long id = strtoll(cause + 12, NULL, 10);
+        bool is_mine = false;
+        for (size_t k = 0; k < n; k++)
+            is_mine |= ids[k] == id;
+        *(is_mine ? &mine : &others) += integer(&t, r, "qty");
+    }
+    char want[160];
+    snprintf(want, sizeof want, "the liquidations told above: their orders took %lld lots", mine);
+    cr_assert(mine == 0 || strstr(from, want), "no '%s' in:\n%s", want, from);
+    snprintf(want, sizeof want, "other liquidations (not told here): their orders took %lld lots",
+             others);
+    cr_assert(others == 0 || strstr(from, want), "no '%s' in:\n%s", want, from);
+    cr_assert(others > 0 || !strstr(from, "other liquidations"));
+    table_free(&t);
+}
+
+/* The largest episode of cascades.csv (most liquidations, then notional, then the first):
+ * its id, its liquidations and cascades. */
+static long long largest_episode(const struct table *c, long long *liqs, long long *cascades)
+{
+    long long best = 0, best_n = -1;
+    double best_v = -1;
+    for (long long e = 1;; e++) {
+        long long n = 0, k = 0;
+        double v = 0;
+        for (size_t r = 1; r < c->n_rows; r++)
+            if (integer(c, r, "episode") == e) {
+                n += integer(c, r, "liquidations");
+                v += num(c, r, "notional");
+                k++;
+            }
+        if (k == 0)
+            break;
+        if (n > best_n || (n == best_n && v > best_v)) {
+            best = e, best_n = n, best_v = v;
+            *liqs = n, *cascades = k;
+        }
+    }
     return best;
 }
 
-Test(narrate, the_largest_cascade_of_long_squeeze_every_liquidation_in_order)
+/* By default narrate tells the largest episode whole: every liquidation of its cascades in
+ * order with its trigger, the shock, what each type did (the lots of the liquidations told
+ * apart from others'), and the figures of its cascade of the largest move. */
+Test(narrate, the_largest_episode_of_long_squeeze_every_liquidation_in_order)
 {
     squeeze("r", true);
     char *text = narrate("r");
     struct table c;
     table_read(&c, "r/cascades.csv");
-    size_t best = largest_cascade(&c);
-    long long cid = integer(&c, best, "id");
-    cr_assert_geq(integer(&c, best, "liquidations"), 5, "long-squeeze's largest cascade");
+    long long liqs = 0, cascades = 0, e = largest_episode(&c, &liqs, &cascades);
+    cr_assert_geq(liqs, 20, "long-squeeze's shock liquidates a crowd: %lld", liqs);
+    cr_assert_gt(cascades, 1, "in several cascades");
     char want[256];
     snprintf(want, sizeof want,
-             "Cascade %lld of long-squeeze (seed 1), the largest: %s liquidations", cid,
-             cell(&c, best, "liquidations"));
+             "Episode %lld of long-squeeze (seed 1), the largest: %lld liquidations in %lld "
+             "cascades on BTC-PERP",
+             e, liqs, cascades);
     cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
-    check_members(text, "r", cid);
-    /* the shock that set it off, what each type did, and the cascade's figures */
+    check_told(text, "r", 0, e);
+    check_meanwhile(text, "r");
     cr_assert_not_null(strstr(text, "shock 21: a market sell of 1000 lots on BTC-PERP, the shock"
                                     " account closing its long"),
                        "%s", text);
-    cr_assert_not_null(strstr(text, "Meanwhile, in steps"));
     cr_assert_not_null(strstr(text, "  market_maker "));
-    snprintf(want, sizeof want, "to %s in step %s (%s bp down)", cell(&c, best, "price_extreme"),
-             cell(&c, best, "extreme_step"), cell(&c, best, "move_bps"));
-    cr_assert_not_null(strstr(text, want), "no '%s'", want);
+    size_t moved = 0;
+    for (size_t r = 1; r < c.n_rows; r++)
+        if (integer(&c, r, "episode") == e &&
+            (!moved || num(&c, r, "move_bps") > num(&c, moved, "move_bps")))
+            moved = r;
+    snprintf(want, sizeof want,
+             "The episode's largest move, cascade %s's on BTC-PERP: from %s at the end of step "
+             "%lld to %s in step %s (%s bp down)",
+             cell(&c, moved, "id"), cell(&c, moved, "price_start"),
+             integer(&c, moved, "start_step") - 1, cell(&c, moved, "price_extreme"),
+             cell(&c, moved, "extreme_step"), cell(&c, moved, "move_bps"));
+    cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
     table_free(&c);
     free(text);
 
-    /* --cascade N tells that one */
+    /* --episode N tells the same; --cascade N tells that one, its lots apart */
+    char args[32];
+    snprintf(args, sizeof args, "r --episode %lld", e);
+    text = narrate(args);
+    check_told(text, "r", 0, e);
+    free(text);
     text = narrate("r --cascade 1");
     cr_assert_not_null(strstr(text, "Cascade 1 of long-squeeze (seed 1):"));
     check_members(text, "r", 1);
+    check_meanwhile(text, "r");
     free(text);
 }
 
@@ -203,7 +297,9 @@ Test(narrate, bad_input_is_one_line_and_exit_2)
     refused("r --cascade 999", "there is no cascade 999");
     refused("r --cascade 0", "'--cascade' needs a cascade id");
     refused("r --from 10 --to 5", "--to 5 is before --from 10");
-    refused("r --cascade 1 --from 3", "not both");
+    refused("r --cascade 1 --from 3", "give one of --episode, --cascade and --from/--to");
+    refused("r --episode 1 --cascade 1", "give one of --episode, --cascade and --from/--to");
+    refused("r --episode 99", "there is no episode 99");
     refused("r --bogus", "unknown option '--bogus'");
     char cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s' && sed -i '3s/^[0-9]*,[0-9]*,/3,x,/' r/liquidations.csv",
@@ -225,7 +321,7 @@ Test(narrate, the_library_says_what_is_wrong_in_its_error_not_on_stderr)
     struct cas_err err = {0};
     struct quiet q;
     quiet_begin(&q);
-    int rc = cas_report_narrate(out, dir, 0, -1, -1, &err);
+    int rc = cas_report_narrate(out, dir, 0, 0, -1, -1, &err);
     char *said = quiet_end(&q);
     cr_assert_eq(rc, 0, "%s: %s", err.path, err.msg);
     cr_assert_str_empty(said, "the library wrote: %s", said);
@@ -240,7 +336,7 @@ Test(narrate, the_library_says_what_is_wrong_in_its_error_not_on_stderr)
     out = tmpfile();
     cr_assert_not_null(out);
     quiet_begin(&q);
-    rc = cas_report_narrate(out, dir, 0, -1, -1, &err);
+    rc = cas_report_narrate(out, dir, 0, 0, -1, -1, &err);
     said = quiet_end(&q);
     cr_assert_eq(rc, CAS_EINVAL);
     cr_assert_eq(err.code, CAS_EINVAL);
@@ -272,7 +368,7 @@ Test(narrate, counts_agree_with_their_nouns)
         cr_assert_not_null(strstr(text, want), "cascade %s: no '%s' in: %.200s", cell(&c, r, "id"),
                            want, text);
         if (strcmp(cell(&c, r, "start_step"), cell(&c, r, "finish_step")) == 0) {
-            snprintf(want, sizeof want, ", in step %s.\n", cell(&c, r, "start_step"));
+            snprintf(want, sizeof want, ", in step %s (episode ", cell(&c, r, "start_step"));
             cr_assert_not_null(strstr(text, want), "cascade %s: no '%s'", cell(&c, r, "id"), want);
             cr_assert_not_null(strstr(text, "Meanwhile, in step "), "cascade %s",
                                cell(&c, r, "id"));

@@ -232,13 +232,16 @@ static void check_run(const char *config, int seed, const char *extra)
     double drawdown =
         cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "dislocation"), "max_drawdown_bps")
             ->valuedouble;
+    /* the book's opening is left out of the extremes and the drawdown */
+    long long opening =
+        (long long)cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "opening"), "steps")->valuedouble;
 
     /* every fill: the price bounds, each liquidation's fills */
     size_t n_liq = lq.n_rows - 1;
     struct fills *f = calloc(n_liq + 1, sizeof *f);
     for (size_t r = 1; r < tr.n_rows; r++) {
         double p = num(&tr, r, "price");
-        if (strcmp(cell(&tr, r, "instrument"), first) == 0)
+        if (strcmp(cell(&tr, r, "instrument"), first) == 0 && integer(&tr, r, "step") >= opening)
             cr_assert(near_or_below(pmin, p) && near_or_below(p, pmax),
                       "%s seed %d: trade at %g outside prices.min %g / max %g", config, seed, p,
                       pmin, pmax);
@@ -277,7 +280,7 @@ static void check_run(const char *config, int seed, const char *extra)
         double ps = num(&cs, c, "price_start"), pe = num(&cs, c, "price_extreme");
         double move = num(&cs, c, "move_bps");
         const char *instr = cell(&cs, c, "instrument");
-        if (is_long && strcmp(instr, first) == 0)
+        if (is_long && strcmp(instr, first) == 0 && start >= opening)
             cr_assert(near_or_below(move, drawdown + 0.01),
                       "%s seed %d: cascade %lld moves %g bp, more than the drawdown %g", config,
                       seed, cid, move, drawdown);
@@ -939,4 +942,70 @@ Test(outputs, funding_prints_are_counted_after_the_warm_up)
     cr_assert_not_null(strstr(out, "returns of 64 s after a 3600 s warm-up"), "%s", out);
     cr_assert_not_null(strstr(out, "note: the returns are not of 1 minute"), "%s", out);
     free(out);
+}
+
+/* The book's opening (summary.json's opening): on every seed it ends at the end of the
+ * first step whose book is calm (bid and ask, and the step's trades, within 1% of the
+ * index), or at its cap; the price extremes are those of the steps after it, every trade
+ * included, and no earlier trade counts. Seeds 1-8 of no-leverage.json, whose openings run
+ * from 1 to 10 steps (seed 1's first step trades at 55,215, below anything its shock does). */
+Test(outputs, the_book_opening_is_left_out_of_the_extremes)
+{
+    int longest = 0;
+    for (int seed = 1; seed <= (int)sweep_seeds(8); seed++) {
+        char dir[32];
+        snprintf(dir, sizeof dir, "open%d", seed);
+        cr_assert_eq(run_cascade("run '%s/configs/no-leverage.json' -o %s -q --seed %d --set "
+                                 "record.sample_every=1 --set record.trades=true --set "
+                                 "record.replay_window_steps=0",
+                                 source_root(), dir, seed),
+                     0);
+        char path[64];
+        snprintf(path, sizeof path, "%s/summary.json", dir);
+        char *text = slurp_file(path);
+        cJSON *sum = cJSON_Parse(text);
+        const cJSON *op = cJSON_GetObjectItem(sum, "opening");
+        const cJSON *prices = cJSON_GetObjectItem(sum, "prices");
+        const cJSON *inst = cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "instruments"), 0);
+        int n = (int)cJSON_GetObjectItem(op, "steps")->valuedouble;
+        double min = cJSON_GetObjectItem(prices, "min")->valuedouble;
+        double max = cJSON_GetObjectItem(prices, "max")->valuedouble;
+        cr_assert_float_eq(cJSON_GetObjectItem(inst, "min")->valuedouble, min, 1e-9);
+        cr_assert_float_eq(cJSON_GetObjectItem(inst, "max")->valuedouble, max, 1e-9);
+        cJSON_Delete(sum);
+        free(text);
+        cr_assert(n >= 1 && n <= 60, "seed %d: an opening of %d steps", seed, n);
+        longest = n > longest ? n : longest;
+        struct table ts, tr;
+        snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+        table_read(&ts, path);
+        snprintf(path, sizeof path, "%s/trades.csv", dir);
+        table_read(&tr, path);
+        /* row k + 1 is the end of step k: calm only at the opening's last step */
+        for (int k = 0; k < n && n < 60; k++) {
+            double ref = num(&ts, (size_t)k + 1, "index"), lo = ref * 0.99, hi = ref * 1.01;
+            bool calm =
+                *cell(&ts, (size_t)k + 1, "bid") && *cell(&ts, (size_t)k + 1, "ask") &&
+                num(&ts, (size_t)k + 1, "bid") >= lo && num(&ts, (size_t)k + 1, "ask") <= hi &&
+                (!*cell(&ts, (size_t)k + 1, "low") ||
+                 (num(&ts, (size_t)k + 1, "low") >= lo && num(&ts, (size_t)k + 1, "high") <= hi));
+            cr_assert_eq(calm, k == n - 1, "seed %d: step %d is %s", seed, k,
+                         calm ? "calm, inside the opening" : "not calm, yet ends the opening");
+        }
+        /* the extremes: the opening's end price and every later trade and step end */
+        double lo = num(&ts, (size_t)n, "mid"), hi = lo;
+        for (size_t r = (size_t)n + 1; r < ts.n_rows; r++) {
+            double p = num(&ts, r, *cell(&ts, r, "mid") ? "mid" : "last");
+            lo = fmin(lo, p), hi = fmax(hi, p);
+        }
+        for (size_t r = 1; r < tr.n_rows; r++)
+            if (integer(&tr, r, "step") >= n)
+                lo = fmin(lo, num(&tr, r, "price")), hi = fmax(hi, num(&tr, r, "price"));
+        cr_assert_float_eq(lo, min, 1e-9, "seed %d: lowest after the opening %g, summary %g", seed,
+                           lo, min);
+        cr_assert_float_eq(hi, max, 1e-9, "seed %d: highest %g, summary %g", seed, hi, max);
+        table_free(&ts);
+        table_free(&tr);
+    }
+    cr_assert_geq(longest, 5, "some seed's book takes a while to open (seed 1: 10 steps)");
 }

@@ -54,10 +54,10 @@ static void write_run(const char *dir)
         "1,25,3,P,long,10,95,90.00,88,85.00,95.50,10,engine,10,0,-5,1,26,shock:1,1,1\n"
         "2,26,4,P,long,10,88,80.00,78,79.00,88.40,12,engine,10,0,-5,1,28,liquidation:1,1,2\n");
     put(dir, "cascades.csv",
-        "id,root_liquidation,root_cause,instrument,side,start_step,end_step,finish_step,"
+        "id,episode,root_liquidation,root_cause,instrument,side,start_step,end_step,finish_step,"
         "duration_steps,generations,liquidations,notional,price_start,price_extreme,extreme_step,"
         "index_at_extreme,gap_to_index_bps,price_end,move_bps,recovery_half_steps\n"
-        "1,1,shock:1,P,long,25,26,28,4,2,2,1830,100.0,78.0,28,100.00,-2200.00,80.0,2200.00,21\n");
+        "1,1,1,shock:1,P,long,25,26,28,4,2,2,1830,100.0,78.0,28,100.00,-2200.00,80.0,2200.00,21\n");
     put(dir, "summary.json",
         "{\"version\": \"0\", \"name\": \"hand\", \"seed\": 1, \"steps\": 50, \"instrument\": \"S\","
         " \"prices\": {\"initial\": 100}, \"insurance_fund\": {\"initial\": 1000, \"final\": 990},"

@@ -53,6 +53,7 @@ struct cas_cascade {
                                  direction */
     cas_step recovery_steps; /* steps from extreme_step to the first later end of step at
                                  which the price had undone half the move; -1 not (yet) */
+    uint64_t episode;        /* 1, 2, ...: cas_cascades_episodes (0 before it is called) */
 };
 
 struct cas_cascades;
@@ -83,6 +84,14 @@ void cas_cascades_step_end(struct cas_cascades *cs, cas_step step, const double 
  * ended. */
 size_t cas_cascades_count(const struct cas_cascades *cs);
 const struct cas_cascade *cas_cascades_get(const struct cas_cascades *cs, size_t k);
+
+/* Group the cascades so far into episodes, numbered 1, 2, ... in order: a cascade starts a
+ * new episode unless its first trigger comes at most `gap` steps after the last step in
+ * which a cascade before it in the episode was still working (its finish step; a cascade
+ * still working belongs with every later one). Cascades of one event (a shock and all it
+ * set off, roots set off together by one fall, across instruments) share an episode,
+ * whether or not a configured shock set them off. */
+void cas_cascades_episodes(struct cas_cascades *cs, cas_step gap);
 
 /* Liquidation `id`'s cascade id and its generation in the tree (1 for a root). */
 uint64_t cas_cascades_of(const struct cas_cascades *cs, uint64_t id);

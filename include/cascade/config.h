@@ -3,7 +3,8 @@
  * The JSON shape (every key documented in docs/config.md):
  *   { "name", "seed", "steps", "step_seconds", "money_decimals", "insurance_fund",
  *     "record": { "sample_every", "trades", "liqmap", "stylized_warmup_s",
- *                 "amplification_horizon_steps" },
+ *                 "opening_max_s", "episode_gap_s", "amplification_horizon_steps",
+ *                 "replay_window_steps", "replay" },
  *     "instruments": [ { "name", "kind", "tick_size", "lot_size", "initial_price",
  *         spot only:
  *         "value": { "vol_annual", "drift_annual" },
@@ -134,6 +135,10 @@ struct cas_config {
     cas_step sample_every;                     /* steps between time-series rows */
     double stylized_warmup_s;                  /* record.stylized_warmup_s: simulated seconds
                                                   the stylized facts leave out */
+    double opening_max_s;                      /* record.opening_max_s: the book's opening
+                                                  lasts at most this long */
+    double episode_gap_s;                      /* record.episode_gap_s: cascades this close
+                                                  in time are one episode */
     cas_step amplification_horizon;            /* record.amplification_horizon_steps */
     cas_step replay_window;                    /* record.replay_window_steps: replay.jsonl around
                                           liquidations; 0 = none */

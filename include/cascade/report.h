@@ -52,13 +52,13 @@ const char *cas_report_figure(size_t k);
 int cas_report_write(struct cas_report *r, struct cas_report *r2, const char *out,
                      int (*stopped)(void), struct cas_err *err);
 
-/* Tell a cascade of the run in `rundir` to `out`, event by event (`cascade
- * narrate`): cascade `cascade` of cascades.csv (0: the largest), or with
- * from or to >= 0 every shock and liquidation of those steps (inclusive;
- * -1: from the start, to the end). 0 or a CAS_E* code as above; nothing but
- * the telling is written, and only to out. */
-int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
-                       long long to, struct cas_err *err);
+/* Tell cascades of the run in `rundir` to `out`, event by event (`cascade
+ * narrate`): episode `episode` of cascades.csv (its `episode` column), or cascade
+ * `cascade` (when above 0), or with from or to >= 0 every shock and liquidation of those
+ * steps (inclusive; -1: from the start, to the end); all 0 and -1: the largest episode.
+ * 0 or a CAS_E* code as above; nothing but the telling is written, and only to out. */
+int cas_report_narrate(FILE *out, const char *rundir, long long episode, long long cascade,
+                       long long from, long long to, struct cas_err *err);
 
 /* Print the stylized facts of the run in `rundir` (summary.json's `stylized`)
  * to `out`, one line per measure with the range published for BTC and

@@ -8,13 +8,15 @@
 #include "cli/cli.h"
 
 static const char narrate_usage[] =
-    "usage: cascade narrate RUNDIR [--cascade N] [--from STEP --to STEP]\n"
+    "usage: cascade narrate RUNDIR [--episode N | --cascade N | --from STEP --to STEP]\n"
     "\n"
-    "Tells a cascade of the run in RUNDIR on stdout, event by event: the shock,\n"
-    "each liquidation in order (account, agent type, side, position, leverage, the\n"
-    "mark against its liquidation price, what triggered it, how its orders filled,\n"
-    "what the insurance fund paid, ADL), what each agent type did meanwhile (with\n"
-    "trades.csv: run with --set record.trades=true), and the cascade's figures.\n"
+    "Tells the largest episode of the run in RUNDIR on stdout (the cascades one event\n"
+    "set off: the episode column of cascades.csv), event by event: the shock, each\n"
+    "liquidation in order (account, agent type, side, position, leverage, the mark\n"
+    "against its liquidation price, what triggered it, how its orders filled, what\n"
+    "the insurance fund paid, ADL), what each agent type did meanwhile (with\n"
+    "trades.csv: run with --set record.trades=true), and the price figures of its\n"
+    "largest move (of the cascade, with --cascade).\n"
     "\n";
 
 /* A value of --cascade (at least 1), --from or --to (at least 0). */
@@ -45,12 +47,14 @@ static int parse_step(const struct cas_command *cmd, const struct cas_cli_option
 int cas_cli_narrate(int argc, char **argv)
 {
     const char *dir = NULL;
-    long long cascade = 0, from = -1, to = -1;
+    long long episode = 0, cascade = 0, from = -1, to = -1;
     const struct cas_cli_option options[] = {
-        {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
-         "the cascade whose id is N (default: the largest, by\n"
-         "liquidations, then notional)",
+        {CAS_OPT_FN, 0, "episode", &episode, "N", "an episode, 1 or more",
+         "the episode N (default: the largest, by liquidations,\n"
+         "then notional)",
          parse_cascade},
+        {CAS_OPT_FN, 0, "cascade", &cascade, "N", "a cascade id, 1 or more",
+         "instead, the one cascade whose id is N", parse_cascade},
         {CAS_OPT_FN, 0, "from", &from, "STEP", "a step, 0 or more",
          "instead, every shock and liquidation from step STEP on\n"
          "(inclusive; from the first step without it)",
@@ -66,13 +70,13 @@ int cas_cli_narrate(int argc, char **argv)
         return rc == CAS_PARSE_HELP ? 0 : rc;
     if (!dir)
         return cas_usage_error(&cmd, "narrate needs a RUNDIR");
-    if (cascade > 0 && (from >= 0 || to >= 0))
-        return cas_usage_error(&cmd, "give --cascade or --from/--to, not both");
+    if ((cascade > 0) + (episode > 0) + (from >= 0 || to >= 0) > 1)
+        return cas_usage_error(&cmd, "give one of --episode, --cascade and --from/--to");
     if (from >= 0 && to >= 0 && to < from) {
         fprintf(stderr, "cascade: --to %lld is before --from %lld\n", to, from);
         return 2;
     }
     struct cas_err err = {0};
-    rc = cas_report_narrate(stdout, dir, cascade, from, to, &err);
+    rc = cas_report_narrate(stdout, dir, episode, cascade, from, to, &err);
     return rc ? cas__cli_error(rc, &err) : 0;
 }

@@ -371,14 +371,18 @@ static int read_replay_ranges(struct cas__parse *p, const cJSON *rec)
 /* record.sample_every: 1..steps, by default 60, or steps when there are fewer;
  * record.amplification_horizon_steps: 1..steps, by default 600 or steps.
  * record.stylized_warmup_s: 0..1e9 seconds of simulated time left out of
- * summary.json's stylized facts, by default 3600. record.trades: write
+ * summary.json's stylized facts, by default 3600. record.opening_max_s: 0..1e9
+ * seconds the book's opening may last at most (summary.json's opening), by default 60.
+ * record.episode_gap_s: 0..1e9 seconds between cascades of one episode, by default 60.
+ * record.trades: write
  * trades.csv; record.liqmap: write liqmap.csv. */
 /* clang-format off */
 static int read_record(struct cas__parse *p, const cJSON *root)
 {
     static const char *const keys[] = {"sample_every", "trades", "liqmap",
-                                       "stylized_warmup_s", "amplification_horizon_steps",
-                                       "replay_window_steps", "replay"};
+                                       "stylized_warmup_s", "opening_max_s", "episode_gap_s",
+                                       "amplification_horizon_steps", "replay_window_steps",
+                                       "replay"};
     struct cas_config *cfg = p->cfg;
     const double steps = (double)cfg->steps;
     const cJSON *rec;
@@ -386,7 +390,7 @@ static int read_record(struct cas__parse *p, const cJSON *root)
     if (rc)
         return rc;
     size_t mark = cas__push_key(&p->w, "record");
-    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 7)) != 0)
+    if (rec && (rc = cas__check_keys(&p->w, rec, keys, 9)) != 0)
         return rc;
     if ((rc = read_flag(p, rec, "trades", false, &cfg->record_trades)) != 0 ||
         (rc = read_flag(p, rec, "liqmap", true, &cfg->record_liqmap)) != 0)
@@ -397,7 +401,11 @@ static int read_record(struct cas__parse *p, const cJSON *root)
         return rc;
     const struct cas__range warmup = {0, 1e9, false, false, false};
     if ((rc = cas__read_number(&p->w, rec, "stylized_warmup_s", &warmup, 3600,
-                               &cfg->stylized_warmup_s)) != 0)
+                               &cfg->stylized_warmup_s)) != 0 ||
+        (rc = cas__read_number(&p->w, rec, "opening_max_s", &warmup, 60,
+                               &cfg->opening_max_s)) != 0 ||
+        (rc = cas__read_number(&p->w, rec, "episode_gap_s", &warmup, 60,
+                               &cfg->episode_gap_s)) != 0)
         return rc;
     const struct cas__range window = {0, 100000, false, true, false};
     double d;
@@ -498,6 +506,8 @@ static char *resolve(const struct cas_config *cfg, const struct cas__parse *p)
     cas__put(&b, rec, "trades", cJSON_CreateBool(cfg->record_trades));
     cas__put(&b, rec, "liqmap", cJSON_CreateBool(cfg->record_liqmap));
     cas__put(&b, rec, "stylized_warmup_s", cas__raw_real(cfg->stylized_warmup_s));
+    cas__put(&b, rec, "opening_max_s", cas__raw_real(cfg->opening_max_s));
+    cas__put(&b, rec, "episode_gap_s", cas__raw_real(cfg->episode_gap_s));
     cas__put(&b, rec, "amplification_horizon_steps",
              cas__raw_int((double)cfg->amplification_horizon));
     cas__put(&b, rec, "replay_window_steps", cas__raw_int((double)cfg->replay_window));

@@ -244,6 +244,24 @@ void cas_cascades_step_end(struct cas_cascades *cs, cas_step step, const double 
     cs->step = step + 1;
 }
 
+void cas_cascades_episodes(struct cas_cascades *cs, cas_step gap)
+{
+    uint64_t episode = 0;
+    bool working = false; /* some cascade of the episode is unfinished */
+    cas_step busy = 0;    /* else the last finish step of its cascades */
+    for (size_t k = 0; k < cs->n_nodes; k++) {
+        struct cas_cascade *c = &cs->nodes[k].c;
+        if (!episode || (!working && c->start > busy + gap)) {
+            episode++;
+            working = false;
+            busy = c->start;
+        }
+        c->episode = episode;
+        working |= c->finish < 0;
+        busy = c->finish > busy ? c->finish : busy;
+    }
+}
+
 size_t cas_cascades_count(const struct cas_cascades *cs)
 {
     return cs->n_nodes;

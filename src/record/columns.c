@@ -401,6 +401,7 @@ const size_t cas__n_liq_columns = sizeof cas__liq_columns / sizeof *cas__liq_col
 #define CPERP(x) (CINS(x)->spec.kind == CAS_PERPETUAL)
 
 static void cs_id(struct line *f, const void *x) { cas__line_uint(f, CS(x)->id); }
+static void cs_episode(struct line *f, const void *x) { cas__line_uint(f, CS(x)->episode); }
 static void cs_root(struct line *f, const void *x) { cas__line_uint(f, CS(x)->root); }
 static void cs_cause(struct line *f, const void *x) { cas__line_cause(f, CS(x)->cause); }
 static void cs_instrument(struct line *f, const void *x) { cas__line_str(f, CINS(x)->name); }
@@ -462,6 +463,9 @@ static void cs_recovery(struct line *f, const void *x)
 
 const struct column cas__cascade_columns[] = {
     {{"id", "", "1, 2, … in the order of their roots"}, cs_id},
+    {{"episode", "", "1, 2, …: cascades of one event share it (a cascade whose first trigger "
+                     "comes at most `record.episode_gap_s` after the last step in which an "
+                     "earlier one of the episode was still working joins it)"}, cs_episode},
     {{"root_liquidation", "", "the root's liquidation id"}, cs_root},
     {{"root_cause", "", "the root's trigger: `shock:N`, `index:STEP`, `order:ACCOUNT`, "
                         "`funding:N`, `margin:SCALE`"}, cs_cause},

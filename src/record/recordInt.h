@@ -25,6 +25,10 @@ struct series {
     cas_money liquidated;     /* notional at the mark */
     double row_low, row_high; /* trade extremes, ticks; +-INFINITY when none */
     int decimals;             /* of the tick size, for printing prices */
+    /* during the book's opening: the step's trade extremes, ticks; after it: the price at
+     * its end and every trade and end-of-step price since (summary.json's instruments) */
+    double step_low, step_high;
+    double opened, low, high;
 };
 
 struct liq_row {
@@ -115,8 +119,13 @@ struct cas_recorder {
     cas_step far_steps, far_run, far_longest;
     cas_step unexplained_run, unexplained_longest;
     uint64_t spread_steps;
+    /* the book's opening (record.opening_max_s): the steps up to and including the first
+     * whose end every instrument's book meets calm (recorder.c), at most `opening_cap`
+     * steps; the figures below and summary.json's instruments begin after it */
+    cas_step opening_cap, opening; /* opening: its steps once over, else -1 */
+    cas_step episode_gap;          /* record.episode_gap_s in steps (cas_cascades_episodes) */
     struct drawdown dd;
-    double lo, hi; /* every trade and end-of-step price */
+    double lo, hi; /* every trade and end-of-step price after the opening */
     double final;  /* the first instrument's price at the end of the last step */
     struct liq_row *liqs;
     size_t n_liqs;
@@ -132,6 +141,10 @@ struct cas_recorder {
 };
 
 #define CAS__FAR 0.03 /* "far from its index": summary.json's dislocation.far_* */
+/* The book's opening is over at the end of the first step in which every instrument's bid,
+ * ask and trades lie within this fraction of its reference (the index of a perpetual, the
+ * initial price of a spot book). */
+#define CAS__CALM 0.01
 
 /* Whether shock k moves its instrument down (a sell, a falling index). */
 bool cas__shock_down(const struct cas_shock_config *sh);

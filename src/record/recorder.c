@@ -129,9 +129,23 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
         r->series[i].decimals = cas__decimals_of(cfg->instruments[i].tick_size);
         reset_row(&r->series[i]);
     }
-    r->lo = INFINITY;
-    r->hi = -INFINITY;
     r->dd.recovery = -1;
+    /* the opening ends by opening_max_s, before the first shock and by the run's end */
+    double cap = cfg->opening_max_s / cfg->step_seconds;
+    cap = ceil(cap - 1e-9 * fmax(1, cap)); /* as the warm-up's (stylized_init) */
+    if (cfg->n_shocks && (double)cfg->shocks[0].step < cap)
+        cap = (double)cfg->shocks[0].step;
+    r->opening_cap = cap < (double)cfg->steps ? (cas_step)cap : cfg->steps;
+    r->opening = r->opening_cap > 0 ? -1 : 0;
+    double gap = cfg->episode_gap_s / cfg->step_seconds;
+    gap = ceil(gap - 1e-9 * fmax(1, gap));
+    r->episode_gap = gap < (double)cfg->steps ? (cas_step)gap : cfg->steps;
+    for (uint32_t i = 0; i < ni; i++) {
+        struct series *s = &r->series[i];
+        s->step_low = s->low = INFINITY;
+        s->step_high = s->high = -INFINITY;
+        s->opened = (double)cfg->instruments[i].initial_price;
+    }
     if (stylized_init(&r->sty, cfg)) {
         cas_recorder_destroy(r);
         return cas_err_set(err, CAS_ENOMEM, "", "out of memory");
@@ -208,7 +222,7 @@ static void write_liqmaps(struct cas_recorder *r, const struct cas_sim *sim)
     }
 }
 
-/* ---- the first instrument's extremes and drawdown, in time order ---- */
+/* ---- the first instrument's drawdown, in time order, after the book's opening ---- */
 
 /* Inline minimum and maximum (fmin and fmax are library calls; prices are never NaN). */
 static inline double lower(double a, double b)
@@ -223,8 +237,6 @@ static inline double higher(double a, double b)
 
 static void follow_price(struct cas_recorder *r, double p)
 {
-    r->lo = lower(r->lo, p);
-    r->hi = higher(r->hi, p);
     struct drawdown *d = &r->dd;
     if (p >= d->peak) {
         d->peak = p;
@@ -320,8 +332,15 @@ static void on_trade(void *ctx, uint32_t instrument, const struct cas_fill *f,
     s->trades++;
     s->row_low = lower(s->row_low, p);
     s->row_high = higher(s->row_high, p);
-    if (instrument == 0)
-        follow_price(r, p);
+    if (r->opening < 0) {
+        s->step_low = lower(s->step_low, p);
+        s->step_high = higher(s->step_high, p);
+    } else {
+        s->low = lower(s->low, p);
+        s->high = higher(s->high, p);
+        if (instrument == 0)
+            follow_price(r, p);
+    }
     if (r->has_perp) /* only perpetuals liquidate: no cascade elsewhere */
         cas_cascades_trade(r->cascades, instrument, p);
     if (r->cfg->n_shocks)
@@ -419,6 +438,40 @@ static void end_prices(struct cas_recorder *r, const struct cas_sim *sim)
     r->final = r->close[0];
 }
 
+/* Whether instrument i's book was calm in the step ending now: a bid and an ask, and they
+ * and every trade of the step within CAS__CALM of the reference (the index of a
+ * perpetual, the configured initial price of a spot book). */
+static bool calm(const struct cas_recorder *r, const struct cas_sim *sim, uint32_t i)
+{
+    const struct cas_instrument_config *ins = &r->cfg->instruments[i];
+    double ref = ins->spec.kind == CAS_PERPETUAL ? r->index[i] : (double)ins->initial_price;
+    double lo = ref * (1 - CAS__CALM), hi = ref * (1 + CAS__CALM);
+    const struct series *s = &r->series[i];
+    cas_ticks bid, ask;
+    const struct cas_book *b = cas_sim_book(sim, i);
+    return cas_book_best_bid(b, &bid) && cas_book_best_ask(b, &ask) && (double)bid >= lo &&
+           (double)ask <= hi && s->step_low >= lo && s->step_high <= hi;
+}
+
+/* At the end of a step of the book's opening: it is over when every instrument was calm
+ * or at its cap; the prices after it start from this step's end. */
+static void follow_opening(struct cas_recorder *r, const struct cas_sim *sim)
+{
+    uint32_t n = r->cfg->n_instruments;
+    bool over = true;
+    for (uint32_t i = 0; i < n && over; i++)
+        over = calm(r, sim, i);
+    over = over || r->step + 1 >= r->opening_cap;
+    for (uint32_t i = 0; i < n; i++)
+        r->series[i].step_low = INFINITY, r->series[i].step_high = -INFINITY;
+    if (!over)
+        return;
+    r->opening = r->step + 1;
+    for (uint32_t i = 0; i < n; i++)
+        r->series[i].opened = r->series[i].low = r->series[i].high = r->close[i];
+    follow_price(r, r->close[0]);
+}
+
 /* Runs of step ends far from the index, and those no halt or capital limit explains. */
 static void follow_far(struct cas_recorder *r, const struct cas_sim *sim, double basis)
 {
@@ -458,9 +511,18 @@ static void on_step(void *ctx, const struct cas_sim *sim)
     const struct cas_book *b = cas_sim_book(sim, 0);
     r->depth_sum += (double)(cas_book_best_qty(b, CAS_BUY) + cas_book_best_qty(b, CAS_SELL)) / 2;
     double p = r->close[0];
-    follow_price(r, p);
     stylized_step(r, sim, r->step);
-    if (r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
+    if (r->opening < 0) {
+        follow_opening(r, sim);
+    } else {
+        for (uint32_t i = 0; i < r->cfg->n_instruments; i++) {
+            r->series[i].low = lower(r->series[i].low, r->close[i]);
+            r->series[i].high = higher(r->series[i].high, r->close[i]);
+        }
+        follow_price(r, p);
+    }
+    if (r->opening >= 0 && r->opening <= r->step &&
+        r->cfg->instruments[0].spec.kind == CAS_PERPETUAL) {
         double basis = fabs(p / cas_sim_index(sim, 0) - 1);
         r->max_basis = fmax(r->max_basis, basis);
         follow_far(r, sim, basis);
@@ -536,6 +598,7 @@ int cas_recorder_write_accounts(const struct cas_recorder *r, const struct cas_s
 int cas_recorder_write_cascades(const struct cas_recorder *r, FILE *f)
 {
     cas__put_header(f, cas__cascade_columns, cas__n_cascade_columns);
+    cas_cascades_episodes(r->cascades, r->episode_gap);
     for (size_t k = 0; k < cas_cascades_count(r->cascades); k++) {
         struct cascade_out row = {r, cas_cascades_get(r->cascades, k)};
         cas__put_row(f, cas__cascade_columns, cas__n_cascade_columns, &row);

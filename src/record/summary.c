@@ -24,8 +24,26 @@ const struct cas_column cas__summary_keys[] = {
     {"instrument", "", "the instrument the figures below describe (the first)"},
     {"prices.initial", "quote currency", "the configured initial price"},
     {"prices.final", "quote currency", "price at the end of the last step"},
-    {"prices.min", "quote currency", "the lowest trade or end-of-step price of the run"},
-    {"prices.max", "quote currency", "the highest trade or end-of-step price of the run"},
+    {"prices.min", "quote currency", "the lowest trade or end-of-step price after the book's "
+                                     "opening (`opening`; `null` if the run ended in it)"},
+    {"prices.max", "quote currency", "the highest trade or end-of-step price after the "
+                                     "opening"},
+    {"opening.steps", "steps", "the book's opening: the steps up to and including the first "
+                               "at whose end every instrument's bid and ask, and every trade "
+                               "of the step, lay within 1% of its reference (a perpetual's "
+                               "index, a spot book's initial price); at most "
+                               "⌈`opening_max_s` / `step_seconds`⌉ steps and none from the "
+                               "first shock's step on. The price extremes, `dislocation` and "
+                               "the report's headline leave it out"},
+    {"opening.seconds", "seconds", "the same in simulated time"},
+    {"opening.max_s", "seconds", "`record.opening_max_s` (60 by default; 0: no opening)"},
+    {"instruments[k].name", "", "every instrument, in config order"},
+    {"instruments[k].after_opening", "quote currency", "its price (mid, else last trade) at "
+                                                       "the opening's end (the initial price "
+                                                       "without an opening)"},
+    {"instruments[k].min", "quote currency", "its lowest trade or end-of-step price after "
+                                             "the opening"},
+    {"instruments[k].max", "quote currency", "its highest, likewise"},
     {"book.mean_spread_ticks", "ticks", "mean of ask − bid at step ends where both sides are "
                                         "quoted"},
     {"book.mean_depth_best_lots", "lots", "mean over step ends of (lots at best bid + lots at "
@@ -67,12 +85,13 @@ const struct cas_column cas__summary_keys[] = {
                                                "clamp held the rate there"},
     {"stylized.funding_positive_share", "", "the share of them above 0 (longs paid shorts)"},
     {"dislocation.max_basis_bps", "bp", "largest \\|price / index − 1\\| at step ends "
-                                        "(perpetuals; `null` on spot)"},
+                                        "after the opening (perpetuals; `null` on spot)"},
     {"dislocation.max_drawdown_bps", "bp", "largest fall of the price from a running peak, "
-                                           "every trade and end-of-step price taken in time "
-                                           "order"},
-    {"dislocation.far_steps", "steps", "step ends at which the price was more than 3% from "
-                                       "the index (perpetuals; `null` on spot)"},
+                                           "every trade and end-of-step price after the "
+                                           "opening taken in time order"},
+    {"dislocation.far_steps", "steps", "step ends after the opening at which the price was "
+                                       "more than 3% from the index (perpetuals; `null` on "
+                                       "spot)"},
     {"dislocation.far_longest_steps", "steps", "the longest run of such consecutive steps"},
     {"dislocation.far_unexplained_longest_steps", "steps",
      "the longest run of them in which trading was not halted and no arbitrageur (basis_arb, "
@@ -108,6 +127,13 @@ const struct cas_column cas__summary_keys[] = {
                                           "of equals); `null` without cascades"},
     {"cascades.longest_duration_steps", "steps", "the longest `duration_steps`"},
     {"cascades.max_generations", "", "the deepest tree"},
+    {"cascades.episodes", "count", "episodes: cascades of one event grouped (`episode` in "
+                                   "`cascades.csv`; `record.episode_gap_s`)"},
+    {"cascades.largest_episode", "", "the episode with the most liquidations (then the "
+                                     "larger notional, then the first); `null` without "
+                                     "cascades"},
+    {"cascades.largest_episode_size", "count", "its liquidations"},
+    {"cascades.largest_episode_cascades", "count", "its cascades"},
     {"amplification", "", "`null`, unless the run was made with `--counterfactual`: then one "
                           "object per shock"},
     {"amplification[k].shock", "", "the shock, 1-based in config order"},
@@ -226,8 +252,38 @@ static void put_array(FILE *f, const char *key, const double *ret, size_t n, boo
     fprintf(f, "]%s", sep);
 }
 
+/* The largest episode: the most liquidations, then the larger notional, then the first. */
+struct episode {
+    uint64_t id, cascades, liquidations;
+    cas_money notional;
+};
+
+static struct episode largest_episode(const struct cas_recorder *r, uint64_t *count)
+{
+    struct episode best = {0}, e = {0};
+    size_t n = cas_cascades_count(r->cascades);
+    *count = 0;
+    for (size_t k = 0; k <= n; k++) {
+        const struct cas_cascade *c = k < n ? cas_cascades_get(r->cascades, k) : NULL;
+        if (!c || c->episode != e.id) {
+            if (e.id && (e.liquidations > best.liquidations ||
+                         (e.liquidations == best.liquidations && e.notional > best.notional)))
+                best = e;
+            if (!c)
+                break;
+            e = (struct episode){c->episode, 0, 0, 0};
+            *count = c->episode;
+        }
+        e.cascades++;
+        e.liquidations += c->liquidations;
+        e.notional = cas_money_add_held(e.notional, c->notional);
+    }
+    return best;
+}
+
 static void write_cascades(FILE *f, const struct cas_recorder *r)
 {
+    cas_cascades_episodes(r->cascades, r->episode_gap);
     size_t n = cas_cascades_count(r->cascades);
     uint64_t size = 0, largest = 0;
     cas_money notional = 0;
@@ -254,8 +310,21 @@ static void write_cascades(FILE *f, const struct cas_recorder *r)
         fprintf(f, "\"largest_move_cascade\": %llu, ", (unsigned long long)largest);
     else
         fputs("\"largest_move_cascade\": null, ", f);
-    fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u},\n", (long long)duration,
+    fprintf(f, "\"longest_duration_steps\": %lld, \"max_generations\": %u, ", (long long)duration,
             generations);
+    uint64_t episodes;
+    struct episode e = largest_episode(r, &episodes);
+    fprintf(f, "\"episodes\": %llu, ", (unsigned long long)episodes);
+    if (e.id)
+        fprintf(f,
+                "\"largest_episode\": %llu, \"largest_episode_size\": %llu, "
+                "\"largest_episode_cascades\": %llu},\n",
+                (unsigned long long)e.id, (unsigned long long)e.liquidations,
+                (unsigned long long)e.cascades);
+    else
+        fputs("\"largest_episode\": null, \"largest_episode_size\": 0, "
+              "\"largest_episode_cascades\": 0},\n",
+              f);
 }
 
 /* ---- amplification ---- */
@@ -308,6 +377,26 @@ static void write_amplification(FILE *f, const struct cas_recorder *r,
         put_move(f, without, down, ins->tick_size, "}, ");
         double a = move_bps(with, down), b = move_bps(without, down);
         put_num(f, "factor", b > 0 ? a / b : NAN, "}");
+    }
+    fputs("],\n", f);
+}
+
+/* The book's opening and every instrument's prices after it. */
+static void write_opening(FILE *f, const struct cas_recorder *r)
+{
+    const struct cas_config *cfg = r->cfg;
+    cas_step n = r->opening >= 0 ? r->opening : r->step;
+    fprintf(f, "  \"opening\": {\"steps\": %lld, ", (long long)n);
+    put_num(f, "seconds", (double)n * cfg->step_seconds, ", ");
+    put_num(f, "max_s", cfg->opening_max_s, "},\n  \"instruments\": [");
+    for (uint32_t i = 0; i < cfg->n_instruments; i++) {
+        const struct series *s = &r->series[i];
+        double tick = cfg->instruments[i].tick_size;
+        bool over = r->opening >= 0;
+        fprintf(f, "%s{\"name\": \"%s\", ", i ? ", " : "", cfg->instruments[i].name);
+        put_num(f, "after_opening", over ? s->opened * tick : NAN, ", ");
+        put_num(f, "min", s->low * tick, ", ");
+        put_num(f, "max", s->high * tick, "}");
     }
     fputs("],\n", f);
 }
@@ -498,8 +587,9 @@ int cas_recorder_write_summary(const struct cas_recorder *r, const struct cas_si
     fputs("  \"prices\": {", f);
     put_num(f, "initial", (double)cfg->instruments[0].initial_price * tick, ", ");
     put_num(f, "final", r->final * tick, ", ");
-    put_num(f, "min", r->lo * tick, ", ");
-    put_num(f, "max", r->hi * tick, "},\n");
+    put_num(f, "min", r->series[0].low * tick, ", ");
+    put_num(f, "max", r->series[0].high * tick, "},\n");
+    write_opening(f, r);
     fputs("  \"book\": {", f);
     put_num(f, "mean_spread_ticks", r->spread_steps ? r->spread_sum / (double)r->spread_steps : NAN,
             ", ");

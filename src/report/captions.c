@@ -56,8 +56,8 @@ void cas__caption_prices(const struct cas_report *r, char *out, size_t n)
     const struct cascade_row *c = largest_here(r);
     if (!c) {
         snprintf(out, n,
-                 "Nobody was liquidated on %s. Its price went from %.10g at the first "
-                 "row to %.10g at the end, between %.10g and %.10g with trades inside "
+                 "Nobody was liquidated on %s. Its price went from %.10g after the book's "
+                 "opening to %.10g at the end, between %.10g and %.10g with trades inside "
                  "a step included.",
                  r->instrument, in ? in->first : NAN, in ? in->last : NAN, in ? in->low : NAN,
                  in ? in->high : NAN);

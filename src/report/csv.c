@@ -328,6 +328,25 @@ bool cas__cascade_before(const struct cas_rows *cas, size_t a, size_t b)
     return a < b; /* rows are in id order */
 }
 
+long long cas__largest_episode(const struct cas_rows *cas)
+{
+    long long best = 0, e = 0;
+    double best_n = -1, best_v = -1, n = 0, v = 0;
+    for (size_t k = 0; k <= cas->n; k++) {
+        long long at = k < cas->n ? cas__rows_int(cas, k, "episode") : -1;
+        if (at != e) {
+            if (e && (n > best_n || (n == best_n && v > best_v)))
+                best = e, best_n = n, best_v = v;
+            e = at, n = v = 0;
+        }
+        if (k < cas->n) {
+            n += (double)cas__rows_int(cas, k, "liquidations");
+            v += cas__rows_num(cas, k, "notional");
+        }
+    }
+    return best;
+}
+
 size_t cas__largest_cascade(const struct cas_rows *cas)
 {
     size_t best = 0;
@@ -379,7 +398,8 @@ static const struct cas_csv_field liq_cols[] = {
     COL("finished", INT), COL("finish_step", INT_OR_EMPTY), COL("trigger", TEXT),
     COL("cascade", INT), COL("generation", INT)};
 static const struct cas_csv_field cas_cols[] = {
-    COL("id", INT), COL("root_cause", TEXT), COL("instrument", TEXT), COL("side", TEXT),
+    COL("id", INT), COL("episode", INT), COL("root_cause", TEXT), COL("instrument", TEXT),
+    COL("side", TEXT),
     COL("start_step", INT), COL("end_step", INT), COL("finish_step", INT_OR_EMPTY),
     COL("generations", INT), COL("liquidations", INT), COL("notional", NUM),
     COL("price_start", NUM), COL("price_extreme", NUM), COL("extreme_step", INT),
@@ -427,8 +447,14 @@ int cas__read_cascades(struct cas_rows *t, const char *dir, struct cas_err *err)
     for (size_t k = 0; rc == 0 && k < t->n; k++) {
         long long start = cas__rows_int(t, k, "start_step"), end = cas__rows_int(t, k, "end_step"),
                   finish = cas__rows_int(t, k, "finish_step");
+        long long episode = cas__rows_int(t, k, "episode"),
+                  before = k ? cas__rows_int(t, k - 1, "episode") : 0;
         if (cas__rows_int(t, k, "id") != (long long)k + 1)
             rc = row_bad(err, dir, file, k, "'id' must be %zu: ids are 1, 2, ... in order", k + 1);
+        else if (episode != before && episode != before + 1)
+            rc = row_bad(err, dir, file, k,
+                         "'episode' must be %lld or %lld: episodes are 1, 2, ... in order",
+                         before ? before : 1, before + 1);
         else if (end < start)
             rc = row_bad(err, dir, file, k, "'end_step' %lld is before 'start_step' %lld", end,
                          start);

@@ -126,5 +126,8 @@ bool cas__cascade_row(const struct cas_rows *cas, long long id, size_t *row);
  * row a of cascades.csv comes before row b; the first row in that order. */
 bool cas__cascade_before(const struct cas_rows *cas, size_t a, size_t b);
 size_t cas__largest_cascade(const struct cas_rows *cas);
+/* The largest episode of cascades.csv's rows (most liquidations, then notional, then the
+ * lower id); 0 without rows. */
+long long cas__largest_episode(const struct cas_rows *cas);
 
 #endif

@@ -91,7 +91,9 @@ static int write_ts_dat(const struct cas_report *r)
         dat_num(f, t->oi_long);
         dat_num(f, t->funding * 100);
         dat_num(f, t->insurance);
-        dat_num(f, t->low);
+        /* the lowest trade of a row that began in the book's opening is left out */
+        dat_num(f, i ? (r->ts[i - 1].step + 1 >= r->opening ? t->low : NAN)
+                     : (r->opening > 0 ? NAN : t->low));
         fputc('\n', f);
     }
     if (cas__tmp_close(r, f, "ts.dat"))
@@ -161,6 +163,11 @@ static int fig_prices(const struct cas_report *r, FILE *html)
         lo = a;
         hi = b;
     }
+    if (r->opening > 0)
+        fprintf(gp,
+                "set object rect from 0, graph 0 to %.10g, graph 1 behind fc rgb '#dddddd' "
+                "fs solid 0.5 noborder\n",
+                fmax(cas__to_time(r, r->opening - 1), min_w));
     bool index = cas__any_finite(r, offsetof(struct ts_row, index));
     fputs("plot 'ts.dat' using 1:2 with lines lw 1 lc rgb '#999999' title 'last trade', \\\n"
           "     '' using 1:3 with lines lw 2 lc rgb '#1f5fa8' title 'mark', \\\n",
@@ -176,6 +183,10 @@ static int fig_prices(const struct cas_report *r, FILE *html)
               gp);
     if (n_cas)
         fputs("     NaN with boxes fs solid 0.45 lc rgb '#f4b6b6' title 'cascade', \\\n", gp);
+    if (r->opening > 0)
+        fputs(
+            "     NaN with boxes fs solid 0.5 lc rgb '#dddddd' title \"the book's opening\", \\\n",
+            gp);
     if (r->n_liq)
         fputs("     'liq.dat' using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.7 "
               "lc rgb '#d62728' title 'long liquidated (at mark)', \\\n"
@@ -183,8 +194,17 @@ static int fig_prices(const struct cas_report *r, FILE *html)
               "lc rgb '#ff7f0e' title 'short liquidated (at mark)', \\\n",
               gp);
     fputs("     NaN notitle\n", gp);
-    return figure_done(r, gp, html, 1, "fig1", title, cas__caption_prices,
-                       index ? NULL : "No index line: the instrument has no index (spot).");
+    char note[320] = "";
+    if (r->opening > 0)
+        snprintf(note, sizeof note,
+                 "Shaded grey: the book's opening (steps 0 to %.0f, until the first orders "
+                 "met within 1%% of the index), left out of the lowest-trade line and the "
+                 "headline (summary.json's opening). ",
+                 r->opening - 1);
+    if (!index)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "No index line: the instrument has no index (spot).");
+    return figure_done(r, gp, html, 1, "fig1", title, cas__caption_prices, note[0] ? note : NULL);
 }
 
 static int fig_liquidated(const struct cas_report *r, FILE *html)

@@ -266,8 +266,10 @@ struct by_type {
 };
 
 /* What each agent type did in steps [from, to]: fills of its orders, lots
- * bought and sold (the venue's liquidation orders and the shocks apart). */
-static void tell_meanwhile(const struct run *r, long long from, long long to)
+ * bought and sold (the venue's liquidation orders and the shocks apart); the lots the
+ * liquidations told took (mine[id], ids 1..n), apart from other liquidations'. */
+static void tell_meanwhile(const struct run *r, long long from, long long to, const bool *mine,
+                           size_t n)
 {
     if (!r->have_trades) {
         say(r->out, "(What each agent type did meanwhile needs trades.csv: run with "
@@ -276,7 +278,7 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
     }
     struct by_type types[32];
     size_t nt = 0;
-    double venue = 0;
+    double venue = 0, others = 0;
     for (size_t t = 0; t < r->trades.n; t++) {
         long long step = cas__rows_int(&r->trades, t, "step");
         if (step < from || step > to)
@@ -290,7 +292,11 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
             snprintf(name, sizeof name, "%llu", acct);
             const char *type = type_of(r, name);
             if (strcmp(type, "unknown") == 0) {
-                venue += side == 0 ? qty : 0;
+                const char *cause = cas__rows_get(&r->trades, t, "cause");
+                unsigned long long id =
+                    strncmp(cause, "liquidation:", 12) == 0 ? strtoull(cause + 12, NULL, 10) : 0;
+                if (side == 0)
+                    *(id >= 1 && id <= n && mine[id] ? &venue : &others) += qty;
                 continue;
             }
             size_t k = 0;
@@ -311,7 +317,10 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
     else
         fprintf(r->out, "Meanwhile, in steps %lld-%lld (fills of each type's orders):\n", from, to);
     if (venue > 0)
-        fprintf(r->out, "  the venue's liquidation orders took %.0f lots\n", venue);
+        fprintf(r->out, "  the liquidations told above: their orders took %.0f lots\n", venue);
+    if (others > 0)
+        fprintf(r->out, "  other liquidations (not told here): their orders took %.0f lots\n",
+                others);
     for (size_t k = 0; k < nt; k++)
         fprintf(r->out, "  %-14s %lld fills, bought %.0f lots, sold %.0f lots\n", types[k].type,
                 types[k].fills, types[k].bought, types[k].sold);
@@ -319,11 +328,19 @@ static void tell_meanwhile(const struct run *r, long long from, long long to)
         say(r->out, "  no agent traded");
 }
 
-static void tell_cascade_figures(const struct run *r, size_t c)
+/* Cascade row c's price figures, introduced as "The cascade" or, with `what`, as what of
+ * the episode it is ("its largest move: cascade N's"). */
+static void tell_cascade_figures(const struct run *r, size_t c, const char *what)
 {
     const struct cas_rows *t = &r->cas;
     bool is_long = strcmp(cas__rows_get(t, c, "side"), "long") == 0;
-    fprintf(r->out, "The cascade: from %s at the end of step %lld to %s in step %s (%s bp %s)",
+    if (what)
+        fprintf(r->out,
+                "The episode's largest move, cascade %s's on %s: ", cas__rows_get(t, c, "id"),
+                cas__rows_get(t, c, "instrument"));
+    else
+        fputs("The cascade: ", r->out);
+    fprintf(r->out, "from %s at the end of step %lld to %s in step %s (%s bp %s)",
             cas__rows_get(t, c, "price_start"), cas__rows_int(t, c, "start_step") - 1,
             cas__rows_get(t, c, "price_extreme"), cas__rows_get(t, c, "extreme_step"),
             cas__rows_get(t, c, "move_bps"), is_long ? "down" : "up");
@@ -343,30 +360,132 @@ static void tell_cascade_figures(const struct run *r, size_t c)
         say(r->out, "; the price never undid half the move before the run ended.");
 }
 
-static int narrate(struct run *r, long long cascade, long long from, long long to)
+/* What is told: one cascade, one episode, or every liquidation of a range of steps. */
+struct telling {
+    long long cascade, episode; /* > 0: that one */
+    long long from, to;         /* the steps told (to: INT64_MAX for the end) */
+};
+
+/* The cascade id of liquidation row k. */
+static long long cascade_of(const struct run *r, size_t k)
+{
+    return cas__rows_int(&r->liq, k, "cascade");
+}
+
+/* Whether liquidation row k is told. */
+static bool is_told(const struct run *r, const struct telling *t, size_t k)
+{
+    long long step = cas__rows_int(&r->liq, k, "step"), c = cascade_of(r, k);
+    if (step < t->from || step > t->to)
+        return false;
+    if (t->cascade > 0)
+        return c == t->cascade;
+    if (t->episode > 0)
+        return c >= 1 && (size_t)c <= r->cas.n &&
+               cas__rows_int(&r->cas, (size_t)c - 1, "episode") == t->episode;
+    return true;
+}
+
+static const char *plural(long long n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* The heading of one episode; its span in t; its cascade of the largest move in *moved. */
+static void tell_episode_heading(const struct run *r, struct telling *t, bool largest,
+                                 size_t *moved)
+{
+    long long n_cas = 0, n_liq = 0;
+    bool open = false;
+    size_t first = 0, biggest = 0;
+    char instruments[256] = "";
+    t->from = INT64_MAX;
+    t->to = 0;
+    for (size_t k = 0; k < r->cas.n; k++) {
+        if (cas__rows_int(&r->cas, k, "episode") != t->episode)
+            continue;
+        if (n_cas++ == 0)
+            first = biggest = *moved = k;
+        n_liq += cas__rows_int(&r->cas, k, "liquidations");
+        long long start = cas__rows_int(&r->cas, k, "start_step");
+        t->from = start < t->from ? start : t->from;
+        if (*cas__rows_get(&r->cas, k, "finish_step")) {
+            long long fin = cas__rows_int(&r->cas, k, "finish_step");
+            t->to = fin > t->to ? fin : t->to;
+        } else {
+            open = true;
+        }
+        if (cas__cascade_before(&r->cas, k, biggest))
+            biggest = k;
+        if (cas__rows_num(&r->cas, k, "move_bps") > cas__rows_num(&r->cas, *moved, "move_bps"))
+            *moved = k;
+        const char *ins = cas__rows_get(&r->cas, k, "instrument");
+        size_t len = strlen(instruments), il = strlen(ins);
+        bool seen = false;
+        for (const char *p = instruments; !seen && (p = strstr(p, ins)); p += il)
+            seen = (p == instruments || p[-1] == ' ') && (p[il] == 0 || p[il] == ',');
+        if (!seen && len + il + 8 < sizeof instruments)
+            snprintf(instruments + len, sizeof instruments - len, "%s%s", len ? ", " : "", ins);
+    }
+    if (open)
+        t->to = INT64_MAX;
+    const cJSON *name = cJSON_GetObjectItem(r->config, "name");
+    const cJSON *seed = cJSON_GetObjectItem(r->config, "seed");
+    char span[96];
+    if (t->from == t->to)
+        snprintf(span, sizeof span, "in step %lld", t->from);
+    else if (open)
+        snprintf(span, sizeof span, "from step %lld to the end", t->from);
+    else
+        snprintf(span, sizeof span, "from step %lld to %lld", t->from, t->to);
+    fprintf(r->out,
+            "Episode %lld of %s (seed %.0f)%s: %lld liquidation%s in %lld cascade%s on %s, %s",
+            t->episode, cJSON_IsString(name) ? name->valuestring : "?",
+            cJSON_IsNumber(seed) ? seed->valuedouble : -1, largest ? ", the largest" : "", n_liq,
+            plural(n_liq), n_cas, plural(n_cas), instruments, span);
+    if (n_cas > 1) {
+        long long bl = cas__rows_int(&r->cas, biggest, "liquidations"),
+                  bg = cas__rows_int(&r->cas, biggest, "generations");
+        fprintf(r->out,
+                "; its largest cascade is cascade %s, %lld liquidation%s in %lld generation%s",
+                cas__rows_get(&r->cas, biggest, "id"), bl, plural(bl), bg, plural(bg));
+    } else {
+        long long bg = cas__rows_int(&r->cas, first, "generations");
+        fprintf(r->out, ": cascade %s, %lld generation%s", cas__rows_get(&r->cas, first, "id"), bg,
+                plural(bg));
+    }
+    fputs(".\n", r->out);
+}
+
+static int narrate(struct run *r, struct telling *t)
 {
     const cJSON *shocks = cJSON_GetObjectItem(r->config, "shocks");
     const cJSON *name = cJSON_GetObjectItem(r->config, "name");
     const cJSON *seed = cJSON_GetObjectItem(r->config, "seed");
     size_t c = 0;
-    bool one = from < 0 && to < 0;
-    if (one) {
+    bool range = t->from >= 0 || t->to >= 0;
+    if (!range) {
         if (r->cas.n == 0) {
             fprintf(r->out, "Nobody was liquidated in %s: there is no cascade to tell.\n", r->dir);
             return 0;
         }
-        if (cascade > 0 && !cas__cascade_row(&r->cas, cascade, &c))
+        long long episodes = cas__rows_int(&r->cas, r->cas.n - 1, "episode");
+        if (t->cascade > 0 && !cas__cascade_row(&r->cas, t->cascade, &c))
             return cas__report_err(r->err, CAS_EINVAL, NULL, 0,
                                    "%s has %zu cascade%s; there is no cascade %lld", r->dir,
-                                   r->cas.n, r->cas.n == 1 ? "" : "s", cascade);
-        if (cascade <= 0)
-            c = cas__largest_cascade(&r->cas);
-        from = cas__rows_int(&r->cas, c, "start_step");
-        to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step")
-                                                       : INT64_MAX;
-        const char *n_liq = cas__rows_get(&r->cas, c, "liquidations"),
-                   *n_gen = cas__rows_get(&r->cas, c, "generations"),
-                   *start = cas__rows_get(&r->cas, c, "start_step"),
+                                   r->cas.n, plural((long long)r->cas.n), t->cascade);
+        if (t->episode > episodes)
+            return cas__report_err(r->err, CAS_EINVAL, NULL, 0,
+                                   "%s has %lld episode%s; there is no episode %lld", r->dir,
+                                   episodes, plural(episodes), t->episode);
+    }
+    if (!range && t->cascade > 0) {
+        t->from = cas__rows_int(&r->cas, c, "start_step");
+        t->to = *cas__rows_get(&r->cas, c, "finish_step") ? cas__rows_int(&r->cas, c, "finish_step")
+                                                          : INT64_MAX;
+        long long n_liq = cas__rows_int(&r->cas, c, "liquidations"),
+                  n_gen = cas__rows_int(&r->cas, c, "generations");
+        const char *start = cas__rows_get(&r->cas, c, "start_step"),
                    *finish = cas__rows_get(&r->cas, c, "finish_step");
         char span[96];
         if (strcmp(start, finish) == 0)
@@ -374,69 +493,78 @@ static int narrate(struct run *r, long long cascade, long long from, long long t
         else
             snprintf(span, sizeof span, "from step %s to %s", start, *finish ? finish : "the end");
         fprintf(r->out,
-                "Cascade %s of %s (seed %.0f)%s: %s liquidation%s in %s generation%s on %s, %s.\n",
+                "Cascade %s of %s (seed %.0f): %lld liquidation%s in %lld generation%s on %s, %s "
+                "(episode %s).\n",
                 cas__rows_get(&r->cas, c, "id"), cJSON_IsString(name) ? name->valuestring : "?",
-                cJSON_IsNumber(seed) ? seed->valuedouble : -1, cascade > 0 ? "" : ", the largest",
-                n_liq, strcmp(n_liq, "1") == 0 ? "" : "s", n_gen,
-                strcmp(n_gen, "1") == 0 ? "" : "s", cas__rows_get(&r->cas, c, "instrument"), span);
+                cJSON_IsNumber(seed) ? seed->valuedouble : -1, n_liq, plural(n_liq), n_gen,
+                plural(n_gen), cas__rows_get(&r->cas, c, "instrument"), span,
+                cas__rows_get(&r->cas, c, "episode"));
+    } else if (!range) {
+        bool largest = t->episode <= 0;
+        if (largest)
+            t->episode = cas__largest_episode(&r->cas);
+        tell_episode_heading(r, t, largest, &c);
     } else {
-        from = from < 0 ? 0 : from;
-        to = to < 0 ? INT64_MAX : to;
+        t->from = t->from < 0 ? 0 : t->from;
+        t->to = t->to < 0 ? INT64_MAX : t->to;
         char upto[32] = "the end";
-        if (to != INT64_MAX)
-            snprintf(upto, sizeof upto, "%lld", to);
-        fprintf(r->out, "Steps %lld to %s of %s (seed %.0f).\n", from, upto,
+        if (t->to != INT64_MAX)
+            snprintf(upto, sizeof upto, "%lld", t->to);
+        fprintf(r->out, "Steps %lld to %s of %s (seed %.0f).\n", t->from, upto,
                 cJSON_IsString(name) ? name->valuestring : "?",
                 cJSON_IsNumber(seed) ? seed->valuedouble : -1);
     }
     /* events in step order: in a step, its shocks come first (they strike
      * before anyone acts), then its liquidations in id order */
-    const char *cid = one ? cas__rows_get(&r->cas, c, "id") : NULL;
     long long last_step = -1;
     size_t told = 0;
+    bool *mine = calloc(r->liq.n + 1, sizeof *mine); /* by liquidation id: told */
+    if (!mine)
+        return cas__report_oom(r->err);
     for (size_t k = 0; k <= r->liq.n; k++) {
         long long step = k < r->liq.n ? cas__rows_int(&r->liq, k, "step") : INT64_MAX;
-        bool member = k < r->liq.n && step >= from && step <= to &&
-                      (!cid || strcmp(cas__rows_get(&r->liq, k, "cascade"), cid) == 0);
-        if (!member && k < r->liq.n)
+        if (k < r->liq.n && !is_told(r, t, k))
             continue;
         int n = cJSON_GetArraySize(shocks);
         for (int s = 0; s < n; s++) {
             const cJSON *sh = cJSON_GetArrayItem(shocks, s), *st = cJSON_GetObjectItem(sh, "step");
             double at = cJSON_IsNumber(st) ? st->valuedouble : -1;
-            if (at > (double)last_step && at <= (double)step && at >= (double)from &&
-                at <= (double)to)
+            if (at > (double)last_step && at <= (double)step && at >= (double)t->from &&
+                at <= (double)t->to)
                 tell_shock(r, s + 1, sh);
         }
         if (k == r->liq.n)
             break;
         last_step = step;
         tell_liquidation(r, k);
+        mine[k + 1] = true;
         told++;
     }
-    if (!one)
-        fprintf(r->out, "%zu liquidation%s in these steps.\n", told, told == 1 ? "" : "s");
-    long long last = to;
+    if (range)
+        fprintf(r->out, "%zu liquidation%s in these steps.\n", told, plural((long long)told));
+    long long last = t->to;
     if (last == INT64_MAX) {
         last = 0;
-        for (size_t t = 0; t < r->trades.n; t++)
-            last = cas__rows_int(&r->trades, t, "step") > last
-                       ? cas__rows_int(&r->trades, t, "step")
+        for (size_t k = 0; k < r->trades.n; k++)
+            last = cas__rows_int(&r->trades, k, "step") > last
+                       ? cas__rows_int(&r->trades, k, "step")
                        : last;
     }
-    tell_meanwhile(r, from, last);
-    if (one)
-        tell_cascade_figures(r, c);
+    tell_meanwhile(r, t->from, last, mine, r->liq.n);
+    free(mine);
+    if (!range)
+        tell_cascade_figures(r, c, t->cascade > 0 ? NULL : "its largest move");
     return 0;
 }
 
-int cas_report_narrate(FILE *out, const char *rundir, long long cascade, long long from,
-                       long long to, struct cas_err *err)
+int cas_report_narrate(FILE *out, const char *rundir, long long episode, long long cascade,
+                       long long from, long long to, struct cas_err *err)
 {
     struct run r = {.dir = rundir, .out = out, .err = err};
+    struct telling t = {cascade, episode, from, to};
     int rc = load(&r);
     if (rc == 0)
-        rc = narrate(&r, cascade, from, to);
+        rc = narrate(&r, &t);
     if (rc == 0 && (fflush(out) != 0 || ferror(out)))
         rc = cas__report_err(err, CAS_EIO, NULL, 0, "cannot write the narration: %s",
                              strerror(errno));

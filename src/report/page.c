@@ -227,10 +227,10 @@ static size_t head_rows(const struct cas_report *r, struct head *h)
 #define NUM(w, u, d, v) snprintf(ROW(w, u, d), 64, "%.10g", (double)(v))
 #define SUM(w, u, d, sec, key) cas__summary_value(r, sec, key, ROW(w, u, d), 64)
     if (in) {
-        NUM("price at the first row", "quote currency", 2, in->first);
+        NUM("price after the book's opening", "quote currency", 2, in->first);
         NUM("price at the end", "quote currency", 2, in->last);
-        NUM("lowest price, trades included", "quote currency", 2, in->low);
-        NUM("highest price, trades included", "quote currency", 2, in->high);
+        NUM("lowest price after it, trades included", "quote currency", 2, in->low);
+        NUM("highest price after it, trades included", "quote currency", 2, in->high);
     }
     if (is_first) {
         SUM("largest fall from a peak", "bp", 0, "dislocation", "max_drawdown_bps");
@@ -348,11 +348,12 @@ static void headline_table(const struct cas_report *const *runs, const char *con
 /* Every instrument of the run, one row each. */
 static void instruments_table(const struct cas_report *r, FILE *html)
 {
-    fputs("<section id=\"instruments\"><h2>The instruments</h2>\n<table class=\"agents\"><thead>"
-          "<tr><th>instrument</th><th>kind</th><th>price: first row → end</th>"
-          "<th>lowest / highest (trades included)</th><th>liquidations</th><th>cascades</th>"
-          "<th>largest cascade move</th></tr></thead><tbody>\n",
-          html);
+    fputs(
+        "<section id=\"instruments\"><h2>The instruments</h2>\n<table class=\"agents\"><thead>"
+        "<tr><th>instrument</th><th>kind</th><th>price: after the opening → end</th>"
+        "<th>lowest / highest after it (trades included)</th><th>liquidations</th><th>cascades</th>"
+        "<th>largest cascade move</th></tr></thead><tbody>\n",
+        html);
     for (size_t k = 0; k < r->n_insts; k++) {
         const struct inst_row *in = &r->insts[k];
         fputs("<tr><td>", html);

@@ -49,7 +49,8 @@ struct cascade_row {
 /* One instrument over the run, from timeseries.csv (prices in quote currency). */
 struct inst_row {
     char name[64];
-    double first, last, low, high; /* the price at the first and last rows; trade extremes */
+    double first, last, low, high; /* the price after the book's opening (summary.json) and at
+                                      the last row; trade extremes after the opening */
     long long liquidations, cascades;
     double largest_move; /* bp, NaN without cascades */
     bool perpetual;      /* it has an index */
@@ -86,6 +87,7 @@ struct cas_report {
     struct inst_row *insts; /* every instrument of timeseries.csv, in order */
     size_t n_insts;
     double step_seconds;  /* from timeseries.csv: time_s / step */
+    double opening;       /* summary.json's opening.steps (0 when absent) */
     double unit_seconds;  /* the time axis' unit, in seconds */
     const char *unit;     /* its name: "s", "min" or "h" */
     char tmpdir[4096];    /* gnuplot's working directory while the page is written */

@@ -285,6 +285,35 @@ static int read_summary(struct cas_report *r)
     return rc;
 }
 
+/* The book's opening from summary.json: its steps, and each instrument's price at its end
+ * and extremes after it in place of those of timeseries.csv's rows (which sample the
+ * opening with the steps after it). Runs that ended in the opening keep the rows'. */
+static void after_opening(struct cas_report *r)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(r->sum, "opening");
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(o, "steps");
+    r->opening = cJSON_IsNumber(steps) && steps->valuedouble > 0 ? steps->valuedouble : 0;
+    const cJSON *e, *all = cJSON_GetObjectItemCaseSensitive(r->sum, "instruments");
+    if (!cJSON_IsArray(all))
+        return;
+    cJSON_ArrayForEach(e, all)
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "after_opening");
+        const cJSON *lo = cJSON_GetObjectItemCaseSensitive(e, "min");
+        const cJSON *hi = cJSON_GetObjectItemCaseSensitive(e, "max");
+        if (!cJSON_IsString(name) || !cJSON_IsNumber(at) || !cJSON_IsNumber(lo) ||
+            !cJSON_IsNumber(hi))
+            continue;
+        for (size_t k = 0; k < r->n_insts; k++)
+            if (strcmp(r->insts[k].name, name->valuestring) == 0) {
+                r->insts[k].first = at->valuedouble;
+                r->insts[k].low = lo->valuedouble;
+                r->insts[k].high = hi->valuedouble;
+            }
+    }
+}
+
 /* A key of summary.json (under `section` unless NULL) as text: a number
  * with 10 significant digits, a string as it is, null, true or false; ""
  * when absent. */
@@ -402,6 +431,7 @@ static int read_run(struct cas_report *r)
     }
     if ((rc = read_tables(r)) || (rc = read_summary(r)))
         return rc;
+    after_opening(r);
     for (size_t k = 0; k < r->n_insts; k++)
         for (size_t c = 0; c < r->n_cas; c++)
             if (strcmp(r->cas[c].instrument, r->insts[k].name) == 0) {

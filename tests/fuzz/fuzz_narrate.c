@@ -28,10 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!text)
         return 0;
     size_t n = fuzz_split(text, "\n==\n", parts, N_FILES + 1);
-    long long cascade = 0, from = -1, to = -1;
-    sscanf(parts[0], "%lld %lld %lld", &cascade, &from, &to);
-    /* what the command's options allow: --cascade N >= 1 alone, or steps >= 0 */
+    long long cascade = 0, from = -1, to = -1, episode = 0;
+    sscanf(parts[0], "%lld %lld %lld %lld", &cascade, &from, &to, &episode);
+    /* what the command's options allow: --episode N or --cascade N >= 1 alone, or steps
+     * >= 0 */
     cascade = cascade < 0 ? 0 : cascade;
+    episode = episode < 0 || cascade > 0 ? 0 : episode;
+    if (episode > 0)
+        from = to = -1;
     from = from < -1 ? -1 : from;
     to = to < -1 ? -1 : to;
     if (cascade > 0)
@@ -46,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unlink(path);
     }
     struct cas_err err = {0};
-    cas_report_narrate(sink, dir, cascade, from, to, &err);
+    cas_report_narrate(sink, dir, episode, cascade, from, to, &err);
     free(text);
     return 0;
 }
