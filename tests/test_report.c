@@ -378,7 +378,10 @@ Test(report, two_runs_on_one_page)
     free(c);
     assert_unique_ids(html);
     cr_assert_null(strstr(html, "<b>A</b>"));
-    cr_assert_not_null(strstr(html, "minutes from the start"), "figure 1's axis is not in minutes");
+    /* figures 1 (the prices) and 2 (the liquidated notional), both by minutes */
+    cr_assert_not_null(strstr(html, "<figure id=\"fig1\">"));
+    cr_assert_not_null(strstr(html, "<figure id=\"fig2\">"));
+    cr_assert_eq(count(html, "minutes from the start"), 2, "the figures' axes are not in minutes");
     /* the liquidations row: A's count, the control's 0, and the difference */
     cr_assert_eq(sh("grep -o '\"count\": [0-9]*' r/summary.json | sed -n 1p | cut -d' ' -f2"), 0);
     long n = strtol(out, NULL, 10);
@@ -389,8 +392,8 @@ Test(report, two_runs_on_one_page)
              "<td>-%ld</td>",
              n, n);
     cr_assert_not_null(strstr(html, want), "no '%s'", want);
-    /* the overlaid price figure; the squeeze's 3 trees, 3 price paths, ladder and strip */
-    cr_assert_eq(count(html, "<svg"), 9);
+    /* figures 1 and 2; the squeeze's 3 trees, 3 price paths, ladder and strip */
+    cr_assert_eq(count(html, "<svg"), 10);
     cr_assert_eq(count(html, "<table class=\"agents\">"), 2);
     cr_assert_eq(count(html, "<section class=\"run\""), 2);
     assert_self_contained(html);

@@ -25,10 +25,10 @@ static const char report_usage[] =
     "same page with each figure's caption but not its drawing.\n"
     "\n"
     "With two run directories, one page compares them: both headlines and their\n"
-    "differences, both price paths on one figure (in minutes), the agents, and for\n"
-    "each run, in a section labelled by its directory's name, its largest cascades,\n"
-    "their trees and its replay player (say, a squeeze against its control).\n"
-    "#replay=STEP.K in the address drives the first run's player,\n"
+    "differences, both price paths and both liquidated notionals (by minute), the\n"
+    "agents, and for each run, in a section labelled by its directory's name, its\n"
+    "largest cascades, their trees and its replay player (say, a squeeze against\n"
+    "its control). #replay=STEP.K in the address drives the first run's player,\n"
     "#b-replay=STEP.K the second's.\n"
     "\n";
 
