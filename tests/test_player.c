@@ -12,6 +12,9 @@
  * is frame 0 and &play moves on; the page raises no error. Its screenshots of the player
  * mid-cascade are kept in the build directory (player-seedN-STEP-K.png).
  *
+ * On the page of two runs (seeds 1 and 2), player.mjs --two: both players load, every id is
+ * one element's, and each player follows its own address key.
+ *
  * Needs gnuplot, chromium, node and the driver (puppeteer-core in CASCADE_NODE_PATH:
  * scripts/lib.sh install_browser_driver, which scripts/test runs); without them the test
  * prints one line saying so and is skipped, never passed. */
@@ -81,4 +84,25 @@ Test(player, frames_inside_the_largest_cascades_first_step)
         free(why);
         runs_remove(dir);
     }
+}
+
+/* The page of two runs (issue 22): seeds 1 and 2 of long-squeeze, each run's section with its
+ * own player; tests/browser/player.mjs --two holds both players to their own addresses
+ * (#replay=STEP.K the first's, #b-replay=STEP.K the second's) and every id to one element. */
+Test(player, two_players_on_the_page_of_two_runs)
+{
+    need();
+    for (unsigned seed = 1; seed <= 2; seed++)
+        cr_assert_eq(run_cascade("run '%s/configs/long-squeeze.json' --seed %u -o seed%u --quiet",
+                                 source_root(), seed, seed),
+                     0);
+    cr_assert_eq(run_cascade("report seed1 seed2 -o two.html"), 0);
+    int status = run_sh("timeout 120 node '%s/tests/browser/player.mjs' --two two.html seed1 seed2",
+                        source_root());
+    char *said = slurp_file("out.txt"), *why = slurp_file("err.txt");
+    fprintf(stderr, "player: the page of two runs:\n%s%s", said ? said : "", why ? why : "");
+    cr_assert_eq(status, 0, "player.mjs --two failed: %s", why ? why : "");
+    cr_assert_not_null(strstr(said, "player: every check of the two-run page holds"));
+    free(said);
+    free(why);
 }

@@ -300,6 +300,53 @@ Test(report, replay_player_opens_at_a_step_and_plays)
     assert_png("player.png", 1200, 1000);
 }
 
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every id="..." (and gnuplot's id='...') in the page names one element. */
+static void assert_unique_ids(const char *html)
+{
+    size_t n = 0, cap = 1024;
+    char **ids = malloc(cap * sizeof *ids);
+    cr_assert_not_null(ids);
+    for (const char *p = html; (p = strstr(p, " id=")); p += 4) {
+        char quote = p[4];
+        const char *end = quote == '"' || quote == '\'' ? strchr(p + 5, quote) : NULL;
+        if (!end)
+            continue;
+        if (n == cap) {
+            ids = realloc(ids, (cap *= 2) * sizeof *ids);
+            cr_assert_not_null(ids);
+        }
+        ids[n++] = strndup(p + 5, (size_t)(end - p - 5));
+    }
+    cr_assert_gt(n, 20, "only %zu ids in the page", n);
+    qsort(ids, n, sizeof *ids, by_string);
+    for (size_t k = 1; k < n; k++)
+        cr_assert_str_neq(ids[k - 1], ids[k], "id '%s' is on the page twice", ids[k]);
+    for (size_t k = 0; k < n; k++)
+        free(ids[k]);
+    free(ids);
+}
+
+/* A copy of the section of run `which` ('a' or 'b') on a page of two runs, data-run `label`
+ * (up to the next run's section or the footer). */
+static char *run_section(const char *html, char which, const char *label)
+{
+    char open[160];
+    snprintf(open, sizeof open, "<section class=\"run\" id=\"run-%c\" data-run=\"%s\">", which,
+             label);
+    const char *from = strstr(html, open);
+    cr_assert_not_null(from, "no '%s'", open);
+    const char *to = strstr(from + 1, "<section class=\"run\"");
+    if (!to)
+        to = strstr(from, "<footer");
+    cr_assert_not_null(to);
+    return strndup(from, (size_t)(to - from));
+}
+
 /* Two runs on one page: the squeeze against its control. */
 Test(report, two_runs_on_one_page)
 {
@@ -318,10 +365,24 @@ Test(report, two_runs_on_one_page)
     cr_assert_not_null(strstr(html, "<b>r</b>: <code>r</code> — long-squeeze, seed 1"));
     cr_assert_not_null(strstr(html, "<b>c</b>: <code>c</code> — no-leverage, seed 1"));
     cr_assert_not_null(strstr(html, "<th>r: BTC-PERP</th><th>c: BTC-PERP</th><th>c − r</th>"));
-    cr_assert_not_null(strstr(html, "<div class=\"run\" id=\"run-a\" data-run=\"r\">"));
-    cr_assert_not_null(strstr(html, "<div class=\"run\" id=\"run-b\" data-run=\"c\">"));
+    /* each run's section: the squeeze's trees and player; the control's note that it has no
+     * cascade, and no tree */
+    char *a = run_section(html, 'a', "r"), *c = run_section(html, 'b', "c");
+    cr_assert_eq(count(a, "<div class=\"cascade-tree\" data-cascade=\""), 3);
+    cr_assert_eq(count(a, "<svg class=\"tree\" id=\"tree-"), 3);
+    cr_assert_not_null(strstr(a, "<div id=\"replay\" data-step"));
+    cr_assert_eq(count(c, "cascade-tree"), 0);
+    cr_assert_not_null(
+        strstr(c, "<p class=\"note\">No cascades: nobody was liquidated in this run."));
+    cr_assert_null(strstr(c, "<svg"));
+    free(a);
+    free(c);
+    assert_unique_ids(html);
     cr_assert_null(strstr(html, "<b>A</b>"));
-    cr_assert_not_null(strstr(html, "minutes from the start"), "figure 1's axis is not in minutes");
+    /* figures 1 (the prices) and 2 (the liquidated notional), both by minutes */
+    cr_assert_not_null(strstr(html, "<figure id=\"fig1\">"));
+    cr_assert_not_null(strstr(html, "<figure id=\"fig2\">"));
+    cr_assert_eq(count(html, "minutes from the start"), 2, "the figures' axes are not in minutes");
     /* the liquidations row: A's count, the control's 0, and the difference */
     cr_assert_eq(sh("grep -o '\"count\": [0-9]*' r/summary.json | sed -n 1p | cut -d' ' -f2"), 0);
     long n = strtol(out, NULL, 10);
@@ -332,9 +393,10 @@ Test(report, two_runs_on_one_page)
              "<td>-%ld</td>",
              n, n);
     cr_assert_not_null(strstr(html, want), "no '%s'", want);
-    cr_assert_eq(count(html, "<svg"), 1, "the overlaid price figure");
+    /* figures 1 and 2; the squeeze's 3 trees, 3 price paths, ladder and strip */
+    cr_assert_eq(count(html, "<svg"), 10);
     cr_assert_eq(count(html, "<table class=\"agents\">"), 2);
-    cr_assert_eq(count(html, "<div class=\"run\""), 2);
+    cr_assert_eq(count(html, "<section class=\"run\""), 2);
     assert_self_contained(html);
     free(html);
     shot_of("r/compare-c.html", "", "two-runs.png");
@@ -342,6 +404,42 @@ Test(report, two_runs_on_one_page)
     /* three run directories is one too many */
     cr_assert_eq(sh("'%s' report r c r", bin()), 2);
     cr_assert_not_null(strstr(err, "unexpected argument 'r'"));
+}
+
+/* Two runs with cascades on one page (seeds 1 and 2 of the squeeze): each run's section has
+ * its trees and its player, the second's ids prefixed "b-", and no id is on the page twice.
+ * (Both players in a browser: tests/browser/player.mjs --two, run by test_player.) */
+Test(report, two_runs_each_with_its_trees_and_player)
+{
+    need(false);
+    const char *root = getenv("CASCADE_SOURCE_ROOT");
+    for (int seed = 1; seed <= 2; seed++)
+        cr_assert_eq(sh("'%s' run '%s/configs/long-squeeze.json' --seed %d -o seed%d --quiet",
+                        bin(), root, seed, seed),
+                     0, "%s", err);
+    cr_assert_eq(sh("'%s' report seed1 seed2 -o two.html", bin()), 0, "%s", err);
+    size_t len = 0;
+    char *html = slurp_file_len("two.html", &len);
+    cr_assert_not_null(html);
+    fprintf(stderr, "report: the page of long-squeeze seeds 1 and 2 is %zu bytes\n", len);
+    char *a = run_section(html, 'a', "seed1"), *b = run_section(html, 'b', "seed2");
+    cr_assert_geq(count(a, "<div class=\"cascade-tree\""), 1);
+    cr_assert_geq(count(b, "<div class=\"cascade-tree\""), 1);
+    cr_assert_eq(count(a, "<svg class=\"tree\" id=\"tree-"), count(a, "class=\"cascade-tree\""));
+    cr_assert_eq(count(b, "<svg class=\"tree\" id=\"b-tree-"), count(b, "class=\"cascade-tree\""));
+    /* the first run's player has the single page's ids and address, the second's its own */
+    cr_assert_not_null(strstr(a, "<div id=\"replay\" data-step"));
+    cr_assert_not_null(strstr(a, "<script type=\"application/json\" id=\"replay-data\">"));
+    cr_assert_not_null(strstr(a, "})(\"\");\n</script>"));
+    cr_assert_not_null(strstr(b, "<div id=\"b-replay\" data-step"));
+    cr_assert_not_null(strstr(b, "<script type=\"application/json\" id=\"b-replay-data\">"));
+    cr_assert_not_null(strstr(b, "<code>#b-replay=STEP.K</code>"));
+    cr_assert_not_null(strstr(b, "})(\"b-\");\n</script>"));
+    cr_assert_not_null(strstr(b, "#b-replay-ladder,#b-replay-strip{"), "the second player's style");
+    free(a);
+    free(b);
+    assert_unique_ids(html);
+    free(html);
 }
 
 /* The page of the default day (86,400 steps, its replay windows included)

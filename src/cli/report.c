@@ -25,8 +25,11 @@ static const char report_usage[] =
     "same page with each figure's caption but not its drawing.\n"
     "\n"
     "With two run directories, one page compares them: both headlines and their\n"
-    "differences, both price paths on one figure, the agents and the largest\n"
-    "cascades of each (say, a squeeze against its control).\n"
+    "differences, both price paths and both liquidated notionals (by minute), the\n"
+    "agents, and for each run, in a section labelled by its directory's name, its\n"
+    "largest cascades, their trees and its replay player (say, a squeeze against\n"
+    "its control). #replay=STEP.K in the address drives the first run's player,\n"
+    "#b-replay=STEP.K the second's.\n"
     "\n";
 
 /* The files of a run directory report reads: the page never goes over one. */

@@ -29,6 +29,7 @@
 
 struct data {
     const char *dir;
+    const char *prefix;  /* of every id written (cas__report_cascades) */
     struct cas_err *err; /* the caller's; may be NULL */
     struct cas_rows liq, cas, acc;
     struct cas__replay_step *steps; /* replay.jsonl lines of the players' instrument */
@@ -347,10 +348,10 @@ static void draw_tree(FILE *html, const struct data *d, size_t c)
             n[k].y = next++;
     const long long bw = 330, bh = 38, gx = 40, gy = 10;
     long long width = depth * (bw + gx) + 10, height = next * (bh + gy) + 10;
-    fprintf(html, "<div class=\"tree-scroll\"><svg class=\"tree\" id=\"tree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+    fprintf(html, "<div class=\"tree-scroll\"><svg class=\"tree\" id=\"%stree-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
                   "viewBox=\"0 0 %lld %lld\" width=\"%lld\" height=\"%lld\" role=\"img\" "
                   "aria-label=\"the causal tree of cascade %s\">\n",
-            cid, width, height, width, height, cid);
+            d->prefix, cid, width, height, width, height, cid);
     for (size_t k = 0; k < count; k++) /* edges first, under the boxes */
         for (size_t p = 0; p < count; p++)
             if (n[p].id == n[k].parent) {
@@ -427,10 +428,10 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
 #define X(s) (L + ((s)-x0) / (x1 - x0) * (W - L - R))
 #define Y(p) (T + (hi - (p)) / (hi - lo) * (H - T - B))
     fprintf(html,
-            "<svg class=\"path\" id=\"path-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "<svg class=\"path\" id=\"%spath-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
             "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
             "aria-label=\"the price during cascade %s\">\n",
-            cid, W, H, W, H, cid);
+            d->prefix, cid, W, H, W, H, cid);
     for (int g = 0; g <= 4; g++) {
         double p = lo + (hi - lo) * g / 4;
         fprintf(html,
@@ -567,20 +568,25 @@ static void release(struct data *d)
     free(d->steps);
 }
 
-int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
+int cas__report_cascades(FILE *html, const char *dir, const char *prefix, struct cas_err *err)
 {
-    struct data d = {.dir = dir, .err = err};
+    struct data d = {.dir = dir, .prefix = prefix ? prefix : "", .err = err};
     int rc = load(&d);
     if (rc) {
         release(&d);
         return rc;
     }
-    fprintf(html, "<style>%s</style>\n", cas__player_style());
-    fputs("<section id=\"trees\"><h2>The largest cascades, as trees</h2>\n", html);
+    fputs("<style>", html);
+    cas__player_style(html, d.prefix);
+    fprintf(html, "</style>\n<section id=\"%strees\"><h2>The largest cascades, as trees</h2>\n",
+            d.prefix);
     if (d.n_top == 0)
         fputs("<p class=\"note\">No cascades: nobody was liquidated in this run.</p>\n", html);
     for (size_t k = 0; k < d.n_top; k++) {
         size_t c = d.top[k];
+        /* a tree with its heading, path and caption: one element a page's reader can find */
+        fprintf(html, "<div class=\"cascade-tree\" data-cascade=\"%s\">\n",
+                cas__rows_get(&d.cas, c, "id"));
         fprintf(html, "<h3>Cascade %s: %s liquidation%s in %s generation%s on ",
                 cas__rows_get(&d.cas, c, "id"), cas__rows_get(&d.cas, c, "liquidations"),
                 strcmp(cas__rows_get(&d.cas, c, "liquidations"), "1") ? "s" : "",
@@ -609,10 +615,12 @@ int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
                                    "record.replay_window_steps above 0.)"
                                  : "(replay.jsonl holds no step of this cascade's span: "
                                    "record.replay chooses the steps.)");
+        fputs("</div>\n", html);
     }
     fputs("</section>\n", html);
     if (d.n_steps > 0) {
-        struct cas__player pl = {.instrument = d.instrument,
+        struct cas__player pl = {.prefix = d.prefix,
+                                 .instrument = d.instrument,
                                  .steps = d.steps,
                                  .n_steps = d.n_steps,
                                  .start = d.n_top ? cas__rows_int(&d.cas, d.top[0], "start_step")
@@ -631,13 +639,13 @@ int cas__report_cascades(FILE *html, const char *dir, struct cas_err *err)
             return rc;
         }
     } else if (d.n_top > 0) {
-        fputs(d.have_replay
-                  ? "<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: "
-                    "replay.jsonl holds no step of this page's instrument near its largest "
-                    "cascades (record.replay chooses the steps).</p></section>\n"
-                  : "<section id=\"player\"><h2>Replay</h2><p class=\"note\">No replay: this "
-                    "run has no replay.jsonl (record.replay_window_steps is 0).</p></section>\n",
-              html);
+        fprintf(html,
+                "<section id=\"%splayer\"><h2>Replay</h2><p class=\"note\">No replay: %s"
+                "</p></section>\n",
+                d.prefix,
+                d.have_replay ? "replay.jsonl holds no step of this page's instrument near its "
+                                "largest cascades (record.replay chooses the steps)."
+                              : "this run has no replay.jsonl (record.replay_window_steps is 0).");
     }
     release(&d);
     return ferror(html) ? cas__report_err(err, CAS_EIO, NULL, 0, "cannot write the page: %s",

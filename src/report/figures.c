@@ -616,8 +616,47 @@ static bool largest_fall(const struct cas_report *r, double *bps)
     return true;
 }
 
+/* Figure 2 of the page of two runs: both runs' liquidated notional per row of timeseries.csv
+ * (columns 4 of a.dat and b.dat), by minutes from each run's start, as figure 1. */
+static int fig_compare_liquidated(const struct cas_report *const *runs, const char *const *labels,
+                                  FILE *html)
+{
+    const char *title = "Figure 2: liquidated notional in both runs, by minute";
+    double total[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < runs[k]->n_ts; i++)
+            if (isfinite(runs[k]->ts[i].liq_notional))
+                total[k] += runs[k]->ts[i].liq_notional;
+    if (!(total[0] > 0) && !(total[1] > 0)) {
+        figure_skipped(html, 2, "liquidated notional in both runs",
+                       "Nobody was liquidated in either run.");
+        return 0;
+    }
+    FILE *gp = cas__script_begin(runs[0], "cmp2", title);
+    if (!gp)
+        return CAS_EIO;
+    fputs("set xlabel 'minutes from the start'\n"
+          "set ylabel 'notional per row (quote currency)'\nset yrange [0:*]\nplot ",
+          gp);
+    static const char *const colour[2] = {"#1f5fa8", "#d62728"};
+    for (int k = 0; k < 2; k++) {
+        fprintf(gp, "%s'%s' using 1:4 with impulses lw %s lc rgb '%s' title ",
+                k ? ", \\\n     " : "", k ? "b.dat" : "a.dat", k ? "1.5" : "3", colour[k]);
+        cas__gp_string(gp, labels[k]);
+        fputs(" noenhanced", gp);
+    }
+    fputc('\n', gp);
+    char caption[1400];
+    snprintf(caption, sizeof caption,
+             "The notional liquidated (at the mark when each liquidation was triggered) in each "
+             "row of timeseries.csv, of %s (blue) and %s (red, over it), by minutes from each "
+             "run's start, as figure 1: %.0f in all in %s, %.0f in %s (quote currency).",
+             labels[0], labels[1], total[0], labels[0], total[1], labels[1]);
+    return cas__figure_end(runs[0], gp, html, 2, "cmp2", title, caption, NULL);
+}
+
 /* Both runs' prices (mid, else last) and lowest trades, by step, on one
- * figure: the first instrument of each. */
+ * figure: the first instrument of each; then their liquidated notional. */
 int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, const char *label_a,
                      const char *label_b, FILE *html)
 {
@@ -632,6 +671,7 @@ int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, con
             dat_num(f, t->step * runs[k]->step_seconds / 60);
             dat_num(f, cas__row_price(t));
             dat_num(f, t->low);
+            dat_num(f, t->liq_notional);
             fputc('\n', f);
         }
         if (cas__tmp_close(a, f, k ? "b.dat" : "a.dat"))
@@ -668,7 +708,8 @@ int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, con
         snprintf(caption + len, sizeof caption - (size_t)len,
                  " The largest fall from a peak: %.0f bp in %s, %.0f bp in %s.", afall, label_a,
                  bfall, label_b);
-    return cas__figure_end(a, gp, html, 1, "cmp1", title, caption, NULL);
+    int rc = cas__figure_end(a, gp, html, 1, "cmp1", title, caption, NULL);
+    return rc ? rc : fig_compare_liquidated(runs, labels, html);
 }
 
 /* The figures of a page, in order: each draws itself (or says why it is

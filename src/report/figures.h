@@ -11,7 +11,8 @@
 /* Every figure of the page of r, in order (cas_report_figure names them), to html, with
  * gnuplot working in r->tmpdir: 0, or the first failure's CAS_E* code (r->err filled). */
 int cas__figures(struct cas_report *r, FILE *html);
-/* Figure 1 of a page comparing two runs: both prices by step, in a's r->tmpdir. */
+/* The figures of a page comparing two runs, in a's r->tmpdir: 1, both prices, and 2, both
+ * runs' liquidated notional, by minutes from each run's start. */
 int cas__fig_compare(const struct cas_report *a, const struct cas_report *b, const char *label_a,
                      const char *label_b, FILE *html);
 

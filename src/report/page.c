@@ -433,15 +433,19 @@ static int write_compare_page(struct cas_report *a, struct cas_report *b, FILE *
     agents_table(a, html, la);
     agents_table(b, html, lb);
     fputs("</section>\n", html);
+    /* Each run's own section: its cascades' table, trees and replay player, as on its own
+     * page; the second's ids (and its player's address key) prefixed "b-", so that the
+     * first's are the single page's and none is on the page twice. */
     for (int k = 0; k < 2; k++) {
-        fprintf(html, "<div class=\"run\" id=\"run-%c\" data-run=\"", k ? 'b' : 'a');
+        fprintf(html, "<section class=\"run\" id=\"run-%c\" data-run=\"", k ? 'b' : 'a');
         cas__html_text(html, labels[k]);
         fputs("\"><h2>", html);
         cas__html_text(html, labels[k]);
-        fputs(": its largest cascades</h2>\n", html);
-        if ((rc = cascade_table(runs[k], html)))
+        fputs(": its cascades, their trees and its replay</h2>\n", html);
+        if ((rc = cascade_table(runs[k], html)) ||
+            (rc = cas__report_cascades(html, runs[k]->rundir, k ? "b-" : "", runs[k]->err)))
             return rc;
-        fputs("</div>\n", html);
+        fputs("</section>\n", html);
     }
     fputs("<footer class=\"small\"><p>Written by <code>cascade report RUN_A RUN_B</code> ", html);
     cas__html_text(html, CAS_VERSION);
@@ -492,7 +496,7 @@ static int write_page(struct cas_report *r, FILE *html)
     fputs("<section id=\"agents\"><h2>What each agent type did</h2>\n", html);
     agents_table(r, html, "By type");
     fputs("</section>\n", html);
-    if ((rc = cas__report_cascades(html, r->rundir, r->err)))
+    if ((rc = cas__report_cascades(html, r->rundir, "", r->err)))
         return rc;
     fputs("<footer class=\"small\"><p>Written by <code>cascade report</code> ", html);
     cas__html_text(html, version[0] ? version : CAS_VERSION);
@@ -544,7 +548,7 @@ int cas__report_check(const char *rundir, FILE *html, struct cas_err *err)
         r->err = err;
         rc = cascade_table(r, html);
         if (rc == 0)
-            rc = cas__report_cascades(html, rundir, err);
+            rc = cas__report_cascades(html, rundir, "", err);
     }
     cas_report_free(r);
     return rc;

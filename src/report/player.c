@@ -18,6 +18,12 @@
  * data-events; the ladder #replay-ladder carries data-best-bid and
  * data-best-ask, the frame's best prices in quote currency. The data is JSON
  * written through cas__script_json; nothing is printed.
+ *
+ * A page may hold two players (the page of two runs): each has its own ids, every one
+ * prefixed (struct cas__player's prefix: "" on a page of one run, "b-" for the second run),
+ * its own data and its own copy of the script, which reaches its elements only through the
+ * prefix; its address key is the prefix and "replay" (#b-replay=STEP.K), one player's
+ * buttons and keys move it alone, and it keeps the other players' keys in the address.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -45,13 +51,15 @@ static const char player_style[] =
  * string, however long). */
 /* clang-format off */
 static const char *const player_script[] = {
-    "(function(){\n",
-    "var D=JSON.parse(document.getElementById('replay-data').textContent);\n",
-    "var S=D.steps,root=document.getElementById('replay'),nar=document.getElementById('replay-narration');\n",
-    "var scrub=document.getElementById('replay-scrub'),escrub=document.getElementById('replay-event-scrub');\n",
-    "var label=document.getElementById('replay-label'),NS='http://www.w3.org/2000/svg';\n",
-    "var svg=document.getElementById('replay-ladder'),strip=document.getElementById('replay-strip');\n",
-    "var play=document.getElementById('replay-play'),i=0,k=0,timer=null,told=-1,lines=[];\n",
+    "/* P: the prefix of this player's ids and of its address's key (empty on a page of one run) */\n",
+    "(function(P){\n",
+    "function $(id){return document.getElementById(P+id);}\n",
+    "var D=JSON.parse($('replay-data').textContent),KEY=P+'replay';\n",
+    "var S=D.steps,root=$('replay'),nar=$('replay-narration');\n",
+    "var scrub=$('replay-scrub'),escrub=$('replay-event-scrub');\n",
+    "var label=$('replay-label'),NS='http://www.w3.org/2000/svg';\n",
+    "var svg=$('replay-ladder'),strip=$('replay-strip');\n",
+    "var play=$('replay-play'),i=0,k=0,timer=null,told=-1,lines=[];\n",
     "scrub.max=S.length-1;\n",
     "function el(p,n,a,t){var e=document.createElementNS(NS,n);for(var x in a)e.setAttribute(x,a[x]);if(t!==undefined)e.textContent=t;p.appendChild(e);return e;}\n",
     "function clear(p){while(p.firstChild)p.removeChild(p.firstChild);}\n",
@@ -132,7 +140,7 @@ static const char *const player_script[] = {
     "  P.forEach(function(p,j){if(p[sd]===null)line();else pts.push(x(j).toFixed(1)+','+y(p[sd]).toFixed(1));});line();});\n",
     " s.events.forEach(function(e,j){if(e[0]=='fill')el(strip,'circle',{cx:x(j+1),cy:y(e[1]),r:1.8,fill:'#1f5fa8'});\n",
     "  if(e[0]=='liquidation')el(strip,'line',{x1:x(j+1),x2:x(j+1),y1:T,y2:H-B,stroke:'#d62728','stroke-width':1,'stroke-opacity':0.5});});\n",
-    " sx=x;cursor=el(strip,'line',{x1:x(f),x2:x(f),y1:T-4,y2:H-B+4,stroke:'#000','stroke-width':1.5,id:'replay-cursor'});}\n",
+    " sx=x;cursor=el(strip,'line',{x1:x(f),x2:x(f),y1:T-4,y2:H-B+4,stroke:'#000','stroke-width':1.5,id:P+'replay-cursor'});}\n",
     "function cause(c){var p=c.split(':');if(p[0]=='order')return who(+p[1]);if(p[0]=='liquidation')return 'Liquidation '+p[1]+' (the engine)';\n",
     " if(p[0]=='shock')return 'Shock '+p[1];return c;}\n",
     "function line(s,j){var e=s.events[j];\n",
@@ -160,7 +168,9 @@ static const char *const player_script[] = {
     " scrub.value=i;escrub.max=ne;escrub.value=k;\n",
     " label.textContent='step '+s.step+', event '+k+' of '+ne+' (step '+(i+1)+' of '+S.length+' here)';\n",
     " var fr=frame(i,k);ladder(s,fr);drawStrip(i,k);narrate(i,k);}\n",
-    "function keep(){history.replaceState(null,'','#replay='+S[i].step+'.'+k);}\n",
+    "/* the address keeps this player's frame, and the other players' addresses it held */\n",
+    "function keep(){var o=location.hash.slice(1).split('&').filter(function(p){return /^([a-z]+-)?replay=/.test(p)&&p.indexOf(KEY+'=')!==0;});\n",
+    " history.replaceState(null,'','#'+[KEY+'='+S[i].step+'.'+k].concat(o).join('&'));}\n",
     "/* Playing shows each event that moves the market (a fill, a liquidation, an order of the\n",
     " * engine or a shock) and passes over the agents' quiet quoting in one frame. */\n",
     "function loud(e){return e[0]=='fill'||e[0]=='liquidation'||e[0]=='finished'||(e[0]=='order'&&(e[1]===null||e[7]>0));}\n",
@@ -170,25 +180,38 @@ static const char *const player_script[] = {
     "function stop(){if(timer){clearTimeout(timer);timer=null;}play.textContent='\\u25b6 play';}\n",
     "function tick(){var d=next();if(timer)timer=setTimeout(tick,d);}\n",
     "function start(){if(timer)return;play.textContent='\\u275a\\u275a pause';timer=setTimeout(tick,300);}\n",
-    "function on(id,fn){document.getElementById(id).addEventListener('click',function(){stop();fn();keep();});}\n",
+    "function on(id,fn){$(id).addEventListener('click',function(){stop();fn();keep();});}\n",
     "play.addEventListener('click',function(){if(timer)stop();else start();});\n",
     "on('replay-prev-step',function(){show(k>0?i:i-1,0);});on('replay-next-step',function(){show(i+1,0);});\n",
     "on('replay-prev',function(){if(k>0)show(i,k-1);else if(i>0)show(i-1,S[i-1].events.length);});\n",
     "on('replay-next',function(){if(k<S[i].events.length)show(i,k+1);else show(i+1,0);});\n",
     "scrub.addEventListener('input',function(){stop();show(parseInt(scrub.value,10),0);keep();});\n",
     "escrub.addEventListener('input',function(){stop();show(i,parseInt(escrub.value,10));keep();});\n",
-    "document.querySelectorAll('#replay .jump').forEach(function(b){b.addEventListener('click',function(){stop();seek(parseInt(b.getAttribute('data-to'),10),0);keep();});});\n",
+    "root.querySelectorAll('.jump').forEach(function(b){b.addEventListener('click',function(){stop();seek(parseInt(b.getAttribute('data-to'),10),0);keep();});});\n",
     "function seek(step,f){var n=0;while(n<S.length-1&&S[n].step<step)n++;show(n,S[n].step==step?f:0);}\n",
-    "function fromHash(){var m=/replay=(\\d+)(?:\\.(\\d+))?/.exec(location.hash);if(!m)return false;stop();seek(parseInt(m[1],10),m[2]?parseInt(m[2],10):0);\n",
-    " if(/[&]play/.test(location.hash))start();root.scrollIntoView();return true;}\n",
+    "/* #KEY=STEP.K (or #KEY=STEP), first in the address or after an &; &play right after it plays on */\n",
+    "function fromHash(){var m=new RegExp('(?:^#|&)'+KEY+'=(\\\\d+)(?:\\\\.(\\\\d+))?(&play)?').exec(location.hash);if(!m)return false;\n",
+    " stop();seek(parseInt(m[1],10),m[2]?parseInt(m[2],10):0);if(m[3])start();root.scrollIntoView();return true;}\n",
     "root.tabIndex=0;root.addEventListener('keydown',function(ev){var d={ArrowRight:'replay-next',ArrowLeft:'replay-prev',PageDown:'replay-next-step',PageUp:'replay-prev-step'}[ev.key];\n",
-    " if(d){ev.preventDefault();document.getElementById(d).click();}else if(ev.key==' '){ev.preventDefault();play.click();}});\n",
+    " if(d){ev.preventDefault();$(d).click();}else if(ev.key==' '){ev.preventDefault();play.click();}});\n",
     "window.addEventListener('hashchange',fromHash);\n",
     "if(!fromHash())seek(D.start,0);\n",
-    "})();\n",
-    NULL,
+    NULL, /* then })("PREFIX"); */
 };
 /* clang-format on */
+
+/* text, with prefix put before every id (after each id=") and after each # that opens
+ * "replay" (the style's selectors, the address in the caption): the one place the player's
+ * markup and style take the prefix, so that they cannot miss one. */
+static void put_prefixed(FILE *html, const char *text, const char *prefix)
+{
+    for (const char *s = text; *s; s++) {
+        fputc(*s, html);
+        if ((*s == '#' && strncmp(s + 1, "replay", 6) == 0) ||
+            (*s == '"' && s - text >= 3 && strncmp(s - 3, "id=\"", 4) == 0))
+            fputs(prefix, html);
+    }
+}
 
 /* A liquidations.csv number (checked by cas__read_liquidations) as JSON: null when empty. */
 static cJSON *liq_number(const struct cas_rows *liq, size_t r, const char *col)
@@ -200,7 +223,8 @@ static cJSON *liq_number(const struct cas_rows *liq, size_t r, const char *col)
 /* The player's data: the steps, and the liquidations and accounts they name. Built as
  * JSON and written through cas__script_json, the page's one rule for what goes inside a
  * <script> element. 0 or CAS_ENOMEM. */
-static int write_data(FILE *html, const struct cas__player *pl, struct cas_err *err)
+static int write_data(FILE *html, const struct cas__player *pl, const char *prefix,
+                      struct cas_err *err)
 {
     cJSON *root = cJSON_CreateObject(), *steps = cJSON_AddArrayToObject(root, "steps");
     cJSON *liqs = cJSON_AddObjectToObject(root, "liqs"),
@@ -255,70 +279,77 @@ static int write_data(FILE *html, const struct cas__player *pl, struct cas_err *
     cJSON_Delete(root); /* the steps were references: they stay */
     if (!text)
         return cas__report_oom(err);
-    fputs("<script type=\"application/json\" id=\"replay-data\">", html);
+    put_prefixed(html, "<script type=\"application/json\" id=\"replay-data\">", prefix);
     cas__script_json(html, text);
     fputs("</script>\n", html);
     free(text);
     return 0;
 }
 
-const char *cas__player_style(void)
+void cas__player_style(FILE *html, const char *prefix)
 {
-    return player_style;
+    put_prefixed(html, player_style, prefix);
 }
 
 int cas__report_player(FILE *html, const struct cas__player *pl, struct cas_err *err)
 {
     if (pl->n_steps == 0)
         return 0;
-    fputs("<section id=\"player\"><h2>Replay</h2>\n"
-          "<div id=\"replay\" data-step=\"\" data-event=\"\" data-events=\"\">\n"
-          "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
-          "</button><button id=\"replay-prev-step\" type=\"button\">\u25c0\u25c0 step</button>"
-          "<button id=\"replay-prev\" type=\"button\">\u25c0 event</button>"
-          "<button id=\"replay-next\" type=\"button\">event \u25b6</button>"
-          "<button id=\"replay-next-step\" type=\"button\">step \u25b6\u25b6</button> "
-          "<span id=\"replay-label\"></span><br>"
-          "<label>steps <input id=\"replay-scrub\" type=\"range\" min=\"0\" max=\"0\" "
-          "value=\"0\"></label> <label>events in the step <input id=\"replay-event-scrub\" "
-          "type=\"range\" min=\"0\" max=\"0\" value=\"0\"></label><br>",
-          html);
+    const char *prefix = pl->prefix ? pl->prefix : "";
+    put_prefixed(
+        html,
+        "<section id=\"player\"><h2>Replay</h2>\n"
+        "<div id=\"replay\" data-step=\"\" data-event=\"\" data-events=\"\">\n"
+        "<div class=\"controls\"><button id=\"replay-play\" type=\"button\">\u25b6 play"
+        "</button><button id=\"replay-prev-step\" type=\"button\">\u25c0\u25c0 step</button>"
+        "<button id=\"replay-prev\" type=\"button\">\u25c0 event</button>"
+        "<button id=\"replay-next\" type=\"button\">event \u25b6</button>"
+        "<button id=\"replay-next-step\" type=\"button\">step \u25b6\u25b6</button> "
+        "<span id=\"replay-label\"></span><br>"
+        "<label>steps <input id=\"replay-scrub\" type=\"range\" min=\"0\" max=\"0\" "
+        "value=\"0\"></label> <label>events in the step <input id=\"replay-event-scrub\" "
+        "type=\"range\" min=\"0\" max=\"0\" value=\"0\"></label><br>",
+        prefix);
     for (size_t k = 0; k < pl->n_jumps; k++)
         fprintf(html, "<button class=\"jump\" type=\"button\" data-to=\"%lld\">cascade %s</button>",
                 pl->jumps[k].step, pl->jumps[k].cascade);
-    fputs("</div>\n<svg id=\"replay-ladder\" viewBox=\"0 0 900 380\" "
-          "xmlns=\"http://www.w3.org/2000/svg\" data-best-bid=\"\" data-best-ask=\"\" "
-          "role=\"img\" aria-label=\"the book's top levels\"></svg>\n"
-          "<svg id=\"replay-strip\" viewBox=\"0 0 900 110\" xmlns=\"http://www.w3.org/2000/svg\" "
-          "role=\"img\" aria-label=\"the best bid and ask through the step\"></svg>\n"
-          "<div id=\"replay-narration\">The player needs JavaScript; the trees and figures "
-          "above do not.</div>\n</div>\n",
-          html);
-    fputs("<p class=\"small\">Frame by frame inside each step: frame 0 is the book at the "
-          "step's start, and each event of the step (an order, each of its fills, an order "
-          "taken out, a liquidation triggered or finished) is a frame, in the order the "
-          "engine processed them. The ladder shows the frame's top ten levels on each side "
-          "(bids green, asks red, one row each, lots to the right), the liquidation prices "
-          "of this window's liquidations where they fall among them (red once triggered) and "
-          "beyond them as markers at the ladder's edge, and in blue the liquidation price of "
-          "each position a scripted account (a lab's student) holds at the run's end; the "
-          "strip below it, the best bid "
-          "(green) and ask (red) through the step's frames, its fills as dots and its "
-          "liquidations as red ticks, the cursor at the frame shown. Playing passes over the "
-          "agents' quiet quoting and shows every fill and liquidation; with the player "
-          "focused, \u2190 and \u2192 go an event back and on, Page Up and Page Down a step, "
-          "space plays or pauses. Add "
-          "<code>#replay=STEP.K</code> to the page's address to open frame K of a step "
-          "(<code>#replay=STEP</code>: its start; <code>&amp;play</code> to play on). From "
-          "replay.jsonl.</p>\n",
-          html);
-    int rc = write_data(html, pl, err);
+    put_prefixed(
+        html,
+        "</div>\n<svg id=\"replay-ladder\" viewBox=\"0 0 900 380\" "
+        "xmlns=\"http://www.w3.org/2000/svg\" data-best-bid=\"\" data-best-ask=\"\" "
+        "role=\"img\" aria-label=\"the book's top levels\"></svg>\n"
+        "<svg id=\"replay-strip\" viewBox=\"0 0 900 110\" xmlns=\"http://www.w3.org/2000/svg\" "
+        "role=\"img\" aria-label=\"the best bid and ask through the step\"></svg>\n"
+        "<div id=\"replay-narration\">The player needs JavaScript; the trees and figures "
+        "above do not.</div>\n</div>\n",
+        prefix);
+    put_prefixed(
+        html,
+        "<p class=\"small\">Frame by frame inside each step: frame 0 is the book at the "
+        "step's start, and each event of the step (an order, each of its fills, an order "
+        "taken out, a liquidation triggered or finished) is a frame, in the order the "
+        "engine processed them. The ladder shows the frame's top ten levels on each side "
+        "(bids green, asks red, one row each, lots to the right), the liquidation prices "
+        "of this window's liquidations where they fall among them (red once triggered) and "
+        "beyond them as markers at the ladder's edge, and in blue the liquidation price of "
+        "each position a scripted account (a lab's student) holds at the run's end; the "
+        "strip below it, the best bid "
+        "(green) and ask (red) through the step's frames, its fills as dots and its "
+        "liquidations as red ticks, the cursor at the frame shown. Playing passes over the "
+        "agents' quiet quoting and shows every fill and liquidation; with the player "
+        "focused, \u2190 and \u2192 go an event back and on, Page Up and Page Down a step, "
+        "space plays or pauses. Add "
+        "<code>#replay=STEP.K</code> to the page's address to open frame K of a step "
+        "(<code>#replay=STEP</code>: its start; <code>&amp;play</code> to play on). From "
+        "replay.jsonl.</p>\n",
+        prefix);
+    int rc = write_data(html, pl, prefix, err);
     if (rc)
         return rc;
     fputs("<script>\n", html);
     for (size_t k = 0; player_script[k]; k++)
         fputs(player_script[k], html);
-    fputs("</script>\n</section>\n", html);
+    fprintf(html, "})(\"%s\");\n</script>\n</section>\n", prefix); /* [a-z-]*: player.h */
     return ferror(html) ? cas__report_err(err, CAS_EIO, NULL, 0, "cannot write the page: %s",
                                           strerror(errno))
                         : 0;

@@ -16,6 +16,10 @@ struct cas__replay_step {
 };
 
 struct cas__player {
+    /* put before every id the player writes and before its address's key "replay": "" (or
+     * NULL) on a page of one run, whose ids docs/outputs.md gives; lowercase letters and
+     * dashes only ("b-" for the second run of a page of two) */
+    const char *prefix;
     const char *instrument;
     const struct cas__replay_step *steps; /* in step order */
     size_t n_steps;
@@ -28,8 +32,9 @@ struct cas__player {
     size_t n_jumps;
 };
 
-/* The player's style sheet, for the page's cascade sections. */
-const char *cas__player_style(void);
+/* The player's style sheet, for the page's cascade sections, its selectors of ids
+ * prefixed as the player's ids are (struct cas__player's prefix). */
+void cas__player_style(FILE *html, const char *prefix);
 
 /* Write the player's section (nothing without steps): 0, or a CAS_E* code with err (which
  * may be NULL) filled. */

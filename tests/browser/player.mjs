@@ -15,15 +15,18 @@
 // moves on. Screenshots of the player mid-cascade go to SHOTS-STEP-K.png (default
 // player-STEP-K.png in the current directory). Prints one line per check; exit status 0
 // when all hold, 1 (naming the first that failed) otherwise, 2 for a usage error.
+//
+//   node tests/browser/player.mjs --two PAGE RUN_A RUN_B
+//
+// PAGE is `cascade report RUN_A RUN_B`'s page of two runs, each with a cascade and its
+// player: both players load (each draws its ladder), every id in the page (those the
+// scripts made included) is its own, #b-replay=STEP.K opens frame K of the second run's
+// largest cascade's first step in the second player and leaves the first at its start,
+// #replay=STEP.K&b-replay=STEP2.K2 drives each player to its own frame, and a button of the
+// second player moves it alone and keeps the first's address in the page's.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { launch, check } from './lib.mjs';
-
-const [dir, shots = 'player'] = process.argv.slice(2);
-if (!dir) {
-    console.error('usage: node player.mjs RUNDIR [SHOTS]');
-    process.exit(2);
-}
 
 function csv(path) {
     const [head, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
@@ -31,20 +34,36 @@ function csv(path) {
     return rows.map((r) => Object.fromEntries(r.split(',').map((v, k) => [names[k], v])));
 }
 
-/* the largest cascade, in the page's order */
-const cascades = csv(`${dir}/cascades.csv`);
-check(cascades.length > 0, 'the run has a cascade');
-const top = cascades.reduce((a, b) => {
-    const la = +a.liquidations, lb = +b.liquidations;
-    if (la !== lb) return la > lb ? a : b;
-    if (+a.notional !== +b.notional) return +a.notional > +b.notional ? a : b;
-    return +a.id < +b.id ? a : b;
-});
-const lines = readFileSync(`${dir}/replay.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    .filter((j) => j.instrument === top.instrument);
+/* A run's largest cascade, in the page's order, and its replay.jsonl lines of its
+ * instrument. */
+function largest(dir) {
+    const cascades = csv(`${dir}/cascades.csv`);
+    check(cascades.length > 0, `${dir} has a cascade`);
+    const top = cascades.reduce((a, b) => {
+        const la = +a.liquidations, lb = +b.liquidations;
+        if (la !== lb) return la > lb ? a : b;
+        if (+a.notional !== +b.notional) return +a.notional > +b.notional ? a : b;
+        return +a.id < +b.id ? a : b;
+    });
+    const lines = readFileSync(`${dir}/replay.jsonl`, 'utf8').trim().split('\n')
+        .map((l) => JSON.parse(l)).filter((j) => j.instrument === top.instrument);
+    const line = lines.find((j) => j.step === +top.start_step);
+    check(line, `${dir}: replay.jsonl has step ${top.start_step} of ${top.instrument}`);
+    return { top, lines, line };
+}
+
+if (process.argv[2] === '--two') {
+    await two(...process.argv.slice(3));
+    process.exit(0);
+}
+const [dir, shots = 'player'] = process.argv.slice(2);
+if (!dir) {
+    console.error('usage: node player.mjs RUNDIR [SHOTS] | --two PAGE RUN_A RUN_B');
+    process.exit(2);
+}
+
+const { top, lines, line } = largest(dir);
 const step = +top.start_step, last = Math.min(+(top.finish_step || top.end_step), step + 2);
-const line = lines.find((j) => j.step === step);
-check(line, `replay.jsonl has step ${step} of ${top.instrument}`);
 const n = line.events.length;
 const liqs = line.events.filter((e) => e[0] === 'liquidation').map((e) => e[1]);
 const lowestOf = (j) => Math.min(...j.events.filter((e) => e[0] === 'fill').map((e) => e[1]));
@@ -193,3 +212,60 @@ console.log('ok: &play moves on');
 check(errors.length === 0, `no errors in the page: ${errors.join('; ')}`);
 await browser.close();
 console.log('player: every check holds');
+
+/* The page of two runs: two players, each driven by its own address key. */
+async function two(pagePath, dirA, dirB) {
+    if (!dirB) {
+        console.error('usage: node player.mjs --two PAGE RUN_A RUN_B');
+        process.exit(2);
+    }
+    const a = largest(dirA), b = largest(dirB);
+    const { browser, page, errors } = await launch();
+    const state = () => page.evaluate(() => {
+        const one = (p) => {
+            const r = document.getElementById(p + 'replay');
+            return r && { step: r.dataset.step, event: r.dataset.event, events: r.dataset.events,
+                          labels: document.getElementById(p + 'replay-ladder').querySelectorAll('text').length };
+        };
+        const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+        return { a: one(''), b: one('b-'), hash: location.hash,
+                 dup: ids.filter((id, k) => ids.indexOf(id) !== k) };
+    });
+    const at = (p, s, k) => page.waitForFunction((p, s, k) => {
+        const r = document.getElementById(p + 'replay');
+        return r && r.dataset.step === String(s) && r.dataset.event === String(k);
+    }, { timeout: 5000 }, p, s, k).catch(() => null);
+    const sb = +b.top.start_step, kb = Math.min(3, b.line.events.length);
+    const sa = +a.top.start_step, ka = Math.min(2, a.line.events.length);
+    await page.goto(`${pathToFileURL(pagePath).href}#b-replay=${sb}.${kb}`, { waitUntil: 'load' });
+    await at('b-', sb, kb);
+    let s = await state();
+    check(s.a && s.b && s.a.labels > 0 && s.b.labels > 0,
+          `both players load and draw their ladders: ${JSON.stringify(s)}`);
+    check(s.dup.length === 0, `every id in the page is its own (duplicates: ${s.dup.join(', ')})`);
+    check(s.b.step === String(sb) && s.b.event === String(kb) &&
+          s.b.events === String(b.line.events.length),
+          `#b-replay=${sb}.${kb} opens the second player at step ${sb}, frame ${kb} ` +
+          `(data-step ${s.b.step}, data-event ${s.b.event}, data-events ${s.b.events})`);
+    check(s.a.step === String(sa) && s.a.event === '0',
+          `the first player stays at its start, step ${sa} frame 0 (data-step ${s.a.step}, ` +
+          `data-event ${s.a.event})`);
+    const kb2 = Math.min(1, b.line.events.length);
+    await page.evaluate((h) => { location.hash = h; }, `#replay=${sa}.${ka}&b-replay=${sb}.${kb2}`);
+    await at('', sa, ka);
+    await at('b-', sb, kb2);
+    s = await state();
+    check(s.a.step === String(sa) && s.a.event === String(ka) && s.b.step === String(sb) &&
+          s.b.event === String(kb2),
+          `#replay=${sa}.${ka}&b-replay=${sb}.${kb2} drives each player to its own frame: ` +
+          JSON.stringify(s));
+    await page.click('#b-replay-next');
+    await at('b-', sb, kb2 + 1);
+    s = await state();
+    check(s.b.event === String(kb2 + 1) && s.a.event === String(ka) &&
+          s.hash.includes(`b-replay=${sb}.${kb2 + 1}`) && s.hash.includes(`replay=${sa}.${ka}`),
+          `the second player's button moves it alone and the address keeps both: ${JSON.stringify(s)}`);
+    check(errors.length === 0, `no errors in the page: ${errors.join('; ')}`);
+    await browser.close();
+    console.log('player: every check of the two-run page holds');
+}
