@@ -582,3 +582,60 @@ Test(report, tree_boxes_name_their_instrument_and_trees_scroll)
     cr_assert_not_null(strstr(html, ".tree{max-width:none"), "trees still shrink to the page");
     free(html);
 }
+
+/* Episodes on the page: the table of the largest episodes leads with the largest of
+ * cascades.csv (most liquidations: the sum over its cascades), and the trees are grouped
+ * under their episode's heading (each cascade-tree after an h3.episode of its episode).
+ * On cross-margin-contagion every cascade, on both instruments, is one episode. */
+Test(report, the_page_groups_cascades_by_episode)
+{
+    need(false);
+    cr_assert_eq(sh("'%s' run '%s/configs/cross-margin-contagion.json' -o ep --quiet && '%s' "
+                    "report ep",
+                    bin(), source_root(), bin()),
+                 0, "%s", err);
+    struct table c;
+    table_read(&c, "ep/cascades.csv");
+    long long best = 0, best_n = -1, episodes = 0;
+    for (long long e = 1;; e++) {
+        long long n = 0, k = 0;
+        for (size_t r = 1; r < c.n_rows; r++)
+            if (integer(&c, r, "episode") == e)
+                n += integer(&c, r, "liquidations"), k++;
+        if (!k)
+            break;
+        episodes = e;
+        if (n > best_n)
+            best = e, best_n = n;
+    }
+    cr_assert_geq(best_n, 20, "the contagion liquidates a crowd");
+    char *html = slurp_file("ep/report.html");
+    cr_assert_not_null(html);
+    const char *table = strstr(html, "<h2>The largest episodes</h2>");
+    cr_assert_not_null(table);
+    char want[128];
+    snprintf(want, sizeof want, "<tr><td>1</td><td>%lld</td>", best);
+    cr_assert_not_null(strstr(table, want), "the largest episode %lld is not first", best);
+    snprintf(want, sizeof want, "%lld episode%s in all", episodes, episodes == 1 ? "" : "s");
+    cr_assert_not_null(strstr(table, want), "no '%s'", want);
+    size_t trees = 0;
+    for (const char *p = html; (p = strstr(p, "<div class=\"cascade-tree\" data-cascade=\""));
+         p++) {
+        long long id = strtoll(p + strlen("<div class=\"cascade-tree\" data-cascade=\""), NULL, 10);
+        const char *h = NULL;
+        for (const char *q = html;
+             (q = strstr(q, "<h3 class=\"episode\" data-episode=\"")) && q < p; q++)
+            h = q;
+        cr_assert_not_null(h, "cascade %lld's tree has no episode heading before it", id);
+        long long e = strtoll(h + strlen("<h3 class=\"episode\" data-episode=\""), NULL, 10);
+        cr_assert(id >= 1 && (size_t)id < c.n_rows);
+        cr_assert_eq(e, integer(&c, (size_t)id, "episode"), "cascade %lld under episode %lld", id,
+                     e);
+        trees++;
+    }
+    cr_assert_gt(trees, 1);
+    cr_assert_not_null(strstr(html, "cascades on BTC-PERP-A, BTC-PERP-B"),
+                       "the episode's heading names both instruments");
+    table_free(&c);
+    free(html);
+}

@@ -67,6 +67,19 @@ static void pick_top(struct data *d)
         d->top[d->n_top] = best;
     }
     free(taken);
+    /* grouped by episode, the episodes in the order of their largest cascade here */
+    for (size_t k = 1; k < d->n_top; k++) {
+        long long e = cas__rows_int(&d->cas, d->top[k], "episode");
+        size_t at = k;
+        for (size_t j = 0; j < k; j++)
+            if (cas__rows_int(&d->cas, d->top[j], "episode") == e)
+                at = j + 1;
+        while (at < k && cas__rows_int(&d->cas, d->top[at], "episode") == e)
+            at++;
+        size_t c = d->top[k];
+        memmove(&d->top[at + 1], &d->top[at], (k - at) * sizeof *d->top);
+        d->top[at] = c;
+    }
     d->instrument = d->n_top ? cas__rows_get(&d->cas, d->top[0], "instrument") : NULL;
 }
 
@@ -568,6 +581,25 @@ static void release(struct data *d)
     free(d->steps);
 }
 
+/* An episode's heading over its trees: its liquidations, cascades, instruments and span. */
+static void tell_episode(FILE *html, const struct data *d, long long id)
+{
+    struct cas__episode e;
+    cas__episode_of(&d->cas, id, &e);
+    fprintf(html,
+            "<h3 class=\"episode\" data-episode=\"%lld\">Episode %lld: %lld liquidation%s in "
+            "%lld cascade%s on ",
+            id, id, e.liquidations, e.liquidations == 1 ? "" : "s", e.cascades,
+            e.cascades == 1 ? "" : "s");
+    cas__html_text(html, e.instruments);
+    if (e.open)
+        fprintf(html, ", steps %lld to the end</h3>\n", e.from);
+    else if (e.from == e.to)
+        fprintf(html, ", step %lld</h3>\n", e.from);
+    else
+        fprintf(html, ", steps %lld to %lld</h3>\n", e.from, e.to);
+}
+
 int cas__report_cascades(FILE *html, const char *dir, const char *prefix, struct cas_err *err)
 {
     struct data d = {.dir = dir, .prefix = prefix ? prefix : "", .err = err};
@@ -578,22 +610,27 @@ int cas__report_cascades(FILE *html, const char *dir, const char *prefix, struct
     }
     fputs("<style>", html);
     cas__player_style(html, d.prefix);
-    fprintf(html, "</style>\n<section id=\"%strees\"><h2>The largest cascades, as trees</h2>\n",
+    fprintf(html,
+            "</style>\n<section id=\"%strees\"><h2>The largest cascades, as trees, by "
+            "episode</h2>\n",
             d.prefix);
     if (d.n_top == 0)
         fputs("<p class=\"note\">No cascades: nobody was liquidated in this run.</p>\n", html);
     for (size_t k = 0; k < d.n_top; k++) {
         size_t c = d.top[k];
+        long long e = cas__rows_int(&d.cas, c, "episode");
+        if (k == 0 || e != cas__rows_int(&d.cas, d.top[k - 1], "episode"))
+            tell_episode(html, &d, e);
         /* a tree with its heading, path and caption: one element a page's reader can find */
         fprintf(html, "<div class=\"cascade-tree\" data-cascade=\"%s\">\n",
                 cas__rows_get(&d.cas, c, "id"));
-        fprintf(html, "<h3>Cascade %s: %s liquidation%s in %s generation%s on ",
+        fprintf(html, "<h4>Cascade %s: %s liquidation%s in %s generation%s on ",
                 cas__rows_get(&d.cas, c, "id"), cas__rows_get(&d.cas, c, "liquidations"),
                 strcmp(cas__rows_get(&d.cas, c, "liquidations"), "1") ? "s" : "",
                 cas__rows_get(&d.cas, c, "generations"),
                 strcmp(cas__rows_get(&d.cas, c, "generations"), "1") ? "s" : "");
         cas__html_text(html, cas__rows_get(&d.cas, c, "instrument"));
-        fprintf(html, ", steps %s to %s</h3>\n", cas__rows_get(&d.cas, c, "start_step"),
+        fprintf(html, ", steps %s to %s</h4>\n", cas__rows_get(&d.cas, c, "start_step"),
                 *cas__rows_get(&d.cas, c, "finish_step") ? cas__rows_get(&d.cas, c, "finish_step")
                                                          : "the end");
         draw_tree(html, &d, c);

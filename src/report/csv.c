@@ -3,6 +3,7 @@
  * error a CAS_E* code with the caller's struct cas_err filled (the path
  * FILE:LINE, the message what is wrong); nothing is printed. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -345,6 +346,33 @@ long long cas__largest_episode(const struct cas_rows *cas)
         }
     }
     return best;
+}
+
+void cas__episode_of(const struct cas_rows *cas, long long id, struct cas__episode *e)
+{
+    *e = (struct cas__episode){.id = id, .from = LLONG_MAX};
+    for (size_t k = 0; k < cas->n; k++) {
+        if (cas__rows_int(cas, k, "episode") != id)
+            continue;
+        e->cascades++;
+        e->liquidations += cas__rows_int(cas, k, "liquidations");
+        long long start = cas__rows_int(cas, k, "start_step");
+        e->from = start < e->from ? start : e->from;
+        if (*cas__rows_get(cas, k, "finish_step")) {
+            long long fin = cas__rows_int(cas, k, "finish_step");
+            e->to = fin > e->to ? fin : e->to;
+        } else {
+            e->open = true;
+        }
+        const char *ins = cas__rows_get(cas, k, "instrument");
+        size_t len = strlen(e->instruments), il = strlen(ins);
+        bool seen = false;
+        for (const char *p = e->instruments; !seen && (p = strstr(p, ins)); p += il)
+            seen = (p == e->instruments || p[-1] == ' ') && (p[il] == 0 || p[il] == ',');
+        if (!seen && len + il + 8 < sizeof e->instruments)
+            snprintf(e->instruments + len, sizeof e->instruments - len, "%s%s", len ? ", " : "",
+                     ins);
+    }
 }
 
 size_t cas__largest_cascade(const struct cas_rows *cas)

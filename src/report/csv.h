@@ -129,5 +129,14 @@ size_t cas__largest_cascade(const struct cas_rows *cas);
 /* The largest episode of cascades.csv's rows (most liquidations, then notional, then the
  * lower id); 0 without rows. */
 long long cas__largest_episode(const struct cas_rows *cas);
+/* Episode `id` of cascades.csv's rows: its cascades and liquidations, its span (from the
+ * first start to the last finish; `open` when one was unfinished) and its instruments
+ * ("A, B", in the order of their first cascade). */
+struct cas__episode {
+    long long id, cascades, liquidations, from, to;
+    bool open;
+    char instruments[256];
+};
+void cas__episode_of(const struct cas_rows *cas, long long id, struct cas__episode *e);
 
 #endif

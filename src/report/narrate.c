@@ -395,55 +395,37 @@ static const char *plural(long long n)
 static void tell_episode_heading(const struct run *r, struct telling *t, bool largest,
                                  size_t *moved)
 {
-    long long n_cas = 0, n_liq = 0;
-    bool open = false;
-    size_t first = 0, biggest = 0;
-    char instruments[256] = "";
-    t->from = INT64_MAX;
-    t->to = 0;
+    struct cas__episode e;
+    cas__episode_of(&r->cas, t->episode, &e);
+    size_t first = SIZE_MAX, biggest = 0;
     for (size_t k = 0; k < r->cas.n; k++) {
         if (cas__rows_int(&r->cas, k, "episode") != t->episode)
             continue;
-        if (n_cas++ == 0)
+        if (first == SIZE_MAX)
             first = biggest = *moved = k;
-        n_liq += cas__rows_int(&r->cas, k, "liquidations");
-        long long start = cas__rows_int(&r->cas, k, "start_step");
-        t->from = start < t->from ? start : t->from;
-        if (*cas__rows_get(&r->cas, k, "finish_step")) {
-            long long fin = cas__rows_int(&r->cas, k, "finish_step");
-            t->to = fin > t->to ? fin : t->to;
-        } else {
-            open = true;
-        }
         if (cas__cascade_before(&r->cas, k, biggest))
             biggest = k;
         if (cas__rows_num(&r->cas, k, "move_bps") > cas__rows_num(&r->cas, *moved, "move_bps"))
             *moved = k;
-        const char *ins = cas__rows_get(&r->cas, k, "instrument");
-        size_t len = strlen(instruments), il = strlen(ins);
-        bool seen = false;
-        for (const char *p = instruments; !seen && (p = strstr(p, ins)); p += il)
-            seen = (p == instruments || p[-1] == ' ') && (p[il] == 0 || p[il] == ',');
-        if (!seen && len + il + 8 < sizeof instruments)
-            snprintf(instruments + len, sizeof instruments - len, "%s%s", len ? ", " : "", ins);
     }
-    if (open)
-        t->to = INT64_MAX;
+    t->from = e.from;
+    t->to = e.open ? INT64_MAX : e.to;
     const cJSON *name = cJSON_GetObjectItem(r->config, "name");
     const cJSON *seed = cJSON_GetObjectItem(r->config, "seed");
     char span[96];
-    if (t->from == t->to)
-        snprintf(span, sizeof span, "in step %lld", t->from);
-    else if (open)
-        snprintf(span, sizeof span, "from step %lld to the end", t->from);
+    if (e.open)
+        snprintf(span, sizeof span, "from step %lld to the end", e.from);
+    else if (e.from == e.to)
+        snprintf(span, sizeof span, "in step %lld", e.from);
     else
-        snprintf(span, sizeof span, "from step %lld to %lld", t->from, t->to);
+        snprintf(span, sizeof span, "from step %lld to %lld", e.from, e.to);
     fprintf(r->out,
             "Episode %lld of %s (seed %.0f)%s: %lld liquidation%s in %lld cascade%s on %s, %s",
             t->episode, cJSON_IsString(name) ? name->valuestring : "?",
-            cJSON_IsNumber(seed) ? seed->valuedouble : -1, largest ? ", the largest" : "", n_liq,
-            plural(n_liq), n_cas, plural(n_cas), instruments, span);
-    if (n_cas > 1) {
+            cJSON_IsNumber(seed) ? seed->valuedouble : -1, largest ? ", the largest" : "",
+            e.liquidations, plural(e.liquidations), e.cascades, plural(e.cascades), e.instruments,
+            span);
+    if (e.cascades > 1) {
         long long bl = cas__rows_int(&r->cas, biggest, "liquidations"),
                   bg = cas__rows_int(&r->cas, biggest, "generations");
         fprintf(r->out,

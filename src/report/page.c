@@ -29,6 +29,7 @@
 #include "report/reportInt.h"
 
 #define TOP_CASCADES 10
+#define TOP_EPISODES 5
 
 /* ---- the tables ---- */
 
@@ -74,8 +75,79 @@ static int by_size(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* One episode of the run, from its cascades' rows. */
+struct episode_row {
+    long long id, cascades, liquidations, from, largest, largest_liqs;
+    double to, notional; /* to: NaN while a cascade of it is unfinished */
+};
+
+static int by_episode_size(const void *a, const void *b)
+{
+    const struct episode_row *x = a, *y = b;
+    if (x->liquidations != y->liquidations)
+        return x->liquidations > y->liquidations ? -1 : 1;
+    if (x->notional != y->notional)
+        return x->notional > y->notional ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The largest episodes: cascades of one event (cascades.csv's episode column). */
+static int episode_table(const struct cas_report *r, FILE *html)
+{
+    struct episode_row *e = calloc(r->n_cas, sizeof *e);
+    if (!e)
+        return cas__report_oom(r->err);
+    size_t n = 0;
+    for (size_t k = 0; k < r->n_cas; k++) {
+        const struct cascade_row *c = &r->cas[k];
+        if (!n || e[n - 1].id != c->episode)
+            e[n++] = (struct episode_row){.id = c->episode, .from = c->start, .to = c->finish};
+        struct episode_row *x = &e[n - 1];
+        x->cascades++;
+        x->liquidations += c->liquidations;
+        x->notional += c->notional;
+        x->from = c->start < x->from ? c->start : x->from;
+        x->to = isnan(x->to) || isnan(c->finish) ? NAN : fmax(x->to, c->finish);
+        if (c->liquidations > x->largest_liqs)
+            x->largest = c->id, x->largest_liqs = c->liquidations;
+    }
+    qsort(e, n, sizeof *e, by_episode_size);
+    fprintf(
+        html,
+        "<section class=\"episodes\"><h2>The largest episodes</h2>\n<table class=\"cascades episodes\">"
+        "\n<thead><tr><th>#</th><th>episode</th><th>steps</th><th>cascades</th>"
+        "<th>liquidations</th><th>notional</th><th>its largest cascade (liquidations)</th>"
+        "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < n && i < TOP_EPISODES; i++) {
+        char notional[64], num[64];
+        snprintf(num, sizeof num, "%.2f", e[i].notional);
+        format_value(notional, sizeof notional, num, 0);
+        fprintf(html, "<tr><td>%zu</td><td>%lld</td><td>", i + 1, e[i].id);
+        if (isnan(e[i].to))
+            fprintf(html, "%lld–end (unfinished)", e[i].from);
+        else if ((double)e[i].from == e[i].to)
+            fprintf(html, "%lld", e[i].from);
+        else
+            fprintf(html, "%lld–%.0f", e[i].from, e[i].to);
+        fprintf(html, "</td><td>%lld</td><td>%lld</td><td>%s</td><td>%lld (%lld)</td></tr>\n",
+                e[i].cascades, e[i].liquidations, notional, e[i].largest, e[i].largest_liqs);
+    }
+    fprintf(html,
+            "</tbody>\n</table>\n<p class=\"small\">By liquidations (then notional): %zu "
+            "episode%s in all. An episode is the cascades of one event: a cascade whose first "
+            "liquidation comes within <code>record.episode_gap_s</code> of the last step in "
+            "which an earlier cascade of the episode was still working joins it "
+            "(docs/outputs.md).</p></section>\n",
+            n, n == 1 ? "" : "s");
+    free(e);
+    return 0;
+}
+
 static int cascade_table(const struct cas_report *r, FILE *html)
 {
+    int rc = r->n_cas ? episode_table(r, html) : 0;
+    if (rc)
+        return rc;
     fprintf(html, "<section><h2>The %d largest cascades</h2>\n", TOP_CASCADES);
     if (!r->n_cas) {
         fputs("<p class=\"note\">No cascades: nobody was liquidated in this run.</p></section>\n",
@@ -87,14 +159,16 @@ static int cascade_table(const struct cas_report *r, FILE *html)
         return cas__report_oom(r->err);
     memcpy(k, r->cas, r->n_cas * sizeof *k);
     qsort(k, r->n_cas, sizeof *k, by_size);
-    fputs("<table class=\"cascades\">\n<thead><tr><th>#</th><th>id</th><th>root cause</th>"
+    fputs("<table class=\"cascades\">\n<thead><tr><th>#</th><th>id</th><th>episode</th>"
+          "<th>root cause</th>"
           "<th>instrument</th><th>side</th><th>steps</th><th>generations</th>"
           "<th>liquidations</th><th>notional</th><th>price: start → extreme</th>"
           "<th>move (bp)</th><th>½ recovered (steps)</th></tr></thead>\n<tbody>\n",
           html);
     size_t n = r->n_cas < TOP_CASCADES ? r->n_cas : TOP_CASCADES;
     for (size_t i = 0; i < n; i++) {
-        fprintf(html, "<tr><td>%zu</td><td>%lld</td><td>", i + 1, k[i].id);
+        fprintf(html, "<tr><td>%zu</td><td>%lld</td><td>%lld</td><td>", i + 1, k[i].id,
+                k[i].episode);
         cas__html_text(html, k[i].root_cause);
         fputs("</td><td>", html);
         cas__html_text(html, k[i].instrument);

@@ -39,7 +39,7 @@ struct liq_row {
 };
 
 struct cascade_row {
-    long long id, start, end, generations, liquidations;
+    long long id, episode, start, end, generations, liquidations;
     double finish; /* NaN while unfinished */
     char root_cause[48], instrument[64], side[8];
     double notional, price_start, price_extreme, price_end, move_bps, recovery;

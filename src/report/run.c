@@ -105,7 +105,7 @@ static int liq_line(void *ctx, const struct csv *c, const int *idx)
 /* clang-format off */
 static const struct cas_csv_field cascade_fields[] = {
     CR("id", INT, id), TEXT("root_cause"), TEXT("instrument"), TEXT("side"),
-    CR("start_step", INT, start), CR("end_step", INT, end),
+    CR("episode", INT, episode), CR("start_step", INT, start), CR("end_step", INT, end),
     CR("finish_step", NUM_OR_EMPTY, finish), CR("generations", INT, generations),
     CR("liquidations", INT, liquidations), CR("notional", NUM, notional),
     CR("price_start", NUM, price_start), CR("price_extreme", NUM, price_extreme),
