@@ -138,6 +138,121 @@ static void read_csv(struct table *t, const char *dir, const char *name)
     table_read(t, path);
 }
 
+/* DIR/summary.json, parsed (cJSON_Delete it). */
+static cJSON *summary_of(const char *dir)
+{
+    char *text = lesson_file(dir, "summary.json");
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    cr_assert_not_null(j, "%s/summary.json does not parse", dir);
+    return j;
+}
+
+/* The number at a dotted path of a JSON object ("agents.front_runner.pnl"). */
+static double jnum(const cJSON *j, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *save = NULL;
+    for (char *key = strtok_r(buf, ".", &save); key; key = strtok_r(NULL, ".", &save)) {
+        j = cJSON_GetObjectItemCaseSensitive(j, key);
+        cr_assert_not_null(j, "summary.json has no %s", path);
+    }
+    cr_assert(cJSON_IsNumber(j), "summary.json's %s is not a number", path);
+    return j->valuedouble;
+}
+
+/* summary.json's amplification entry of a shock (1-based, as `shock:N` names it). */
+static const cJSON *amplification_of(const cJSON *summary, int shock)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(summary, "amplification"), *e;
+    cr_assert(cJSON_IsArray(list), "no amplification: run with --counterfactual");
+    cJSON_ArrayForEach(e, list)
+    {
+        if (jnum(e, "shock") == shock)
+            return e;
+    }
+    cr_assert_fail("no amplification entry for shock %d", shock);
+    return NULL;
+}
+
+/* Rows of t whose `column` begins with `prefix`. */
+static size_t count_prefix(const struct table *t, const char *column, const char *prefix)
+{
+    size_t n = 0;
+    for (size_t r = 1; r < t->n_rows; r++)
+        n += strncmp(cell(t, r, column), prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+/* The step of the first liquidation of liquidations.csv; LLONG_MAX when none. */
+static long long first_liquidation(const struct table *liq)
+{
+    long long first = LLONG_MAX;
+    for (size_t r = 1; r < liq->n_rows; r++)
+        if (integer(liq, r, "step") < first)
+            first = integer(liq, r, "step");
+    return first;
+}
+
+/* timeseries.csv's price of row r: the mid, else the last trade. */
+static double ts_price(const struct table *ts, size_t r)
+{
+    double mid = num(ts, r, "mid");
+    return isnan(mid) ? num(ts, r, "last") : mid;
+}
+
+/* The row of timeseries.csv describing the end of `step` (the run's one instrument). */
+static size_t ts_row(const struct table *ts, long long step)
+{
+    for (size_t r = 1; r < ts->n_rows; r++)
+        if (integer(ts, r, "step") == step)
+            return r;
+    cr_assert_fail("timeseries.csv has no row for step %lld", step);
+    return 0;
+}
+
+/* The fall from the price at the end of step from - 1 to the lowest trade or end-of-step
+ * price of the steps from `from` to the run's end, in bp of the first. */
+static double fall_bps(const struct table *ts, long long from)
+{
+    double start = ts_price(ts, ts_row(ts, from - 1)), low = start;
+    for (size_t r = 1; r < ts->n_rows; r++) {
+        if (integer(ts, r, "step") < from)
+            continue;
+        low = fmin(low, ts_price(ts, r));
+        if (!isnan(num(ts, r, "low")))
+            low = fmin(low, num(ts, r, "low"));
+    }
+    return (start - low) / start * 1e4;
+}
+
+/* A page's headline row `label`: the figures of its first two columns. */
+static void headline_row(const char *html, const char *label, double *a, double *b)
+{
+    char pat[256];
+    snprintf(pat, sizeof pat, "<tr><th>%s</th><td>", label);
+    const char *at = strstr(html, pat);
+    cr_assert_not_null(at, "the page has no headline row '%s'", label);
+    double v[2];
+    at += strlen(pat);
+    for (int k = 0; k < 2; k++) {
+        char digits[64];
+        size_t n = 0;
+        for (; *at && *at != '<' && n + 1 < sizeof digits; at++)
+            if (*at != ',')
+                digits[n++] = *at;
+        digits[n] = 0;
+        v[k] = strtod(digits, NULL);
+        at = strstr(at, "<td>");
+        cr_assert(k == 1 || at, "headline row '%s' has one column", label);
+        if (at)
+            at += 4;
+    }
+    *a = v[0];
+    *b = v[1];
+}
+
 /* The page at PATH (of the scratch directory) shows `text`. */
 static void page_shows(const char *path, const char *text)
 {
@@ -145,6 +260,23 @@ static void page_shows(const char *path, const char *text)
     cr_assert_not_null(html, "no page %s", path);
     cr_assert_not_null(strstr(html, text), "%s does not show '%s'", path, text);
     free(html);
+}
+
+/* The step of the first line of narrate's output that tells a liquidation; LLONG_MAX when
+ * none does. */
+static long long narrated_first_liquidation(const char *out)
+{
+    for (const char *line = out; line && *line; line = strchr(line, '\n'), line += line != NULL) {
+        if (strncmp(line, "step ", 5) != 0)
+            continue;
+        char *end;
+        long long step = strtoll(line + 5, &end, 10);
+        while (*end == ' ')
+            end++;
+        if (strncmp(end, "liquidation ", 12) == 0)
+            return step;
+    }
+    return LLONG_MAX;
 }
 
 /* Lesson 0, the golden run (docs/teaching/00-golden.md). Nothing in it is random: one seed
@@ -234,4 +366,259 @@ Test(teaching, lesson_00_the_golden_cascade)
     table_free(&liq);
     table_free(&cas);
     table_free(&acc);
+}
+
+/* Lesson 1, leverage amplification (docs/teaching/01-leverage.md): configs/long-squeeze.json
+ * against configs/no-leverage.json, both with --counterfactual; shock 21 is the whale's
+ * closing sell at step 2400, measured over the 600 steps of the amplification horizon. */
+Test(teaching, lesson_01_leverage_amplifies_the_shock)
+{
+    unsigned seeds = sweep_seeds(SEEDS), by_order = 0;
+    double ratio_sum = 0;
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("squeeze", "configs/long-squeeze.json", s,
+                   "--counterfactual --set record.trades=true");
+        lesson_run("control", "configs/no-leverage.json", s, "--counterfactual");
+        struct table liq, cas;
+        read_csv(&liq, "squeeze", "liquidations.csv");
+        read_csv(&cas, "squeeze", "cascades.csv");
+        /* "every liquidation in the shock's step or the three after" */
+        cr_assert_gt(liq.n_rows, 1u, "seed %u: the squeeze liquidated nobody", s);
+        for (size_t r = 1; r < liq.n_rows; r++)
+            cr_assert(integer(&liq, r, "step") >= 2400 && integer(&liq, r, "step") <= 2403,
+                      "seed %u: liquidation %s in step %lld", s, cell(&liq, r, "id"),
+                      integer(&liq, r, "step"));
+        /* "cascades rooted at shock:21 have children"; "liquidations set off by another
+         * liquidation's orders" */
+        size_t with_children = 0;
+        for (size_t r = 1; r < cas.n_rows; r++)
+            with_children += strcmp(cell(&cas, r, "root_cause"), "shock:21") == 0 &&
+                             integer(&cas, r, "generations") > 1;
+        cr_assert_gt(with_children, 0u, "seed %u: no cascade of shock:21 has children", s);
+        cr_assert_gt(count_prefix(&liq, "trigger", "liquidation:"), 0u,
+                     "seed %u: no liquidation set off by a liquidation", s);
+        by_order += count_prefix(&liq, "trigger", "order:") > 0;
+        /* "amplification[20], shock 21: factor above 1.1; the control's exactly 1" */
+        cJSON *sq = summary_of("squeeze"), *ct = summary_of("control");
+        const cJSON *a = amplification_of(sq, 21), *c = amplification_of(ct, 21);
+        cr_assert_eq(jnum(a, "horizon_steps"), 600);
+        cr_assert_gt(jnum(a, "factor"), 1.1, "seed %u: factor %g", s, jnum(a, "factor"));
+        cr_assert_eq(jnum(c, "factor"), 1, "seed %u: the control's factor %g", s,
+                     jnum(c, "factor"));
+        cr_assert_eq(jnum(ct, "liquidations.count"), 0, "seed %u: the control liquidated", s);
+        /* "the squeeze falls further on every seed: 1.1 to 5 times as far" */
+        double ratio = jnum(a, "move_bps") / jnum(c, "move_bps");
+        cr_assert(ratio > 1.1 && ratio < 5, "seed %u: the squeeze's fall %g bp, the control's %g",
+                  s, jnum(a, "move_bps"), jnum(c, "move_bps"));
+        ratio_sum += ratio;
+        /* "the control's traders buy at least seven tenths of the lots" */
+        double bought = jnum(sq, "agents.leveraged.bought_lots");
+        double control_bought = jnum(ct, "agents.leveraged.bought_lots");
+        cr_assert_geq(control_bought, 0.7 * bought, "seed %u: %g lots against %g", s,
+                      control_bought, bought);
+        /* narrate: "its largest cascade, with at least 2 generations, each liquidation set
+         * off by the shock or by another's orders" */
+        char *out = lesson_out("narrate squeeze");
+        const char *in = strstr(out, " liquidations in ");
+        cr_assert_not_null(in, "seed %u: narrate: %s", s, out);
+        cr_assert_geq(strtol(in + strlen(" liquidations in "), NULL, 10), 2,
+                      "seed %u: the largest cascade has one generation", s);
+        cr_assert_not_null(strstr(out, "set off by liquidation "), "seed %u", s);
+        free(out);
+        if (s == 1) { /* the pages, on the configs' seed */
+            free(lesson_out("report squeeze control -o squeeze-vs-control.html"));
+            char *html = lesson_file(".", "squeeze-vs-control.html");
+            double n_squeeze, n_control;
+            headline_row(html, "liquidations", &n_squeeze, &n_control);
+            cr_assert_eq(n_squeeze, (double)(liq.n_rows - 1));
+            cr_assert_eq(n_control, 0);
+            cr_assert_not_null(strstr(html, "Figure 1: the price in both runs"));
+            free(html);
+            free(lesson_out("report squeeze"));
+            page_shows("squeeze/report.html", "The largest cascades, as trees");
+            page_shows("squeeze/report.html", "<h2>Replay");
+        }
+        cJSON_Delete(sq);
+        cJSON_Delete(ct);
+        table_free(&liq);
+        table_free(&cas);
+    }
+    if (sweep_quick())
+        return;
+    /* "on some seeds another trader's order sets off liquidations too" */
+    cr_assert_gt(by_order, 0u, "no trigger order:ACCOUNT on seeds 1-8");
+    /* "more than twice as far on average" */
+    cr_assert_gt(ratio_sum / SEEDS, 2, "on average %g times as far", ratio_sum / SEEDS);
+}
+
+/* Realized volatility of 60-step log returns of the price at the ends of steps 899, 959, ...
+ * (timeseries.csv's rows, every 10 steps) to the run's end. */
+static double vol_60(const struct table *ts)
+{
+    double prev = NAN, sum = 0;
+    int n = 0;
+    for (size_t r = 1; r < ts->n_rows; r++) {
+        long long step = integer(ts, r, "step");
+        if (step < 899 || step % 60 != 59)
+            continue;
+        double p = ts_price(ts, r);
+        if (!isnan(prev)) {
+            sum += log(p / prev) * log(p / prev);
+            n++;
+        }
+        prev = p;
+    }
+    cr_assert_gt(n, 40);
+    return sqrt(sum / n);
+}
+
+/* Lesson 2, short gamma (docs/teaching/02-gamma.md): configs/gamma-squeeze.json with the
+ * dealers short gamma and long gamma (agents[3].params.short_gamma=0); the selling starts at
+ * step 2400. */
+Test(teaching, lesson_02_short_gamma_feeds_the_move)
+{
+    unsigned seeds = sweep_seeds(SEEDS);
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("short-gamma", "configs/gamma-squeeze.json", s, "");
+        lesson_run("long-gamma", "configs/gamma-squeeze.json", s,
+                   "--set agents[3].params.short_gamma=0");
+        struct table a, b;
+        read_csv(&a, "short-gamma", "timeseries.csv");
+        read_csv(&b, "long-gamma", "timeseries.csv");
+        /* "1.5 to 2 times the long-gamma run's volatility" */
+        double ratio = vol_60(&a) / vol_60(&b);
+        cr_assert(ratio > 1.5 && ratio < 2, "seed %u: volatility ratio %g", s, ratio);
+        /* "a deeper fall from step 2400 to the run's end, on every seed" */
+        cr_assert_gt(fall_bps(&a, 2400), fall_bps(&b, 2400), "seed %u: %g bp against %g", s,
+                     fall_bps(&a, 2400), fall_bps(&b, 2400));
+        if (s == 1) {
+            free(lesson_out("report short-gamma long-gamma -o gamma.html"));
+            page_shows("gamma.html", "Figure 1: the price in both runs");
+            free(lesson_out("report short-gamma"));
+            free(lesson_out("report long-gamma"));
+            page_shows("short-gamma/report.html", "Figure 7: distribution of returns");
+            page_shows("long-gamma/report.html", "Figure 8: autocorrelation of returns");
+        }
+        table_free(&a);
+        table_free(&b);
+    }
+}
+
+/* Lesson 3, front-running (docs/teaching/03-front-running.md): configs/front-running.json
+ * with the front-runners trading and with no collateral (agents[5].params.collateral=0); the
+ * index falls 2% at step 2400. */
+Test(teaching, lesson_03_front_runners_bring_the_cascade_forward)
+{
+    unsigned seeds = sweep_seeds(SEEDS), set_off = 0;
+    double liq_sum[2] = {0}, notional_sum[2] = {0};
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("front", "configs/front-running.json", s, "--set record.trades=true");
+        lesson_run("no-front", "configs/front-running.json", s,
+                   "--set agents[5].params.collateral=0");
+        struct table liq[2], acc;
+        read_csv(&liq[0], "front", "liquidations.csv");
+        read_csv(&liq[1], "no-front", "liquidations.csv");
+        read_csv(&acc, "front", "accounts.csv");
+        cJSON *sum[2] = {summary_of("front"), summary_of("no-front")};
+        /* "they earn on every seed: 100 to 2,000" */
+        double pnl = jnum(sum[0], "agents.front_runner.pnl");
+        cr_assert(pnl > 100 && pnl < 2000, "seed %u: the front-runners made %g", s, pnl);
+        /* "nobody is liquidated before the fall; the first liquidation comes earlier with
+         * them" */
+        long long first = first_liquidation(&liq[0]), first_without = first_liquidation(&liq[1]);
+        cr_assert(first >= 2400 && first < LLONG_MAX, "seed %u: first liquidation %lld", s, first);
+        cr_assert(first_without >= 2400 && first_without < LLONG_MAX, "seed %u", s);
+        cr_assert_lt(first, first_without, "seed %u: step %lld with them, %lld without", s, first,
+                     first_without);
+        /* narrate --from 2400 opens with that liquidation */
+        char *out = lesson_out("narrate front --from 2400");
+        cr_assert_eq(narrated_first_liquidation(out), first, "seed %u:\n%s", s, out);
+        free(out);
+        out = lesson_out("narrate no-front --from 2400");
+        cr_assert_eq(narrated_first_liquidation(out), first_without, "seed %u:\n%s", s, out);
+        free(out);
+        /* "a front-runner's order is the trigger of some liquidations on at least 4 of 8" */
+        size_t by_front = 0;
+        for (size_t r = 1; r < liq[0].n_rows; r++) {
+            unsigned account;
+            if (sscanf(cell(&liq[0], r, "trigger"), "order:%u", &account) != 1)
+                continue;
+            for (size_t k = 1; k < acc.n_rows; k++)
+                by_front += (unsigned)integer(&acc, k, "account") == account &&
+                            strcmp(cell(&acc, k, "type"), "front_runner") == 0;
+        }
+        set_off += by_front > 0;
+        for (int k = 0; k < 2; k++) {
+            liq_sum[k] += jnum(sum[k], "liquidations.count");
+            notional_sum[k] += jnum(sum[k], "liquidations.notional");
+            cJSON_Delete(sum[k]);
+            table_free(&liq[k]);
+        }
+        table_free(&acc);
+        if (s == 1) {
+            free(lesson_out("report front no-front -o front.html"));
+            page_shows("front.html", "Figure 1: the price in both runs");
+            free(lesson_out("report front"));
+            page_shows("front/report.html", "Figure 3: liquidation levels");
+        }
+    }
+    if (sweep_quick())
+        return;
+    cr_assert_geq(set_off, 4u, "front-runners set off liquidations on %u of 8 seeds", set_off);
+    /* "summed over seeds 1-8, liquidations and notional within 10% of each other" */
+    cr_assert(fabs(liq_sum[0] / liq_sum[1] - 1) < 0.1, "%g liquidations against %g", liq_sum[0],
+              liq_sum[1]);
+    cr_assert(fabs(notional_sum[0] / notional_sum[1] - 1) < 0.1, "%g notional against %g",
+              notional_sum[0], notional_sum[1]);
+}
+
+/* Rows of liquidations.csv taken over past bankruptcy: the mark below the bankruptcy price
+ * of a long, above a short's. */
+static size_t past_bankruptcy(const struct table *liq)
+{
+    size_t n = 0;
+    for (size_t r = 1; r < liq->n_rows; r++) {
+        double mark = num(liq, r, "mark"), bankruptcy = num(liq, r, "bankruptcy");
+        n += strcmp(cell(liq, r, "side"), "long") == 0 ? mark < bankruptcy : mark > bankruptcy;
+    }
+    return n;
+}
+
+/* Lesson 4, keepers (docs/teaching/04-keepers.md): configs/keepers.json with its three keepers
+ * and with one slow keeper; the whole run, 3,600 steps. */
+Test(teaching, lesson_04_slow_keepers_leave_bad_debt)
+{
+    unsigned seeds = sweep_seeds(SEEDS);
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("keepers", "configs/keepers.json", s, "");
+        lesson_run("slow-keeper", "configs/keepers.json", s,
+                   "--set agents[5].count=1 --set agents[5].params.rate=0.01");
+        struct table fast, slow;
+        read_csv(&fast, "keepers", "liquidations.csv");
+        read_csv(&slow, "slow-keeper", "liquidations.csv");
+        cJSON *f = summary_of("keepers"), *w = summary_of("slow-keeper");
+        /* "three prompt keepers: no take-over past bankruptcy, the fund pays nothing" */
+        cr_assert_gt(fast.n_rows, 1u, "seed %u: no take-over", s);
+        cr_assert_eq(past_bankruptcy(&fast), 0u, "seed %u", s);
+        cr_assert_eq(jnum(f, "insurance_fund.min"), jnum(f, "insurance_fund.initial"), "seed %u",
+                     s);
+        /* "one slow keeper: the fund pays 4,000 to 60,000; more than half of the take-overs
+         * past bankruptcy" */
+        double paid = jnum(w, "insurance_fund.initial") - jnum(w, "insurance_fund.min");
+        cr_assert(paid > 4000 && paid < 60000, "seed %u: the fund paid %g", s, paid);
+        cr_assert_gt(2 * past_bankruptcy(&slow), slow.n_rows - 1, "seed %u: %zu of %zu", s,
+                     past_bankruptcy(&slow), slow.n_rows - 1);
+        if (s == 1) {
+            free(lesson_out("report keepers slow-keeper -o keepers.html"));
+            page_shows("keepers.html", "Figure 1: the price in both runs");
+            free(lesson_out("report keepers"));
+            free(lesson_out("report slow-keeper"));
+            page_shows("keepers/report.html", "Figure 6: the insurance fund");
+            page_shows("slow-keeper/report.html", "Figure 6: the insurance fund");
+        }
+        cJSON_Delete(f);
+        cJSON_Delete(w);
+        table_free(&fast);
+        table_free(&slow);
+    }
 }
