@@ -227,6 +227,16 @@ static double fall_bps(const struct table *ts, long long from)
     return (start - low) / start * 1e4;
 }
 
+/* The largest |price / index - 1| at the ends of the steps from `from` on (every row). */
+static double dislocation_from(const struct table *ts, long long from)
+{
+    double most = 0;
+    for (size_t r = 1; r < ts->n_rows; r++)
+        if (integer(ts, r, "step") >= from)
+            most = fmax(most, fabs(ts_price(ts, r) / num(ts, r, "index") - 1));
+    return most;
+}
+
 /* A page's headline row `label`: the figures of its first two columns. */
 static void headline_row(const char *html, const char *label, double *a, double *b)
 {
@@ -621,4 +631,186 @@ Test(teaching, lesson_04_slow_keepers_leave_bad_debt)
         table_free(&fast);
         table_free(&slow);
     }
+}
+
+/* The longest engine job of liquidations.csv: steps from its trigger to its finish. */
+static long long longest_job(const struct table *liq)
+{
+    long long most = 0;
+    for (size_t r = 1; r < liq->n_rows; r++)
+        if (*cell(liq, r, "finish_step") &&
+            integer(liq, r, "finish_step") - integer(liq, r, "step") > most)
+            most = integer(liq, r, "finish_step") - integer(liq, r, "step");
+    return most;
+}
+
+/* Lesson 5, a circuit breaker (docs/teaching/05-circuit-breaker.md): configs/long-squeeze.json
+ * against configs/circuit-breaker.json, every step recorded; the whale's sell at step 2400,
+ * measured from it to the run's end. */
+Test(teaching, lesson_05_the_band_damps_the_squeeze)
+{
+    unsigned seeds = sweep_seeds(SEEDS), smaller = 0, liquidating = 0, longer = 0;
+    double dis_sum[2] = {0};
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("squeeze-5", "configs/long-squeeze.json", s, "--set record.sample_every=1");
+        lesson_run("band", "configs/circuit-breaker.json", s, "--set record.sample_every=1");
+        struct table ts[2], liq[2];
+        cJSON *sum[2];
+        const char *dirs[2] = {"squeeze-5", "band"};
+        for (int k = 0; k < 2; k++) {
+            read_csv(&ts[k], dirs[k], "timeseries.csv");
+            read_csv(&liq[k], dirs[k], "liquidations.csv");
+            sum[k] = summary_of(dirs[k]);
+        }
+        /* "the band holds the fall under 2.5%, smaller than the squeeze's on every seed" */
+        double fall = fall_bps(&ts[1], 2400), fall_without = fall_bps(&ts[0], 2400);
+        cr_assert(fall < 250 && fall < fall_without, "seed %u: %g bp with the band, %g without", s,
+                  fall, fall_without);
+        /* "fewer liquidations on every seed" */
+        cr_assert_gt(liq[0].n_rows, 1u, "seed %u: the squeeze liquidated nobody", s);
+        cr_assert_lt(liq[1].n_rows, liq[0].n_rows, "seed %u", s);
+        /* "it refuses tens of thousands of orders; the squeeze none" */
+        cr_assert_gt(jnum(sum[1], "activity.rejected"), 10000, "seed %u", s);
+        cr_assert_eq(jnum(sum[0], "activity.rejected"), 0, "seed %u", s);
+        double dis = dislocation_from(&ts[1], 2400), dis_without = dislocation_from(&ts[0], 2400);
+        smaller += dis < dis_without;
+        dis_sum[0] += dis_without;
+        dis_sum[1] += dis;
+        if (liq[1].n_rows > 1) {
+            liquidating++;
+            longer += longest_job(&liq[1]) > longest_job(&liq[0]);
+        }
+        for (int k = 0; k < 2; k++) {
+            table_free(&ts[k]);
+            table_free(&liq[k]);
+            cJSON_Delete(sum[k]);
+        }
+        if (s == 1) {
+            free(lesson_out("report squeeze-5 band -o band.html"));
+            char *html = lesson_file(".", "band.html");
+            double without, with;
+            headline_row(html, "liquidations", &without, &with);
+            cr_assert_lt(with, without, "the page: %g liquidations with the band, %g without", with,
+                         without);
+            free(html);
+        }
+    }
+    if (sweep_quick())
+        return;
+    /* "a smaller dislocation on at least 7 of 8 seeds, and on average" */
+    cr_assert_geq(smaller, 7u, "a smaller dislocation on %u seeds", smaller);
+    cr_assert_lt(dis_sum[1], dis_sum[0]);
+    /* "where the band lets anyone be liquidated, the longest job lasts longer, on at least
+     * three quarters of those seeds" */
+    cr_assert_gt(liquidating, 0u, "the band let nobody be liquidated on seeds 1-8");
+    cr_assert_geq(4 * longer, 3 * liquidating, "longer on %u of %u", longer, liquidating);
+}
+
+/* Lesson 6, cross-margin contagion (docs/teaching/06-cross-margin.md):
+ * configs/cross-margin-contagion.json under cross and isolated margin (agents[8]); the sell
+ * hits BTC-PERP-A at step 2400. */
+struct contagion {
+    size_t on_a, on_b, b_from_a;
+};
+
+static struct contagion contagion_of(const char *dir)
+{
+    struct table liq;
+    read_csv(&liq, dir, "liquidations.csv");
+    struct contagion c = {0};
+    for (size_t r = 1; r < liq.n_rows; r++) {
+        bool b = strcmp(cell(&liq, r, "instrument"), "BTC-PERP-B") == 0;
+        c.on_a += strcmp(cell(&liq, r, "instrument"), "BTC-PERP-A") == 0;
+        c.on_b += b;
+        if (!b)
+            continue;
+        const char *trigger = cell(&liq, r, "trigger");
+        bool from_a = strncmp(trigger, "shock:", 6) == 0;
+        unsigned id;
+        if (sscanf(trigger, "liquidation:%u", &id) == 1 && id >= 1 && id < liq.n_rows)
+            from_a = strcmp(cell(&liq, id, "instrument"), "BTC-PERP-A") == 0;
+        c.b_from_a += from_a;
+    }
+    table_free(&liq);
+    return c;
+}
+
+Test(teaching, lesson_06_cross_margin_carries_the_shock)
+{
+    unsigned seeds = sweep_seeds(SEEDS);
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("cross", "configs/cross-margin-contagion.json", s, "");
+        lesson_run("isolated", "configs/cross-margin-contagion.json", s,
+                   "--set agents[8].margin=isolated");
+        struct contagion cross = contagion_of("cross"), apart = contagion_of("isolated");
+        /* "cross margin: 20-32 on B, as many as on A, more than half of them set off from A" */
+        cr_assert(cross.on_b >= 20 && cross.on_b <= 32, "seed %u: %zu on B", s, cross.on_b);
+        cr_assert_eq(cross.on_b, cross.on_a, "seed %u", s);
+        cr_assert_gt(2 * cross.b_from_a, cross.on_b, "seed %u: %zu of %zu from A", s,
+                     cross.b_from_a, cross.on_b);
+        /* "isolated margin: at most 3 on B, none set off from A" */
+        cr_assert_gt(apart.on_a, 0u, "seed %u", s);
+        cr_assert_leq(apart.on_b, 3u, "seed %u: %zu on B", s, apart.on_b);
+        cr_assert_eq(apart.b_from_a, 0u, "seed %u", s);
+        if (s == 1) {
+            free(lesson_out("report cross --instrument BTC-PERP-B -o cross-b.html"));
+            page_shows("cross-b.html", "<th>BTC-PERP-B</th>");
+            free(lesson_out("report cross isolated --instrument BTC-PERP-B -o contagion-b.html"));
+            char *html = lesson_file(".", "contagion-b.html");
+            double a, b;
+            headline_row(html, "liquidations", &a, &b);
+            cr_assert_eq(a, (double)cross.on_b, "the page's B: %g", a);
+            cr_assert_eq(b, (double)apart.on_b, "the page's B: %g", b);
+            free(html);
+        }
+    }
+}
+
+/* Lesson 7, dynamic margin (docs/teaching/07-dynamic-margin.md): configs/dynamic-margin.json
+ * (every step recorded) against configs/long-squeeze.json; the whale's sell at step 2400. Its
+ * commands show seed 4, where the difference is largest. */
+Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
+{
+    unsigned seeds = sweep_seeds(SEEDS), at_cap = 0, more = 0, no_margin_trigger = 0;
+    for (unsigned s = 1; s <= seeds; s++) {
+        lesson_run("dynamic", "configs/dynamic-margin.json", s, "--set record.sample_every=1");
+        lesson_run("fixed", "configs/long-squeeze.json", s, "");
+        struct table ts, liq, fixed;
+        read_csv(&ts, "dynamic", "timeseries.csv");
+        read_csv(&liq, "dynamic", "liquidations.csv");
+        read_csv(&fixed, "fixed", "liquidations.csv");
+        /* "already 1.2-1.8x at the end of step 2399" */
+        double before = num(&ts, ts_row(&ts, 2399), "mmr_scale");
+        cr_assert(before >= 1.2 && before <= 1.8, "seed %u: scale %g before the shock", s, before);
+        /* "it rises at the end of step 2400 or 2401, at its cap (3x) by step 2409" */
+        double at_2401 = num(&ts, ts_row(&ts, 2401), "mmr_scale"), most = 0;
+        cr_assert_gt(at_2401, before, "seed %u: %g at step 2401", s, at_2401);
+        for (long long step = 2400; step <= 2409; step++)
+            most = fmax(most, num(&ts, ts_row(&ts, step), "mmr_scale"));
+        cr_assert_eq(most, 3, "seed %u: %g at most by step 2409", s, most);
+        at_cap += at_2401 == 3;
+        /* "never fewer liquidations than fixed margin; more on some seeds" */
+        cr_assert_geq(liq.n_rows, fixed.n_rows, "seed %u: %zu against %zu", s, liq.n_rows - 1,
+                      fixed.n_rows - 1);
+        more += liq.n_rows > fixed.n_rows;
+        no_margin_trigger += count_prefix(&liq, "trigger", "margin:") == 0;
+        if (s == 4 || sweep_quick()) {
+            free(lesson_out("report fixed dynamic -o dynamic.html"));
+            char *html = lesson_file(".", "dynamic.html");
+            double a, b;
+            headline_row(html, "liquidations", &a, &b);
+            cr_assert_eq(a, (double)(fixed.n_rows - 1));
+            cr_assert_eq(b, (double)(liq.n_rows - 1));
+            cr_assert(sweep_quick() || b > a, "seed 4's page: %g against %g", b, a);
+            free(html);
+        }
+        table_free(&ts);
+        table_free(&liq);
+        table_free(&fixed);
+    }
+    if (sweep_quick())
+        return;
+    cr_assert_geq(more, 2u, "more liquidations on %u of 8 seeds", more);
+    cr_assert_geq(at_cap, 6u, "at its cap by step 2401 on %u of 8 seeds", at_cap);
+    cr_assert_geq(no_margin_trigger, 6u, "no margin: trigger on %u of 8 seeds", no_margin_trigger);
 }
