@@ -814,3 +814,149 @@ Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
     cr_assert_geq(at_cap, 6u, "at its cap by step 2401 on %u of 8 seeds", at_cap);
     cr_assert_geq(no_margin_trigger, 6u, "no margin: trigger on %u of 8 seeds", no_margin_trigger);
 }
+
+/* Lesson 8, a long inside the squeeze (docs/teaching/08-lab.md): configs/long-squeeze.json
+ * with one student, as the lab adds one: a scripted population that buys one lot at market at
+ * step 2390 on isolated margin with 1,000 of collateral, at each leverage of the lesson. */
+static const int lab_leverages[] = {2, 5, 10, 20, 30, 50, 100};
+#define LAB_N (sizeof lab_leverages / sizeof *lab_leverages)
+
+/* What became of the student in one run. */
+struct student {
+    bool liquidated;
+    long long step, generation;
+    double liquidation_price, loss;
+    char trigger[64];
+    size_t others; /* the run's other liquidations */
+};
+
+/* configs/long-squeeze.json with the student's population appended to its agents, as lab.json
+ * of the scratch directory. */
+static void write_lab_config(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/configs/long-squeeze.json", source_root());
+    char *text = slurp_file(path);
+    cr_assert_not_null(text, "%s", path);
+    char *end = strstr(text, "\"shocks\"");
+    cr_assert_not_null(end);
+    while (end > text && *end != ']')
+        end--;
+    char full[1024];
+    snprintf(full, sizeof full, "%s/lab.json", run_tmp);
+    FILE *f = fopen(full, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "%.*s,\n{\"type\": \"scripted\", \"margin\": \"isolated\", \"params\": "
+            "{\"collateral\": 1000, \"orders\": [{\"step\": 2390, \"side\": \"buy\", "
+            "\"lots\": 1}]}}\n%s",
+            (int)(end - text), text, end);
+    fclose(f);
+    free(text);
+}
+
+static struct student lab_run(unsigned seed, int leverage)
+{
+    runs_remove("lab");
+    int status = run_cascade("run lab.json -o lab --seed %u --quiet --set "
+                             "agents[5].params.orders[0].leverage=%d",
+                             seed, leverage);
+    char err[2048];
+    read_into("err.txt", err, sizeof err);
+    cr_assert_eq(status, 0, "seed %u, %dx: %s", seed, leverage, err);
+    struct table acc, liq;
+    read_csv(&acc, "lab", "accounts.csv");
+    read_csv(&liq, "lab", "liquidations.csv");
+    size_t me = acc.n_rows - 1;
+    cr_assert_str_eq(cell(&acc, me, "type"), "scripted");
+    struct student st = {.loss = num(&acc, me, "deposit") - num(&acc, me, "equity"),
+                         .others = liq.n_rows - 1};
+    for (size_t r = 1; r < liq.n_rows; r++) {
+        if (strcmp(cell(&liq, r, "account"), cell(&acc, me, "account")) != 0)
+            continue;
+        cr_assert(!st.liquidated, "seed %u, %dx: liquidated twice", seed, leverage);
+        st.liquidated = true;
+        st.others--;
+        st.step = integer(&liq, r, "step");
+        st.generation = integer(&liq, r, "generation");
+        st.liquidation_price = num(&liq, r, "liquidation_price");
+        snprintf(st.trigger, sizeof st.trigger, "%s", cell(&liq, r, "trigger"));
+    }
+    table_free(&acc);
+    table_free(&liq);
+    return st;
+}
+
+Test(teaching, lesson_08_where_each_leverage_is_liquidated)
+{
+    write_lab_config();
+    unsigned seeds = sweep_seeds(SEEDS), deep = 0, shallow = 0, deep_10x = 0;
+    for (unsigned s = 1; s <= seeds; s++) {
+        struct student st[LAB_N];
+        for (size_t k = 0; k < LAB_N; k++)
+            st[k] = lab_run(s, lab_leverages[k]);
+        const struct student *last = NULL;
+        for (size_t k = 0; k < LAB_N; k++) {
+            int lev = lab_leverages[k];
+            const struct student *a = &st[k];
+            if (lev <= 5) { /* "never liquidated; within 10 of where it began" */
+                cr_assert(!a->liquidated, "seed %u: liquidated at %dx", s, lev);
+                cr_assert_lt(fabs(a->loss), 10, "seed %u, %dx: lost %g", s, lev, a->loss);
+                continue;
+            }
+            if (lev >= 50) { /* "at step 2400, by shock:21, a root" */
+                cr_assert(a->liquidated && a->step == 2400 && a->generation == 1 &&
+                              strcmp(a->trigger, "shock:21") == 0,
+                          "seed %u, %dx: step %lld, generation %lld, trigger %s", s, lev, a->step,
+                          a->generation, a->trigger);
+            }
+            if (lev == 20 || lev == 30) { /* "liquidated where the cascade runs deep" */
+                cr_assert(a->others >= 25 || a->others <= 11,
+                          "seed %u: %zu other liquidations, neither deep nor shallow", s,
+                          a->others);
+                cr_assert_eq(a->liquidated, a->others >= 25, "seed %u, %dx: %zu others", s, lev,
+                             a->others);
+            }
+            if (lev == 10) { /* "only on deep seeds" */
+                cr_assert(!a->liquidated || a->others >= 25, "seed %u", s);
+                deep_10x += a->liquidated;
+            }
+            if (!a->liquidated)
+                continue;
+            if (lev == 10 || lev == 20) /* "another trader's liquidation takes them" */
+                cr_assert(strncmp(a->trigger, "liquidation:", 12) == 0 && a->step >= 2400 &&
+                              a->step <= 2405 && a->generation >= 2,
+                          "seed %u, %dx: step %lld, generation %lld, trigger %s", s, lev, a->step,
+                          a->generation, a->trigger);
+            /* the liquidation prices, as measured on seeds 1-20 */
+            static const struct {
+                int lev;
+                double low, high;
+            } prices[] = {
+                {10, 53881, 54681}, {20, 56873, 57717}, {50, 58668, 59637}, {100, 59266, 60245}};
+            for (size_t p = 0; p < sizeof prices / sizeof *prices; p++)
+                if (prices[p].lev == lev)
+                    cr_assert(a->liquidation_price >= prices[p].low - 0.5 &&
+                                  a->liquidation_price <= prices[p].high + 0.5,
+                              "seed %u, %dx: liquidation price %g", s, lev, a->liquidation_price);
+            /* "it loses the margin it set aside, 600 over the leverage, within 2%" */
+            cr_assert(fabs(a->loss * lev / 600 - 1) < 0.02, "seed %u, %dx: lost %g", s, lev,
+                      a->loss);
+            /* "the higher the leverage, the higher the liquidation price, never a later step
+             * or a deeper generation" */
+            if (last)
+                cr_assert(a->liquidation_price > last->liquidation_price && a->step <= last->step &&
+                              a->generation <= last->generation,
+                          "seed %u, %dx against a lower leverage", s, lev);
+            last = a;
+        }
+        deep += st[0].others >= 25;
+        shallow += st[0].others <= 11;
+    }
+    if (sweep_quick())
+        return;
+    /* "deep on 6 of seeds 1-8, shallow on 2; 10x liquidated on some of the deep ones" */
+    cr_assert_geq(deep, 5u, "%u deep seeds", deep);
+    cr_assert_geq(shallow, 1u, "%u shallow seeds", shallow);
+    cr_assert_geq(deep_10x, 1u, "10x liquidated on no seed");
+}
