@@ -411,6 +411,17 @@ Test(teaching, lesson_01_leverage_amplifies_the_shock)
         /* "amplification[20], shock 21: factor above 1.1; the control's exactly 1" */
         cJSON *sq = summary_of("squeeze"), *ct = summary_of("control");
         const cJSON *a = amplification_of(sq, 21), *c = amplification_of(ct, 21);
+        /* "shock 21 is the last entry; the first twenty, the whale's buys, have a factor of
+         * 1" */
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(sq, "amplification");
+        cr_assert_eq(cJSON_GetArraySize(list), 21);
+        cr_assert_eq(cJSON_GetArrayItem(list, 20), a);
+        for (int k = 1; k <= 20; k++)
+            cr_assert_eq(jnum(amplification_of(sq, k), "factor"), 1, "seed %u: shock %d", s, k);
+        /* "the control's fall is about the counterfactual's" (within 5%) */
+        double cf = jnum(a, "without_liquidations.move_bps");
+        cr_assert_lt(fabs(jnum(c, "move_bps") / cf - 1), 0.05, "seed %u: %g bp against %g", s,
+                     jnum(c, "move_bps"), cf);
         cr_assert_eq(jnum(a, "horizon_steps"), 600);
         cr_assert_gt(jnum(a, "factor"), 1.1, "seed %u: factor %g", s, jnum(a, "factor"));
         cr_assert_eq(jnum(c, "factor"), 1, "seed %u: the control's factor %g", s,
@@ -771,7 +782,7 @@ Test(teaching, lesson_06_cross_margin_carries_the_shock)
  * commands show seed 4, where the difference is largest. */
 Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
 {
-    unsigned seeds = sweep_seeds(SEEDS), at_cap = 0, more = 0, no_margin_trigger = 0;
+    unsigned seeds = sweep_seeds(SEEDS), at_cap = 0, more = 0, no_margin_trigger = 0, early = 0;
     for (unsigned s = 1; s <= seeds; s++) {
         lesson_run("dynamic", "configs/dynamic-margin.json", s, "--set record.sample_every=1");
         lesson_run("fixed", "configs/long-squeeze.json", s, "");
@@ -794,6 +805,17 @@ Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
                       fixed.n_rows - 1);
         more += liq.n_rows > fixed.n_rows;
         no_margin_trigger += count_prefix(&liq, "trigger", "margin:") == 0;
+        /* "fixed margin liquidates nobody before the shock; dynamic margin one account on some
+         * seeds" */
+        cr_assert_geq(first_liquidation(&fixed), 2400, "seed %u", s);
+        early += first_liquidation(&liq) < 2400;
+        /* "most of the cascade runs inside the shock's step" */
+        size_t in_step = 0, after = 0;
+        for (size_t r = 1; r < liq.n_rows; r++) {
+            in_step += integer(&liq, r, "step") == 2400;
+            after += integer(&liq, r, "step") >= 2400;
+        }
+        cr_assert_gt(2 * in_step, after, "seed %u: %zu of %zu in step 2400", s, in_step, after);
         if (s == 4 || sweep_quick()) {
             free(lesson_out("report fixed dynamic -o dynamic.html"));
             char *html = lesson_file(".", "dynamic.html");
@@ -813,6 +835,7 @@ Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
     cr_assert_geq(more, 2u, "more liquidations on %u of 8 seeds", more);
     cr_assert_geq(at_cap, 6u, "at its cap by step 2401 on %u of 8 seeds", at_cap);
     cr_assert_geq(no_margin_trigger, 6u, "no margin: trigger on %u of 8 seeds", no_margin_trigger);
+    cr_assert_geq(early, 1u, "dynamic margin liquidated nobody before the shock on seeds 1-8");
 }
 
 /* Lesson 8, a long inside the squeeze (docs/teaching/08-lab.md): configs/long-squeeze.json
