@@ -300,15 +300,16 @@ Test(teaching, lesson_00_the_golden_cascade)
     read_csv(&cas, "golden", "cascades.csv");
     read_csv(&acc, "golden", "accounts.csv");
     /* "five liquidations, of the accounts at 50x, 40x, 36x, 30x and 25x, in that order; the
-     * 10x account survives"; "shock:18 -> 1 -> 2 -> 4 -> 5, and 1 -> 3" */
+     * 10x account survives"; "shock:18 -> 1 -> 2 -> 4 -> 5, and 1 -> 3"; the marks: "the
+     * sell prints 988 ... its sales walk the bids down to 982" */
     static const struct {
-        int account, leverage, generation;
+        int account, leverage, generation, mark;
         const char *trigger;
-    } tree[] = {{1, 50, 1, "shock:18"},
-                {2, 40, 2, "liquidation:1"},
-                {3, 36, 2, "liquidation:1"},
-                {4, 30, 3, "liquidation:2"},
-                {5, 25, 4, "liquidation:4"}};
+    } tree[] = {{1, 50, 1, 988, "shock:18"},
+                {2, 40, 2, 982, "liquidation:1"},
+                {3, 36, 2, 982, "liquidation:1"},
+                {4, 30, 3, 976, "liquidation:2"},
+                {5, 25, 4, 968, "liquidation:4"}};
     cr_assert_eq(liq.n_rows - 1, 5u, "five liquidations, found %zu", liq.n_rows - 1);
     for (size_t k = 0; k < 5; k++) {
         size_t r = k + 1;
@@ -317,6 +318,7 @@ Test(teaching, lesson_00_the_golden_cascade)
         cr_assert_str_eq(cell(&liq, r, "trigger"), tree[k].trigger, "liquidation %zu", r);
         cr_assert_eq(integer(&liq, r, "generation"), tree[k].generation, "liquidation %zu", r);
         cr_assert_eq(integer(&liq, r, "cascade"), 1, "liquidation %zu: one cascade", r);
+        cr_assert_eq(num(&liq, r, "mark"), tree[k].mark, "liquidation %zu", r);
         /* "its mark is below its liquidation price"; "the engine sold it above its
          * bankruptcy price, and the insurance fund gained" */
         cr_assert_lt(num(&liq, r, "mark"), num(&liq, r, "liquidation_price"), "liquidation %zu", r);
@@ -361,6 +363,7 @@ Test(teaching, lesson_00_the_golden_cascade)
     free(lesson_out("report golden"));
     page_shows("golden/report.html",
                "Cascade 1: 5 liquidations in 4 generations on P, steps 100 to 104");
+    page_shows("golden/report.html", "Figure 1: prices, liquidations and cascades");
     /* "another seed writes the same files" */
     char *liq1 = lesson_file("golden", "liquidations.csv");
     char *cas1 = lesson_file("golden", "cascades.csv");
