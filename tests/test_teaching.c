@@ -202,23 +202,29 @@ static double ts_price(const struct table *ts, size_t r)
     return isnan(mid) ? num(ts, r, "last") : mid;
 }
 
-/* The row of timeseries.csv describing the end of `step` (the run's one instrument). */
-static size_t ts_row(const struct table *ts, long long step)
+/* Whether row r of timeseries.csv is the instrument's (NULL: the run has one). */
+static bool ts_of(const struct table *ts, size_t r, const char *instrument)
+{
+    return !instrument || strcmp(cell(ts, r, "instrument"), instrument) == 0;
+}
+
+/* The row of timeseries.csv describing the end of `step` on the instrument. */
+static size_t ts_row(const struct table *ts, const char *instrument, long long step)
 {
     for (size_t r = 1; r < ts->n_rows; r++)
-        if (integer(ts, r, "step") == step)
+        if (integer(ts, r, "step") == step && ts_of(ts, r, instrument))
             return r;
     cr_assert_fail("timeseries.csv has no row for step %lld", step);
     return 0;
 }
 
 /* The fall from the price at the end of step from - 1 to the lowest trade or end-of-step
- * price of the steps from `from` to the run's end, in bp of the first. */
-static double fall_bps(const struct table *ts, long long from)
+ * price of the steps from `from` to the run's end, on the instrument, in bp of the first. */
+static double fall_bps(const struct table *ts, const char *instrument, long long from)
 {
-    double start = ts_price(ts, ts_row(ts, from - 1)), low = start;
+    double start = ts_price(ts, ts_row(ts, instrument, from - 1)), low = start;
     for (size_t r = 1; r < ts->n_rows; r++) {
-        if (integer(ts, r, "step") < from)
+        if (integer(ts, r, "step") < from || !ts_of(ts, r, instrument))
             continue;
         low = fmin(low, ts_price(ts, r));
         if (!isnan(num(ts, r, "low")))
@@ -513,15 +519,19 @@ Test(teaching, lesson_02_short_gamma_feeds_the_move)
         double ratio = vol_60(&a) / vol_60(&b);
         cr_assert(ratio > 1.5 && ratio < 2, "seed %u: volatility ratio %g", s, ratio);
         /* "a deeper fall from step 2400 to the run's end, on every seed" */
-        cr_assert_gt(fall_bps(&a, 2400), fall_bps(&b, 2400), "seed %u: %g bp against %g", s,
-                     fall_bps(&a, 2400), fall_bps(&b, 2400));
+        cr_assert_gt(fall_bps(&a, NULL, 2400), fall_bps(&b, NULL, 2400),
+                     "seed %u: %g bp against %g", s, fall_bps(&a, NULL, 2400),
+                     fall_bps(&b, NULL, 2400));
         if (s == 1) {
             free(lesson_out("report short-gamma long-gamma -o gamma.html"));
             page_shows("gamma.html", "Figure 1: the price in both runs");
             free(lesson_out("report short-gamma"));
             free(lesson_out("report long-gamma"));
-            page_shows("short-gamma/report.html", "Figure 7: distribution of returns");
-            page_shows("long-gamma/report.html", "Figure 8: autocorrelation of returns");
+            for (int k = 0; k < 2; k++) {
+                const char *page = k ? "long-gamma/report.html" : "short-gamma/report.html";
+                page_shows(page, "Figure 7: distribution of returns");
+                page_shows(page, "Figure 8: autocorrelation of returns");
+            }
         }
         table_free(&a);
         table_free(&b);
@@ -677,7 +687,7 @@ Test(teaching, lesson_05_the_band_damps_the_squeeze)
             sum[k] = summary_of(dirs[k]);
         }
         /* "the band holds the fall under 2.5%, smaller than the squeeze's on every seed" */
-        double fall = fall_bps(&ts[1], 2400), fall_without = fall_bps(&ts[0], 2400);
+        double fall = fall_bps(&ts[1], NULL, 2400), fall_without = fall_bps(&ts[0], NULL, 2400);
         cr_assert(fall < 250 && fall < fall_without, "seed %u: %g bp with the band, %g without", s,
                   fall, fall_without);
         /* "fewer liquidations on every seed" */
@@ -762,13 +772,21 @@ Test(teaching, lesson_06_cross_margin_carries_the_shock)
         cr_assert_eq(cross.on_b, cross.on_a, "seed %u", s);
         cr_assert_gt(2 * cross.b_from_a, cross.on_b, "seed %u: %zu of %zu from A", s,
                      cross.b_from_a, cross.on_b);
+        /* "A falls more than 5% from step 2400 to the run's end; B less than 1%" */
+        struct table ts;
+        read_csv(&ts, "cross", "timeseries.csv");
+        double fall_a = fall_bps(&ts, "BTC-PERP-A", 2400),
+               fall_b = fall_bps(&ts, "BTC-PERP-B", 2400);
+        cr_assert(fall_a > 500 && fall_b < 100, "seed %u: A fell %g bp, B %g", s, fall_a, fall_b);
+        table_free(&ts);
         /* "isolated margin: at most 3 on B, none set off from A" */
         cr_assert_gt(apart.on_a, 0u, "seed %u", s);
         cr_assert_leq(apart.on_b, 3u, "seed %u: %zu on B", s, apart.on_b);
         cr_assert_eq(apart.b_from_a, 0u, "seed %u", s);
         if (s == 1) {
             free(lesson_out("report cross --instrument BTC-PERP-B -o cross-b.html"));
-            page_shows("cross-b.html", "<th>BTC-PERP-B</th>");
+            page_shows("cross-b.html", "The headline and the figures describe <b>BTC-PERP-B</b>");
+            page_shows("cross-b.html", "BTC-PERP-B (this page)"); /* the instruments table */
             free(lesson_out("report cross isolated --instrument BTC-PERP-B -o contagion-b.html"));
             char *html = lesson_file(".", "contagion-b.html");
             double a, b;
@@ -794,13 +812,13 @@ Test(teaching, lesson_07_dynamic_margin_reacts_after_the_cascade)
         read_csv(&liq, "dynamic", "liquidations.csv");
         read_csv(&fixed, "fixed", "liquidations.csv");
         /* "already 1.2-1.8x at the end of step 2399" */
-        double before = num(&ts, ts_row(&ts, 2399), "mmr_scale");
+        double before = num(&ts, ts_row(&ts, NULL, 2399), "mmr_scale");
         cr_assert(before >= 1.2 && before <= 1.8, "seed %u: scale %g before the shock", s, before);
         /* "it rises at the end of step 2400 or 2401, at its cap (3x) by step 2409" */
-        double at_2401 = num(&ts, ts_row(&ts, 2401), "mmr_scale"), most = 0;
+        double at_2401 = num(&ts, ts_row(&ts, NULL, 2401), "mmr_scale"), most = 0;
         cr_assert_gt(at_2401, before, "seed %u: %g at step 2401", s, at_2401);
         for (long long step = 2400; step <= 2409; step++)
-            most = fmax(most, num(&ts, ts_row(&ts, step), "mmr_scale"));
+            most = fmax(most, num(&ts, ts_row(&ts, NULL, step), "mmr_scale"));
         cr_assert_eq(most, 3, "seed %u: %g at most by step 2409", s, most);
         at_cap += at_2401 == 3;
         /* "never fewer liquidations than fixed margin; more on some seeds" */
