@@ -354,7 +354,8 @@ Test(scripted, the_same_config_and_seed_give_the_same_outputs, .init = runs_setu
 /* The lab's lesson (docs/teaching/08-lab.md): students each open one lot long at market at
  * step 2390, isolated margin, collateral 1,000, at leverages of their choice, and compare
  * where each was liquidated. On seeds 11-14 (seed 11 alone under CASCADE_QUICK; the lesson's
- * figures were measured on 11-20): at 5x nobody is liquidated; at 50x and 100x the long is
+ * figures were measured on 1-20, and tests/test_teaching.c asserts them on 1-8): at 5x
+ * nobody is liquidated; at 50x and 100x the long is
  * liquidated at step 2400 as a root of its cascade, set off by the whale's sell itself
  * (shock:21); at 20x it is liquidated too, by another liquidation's orders; the higher the
  * leverage, the higher the liquidation price and never a later step or a deeper
