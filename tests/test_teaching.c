@@ -357,6 +357,8 @@ Test(teaching, lesson_00_the_golden_cascade)
     /* narrate tells each link of the tree */
     char *out = lesson_out("narrate golden");
     static const char *const told[] = {
+        "Episode 1 of golden-cascade (seed 1), the largest: 5 liquidations in 1 cascade on P, "
+        "from step 100 to 104: cascade 1, 4 generations.",
         "set off by shock 18: the root of cascade 1",
         "account 3 (leveraged, 36×) long 100 lots on P; the mark 982 crossed its liquidation "
         "price 982.04, set off by liquidation 1's orders (generation 2 of cascade 1)",
@@ -446,14 +448,27 @@ Test(teaching, lesson_01_leverage_amplifies_the_shock)
         double control_bought = jnum(ct, "agents.leveraged.bought_lots");
         cr_assert_geq(control_bought, 0.7 * bought, "seed %u: %g lots against %g", s,
                       control_bought, bought);
-        /* narrate: "its largest cascade, with at least 2 generations, each liquidation set
-         * off by the shock or by another's orders" */
+        /* narrate: "one episode, all of them told, in several cascades, the largest of
+         * at least 2 generations; set off by the shock or by another's orders" */
         char *out = lesson_out("narrate squeeze");
-        const char *in = strstr(out, " liquidations in ");
-        cr_assert_not_null(in, "seed %u: narrate: %s", s, out);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "Episode 1 of long-squeeze (seed %u), the largest: %.0f "
+                 "liquidations in ",
+                 s, jnum(sq, "cascades.largest_episode_size"));
+        cr_assert_not_null(strstr(out, want), "seed %u: no '%s' in: %.300s", s, want, out);
+        cr_assert_eq(jnum(sq, "cascades.episodes"), 1, "seed %u: one episode", s);
+        cr_assert_eq(jnum(sq, "cascades.largest_episode_size"), jnum(sq, "liquidations.count"),
+                     "seed %u: the episode is every liquidation", s);
+        cr_assert_gt(jnum(sq, "cascades.largest_episode_cascades"), 1, "seed %u", s);
+        const char *in = strstr(out, "its largest cascade is cascade ");
+        cr_assert_not_null(in, "seed %u: narrate: %.300s", s, out);
+        in = strstr(in, " liquidations in ");
+        cr_assert_not_null(in, "seed %u", s);
         cr_assert_geq(strtol(in + strlen(" liquidations in "), NULL, 10), 2,
                       "seed %u: the largest cascade has one generation", s);
         cr_assert_not_null(strstr(out, "set off by liquidation "), "seed %u", s);
+        cr_assert_not_null(strstr(out, "set off by shock 21"), "seed %u", s);
         free(out);
         if (s == 1) { /* the pages, on the configs' seed */
             free(lesson_out("report squeeze control -o squeeze-vs-control.html"));
