@@ -6,8 +6,8 @@
  * has the lab's drawing in the place of every figure it does not skip, figure 2's tallest
  * bar the native run's largest liquidated_notional; a moved slider runs as the native --set; a run to a pause is the native run with --steps, and a run to a price alarm pauses after the step the native run finds and is the native run to that pause; a bad value shows the
  * program's one-line error; the stop button ends a run. Screenshots are kept in the build
- * directory (lab-screenshots/). Seeds 3, 6 and 9 in the release build, seed 3 alone under
- * CASCADE_QUICK (the sanitized build). Skipped, saying why, without the page (scripts/lab
+ * directory (lab-screenshots/). Seeds 3, 6 and 9, in the release build only (tests/meson.build:
+ * the sanitizers do not see the page's JavaScript or the WebAssembly program). Skipped, saying why, without the page (scripts/lab
  * writes it; scripts/test does), node, chromium or the driver (scripts/lib.sh,
  * install_browser_driver, which exports CASCADE_NODE_PATH). */
 #include <limits.h>

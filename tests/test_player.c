@@ -1,6 +1,6 @@
 /* test_player: the replay player steps inside a step, in headless Chromium (issue 22).
  *
- * On each seed of configs/long-squeeze.json (seeds 1-2; the sanitizer build, seed 1), the
+ * On each seed of configs/long-squeeze.json (seeds 1-2; the release build only), the
  * run's page is opened by tests/browser/player.mjs at #replay=STEP.K for every frame K of
  * the largest cascade's first step STEP, and held to replay.jsonl: data-step, data-event
  * and data-events (the step's events in replay.jsonl) of every frame; frame 0's best

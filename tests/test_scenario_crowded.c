@@ -32,6 +32,8 @@ Test(scenario_crowded, twelve_crowded_days_never_fall_below_seventy_percent)
                     snprintf(dir, sizeof dir, "crowded-%u-%d-%d-%d", s, counts[n], collateral[c],
                              leverage[l]);
                     cr_assert_eq(run_cascade("run --seed %u -o %s --quiet%s"
+                                             " --set record.replay_window_steps=0"
+                                             " --set record.liqmap=false"
                                              " --set agents[4].count=%d"
                                              " --set agents[4].params.collateral=%d"
                                              " --set agents[4].params.leverage=%d",
