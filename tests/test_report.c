@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,6 +581,33 @@ Test(report, tree_boxes_name_their_instrument_and_trees_scroll)
                  count(html, "<svg class=\"tree\""), "a tree outside its scrolling box");
     cr_assert_not_null(strstr(html, ".tree-scroll{overflow-x:auto"));
     cr_assert_not_null(strstr(html, ".tree{max-width:none"), "trees still shrink to the page");
+    /* the price strips under the trees: round ticks (1, 2 or 5 times a power of ten, evenly
+     * spaced) and their unit */
+    size_t strips = 0;
+    for (const char *p = html; (p = strstr(p, "<svg class=\"path\"")); p++) {
+        const char *end = strstr(p, "</svg>");
+        cr_assert_not_null(end);
+        double prev = NAN, step = NAN;
+        size_t ticks = 0;
+        for (const char *t = p; (t = strstr(t, "class=\"tick\">")) && t < end; t++) {
+            double v = strtod(t + strlen("class=\"tick\">"), NULL);
+            if (!isnan(prev)) {
+                double d = v - prev, mag = pow(10, floor(log10(d))), m = d / mag;
+                cr_assert(fabs(m - 1) < 1e-9 || fabs(m - 2) < 1e-9 || fabs(m - 5) < 1e-9,
+                          "a strip's ticks %g apart", d);
+                cr_assert(isnan(step) || fabs(d - step) < 1e-9 * d, "uneven ticks");
+                cr_assert(fabs(v / d - round(v / d)) < 1e-6, "tick %g off its %g grid", v, d);
+                step = d;
+            }
+            prev = v;
+            ticks++;
+        }
+        cr_assert_geq(ticks, 2, "a strip with %zu ticks", ticks);
+        const char *unit = strstr(p, "price (quote currency)");
+        cr_assert(unit && unit < end, "a strip without its unit");
+        strips++;
+    }
+    cr_assert_gt(strips, 0, "no price strip under the trees");
     free(html);
 }
 

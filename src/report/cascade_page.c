@@ -445,14 +445,20 @@ static bool draw_path(FILE *html, const struct data *d, size_t c)
             "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
             "aria-label=\"the price during cascade %s\">\n",
             d->prefix, cid, W, H, W, H, cid);
-    for (int g = 0; g <= 4; g++) {
-        double p = lo + (hi - lo) * g / 4;
+    /* price ticks at round values: 1, 2 or 5 times a power of ten, about four of them */
+    double raw = (hi - lo) / 4, mag = pow(10, floor(log10(raw))), unit = raw / mag;
+    double every = (unit < 1.5 ? 1 : unit < 3 ? 2 : unit < 7 ? 5 : 10) * mag;
+    int decimals = every >= 1 ? 0 : (int)ceil(-log10(every) - 1e-9);
+    for (double p = ceil(lo / every - 1e-9) * every; p <= hi + every * 1e-9; p += every)
         fprintf(html,
                 "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.10g"
-                "</text>\n",
-                L, W - R, Y(p), Y(p), L - 4, Y(p) + 3, p);
-    }
+                "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" "
+                "class=\"tick\">%.*f</text>\n",
+                L, W - R, Y(p), Y(p), L - 4, Y(p) + 3, decimals, p);
+    fprintf(html,
+            "<text transform=\"rotate(-90)\" x=\"%.0f\" y=\"12\" font-size=\"10\" "
+            "text-anchor=\"middle\">price (quote currency)</text>\n",
+            -(T + (H - T - B) / 2));
     fprintf(html,
             "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">step %lld</text>"
             "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"end\">step %lld</text>\n",
