@@ -657,6 +657,19 @@ function reportData(f) {
     d.every = rows.length > 1 ? (rows[1].step - rows[0].step) * sec : 0;
     for (const r of rows)
         r.x = d.T(r.step);
+    /* the book's opening (summary.json's opening.steps): the lowest trade of a row that
+     * began in it is left out of figure 1, which shades it, as fig_prices does natively */
+    let opening = 0;
+    try {
+        const o = JSON.parse(f["summary.json"]).opening;
+        opening = o && o.steps > 0 ? o.steps : 0;
+    } catch (e) {
+        opening = 0;
+    }
+    d.opening = opening;
+    for (let i = 0; i < rows.length; i++)
+        if ((i ? rows[i - 1].step + 1 : 0) < opening)
+            rows[i].low = NaN;
     /* the log returns of the price between rows, in bp (figures 7 and 8) */
     d.returns = [];
     for (let i = 1; i < rows.length; i++)
@@ -1001,11 +1014,13 @@ function chart(f, me, run, zoom) {
             spans.push([a, b]);
     }
     const index = d.rows.some((r) => Number.isFinite(r.index));
+    const opened = d.opening > 0 ? Math.max(T(d.opening - 1), wide) : 0;
     const key = [["#999999", "last trade"], ["#1f5fa8", "mark"],
                  ["#b0b0b0", "lowest trade since the previous row", true],
                  ...(index ? [["#2ca02c", "index", true]] : []),
                  ...(cf.length ? [["#9467bd", "price without liquidations (counterfactual)"]] : []),
                  ...(spans.length ? [["#f4b6b6", "cascade"]] : []),
+                 ...(opened > x0 ? [["#dddddd", "the book's opening"]] : []),
                  ...(liqs.length ? [["#d62728", "long liquidated (at mark)"],
                                     ["#ff7f0e", "short liquidated (at mark)"]] : []),
                  ...(orders.length ? [["#111", "your orders (▲ buy, ▼ sell)"]] : [])];
@@ -1013,6 +1028,10 @@ function chart(f, me, run, zoom) {
         const line = (pts, k, attrs) => `<path d="${pathData(pts.map((p) => [p.x, p[k]]), X, Y)}" ` +
                                         `fill="none" ${attrs}/>`;
         let g = "";
+        if (opened > x0)
+            g += `<rect class="opening" x="${X(x0).toFixed(1)}" y="${Y(y1).toFixed(1)}" ` +
+                 `width="${(X(Math.min(opened, x1)) - X(x0)).toFixed(1)}" ` +
+                 `height="${(Y(y0) - Y(y1)).toFixed(1)}" fill="#dddddd" fill-opacity="0.5"/>`;
         for (let [a, b] of spans) {
             [a, b] = [Math.max(a, x0), Math.min(b, x1)];
             if (b > a)

@@ -177,6 +177,7 @@ for (const [n, seed] of seeds.entries()) {
                     }),
                     placeholders: d.querySelectorAll('p.undrawn, figure.undrawn').length,
                     player: !!d.getElementById('replay'),
+                    opening: d.querySelectorAll('#fig1 svg rect.opening').length,
                     acf: [...d.querySelectorAll('#fig8 svg path[data-y]')].map((b) => ({
                         abs: b.classList.contains('acf-abs'), y: Number(b.dataset.y)})),
                     facts7: (d.querySelector('#fig7 figcaption') || {dataset: {}}).dataset.facts,
@@ -184,6 +185,10 @@ for (const [n, seed] of seeds.entries()) {
                     bars: [...d.querySelectorAll('#fig2 svg path.bar')].map((b) => ({
                         y: Number(b.dataset.y), top: Number(b.getAttribute('d').split('V')[1])}))};
         });
+        // figure 1 shades the book's opening as the native figure does (summary.json)
+        check(rep.opening === (ref.summary.opening.steps > 0 ? 1 : 0),
+              `seed ${seed}: figure 1 shades ${rep.opening} opening(s), natively ` +
+              `${ref.summary.opening.steps} steps`);
         const drawn = rep.figures.filter((f) => !f.skipped);
         check(rep.figures.length === 8 && rep.placeholders === 0 && rep.player &&
               drawn.length >= 6 && drawn.every((f) => f.caption),
