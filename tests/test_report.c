@@ -644,6 +644,21 @@ Test(report, the_page_groups_cascades_by_episode)
     char want[128];
     snprintf(want, sizeof want, "<tr><td>1</td><td>%lld</td>", best);
     cr_assert_not_null(strstr(table, want), "the largest episode %lld is not first", best);
+    /* its largest cascade, in the order of cascades everywhere: liquidations, notional, id */
+    size_t big = 0;
+    for (size_t r = 1; r < c.n_rows; r++)
+        if (integer(&c, r, "episode") == best &&
+            (!big || integer(&c, r, "liquidations") > integer(&c, big, "liquidations") ||
+             (integer(&c, r, "liquidations") == integer(&c, big, "liquidations") &&
+              num(&c, r, "notional") > num(&c, big, "notional"))))
+            big = r;
+    const char *row_end = strstr(table, "</tr>\n<tr><td>2</td>");
+    row_end = row_end ? row_end : strstr(strstr(table, want), "</tr>");
+    snprintf(want, sizeof want, "<td>%s (%s)</td>", cell(&c, big, "id"),
+             cell(&c, big, "liquidations"));
+    const char *at = strstr(table, want);
+    cr_assert(at && at < row_end, "the largest episode's largest cascade is not %s",
+              cell(&c, big, "id"));
     snprintf(want, sizeof want, "%lld episode%s in all", episodes, episodes == 1 ? "" : "s");
     cr_assert_not_null(strstr(table, want), "no '%s'", want);
     size_t trees = 0;

@@ -125,8 +125,7 @@ struct cas_recorder {
     cas_step opening_cap, opening; /* opening: its steps once over, else -1 */
     cas_step episode_gap;          /* record.episode_gap_s in steps (cas_cascades_episodes) */
     struct drawdown dd;
-    double lo, hi; /* every trade and end-of-step price after the opening */
-    double final;  /* the first instrument's price at the end of the last step */
+    double final; /* the first instrument's price at the end of the last step */
     struct liq_row *liqs;
     size_t n_liqs;
     uint32_t cap_liqs;

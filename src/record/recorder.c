@@ -52,14 +52,20 @@ static int push_price(struct stylized *st, double p)
     return 0;
 }
 
+/* Seconds of simulated time in whole steps, rounded up (forgiving the last bits of a
+ * division that should be whole: 3600 / 0.1), at most `most`. */
+static cas_step steps_of(const struct cas_config *cfg, double seconds, cas_step most)
+{
+    double n = seconds / cfg->step_seconds;
+    n = ceil(n - 1e-9 * fmax(1, n));
+    return n < (double)most ? (cas_step)n : most;
+}
+
 /* The warm-up and the minute in steps; the histogram of a perpetual's basis; the first
  * price when there is no warm-up (the initial price: the end of "step -1"). */
 static int stylized_init(struct stylized *st, const struct cas_config *cfg)
 {
-    double w = cfg->stylized_warmup_s / cfg->step_seconds;
-    /* ceil, forgiving the last bits of a division that should be whole (3600 / 0.1) */
-    w = ceil(w - 1e-9 * fmax(1, w));
-    st->warmup = w > (double)cfg->steps ? cfg->steps + 1 : (cas_step)w;
+    st->warmup = steps_of(cfg, cfg->stylized_warmup_s, cfg->steps + 1);
     st->minute = (cas_step)llround(60 / cfg->step_seconds);
     if (st->minute < 1)
         st->minute = 1;
@@ -131,15 +137,11 @@ int cas_recorder_create(struct cas_recorder **out, const struct cas_config *cfg,
     }
     r->dd.recovery = -1;
     /* the opening ends by opening_max_s, before the first shock and by the run's end */
-    double cap = cfg->opening_max_s / cfg->step_seconds;
-    cap = ceil(cap - 1e-9 * fmax(1, cap)); /* as the warm-up's (stylized_init) */
-    if (cfg->n_shocks && (double)cfg->shocks[0].step < cap)
-        cap = (double)cfg->shocks[0].step;
-    r->opening_cap = cap < (double)cfg->steps ? (cas_step)cap : cfg->steps;
+    r->opening_cap = steps_of(
+        cfg, cfg->opening_max_s,
+        cfg->n_shocks && cfg->shocks[0].step < cfg->steps ? cfg->shocks[0].step : cfg->steps);
     r->opening = r->opening_cap > 0 ? -1 : 0;
-    double gap = cfg->episode_gap_s / cfg->step_seconds;
-    gap = ceil(gap - 1e-9 * fmax(1, gap));
-    r->episode_gap = gap < (double)cfg->steps ? (cas_step)gap : cfg->steps;
+    r->episode_gap = steps_of(cfg, cfg->episode_gap_s, cfg->steps);
     for (uint32_t i = 0; i < ni; i++) {
         struct series *s = &r->series[i];
         s->step_low = s->low = INFINITY;

@@ -197,9 +197,10 @@ static int fig_prices(const struct cas_report *r, FILE *html)
     char note[320] = "";
     if (r->opening > 0)
         snprintf(note, sizeof note,
-                 "Shaded grey: the book's opening (steps 0 to %.0f, until the first orders "
-                 "met within 1%% of the index), left out of the lowest-trade line and the "
-                 "headline (summary.json's opening). ",
+                 "Shaded grey: the book's opening (steps 0 to %.0f, until every book's "
+                 "quotes and trades were within 1%% of its index, or of a spot book's initial "
+                 "price), left out of the lowest-trade line and the headline (summary.json's "
+                 "opening). ",
                  r->opening - 1);
     if (!index)
         snprintf(note + strlen(note), sizeof note - strlen(note),

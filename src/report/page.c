@@ -78,7 +78,8 @@ static int by_size(const void *a, const void *b)
 /* One episode of the run, from its cascades' rows. */
 struct episode_row {
     long long id, cascades, liquidations, from, largest, largest_liqs;
-    double to, notional; /* to: NaN while a cascade of it is unfinished */
+    double to, notional;  /* to: NaN while a cascade of it is unfinished */
+    double largest_value; /* the largest cascade's notional */
 };
 
 static int by_episode_size(const void *a, const void *b)
@@ -108,8 +109,11 @@ static int episode_table(const struct cas_report *r, FILE *html)
         x->notional += c->notional;
         x->from = c->start < x->from ? c->start : x->from;
         x->to = isnan(x->to) || isnan(c->finish) ? NAN : fmax(x->to, c->finish);
-        if (c->liquidations > x->largest_liqs)
-            x->largest = c->id, x->largest_liqs = c->liquidations;
+        /* the largest as everywhere (cas__cascade_before): liquidations, then notional,
+         * then the lower id (rows are in id order) */
+        if (c->liquidations > x->largest_liqs ||
+            (c->liquidations == x->largest_liqs && c->notional > x->largest_value))
+            x->largest = c->id, x->largest_liqs = c->liquidations, x->largest_value = c->notional;
     }
     qsort(e, n, sizeof *e, by_episode_size);
     fprintf(
