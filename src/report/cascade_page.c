@@ -71,11 +71,9 @@ static void pick_top(struct data *d)
     for (size_t k = 1; k < d->n_top; k++) {
         long long e = cas__rows_int(&d->cas, d->top[k], "episode");
         size_t at = k;
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) /* after the last of its episode placed so far */
             if (cas__rows_int(&d->cas, d->top[j], "episode") == e)
                 at = j + 1;
-        while (at < k && cas__rows_int(&d->cas, d->top[at], "episode") == e)
-            at++;
         size_t c = d->top[k];
         memmove(&d->top[at + 1], &d->top[at], (k - at) * sizeof *d->top);
         d->top[at] = c;

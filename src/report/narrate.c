@@ -328,13 +328,13 @@ static void tell_meanwhile(const struct run *r, long long from, long long to, co
         say(r->out, "  no agent traded");
 }
 
-/* Cascade row c's price figures, introduced as "The cascade" or, with `what`, as what of
- * the episode it is ("its largest move: cascade N's"). */
-static void tell_cascade_figures(const struct run *r, size_t c, const char *what)
+/* Cascade row c's price figures, introduced as "The cascade" or, told as part of an
+ * episode, as the episode's largest move. */
+static void tell_cascade_figures(const struct run *r, size_t c, bool of_episode)
 {
     const struct cas_rows *t = &r->cas;
     bool is_long = strcmp(cas__rows_get(t, c, "side"), "long") == 0;
-    if (what)
+    if (of_episode)
         fprintf(r->out,
                 "The episode's largest move, cascade %s's on %s: ", cas__rows_get(t, c, "id"),
                 cas__rows_get(t, c, "instrument"));
@@ -397,12 +397,12 @@ static void tell_episode_heading(const struct run *r, struct telling *t, bool la
 {
     struct cas__episode e;
     cas__episode_of(&r->cas, t->episode, &e);
-    size_t first = SIZE_MAX, biggest = 0;
+    size_t biggest = SIZE_MAX;
     for (size_t k = 0; k < r->cas.n; k++) {
         if (cas__rows_int(&r->cas, k, "episode") != t->episode)
             continue;
-        if (first == SIZE_MAX)
-            first = biggest = *moved = k;
+        if (biggest == SIZE_MAX)
+            biggest = *moved = k;
         if (cas__cascade_before(&r->cas, k, biggest))
             biggest = k;
         if (cas__rows_num(&r->cas, k, "move_bps") > cas__rows_num(&r->cas, *moved, "move_bps"))
@@ -432,9 +432,9 @@ static void tell_episode_heading(const struct run *r, struct telling *t, bool la
                 "; its largest cascade is cascade %s, %lld liquidation%s in %lld generation%s",
                 cas__rows_get(&r->cas, biggest, "id"), bl, plural(bl), bg, plural(bg));
     } else {
-        long long bg = cas__rows_int(&r->cas, first, "generations");
-        fprintf(r->out, ": cascade %s, %lld generation%s", cas__rows_get(&r->cas, first, "id"), bg,
-                plural(bg));
+        long long bg = cas__rows_int(&r->cas, biggest, "generations");
+        fprintf(r->out, ": cascade %s, %lld generation%s", cas__rows_get(&r->cas, biggest, "id"),
+                bg, plural(bg));
     }
     fputs(".\n", r->out);
 }
@@ -535,7 +535,7 @@ static int narrate(struct run *r, struct telling *t)
     tell_meanwhile(r, t->from, last, mine, r->liq.n);
     free(mine);
     if (!range)
-        tell_cascade_figures(r, c, t->cascade > 0 ? NULL : "its largest move");
+        tell_cascade_figures(r, c, t->cascade <= 0);
     return 0;
 }
 
