@@ -2,9 +2,10 @@
  * set beside published figures for Binance's BTCUSDT perpetual. docs/calibration.md prints
  * these figures, measured over 32 days (seeds 1-24 and 101-108) the same way as here, and
  * the bounds below are the ones its last column prints: ranges that held on every one of
- * those days, each a little wider than what was measured; the calm market's memory and the
- * makers' PnL are held to the ranges issue 20 states for BTC instead, which seeds 1-8 meet
- * and not every group of eight does (the page says which). Each assertion holds a sentence
+ * those days and on 80 days no test uses (seeds 1001-1080), each a little wider than what
+ * was measured; the calm market's memory and the makers' PnL are held to the ranges issue
+ * 20 states for BTC instead, which seeds 1-8 meet and every other group of eight checked
+ * does too, except the makers' PnL on one (the page says which). Each assertion holds a sentence
  * of the page, matches and misses alike, so that a change of the model that moves a figure
  * fails here until the document follows. The sanitizer build (CASCADE_QUICK set by
  * tests/meson.build) runs two seeds for the first two hours only and checks what does not
@@ -198,15 +199,16 @@ static double liquidated_share(const struct day *d)
  * is published; the spot depth stands in). Volume 1.30 and 2.39 times open interest a day
  * (Binance's BTC futures, two days); liquidations of an ordinary day a few tenths of a
  * percent of open interest; makers do not trade with one another (post-only quotes).
- * Measured over the 32 days: OI / depth 467-509, turnover 0.99-1.47, liquidated 0-0.86%
- * (the median over each eight seeds 0.12-0.18%), makers with makers none, every row of open
- * interest -3.0% to +2.2% from the first. */
+ * Measured over the 32 days: OI / depth 468-514, turnover 0.99-1.68, liquidated 0.02-1.73%
+ * (the median over each eight seeds 0.19-0.36%), makers with makers none, every row of open
+ * interest -3.3% to +2.3% from the first; over the 80 days no test uses, OI / depth 456-524,
+ * turnover 0.99-1.60, the medians of eight 0.13-0.46%, rows -3.6% to +3.6%. */
 static void open_interest_at_the_venue_s_scale(void)
 {
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
         double ratio = oi_to_depth(d);
-        cr_assert(ratio > 465 && ratio < 530, "seed %u: open interest %.0f times the depth", s + 1,
+        cr_assert(ratio > 450 && ratio < 535, "seed %u: open interest %.0f times the depth", s + 1,
                   ratio);
         cr_assert_eq(d->mm_same_btc, 0, "seed %u: makers traded %.3f BTC with one another", s + 1,
                      d->mm_same_btc);
@@ -215,9 +217,9 @@ static void open_interest_at_the_venue_s_scale(void)
         return;
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
-        cr_assert(d->oi_btc > 2700 && d->oi_btc < 3000, "seed %u: open interest %.0f BTC", s + 1,
+        cr_assert(d->oi_btc > 2650 && d->oi_btc < 3050, "seed %u: open interest %.0f BTC", s + 1,
                   d->oi_btc);
-        cr_assert(turnover(d) > 0.95 && turnover(d) < 1.55,
+        cr_assert(turnover(d) > 0.95 && turnover(d) < 1.75,
                   "seed %u: volume %.2f times open interest a day", s + 1, turnover(d));
         /* held through the day: every row within 4% of the first */
         cr_assert(d->oi_lo > 0.96 && d->oi_hi < 1.04,
@@ -226,7 +228,7 @@ static void open_interest_at_the_venue_s_scale(void)
     }
     double liq = median_of(liquidated_share);
     cr_log_info("median liquidated %.3f%% of OI", 100 * liq);
-    cr_assert(liq > 0.0008 && liq < 0.0025, "a calm day liquidated %.3f%% of open interest",
+    cr_assert(liq > 0.001 && liq < 0.005, "a calm day liquidated %.3f%% of open interest",
               100 * liq);
 }
 
@@ -237,12 +239,12 @@ static void liquidity_at_the_stated_scale(void)
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
         /* observed 146,000-256,000 BTC a day on all of Binance's BTC futures (two days, each
-         * at its own price); x 1/40: 3,650-6,400. Measured 2,830-4,040 */
-        cr_assert(d->volume_btc > 2750 && d->volume_btc < 4150, "seed %u: volume %.0f BTC", s + 1,
+         * at its own price); x 1/40: 3,650-6,400. Measured 2,895-4,722 (112 days) */
+        cr_assert(d->volume_btc > 2800 && d->volume_btc < 4850, "seed %u: volume %.0f BTC", s + 1,
                   d->volume_btc);
         /* observed 134-157 BTC within 1% of Binance's BTC spot book, both sides; x 1/40:
-         * 3.4-3.9. Measured 5.72-6.04 */
-        cr_assert(d->depth1_btc > 5.6 && d->depth1_btc < 6.15, "seed %u: depth %.2f BTC", s + 1,
+         * 3.4-3.9. Measured 5.47-6.02 (112 days) */
+        cr_assert(d->depth1_btc > 5.4 && d->depth1_btc < 6.1, "seed %u: depth %.2f BTC", s + 1,
                   d->depth1_btc);
         /* no published figure for the perpetual; the model's post-only makers quote one tick
          * wide (the median of every day's rows) */
@@ -255,14 +257,14 @@ static void basis_and_funding(void)
 {
     for (unsigned s = 0; s < n_seeds(); s++) {
         const struct day *d = &days[s];
-        /* measured: median 0.9-2.4 bp, 95th percentile 2.3-4.0 bp (the makers quote around
-         * the index, and the desks trade against 3 bp) */
-        cr_assert(d->basis_bp > 0.7 && d->basis_bp < 2.6, "seed %u: median |basis| %.1f bp", s + 1,
+        /* measured over 112 days: median 0.74-3.46 bp, 95th percentile 1.93-6.19 bp (the
+         * makers quote around the index, and the desks trade against 3 bp) */
+        cr_assert(d->basis_bp > 0.7 && d->basis_bp < 3.6, "seed %u: median |basis| %.1f bp", s + 1,
                   d->basis_bp);
-        cr_assert(d->basis95_bp > 2 && d->basis95_bp < 4.5, "seed %u: p95 |basis| %.1f bp", s + 1,
+        cr_assert(d->basis95_bp > 1.8 && d->basis95_bp < 6.5, "seed %u: p95 |basis| %.1f bp", s + 1,
                   d->basis95_bp);
         /* observed 0.01% per 8 h whenever the averaged premium is within the 0.05% clamp of
-         * it; measured, the day's mean +0.0097% to +0.0100% */
+         * it; measured, the day's mean +0.0067% to +0.0103% (112 days) */
         cr_assert(d->funding > 0.00005 && d->funding < 0.00012, "seed %u: funding %.5f%%", s + 1,
                   d->funding * 100);
     }

@@ -151,6 +151,9 @@ static void expect_same_instrument(const struct cas_instrument_config *x,
         cr_assert_eq(a->msm_m0, b->msm_m0);
         for (uint32_t k = 0; k < a->msm_k; k++)
             cr_assert_eq(a->msm_rate[k], b->msm_rate[k]);
+        cr_assert_eq(a->sqv_shape, b->sqv_shape);
+        cr_assert_eq(a->sqv_decay, b->sqv_decay);
+        cr_assert_eq(a->sqv_c, b->sqv_c);
     }
     cr_assert_str_eq(x->index_file, y->index_file);
     cr_assert_eq(x->index_spot, y->index_spot);
@@ -1318,6 +1321,48 @@ Test(config, multifractal_errors)
     expect_error(ONE_PERP(", 'index': {'source': 'path', 'file': 'x.csv', 'multifractal': {}}"),
                  CAS_EINVAL, "instruments[0].index.multifractal",
                  "'multifractal' is only for source 'gbm'; remove it or change 'source'");
+}
+
+/* A square-root clock on an index or a spot value: its defaults (three hours, shape 0.3),
+ * its transition's constants per step (decay exp(-dt / life), c = (1 - decay) / (2 shape)),
+ * written back only when given. */
+Test(config, square_root_clock_of_an_index_or_a_value)
+{
+    struct cas_config cfg;
+    parse_ok(&cfg,
+             "{'step_seconds': 2, 'instruments': [{'name': 'S', 'initial_price': 100,"
+             " 'value': {'vol_annual': 0.5, 'square_root': {}}}, " PERP ","
+             " 'index': {'multifractal': {'components': 2}, 'square_root': {'mean_life_s': 600,"
+             " 'shape': 2}}}]}",
+             NULL, 0);
+    const struct cas_gbm_params *v = &cfg.instruments[0].value, *ix = &cfg.instruments[1].gbm;
+    cr_assert_eq(v->sqv_shape, 0.3, "the default shape");
+    cr_assert_float_eq(v->sqv_decay, exp(-2 / 10800.0), 1e-15, "the default life, three hours");
+    cr_assert_float_eq(v->sqv_c, (1 - exp(-2 / 10800.0)) / 0.6, 1e-15);
+    cr_assert_eq(ix->sqv_shape, 2);
+    cr_assert_float_eq(ix->sqv_decay, exp(-2 / 600.0), 1e-15);
+    cr_assert_float_eq(ix->sqv_c, (1 - exp(-2 / 600.0)) / 4, 1e-15);
+    cr_assert_eq(ix->msm_k, 2, "both clocks at once");
+    cr_assert_not_null(strstr(cfg.resolved_json, "\"mean_life_s\":\t600"), "%s", cfg.resolved_json);
+    cas_config_release(&cfg);
+    parse_ok(&cfg, ONE_PERP(""), NULL, 0);
+    cr_assert_eq(cfg.instruments[0].gbm.sqv_shape, 0, "no clock unless asked for");
+    cr_assert_null(strstr(cfg.resolved_json, "square_root"));
+    cas_config_release(&cfg);
+    expect_idempotent(SPOT_VALUE(", 'value': {'square_root': {'shape': 0.5}}"));
+    expect_idempotent(ONE_PERP(", 'index': {'square_root': {'mean_life_s': 3600}}"));
+    expect_error(ONE_PERP(", 'index': {'square_root': {'shape': 0}}"), CAS_ERANGE,
+                 "instruments[0].index.square_root.shape",
+                 "must be greater than 0 and at most 1000000, got 0");
+    expect_error(ONE_PERP(", 'index': {'square_root': {'mean_life_s': -1}}"), CAS_ERANGE,
+                 "instruments[0].index.square_root.mean_life_s",
+                 "must be greater than 0 and at most 1000000000, got -1");
+    expect_error(SPOT_VALUE(", 'value': {'square_root': {'shap': 1}}"), CAS_EINVAL,
+                 "instruments[0].value.square_root.shap",
+                 "unknown key 'shap' (did you mean 'shape'?)");
+    expect_error(ONE_PERP(", 'index': {'source': 'path', 'file': 'x.csv', 'square_root': {}}"),
+                 CAS_EINVAL, "instruments[0].index.square_root",
+                 "'square_root' is only for source 'gbm'; remove it or change 'source'");
 }
 
 Test(config, spot_value_errors)

@@ -232,6 +232,36 @@ Test(rng, poisson_moments)
     cr_assert_eq(cas_rng_poisson(&r, 0), 0u);
 }
 
+/* Marsaglia & Tsang's gamma, above 1 and boosted below it: the mean, variance and skewness
+ * of Gamma(k, 1) are k, k and 2 / sqrt(k); at shape 1 it is Exp(1), whose deciles are
+ * -log(1 - j / 10). */
+Test(rng, gamma_moments)
+{
+    static const double shapes[] = {0.25, 0.9, 1, 3.5, 1000};
+    struct cas_rng r;
+    cas_rng_init(&r, 19, 0);
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        double a = shapes[k];
+        for (int i = 0; i < N; i++)
+            xs[i] = cas_rng_gamma(&r, a);
+        struct moments m = moments_of(xs, N);
+        cr_assert_lt(fabs(m.mean - a), 5 * sqrt(a / N), "mean %f for %f", m.mean, a);
+        cr_assert_lt(fabs(m.var / a - 1), a < 1 ? 0.05 : 0.02, "var %f for %f", m.var, a);
+        cr_assert_lt(fabs(m.skew / (2 / sqrt(a)) - 1), a < 1 ? 0.1 : 0.05, "skew %f for %f", m.skew,
+                     a);
+    }
+    long below[9] = {0};
+    for (int i = 0; i < N; i++) {
+        double x = cas_rng_gamma(&r, 1);
+        for (int j = 1; j <= 9; j++)
+            below[j - 1] += x < -log(1 - j / 10.0);
+    }
+    for (int j = 1; j <= 9; j++)
+        cr_assert_lt(fabs((double)below[j - 1] / N - j / 10.0), 5 * sqrt(0.25 / N), "decile %d: %f",
+                     j, (double)below[j - 1] / N);
+    cr_assert_eq(cas_rng_gamma(&r, 0), 0);
+}
+
 Test(rng, bernoulli_frequency)
 {
     struct cas_rng r;

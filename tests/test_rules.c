@@ -144,6 +144,47 @@ Test(index, multifractal_clock_keeps_the_variance_and_clusters_it)
     cr_assert(c10 / c0 > 0.08, "acf of block |r| at 10 blocks %g", c10 / c0);
 }
 
+/* The square-root clock (Heston's variance, Cox, Ingersoll & Ross's process): its factor
+ * v never goes below 0, its law is Gamma(shape, 1 / shape) (mean 1, variance 1 / shape),
+ * its autocorrelation at lag L is exp(-L / life), the activity is v (no multifractal
+ * clock), and the variance of the log returns stays vol^2 over a long run. */
+Test(index, square_root_clock_keeps_its_law_and_its_memory)
+{
+    enum { STEPS = 2000000, LIFE = 1000, LAG = 1000 };
+    const double shape = 0.5, decay = exp(-1.0 / LIFE);
+    struct cas_gbm_params p = {
+        .vol = 0.001, .sqv_shape = shape, .sqv_decay = decay, .sqv_c = (1 - decay) / (2 * shape)};
+    struct cas_rng rng;
+    cas_rng_init(&rng, 37, 1);
+    struct cas_index ix;
+    cas_index_init_gbm(&ix, 1e6, &p, &rng);
+    static double v[STEPS];
+    double prev = ix.price, s2 = 0;
+    for (cas_step s = 1; s <= STEPS; s++) {
+        double px = cas_index_advance(&ix, s), r = log(px / prev);
+        prev = px;
+        s2 += r * r;
+        v[s - 1] = ix.sqv;
+        cr_assert(ix.sqv >= 0, "step %lld: v %g", (long long)s, ix.sqv);
+        cr_assert(ix.activity == ix.sqv, "the activity is v");
+    }
+    cas_index_release(&ix);
+    double mean = 0, var = 0, cov = 0;
+    for (int i = 0; i < STEPS; i++)
+        mean += v[i] / STEPS;
+    for (int i = 0; i < STEPS; i++)
+        var += (v[i] - mean) * (v[i] - mean) / STEPS;
+    for (int i = 0; i + LAG < STEPS; i++)
+        cov += (v[i] - mean) * (v[i + LAG] - mean) / (STEPS - LAG);
+    /* 2,000 lives: the mean's standard error is about sqrt(2 var / 2000) = 0.045 */
+    cr_assert(fabs(mean - 1) < 0.15, "mean %g", mean);
+    cr_assert(fabs(var * shape - 1) < 0.25, "variance %g, 1 / shape %g", var, 1 / shape);
+    cr_assert(fabs(cov / var - exp(-1.0)) < 0.08, "acf at one life %g, exp(-1) %g", cov / var,
+              exp(-1.0));
+    cr_assert(fabs(s2 / STEPS / (p.vol * p.vol) - 1) < 0.15, "variance of r %g of vol^2",
+              s2 / STEPS / (p.vol * p.vol));
+}
+
 /* Without a clock, the activity stays 1 and the clock draws nothing. */
 Test(index, gbm_without_a_clock_has_activity_one)
 {

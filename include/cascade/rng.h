@@ -41,6 +41,8 @@ double cas_rng_normal(struct cas_rng *r, double mean, double sd);
 double cas_rng_exponential(struct cas_rng *r, double rate);           /* mean 1/rate */
 double cas_rng_lognormal(struct cas_rng *r, double mu, double sigma); /* exp(N(mu, sigma)) */
 uint64_t cas_rng_poisson(struct cas_rng *r, double mean);
+/* Gamma(shape, scale 1): mean and variance shape; 0 for shape <= 0. */
+double cas_rng_gamma(struct cas_rng *r, double shape);
 int cas_rng_bernoulli(struct cas_rng *r, double p);
 
 /* Shuffle n 32-bit values in place (Fisher–Yates). */

@@ -51,6 +51,14 @@ struct cas_gbm_params {
     uint32_t msm_k;
     double msm_m0;
     double msm_rate[CAS_MSM_MAX];
+    /* A square-root variance clock (the CIR process of Heston's model), off when sqv_shape
+     * is 0: a factor v of the step's variance that reverts to 1 at rate kappa per step with
+     * noise sqrt(2 kappa v / shape), so that its stationary law is Gamma(shape, 1 / shape)
+     * (mean 1, variance 1 / shape). Drawn from its exact transition: v' = 2 c Gamma(shape +
+     * N), N ~ Poisson(v decay / (2 c)), decay = exp(-kappa), c = (1 - decay) / (2 shape). */
+    double sqv_shape;
+    double sqv_decay;
+    double sqv_c;
 };
 
 struct cas_index {
@@ -58,10 +66,12 @@ struct cas_index {
     double price; /* ticks */
     struct cas_gbm_params gbm;
     double msm_m[CAS_MSM_MAX]; /* GBM with a multifractal clock: each multiplier now */
-    double activity;           /* GBM: their product, the step's variance over vol^2 (1 off) */
-    bool msm_drawn;            /* the multipliers have their first draw */
-    struct cas_rng rng;        /* GBM: the index's own stream */
-    double *path;              /* PATH: price in ticks at each step (owned) */
+    double sqv;                /* GBM with a square-root clock: its factor now */
+    double activity;    /* GBM: the clocks' product, the step's variance over vol^2 (1 off) */
+    bool msm_drawn;     /* the multipliers have their first draw */
+    bool sqv_drawn;     /* the square-root clock has its first draw */
+    struct cas_rng rng; /* GBM: the index's own stream */
+    double *path;       /* PATH: price in ticks at each step (owned) */
     cas_step path_len;
     double path_scale; /* PATH: product of the shocks so far, kept for later steps */
 };

@@ -125,7 +125,7 @@ static int reject_perp_keys(struct cas__parse *p, const cJSON *o, const char *co
  * as far as the object says). Written back as given, and only when given. */
 static int read_value(struct cas__parse *p, const cJSON *o, size_t i)
 {
-    static const char *const keys[] = {"vol_annual", "drift_annual", "multifractal"};
+    static const char *const keys[] = {"vol_annual", "drift_annual", "multifractal", "square_root"};
     static const struct cas__range vol = {0, 100, false, false, false};
     static const struct cas__range drift = {-100, 100, false, false, false};
     struct cas_instrument_config *ins = &p->cfg->instruments[i];
@@ -142,7 +142,8 @@ static int read_value(struct cas__parse *p, const cJSON *o, size_t i)
     double dt = p->cfg->step_seconds;
     ins->value = (struct cas_gbm_params){.drift = wr->value_drift_annual * dt / YEAR_SECONDS,
                                          .vol = wr->value_vol_annual * sqrt(dt / YEAR_SECONDS)};
-    if ((rc = cas__read_multifractal(&p->w, v, dt, &ins->value, wr->value_msm_s)) != 0)
+    if ((rc = cas__read_multifractal(&p->w, v, dt, &ins->value, wr->value_msm_s)) != 0 ||
+        (rc = cas__read_square_root(&p->w, v, dt, &ins->value, &wr->value_sqv_life_s)) != 0)
         return rc;
     cas__pop(&p->w, mark);
     ins->value_on = true;
@@ -465,6 +466,7 @@ static void resolve_instrument(struct cas__build *b, cJSON *arr, const struct ca
         cas__put(b, v, "vol_annual", cas__raw_real(wr->value_vol_annual));
         cas__put(b, v, "drift_annual", cas__raw_real(wr->value_drift_annual));
         cas__put_multifractal(b, v, &ins->value, wr->value_msm_s);
+        cas__put_square_root(b, v, &ins->value, wr->value_sqv_life_s);
     }
     if (ins->spec.kind == CAS_PERPETUAL)
         cas__resolve_perpetual(b, o, cfg, i, wr);

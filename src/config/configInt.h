@@ -197,6 +197,13 @@ int cas__read_multifractal(struct cas__walk *w, const cJSON *obj, double step_se
 void cas__put_multifractal(struct cas__build *b, cJSON *obj, const struct cas_gbm_params *g,
                            const double seconds[2]);
 
+/* A GBM's square-root variance clock, the object "square_root" in obj: absent, none
+ * (g->sqv_shape 0). *life_s keeps its mean life as written. */
+int cas__read_square_root(struct cas__walk *w, const cJSON *obj, double step_seconds,
+                          struct cas_gbm_params *g, double *life_s);
+void cas__put_square_root(struct cas__build *b, cJSON *obj, const struct cas_gbm_params *g,
+                          double life_s);
+
 /* Values kept as the user wrote them, for resolved_json, where the struct holds them
  * converted in a way that does not invert exactly (seconds to steps, annual to per step). */
 struct cas__written {
@@ -207,6 +214,7 @@ struct cas__written {
     double dm_window_seconds, base_vol_annual;
     double value_vol_annual, value_drift_annual; /* a spot instrument's "value" */
     double msm_s[2], value_msm_s[2];             /* "multifractal": shortest_s, longest_s */
+    double sqv_life_s, value_sqv_life_s;         /* "square_root": mean_life_s */
 };
 
 struct cas__parse {

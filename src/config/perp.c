@@ -96,12 +96,13 @@ static const struct {
     const char *key;
     enum cas_index_source source;
 } index_keys[] = {
-    {"source", CAS_INDEX_GBM},       {"vol_annual", CAS_INDEX_GBM},
-    {"drift_annual", CAS_INDEX_GBM}, {"jumps_per_day", CAS_INDEX_GBM},
-    {"jump_mean", CAS_INDEX_GBM},    {"jump_sd", CAS_INDEX_GBM},
-    {"multifractal", CAS_INDEX_GBM}, {"file", CAS_INDEX_PATH},
-    {"instrument", CAS_INDEX_SPOT},  {"constituents", CAS_INDEX_SPOT},
-    {"outliers", CAS_INDEX_SPOT},    {"outlier_band", CAS_INDEX_SPOT},
+    {"source", CAS_INDEX_GBM},        {"vol_annual", CAS_INDEX_GBM},
+    {"drift_annual", CAS_INDEX_GBM},  {"jumps_per_day", CAS_INDEX_GBM},
+    {"jump_mean", CAS_INDEX_GBM},     {"jump_sd", CAS_INDEX_GBM},
+    {"multifractal", CAS_INDEX_GBM},  {"square_root", CAS_INDEX_GBM},
+    {"file", CAS_INDEX_PATH},         {"instrument", CAS_INDEX_SPOT},
+    {"constituents", CAS_INDEX_SPOT}, {"outliers", CAS_INDEX_SPOT},
+    {"outlier_band", CAS_INDEX_SPOT},
 };
 
 static int check_index_keys(struct cas__rule_ctx *c, const cJSON *ix, enum cas_index_source src)
@@ -169,6 +170,41 @@ void cas__put_multifractal(struct cas__build *b, cJSON *obj, const struct cas_gb
     cas__put(b, m, "longest_s", cas__raw_real(seconds[1]));
 }
 
+int cas__read_square_root(struct cas__walk *w, const cJSON *obj, double step_seconds,
+                          struct cas_gbm_params *g, double *life_s)
+{
+    static const char *const keys[] = {"mean_life_s", "shape"};
+    static const struct cas__range life = {0, 1e9, true, false, false};
+    static const struct cas__range shape = {0, 1e6, true, false, false};
+    const cJSON *q;
+    double a;
+    int rc = cas__read_object(w, obj, "square_root", &q);
+    if (rc || !q)
+        return rc;
+    size_t mark = cas__push_key(w, "square_root");
+    if ((rc = cas__check_keys(w, q, keys, N_OF(keys))) != 0 ||
+        (rc = cas__read_number(w, q, "mean_life_s", &life, 10800, life_s)) != 0 ||
+        (rc = cas__read_number(w, q, "shape", &shape, 0.3, &a)) != 0)
+        return rc;
+    cas__pop(w, mark);
+    /* kappa = one step over the mean life; the transition's constants with the project's
+     * exp, so that they do not depend on the machine's libm */
+    g->sqv_shape = a;
+    g->sqv_decay = cas_exp(-step_seconds / *life_s);
+    g->sqv_c = (1.0 - g->sqv_decay) / (2.0 * a);
+    return 0;
+}
+
+void cas__put_square_root(struct cas__build *b, cJSON *obj, const struct cas_gbm_params *g,
+                          double life_s)
+{
+    if (!(g->sqv_shape > 0))
+        return;
+    cJSON *q = cas__put(b, obj, "square_root", cJSON_CreateObject());
+    cas__put(b, q, "mean_life_s", cas__raw_real(life_s));
+    cas__put(b, q, "shape", cas__raw_real(g->sqv_shape));
+}
+
 static int read_gbm(struct cas__rule_ctx *c, const cJSON *ix)
 {
     static const struct cas__range vol = {0, 100, false, false, false};
@@ -184,7 +220,8 @@ static int read_gbm(struct cas__rule_ctx *c, const cJSON *ix)
         (rc = cas__read_number(c->w, ix, "jumps_per_day", &jumps, 0, &wr->jumps_per_day)) != 0 ||
         (rc = cas__read_number(c->w, ix, "jump_mean", &mean, 0, &g->jump_mean)) != 0 ||
         (rc = cas__read_number(c->w, ix, "jump_sd", &sd, 0.05, &g->jump_sd)) != 0 ||
-        (rc = cas__read_multifractal(c->w, ix, c->step_seconds, g, wr->msm_s)) != 0)
+        (rc = cas__read_multifractal(c->w, ix, c->step_seconds, g, wr->msm_s)) != 0 ||
+        (rc = cas__read_square_root(c->w, ix, c->step_seconds, g, &wr->sqv_life_s)) != 0)
         return rc;
     g->vol = wr->vol_annual * sqrt(c->step_seconds / YEAR_SECONDS);
     g->drift = wr->drift_annual * c->step_seconds / YEAR_SECONDS;
@@ -699,6 +736,7 @@ static void resolve_index(struct cas__build *b, cJSON *o, const struct cas_confi
         cas__put(b, ix, "jump_mean", cas__raw_real(ins->gbm.jump_mean));
         cas__put(b, ix, "jump_sd", cas__raw_real(ins->gbm.jump_sd));
         cas__put_multifractal(b, ix, &ins->gbm, wr->msm_s);
+        cas__put_square_root(b, ix, &ins->gbm, wr->sqv_life_s);
     }
 }
 

@@ -318,6 +318,33 @@ static uint64_t poisson_ptrs(struct cas_rng *r, double mean)
     }
 }
 
+/* Marsaglia & Tsang's method (ACM TOMS 26(3), 2000) for shape >= 1: d = shape - 1/3,
+ * c = 1/sqrt(9d); x normal, v = (1 + cx)^3, accepted when v > 0 and a uniform u has
+ * log u < x^2/2 + d - dv + d log v (the squeeze u < 1 - 0.0331 x^4 first). Below 1 the
+ * paper's boost: Gamma(shape) = Gamma(shape + 1) u^(1/shape). */
+double cas_rng_gamma(struct cas_rng *r, double shape)
+{
+    if (!(shape > 0))
+        return 0;
+    double boost = 1.0;
+    if (shape < 1) {
+        double u = 1.0 - cas_rng_double(r); /* (0, 1]: log is finite */
+        boost = cas_exp(cas_log(u) / shape);
+        shape += 1.0;
+    }
+    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x = cas_rng_normal(r, 0.0, 1.0), v = 1.0 + c * x;
+        if (v <= 0)
+            continue;
+        v = v * v * v;
+        double u = 1.0 - cas_rng_double(r);
+        if (u < 1.0 - 0.0331 * x * x * x * x ||
+            cas_log(u) < 0.5 * x * x + d * (1.0 - v + cas_log(v)))
+            return boost * d * v;
+    }
+}
+
 uint64_t cas_rng_poisson(struct cas_rng *r, double mean)
 {
     if (!(mean > 0))

@@ -110,15 +110,34 @@ static double msm_step(struct cas_index *ix)
     return a;
 }
 
-/* One GBM step in log space: drift - a vol^2/2 + sqrt(a) vol Z, with a the multifractal
- * clock's activity (1 without one), plus N ~ Poisson(rate) jumps of Normal(jump_mean,
- * jump_sd) each. Draw order is fixed: the clock's, Z, N, jumps. */
+/* The square-root clock's step: at the first, v drawn from its stationary law
+ * Gamma(shape, 1 / shape); after, from its exact transition (struct cas_gbm_params), a
+ * Poisson draw and then a gamma draw. Returns v. */
+static double sqv_step(struct cas_index *ix)
+{
+    const struct cas_gbm_params *g = &ix->gbm;
+    if (!ix->sqv_drawn) {
+        ix->sqv = cas_rng_gamma(&ix->rng, g->sqv_shape) / g->sqv_shape;
+        ix->sqv_drawn = true;
+        return ix->sqv;
+    }
+    uint64_t n = cas_rng_poisson(&ix->rng, ix->sqv * g->sqv_decay / (2.0 * g->sqv_c));
+    ix->sqv = 2.0 * g->sqv_c * cas_rng_gamma(&ix->rng, g->sqv_shape + (double)n);
+    return ix->sqv;
+}
+
+/* One GBM step in log space: drift - a vol^2/2 + sqrt(a) vol Z, with a the clocks'
+ * activity (the product of those configured; 1 without one), plus N ~ Poisson(rate) jumps of Normal(jump_mean,
+ * jump_sd) each. Draw order is fixed: the multifractal clock's, the square-root clock's, Z,
+ * N, jumps. */
 static double gbm_step(struct cas_index *ix)
 {
     const struct cas_gbm_params *g = &ix->gbm;
     double vol = g->vol;
-    if (g->msm_k) { /* vol * sqrt(a): without a clock the step is as it always was */
-        ix->activity = msm_step(ix);
+    if (g->msm_k || g->sqv_shape > 0) { /* vol * sqrt(a): without a clock, as it always was */
+        ix->activity = g->msm_k ? msm_step(ix) : 1.0;
+        if (g->sqv_shape > 0)
+            ix->activity *= sqv_step(ix);
         vol *= sqrt(ix->activity);
     }
     double r = g->drift - 0.5 * vol * vol + vol * cas_rng_normal(&ix->rng, 0.0, 1.0);
