@@ -962,3 +962,67 @@ Test(holder, tops_up_its_margin_or_lets_it_ride)
     }
     cr_assert(topped > 160 && topped < 240 && rode > 160, "topped %d, rode %d", topped, rode);
 }
+
+/* ---- noise: metaorders ---- */
+
+/* The signs of 4,000 market orders of one noise trader (market orders only). */
+static void noise_signs(double alpha, uint64_t seed, double *sign, int n)
+{
+    struct agent a;
+    agent_new(&a, &cas_agent_noise, seed);
+    param(&a, "alpha", 0); /* no limit orders */
+    param(&a, "mu", 1);
+    param(&a, "metaorder_alpha", alpha);
+    cr_assert_eq(agent_start(&a), 0);
+    struct agentctx f;
+    fake_init(&f);
+    for (int k = 0; k < n; k++) {
+        f.n_orders = 0;
+        agent_act(&a, &f);
+        cr_assert_eq(f.n_orders, 1);
+        cr_assert_eq(f.orders[0].req.type, CAS_MARKET);
+        sign[k] = f.orders[0].req.side == CAS_BUY ? 1 : -1;
+    }
+}
+
+static double sign_acf(const double *s, int n, int lag)
+{
+    double m = 0, den = 0, num = 0;
+    for (int i = 0; i < n; i++)
+        m += s[i] / n;
+    for (int i = 0; i < n; i++)
+        den += (s[i] - m) * (s[i] - m);
+    for (int i = 0; i + lag < n; i++)
+        num += (s[i] - m) * (s[i + lag] - m);
+    return num / den;
+}
+
+/* Metaorders (Lillo, Mike & Farmer 2005): a trader's market orders come in runs of one
+ * sign whose lengths have a Pareto tail, P(L >= l) = l^-alpha, so the signs remember their
+ * past over many orders, the more the heavier the tail; a coin flip each without them. An
+ * alpha of 1 or less (an infinite mean length) is refused. */
+Test(agents_flow, noise_metaorders_give_the_signs_a_long_memory)
+{
+    enum { N = 4000 };
+    static double plain[N], meta[N], heavy[N];
+    noise_signs(0, 3, plain, N);
+    noise_signs(1.6, 3, meta, N);
+    noise_signs(1.2, 3, heavy, N);
+    for (int lag = 1; lag <= 10; lag *= 10) {
+        double p = sign_acf(plain, N, lag), m = sign_acf(meta, N, lag), h = sign_acf(heavy, N, lag);
+        cr_assert_lt(fabs(p), 0.06, "coin flips: acf %g at lag %d", p, lag);
+        cr_assert_gt(m, 0.1, "metaorders: acf %g at lag %d", m, lag);
+        cr_assert_gt(h, m, "a heavier tail remembers more: %g against %g at lag %d", h, m, lag);
+    }
+    /* a metaorder ends after an order with probability 1 / E[L] = 1 / zeta(1.6) = 0.44 and
+     * the next takes the other side half the time: 78% of consecutive pairs of one sign */
+    int same = 0;
+    for (int i = 1; i < N; i++)
+        same += meta[i] == meta[i - 1];
+    cr_assert(same > 0.74 * N && same < 0.82 * N, "%d of %d consecutive pairs of one sign", same,
+              N);
+    struct agent a;
+    agent_new(&a, &cas_agent_noise, 1);
+    param(&a, "metaorder_alpha", 1);
+    cr_assert_eq(agent_start(&a), CAS_ERANGE, "an infinite mean length");
+}
