@@ -127,9 +127,9 @@ static double sqv_step(struct cas_index *ix)
 }
 
 /* One GBM step in log space: drift - a vol^2/2 + sqrt(a) vol Z, with a the clocks'
- * activity (the product of those configured; 1 without one), plus N ~ Poisson(rate) jumps of Normal(jump_mean,
- * jump_sd) each. Draw order is fixed: the multifractal clock's, the square-root clock's, Z,
- * N, jumps. */
+ * activity (the product of those configured; 1 without one), plus N ~ Poisson(rate) jumps
+ * of Normal(jump_mean, jump_sd) each. Draw order is fixed: the multifractal clock's, the
+ * square-root clock's, Z, N, jumps. */
 static double gbm_step(struct cas_index *ix)
 {
     const struct cas_gbm_params *g = &ix->gbm;
