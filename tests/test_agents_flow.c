@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cascade/agent.h"
+#include "cascade/stats.h"
 #include "lib/agentctx.h"
 
 #define PERP 0
@@ -985,18 +986,6 @@ static void noise_signs(double alpha, uint64_t seed, double *sign, int n)
     }
 }
 
-static double sign_acf(const double *s, int n, int lag)
-{
-    double m = 0, den = 0, num = 0;
-    for (int i = 0; i < n; i++)
-        m += s[i] / n;
-    for (int i = 0; i < n; i++)
-        den += (s[i] - m) * (s[i] - m);
-    for (int i = 0; i + lag < n; i++)
-        num += (s[i] - m) * (s[i + lag] - m);
-    return num / den;
-}
-
 /* Metaorders (Lillo, Mike & Farmer 2005): a trader's market orders come in runs of one
  * sign whose lengths have a Pareto tail, P(L >= l) = l^-alpha, so the signs remember their
  * past over many orders, the more the heavier the tail; a coin flip each without them. An
@@ -1009,7 +998,8 @@ Test(agents_flow, noise_metaorders_give_the_signs_a_long_memory)
     noise_signs(1.6, 3, meta, N);
     noise_signs(1.2, 3, heavy, N);
     for (int lag = 1; lag <= 10; lag *= 10) {
-        double p = sign_acf(plain, N, lag), m = sign_acf(meta, N, lag), h = sign_acf(heavy, N, lag);
+        double p = cas_stats_acf(plain, N, lag), m = cas_stats_acf(meta, N, lag),
+               h = cas_stats_acf(heavy, N, lag);
         cr_assert_lt(fabs(p), 0.06, "coin flips: acf %g at lag %d", p, lag);
         cr_assert_gt(m, 0.1, "metaorders: acf %g at lag %d", m, lag);
         cr_assert_gt(h, m, "a heavier tail remembers more: %g against %g at lag %d", h, m, lag);

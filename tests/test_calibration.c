@@ -11,6 +11,7 @@
  * tests/meson.build) runs two seeds for the first two hours only and checks what does not
  * need a whole day: the open interest's ratio to the depth and the makers' trades with one
  * another. */
+#include "cascade/stats.h"
 #include "lib/runs.h"
 
 TestSuite(calibration, .init = runs_setup, .fini = runs_teardown, .timeout = 900);
@@ -71,20 +72,12 @@ static void order_signs(struct day *d, const char *path)
         s[n++] = strcmp(cell(&t, r, "taker_side"), "buy") == 0 ? 1 : -1;
     }
     cr_assert_gt(n, 10000, "%zu taker orders", n);
-    double m = 0, den = 0;
-    for (size_t i = 0; i < n; i++)
-        m += s[i] / (double)n;
-    for (size_t i = 0; i < n; i++)
-        den += (s[i] - m) * (s[i] - m);
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     bool positive = true;
     for (int k = 0; k < 7; k++) {
-        double num_k = 0;
-        for (size_t i = 0; i + (size_t)sign_lags[k] < n; i++)
-            num_k += (s[i] - m) * (s[i + (size_t)sign_lags[k]] - m);
-        d->sign_acf[k] = num_k / den;
+        d->sign_acf[k] = cas_stats_acf(s, n, (size_t)sign_lags[k]);
         positive &= d->sign_acf[k] > 0;
-        double x = log(sign_lags[k]), y = positive ? log(d->sign_acf[k]) : 0;
+        double x = log(sign_lags[k]), y = log(d->sign_acf[k]);
         sx += x, sy += y, sxx += x * x, sxy += x * y;
     }
     d->sign_gamma = positive ? -(7 * sxy - sx * sy) / (7 * sxx - sx * sx) : NAN;

@@ -68,8 +68,7 @@ struct cas_index {
     double msm_m[CAS_MSM_MAX]; /* GBM with a multifractal clock: each multiplier now */
     double sqv;                /* GBM with a square-root clock: its factor now */
     double activity;    /* GBM: the clocks' product, the step's variance over vol^2 (1 off) */
-    bool msm_drawn;     /* the multipliers have their first draw */
-    bool sqv_drawn;     /* the square-root clock has its first draw */
+    bool clocks_drawn;  /* the clocks have their first draw, from their stationary laws */
     struct cas_rng rng; /* GBM: the index's own stream */
     double *path;       /* PATH: price in ticks at each step (owned) */
     cas_step path_len;

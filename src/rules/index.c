@@ -102,11 +102,10 @@ static double msm_step(struct cas_index *ix)
     const struct cas_gbm_params *g = &ix->gbm;
     double a = 1.0;
     for (uint32_t i = 0; i < g->msm_k; i++) {
-        if (!ix->msm_drawn || cas_rng_double(&ix->rng) < g->msm_rate[i])
+        if (!ix->clocks_drawn || cas_rng_double(&ix->rng) < g->msm_rate[i])
             ix->msm_m[i] = cas_rng_bernoulli(&ix->rng, 0.5) ? g->msm_m0 : 2.0 - g->msm_m0;
         a *= ix->msm_m[i];
     }
-    ix->msm_drawn = true;
     return a;
 }
 
@@ -116,11 +115,8 @@ static double msm_step(struct cas_index *ix)
 static double sqv_step(struct cas_index *ix)
 {
     const struct cas_gbm_params *g = &ix->gbm;
-    if (!ix->sqv_drawn) {
-        ix->sqv = cas_rng_gamma(&ix->rng, g->sqv_shape) / g->sqv_shape;
-        ix->sqv_drawn = true;
-        return ix->sqv;
-    }
+    if (!ix->clocks_drawn)
+        return ix->sqv = cas_rng_gamma(&ix->rng, g->sqv_shape) / g->sqv_shape;
     uint64_t n = cas_rng_poisson(&ix->rng, ix->sqv * g->sqv_decay / (2.0 * g->sqv_c));
     ix->sqv = 2.0 * g->sqv_c * cas_rng_gamma(&ix->rng, g->sqv_shape + (double)n);
     return ix->sqv;
@@ -138,6 +134,7 @@ static double gbm_step(struct cas_index *ix)
         ix->activity = g->msm_k ? msm_step(ix) : 1.0;
         if (g->sqv_shape > 0)
             ix->activity *= sqv_step(ix);
+        ix->clocks_drawn = true;
         vol *= sqrt(ix->activity);
     }
     double r = g->drift - 0.5 * vol * vol + vol * cas_rng_normal(&ix->rng, 0.0, 1.0);
